@@ -1,0 +1,174 @@
+//! Arrays: metadata plus the read and write paths over a store.
+
+mod read;
+mod write;
+
+use crate::codec::{ChunkRepr, CodecChain};
+use crate::dtype::DataType;
+use crate::error::{invalid_argument, not_found, out_of_bounds, Result};
+use crate::metadata::ArrayMetadata;
+use crate::node::{metadata_key, node_prefix, normalize_path};
+use crate::store::{join_key, StoreRef};
+use serde_json::{Map, Value};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, RwLock};
+
+/// A Zarr v3 array in a store.
+///
+/// Reads may run from many threads at once. Writes to disjoint chunks may
+/// too; writes to the same chunk from two threads race (last one wins).
+#[derive(Debug)]
+pub struct Array {
+    store: StoreRef,
+    path: String,
+    meta: ArrayMetadata,
+    attributes: RwLock<Map<String, Value>>,
+    /// 0 = the library default.
+    threads: AtomicUsize,
+}
+
+impl Array {
+    /// Create an array from `zarr.json` text, replacing any node at `path`.
+    pub fn create(store: StoreRef, path: &str, zarr_json: &str) -> Result<Array> {
+        let path = normalize_path(path)?;
+        let meta = ArrayMetadata::parse(zarr_json.as_bytes())?;
+        // Remove what was there (chunks of an older array, or a group's children).
+        store.erase(&metadata_key(&path))?;
+        store.erase_prefix(&node_prefix(&path))?;
+        store.set(&metadata_key(&path), meta.to_string_pretty().as_bytes())?;
+        Ok(Array::from_parts(store, path, meta))
+    }
+
+    /// Open the array at `path`.
+    pub fn open(store: StoreRef, path: &str) -> Result<Array> {
+        let path = normalize_path(path)?;
+        let text = store
+            .get(&metadata_key(&path))?
+            .ok_or_else(|| not_found(format!("no zarr.json at \"{path}\"")))?;
+        let meta = ArrayMetadata::parse(&text).map_err(|e| e.context(format!("array \"{path}\"")))?;
+        Ok(Array::from_parts(store, path, meta))
+    }
+
+    fn from_parts(store: StoreRef, path: String, meta: ArrayMetadata) -> Array {
+        let attributes = RwLock::new(meta.attributes.clone());
+        Array { store, path, meta, attributes, threads: AtomicUsize::new(0) }
+    }
+
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    pub fn store(&self) -> &StoreRef {
+        &self.store
+    }
+
+    pub fn shape(&self) -> &[u64] {
+        &self.meta.shape
+    }
+
+    pub fn ndim(&self) -> usize {
+        self.meta.shape.len()
+    }
+
+    pub fn data_type(&self) -> DataType {
+        self.meta.data_type
+    }
+
+    /// The chunk (shard) shape of the grid.
+    pub fn chunk_shape(&self) -> &[u64] {
+        &self.meta.chunk_shape
+    }
+
+    /// The inner chunk shape of a sharded array, else the chunk shape: the
+    /// smallest unit a read decodes.
+    pub fn inner_chunk_shape(&self) -> &[u64] {
+        match self.meta.codecs.sharding() {
+            Some(s) => s.chunk_shape(),
+            None => &self.meta.chunk_shape,
+        }
+    }
+
+    /// The fill value: one element in native byte order.
+    pub fn fill_value(&self) -> &[u8] {
+        &self.meta.fill_value
+    }
+
+    /// The codec pipeline of one chunk.
+    pub fn codecs(&self) -> &Arc<CodecChain> {
+        &self.meta.codecs
+    }
+
+    pub fn chunk_repr(&self) -> ChunkRepr {
+        self.meta.chunk_repr()
+    }
+
+    /// The current `zarr.json` document.
+    pub fn metadata(&self) -> Value {
+        let mut m = self.meta.clone();
+        m.attributes = self.attributes();
+        m.to_json()
+    }
+
+    pub fn attributes(&self) -> Map<String, Value> {
+        self.attributes.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Replace the attributes and rewrite `zarr.json`.
+    pub fn set_attributes(&self, attributes: Map<String, Value>) -> Result<()> {
+        let mut guard = self.attributes.write().unwrap_or_else(|e| e.into_inner());
+        let mut m = self.meta.clone();
+        m.attributes = attributes.clone();
+        self.store.set(&metadata_key(&self.path), m.to_string_pretty().as_bytes())?;
+        *guard = attributes;
+        Ok(())
+    }
+
+    /// Threads for this array's reads and writes (0 = library default,
+    /// 1 = the calling thread only).
+    pub fn set_threads(&self, n: usize) {
+        self.threads.store(n, Ordering::Relaxed);
+    }
+
+    pub fn threads(&self) -> usize {
+        self.threads.load(Ordering::Relaxed)
+    }
+
+    /// The number of chunks along each dimension.
+    pub fn grid_shape(&self) -> Vec<u64> {
+        self.meta.grid_shape()
+    }
+
+    /// The store key of a chunk.
+    pub fn chunk_key(&self, indices: &[u64]) -> String {
+        join_key(&self.path, &self.meta.chunk_key_encoding.key(indices))
+    }
+
+    fn check_chunk_indices(&self, indices: &[u64]) -> Result<()> {
+        if indices.len() != self.ndim() {
+            return Err(invalid_argument(format!(
+                "{} chunk indices given, the array has {} dimensions",
+                indices.len(),
+                self.ndim()
+            )));
+        }
+        let grid = self.grid_shape();
+        if indices.iter().zip(&grid).any(|(i, g)| i >= g) {
+            return Err(out_of_bounds(format!("chunk {indices:?} is outside the chunk grid {grid:?}")));
+        }
+        Ok(())
+    }
+
+    /// The in-bounds extent of a chunk (edge chunks are clipped).
+    fn chunk_extent(&self, indices: &[u64]) -> Vec<u64> {
+        (0..self.ndim())
+            .map(|d| {
+                let origin = indices[d] * self.meta.chunk_shape[d];
+                self.meta.chunk_shape[d].min(self.meta.shape[d] - origin)
+            })
+            .collect()
+    }
+
+    fn elem(&self) -> usize {
+        self.meta.data_type.size()
+    }
+}

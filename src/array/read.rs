@@ -1,0 +1,155 @@
+//! The read path: region -> chunks -> one task per chunk (per inner chunk
+//! for sharded arrays) -> fetch, decode, place into the caller's buffer.
+
+use super::Array;
+use crate::codec::sharding::{ShardIndex, ShardingCodec};
+use crate::error::{buffer_too_small, Result};
+use crate::region::{check_region, chunk_parts, ChunkPart};
+use crate::store::ByteRange;
+use crate::strided::{DestBuffer, Layout};
+use crate::threads;
+
+/// Where a shard's bytes come from during one read.
+enum ShardSource {
+    /// The whole shard was fetched (the read touches all of it).
+    Whole(Vec<u8>),
+    /// Only the index was fetched; inner chunks are fetched by range.
+    Ranged,
+}
+
+impl Array {
+    /// Read the region `start..start+shape` into `out`, whose layout is
+    /// given by element `strides` (None = C order). Elements are in native
+    /// byte order.
+    pub fn read_region(&self, start: &[u64], shape: &[u64], out: &mut [u8], strides: Option<&[i64]>) -> Result<()> {
+        check_region(self.shape(), start, shape)?;
+        let layout = Layout::new(shape, strides, self.elem(), out.len())?;
+        let dest = DestBuffer::new(out, layout);
+        let parts = chunk_parts(self.chunk_shape(), start, shape);
+        match self.codecs().sharding() {
+            Some(sharding) => threads::for_each(self.threads(), parts.len(), |i| self.read_shard_part(sharding, &parts[i], &dest)),
+            None => threads::for_each(self.threads(), parts.len(), |i| self.read_chunk_part(&parts[i], &dest)),
+        }
+    }
+
+    /// Read one whole chunk (full chunk shape, C order, edge chunks include
+    /// their out-of-bounds fill) into `out`.
+    pub fn read_chunk(&self, indices: &[u64], out: &mut [u8]) -> Result<()> {
+        self.check_chunk_indices(indices)?;
+        let repr = self.chunk_repr();
+        if out.len() < repr.nbytes() {
+            return Err(buffer_too_small(format!("a chunk needs {} bytes, the buffer has {}", repr.nbytes(), out.len())));
+        }
+        let out = &mut out[..repr.nbytes()];
+        match self.store().get(&self.chunk_key(indices))? {
+            Some(bytes) => self.codecs().decode_into(&bytes, out).map_err(|e| e.context(format!("chunk {indices:?}"))),
+            None => {
+                crate::strided::fill_slice(out, self.fill_value());
+                Ok(())
+            }
+        }
+    }
+
+    fn read_chunk_part(&self, part: &ChunkPart, dest: &DestBuffer) -> Result<()> {
+        let key = self.chunk_key(&part.chunk);
+        let bytes = match self.store().get(&key)? {
+            Some(b) => b,
+            None => {
+                // SAFETY: each chunk part is a distinct block of the region.
+                unsafe { dest.fill(&part.in_region, &part.shape, self.fill_value()) };
+                return Ok(());
+            }
+        };
+        let chain = self.codecs();
+        if part.is_whole(self.chunk_shape()) {
+            // SAFETY: this task alone writes this chunk's block.
+            if let Some(block) = unsafe { dest.contiguous_block(&part.in_region, &part.shape) } {
+                return chain.decode_into(&bytes, block).map_err(|e| e.context(&key));
+            }
+        }
+        let decoded = chain.decode(&bytes).map_err(|e| e.context(&key))?;
+        // SAFETY: this task alone writes this chunk's block.
+        unsafe { dest.copy_from_chunk(&part.in_region, &decoded, self.chunk_shape(), &part.in_chunk, &part.shape) };
+        Ok(())
+    }
+
+    /// Read the part of one shard a region touches: fetch the index, then
+    /// each touched inner chunk by byte range (or the whole shard at once
+    /// when the region covers it), decoding inner chunks in parallel.
+    fn read_shard_part(&self, sharding: &ShardingCodec, part: &ChunkPart, dest: &DestBuffer) -> Result<()> {
+        let key = self.chunk_key(&part.chunk);
+        let store = self.store();
+        let (source, index) = if part.is_whole(self.chunk_shape()) {
+            match store.get(&key)? {
+                Some(b) => {
+                    let index = sharding.index_of(&b).map_err(|e| e.context(&key))?;
+                    (ShardSource::Whole(b), index)
+                }
+                None => return self.fill_part(part, dest),
+            }
+        } else {
+            match store.get_range(&key, sharding.index_range())? {
+                Some(b) => (ShardSource::Ranged, sharding.decode_index(&b, None).map_err(|e| e.context(&key))?),
+                None => return self.fill_part(part, dest),
+            }
+        };
+        let inner = sharding.inner_parts(&part.in_chunk, &part.shape);
+        threads::for_each(self.threads(), inner.len(), |i| {
+            let (flat, ip) = &inner[i];
+            let dst_start: Vec<u64> = part.in_region.iter().zip(&ip.in_region).map(|(a, b)| a + b).collect();
+            self.read_inner_chunk(sharding, &key, &source, &index, *flat, ip, &dst_start, dest)
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn read_inner_chunk(
+        &self,
+        sharding: &ShardingCodec,
+        key: &str,
+        source: &ShardSource,
+        index: &ShardIndex,
+        flat: usize,
+        ip: &ChunkPart,
+        dst_start: &[u64],
+        dest: &DestBuffer,
+    ) -> Result<()> {
+        let (offset, nbytes) = match index.entry(flat) {
+            Some(e) => e,
+            None => {
+                // SAFETY: each inner chunk part is a distinct block of the region.
+                unsafe { dest.fill(dst_start, &ip.shape, self.fill_value()) };
+                return Ok(());
+            }
+        };
+        let fetched;
+        let bytes: &[u8] = match source {
+            ShardSource::Whole(b) => &b[offset as usize..(offset + nbytes) as usize],
+            ShardSource::Ranged => {
+                fetched = self
+                    .store()
+                    .get_range(key, ByteRange::new(offset, nbytes))
+                    .map_err(|e| e.context(format!("{key}: inner chunk {:?}", ip.chunk)))?
+                    .ok_or_else(|| crate::error::corrupt(format!("{key}: shard vanished during the read")))?;
+                &fetched
+            }
+        };
+        let inner = sharding.inner();
+        let ctx = |e: crate::error::Error| e.context(format!("{key}: inner chunk {:?}", ip.chunk));
+        if ip.is_whole(sharding.chunk_shape()) {
+            // SAFETY: this task alone writes this inner chunk's block.
+            if let Some(block) = unsafe { dest.contiguous_block(dst_start, &ip.shape) } {
+                return inner.decode_into(bytes, block).map_err(ctx);
+            }
+        }
+        let decoded = inner.decode(bytes).map_err(ctx)?;
+        // SAFETY: this task alone writes this inner chunk's block.
+        unsafe { dest.copy_from_chunk(dst_start, &decoded, sharding.chunk_shape(), &ip.in_chunk, &ip.shape) };
+        Ok(())
+    }
+
+    fn fill_part(&self, part: &ChunkPart, dest: &DestBuffer) -> Result<()> {
+        // SAFETY: each chunk part is a distinct block of the region.
+        unsafe { dest.fill(&part.in_region, &part.shape, self.fill_value()) };
+        Ok(())
+    }
+}

@@ -1,0 +1,233 @@
+//! The `gzip` bytes->bytes codec: `{"name": "gzip", "configuration":
+//! {"level": 0..9}}`. Encodes an RFC 1952 gzip stream; decoding also accepts
+//! several concatenated gzip members and, leniently, a zlib (RFC 1950)
+//! stream.
+
+use super::{codec_json, BytesToBytesCodec, CodecSpec};
+use crate::error::{corrupt, invalid_metadata, Result};
+use flate2::read::{MultiGzDecoder, ZlibDecoder};
+use flate2::write::GzEncoder;
+use flate2::Compression;
+use serde_json::{json, Value};
+use std::borrow::Cow;
+use std::io::{Read, Write};
+
+/// The `gzip` codec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GzipCodec {
+    level: u32,
+}
+
+impl GzipCodec {
+    /// A codec with compression `level` in `0..=9`.
+    pub fn new(level: u32) -> Result<Self> {
+        if level > 9 {
+            return Err(invalid_metadata(format!("codec \"gzip\": \"level\" must be 0..9, got {level}")));
+        }
+        Ok(GzipCodec { level })
+    }
+
+    pub fn level(&self) -> u32 {
+        self.level
+    }
+
+    pub fn from_spec(spec: &CodecSpec) -> Result<Self> {
+        spec.check_keys(&["level"])?;
+        let level = match spec.get("level") {
+            None => return Err(invalid_metadata("codec \"gzip\": \"level\" is required")),
+            Some(v) => v.as_u64().filter(|l| *l <= 9).ok_or_else(|| {
+                invalid_metadata(format!("codec \"gzip\": \"level\" must be an integer 0..9, got {v}"))
+            })?,
+        };
+        GzipCodec::new(level as u32)
+    }
+}
+
+/// A decoder for `input`: gzip when it starts with the gzip magic, zlib
+/// otherwise.
+fn decoder(input: &[u8]) -> Box<dyn Read + '_> {
+    if input.starts_with(&[0x1f, 0x8b]) {
+        Box::new(MultiGzDecoder::new(input))
+    } else {
+        Box::new(ZlibDecoder::new(input))
+    }
+}
+
+fn stream_error(e: std::io::Error) -> crate::error::Error {
+    corrupt(format!("codec \"gzip\": invalid compressed data: {e}"))
+}
+
+impl BytesToBytesCodec for GzipCodec {
+    fn to_json(&self) -> Value {
+        codec_json("gzip", json!({ "level": self.level }))
+    }
+
+    fn encode(&self, input: Vec<u8>) -> Result<Vec<u8>> {
+        let mut enc = GzEncoder::new(Vec::with_capacity(input.len() / 2 + 64), Compression::new(self.level));
+        enc.write_all(&input)
+            .and_then(|_| enc.finish())
+            .map_err(|e| crate::error::internal(format!("codec \"gzip\": compression failed: {e}")))
+    }
+
+    fn decode<'a>(&self, input: Cow<'a, [u8]>, decoded_size: Option<usize>) -> Result<Cow<'a, [u8]>> {
+        let mut out = Vec::new();
+        match decoded_size {
+            Some(n) => {
+                out.try_reserve_exact(n).map_err(|_| {
+                    crate::error::internal(format!("codec \"gzip\": cannot allocate {n} bytes"))
+                })?;
+                // Read at most one byte past the expected size.
+                decoder(&input).take((n as u64).saturating_add(1)).read_to_end(&mut out).map_err(stream_error)?;
+                if out.len() != n {
+                    return Err(corrupt(format!(
+                        "codec \"gzip\": decoded {}{} bytes, expected {n}",
+                        if out.len() > n { "more than " } else { "" },
+                        out.len().min(n)
+                    )));
+                }
+            }
+            None => {
+                decoder(&input).read_to_end(&mut out).map_err(stream_error)?;
+            }
+        }
+        Ok(Cow::Owned(out))
+    }
+
+    fn decode_into(&self, input: &[u8], out: &mut [u8]) -> Result<bool> {
+        let mut r = decoder(input);
+        let mut filled = 0;
+        while filled < out.len() {
+            match r.read(&mut out[filled..]) {
+                Ok(0) => {
+                    return Err(corrupt(format!(
+                        "codec \"gzip\": decoded {filled} bytes, expected {}",
+                        out.len()
+                    )))
+                }
+                Ok(k) => filled += k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(stream_error(e)),
+            }
+        }
+        let mut extra = [0u8; 1];
+        loop {
+            match r.read(&mut extra) {
+                Ok(0) => return Ok(true),
+                Ok(_) => {
+                    return Err(corrupt(format!(
+                        "codec \"gzip\": decoded more than the expected {} bytes",
+                        out.len()
+                    )))
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(stream_error(e)),
+            }
+        }
+    }
+
+    fn encoded_size(&self, _decoded_size: u64) -> Option<u64> {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+    use flate2::write::ZlibEncoder;
+
+    fn spec(v: Value) -> CodecSpec {
+        CodecSpec::from_json(&v).unwrap()
+    }
+
+    fn sample(n: usize) -> Vec<u8> {
+        (0..n).map(|i| ((i / 7) as u8).wrapping_mul(3) ^ (i % 5) as u8).collect()
+    }
+
+    fn decode_into(c: &GzipCodec, input: &[u8], n: usize) -> Result<Vec<u8>> {
+        let mut out = vec![0u8; n];
+        assert!(c.decode_into(input, &mut out)?);
+        Ok(out)
+    }
+
+    #[test]
+    fn round_trip_all_levels() {
+        for level in 0..=9 {
+            let c = GzipCodec::from_spec(&spec(json!({"name": "gzip", "configuration": {"level": level}}))).unwrap();
+            for n in [0usize, 1, 100, 70_000] {
+                let x = sample(n);
+                let enc = c.encode(x.clone()).unwrap();
+                assert_eq!(&enc[..2], &[0x1f, 0x8b], "gzip magic");
+                assert_eq!(enc[2], 8, "deflate method");
+                assert_eq!(c.decode(Cow::Borrowed(&enc), None).unwrap().as_ref(), &x[..]);
+                assert_eq!(c.decode(Cow::Owned(enc.clone()), Some(n)).unwrap().as_ref(), &x[..]);
+                assert_eq!(decode_into(&c, &enc, n).unwrap(), x);
+            }
+        }
+    }
+
+    #[test]
+    fn interoperates_with_plain_gzip_and_zlib() {
+        let c = GzipCodec::new(5).unwrap();
+        let x = sample(5000);
+        // Two gzip members back to back decode as their concatenation.
+        let mut two = c.encode(x[..2000].to_vec()).unwrap();
+        two.extend(c.encode(x[2000..].to_vec()).unwrap());
+        assert_eq!(c.decode(Cow::Borrowed(&two), Some(5000)).unwrap().as_ref(), &x[..]);
+        assert_eq!(decode_into(&c, &two, 5000).unwrap(), x);
+        // A zlib stream is tolerated.
+        let mut z = ZlibEncoder::new(Vec::new(), Compression::new(6));
+        z.write_all(&x).unwrap();
+        let z = z.finish().unwrap();
+        assert_eq!(c.decode(Cow::Borrowed(&z), None).unwrap().as_ref(), &x[..]);
+        assert_eq!(decode_into(&c, &z, 5000).unwrap(), x);
+    }
+
+    #[test]
+    fn size_mismatch_and_corruption_are_errors() {
+        let c = GzipCodec::new(1).unwrap();
+        let x = sample(1000);
+        let enc = c.encode(x.clone()).unwrap();
+        for n in [999, 1001, 0] {
+            assert_eq!(c.decode(Cow::Borrowed(&enc), Some(n)).unwrap_err().kind(), ErrorKind::Corrupt);
+            assert_eq!(decode_into(&c, &enc, n).unwrap_err().kind(), ErrorKind::Corrupt);
+        }
+        // Truncated streams.
+        for cut in [0, 1, 2, 10, enc.len() / 2, enc.len() - 1] {
+            let t = &enc[..cut];
+            assert!(c.decode(Cow::Borrowed(t), None).is_err(), "cut {cut}");
+            assert!(c.decode(Cow::Borrowed(t), Some(1000)).is_err(), "cut {cut}");
+            assert!(decode_into(&c, t, 1000).is_err(), "cut {cut}");
+        }
+        // Garbage and flipped bytes never panic; a bad CRC is detected.
+        assert!(c.decode(Cow::Borrowed(b"not compressed at all"), None).is_err());
+        let mut bad = enc.clone();
+        let k = bad.len() - 6;
+        bad[k] ^= 0xff; // inside the CRC32 trailer
+        assert!(c.decode(Cow::Borrowed(&bad), None).is_err());
+        for i in 0..enc.len() {
+            let mut b = enc.clone();
+            b[i] = b[i].wrapping_add(0x55);
+            let _ = c.decode(Cow::Borrowed(&b), None);
+            let _ = c.decode(Cow::Borrowed(&b), Some(1000));
+            let mut out = vec![0u8; 1000];
+            let _ = c.decode_into(&b, &mut out);
+        }
+    }
+
+    #[test]
+    fn configs() {
+        let c = GzipCodec::from_spec(&spec(json!({"name": "gzip", "configuration": {"level": 9}}))).unwrap();
+        assert_eq!(c.to_json(), json!({"name": "gzip", "configuration": {"level": 9}}));
+        assert_eq!(GzipCodec::from_spec(&spec(c.to_json())).unwrap(), c);
+        for cfg in [json!({"level": 10}), json!({"level": -1}), json!({"level": 1.5}), json!({"level": "1"}), json!({}),
+            json!({"level": 1, "other": 2})]
+        {
+            let e = GzipCodec::from_spec(&spec(json!({"name": "gzip", "configuration": cfg}))).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidMetadata, "{cfg}");
+            assert!(e.message().contains("gzip"), "{}", e.message());
+        }
+        assert!(GzipCodec::new(10).is_err());
+        assert_eq!(c.encoded_size(100), None);
+    }
+}

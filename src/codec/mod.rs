@@ -1,0 +1,209 @@
+//! Codecs and the codec pipeline.
+//!
+//! A pipeline is zero or more array->array codecs, exactly one array->bytes
+//! codec, then zero or more bytes->bytes codecs (Zarr v3 core, "codecs").
+//! Decoded chunk data is always a C-order buffer of elements in the host's
+//! native byte order, described by a [`ChunkRepr`].
+
+use crate::dtype::DataType;
+use crate::error::{invalid_metadata, Result};
+use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::fmt::Debug;
+use std::sync::Arc;
+
+pub mod blosc;
+pub mod bytes;
+pub mod crc32c;
+pub mod gzip;
+pub mod pipeline;
+pub mod sharding;
+pub mod transpose;
+pub mod zstd;
+
+pub use pipeline::CodecChain;
+
+/// Shape, element type and fill value of a chunk as a codec sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChunkRepr {
+    pub shape: Vec<u64>,
+    pub dtype: DataType,
+    /// One element, native byte order.
+    pub fill_value: Vec<u8>,
+}
+
+impl ChunkRepr {
+    pub fn new(shape: Vec<u64>, dtype: DataType, fill_value: Vec<u8>) -> Self {
+        debug_assert_eq!(fill_value.len(), dtype.size());
+        ChunkRepr { shape, dtype, fill_value }
+    }
+    pub fn num_elements(&self) -> u64 {
+        self.shape.iter().product()
+    }
+    /// Size of the decoded chunk in bytes.
+    pub fn nbytes(&self) -> usize {
+        self.num_elements() as usize * self.dtype.size()
+    }
+    /// A buffer of `nbytes()` holding the fill value everywhere.
+    pub fn filled(&self) -> Vec<u8> {
+        fill_bytes(&self.fill_value, self.num_elements() as usize)
+    }
+}
+
+/// `n` repetitions of one element's bytes.
+pub fn fill_bytes(element: &[u8], n: usize) -> Vec<u8> {
+    if element.iter().all(|b| *b == 0) {
+        return vec![0u8; n * element.len()];
+    }
+    let mut out = Vec::with_capacity(n * element.len());
+    for _ in 0..n {
+        out.extend_from_slice(element);
+    }
+    out
+}
+
+/// True when every element of `data` has exactly the bytes of `element`.
+pub fn all_equal_to(data: &[u8], element: &[u8]) -> bool {
+    if element.iter().all(|b| *b == 0) {
+        return data.iter().all(|b| *b == 0);
+    }
+    data.chunks_exact(element.len()).all(|c| c == element)
+}
+
+/// A codec that maps an array to another array (e.g. `transpose`).
+pub trait ArrayToArrayCodec: Send + Sync + Debug {
+    /// The `{"name", "configuration"}` object for `zarr.json`.
+    fn to_json(&self) -> Value;
+    /// The representation this codec's output has, given its input.
+    fn encoded_repr(&self, decoded: &ChunkRepr) -> Result<ChunkRepr>;
+    /// `data` is laid out as `decoded`; the result as `encoded_repr(decoded)`.
+    fn encode(&self, data: &[u8], decoded: &ChunkRepr) -> Result<Vec<u8>>;
+    /// `data` is laid out as `encoded_repr(decoded)`; the result as `decoded`.
+    fn decode(&self, data: &[u8], decoded: &ChunkRepr) -> Result<Vec<u8>>;
+}
+
+/// A codec that serialises an array to bytes (`bytes`, `sharding_indexed`).
+pub trait ArrayToBytesCodec: Send + Sync + Debug {
+    fn to_json(&self) -> Value;
+    /// Serialise `data` (laid out as `repr`).
+    fn encode(&self, data: &[u8], repr: &ChunkRepr) -> Result<Vec<u8>>;
+    /// Deserialise `bytes` into `out`, which is exactly `repr.nbytes()` long.
+    fn decode_into(&self, bytes: &[u8], repr: &ChunkRepr, out: &mut [u8]) -> Result<()>;
+    /// The encoded size when it does not depend on the data.
+    fn fixed_encoded_size(&self, repr: &ChunkRepr) -> Option<u64>;
+    /// True when the encoded bytes are the decoded bytes unchanged, so a
+    /// decompressor may write straight into the destination.
+    fn is_identity(&self, _repr: &ChunkRepr) -> bool {
+        false
+    }
+    /// The sharding codec, for the partial read and write paths.
+    fn as_sharding(&self) -> Option<&sharding::ShardingCodec> {
+        None
+    }
+}
+
+/// A codec that maps bytes to bytes (compressors, checksums).
+pub trait BytesToBytesCodec: Send + Sync + Debug {
+    fn to_json(&self) -> Value;
+    fn encode(&self, input: Vec<u8>) -> Result<Vec<u8>>;
+    /// Decode `input`. `decoded_size` is the expected output size when the
+    /// pipeline knows it (a hint for the allocation, and a check).
+    fn decode<'a>(&self, input: Cow<'a, [u8]>, decoded_size: Option<usize>) -> Result<Cow<'a, [u8]>>;
+    /// Decode straight into `out`, which must be filled exactly. Returns
+    /// `Ok(false)` when this codec cannot, and the caller decodes to a
+    /// temporary instead.
+    fn decode_into(&self, _input: &[u8], _out: &mut [u8]) -> Result<bool> {
+        Ok(false)
+    }
+    /// The encoded size for a given input size, when it does not depend on
+    /// the data (checksums); `None` for compressors.
+    fn encoded_size(&self, decoded_size: u64) -> Option<u64>;
+}
+
+/// A built codec of one of the three kinds.
+#[derive(Debug, Clone)]
+pub enum Codec {
+    ArrayToArray(Arc<dyn ArrayToArrayCodec>),
+    ArrayToBytes(Arc<dyn ArrayToBytesCodec>),
+    BytesToBytes(Arc<dyn BytesToBytesCodec>),
+}
+
+/// A codec entry of `zarr.json`: a name and a configuration object (an
+/// absent configuration is taken as empty, as tensorstore writes it).
+#[derive(Debug, Clone)]
+pub struct CodecSpec {
+    pub name: String,
+    pub configuration: Map<String, Value>,
+}
+
+impl CodecSpec {
+    pub fn from_json(v: &Value) -> Result<CodecSpec> {
+        match v {
+            Value::Object(o) => {
+                let name = o
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| invalid_metadata(format!("codec {v} has no string \"name\"")))?;
+                let configuration = match o.get("configuration") {
+                    None => Map::new(),
+                    Some(Value::Object(c)) => c.clone(),
+                    Some(_) => {
+                        return Err(invalid_metadata(format!("codec \"{name}\": configuration must be an object")))
+                    }
+                };
+                for k in o.keys() {
+                    if k != "name" && k != "configuration" && k != "must_understand" {
+                        return Err(invalid_metadata(format!("codec \"{name}\": unexpected field \"{k}\"")));
+                    }
+                }
+                Ok(CodecSpec { name: name.to_string(), configuration })
+            }
+            // zarr-python accepts a bare string name for codecs without configuration.
+            Value::String(s) => Ok(CodecSpec { name: s.clone(), configuration: Map::new() }),
+            _ => Err(invalid_metadata(format!("codec entry {v} must be an object"))),
+        }
+    }
+
+    /// Rejects configuration keys outside `allowed`.
+    pub fn check_keys(&self, allowed: &[&str]) -> Result<()> {
+        for k in self.configuration.keys() {
+            if !allowed.contains(&k.as_str()) {
+                return Err(invalid_metadata(format!(
+                    "codec \"{}\": unknown configuration field \"{k}\"",
+                    self.name
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.configuration.get(key)
+    }
+}
+
+/// `{"name": name, "configuration": cfg}`.
+pub fn codec_json(name: &str, cfg: Value) -> Value {
+    let mut m = Map::new();
+    m.insert("name".into(), Value::String(name.into()));
+    m.insert("configuration".into(), cfg);
+    Value::Object(m)
+}
+
+/// Build one codec from its spec. `repr` is the representation the codec's
+/// input has (needed for validation and defaults such as blosc's typesize).
+pub fn build_codec(spec: &CodecSpec, repr: &ChunkRepr) -> Result<Codec> {
+    let c = match spec.name.as_str() {
+        "bytes" | "endian" => Codec::ArrayToBytes(Arc::new(bytes::BytesCodec::from_spec(spec, repr)?)),
+        "transpose" => Codec::ArrayToArray(Arc::new(transpose::TransposeCodec::from_spec(spec, repr)?)),
+        "gzip" => Codec::BytesToBytes(Arc::new(gzip::GzipCodec::from_spec(spec)?)),
+        "zstd" => Codec::BytesToBytes(Arc::new(zstd::ZstdCodec::from_spec(spec)?)),
+        "blosc" => Codec::BytesToBytes(Arc::new(blosc::BloscCodec::from_spec(spec, repr)?)),
+        "crc32c" => Codec::BytesToBytes(Arc::new(crc32c::Crc32cCodec::from_spec(spec)?)),
+        "sharding_indexed" => Codec::ArrayToBytes(Arc::new(sharding::ShardingCodec::from_spec(spec, repr)?)),
+        other => {
+            return Err(crate::error::unsupported(format!("unknown or unsupported codec \"{other}\"")))
+        }
+    };
+    Ok(c)
+}

@@ -1,0 +1,174 @@
+//! A codec pipeline for one chunk representation.
+
+use super::{
+    build_codec, ArrayToArrayCodec, ArrayToBytesCodec, BytesToBytesCodec, ChunkRepr, Codec, CodecSpec,
+};
+use crate::error::{corrupt, invalid_metadata, Result};
+use serde_json::Value;
+use std::borrow::Cow;
+use std::sync::Arc;
+
+/// array->array codecs, one array->bytes codec and bytes->bytes codecs,
+/// built for one chunk representation.
+#[derive(Debug, Clone)]
+pub struct CodecChain {
+    repr: ChunkRepr,
+    /// Each array->array codec with the representation of its input.
+    array_to_array: Vec<(Arc<dyn ArrayToArrayCodec>, ChunkRepr)>,
+    array_to_bytes: Arc<dyn ArrayToBytesCodec>,
+    /// The representation the array->bytes codec sees.
+    bytes_repr: ChunkRepr,
+    bytes_to_bytes: Vec<Arc<dyn BytesToBytesCodec>>,
+    /// `sizes[i]`: the size of the input of bytes->bytes codec `i` when
+    /// known (`sizes[0]` is the array->bytes output), then the final size.
+    sizes: Vec<Option<u64>>,
+}
+
+impl CodecChain {
+    /// Build from the `codecs` list of `zarr.json`.
+    pub fn from_json(codecs: &[Value], repr: ChunkRepr) -> Result<Self> {
+        let specs = codecs.iter().map(CodecSpec::from_json).collect::<Result<Vec<_>>>()?;
+        Self::from_specs(&specs, repr)
+    }
+
+    pub fn from_specs(specs: &[CodecSpec], repr: ChunkRepr) -> Result<Self> {
+        let mut array_to_array = Vec::new();
+        let mut array_to_bytes: Option<(Arc<dyn ArrayToBytesCodec>, ChunkRepr)> = None;
+        let mut bytes_to_bytes = Vec::new();
+        let mut current = repr.clone();
+        for spec in specs {
+            let codec = build_codec(spec, &current).map_err(|e| e.context(format!("codec \"{}\"", spec.name)))?;
+            match codec {
+                Codec::ArrayToArray(c) => {
+                    if array_to_bytes.is_some() {
+                        return Err(invalid_metadata(format!(
+                            "codec \"{}\" (array->array) must come before the array->bytes codec",
+                            spec.name
+                        )));
+                    }
+                    let next = c.encoded_repr(&current)?;
+                    array_to_array.push((c, current));
+                    current = next;
+                }
+                Codec::ArrayToBytes(c) => {
+                    if array_to_bytes.is_some() {
+                        return Err(invalid_metadata(format!(
+                            "codec \"{}\": a pipeline has exactly one array->bytes codec",
+                            spec.name
+                        )));
+                    }
+                    array_to_bytes = Some((c, current.clone()));
+                }
+                Codec::BytesToBytes(c) => {
+                    if array_to_bytes.is_none() {
+                        return Err(invalid_metadata(format!(
+                            "codec \"{}\" (bytes->bytes) must come after the array->bytes codec",
+                            spec.name
+                        )));
+                    }
+                    bytes_to_bytes.push(c);
+                }
+            }
+        }
+        let (array_to_bytes, bytes_repr) =
+            array_to_bytes.ok_or_else(|| invalid_metadata("the codec list has no array->bytes codec (e.g. \"bytes\")"))?;
+        let mut sizes = vec![array_to_bytes.fixed_encoded_size(&bytes_repr)];
+        for c in &bytes_to_bytes {
+            let last = *sizes.last().unwrap();
+            sizes.push(last.and_then(|s| c.encoded_size(s)));
+        }
+        Ok(CodecChain { repr, array_to_array, array_to_bytes, bytes_repr, bytes_to_bytes, sizes })
+    }
+
+    /// The decoded chunk representation.
+    pub fn repr(&self) -> &ChunkRepr {
+        &self.repr
+    }
+
+    /// The `codecs` list for `zarr.json`.
+    pub fn to_json(&self) -> Value {
+        let mut v: Vec<Value> = self.array_to_array.iter().map(|(c, _)| c.to_json()).collect();
+        v.push(self.array_to_bytes.to_json());
+        v.extend(self.bytes_to_bytes.iter().map(|c| c.to_json()));
+        Value::Array(v)
+    }
+
+    /// The encoded size of a chunk when it does not depend on the data.
+    pub fn fixed_encoded_size(&self) -> Option<u64> {
+        *self.sizes.last().unwrap()
+    }
+
+    /// The sharding codec, when it is the whole pipeline (no codecs before
+    /// or after it), so a shard can be read and written in parts.
+    pub fn sharding(&self) -> Option<&super::sharding::ShardingCodec> {
+        if self.array_to_array.is_empty() && self.bytes_to_bytes.is_empty() {
+            self.array_to_bytes.as_sharding()
+        } else {
+            None
+        }
+    }
+
+    /// Encode one chunk (`data` is `repr().nbytes()` long, C order).
+    pub fn encode(&self, data: &[u8]) -> Result<Vec<u8>> {
+        debug_assert_eq!(data.len(), self.repr.nbytes());
+        let mut array: Cow<[u8]> = Cow::Borrowed(data);
+        for (c, input) in &self.array_to_array {
+            array = Cow::Owned(c.encode(&array, input)?);
+        }
+        let mut bytes = self.array_to_bytes.encode(&array, &self.bytes_repr)?;
+        for c in &self.bytes_to_bytes {
+            bytes = c.encode(bytes)?;
+        }
+        Ok(bytes)
+    }
+
+    /// Decode one encoded chunk into `out` (exactly `repr().nbytes()`).
+    ///
+    /// When nothing but a decompressor separates the stored bytes from the
+    /// decoded layout, the decompressor writes straight into `out`.
+    pub fn decode_into(&self, bytes: &[u8], out: &mut [u8]) -> Result<()> {
+        if out.len() != self.repr.nbytes() {
+            return Err(crate::error::buffer_too_small(format!(
+                "decoded chunk needs {} bytes, the buffer has {}",
+                self.repr.nbytes(),
+                out.len()
+            )));
+        }
+        if let Some(expected) = self.fixed_encoded_size() {
+            if bytes.len() as u64 != expected {
+                return Err(corrupt(format!("encoded chunk is {} bytes, expected {expected}", bytes.len())));
+            }
+        }
+        // Undo every bytes->bytes codec but the first.
+        let mut data: Cow<[u8]> = Cow::Borrowed(bytes);
+        for i in (1..self.bytes_to_bytes.len()).rev() {
+            data = self.bytes_to_bytes[i].decode(data, self.sizes[i].map(|s| s as usize))?;
+        }
+        if let Some(first) = self.bytes_to_bytes.first() {
+            if self.array_to_array.is_empty()
+                && self.array_to_bytes.is_identity(&self.bytes_repr)
+                && first.decode_into(&data, out)?
+            {
+                return Ok(());
+            }
+            data = first.decode(data, self.sizes[0].map(|s| s as usize))?;
+        }
+        if self.array_to_array.is_empty() {
+            return self.array_to_bytes.decode_into(&data, &self.bytes_repr, out);
+        }
+        let mut array = vec![0u8; self.bytes_repr.nbytes()];
+        self.array_to_bytes.decode_into(&data, &self.bytes_repr, &mut array)?;
+        for (c, input) in self.array_to_array.iter().rev() {
+            array = c.decode(&array, input)?;
+        }
+        out.copy_from_slice(&array);
+        Ok(())
+    }
+
+    /// Decode one encoded chunk into a new buffer.
+    pub fn decode(&self, bytes: &[u8]) -> Result<Vec<u8>> {
+        let mut out = vec![0u8; self.repr.nbytes()];
+        self.decode_into(bytes, &mut out)?;
+        Ok(out)
+    }
+}

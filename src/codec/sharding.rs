@@ -1,0 +1,291 @@
+//! `sharding_indexed`: a shard holds a grid of inner chunks, each encoded
+//! with the inner codecs, plus an index of (offset, nbytes) per inner chunk.
+//!
+//! The index is an array of shape `chunks_per_shard + [2]` of uint64,
+//! encoded with `index_codecs` (which must have a fixed size), at the start
+//! or the end of the shard. (2^64-1, 2^64-1) marks an empty inner chunk.
+
+use super::{all_equal_to, codec_json, ArrayToBytesCodec, ChunkRepr, CodecChain, CodecSpec};
+use crate::dtype::DataType;
+use crate::error::{corrupt, invalid_metadata, Result};
+use crate::region::{chunk_parts, c_strides, ChunkPart};
+use crate::store::ByteRange;
+use crate::strided::{copy_chunk_block, fill_slice};
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexLocation {
+    Start,
+    End,
+}
+
+const EMPTY: u64 = u64::MAX;
+
+#[derive(Debug)]
+pub struct ShardingCodec {
+    /// Inner chunk shape.
+    chunk_shape: Vec<u64>,
+    chunks_per_shard: Vec<u64>,
+    inner: CodecChain,
+    index: CodecChain,
+    index_size: u64,
+    location: IndexLocation,
+}
+
+/// The decoded index of one shard.
+#[derive(Debug, Clone)]
+pub struct ShardIndex {
+    /// (offset, nbytes) per inner chunk, C order.
+    entries: Vec<(u64, u64)>,
+}
+
+impl ShardIndex {
+    /// The byte range of an inner chunk (flat C-order number), or None
+    /// when it is empty.
+    pub fn entry(&self, i: usize) -> Option<(u64, u64)> {
+        let (o, n) = self.entries[i];
+        if o == EMPTY && n == EMPTY {
+            None
+        } else {
+            Some((o, n))
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// True when no inner chunk is stored.
+    pub fn all_empty(&self) -> bool {
+        (0..self.entries.len()).all(|i| self.entry(i).is_none())
+    }
+}
+
+impl ShardingCodec {
+    pub fn from_spec(spec: &CodecSpec, repr: &ChunkRepr) -> Result<Self> {
+        spec.check_keys(&["chunk_shape", "codecs", "index_codecs", "index_location"])?;
+        let chunk_shape: Vec<u64> = spec
+            .get("chunk_shape")
+            .and_then(Value::as_array)
+            .ok_or_else(|| invalid_metadata("sharding_indexed needs a chunk_shape array"))?
+            .iter()
+            .map(|v| v.as_u64().filter(|&x| x > 0).ok_or_else(|| invalid_metadata("sharding chunk_shape entries must be positive integers")))
+            .collect::<Result<_>>()?;
+        if chunk_shape.len() != repr.shape.len() {
+            return Err(invalid_metadata(format!(
+                "sharding chunk_shape has {} dimensions, the shard has {}",
+                chunk_shape.len(),
+                repr.shape.len()
+            )));
+        }
+        if repr.shape.iter().zip(&chunk_shape).any(|(s, c)| s % c != 0) {
+            return Err(invalid_metadata(format!(
+                "sharding chunk_shape {:?} does not divide the shard shape {:?}",
+                chunk_shape, repr.shape
+            )));
+        }
+        let chunks_per_shard: Vec<u64> = repr.shape.iter().zip(&chunk_shape).map(|(s, c)| s / c).collect();
+        let codecs = match spec.get("codecs") {
+            Some(Value::Array(a)) if !a.is_empty() => a.clone(),
+            None => vec![json!({"name": "bytes", "configuration": {"endian": "little"}})],
+            _ => return Err(invalid_metadata("sharding codecs must be a non-empty array")),
+        };
+        let inner = CodecChain::from_json(&codecs, ChunkRepr::new(chunk_shape.clone(), repr.dtype, repr.fill_value.clone()))
+            .map_err(|e| e.context("sharding inner codecs"))?;
+        let index_codecs = match spec.get("index_codecs") {
+            Some(Value::Array(a)) if !a.is_empty() => a.clone(),
+            None => vec![json!({"name": "bytes", "configuration": {"endian": "little"}}), json!({"name": "crc32c"})],
+            _ => return Err(invalid_metadata("sharding index_codecs must be a non-empty array")),
+        };
+        let mut index_shape = chunks_per_shard.clone();
+        index_shape.push(2);
+        let index = CodecChain::from_json(&index_codecs, ChunkRepr::new(index_shape, DataType::UInt64, EMPTY.to_ne_bytes().to_vec()))
+            .map_err(|e| e.context("sharding index_codecs"))?;
+        let index_size = index.fixed_encoded_size().ok_or_else(|| {
+            invalid_metadata("sharding index_codecs must have a fixed encoded size (no compression)")
+        })?;
+        let location = match spec.get("index_location").map(|v| v.as_str()) {
+            None | Some(Some("end")) => IndexLocation::End,
+            Some(Some("start")) => IndexLocation::Start,
+            Some(_) => return Err(invalid_metadata("sharding index_location must be \"start\" or \"end\"")),
+        };
+        Ok(ShardingCodec { chunk_shape, chunks_per_shard, inner, index, index_size, location })
+    }
+
+    pub fn chunk_shape(&self) -> &[u64] {
+        &self.chunk_shape
+    }
+
+    pub fn chunks_per_shard(&self) -> &[u64] {
+        &self.chunks_per_shard
+    }
+
+    pub fn inner(&self) -> &CodecChain {
+        &self.inner
+    }
+
+    pub fn index_size(&self) -> u64 {
+        self.index_size
+    }
+
+    pub fn index_location(&self) -> IndexLocation {
+        self.location
+    }
+
+    /// Where the index lies in a shard.
+    pub fn index_range(&self) -> ByteRange {
+        match self.location {
+            IndexLocation::Start => ByteRange::new(0, self.index_size),
+            IndexLocation::End => ByteRange::Suffix { length: self.index_size },
+        }
+    }
+
+    /// Decode an index read from `index_range()`, and check every entry lies
+    /// inside a shard of `shard_size` bytes (when known).
+    pub fn decode_index(&self, bytes: &[u8], shard_size: Option<u64>) -> Result<ShardIndex> {
+        let raw = self.index.decode(bytes).map_err(|e| e.context("shard index"))?;
+        let words: Vec<u64> = raw.chunks_exact(8).map(|c| u64::from_ne_bytes(c.try_into().unwrap())).collect();
+        let entries: Vec<(u64, u64)> = words.chunks_exact(2).map(|p| (p[0], p[1])).collect();
+        let index = ShardIndex { entries };
+        for i in 0..index.len() {
+            let (o, n) = index.entries[i];
+            if o == EMPTY && n == EMPTY {
+                continue;
+            }
+            let end = o.checked_add(n).ok_or_else(|| corrupt(format!("shard index entry {i} overflows")))?;
+            if let Some(size) = shard_size {
+                if end > size {
+                    return Err(corrupt(format!(
+                        "shard index entry {i} (offset {o}, {n} bytes) lies outside the shard of {size} bytes"
+                    )));
+                }
+            }
+        }
+        Ok(index)
+    }
+
+    /// Decode the index of a whole shard held in memory.
+    pub fn index_of(&self, shard: &[u8]) -> Result<ShardIndex> {
+        let r = self.index_range().resolve(shard.len() as u64).map_err(|_| {
+            corrupt(format!("shard of {} bytes is too small for its {}-byte index", shard.len(), self.index_size))
+        })?;
+        self.decode_index(&shard[r.start as usize..r.end as usize], Some(shard.len() as u64))
+    }
+
+    /// The inner chunks a region of the shard touches (region relative to
+    /// the shard's origin), with their flat index numbers.
+    pub fn inner_parts(&self, start: &[u64], shape: &[u64]) -> Vec<(usize, ChunkPart)> {
+        let strides = c_strides(&self.chunks_per_shard);
+        chunk_parts(&self.chunk_shape, start, shape)
+            .into_iter()
+            .map(|p| {
+                let flat = p.chunk.iter().zip(&strides).map(|(i, s)| i * s).sum::<u64>() as usize;
+                (flat, p)
+            })
+            .collect()
+    }
+
+    /// Encode a shard from its inner chunks' encoded bytes (None = empty),
+    /// in C order.
+    pub fn assemble(&self, chunks: &[Option<Vec<u8>>]) -> Result<Vec<u8>> {
+        let body_start = match self.location {
+            IndexLocation::Start => self.index_size,
+            IndexLocation::End => 0,
+        };
+        let mut index_words = Vec::with_capacity(chunks.len() * 2);
+        let mut offset = body_start;
+        for c in chunks {
+            match c {
+                Some(b) => {
+                    index_words.push(offset);
+                    index_words.push(b.len() as u64);
+                    offset += b.len() as u64;
+                }
+                None => {
+                    index_words.push(EMPTY);
+                    index_words.push(EMPTY);
+                }
+            }
+        }
+        let index_raw: Vec<u8> = index_words.iter().flat_map(|w| w.to_ne_bytes()).collect();
+        let index_bytes = self.index.encode(&index_raw)?;
+        debug_assert_eq!(index_bytes.len() as u64, self.index_size);
+        let mut out = Vec::with_capacity((offset + self.index_size) as usize);
+        if self.location == IndexLocation::Start {
+            out.extend_from_slice(&index_bytes);
+        }
+        for b in chunks.iter().flatten() {
+            out.extend_from_slice(b);
+        }
+        if self.location == IndexLocation::End {
+            out.extend_from_slice(&index_bytes);
+        }
+        Ok(out)
+    }
+
+    /// Encode one inner chunk, or None when it equals the fill value.
+    pub fn encode_inner(&self, data: &[u8]) -> Result<Option<Vec<u8>>> {
+        if all_equal_to(data, &self.inner.repr().fill_value) {
+            Ok(None)
+        } else {
+            self.inner.encode(data).map(Some)
+        }
+    }
+}
+
+impl ArrayToBytesCodec for ShardingCodec {
+    fn to_json(&self) -> Value {
+        codec_json(
+            "sharding_indexed",
+            json!({
+                "chunk_shape": self.chunk_shape,
+                "codecs": self.inner.to_json(),
+                "index_codecs": self.index.to_json(),
+                "index_location": match self.location { IndexLocation::Start => "start", IndexLocation::End => "end" },
+            }),
+        )
+    }
+
+    fn encode(&self, data: &[u8], repr: &ChunkRepr) -> Result<Vec<u8>> {
+        let elem = repr.dtype.size();
+        let mut scratch = vec![0u8; self.inner.repr().nbytes()];
+        let zero = vec![0u64; repr.shape.len()];
+        let mut chunks = Vec::with_capacity(self.chunks_per_shard.iter().product::<u64>() as usize);
+        for (_, p) in self.inner_parts(&zero, &repr.shape) {
+            copy_chunk_block(data, &repr.shape, &p.in_region, &mut scratch, &self.chunk_shape, &zero, &self.chunk_shape, elem);
+            chunks.push(self.encode_inner(&scratch)?);
+        }
+        self.assemble(&chunks)
+    }
+
+    fn decode_into(&self, bytes: &[u8], repr: &ChunkRepr, out: &mut [u8]) -> Result<()> {
+        let index = self.index_of(bytes)?;
+        let elem = repr.dtype.size();
+        let zero = vec![0u64; repr.shape.len()];
+        let mut scratch = vec![0u8; self.inner.repr().nbytes()];
+        for (i, p) in self.inner_parts(&zero, &repr.shape) {
+            match index.entry(i) {
+                Some((o, n)) => {
+                    self.inner
+                        .decode_into(&bytes[o as usize..(o + n) as usize], &mut scratch)
+                        .map_err(|e| e.context(format!("inner chunk {:?}", p.chunk)))?;
+                }
+                None => fill_slice(&mut scratch, &repr.fill_value),
+            }
+            copy_chunk_block(&scratch, &self.chunk_shape, &zero, out, &repr.shape, &p.in_region, &self.chunk_shape, elem);
+        }
+        Ok(())
+    }
+
+    fn fixed_encoded_size(&self, _repr: &ChunkRepr) -> Option<u64> {
+        None
+    }
+
+    fn as_sharding(&self) -> Option<&ShardingCodec> {
+        Some(self)
+    }
+}

@@ -1,0 +1,371 @@
+//! The `zstd` bytes->bytes codec: `{"name": "zstd", "configuration":
+//! {"level": int, "checksum": bool}}` (both optional: level 0, the zstd
+//! default, and no checksum).
+//!
+//! Decoding accepts frames with and without a content size in their header
+//! (the latter come from streaming compressors) and concatenated frames.
+
+use super::{codec_json, BytesToBytesCodec, CodecSpec};
+use crate::error::{corrupt, internal, invalid_metadata, Result};
+use serde_json::{json, Value};
+use std::borrow::Cow;
+use std::io::Read;
+use zstd::stream::raw::CParameter;
+
+/// The `zstd` codec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZstdCodec {
+    level: i32,
+    checksum: bool,
+}
+
+/// The most output one byte of a zstd frame can produce: every block (at
+/// most 128 KiB of output) costs at least its 3-byte header plus one byte.
+const MAX_RATIO_BLOCK: u64 = 128 * 1024;
+
+impl ZstdCodec {
+    pub fn new(level: i32, checksum: bool) -> Self {
+        ZstdCodec { level, checksum }
+    }
+
+    pub fn level(&self) -> i32 {
+        self.level
+    }
+
+    pub fn checksum(&self) -> bool {
+        self.checksum
+    }
+
+    pub fn from_spec(spec: &CodecSpec) -> Result<Self> {
+        spec.check_keys(&["level", "checksum"])?;
+        let level = match spec.get("level") {
+            None => 0,
+            Some(v) => v.as_i64().and_then(|l| i32::try_from(l).ok()).ok_or_else(|| {
+                invalid_metadata(format!("codec \"zstd\": \"level\" must be an integer, got {v}"))
+            })?,
+        };
+        let checksum = match spec.get("checksum") {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(v) => {
+                return Err(invalid_metadata(format!("codec \"zstd\": \"checksum\" must be a boolean, got {v}")))
+            }
+        };
+        Ok(ZstdCodec { level, checksum })
+    }
+}
+
+fn zstd_error(e: impl std::fmt::Display) -> crate::error::Error {
+    corrupt(format!("codec \"zstd\": invalid compressed data: {e}"))
+}
+
+fn size_mismatch(got: impl std::fmt::Display, expected: usize) -> crate::error::Error {
+    corrupt(format!("codec \"zstd\": decoded size is {got} bytes, expected {expected}"))
+}
+
+/// The total decoded size recorded in the frame headers of `input`:
+/// `Ok(Some(n))` when every frame records it, `Ok(None)` when one does not
+/// (the data is then decoded by streaming).
+fn content_size(input: &[u8]) -> Result<Option<u64>> {
+    let not_zstd = |what: &str| {
+        corrupt(format!("codec \"zstd\": input of {} bytes is not valid zstd data ({what})", input.len()))
+    };
+    if input.is_empty() {
+        return Err(not_zstd("empty"));
+    }
+    let mut total = 0u64;
+    let mut rest = input;
+    while !rest.is_empty() {
+        // Skippable frames report a content size of 0.
+        match zstd::zstd_safe::get_frame_content_size(rest) {
+            Ok(Some(n)) => total = total.checked_add(n).ok_or_else(|| not_zstd("sizes overflow"))?,
+            Ok(None) => return Ok(None),
+            Err(_) => return Err(not_zstd("bad frame header")),
+        }
+        match zstd::zstd_safe::find_frame_compressed_size(rest) {
+            Ok(len) if len > 0 && len <= rest.len() => rest = &rest[len..],
+            _ => return Err(not_zstd("truncated or corrupt frame")),
+        }
+    }
+    // A header claiming more than the data could possibly expand to is
+    // corrupt; do not try to allocate it.
+    let bound = (input.len() as u64 / 4 + 1).saturating_mul(MAX_RATIO_BLOCK);
+    if total > bound {
+        return Err(corrupt(format!(
+            "codec \"zstd\": frame headers claim {total} decoded bytes from {} compressed bytes",
+            input.len()
+        )));
+    }
+    Ok(Some(total))
+}
+
+/// Decompress frames whose headers all record their size into `out`,
+/// which is exactly that size.
+fn decompress_bulk(input: &[u8], out: &mut [u8]) -> Result<()> {
+    let mut d = zstd::bulk::Decompressor::new().map_err(|e| internal(format!("codec \"zstd\": {e}")))?;
+    let n = d.decompress_to_buffer(input, out).map_err(zstd_error)?;
+    if n != out.len() {
+        return Err(size_mismatch(n, out.len()));
+    }
+    Ok(())
+}
+
+fn stream_decoder(input: &[u8]) -> Result<zstd::stream::read::Decoder<'_, &[u8]>> {
+    zstd::stream::read::Decoder::with_buffer(input).map_err(|e| internal(format!("codec \"zstd\": {e}")))
+}
+
+impl BytesToBytesCodec for ZstdCodec {
+    fn to_json(&self) -> Value {
+        codec_json("zstd", json!({ "level": self.level, "checksum": self.checksum }))
+    }
+
+    fn encode(&self, input: Vec<u8>) -> Result<Vec<u8>> {
+        let fail = |e: std::io::Error| internal(format!("codec \"zstd\": compression failed: {e}"));
+        let mut c = zstd::bulk::Compressor::new(self.level).map_err(fail)?;
+        if self.checksum {
+            c.set_parameter(CParameter::ChecksumFlag(true)).map_err(fail)?;
+        }
+        c.compress(&input).map_err(fail)
+    }
+
+    fn decode<'a>(&self, input: Cow<'a, [u8]>, decoded_size: Option<usize>) -> Result<Cow<'a, [u8]>> {
+        match content_size(&input)? {
+            Some(n) => {
+                if let Some(expected) = decoded_size {
+                    if n != expected as u64 {
+                        return Err(size_mismatch(n, expected));
+                    }
+                }
+                let n = usize::try_from(n).map_err(|_| corrupt("codec \"zstd\": decoded size too large"))?;
+                // `n` is bounded by what the input could expand to.
+                let mut out = vec![0u8; n];
+                decompress_bulk(&input, &mut out)?;
+                Ok(Cow::Owned(out))
+            }
+            None => {
+                let mut out = Vec::new();
+                let mut dec = stream_decoder(&input)?;
+                match decoded_size {
+                    Some(expected) => {
+                        out.try_reserve_exact(expected)
+                            .map_err(|_| internal(format!("codec \"zstd\": cannot allocate {expected} bytes")))?;
+                        dec.take((expected as u64).saturating_add(1)).read_to_end(&mut out).map_err(zstd_error)?;
+                        if out.len() != expected {
+                            let got = if out.len() > expected { "more than".to_string() } else { out.len().to_string() };
+                            return Err(size_mismatch(got, expected));
+                        }
+                    }
+                    None => {
+                        dec.read_to_end(&mut out).map_err(zstd_error)?;
+                    }
+                }
+                Ok(Cow::Owned(out))
+            }
+        }
+    }
+
+    fn decode_into(&self, input: &[u8], out: &mut [u8]) -> Result<bool> {
+        match content_size(input)? {
+            Some(n) => {
+                if n != out.len() as u64 {
+                    return Err(size_mismatch(n, out.len()));
+                }
+                decompress_bulk(input, out)?;
+            }
+            None => {
+                let mut dec = stream_decoder(input)?;
+                let mut filled = 0;
+                while filled < out.len() {
+                    match dec.read(&mut out[filled..]) {
+                        Ok(0) => return Err(size_mismatch(filled, out.len())),
+                        Ok(k) => filled += k,
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(e) => return Err(zstd_error(e)),
+                    }
+                }
+                let mut extra = [0u8; 1];
+                loop {
+                    match dec.read(&mut extra) {
+                        Ok(0) => break,
+                        Ok(_) => return Err(size_mismatch("more than", out.len())),
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(e) => return Err(zstd_error(e)),
+                    }
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    fn encoded_size(&self, _decoded_size: u64) -> Option<u64> {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+    use std::io::Write;
+
+    fn spec(v: Value) -> CodecSpec {
+        CodecSpec::from_json(&v).unwrap()
+    }
+
+    fn sample(n: usize) -> Vec<u8> {
+        (0..n).map(|i| ((i / 11) as u8).wrapping_mul(7) ^ (i % 3) as u8).collect()
+    }
+
+    fn decode_into(c: &ZstdCodec, input: &[u8], n: usize) -> Result<Vec<u8>> {
+        let mut out = vec![0u8; n];
+        assert!(c.decode_into(input, &mut out)?);
+        Ok(out)
+    }
+
+    fn check_all(c: &ZstdCodec, enc: &[u8], x: &[u8]) {
+        assert_eq!(c.decode(Cow::Borrowed(enc), None).unwrap().as_ref(), x);
+        assert_eq!(c.decode(Cow::Owned(enc.to_vec()), Some(x.len())).unwrap().as_ref(), x);
+        assert_eq!(decode_into(c, enc, x.len()).unwrap(), x);
+    }
+
+    /// A frame written by the streaming encoder, without a content size.
+    fn streamed(x: &[u8], checksum: bool) -> Vec<u8> {
+        let mut e = zstd::stream::write::Encoder::new(Vec::new(), 3).unwrap();
+        e.include_contentsize(false).unwrap();
+        e.include_checksum(checksum).unwrap();
+        // Write in pieces so the frame has several blocks.
+        for part in x.chunks(50_000) {
+            e.write_all(part).unwrap();
+        }
+        e.finish().unwrap()
+    }
+
+    #[test]
+    fn round_trips() {
+        for (level, checksum) in [(0, false), (1, true), (3, false), (-5, true), (19, false), (22, true)] {
+            let c = ZstdCodec::from_spec(&spec(
+                json!({"name": "zstd", "configuration": {"level": level, "checksum": checksum}}),
+            ))
+            .unwrap();
+            for n in [0usize, 1, 1000, 300_000] {
+                let x = sample(n);
+                let enc = c.encode(x.clone()).unwrap();
+                assert_eq!(&enc[..4], &[0x28, 0xb5, 0x2f, 0xfd], "zstd magic");
+                assert_eq!(zstd::zstd_safe::get_frame_content_size(&enc).unwrap(), Some(n as u64));
+                check_all(&c, &enc, &x);
+            }
+        }
+    }
+
+    #[test]
+    fn checksum_flag_is_written_and_checked() {
+        let x = sample(10_000);
+        let with = ZstdCodec::new(3, true).encode(x.clone()).unwrap();
+        let without = ZstdCodec::new(3, false).encode(x.clone()).unwrap();
+        assert_eq!(with.len(), without.len() + 4);
+        // Frame header descriptor bit 2 is the checksum flag.
+        assert_ne!(with[4] & 0x04, 0);
+        assert_eq!(without[4] & 0x04, 0);
+        let mut bad = with.clone();
+        let k = bad.len() - 1;
+        bad[k] ^= 1;
+        let c = ZstdCodec::new(0, false);
+        assert_eq!(c.decode(Cow::Borrowed(&bad), None).unwrap_err().kind(), ErrorKind::Corrupt);
+        assert!(decode_into(&c, &bad, x.len()).is_err());
+    }
+
+    #[test]
+    fn streaming_frames_without_content_size() {
+        let c = ZstdCodec::new(0, false);
+        for n in [0usize, 10, 200_000] {
+            let x = sample(n);
+            for checksum in [false, true] {
+                let enc = streamed(&x, checksum);
+                assert_eq!(zstd::zstd_safe::get_frame_content_size(&enc).unwrap(), None);
+                check_all(&c, &enc, &x);
+                if n > 0 {
+                    assert!(c.decode(Cow::Borrowed(&enc), Some(n - 1)).is_err());
+                    assert!(c.decode(Cow::Borrowed(&enc), Some(n + 1)).is_err());
+                    assert!(decode_into(&c, &enc, n - 1).is_err());
+                    assert!(decode_into(&c, &enc, n + 1).is_err());
+                    assert!(c.decode(Cow::Borrowed(&enc[..enc.len() - 3]), None).is_err());
+                    assert!(decode_into(&c, &enc[..enc.len() - 3], n).is_err());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn concatenated_frames() {
+        let c = ZstdCodec::new(5, true);
+        let x = sample(100_000);
+        // Both frames with content sizes.
+        let mut two = c.encode(x[..30_000].to_vec()).unwrap();
+        two.extend(c.encode(x[30_000..].to_vec()).unwrap());
+        check_all(&c, &two, &x);
+        // One with and one without.
+        let mut mixed = c.encode(x[..30_000].to_vec()).unwrap();
+        mixed.extend(streamed(&x[30_000..], false));
+        check_all(&c, &mixed, &x);
+        let mut mixed = streamed(&x[..30_000], true);
+        mixed.extend(c.encode(x[30_000..].to_vec()).unwrap());
+        check_all(&c, &mixed, &x);
+    }
+
+    #[test]
+    fn size_mismatch_and_corruption_are_errors() {
+        let c = ZstdCodec::new(1, false);
+        let x = sample(5000);
+        let enc = c.encode(x.clone()).unwrap();
+        for n in [4999, 5001, 0] {
+            assert_eq!(c.decode(Cow::Borrowed(&enc), Some(n)).unwrap_err().kind(), ErrorKind::Corrupt);
+            assert_eq!(decode_into(&c, &enc, n).unwrap_err().kind(), ErrorKind::Corrupt);
+        }
+        for cut in [0, 1, 3, 4, 5, 8, enc.len() / 2, enc.len() - 1] {
+            let t = &enc[..cut];
+            assert!(c.decode(Cow::Borrowed(t), None).is_err(), "cut {cut}");
+            assert!(c.decode(Cow::Borrowed(t), Some(5000)).is_err(), "cut {cut}");
+            assert!(decode_into(&c, t, 5000).is_err(), "cut {cut}");
+        }
+        assert!(c.decode(Cow::Borrowed(b"definitely not zstd"), None).is_err());
+        for i in 0..enc.len() {
+            for delta in [1u8, 0x80] {
+                let mut b = enc.clone();
+                b[i] = b[i].wrapping_add(delta);
+                let _ = c.decode(Cow::Borrowed(&b), None);
+                let _ = c.decode(Cow::Borrowed(&b), Some(5000));
+                let mut out = vec![0u8; 5000];
+                let _ = c.decode_into(&b, &mut out);
+            }
+        }
+        // A header claiming an absurd content size is rejected, not allocated.
+        let mut huge = vec![0x28, 0xb5, 0x2f, 0xfd, 0xc0]; // single segment, 8-byte FCS
+        huge.extend((1u64 << 50).to_le_bytes());
+        huge.extend([1, 0, 0]); // a last raw block of size 0
+        assert!(c.decode(Cow::Borrowed(&huge), None).is_err());
+    }
+
+    #[test]
+    fn configs() {
+        let c = ZstdCodec::from_spec(&spec(json!({"name": "zstd", "configuration": {}}))).unwrap();
+        assert_eq!(c, ZstdCodec::new(0, false));
+        let c = ZstdCodec::from_spec(&spec(json!({"name": "zstd"}))).unwrap();
+        assert_eq!(c.to_json(), json!({"name": "zstd", "configuration": {"level": 0, "checksum": false}}));
+        let c = ZstdCodec::from_spec(&spec(json!({"name": "zstd", "configuration": {"level": -3, "checksum": true}})))
+            .unwrap();
+        assert_eq!((c.level(), c.checksum()), (-3, true));
+        assert_eq!(ZstdCodec::from_spec(&spec(c.to_json())).unwrap(), c);
+        for cfg in [
+            json!({"level": 1.5}),
+            json!({"level": "3"}),
+            json!({"level": 1u64 << 40}),
+            json!({"checksum": 1}),
+            json!({"level": 1, "extra": 0}),
+        ] {
+            let e = ZstdCodec::from_spec(&spec(json!({"name": "zstd", "configuration": cfg}))).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidMetadata, "{cfg}");
+            assert!(e.message().contains("zstd"), "{}", e.message());
+        }
+        assert_eq!(c.encoded_size(10), None);
+    }
+}

@@ -1,0 +1,396 @@
+//! Zarr v3 data types and their fill values.
+//!
+//! Decoded chunks hold elements in the host's native byte order; a fill value
+//! is kept as the bytes of one such element, so comparing a chunk with the
+//! fill value is a bitwise comparison (NaN payloads and -0.0 included).
+
+use crate::error::{invalid_metadata, unsupported, Result};
+use half::{bf16, f16};
+use serde_json::Value;
+
+/// A Zarr data type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DataType {
+    Bool,
+    Int8,
+    Int16,
+    Int32,
+    Int64,
+    UInt8,
+    UInt16,
+    UInt32,
+    UInt64,
+    Float16,
+    BFloat16,
+    Float32,
+    Float64,
+    Complex64,
+    Complex128,
+    /// `r<N>`: N bits of raw data, N a positive multiple of 8; stored as bytes.
+    RawBits(usize),
+}
+
+impl DataType {
+    /// Parse the `data_type` field of `zarr.json`.
+    pub fn from_json(v: &Value) -> Result<DataType> {
+        match v {
+            Value::String(s) => DataType::from_name(s),
+            Value::Object(o) => {
+                let name = o.get("name").and_then(Value::as_str).ok_or_else(|| {
+                    invalid_metadata("data_type object has no string \"name\"")
+                })?;
+                if let Some(cfg) = o.get("configuration") {
+                    if !cfg.as_object().map(|m| m.is_empty()).unwrap_or(false) {
+                        return Err(unsupported(format!(
+                            "data type \"{name}\" with a configuration is not supported"
+                        )));
+                    }
+                }
+                DataType::from_name(name)
+            }
+            _ => Err(invalid_metadata("data_type must be a string or an object")),
+        }
+    }
+
+    /// Parse a data type name such as `"float32"` or `"r24"`.
+    pub fn from_name(name: &str) -> Result<DataType> {
+        use DataType::*;
+        Ok(match name {
+            "bool" => Bool,
+            "int8" => Int8,
+            "int16" => Int16,
+            "int32" => Int32,
+            "int64" => Int64,
+            "uint8" => UInt8,
+            "uint16" => UInt16,
+            "uint32" => UInt32,
+            "uint64" => UInt64,
+            "float16" => Float16,
+            "bfloat16" => BFloat16,
+            "float32" => Float32,
+            "float64" => Float64,
+            "complex64" => Complex64,
+            "complex128" => Complex128,
+            _ => {
+                if let Some(bits) = name.strip_prefix('r') {
+                    let n: usize = bits
+                        .parse()
+                        .map_err(|_| unsupported(format!("unknown data type \"{name}\"")))?;
+                    if n == 0 || n % 8 != 0 {
+                        return Err(invalid_metadata(format!(
+                            "raw data type \"{name}\": the bit count must be a positive multiple of 8"
+                        )));
+                    }
+                    RawBits(n / 8)
+                } else {
+                    return Err(unsupported(format!("unknown or unsupported data type \"{name}\"")));
+                }
+            }
+        })
+    }
+
+    /// The name written to `zarr.json`.
+    pub fn name(&self) -> String {
+        use DataType::*;
+        match self {
+            Bool => "bool".into(),
+            Int8 => "int8".into(),
+            Int16 => "int16".into(),
+            Int32 => "int32".into(),
+            Int64 => "int64".into(),
+            UInt8 => "uint8".into(),
+            UInt16 => "uint16".into(),
+            UInt32 => "uint32".into(),
+            UInt64 => "uint64".into(),
+            Float16 => "float16".into(),
+            BFloat16 => "bfloat16".into(),
+            Float32 => "float32".into(),
+            Float64 => "float64".into(),
+            Complex64 => "complex64".into(),
+            Complex128 => "complex128".into(),
+            RawBits(n) => format!("r{}", n * 8),
+        }
+    }
+
+    /// Bytes per element.
+    pub fn size(&self) -> usize {
+        use DataType::*;
+        match self {
+            Bool | Int8 | UInt8 => 1,
+            Int16 | UInt16 | Float16 | BFloat16 => 2,
+            Int32 | UInt32 | Float32 => 4,
+            Int64 | UInt64 | Float64 | Complex64 => 8,
+            Complex128 => 16,
+            RawBits(n) => *n,
+        }
+    }
+
+    /// The unit whose bytes an endianness change reverses: the element,
+    /// each half of a complex number, or 1 for types without byte order.
+    pub fn swap_unit(&self) -> usize {
+        use DataType::*;
+        match self {
+            Complex64 => 4,
+            Complex128 => 8,
+            RawBits(_) => 1,
+            t => t.size(),
+        }
+    }
+
+    /// Parse a `fill_value` JSON value into the bytes of one element
+    /// (native byte order).
+    pub fn parse_fill_value(&self, v: &Value) -> Result<Vec<u8>> {
+        use DataType::*;
+        let bad = || invalid_metadata(format!("invalid fill_value {v} for data type {}", self.name()));
+        match self {
+            Bool => match v {
+                Value::Bool(b) => Ok(vec![*b as u8]),
+                _ => Err(bad()),
+            },
+            Int8 | Int16 | Int32 | Int64 => {
+                let x = v.as_i64().ok_or_else(bad)?;
+                let bits = self.size() * 8;
+                if bits < 64 {
+                    let (lo, hi) = (-(1i64 << (bits - 1)), (1i64 << (bits - 1)) - 1);
+                    if x < lo || x > hi {
+                        return Err(bad());
+                    }
+                }
+                Ok(x.to_ne_bytes_trunc(self.size()))
+            }
+            UInt8 | UInt16 | UInt32 | UInt64 => {
+                let x = v.as_u64().ok_or_else(bad)?;
+                let bits = self.size() * 8;
+                if bits < 64 && x >= (1u64 << bits) {
+                    return Err(bad());
+                }
+                Ok((x as i64).to_ne_bytes_trunc(self.size()))
+            }
+            Float16 | BFloat16 | Float32 | Float64 => parse_float(v, self.size(), *self).ok_or_else(bad),
+            Complex64 | Complex128 => {
+                let part = if *self == Complex64 { Float32 } else { Float64 };
+                match v {
+                    Value::Array(a) if a.len() == 2 => {
+                        let mut out = parse_float(&a[0], part.size(), part).ok_or_else(bad)?;
+                        out.extend(parse_float(&a[1], part.size(), part).ok_or_else(bad)?);
+                        Ok(out)
+                    }
+                    _ => Err(bad()),
+                }
+            }
+            RawBits(n) => match v {
+                Value::Array(a) if a.len() == *n => a
+                    .iter()
+                    .map(|x| x.as_u64().filter(|b| *b < 256).map(|b| b as u8).ok_or_else(bad))
+                    .collect(),
+                _ => Err(bad()),
+            },
+        }
+    }
+
+    /// The JSON form of a fill value (inverse of `parse_fill_value`).
+    pub fn fill_value_to_json(&self, bytes: &[u8]) -> Value {
+        use DataType::*;
+        debug_assert_eq!(bytes.len(), self.size());
+        match self {
+            Bool => Value::Bool(bytes[0] != 0),
+            Int8 => (bytes[0] as i8).into(),
+            Int16 => i16::from_ne_bytes(bytes.try_into().unwrap()).into(),
+            Int32 => i32::from_ne_bytes(bytes.try_into().unwrap()).into(),
+            Int64 => i64::from_ne_bytes(bytes.try_into().unwrap()).into(),
+            UInt8 => bytes[0].into(),
+            UInt16 => u16::from_ne_bytes(bytes.try_into().unwrap()).into(),
+            UInt32 => u32::from_ne_bytes(bytes.try_into().unwrap()).into(),
+            UInt64 => u64::from_ne_bytes(bytes.try_into().unwrap()).into(),
+            Float16 | BFloat16 | Float32 | Float64 => float_to_json(bytes, *self),
+            Complex64 => Value::Array(vec![float_to_json(&bytes[..4], Float32), float_to_json(&bytes[4..], Float32)]),
+            Complex128 => Value::Array(vec![float_to_json(&bytes[..8], Float64), float_to_json(&bytes[8..], Float64)]),
+            RawBits(_) => Value::Array(bytes.iter().map(|b| Value::from(*b)).collect()),
+        }
+    }
+}
+
+trait TruncBytes {
+    fn to_ne_bytes_trunc(self, n: usize) -> Vec<u8>;
+}
+
+impl TruncBytes for i64 {
+    /// The low `n` bytes of a two's-complement value, in native order.
+    fn to_ne_bytes_trunc(self, n: usize) -> Vec<u8> {
+        let le = self.to_le_bytes();
+        let mut out = le[..n].to_vec();
+        if cfg!(target_endian = "big") {
+            out.reverse();
+        }
+        out
+    }
+}
+
+/// Float bits as an unsigned integer of the type's width.
+fn float_bits(bytes: &[u8]) -> u64 {
+    let mut le = [0u8; 8];
+    if cfg!(target_endian = "big") {
+        for (i, b) in bytes.iter().rev().enumerate() {
+            le[i] = *b;
+        }
+    } else {
+        le[..bytes.len()].copy_from_slice(bytes);
+    }
+    u64::from_le_bytes(le)
+}
+
+fn bits_to_bytes(bits: u64, size: usize) -> Vec<u8> {
+    (bits as i64).to_ne_bytes_trunc(size)
+}
+
+/// Bits of the canonical quiet NaN for each float width.
+fn canonical_nan(t: DataType) -> u64 {
+    match t {
+        DataType::Float16 => f16::NAN.to_bits() as u64,
+        DataType::BFloat16 => bf16::NAN.to_bits() as u64,
+        DataType::Float32 => f32::NAN.to_bits() as u64,
+        _ => f64::NAN.to_bits(),
+    }
+}
+
+fn from_f64(x: f64, t: DataType) -> u64 {
+    match t {
+        DataType::Float16 => f16::from_f64(x).to_bits() as u64,
+        DataType::BFloat16 => bf16::from_f64(x).to_bits() as u64,
+        DataType::Float32 => (x as f32).to_bits() as u64,
+        _ => x.to_bits(),
+    }
+}
+
+fn to_f64(bits: u64, t: DataType) -> f64 {
+    match t {
+        DataType::Float16 => f16::from_bits(bits as u16).to_f64(),
+        DataType::BFloat16 => bf16::from_bits(bits as u16).to_f64(),
+        DataType::Float32 => f32::from_bits(bits as u32) as f64,
+        _ => f64::from_bits(bits),
+    }
+}
+
+fn parse_float(v: &Value, size: usize, t: DataType) -> Option<Vec<u8>> {
+    let bits = match v {
+        Value::Number(n) => from_f64(n.as_f64()?, t),
+        Value::String(s) => match s.as_str() {
+            "NaN" => canonical_nan(t),
+            "Infinity" => from_f64(f64::INFINITY, t),
+            "-Infinity" => from_f64(f64::NEG_INFINITY, t),
+            _ => {
+                let hex = s.strip_prefix("0x")?;
+                if hex.len() != size * 2 {
+                    return None;
+                }
+                u64::from_str_radix(hex, 16).ok()?
+            }
+        },
+        _ => return None,
+    };
+    Some(bits_to_bytes(bits, size))
+}
+
+fn float_to_json(bytes: &[u8], t: DataType) -> Value {
+    let bits = float_bits(bytes);
+    let x = to_f64(bits, t);
+    if x.is_nan() {
+        if bits == canonical_nan(t) {
+            "NaN".into()
+        } else {
+            format!("0x{:0width$x}", bits, width = bytes.len() * 2).into()
+        }
+    } else if x.is_infinite() {
+        if x > 0.0 { "Infinity" } else { "-Infinity" }.into()
+    } else if x == x.trunc() && x.abs() < 1e15 && !(x == 0.0 && x.is_sign_negative()) {
+        // Integral values as e.g. `0.0`, the form zarr-python writes.
+        serde_json::Number::from_f64(x).map(Value::Number).unwrap_or(Value::Null)
+    } else {
+        serde_json::Number::from_f64(x).map(Value::Number).unwrap_or(Value::Null)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn names_round_trip() {
+        for n in [
+            "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float16",
+            "bfloat16", "float32", "float64", "complex64", "complex128", "r8", "r24", "r128",
+        ] {
+            assert_eq!(DataType::from_name(n).unwrap().name(), n);
+        }
+        assert_eq!(DataType::from_name("r24").unwrap().size(), 3);
+        assert!(DataType::from_name("r7").is_err());
+        assert!(DataType::from_name("r0").is_err());
+        assert!(DataType::from_name("float128").is_err());
+        assert!(DataType::from_json(&json!({"name": "int32"})).is_ok());
+        assert!(DataType::from_json(&json!(5)).is_err());
+    }
+
+    #[test]
+    fn integer_fill_values() {
+        let t = DataType::Int16;
+        assert_eq!(t.parse_fill_value(&json!(-2)).unwrap(), (-2i16).to_ne_bytes());
+        assert!(t.parse_fill_value(&json!(40000)).is_err());
+        assert!(t.parse_fill_value(&json!(1.5)).is_err());
+        assert!(t.parse_fill_value(&json!("0")).is_err());
+        let u = DataType::UInt64;
+        assert_eq!(u.parse_fill_value(&json!(u64::MAX)).unwrap(), u64::MAX.to_ne_bytes());
+        assert!(DataType::UInt8.parse_fill_value(&json!(256)).is_err());
+        assert!(DataType::UInt8.parse_fill_value(&json!(-1)).is_err());
+        assert_eq!(DataType::Int64.parse_fill_value(&json!(i64::MIN)).unwrap(), i64::MIN.to_ne_bytes());
+        assert_eq!(DataType::Int8.fill_value_to_json(&[0xff]), json!(-1));
+    }
+
+    #[test]
+    fn bool_fill_values() {
+        assert_eq!(DataType::Bool.parse_fill_value(&json!(true)).unwrap(), vec![1]);
+        assert!(DataType::Bool.parse_fill_value(&json!(1)).is_err());
+        assert!(DataType::Bool.parse_fill_value(&json!("true")).is_err());
+    }
+
+    #[test]
+    fn float_fill_values() {
+        let t = DataType::Float32;
+        assert_eq!(t.parse_fill_value(&json!(1.5)).unwrap(), 1.5f32.to_ne_bytes());
+        assert_eq!(t.parse_fill_value(&json!("NaN")).unwrap(), f32::NAN.to_ne_bytes());
+        assert_eq!(t.parse_fill_value(&json!("Infinity")).unwrap(), f32::INFINITY.to_ne_bytes());
+        assert_eq!(t.parse_fill_value(&json!("-Infinity")).unwrap(), f32::NEG_INFINITY.to_ne_bytes());
+        // A NaN with a payload survives the round trip bit-exactly.
+        let payload = t.parse_fill_value(&json!("0x7fc00001")).unwrap();
+        assert_eq!(payload, 0x7fc00001u32.to_ne_bytes());
+        assert_eq!(t.fill_value_to_json(&payload), json!("0x7fc00001"));
+        assert_eq!(t.fill_value_to_json(&f32::NAN.to_ne_bytes()), json!("NaN"));
+        assert!(t.parse_fill_value(&json!("0x7fc0")).is_err());
+        assert!(t.parse_fill_value(&json!("nan")).is_err());
+        assert!(t.parse_fill_value(&json!(true)).is_err());
+        let h = DataType::Float16;
+        assert_eq!(h.parse_fill_value(&json!(1.0)).unwrap(), f16::from_f32(1.0).to_bits().to_ne_bytes());
+        assert_eq!(h.parse_fill_value(&json!("0x7e01")).unwrap(), 0x7e01u16.to_ne_bytes());
+        let d = DataType::Float64;
+        let neg0 = d.parse_fill_value(&json!(-0.0)).unwrap();
+        assert_eq!(neg0, (-0.0f64).to_ne_bytes());
+        assert_eq!(d.parse_fill_value(&d.fill_value_to_json(&neg0)).unwrap(), neg0);
+        assert_eq!(d.fill_value_to_json(&0.1f64.to_ne_bytes()), json!(0.1));
+    }
+
+    #[test]
+    fn complex_and_raw_fill_values() {
+        let c = DataType::Complex64;
+        let b = c.parse_fill_value(&json!([1.0, "NaN"])).unwrap();
+        assert_eq!(&b[..4], &1.0f32.to_ne_bytes());
+        assert_eq!(&b[4..], &f32::NAN.to_ne_bytes());
+        assert_eq!(c.fill_value_to_json(&b), json!([1.0, "NaN"]));
+        assert!(c.parse_fill_value(&json!([1.0])).is_err());
+        assert!(c.parse_fill_value(&json!(1.0)).is_err());
+        let r = DataType::RawBits(3);
+        assert_eq!(r.parse_fill_value(&json!([1, 2, 255])).unwrap(), vec![1, 2, 255]);
+        assert!(r.parse_fill_value(&json!([1, 2])).is_err());
+        assert!(r.parse_fill_value(&json!([1, 2, 256])).is_err());
+        assert_eq!(r.fill_value_to_json(&[1, 2, 3]), json!([1, 2, 3]));
+    }
+}

@@ -1,0 +1,392 @@
+//! `zarrio_array`: a handle to an array node.
+//!
+//! Thread rules: reads (`zarrio_array_read`, `_read_chunk`, the getters)
+//! may run from many threads at once on one handle. Writes may run
+//! concurrently with each other when they touch disjoint chunks; two
+//! writes to the same chunk, or a read of a chunk being written, race
+//! (the reader sees the old or the new chunk; concurrent writers: last
+//! one wins). `_set_attributes` must not race with other calls.
+
+use super::memory::into_c_string;
+use super::pipeline::zarrio_pipeline;
+use super::store::zarrio_store;
+use super::{c_str, check_out, guard, handle, json_object, region, slice, slice_mut, write_out, zarrio_status};
+use crate::array::Array;
+use crate::error::{buffer_too_small, invalid_argument, Result};
+use std::ffi::{c_char, c_void};
+
+/// An array handle.
+pub struct zarrio_array {
+    pub(crate) inner: Array,
+}
+
+fn check_ndim(a: &Array, ndim: usize) -> Result<()> {
+    if ndim != a.ndim() {
+        return Err(invalid_argument(format!("ndim is {ndim}, the array has {} dimensions", a.ndim())));
+    }
+    Ok(())
+}
+
+/// Optional element strides (NULL = C order).
+unsafe fn strides<'a>(p: *const i64, ndim: usize) -> Result<Option<&'a [i64]>> {
+    if p.is_null() {
+        Ok(None)
+    } else {
+        slice(p, ndim, "strides").map(Some)
+    }
+}
+
+/// Create an array at `path` from the text of its zarr.json and return a
+/// handle. Any node already at `path` (and everything below it) is
+/// removed first. The metadata is validated completely (data type, fill
+/// value, chunk grid, codec list) before anything is written.
+///
+/// # Safety
+/// `store` is a live handle; strings are NUL-terminated; `out` is valid
+/// for a write.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_array_create(
+    store: *mut zarrio_store,
+    path: *const c_char,
+    zarr_json: *const c_char,
+    out: *mut *mut zarrio_array,
+) -> zarrio_status {
+    guard(|| {
+        check_out(out, "out")?;
+        let store = handle(store, "store")?;
+        let a = Array::create(store.inner.clone(), c_str(path, "path")?, c_str(zarr_json, "zarr_json")?)?;
+        write_out(out, Box::into_raw(Box::new(zarrio_array { inner: a })), "out")
+    })
+}
+
+/// Open the array at `path` ("" = the store root).
+///
+/// # Safety
+/// As `zarrio_array_create`.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_array_open(store: *mut zarrio_store, path: *const c_char, out: *mut *mut zarrio_array) -> zarrio_status {
+    guard(|| {
+        check_out(out, "out")?;
+        let store = handle(store, "store")?;
+        let a = Array::open(store.inner.clone(), c_str(path, "path")?)?;
+        write_out(out, Box::into_raw(Box::new(zarrio_array { inner: a })), "out")
+    })
+}
+
+/// Release an array handle. NULL is ignored.
+///
+/// # Safety
+/// `array` is NULL or a live handle not in use by another thread; it must
+/// not be used afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_array_free(array: *mut zarrio_array) {
+    if !array.is_null() {
+        // SAFETY: made by `Box::into_raw` in create/open.
+        drop(Box::from_raw(array));
+    }
+}
+
+/// The number of dimensions.
+///
+/// # Safety
+/// `array` is a live handle; `out` is valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_array_ndim(array: *const zarrio_array, out: *mut usize) -> zarrio_status {
+    guard(|| write_out(out, handle(array, "array")?.inner.ndim(), "out"))
+}
+
+unsafe fn copy_shape(src: &[u64], out: *mut u64, capacity: usize) -> Result<()> {
+    check_out(out, "out")?;
+    if capacity < src.len() {
+        return Err(buffer_too_small(format!("{} entries needed, capacity is {capacity}", src.len())));
+    }
+    // SAFETY: `out` holds `capacity >= src.len()` elements per the contract.
+    std::ptr::copy_nonoverlapping(src.as_ptr(), out, src.len());
+    Ok(())
+}
+
+/// The array's shape: `ndim` entries written to `out`, which holds
+/// `capacity` entries.
+///
+/// # Safety
+/// `array` is a live handle; `out` holds `capacity` entries.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_array_shape(array: *const zarrio_array, out: *mut u64, capacity: usize) -> zarrio_status {
+    guard(|| copy_shape(handle(array, "array")?.inner.shape(), out, capacity))
+}
+
+/// The chunk shape of the grid (the shard shape of a sharded array).
+///
+/// # Safety
+/// As `zarrio_array_shape`.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_array_chunk_shape(array: *const zarrio_array, out: *mut u64, capacity: usize) -> zarrio_status {
+    guard(|| copy_shape(handle(array, "array")?.inner.chunk_shape(), out, capacity))
+}
+
+/// The inner chunk shape of a sharded array; the chunk shape otherwise.
+///
+/// # Safety
+/// As `zarrio_array_shape`.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_array_inner_chunk_shape(array: *const zarrio_array, out: *mut u64, capacity: usize) -> zarrio_status {
+    guard(|| copy_shape(handle(array, "array")?.inner.inner_chunk_shape(), out, capacity))
+}
+
+/// The data type name ("uint16", "float32", "r24", ...) in `*out_name`,
+/// to release with `zarrio_string_free`.
+///
+/// # Safety
+/// `array` is a live handle; `out_name` is valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_array_data_type(array: *const zarrio_array, out_name: *mut *mut c_char) -> zarrio_status {
+    guard(|| {
+        check_out(out_name, "out_name")?;
+        let a = handle(array, "array")?;
+        write_out(out_name, into_c_string(a.inner.data_type().name()), "out_name")
+    })
+}
+
+/// The size of one element in bytes.
+///
+/// # Safety
+/// `array` is a live handle; `out` is valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_array_element_size(array: *const zarrio_array, out: *mut usize) -> zarrio_status {
+    guard(|| write_out(out, handle(array, "array")?.inner.data_type().size(), "out"))
+}
+
+/// The fill value: one element in native byte order, written to `out`
+/// (which holds `capacity` bytes, at least the element size).
+///
+/// # Safety
+/// `array` is a live handle; `out` holds `capacity` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_array_fill_value(array: *const zarrio_array, out: *mut c_void, capacity: usize) -> zarrio_status {
+    guard(|| {
+        let a = handle(array, "array")?;
+        let fill = a.inner.fill_value();
+        if capacity < fill.len() {
+            return Err(buffer_too_small(format!("the fill value is {} bytes, capacity is {capacity}", fill.len())));
+        }
+        slice_mut(out as *mut u8, fill.len(), "out")?.copy_from_slice(fill);
+        Ok(())
+    })
+}
+
+/// The array's zarr.json as text in `*out_json` (release with
+/// `zarrio_string_free`).
+///
+/// # Safety
+/// `array` is a live handle; `out_json` is valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_array_metadata(array: *const zarrio_array, out_json: *mut *mut c_char) -> zarrio_status {
+    guard(|| {
+        check_out(out_json, "out_json")?;
+        let a = handle(array, "array")?;
+        let text = serde_json::to_string_pretty(&a.inner.metadata()).expect("JSON values always serialise");
+        write_out(out_json, into_c_string(text), "out_json")
+    })
+}
+
+/// The array's attributes as JSON object text (release with
+/// `zarrio_string_free`).
+///
+/// # Safety
+/// As `zarrio_array_metadata`.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_array_attributes(array: *const zarrio_array, out_json: *mut *mut c_char) -> zarrio_status {
+    guard(|| {
+        check_out(out_json, "out_json")?;
+        let a = handle(array, "array")?;
+        write_out(out_json, into_c_string(serde_json::Value::Object(a.inner.attributes()).to_string()), "out_json")
+    })
+}
+
+/// Replace the attributes with `json` (a JSON object) and rewrite zarr.json.
+///
+/// # Safety
+/// `array` is a live handle; `json` is NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_array_set_attributes(array: *mut zarrio_array, json: *const c_char) -> zarrio_status {
+    guard(|| {
+        let a = handle(array, "array")?;
+        a.inner.set_attributes(json_object(c_str(json, "json")?, "json")?)
+    })
+}
+
+/// Read the region `start[d] .. start[d] + shape[d]` into `out`.
+///
+/// Elements are written in native byte order. `strides` gives, per
+/// dimension, the distance in elements between neighbours in `out`; NULL
+/// means C order. Pass Fortran-order strides (1, shape[0], ...) to fill a
+/// column-major array, or the strides of a larger array to fill a view.
+/// Strides must be positive and must not make elements overlap.
+/// `capacity` is the size of `out` in bytes; every addressed element must
+/// lie inside it. Missing chunks read as the fill value. Decoding runs on
+/// the array's threads (see `zarrio_array_set_threads`).
+///
+/// # Safety
+/// `array` is a live handle; `start`, `shape` (and `strides` unless NULL)
+/// hold `ndim` entries; `out` holds `capacity` writable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_array_read(
+    array: *const zarrio_array,
+    ndim: usize,
+    start: *const u64,
+    shape: *const u64,
+    out: *mut c_void,
+    capacity: usize,
+    strides: *const i64,
+) -> zarrio_status {
+    guard(|| {
+        let a = &handle(array, "array")?.inner;
+        check_ndim(a, ndim)?;
+        let (start, shape) = region(ndim, start, shape)?;
+        let strides = self::strides(strides, ndim)?;
+        let out = slice_mut(out as *mut u8, capacity, "out")?;
+        a.read_region(start, shape, out, strides)
+    })
+}
+
+/// Write the region `start[d] .. start[d] + shape[d]` from `src`
+/// (`size` bytes; layout as for `zarrio_array_read`). Chunks the region
+/// covers are encoded straight from `src`; partly covered chunks are read,
+/// merged and rewritten; chunks equal to the fill value are erased.
+///
+/// # Safety
+/// `array` is a live handle; `start`, `shape` (and `strides` unless NULL)
+/// hold `ndim` entries; `src` holds `size` readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_array_write(
+    array: *mut zarrio_array,
+    ndim: usize,
+    start: *const u64,
+    shape: *const u64,
+    src: *const c_void,
+    size: usize,
+    strides: *const i64,
+) -> zarrio_status {
+    guard(|| {
+        let a = &handle(array, "array")?.inner;
+        check_ndim(a, ndim)?;
+        let (start, shape) = region(ndim, start, shape)?;
+        let strides = self::strides(strides, ndim)?;
+        let src = slice(src as *const u8, size, "src")?;
+        a.write_region(start, shape, src, strides)
+    })
+}
+
+/// Set every element of the region to `value` (one element of
+/// `value_size` bytes, native byte order). Fully covered chunks are
+/// encoded once and the bytes reused; filling with the fill value erases
+/// them.
+///
+/// # Safety
+/// `array` is a live handle; `start` and `shape` hold `ndim` entries;
+/// `value` holds `value_size` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_array_fill(
+    array: *mut zarrio_array,
+    ndim: usize,
+    start: *const u64,
+    shape: *const u64,
+    value: *const c_void,
+    value_size: usize,
+) -> zarrio_status {
+    guard(|| {
+        let a = &handle(array, "array")?.inner;
+        check_ndim(a, ndim)?;
+        let (start, shape) = region(ndim, start, shape)?;
+        let value = slice(value as *const u8, value_size, "value")?;
+        if value.is_empty() {
+            return Err(invalid_argument("value is empty"));
+        }
+        a.fill_region(start, shape, value)
+    })
+}
+
+/// Read one whole chunk (the full chunk shape in C order; the parts of an
+/// edge chunk outside the array hold whatever was stored there, the fill
+/// value for chunks written by zarrio) into `out` of `capacity` bytes.
+///
+/// # Safety
+/// `array` is a live handle; `chunk_indices` holds `ndim` entries; `out`
+/// holds `capacity` writable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_array_read_chunk(
+    array: *const zarrio_array,
+    ndim: usize,
+    chunk_indices: *const u64,
+    out: *mut c_void,
+    capacity: usize,
+) -> zarrio_status {
+    guard(|| {
+        let a = &handle(array, "array")?.inner;
+        check_ndim(a, ndim)?;
+        let idx = slice(chunk_indices, ndim, "chunk_indices")?;
+        a.read_chunk(idx, slice_mut(out as *mut u8, capacity, "out")?)
+    })
+}
+
+/// Write one whole chunk from `src` (exactly one chunk's bytes, C order).
+///
+/// # Safety
+/// `array` is a live handle; `chunk_indices` holds `ndim` entries; `src`
+/// holds `size` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_array_write_chunk(
+    array: *mut zarrio_array,
+    ndim: usize,
+    chunk_indices: *const u64,
+    src: *const c_void,
+    size: usize,
+) -> zarrio_status {
+    guard(|| {
+        let a = &handle(array, "array")?.inner;
+        check_ndim(a, ndim)?;
+        let idx = slice(chunk_indices, ndim, "chunk_indices")?;
+        a.write_chunk(idx, slice(src as *const u8, size, "src")?)
+    })
+}
+
+/// Remove one chunk; it then reads as the fill value.
+///
+/// # Safety
+/// `array` is a live handle; `chunk_indices` holds `ndim` entries.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_array_erase_chunk(array: *mut zarrio_array, ndim: usize, chunk_indices: *const u64) -> zarrio_status {
+    guard(|| {
+        let a = &handle(array, "array")?.inner;
+        check_ndim(a, ndim)?;
+        a.erase_chunk(slice(chunk_indices, ndim, "chunk_indices")?)
+    })
+}
+
+/// Set the number of threads this array's reads and writes use: 0 = the
+/// library default (`zarrio_set_threads`), 1 = the calling thread only.
+/// Thread-safe; calls already running keep their count.
+///
+/// # Safety
+/// `array` is a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_array_set_threads(array: *mut zarrio_array, n: u32) -> zarrio_status {
+    guard(|| {
+        handle(array, "array")?.inner.set_threads(n as usize);
+        Ok(())
+    })
+}
+
+/// The array's codec pipeline as a pipeline handle (release with
+/// `zarrio_pipeline_free`), for hosts that fetch chunk bytes themselves.
+///
+/// # Safety
+/// `array` is a live handle; `out` is valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_array_pipeline(array: *const zarrio_array, out: *mut *mut zarrio_pipeline) -> zarrio_status {
+    guard(|| {
+        check_out(out, "out")?;
+        let a = handle(array, "array")?;
+        write_out(out, zarrio_pipeline::new_raw(a.inner.codecs().clone()), "out")
+    })
+}

@@ -1,0 +1,117 @@
+//! `zarrio_group`: a handle to a group node.
+
+use super::memory::into_c_string;
+use super::store::zarrio_store;
+use super::{c_str, check_out, guard, handle, json_object, opt_c_str, write_out, zarrio_status};
+use crate::group::Group;
+use serde_json::{json, Map, Value};
+use std::ffi::c_char;
+
+/// A group handle. Attribute reads and `children` may run from many
+/// threads at once; `set_attributes` must not race with other calls on
+/// the same group.
+pub struct zarrio_group {
+    inner: Group,
+}
+
+/// Create a group at `path` ("" = the store root) with the attributes in
+/// `attributes_json` (a JSON object; NULL = {}), and return its handle.
+///
+/// # Safety
+/// `store` is a live store handle; strings are NUL-terminated or NULL
+/// where allowed; `out` is valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_group_create(
+    store: *mut zarrio_store,
+    path: *const c_char,
+    attributes_json: *const c_char,
+    out: *mut *mut zarrio_group,
+) -> zarrio_status {
+    guard(|| {
+        check_out(out, "out")?;
+        let store = handle(store, "store")?;
+        let path = c_str(path, "path")?;
+        let attributes = match opt_c_str(attributes_json, "attributes_json")? {
+            Some(t) => json_object(t, "attributes_json")?,
+            None => Map::new(),
+        };
+        let g = Group::create(store.inner.clone(), path, attributes)?;
+        write_out(out, Box::into_raw(Box::new(zarrio_group { inner: g })), "out")
+    })
+}
+
+/// Open the group at `path`. `ZARRIO_ERR_NOT_FOUND` when there is no node,
+/// `ZARRIO_ERR_INVALID_METADATA` when the node is not a valid group.
+///
+/// # Safety
+/// As `zarrio_group_create`.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_group_open(store: *mut zarrio_store, path: *const c_char, out: *mut *mut zarrio_group) -> zarrio_status {
+    guard(|| {
+        check_out(out, "out")?;
+        let store = handle(store, "store")?;
+        let g = Group::open(store.inner.clone(), c_str(path, "path")?)?;
+        write_out(out, Box::into_raw(Box::new(zarrio_group { inner: g })), "out")
+    })
+}
+
+/// Release a group handle. NULL is ignored.
+///
+/// # Safety
+/// `group` is NULL or a live handle; it must not be used afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_group_free(group: *mut zarrio_group) {
+    if !group.is_null() {
+        // SAFETY: made by `Box::into_raw` in create/open.
+        drop(Box::from_raw(group));
+    }
+}
+
+/// The group's attributes as JSON object text in `*out_json`, to release
+/// with `zarrio_string_free`.
+///
+/// # Safety
+/// `group` is a live handle; `out_json` is valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_group_attributes(group: *const zarrio_group, out_json: *mut *mut c_char) -> zarrio_status {
+    guard(|| {
+        check_out(out_json, "out_json")?;
+        let g = handle(group, "group")?;
+        write_out(out_json, into_c_string(Value::Object(g.inner.attributes()).to_string()), "out_json")
+    })
+}
+
+/// Replace the group's attributes with `json` (a JSON object) and rewrite
+/// its zarr.json.
+///
+/// # Safety
+/// `group` is a live handle; `json` is NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_group_set_attributes(group: *mut zarrio_group, json: *const c_char) -> zarrio_status {
+    guard(|| {
+        let g = handle(group, "group")?;
+        let attrs = json_object(c_str(json, "json")?, "json")?;
+        g.inner.set_attributes(attrs)
+    })
+}
+
+/// The group's direct children as JSON text:
+/// `[{"name": "...", "node_type": "array"|"group"}, ...]`, sorted by name.
+/// Release with `zarrio_string_free`.
+///
+/// # Safety
+/// `group` is a live handle; `out_json` is valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_group_children(group: *const zarrio_group, out_json: *mut *mut c_char) -> zarrio_status {
+    guard(|| {
+        check_out(out_json, "out_json")?;
+        let g = handle(group, "group")?;
+        let list: Vec<Value> = g
+            .inner
+            .children()?
+            .into_iter()
+            .map(|(name, t)| json!({"name": name, "node_type": t.as_str()}))
+            .collect();
+        write_out(out_json, into_c_string(Value::Array(list).to_string()), "out_json")
+    })
+}

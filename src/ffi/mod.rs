@@ -1,0 +1,139 @@
+//! The C ABI. Thin by design: every export unpacks its arguments with the
+//! helpers below, calls the Rust API, and turns the result into a
+//! `zarrio_status` inside [`guard`], which also stops panics at the
+//! boundary. One module per C type.
+//!
+//! Names follow C conventions, not Rust's.
+#![allow(non_camel_case_types)]
+
+pub mod array;
+pub mod error;
+pub mod group;
+pub mod memory;
+pub mod pipeline;
+pub mod store;
+pub mod version;
+
+pub use error::zarrio_status;
+
+use crate::error::{invalid_argument, internal, Result};
+use std::ffi::{c_char, CStr};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// Run an export's body: map its error to a status and remember the
+/// message; a panic becomes `ZARRIO_ERR_INTERNAL`.
+pub(crate) fn guard<F: FnOnce() -> Result<()>>(f: F) -> zarrio_status {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(Ok(())) => error::ZARRIO_OK,
+        Ok(Err(e)) => error::set_last_error(&e),
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            error::set_last_error(&internal(format!("internal error (panic): {msg}")))
+        }
+    }
+}
+
+/// A NUL-terminated UTF-8 string argument.
+///
+/// # Safety
+/// `p` is NULL or points to a NUL-terminated string that outlives `'a`.
+pub(crate) unsafe fn c_str<'a>(p: *const c_char, what: &str) -> Result<&'a str> {
+    if p.is_null() {
+        return Err(invalid_argument(format!("{what} is NULL")));
+    }
+    // SAFETY: non-null, and NUL-terminated per the caller's contract.
+    CStr::from_ptr(p).to_str().map_err(|_| invalid_argument(format!("{what} is not valid UTF-8")))
+}
+
+/// An optional string argument (NULL = None).
+///
+/// # Safety
+/// As [`c_str`].
+pub(crate) unsafe fn opt_c_str<'a>(p: *const c_char, what: &str) -> Result<Option<&'a str>> {
+    if p.is_null() {
+        Ok(None)
+    } else {
+        c_str(p, what).map(Some)
+    }
+}
+
+/// An array argument of `n` elements; NULL is allowed only when `n` is 0.
+///
+/// # Safety
+/// `p` is NULL or points to `n` readable elements that outlive `'a`.
+pub(crate) unsafe fn slice<'a, T>(p: *const T, n: usize, what: &str) -> Result<&'a [T]> {
+    if n == 0 {
+        return Ok(&[]);
+    }
+    if p.is_null() {
+        return Err(invalid_argument(format!("{what} is NULL")));
+    }
+    // SAFETY: non-null with `n` readable elements per the caller's contract.
+    Ok(std::slice::from_raw_parts(p, n))
+}
+
+/// A mutable buffer argument of `n` bytes; NULL only when `n` is 0.
+///
+/// # Safety
+/// `p` is NULL or points to `n` writable bytes not aliased elsewhere.
+pub(crate) unsafe fn slice_mut<'a>(p: *mut u8, n: usize, what: &str) -> Result<&'a mut [u8]> {
+    if n == 0 {
+        return Ok(&mut []);
+    }
+    if p.is_null() {
+        return Err(invalid_argument(format!("{what} is NULL")));
+    }
+    // SAFETY: non-null with `n` writable, unaliased bytes per the contract.
+    Ok(std::slice::from_raw_parts_mut(p, n))
+}
+
+/// A handle argument.
+///
+/// # Safety
+/// `p` is NULL or a live handle of type `T` made by this library.
+pub(crate) unsafe fn handle<'a, T>(p: *const T, what: &str) -> Result<&'a T> {
+    p.as_ref().ok_or_else(|| invalid_argument(format!("{what} is NULL")))
+}
+
+/// Write a result through an out-pointer.
+///
+/// # Safety
+/// `p` is NULL or valid for a write of `T`.
+pub(crate) unsafe fn write_out<T>(p: *mut T, value: T, what: &str) -> Result<()> {
+    if p.is_null() {
+        return Err(invalid_argument(format!("{what} is NULL")));
+    }
+    // SAFETY: non-null and writable per the caller's contract.
+    p.write(value);
+    Ok(())
+}
+
+/// Check an out-pointer before doing work whose result it will receive.
+pub(crate) fn check_out<T>(p: *mut T, what: &str) -> Result<()> {
+    if p.is_null() {
+        Err(invalid_argument(format!("{what} is NULL")))
+    } else {
+        Ok(())
+    }
+}
+
+/// Parse a JSON object argument.
+pub(crate) fn json_object(text: &str, what: &str) -> Result<serde_json::Map<String, serde_json::Value>> {
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Object(m)) => Ok(m),
+        Ok(_) => Err(crate::error::invalid_metadata(format!("{what} must be a JSON object"))),
+        Err(e) => Err(crate::error::invalid_metadata(format!("{what}: malformed JSON: {e}"))),
+    }
+}
+
+/// A region given as `ndim`, `start` and `shape` pointers.
+///
+/// # Safety
+/// `start` and `shape` are NULL or point to `ndim` elements.
+pub(crate) unsafe fn region<'a>(ndim: usize, start: *const u64, shape: *const u64) -> Result<(&'a [u64], &'a [u64])> {
+    Ok((slice(start, ndim, "start")?, slice(shape, ndim, "shape")?))
+}

@@ -1,0 +1,29 @@
+//! zarrio: a Zarr v3 engine with a C ABI.
+//!
+//! Layers, top to bottom: the C ABI ([`ffi`]), arrays and groups
+//! ([`array`], [`group`]), the codec pipeline ([`codec`]) and stores
+//! ([`store`]). Each layer only calls the one below it; the Rust API is
+//! complete on its own.
+
+pub mod array;
+pub mod codec;
+pub mod dtype;
+pub mod error;
+pub mod ffi;
+pub mod group;
+pub mod metadata;
+pub mod node;
+pub mod region;
+pub mod store;
+pub mod strided;
+pub mod threads;
+
+pub use array::Array;
+pub use codec::{ChunkRepr, CodecChain};
+pub use dtype::DataType;
+pub use error::{Error, ErrorKind, Result};
+pub use group::{Group, NodeType};
+pub use store::{ByteRange, FilesystemStore, MemoryStore, Store, StoreRef};
+
+/// The library version, e.g. "0.1.0".
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

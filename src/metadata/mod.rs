@@ -1,0 +1,63 @@
+//! `zarr.json` documents for arrays and groups (Zarr v3 core).
+
+pub mod array;
+pub mod chunk_key;
+pub mod group;
+
+pub use array::ArrayMetadata;
+pub use chunk_key::ChunkKeyEncoding;
+pub use group::GroupMetadata;
+
+use crate::error::{invalid_metadata, Result};
+use serde_json::{Map, Value};
+
+/// Parse JSON text into an object.
+pub fn parse_object(text: &[u8], what: &str) -> Result<Map<String, Value>> {
+    let v: Value = serde_json::from_slice(text).map_err(|e| invalid_metadata(format!("{what}: malformed JSON: {e}")))?;
+    match v {
+        Value::Object(o) => Ok(o),
+        _ => Err(invalid_metadata(format!("{what}: the document must be a JSON object"))),
+    }
+}
+
+/// Check `zarr_format` is 3 and `node_type` is `expected`.
+pub fn check_format_and_type(o: &Map<String, Value>, expected: &str) -> Result<()> {
+    match o.get("zarr_format") {
+        Some(v) if v.as_u64() == Some(3) => {}
+        Some(v) => return Err(invalid_metadata(format!("zarr_format {v} is not supported (expected 3)"))),
+        None => return Err(invalid_metadata("zarr.json has no zarr_format")),
+    }
+    match o.get("node_type").and_then(Value::as_str) {
+        Some(t) if t == expected => Ok(()),
+        Some(t) => Err(invalid_metadata(format!("node_type is \"{t}\", expected \"{expected}\""))),
+        None => Err(invalid_metadata("zarr.json has no string node_type")),
+    }
+}
+
+/// Fields not known to this implementation: allowed only as objects with
+/// `"must_understand": false`; they are kept and written back.
+pub fn take_extra_fields(o: &Map<String, Value>, known: &[&str]) -> Result<Map<String, Value>> {
+    let mut extra = Map::new();
+    for (k, v) in o {
+        if known.contains(&k.as_str()) {
+            continue;
+        }
+        let optional = v.as_object().and_then(|m| m.get("must_understand")).and_then(Value::as_bool) == Some(false);
+        if !optional {
+            return Err(invalid_metadata(format!(
+                "unknown field \"{k}\" in zarr.json (not marked \"must_understand\": false)"
+            )));
+        }
+        extra.insert(k.clone(), v.clone());
+    }
+    Ok(extra)
+}
+
+/// `attributes`: absent is `{}`, otherwise it must be an object.
+pub fn parse_attributes(o: &Map<String, Value>) -> Result<Map<String, Value>> {
+    match o.get("attributes") {
+        None => Ok(Map::new()),
+        Some(Value::Object(a)) => Ok(a.clone()),
+        Some(_) => Err(invalid_metadata("attributes must be a JSON object")),
+    }
+}

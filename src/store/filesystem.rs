@@ -1,0 +1,217 @@
+//! A store over a directory. Keys map to files below the root.
+//!
+//! Reads are positional (`pread`), so concurrent readers share no seek
+//! position. A whole-value write goes to a temporary file in the same
+//! directory and is renamed over the old one: a reader or a crash sees the
+//! old value or the new one, never a torn one.
+
+use super::{validate_key, ByteRange, Store};
+use crate::error::{io_error, Error, Result};
+use std::fs::{self, File};
+use std::io::{ErrorKind, Write};
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Temporary files start with this, so `list` can skip them.
+const TEMP_PREFIX: &str = ".zarrio-tmp-";
+
+#[derive(Debug)]
+pub struct FilesystemStore {
+    root: PathBuf,
+}
+
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+impl FilesystemStore {
+    /// A store rooted at `root`; the directory is created when missing.
+    pub fn new(root: impl AsRef<Path>) -> Result<Self> {
+        let root = root.as_ref().to_path_buf();
+        fs::create_dir_all(&root).map_err(|e| io_error(format!("cannot create directory {}: {e}", root.display())))?;
+        if !root.is_dir() {
+            return Err(io_error(format!("{} is not a directory", root.display())));
+        }
+        Ok(FilesystemStore { root })
+    }
+
+    /// An existing directory, without creating it.
+    pub fn open_existing(root: impl AsRef<Path>) -> Result<Self> {
+        let root = root.as_ref().to_path_buf();
+        if !root.is_dir() {
+            return Err(crate::error::not_found(format!("{} is not a directory", root.display())));
+        }
+        Ok(FilesystemStore { root })
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn path(&self, key: &str) -> Result<PathBuf> {
+        validate_key(key)?;
+        Ok(self.root.join(key))
+    }
+
+    fn open(&self, key: &str) -> Result<Option<File>> {
+        match File::open(self.path(key)?) {
+            Ok(f) => Ok(Some(f)),
+            Err(e) if e.kind() == ErrorKind::NotFound || e.kind() == ErrorKind::NotADirectory => Ok(None),
+            Err(e) => Err(io_err(key, e)),
+        }
+    }
+}
+
+fn io_err(key: &str, e: std::io::Error) -> Error {
+    io_error(format!("{key}: {e}"))
+}
+
+/// Read exactly `buf.len()` bytes at `offset`, failing on a short file.
+fn read_exact_at(f: &File, buf: &mut [u8], offset: u64, key: &str) -> Result<()> {
+    f.read_exact_at(buf, offset).map_err(|e| {
+        if e.kind() == ErrorKind::UnexpectedEof {
+            crate::error::corrupt(format!("{key}: value is shorter than expected"))
+        } else {
+            io_err(key, e)
+        }
+    })
+}
+
+impl Store for FilesystemStore {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        let f = match self.open(key)? {
+            Some(f) => f,
+            None => return Ok(None),
+        };
+        let meta = f.metadata().map_err(|e| io_err(key, e))?;
+        if meta.is_dir() {
+            return Ok(None);
+        }
+        let mut buf = vec![0u8; meta.len() as usize];
+        read_exact_at(&f, &mut buf, 0, key)?;
+        Ok(Some(buf))
+    }
+
+    fn get_range(&self, key: &str, range: ByteRange) -> Result<Option<Vec<u8>>> {
+        let f = match self.open(key)? {
+            Some(f) => f,
+            None => return Ok(None),
+        };
+        let meta = f.metadata().map_err(|e| io_err(key, e))?;
+        if meta.is_dir() {
+            return Ok(None);
+        }
+        let r = range.resolve(meta.len()).map_err(|e| e.context(key))?;
+        let mut buf = vec![0u8; (r.end - r.start) as usize];
+        read_exact_at(&f, &mut buf, r.start, key)?;
+        Ok(Some(buf))
+    }
+
+    fn set(&self, key: &str, value: &[u8]) -> Result<()> {
+        let path = self.path(key)?;
+        let dir = path.parent().unwrap_or(&self.root);
+        fs::create_dir_all(dir).map_err(|e| io_err(key, e))?;
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("value");
+        let tmp = dir.join(format!(
+            "{TEMP_PREFIX}{name}-{}-{}",
+            std::process::id(),
+            TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let result = (|| {
+            let mut f = File::create(&tmp)?;
+            f.write_all(value)?;
+            fs::rename(&tmp, &path)
+        })();
+        if let Err(e) = result {
+            let _ = fs::remove_file(&tmp);
+            return Err(io_err(key, e));
+        }
+        Ok(())
+    }
+
+    fn erase(&self, key: &str) -> Result<()> {
+        match fs::remove_file(self.path(key)?) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == ErrorKind::NotFound || e.kind() == ErrorKind::NotADirectory => Ok(()),
+            Err(e) => Err(io_err(key, e)),
+        }
+    }
+
+    fn list(&self, prefix: &str) -> Result<Vec<String>> {
+        // Walk only the deepest directory the prefix names.
+        let dir_part = match prefix.rfind('/') {
+            Some(i) => &prefix[..i],
+            None => "",
+        };
+        let mut out = Vec::new();
+        let start = if dir_part.is_empty() { self.root.clone() } else { self.root.join(dir_part) };
+        walk(&start, dir_part, &mut out)?;
+        out.retain(|k| k.starts_with(prefix));
+        out.sort();
+        Ok(out)
+    }
+
+    fn size(&self, key: &str) -> Result<Option<u64>> {
+        match fs::metadata(self.path(key)?) {
+            Ok(m) if m.is_file() => Ok(Some(m.len())),
+            Ok(_) => Ok(None),
+            Err(e) if e.kind() == ErrorKind::NotFound || e.kind() == ErrorKind::NotADirectory => Ok(None),
+            Err(e) => Err(io_err(key, e)),
+        }
+    }
+}
+
+fn walk(dir: &Path, key_prefix: &str, out: &mut Vec<String>) -> Result<()> {
+    let entries = match fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == ErrorKind::NotFound || e.kind() == ErrorKind::NotADirectory => return Ok(()),
+        Err(e) => return Err(io_error(format!("{}: {e}", dir.display()))),
+    };
+    for entry in entries {
+        let entry = entry.map_err(|e| io_error(format!("{}: {e}", dir.display())))?;
+        let name = match entry.file_name().into_string() {
+            Ok(n) => n,
+            Err(_) => continue,
+        };
+        if name.starts_with(TEMP_PREFIX) {
+            continue;
+        }
+        let key = if key_prefix.is_empty() { name.clone() } else { format!("{key_prefix}/{name}") };
+        let ft = entry.file_type().map_err(|e| io_error(format!("{}: {e}", dir.display())))?;
+        if ft.is_dir() {
+            walk(&entry.path(), &key, out)?;
+        } else {
+            out.push(key);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_get_range_list_erase() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = FilesystemStore::new(dir.path().join("root")).unwrap();
+        assert_eq!(s.get("a/c/0").unwrap(), None);
+        s.set("a/c/0", b"0123456789").unwrap();
+        s.set("a/zarr.json", b"{}").unwrap();
+        s.set("a/c/0", b"abcdefghij").unwrap();
+        assert_eq!(s.get("a/c/0").unwrap().unwrap(), b"abcdefghij");
+        assert_eq!(s.get_range("a/c/0", ByteRange::Suffix { length: 2 }).unwrap().unwrap(), b"ij");
+        assert_eq!(s.get_range("a/c/0", ByteRange::new(3, 4)).unwrap().unwrap(), b"defg");
+        assert!(s.get_range("a/c/0", ByteRange::new(8, 4)).is_err());
+        assert_eq!(s.list("a/").unwrap(), vec!["a/c/0", "a/zarr.json"]);
+        assert_eq!(s.list("").unwrap().len(), 2);
+        assert_eq!(s.size("a/c/0").unwrap(), Some(10));
+        assert_eq!(s.get("a/c").unwrap(), None);
+        s.erase("a/c/0").unwrap();
+        s.erase("a/c/0").unwrap();
+        assert_eq!(s.get("a/c/0").unwrap(), None);
+        assert!(s.get("../etc/passwd").is_err());
+        // No temporary files are left behind.
+        let names: Vec<_> = fs::read_dir(dir.path().join("root/a")).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert!(names.iter().all(|n| !n.to_string_lossy().starts_with(TEMP_PREFIX)));
+    }
+}

@@ -1,0 +1,142 @@
+//! Key-value stores: the storage layer under groups and arrays.
+//!
+//! Keys are `/`-separated paths without a leading slash (`a/b/zarr.json`).
+//! A store says which optional operations it supports; the engine falls
+//! back where one is missing (e.g. reads a whole value and slices it).
+
+use crate::error::{invalid_argument, Result};
+use std::sync::Arc;
+
+pub mod filesystem;
+pub mod memory;
+
+pub use filesystem::FilesystemStore;
+pub use memory::MemoryStore;
+
+/// A byte range of a stored value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ByteRange {
+    /// `length` bytes from `offset` (to the end when `length` is None).
+    FromStart { offset: u64, length: Option<u64> },
+    /// The last `length` bytes.
+    Suffix { length: u64 },
+}
+
+impl ByteRange {
+    pub fn new(offset: u64, length: u64) -> Self {
+        ByteRange::FromStart { offset, length: Some(length) }
+    }
+    /// Resolve to `start..end` within a value of `size` bytes; an error when
+    /// the range does not lie inside the value.
+    pub fn resolve(&self, size: u64) -> Result<std::ops::Range<u64>> {
+        let r = match *self {
+            ByteRange::FromStart { offset, length } => {
+                let end = match length {
+                    Some(l) => offset.checked_add(l),
+                    None => Some(size),
+                };
+                match end {
+                    Some(end) if offset <= end && end <= size => offset..end,
+                    _ => return Err(range_error(self, size)),
+                }
+            }
+            ByteRange::Suffix { length } => {
+                if length > size {
+                    return Err(range_error(self, size));
+                }
+                size - length..size
+            }
+        };
+        Ok(r)
+    }
+}
+
+fn range_error(r: &ByteRange, size: u64) -> crate::error::Error {
+    crate::error::corrupt(format!("byte range {r:?} lies outside a value of {size} bytes"))
+}
+
+/// Slice a whole value by a range (the fallback for stores without ranges).
+pub fn slice_range(value: &[u8], range: &ByteRange) -> Result<Vec<u8>> {
+    let r = range.resolve(value.len() as u64)?;
+    Ok(value[r.start as usize..r.end as usize].to_vec())
+}
+
+/// The storage interface. All methods may be called from many threads.
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// The whole value, or None when the key is absent.
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>>;
+    /// Part of a value, or None when the key is absent. A range that does
+    /// not fit the value is an error.
+    fn get_range(&self, key: &str, range: ByteRange) -> Result<Option<Vec<u8>>> {
+        match self.get(key)? {
+            Some(v) => slice_range(&v, &range).map(Some),
+            None => Ok(None),
+        }
+    }
+    /// Store a whole value, replacing any old one atomically where the
+    /// store can (readers see the old value or the new one).
+    fn set(&self, key: &str, value: &[u8]) -> Result<()>;
+    /// Remove a value; absent keys are not an error.
+    fn erase(&self, key: &str) -> Result<()>;
+    /// All keys that start with `prefix`, sorted.
+    fn list(&self, prefix: &str) -> Result<Vec<String>>;
+    /// Size of a value in bytes, or None when absent.
+    fn size(&self, key: &str) -> Result<Option<u64>> {
+        Ok(self.get(key)?.map(|v| v.len() as u64))
+    }
+    /// Remove every key under `prefix`.
+    fn erase_prefix(&self, prefix: &str) -> Result<()> {
+        for k in self.list(prefix)? {
+            self.erase(&k)?;
+        }
+        Ok(())
+    }
+}
+
+pub type StoreRef = Arc<dyn Store>;
+
+/// Check that a key is a relative `/`-separated path with no `.`/`..`
+/// segments and no empty segments, so a key never escapes a store's root.
+pub fn validate_key(key: &str) -> Result<()> {
+    if key.is_empty() {
+        return Err(invalid_argument("empty store key"));
+    }
+    for seg in key.split('/') {
+        if seg.is_empty() || seg == "." || seg == ".." || seg.contains('\\') || seg.contains('\0') {
+            return Err(invalid_argument(format!("invalid store key \"{key}\"")));
+        }
+    }
+    Ok(())
+}
+
+/// Join a node path and a name into a key (`"" + "zarr.json"`, `"a/b" + "c/0"`).
+pub fn join_key(path: &str, name: &str) -> String {
+    if path.is_empty() {
+        name.to_string()
+    } else {
+        format!("{path}/{name}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_resolve() {
+        assert_eq!(ByteRange::new(2, 3).resolve(10).unwrap(), 2..5);
+        assert_eq!(ByteRange::Suffix { length: 4 }.resolve(10).unwrap(), 6..10);
+        assert_eq!(ByteRange::FromStart { offset: 3, length: None }.resolve(10).unwrap(), 3..10);
+        assert!(ByteRange::new(8, 3).resolve(10).is_err());
+        assert!(ByteRange::Suffix { length: 11 }.resolve(10).is_err());
+        assert!(ByteRange::new(u64::MAX, 2).resolve(10).is_err());
+    }
+
+    #[test]
+    fn keys_validate() {
+        assert!(validate_key("a/b/zarr.json").is_ok());
+        for bad in ["", "/a", "a//b", "a/../b", "..", "a/./b", "a/"] {
+            assert!(validate_key(bad).is_err(), "{bad}");
+        }
+    }
+}

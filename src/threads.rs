@@ -1,0 +1,82 @@
+//! Thread pools owned by the library. No environment variable is read: the
+//! default pool has one thread per core until `set_default_threads` changes
+//! it, and each array may ask for its own count (1 = the calling thread).
+
+use crate::error::{internal, Result};
+use rayon::prelude::*;
+use rayon::{ThreadPool, ThreadPoolBuilder};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+struct Pools {
+    default_threads: usize,
+    by_size: HashMap<usize, Arc<ThreadPool>>,
+}
+
+fn pools() -> &'static Mutex<Pools> {
+    static POOLS: OnceLock<Mutex<Pools>> = OnceLock::new();
+    POOLS.get_or_init(|| Mutex::new(Pools { default_threads: cores(), by_size: HashMap::new() }))
+}
+
+fn lock() -> std::sync::MutexGuard<'static, Pools> {
+    // The map is only ever inserted into; a poisoned lock holds valid data.
+    pools().lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The number of cores available to this process.
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+}
+
+/// Set the library-wide default thread count (0 = one per core).
+pub fn set_default_threads(n: usize) {
+    lock().default_threads = if n == 0 { cores() } else { n };
+}
+
+/// The library-wide default thread count.
+pub fn default_threads() -> usize {
+    lock().default_threads
+}
+
+/// Resolve a per-object setting (0 = library default).
+pub fn resolve(threads: usize) -> usize {
+    if threads == 0 {
+        default_threads()
+    } else {
+        threads
+    }
+}
+
+fn pool(n: usize) -> Result<Arc<ThreadPool>> {
+    let mut p = lock();
+    if let Some(pool) = p.by_size.get(&n) {
+        return Ok(pool.clone());
+    }
+    let pool = Arc::new(
+        ThreadPoolBuilder::new()
+            .num_threads(n)
+            .thread_name(|i| format!("zarrio-{i}"))
+            .build()
+            .map_err(|e| internal(format!("cannot start a thread pool: {e}")))?,
+    );
+    p.by_size.insert(n, pool.clone());
+    Ok(pool)
+}
+
+/// Run `f(i)` for every `i` in `0..n` with `threads` threads (0 = default),
+/// returning the first error. With one thread, or one task, everything
+/// runs on the calling thread.
+pub fn for_each<F>(threads: usize, n: usize, f: F) -> Result<()>
+where
+    F: Fn(usize) -> Result<()> + Send + Sync,
+{
+    let threads = resolve(threads);
+    if threads <= 1 || n <= 1 {
+        return (0..n).try_for_each(f);
+    }
+    if rayon::current_thread_index().is_some() {
+        // Already inside one of our pools: nest, rayon schedules the work.
+        return (0..n).into_par_iter().try_for_each(f);
+    }
+    pool(threads)?.install(|| (0..n).into_par_iter().try_for_each(f))
+}

@@ -1,0 +1,421 @@
+"""A small ctypes binding for libzarrio.so (the C API of docs/c-api-plan.md).
+
+The library is found from ``$ZARRIO_LIB`` (a path to the .so), else
+``<repo>/target/release/libzarrio.so``, else ``<repo>/target/debug/libzarrio.so``.
+
+    from zarrio_ctypes import Store, Array
+    store = Store.filesystem("/tmp/data")
+    arr = Array.open(store, "a/b")
+    x = arr.read()                                   # whole array, C order
+    y = arr.read((2, 3), (4, 5), order="F")          # Fortran-ordered numpy array
+    arr.write((0, 0), np.asfortranarray(block))
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+from ctypes import POINTER, byref, c_char_p, c_int32, c_int64, c_size_t, c_uint8, c_uint32, c_uint64, c_void_p
+from pathlib import Path
+
+import numpy as np
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+STATUS_NAMES = {
+    0: "ZARRIO_OK",
+    -1: "ZARRIO_ERR_INVALID_ARGUMENT",
+    -2: "ZARRIO_ERR_INVALID_METADATA",
+    -3: "ZARRIO_ERR_UNSUPPORTED",
+    -4: "ZARRIO_ERR_NOT_FOUND",
+    -5: "ZARRIO_ERR_IO",
+    -6: "ZARRIO_ERR_CORRUPT",
+    -7: "ZARRIO_ERR_CHECKSUM",
+    -8: "ZARRIO_ERR_OUT_OF_BOUNDS",
+    -9: "ZARRIO_ERR_BUFFER_TOO_SMALL",
+    -10: "ZARRIO_ERR_ALREADY_EXISTS",
+    -11: "ZARRIO_ERR_INTERNAL",
+}
+
+
+class LibraryNotFound(RuntimeError):
+    pass
+
+
+class ZarrioError(Exception):
+    """A zarrio call returned a non-zero status."""
+
+    def __init__(self, status: int, message: str, call: str = ""):
+        self.status = status
+        self.status_name = STATUS_NAMES.get(status, f"status {status}")
+        self.message = message
+        self.call = call
+        super().__init__(f"{call}: {self.status_name} ({status}): {message}")
+
+
+def library_candidates() -> list[Path]:
+    env = os.environ.get("ZARRIO_LIB")
+    if env:
+        return [Path(env)]
+    return [REPO_ROOT / "target" / "release" / "libzarrio.so",
+            REPO_ROOT / "target" / "debug" / "libzarrio.so"]
+
+
+def find_library() -> Path:
+    cands = library_candidates()
+    for p in cands:
+        if p.is_file():
+            return p
+    how = ("$ZARRIO_LIB points to a missing file" if os.environ.get("ZARRIO_LIB")
+           else "set $ZARRIO_LIB or build it with `cargo build --release`")
+    raise LibraryNotFound("libzarrio.so not found (looked at: " + ", ".join(str(p) for p in cands)
+                          + f"); {how}")
+
+
+_status = c_int32
+_u64p = POINTER(c_uint64)
+_i64p = POINTER(c_int64)
+
+# name -> (restype, argtypes)
+_SIGNATURES = {
+    "zarrio_version": (c_char_p, []),
+    "zarrio_version_number": (c_uint32, []),
+    "zarrio_last_error": (c_char_p, []),
+    "zarrio_status_name": (c_char_p, [c_int32]),
+    "zarrio_string_free": (None, [c_void_p]),
+    "zarrio_store_open_filesystem": (_status, [c_char_p, POINTER(c_void_p)]),
+    "zarrio_store_create_memory": (_status, [POINTER(c_void_p)]),
+    "zarrio_store_free": (None, [c_void_p]),
+    "zarrio_array_create": (_status, [c_void_p, c_char_p, c_char_p, POINTER(c_void_p)]),
+    "zarrio_array_open": (_status, [c_void_p, c_char_p, POINTER(c_void_p)]),
+    "zarrio_array_free": (None, [c_void_p]),
+    "zarrio_array_ndim": (_status, [c_void_p, POINTER(c_size_t)]),
+    "zarrio_array_shape": (_status, [c_void_p, _u64p, c_size_t]),
+    "zarrio_array_chunk_shape": (_status, [c_void_p, _u64p, c_size_t]),
+    "zarrio_array_inner_chunk_shape": (_status, [c_void_p, _u64p, c_size_t]),
+    "zarrio_array_data_type": (_status, [c_void_p, POINTER(c_void_p)]),
+    "zarrio_array_element_size": (_status, [c_void_p, POINTER(c_size_t)]),
+    "zarrio_array_fill_value": (_status, [c_void_p, c_void_p, c_size_t]),
+    "zarrio_array_metadata": (_status, [c_void_p, POINTER(c_void_p)]),
+    "zarrio_array_attributes": (_status, [c_void_p, POINTER(c_void_p)]),
+    "zarrio_array_read": (_status, [c_void_p, c_size_t, _u64p, _u64p, c_void_p, c_size_t, _i64p]),
+    "zarrio_array_write": (_status, [c_void_p, c_size_t, _u64p, _u64p, c_void_p, c_size_t, _i64p]),
+    "zarrio_array_set_threads": (_status, [c_void_p, c_uint32]),
+    "zarrio_set_threads": (_status, [c_uint32]),
+    "zarrio_threads": (c_uint32, []),
+}
+
+
+class _Lib:
+    def __init__(self, path: Path):
+        self.path = path
+        self.dll = ctypes.CDLL(str(path))
+        self.missing = []
+        for name, (res, args) in _SIGNATURES.items():
+            try:
+                fn = getattr(self.dll, name)
+            except AttributeError:
+                self.missing.append(name)
+                continue
+            fn.restype = res
+            fn.argtypes = args
+            setattr(self, name, fn)
+
+    def fn(self, name):
+        f = getattr(self, name, None)
+        if f is None:
+            raise ZarrioError(-3, f"symbol {name} is not exported by {self.path}", name)
+        return f
+
+    def last_error(self) -> str:
+        msg = self.fn("zarrio_last_error")()
+        return msg.decode("utf-8", "replace") if msg else ""
+
+    def check(self, status: int, call: str) -> None:
+        if status != 0:
+            raise ZarrioError(int(status), self.last_error(), call)
+
+    def take_string(self, ptr: c_void_p) -> str:
+        if not ptr.value:
+            return ""
+        try:
+            return ctypes.string_at(ptr.value).decode("utf-8")
+        finally:
+            self.fn("zarrio_string_free")(ptr)
+
+
+_LIB: _Lib | None = None
+
+
+def lib() -> _Lib:
+    """The loaded library (raises LibraryNotFound when there is none)."""
+    global _LIB
+    if _LIB is None:
+        _LIB = _Lib(find_library())
+    return _LIB
+
+
+def version() -> str:
+    return lib().fn("zarrio_version")().decode()
+
+
+def set_threads(n: int) -> None:
+    L = lib()
+    L.check(L.fn("zarrio_set_threads")(n), "zarrio_set_threads")
+
+
+# ---------------------------------------------------------------------------
+# data types
+# ---------------------------------------------------------------------------
+
+_NUMPY_OF = {
+    "bool": np.dtype(np.bool_),
+    "int8": np.dtype("int8"), "int16": np.dtype("=i2"), "int32": np.dtype("=i4"), "int64": np.dtype("=i8"),
+    "uint8": np.dtype("uint8"), "uint16": np.dtype("=u2"), "uint32": np.dtype("=u4"), "uint64": np.dtype("=u8"),
+    "float16": np.dtype("=f2"), "float32": np.dtype("=f4"), "float64": np.dtype("=f8"),
+    "complex64": np.dtype("=c8"), "complex128": np.dtype("=c16"),
+}
+
+
+def numpy_dtype(name: str) -> np.dtype:
+    """numpy dtype (native byte order) of a Zarr v3 data type name; r<N> -> V<N/8>."""
+    if name in _NUMPY_OF:
+        return _NUMPY_OF[name]
+    if name.startswith("r") and name[1:].isdigit() and int(name[1:]) > 0 and int(name[1:]) % 8 == 0:
+        return np.dtype(f"V{int(name[1:]) // 8}")
+    raise ValueError(f"no numpy dtype for Zarr data type {name!r}")
+
+
+# ---------------------------------------------------------------------------
+# helpers
+# ---------------------------------------------------------------------------
+
+
+def _u64_array(values) -> ctypes.Array:
+    values = [int(v) for v in values]
+    return (c_uint64 * max(len(values), 1))(*values)
+
+
+def _elem_strides(shape, order: str) -> list[int]:
+    """Element strides of a dense array, always positive (size-0/1 dims count as 1)."""
+    nd = len(shape)
+    st = [0] * nd
+    acc = 1
+    dims = range(nd - 1, -1, -1) if order == "C" else range(nd)
+    for d in dims:
+        st[d] = acc
+        acc *= max(int(shape[d]), 1)
+    return st
+
+
+# ---------------------------------------------------------------------------
+# objects
+# ---------------------------------------------------------------------------
+
+
+class Store:
+    def __init__(self, handle: c_void_p, description: str):
+        self._h = handle
+        self.description = description
+
+    @classmethod
+    def filesystem(cls, path) -> "Store":
+        L = lib()
+        h = c_void_p()
+        L.check(L.fn("zarrio_store_open_filesystem")(os.fsencode(str(path)), byref(h)),
+                "zarrio_store_open_filesystem")
+        return cls(h, f"filesystem:{path}")
+
+    @classmethod
+    def memory(cls) -> "Store":
+        L = lib()
+        h = c_void_p()
+        L.check(L.fn("zarrio_store_create_memory")(byref(h)), "zarrio_store_create_memory")
+        return cls(h, "memory")
+
+    @property
+    def handle(self) -> c_void_p:
+        if self._h is None:
+            raise ValueError("store is closed")
+        return self._h
+
+    def close(self) -> None:
+        if self._h is not None and _LIB is not None:
+            _LIB.fn("zarrio_store_free")(self._h)
+        self._h = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+class Array:
+    def __init__(self, handle: c_void_p, store: Store, path: str):
+        self._h = handle
+        self._store = store  # keep the store alive as long as the array
+        self.path = path
+        L = lib()
+        nd = c_size_t()
+        L.check(L.fn("zarrio_array_ndim")(self._h, byref(nd)), "zarrio_array_ndim")
+        self.ndim = int(nd.value)
+        self.shape = self._shape_call("zarrio_array_shape")
+        p = c_void_p()
+        L.check(L.fn("zarrio_array_data_type")(self._h, byref(p)), "zarrio_array_data_type")
+        self.dtype_name = L.take_string(p)
+        es = c_size_t()
+        L.check(L.fn("zarrio_array_element_size")(self._h, byref(es)), "zarrio_array_element_size")
+        self.element_size = int(es.value)
+
+    # ---- construction --------------------------------------------------
+    @classmethod
+    def open(cls, store: Store, path: str = "") -> "Array":
+        L = lib()
+        h = c_void_p()
+        L.check(L.fn("zarrio_array_open")(store.handle, path.encode(), byref(h)), "zarrio_array_open")
+        return cls(h, store, path)
+
+    @classmethod
+    def create(cls, store: Store, path: str, zarr_json) -> "Array":
+        if not isinstance(zarr_json, str):
+            zarr_json = json.dumps(zarr_json)
+        L = lib()
+        h = c_void_p()
+        L.check(L.fn("zarrio_array_create")(store.handle, path.encode(), zarr_json.encode(), byref(h)),
+                "zarrio_array_create")
+        return cls(h, store, path)
+
+    def close(self) -> None:
+        if self._h is not None and _LIB is not None:
+            _LIB.fn("zarrio_array_free")(self._h)
+        self._h = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+    @property
+    def handle(self) -> c_void_p:
+        if self._h is None:
+            raise ValueError("array is closed")
+        return self._h
+
+    # ---- properties ----------------------------------------------------
+    def _shape_call(self, name: str) -> tuple:
+        L = lib()
+        buf = (c_uint64 * max(self.ndim, 1))()
+        L.check(L.fn(name)(self._h, buf, self.ndim), name)
+        return tuple(int(buf[i]) for i in range(self.ndim))
+
+    @property
+    def chunk_shape(self) -> tuple:
+        return self._shape_call("zarrio_array_chunk_shape")
+
+    @property
+    def inner_chunk_shape(self) -> tuple:
+        return self._shape_call("zarrio_array_inner_chunk_shape")
+
+    @property
+    def dtype(self) -> np.dtype:
+        return numpy_dtype(self.dtype_name)
+
+    def fill_value_bytes(self) -> bytes:
+        L = lib()
+        buf = (c_uint8 * max(self.element_size, 1))()
+        L.check(L.fn("zarrio_array_fill_value")(self.handle, buf, self.element_size), "zarrio_array_fill_value")
+        return bytes(buf[: self.element_size])
+
+    def fill_value(self) -> np.ndarray:
+        """The fill value as a 0-d numpy array (exact bits)."""
+        return np.frombuffer(self.fill_value_bytes(), self.dtype).reshape(())
+
+    def metadata(self) -> dict:
+        L = lib()
+        p = c_void_p()
+        L.check(L.fn("zarrio_array_metadata")(self.handle, byref(p)), "zarrio_array_metadata")
+        return json.loads(L.take_string(p))
+
+    def attributes(self) -> dict:
+        L = lib()
+        p = c_void_p()
+        L.check(L.fn("zarrio_array_attributes")(self.handle, byref(p)), "zarrio_array_attributes")
+        return json.loads(L.take_string(p))
+
+    def set_threads(self, n: int) -> None:
+        L = lib()
+        L.check(L.fn("zarrio_array_set_threads")(self.handle, n), "zarrio_array_set_threads")
+
+    # ---- data ------------------------------------------------------------
+    def _region(self, start, shape):
+        if start is None:
+            start = (0,) * self.ndim
+        if shape is None:
+            shape = tuple(n - s for n, s in zip(self.shape, start))
+        start = tuple(int(s) for s in start)
+        shape = tuple(int(s) for s in shape)
+        if len(start) != self.ndim or len(shape) != self.ndim:
+            raise ValueError(f"region rank {len(start)}/{len(shape)} != array rank {self.ndim}")
+        return start, shape
+
+    def read(self, start=None, shape=None, order: str = "C", strides_null_for_c: bool = True) -> np.ndarray:
+        """Read a region into a new numpy array of the given memory order ('C' or 'F').
+
+        C order passes strides=NULL (unless strides_null_for_c is False); F order
+        passes explicit element strides so the library fills column-major memory.
+        """
+        if order not in ("C", "F"):
+            raise ValueError("order must be 'C' or 'F'")
+        start, shape = self._region(start, shape)
+        out = np.empty(shape, dtype=self.dtype, order=order)
+        if out.dtype.itemsize != self.element_size:
+            raise RuntimeError(f"element size {self.element_size} != numpy itemsize {out.dtype.itemsize}")
+        strides = None
+        if order == "F" or not strides_null_for_c:
+            strides = (c_int64 * max(self.ndim, 1))(*_elem_strides(shape, order))
+        L = lib()
+        # a real (non-NULL) pointer even for an empty region
+        dummy = (c_uint8 * 1)()
+        ptr = out.ctypes.data if out.nbytes else ctypes.addressof(dummy)
+        st = L.fn("zarrio_array_read")(self.handle, self.ndim, _u64_array(start), _u64_array(shape),
+                                       ptr, out.nbytes, strides)
+        L.check(st, "zarrio_array_read")
+        return out
+
+    def write(self, start, data: np.ndarray) -> None:
+        """Write a numpy array (C- or Fortran-contiguous; others are copied to C order) at start."""
+        data = np.asarray(data)
+        if data.dtype != self.dtype:
+            raise TypeError(f"data dtype {data.dtype} != array dtype {self.dtype}")
+        shape = tuple(int(n) for n in data.shape)
+        start, shape = self._region(start, shape)
+        if data.ndim >= 2 and data.flags.f_contiguous and not data.flags.c_contiguous:
+            strides = (c_int64 * data.ndim)(*_elem_strides(shape, "F"))
+        else:
+            if not data.flags.c_contiguous:
+                data = np.array(data, order="C")  # (np.ascontiguousarray makes 0-d arrays 1-d)
+            strides = None
+        L = lib()
+        dummy = (c_uint8 * 1)()
+        ptr = data.ctypes.data if data.nbytes else ctypes.addressof(dummy)
+        st = L.fn("zarrio_array_write")(self.handle, self.ndim, _u64_array(start), _u64_array(shape),
+                                        ptr, data.nbytes, strides)
+        L.check(st, "zarrio_array_write")
+
+    def __repr__(self):
+        return f"<zarrio Array {self.path!r} shape={self.shape} dtype={self.dtype_name}>"
