@@ -183,6 +183,16 @@ impl DataType {
                     .iter()
                     .map(|x| x.as_u64().filter(|b| *b < 256).map(|b| b as u8).ok_or_else(bad))
                     .collect(),
+                // tensorstore writes raw fill values as base64 text.
+                Value::String(s) => {
+                    use base64::Engine;
+                    let b = base64::engine::general_purpose::STANDARD.decode(s).map_err(|_| bad())?;
+                    if b.len() == *n {
+                        Ok(b)
+                    } else {
+                        Err(bad())
+                    }
+                }
                 _ => Err(bad()),
             },
         }
@@ -302,9 +312,6 @@ fn float_to_json(bytes: &[u8], t: DataType) -> Value {
         }
     } else if x.is_infinite() {
         if x > 0.0 { "Infinity" } else { "-Infinity" }.into()
-    } else if x == x.trunc() && x.abs() < 1e15 && !(x == 0.0 && x.is_sign_negative()) {
-        // Integral values as e.g. `0.0`, the form zarr-python writes.
-        serde_json::Number::from_f64(x).map(Value::Number).unwrap_or(Value::Null)
     } else {
         serde_json::Number::from_f64(x).map(Value::Number).unwrap_or(Value::Null)
     }
@@ -391,6 +398,8 @@ mod tests {
         assert_eq!(r.parse_fill_value(&json!([1, 2, 255])).unwrap(), vec![1, 2, 255]);
         assert!(r.parse_fill_value(&json!([1, 2])).is_err());
         assert!(r.parse_fill_value(&json!([1, 2, 256])).is_err());
+        assert_eq!(DataType::RawBits(2).parse_fill_value(&json!("AQI=")).unwrap(), vec![1, 2]);
+        assert!(DataType::RawBits(3).parse_fill_value(&json!("AQI=")).is_err());
         assert_eq!(r.fill_value_to_json(&[1, 2, 3]), json!([1, 2, 3]));
     }
 }

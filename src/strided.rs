@@ -59,7 +59,9 @@ impl Layout {
         }
         // Non-overlap: taken in increasing stride order, each stride must
         // step past everything the smaller strides can reach.
-        let mut dims: Vec<usize> = (0..shape.len()).filter(|&d| shape[d] > 1).collect();
+        // An empty region addresses no element, so it cannot overlap.
+        let empty = shape.iter().any(|&n| n == 0);
+        let mut dims: Vec<usize> = (0..shape.len()).filter(|&d| shape[d] > 1 && !empty).collect();
         dims.sort_by_key(|&d| strides[d]);
         let mut reach = 0u64;
         for &d in &dims {
@@ -370,6 +372,7 @@ mod tests {
         // Size-1 dimensions may have any positive stride.
         assert!(Layout::new(&[1, 3], Some(&[1, 1]), 1, 3).is_ok());
         assert!(Layout::new(&[0, 3], None, 1, 0).is_ok());
+        assert!(Layout::new(&[5, 0, 3], None, 1, 0).is_ok());
     }
 
     /// Reference: element-by-element copy by index arithmetic.

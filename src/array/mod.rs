@@ -82,7 +82,7 @@ impl Array {
     /// The inner chunk shape of a sharded array, else the chunk shape: the
     /// smallest unit a read decodes.
     pub fn inner_chunk_shape(&self) -> &[u64] {
-        match self.meta.codecs.sharding() {
+        match self.meta.codecs.sharding_inner_grid() {
             Some(s) => s.chunk_shape(),
             None => &self.meta.chunk_shape,
         }

@@ -43,11 +43,7 @@ impl BloscCompressor {
             "lz4hc" => BloscCompressor::Lz4Hc,
             "zlib" => BloscCompressor::Zlib,
             "zstd" => BloscCompressor::Zstd,
-            "snappy" => {
-                return Err(unsupported(
-                    "codec \"blosc\": cname \"snappy\" is not supported by this build",
-                ))
-            }
+            "snappy" => return Err(unsupported("codec \"blosc\": cname \"snappy\" is not supported by this build")),
             other => {
                 return Err(invalid_metadata(format!(
                     "codec \"blosc\": unknown cname \"{other}\" (expected blosclz, lz4, lz4hc, zlib or zstd)"
@@ -168,9 +164,7 @@ impl BloscCodec {
             match spec.get(key) {
                 None => Ok(None),
                 Some(v) => v.as_u64().filter(|x| (min..=max).contains(x)).map(Some).ok_or_else(|| {
-                    invalid_metadata(format!(
-                        "codec \"blosc\": \"{key}\" must be an integer in {min}..={max}, got {v}"
-                    ))
+                    invalid_metadata(format!("codec \"blosc\": \"{key}\" must be an integer in {min}..={max}, got {v}"))
                 }),
             }
         };
@@ -308,10 +302,7 @@ impl BytesToBytesCodec for BloscCodec {
             )
         };
         if n <= 0 || n as usize > cap {
-            return Err(internal(format!(
-                "codec \"blosc\": compression with {} failed (code {n})",
-                self.cname.name()
-            )));
+            return Err(internal(format!("codec \"blosc\": compression with {} failed (code {n})", self.cname.name())));
         }
         out.truncate(n as usize);
         Ok(out)
@@ -442,8 +433,9 @@ mod tests {
         )
         .unwrap();
         let enc = writer.encode(x.clone()).unwrap();
-        let reader = codec(json!({"cname": "blosclz", "clevel": 1, "shuffle": "noshuffle", "typesize": 1}), DataType::UInt8)
-            .unwrap();
+        let reader =
+            codec(json!({"cname": "blosclz", "clevel": 1, "shuffle": "noshuffle", "typesize": 1}), DataType::UInt8)
+                .unwrap();
         assert_eq!(reader.decode(Cow::Borrowed(&enc), None).unwrap().as_ref(), &x[..]);
         assert_eq!(decode_into(&reader, &enc, x.len()).unwrap(), x);
     }
@@ -467,8 +459,11 @@ mod tests {
         let x = sample(30_001);
         for typesize in [3usize, 16, 255, 256, 1000] {
             for shuffle in SHUFFLES {
-                let c = codec(json!({"cname": "lz4", "clevel": 5, "shuffle": shuffle, "typesize": typesize}), DataType::UInt8)
-                    .unwrap();
+                let c = codec(
+                    json!({"cname": "lz4", "clevel": 5, "shuffle": shuffle, "typesize": typesize}),
+                    DataType::UInt8,
+                )
+                .unwrap();
                 let enc = c.encode(x.clone()).unwrap();
                 assert_eq!(decode_into(&c, &enc, x.len()).unwrap(), x, "{typesize} {shuffle}");
             }
@@ -480,8 +475,9 @@ mod tests {
         let x = sample(3_000);
         for cname in CNAMES {
             for shuffle in SHUFFLES {
-                let c = codec(json!({"cname": cname, "clevel": 5, "shuffle": shuffle, "typesize": 4}), DataType::Float32)
-                    .unwrap();
+                let c =
+                    codec(json!({"cname": cname, "clevel": 5, "shuffle": shuffle, "typesize": 4}), DataType::Float32)
+                        .unwrap();
                 let enc = c.encode(x.clone()).unwrap();
                 // Every truncation is rejected.
                 for cut in (0..enc.len()).filter(|c| *c < 40 || c % 13 == 0 || *c + 8 > enc.len()) {

@@ -143,10 +143,7 @@ impl ArrayToBytesCodec for BytesCodec {
     fn decode_into(&self, bytes: &[u8], repr: &ChunkRepr, out: &mut [u8]) -> Result<()> {
         let expected = repr.nbytes();
         if bytes.len() != expected {
-            return Err(corrupt(format!(
-                "codec \"bytes\": chunk is {} bytes, expected {expected}",
-                bytes.len()
-            )));
+            return Err(corrupt(format!("codec \"bytes\": chunk is {} bytes, expected {expected}", bytes.len())));
         }
         if out.len() != expected {
             return Err(invalid_argument(format!(
@@ -194,8 +191,7 @@ mod tests {
     #[test]
     fn big_endian_u16_known_bytes() {
         let r = repr(&[3], DataType::UInt16);
-        let c = BytesCodec::from_spec(&spec(json!({"name": "bytes", "configuration": {"endian": "big"}})), &r)
-            .unwrap();
+        let c = BytesCodec::from_spec(&spec(json!({"name": "bytes", "configuration": {"endian": "big"}})), &r).unwrap();
         let data: Vec<u8> = [0x0102u16, 0x0304, 0xA0B0].iter().flat_map(|v| v.to_ne_bytes()).collect();
         let enc = c.encode(&data, &r).unwrap();
         assert_eq!(enc, vec![0x01, 0x02, 0x03, 0x04, 0xA0, 0xB0]);
@@ -307,13 +303,14 @@ mod tests {
             json!({"name": "bytes", "configuration": {"endian": "big"}})
         );
         let r = repr(&[2], DataType::Int16);
-        let c = BytesCodec::from_spec(&spec(json!({"name": "bytes", "configuration": {"endian": "little"}})), &r)
-            .unwrap();
+        let c =
+            BytesCodec::from_spec(&spec(json!({"name": "bytes", "configuration": {"endian": "little"}})), &r).unwrap();
         let again = BytesCodec::from_spec(&spec(c.to_json()), &r).unwrap();
         assert_eq!(c, again);
         // The legacy name "endian" builds the same codec.
-        assert!(super::super::build_codec(&spec(json!({"name": "endian", "configuration": {"endian": "big"}})), &r)
-            .is_ok());
+        assert!(
+            super::super::build_codec(&spec(json!({"name": "endian", "configuration": {"endian": "big"}})), &r).is_ok()
+        );
     }
 
     #[test]

@@ -73,9 +73,8 @@ impl BytesToBytesCodec for GzipCodec {
         let mut out = Vec::new();
         match decoded_size {
             Some(n) => {
-                out.try_reserve_exact(n).map_err(|_| {
-                    crate::error::internal(format!("codec \"gzip\": cannot allocate {n} bytes"))
-                })?;
+                out.try_reserve_exact(n)
+                    .map_err(|_| crate::error::internal(format!("codec \"gzip\": cannot allocate {n} bytes")))?;
                 // Read at most one byte past the expected size.
                 decoder(&input).take((n as u64).saturating_add(1)).read_to_end(&mut out).map_err(stream_error)?;
                 if out.len() != n {
@@ -99,10 +98,7 @@ impl BytesToBytesCodec for GzipCodec {
         while filled < out.len() {
             match r.read(&mut out[filled..]) {
                 Ok(0) => {
-                    return Err(corrupt(format!(
-                        "codec \"gzip\": decoded {filled} bytes, expected {}",
-                        out.len()
-                    )))
+                    return Err(corrupt(format!("codec \"gzip\": decoded {filled} bytes, expected {}", out.len())))
                 }
                 Ok(k) => filled += k,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
@@ -114,10 +110,7 @@ impl BytesToBytesCodec for GzipCodec {
             match r.read(&mut extra) {
                 Ok(0) => return Ok(true),
                 Ok(_) => {
-                    return Err(corrupt(format!(
-                        "codec \"gzip\": decoded more than the expected {} bytes",
-                        out.len()
-                    )))
+                    return Err(corrupt(format!("codec \"gzip\": decoded more than the expected {} bytes", out.len())))
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(stream_error(e)),
@@ -220,9 +213,14 @@ mod tests {
         let c = GzipCodec::from_spec(&spec(json!({"name": "gzip", "configuration": {"level": 9}}))).unwrap();
         assert_eq!(c.to_json(), json!({"name": "gzip", "configuration": {"level": 9}}));
         assert_eq!(GzipCodec::from_spec(&spec(c.to_json())).unwrap(), c);
-        for cfg in [json!({"level": 10}), json!({"level": -1}), json!({"level": 1.5}), json!({"level": "1"}), json!({}),
-            json!({"level": 1, "other": 2})]
-        {
+        for cfg in [
+            json!({"level": 10}),
+            json!({"level": -1}),
+            json!({"level": 1.5}),
+            json!({"level": "1"}),
+            json!({}),
+            json!({"level": 1, "other": 2}),
+        ] {
             let e = GzipCodec::from_spec(&spec(json!({"name": "gzip", "configuration": cfg}))).unwrap_err();
             assert_eq!(e.kind(), ErrorKind::InvalidMetadata, "{cfg}");
             assert!(e.message().contains("gzip"), "{}", e.message());

@@ -108,6 +108,17 @@ impl CodecChain {
         }
     }
 
+    /// The sharding codec when it is the array->bytes codec and no
+    /// array->array codec comes first (bytes->bytes codecs may follow), so
+    /// its inner chunks are in the chunk's own coordinates.
+    pub fn sharding_inner_grid(&self) -> Option<&super::sharding::ShardingCodec> {
+        if self.array_to_array.is_empty() {
+            self.array_to_bytes.as_sharding()
+        } else {
+            None
+        }
+    }
+
     /// Encode one chunk (`data` is `repr().nbytes()` long, C order).
     pub fn encode(&self, data: &[u8]) -> Result<Vec<u8>> {
         debug_assert_eq!(data.len(), self.repr.nbytes());

@@ -376,8 +376,8 @@ mod tests {
         assert!(c.decode(&[], &r).unwrap().is_empty());
         // Rank 0.
         let r = repr(&[], DataType::Int64);
-        let c = TransposeCodec::from_spec(&spec(json!({"name": "transpose", "configuration": {"order": []}})), &r)
-            .unwrap();
+        let c =
+            TransposeCodec::from_spec(&spec(json!({"name": "transpose", "configuration": {"order": []}})), &r).unwrap();
         let x = data(8);
         assert_eq!(c.decode(&c.encode(&x, &r).unwrap(), &r).unwrap(), x);
     }
@@ -408,11 +408,9 @@ mod tests {
             json!("X"),
             json!(3),
         ] {
-            let e = TransposeCodec::from_spec(
-                &spec(json!({"name": "transpose", "configuration": {"order": order}})),
-                &r,
-            )
-            .unwrap_err();
+            let e =
+                TransposeCodec::from_spec(&spec(json!({"name": "transpose", "configuration": {"order": order}})), &r)
+                    .unwrap_err();
             assert_eq!(e.kind(), ErrorKind::InvalidMetadata, "{order}");
             assert!(e.message().contains("transpose"), "{}", e.message());
         }

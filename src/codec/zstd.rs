@@ -40,9 +40,10 @@ impl ZstdCodec {
         spec.check_keys(&["level", "checksum"])?;
         let level = match spec.get("level") {
             None => 0,
-            Some(v) => v.as_i64().and_then(|l| i32::try_from(l).ok()).ok_or_else(|| {
-                invalid_metadata(format!("codec \"zstd\": \"level\" must be an integer, got {v}"))
-            })?,
+            Some(v) => v
+                .as_i64()
+                .and_then(|l| i32::try_from(l).ok())
+                .ok_or_else(|| invalid_metadata(format!("codec \"zstd\": \"level\" must be an integer, got {v}")))?,
         };
         let checksum = match spec.get("checksum") {
             None => false,
@@ -67,9 +68,8 @@ fn size_mismatch(got: impl std::fmt::Display, expected: usize) -> crate::error::
 /// `Ok(Some(n))` when every frame records it, `Ok(None)` when one does not
 /// (the data is then decoded by streaming).
 fn content_size(input: &[u8]) -> Result<Option<u64>> {
-    let not_zstd = |what: &str| {
-        corrupt(format!("codec \"zstd\": input of {} bytes is not valid zstd data ({what})", input.len()))
-    };
+    let not_zstd =
+        |what: &str| corrupt(format!("codec \"zstd\": input of {} bytes is not valid zstd data ({what})", input.len()));
     if input.is_empty() {
         return Err(not_zstd("empty"));
     }
@@ -151,7 +151,8 @@ impl BytesToBytesCodec for ZstdCodec {
                             .map_err(|_| internal(format!("codec \"zstd\": cannot allocate {expected} bytes")))?;
                         dec.take((expected as u64).saturating_add(1)).read_to_end(&mut out).map_err(zstd_error)?;
                         if out.len() != expected {
-                            let got = if out.len() > expected { "more than".to_string() } else { out.len().to_string() };
+                            let got =
+                                if out.len() > expected { "more than".to_string() } else { out.len().to_string() };
                             return Err(size_mismatch(got, expected));
                         }
                     }

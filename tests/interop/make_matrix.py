@@ -24,7 +24,6 @@ import json
 import math
 import os
 import shutil
-import struct
 import sys
 import warnings
 from dataclasses import dataclass, field
@@ -233,15 +232,6 @@ def key_v2(sep: str | None = ".") -> dict:
     return {"name": "v2", "configuration": {"separator": sep}}
 
 
-def codec_names(codecs: list) -> list[str]:
-    out = []
-    for c in codecs:
-        out.append(c["name"])
-        if c["name"] == "sharding_indexed":
-            out += codec_names(c["configuration"]["codecs"])
-    return out
-
-
 # --------------------------------------------------------------------------
 # cases
 # --------------------------------------------------------------------------
@@ -348,7 +338,7 @@ class Case:
         return json.dumps(self.metadata())
 
 
-def tiles(shape, cuts_per_dim=3) -> list:
+def tiles(shape) -> list:
     """Irregular, chunk-misaligned non-overlapping tiles covering the array."""
     per_dim = []
     for n in shape:
