@@ -1,0 +1,115 @@
+//! A region of a sharded array fetches the shard index and only the inner
+//! chunks it touches, by byte range.
+
+use serde_json::json;
+use std::sync::{Arc, Mutex};
+use zarrio::store::ByteRange;
+use zarrio::{Array, MemoryStore, Result, Store, StoreRef};
+
+/// A store that records every read request.
+#[derive(Debug, Default)]
+struct CountingStore {
+    inner: MemoryStore,
+    gets: Mutex<Vec<String>>,
+    ranges: Mutex<Vec<(String, ByteRange)>>,
+}
+
+impl Store for CountingStore {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        self.gets.lock().unwrap().push(key.to_string());
+        self.inner.get(key)
+    }
+    fn get_range(&self, key: &str, range: ByteRange) -> Result<Option<Vec<u8>>> {
+        self.ranges.lock().unwrap().push((key.to_string(), range));
+        self.inner.get_range(key, range)
+    }
+    fn set(&self, key: &str, value: &[u8]) -> Result<()> {
+        self.inner.set(key, value)
+    }
+    fn erase(&self, key: &str) -> Result<()> {
+        self.inner.erase(key)
+    }
+    fn list(&self, prefix: &str) -> Result<Vec<String>> {
+        self.inner.list(prefix)
+    }
+}
+
+fn sharded_meta(index_location: &str) -> String {
+    json!({
+        "zarr_format": 3, "node_type": "array", "shape": [64, 64], "data_type": "uint16",
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [32, 32]}},
+        "chunk_key_encoding": {"name": "default"}, "fill_value": 0,
+        "codecs": [{"name": "sharding_indexed", "configuration": {
+            "chunk_shape": [8, 8],
+            "codecs": [{"name": "bytes", "configuration": {"endian": "little"}}, {"name": "zstd", "configuration": {"level": 0}}],
+            "index_codecs": [{"name": "bytes", "configuration": {"endian": "little"}}, {"name": "crc32c"}],
+            "index_location": index_location}}]
+    })
+    .to_string()
+}
+
+#[test]
+fn partial_shard_reads_fetch_index_and_touched_inner_chunks_only() {
+    for location in ["end", "start"] {
+        let store = Arc::new(CountingStore::default());
+        let dyn_store: StoreRef = store.clone();
+        let a = Array::create(dyn_store, "s", &sharded_meta(location)).unwrap();
+        let data: Vec<u16> = (0..64 * 64).map(|i| (i * 3 + 1) as u16).collect();
+        let bytes: Vec<u8> = data.iter().flat_map(|v| v.to_ne_bytes()).collect();
+        a.write_region(&[0, 0], &[64, 64], &bytes, None).unwrap();
+        store.gets.lock().unwrap().clear();
+        store.ranges.lock().unwrap().clear();
+
+        // Rows 4..12, cols 2..10 of shard (0, 0): inner chunks (0,0), (0,1), (1,0), (1,1).
+        let mut out = vec![0u8; 8 * 8 * 2];
+        a.read_region(&[4, 2], &[8, 8], &mut out, None).unwrap();
+        let got: Vec<u16> = out.chunks(2).map(|c| u16::from_ne_bytes([c[0], c[1]])).collect();
+        for i in 0..8 {
+            for j in 0..8 {
+                assert_eq!(got[i * 8 + j], data[(4 + i) * 64 + 2 + j]);
+            }
+        }
+        assert!(store.gets.lock().unwrap().is_empty(), "no whole-value reads for a partial shard read");
+        let ranges = store.ranges.lock().unwrap().clone();
+        assert!(ranges.iter().all(|(k, _)| k == "s/c/0/0"), "{ranges:?}");
+        assert_eq!(ranges.len(), 1 + 4, "one index read plus four inner chunks: {ranges:?}");
+        let index_size = 16 * 16 + 4;
+        let expected_index = match location {
+            "end" => ByteRange::Suffix { length: index_size },
+            _ => ByteRange::new(0, index_size),
+        };
+        assert_eq!(ranges[0].1, expected_index);
+        // Each inner-chunk request is small: far less than the shard.
+        let shard_size = store.inner.get("s/c/0/0").unwrap().unwrap().len() as u64;
+        for (_, r) in &ranges[1..] {
+            match r {
+                ByteRange::FromStart { length: Some(l), .. } => assert!(*l < shard_size / 4),
+                other => panic!("unexpected range {other:?}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn missing_shards_read_as_fill_and_corrupt_ones_fail() {
+    let store = Arc::new(CountingStore::default());
+    let dyn_store: StoreRef = store.clone();
+    let a = Array::create(dyn_store, "s", &sharded_meta("end")).unwrap();
+    let mut out = vec![1u8; 64 * 64 * 2];
+    a.read_region(&[0, 0], &[64, 64], &mut out, None).unwrap();
+    assert!(out.iter().all(|&b| b == 0));
+    a.fill_region(&[0, 0], &[32, 32], &5u16.to_ne_bytes()).unwrap();
+    // Break the index CRC: both the partial and the whole-shard paths fail cleanly.
+    let mut shard = store.inner.get("s/c/0/0").unwrap().unwrap();
+    let n = shard.len();
+    shard[n - 1] ^= 0xff;
+    store.inner.set("s/c/0/0", &shard).unwrap();
+    let e = a.read_region(&[0, 0], &[4, 4], &mut out[..32], None).unwrap_err();
+    assert_eq!(e.kind(), zarrio::ErrorKind::Checksum, "{e}");
+    let e = a.read_region(&[0, 0], &[32, 32], &mut out[..2048], None).unwrap_err();
+    assert_eq!(e.kind(), zarrio::ErrorKind::Checksum, "{e}");
+    // A truncated shard.
+    store.inner.set("s/c/0/0", &shard[..10]).unwrap();
+    assert!(a.read_region(&[0, 0], &[4, 4], &mut out[..32], None).is_err());
+    assert!(a.read_region(&[0, 0], &[32, 32], &mut out[..2048], None).is_err());
+}
