@@ -80,3 +80,20 @@ where
     }
     pool(threads)?.install(|| (0..n).into_par_iter().try_for_each(f))
 }
+
+/// Compute `f(i)` for every `i` in `0..n` with `threads` threads (0 =
+/// default), in order, or the first error.
+pub fn map<T, F>(threads: usize, n: usize, f: F) -> Result<Vec<T>>
+where
+    T: Send,
+    F: Fn(usize) -> Result<T> + Send + Sync,
+{
+    let threads = resolve(threads);
+    if threads <= 1 || n <= 1 {
+        return (0..n).map(f).collect();
+    }
+    if rayon::current_thread_index().is_some() {
+        return (0..n).into_par_iter().map(f).collect();
+    }
+    pool(threads)?.install(|| (0..n).into_par_iter().map(f).collect())
+}

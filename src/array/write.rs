@@ -4,7 +4,9 @@
 //! fill value.
 
 use super::Array;
+use crate::codec::sharding::ShardingCodec;
 use crate::codec::{all_equal_to, ChunkRepr};
+use std::collections::HashMap;
 use crate::error::{invalid_argument, Result};
 use crate::region::{check_region, chunk_parts, ChunkPart};
 use crate::strided::{copy_chunk_block, Layout, SourceBuffer};
@@ -83,10 +85,11 @@ impl Array {
     fn write_part(&self, part: &ChunkPart, content: Content, shared: Option<&OnceLock<Result<Option<Vec<u8>>>>>) -> Result<()> {
         let repr = self.chunk_repr();
         let covered = self.covers_chunk(part);
+        let sharded = self.codecs().sharding().is_some();
         if covered {
             match content {
                 Content::Source(src) => {
-                    if part.is_whole(&repr.shape) {
+                    if part.is_whole(&repr.shape) && !sharded {
                         if let Some(block) = src.contiguous_block(&part.in_region, &part.shape) {
                             return self.store_chunk(&part.chunk, block);
                         }
@@ -99,9 +102,73 @@ impl Array {
                 }
             }
         }
+        if let Some(sharding) = self.codecs().sharding() {
+            return self.write_shard_part(sharding, part, content, covered);
+        }
         let mut chunk = if covered { repr.filled() } else { self.load_chunk(&part.chunk, &repr)? };
-        place(&mut chunk, &repr, part, content);
+        place(&mut chunk, &repr.shape, &part.in_region, &part.in_chunk, &part.shape, content);
         self.store_chunk(&part.chunk, &chunk)
+    }
+
+    /// Write the part of one shard a region touches: inner chunks the
+    /// region does not touch keep their stored bytes; touched ones are
+    /// encoded from the source (merged with the stored inner chunk when
+    /// partly covered), in parallel. The shard is then rewritten whole.
+    fn write_shard_part(&self, sharding: &ShardingCodec, part: &ChunkPart, content: Content, covered: bool) -> Result<()> {
+        let key = self.chunk_key(&part.chunk);
+        let existing = if covered {
+            None
+        } else {
+            match self.store().get(&key)? {
+                Some(b) => {
+                    let index = sharding.index_of(&b).map_err(|e| e.context(&key))?;
+                    Some((b, index))
+                }
+                None => None,
+            }
+        };
+        let inner_shape = sharding.chunk_shape();
+        let inner_repr = sharding.inner().repr();
+        let cps = sharding.chunks_per_shard();
+        let touched: HashMap<usize, ChunkPart> = sharding.inner_parts(&part.in_chunk, &part.shape).into_iter().collect();
+        let n_inner = cps.iter().product::<u64>() as usize;
+        let stored = |flat: usize| -> Option<&[u8]> {
+            let (b, index) = existing.as_ref()?;
+            index.entry(flat).map(|(o, n)| &b[o as usize..(o + n) as usize])
+        };
+        let encoded = threads::map(self.threads(), n_inner, |flat| {
+            let Some(ip) = touched.get(&flat) else {
+                return Ok(stored(flat).map(<[u8]>::to_vec));
+            };
+            // The inner chunk's in-bounds extent (edge shards clip it).
+            let inner_idx = unflatten(flat, cps);
+            let extent: Vec<u64> = (0..inner_shape.len())
+                .map(|d| {
+                    let origin = part.chunk[d] * self.chunk_shape()[d] + inner_idx[d] * inner_shape[d];
+                    inner_shape[d].min(self.shape()[d].saturating_sub(origin))
+                })
+                .collect();
+            let src_start: Vec<u64> = part.in_region.iter().zip(&ip.in_region).map(|(a, b)| a + b).collect();
+            let covers_inner = ip.in_chunk.iter().all(|&o| o == 0) && ip.shape == extent;
+            if covers_inner && ip.shape == inner_shape {
+                if let Content::Source(src) = content {
+                    if let Some(block) = src.contiguous_block(&src_start, &ip.shape) {
+                        return sharding.encode_inner(block);
+                    }
+                }
+            }
+            let mut buf = match (covers_inner, stored(flat)) {
+                (false, Some(bytes)) => sharding.inner().decode(bytes).map_err(|e| e.context(format!("{key}: inner chunk {inner_idx:?}")))?,
+                _ => inner_repr.filled(),
+            };
+            place(&mut buf, inner_shape, &src_start, &ip.in_chunk, &ip.shape, content);
+            sharding.encode_inner(&buf)
+        })?;
+        if encoded.iter().all(Option::is_none) {
+            return self.store().erase(&key);
+        }
+        let shard = sharding.assemble(&encoded).map_err(|e| e.context(&key))?;
+        self.store().set(&key, &shard)
     }
 
     /// The stored chunk decoded, or the fill value when absent.
@@ -131,16 +198,26 @@ impl Array {
     }
 }
 
-/// Copy the part's content into a decoded chunk.
-fn place(chunk: &mut [u8], repr: &ChunkRepr, part: &ChunkPart, content: Content) {
+/// C-order grid indices of a flat index.
+fn unflatten(mut flat: usize, shape: &[u64]) -> Vec<u64> {
+    let mut idx = vec![0u64; shape.len()];
+    for d in (0..shape.len()).rev() {
+        idx[d] = flat as u64 % shape[d];
+        flat /= shape[d] as usize;
+    }
+    idx
+}
+
+/// Copy a block of the content (at `src_start` in the region) into a
+/// decoded chunk of `chunk_shape` at `in_chunk`.
+fn place(chunk: &mut [u8], chunk_shape: &[u64], src_start: &[u64], in_chunk: &[u64], shape: &[u64], content: Content) {
     match content {
-        Content::Source(src) => src.copy_to_chunk(&part.in_region, chunk, &repr.shape, &part.in_chunk, &part.shape),
+        Content::Source(src) => src.copy_to_chunk(src_start, chunk, chunk_shape, in_chunk, shape),
         Content::Scalar(value) => {
             let elem = value.len();
-            let block = crate::codec::fill_bytes(value, part.shape.iter().product::<u64>() as usize);
-            let zero = vec![0u64; part.shape.len()];
-            copy_chunk_block(&block, &part.shape, &zero, chunk, &repr.shape, &part.in_chunk, &part.shape, elem);
+            let block = crate::codec::fill_bytes(value, shape.iter().product::<u64>() as usize);
+            let zero = vec![0u64; shape.len()];
+            copy_chunk_block(&block, shape, &zero, chunk, chunk_shape, in_chunk, shape, elem);
         }
     }
 }
-
