@@ -32,9 +32,12 @@ impl Array {
     pub fn create(store: StoreRef, path: &str, zarr_json: &str) -> Result<Array> {
         let path = normalize_path(path)?;
         let meta = ArrayMetadata::parse(zarr_json.as_bytes())?;
-        // Remove what was there (chunks of an older array, or a group's children).
-        store.erase(&metadata_key(&path))?;
-        store.erase_prefix(&node_prefix(&path))?;
+        // Replace an existing node: remove its chunks or children. Keys
+        // under a path that holds no node are left alone.
+        if store.get(&metadata_key(&path))?.is_some() {
+            store.erase(&metadata_key(&path))?;
+            store.erase_prefix(&node_prefix(&path))?;
+        }
         store.set(&metadata_key(&path), meta.to_string_pretty().as_bytes())?;
         Ok(Array::from_parts(store, path, meta))
     }

@@ -6,12 +6,22 @@
 use super::Array;
 use crate::codec::sharding::ShardingCodec;
 use crate::codec::{all_equal_to, ChunkRepr};
+use crate::store::ByteRange;
 use std::collections::HashMap;
 use crate::error::{invalid_argument, Result};
 use crate::region::{check_region, chunk_parts, ChunkPart};
 use crate::strided::{copy_chunk_block, Layout, SourceBuffer};
 use crate::threads;
 use std::sync::OnceLock;
+
+/// The outcome of an attempt to patch a shard in place.
+enum Patch {
+    Done,
+    /// No shard is stored yet.
+    Absent,
+    /// The stored shard is not laid out densely.
+    NotDense,
+}
 
 /// What a write puts into one chunk part.
 #[derive(Clone, Copy)]
@@ -103,20 +113,71 @@ impl Array {
             }
         }
         if let Some(sharding) = self.codecs().sharding() {
-            return self.write_shard_part(sharding, part, content, covered);
+            return self.write_shard(sharding, part, content, covered);
         }
         let mut chunk = if covered { repr.filled() } else { self.load_chunk(&part.chunk, &repr)? };
         place(&mut chunk, &repr.shape, &part.in_region, &part.in_chunk, &part.shape, content);
         self.store_chunk(&part.chunk, &chunk)
     }
 
-    /// Write the part of one shard a region touches: inner chunks the
-    /// region does not touch keep their stored bytes; touched ones are
-    /// encoded from the source (merged with the stored inner chunk when
-    /// partly covered), in parallel. The shard is then rewritten whole.
-    fn write_shard_part(&self, sharding: &ShardingCodec, part: &ChunkPart, content: Content, covered: bool) -> Result<()> {
+    /// Write the part of one shard a region touches. With a dense shard
+    /// layout and a store that writes byte ranges, only the touched inner
+    /// chunks' slots are patched in place; otherwise the shard is rewritten
+    /// whole.
+    fn write_shard(&self, sharding: &ShardingCodec, part: &ChunkPart, content: Content, covered: bool) -> Result<()> {
+        let store = self.store();
+        if covered || sharding.slot_size().is_none() || !store.supports_set_range() {
+            return self.rewrite_shard(sharding, part, content, covered, false).map(|_| ());
+        }
+        match self.patch_shard(sharding, part, content)? {
+            Patch::Done => return Ok(()),
+            Patch::NotDense => {}
+            Patch::Absent if store.supports_set_if_absent() => {
+                // Allocate the dense shard; when another writer got there
+                // first, patch the shard it made.
+                if self.rewrite_shard(sharding, part, content, false, true)? {
+                    return Ok(());
+                }
+                if let Patch::Done = self.patch_shard(sharding, part, content)? {
+                    return Ok(());
+                }
+            }
+            Patch::Absent => {}
+        }
+        self.rewrite_shard(sharding, part, content, false, false).map(|_| ())
+    }
+
+    /// Patch the touched inner chunks of a dense shard in place.
+    fn patch_shard(&self, sharding: &ShardingCodec, part: &ChunkPart, content: Content) -> Result<Patch> {
         let key = self.chunk_key(&part.chunk);
-        let existing = if covered {
+        let store = self.store();
+        let Some(index_bytes) = store.get_range(&key, sharding.index_range())? else {
+            return Ok(Patch::Absent);
+        };
+        let index = sharding.decode_index(&index_bytes, None).map_err(|e| e.context(&key))?;
+        if !sharding.is_dense(&index) {
+            return Ok(Patch::NotDense);
+        }
+        let touched = sharding.inner_parts(&part.in_chunk, &part.shape);
+        threads::for_each(self.threads(), touched.len(), |i| {
+            let (flat, ip) = &touched[i];
+            let (offset, size) = index.entry(*flat).expect("dense shards have every slot");
+            let stored = || -> Result<Option<Vec<u8>>> { store.get_range(&key, ByteRange::new(offset, size)) };
+            let (bytes, _) = self.encode_inner_part(sharding, part, *flat, ip, content, stored, &key)?;
+            let bytes = bytes.expect("dense shards store every inner chunk");
+            store.set_range(&key, offset, &bytes)
+        })?;
+        Ok(Patch::Done)
+    }
+
+    /// Rewrite one shard whole: inner chunks the region does not touch keep
+    /// their stored bytes; touched ones are encoded from the content
+    /// (merged with the stored inner chunk when partly covered), in
+    /// parallel. With `create_only` the shard is known to be absent and is
+    /// created only if still absent; returns false when it appeared first.
+    fn rewrite_shard(&self, sharding: &ShardingCodec, part: &ChunkPart, content: Content, covered: bool, create_only: bool) -> Result<bool> {
+        let key = self.chunk_key(&part.chunk);
+        let existing = if covered || create_only {
             None
         } else {
             match self.store().get(&key)? {
@@ -127,48 +188,74 @@ impl Array {
                 None => None,
             }
         };
-        let inner_shape = sharding.chunk_shape();
-        let inner_repr = sharding.inner().repr();
-        let cps = sharding.chunks_per_shard();
         let touched: HashMap<usize, ChunkPart> = sharding.inner_parts(&part.in_chunk, &part.shape).into_iter().collect();
-        let n_inner = cps.iter().product::<u64>() as usize;
+        let n_inner = sharding.chunks_per_shard().iter().product::<u64>() as usize;
         let stored = |flat: usize| -> Option<&[u8]> {
             let (b, index) = existing.as_ref()?;
             index.entry(flat).map(|(o, n)| &b[o as usize..(o + n) as usize])
         };
-        let encoded = threads::map(self.threads(), n_inner, |flat| {
-            let Some(ip) = touched.get(&flat) else {
-                return Ok(stored(flat).map(<[u8]>::to_vec));
-            };
-            // The inner chunk's in-bounds extent (edge shards clip it).
-            let inner_idx = unflatten(flat, cps);
-            let extent: Vec<u64> = (0..inner_shape.len())
-                .map(|d| {
-                    let origin = part.chunk[d] * self.chunk_shape()[d] + inner_idx[d] * inner_shape[d];
-                    inner_shape[d].min(self.shape()[d].saturating_sub(origin))
-                })
-                .collect();
-            let src_start: Vec<u64> = part.in_region.iter().zip(&ip.in_region).map(|(a, b)| a + b).collect();
-            let covers_inner = ip.in_chunk.iter().all(|&o| o == 0) && ip.shape == extent;
-            if covers_inner && ip.shape == inner_shape {
-                if let Content::Source(src) = content {
-                    if let Some(block) = src.contiguous_block(&src_start, &ip.shape) {
-                        return sharding.encode_inner(block);
-                    }
+        let encoded = threads::map(self.threads(), n_inner, |flat| match touched.get(&flat) {
+            None => {
+                let bytes = stored(flat);
+                Ok((bytes.map(<[u8]>::to_vec), sharding.stored_is_fill(bytes)?))
+            }
+            Some(ip) => self.encode_inner_part(sharding, part, flat, ip, content, || Ok(stored(flat).map(<[u8]>::to_vec)), &key),
+        })?;
+        if encoded.iter().all(|(_, is_fill)| *is_fill) {
+            // Every inner chunk holds the fill value: the shard is not stored.
+            if !create_only {
+                self.store().erase(&key)?;
+            }
+            return Ok(true);
+        }
+        let chunks: Vec<Option<Vec<u8>>> = encoded.into_iter().map(|(b, _)| b).collect();
+        let shard = sharding.assemble(&chunks).map_err(|e| e.context(&key))?;
+        if create_only {
+            self.store().set_if_absent(&key, &shard)
+        } else {
+            self.store().set(&key, &shard).map(|_| true)
+        }
+    }
+
+    /// Encode one touched inner chunk: straight from the source when the
+    /// part covers it, else merged into the stored inner chunk (fetched by
+    /// `stored`) or into the fill value.
+    #[allow(clippy::too_many_arguments)]
+    fn encode_inner_part(
+        &self,
+        sharding: &ShardingCodec,
+        part: &ChunkPart,
+        flat: usize,
+        ip: &ChunkPart,
+        content: Content,
+        stored: impl FnOnce() -> Result<Option<Vec<u8>>>,
+        key: &str,
+    ) -> Result<(Option<Vec<u8>>, bool)> {
+        let inner_shape = sharding.chunk_shape();
+        let inner_idx = unflatten(flat, sharding.chunks_per_shard());
+        // The inner chunk's in-bounds extent (edge shards clip it).
+        let extent: Vec<u64> = (0..inner_shape.len())
+            .map(|d| {
+                let origin = part.chunk[d] * self.chunk_shape()[d] + inner_idx[d] * inner_shape[d];
+                inner_shape[d].min(self.shape()[d].saturating_sub(origin))
+            })
+            .collect();
+        let src_start: Vec<u64> = part.in_region.iter().zip(&ip.in_region).map(|(a, b)| a + b).collect();
+        let covers_inner = ip.in_chunk.iter().all(|&o| o == 0) && ip.shape == extent;
+        if covers_inner && ip.shape == inner_shape {
+            if let Content::Source(src) = content {
+                if let Some(block) = src.contiguous_block(&src_start, &ip.shape) {
+                    return sharding.encode_inner(block);
                 }
             }
-            let mut buf = match (covers_inner, stored(flat)) {
-                (false, Some(bytes)) => sharding.inner().decode(bytes).map_err(|e| e.context(format!("{key}: inner chunk {inner_idx:?}")))?,
-                _ => inner_repr.filled(),
-            };
-            place(&mut buf, inner_shape, &src_start, &ip.in_chunk, &ip.shape, content);
-            sharding.encode_inner(&buf)
-        })?;
-        if encoded.iter().all(Option::is_none) {
-            return self.store().erase(&key);
         }
-        let shard = sharding.assemble(&encoded).map_err(|e| e.context(&key))?;
-        self.store().set(&key, &shard)
+        let previous = if covers_inner { None } else { stored()? };
+        let mut buf = match previous {
+            Some(bytes) => sharding.inner().decode(&bytes).map_err(|e| e.context(format!("{key}: inner chunk {inner_idx:?}")))?,
+            None => sharding.inner().repr().filled(),
+        };
+        place(&mut buf, inner_shape, &src_start, &ip.in_chunk, &ip.shape, content);
+        sharding.encode_inner(&buf)
     }
 
     /// The stored chunk decoded, or the fill value when absent.

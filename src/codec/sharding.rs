@@ -30,6 +30,13 @@ pub struct ShardingCodec {
     index: CodecChain,
     index_size: u64,
     location: IndexLocation,
+    /// The encoded size of every inner chunk when the inner codecs have a
+    /// fixed size: shards are then laid out densely (every inner chunk
+    /// stored, in C order), so each inner chunk has a fixed slot that a
+    /// partial write can patch in place.
+    slot_size: Option<u64>,
+    /// The encoding of an inner chunk full of the fill value (dense layout).
+    encoded_fill: std::sync::OnceLock<Vec<u8>>,
 }
 
 /// The decoded index of one shard.
@@ -113,7 +120,17 @@ impl ShardingCodec {
             Some(Some("start")) => IndexLocation::Start,
             Some(_) => return Err(invalid_metadata("sharding index_location must be \"start\" or \"end\"")),
         };
-        Ok(ShardingCodec { chunk_shape, chunks_per_shard, inner, index, index_size, location })
+        let slot_size = inner.fixed_encoded_size();
+        Ok(ShardingCodec {
+            chunk_shape,
+            chunks_per_shard,
+            inner,
+            index,
+            index_size,
+            location,
+            slot_size,
+            encoded_fill: std::sync::OnceLock::new(),
+        })
     }
 
     pub fn chunk_shape(&self) -> &[u64] {
@@ -227,12 +244,56 @@ impl ShardingCodec {
         Ok(out)
     }
 
-    /// Encode one inner chunk, or None when it equals the fill value.
-    pub fn encode_inner(&self, data: &[u8]) -> Result<Option<Vec<u8>>> {
-        if all_equal_to(data, &self.inner.repr().fill_value) {
-            Ok(None)
-        } else {
-            self.inner.encode(data).map(Some)
+    /// The fixed encoded size of each inner chunk, when shards are dense.
+    pub fn slot_size(&self) -> Option<u64> {
+        self.slot_size
+    }
+
+    /// The slot of inner chunk `flat` in a dense shard: (offset, size).
+    pub fn dense_slot(&self, flat: usize) -> Option<(u64, u64)> {
+        let slot = self.slot_size?;
+        let body_start = match self.location {
+            IndexLocation::Start => self.index_size,
+            IndexLocation::End => 0,
+        };
+        Some((body_start + flat as u64 * slot, slot))
+    }
+
+    /// True when the index describes the dense layout, so inner chunks can
+    /// be patched in place.
+    pub fn is_dense(&self, index: &ShardIndex) -> bool {
+        self.slot_size.is_some() && (0..index.len()).all(|i| index.entry(i) == self.dense_slot(i))
+    }
+
+    /// The encoded bytes of an inner chunk holding only the fill value.
+    pub fn encoded_fill(&self) -> Result<&[u8]> {
+        if let Some(b) = self.encoded_fill.get() {
+            return Ok(b);
+        }
+        let b = self.inner.encode(&self.inner.repr().filled())?;
+        Ok(self.encoded_fill.get_or_init(|| b))
+    }
+
+    /// Encode one inner chunk. Returns the bytes to store (None = leave the
+    /// inner chunk empty) and whether it holds only the fill value. Dense
+    /// shards store fill-valued inner chunks too, to keep every slot.
+    pub fn encode_inner(&self, data: &[u8]) -> Result<(Option<Vec<u8>>, bool)> {
+        let is_fill = all_equal_to(data, &self.inner.repr().fill_value);
+        if is_fill {
+            if self.slot_size.is_some() {
+                return Ok((Some(self.encoded_fill()?.to_vec()), true));
+            }
+            return Ok((None, true));
+        }
+        Ok((Some(self.inner.encode(data)?), false))
+    }
+
+    /// Whether stored inner-chunk bytes (None = empty) hold only the fill value.
+    pub fn stored_is_fill(&self, bytes: Option<&[u8]>) -> Result<bool> {
+        match bytes {
+            None => Ok(true),
+            Some(b) if self.slot_size.is_some() => Ok(b == self.encoded_fill()?),
+            Some(b) => Ok(all_equal_to(&self.inner.decode(b)?, &self.inner.repr().fill_value)),
         }
     }
 }
@@ -257,7 +318,7 @@ impl ArrayToBytesCodec for ShardingCodec {
         let mut chunks = Vec::with_capacity(self.chunks_per_shard.iter().product::<u64>() as usize);
         for (_, p) in self.inner_parts(&zero, &repr.shape) {
             copy_chunk_block(data, &repr.shape, &p.in_region, &mut scratch, &self.chunk_shape, &zero, &self.chunk_shape, elem);
-            chunks.push(self.encode_inner(&scratch)?);
+            chunks.push(self.encode_inner(&scratch)?.0);
         }
         self.assemble(&chunks)
     }

@@ -52,6 +52,25 @@ impl FilesystemStore {
         Ok(self.root.join(key))
     }
 
+    /// Write `value` to a new temporary file beside `path` (creating the
+    /// directory), to be renamed or linked into place.
+    fn write_temp(&self, key: &str, path: &Path, value: &[u8]) -> Result<PathBuf> {
+        let dir = path.parent().unwrap_or(&self.root);
+        fs::create_dir_all(dir).map_err(|e| io_err(key, e))?;
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("value");
+        let tmp = dir.join(format!(
+            "{TEMP_PREFIX}{name}-{}-{}",
+            std::process::id(),
+            TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let written = File::create(&tmp).and_then(|mut f| f.write_all(value));
+        if let Err(e) = written {
+            let _ = fs::remove_file(&tmp);
+            return Err(io_err(key, e));
+        }
+        Ok(tmp)
+    }
+
     fn open(&self, key: &str) -> Result<Option<File>> {
         match File::open(self.path(key)?) {
             Ok(f) => Ok(Some(f)),
@@ -108,24 +127,53 @@ impl Store for FilesystemStore {
 
     fn set(&self, key: &str, value: &[u8]) -> Result<()> {
         let path = self.path(key)?;
-        let dir = path.parent().unwrap_or(&self.root);
-        fs::create_dir_all(dir).map_err(|e| io_err(key, e))?;
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("value");
-        let tmp = dir.join(format!(
-            "{TEMP_PREFIX}{name}-{}-{}",
-            std::process::id(),
-            TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        let result = (|| {
-            let mut f = File::create(&tmp)?;
-            f.write_all(value)?;
-            fs::rename(&tmp, &path)
-        })();
-        if let Err(e) = result {
+        let tmp = self.write_temp(key, &path, value)?;
+        if let Err(e) = fs::rename(&tmp, &path) {
             let _ = fs::remove_file(&tmp);
             return Err(io_err(key, e));
         }
         Ok(())
+    }
+
+    fn set_if_absent(&self, key: &str, value: &[u8]) -> Result<bool> {
+        let path = self.path(key)?;
+        let tmp = self.write_temp(key, &path, value)?;
+        // A hard link fails when the target exists: create-if-absent is
+        // atomic, and readers never see a partly written value.
+        let linked = fs::hard_link(&tmp, &path);
+        let _ = fs::remove_file(&tmp);
+        match linked {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => Ok(false),
+            Err(e) => Err(io_err(key, e)),
+        }
+    }
+
+    fn supports_set_if_absent(&self) -> bool {
+        true
+    }
+
+    fn set_range(&self, key: &str, offset: u64, bytes: &[u8]) -> Result<()> {
+        let path = self.path(key)?;
+        let f = match fs::OpenOptions::new().write(true).open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                return Err(crate::error::not_found(format!("{key}: no value to write a range into")))
+            }
+            Err(e) => return Err(io_err(key, e)),
+        };
+        let size = f.metadata().map_err(|e| io_err(key, e))?.len();
+        if offset.checked_add(bytes.len() as u64).map_or(true, |end| end > size) {
+            return Err(crate::error::invalid_argument(format!(
+                "{key}: range write of {} bytes at {offset} lies outside the value of {size} bytes",
+                bytes.len()
+            )));
+        }
+        f.write_all_at(bytes, offset).map_err(|e| io_err(key, e))
+    }
+
+    fn supports_set_range(&self) -> bool {
+        true
     }
 
     fn erase(&self, key: &str) -> Result<()> {
@@ -210,6 +258,15 @@ mod tests {
         s.erase("a/c/0").unwrap();
         assert_eq!(s.get("a/c/0").unwrap(), None);
         assert!(s.get("../etc/passwd").is_err());
+        s.set("r", b"0123456789").unwrap();
+        s.set_range("r", 2, b"ab").unwrap();
+        assert_eq!(s.get("r").unwrap().unwrap(), b"01ab456789");
+        assert!(s.set_range("r", 9, b"xy").is_err());
+        assert!(s.set_range("missing", 0, b"x").is_err());
+        assert!(!s.set_if_absent("r", b"new").unwrap());
+        assert!(s.set_if_absent("a/q", b"new").unwrap());
+        assert_eq!(s.get("a/q").unwrap().unwrap(), b"new");
+        s.erase("r").unwrap();
         // No temporary files are left behind.
         let names: Vec<_> = fs::read_dir(dir.path().join("root/a")).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert!(names.iter().all(|n| !n.to_string_lossy().starts_with(TEMP_PREFIX)));

@@ -3,11 +3,15 @@
 use super::{ByteRange, Store};
 use crate::error::Result;
 use std::collections::BTreeMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
+/// Values are shared immutably with readers (`Arc`); a range write
+/// copies a value only while a reader still holds the old one.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     map: RwLock<BTreeMap<String, Arc<Vec<u8>>>>,
+    /// Serialises range writes (each is a read-modify-replace of the value).
+    range_writes: Mutex<()>,
 }
 
 impl MemoryStore {
@@ -45,6 +49,39 @@ impl Store for MemoryStore {
         Ok(())
     }
 
+    fn set_if_absent(&self, key: &str, value: &[u8]) -> Result<bool> {
+        super::validate_key(key)?;
+        let mut map = self.write();
+        if map.contains_key(key) {
+            return Ok(false);
+        }
+        map.insert(key.to_string(), Arc::new(value.to_vec()));
+        Ok(true)
+    }
+
+    fn supports_set_if_absent(&self) -> bool {
+        true
+    }
+
+    fn set_range(&self, key: &str, offset: u64, bytes: &[u8]) -> Result<()> {
+        let _serial = self.range_writes.lock().unwrap_or_else(|e| e.into_inner());
+        let mut map = self.write();
+        let value = map.get_mut(key).ok_or_else(|| crate::error::not_found(format!("{key}: no value to write a range into")))?;
+        let end = offset.checked_add(bytes.len() as u64).filter(|&e| e <= value.len() as u64).ok_or_else(|| {
+            crate::error::invalid_argument(format!(
+                "{key}: range write of {} bytes at {offset} lies outside the value of {} bytes",
+                bytes.len(),
+                value.len()
+            ))
+        })?;
+        Arc::make_mut(value)[offset as usize..end as usize].copy_from_slice(bytes);
+        Ok(())
+    }
+
+    fn supports_set_range(&self) -> bool {
+        true
+    }
+
     fn erase(&self, key: &str) -> Result<()> {
         self.write().remove(key);
         Ok(())
@@ -78,5 +115,13 @@ mod tests {
         s.erase("a/c/0").unwrap();
         assert_eq!(s.get("a/c/0").unwrap(), None);
         assert!(s.set("../x", b"").is_err());
+        s.set("r", b"0123456789").unwrap();
+        s.set_range("r", 2, b"ab").unwrap();
+        assert_eq!(s.get("r").unwrap().unwrap(), b"01ab456789");
+        assert!(s.set_range("r", 9, b"xy").is_err());
+        assert!(s.set_range("missing", 0, b"x").is_err());
+        assert!(s.set_if_absent("r", b"new").unwrap() == false);
+        assert!(s.set_if_absent("q", b"new").unwrap());
+        assert_eq!(s.get("q").unwrap().unwrap(), b"new");
     }
 }

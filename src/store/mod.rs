@@ -76,6 +76,31 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Store a whole value, replacing any old one atomically where the
     /// store can (readers see the old value or the new one).
     fn set(&self, key: &str, value: &[u8]) -> Result<()>;
+    /// Store a whole value only when the key is absent, atomically (two
+    /// racing callers: exactly one creates it). Returns true when this call
+    /// created the value. Stores that cannot do this atomically say so
+    /// with `supports_set_if_absent`.
+    fn set_if_absent(&self, key: &str, value: &[u8]) -> Result<bool> {
+        if self.get(key)?.is_some() {
+            return Ok(false);
+        }
+        self.set(key, value)?;
+        Ok(true)
+    }
+    /// Whether `set_if_absent` is atomic.
+    fn supports_set_if_absent(&self) -> bool {
+        false
+    }
+    /// Overwrite `bytes.len()` bytes of an existing value at `offset`, in
+    /// place. The range must lie inside the value. Writers of disjoint
+    /// ranges do not disturb each other.
+    fn set_range(&self, key: &str, _offset: u64, _bytes: &[u8]) -> Result<()> {
+        Err(crate::error::unsupported(format!("{key}: this store cannot write byte ranges")))
+    }
+    /// Whether `set_range` is available.
+    fn supports_set_range(&self) -> bool {
+        false
+    }
     /// Remove a value; absent keys are not an error.
     fn erase(&self, key: &str) -> Result<()>;
     /// All keys that start with `prefix`, sorted.
