@@ -197,7 +197,13 @@ impl Array {
         let encoded = threads::map(self.threads(), n_inner, |flat| match touched.get(&flat) {
             None => {
                 let bytes = stored(flat);
-                Ok((bytes.map(<[u8]>::to_vec), sharding.stored_is_fill(bytes)?))
+                let is_fill = sharding.stored_is_fill(bytes)?;
+                match bytes {
+                    Some(b) => Ok((Some(b.to_vec()), is_fill)),
+                    // Dense shards keep a slot for every inner chunk.
+                    None if sharding.slot_size().is_some() => Ok((Some(sharding.encoded_fill()?.to_vec()), true)),
+                    None => Ok((None, true)),
+                }
             }
             Some(ip) => self.encode_inner_part(sharding, part, flat, ip, content, || Ok(stored(flat).map(<[u8]>::to_vec)), &key),
         })?;

@@ -1,0 +1,243 @@
+//! Partial writes of sharded arrays with fixed-size inner codecs patch the
+//! touched inner-chunk slots in place (set_range). They must store exactly
+//! the bytes a full rewrite stores, change only the touched slots, and let
+//! writers of disjoint inner chunks run at the same time.
+
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use zarrio::store::ByteRange;
+use zarrio::{Array, FilesystemStore, MemoryStore, Result, Store, StoreRef};
+
+/// A memory store that counts range writes.
+#[derive(Debug, Default)]
+struct RangeCounting {
+    inner: MemoryStore,
+    set_ranges: AtomicUsize,
+    sets: AtomicUsize,
+}
+
+/// A memory store without range writes: every write is a full rewrite.
+#[derive(Debug, Default)]
+struct NoRanges {
+    inner: MemoryStore,
+}
+
+macro_rules! forward_store {
+    ($t:ty, $with_ranges:expr) => {
+        impl Store for $t {
+            fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
+                self.inner.get(key)
+            }
+            fn get_range(&self, key: &str, range: ByteRange) -> Result<Option<Vec<u8>>> {
+                self.inner.get_range(key, range)
+            }
+            fn set(&self, key: &str, value: &[u8]) -> Result<()> {
+                self.count_set();
+                self.inner.set(key, value)
+            }
+            fn set_if_absent(&self, key: &str, value: &[u8]) -> Result<bool> {
+                self.inner.set_if_absent(key, value)
+            }
+            fn supports_set_if_absent(&self) -> bool {
+                true
+            }
+            fn set_range(&self, key: &str, offset: u64, bytes: &[u8]) -> Result<()> {
+                self.count_range();
+                self.inner.set_range(key, offset, bytes)
+            }
+            fn supports_set_range(&self) -> bool {
+                $with_ranges
+            }
+            fn erase(&self, key: &str) -> Result<()> {
+                self.inner.erase(key)
+            }
+            fn list(&self, prefix: &str) -> Result<Vec<String>> {
+                self.inner.list(prefix)
+            }
+        }
+    };
+}
+
+impl RangeCounting {
+    fn count_set(&self) {
+        self.sets.fetch_add(1, Ordering::Relaxed);
+    }
+    fn count_range(&self) {
+        self.set_ranges.fetch_add(1, Ordering::Relaxed);
+    }
+}
+impl NoRanges {
+    fn count_set(&self) {}
+    fn count_range(&self) {
+        panic!("set_range on a store without it");
+    }
+}
+forward_store!(RangeCounting, true);
+forward_store!(NoRanges, false);
+
+fn bytes_le() -> serde_json::Value {
+    json!({"name": "bytes", "configuration": {"endian": "little"}})
+}
+
+fn meta(inner_crc: bool, index_crc: bool, location: &str) -> String {
+    let mut inner = vec![bytes_le()];
+    if inner_crc {
+        inner.push(json!({"name": "crc32c"}));
+    }
+    let mut index = vec![bytes_le()];
+    if index_crc {
+        index.push(json!({"name": "crc32c"}));
+    }
+    json!({
+        "zarr_format": 3, "node_type": "array", "shape": [20, 18], "data_type": "int32",
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [8, 8]}},
+        "chunk_key_encoding": {"name": "default"}, "fill_value": 0,
+        "codecs": [{"name": "sharding_indexed", "configuration": {
+            "chunk_shape": [4, 4], "codecs": inner, "index_codecs": index, "index_location": location}}]
+    })
+    .to_string()
+}
+
+fn values(shape: [u64; 2], seed: i32) -> Vec<u8> {
+    (0..shape[0] * shape[1]).flat_map(|i| (i as i32 * 31 + seed).to_ne_bytes()).collect()
+}
+
+fn dump(s: &MemoryStore) -> BTreeMap<String, Vec<u8>> {
+    s.list("").unwrap().into_iter().map(|k| {
+        let v = s.get(&k).unwrap().unwrap();
+        (k, v)
+    }).collect()
+}
+
+#[test]
+fn in_place_writes_store_the_bytes_a_full_rewrite_stores() {
+    // Write sequences: partial, full, overlapping, edge shards, fill-valued.
+    let sequences: Vec<Vec<([u64; 2], [u64; 2], i32)>> = vec![
+        vec![([1, 1], [2, 2], 5)],
+        vec![([0, 0], [20, 18], 1), ([3, 5], [6, 7], 2)],
+        vec![([2, 2], [10, 10], 3), ([6, 6], [10, 10], 4), ([0, 15], [20, 3], 9)],
+        vec![([16, 16], [4, 2], 7), ([17, 0], [3, 18], 8)],
+        vec![([0, 0], [8, 8], 1), ([4, 4], [4, 4], -31 * 0)],
+        vec![([5, 5], [1, 1], 1), ([5, 6], [1, 1], 2), ([12, 9], [8, 9], 3), ([0, 0], [20, 18], 4), ([1, 1], [18, 16], 5)],
+    ];
+    let mut patched = 0;
+    for inner_crc in [false, true] {
+        for index_crc in [false, true] {
+            for location in ["end", "start"] {
+                for (n, seq) in sequences.iter().enumerate() {
+                    let a_store = Arc::new(RangeCounting::default());
+                    let b_store = Arc::new(NoRanges::default());
+                    let a_ref: StoreRef = a_store.clone();
+                    let b_ref: StoreRef = b_store.clone();
+                    let m = meta(inner_crc, index_crc, location);
+                    let a = Array::create(a_ref, "x", &m).unwrap();
+                    let b = Array::create(b_ref, "x", &m).unwrap();
+                    for (start, shape, seed) in seq {
+                        let v = values(*shape, *seed);
+                        a.write_region(start, shape, &v, None).unwrap();
+                        b.write_region(start, shape, &v, None).unwrap();
+                    }
+                    let ctx = format!("crc {inner_crc}/{index_crc} index {location} sequence {n}");
+                    assert_eq!(dump(&a_store.inner), dump(&b_store.inner), "{ctx}");
+                    let mut ra = vec![0u8; 20 * 18 * 4];
+                    let mut rb = vec![0u8; 20 * 18 * 4];
+                    a.read_region(&[0, 0], &[20, 18], &mut ra, None).unwrap();
+                    b.read_region(&[0, 0], &[20, 18], &mut rb, None).unwrap();
+                    assert_eq!(ra, rb, "{ctx}");
+                    patched += a_store.set_ranges.load(Ordering::Relaxed);
+                }
+            }
+        }
+    }
+    assert!(patched > 100, "the in-place path was taken ({patched} range writes)");
+}
+
+#[test]
+fn a_partial_write_changes_only_the_touched_slot_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: StoreRef = Arc::new(FilesystemStore::new(dir.path()).unwrap());
+    let m = json!({
+        "zarr_format": 3, "node_type": "array", "shape": [64, 64], "data_type": "uint32",
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [64, 64]}},
+        "chunk_key_encoding": {"name": "default"}, "fill_value": 0,
+        "codecs": [{"name": "sharding_indexed", "configuration": {
+            "chunk_shape": [8, 8], "codecs": [bytes_le(), {"name": "crc32c"}],
+            "index_codecs": [bytes_le(), {"name": "crc32c"}]}}]
+    })
+    .to_string();
+    let a = Array::create(store, "a", &m).unwrap();
+    let all: Vec<u8> = (0..64u32 * 64).flat_map(|i| (i + 1).to_ne_bytes()).collect();
+    a.write_region(&[0, 0], &[64, 64], &all, None).unwrap();
+    let path = dir.path().join("a/c/0/0");
+    let before = std::fs::read(&path).unwrap();
+    use std::os::unix::fs::MetadataExt;
+    let inode = std::fs::metadata(&path).unwrap().ino();
+    // Inner chunk (2, 3): rows 16..24, cols 24..32; flat index 2*8+3 = 19.
+    let patch: Vec<u8> = (0..64u32).flat_map(|i| (9000 + i).to_ne_bytes()).collect();
+    a.write_region(&[16, 24], &[8, 8], &patch, None).unwrap();
+    let after = std::fs::read(&path).unwrap();
+    assert_eq!(std::fs::metadata(&path).unwrap().ino(), inode, "the shard file was patched, not replaced");
+    assert_eq!(before.len(), after.len());
+    let slot = 8 * 8 * 4 + 4;
+    let (lo, hi) = (19 * slot, 20 * slot);
+    let changed: Vec<usize> = (0..before.len()).filter(|&i| before[i] != after[i]).collect();
+    assert!(!changed.is_empty());
+    assert!(changed.iter().all(|&i| i >= lo && i < hi), "bytes outside slot 19 changed: {:?}", &changed[..changed.len().min(5)]);
+    // A partial write inside one inner chunk also stays in its slot.
+    a.write_region(&[0, 0], &[1, 1], &7u32.to_ne_bytes(), None).unwrap();
+    let again = std::fs::read(&path).unwrap();
+    assert!((0..after.len()).filter(|&i| after[i] != again[i]).all(|i| i < slot));
+    let mut out = vec![0u8; 8 * 8 * 4];
+    a.read_region(&[16, 24], &[8, 8], &mut out, None).unwrap();
+    assert_eq!(out, patch);
+}
+
+#[test]
+fn concurrent_writers_of_disjoint_inner_chunks_lose_nothing() {
+    for round in 0..20 {
+        let dir = tempfile::tempdir().unwrap();
+        let store: StoreRef = Arc::new(FilesystemStore::new(dir.path()).unwrap());
+        let m = meta(round % 2 == 0, true, if round % 4 < 2 { "end" } else { "start" });
+        Array::create(store.clone(), "x", &m).unwrap();
+        // Every writer opens its own handle, as separate programs would.
+        let writers = 6;
+        std::thread::scope(|s| {
+            for t in 0..writers {
+                let store = store.clone();
+                s.spawn(move || {
+                    let a = Array::open(store, "x").unwrap();
+                    a.set_threads(1);
+                    // Inner chunks on a 5 x 5 grid (4 x 4 each, clipped at the edges).
+                    for ci in 0..5u64 {
+                        for cj in 0..5u64 {
+                            if ((ci * 5 + cj) as usize) % writers != t {
+                                continue;
+                            }
+                            let start = [ci * 4, cj * 4];
+                            let shape = [4.min(20 - start[0]), 4.min(18 - start[1])];
+                            let mut v = Vec::new();
+                            for i in 0..shape[0] {
+                                for j in 0..shape[1] {
+                                    v.extend(((start[0] + i) as i32 * 100 + (start[1] + j) as i32 + 1).to_ne_bytes());
+                                }
+                            }
+                            a.write_region(&start, &shape, &v, None).unwrap();
+                        }
+                    }
+                });
+            }
+        });
+        let a = Array::open(store, "x").unwrap();
+        let mut out = vec![0u8; 20 * 18 * 4];
+        a.read_region(&[0, 0], &[20, 18], &mut out, None).unwrap();
+        for i in 0..20 {
+            for j in 0..18 {
+                let k = (i * 18 + j) * 4;
+                let got = i32::from_ne_bytes(out[k..k + 4].try_into().unwrap());
+                assert_eq!(got, i as i32 * 100 + j as i32 + 1, "round {round}: ({i}, {j})");
+            }
+        }
+    }
+}
