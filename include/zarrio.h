@@ -25,6 +25,16 @@
 
 
 /**
+ * Returned by a host callback: the operation succeeded.
+ */
+#define ZARRIO_CALLBACK_OK 0
+
+/**
+ * Returned by a host callback: the key does not exist.
+ */
+#define ZARRIO_CALLBACK_NOT_FOUND 1
+
+/**
  * An array handle.
  */
 typedef struct zarrio_array zarrio_array;
@@ -35,6 +45,14 @@ typedef struct zarrio_array zarrio_array;
  * the same group.
  */
 typedef struct zarrio_group zarrio_group;
+
+/**
+ * Passed to each host callback for one operation; valid only during that
+ * callback. The host gives data with `zarrio_io_set_data` or
+ * `zarrio_io_resize`, keys with `zarrio_io_add_key`, and an error message
+ * with `zarrio_io_set_error`.
+ */
+typedef struct zarrio_io zarrio_io;
 
 /**
  * A codec pipeline for one chunk shape. Immutable: every call may run
@@ -53,6 +71,96 @@ typedef struct zarrio_store zarrio_store;
  * `ZARRIO_ERR_*` code on failure. Codes are stable and never reused.
  */
 typedef int32_t zarrio_status;
+
+/**
+ * The table of callbacks of a host store.
+ *
+ * Every callback receives `user_data`, the key as a NUL-terminated UTF-8
+ * string, and a `zarrio_io` for results and error messages. It returns
+ * `ZARRIO_CALLBACK_OK` (0), `ZARRIO_CALLBACK_NOT_FOUND` (1) when the key
+ * does not exist (get, get_range, size), or a negative number on failure
+ * (after `zarrio_io_set_error` with a message, ideally).
+ *
+ * Callbacks are called from the library's worker threads, several at
+ * once: they must be thread-safe (or the host sets threads to 1).
+ *
+ * Only `get` is required. Missing entries (NULL) make the library fall
+ * back: no `get_range` reads whole values and slices them; no `set_range`
+ * rewrites whole shards; no `set`, `erase` make the store read-only; no
+ * `list` makes group listings empty-handed (an error); no `size` uses
+ * `get`.
+ *
+ * `struct_size` must be `sizeof(zarrio_store_callbacks)` as the host was
+ * compiled with: later versions may add entries at the end, and entries
+ * beyond `struct_size` count as NULL.
+ */
+typedef struct {
+  size_t struct_size;
+  void *user_data;
+  /**
+   * The whole value: give it with `zarrio_io_set_data`/`zarrio_io_resize`.
+   */
+  int32_t (*get)(void *user_data, const char *key, zarrio_io *io);
+  /**
+   * Part of a value: `length` bytes from `offset`, or to the end when
+   * `length` is UINT64_MAX; with `from_end` non-zero, the last `length`
+   * bytes (`offset` is then 0). Must give exactly the bytes asked for; a
+   * range past the end is a failure.
+   */
+  int32_t (*get_range)(void *user_data,
+                       const char *key,
+                       uint64_t offset,
+                       uint64_t length,
+                       int32_t from_end,
+                       zarrio_io *io);
+  /**
+   * Store a whole value (replacing any old one, atomically if the
+   * storage can).
+   */
+  int32_t (*set)(void *user_data, const char *key, const uint8_t *data, size_t len, zarrio_io *io);
+  /**
+   * Overwrite `len` bytes of an existing value at `offset`, in place.
+   * The library writes only inside existing values.
+   */
+  int32_t (*set_range)(void *user_data,
+                       const char *key,
+                       uint64_t offset,
+                       const uint8_t *data,
+                       size_t len,
+                       zarrio_io *io);
+  /**
+   * Remove a value; a missing key is not a failure.
+   */
+  int32_t (*erase)(void *user_data, const char *key, zarrio_io *io);
+  /**
+   * Every key starting with `prefix`, each given with `zarrio_io_add_key`.
+   */
+  int32_t (*list)(void *user_data, const char *prefix, zarrio_io *io);
+  /**
+   * The size of a value in bytes.
+   */
+  int32_t (*size)(void *user_data, const char *key, uint64_t *out_size, zarrio_io *io);
+  /**
+   * Called once when the store is released (the last handle, group or
+   * array using it is freed), to free `user_data`. May be NULL.
+   */
+  void (*release)(void *user_data);
+} zarrio_store_callbacks;
+
+/**
+ * A host function that reads a byte range of one shard: `length` bytes
+ * from `offset`, or to the end when `length` is UINT64_MAX; with
+ * `from_end` non-zero, the last `length` bytes. It gives the bytes with
+ * `zarrio_io_set_data`/`zarrio_io_resize` and returns
+ * `ZARRIO_CALLBACK_OK`, `ZARRIO_CALLBACK_NOT_FOUND` (no such shard: it
+ * reads as the fill value) or a negative failure code. Called from
+ * several library threads at once unless `threads` is 1.
+ */
+typedef int32_t (*zarrio_read_range_fn)(void *user_data,
+                                        uint64_t offset,
+                                        uint64_t length,
+                                        int32_t from_end,
+                                        zarrio_io *io);
 
 /**
  * Success.
@@ -354,6 +462,19 @@ zarrio_status zarrio_array_set_threads(zarrio_array *array, uint32_t n);
 zarrio_status zarrio_array_pipeline(const zarrio_array *array, zarrio_pipeline **out);
 
 /**
+ * Create a store from a table of host callbacks (copied; the table itself
+ * need not outlive the call, `user_data` must). On success the store owns
+ * `user_data` and calls `release` when it is freed; on failure `release`
+ * is not called.
+ *
+ * # Safety
+ * `callbacks` points to a table whose first `struct_size` bytes are
+ * valid; the callbacks follow the contract of `zarrio_store_callbacks`.
+ */
+zarrio_status zarrio_store_create_callbacks(const zarrio_store_callbacks *callbacks,
+                                            zarrio_store **out);
+
+/**
  * The message of the last failed call on this thread ("" if none).
  *
  * The string is owned by the library and stays valid until the next
@@ -437,6 +558,46 @@ zarrio_status zarrio_group_set_attributes(zarrio_group *group, const char *json)
 zarrio_status zarrio_group_children(const zarrio_group *group, char **out_json);
 
 /**
+ * Set the result bytes of a get or get_range callback to a copy of
+ * `len` bytes at `data`.
+ *
+ * # Safety
+ * `io` is the handle passed to the running callback; `data` holds `len`
+ * bytes (or is NULL with `len` 0).
+ */
+zarrio_status zarrio_io_set_data(zarrio_io *io, const void *data, size_t len);
+
+/**
+ * Make the result of a get or get_range callback `len` bytes long and
+ * return a pointer to them, for the host to fill in place (no extra
+ * copy). The memory belongs to the library and stays valid until the
+ * callback returns. NULL when `io` is NULL.
+ *
+ * # Safety
+ * `io` is the handle passed to the running callback.
+ */
+void *zarrio_io_resize(zarrio_io *io, size_t len);
+
+/**
+ * Add one key to the result of a list callback.
+ *
+ * # Safety
+ * `io` is the handle passed to the running callback; `key` is a
+ * NUL-terminated UTF-8 string.
+ */
+zarrio_status zarrio_io_add_key(zarrio_io *io, const char *key);
+
+/**
+ * Give the message of a failing callback; the library reports it with
+ * the error status. Copied; NULL clears it.
+ *
+ * # Safety
+ * `io` is the handle passed to the running callback; `message` is NULL or
+ * a NUL-terminated string.
+ */
+void zarrio_io_set_error(zarrio_io *io, const char *message);
+
+/**
  * Release a string returned by the library. NULL is ignored.
  *
  * # Safety
@@ -513,6 +674,32 @@ zarrio_status zarrio_pipeline_encode(const zarrio_pipeline *pipeline,
                                      size_t len,
                                      uint8_t **out_bytes,
                                      size_t *out_len);
+
+/**
+ * Decode the region `start[d] .. start[d] + shape[d]` of one shard into
+ * `out`, fetching only the shard index and the inner chunks the region
+ * touches through the host's `read_range` (the whole shard in one read
+ * when the region is the whole shard). The pipeline must be a
+ * `sharding_indexed` codec alone (e.g. from `zarrio_array_pipeline` of a
+ * sharded array); its chunk shape is the shard shape. `out`, `capacity`
+ * and `strides` are as for `zarrio_array_read`. Inner chunks are decoded
+ * on `threads` threads (0 = library default, 1 = the calling thread only).
+ *
+ * # Safety
+ * `pipeline` is a live handle; `read_range` follows its contract with
+ * `user_data`; `start`, `shape` (and `strides` unless NULL) hold `ndim`
+ * entries; `out` holds `capacity` writable bytes.
+ */
+zarrio_status zarrio_pipeline_decode_shard_region(const zarrio_pipeline *pipeline,
+                                                  zarrio_read_range_fn read_range,
+                                                  void *user_data,
+                                                  size_t ndim,
+                                                  const uint64_t *start,
+                                                  const uint64_t *shape,
+                                                  void *out,
+                                                  size_t capacity,
+                                                  const int64_t *strides,
+                                                  uint32_t threads);
 
 /**
  * Open a store over the directory `path`, creating the directory when it

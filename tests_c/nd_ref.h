@@ -41,11 +41,13 @@ static inline int nd_next(size_t ndim, const uint64_t *shape, uint64_t *idx) {
     return 0;
 }
 
+/* C-order / Fortran-order element strides. A zero extent counts as 1 so
+ * the strides stay positive (the library requires positive strides). */
 static inline void nd_c_strides(size_t ndim, const uint64_t *shape, int64_t *strides) {
     int64_t s = 1;
     for (size_t d = ndim; d-- > 0;) {
         strides[d] = s;
-        s *= (int64_t)shape[d];
+        s *= shape[d] ? (int64_t)shape[d] : 1;
     }
 }
 
@@ -53,7 +55,7 @@ static inline void nd_f_strides(size_t ndim, const uint64_t *shape, int64_t *str
     int64_t s = 1;
     for (size_t d = 0; d < ndim; d++) {
         strides[d] = s;
-        s *= (int64_t)shape[d];
+        s *= shape[d] ? (int64_t)shape[d] : 1;
     }
 }
 

@@ -281,7 +281,6 @@ static void test_null_arguments(zarrio_store *s) {
     zarrio_string_free(NULL);
     zarrio_bytes_free(NULL, 0);
     zarrio_bytes_free(NULL, 16);
-    CHECK(1); /* reached without crashing */
 }
 
 static void test_filesystem_store(const char *dir) {

@@ -3,6 +3,8 @@
 mod read;
 mod write;
 
+pub(crate) use read::read_shard_region;
+
 use crate::codec::{ChunkRepr, CodecChain};
 use crate::dtype::DataType;
 use crate::error::{invalid_argument, not_found, out_of_bounds, Result};

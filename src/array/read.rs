@@ -3,6 +3,7 @@
 
 use super::Array;
 use crate::codec::sharding::{ShardIndex, ShardingCodec};
+use crate::store::Store;
 use crate::error::{buffer_too_small, Result};
 use crate::region::{check_region, chunk_parts, ChunkPart};
 use crate::store::ByteRange;
@@ -73,83 +74,105 @@ impl Array {
         Ok(())
     }
 
-    /// Read the part of one shard a region touches: fetch the index, then
-    /// each touched inner chunk by byte range (or the whole shard at once
-    /// when the region covers it), decoding inner chunks in parallel.
     fn read_shard_part(&self, sharding: &ShardingCodec, part: &ChunkPart, dest: &DestBuffer) -> Result<()> {
         let key = self.chunk_key(&part.chunk);
-        let store = self.store();
-        let (source, index) = if part.is_whole(self.chunk_shape()) {
-            match store.get(&key)? {
-                Some(b) => {
-                    let index = sharding.index_of(&b).map_err(|e| e.context(&key))?;
-                    (ShardSource::Whole(b), index)
-                }
-                None => return self.fill_part(part, dest),
-            }
-        } else {
-            match store.get_range(&key, sharding.index_range())? {
-                Some(b) => (ShardSource::Ranged, sharding.decode_index(&b, None).map_err(|e| e.context(&key))?),
-                None => return self.fill_part(part, dest),
-            }
-        };
-        let inner = sharding.inner_parts(&part.in_chunk, &part.shape);
-        threads::for_each(self.threads(), inner.len(), |i| {
-            let (flat, ip) = &inner[i];
-            let dst_start: Vec<u64> = part.in_region.iter().zip(&ip.in_region).map(|(a, b)| a + b).collect();
-            self.read_inner_chunk(sharding, &key, &source, &index, *flat, ip, &dst_start, dest)
-        })
+        read_shard_region(self.store().as_ref(), &key, sharding, self.fill_value(), self.chunk_shape(), part, dest, self.threads())
     }
+}
 
-    #[allow(clippy::too_many_arguments)]
-    fn read_inner_chunk(
-        &self,
-        sharding: &ShardingCodec,
-        key: &str,
-        source: &ShardSource,
-        index: &ShardIndex,
-        flat: usize,
-        ip: &ChunkPart,
-        dst_start: &[u64],
-        dest: &DestBuffer,
-    ) -> Result<()> {
-        let (offset, nbytes) = match index.entry(flat) {
-            Some(e) => e,
-            None => {
-                // SAFETY: each inner chunk part is a distinct block of the region.
-                unsafe { dest.fill(dst_start, &ip.shape, self.fill_value()) };
-                return Ok(());
+/// Read the part of one shard a region touches into `dest`: fetch the
+/// index, then each touched inner chunk by byte range (or the whole shard
+/// at once when the region covers it), decoding inner chunks in parallel.
+/// `part.in_chunk`/`part.shape` give the region inside the shard,
+/// `part.in_region` where it starts in `dest`. An absent shard reads as
+/// the fill value.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn read_shard_region(
+    store: &dyn Store,
+    key: &str,
+    sharding: &ShardingCodec,
+    fill_value: &[u8],
+    shard_shape: &[u64],
+    part: &ChunkPart,
+    dest: &DestBuffer,
+    threads: usize,
+) -> Result<()> {
+    let fill = || {
+        // SAFETY: each shard part is a distinct block of the destination.
+        unsafe { dest.fill(&part.in_region, &part.shape, fill_value) };
+        Ok(())
+    };
+    let (source, index) = if part.is_whole(shard_shape) {
+        match store.get(key)? {
+            Some(b) => {
+                let index = sharding.index_of(&b).map_err(|e| e.context(key))?;
+                (ShardSource::Whole(b), index)
             }
-        };
-        let fetched;
-        let bytes: &[u8] = match source {
-            ShardSource::Whole(b) => &b[offset as usize..(offset + nbytes) as usize],
-            ShardSource::Ranged => {
-                fetched = self
-                    .store()
-                    .get_range(key, ByteRange::new(offset, nbytes))
-                    .map_err(|e| e.context(format!("{key}: inner chunk {:?}", ip.chunk)))?
-                    .ok_or_else(|| crate::error::corrupt(format!("{key}: shard vanished during the read")))?;
-                &fetched
-            }
-        };
-        let inner = sharding.inner();
-        let ctx = |e: crate::error::Error| e.context(format!("{key}: inner chunk {:?}", ip.chunk));
-        if ip.is_whole(sharding.chunk_shape()) {
-            // SAFETY: this task alone writes this inner chunk's block.
-            if let Some(block) = unsafe { dest.contiguous_block(dst_start, &ip.shape) } {
-                return inner.decode_into(bytes, block).map_err(ctx);
-            }
+            None => return fill(),
         }
-        let decoded = inner.decode(bytes).map_err(ctx)?;
-        // SAFETY: this task alone writes this inner chunk's block.
-        unsafe { dest.copy_from_chunk(dst_start, &decoded, sharding.chunk_shape(), &ip.in_chunk, &ip.shape) };
-        Ok(())
-    }
+    } else {
+        match store.get_range(key, sharding.index_range())? {
+            Some(b) => (ShardSource::Ranged, sharding.decode_index(&b, None).map_err(|e| e.context(key))?),
+            None => return fill(),
+        }
+    };
+    let inner = sharding.inner_parts(&part.in_chunk, &part.shape);
+    threads::for_each(threads, inner.len(), |i| {
+        let (flat, ip) = &inner[i];
+        let dst_start: Vec<u64> = part.in_region.iter().zip(&ip.in_region).map(|(a, b)| a + b).collect();
+        read_inner_chunk(store, sharding, fill_value, key, &source, &index, *flat, ip, &dst_start, dest)
+    })
+}
 
-    fn fill_part(&self, part: &ChunkPart, dest: &DestBuffer) -> Result<()> {
-        // SAFETY: each chunk part is a distinct block of the region.
-        unsafe { dest.fill(&part.in_region, &part.shape, self.fill_value()) };
-        Ok(())
+#[allow(clippy::too_many_arguments)]
+fn read_inner_chunk(
+    store: &dyn Store,
+    sharding: &ShardingCodec,
+    fill_value: &[u8],
+    key: &str,
+    source: &ShardSource,
+    index: &ShardIndex,
+    flat: usize,
+    ip: &ChunkPart,
+    dst_start: &[u64],
+    dest: &DestBuffer,
+) -> Result<()> {
+    let (offset, nbytes) = match index.entry(flat) {
+        Some(e) => e,
+        None => {
+            // SAFETY: each inner chunk part is a distinct block of the region.
+            unsafe { dest.fill(dst_start, &ip.shape, fill_value) };
+            return Ok(());
+        }
+    };
+    let fetched;
+    let bytes: &[u8] = match source {
+        ShardSource::Whole(b) => &b[offset as usize..(offset + nbytes) as usize],
+        ShardSource::Ranged => {
+            fetched = store
+                .get_range(key, ByteRange::new(offset, nbytes))
+                .map_err(|e| e.context(format!("{key}: inner chunk {:?}", ip.chunk)))?
+                .ok_or_else(|| crate::error::corrupt(format!("{key}: shard vanished during the read")))?;
+            if fetched.len() as u64 != nbytes {
+                return Err(crate::error::corrupt(format!(
+                    "{key}: inner chunk {:?}: got {} bytes, the index says {nbytes}",
+                    ip.chunk,
+                    fetched.len()
+                )));
+            }
+            &fetched
+        }
+    };
+    let inner = sharding.inner();
+    let ctx = |e: crate::error::Error| e.context(format!("{key}: inner chunk {:?}", ip.chunk));
+    if ip.is_whole(sharding.chunk_shape()) {
+        // SAFETY: this task alone writes this inner chunk's block.
+        if let Some(block) = unsafe { dest.contiguous_block(dst_start, &ip.shape) } {
+            return inner.decode_into(bytes, block).map_err(ctx);
+        }
     }
+    let decoded = inner.decode(bytes).map_err(ctx)?;
+    // SAFETY: this task alone writes this inner chunk's block.
+    unsafe { dest.copy_from_chunk(dst_start, &decoded, sharding.chunk_shape(), &ip.in_chunk, &ip.shape) };
+    Ok(())
 }

@@ -7,8 +7,10 @@
 #![allow(non_camel_case_types)]
 
 pub mod array;
+pub mod callback_store;
 pub mod error;
 pub mod group;
+pub mod io;
 pub mod memory;
 pub mod pipeline;
 pub mod store;

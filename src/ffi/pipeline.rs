@@ -5,7 +5,12 @@ use super::memory::into_c_bytes;
 use super::{c_str, check_out, guard, handle, slice, slice_mut, write_out, zarrio_status};
 use crate::codec::{ChunkRepr, CodecChain};
 use crate::dtype::DataType;
-use crate::error::{buffer_too_small, invalid_argument, invalid_metadata};
+use super::io::{zarrio_io, ZARRIO_CALLBACK_NOT_FOUND, ZARRIO_CALLBACK_OK};
+use crate::array::read_shard_region;
+use crate::error::{buffer_too_small, corrupt, invalid_argument, invalid_metadata, io_error, unsupported, Result};
+use crate::region::{check_region, ChunkPart};
+use crate::store::{ByteRange, Store};
+use crate::strided::{DestBuffer, Layout};
 use serde_json::Value;
 use std::ffi::{c_char, c_void};
 use std::sync::Arc;
@@ -130,5 +135,126 @@ pub unsafe extern "C" fn zarrio_pipeline_encode(
         let (ptr, size) = into_c_bytes(encoded);
         write_out(out_bytes, ptr, "out_bytes")?;
         write_out(out_len, size, "out_len")
+    })
+}
+
+/// A host function that reads a byte range of one shard: `length` bytes
+/// from `offset`, or to the end when `length` is UINT64_MAX; with
+/// `from_end` non-zero, the last `length` bytes. It gives the bytes with
+/// `zarrio_io_set_data`/`zarrio_io_resize` and returns
+/// `ZARRIO_CALLBACK_OK`, `ZARRIO_CALLBACK_NOT_FOUND` (no such shard: it
+/// reads as the fill value) or a negative failure code. Called from
+/// several library threads at once unless `threads` is 1.
+pub type zarrio_read_range_fn = Option<
+    unsafe extern "C" fn(user_data: *mut c_void, offset: u64, length: u64, from_end: i32, io: *mut zarrio_io) -> i32,
+>;
+
+/// A one-value store over a host range reader.
+struct HostShardReader {
+    read: unsafe extern "C" fn(*mut c_void, u64, u64, i32, *mut zarrio_io) -> i32,
+    user_data: *mut c_void,
+}
+
+// SAFETY: the host promises its reader may be called from any thread
+// (see zarrio_read_range_fn); with threads = 1 only the calling thread is used.
+unsafe impl Send for HostShardReader {}
+unsafe impl Sync for HostShardReader {}
+
+impl std::fmt::Debug for HostShardReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HostShardReader")
+    }
+}
+
+impl HostShardReader {
+    fn read(&self, offset: u64, length: u64, from_end: bool) -> Result<Option<Vec<u8>>> {
+        let mut io = zarrio_io::default();
+        // SAFETY: the host's function, called as zarrio_read_range_fn says.
+        let rc = unsafe { (self.read)(self.user_data, offset, length, from_end as i32, &mut io) };
+        match rc {
+            ZARRIO_CALLBACK_OK => Ok(Some(io.data)),
+            ZARRIO_CALLBACK_NOT_FOUND => Ok(None),
+            _ => Err(io_error(match io.error {
+                Some(m) => format!("read_range callback failed ({rc}): {m}"),
+                None => format!("read_range callback failed ({rc})"),
+            })),
+        }
+    }
+}
+
+impl Store for HostShardReader {
+    fn get(&self, _key: &str) -> Result<Option<Vec<u8>>> {
+        self.read(0, u64::MAX, false)
+    }
+    fn get_range(&self, key: &str, range: ByteRange) -> Result<Option<Vec<u8>>> {
+        let (data, expected) = match range {
+            ByteRange::FromStart { offset, length: Some(l) } => (self.read(offset, l, false)?, Some(l)),
+            ByteRange::FromStart { offset, length: None } => (self.read(offset, u64::MAX, false)?, None),
+            ByteRange::Suffix { length } => (self.read(0, length, true)?, Some(length)),
+        };
+        if let (Some(d), Some(n)) = (&data, expected) {
+            if d.len() as u64 != n {
+                return Err(corrupt(format!("{key}: read_range callback gave {} bytes, {n} were asked for", d.len())));
+            }
+        }
+        Ok(data)
+    }
+    fn set(&self, _key: &str, _value: &[u8]) -> Result<()> {
+        Err(unsupported("a shard reader is read-only"))
+    }
+    fn erase(&self, _key: &str) -> Result<()> {
+        Err(unsupported("a shard reader is read-only"))
+    }
+    fn list(&self, _prefix: &str) -> Result<Vec<String>> {
+        Err(unsupported("a shard reader cannot list"))
+    }
+}
+
+/// Decode the region `start[d] .. start[d] + shape[d]` of one shard into
+/// `out`, fetching only the shard index and the inner chunks the region
+/// touches through the host's `read_range` (the whole shard in one read
+/// when the region is the whole shard). The pipeline must be a
+/// `sharding_indexed` codec alone (e.g. from `zarrio_array_pipeline` of a
+/// sharded array); its chunk shape is the shard shape. `out`, `capacity`
+/// and `strides` are as for `zarrio_array_read`. Inner chunks are decoded
+/// on `threads` threads (0 = library default, 1 = the calling thread only).
+///
+/// # Safety
+/// `pipeline` is a live handle; `read_range` follows its contract with
+/// `user_data`; `start`, `shape` (and `strides` unless NULL) hold `ndim`
+/// entries; `out` holds `capacity` writable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_pipeline_decode_shard_region(
+    pipeline: *const zarrio_pipeline,
+    read_range: zarrio_read_range_fn,
+    user_data: *mut c_void,
+    ndim: usize,
+    start: *const u64,
+    shape: *const u64,
+    out: *mut c_void,
+    capacity: usize,
+    strides: *const i64,
+    threads: u32,
+) -> zarrio_status {
+    guard(|| {
+        let p = handle(pipeline, "pipeline")?;
+        let read = read_range.ok_or_else(|| invalid_argument("read_range is NULL"))?;
+        let sharding = p
+            .chain
+            .sharding()
+            .ok_or_else(|| unsupported("the pipeline is not a sharding_indexed codec alone"))?;
+        let repr = p.chain.repr();
+        if ndim != repr.shape.len() {
+            return Err(invalid_argument(format!("ndim is {ndim}, the shard has {} dimensions", repr.shape.len())));
+        }
+        let (start, shape) = super::region(ndim, start, shape)?;
+        check_region(&repr.shape, start, shape)?;
+        let strides = if strides.is_null() { None } else { Some(slice(strides, ndim, "strides")?) };
+        let out = slice_mut(out as *mut u8, capacity, "out")?;
+        let layout = Layout::new(shape, strides, repr.dtype.size(), out.len())?;
+        let dest = DestBuffer::new(out, layout);
+        let part = ChunkPart { chunk: vec![], in_chunk: start.to_vec(), in_region: vec![0; ndim], shape: shape.to_vec() };
+        let reader = HostShardReader { read, user_data };
+        read_shard_region(&reader, "shard", sharding, &repr.fill_value, &repr.shape, &part, &dest, threads as usize)
     })
 }

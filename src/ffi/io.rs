@@ -1,0 +1,100 @@
+//! `zarrio_io`: the per-call channel through which a host callback hands
+//! data, keys and error messages back to the library.
+
+use super::{c_str, zarrio_status};
+use crate::error::invalid_argument;
+use std::ffi::{c_char, c_void};
+
+/// Returned by a host callback: the operation succeeded.
+pub const ZARRIO_CALLBACK_OK: i32 = 0;
+/// Returned by a host callback: the key does not exist.
+pub const ZARRIO_CALLBACK_NOT_FOUND: i32 = 1;
+
+/// Passed to each host callback for one operation; valid only during that
+/// callback. The host gives data with `zarrio_io_set_data` or
+/// `zarrio_io_resize`, keys with `zarrio_io_add_key`, and an error message
+/// with `zarrio_io_set_error`.
+#[derive(Default)]
+pub struct zarrio_io {
+    pub(crate) data: Vec<u8>,
+    pub(crate) keys: Vec<String>,
+    pub(crate) error: Option<String>,
+    /// A bad call on this io (e.g. invalid UTF-8 key) to report afterwards.
+    pub(crate) misuse: Option<String>,
+}
+
+/// Set the result bytes of a get or get_range callback to a copy of
+/// `len` bytes at `data`.
+///
+/// # Safety
+/// `io` is the handle passed to the running callback; `data` holds `len`
+/// bytes (or is NULL with `len` 0).
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_io_set_data(io: *mut zarrio_io, data: *const c_void, len: usize) -> zarrio_status {
+    super::guard(|| {
+        let io = io.as_mut().ok_or_else(|| invalid_argument("io is NULL"))?;
+        let src = super::slice(data as *const u8, len, "data")?;
+        io.data.clear();
+        io.data.extend_from_slice(src);
+        Ok(())
+    })
+}
+
+/// Make the result of a get or get_range callback `len` bytes long and
+/// return a pointer to them, for the host to fill in place (no extra
+/// copy). The memory belongs to the library and stays valid until the
+/// callback returns. NULL when `io` is NULL.
+///
+/// # Safety
+/// `io` is the handle passed to the running callback.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_io_resize(io: *mut zarrio_io, len: usize) -> *mut c_void {
+    match io.as_mut() {
+        Some(io) => {
+            io.data.clear();
+            io.data.resize(len, 0);
+            io.data.as_mut_ptr() as *mut c_void
+        }
+        None => std::ptr::null_mut(),
+    }
+}
+
+/// Add one key to the result of a list callback.
+///
+/// # Safety
+/// `io` is the handle passed to the running callback; `key` is a
+/// NUL-terminated UTF-8 string.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_io_add_key(io: *mut zarrio_io, key: *const c_char) -> zarrio_status {
+    super::guard(|| {
+        let io = io.as_mut().ok_or_else(|| invalid_argument("io is NULL"))?;
+        match c_str(key, "key") {
+            Ok(k) => {
+                io.keys.push(k.to_string());
+                Ok(())
+            }
+            Err(e) => {
+                io.misuse = Some(e.message().to_string());
+                Err(e)
+            }
+        }
+    })
+}
+
+/// Give the message of a failing callback; the library reports it with
+/// the error status. Copied; NULL clears it.
+///
+/// # Safety
+/// `io` is the handle passed to the running callback; `message` is NULL or
+/// a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_io_set_error(io: *mut zarrio_io, message: *const c_char) {
+    if let Some(io) = io.as_mut() {
+        io.error = if message.is_null() {
+            None
+        } else {
+            // SAFETY: non-null and NUL-terminated per the contract.
+            Some(std::ffi::CStr::from_ptr(message).to_string_lossy().into_owned())
+        };
+    }
+}
