@@ -9,13 +9,16 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 struct Pools {
+    /// The process the pools were started in: after fork() the child has
+    /// none of their threads, so it starts its own.
+    pid: u32,
     default_threads: usize,
     by_size: HashMap<usize, Arc<ThreadPool>>,
 }
 
 fn pools() -> &'static Mutex<Pools> {
     static POOLS: OnceLock<Mutex<Pools>> = OnceLock::new();
-    POOLS.get_or_init(|| Mutex::new(Pools { default_threads: cores(), by_size: HashMap::new() }))
+    POOLS.get_or_init(|| Mutex::new(Pools { pid: std::process::id(), default_threads: cores(), by_size: HashMap::new() }))
 }
 
 fn lock() -> std::sync::MutexGuard<'static, Pools> {
@@ -49,6 +52,12 @@ pub fn resolve(threads: usize) -> usize {
 
 fn pool(n: usize) -> Result<Arc<ThreadPool>> {
     let mut p = lock();
+    if p.pid != std::process::id() {
+        // A forked child: the parent's worker threads do not exist here, and
+        // dropping their pools would wait for them forever, so leak them.
+        std::mem::forget(std::mem::take(&mut p.by_size));
+        p.pid = std::process::id();
+    }
     if let Some(pool) = p.by_size.get(&n) {
         return Ok(pool.clone());
     }

@@ -158,6 +158,16 @@ impl Array {
         if !sharding.is_dense(&index) {
             return Ok(Patch::NotDense);
         }
+        // A dense shard has exactly its slots and its index; anything else is
+        // a damaged shard, which a patch must not paper over.
+        let expected = sharding.index_size() + sharding.slot_size().unwrap_or(0) * index.len() as u64;
+        match store.size(&key)? {
+            Some(size) if size == expected => {}
+            Some(size) => {
+                return Err(crate::error::corrupt(format!("{key}: shard is {size} bytes, its index describes {expected}")))
+            }
+            None => return Ok(Patch::Absent),
+        }
         let touched = sharding.inner_parts(&part.in_chunk, &part.shape);
         threads::for_each(self.threads(), touched.len(), |i| {
             let (flat, ip) = &touched[i];

@@ -38,7 +38,10 @@ pub unsafe extern "C" fn zarrio_store_open_filesystem(path: *const c_char, out: 
 /// `out` is valid for a write.
 #[no_mangle]
 pub unsafe extern "C" fn zarrio_store_create_memory(out: *mut *mut zarrio_store) -> zarrio_status {
-    guard(|| write_out(out, into_handle(Arc::new(MemoryStore::new())), "out"))
+    guard(|| {
+        super::check_out(out, "out")?;
+        write_out(out, into_handle(Arc::new(MemoryStore::new())), "out")
+    })
 }
 
 /// Release a store handle. NULL is ignored.
