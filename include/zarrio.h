@@ -373,7 +373,28 @@ zarrio_status zarrio_array_read(const zarrio_array *array,
  * Write the region `start[d] .. start[d] + shape[d]` from `src`
  * (`size` bytes; layout as for `zarrio_array_read`). Chunks the region
  * covers are encoded straight from `src`; partly covered chunks are read,
- * merged and rewritten; chunks equal to the fill value are erased.
+ * merged and rewritten; chunks equal to the fill value are erased. Every
+ * whole-value write is atomic where the store can make it so (the
+ * filesystem store writes a temporary file and renames it): a reader, or
+ * a crash, sees the old chunk or the new one.
+ *
+ * Sharded arrays: when the inner codecs have a fixed encoded size (array
+ * to array codecs, `bytes`, optionally `crc32c`; no compression) shards
+ * are laid out densely: every inner chunk has a slot, fill-valued ones
+ * included, and the index never changes once the shard exists. A write
+ * that covers part of such a shard patches only the touched slots with
+ * the store's `set_range` (filesystem, memory, and callback stores with
+ * `set_range`); the first write to a missing shard allocates it whole,
+ * atomically where the store can create-if-absent (filesystem, memory).
+ * So writers of disjoint inner chunks — threads, or processes on one
+ * file system — may write the same shard at the same time. The bytes
+ * stored are those a full rewrite of the same data stores, except that a
+ * patched shard whose slots all come to hold the fill value stays
+ * allocated (a write covering the whole shard, or
+ * `zarrio_array_erase_chunk`, removes it). With compressed inner codecs,
+ * or a store without `set_range`, a partial write rewrites the shard
+ * whole (read, merge, write), and concurrent writers of one shard race.
+ * A damaged shard (bad index, wrong size) is an error and is not written.
  *
  * # Safety
  * `array` is a live handle; `start`, `shape` (and `strides` unless NULL)

@@ -1,0 +1,353 @@
+/*
+ * Host callback stores: the fallbacks for missing entries, the struct_size
+ * rule, release, and misbehaving hosts (failures, short data, ranges past
+ * the end): each gives a clear status and leaves stored data unchanged.
+ */
+#include "check.h"
+
+#include <pthread.h>
+
+#define MAX_ENTRIES 64
+
+enum mode { MODE_OK, MODE_FAIL, MODE_SHORT };
+
+typedef struct {
+    pthread_mutex_t lock;
+    char *keys[MAX_ENTRIES];
+    unsigned char *vals[MAX_ENTRIES];
+    size_t lens[MAX_ENTRIES];
+    int n;
+    enum mode mode;
+    int releases;
+    long gets, range_gets, sets, range_sets;
+} table;
+
+static int slot(table *t, const char *key) {
+    for (int i = 0; i < t->n; i++)
+        if (t->keys[i] && strcmp(t->keys[i], key) == 0) return i;
+    return -1;
+}
+
+static int32_t t_get(void *ud, const char *key, zarrio_io *io) {
+    table *t = ud;
+    pthread_mutex_lock(&t->lock);
+    t->gets++;
+    int32_t rc = ZARRIO_CALLBACK_NOT_FOUND;
+    if (t->mode == MODE_FAIL) {
+        zarrio_io_set_error(io, "boom: the host store is down");
+        rc = -7;
+    } else {
+        int i = slot(t, key);
+        if (i >= 0) {
+            size_t n = t->lens[i] - (t->mode == MODE_SHORT && t->lens[i] ? 1 : 0);
+            void *dst = zarrio_io_resize(io, n);
+            if (n) memcpy(dst, t->vals[i], n);
+            rc = ZARRIO_CALLBACK_OK;
+        }
+    }
+    pthread_mutex_unlock(&t->lock);
+    return rc;
+}
+
+static int32_t t_get_range(void *ud, const char *key, uint64_t off, uint64_t len, int32_t from_end, zarrio_io *io) {
+    table *t = ud;
+    pthread_mutex_lock(&t->lock);
+    t->range_gets++;
+    int32_t rc = ZARRIO_CALLBACK_NOT_FOUND;
+    int i = slot(t, key);
+    if (t->mode == MODE_FAIL) {
+        zarrio_io_set_error(io, "boom: the host store is down");
+        rc = -7;
+    } else if (i >= 0) {
+        uint64_t size = t->lens[i];
+        if (from_end) off = len <= size ? size - len : UINT64_MAX;
+        if (len == UINT64_MAX && off <= size) len = size - off;
+        if (off > size || len > size - off) {
+            zarrio_io_set_error(io, "range past the end");
+            rc = -2;
+        } else {
+            if (t->mode == MODE_SHORT && len) len--;
+            zarrio_io_set_data(io, t->vals[i] + off, (size_t)len);
+            rc = ZARRIO_CALLBACK_OK;
+        }
+    }
+    pthread_mutex_unlock(&t->lock);
+    return rc;
+}
+
+static int32_t t_set(void *ud, const char *key, const uint8_t *data, size_t len, zarrio_io *io) {
+    table *t = ud;
+    pthread_mutex_lock(&t->lock);
+    t->sets++;
+    if (t->mode == MODE_FAIL) {
+        pthread_mutex_unlock(&t->lock);
+        zarrio_io_set_error(io, "boom: the host store is down");
+        return -7;
+    }
+    int i = slot(t, key);
+    if (i < 0) {
+        i = t->n++;
+        t->keys[i] = xstrdup(key);
+        t->vals[i] = NULL;
+    }
+    free(t->vals[i]);
+    t->vals[i] = xmalloc(len ? len : 1);
+    memcpy(t->vals[i], data, len);
+    t->lens[i] = len;
+    pthread_mutex_unlock(&t->lock);
+    return ZARRIO_CALLBACK_OK;
+}
+
+static int32_t t_set_range(void *ud, const char *key, uint64_t off, const uint8_t *data, size_t len, zarrio_io *io) {
+    table *t = ud;
+    pthread_mutex_lock(&t->lock);
+    t->range_sets++;
+    int i = slot(t, key);
+    int32_t rc = ZARRIO_CALLBACK_OK;
+    if (t->mode == MODE_FAIL) {
+        zarrio_io_set_error(io, "boom: the host store is down");
+        rc = -7;
+    } else if (i < 0) {
+        rc = ZARRIO_CALLBACK_NOT_FOUND;
+    } else if (off > t->lens[i] || len > t->lens[i] - off) {
+        zarrio_io_set_error(io, "range write past the end");
+        rc = -2;
+    } else {
+        memcpy(t->vals[i] + off, data, len);
+    }
+    pthread_mutex_unlock(&t->lock);
+    return rc;
+}
+
+static int32_t t_erase(void *ud, const char *key, zarrio_io *io) {
+    table *t = ud;
+    (void)io;
+    pthread_mutex_lock(&t->lock);
+    int i = slot(t, key);
+    if (i >= 0) {
+        free(t->keys[i]);
+        free(t->vals[i]);
+        t->keys[i] = NULL;
+        t->vals[i] = NULL;
+        t->lens[i] = 0;
+    }
+    pthread_mutex_unlock(&t->lock);
+    return ZARRIO_CALLBACK_OK;
+}
+
+static int32_t t_list(void *ud, const char *prefix, zarrio_io *io) {
+    table *t = ud;
+    pthread_mutex_lock(&t->lock);
+    for (int i = 0; i < t->n; i++)
+        if (t->keys[i] && strncmp(t->keys[i], prefix, strlen(prefix)) == 0) zarrio_io_add_key(io, t->keys[i]);
+    pthread_mutex_unlock(&t->lock);
+    return ZARRIO_CALLBACK_OK;
+}
+
+static void t_release(void *ud) {
+    table *t = ud;
+    t->releases++;
+}
+
+static void t_clear(table *t) {
+    for (int i = 0; i < t->n; i++) {
+        free(t->keys[i]);
+        free(t->vals[i]);
+    }
+    t->n = 0;
+}
+
+static zarrio_store_callbacks full_table(table *t) {
+    zarrio_store_callbacks cb;
+    memset(&cb, 0, sizeof cb);
+    cb.struct_size = sizeof cb;
+    cb.user_data = t;
+    cb.get = t_get;
+    cb.get_range = t_get_range;
+    cb.set = t_set;
+    cb.set_range = t_set_range;
+    cb.erase = t_erase;
+    cb.list = t_list;
+    cb.release = t_release;
+    return cb;
+}
+
+static const char *SHARDED =
+    "{\"zarr_format\":3,\"node_type\":\"array\",\"shape\":[16,16],\"data_type\":\"int32\","
+    "\"chunk_grid\":{\"name\":\"regular\",\"configuration\":{\"chunk_shape\":[16,16]}},"
+    "\"chunk_key_encoding\":{\"name\":\"default\"},\"fill_value\":-1,"
+    "\"codecs\":[{\"name\":\"sharding_indexed\",\"configuration\":{\"chunk_shape\":[4,4],"
+    "\"codecs\":[{\"name\":\"bytes\",\"configuration\":{\"endian\":\"little\"}}],"
+    "\"index_codecs\":[{\"name\":\"bytes\",\"configuration\":{\"endian\":\"little\"}}]}}]}";
+
+static int32_t data[256];
+
+/* Snapshot of one value, to prove failed calls change nothing. */
+static unsigned char *snapshot(table *t, const char *key, size_t *len) {
+    int i = slot(t, key);
+    if (i < 0) return NULL;
+    *len = t->lens[i];
+    unsigned char *c = xmalloc(*len);
+    memcpy(c, t->vals[i], *len);
+    return c;
+}
+
+static void test_round_trip_and_in_place(void) {
+    table t = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    zarrio_store_callbacks cb = full_table(&t);
+    zarrio_store *s = NULL;
+    zarrio_array *a = NULL;
+    REQUIRE_OK(zarrio_store_create_callbacks(&cb, &s));
+    REQUIRE_OK(zarrio_array_create(s, "x", SHARDED, &a));
+    for (int i = 0; i < 256; i++) data[i] = i * 3;
+    uint64_t o[2] = {0, 0}, f[2] = {16, 16};
+    CHECK_OK(zarrio_array_write(a, 2, o, f, data, sizeof data, NULL));
+    long sets = t.sets;
+    int32_t patch[4] = {7, 8, 9, 10};
+    uint64_t ps[2] = {5, 5}, psh[2] = {2, 2};
+    CHECK_OK(zarrio_array_write(a, 2, ps, psh, patch, sizeof patch, NULL));
+    CHECK_MSG(t.sets == sets && t.range_sets == 1, "a partial write patched in place (%ld sets, %ld range sets)",
+              t.sets - sets, t.range_sets);
+    data[5 * 16 + 5] = 7, data[5 * 16 + 6] = 8, data[6 * 16 + 5] = 9, data[6 * 16 + 6] = 10;
+    int32_t back[256];
+    CHECK_OK(zarrio_array_read(a, 2, o, f, back, sizeof back, NULL));
+    CHECK(memcmp(back, data, sizeof data) == 0);
+
+    /* Group listing goes through the list callback. */
+    zarrio_group *g = NULL;
+    char *children = NULL;
+    REQUIRE_OK(zarrio_group_create(s, "", NULL, &g));
+    CHECK_OK(zarrio_group_children(g, &children));
+    CHECK(children && json_contains(children, "\"x\""));
+    zarrio_string_free(children);
+    zarrio_group_free(g);
+
+    zarrio_array_free(a);
+    CHECK(t.releases == 0);
+    zarrio_store_free(s);
+    CHECK_MSG(t.releases == 1, "release is called once when the store goes (%d)", t.releases);
+    t_clear(&t);
+}
+
+static void test_misbehaving_hosts(void) {
+    table t = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    zarrio_store_callbacks cb = full_table(&t);
+    zarrio_store *s = NULL;
+    zarrio_array *a = NULL;
+    REQUIRE_OK(zarrio_store_create_callbacks(&cb, &s));
+    REQUIRE_OK(zarrio_array_create(s, "x", SHARDED, &a));
+    uint64_t o[2] = {0, 0}, f[2] = {16, 16}, ps[2] = {1, 1}, psh[2] = {2, 2};
+    CHECK_OK(zarrio_array_write(a, 2, o, f, data, sizeof data, NULL));
+    size_t len0 = 0;
+    unsigned char *before = snapshot(&t, "x/c/0/0", &len0);
+    REQUIRE(before != NULL);
+    int32_t back[256], junk[4] = {0, 0, 0, 0};
+
+    /* A failing host: IO with the host's message, nothing changed. */
+    t.mode = MODE_FAIL;
+    CHECK_STATUS(zarrio_array_read(a, 2, o, f, back, sizeof back, NULL), ZARRIO_ERR_IO);
+    CHECK(strstr(zarrio_last_error(), "boom") != NULL);
+    CHECK_STATUS(zarrio_array_read(a, 2, ps, psh, back, sizeof back, NULL), ZARRIO_ERR_IO);
+    CHECK_STATUS(zarrio_array_write(a, 2, ps, psh, junk, sizeof junk, NULL), ZARRIO_ERR_IO);
+    CHECK_STATUS(zarrio_array_write(a, 2, o, f, data, sizeof data, NULL), ZARRIO_ERR_IO);
+
+    /* Short data: fewer bytes than asked for is corrupt data, not garbage. */
+    t.mode = MODE_SHORT;
+    CHECK_STATUS(zarrio_array_read(a, 2, ps, psh, back, sizeof back, NULL), ZARRIO_ERR_CORRUPT);
+    CHECK_STATUS(zarrio_array_read(a, 2, o, f, back, sizeof back, NULL), ZARRIO_ERR_CORRUPT);
+    CHECK_STATUS(zarrio_array_write(a, 2, ps, psh, junk, sizeof junk, NULL), ZARRIO_ERR_CORRUPT);
+    t.mode = MODE_OK;
+    size_t len1 = 0;
+    unsigned char *after = snapshot(&t, "x/c/0/0", &len1);
+    CHECK(after && len1 == len0 && memcmp(before, after, len0) == 0);
+    free(after);
+
+    /* An index entry pointing past the end: the range read fails cleanly. */
+    int i = slot(&t, "x/c/0/0");
+    size_t idx = t.lens[i] - 16 * 16;               /* index at the end, no crc */
+    memset(t.vals[i] + idx, 0x7f, 8);               /* entry 0's offset: huge */
+    unsigned char *bad = snapshot(&t, "x/c/0/0", &len0);
+    zarrio_status st = zarrio_array_read(a, 2, ps, psh, back, sizeof back, NULL);
+    CHECK_MSG(st == ZARRIO_ERR_IO || st == ZARRIO_ERR_CORRUPT, "read past the end: %s", zarrio_status_name(st));
+    st = zarrio_array_write(a, 2, ps, psh, junk, sizeof junk, NULL);
+    CHECK_MSG(st == ZARRIO_ERR_IO || st == ZARRIO_ERR_CORRUPT, "write into a bad shard: %s", zarrio_status_name(st));
+    after = snapshot(&t, "x/c/0/0", &len1);
+    CHECK_MSG(after && len1 == len0 && memcmp(bad, after, len0) == 0, "a failed write changed the shard");
+    free(after);
+    free(bad);
+    free(before);
+    zarrio_array_free(a);
+    zarrio_store_free(s);
+    t_clear(&t);
+}
+
+static void test_minimal_table(void) {
+    /* Only get and set: ranges fall back to whole reads, partial shard
+       writes to whole rewrites. */
+    table t = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    zarrio_store_callbacks cb;
+    memset(&cb, 0, sizeof cb);
+    cb.struct_size = sizeof cb;
+    cb.user_data = &t;
+    cb.get = t_get;
+    cb.set = t_set;
+    zarrio_store *s = NULL;
+    zarrio_array *a = NULL;
+    REQUIRE_OK(zarrio_store_create_callbacks(&cb, &s));
+    /* No erase callback: replacing a node cannot remove the old one. */
+    REQUIRE_OK(zarrio_array_create(s, "x", SHARDED, &a));
+    uint64_t o[2] = {0, 0}, f[2] = {16, 16}, ps[2] = {1, 1}, psh[2] = {2, 2};
+    CHECK_OK(zarrio_array_write(a, 2, o, f, data, sizeof data, NULL));
+    int32_t patch[4] = {1, 2, 3, 4}, back[4];
+    CHECK_OK(zarrio_array_write(a, 2, ps, psh, patch, sizeof patch, NULL));
+    CHECK(t.range_gets == 0 && t.range_sets == 0);
+    CHECK_OK(zarrio_array_read(a, 2, ps, psh, back, sizeof back, NULL));
+    CHECK(memcmp(back, patch, sizeof patch) == 0);
+    /* Filling with the fill value needs erase. */
+    int32_t fill = -1;
+    CHECK_STATUS(zarrio_array_fill(a, 2, o, f, &fill, sizeof fill), ZARRIO_ERR_UNSUPPORTED);
+    zarrio_group *g = NULL;
+    char *children = NULL;
+    REQUIRE_OK(zarrio_group_create(s, "", NULL, &g));
+    CHECK_STATUS(zarrio_group_children(g, &children), ZARRIO_ERR_UNSUPPORTED);
+    zarrio_group_free(g);
+    zarrio_array_free(a);
+    zarrio_store_free(s);
+    t_clear(&t);
+}
+
+static void test_table_errors(void) {
+    table t = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    zarrio_store_callbacks cb = full_table(&t);
+    zarrio_store *s = NULL;
+    CHECK_STATUS(zarrio_store_create_callbacks(NULL, &s), ZARRIO_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(zarrio_store_create_callbacks(&cb, NULL), ZARRIO_ERR_INVALID_ARGUMENT);
+    cb.struct_size = 4;
+    CHECK_STATUS(zarrio_store_create_callbacks(&cb, &s), ZARRIO_ERR_INVALID_ARGUMENT);
+    cb = full_table(&t);
+    cb.get = NULL;
+    CHECK_STATUS(zarrio_store_create_callbacks(&cb, &s), ZARRIO_ERR_INVALID_ARGUMENT);
+    CHECK_MSG(t.releases == 0, "release is not called when creation fails");
+    /* A table from an older host that ends before `set`: the rest is NULL. */
+    cb = full_table(&t);
+    cb.struct_size = offsetof(zarrio_store_callbacks, set);
+    REQUIRE_OK(zarrio_store_create_callbacks(&cb, &s));
+    zarrio_array *a = NULL;
+    CHECK_STATUS(zarrio_array_create(s, "x", SHARDED, &a), ZARRIO_ERR_UNSUPPORTED);
+    CHECK_STATUS(zarrio_array_open(s, "missing", &a), ZARRIO_ERR_NOT_FOUND);
+    zarrio_store_free(s);
+    CHECK_MSG(t.releases == 0, "entries beyond struct_size (release) are ignored");
+    CHECK(zarrio_io_resize(NULL, 4) == NULL);
+    CHECK_STATUS(zarrio_io_set_data(NULL, "x", 1), ZARRIO_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(zarrio_io_add_key(NULL, "x"), ZARRIO_ERR_INVALID_ARGUMENT);
+    zarrio_io_set_error(NULL, "ignored");
+    t_clear(&t);
+}
+
+int main(void) {
+    test_round_trip_and_in_place();
+    test_misbehaving_hosts();
+    test_minimal_table();
+    test_table_errors();
+    return TEST_RETURN();
+}
