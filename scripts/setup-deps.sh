@@ -28,9 +28,16 @@ if [ "${1:-}" = "--python" ]; then
   VENV=.venv-interop
   if [ ! -x "$VENV/bin/python" ]; then
     PY=""
-    for cand in python3.12 "$HOME/.pyenv/versions/3.12.1/bin/python" "$(ls -d "$HOME"/.pyenv/versions/3.12*/bin/python 2>/dev/null | tail -1)" python3; do
-      if [ -n "$cand" ] && command -v "$cand" >/dev/null 2>&1; then PY="$cand"; break; fi
+    # The first interpreter that actually runs and is 3.12 or newer; else python3.
+    for cand in "$HOME"/.pyenv/versions/3.1[2-9]*/bin/python python3.13 python3.12 python3; do
+      if "$cand" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1; then
+        PY="$cand"; break
+      fi
     done
+    if [ -z "$PY" ]; then
+      PY=python3
+      echo "setup: no Python 3.12+ found; zarr-python will be an older 3.x release"
+    fi
     echo "setup: creating $VENV with $PY"
     "$PY" -m venv "$VENV"
   fi
