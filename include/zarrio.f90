@@ -1,0 +1,246 @@
+! zarrio: Fortran 2003 bindings (iso_c_binding) for the C API in zarrio.h.
+!
+! Every function returns an integer(c_int32_t) status: ZARRIO_OK (0) or a
+! negative ZARRIO_ERR_* code; zarrio_error_message() gives the message of
+! the last failure on this thread. Handles are type(c_ptr); free them with
+! the matching *_free. Strings passed in must be NUL-terminated: use
+! zarrio_cstr("text").
+!
+! Fortran arrays are column-major. A Fortran array buf(nx, ny, nz) has the
+! memory layout of a C-order region of shape [nz, ny, nx], so passing the
+! Zarr shape reversed needs no strides. To keep Zarr's dimension order
+! instead (buf(nz, ny, nx) for a Zarr shape [nz, ny, nx]), pass element
+! strides [1, nz, nz*ny] (see zarrio_fortran_strides).
+module zarrio
+  use, intrinsic :: iso_c_binding
+  implicit none
+
+  integer(c_int32_t), parameter :: ZARRIO_OK = 0
+  integer(c_int32_t), parameter :: ZARRIO_ERR_INVALID_ARGUMENT = -1
+  integer(c_int32_t), parameter :: ZARRIO_ERR_INVALID_METADATA = -2
+  integer(c_int32_t), parameter :: ZARRIO_ERR_UNSUPPORTED = -3
+  integer(c_int32_t), parameter :: ZARRIO_ERR_NOT_FOUND = -4
+  integer(c_int32_t), parameter :: ZARRIO_ERR_IO = -5
+  integer(c_int32_t), parameter :: ZARRIO_ERR_CORRUPT = -6
+  integer(c_int32_t), parameter :: ZARRIO_ERR_CHECKSUM = -7
+  integer(c_int32_t), parameter :: ZARRIO_ERR_OUT_OF_BOUNDS = -8
+  integer(c_int32_t), parameter :: ZARRIO_ERR_BUFFER_TOO_SMALL = -9
+  integer(c_int32_t), parameter :: ZARRIO_ERR_ALREADY_EXISTS = -10
+  integer(c_int32_t), parameter :: ZARRIO_ERR_INTERNAL = -11
+
+  interface
+    function zarrio_version_number() bind(c, name="zarrio_version_number")
+      import :: c_int32_t
+      integer(c_int32_t) :: zarrio_version_number
+    end function
+
+    function zarrio_last_error_copy(buf, capacity) bind(c, name="zarrio_last_error_copy")
+      import :: c_char, c_size_t
+      character(kind=c_char), dimension(*), intent(out) :: buf
+      integer(c_size_t), value :: capacity
+      integer(c_size_t) :: zarrio_last_error_copy
+    end function
+
+    function zarrio_set_threads(n) bind(c, name="zarrio_set_threads")
+      import :: c_int32_t
+      integer(c_int32_t), value :: n
+      integer(c_int32_t) :: zarrio_set_threads
+    end function
+
+    function zarrio_store_open_filesystem(path, store) bind(c, name="zarrio_store_open_filesystem")
+      import :: c_char, c_ptr, c_int32_t
+      character(kind=c_char), dimension(*), intent(in) :: path
+      type(c_ptr), intent(out) :: store
+      integer(c_int32_t) :: zarrio_store_open_filesystem
+    end function
+
+    function zarrio_store_create_memory(store) bind(c, name="zarrio_store_create_memory")
+      import :: c_ptr, c_int32_t
+      type(c_ptr), intent(out) :: store
+      integer(c_int32_t) :: zarrio_store_create_memory
+    end function
+
+    subroutine zarrio_store_free(store) bind(c, name="zarrio_store_free")
+      import :: c_ptr
+      type(c_ptr), value :: store
+    end subroutine
+
+    function zarrio_group_create(store, path, attributes_json, group) bind(c, name="zarrio_group_create")
+      import :: c_char, c_ptr, c_int32_t
+      type(c_ptr), value :: store
+      character(kind=c_char), dimension(*), intent(in) :: path
+      character(kind=c_char), dimension(*), intent(in) :: attributes_json
+      type(c_ptr), intent(out) :: group
+      integer(c_int32_t) :: zarrio_group_create
+    end function
+
+    function zarrio_group_open(store, path, group) bind(c, name="zarrio_group_open")
+      import :: c_char, c_ptr, c_int32_t
+      type(c_ptr), value :: store
+      character(kind=c_char), dimension(*), intent(in) :: path
+      type(c_ptr), intent(out) :: group
+      integer(c_int32_t) :: zarrio_group_open
+    end function
+
+    subroutine zarrio_group_free(group) bind(c, name="zarrio_group_free")
+      import :: c_ptr
+      type(c_ptr), value :: group
+    end subroutine
+
+    function zarrio_array_create(store, path, zarr_json, array) bind(c, name="zarrio_array_create")
+      import :: c_char, c_ptr, c_int32_t
+      type(c_ptr), value :: store
+      character(kind=c_char), dimension(*), intent(in) :: path
+      character(kind=c_char), dimension(*), intent(in) :: zarr_json
+      type(c_ptr), intent(out) :: array
+      integer(c_int32_t) :: zarrio_array_create
+    end function
+
+    function zarrio_array_open(store, path, array) bind(c, name="zarrio_array_open")
+      import :: c_char, c_ptr, c_int32_t
+      type(c_ptr), value :: store
+      character(kind=c_char), dimension(*), intent(in) :: path
+      type(c_ptr), intent(out) :: array
+      integer(c_int32_t) :: zarrio_array_open
+    end function
+
+    subroutine zarrio_array_free(array) bind(c, name="zarrio_array_free")
+      import :: c_ptr
+      type(c_ptr), value :: array
+    end subroutine
+
+    function zarrio_array_ndim(array, ndim) bind(c, name="zarrio_array_ndim")
+      import :: c_ptr, c_size_t, c_int32_t
+      type(c_ptr), value :: array
+      integer(c_size_t), intent(out) :: ndim
+      integer(c_int32_t) :: zarrio_array_ndim
+    end function
+
+    function zarrio_array_shape(array, shape, capacity) bind(c, name="zarrio_array_shape")
+      import :: c_ptr, c_int64_t, c_size_t, c_int32_t
+      type(c_ptr), value :: array
+      integer(c_int64_t), dimension(*), intent(out) :: shape
+      integer(c_size_t), value :: capacity
+      integer(c_int32_t) :: zarrio_array_shape
+    end function
+
+    function zarrio_array_chunk_shape(array, shape, capacity) bind(c, name="zarrio_array_chunk_shape")
+      import :: c_ptr, c_int64_t, c_size_t, c_int32_t
+      type(c_ptr), value :: array
+      integer(c_int64_t), dimension(*), intent(out) :: shape
+      integer(c_size_t), value :: capacity
+      integer(c_int32_t) :: zarrio_array_chunk_shape
+    end function
+
+    function zarrio_array_element_size(array, size) bind(c, name="zarrio_array_element_size")
+      import :: c_ptr, c_size_t, c_int32_t
+      type(c_ptr), value :: array
+      integer(c_size_t), intent(out) :: size
+      integer(c_int32_t) :: zarrio_array_element_size
+    end function
+
+    ! start and shape hold ndim entries in Zarr (C) dimension order;
+    ! strides (elements) may be c_null_ptr for C order. buf is any array.
+    function zarrio_array_read(array, ndim, start, shape, buf, capacity, strides) bind(c, name="zarrio_array_read")
+      import :: c_ptr, c_size_t, c_int64_t, c_int32_t
+      type(c_ptr), value :: array
+      integer(c_size_t), value :: ndim
+      integer(c_int64_t), dimension(*), intent(in) :: start, shape
+      type(c_ptr), value :: buf
+      integer(c_size_t), value :: capacity
+      type(c_ptr), value :: strides
+      integer(c_int32_t) :: zarrio_array_read
+    end function
+
+    function zarrio_array_write(array, ndim, start, shape, src, size, strides) bind(c, name="zarrio_array_write")
+      import :: c_ptr, c_size_t, c_int64_t, c_int32_t
+      type(c_ptr), value :: array
+      integer(c_size_t), value :: ndim
+      integer(c_int64_t), dimension(*), intent(in) :: start, shape
+      type(c_ptr), value :: src
+      integer(c_size_t), value :: size
+      type(c_ptr), value :: strides
+      integer(c_int32_t) :: zarrio_array_write
+    end function
+
+    function zarrio_array_fill(array, ndim, start, shape, value, value_size) bind(c, name="zarrio_array_fill")
+      import :: c_ptr, c_size_t, c_int64_t, c_int32_t
+      type(c_ptr), value :: array
+      integer(c_size_t), value :: ndim
+      integer(c_int64_t), dimension(*), intent(in) :: start, shape
+      type(c_ptr), value :: value
+      integer(c_size_t), value :: value_size
+      integer(c_int32_t) :: zarrio_array_fill
+    end function
+
+    function zarrio_array_read_chunk(array, ndim, indices, buf, capacity) bind(c, name="zarrio_array_read_chunk")
+      import :: c_ptr, c_size_t, c_int64_t, c_int32_t
+      type(c_ptr), value :: array
+      integer(c_size_t), value :: ndim
+      integer(c_int64_t), dimension(*), intent(in) :: indices
+      type(c_ptr), value :: buf
+      integer(c_size_t), value :: capacity
+      integer(c_int32_t) :: zarrio_array_read_chunk
+    end function
+
+    function zarrio_array_write_chunk(array, ndim, indices, src, size) bind(c, name="zarrio_array_write_chunk")
+      import :: c_ptr, c_size_t, c_int64_t, c_int32_t
+      type(c_ptr), value :: array
+      integer(c_size_t), value :: ndim
+      integer(c_int64_t), dimension(*), intent(in) :: indices
+      type(c_ptr), value :: src
+      integer(c_size_t), value :: size
+      integer(c_int32_t) :: zarrio_array_write_chunk
+    end function
+
+    function zarrio_array_erase_chunk(array, ndim, indices) bind(c, name="zarrio_array_erase_chunk")
+      import :: c_ptr, c_size_t, c_int64_t, c_int32_t
+      type(c_ptr), value :: array
+      integer(c_size_t), value :: ndim
+      integer(c_int64_t), dimension(*), intent(in) :: indices
+      integer(c_int32_t) :: zarrio_array_erase_chunk
+    end function
+
+    function zarrio_array_set_threads(array, n) bind(c, name="zarrio_array_set_threads")
+      import :: c_ptr, c_int32_t
+      type(c_ptr), value :: array
+      integer(c_int32_t), value :: n
+      integer(c_int32_t) :: zarrio_array_set_threads
+    end function
+
+  end interface
+
+contains
+
+  !> A Fortran string as a NUL-terminated C string.
+  function zarrio_cstr(s) result(c)
+    character(len=*), intent(in) :: s
+    character(kind=c_char, len=len_trim(s) + 1) :: c
+    c = trim(s) // c_null_char
+  end function
+
+  !> The message of the last failed call on this thread.
+  function zarrio_error_message() result(msg)
+    character(len=:), allocatable :: msg
+    character(kind=c_char), dimension(1024) :: buf
+    integer(c_size_t) :: n, i
+    n = zarrio_last_error_copy(buf, int(size(buf), c_size_t))
+    n = min(n, int(size(buf) - 1, c_size_t))
+    allocate(character(len=n) :: msg)
+    do i = 1, n
+      msg(i:i) = buf(i)
+    end do
+  end function
+
+  !> Element strides that read a Zarr region of `shape` (C order) into a
+  !> Fortran array with the same dimension order: [1, s1, s1*s2, ...].
+  function zarrio_fortran_strides(shape) result(strides)
+    integer(c_int64_t), dimension(:), intent(in) :: shape
+    integer(c_int64_t), dimension(size(shape)) :: strides
+    integer :: d
+    strides(1) = 1
+    do d = 2, size(shape)
+      strides(d) = strides(d - 1) * max(shape(d - 1), 1_c_int64_t)
+    end do
+  end function
+end module zarrio
