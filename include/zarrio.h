@@ -474,6 +474,16 @@ zarrio_status zarrio_array_erase_chunk(zarrio_array *array,
 zarrio_status zarrio_array_set_threads(zarrio_array *array, uint32_t n);
 
 /**
+ * Set how many store requests this array's reads keep in flight (0 = the
+ * library default, `zarrio_set_io_concurrency`). Thread-safe; calls
+ * already running keep their setting.
+ *
+ * # Safety
+ * `array` is a live handle.
+ */
+zarrio_status zarrio_array_set_io_concurrency(zarrio_array *array, uint32_t n);
+
+/**
  * The array's codec pipeline as a pipeline handle (release with
  * `zarrio_pipeline_free`), for hosts that fetch chunk bytes themselves.
  *
@@ -771,6 +781,20 @@ zarrio_status zarrio_set_threads(uint32_t n);
  * The default number of decode threads. Thread-safe.
  */
 uint32_t zarrio_threads(void);
+
+/**
+ * Set the default I/O concurrency: how many store requests a read keeps
+ * in flight at once (0 = as many as decode threads, the initial
+ * setting). For slow stores (object stores, host callbacks with latency)
+ * set it above the thread count: the extra workers wait on requests while
+ * decoding still runs on the decode threads only. Thread-safe.
+ */
+zarrio_status zarrio_set_io_concurrency(uint32_t n);
+
+/**
+ * The default I/O concurrency (0 = as many as decode threads). Thread-safe.
+ */
+uint32_t zarrio_io_concurrency(void);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -6,19 +6,21 @@ use crate::error::{internal, Result};
 use rayon::prelude::*;
 use rayon::{ThreadPool, ThreadPoolBuilder};
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 
 struct Pools {
     /// The process the pools were started in: after fork() the child has
     /// none of their threads, so it starts its own.
     pid: u32,
     default_threads: usize,
+    /// Requests in flight at once (0 = as many as decode threads).
+    default_io: usize,
     by_size: HashMap<usize, Arc<ThreadPool>>,
 }
 
 fn pools() -> &'static Mutex<Pools> {
     static POOLS: OnceLock<Mutex<Pools>> = OnceLock::new();
-    POOLS.get_or_init(|| Mutex::new(Pools { pid: std::process::id(), default_threads: cores(), by_size: HashMap::new() }))
+    POOLS.get_or_init(|| Mutex::new(Pools { pid: std::process::id(), default_threads: cores(), default_io: 0, by_size: HashMap::new() }))
 }
 
 fn lock() -> std::sync::MutexGuard<'static, Pools> {
@@ -39,6 +41,65 @@ pub fn set_default_threads(n: usize) {
 /// The library-wide default thread count.
 pub fn default_threads() -> usize {
     lock().default_threads
+}
+
+/// Set the library-wide default I/O concurrency: how many store requests
+/// a read keeps in flight (0 = as many as decode threads). Separate from
+/// decode threads so that slow stores can have many requests waiting while
+/// decoding still uses only the cores.
+pub fn set_default_io_concurrency(n: usize) {
+    lock().default_io = n;
+}
+
+/// The library-wide default I/O concurrency (0 = as many as decode threads).
+pub fn default_io_concurrency() -> usize {
+    lock().default_io
+}
+
+/// The workers for one call and the gate that holds decoding to `threads`
+/// of them: `threads` and `io` are per-object settings (0 = default).
+pub fn plan(threads: usize, io: usize) -> (usize, Gate) {
+    let decode = resolve(threads);
+    let io = if io == 0 { default_io_concurrency() } else { io };
+    if io > decode {
+        (io, Gate::new(Some(decode)))
+    } else {
+        (decode, Gate::new(None))
+    }
+}
+
+/// Limits how many workers run CPU-heavy work (decoding) at once while more
+/// workers wait on I/O.
+pub struct Gate {
+    permits: Option<(Mutex<usize>, Condvar)>,
+}
+
+impl Gate {
+    pub fn new(limit: Option<usize>) -> Gate {
+        Gate { permits: limit.map(|n| (Mutex::new(n.max(1)), Condvar::new())) }
+    }
+
+    /// Run `f` holding one permit.
+    pub fn run<T>(&self, f: impl FnOnce() -> T) -> T {
+        let Some((count, cv)) = &self.permits else { return f() };
+        {
+            let mut c = count.lock().unwrap_or_else(|e| e.into_inner());
+            while *c == 0 {
+                c = cv.wait(c).unwrap_or_else(|e| e.into_inner());
+            }
+            *c -= 1;
+        }
+        // Give the permit back even if `f` panics.
+        struct Release<'a>(&'a Mutex<usize>, &'a Condvar);
+        impl Drop for Release<'_> {
+            fn drop(&mut self) {
+                *self.0.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+                self.1.notify_one();
+            }
+        }
+        let _release = Release(count, cv);
+        f()
+    }
 }
 
 /// Resolve a per-object setting (0 = library default).

@@ -3,7 +3,7 @@
 mod read;
 mod write;
 
-pub(crate) use read::read_shard_region;
+pub(crate) use read::{read_shard_region, ShardRead};
 
 use crate::codec::{ChunkRepr, CodecChain};
 use crate::dtype::DataType;
@@ -27,6 +27,8 @@ pub struct Array {
     attributes: RwLock<Map<String, Value>>,
     /// 0 = the library default.
     threads: AtomicUsize,
+    /// Store requests in flight during a read (0 = the library default).
+    io_concurrency: AtomicUsize,
 }
 
 impl Array {
@@ -56,7 +58,7 @@ impl Array {
 
     fn from_parts(store: StoreRef, path: String, meta: ArrayMetadata) -> Array {
         let attributes = RwLock::new(meta.attributes.clone());
-        Array { store, path, meta, attributes, threads: AtomicUsize::new(0) }
+        Array { store, path, meta, attributes, threads: AtomicUsize::new(0), io_concurrency: AtomicUsize::new(0) }
     }
 
     pub fn path(&self) -> &str {
@@ -136,6 +138,17 @@ impl Array {
 
     pub fn threads(&self) -> usize {
         self.threads.load(Ordering::Relaxed)
+    }
+
+    /// How many store requests a read keeps in flight (0 = the library
+    /// default; when larger than the thread count, extra workers wait on
+    /// I/O while decoding stays on `threads` of them).
+    pub fn set_io_concurrency(&self, n: usize) {
+        self.io_concurrency.store(n, Ordering::Relaxed);
+    }
+
+    pub fn io_concurrency(&self) -> usize {
+        self.io_concurrency.load(Ordering::Relaxed)
     }
 
     /// The number of chunks along each dimension.

@@ -8,7 +8,7 @@ use crate::error::{buffer_too_small, Result};
 use crate::region::{check_region, chunk_parts, ChunkPart};
 use crate::store::ByteRange;
 use crate::strided::{DestBuffer, Layout};
-use crate::threads;
+use crate::threads::{self, Gate};
 
 /// Where a shard's bytes come from during one read.
 enum ShardSource {
@@ -27,9 +27,14 @@ impl Array {
         let layout = Layout::new(shape, strides, self.elem(), out.len())?;
         let dest = DestBuffer::new(out, layout);
         let parts = chunk_parts(self.chunk_shape(), start, shape);
+        let (workers, gate) = threads::plan(self.threads(), self.io_concurrency());
         match self.codecs().sharding() {
-            Some(sharding) => threads::for_each(self.threads(), parts.len(), |i| self.read_shard_part(sharding, &parts[i], &dest)),
-            None => threads::for_each(self.threads(), parts.len(), |i| self.read_chunk_part(&parts[i], &dest)),
+            Some(sharding) => threads::for_each(workers, parts.len(), |i| {
+                let key = self.chunk_key(&parts[i].chunk);
+                let ctx = ShardRead { store: self.store().as_ref(), key: &key, sharding, fill_value: self.fill_value(), gate: &gate };
+                read_shard_region(&ctx, self.chunk_shape(), &parts[i], &dest, workers)
+            }),
+            None => threads::for_each(workers, parts.len(), |i| self.read_chunk_part(&parts[i], &dest, &gate)),
         }
     }
 
@@ -51,7 +56,7 @@ impl Array {
         }
     }
 
-    fn read_chunk_part(&self, part: &ChunkPart, dest: &DestBuffer) -> Result<()> {
+    fn read_chunk_part(&self, part: &ChunkPart, dest: &DestBuffer, gate: &Gate) -> Result<()> {
         let key = self.chunk_key(&part.chunk);
         let bytes = match self.store().get(&key)? {
             Some(b) => b,
@@ -62,21 +67,18 @@ impl Array {
             }
         };
         let chain = self.codecs();
-        if part.is_whole(self.chunk_shape()) {
-            // SAFETY: this task alone writes this chunk's block.
-            if let Some(block) = unsafe { dest.contiguous_block(&part.in_region, &part.shape) } {
-                return chain.decode_into(&bytes, block).map_err(|e| e.context(&key));
+        gate.run(|| {
+            if part.is_whole(self.chunk_shape()) {
+                // SAFETY: this task alone writes this chunk's block.
+                if let Some(block) = unsafe { dest.contiguous_block(&part.in_region, &part.shape) } {
+                    return chain.decode_into(&bytes, block).map_err(|e| e.context(&key));
+                }
             }
-        }
-        let decoded = chain.decode(&bytes).map_err(|e| e.context(&key))?;
-        // SAFETY: this task alone writes this chunk's block.
-        unsafe { dest.copy_from_chunk(&part.in_region, &decoded, self.chunk_shape(), &part.in_chunk, &part.shape) };
-        Ok(())
-    }
-
-    fn read_shard_part(&self, sharding: &ShardingCodec, part: &ChunkPart, dest: &DestBuffer) -> Result<()> {
-        let key = self.chunk_key(&part.chunk);
-        read_shard_region(self.store().as_ref(), &key, sharding, self.fill_value(), self.chunk_shape(), part, dest, self.threads())
+            let decoded = chain.decode(&bytes).map_err(|e| e.context(&key))?;
+            // SAFETY: this task alone writes this chunk's block.
+            unsafe { dest.copy_from_chunk(&part.in_region, &decoded, self.chunk_shape(), &part.in_chunk, &part.shape) };
+            Ok(())
+        })
     }
 }
 
@@ -86,20 +88,21 @@ impl Array {
 /// `part.in_chunk`/`part.shape` give the region inside the shard,
 /// `part.in_region` where it starts in `dest`. An absent shard reads as
 /// the fill value.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn read_shard_region(
-    store: &dyn Store,
-    key: &str,
-    sharding: &ShardingCodec,
-    fill_value: &[u8],
-    shard_shape: &[u64],
-    part: &ChunkPart,
-    dest: &DestBuffer,
-    threads: usize,
-) -> Result<()> {
+/// What reading one shard needs besides the region and the destination.
+pub(crate) struct ShardRead<'a> {
+    pub store: &'a dyn Store,
+    pub key: &'a str,
+    pub sharding: &'a ShardingCodec,
+    pub fill_value: &'a [u8],
+    /// Holds decoding to the decode threads when more workers do I/O.
+    pub gate: &'a Gate,
+}
+
+pub(crate) fn read_shard_region(ctx: &ShardRead, shard_shape: &[u64], part: &ChunkPart, dest: &DestBuffer, workers: usize) -> Result<()> {
+    let (store, key, sharding) = (ctx.store, ctx.key, ctx.sharding);
     let fill = || {
         // SAFETY: each shard part is a distinct block of the destination.
-        unsafe { dest.fill(&part.in_region, &part.shape, fill_value) };
+        unsafe { dest.fill(&part.in_region, &part.shape, ctx.fill_value) };
         Ok(())
     };
     let (source, index) = if part.is_whole(shard_shape) {
@@ -117,19 +120,15 @@ pub(crate) fn read_shard_region(
         }
     };
     let inner = sharding.inner_parts(&part.in_chunk, &part.shape);
-    threads::for_each(threads, inner.len(), |i| {
+    threads::for_each(workers, inner.len(), |i| {
         let (flat, ip) = &inner[i];
         let dst_start: Vec<u64> = part.in_region.iter().zip(&ip.in_region).map(|(a, b)| a + b).collect();
-        read_inner_chunk(store, sharding, fill_value, key, &source, &index, *flat, ip, &dst_start, dest)
+        read_inner_chunk(ctx, &source, &index, *flat, ip, &dst_start, dest)
     })
 }
 
-#[allow(clippy::too_many_arguments)]
 fn read_inner_chunk(
-    store: &dyn Store,
-    sharding: &ShardingCodec,
-    fill_value: &[u8],
-    key: &str,
+    ctx: &ShardRead,
     source: &ShardSource,
     index: &ShardIndex,
     flat: usize,
@@ -137,11 +136,12 @@ fn read_inner_chunk(
     dst_start: &[u64],
     dest: &DestBuffer,
 ) -> Result<()> {
+    let (store, key, sharding) = (ctx.store, ctx.key, ctx.sharding);
     let (offset, nbytes) = match index.entry(flat) {
         Some(e) => e,
         None => {
             // SAFETY: each inner chunk part is a distinct block of the region.
-            unsafe { dest.fill(dst_start, &ip.shape, fill_value) };
+            unsafe { dest.fill(dst_start, &ip.shape, ctx.fill_value) };
             return Ok(());
         }
     };
@@ -164,15 +164,17 @@ fn read_inner_chunk(
         }
     };
     let inner = sharding.inner();
-    let ctx = |e: crate::error::Error| e.context(format!("{key}: inner chunk {:?}", ip.chunk));
-    if ip.is_whole(sharding.chunk_shape()) {
-        // SAFETY: this task alone writes this inner chunk's block.
-        if let Some(block) = unsafe { dest.contiguous_block(dst_start, &ip.shape) } {
-            return inner.decode_into(bytes, block).map_err(ctx);
+    let err_ctx = |e: crate::error::Error| e.context(format!("{key}: inner chunk {:?}", ip.chunk));
+    ctx.gate.run(|| {
+        if ip.is_whole(sharding.chunk_shape()) {
+            // SAFETY: this task alone writes this inner chunk's block.
+            if let Some(block) = unsafe { dest.contiguous_block(dst_start, &ip.shape) } {
+                return inner.decode_into(bytes, block).map_err(err_ctx);
+            }
         }
-    }
-    let decoded = inner.decode(bytes).map_err(ctx)?;
-    // SAFETY: this task alone writes this inner chunk's block.
-    unsafe { dest.copy_from_chunk(dst_start, &decoded, sharding.chunk_shape(), &ip.in_chunk, &ip.shape) };
-    Ok(())
+        let decoded = inner.decode(bytes).map_err(err_ctx)?;
+        // SAFETY: this task alone writes this inner chunk's block.
+        unsafe { dest.copy_from_chunk(dst_start, &decoded, sharding.chunk_shape(), &ip.in_chunk, &ip.shape) };
+        Ok(())
+    })
 }

@@ -398,6 +398,20 @@ pub unsafe extern "C" fn zarrio_array_set_threads(array: *mut zarrio_array, n: u
     })
 }
 
+/// Set how many store requests this array's reads keep in flight (0 = the
+/// library default, `zarrio_set_io_concurrency`). Thread-safe; calls
+/// already running keep their setting.
+///
+/// # Safety
+/// `array` is a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_array_set_io_concurrency(array: *mut zarrio_array, n: u32) -> zarrio_status {
+    guard(|| {
+        handle(array, "array")?.inner.set_io_concurrency(n as usize);
+        Ok(())
+    })
+}
+
 /// The array's codec pipeline as a pipeline handle (release with
 /// `zarrio_pipeline_free`), for hosts that fetch chunk bytes themselves.
 ///

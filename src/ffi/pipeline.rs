@@ -6,7 +6,7 @@ use super::{c_str, check_out, guard, handle, slice, slice_mut, write_out, zarrio
 use crate::codec::{ChunkRepr, CodecChain};
 use crate::dtype::DataType;
 use super::io::{zarrio_io, ZARRIO_CALLBACK_NOT_FOUND, ZARRIO_CALLBACK_OK};
-use crate::array::read_shard_region;
+use crate::array::{read_shard_region, ShardRead};
 use crate::error::{buffer_too_small, corrupt, invalid_argument, invalid_metadata, io_error, unsupported, Result};
 use crate::region::{check_region, ChunkPart};
 use crate::store::{ByteRange, Store};
@@ -255,6 +255,8 @@ pub unsafe extern "C" fn zarrio_pipeline_decode_shard_region(
         let dest = DestBuffer::new(out, layout);
         let part = ChunkPart { chunk: vec![], in_chunk: start.to_vec(), in_region: vec![0; ndim], shape: shape.to_vec() };
         let reader = HostShardReader { read, user_data };
-        read_shard_region(&reader, "shard", sharding, &repr.fill_value, &repr.shape, &part, &dest, threads as usize)
+        let (workers, gate) = crate::threads::plan(threads as usize, 0);
+        let ctx = ShardRead { store: &reader, key: "shard", sharding, fill_value: &repr.fill_value, gate: &gate };
+        read_shard_region(&ctx, &repr.shape, &part, &dest, workers)
     })
 }

@@ -33,3 +33,22 @@ pub extern "C" fn zarrio_set_threads(n: u32) -> zarrio_status {
 pub extern "C" fn zarrio_threads() -> u32 {
     crate::threads::default_threads() as u32
 }
+
+/// Set the default I/O concurrency: how many store requests a read keeps
+/// in flight at once (0 = as many as decode threads, the initial
+/// setting). For slow stores (object stores, host callbacks with latency)
+/// set it above the thread count: the extra workers wait on requests while
+/// decoding still runs on the decode threads only. Thread-safe.
+#[no_mangle]
+pub extern "C" fn zarrio_set_io_concurrency(n: u32) -> zarrio_status {
+    guard(|| {
+        crate::threads::set_default_io_concurrency(n as usize);
+        Ok(())
+    })
+}
+
+/// The default I/O concurrency (0 = as many as decode threads). Thread-safe.
+#[no_mangle]
+pub extern "C" fn zarrio_io_concurrency() -> u32 {
+    crate::threads::default_io_concurrency() as u32
+}

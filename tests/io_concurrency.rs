@@ -1,0 +1,102 @@
+//! Reads keep up to the I/O concurrency setting of store requests in
+//! flight, separately from the decode thread count.
+
+use serde_json::json;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use zarrio::store::ByteRange;
+use zarrio::{Array, MemoryStore, Result, Store, StoreRef};
+
+/// A store whose reads take a while, recording how many overlap.
+#[derive(Debug, Default)]
+struct SlowStore {
+    inner: MemoryStore,
+    in_flight: AtomicUsize,
+    max_in_flight: AtomicUsize,
+    requests: AtomicUsize,
+}
+
+impl SlowStore {
+    fn slow<T>(&self, f: impl FnOnce() -> T) -> T {
+        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        self.requests.fetch_add(1, Ordering::SeqCst);
+        std::thread::sleep(Duration::from_millis(5));
+        let r = f();
+        self.in_flight.fetch_sub(1, Ordering::SeqCst);
+        r
+    }
+}
+
+impl Store for SlowStore {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        self.slow(|| self.inner.get(key))
+    }
+    fn get_range(&self, key: &str, range: ByteRange) -> Result<Option<Vec<u8>>> {
+        self.slow(|| self.inner.get_range(key, range))
+    }
+    fn set(&self, key: &str, value: &[u8]) -> Result<()> {
+        self.inner.set(key, value)
+    }
+    fn erase(&self, key: &str) -> Result<()> {
+        self.inner.erase(key)
+    }
+    fn list(&self, prefix: &str) -> Result<Vec<String>> {
+        self.inner.list(prefix)
+    }
+}
+
+fn make(store: &Arc<SlowStore>, sharded: bool) -> Array {
+    let codecs = if sharded {
+        json!([{"name": "sharding_indexed", "configuration": {"chunk_shape": [4, 4],
+            "codecs": [{"name": "bytes", "configuration": {"endian": "little"}}, {"name": "zstd", "configuration": {"level": 1}}]}}])
+    } else {
+        json!([{"name": "bytes", "configuration": {"endian": "little"}}, {"name": "zstd", "configuration": {"level": 1}}])
+    };
+    let meta = json!({
+        "zarr_format": 3, "node_type": "array", "shape": [64, 64], "data_type": "uint16",
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [8, 8]}},
+        "chunk_key_encoding": {"name": "default"}, "fill_value": 0, "codecs": codecs
+    });
+    let dyn_store: StoreRef = store.clone();
+    let a = Array::create(dyn_store, "a", &meta.to_string()).unwrap();
+    let data: Vec<u8> = (0..64u16 * 64).flat_map(|v| v.wrapping_mul(7).to_ne_bytes()).collect();
+    a.write_region(&[0, 0], &[64, 64], &data, None).unwrap();
+    a
+}
+
+#[test]
+fn reads_overlap_requests_up_to_the_io_setting() {
+    for sharded in [false, true] {
+        let store = Arc::new(SlowStore::default());
+        let a = make(&store, sharded);
+        let expected = {
+            let mut v = vec![0u8; 64 * 64 * 2];
+            a.set_threads(1);
+            a.read_region(&[0, 0], &[64, 64], &mut v, None).unwrap();
+            v
+        };
+        assert_eq!(store.max_in_flight.load(Ordering::SeqCst), 1, "one thread: one request at a time");
+
+        // Two decode threads and the default I/O setting: at most two requests.
+        store.max_in_flight.store(0, Ordering::SeqCst);
+        a.set_threads(2);
+        let mut out = vec![0u8; 64 * 64 * 2];
+        a.read_region(&[0, 0], &[64, 64], &mut out, None).unwrap();
+        assert_eq!(out, expected);
+        assert!(store.max_in_flight.load(Ordering::SeqCst) <= 2);
+
+        // Sixteen requests in flight, still two decode threads.
+        store.max_in_flight.store(0, Ordering::SeqCst);
+        a.set_io_concurrency(16);
+        let mut out = vec![0u8; 64 * 64 * 2];
+        // A partial region, so sharded reads go by byte range.
+        a.read_region(&[0, 0], &[64, 60], &mut out[..64 * 60 * 2], None).unwrap();
+        let max = store.max_in_flight.load(Ordering::SeqCst);
+        assert!(max > 2 && max <= 16, "sharded {sharded}: {max} requests in flight");
+        let mut full = vec![0u8; 64 * 64 * 2];
+        a.read_region(&[0, 0], &[64, 64], &mut full, None).unwrap();
+        assert_eq!(full, expected);
+    }
+}
