@@ -72,21 +72,25 @@ fn partial_shard_reads_fetch_index_and_touched_inner_chunks_only() {
         assert!(store.gets.lock().unwrap().is_empty(), "no whole-value reads for a partial shard read");
         let ranges = store.ranges.lock().unwrap().clone();
         assert!(ranges.iter().all(|(k, _)| k == "s/c/0/0"), "{ranges:?}");
-        assert_eq!(ranges.len(), 1 + 4, "one index read plus four inner chunks: {ranges:?}");
+        // The four inner chunks lie close together: fetched in one or two runs.
+        assert!(ranges.len() >= 2 && ranges.len() <= 1 + 4, "one index read plus the inner chunks: {ranges:?}");
         let index_size = 16 * 16 + 4;
         let expected_index = match location {
             "end" => ByteRange::Suffix { length: index_size },
             _ => ByteRange::new(0, index_size),
         };
         assert_eq!(ranges[0].1, expected_index);
-        // Each inner-chunk request is small: far less than the shard.
+        // What is fetched is far less than the shard (4 of 16 inner chunks,
+        // compressed).
         let shard_size = store.inner.get("s/c/0/0").unwrap().unwrap().len() as u64;
-        for (_, r) in &ranges[1..] {
-            match r {
-                ByteRange::FromStart { length: Some(l), .. } => assert!(*l < shard_size / 4),
+        let fetched: u64 = ranges[1..]
+            .iter()
+            .map(|(_, r)| match r {
+                ByteRange::FromStart { length: Some(l), .. } => *l,
                 other => panic!("unexpected range {other:?}"),
-            }
-        }
+            })
+            .sum();
+        assert!(fetched < shard_size / 2, "fetched {fetched} of {shard_size} bytes");
     }
 }
 

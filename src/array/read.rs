@@ -16,6 +16,8 @@ enum ShardSource {
     Whole(Vec<u8>),
     /// Only the index was fetched; inner chunks are fetched by range.
     Ranged,
+    /// One fetched run of the shard, starting at byte `start`.
+    Run { start: u64, bytes: Vec<u8> },
 }
 
 impl Array {
@@ -120,11 +122,78 @@ pub(crate) fn read_shard_region(ctx: &ShardRead, shard_shape: &[u64], part: &Chu
         }
     };
     let inner = sharding.inner_parts(&part.in_chunk, &part.shape);
-    threads::for_each(workers, inner.len(), |i| {
-        let (flat, ip) = &inner[i];
-        let dst_start: Vec<u64> = part.in_region.iter().zip(&ip.in_region).map(|(a, b)| a + b).collect();
-        read_inner_chunk(ctx, &source, &index, *flat, ip, &dst_start, dest)
+    let dst_start = |ip: &ChunkPart| -> Vec<u64> { part.in_region.iter().zip(&ip.in_region).map(|(a, b)| a + b).collect() };
+    if let ShardSource::Whole(_) = source {
+        return threads::for_each(workers, inner.len(), |i| {
+            let (flat, ip) = &inner[i];
+            read_inner_chunk(ctx, &source, &index, *flat, ip, &dst_start(ip), dest)
+        });
+    }
+    // Fetch by range, one request per run of inner chunks that lie close
+    // together in the shard.
+    let mut empty = Vec::new();
+    let mut stored = Vec::new();
+    for (i, (flat, _)) in inner.iter().enumerate() {
+        match index.entry(*flat) {
+            Some((offset, nbytes)) => stored.push((offset, nbytes, i)),
+            None => empty.push(i),
+        }
+    }
+    let runs = coalesce(stored);
+    threads::for_each(workers, empty.len() + runs.len(), |t| {
+        if t < empty.len() {
+            let (flat, ip) = &inner[empty[t]];
+            return read_inner_chunk(ctx, &source, &index, *flat, ip, &dst_start(ip), dest);
+        }
+        let run = &runs[t - empty.len()];
+        let bytes = store
+            .get_range(key, ByteRange::new(run.start, run.end - run.start))
+            .map_err(|e| e.context(key))?
+            .ok_or_else(|| crate::error::corrupt(format!("{key}: shard vanished during the read")))?;
+        if bytes.len() as u64 != run.end - run.start {
+            return Err(crate::error::corrupt(format!(
+                "{key}: got {} bytes of the shard, {} were asked for",
+                bytes.len(),
+                run.end - run.start
+            )));
+        }
+        let fetched = ShardSource::Run { start: run.start, bytes };
+        threads::for_each(workers, run.members.len(), |m| {
+            let (flat, ip) = &inner[run.members[m]];
+            read_inner_chunk(ctx, &fetched, &index, *flat, ip, &dst_start(ip), dest)
+        })
     })
+}
+
+/// Inner chunks closer than this in a shard are fetched with one request.
+const COALESCE_GAP: u64 = 16 << 10;
+/// Runs stop growing at this size, to keep requests parallel.
+const COALESCE_MAX: u64 = 16 << 20;
+
+/// A byte range of a shard and the inner chunks (indices into the part
+/// list) it holds.
+struct Run {
+    start: u64,
+    end: u64,
+    members: Vec<usize>,
+}
+
+/// Group (offset, nbytes, part) entries into runs of nearby bytes.
+fn coalesce(mut entries: Vec<(u64, u64, usize)>) -> Vec<Run> {
+    entries.sort_unstable();
+    let mut runs: Vec<Run> = Vec::new();
+    for (offset, nbytes, i) in entries {
+        let end = offset + nbytes;
+        if let Some(r) = runs.last_mut() {
+            if offset <= r.end + COALESCE_GAP && end.max(r.end) - r.start <= COALESCE_MAX {
+                r.end = r.end.max(end);
+                r.members.push(i);
+                continue;
+            }
+        }
+        runs.push(Run { start: offset, end, members: vec![i] });
+    }
+    runs
 }
 
 fn read_inner_chunk(
@@ -148,6 +217,7 @@ fn read_inner_chunk(
     let fetched;
     let bytes: &[u8] = match source {
         ShardSource::Whole(b) => &b[offset as usize..(offset + nbytes) as usize],
+        ShardSource::Run { start, bytes } => &bytes[(offset - start) as usize..(offset - start + nbytes) as usize],
         ShardSource::Ranged => {
             fetched = store
                 .get_range(key, ByteRange::new(offset, nbytes))

@@ -165,6 +165,20 @@ impl ArrayToBytesCodec for BytesCodec {
     fn is_identity(&self, repr: &ChunkRepr) -> bool {
         self.swap(repr).is_none()
     }
+
+    fn can_decode_in_place(&self) -> bool {
+        true
+    }
+
+    fn decode_in_place(&self, data: &mut [u8], repr: &ChunkRepr) -> Result<()> {
+        if data.len() != repr.nbytes() {
+            return Err(corrupt(format!("codec \"bytes\": chunk is {} bytes, expected {}", data.len(), repr.nbytes())));
+        }
+        if let Some(unit) = self.swap(repr) {
+            swap_in_place(data, unit);
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -96,6 +96,17 @@ pub trait ArrayToBytesCodec: Send + Sync + Debug {
     fn is_identity(&self, _repr: &ChunkRepr) -> bool {
         false
     }
+    /// True when `decode_in_place` works: the encoding is a permutation of
+    /// the decoded bytes (`bytes` with either endianness).
+    fn can_decode_in_place(&self) -> bool {
+        false
+    }
+    /// Turn `data`, which holds this codec's encoded bytes and is exactly
+    /// `repr.nbytes()` long, into the decoded array in place. Only called
+    /// when `can_decode_in_place` is true.
+    fn decode_in_place(&self, _data: &mut [u8], _repr: &ChunkRepr) -> Result<()> {
+        Err(crate::error::internal("this codec cannot decode in place"))
+    }
     /// The sharding codec, for the partial read and write paths.
     fn as_sharding(&self) -> Option<&sharding::ShardingCodec> {
         None

@@ -156,11 +156,14 @@ impl CodecChain {
             data = self.bytes_to_bytes[i].decode(data, self.sizes[i].map(|s| s as usize))?;
         }
         if let Some(first) = self.bytes_to_bytes.first() {
+            // Decompress straight into `out`, then finish in place (a no-op
+            // for native `bytes`, a byte swap for the other endianness).
             if self.array_to_array.is_empty()
-                && self.array_to_bytes.is_identity(&self.bytes_repr)
+                && self.array_to_bytes.can_decode_in_place()
+                && self.sizes[0] == Some(out.len() as u64)
                 && first.decode_into(&data, out)?
             {
-                return Ok(());
+                return self.array_to_bytes.decode_in_place(out, &self.bytes_repr);
             }
             data = first.decode(data, self.sizes[0].map(|s| s as usize))?;
         }

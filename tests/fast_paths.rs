@@ -1,0 +1,176 @@
+//! Each fast path gives exactly the result of the general path:
+//! decoding straight into the caller's buffer (incl. the `bytes` no-op and
+//! the in-place byte swap), whole-chunk writes without a read, one encoding
+//! reused for a scalar fill, and coalesced range reads of shards.
+
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use zarrio::store::ByteRange;
+use zarrio::{Array, MemoryStore, Result, Store, StoreRef};
+
+#[derive(Debug, Default)]
+struct Counting {
+    inner: MemoryStore,
+    gets: AtomicUsize,
+    ranges: AtomicUsize,
+}
+
+impl Store for Counting {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        if !key.ends_with("zarr.json") {
+            self.gets.fetch_add(1, Ordering::SeqCst);
+        }
+        self.inner.get(key)
+    }
+    fn get_range(&self, key: &str, range: ByteRange) -> Result<Option<Vec<u8>>> {
+        self.ranges.fetch_add(1, Ordering::SeqCst);
+        self.inner.get_range(key, range)
+    }
+    fn set(&self, key: &str, value: &[u8]) -> Result<()> {
+        self.inner.set(key, value)
+    }
+    fn erase(&self, key: &str) -> Result<()> {
+        self.inner.erase(key)
+    }
+    fn list(&self, prefix: &str) -> Result<Vec<String>> {
+        self.inner.list(prefix)
+    }
+}
+
+fn le() -> Value {
+    json!({"name": "bytes", "configuration": {"endian": "little"}})
+}
+fn be() -> Value {
+    json!({"name": "bytes", "configuration": {"endian": "big"}})
+}
+
+fn meta(dtype: &str, codecs: Value) -> String {
+    json!({
+        "zarr_format": 3, "node_type": "array", "shape": [24, 20], "data_type": dtype,
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [8, 10]}},
+        "chunk_key_encoding": {"name": "default"}, "fill_value": 0, "codecs": codecs
+    })
+    .to_string()
+}
+
+fn codec_lists() -> Vec<Value> {
+    vec![
+        json!([le()]),
+        json!([be()]),
+        json!([le(), {"name": "zstd", "configuration": {"level": 1}}]),
+        json!([be(), {"name": "zstd", "configuration": {"level": 1}}]),
+        json!([be(), {"name": "gzip", "configuration": {"level": 1}}, {"name": "crc32c"}]),
+        json!([le(), {"name": "blosc", "configuration": {"cname": "zstd", "clevel": 3, "shuffle": "bitshuffle", "typesize": 8, "blocksize": 0}}]),
+        json!([{"name": "sharding_indexed", "configuration": {"chunk_shape": [4, 5], "codecs": [be(), {"name": "zstd", "configuration": {"level": 1}}]}}]),
+    ]
+}
+
+fn data(n: usize) -> Vec<u8> {
+    (0..n as u64).flat_map(|i| (i.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ i).to_ne_bytes()).collect()
+}
+
+fn dump(s: &MemoryStore) -> BTreeMap<String, Vec<u8>> {
+    s.list("").unwrap().into_iter().filter(|k| !k.ends_with("zarr.json")).map(|k| {
+        let v = s.get(&k).unwrap().unwrap();
+        (k, v)
+    }).collect()
+}
+
+#[test]
+fn direct_decode_equals_decode_and_copy() {
+    for codecs in codec_lists() {
+        let store: StoreRef = Arc::new(MemoryStore::new());
+        let a = Array::create(store, "a", &meta("uint64", codecs.clone())).unwrap();
+        let v = data(24 * 20);
+        a.write_region(&[0, 0], &[24, 20], &v, None).unwrap();
+        // Whole chunks into a C-order buffer: decoded straight into it.
+        let mut direct = vec![0u8; v.len()];
+        a.read_region(&[0, 0], &[24, 20], &mut direct, None).unwrap();
+        // The same into a padded view (rows of 23): decode, then copy.
+        let mut padded = vec![0xAAu8; 24 * 23 * 8];
+        a.read_region(&[0, 0], &[24, 20], &mut padded, Some(&[23, 1])).unwrap();
+        let mut general = Vec::new();
+        for r in 0..24 {
+            general.extend_from_slice(&padded[r * 23 * 8..(r * 23 + 20) * 8]);
+        }
+        assert_eq!(direct, v, "{codecs}");
+        assert_eq!(general, v, "{codecs}");
+        // read_chunk decodes straight into its buffer too.
+        let mut chunk = vec![0u8; 8 * 10 * 8];
+        a.read_chunk(&[1, 1], &mut chunk).unwrap();
+        let mut via_region = vec![0u8; 8 * 10 * 8];
+        a.read_region(&[8, 10], &[8, 10], &mut via_region, Some(&[10, 1])).unwrap();
+        assert_eq!(chunk, via_region, "{codecs}");
+    }
+}
+
+#[test]
+fn whole_chunk_writes_read_nothing_and_match_merged_writes() {
+    for codecs in codec_lists() {
+        let fast = Arc::new(Counting::default());
+        let slow = Arc::new(Counting::default());
+        let (f, s): (StoreRef, StoreRef) = (fast.clone(), slow.clone());
+        let a = Array::create(f, "a", &meta("uint64", codecs.clone())).unwrap();
+        let b = Array::create(s, "a", &meta("uint64", codecs.clone())).unwrap();
+        let v = data(24 * 20);
+        a.write_region(&[0, 0], &[24, 20], &v, None).unwrap();
+        assert_eq!(fast.gets.load(Ordering::SeqCst) + fast.ranges.load(Ordering::SeqCst), 0, "{codecs}: no reads");
+        // The general path: every chunk built up from partial writes.
+        for r in 0..24u64 {
+            let row = &v[(r * 20 * 8) as usize..((r + 1) * 20 * 8) as usize];
+            b.write_region(&[r, 0], &[1, 20], row, None).unwrap();
+        }
+        assert!(slow.gets.load(Ordering::SeqCst) + slow.ranges.load(Ordering::SeqCst) > 0);
+        assert_eq!(dump(&fast.inner), dump(&slow.inner), "{codecs}");
+    }
+}
+
+#[test]
+fn scalar_fill_reuses_one_encoding_and_matches_a_written_block() {
+    for codecs in codec_lists() {
+        let (s1, s2) = (Arc::new(MemoryStore::new()), Arc::new(MemoryStore::new()));
+        let (r1, r2): (StoreRef, StoreRef) = (s1.clone(), s2.clone());
+        let a = Array::create(r1, "a", &meta("uint64", codecs.clone())).unwrap();
+        let b = Array::create(r2, "a", &meta("uint64", codecs.clone())).unwrap();
+        let value = 0x0102_0304_0506_0708u64.to_ne_bytes();
+        // Rows 0..16 are whole chunks; row 16..20 is a partial band.
+        a.fill_region(&[0, 0], &[20, 20], &value).unwrap();
+        let block: Vec<u8> = (0..20 * 20).flat_map(|_| value).collect();
+        b.write_region(&[0, 0], &[20, 20], &block, None).unwrap();
+        let (d1, d2) = (dump(&s1), dump(&s2));
+        assert_eq!(d1, d2, "{codecs}");
+        let whole: Vec<&Vec<u8>> = ["a/c/0/0", "a/c/0/1", "a/c/1/0", "a/c/1/1"].iter().map(|k| &d1[*k]).collect();
+        assert!(whole.windows(2).all(|w| w[0] == w[1]), "{codecs}: fully covered chunks share one encoding");
+    }
+}
+
+#[test]
+fn coalesced_range_reads_equal_whole_shard_reads() {
+    let codecs = json!([{"name": "sharding_indexed", "configuration": {"chunk_shape": [2, 2],
+        "codecs": [le(), {"name": "zstd", "configuration": {"level": 1}}], "index_location": "start"}}]);
+    let store = Arc::new(Counting::default());
+    let r: StoreRef = store.clone();
+    let a = Array::create(r, "a", &meta("uint64", codecs)).unwrap();
+    let v = data(24 * 20);
+    a.write_region(&[0, 0], &[24, 20], &v, None).unwrap();
+    a.fill_region(&[2, 2], &[2, 4], &0u64.to_ne_bytes()).unwrap(); // empty inner chunks inside the runs
+    let mut whole = vec![0u8; 8 * 10 * 8];
+    a.read_region(&[0, 0], &[8, 10], &mut whole, None).unwrap();
+    store.ranges.store(0, Ordering::SeqCst);
+    for (start, shape) in [([0u64, 0u64], [7u64, 10u64]), ([1, 1], [6, 8]), ([0, 0], [8, 9])] {
+        let mut part = vec![0u8; (shape[0] * shape[1] * 8) as usize];
+        a.read_region(&start, &shape, &mut part, None).unwrap();
+        for i in 0..shape[0] as usize {
+            for j in 0..shape[1] as usize {
+                let w = ((start[0] as usize + i) * 10 + start[1] as usize + j) * 8;
+                let p = (i * shape[1] as usize + j) * 8;
+                assert_eq!(part[p..p + 8], whole[w..w + 8], "{start:?} ({i}, {j})");
+            }
+        }
+    }
+    // 20 inner chunks per shard touched, fetched in far fewer requests.
+    let requests = store.ranges.load(Ordering::SeqCst);
+    assert!(requests <= 3 * 4, "{requests} range requests for three partial shard reads");
+}
