@@ -14,6 +14,7 @@ pub mod group;
 pub mod metadata;
 pub mod node;
 pub mod region;
+pub mod scratch;
 pub mod store;
 pub mod strided;
 pub mod threads;

@@ -8,6 +8,7 @@ use crate::error::{buffer_too_small, Result};
 use crate::region::{check_region, chunk_parts, ChunkPart};
 use crate::store::ByteRange;
 use crate::strided::{DestBuffer, Layout};
+use crate::scratch::with_scratch;
 use crate::threads::{self, Gate};
 
 /// Where a shard's bytes come from during one read.
@@ -76,10 +77,12 @@ impl Array {
                     return chain.decode_into(&bytes, block).map_err(|e| e.context(&key));
                 }
             }
-            let decoded = chain.decode(&bytes).map_err(|e| e.context(&key))?;
-            // SAFETY: this task alone writes this chunk's block.
-            unsafe { dest.copy_from_chunk(&part.in_region, &decoded, self.chunk_shape(), &part.in_chunk, &part.shape) };
-            Ok(())
+            with_scratch(chain.repr().nbytes(), |decoded| {
+                chain.decode_into(&bytes, decoded).map_err(|e| e.context(&key))?;
+                // SAFETY: this task alone writes this chunk's block.
+                unsafe { dest.copy_from_chunk(&part.in_region, decoded, self.chunk_shape(), &part.in_chunk, &part.shape) };
+                Ok(())
+            })
         })
     }
 }
@@ -242,9 +245,11 @@ fn read_inner_chunk(
                 return inner.decode_into(bytes, block).map_err(err_ctx);
             }
         }
-        let decoded = inner.decode(bytes).map_err(err_ctx)?;
-        // SAFETY: this task alone writes this inner chunk's block.
-        unsafe { dest.copy_from_chunk(dst_start, &decoded, sharding.chunk_shape(), &ip.in_chunk, &ip.shape) };
-        Ok(())
+        with_scratch(inner.repr().nbytes(), |decoded| {
+            inner.decode_into(bytes, decoded).map_err(err_ctx)?;
+            // SAFETY: this task alone writes this inner chunk's block.
+            unsafe { dest.copy_from_chunk(dst_start, decoded, sharding.chunk_shape(), &ip.in_chunk, &ip.shape) };
+            Ok(())
+        })
     })
 }

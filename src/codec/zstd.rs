@@ -9,6 +9,7 @@ use super::{codec_json, BytesToBytesCodec, CodecSpec};
 use crate::error::{corrupt, internal, invalid_metadata, Result};
 use serde_json::{json, Value};
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::io::Read;
 use zstd::stream::raw::CParameter;
 
@@ -102,8 +103,18 @@ fn content_size(input: &[u8]) -> Result<Option<u64>> {
 /// Decompress frames whose headers all record their size into `out`,
 /// which is exactly that size.
 fn decompress_bulk(input: &[u8], out: &mut [u8]) -> Result<()> {
-    let mut d = zstd::bulk::Decompressor::new().map_err(|e| internal(format!("codec \"zstd\": {e}")))?;
-    let n = d.decompress_to_buffer(input, out).map_err(zstd_error)?;
+    thread_local! {
+        // One decompression context per thread, reused for every chunk.
+        static DCTX: RefCell<Option<zstd::bulk::Decompressor<'static>>> = const { RefCell::new(None) };
+    }
+    let n = DCTX.with(|cell| -> Result<usize> {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(zstd::bulk::Decompressor::new().map_err(|e| internal(format!("codec \"zstd\": {e}")))?);
+        }
+        let d = slot.as_mut().expect("set above");
+        d.decompress_to_buffer(input, out).map_err(zstd_error)
+    })?;
     if n != out.len() {
         return Err(size_mismatch(n, out.len()));
     }
@@ -120,12 +131,21 @@ impl BytesToBytesCodec for ZstdCodec {
     }
 
     fn encode(&self, input: Vec<u8>) -> Result<Vec<u8>> {
-        let fail = |e: std::io::Error| internal(format!("codec \"zstd\": compression failed: {e}"));
-        let mut c = zstd::bulk::Compressor::new(self.level).map_err(fail)?;
-        if self.checksum {
-            c.set_parameter(CParameter::ChecksumFlag(true)).map_err(fail)?;
+        thread_local! {
+            // One compression context per thread, kept for its settings.
+            static CCTX: RefCell<Option<(i32, bool, zstd::bulk::Compressor<'static>)>> = const { RefCell::new(None) };
         }
-        c.compress(&input).map_err(fail)
+        let fail = |e: std::io::Error| internal(format!("codec \"zstd\": compression failed: {e}"));
+        CCTX.with(|cell| {
+            let mut slot = cell.borrow_mut();
+            if !matches!(&*slot, Some((l, c, _)) if *l == self.level && *c == self.checksum) {
+                let mut c = zstd::bulk::Compressor::new(self.level).map_err(fail)?;
+                c.set_parameter(CParameter::ChecksumFlag(self.checksum)).map_err(fail)?;
+                *slot = Some((self.level, self.checksum, c));
+            }
+            let (_, _, c) = slot.as_mut().expect("set above");
+            c.compress(&input).map_err(fail)
+        })
     }
 
     fn decode<'a>(&self, input: Cow<'a, [u8]>, decoded_size: Option<usize>) -> Result<Cow<'a, [u8]>> {

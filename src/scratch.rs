@@ -1,0 +1,40 @@
+//! Per-thread scratch buffers, so decoding a chunk that cannot go straight
+//! into the destination does not allocate a chunk-sized buffer each time.
+
+use std::cell::RefCell;
+
+thread_local! {
+    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Run `f` with a buffer of `len` bytes (contents unspecified). The buffer
+/// is this thread's and is kept for the next call; a nested call gets a
+/// fresh one.
+pub fn with_scratch<T>(len: usize, f: impl FnOnce(&mut [u8]) -> T) -> T {
+    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buf) => {
+            if buf.len() < len {
+                buf.resize(len, 0);
+            }
+            f(&mut buf[..len])
+        }
+        Err(_) => f(&mut vec![0u8; len]),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nested_calls_get_distinct_buffers() {
+        with_scratch(8, |a| {
+            a.fill(1);
+            with_scratch(8, |b| {
+                b.fill(2);
+            });
+            assert!(a.iter().all(|&x| x == 1));
+        });
+        with_scratch(4, |a| assert_eq!(a.len(), 4));
+    }
+}
