@@ -80,8 +80,9 @@ fn dump(s: &MemoryStore) -> BTreeMap<String, Vec<u8>> {
 
 #[test]
 fn direct_decode_equals_decode_and_copy() {
-    for codecs in codec_lists() {
-        let store: StoreRef = Arc::new(MemoryStore::new());
+    let dir = tempfile::tempdir().unwrap();
+    let stores: Vec<StoreRef> = vec![Arc::new(MemoryStore::new()), Arc::new(zarrio::FilesystemStore::new(dir.path()).unwrap())];
+    for (codecs, store) in codec_lists().into_iter().flat_map(|c| stores.iter().map(move |s| (c.clone(), s.clone()))) {
         let a = Array::create(store, "a", &meta("uint64", codecs.clone())).unwrap();
         let v = data(24 * 20);
         a.write_region(&[0, 0], &[24, 20], &v, None).unwrap();

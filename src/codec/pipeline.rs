@@ -93,6 +93,13 @@ impl CodecChain {
         Value::Array(v)
     }
 
+    /// True when the stored bytes of a chunk are its decoded bytes (a
+    /// `bytes` codec in native byte order and nothing else), so a read can
+    /// go from the store straight into the destination.
+    pub fn is_passthrough(&self) -> bool {
+        self.array_to_array.is_empty() && self.bytes_to_bytes.is_empty() && self.array_to_bytes.is_identity(&self.bytes_repr)
+    }
+
     /// The encoded size of a chunk when it does not depend on the data.
     pub fn fixed_encoded_size(&self) -> Option<u64> {
         *self.sizes.last().unwrap()

@@ -110,6 +110,22 @@ impl Store for FilesystemStore {
         Ok(Some(buf))
     }
 
+    fn get_into(&self, key: &str, out: &mut [u8]) -> Result<Option<bool>> {
+        let f = match self.open(key)? {
+            Some(f) => f,
+            None => return Ok(None),
+        };
+        let meta = f.metadata().map_err(|e| io_err(key, e))?;
+        if meta.is_dir() {
+            return Ok(None);
+        }
+        if meta.len() != out.len() as u64 {
+            return Ok(Some(false));
+        }
+        read_exact_at(&f, out, 0, key)?;
+        Ok(Some(true))
+    }
+
     fn get_range(&self, key: &str, range: ByteRange) -> Result<Option<Vec<u8>>> {
         let f = match self.open(key)? {
             Some(f) => f,

@@ -73,6 +73,19 @@ pub trait Store: Send + Sync + std::fmt::Debug {
             None => Ok(None),
         }
     }
+    /// Read a whole value straight into `out` when it is exactly
+    /// `out.len()` bytes: Some(true) when read, Some(false) when the value
+    /// has another size (`out` is then unspecified), None when absent.
+    fn get_into(&self, key: &str, out: &mut [u8]) -> Result<Option<bool>> {
+        Ok(self.get(key)?.map(|v| {
+            if v.len() == out.len() {
+                out.copy_from_slice(&v);
+                true
+            } else {
+                false
+            }
+        }))
+    }
     /// Store a whole value, replacing any old one atomically where the
     /// store can (readers see the old value or the new one).
     fn set(&self, key: &str, value: &[u8]) -> Result<()>;
