@@ -83,6 +83,10 @@ impl Array {
         if all_equal_to(data, self.fill_value()) {
             return self.store().erase(&key);
         }
+        if self.codecs().is_passthrough() {
+            // The stored bytes are the decoded bytes: no copy.
+            return self.store().set(&key, data);
+        }
         let encoded = self.codecs().encode(data).map_err(|e| e.context(&key))?;
         self.store().set(&key, &encoded)
     }

@@ -65,9 +65,19 @@ pub fn fill_bytes(element: &[u8], n: usize) -> Vec<u8> {
 /// True when every element of `data` has exactly the bytes of `element`.
 pub fn all_equal_to(data: &[u8], element: &[u8]) -> bool {
     if element.iter().all(|b| *b == 0) {
-        return data.iter().all(|b| *b == 0);
+        return all_zero(data);
     }
     data.chunks_exact(element.len()).all(|c| c == element)
+}
+
+/// True when every byte is zero; compares wide words, stopping early.
+fn all_zero(data: &[u8]) -> bool {
+    // SAFETY: u64 has no invalid bit patterns; align_to splits off the
+    // unaligned ends as bytes.
+    let (head, words, tail) = unsafe { data.align_to::<u64>() };
+    head.iter().all(|&b| b == 0)
+        && tail.iter().all(|&b| b == 0)
+        && words.chunks(64).all(|block| block.iter().fold(0u64, |acc, &w| acc | w) == 0)
 }
 
 /// A codec that maps an array to another array (e.g. `transpose`).
