@@ -50,7 +50,18 @@ impl Array {
             return Err(buffer_too_small(format!("a chunk needs {} bytes, the buffer has {}", repr.nbytes(), out.len())));
         }
         let out = &mut out[..repr.nbytes()];
-        match self.store().get(&self.chunk_key(indices))? {
+        let key = self.chunk_key(indices);
+        if self.codecs().is_passthrough() {
+            return match self.store().get_into(&key, out)? {
+                Some(true) => Ok(()),
+                Some(false) => Err(crate::error::corrupt(format!("{key}: chunk size differs from the {} bytes of an uncompressed chunk", repr.nbytes()))),
+                None => {
+                    crate::strided::fill_slice(out, self.fill_value());
+                    Ok(())
+                }
+            };
+        }
+        match self.store().get(&key)? {
             Some(bytes) => self.codecs().decode_into(&bytes, out).map_err(|e| e.context(format!("chunk {indices:?}"))),
             None => {
                 crate::strided::fill_slice(out, self.fill_value());
@@ -78,6 +89,28 @@ impl Array {
                     }
                 };
             }
+        }
+        if chain.is_passthrough() {
+            // Stored bytes are the decoded chunk: read them into this
+            // thread's scratch buffer and place the part from there.
+            return with_scratch(chain.repr().nbytes(), |decoded| {
+                match self.store().get_into(&key, decoded)? {
+                    Some(true) => {
+                        // SAFETY: this task alone writes this chunk's block.
+                        unsafe { dest.copy_from_chunk(&part.in_region, decoded, self.chunk_shape(), &part.in_chunk, &part.shape) };
+                        Ok(())
+                    }
+                    Some(false) => Err(crate::error::corrupt(format!(
+                        "{key}: chunk size differs from the {} bytes of an uncompressed chunk",
+                        chain.repr().nbytes()
+                    ))),
+                    None => {
+                        // SAFETY: each chunk part is a distinct block of the region.
+                        unsafe { dest.fill(&part.in_region, &part.shape, self.fill_value()) };
+                        Ok(())
+                    }
+                }
+            });
         }
         let bytes = match self.store().get(&key)? {
             Some(b) => b,
