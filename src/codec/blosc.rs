@@ -270,6 +270,10 @@ impl BytesToBytesCodec for BloscCodec {
     }
 
     fn encode(&self, input: Vec<u8>) -> Result<Vec<u8>> {
+        self.encode_slice(&input)
+    }
+
+    fn encode_slice(&self, input: &[u8]) -> Result<Vec<u8>> {
         if input.len() > BLOSC_MAX_BUFFERSIZE as usize {
             return Err(invalid_argument(format!(
                 "codec \"blosc\": cannot compress {} bytes, more than blosc's limit of {BLOSC_MAX_BUFFERSIZE}",

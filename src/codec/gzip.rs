@@ -63,8 +63,12 @@ impl BytesToBytesCodec for GzipCodec {
     }
 
     fn encode(&self, input: Vec<u8>) -> Result<Vec<u8>> {
+        self.encode_slice(&input)
+    }
+
+    fn encode_slice(&self, input: &[u8]) -> Result<Vec<u8>> {
         let mut enc = GzEncoder::new(Vec::with_capacity(input.len() / 2 + 64), Compression::new(self.level));
-        enc.write_all(&input)
+        enc.write_all(input)
             .and_then(|_| enc.finish())
             .map_err(|e| crate::error::internal(format!("codec \"gzip\": compression failed: {e}")))
     }

@@ -127,6 +127,11 @@ pub trait ArrayToBytesCodec: Send + Sync + Debug {
 pub trait BytesToBytesCodec: Send + Sync + Debug {
     fn to_json(&self) -> Value;
     fn encode(&self, input: Vec<u8>) -> Result<Vec<u8>>;
+    /// Encode borrowed bytes; compressors override this to read the
+    /// caller's data without copying it first.
+    fn encode_slice(&self, input: &[u8]) -> Result<Vec<u8>> {
+        self.encode(input.to_vec())
+    }
     /// Decode `input`. `decoded_size` is the expected output size when the
     /// pipeline knows it (a hint for the allocation, and a check).
     fn decode<'a>(&self, input: Cow<'a, [u8]>, decoded_size: Option<usize>) -> Result<Cow<'a, [u8]>>;

@@ -133,8 +133,16 @@ impl CodecChain {
         for (c, input) in &self.array_to_array {
             array = Cow::Owned(c.encode(&array, input)?);
         }
-        let mut bytes = self.array_to_bytes.encode(&array, &self.bytes_repr)?;
-        for c in &self.bytes_to_bytes {
+        let mut rest = self.bytes_to_bytes.iter();
+        let mut bytes = match self.bytes_to_bytes.first() {
+            // The encoded bytes are the array's bytes: compress them in place.
+            Some(first) if self.array_to_bytes.is_identity(&self.bytes_repr) => {
+                rest.next();
+                first.encode_slice(&array)?
+            }
+            _ => self.array_to_bytes.encode(&array, &self.bytes_repr)?,
+        };
+        for c in rest {
             bytes = c.encode(bytes)?;
         }
         Ok(bytes)

@@ -131,7 +131,16 @@ impl BytesToBytesCodec for ZstdCodec {
     }
 
     fn encode(&self, input: Vec<u8>) -> Result<Vec<u8>> {
+        self.encode_slice(&input)
+    }
+
+    fn encode_slice(&self, input: &[u8]) -> Result<Vec<u8>> {
         thread_local! {
+            // Compressed output goes to a reused buffer of the worst-case
+            // size, then only the real size is copied out: a fresh
+            // worst-case buffer per chunk costs more in page faults than
+            // the compression.
+            static OUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
             // One compression context per thread, kept for its settings.
             static CCTX: RefCell<Option<(i32, bool, zstd::bulk::Compressor<'static>)>> = const { RefCell::new(None) };
         }
@@ -144,7 +153,15 @@ impl BytesToBytesCodec for ZstdCodec {
                 *slot = Some((self.level, self.checksum, c));
             }
             let (_, _, c) = slot.as_mut().expect("set above");
-            c.compress(&input).map_err(fail)
+            OUT.with(|out| {
+                let mut out = out.borrow_mut();
+                let bound = zstd::zstd_safe::compress_bound(input.len());
+                if out.len() < bound {
+                    out.resize(bound, 0);
+                }
+                let n = c.compress_to_buffer(input, &mut out[..bound]).map_err(fail)?;
+                Ok(out[..n].to_vec())
+            })
         })
     }
 
