@@ -51,6 +51,15 @@ impl Array {
         }
         let out = &mut out[..repr.nbytes()];
         let key = self.chunk_key(indices);
+        if let Some(sharding) = self.codecs().sharding() {
+            // Decode the shard's inner chunks in parallel, into place.
+            let dest = DestBuffer::new(out, Layout::c_order(&repr.shape, repr.dtype.size()));
+            let zero = vec![0u64; repr.shape.len()];
+            let part = ChunkPart { chunk: indices.to_vec(), in_chunk: zero.clone(), in_region: zero, shape: repr.shape.clone() };
+            let (workers, gate) = threads::plan(self.threads(), self.io_concurrency());
+            let ctx = ShardRead { store: self.store().as_ref(), key: &key, sharding, fill_value: self.fill_value(), gate: &gate };
+            return read_shard_region(&ctx, self.chunk_shape(), &part, &dest, workers);
+        }
         if self.codecs().is_passthrough() {
             return match self.store().get_into(&key, out)? {
                 Some(true) => Ok(()),
