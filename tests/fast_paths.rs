@@ -5,39 +5,11 @@
 
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod common;
+
+use common::Recording;
 use std::sync::Arc;
-use zarrio::store::ByteRange;
-use zarrio::{Array, MemoryStore, Result, Store, StoreRef};
-
-#[derive(Debug, Default)]
-struct Counting {
-    inner: MemoryStore,
-    gets: AtomicUsize,
-    ranges: AtomicUsize,
-}
-
-impl Store for Counting {
-    fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
-        if !key.ends_with("zarr.json") {
-            self.gets.fetch_add(1, Ordering::SeqCst);
-        }
-        self.inner.get(key)
-    }
-    fn get_range(&self, key: &str, range: ByteRange) -> Result<Option<Vec<u8>>> {
-        self.ranges.fetch_add(1, Ordering::SeqCst);
-        self.inner.get_range(key, range)
-    }
-    fn set(&self, key: &str, value: &[u8]) -> Result<()> {
-        self.inner.set(key, value)
-    }
-    fn erase(&self, key: &str) -> Result<()> {
-        self.inner.erase(key)
-    }
-    fn list(&self, prefix: &str) -> Result<Vec<String>> {
-        self.inner.list(prefix)
-    }
-}
+use zarrio::{Array, MemoryStore, Store, StoreRef};
 
 fn le() -> Value {
     json!({"name": "bytes", "configuration": {"endian": "little"}})
@@ -110,20 +82,20 @@ fn direct_decode_equals_decode_and_copy() {
 #[test]
 fn whole_chunk_writes_read_nothing_and_match_merged_writes() {
     for codecs in codec_lists() {
-        let fast = Arc::new(Counting::default());
-        let slow = Arc::new(Counting::default());
+        let fast = Arc::new(Recording::default());
+        let slow = Arc::new(Recording::default());
         let (f, s): (StoreRef, StoreRef) = (fast.clone(), slow.clone());
         let a = Array::create(f, "a", &meta("uint64", codecs.clone())).unwrap();
         let b = Array::create(s, "a", &meta("uint64", codecs.clone())).unwrap();
         let v = data(24 * 20);
         a.write_region(&[0, 0], &[24, 20], &v, None).unwrap();
-        assert_eq!(fast.gets.load(Ordering::SeqCst) + fast.ranges.load(Ordering::SeqCst), 0, "{codecs}: no reads");
+        assert_eq!(fast.reads(), 0, "{codecs}: no reads");
         // The general path: every chunk built up from partial writes.
         for r in 0..24u64 {
             let row = &v[(r * 20 * 8) as usize..((r + 1) * 20 * 8) as usize];
             b.write_region(&[r, 0], &[1, 20], row, None).unwrap();
         }
-        assert!(slow.gets.load(Ordering::SeqCst) + slow.ranges.load(Ordering::SeqCst) > 0);
+        assert!(slow.reads() > 0);
         assert_eq!(dump(&fast.inner), dump(&slow.inner), "{codecs}");
     }
 }
@@ -151,7 +123,7 @@ fn scalar_fill_reuses_one_encoding_and_matches_a_written_block() {
 fn coalesced_range_reads_equal_whole_shard_reads() {
     let codecs = json!([{"name": "sharding_indexed", "configuration": {"chunk_shape": [2, 2],
         "codecs": [le(), {"name": "zstd", "configuration": {"level": 1}}], "index_location": "start"}}]);
-    let store = Arc::new(Counting::default());
+    let store = Arc::new(Recording::default());
     let r: StoreRef = store.clone();
     let a = Array::create(r, "a", &meta("uint64", codecs)).unwrap();
     let v = data(24 * 20);
@@ -159,7 +131,7 @@ fn coalesced_range_reads_equal_whole_shard_reads() {
     a.fill_region(&[2, 2], &[2, 4], &0u64.to_ne_bytes()).unwrap(); // empty inner chunks inside the runs
     let mut whole = vec![0u8; 8 * 10 * 8];
     a.read_region(&[0, 0], &[8, 10], &mut whole, None).unwrap();
-    store.ranges.store(0, Ordering::SeqCst);
+    store.clear();
     for (start, shape) in [([0u64, 0u64], [7u64, 10u64]), ([1, 1], [6, 8]), ([0, 0], [8, 9])] {
         let mut part = vec![0u8; (shape[0] * shape[1] * 8) as usize];
         a.read_region(&start, &shape, &mut part, None).unwrap();
@@ -172,6 +144,6 @@ fn coalesced_range_reads_equal_whole_shard_reads() {
         }
     }
     // 20 inner chunks per shard touched, fetched in far fewer requests.
-    let requests = store.ranges.load(Ordering::SeqCst);
+    let requests = store.ranges.lock().unwrap().len();
     assert!(requests <= 3 * 4, "{requests} range requests for three partial shard reads");
 }

@@ -4,78 +4,13 @@
 //! writers of disjoint inner chunks run at the same time.
 
 use serde_json::json;
+mod common;
+
+use common::Recording;
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use zarrio::store::ByteRange;
-use zarrio::{Array, FilesystemStore, MemoryStore, Result, Store, StoreRef};
-
-/// A memory store that counts range writes.
-#[derive(Debug, Default)]
-struct RangeCounting {
-    inner: MemoryStore,
-    set_ranges: AtomicUsize,
-    sets: AtomicUsize,
-}
-
-/// A memory store without range writes: every write is a full rewrite.
-#[derive(Debug, Default)]
-struct NoRanges {
-    inner: MemoryStore,
-}
-
-macro_rules! forward_store {
-    ($t:ty, $with_ranges:expr) => {
-        impl Store for $t {
-            fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
-                self.inner.get(key)
-            }
-            fn get_range(&self, key: &str, range: ByteRange) -> Result<Option<Vec<u8>>> {
-                self.inner.get_range(key, range)
-            }
-            fn set(&self, key: &str, value: &[u8]) -> Result<()> {
-                self.count_set();
-                self.inner.set(key, value)
-            }
-            fn set_if_absent(&self, key: &str, value: &[u8]) -> Result<bool> {
-                self.inner.set_if_absent(key, value)
-            }
-            fn supports_set_if_absent(&self) -> bool {
-                true
-            }
-            fn set_range(&self, key: &str, offset: u64, bytes: &[u8]) -> Result<()> {
-                self.count_range();
-                self.inner.set_range(key, offset, bytes)
-            }
-            fn supports_set_range(&self) -> bool {
-                $with_ranges
-            }
-            fn erase(&self, key: &str) -> Result<()> {
-                self.inner.erase(key)
-            }
-            fn list(&self, prefix: &str) -> Result<Vec<String>> {
-                self.inner.list(prefix)
-            }
-        }
-    };
-}
-
-impl RangeCounting {
-    fn count_set(&self) {
-        self.sets.fetch_add(1, Ordering::Relaxed);
-    }
-    fn count_range(&self) {
-        self.set_ranges.fetch_add(1, Ordering::Relaxed);
-    }
-}
-impl NoRanges {
-    fn count_set(&self) {}
-    fn count_range(&self) {
-        panic!("set_range on a store without it");
-    }
-}
-forward_store!(RangeCounting, true);
-forward_store!(NoRanges, false);
+use zarrio::{Array, FilesystemStore, MemoryStore, Store, StoreRef};
 
 fn bytes_le() -> serde_json::Value {
     json!({"name": "bytes", "configuration": {"endian": "little"}})
@@ -127,8 +62,8 @@ fn in_place_writes_store_the_bytes_a_full_rewrite_stores() {
         for index_crc in [false, true] {
             for location in ["end", "start"] {
                 for (n, seq) in sequences.iter().enumerate() {
-                    let a_store = Arc::new(RangeCounting::default());
-                    let b_store = Arc::new(NoRanges::default());
+                    let a_store = Arc::new(Recording::default());
+                    let b_store = Arc::new(Recording::without_range_writes());
                     let a_ref: StoreRef = a_store.clone();
                     let b_ref: StoreRef = b_store.clone();
                     let m = meta(inner_crc, index_crc, location);

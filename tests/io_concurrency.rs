@@ -2,52 +2,15 @@
 //! flight, separately from the decode thread count.
 
 use serde_json::json;
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod common;
+
+use common::Recording;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
-use zarrio::store::ByteRange;
-use zarrio::{Array, MemoryStore, Result, Store, StoreRef};
+use zarrio::{Array, StoreRef};
 
-/// A store whose reads take a while, recording how many overlap.
-#[derive(Debug, Default)]
-struct SlowStore {
-    inner: MemoryStore,
-    in_flight: AtomicUsize,
-    max_in_flight: AtomicUsize,
-    requests: AtomicUsize,
-}
-
-impl SlowStore {
-    fn slow<T>(&self, f: impl FnOnce() -> T) -> T {
-        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-        self.max_in_flight.fetch_max(now, Ordering::SeqCst);
-        self.requests.fetch_add(1, Ordering::SeqCst);
-        std::thread::sleep(Duration::from_millis(5));
-        let r = f();
-        self.in_flight.fetch_sub(1, Ordering::SeqCst);
-        r
-    }
-}
-
-impl Store for SlowStore {
-    fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
-        self.slow(|| self.inner.get(key))
-    }
-    fn get_range(&self, key: &str, range: ByteRange) -> Result<Option<Vec<u8>>> {
-        self.slow(|| self.inner.get_range(key, range))
-    }
-    fn set(&self, key: &str, value: &[u8]) -> Result<()> {
-        self.inner.set(key, value)
-    }
-    fn erase(&self, key: &str) -> Result<()> {
-        self.inner.erase(key)
-    }
-    fn list(&self, prefix: &str) -> Result<Vec<String>> {
-        self.inner.list(prefix)
-    }
-}
-
-fn make(store: &Arc<SlowStore>, sharded: bool) -> Array {
+fn make(store: &Arc<Recording>, sharded: bool) -> Array {
     let codecs = if sharded {
         json!([{"name": "sharding_indexed", "configuration": {"chunk_shape": [4, 4],
             "codecs": [{"name": "bytes", "configuration": {"endian": "little"}}, {"name": "zstd", "configuration": {"level": 1}}]}}])
@@ -69,7 +32,7 @@ fn make(store: &Arc<SlowStore>, sharded: bool) -> Array {
 #[test]
 fn reads_overlap_requests_up_to_the_io_setting() {
     for sharded in [false, true] {
-        let store = Arc::new(SlowStore::default());
+        let store = Arc::new(Recording::slow(Duration::from_millis(5)));
         let a = make(&store, sharded);
         let expected = {
             let mut v = vec![0u8; 64 * 64 * 2];

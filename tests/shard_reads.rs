@@ -2,37 +2,12 @@
 //! chunks it touches, by byte range.
 
 use serde_json::json;
-use std::sync::{Arc, Mutex};
+mod common;
+
+use common::Recording;
+use std::sync::Arc;
 use zarrio::store::ByteRange;
-use zarrio::{Array, MemoryStore, Result, Store, StoreRef};
-
-/// A store that records every read request.
-#[derive(Debug, Default)]
-struct CountingStore {
-    inner: MemoryStore,
-    gets: Mutex<Vec<String>>,
-    ranges: Mutex<Vec<(String, ByteRange)>>,
-}
-
-impl Store for CountingStore {
-    fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
-        self.gets.lock().unwrap().push(key.to_string());
-        self.inner.get(key)
-    }
-    fn get_range(&self, key: &str, range: ByteRange) -> Result<Option<Vec<u8>>> {
-        self.ranges.lock().unwrap().push((key.to_string(), range));
-        self.inner.get_range(key, range)
-    }
-    fn set(&self, key: &str, value: &[u8]) -> Result<()> {
-        self.inner.set(key, value)
-    }
-    fn erase(&self, key: &str) -> Result<()> {
-        self.inner.erase(key)
-    }
-    fn list(&self, prefix: &str) -> Result<Vec<String>> {
-        self.inner.list(prefix)
-    }
-}
+use zarrio::{Array, Store, StoreRef};
 
 fn sharded_meta(index_location: &str) -> String {
     json!({
@@ -51,7 +26,7 @@ fn sharded_meta(index_location: &str) -> String {
 #[test]
 fn partial_shard_reads_fetch_index_and_touched_inner_chunks_only() {
     for location in ["end", "start"] {
-        let store = Arc::new(CountingStore::default());
+        let store = Arc::new(Recording::default());
         let dyn_store: StoreRef = store.clone();
         let a = Array::create(dyn_store, "s", &sharded_meta(location)).unwrap();
         let data: Vec<u16> = (0..64 * 64).map(|i| (i * 3 + 1) as u16).collect();
@@ -96,7 +71,7 @@ fn partial_shard_reads_fetch_index_and_touched_inner_chunks_only() {
 
 #[test]
 fn missing_shards_read_as_fill_and_corrupt_ones_fail() {
-    let store = Arc::new(CountingStore::default());
+    let store = Arc::new(Recording::default());
     let dyn_store: StoreRef = store.clone();
     let a = Array::create(dyn_store, "s", &sharded_meta("end")).unwrap();
     let mut out = vec![1u8; 64 * 64 * 2];
