@@ -92,3 +92,24 @@ fn missing_shards_read_as_fill_and_corrupt_ones_fail() {
     assert!(a.read_region(&[0, 0], &[4, 4], &mut out[..32], None).is_err());
     assert!(a.read_region(&[0, 0], &[32, 32], &mut out[..2048], None).is_err());
 }
+
+#[test]
+fn a_huge_index_length_is_an_error_not_an_allocation() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: StoreRef = Arc::new(zarrio::FilesystemStore::new(dir.path()).unwrap());
+    let meta = sharded_meta("start").replace(r#"{"name":"crc32c"}"#, r#"{"name":"bytes","configuration":{"endian":"little"}}"#);
+    // Index codecs without a checksum, so the damage is not caught by it.
+    let meta = meta.replace(
+        r#""index_codecs":[{"name":"bytes","configuration":{"endian":"little"}},{"name":"bytes","configuration":{"endian":"little"}}]"#,
+        r#""index_codecs":[{"name":"bytes","configuration":{"endian":"little"}}]"#,
+    );
+    let a = Array::create(store.clone(), "s", &meta).unwrap();
+    a.fill_region(&[0, 0], &[32, 32], &9u16.to_ne_bytes()).unwrap();
+    let mut shard = store.get("s/c/0/0").unwrap().unwrap();
+    // Entry 0: keep the offset, claim 2^62 bytes.
+    shard[8..16].copy_from_slice(&(1u64 << 62).to_le_bytes());
+    store.set("s/c/0/0", &shard).unwrap();
+    let mut out = vec![0u8; 4 * 4 * 2];
+    let e = a.read_region(&[0, 0], &[4, 4], &mut out, None).unwrap_err();
+    assert_eq!(e.kind(), zarrio::ErrorKind::Corrupt, "{e}");
+}

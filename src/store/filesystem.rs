@@ -13,6 +13,9 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+/// Known byte ranges up to this size are read without a size lookup.
+const DIRECT_RANGE_MAX: u64 = 16 << 20;
+
 /// Temporary files start with this, so `list` can skip them.
 const TEMP_PREFIX: &str = ".zarrio-tmp-";
 
@@ -131,9 +134,14 @@ impl Store for FilesystemStore {
             Some(f) => f,
             None => return Ok(None),
         };
-        if let ByteRange::FromStart { offset, length: Some(len) } = range {
-            // A known range needs no size lookup: a short read means the
-            // range runs past the end.
+        let direct = match range {
+            ByteRange::FromStart { offset, length: Some(len) } if len <= DIRECT_RANGE_MAX => Some((offset, len)),
+            _ => None,
+        };
+        if let Some((offset, len)) = direct {
+            // A known, modest range needs no size lookup: a short read means
+            // the range runs past the end. Larger ones are checked against
+            // the size first, since a length may come from a corrupt index.
             let mut buf = vec![0u8; len as usize];
             return match f.read_exact_at(&mut buf, offset) {
                 Ok(()) => Ok(Some(buf)),
