@@ -6,6 +6,9 @@
 //! dataset (for S, every inner chunk; compressed bytes preloaded) into one
 //! fresh output buffer, chunk after chunk (no scatter into C order),
 //! `concurrency` threads pulling chunks from a shared counter.
+//! Destinations are 2 MiB aligned and advised for transparent huge pages
+//! (MADV_HUGEPAGE, as numpy does for large arrays); `memcpy_malloc` is the
+//! memcpy into plain malloc-like memory, for comparison.
 //! The `floor` implementation is `memcpy` for U and `zstd` otherwise; its
 //! round trip adds the matching encode (a second copy, or zstd level 0
 //! compression of every chunk), with no file I/O.
@@ -15,39 +18,117 @@ use std::path::Path;
 
 /// (region, compressed bytes) of every zstd frame of the dataset.
 fn load_frames(d: Dataset, dir: &Path, n: u64) -> R<Vec<(Region, Vec<u8>)>> {
-    let root = d.path(dir);
-    let c = d.chunk();
     let mut out = Vec::new();
-    for r in regions(n, c) {
-        let key = root.join(format!("c/{}/{}/{}", r.start[0] / c, r.start[1] / c, r.start[2] / c));
+    for r in regions(n, d.chunk()) {
+        let key = chunk_file(d, dir, &r);
         let bytes = std::fs::read(&key).map_err(|e| format!("{}: {e}", key.display()))?;
         if d != Dataset::S {
             out.push((r, bytes));
             continue;
         }
-        // Shard: index of (offset, nbytes) u64 pairs + crc32c at the end.
-        let inner = d.inner();
-        let g = c / inner;
-        let entries = (g * g * g) as usize;
-        let index_len = entries * 16 + 4;
-        let index = &bytes[bytes.len() - index_len..];
-        let mut j = 0;
-        for a in 0..g {
-            for b in 0..g {
-                for cc in 0..g {
-                    let off = u64::from_le_bytes(index[j * 16..j * 16 + 8].try_into().unwrap()) as usize;
-                    let len = u64::from_le_bytes(index[j * 16 + 8..j * 16 + 16].try_into().unwrap()) as usize;
-                    j += 1;
-                    if off == usize::MAX {
-                        return Err("floor: empty inner chunk in S".into());
-                    }
-                    let reg = Region { start: [r.start[0] + a * inner, r.start[1] + b * inner, r.start[2] + cc * inner], edge: inner };
-                    out.push((reg, bytes[off..off + len].to_vec()));
+        for (reg, range) in shard_frames(d, &r, &bytes)? {
+            out.push((reg, bytes[range].to_vec()));
+        }
+    }
+    Ok(out)
+}
+
+/// The inner chunks of shard `r` (bytes `bytes`): region and byte range,
+/// in the order of the shard index (C order of the inner grid).
+fn shard_frames(d: Dataset, r: &Region, bytes: &[u8]) -> R<Vec<(Region, std::ops::Range<usize>)>> {
+    // Index of (offset, nbytes) u64 pairs + crc32c at the end.
+    let inner = d.inner();
+    let g = d.chunk() / inner;
+    let entries = (g * g * g) as usize;
+    let index_len = entries * 16 + 4;
+    let index = &bytes[bytes.len() - index_len..];
+    let mut out = Vec::with_capacity(entries);
+    let mut j = 0;
+    for a in 0..g {
+        for b in 0..g {
+            for cc in 0..g {
+                let off = u64::from_le_bytes(index[j * 16..j * 16 + 8].try_into().unwrap());
+                let len = u64::from_le_bytes(index[j * 16 + 8..j * 16 + 16].try_into().unwrap());
+                j += 1;
+                if off == u64::MAX {
+                    return Err("floor: empty inner chunk in S".into());
                 }
+                let reg = Region { start: [r.start[0] + a * inner, r.start[1] + b * inner, r.start[2] + cc * inner], edge: inner };
+                out.push((reg, off as usize..(off + len) as usize));
             }
         }
     }
     Ok(out)
+}
+
+fn chunk_file(d: Dataset, dir: &Path, r: &Region) -> std::path::PathBuf {
+    let c = d.chunk();
+    d.path(dir).join(format!("c/{}/{}/{}", r.start[0] / c, r.start[1] / c, r.start[2] / c))
+}
+
+/// `floor_io`: the least a Zarr reader must do from the page cache: read
+/// every chunk file (U: straight into the output; otherwise into a reused
+/// per-thread buffer, then zstd-decompress its frames into the output), `threads`
+/// workers pulling files from a shared counter. Output in chunk layout.
+pub fn run_io(spec: &RunSpec) -> R<serde_json::Value> {
+    use std::io::Read;
+    let (n, d, c) = (spec.n, spec.dataset, spec.concurrency.max(1));
+    if spec.workload != Workload::ReadAll {
+        return Err("floor_io: read_all only".into());
+    }
+    let files = regions(n, d.chunk());
+    let each = files[0].bytes();
+    // Output order: per file, its frames in index order.
+    let mut out_regions = Vec::new();
+    for r in &files {
+        if d == Dataset::S {
+            out_regions.extend(crate::common::regions(d.chunk(), d.inner()).into_iter().map(|q| Region {
+                start: [r.start[0] + q.start[0], r.start[1] + q.start[1], r.start[2] + q.start[2]],
+                edge: q.edge,
+            }));
+        } else {
+            out_regions.push(*r);
+        }
+    }
+    let dec = thread_local_decompressor();
+    let note = format!(
+        "read every chunk file ({}) into a fresh THP-advised buffer, {c} thread(s)",
+        if d.compressed() { "into a reused per-thread buffer, then zstd decompress each frame" } else { "read() straight into the output" }
+    );
+    measure(spec, &note, |_| Ok(()), |_| {
+        let mut out = alloc(n as usize * n as usize * n as usize * 2, true);
+        let base = out.as_mut_ptr() as usize;
+        parallel_for(c, files.len(), |k| {
+            let r = &files[k];
+            let path = chunk_file(d, &spec.dir, r);
+            let dst = unsafe { std::slice::from_raw_parts_mut((base as *mut u8).add(k * each), each) };
+            if !d.compressed() {
+                let mut f = std::fs::File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                return f.read_exact(dst).map_err(|e| e.to_string());
+            }
+            thread_local! {
+                static READ_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+            }
+            READ_BUF.with(|cell| {
+            let mut bytes = cell.borrow_mut();
+            bytes.clear();
+            std::fs::File::open(&path)
+                .and_then(|mut f| f.read_to_end(&mut bytes))
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            let bytes = &bytes[..];
+            if d == Dataset::S {
+                let inner_bytes = (d.inner().pow(3) * 2) as usize;
+                for (j, (_, range)) in shard_frames(d, r, &bytes)?.into_iter().enumerate() {
+                    dec(&bytes[range], &mut dst[j * inner_bytes..(j + 1) * inner_bytes])?;
+                }
+                Ok(())
+            } else {
+                dec(bytes, dst).map(|_| ())
+            }
+            })
+        })?;
+        Ok(Output::Chunked(out, out_regions.clone()))
+    })
 }
 
 fn par_memcpy(dst: &mut Buf, src: &[u8], threads: usize) {
@@ -67,7 +148,7 @@ fn par_memcpy(dst: &mut Buf, src: &[u8], threads: usize) {
 fn decompress_all(frames: &[(Region, Vec<u8>)], threads: usize) -> R<Buf> {
     let total: usize = frames.iter().map(|(r, _)| r.bytes()).sum();
     let each = frames[0].0.bytes();
-    let mut out = Buf::new(total);
+    let mut out = alloc(total, true);
     let base = out.as_mut_ptr() as usize;
     let ctx = thread_local_decompressor();
     parallel_for(threads, frames.len(), |k| {
@@ -107,7 +188,17 @@ fn compress_all(buf: &Buf, regions: &[Region], threads: usize) -> R<usize> {
     Ok(total.into_inner())
 }
 
-pub fn run(spec: &RunSpec, memcpy_only: bool) -> R<serde_json::Value> {
+fn alloc(len: usize, thp: bool) -> Buf {
+    if thp {
+        Buf::new_thp(len)
+    } else {
+        Buf::new(len)
+    }
+}
+
+/// `memcpy_only`: memcpy whatever the dataset; `thp`: huge-page-advised
+/// destinations (the floor proper) or plain malloc-like ones.
+pub fn run(spec: &RunSpec, memcpy_only: bool, thp: bool) -> R<serde_json::Value> {
     let (n, d, c) = (spec.n, spec.dataset, spec.concurrency.max(1));
     let no_prep = |_| Ok(());
     let roundtrip = match spec.workload {
@@ -117,12 +208,16 @@ pub fn run(spec: &RunSpec, memcpy_only: bool) -> R<serde_json::Value> {
     };
     if memcpy_only || !d.compressed() {
         let src = crate::datasets::reference_bytes(n);
-        let note = format!("memcpy of the decoded bytes into a fresh buffer, {c} thread(s){}", if roundtrip { ", twice (read + write copy)" } else { "" });
+        let note = format!(
+            "memcpy of the decoded bytes into a fresh {} buffer, {c} thread(s){}",
+            if thp { "THP-advised" } else { "malloc'd (no THP advice)" },
+            if roundtrip { ", twice (read + write copy)" } else { "" }
+        );
         return measure(spec, &note, no_prep, |_| {
-            let mut b = Buf::new(src.len());
+            let mut b = alloc(src.len(), thp);
             par_memcpy(&mut b, &src, c);
             if roundtrip {
-                let mut w = Buf::new(src.len());
+                let mut w = alloc(src.len(), thp);
                 par_memcpy(&mut w, b.as_slice(), c);
                 std::hint::black_box(&w);
             }
@@ -132,7 +227,7 @@ pub fn run(spec: &RunSpec, memcpy_only: bool) -> R<serde_json::Value> {
     let frames = load_frames(d, &spec.dir, n)?;
     let regions: Vec<Region> = frames.iter().map(|f| f.0).collect();
     let note = format!(
-        "zstd decompress of {} preloaded frames into one fresh buffer{}, {c} thread(s)",
+        "zstd decompress of {} preloaded frames into one fresh THP-advised buffer{}, {c} thread(s)",
         frames.len(),
         if roundtrip { " + zstd level 0 compress of each" } else { "" }
     );

@@ -69,7 +69,7 @@ pub fn run(spec: &RunSpec) -> R<serde_json::Value> {
     let (n, d, c) = (spec.n, spec.dataset, spec.concurrency);
     let path = d.path(&spec.dir);
     // The library default: one decode thread per core.
-    check(unsafe { zarrio_set_threads(0) }, "set_threads")?;
+    check(zarrio_set_threads(0), "set_threads")?;
     let no_prep = |_| Ok(());
     match spec.workload {
         Workload::ReadAll => measure(spec, "zarrio_array_read of the whole array", no_prep, |_| {
@@ -90,6 +90,10 @@ pub fn run(spec: &RunSpec) -> R<serde_json::Value> {
                 let a = open(&path)?;
                 if c > 1 {
                     check(unsafe { zarrio_array_set_threads(a.0, 1) }, "array_set_threads")?;
+                }
+                // Diagnostic override of the array's threads.
+                if let Some(t) = lib_threads() {
+                    check(unsafe { zarrio_array_set_threads(a.0, t) }, "array_set_threads")?;
                 }
                 read_units(&units, c, |_, r, b| {
                     if by_chunk {
@@ -138,4 +142,10 @@ pub fn run(spec: &RunSpec) -> R<serde_json::Value> {
             Ok(v)
         }
     }
+}
+
+/// ZARRIO_BENCH_LIB_THREADS=N: a diagnostic override of the array's threads
+/// for by_chunk / by_inner.
+fn lib_threads() -> Option<u32> {
+    std::env::var("ZARRIO_BENCH_LIB_THREADS").ok().and_then(|v| v.parse().ok())
 }
