@@ -1,4 +1,4 @@
-"""A small ctypes binding for libzarrio.so (the C API of docs/c-api-plan.md).
+"""A small ctypes binding for libzarrio.so (the C API of include/zarrio.h).
 
 The library is found from ``$ZARRIO_LIB`` (a path to the .so), else
 ``<repo>/target/release/libzarrio.so``, else ``<repo>/target/debug/libzarrio.so``.
