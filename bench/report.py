@@ -294,8 +294,25 @@ def main():
     L.append("Reproduce: `bench/run.sh 512` (quick) or `bench/run.sh 1024` (full suite); one measurement:"
              " `bench/target/release/zarrio-bench run --impl zarrio --workload read_all --dataset S --dir /tmp/zarrio-bench-512`."
              " See `bench/README.md`.\n")
+    # Keep the sections others added by hand (any "## " section whose
+    # heading this script does not write), after the generated ones.
+    generated = ("## ⚠ Checksum", "## Summary", "## Results per workload", "## The floor", "## How each implementation")
+    kept = []
+    if os.path.exists(a.out):
+        cur, keep = [], False
+        for line in open(a.out).read().split("\n"):
+            if line.startswith("## "):
+                if keep and cur:
+                    kept.append("\n".join(cur).rstrip() + "\n")
+                cur, keep = [line], not line.startswith(generated)
+            elif keep:
+                cur.append(line)
+        if keep and cur:
+            kept.append("\n".join(cur).rstrip() + "\n")
     with open(a.out, "w") as f:
-        f.write("\n".join(L))
+        f.write("\n".join(L).rstrip() + "\n")
+        for sec in kept:
+            f.write("\n" + sec)
 
 
 if __name__ == "__main__":
