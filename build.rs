@@ -6,7 +6,11 @@ fn main() {
     if target_os == "linux" {
         // 0.x releases may break the ABI at each minor version.
         let minor = std::env::var("CARGO_PKG_VERSION_MINOR").unwrap();
-        let soversion = if major == "0" { format!("0.{minor}") } else { major };
+        let soversion = if major == "0" {
+            format!("0.{minor}")
+        } else {
+            major
+        };
         println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libzarrio.so.{soversion}");
     }
     println!("cargo:rerun-if-changed=build.rs");

@@ -36,9 +36,10 @@ impl DataType {
         match v {
             Value::String(s) => DataType::from_name(s),
             Value::Object(o) => {
-                let name = o.get("name").and_then(Value::as_str).ok_or_else(|| {
-                    invalid_metadata("data_type object has no string \"name\"")
-                })?;
+                let name = o
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| invalid_metadata("data_type object has no string \"name\""))?;
                 if let Some(cfg) = o.get("configuration") {
                     if !cfg.as_object().map(|m| m.is_empty()).unwrap_or(false) {
                         return Err(unsupported(format!(
@@ -83,7 +84,9 @@ impl DataType {
                     }
                     RawBits(n / 8)
                 } else {
-                    return Err(unsupported(format!("unknown or unsupported data type \"{name}\"")));
+                    return Err(unsupported(format!(
+                        "unknown or unsupported data type \"{name}\""
+                    )));
                 }
             }
         })
@@ -141,7 +144,12 @@ impl DataType {
     /// (native byte order).
     pub fn parse_fill_value(&self, v: &Value) -> Result<Vec<u8>> {
         use DataType::*;
-        let bad = || invalid_metadata(format!("invalid fill_value {v} for data type {}", self.name()));
+        let bad = || {
+            invalid_metadata(format!(
+                "invalid fill_value {v} for data type {}",
+                self.name()
+            ))
+        };
         match self {
             Bool => match v {
                 Value::Bool(b) => Ok(vec![*b as u8]),
@@ -166,7 +174,9 @@ impl DataType {
                 }
                 Ok((x as i64).to_ne_bytes_trunc(self.size()))
             }
-            Float16 | BFloat16 | Float32 | Float64 => parse_float(v, self.size(), *self).ok_or_else(bad),
+            Float16 | BFloat16 | Float32 | Float64 => {
+                parse_float(v, self.size(), *self).ok_or_else(bad)
+            }
             Complex64 | Complex128 => {
                 let part = if *self == Complex64 { Float32 } else { Float64 };
                 match v {
@@ -181,12 +191,19 @@ impl DataType {
             RawBits(n) => match v {
                 Value::Array(a) if a.len() == *n => a
                     .iter()
-                    .map(|x| x.as_u64().filter(|b| *b < 256).map(|b| b as u8).ok_or_else(bad))
+                    .map(|x| {
+                        x.as_u64()
+                            .filter(|b| *b < 256)
+                            .map(|b| b as u8)
+                            .ok_or_else(bad)
+                    })
                     .collect(),
                 // tensorstore writes raw fill values as base64 text.
                 Value::String(s) => {
                     use base64::Engine;
-                    let b = base64::engine::general_purpose::STANDARD.decode(s).map_err(|_| bad())?;
+                    let b = base64::engine::general_purpose::STANDARD
+                        .decode(s)
+                        .map_err(|_| bad())?;
                     if b.len() == *n {
                         Ok(b)
                     } else {
@@ -213,8 +230,14 @@ impl DataType {
             UInt32 => u32::from_ne_bytes(bytes.try_into().unwrap()).into(),
             UInt64 => u64::from_ne_bytes(bytes.try_into().unwrap()).into(),
             Float16 | BFloat16 | Float32 | Float64 => float_to_json(bytes, *self),
-            Complex64 => Value::Array(vec![float_to_json(&bytes[..4], Float32), float_to_json(&bytes[4..], Float32)]),
-            Complex128 => Value::Array(vec![float_to_json(&bytes[..8], Float64), float_to_json(&bytes[8..], Float64)]),
+            Complex64 => Value::Array(vec![
+                float_to_json(&bytes[..4], Float32),
+                float_to_json(&bytes[4..], Float32),
+            ]),
+            Complex128 => Value::Array(vec![
+                float_to_json(&bytes[..8], Float64),
+                float_to_json(&bytes[8..], Float64),
+            ]),
             RawBits(_) => Value::Array(bytes.iter().map(|b| Value::from(*b)).collect()),
         }
     }
@@ -313,7 +336,9 @@ fn float_to_json(bytes: &[u8], t: DataType) -> Value {
     } else if x.is_infinite() {
         if x > 0.0 { "Infinity" } else { "-Infinity" }.into()
     } else {
-        serde_json::Number::from_f64(x).map(Value::Number).unwrap_or(Value::Null)
+        serde_json::Number::from_f64(x)
+            .map(Value::Number)
+            .unwrap_or(Value::Null)
     }
 }
 
@@ -325,8 +350,24 @@ mod tests {
     #[test]
     fn names_round_trip() {
         for n in [
-            "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float16",
-            "bfloat16", "float32", "float64", "complex64", "complex128", "r8", "r24", "r128",
+            "bool",
+            "int8",
+            "int16",
+            "int32",
+            "int64",
+            "uint8",
+            "uint16",
+            "uint32",
+            "uint64",
+            "float16",
+            "bfloat16",
+            "float32",
+            "float64",
+            "complex64",
+            "complex128",
+            "r8",
+            "r24",
+            "r128",
         ] {
             assert_eq!(DataType::from_name(n).unwrap().name(), n);
         }
@@ -341,21 +382,33 @@ mod tests {
     #[test]
     fn integer_fill_values() {
         let t = DataType::Int16;
-        assert_eq!(t.parse_fill_value(&json!(-2)).unwrap(), (-2i16).to_ne_bytes());
+        assert_eq!(
+            t.parse_fill_value(&json!(-2)).unwrap(),
+            (-2i16).to_ne_bytes()
+        );
         assert!(t.parse_fill_value(&json!(40000)).is_err());
         assert!(t.parse_fill_value(&json!(1.5)).is_err());
         assert!(t.parse_fill_value(&json!("0")).is_err());
         let u = DataType::UInt64;
-        assert_eq!(u.parse_fill_value(&json!(u64::MAX)).unwrap(), u64::MAX.to_ne_bytes());
+        assert_eq!(
+            u.parse_fill_value(&json!(u64::MAX)).unwrap(),
+            u64::MAX.to_ne_bytes()
+        );
         assert!(DataType::UInt8.parse_fill_value(&json!(256)).is_err());
         assert!(DataType::UInt8.parse_fill_value(&json!(-1)).is_err());
-        assert_eq!(DataType::Int64.parse_fill_value(&json!(i64::MIN)).unwrap(), i64::MIN.to_ne_bytes());
+        assert_eq!(
+            DataType::Int64.parse_fill_value(&json!(i64::MIN)).unwrap(),
+            i64::MIN.to_ne_bytes()
+        );
         assert_eq!(DataType::Int8.fill_value_to_json(&[0xff]), json!(-1));
     }
 
     #[test]
     fn bool_fill_values() {
-        assert_eq!(DataType::Bool.parse_fill_value(&json!(true)).unwrap(), vec![1]);
+        assert_eq!(
+            DataType::Bool.parse_fill_value(&json!(true)).unwrap(),
+            vec![1]
+        );
         assert!(DataType::Bool.parse_fill_value(&json!(1)).is_err());
         assert!(DataType::Bool.parse_fill_value(&json!("true")).is_err());
     }
@@ -363,10 +416,22 @@ mod tests {
     #[test]
     fn float_fill_values() {
         let t = DataType::Float32;
-        assert_eq!(t.parse_fill_value(&json!(1.5)).unwrap(), 1.5f32.to_ne_bytes());
-        assert_eq!(t.parse_fill_value(&json!("NaN")).unwrap(), f32::NAN.to_ne_bytes());
-        assert_eq!(t.parse_fill_value(&json!("Infinity")).unwrap(), f32::INFINITY.to_ne_bytes());
-        assert_eq!(t.parse_fill_value(&json!("-Infinity")).unwrap(), f32::NEG_INFINITY.to_ne_bytes());
+        assert_eq!(
+            t.parse_fill_value(&json!(1.5)).unwrap(),
+            1.5f32.to_ne_bytes()
+        );
+        assert_eq!(
+            t.parse_fill_value(&json!("NaN")).unwrap(),
+            f32::NAN.to_ne_bytes()
+        );
+        assert_eq!(
+            t.parse_fill_value(&json!("Infinity")).unwrap(),
+            f32::INFINITY.to_ne_bytes()
+        );
+        assert_eq!(
+            t.parse_fill_value(&json!("-Infinity")).unwrap(),
+            f32::NEG_INFINITY.to_ne_bytes()
+        );
         // A NaN with a payload survives the round trip bit-exactly.
         let payload = t.parse_fill_value(&json!("0x7fc00001")).unwrap();
         assert_eq!(payload, 0x7fc00001u32.to_ne_bytes());
@@ -376,12 +441,21 @@ mod tests {
         assert!(t.parse_fill_value(&json!("nan")).is_err());
         assert!(t.parse_fill_value(&json!(true)).is_err());
         let h = DataType::Float16;
-        assert_eq!(h.parse_fill_value(&json!(1.0)).unwrap(), f16::from_f32(1.0).to_bits().to_ne_bytes());
-        assert_eq!(h.parse_fill_value(&json!("0x7e01")).unwrap(), 0x7e01u16.to_ne_bytes());
+        assert_eq!(
+            h.parse_fill_value(&json!(1.0)).unwrap(),
+            f16::from_f32(1.0).to_bits().to_ne_bytes()
+        );
+        assert_eq!(
+            h.parse_fill_value(&json!("0x7e01")).unwrap(),
+            0x7e01u16.to_ne_bytes()
+        );
         let d = DataType::Float64;
         let neg0 = d.parse_fill_value(&json!(-0.0)).unwrap();
         assert_eq!(neg0, (-0.0f64).to_ne_bytes());
-        assert_eq!(d.parse_fill_value(&d.fill_value_to_json(&neg0)).unwrap(), neg0);
+        assert_eq!(
+            d.parse_fill_value(&d.fill_value_to_json(&neg0)).unwrap(),
+            neg0
+        );
         assert_eq!(d.fill_value_to_json(&0.1f64.to_ne_bytes()), json!(0.1));
     }
 
@@ -395,11 +469,21 @@ mod tests {
         assert!(c.parse_fill_value(&json!([1.0])).is_err());
         assert!(c.parse_fill_value(&json!(1.0)).is_err());
         let r = DataType::RawBits(3);
-        assert_eq!(r.parse_fill_value(&json!([1, 2, 255])).unwrap(), vec![1, 2, 255]);
+        assert_eq!(
+            r.parse_fill_value(&json!([1, 2, 255])).unwrap(),
+            vec![1, 2, 255]
+        );
         assert!(r.parse_fill_value(&json!([1, 2])).is_err());
         assert!(r.parse_fill_value(&json!([1, 2, 256])).is_err());
-        assert_eq!(DataType::RawBits(2).parse_fill_value(&json!("AQI=")).unwrap(), vec![1, 2]);
-        assert!(DataType::RawBits(3).parse_fill_value(&json!("AQI=")).is_err());
+        assert_eq!(
+            DataType::RawBits(2)
+                .parse_fill_value(&json!("AQI="))
+                .unwrap(),
+            vec![1, 2]
+        );
+        assert!(DataType::RawBits(3)
+            .parse_fill_value(&json!("AQI="))
+            .is_err());
         assert_eq!(r.fill_value_to_json(&[1, 2, 3]), json!([1, 2, 3]));
     }
 }

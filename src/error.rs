@@ -39,7 +39,10 @@ pub struct Error {
 
 impl Error {
     pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Error { kind, message: message.into() }
+        Error {
+            kind,
+            message: message.into(),
+        }
     }
     pub fn kind(&self) -> ErrorKind {
         self.kind
@@ -49,7 +52,10 @@ impl Error {
     }
     /// Prefix the message with context, keeping the kind.
     pub fn context(self, what: impl fmt::Display) -> Self {
-        Error { kind: self.kind, message: format!("{what}: {}", self.message) }
+        Error {
+            kind: self.kind,
+            message: format!("{what}: {}", self.message),
+        }
     }
 }
 
@@ -63,7 +69,11 @@ impl std::error::Error for Error {}
 
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
-        let kind = if e.kind() == std::io::ErrorKind::NotFound { ErrorKind::NotFound } else { ErrorKind::Io };
+        let kind = if e.kind() == std::io::ErrorKind::NotFound {
+            ErrorKind::NotFound
+        } else {
+            ErrorKind::Io
+        };
         Error::new(kind, e.to_string())
     }
 }

@@ -35,9 +35,16 @@ impl Group {
     /// node's children are kept).
     pub fn create(store: StoreRef, path: &str, attributes: Map<String, Value>) -> Result<Group> {
         let path = normalize_path(path)?;
-        let meta = GroupMetadata { attributes, extra: Map::new() };
+        let meta = GroupMetadata {
+            attributes,
+            extra: Map::new(),
+        };
         store.set(&metadata_key(&path), meta.to_string_pretty().as_bytes())?;
-        Ok(Group { store, path, meta: RwLock::new(meta) })
+        Ok(Group {
+            store,
+            path,
+            meta: RwLock::new(meta),
+        })
     }
 
     pub fn open(store: StoreRef, path: &str) -> Result<Group> {
@@ -45,8 +52,13 @@ impl Group {
         let text = store
             .get(&metadata_key(&path))?
             .ok_or_else(|| not_found(format!("no zarr.json at \"{path}\"")))?;
-        let meta = GroupMetadata::parse(&text).map_err(|e| e.context(format!("group \"{path}\"")))?;
-        Ok(Group { store, path, meta: RwLock::new(meta) })
+        let meta =
+            GroupMetadata::parse(&text).map_err(|e| e.context(format!("group \"{path}\"")))?;
+        Ok(Group {
+            store,
+            path,
+            meta: RwLock::new(meta),
+        })
     }
 
     pub fn path(&self) -> &str {
@@ -54,7 +66,11 @@ impl Group {
     }
 
     pub fn attributes(&self) -> Map<String, Value> {
-        self.meta.read().unwrap_or_else(|e| e.into_inner()).attributes.clone()
+        self.meta
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .attributes
+            .clone()
     }
 
     /// Replace the attributes and rewrite `zarr.json`.
@@ -62,7 +78,8 @@ impl Group {
         let mut guard = self.meta.write().unwrap_or_else(|e| e.into_inner());
         let mut m = guard.clone();
         m.attributes = attributes;
-        self.store.set(&metadata_key(&self.path), m.to_string_pretty().as_bytes())?;
+        self.store
+            .set(&metadata_key(&self.path), m.to_string_pretty().as_bytes())?;
         *guard = m;
         Ok(())
     }
@@ -73,11 +90,17 @@ impl Group {
         let mut out = Vec::new();
         for key in self.store.list(&prefix)? {
             let rest = &key[prefix.len()..];
-            let Some((name, "zarr.json")) = rest.split_once('/') else { continue };
-            let Some(text) = self.store.get(&key)? else { continue };
-            let node_type = serde_json::from_slice::<Value>(&text)
-                .ok()
-                .and_then(|v| v.get("node_type").and_then(Value::as_str).map(str::to_string));
+            let Some((name, "zarr.json")) = rest.split_once('/') else {
+                continue;
+            };
+            let Some(text) = self.store.get(&key)? else {
+                continue;
+            };
+            let node_type = serde_json::from_slice::<Value>(&text).ok().and_then(|v| {
+                v.get("node_type")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            });
             match node_type.as_deref() {
                 Some("array") => out.push((name.to_string(), NodeType::Array)),
                 Some("group") => out.push((name.to_string(), NodeType::Group)),

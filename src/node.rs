@@ -7,7 +7,8 @@ use crate::store::join_key;
 pub fn normalize_path(path: &str) -> Result<String> {
     let p = path.trim_matches('/');
     if !p.is_empty() {
-        crate::store::validate_key(p).map_err(|_| invalid_argument(format!("invalid node path \"{path}\"")))?;
+        crate::store::validate_key(p)
+            .map_err(|_| invalid_argument(format!("invalid node path \"{path}\"")))?;
     }
     Ok(p.to_string())
 }

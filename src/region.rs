@@ -55,11 +55,18 @@ pub fn chunk_parts(chunk_shape: &[u64], start: &[u64], shape: &[u64]) -> Vec<Chu
         return Vec::new();
     }
     let first: Vec<u64> = (0..n).map(|d| start[d] / chunk_shape[d]).collect();
-    let last: Vec<u64> = (0..n).map(|d| (start[d] + shape[d] - 1) / chunk_shape[d]).collect();
+    let last: Vec<u64> = (0..n)
+        .map(|d| (start[d] + shape[d] - 1) / chunk_shape[d])
+        .collect();
     let mut parts = Vec::new();
     let mut idx = first.clone();
     loop {
-        let mut part = ChunkPart { chunk: idx.clone(), in_chunk: vec![0; n], in_region: vec![0; n], shape: vec![0; n] };
+        let mut part = ChunkPart {
+            chunk: idx.clone(),
+            in_chunk: vec![0; n],
+            in_region: vec![0; n],
+            shape: vec![0; n],
+        };
         for d in 0..n {
             let c0 = idx[d] * chunk_shape[d];
             let lo = start[d].max(c0);
@@ -127,7 +134,15 @@ mod tests {
             }
         }
         assert!(seen.iter().all(|&n| n == 1));
-        assert_eq!(parts[0], ChunkPart { chunk: vec![0, 0], in_chunk: vec![2, 1], in_region: vec![0, 0], shape: vec![2, 2] });
+        assert_eq!(
+            parts[0],
+            ChunkPart {
+                chunk: vec![0, 0],
+                in_chunk: vec![2, 1],
+                in_region: vec![0, 0],
+                shape: vec![2, 2]
+            }
+        );
     }
 
     #[test]

@@ -23,7 +23,12 @@ impl Layout {
     /// Validate a caller layout: `strides` (in elements, NULL = C order) must
     /// be positive and non-overlapping, and the buffer of `capacity` bytes
     /// must hold every addressed element.
-    pub fn new(shape: &[u64], strides: Option<&[i64]>, elem: usize, capacity: usize) -> Result<Layout> {
+    pub fn new(
+        shape: &[u64],
+        strides: Option<&[i64]>,
+        elem: usize,
+        capacity: usize,
+    ) -> Result<Layout> {
         let strides: Vec<u64> = match strides {
             None => c_strides(shape),
             Some(s) => {
@@ -35,7 +40,9 @@ impl Layout {
                     )));
                 }
                 if let Some(bad) = s.iter().find(|&&x| x <= 0) {
-                    return Err(invalid_argument(format!("strides must be positive (got {bad})")));
+                    return Err(invalid_argument(format!(
+                        "strides must be positive (got {bad})"
+                    )));
                 }
                 s.iter().map(|&x| x as u64).collect()
             }
@@ -47,11 +54,16 @@ impl Layout {
         } else {
             let mut last = 0u64;
             for (n, s) in shape.iter().zip(&strides) {
-                last = (n - 1).checked_mul(*s).and_then(|x| x.checked_add(last)).ok_or_else(too_large)?;
+                last = (n - 1)
+                    .checked_mul(*s)
+                    .and_then(|x| x.checked_add(last))
+                    .ok_or_else(too_large)?;
             }
             last + 1
         };
-        let needed = needed_elems.checked_mul(elem as u64).ok_or_else(too_large)?;
+        let needed = needed_elems
+            .checked_mul(elem as u64)
+            .ok_or_else(too_large)?;
         if needed > capacity as u64 {
             return Err(buffer_too_small(format!(
                 "the region needs a buffer of {needed} bytes, the capacity given is {capacity}"
@@ -61,7 +73,9 @@ impl Layout {
         // step past everything the smaller strides can reach.
         // An empty region addresses no element, so it cannot overlap.
         let empty = shape.iter().any(|&n| n == 0);
-        let mut dims: Vec<usize> = (0..shape.len()).filter(|&d| shape[d] > 1 && !empty).collect();
+        let mut dims: Vec<usize> = (0..shape.len())
+            .filter(|&d| shape[d] > 1 && !empty)
+            .collect();
         dims.sort_by_key(|&d| strides[d]);
         let mut reach = 0u64;
         for &d in &dims {
@@ -70,12 +84,20 @@ impl Layout {
             }
             reach += (shape[d] - 1) * strides[d];
         }
-        Ok(Layout { shape: shape.to_vec(), strides, elem })
+        Ok(Layout {
+            shape: shape.to_vec(),
+            strides,
+            elem,
+        })
     }
 
     /// A C-order layout (always valid).
     pub fn c_order(shape: &[u64], elem: usize) -> Layout {
-        Layout { shape: shape.to_vec(), strides: c_strides(shape), elem }
+        Layout {
+            shape: shape.to_vec(),
+            strides: c_strides(shape),
+            elem,
+        }
     }
 
     pub fn shape(&self) -> &[u64] {
@@ -92,7 +114,12 @@ impl Layout {
 
     /// Byte offset of an element.
     pub fn offset(&self, index: &[u64]) -> usize {
-        index.iter().zip(&self.strides).map(|(i, s)| i * s).sum::<u64>() as usize * self.elem
+        index
+            .iter()
+            .zip(&self.strides)
+            .map(|(i, s)| i * s)
+            .sum::<u64>() as usize
+            * self.elem
     }
 
     /// When the block at `start` with `shape` occupies one contiguous run of
@@ -131,7 +158,12 @@ impl<'a> DestBuffer<'a> {
     /// `layout` must have been validated against `buf.len()`.
     pub fn new(buf: &'a mut [u8], layout: Layout) -> Self {
         advise_huge_pages(buf);
-        DestBuffer { ptr: buf.as_mut_ptr(), len: buf.len(), layout, _buf: PhantomData }
+        DestBuffer {
+            ptr: buf.as_mut_ptr(),
+            len: buf.len(),
+            layout,
+            _buf: PhantomData,
+        }
     }
 
     pub fn layout(&self) -> &Layout {
@@ -148,7 +180,10 @@ impl<'a> DestBuffer<'a> {
         assert!(r.end <= self.len);
         // SAFETY: in bounds (checked above, and by the validated layout); the
         // caller guarantees exclusive access to these bytes.
-        Some(std::slice::from_raw_parts_mut(self.ptr.add(r.start), r.end - r.start))
+        Some(std::slice::from_raw_parts_mut(
+            self.ptr.add(r.start),
+            r.end - r.start,
+        ))
     }
 
     /// Copy a block out of a C-order chunk buffer into the block of this
@@ -156,17 +191,42 @@ impl<'a> DestBuffer<'a> {
     ///
     /// # Safety
     /// Concurrent callers must write disjoint blocks.
-    pub unsafe fn copy_from_chunk(&self, dst_start: &[u64], chunk: &[u8], chunk_shape: &[u64], chunk_start: &[u64], shape: &[u64]) {
+    pub unsafe fn copy_from_chunk(
+        &self,
+        dst_start: &[u64],
+        chunk: &[u8],
+        chunk_shape: &[u64],
+        chunk_start: &[u64],
+        shape: &[u64],
+    ) {
         let elem = self.layout.elem;
         let src_strides = c_strides(chunk_shape);
-        let src_off = chunk_start.iter().zip(&src_strides).map(|(i, s)| i * s).sum::<u64>() as usize * elem;
+        let src_off = chunk_start
+            .iter()
+            .zip(&src_strides)
+            .map(|(i, s)| i * s)
+            .sum::<u64>() as usize
+            * elem;
         let dst_off = self.layout.offset(dst_start);
         assert!(block_fits(chunk.len(), src_off, &src_strides, shape, elem));
-        assert!(block_fits(self.len, dst_off, &self.layout.strides, shape, elem));
+        assert!(block_fits(
+            self.len,
+            dst_off,
+            &self.layout.strides,
+            shape,
+            elem
+        ));
         // SAFETY: both blocks lie inside their buffers (asserted); the source
         // is a shared borrow; the destination block is exclusively ours per
         // the caller's contract.
-        copy_block(chunk.as_ptr().add(src_off), &src_strides, self.ptr.add(dst_off), &self.layout.strides, shape, elem);
+        copy_block(
+            chunk.as_ptr().add(src_off),
+            &src_strides,
+            self.ptr.add(dst_off),
+            &self.layout.strides,
+            shape,
+            elem,
+        );
     }
 
     /// Fill a block with one element value.
@@ -177,7 +237,13 @@ impl<'a> DestBuffer<'a> {
         let elem = self.layout.elem;
         assert_eq!(element.len(), elem);
         let dst_off = self.layout.offset(dst_start);
-        assert!(block_fits(self.len, dst_off, &self.layout.strides, shape, elem));
+        assert!(block_fits(
+            self.len,
+            dst_off,
+            &self.layout.strides,
+            shape,
+            elem
+        ));
         if let Some(block) = self.contiguous_block(dst_start, shape) {
             fill_slice(block, element);
             return;
@@ -185,7 +251,14 @@ impl<'a> DestBuffer<'a> {
         let zero_strides = vec![0u64; shape.len()];
         // SAFETY: the destination block is in bounds (asserted) and ours; a
         // zero source stride reads the one element again and again.
-        copy_block(element.as_ptr(), &zero_strides, self.ptr.add(dst_off), &self.layout.strides, shape, elem);
+        copy_block(
+            element.as_ptr(),
+            &zero_strides,
+            self.ptr.add(dst_off),
+            &self.layout.strides,
+            shape,
+            elem,
+        );
     }
 }
 
@@ -237,21 +310,48 @@ impl<'a> SourceBuffer<'a> {
 
     /// The block as a slice, when it is contiguous in C order.
     pub fn contiguous_block(&self, start: &[u64], shape: &[u64]) -> Option<&'a [u8]> {
-        self.layout.contiguous_block(start, shape).map(|r| &self.data[r])
+        self.layout
+            .contiguous_block(start, shape)
+            .map(|r| &self.data[r])
     }
 
     /// Copy the block at `src_start` into a C-order chunk buffer at `chunk_start`.
-    pub fn copy_to_chunk(&self, src_start: &[u64], chunk: &mut [u8], chunk_shape: &[u64], chunk_start: &[u64], shape: &[u64]) {
+    pub fn copy_to_chunk(
+        &self,
+        src_start: &[u64],
+        chunk: &mut [u8],
+        chunk_shape: &[u64],
+        chunk_start: &[u64],
+        shape: &[u64],
+    ) {
         let elem = self.layout.elem;
         let dst_strides = c_strides(chunk_shape);
-        let dst_off = chunk_start.iter().zip(&dst_strides).map(|(i, s)| i * s).sum::<u64>() as usize * elem;
+        let dst_off = chunk_start
+            .iter()
+            .zip(&dst_strides)
+            .map(|(i, s)| i * s)
+            .sum::<u64>() as usize
+            * elem;
         let src_off = self.layout.offset(src_start);
         assert!(block_fits(chunk.len(), dst_off, &dst_strides, shape, elem));
-        assert!(block_fits(self.data.len(), src_off, &self.layout.strides, shape, elem));
+        assert!(block_fits(
+            self.data.len(),
+            src_off,
+            &self.layout.strides,
+            shape,
+            elem
+        ));
         // SAFETY: both blocks are in bounds (asserted); `chunk` is borrowed
         // mutably and `data` shared, so they cannot alias.
         unsafe {
-            copy_block(self.data.as_ptr().add(src_off), &self.layout.strides, chunk.as_mut_ptr().add(dst_off), &dst_strides, shape, elem)
+            copy_block(
+                self.data.as_ptr().add(src_off),
+                &self.layout.strides,
+                chunk.as_mut_ptr().add(dst_off),
+                &dst_strides,
+                shape,
+                elem,
+            )
         }
     }
 }
@@ -267,7 +367,8 @@ pub fn copy_chunk_block(
     shape: &[u64],
     elem: usize,
 ) {
-    SourceBuffer::new(src, Layout::c_order(src_shape, elem)).copy_to_chunk(src_start, dst, dst_shape, dst_start, shape)
+    SourceBuffer::new(src, Layout::c_order(src_shape, elem))
+        .copy_to_chunk(src_start, dst, dst_shape, dst_start, shape)
 }
 
 /// True when a block starting at byte `off` with these strides lies inside
@@ -287,7 +388,14 @@ fn block_fits(len: usize, off: usize, strides: &[u64], shape: &[u64], elem: usiz
 /// # Safety
 /// Every addressed source element must be readable and every destination
 /// element writable, and the two blocks must not overlap.
-unsafe fn copy_block(src: *const u8, src_strides: &[u64], dst: *mut u8, dst_strides: &[u64], shape: &[u64], elem: usize) {
+unsafe fn copy_block(
+    src: *const u8,
+    src_strides: &[u64],
+    dst: *mut u8,
+    dst_strides: &[u64],
+    shape: &[u64],
+    elem: usize,
+) {
     if shape.iter().any(|&n| n == 0) {
         return;
     }
@@ -354,7 +462,8 @@ unsafe fn copy_run(src: *const u8, s: usize, dst: *mut u8, t: usize, n: usize, e
         ($ty:ty) => {{
             let (sp, tp) = (src as *const $ty, dst as *mut $ty);
             for i in 0..n {
-                tp.add(i * t).write_unaligned(sp.add(i * s).read_unaligned());
+                tp.add(i * t)
+                    .write_unaligned(sp.add(i * s).read_unaligned());
             }
         }};
     }
@@ -397,7 +506,15 @@ mod tests {
     }
 
     /// Reference: element-by-element copy by index arithmetic.
-    fn naive_place(dst: &mut [u8], dl: &Layout, dst_start: &[u64], chunk: &[u8], cs: &[u64], c0: &[u64], shape: &[u64]) {
+    fn naive_place(
+        dst: &mut [u8],
+        dl: &Layout,
+        dst_start: &[u64],
+        chunk: &[u8],
+        cs: &[u64],
+        c0: &[u64],
+        shape: &[u64],
+    ) {
         let e = dl.elem();
         let n: u64 = shape.iter().product();
         let cst = c_strides(cs);
@@ -408,7 +525,12 @@ mod tests {
                 idx[d] = rem % shape[d];
                 rem /= shape[d];
             }
-            let so: u64 = idx.iter().zip(c0).zip(&cst).map(|((i, o), s)| (i + o) * s).sum();
+            let so: u64 = idx
+                .iter()
+                .zip(c0)
+                .zip(&cst)
+                .map(|((i, o), s)| (i + o) * s)
+                .sum();
             let di: Vec<u64> = idx.iter().zip(dst_start).map(|(i, o)| i + o).collect();
             let to = dl.offset(&di);
             dst[to..to + e].copy_from_slice(&chunk[so as usize * e..so as usize * e + e]);
@@ -419,13 +541,15 @@ mod tests {
     fn strided_placement_matches_naive() {
         let cs = [4u64, 5, 3];
         let elem = 2;
-        let chunk: Vec<u8> = (0..cs.iter().product::<u64>() as usize * elem).map(|i| (i * 7 % 251) as u8).collect();
+        let chunk: Vec<u8> = (0..cs.iter().product::<u64>() as usize * elem)
+            .map(|i| (i * 7 % 251) as u8)
+            .collect();
         let region = [6u64, 7, 5];
         let layouts = [
             (None, 6 * 7 * 5),
-            (Some(vec![1i64, 6, 42]), 6 * 7 * 5),       // Fortran
-            (Some(vec![100i64, 10, 1]), 600),           // view
-            (Some(vec![35i64, 1, 7]), 6 * 7 * 5),       // permuted
+            (Some(vec![1i64, 6, 42]), 6 * 7 * 5), // Fortran
+            (Some(vec![100i64, 10, 1]), 600),     // view
+            (Some(vec![35i64, 1, 7]), 6 * 7 * 5), // permuted
         ];
         for (strides, cap) in layouts {
             let dl = Layout::new(&region, strides.as_deref(), elem, cap * elem).unwrap();
@@ -440,7 +564,8 @@ mod tests {
             assert_eq!(fast, slow, "strides {strides:?}");
             // And back: gather the block into a fresh chunk and compare.
             let mut back = vec![0u8; chunk.len()];
-            SourceBuffer::new(&fast, dl.clone()).copy_to_chunk(&dst_start, &mut back, &cs, &c0, &shape);
+            SourceBuffer::new(&fast, dl.clone())
+                .copy_to_chunk(&dst_start, &mut back, &cs, &c0, &shape);
             let mut expect = vec![0u8; chunk.len()];
             copy_chunk_block(&chunk, &cs, &c0, &mut expect, &cs, &c0, &shape, elem);
             assert_eq!(back, expect);
@@ -453,11 +578,18 @@ mod tests {
         let mut buf = vec![0u8; 48];
         let d = DestBuffer::new(&mut buf, dl);
         unsafe { d.fill(&[1, 1], &[2, 2], &7u32.to_ne_bytes()) };
-        let vals: Vec<u32> = buf.chunks(4).map(|c| u32::from_ne_bytes(c.try_into().unwrap())).collect();
+        let vals: Vec<u32> = buf
+            .chunks(4)
+            .map(|c| u32::from_ne_bytes(c.try_into().unwrap()))
+            .collect();
         // Column-major: element (i, j) at i + 3j.
         for i in 0..3 {
             for j in 0..4 {
-                let want = if (1..3).contains(&i) && (1..3).contains(&j) { 7 } else { 0 };
+                let want = if (1..3).contains(&i) && (1..3).contains(&j) {
+                    7
+                } else {
+                    0
+                };
                 assert_eq!(vals[i + 3 * j], want);
             }
         }

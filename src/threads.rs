@@ -20,7 +20,14 @@ struct Pools {
 
 fn pools() -> &'static Mutex<Pools> {
     static POOLS: OnceLock<Mutex<Pools>> = OnceLock::new();
-    POOLS.get_or_init(|| Mutex::new(Pools { pid: std::process::id(), default_threads: cores(), default_io: 0, by_size: HashMap::new() }))
+    POOLS.get_or_init(|| {
+        Mutex::new(Pools {
+            pid: std::process::id(),
+            default_threads: cores(),
+            default_io: 0,
+            by_size: HashMap::new(),
+        })
+    })
 }
 
 fn lock() -> std::sync::MutexGuard<'static, Pools> {
@@ -30,7 +37,9 @@ fn lock() -> std::sync::MutexGuard<'static, Pools> {
 
 /// The number of cores available to this process.
 pub fn cores() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
 }
 
 /// Set the library-wide default thread count (0 = one per core).
@@ -60,7 +69,11 @@ pub fn default_io_concurrency() -> usize {
 /// of them: `threads` and `io` are per-object settings (0 = default).
 pub fn plan(threads: usize, io: usize) -> (usize, Gate) {
     let decode = resolve(threads);
-    let io = if io == 0 { default_io_concurrency() } else { io };
+    let io = if io == 0 {
+        default_io_concurrency()
+    } else {
+        io
+    };
     if io > decode {
         (io, Gate::new(Some(decode)))
     } else {
@@ -76,12 +89,16 @@ pub struct Gate {
 
 impl Gate {
     pub fn new(limit: Option<usize>) -> Gate {
-        Gate { permits: limit.map(|n| (Mutex::new(n.max(1)), Condvar::new())) }
+        Gate {
+            permits: limit.map(|n| (Mutex::new(n.max(1)), Condvar::new())),
+        }
     }
 
     /// Run `f` holding one permit.
     pub fn run<T>(&self, f: impl FnOnce() -> T) -> T {
-        let Some((count, cv)) = &self.permits else { return f() };
+        let Some((count, cv)) = &self.permits else {
+            return f();
+        };
         {
             let mut c = count.lock().unwrap_or_else(|e| e.into_inner());
             while *c == 0 {

@@ -5,7 +5,13 @@ use serde_json::json;
 use std::sync::Arc;
 use zarrio::{Array, MemoryStore, StoreRef};
 
-fn meta(shape: &[u64], chunks: &[u64], dtype: &str, fill: serde_json::Value, codecs: serde_json::Value) -> String {
+fn meta(
+    shape: &[u64],
+    chunks: &[u64],
+    dtype: &str,
+    fill: serde_json::Value,
+    codecs: serde_json::Value,
+) -> String {
     json!({
         "zarr_format": 3, "node_type": "array", "shape": shape, "data_type": dtype,
         "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": chunks}},
@@ -22,23 +28,50 @@ fn bytes_le() -> serde_json::Value {
 fn codec_lists() -> Vec<(&'static str, serde_json::Value)> {
     vec![
         ("bytes", json!([bytes_le()])),
-        ("big endian", json!([{"name": "bytes", "configuration": {"endian": "big"}}])),
-        ("zstd", json!([bytes_le(), {"name": "zstd", "configuration": {"level": 0}}])),
-        ("gzip+crc", json!([bytes_le(), {"name": "gzip", "configuration": {"level": 5}}, {"name": "crc32c"}])),
-        ("blosc", json!([bytes_le(), {"name": "blosc", "configuration": {"cname": "lz4", "clevel": 5, "shuffle": "shuffle", "typesize": 4, "blocksize": 0}}])),
-        ("transpose", json!([{"name": "transpose", "configuration": {"order": [1, 0]}}, bytes_le(), {"name": "zstd", "configuration": {"level": 1}}])),
-        ("sharded end", json!([{"name": "sharding_indexed", "configuration": {
+        (
+            "big endian",
+            json!([{"name": "bytes", "configuration": {"endian": "big"}}]),
+        ),
+        (
+            "zstd",
+            json!([bytes_le(), {"name": "zstd", "configuration": {"level": 0}}]),
+        ),
+        (
+            "gzip+crc",
+            json!([bytes_le(), {"name": "gzip", "configuration": {"level": 5}}, {"name": "crc32c"}]),
+        ),
+        (
+            "blosc",
+            json!([bytes_le(), {"name": "blosc", "configuration": {"cname": "lz4", "clevel": 5, "shuffle": "shuffle", "typesize": 4, "blocksize": 0}}]),
+        ),
+        (
+            "transpose",
+            json!([{"name": "transpose", "configuration": {"order": [1, 0]}}, bytes_le(), {"name": "zstd", "configuration": {"level": 1}}]),
+        ),
+        (
+            "sharded end",
+            json!([{"name": "sharding_indexed", "configuration": {
             "chunk_shape": [4, 3], "codecs": [bytes_le(), {"name": "zstd", "configuration": {"level": 0}}],
-            "index_codecs": [bytes_le(), {"name": "crc32c"}], "index_location": "end"}}])),
-        ("sharded start", json!([{"name": "sharding_indexed", "configuration": {
+            "index_codecs": [bytes_le(), {"name": "crc32c"}], "index_location": "end"}}]),
+        ),
+        (
+            "sharded start",
+            json!([{"name": "sharding_indexed", "configuration": {
             "chunk_shape": [2, 6], "codecs": [bytes_le()],
-            "index_codecs": [bytes_le()], "index_location": "start"}}])),
-        ("nested sharding", json!([{"name": "sharding_indexed", "configuration": {
+            "index_codecs": [bytes_le()], "index_location": "start"}}]),
+        ),
+        (
+            "nested sharding",
+            json!([{"name": "sharding_indexed", "configuration": {
             "chunk_shape": [4, 6], "codecs": [{"name": "sharding_indexed", "configuration": {
                 "chunk_shape": [2, 3], "codecs": [bytes_le(), {"name": "gzip", "configuration": {"level": 1}}]}}],
-            "index_codecs": [bytes_le(), {"name": "crc32c"}]}}])),
-        ("transpose before sharding", json!([{"name": "transpose", "configuration": {"order": [1, 0]}},
-            {"name": "sharding_indexed", "configuration": {"chunk_shape": [3, 4], "codecs": [bytes_le()]}}])),
+            "index_codecs": [bytes_le(), {"name": "crc32c"}]}}]),
+        ),
+        (
+            "transpose before sharding",
+            json!([{"name": "transpose", "configuration": {"order": [1, 0]}},
+            {"name": "sharding_indexed", "configuration": {"chunk_shape": [3, 4], "codecs": [bytes_le()]}}]),
+        ),
     ]
 }
 
@@ -74,7 +107,9 @@ fn to_bytes(v: &[i32]) -> Vec<u8> {
 }
 
 fn from_bytes(b: &[u8]) -> Vec<i32> {
-    b.chunks_exact(4).map(|c| i32::from_ne_bytes(c.try_into().unwrap())).collect()
+    b.chunks_exact(4)
+        .map(|c| i32::from_ne_bytes(c.try_into().unwrap()))
+        .collect()
 }
 
 fn read(a: &Array, start: [u64; 2], shape: [u64; 2]) -> Vec<i32> {
@@ -90,40 +125,82 @@ fn writes_and_reads_match_a_model_for_every_codec_list() {
     for (name, codecs) in codec_lists() {
         for threads in [1usize, 2] {
             let store: StoreRef = Arc::new(MemoryStore::new());
-            let a = Array::create(store.clone(), "a", &meta(&shape, &[8, 6], "int32", json!(-1), codecs.clone()))
-                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            let a = Array::create(
+                store.clone(),
+                "a",
+                &meta(&shape, &[8, 6], "int32", json!(-1), codecs.clone()),
+            )
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
             a.set_threads(threads);
-            let mut model = Model { shape, data: vec![-1; 22 * 17] };
-            assert_eq!(read(&a, [0, 0], shape), model.data, "{name}: empty array reads the fill value");
-            let writes: [([u64; 2], [u64; 2]); 5] =
-                [([0, 0], [22, 17]), ([3, 2], [9, 11]), ([16, 0], [6, 17]), ([0, 12], [5, 5]), ([7, 7], [1, 1])];
+            let mut model = Model {
+                shape,
+                data: vec![-1; 22 * 17],
+            };
+            assert_eq!(
+                read(&a, [0, 0], shape),
+                model.data,
+                "{name}: empty array reads the fill value"
+            );
+            let writes: [([u64; 2], [u64; 2]); 5] = [
+                ([0, 0], [22, 17]),
+                ([3, 2], [9, 11]),
+                ([16, 0], [6, 17]),
+                ([0, 12], [5, 5]),
+                ([7, 7], [1, 1]),
+            ];
             for (k, (start, wshape)) in writes.iter().enumerate() {
-                let vals: Vec<i32> = (0..wshape[0] * wshape[1]).map(|i| (i as i32) * 7 + k as i32 * 1000).collect();
-                a.write_region(start, wshape, &to_bytes(&vals), None).unwrap_or_else(|e| panic!("{name}: {e}"));
+                let vals: Vec<i32> = (0..wshape[0] * wshape[1])
+                    .map(|i| (i as i32) * 7 + k as i32 * 1000)
+                    .collect();
+                a.write_region(start, wshape, &to_bytes(&vals), None)
+                    .unwrap_or_else(|e| panic!("{name}: {e}"));
                 model.write(*start, *wshape, &vals);
-                assert_eq!(read(&a, [0, 0], shape), model.data, "{name}: after write {k}");
+                assert_eq!(
+                    read(&a, [0, 0], shape),
+                    model.data,
+                    "{name}: after write {k}"
+                );
             }
-            for (start, rshape) in [([0u64, 0u64], [1u64, 1u64]), ([5, 3], [13, 9]), ([21, 16], [1, 1]), ([0, 5], [22, 1])] {
-                assert_eq!(read(&a, start, rshape), model.region(start, rshape), "{name}: region {start:?}");
+            for (start, rshape) in [
+                ([0u64, 0u64], [1u64, 1u64]),
+                ([5, 3], [13, 9]),
+                ([21, 16], [1, 1]),
+                ([0, 5], [22, 1]),
+            ] {
+                assert_eq!(
+                    read(&a, start, rshape),
+                    model.region(start, rshape),
+                    "{name}: region {start:?}"
+                );
             }
             // Fortran-order read: element (i, j) at i + 22 j.
             let mut f = vec![0u8; 22 * 17 * 4];
-            a.read_region(&[0, 0], &shape, &mut f, Some(&[1, 22])).unwrap();
+            a.read_region(&[0, 0], &shape, &mut f, Some(&[1, 22]))
+                .unwrap();
             let f = from_bytes(&f);
             for i in 0..22 {
                 for j in 0..17 {
-                    assert_eq!(f[i + 22 * j], model.data[i * 17 + j], "{name}: fortran ({i}, {j})");
+                    assert_eq!(
+                        f[i + 22 * j],
+                        model.data[i * 17 + j],
+                        "{name}: fortran ({i}, {j})"
+                    );
                 }
             }
             // Reopen from the store: the same values.
             let b = Array::open(store.clone(), "a").unwrap();
             assert_eq!(read(&b, [0, 0], shape), model.data, "{name}: reopened");
             // Fill a region with a value, then with the fill value.
-            a.fill_region(&[2, 1], &[18, 14], &42i32.to_ne_bytes()).unwrap();
+            a.fill_region(&[2, 1], &[18, 14], &42i32.to_ne_bytes())
+                .unwrap();
             model.write([2, 1], [18, 14], &vec![42; 18 * 14]);
             assert_eq!(read(&a, [0, 0], shape), model.data, "{name}: after fill");
-            a.fill_region(&[0, 0], &shape, &(-1i32).to_ne_bytes()).unwrap();
-            assert!(store.list("a/c").unwrap().is_empty(), "{name}: filling with the fill value erases every chunk");
+            a.fill_region(&[0, 0], &shape, &(-1i32).to_ne_bytes())
+                .unwrap();
+            assert!(
+                store.list("a/c").unwrap().is_empty(),
+                "{name}: filling with the fill value erases every chunk"
+            );
             assert_eq!(read(&a, [0, 0], shape), vec![-1; 22 * 17]);
         }
     }
@@ -132,7 +209,12 @@ fn writes_and_reads_match_a_model_for_every_codec_list() {
 #[test]
 fn writes_from_strided_sources() {
     let store: StoreRef = Arc::new(MemoryStore::new());
-    let a = Array::create(store, "", &meta(&[6, 5], &[4, 4], "int32", json!(0), json!([bytes_le()]))).unwrap();
+    let a = Array::create(
+        store,
+        "",
+        &meta(&[6, 5], &[4, 4], "int32", json!(0), json!([bytes_le()])),
+    )
+    .unwrap();
     // Source in Fortran order: element (i, j) at i + 6 j.
     let mut src = vec![0i32; 30];
     for i in 0..6 {
@@ -140,7 +222,8 @@ fn writes_from_strided_sources() {
             src[i + 6 * j] = (i * 10 + j) as i32;
         }
     }
-    a.write_region(&[0, 0], &[6, 5], &to_bytes(&src), Some(&[1, 6])).unwrap();
+    a.write_region(&[0, 0], &[6, 5], &to_bytes(&src), Some(&[1, 6]))
+        .unwrap();
     let c = read(&a, [0, 0], [6, 5]);
     for i in 0..6 {
         for j in 0..5 {
@@ -152,7 +235,12 @@ fn writes_from_strided_sources() {
 #[test]
 fn chunk_calls_and_errors() {
     let store: StoreRef = Arc::new(MemoryStore::new());
-    let a = Array::create(store.clone(), "x", &meta(&[5, 5], &[4, 4], "int32", json!(3), json!([bytes_le()]))).unwrap();
+    let a = Array::create(
+        store.clone(),
+        "x",
+        &meta(&[5, 5], &[4, 4], "int32", json!(3), json!([bytes_le()])),
+    )
+    .unwrap();
     let mut buf = vec![0u8; 64];
     a.read_chunk(&[1, 1], &mut buf).unwrap();
     assert_eq!(from_bytes(&buf), vec![3; 16]);
@@ -169,21 +257,40 @@ fn chunk_calls_and_errors() {
     assert!(a.read_region(&[0, 0], &[2, 2], &mut small, None).is_err());
     assert!(a.read_region(&[4, 0], &[2, 2], &mut buf, None).is_err());
     assert!(a.read_region(&[0], &[2], &mut buf, None).is_err());
-    assert!(a.read_region(&[0, 0], &[2, 2], &mut buf, Some(&[1, 1])).is_err());
+    assert!(a
+        .read_region(&[0, 0], &[2, 2], &mut buf, Some(&[1, 1]))
+        .is_err());
 }
 
 #[test]
 fn zero_d_and_empty_arrays() {
     let store: StoreRef = Arc::new(MemoryStore::new());
-    let a = Array::create(store.clone(), "s", &meta(&[], &[], "float64", json!("NaN"), json!([bytes_le()]))).unwrap();
+    let a = Array::create(
+        store.clone(),
+        "s",
+        &meta(&[], &[], "float64", json!("NaN"), json!([bytes_le()])),
+    )
+    .unwrap();
     let mut out = [0u8; 8];
     a.read_region(&[], &[], &mut out, None).unwrap();
     assert!(f64::from_ne_bytes(out).is_nan());
-    a.write_region(&[], &[], &2.5f64.to_ne_bytes(), None).unwrap();
+    a.write_region(&[], &[], &2.5f64.to_ne_bytes(), None)
+        .unwrap();
     a.read_region(&[], &[], &mut out, None).unwrap();
     assert_eq!(f64::from_ne_bytes(out), 2.5);
     assert!(store.get("s/c").unwrap().is_some());
-    let e = Array::create(store, "e", &meta(&[0, 4], &[2, 2], "uint8", json!(0), json!([{"name": "bytes"}]))).unwrap();
+    let e = Array::create(
+        store,
+        "e",
+        &meta(
+            &[0, 4],
+            &[2, 2],
+            "uint8",
+            json!(0),
+            json!([{"name": "bytes"}]),
+        ),
+    )
+    .unwrap();
     e.read_region(&[0, 0], &[0, 4], &mut [], None).unwrap();
     e.write_region(&[0, 0], &[0, 4], &[], None).unwrap();
 }
@@ -191,13 +298,35 @@ fn zero_d_and_empty_arrays() {
 #[test]
 fn nan_fill_chunks_are_erased_bitwise() {
     let store: StoreRef = Arc::new(MemoryStore::new());
-    let a = Array::create(store.clone(), "f", &meta(&[4], &[2], "float32", json!("NaN"), json!([bytes_le()]))).unwrap();
+    let a = Array::create(
+        store.clone(),
+        "f",
+        &meta(&[4], &[2], "float32", json!("NaN"), json!([bytes_le()])),
+    )
+    .unwrap();
     let nan = f32::NAN.to_ne_bytes();
     let data: Vec<u8> = [nan, nan, (-0.0f32).to_ne_bytes(), nan].concat();
     a.write_region(&[0], &[4], &data, None).unwrap();
-    assert!(store.get("f/c/0").unwrap().is_none(), "an all-NaN chunk equals a NaN fill and is not stored");
+    assert!(
+        store.get("f/c/0").unwrap().is_none(),
+        "an all-NaN chunk equals a NaN fill and is not stored"
+    );
     assert!(store.get("f/c/1").unwrap().is_some());
-    let z = Array::create(store.clone(), "z", &meta(&[2], &[2], "float32", json!(0.0), json!([bytes_le()]))).unwrap();
-    z.write_region(&[0], &[2], &[(-0.0f32).to_ne_bytes(), 0.0f32.to_ne_bytes()].concat(), None).unwrap();
-    assert!(store.get("z/c/0").unwrap().is_some(), "-0.0 is not the fill value 0.0");
+    let z = Array::create(
+        store.clone(),
+        "z",
+        &meta(&[2], &[2], "float32", json!(0.0), json!([bytes_le()])),
+    )
+    .unwrap();
+    z.write_region(
+        &[0],
+        &[2],
+        &[(-0.0f32).to_ne_bytes(), 0.0f32.to_ne_bytes()].concat(),
+        None,
+    )
+    .unwrap();
+    assert!(
+        store.get("z/c/0").unwrap().is_some(),
+        "-0.0 is not the fill value 0.0"
+    );
 }

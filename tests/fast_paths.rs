@@ -40,30 +40,45 @@ fn codec_lists() -> Vec<Value> {
 }
 
 fn data(n: usize) -> Vec<u8> {
-    (0..n as u64).flat_map(|i| (i.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ i).to_ne_bytes()).collect()
+    (0..n as u64)
+        .flat_map(|i| (i.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ i).to_ne_bytes())
+        .collect()
 }
 
 fn dump(s: &MemoryStore) -> BTreeMap<String, Vec<u8>> {
-    s.list("").unwrap().into_iter().filter(|k| !k.ends_with("zarr.json")).map(|k| {
-        let v = s.get(&k).unwrap().unwrap();
-        (k, v)
-    }).collect()
+    s.list("")
+        .unwrap()
+        .into_iter()
+        .filter(|k| !k.ends_with("zarr.json"))
+        .map(|k| {
+            let v = s.get(&k).unwrap().unwrap();
+            (k, v)
+        })
+        .collect()
 }
 
 #[test]
 fn direct_decode_equals_decode_and_copy() {
     let dir = tempfile::tempdir().unwrap();
-    let stores: Vec<StoreRef> = vec![Arc::new(MemoryStore::new()), Arc::new(zarrio::FilesystemStore::new(dir.path()).unwrap())];
-    for (codecs, store) in codec_lists().into_iter().flat_map(|c| stores.iter().map(move |s| (c.clone(), s.clone()))) {
+    let stores: Vec<StoreRef> = vec![
+        Arc::new(MemoryStore::new()),
+        Arc::new(zarrio::FilesystemStore::new(dir.path()).unwrap()),
+    ];
+    for (codecs, store) in codec_lists()
+        .into_iter()
+        .flat_map(|c| stores.iter().map(move |s| (c.clone(), s.clone())))
+    {
         let a = Array::create(store, "a", &meta("uint64", codecs.clone())).unwrap();
         let v = data(24 * 20);
         a.write_region(&[0, 0], &[24, 20], &v, None).unwrap();
         // Whole chunks into a C-order buffer: decoded straight into it.
         let mut direct = vec![0u8; v.len()];
-        a.read_region(&[0, 0], &[24, 20], &mut direct, None).unwrap();
+        a.read_region(&[0, 0], &[24, 20], &mut direct, None)
+            .unwrap();
         // The same into a padded view (rows of 23): decode, then copy.
         let mut padded = vec![0xAAu8; 24 * 23 * 8];
-        a.read_region(&[0, 0], &[24, 20], &mut padded, Some(&[23, 1])).unwrap();
+        a.read_region(&[0, 0], &[24, 20], &mut padded, Some(&[23, 1]))
+            .unwrap();
         let mut general = Vec::new();
         for r in 0..24 {
             general.extend_from_slice(&padded[r * 23 * 8..(r * 23 + 20) * 8]);
@@ -74,7 +89,8 @@ fn direct_decode_equals_decode_and_copy() {
         let mut chunk = vec![0u8; 8 * 10 * 8];
         a.read_chunk(&[1, 1], &mut chunk).unwrap();
         let mut via_region = vec![0u8; 8 * 10 * 8];
-        a.read_region(&[8, 10], &[8, 10], &mut via_region, Some(&[10, 1])).unwrap();
+        a.read_region(&[8, 10], &[8, 10], &mut via_region, Some(&[10, 1]))
+            .unwrap();
         assert_eq!(chunk, via_region, "{codecs}");
     }
 }
@@ -114,8 +130,14 @@ fn scalar_fill_reuses_one_encoding_and_matches_a_written_block() {
         b.write_region(&[0, 0], &[20, 20], &block, None).unwrap();
         let (d1, d2) = (dump(&s1), dump(&s2));
         assert_eq!(d1, d2, "{codecs}");
-        let whole: Vec<&Vec<u8>> = ["a/c/0/0", "a/c/0/1", "a/c/1/0", "a/c/1/1"].iter().map(|k| &d1[*k]).collect();
-        assert!(whole.windows(2).all(|w| w[0] == w[1]), "{codecs}: fully covered chunks share one encoding");
+        let whole: Vec<&Vec<u8>> = ["a/c/0/0", "a/c/0/1", "a/c/1/0", "a/c/1/1"]
+            .iter()
+            .map(|k| &d1[*k])
+            .collect();
+        assert!(
+            whole.windows(2).all(|w| w[0] == w[1]),
+            "{codecs}: fully covered chunks share one encoding"
+        );
     }
 }
 
@@ -128,11 +150,16 @@ fn coalesced_range_reads_equal_whole_shard_reads() {
     let a = Array::create(r, "a", &meta("uint64", codecs)).unwrap();
     let v = data(24 * 20);
     a.write_region(&[0, 0], &[24, 20], &v, None).unwrap();
-    a.fill_region(&[2, 2], &[2, 4], &0u64.to_ne_bytes()).unwrap(); // empty inner chunks inside the runs
+    a.fill_region(&[2, 2], &[2, 4], &0u64.to_ne_bytes())
+        .unwrap(); // empty inner chunks inside the runs
     let mut whole = vec![0u8; 8 * 10 * 8];
     a.read_region(&[0, 0], &[8, 10], &mut whole, None).unwrap();
     store.clear();
-    for (start, shape) in [([0u64, 0u64], [7u64, 10u64]), ([1, 1], [6, 8]), ([0, 0], [8, 9])] {
+    for (start, shape) in [
+        ([0u64, 0u64], [7u64, 10u64]),
+        ([1, 1], [6, 8]),
+        ([0, 0], [8, 9]),
+    ] {
         let mut part = vec![0u8; (shape[0] * shape[1] * 8) as usize];
         a.read_region(&start, &shape, &mut part, None).unwrap();
         for i in 0..shape[0] as usize {
@@ -145,5 +172,8 @@ fn coalesced_range_reads_equal_whole_shard_reads() {
     }
     // 20 inner chunks per shard touched, fetched in far fewer requests.
     let requests = store.ranges.lock().unwrap().len();
-    assert!(requests <= 3 * 4, "{requests} range requests for three partial shard reads");
+    assert!(
+        requests <= 3 * 4,
+        "{requests} range requests for three partial shard reads"
+    );
 }

@@ -5,13 +5,16 @@ use std::path::PathBuf;
 
 fn generate() -> String {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let mut config = cbindgen::Config::from_file(root.join("cbindgen.toml")).expect("cbindgen.toml");
+    let mut config =
+        cbindgen::Config::from_file(root.join("cbindgen.toml")).expect("cbindgen.toml");
     let (major, minor, patch) = (
         env!("CARGO_PKG_VERSION_MAJOR"),
         env!("CARGO_PKG_VERSION_MINOR"),
         env!("CARGO_PKG_VERSION_PATCH"),
     );
-    let number: u32 = major.parse::<u32>().unwrap() * 10000 + minor.parse::<u32>().unwrap() * 100 + patch.parse::<u32>().unwrap();
+    let number: u32 = major.parse::<u32>().unwrap() * 10000
+        + minor.parse::<u32>().unwrap() * 100
+        + patch.parse::<u32>().unwrap();
     config.after_includes = Some(format!(
         "\n#define ZARRIO_VERSION_MAJOR {major}\n#define ZARRIO_VERSION_MINOR {minor}\n#define ZARRIO_VERSION_PATCH {patch}\n\
          #define ZARRIO_VERSION_STRING \"{}\"\n#define ZARRIO_VERSION_NUMBER {number}\n",

@@ -36,14 +36,20 @@ fn meta(inner_crc: bool, index_crc: bool, location: &str) -> String {
 }
 
 fn values(shape: [u64; 2], seed: i32) -> Vec<u8> {
-    (0..shape[0] * shape[1]).flat_map(|i| (i as i32 * 31 + seed).to_ne_bytes()).collect()
+    (0..shape[0] * shape[1])
+        .flat_map(|i| (i as i32 * 31 + seed).to_ne_bytes())
+        .collect()
 }
 
 fn dump(s: &MemoryStore) -> BTreeMap<String, Vec<u8>> {
-    s.list("").unwrap().into_iter().map(|k| {
-        let v = s.get(&k).unwrap().unwrap();
-        (k, v)
-    }).collect()
+    s.list("")
+        .unwrap()
+        .into_iter()
+        .map(|k| {
+            let v = s.get(&k).unwrap().unwrap();
+            (k, v)
+        })
+        .collect()
 }
 
 #[test]
@@ -52,10 +58,20 @@ fn in_place_writes_store_the_bytes_a_full_rewrite_stores() {
     let sequences: Vec<Vec<([u64; 2], [u64; 2], i32)>> = vec![
         vec![([1, 1], [2, 2], 5)],
         vec![([0, 0], [20, 18], 1), ([3, 5], [6, 7], 2)],
-        vec![([2, 2], [10, 10], 3), ([6, 6], [10, 10], 4), ([0, 15], [20, 3], 9)],
+        vec![
+            ([2, 2], [10, 10], 3),
+            ([6, 6], [10, 10], 4),
+            ([0, 15], [20, 3], 9),
+        ],
         vec![([16, 16], [4, 2], 7), ([17, 0], [3, 18], 8)],
         vec![([0, 0], [8, 8], 1), ([4, 4], [4, 4], -31 * 0)],
-        vec![([5, 5], [1, 1], 1), ([5, 6], [1, 1], 2), ([12, 9], [8, 9], 3), ([0, 0], [20, 18], 4), ([1, 1], [18, 16], 5)],
+        vec![
+            ([5, 5], [1, 1], 1),
+            ([5, 6], [1, 1], 2),
+            ([12, 9], [8, 9], 3),
+            ([0, 0], [20, 18], 4),
+            ([1, 1], [18, 16], 5),
+        ],
     ];
     let mut patched = 0;
     for inner_crc in [false, true] {
@@ -86,7 +102,10 @@ fn in_place_writes_store_the_bytes_a_full_rewrite_stores() {
             }
         }
     }
-    assert!(patched > 100, "the in-place path was taken ({patched} range writes)");
+    assert!(
+        patched > 100,
+        "the in-place path was taken ({patched} range writes)"
+    );
 }
 
 #[test]
@@ -103,7 +122,9 @@ fn a_partial_write_changes_only_the_touched_slot_in_place() {
     })
     .to_string();
     let a = Array::create(store, "a", &m).unwrap();
-    let all: Vec<u8> = (0..64u32 * 64).flat_map(|i| (i + 1).to_ne_bytes()).collect();
+    let all: Vec<u8> = (0..64u32 * 64)
+        .flat_map(|i| (i + 1).to_ne_bytes())
+        .collect();
     a.write_region(&[0, 0], &[64, 64], &all, None).unwrap();
     let path = dir.path().join("a/c/0/0");
     let before = std::fs::read(&path).unwrap();
@@ -113,17 +134,30 @@ fn a_partial_write_changes_only_the_touched_slot_in_place() {
     let patch: Vec<u8> = (0..64u32).flat_map(|i| (9000 + i).to_ne_bytes()).collect();
     a.write_region(&[16, 24], &[8, 8], &patch, None).unwrap();
     let after = std::fs::read(&path).unwrap();
-    assert_eq!(std::fs::metadata(&path).unwrap().ino(), inode, "the shard file was patched, not replaced");
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().ino(),
+        inode,
+        "the shard file was patched, not replaced"
+    );
     assert_eq!(before.len(), after.len());
     let slot = 8 * 8 * 4 + 4;
     let (lo, hi) = (19 * slot, 20 * slot);
-    let changed: Vec<usize> = (0..before.len()).filter(|&i| before[i] != after[i]).collect();
+    let changed: Vec<usize> = (0..before.len())
+        .filter(|&i| before[i] != after[i])
+        .collect();
     assert!(!changed.is_empty());
-    assert!(changed.iter().all(|&i| i >= lo && i < hi), "bytes outside slot 19 changed: {:?}", &changed[..changed.len().min(5)]);
+    assert!(
+        changed.iter().all(|&i| i >= lo && i < hi),
+        "bytes outside slot 19 changed: {:?}",
+        &changed[..changed.len().min(5)]
+    );
     // A partial write inside one inner chunk also stays in its slot.
-    a.write_region(&[0, 0], &[1, 1], &7u32.to_ne_bytes(), None).unwrap();
+    a.write_region(&[0, 0], &[1, 1], &7u32.to_ne_bytes(), None)
+        .unwrap();
     let again = std::fs::read(&path).unwrap();
-    assert!((0..after.len()).filter(|&i| after[i] != again[i]).all(|i| i < slot));
+    assert!((0..after.len())
+        .filter(|&i| after[i] != again[i])
+        .all(|i| i < slot));
     let mut out = vec![0u8; 8 * 8 * 4];
     a.read_region(&[16, 24], &[8, 8], &mut out, None).unwrap();
     assert_eq!(out, patch);
@@ -134,7 +168,11 @@ fn concurrent_writers_of_disjoint_inner_chunks_lose_nothing() {
     for round in 0..20 {
         let dir = tempfile::tempdir().unwrap();
         let store: StoreRef = Arc::new(FilesystemStore::new(dir.path()).unwrap());
-        let m = meta(round % 2 == 0, true, if round % 4 < 2 { "end" } else { "start" });
+        let m = meta(
+            round % 2 == 0,
+            true,
+            if round % 4 < 2 { "end" } else { "start" },
+        );
         Array::create(store.clone(), "x", &m).unwrap();
         // Every writer opens its own handle, as separate programs would.
         let writers = 6;
@@ -155,7 +193,10 @@ fn concurrent_writers_of_disjoint_inner_chunks_lose_nothing() {
                             let mut v = Vec::new();
                             for i in 0..shape[0] {
                                 for j in 0..shape[1] {
-                                    v.extend(((start[0] + i) as i32 * 100 + (start[1] + j) as i32 + 1).to_ne_bytes());
+                                    v.extend(
+                                        ((start[0] + i) as i32 * 100 + (start[1] + j) as i32 + 1)
+                                            .to_ne_bytes(),
+                                    );
                                 }
                             }
                             a.write_region(&start, &shape, &v, None).unwrap();
@@ -171,7 +212,11 @@ fn concurrent_writers_of_disjoint_inner_chunks_lose_nothing() {
             for j in 0..18 {
                 let k = (i * 18 + j) * 4;
                 let got = i32::from_ne_bytes(out[k..k + 4].try_into().unwrap());
-                assert_eq!(got, i as i32 * 100 + j as i32 + 1, "round {round}: ({i}, {j})");
+                assert_eq!(
+                    got,
+                    i as i32 * 100 + j as i32 + 1,
+                    "round {round}: ({i}, {j})"
+                );
             }
         }
     }

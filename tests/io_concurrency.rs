@@ -24,7 +24,9 @@ fn make(store: &Arc<Recording>, sharded: bool) -> Array {
     });
     let dyn_store: StoreRef = store.clone();
     let a = Array::create(dyn_store, "a", &meta.to_string()).unwrap();
-    let data: Vec<u8> = (0..64u16 * 64).flat_map(|v| v.wrapping_mul(7).to_ne_bytes()).collect();
+    let data: Vec<u8> = (0..64u16 * 64)
+        .flat_map(|v| v.wrapping_mul(7).to_ne_bytes())
+        .collect();
     a.write_region(&[0, 0], &[64, 64], &data, None).unwrap();
     a
 }
@@ -40,7 +42,11 @@ fn reads_overlap_requests_up_to_the_io_setting() {
             a.read_region(&[0, 0], &[64, 64], &mut v, None).unwrap();
             v
         };
-        assert_eq!(store.max_in_flight.load(Ordering::SeqCst), 1, "one thread: one request at a time");
+        assert_eq!(
+            store.max_in_flight.load(Ordering::SeqCst),
+            1,
+            "one thread: one request at a time"
+        );
 
         // Two decode threads and the default I/O setting: at most two requests.
         store.max_in_flight.store(0, Ordering::SeqCst);
@@ -55,9 +61,13 @@ fn reads_overlap_requests_up_to_the_io_setting() {
         a.set_io_concurrency(16);
         let mut out = vec![0u8; 64 * 64 * 2];
         // A partial region, so sharded reads go by byte range.
-        a.read_region(&[0, 0], &[64, 60], &mut out[..64 * 60 * 2], None).unwrap();
+        a.read_region(&[0, 0], &[64, 60], &mut out[..64 * 60 * 2], None)
+            .unwrap();
         let max = store.max_in_flight.load(Ordering::SeqCst);
-        assert!(max > 2 && max <= 16, "sharded {sharded}: {max} requests in flight");
+        assert!(
+            max > 2 && max <= 16,
+            "sharded {sharded}: {max} requests in flight"
+        );
         let mut full = vec![0u8; 64 * 64 * 2];
         a.read_region(&[0, 0], &[64, 64], &mut full, None).unwrap();
         assert_eq!(full, expected);

@@ -38,17 +38,26 @@ fn partial_shard_reads_fetch_index_and_touched_inner_chunks_only() {
         // Rows 4..12, cols 2..10 of shard (0, 0): inner chunks (0,0), (0,1), (1,0), (1,1).
         let mut out = vec![0u8; 8 * 8 * 2];
         a.read_region(&[4, 2], &[8, 8], &mut out, None).unwrap();
-        let got: Vec<u16> = out.chunks(2).map(|c| u16::from_ne_bytes([c[0], c[1]])).collect();
+        let got: Vec<u16> = out
+            .chunks(2)
+            .map(|c| u16::from_ne_bytes([c[0], c[1]]))
+            .collect();
         for i in 0..8 {
             for j in 0..8 {
                 assert_eq!(got[i * 8 + j], data[(4 + i) * 64 + 2 + j]);
             }
         }
-        assert!(store.gets.lock().unwrap().is_empty(), "no whole-value reads for a partial shard read");
+        assert!(
+            store.gets.lock().unwrap().is_empty(),
+            "no whole-value reads for a partial shard read"
+        );
         let ranges = store.ranges.lock().unwrap().clone();
         assert!(ranges.iter().all(|(k, _)| k == "s/c/0/0"), "{ranges:?}");
         // The four inner chunks lie close together: fetched in one or two runs.
-        assert!(ranges.len() >= 2 && ranges.len() <= 1 + 4, "one index read plus the inner chunks: {ranges:?}");
+        assert!(
+            ranges.len() >= 2 && ranges.len() <= 1 + 4,
+            "one index read plus the inner chunks: {ranges:?}"
+        );
         let index_size = 16 * 16 + 4;
         let expected_index = match location {
             "end" => ByteRange::Suffix { length: index_size },
@@ -61,11 +70,16 @@ fn partial_shard_reads_fetch_index_and_touched_inner_chunks_only() {
         let fetched: u64 = ranges[1..]
             .iter()
             .map(|(_, r)| match r {
-                ByteRange::FromStart { length: Some(l), .. } => *l,
+                ByteRange::FromStart {
+                    length: Some(l), ..
+                } => *l,
                 other => panic!("unexpected range {other:?}"),
             })
             .sum();
-        assert!(fetched < shard_size / 2, "fetched {fetched} of {shard_size} bytes");
+        assert!(
+            fetched < shard_size / 2,
+            "fetched {fetched} of {shard_size} bytes"
+        );
     }
 }
 
@@ -77,34 +91,47 @@ fn missing_shards_read_as_fill_and_corrupt_ones_fail() {
     let mut out = vec![1u8; 64 * 64 * 2];
     a.read_region(&[0, 0], &[64, 64], &mut out, None).unwrap();
     assert!(out.iter().all(|&b| b == 0));
-    a.fill_region(&[0, 0], &[32, 32], &5u16.to_ne_bytes()).unwrap();
+    a.fill_region(&[0, 0], &[32, 32], &5u16.to_ne_bytes())
+        .unwrap();
     // Break the index CRC: both the partial and the whole-shard paths fail cleanly.
     let mut shard = store.inner.get("s/c/0/0").unwrap().unwrap();
     let n = shard.len();
     shard[n - 1] ^= 0xff;
     store.inner.set("s/c/0/0", &shard).unwrap();
-    let e = a.read_region(&[0, 0], &[4, 4], &mut out[..32], None).unwrap_err();
+    let e = a
+        .read_region(&[0, 0], &[4, 4], &mut out[..32], None)
+        .unwrap_err();
     assert_eq!(e.kind(), zarrio::ErrorKind::Checksum, "{e}");
-    let e = a.read_region(&[0, 0], &[32, 32], &mut out[..2048], None).unwrap_err();
+    let e = a
+        .read_region(&[0, 0], &[32, 32], &mut out[..2048], None)
+        .unwrap_err();
     assert_eq!(e.kind(), zarrio::ErrorKind::Checksum, "{e}");
     // A truncated shard.
     store.inner.set("s/c/0/0", &shard[..10]).unwrap();
-    assert!(a.read_region(&[0, 0], &[4, 4], &mut out[..32], None).is_err());
-    assert!(a.read_region(&[0, 0], &[32, 32], &mut out[..2048], None).is_err());
+    assert!(a
+        .read_region(&[0, 0], &[4, 4], &mut out[..32], None)
+        .is_err());
+    assert!(a
+        .read_region(&[0, 0], &[32, 32], &mut out[..2048], None)
+        .is_err());
 }
 
 #[test]
 fn a_huge_index_length_is_an_error_not_an_allocation() {
     let dir = tempfile::tempdir().unwrap();
     let store: StoreRef = Arc::new(zarrio::FilesystemStore::new(dir.path()).unwrap());
-    let meta = sharded_meta("start").replace(r#"{"name":"crc32c"}"#, r#"{"name":"bytes","configuration":{"endian":"little"}}"#);
+    let meta = sharded_meta("start").replace(
+        r#"{"name":"crc32c"}"#,
+        r#"{"name":"bytes","configuration":{"endian":"little"}}"#,
+    );
     // Index codecs without a checksum, so the damage is not caught by it.
     let meta = meta.replace(
         r#""index_codecs":[{"name":"bytes","configuration":{"endian":"little"}},{"name":"bytes","configuration":{"endian":"little"}}]"#,
         r#""index_codecs":[{"name":"bytes","configuration":{"endian":"little"}}]"#,
     );
     let a = Array::create(store.clone(), "s", &meta).unwrap();
-    a.fill_region(&[0, 0], &[32, 32], &9u16.to_ne_bytes()).unwrap();
+    a.fill_region(&[0, 0], &[32, 32], &9u16.to_ne_bytes())
+        .unwrap();
     let mut shard = store.get("s/c/0/0").unwrap().unwrap();
     // Entry 0: keep the offset, claim 2^62 bytes.
     shard[8..16].copy_from_slice(&(1u64 << 62).to_le_bytes());

@@ -78,7 +78,9 @@ impl Workload {
             "by_chunk" => Ok(Self::ByChunk),
             "by_inner" => Ok(Self::ByInner),
             "roundtrip" => Ok(Self::Roundtrip),
-            _ => Err(format!("unknown workload {s:?} (read_all, by_chunk, by_inner, roundtrip)")),
+            _ => Err(format!(
+                "unknown workload {s:?} (read_all, by_chunk, by_inner, roundtrip)"
+            )),
         }
     }
     pub fn name(self) -> &'static str {
@@ -120,7 +122,10 @@ pub fn regions(n: u64, edge: u64) -> Vec<Region> {
     for a in 0..g {
         for b in 0..g {
             for c in 0..g {
-                v.push(Region { start: [a * edge, b * edge, c * edge], edge });
+                v.push(Region {
+                    start: [a * edge, b * edge, c * edge],
+                    edge,
+                });
             }
         }
     }
@@ -153,7 +158,9 @@ impl Buf {
         // Diagnostic: ZARRIO_BENCH_THP=1 hands every implementation huge-page
         // advised destinations, as numpy gives the Python peers.
         static THP: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-        if *THP.get_or_init(|| std::env::var("ZARRIO_BENCH_THP").is_ok_and(|v| v == "1")) && len >= HUGE {
+        if *THP.get_or_init(|| std::env::var("ZARRIO_BENCH_THP").is_ok_and(|v| v == "1"))
+            && len >= HUGE
+        {
             return Self::new_thp(len);
         }
         Self::alloc(len, 64)
@@ -170,7 +177,13 @@ impl Buf {
     pub fn new_thp(len: usize) -> Self {
         let b = Self::alloc(len, HUGE);
         if len >= HUGE {
-            unsafe { libc::madvise(b.ptr as *mut libc::c_void, len / HUGE * HUGE, libc::MADV_HUGEPAGE) };
+            unsafe {
+                libc::madvise(
+                    b.ptr as *mut libc::c_void,
+                    len / HUGE * HUGE,
+                    libc::MADV_HUGEPAGE,
+                )
+            };
         }
         b
     }
@@ -194,7 +207,12 @@ impl Buf {
 
 impl Drop for Buf {
     fn drop(&mut self) {
-        unsafe { dealloc(self.ptr, Layout::from_size_align(self.len, self.align).unwrap()) }
+        unsafe {
+            dealloc(
+                self.ptr,
+                Layout::from_size_align(self.len, self.align).unwrap(),
+            )
+        }
     }
 }
 
@@ -229,14 +247,19 @@ pub fn checksum_region(n: u64, start: [u64; 3], shape: [u64; 3], data: &[u8]) ->
 pub fn checksum_output(n: u64, out: &Output) -> u64 {
     match out {
         Output::Full(b) => checksum_region(n, [0; 3], [n; 3], b.as_slice()),
-        Output::Parts(parts) => parts
-            .iter()
-            .fold(0u64, |a, (r, b)| a.wrapping_add(checksum_region(n, r.start, r.shape(), b.as_slice()))),
+        Output::Parts(parts) => parts.iter().fold(0u64, |a, (r, b)| {
+            a.wrapping_add(checksum_region(n, r.start, r.shape(), b.as_slice()))
+        }),
         Output::Chunked(b, regions) => {
             let mut off = 0;
             let mut acc = 0u64;
             for r in regions {
-                acc = acc.wrapping_add(checksum_region(n, r.start, r.shape(), &b.as_slice()[off..off + r.bytes()]));
+                acc = acc.wrapping_add(checksum_region(
+                    n,
+                    r.start,
+                    r.shape(),
+                    &b.as_slice()[off..off + r.bytes()],
+                ));
                 off += r.bytes();
             }
             acc
@@ -269,7 +292,11 @@ pub fn peak_rss_mib() -> f64 {
 /// Current resident set, in MiB.
 pub fn rss_mib() -> f64 {
     let s = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages: f64 = s.split_whitespace().nth(1).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+    let pages: f64 = s
+        .split_whitespace()
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
     pages * 4096.0 / 1024.0 / 1024.0
 }
 
@@ -314,8 +341,13 @@ pub fn measure(
     let done = |times: &Vec<f64>| {
         let timed: f64 = times.iter().sum();
         // At least 3 timed repetitions, 2 when one takes longer than the budget.
-        let min_reps = if times.first().is_some_and(|&t| t > spec.budget_s) { 2 } else { 3 };
-        times.len() >= spec.reps || (times.len() >= min_reps.min(spec.reps) && timed >= spec.budget_s)
+        let min_reps = if times.first().is_some_and(|&t| t > spec.budget_s) {
+            2
+        } else {
+            3
+        };
+        times.len() >= spec.reps
+            || (times.len() >= min_reps.min(spec.reps) && timed >= spec.budget_s)
     };
     let mut i = 0;
     loop {
@@ -387,10 +419,16 @@ pub fn parallel_for(threads: usize, len: usize, f: impl Fn(usize) -> R<()> + Syn
 
 /// The edge size of a generated data dir (from its manifest).
 pub fn dataset_n(dir: &Path) -> R<u64> {
-    let text = std::fs::read_to_string(dir.join("manifest.json"))
-        .map_err(|e| format!("{}: {e} (run `generate` first)", dir.join("manifest.json").display()))?;
+    let text = std::fs::read_to_string(dir.join("manifest.json")).map_err(|e| {
+        format!(
+            "{}: {e} (run `generate` first)",
+            dir.join("manifest.json").display()
+        )
+    })?;
     let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-    v["n"].as_u64().ok_or_else(|| "manifest.json: no n".to_string())
+    v["n"]
+        .as_u64()
+        .ok_or_else(|| "manifest.json: no n".to_string())
 }
 
 /// Empty (recreate) a scratch directory.
@@ -418,4 +456,3 @@ pub fn read_units(
     })?;
     Ok(Output::Parts(parts.into_inner().unwrap()))
 }
-

@@ -91,7 +91,9 @@ fn write_dataset(d: Dataset, n: u64, dir: &Path) -> R<()> {
             r.start[1]..r.start[1] + 256,
             r.start[2]..r.start[2] + 256,
         ]);
-        array.store_array_subset(&subset, &buf).map_err(|e| e.to_string())?;
+        array
+            .store_array_subset(&subset, &buf)
+            .map_err(|e| e.to_string())?;
     }
     Ok(())
 }
@@ -104,7 +106,11 @@ fn dir_size(p: &Path) -> u64 {
                 Ok(m) => m,
                 Err(_) => continue,
             };
-            total += if m.is_dir() { dir_size(&e.path()) } else { m.len() };
+            total += if m.is_dir() {
+                dir_size(&e.path())
+            } else {
+                m.len()
+            };
         }
     }
     total
@@ -131,7 +137,12 @@ pub fn generate(n: u64, dir: &Path, force: bool) -> R<()> {
         let t = std::time::Instant::now();
         write_dataset(d, n, dir)?;
         let size = dir_size(&d.path(dir));
-        eprintln!("generated {} ({} MiB stored) in {:.1}s", d.name(), size >> 20, t.elapsed().as_secs_f64());
+        eprintln!(
+            "generated {} ({} MiB stored) in {:.1}s",
+            d.name(),
+            size >> 20,
+            t.elapsed().as_secs_f64()
+        );
         sizes.insert(d.name().into(), json!(size));
     }
     let manifest = json!({
@@ -140,6 +151,9 @@ pub fn generate(n: u64, dir: &Path, force: bool) -> R<()> {
         "stored_bytes": sizes,
         "generated_by": format!("zarrs {}", "0.23"),
     });
-    std::fs::write(dir.join("manifest.json"), serde_json::to_string_pretty(&manifest).unwrap())
-        .map_err(|e| e.to_string())
+    std::fs::write(
+        dir.join("manifest.json"),
+        serde_json::to_string_pretty(&manifest).unwrap(),
+    )
+    .map_err(|e| e.to_string())
 }

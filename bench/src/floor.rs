@@ -53,7 +53,14 @@ fn shard_frames(d: Dataset, r: &Region, bytes: &[u8]) -> R<Vec<(Region, std::ops
                 if off == u64::MAX {
                     return Err("floor: empty inner chunk in S".into());
                 }
-                let reg = Region { start: [r.start[0] + a * inner, r.start[1] + b * inner, r.start[2] + cc * inner], edge: inner };
+                let reg = Region {
+                    start: [
+                        r.start[0] + a * inner,
+                        r.start[1] + b * inner,
+                        r.start[2] + cc * inner,
+                    ],
+                    edge: inner,
+                };
                 out.push((reg, off as usize..(off + len) as usize));
             }
         }
@@ -63,7 +70,12 @@ fn shard_frames(d: Dataset, r: &Region, bytes: &[u8]) -> R<Vec<(Region, std::ops
 
 fn chunk_file(d: Dataset, dir: &Path, r: &Region) -> std::path::PathBuf {
     let c = d.chunk();
-    d.path(dir).join(format!("c/{}/{}/{}", r.start[0] / c, r.start[1] / c, r.start[2] / c))
+    d.path(dir).join(format!(
+        "c/{}/{}/{}",
+        r.start[0] / c,
+        r.start[1] / c,
+        r.start[2] / c
+    ))
 }
 
 /// `floor_io`: the least a Zarr reader must do from the page cache: read
@@ -82,10 +94,18 @@ pub fn run_io(spec: &RunSpec) -> R<serde_json::Value> {
     let mut out_regions = Vec::new();
     for r in &files {
         if d == Dataset::S {
-            out_regions.extend(crate::common::regions(d.chunk(), d.inner()).into_iter().map(|q| Region {
-                start: [r.start[0] + q.start[0], r.start[1] + q.start[1], r.start[2] + q.start[2]],
-                edge: q.edge,
-            }));
+            out_regions.extend(
+                crate::common::regions(d.chunk(), d.inner())
+                    .into_iter()
+                    .map(|q| Region {
+                        start: [
+                            r.start[0] + q.start[0],
+                            r.start[1] + q.start[1],
+                            r.start[2] + q.start[2],
+                        ],
+                        edge: q.edge,
+                    }),
+            );
         } else {
             out_regions.push(*r);
         }
@@ -93,42 +113,57 @@ pub fn run_io(spec: &RunSpec) -> R<serde_json::Value> {
     let dec = thread_local_decompressor();
     let note = format!(
         "read every chunk file ({}) into a fresh THP-advised buffer, {c} thread(s)",
-        if d.compressed() { "into a reused per-thread buffer, then zstd decompress each frame" } else { "read() straight into the output" }
+        if d.compressed() {
+            "into a reused per-thread buffer, then zstd decompress each frame"
+        } else {
+            "read() straight into the output"
+        }
     );
-    measure(spec, &note, |_| Ok(()), |_| {
-        let mut out = alloc(n as usize * n as usize * n as usize * 2, true);
-        let base = out.as_mut_ptr() as usize;
-        parallel_for(c, files.len(), |k| {
-            let r = &files[k];
-            let path = chunk_file(d, &spec.dir, r);
-            let dst = unsafe { std::slice::from_raw_parts_mut((base as *mut u8).add(k * each), each) };
-            if !d.compressed() {
-                let mut f = std::fs::File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-                return f.read_exact(dst).map_err(|e| e.to_string());
-            }
-            thread_local! {
-                static READ_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-            }
-            READ_BUF.with(|cell| {
-            let mut bytes = cell.borrow_mut();
-            bytes.clear();
-            std::fs::File::open(&path)
-                .and_then(|mut f| f.read_to_end(&mut bytes))
-                .map_err(|e| format!("{}: {e}", path.display()))?;
-            let bytes = &bytes[..];
-            if d == Dataset::S {
-                let inner_bytes = (d.inner().pow(3) * 2) as usize;
-                for (j, (_, range)) in shard_frames(d, r, &bytes)?.into_iter().enumerate() {
-                    dec(&bytes[range], &mut dst[j * inner_bytes..(j + 1) * inner_bytes])?;
+    measure(
+        spec,
+        &note,
+        |_| Ok(()),
+        |_| {
+            let mut out = alloc(n as usize * n as usize * n as usize * 2, true);
+            let base = out.as_mut_ptr() as usize;
+            parallel_for(c, files.len(), |k| {
+                let r = &files[k];
+                let path = chunk_file(d, &spec.dir, r);
+                let dst = unsafe {
+                    std::slice::from_raw_parts_mut((base as *mut u8).add(k * each), each)
+                };
+                if !d.compressed() {
+                    let mut f = std::fs::File::open(&path)
+                        .map_err(|e| format!("{}: {e}", path.display()))?;
+                    return f.read_exact(dst).map_err(|e| e.to_string());
                 }
-                Ok(())
-            } else {
-                dec(bytes, dst).map(|_| ())
-            }
-            })
-        })?;
-        Ok(Output::Chunked(out, out_regions.clone()))
-    })
+                thread_local! {
+                    static READ_BUF: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+                }
+                READ_BUF.with(|cell| {
+                    let mut bytes = cell.borrow_mut();
+                    bytes.clear();
+                    std::fs::File::open(&path)
+                        .and_then(|mut f| f.read_to_end(&mut bytes))
+                        .map_err(|e| format!("{}: {e}", path.display()))?;
+                    let bytes = &bytes[..];
+                    if d == Dataset::S {
+                        let inner_bytes = (d.inner().pow(3) * 2) as usize;
+                        for (j, (_, range)) in shard_frames(d, r, &bytes)?.into_iter().enumerate() {
+                            dec(
+                                &bytes[range],
+                                &mut dst[j * inner_bytes..(j + 1) * inner_bytes],
+                            )?;
+                        }
+                        Ok(())
+                    } else {
+                        dec(bytes, dst).map(|_| ())
+                    }
+                })
+            })?;
+            Ok(Output::Chunked(out, out_regions.clone()))
+        },
+    )
 }
 
 fn par_memcpy(dst: &mut Buf, src: &[u8], threads: usize) {
@@ -140,7 +175,9 @@ fn par_memcpy(dst: &mut Buf, src: &[u8], threads: usize) {
             let lo = (t * part).min(len);
             let hi = ((t + 1) * part).min(len);
             let src = &src[lo..hi];
-            s.spawn(move || unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), (dptr as *mut u8).add(lo), hi - lo) });
+            s.spawn(move || unsafe {
+                std::ptr::copy_nonoverlapping(src.as_ptr(), (dptr as *mut u8).add(lo), hi - lo)
+            });
         }
     });
 }
@@ -155,7 +192,9 @@ fn decompress_all(frames: &[(Region, Vec<u8>)], threads: usize) -> R<Buf> {
         let dst = unsafe { std::slice::from_raw_parts_mut((base as *mut u8).add(k * each), each) };
         let got = ctx(&frames[k].1, dst)?;
         if got != each {
-            return Err(format!("floor: frame {k} decoded to {got} bytes, not {each}"));
+            return Err(format!(
+                "floor: frame {k} decoded to {got} bytes, not {each}"
+            ));
         }
         Ok(())
     })?;
@@ -167,7 +206,13 @@ fn thread_local_decompressor() -> impl Fn(&[u8], &mut [u8]) -> R<usize> + Sync {
         static D: std::cell::RefCell<zstd::bulk::Decompressor<'static>> =
             std::cell::RefCell::new(zstd::bulk::Decompressor::new().unwrap());
     }
-    |src: &[u8], dst: &mut [u8]| D.with(|d| d.borrow_mut().decompress_to_buffer(src, dst).map_err(|e| e.to_string()))
+    |src: &[u8], dst: &mut [u8]| {
+        D.with(|d| {
+            d.borrow_mut()
+                .decompress_to_buffer(src, dst)
+                .map_err(|e| e.to_string())
+        })
+    }
 }
 
 fn compress_all(buf: &Buf, regions: &[Region], threads: usize) -> R<usize> {
@@ -180,7 +225,9 @@ fn compress_all(buf: &Buf, regions: &[Region], threads: usize) -> R<usize> {
     let outs = std::sync::Mutex::new(Vec::with_capacity(regions.len()));
     parallel_for(threads, regions.len(), |k| {
         let src = &buf.as_slice()[k * each..(k + 1) * each];
-        let v = C.with(|c| c.borrow_mut().compress(src)).map_err(|e| e.to_string())?;
+        let v = C
+            .with(|c| c.borrow_mut().compress(src))
+            .map_err(|e| e.to_string())?;
         total.fetch_add(v.len(), std::sync::atomic::Ordering::Relaxed);
         outs.lock().unwrap().push(v);
         Ok(())
@@ -204,14 +251,27 @@ pub fn run(spec: &RunSpec, memcpy_only: bool, thp: bool) -> R<serde_json::Value>
     let roundtrip = match spec.workload {
         Workload::ReadAll => false,
         Workload::Roundtrip => true,
-        w => return Err(format!("floor: workload {} not measured (use read_all / roundtrip)", w.name())),
+        w => {
+            return Err(format!(
+                "floor: workload {} not measured (use read_all / roundtrip)",
+                w.name()
+            ))
+        }
     };
     if memcpy_only || !d.compressed() {
         let src = crate::datasets::reference_bytes(n);
         let note = format!(
             "memcpy of the decoded bytes into a fresh {} buffer, {c} thread(s){}",
-            if thp { "THP-advised" } else { "malloc'd (no THP advice)" },
-            if roundtrip { ", twice (read + write copy)" } else { "" }
+            if thp {
+                "THP-advised"
+            } else {
+                "malloc'd (no THP advice)"
+            },
+            if roundtrip {
+                ", twice (read + write copy)"
+            } else {
+                ""
+            }
         );
         return measure(spec, &note, no_prep, |_| {
             let mut b = alloc(src.len(), thp);
@@ -226,7 +286,8 @@ pub fn run(spec: &RunSpec, memcpy_only: bool, thp: bool) -> R<serde_json::Value>
     }
     let frames = load_frames(d, &spec.dir, n)?;
     let regions: Vec<Region> = frames.iter().map(|f| f.0).collect();
-    let note = format!(
+    let note =
+        format!(
         "zstd decompress of {} preloaded frames into one fresh THP-advised buffer{}, {c} thread(s)",
         frames.len(),
         if roundtrip { " + zstd level 0 compress of each" } else { "" }

@@ -14,7 +14,9 @@ fn check(st: i32, what: &str) -> R<()> {
     if st == 0 {
         Ok(())
     } else {
-        let msg = unsafe { CStr::from_ptr(zarrio_last_error()) }.to_string_lossy().into_owned();
+        let msg = unsafe { CStr::from_ptr(zarrio_last_error()) }
+            .to_string_lossy()
+            .into_owned();
         Err(format!("zarrio: {what} failed with status {st}: {msg}"))
     }
 }
@@ -37,7 +39,10 @@ impl Drop for Arr {
 fn open_store(path: &std::path::Path) -> R<Store> {
     let p = CString::new(path.to_str().unwrap()).unwrap();
     let mut s = ptr::null_mut();
-    check(unsafe { zarrio_store_open_filesystem(p.as_ptr(), &mut s) }, "store_open_filesystem")?;
+    check(
+        unsafe { zarrio_store_open_filesystem(p.as_ptr(), &mut s) },
+        "store_open_filesystem",
+    )?;
     Ok(Store(s))
 }
 
@@ -45,7 +50,10 @@ fn open(path: &std::path::Path) -> R<Arr> {
     let store = open_store(path)?;
     let mut a = ptr::null_mut();
     let root = CString::new("").unwrap();
-    check(unsafe { zarrio_array_open(store.0, root.as_ptr(), &mut a) }, "array_open")?;
+    check(
+        unsafe { zarrio_array_open(store.0, root.as_ptr(), &mut a) },
+        "array_open",
+    )?;
     Ok(Arr(a))
 }
 
@@ -53,7 +61,15 @@ fn read_region(a: &Arr, r: &Region, b: &mut Buf) -> R<()> {
     let shape = r.shape();
     check(
         unsafe {
-            zarrio_array_read(a.0, 3, r.start.as_ptr(), shape.as_ptr(), b.as_mut_ptr() as *mut c_void, b.len(), ptr::null())
+            zarrio_array_read(
+                a.0,
+                3,
+                r.start.as_ptr(),
+                shape.as_ptr(),
+                b.as_mut_ptr() as *mut c_void,
+                b.len(),
+                ptr::null(),
+            )
         },
         "array_read",
     )
@@ -61,7 +77,14 @@ fn read_region(a: &Arr, r: &Region, b: &mut Buf) -> R<()> {
 
 fn read_all(a: &Arr, n: u64) -> R<Buf> {
     let mut b = Buf::new((n * n * n * 2) as usize);
-    read_region(a, &Region { start: [0; 3], edge: n }, &mut b)?;
+    read_region(
+        a,
+        &Region {
+            start: [0; 3],
+            edge: n,
+        },
+        &mut b,
+    )?;
     Ok(b)
 }
 
@@ -72,12 +95,21 @@ pub fn run(spec: &RunSpec) -> R<serde_json::Value> {
     check(zarrio_set_threads(0), "set_threads")?;
     let no_prep = |_| Ok(());
     match spec.workload {
-        Workload::ReadAll => measure(spec, "zarrio_array_read of the whole array", no_prep, |_| {
-            let a = open(&path)?;
-            Ok(Output::Full(read_all(&a, n)?))
-        }),
+        Workload::ReadAll => measure(
+            spec,
+            "zarrio_array_read of the whole array",
+            no_prep,
+            |_| {
+                let a = open(&path)?;
+                Ok(Output::Full(read_all(&a, n)?))
+            },
+        ),
         Workload::ByChunk | Workload::ByInner => {
-            let edge = if spec.workload == Workload::ByChunk { d.chunk() } else { d.inner() };
+            let edge = if spec.workload == Workload::ByChunk {
+                d.chunk()
+            } else {
+                d.inner()
+            };
             let units = regions(n, edge);
             let by_chunk = spec.workload == Workload::ByChunk;
             let note = if by_chunk {
@@ -85,21 +117,42 @@ pub fn run(spec: &RunSpec) -> R<serde_json::Value> {
             } else {
                 "zarrio_array_read per inner-chunk region"
             };
-            let note = format!("{note}; {}", if c > 1 { "array threads 1, N reader threads" } else { "array threads = library default" });
+            let note = format!(
+                "{note}; {}",
+                if c > 1 {
+                    "array threads 1, N reader threads"
+                } else {
+                    "array threads = library default"
+                }
+            );
             measure(spec, &note, no_prep, |_| {
                 let a = open(&path)?;
                 if c > 1 {
-                    check(unsafe { zarrio_array_set_threads(a.0, 1) }, "array_set_threads")?;
+                    check(
+                        unsafe { zarrio_array_set_threads(a.0, 1) },
+                        "array_set_threads",
+                    )?;
                 }
                 // Diagnostic override of the array's threads.
                 if let Some(t) = lib_threads() {
-                    check(unsafe { zarrio_array_set_threads(a.0, t) }, "array_set_threads")?;
+                    check(
+                        unsafe { zarrio_array_set_threads(a.0, t) },
+                        "array_set_threads",
+                    )?;
                 }
                 read_units(&units, c, |_, r, b| {
                     if by_chunk {
                         let idx = [r.start[0] / edge, r.start[1] / edge, r.start[2] / edge];
                         check(
-                            unsafe { zarrio_array_read_chunk(a.0, 3, idx.as_ptr(), b.as_mut_ptr() as *mut c_void, b.len()) },
+                            unsafe {
+                                zarrio_array_read_chunk(
+                                    a.0,
+                                    3,
+                                    idx.as_ptr(),
+                                    b.as_mut_ptr() as *mut c_void,
+                                    b.len(),
+                                )
+                            },
                             "array_read_chunk",
                         )
                     } else {
@@ -109,7 +162,10 @@ pub fn run(spec: &RunSpec) -> R<serde_json::Value> {
             })
         }
         Workload::Roundtrip => {
-            let scratch = spec.dir.join("scratch").join(format!("zarrio-{}", d.name()));
+            let scratch = spec
+                .dir
+                .join("scratch")
+                .join(format!("zarrio-{}", d.name()));
             let r = measure(
                 spec,
                 "zarrio_array_read all, zarrio_array_create + zarrio_array_write all",
@@ -118,11 +174,15 @@ pub fn run(spec: &RunSpec) -> R<serde_json::Value> {
                     let a = open(&path)?;
                     let buf = read_all(&a, n)?;
                     let mut meta: *mut std::ffi::c_char = ptr::null_mut();
-                    check(unsafe { zarrio_array_metadata(a.0, &mut meta) }, "array_metadata")?;
+                    check(
+                        unsafe { zarrio_array_metadata(a.0, &mut meta) },
+                        "array_metadata",
+                    )?;
                     let out_store = open_store(&scratch)?;
                     let mut w = ptr::null_mut();
                     let root = CString::new("").unwrap();
-                    let st = unsafe { zarrio_array_create(out_store.0, root.as_ptr(), meta, &mut w) };
+                    let st =
+                        unsafe { zarrio_array_create(out_store.0, root.as_ptr(), meta, &mut w) };
                     unsafe { zarrio_string_free(meta) };
                     check(st, "array_create")?;
                     let w = Arr(w);
@@ -130,7 +190,15 @@ pub fn run(spec: &RunSpec) -> R<serde_json::Value> {
                     let shape = [n; 3];
                     check(
                         unsafe {
-                            zarrio_array_write(w.0, 3, start.as_ptr(), shape.as_ptr(), buf.as_ptr() as *const c_void, buf.len(), ptr::null())
+                            zarrio_array_write(
+                                w.0,
+                                3,
+                                start.as_ptr(),
+                                shape.as_ptr(),
+                                buf.as_ptr() as *const c_void,
+                                buf.len(),
+                                ptr::null(),
+                            )
                         },
                         "array_write",
                     )?;
@@ -147,5 +215,7 @@ pub fn run(spec: &RunSpec) -> R<serde_json::Value> {
 /// ZARRIO_BENCH_LIB_THREADS=N: a diagnostic override of the array's threads
 /// for by_chunk / by_inner.
 fn lib_threads() -> Option<u32> {
-    std::env::var("ZARRIO_BENCH_LIB_THREADS").ok().and_then(|v| v.parse().ok())
+    std::env::var("ZARRIO_BENCH_LIB_THREADS")
+        .ok()
+        .and_then(|v| v.parse().ok())
 }

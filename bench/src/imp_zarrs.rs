@@ -35,14 +35,30 @@ fn read_into<T: ReadableStorageTraits + ?Sized + 'static>(
     let shape = r.shape();
     let cells = UnsafeCellSlice::new(b.as_mut_slice());
     // SAFETY: the view covers the whole buffer, and it is the only one.
-    let mut view = unsafe { ArrayBytesFixedDisjointView::new(cells, 2, &shape, ArraySubset::new_with_shape(shape.to_vec())) }
-        .map_err(e)?;
-    a.retrieve_array_subset_into_opt(&subset(r), (&mut view).into(), opts).map_err(e)
+    let mut view = unsafe {
+        ArrayBytesFixedDisjointView::new(
+            cells,
+            2,
+            &shape,
+            ArraySubset::new_with_shape(shape.to_vec()),
+        )
+    }
+    .map_err(e)?;
+    a.retrieve_array_subset_into_opt(&subset(r), (&mut view).into(), opts)
+        .map_err(e)
 }
 
 fn read_all<T: ReadableStorageTraits + ?Sized + 'static>(a: &Array<T>, n: u64) -> R<Buf> {
     let mut b = Buf::new((n * n * n * 2) as usize);
-    read_into(a, &Region { start: [0; 3], edge: n }, &mut b, &CodecOptions::default())?;
+    read_into(
+        a,
+        &Region {
+            start: [0; 3],
+            edge: n,
+        },
+        &mut b,
+        &CodecOptions::default(),
+    )?;
     Ok(b)
 }
 
@@ -51,7 +67,10 @@ fn read_all<T: ReadableStorageTraits + ?Sized + 'static>(a: &Array<T>, n: u64) -
 pub fn copy_checksum(path: &Path, n: u64) -> R<String> {
     let a = open(path)?;
     let b = read_all(&a, n)?;
-    Ok(format!("{:016x}", checksum_region(n, [0; 3], [n; 3], b.as_slice())))
+    Ok(format!(
+        "{:016x}",
+        checksum_region(n, [0; 3], [n; 3], b.as_slice())
+    ))
 }
 
 pub fn run(spec: &RunSpec) -> R<serde_json::Value> {
@@ -59,20 +78,41 @@ pub fn run(spec: &RunSpec) -> R<serde_json::Value> {
     let path = d.path(&spec.dir);
     let no_prep = |_| Ok(());
     match spec.workload {
-        Workload::ReadAll => measure(spec, "retrieve_array_subset_into of the whole array", no_prep, |_| {
-            let a = open(&path)?;
-            Ok(Output::Full(read_all(&a, n)?))
-        }),
+        Workload::ReadAll => measure(
+            spec,
+            "retrieve_array_subset_into of the whole array",
+            no_prep,
+            |_| {
+                let a = open(&path)?;
+                Ok(Output::Full(read_all(&a, n)?))
+            },
+        ),
         Workload::ByChunk | Workload::ByInner => {
-            let edge = if spec.workload == Workload::ByChunk { d.chunk() } else { d.inner() };
+            let edge = if spec.workload == Workload::ByChunk {
+                d.chunk()
+            } else {
+                d.inner()
+            };
             let units = regions(n, edge);
             // c1: one chunk at a time, zarrs' default codec concurrency inside it;
             // c2: two reader threads, codec concurrency 1 each.
-            let opts = if c > 1 { CodecOptions::default().with_concurrent_target(1) } else { CodecOptions::default() };
+            let opts = if c > 1 {
+                CodecOptions::default().with_concurrent_target(1)
+            } else {
+                CodecOptions::default()
+            };
             let note = format!(
                 "retrieve_array_subset_into per {} region; {}",
-                if spec.workload == Workload::ByChunk { "chunk" } else { "inner-chunk" },
-                if c > 1 { "codec concurrent_target 1, N reader threads" } else { "default codec concurrency" }
+                if spec.workload == Workload::ByChunk {
+                    "chunk"
+                } else {
+                    "inner-chunk"
+                },
+                if c > 1 {
+                    "codec concurrent_target 1, N reader threads"
+                } else {
+                    "default codec concurrency"
+                }
             );
             measure(spec, &note, no_prep, |_| {
                 let a = open(&path)?;
@@ -89,10 +129,17 @@ pub fn run(spec: &RunSpec) -> R<serde_json::Value> {
                     let a = open(&path)?;
                     let buf = read_all(&a, n)?;
                     let store = Arc::new(FilesystemStore::new(&scratch).map_err(e)?);
-                    let w = Array::new_with_metadata(store, "/", a.metadata().clone()).map_err(e)?;
+                    let w =
+                        Array::new_with_metadata(store, "/", a.metadata().clone()).map_err(e)?;
                     w.store_metadata().map_err(e)?;
-                    w.store_array_subset(&subset(&Region { start: [0; 3], edge: n }), ArrayBytes::from(buf.as_slice()))
-                        .map_err(e)?;
+                    w.store_array_subset(
+                        &subset(&Region {
+                            start: [0; 3],
+                            edge: n,
+                        }),
+                        ArrayBytes::from(buf.as_slice()),
+                    )
+                    .map_err(e)?;
                     Ok(Output::Full(buf))
                 },
             )?;

@@ -15,11 +15,19 @@ struct Api {
     create_storage: Symbol<'static, unsafe extern "C" fn(*const c_char, *mut H) -> i32>,
     destroy_storage: Symbol<'static, unsafe extern "C" fn(H) -> i32>,
     open_array: Symbol<'static, unsafe extern "C" fn(H, *const c_char, *mut H) -> i32>,
-    create_array: Symbol<'static, unsafe extern "C" fn(H, *const c_char, *const c_char, *mut H) -> i32>,
+    create_array:
+        Symbol<'static, unsafe extern "C" fn(H, *const c_char, *const c_char, *mut H) -> i32>,
     destroy_array: Symbol<'static, unsafe extern "C" fn(H) -> i32>,
-    retrieve_subset: Symbol<'static, unsafe extern "C" fn(H, usize, *const u64, *const u64, usize, *mut u8) -> i32>,
-    retrieve_chunk: Symbol<'static, unsafe extern "C" fn(H, usize, *const u64, usize, *mut u8) -> i32>,
-    store_subset: Symbol<'static, unsafe extern "C" fn(H, usize, *const u64, *const u64, usize, *const u8) -> i32>,
+    retrieve_subset: Symbol<
+        'static,
+        unsafe extern "C" fn(H, usize, *const u64, *const u64, usize, *mut u8) -> i32,
+    >,
+    retrieve_chunk:
+        Symbol<'static, unsafe extern "C" fn(H, usize, *const u64, usize, *mut u8) -> i32>,
+    store_subset: Symbol<
+        'static,
+        unsafe extern "C" fn(H, usize, *const u64, *const u64, usize, *const u8) -> i32,
+    >,
     store_metadata: Symbol<'static, unsafe extern "C" fn(H) -> i32>,
     metadata_string: Symbol<'static, unsafe extern "C" fn(H, bool, *mut *mut c_char) -> i32>,
     free_string: Symbol<'static, unsafe extern "C" fn(*mut c_char) -> i32>,
@@ -36,12 +44,16 @@ fn lib_path() -> std::path::PathBuf {
 
 fn load() -> R<Api> {
     let p = lib_path();
-    let lib: &'static Library = Box::leak(Box::new(
-        unsafe { Library::new(&p) }.map_err(|e| format!("zarrs_ffi: cannot load {}: {e} (build it with `cargo build --release -p zarrs_ffi`)", p.display()))?,
-    ));
+    let lib: &'static Library = Box::leak(Box::new(unsafe { Library::new(&p) }.map_err(|e| {
+        format!(
+            "zarrs_ffi: cannot load {}: {e} (build it with `cargo build --release -p zarrs_ffi`)",
+            p.display()
+        )
+    })?));
     macro_rules! sym {
         ($name:literal) => {
-            unsafe { lib.get($name) }.map_err(|e| format!("zarrs_ffi: {}: {e}", String::from_utf8_lossy($name)))?
+            unsafe { lib.get($name) }
+                .map_err(|e| format!("zarrs_ffi: {}: {e}", String::from_utf8_lossy($name)))?
         };
     }
     Ok(Api {
@@ -67,7 +79,11 @@ impl Api {
             return Ok(());
         }
         let p = unsafe { (self.last_error)() };
-        let msg = if p.is_null() { String::new() } else { unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned() };
+        let msg = if p.is_null() {
+            String::new()
+        } else {
+            unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
+        };
         if !p.is_null() {
             unsafe { (self.free_string)(p) };
         }
@@ -98,28 +114,54 @@ impl Drop for Handles<'_> {
 fn storage<'a>(api: &'a Api, path: &std::path::Path) -> R<Handles<'a>> {
     let p = CString::new(path.to_str().unwrap()).unwrap();
     let mut s = ptr::null_mut();
-    api.check(unsafe { (api.create_storage)(p.as_ptr(), &mut s) }, "CreateStorageFilesystem")?;
-    Ok(Handles { api, storage: s, array: ptr::null_mut() })
+    api.check(
+        unsafe { (api.create_storage)(p.as_ptr(), &mut s) },
+        "CreateStorageFilesystem",
+    )?;
+    Ok(Handles {
+        api,
+        storage: s,
+        array: ptr::null_mut(),
+    })
 }
 
 fn open<'a>(api: &'a Api, path: &std::path::Path) -> R<Handles<'a>> {
     let mut h = storage(api, path)?;
     let root = CString::new("/").unwrap();
-    api.check(unsafe { (api.open_array)(h.storage, root.as_ptr(), &mut h.array) }, "OpenArrayRW")?;
+    api.check(
+        unsafe { (api.open_array)(h.storage, root.as_ptr(), &mut h.array) },
+        "OpenArrayRW",
+    )?;
     Ok(h)
 }
 
 fn read_region(h: &Handles, r: &Region, b: &mut Buf) -> R<()> {
     let shape = r.shape();
     h.api.check(
-        unsafe { (h.api.retrieve_subset)(h.array, 3, r.start.as_ptr(), shape.as_ptr(), b.len(), b.as_mut_ptr()) },
+        unsafe {
+            (h.api.retrieve_subset)(
+                h.array,
+                3,
+                r.start.as_ptr(),
+                shape.as_ptr(),
+                b.len(),
+                b.as_mut_ptr(),
+            )
+        },
         "ArrayRetrieveSubset",
     )
 }
 
 fn read_all(h: &Handles, n: u64) -> R<Buf> {
     let mut b = Buf::new((n * n * n * 2) as usize);
-    read_region(h, &Region { start: [0; 3], edge: n }, &mut b)?;
+    read_region(
+        h,
+        &Region {
+            start: [0; 3],
+            edge: n,
+        },
+        &mut b,
+    )?;
     Ok(b)
 }
 
@@ -130,10 +172,15 @@ pub fn run(spec: &RunSpec) -> R<serde_json::Value> {
     let path = d.path(&spec.dir);
     let no_prep = |_| Ok(());
     match spec.workload {
-        Workload::ReadAll => measure(spec, "zarrsArrayRetrieveSubset of the whole array", no_prep, |_| {
-            let h = open(api, &path)?;
-            Ok(Output::Full(read_all(&h, n)?))
-        }),
+        Workload::ReadAll => measure(
+            spec,
+            "zarrsArrayRetrieveSubset of the whole array",
+            no_prep,
+            |_| {
+                let h = open(api, &path)?;
+                Ok(Output::Full(read_all(&h, n)?))
+            },
+        ),
         Workload::ByChunk | Workload::ByInner => {
             let by_chunk = spec.workload == Workload::ByChunk;
             let edge = if by_chunk { d.chunk() } else { d.inner() };
@@ -148,7 +195,15 @@ pub fn run(spec: &RunSpec) -> R<serde_json::Value> {
                     if by_chunk {
                         let idx = [r.start[0] / edge, r.start[1] / edge, r.start[2] / edge];
                         h.api.check(
-                            unsafe { (h.api.retrieve_chunk)(h.array, 3, idx.as_ptr(), b.len(), b.as_mut_ptr()) },
+                            unsafe {
+                                (h.api.retrieve_chunk)(
+                                    h.array,
+                                    3,
+                                    idx.as_ptr(),
+                                    b.len(),
+                                    b.as_mut_ptr(),
+                                )
+                            },
                             "ArrayRetrieveChunk",
                         )
                     } else {
@@ -158,7 +213,10 @@ pub fn run(spec: &RunSpec) -> R<serde_json::Value> {
             })
         }
         Workload::Roundtrip => {
-            let scratch = spec.dir.join("scratch").join(format!("zarrs_ffi-{}", d.name()));
+            let scratch = spec
+                .dir
+                .join("scratch")
+                .join(format!("zarrs_ffi-{}", d.name()));
             let mut v = measure(
                 spec,
                 "zarrsArrayRetrieveSubset all, zarrsCreateArrayRW + zarrsArrayStoreSubset all",
@@ -167,17 +225,33 @@ pub fn run(spec: &RunSpec) -> R<serde_json::Value> {
                     let h = open(api, &path)?;
                     let buf = read_all(&h, n)?;
                     let mut meta = ptr::null_mut();
-                    api.check(unsafe { (api.metadata_string)(h.array, false, &mut meta) }, "ArrayGetMetadataString")?;
+                    api.check(
+                        unsafe { (api.metadata_string)(h.array, false, &mut meta) },
+                        "ArrayGetMetadataString",
+                    )?;
                     let mut w = storage(api, &scratch)?;
                     let root = CString::new("/").unwrap();
-                    let st = unsafe { (api.create_array)(w.storage, root.as_ptr(), meta, &mut w.array) };
+                    let st =
+                        unsafe { (api.create_array)(w.storage, root.as_ptr(), meta, &mut w.array) };
                     unsafe { (api.free_string)(meta) };
                     api.check(st, "CreateArrayRW")?;
-                    api.check(unsafe { (api.store_metadata)(w.array) }, "ArrayStoreMetadata")?;
+                    api.check(
+                        unsafe { (api.store_metadata)(w.array) },
+                        "ArrayStoreMetadata",
+                    )?;
                     let start = [0u64; 3];
                     let shape = [n; 3];
                     api.check(
-                        unsafe { (api.store_subset)(w.array, 3, start.as_ptr(), shape.as_ptr(), buf.len(), buf.as_ptr()) },
+                        unsafe {
+                            (api.store_subset)(
+                                w.array,
+                                3,
+                                start.as_ptr(),
+                                shape.as_ptr(),
+                                buf.len(),
+                                buf.as_ptr(),
+                            )
+                        },
                         "ArrayStoreSubset",
                     )?;
                     Ok(Output::Full(buf))

@@ -42,7 +42,9 @@ fn args() -> (String, HashMap<String, String>) {
 }
 
 fn get<'a>(m: &'a HashMap<String, String>, k: &str) -> R<&'a str> {
-    m.get(k).map(|s| s.as_str()).ok_or_else(|| format!("missing --{k}"))
+    m.get(k)
+        .map(|s| s.as_str())
+        .ok_or_else(|| format!("missing --{k}"))
 }
 
 fn num<T: std::str::FromStr>(m: &HashMap<String, String>, k: &str, default: T) -> R<T> {

@@ -52,13 +52,21 @@ impl Array {
         let text = store
             .get(&metadata_key(&path))?
             .ok_or_else(|| not_found(format!("no zarr.json at \"{path}\"")))?;
-        let meta = ArrayMetadata::parse(&text).map_err(|e| e.context(format!("array \"{path}\"")))?;
+        let meta =
+            ArrayMetadata::parse(&text).map_err(|e| e.context(format!("array \"{path}\"")))?;
         Ok(Array::from_parts(store, path, meta))
     }
 
     fn from_parts(store: StoreRef, path: String, meta: ArrayMetadata) -> Array {
         let attributes = RwLock::new(meta.attributes.clone());
-        Array { store, path, meta, attributes, threads: AtomicUsize::new(0), io_concurrency: AtomicUsize::new(0) }
+        Array {
+            store,
+            path,
+            meta,
+            attributes,
+            threads: AtomicUsize::new(0),
+            io_concurrency: AtomicUsize::new(0),
+        }
     }
 
     pub fn path(&self) -> &str {
@@ -117,7 +125,10 @@ impl Array {
     }
 
     pub fn attributes(&self) -> Map<String, Value> {
-        self.attributes.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.attributes
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Replace the attributes and rewrite `zarr.json`.
@@ -125,7 +136,8 @@ impl Array {
         let mut guard = self.attributes.write().unwrap_or_else(|e| e.into_inner());
         let mut m = self.meta.clone();
         m.attributes = attributes.clone();
-        self.store.set(&metadata_key(&self.path), m.to_string_pretty().as_bytes())?;
+        self.store
+            .set(&metadata_key(&self.path), m.to_string_pretty().as_bytes())?;
         *guard = attributes;
         Ok(())
     }
@@ -171,7 +183,9 @@ impl Array {
         }
         let grid = self.grid_shape();
         if indices.iter().zip(&grid).any(|(i, g)| i >= g) {
-            return Err(out_of_bounds(format!("chunk {indices:?} is outside the chunk grid {grid:?}")));
+            return Err(out_of_bounds(format!(
+                "chunk {indices:?} is outside the chunk grid {grid:?}"
+            )));
         }
         Ok(())
     }

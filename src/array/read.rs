@@ -3,12 +3,12 @@
 
 use super::Array;
 use crate::codec::sharding::{ShardIndex, ShardingCodec};
-use crate::store::Store;
 use crate::error::{buffer_too_small, Result};
 use crate::region::{check_region, chunk_parts, ChunkPart};
-use crate::store::ByteRange;
-use crate::strided::{DestBuffer, Layout};
 use crate::scratch::with_scratch;
+use crate::store::ByteRange;
+use crate::store::Store;
+use crate::strided::{DestBuffer, Layout};
 use crate::threads::{self, Gate};
 
 /// Where a shard's bytes come from during one read.
@@ -25,7 +25,13 @@ impl Array {
     /// Read the region `start..start+shape` into `out`, whose layout is
     /// given by element `strides` (None = C order). Elements are in native
     /// byte order.
-    pub fn read_region(&self, start: &[u64], shape: &[u64], out: &mut [u8], strides: Option<&[i64]>) -> Result<()> {
+    pub fn read_region(
+        &self,
+        start: &[u64],
+        shape: &[u64],
+        out: &mut [u8],
+        strides: Option<&[i64]>,
+    ) -> Result<()> {
         check_region(self.shape(), start, shape)?;
         let layout = Layout::new(shape, strides, self.elem(), out.len())?;
         let dest = DestBuffer::new(out, layout);
@@ -34,10 +40,18 @@ impl Array {
         match self.codecs().sharding() {
             Some(sharding) => threads::for_each(workers, parts.len(), |i| {
                 let key = self.chunk_key(&parts[i].chunk);
-                let ctx = ShardRead { store: self.store().as_ref(), key: &key, sharding, fill_value: self.fill_value(), gate: &gate };
+                let ctx = ShardRead {
+                    store: self.store().as_ref(),
+                    key: &key,
+                    sharding,
+                    fill_value: self.fill_value(),
+                    gate: &gate,
+                };
                 read_shard_region(&ctx, self.chunk_shape(), &parts[i], &dest, workers)
             }),
-            None => threads::for_each(workers, parts.len(), |i| self.read_chunk_part(&parts[i], &dest, &gate)),
+            None => threads::for_each(workers, parts.len(), |i| {
+                self.read_chunk_part(&parts[i], &dest, &gate)
+            }),
         }
     }
 
@@ -47,7 +61,11 @@ impl Array {
         self.check_chunk_indices(indices)?;
         let repr = self.chunk_repr();
         if out.len() < repr.nbytes() {
-            return Err(buffer_too_small(format!("a chunk needs {} bytes, the buffer has {}", repr.nbytes(), out.len())));
+            return Err(buffer_too_small(format!(
+                "a chunk needs {} bytes, the buffer has {}",
+                repr.nbytes(),
+                out.len()
+            )));
         }
         let out = &mut out[..repr.nbytes()];
         let key = self.chunk_key(indices);
@@ -55,15 +73,29 @@ impl Array {
             // Decode the shard's inner chunks in parallel, into place.
             let dest = DestBuffer::new(out, Layout::c_order(&repr.shape, repr.dtype.size()));
             let zero = vec![0u64; repr.shape.len()];
-            let part = ChunkPart { chunk: indices.to_vec(), in_chunk: zero.clone(), in_region: zero, shape: repr.shape.clone() };
+            let part = ChunkPart {
+                chunk: indices.to_vec(),
+                in_chunk: zero.clone(),
+                in_region: zero,
+                shape: repr.shape.clone(),
+            };
             let (workers, gate) = threads::plan(self.threads(), self.io_concurrency());
-            let ctx = ShardRead { store: self.store().as_ref(), key: &key, sharding, fill_value: self.fill_value(), gate: &gate };
+            let ctx = ShardRead {
+                store: self.store().as_ref(),
+                key: &key,
+                sharding,
+                fill_value: self.fill_value(),
+                gate: &gate,
+            };
             return read_shard_region(&ctx, self.chunk_shape(), &part, &dest, workers);
         }
         if self.codecs().is_passthrough() {
             return match self.store().get_into(&key, out)? {
                 Some(true) => Ok(()),
-                Some(false) => Err(crate::error::corrupt(format!("{key}: chunk size differs from the {} bytes of an uncompressed chunk", repr.nbytes()))),
+                Some(false) => Err(crate::error::corrupt(format!(
+                    "{key}: chunk size differs from the {} bytes of an uncompressed chunk",
+                    repr.nbytes()
+                ))),
                 None => {
                     crate::strided::fill_slice(out, self.fill_value());
                     Ok(())
@@ -71,7 +103,10 @@ impl Array {
             };
         }
         match self.store().get(&key)? {
-            Some(bytes) => self.codecs().decode_into(&bytes, out).map_err(|e| e.context(format!("chunk {indices:?}"))),
+            Some(bytes) => self
+                .codecs()
+                .decode_into(&bytes, out)
+                .map_err(|e| e.context(format!("chunk {indices:?}"))),
             None => {
                 crate::strided::fill_slice(out, self.fill_value());
                 Ok(())
@@ -106,7 +141,15 @@ impl Array {
                 match self.store().get_into(&key, decoded)? {
                     Some(true) => {
                         // SAFETY: this task alone writes this chunk's block.
-                        unsafe { dest.copy_from_chunk(&part.in_region, decoded, self.chunk_shape(), &part.in_chunk, &part.shape) };
+                        unsafe {
+                            dest.copy_from_chunk(
+                                &part.in_region,
+                                decoded,
+                                self.chunk_shape(),
+                                &part.in_chunk,
+                                &part.shape,
+                            )
+                        };
                         Ok(())
                     }
                     Some(false) => Err(crate::error::corrupt(format!(
@@ -132,14 +175,27 @@ impl Array {
         gate.run(|| {
             if part.is_whole(self.chunk_shape()) {
                 // SAFETY: this task alone writes this chunk's block.
-                if let Some(block) = unsafe { dest.contiguous_block(&part.in_region, &part.shape) } {
-                    return chain.decode_into(&bytes, block).map_err(|e| e.context(&key));
+                if let Some(block) = unsafe { dest.contiguous_block(&part.in_region, &part.shape) }
+                {
+                    return chain
+                        .decode_into(&bytes, block)
+                        .map_err(|e| e.context(&key));
                 }
             }
             with_scratch(chain.repr().nbytes(), |decoded| {
-                chain.decode_into(&bytes, decoded).map_err(|e| e.context(&key))?;
+                chain
+                    .decode_into(&bytes, decoded)
+                    .map_err(|e| e.context(&key))?;
                 // SAFETY: this task alone writes this chunk's block.
-                unsafe { dest.copy_from_chunk(&part.in_region, decoded, self.chunk_shape(), &part.in_chunk, &part.shape) };
+                unsafe {
+                    dest.copy_from_chunk(
+                        &part.in_region,
+                        decoded,
+                        self.chunk_shape(),
+                        &part.in_chunk,
+                        &part.shape,
+                    )
+                };
                 Ok(())
             })
         })
@@ -162,7 +218,13 @@ pub(crate) struct ShardRead<'a> {
     pub gate: &'a Gate,
 }
 
-pub(crate) fn read_shard_region(ctx: &ShardRead, shard_shape: &[u64], part: &ChunkPart, dest: &DestBuffer, workers: usize) -> Result<()> {
+pub(crate) fn read_shard_region(
+    ctx: &ShardRead,
+    shard_shape: &[u64],
+    part: &ChunkPart,
+    dest: &DestBuffer,
+    workers: usize,
+) -> Result<()> {
     let (store, key, sharding) = (ctx.store, ctx.key, ctx.sharding);
     let fill = || {
         // SAFETY: each shard part is a distinct block of the destination.
@@ -179,12 +241,23 @@ pub(crate) fn read_shard_region(ctx: &ShardRead, shard_shape: &[u64], part: &Chu
         }
     } else {
         match store.get_range(key, sharding.index_range())? {
-            Some(b) => (ShardSource::Ranged, sharding.decode_index(&b, None).map_err(|e| e.context(key))?),
+            Some(b) => (
+                ShardSource::Ranged,
+                sharding
+                    .decode_index(&b, None)
+                    .map_err(|e| e.context(key))?,
+            ),
             None => return fill(),
         }
     };
     let inner = sharding.inner_parts(&part.in_chunk, &part.shape);
-    let dst_start = |ip: &ChunkPart| -> Vec<u64> { part.in_region.iter().zip(&ip.in_region).map(|(a, b)| a + b).collect() };
+    let dst_start = |ip: &ChunkPart| -> Vec<u64> {
+        part.in_region
+            .iter()
+            .zip(&ip.in_region)
+            .map(|(a, b)| a + b)
+            .collect()
+    };
     if let ShardSource::Whole(_) = source {
         return threads::for_each(workers, inner.len(), |i| {
             let (flat, ip) = &inner[i];
@@ -211,7 +284,9 @@ pub(crate) fn read_shard_region(ctx: &ShardRead, shard_shape: &[u64], part: &Chu
         let bytes = store
             .get_range(key, ByteRange::new(run.start, run.end - run.start))
             .map_err(|e| e.context(key))?
-            .ok_or_else(|| crate::error::corrupt(format!("{key}: shard vanished during the read")))?;
+            .ok_or_else(|| {
+                crate::error::corrupt(format!("{key}: shard vanished during the read"))
+            })?;
         if bytes.len() as u64 != run.end - run.start {
             return Err(crate::error::corrupt(format!(
                 "{key}: got {} bytes of the shard, {} were asked for",
@@ -219,7 +294,10 @@ pub(crate) fn read_shard_region(ctx: &ShardRead, shard_shape: &[u64], part: &Chu
                 run.end - run.start
             )));
         }
-        let fetched = ShardSource::Run { start: run.start, bytes };
+        let fetched = ShardSource::Run {
+            start: run.start,
+            bytes,
+        };
         threads::for_each(workers, run.members.len(), |m| {
             let (flat, ip) = &inner[run.members[m]];
             read_inner_chunk(ctx, &fetched, &index, *flat, ip, &dst_start(ip), dest)
@@ -253,7 +331,11 @@ fn coalesce(mut entries: Vec<(u64, u64, usize)>) -> Vec<Run> {
                 continue;
             }
         }
-        runs.push(Run { start: offset, end, members: vec![i] });
+        runs.push(Run {
+            start: offset,
+            end,
+            members: vec![i],
+        });
     }
     runs
 }
@@ -279,12 +361,16 @@ fn read_inner_chunk(
     let fetched;
     let bytes: &[u8] = match source {
         ShardSource::Whole(b) => &b[offset as usize..(offset + nbytes) as usize],
-        ShardSource::Run { start, bytes } => &bytes[(offset - start) as usize..(offset - start + nbytes) as usize],
+        ShardSource::Run { start, bytes } => {
+            &bytes[(offset - start) as usize..(offset - start + nbytes) as usize]
+        }
         ShardSource::Ranged => {
             fetched = store
                 .get_range(key, ByteRange::new(offset, nbytes))
                 .map_err(|e| e.context(format!("{key}: inner chunk {:?}", ip.chunk)))?
-                .ok_or_else(|| crate::error::corrupt(format!("{key}: shard vanished during the read")))?;
+                .ok_or_else(|| {
+                    crate::error::corrupt(format!("{key}: shard vanished during the read"))
+                })?;
             if fetched.len() as u64 != nbytes {
                 return Err(crate::error::corrupt(format!(
                     "{key}: inner chunk {:?}: got {} bytes, the index says {nbytes}",
@@ -307,7 +393,15 @@ fn read_inner_chunk(
         with_scratch(inner.repr().nbytes(), |decoded| {
             inner.decode_into(bytes, decoded).map_err(err_ctx)?;
             // SAFETY: this task alone writes this inner chunk's block.
-            unsafe { dest.copy_from_chunk(dst_start, decoded, sharding.chunk_shape(), &ip.in_chunk, &ip.shape) };
+            unsafe {
+                dest.copy_from_chunk(
+                    dst_start,
+                    decoded,
+                    sharding.chunk_shape(),
+                    &ip.in_chunk,
+                    &ip.shape,
+                )
+            };
             Ok(())
         })
     })

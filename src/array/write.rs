@@ -6,12 +6,12 @@
 use super::Array;
 use crate::codec::sharding::ShardingCodec;
 use crate::codec::{all_equal_to, ChunkRepr};
-use crate::store::ByteRange;
-use std::collections::HashMap;
 use crate::error::{invalid_argument, Result};
 use crate::region::{check_region, chunk_parts, ChunkPart};
+use crate::store::ByteRange;
 use crate::strided::{copy_chunk_block, Layout, SourceBuffer};
 use crate::threads;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// The outcome of an attempt to patch a shard in place.
@@ -35,12 +35,20 @@ enum Content<'a> {
 impl Array {
     /// Write the region `start..start+shape` from `src`, whose layout is
     /// given by element `strides` (None = C order).
-    pub fn write_region(&self, start: &[u64], shape: &[u64], src: &[u8], strides: Option<&[i64]>) -> Result<()> {
+    pub fn write_region(
+        &self,
+        start: &[u64],
+        shape: &[u64],
+        src: &[u8],
+        strides: Option<&[i64]>,
+    ) -> Result<()> {
         check_region(self.shape(), start, shape)?;
         let layout = Layout::new(shape, strides, self.elem(), src.len())?;
         let source = SourceBuffer::new(src, layout);
         let parts = chunk_parts(self.chunk_shape(), start, shape);
-        threads::for_each(self.threads(), parts.len(), |i| self.write_part(&parts[i], Content::Source(&source), None))
+        threads::for_each(self.threads(), parts.len(), |i| {
+            self.write_part(&parts[i], Content::Source(&source), None)
+        })
     }
 
     /// Set every element of the region to `value` (one element, native
@@ -57,7 +65,9 @@ impl Array {
         }
         let parts = chunk_parts(self.chunk_shape(), start, shape);
         let shared: OnceLock<Result<Option<Vec<u8>>>> = OnceLock::new();
-        threads::for_each(self.threads(), parts.len(), |i| self.write_part(&parts[i], Content::Scalar(value), Some(&shared)))
+        threads::for_each(self.threads(), parts.len(), |i| {
+            self.write_part(&parts[i], Content::Scalar(value), Some(&shared))
+        })
     }
 
     /// Write one whole chunk (full chunk shape, C order).
@@ -65,7 +75,10 @@ impl Array {
         self.check_chunk_indices(indices)?;
         let n = self.chunk_repr().nbytes();
         if data.len() != n {
-            return Err(invalid_argument(format!("a chunk is {n} bytes, {} were given", data.len())));
+            return Err(invalid_argument(format!(
+                "a chunk is {n} bytes, {} were given",
+                data.len()
+            )));
         }
         self.store_chunk(indices, data)
     }
@@ -96,7 +109,12 @@ impl Array {
         part.in_chunk.iter().all(|&o| o == 0) && part.shape == self.chunk_extent(&part.chunk)
     }
 
-    fn write_part(&self, part: &ChunkPart, content: Content, shared: Option<&OnceLock<Result<Option<Vec<u8>>>>>) -> Result<()> {
+    fn write_part(
+        &self,
+        part: &ChunkPart,
+        content: Content,
+        shared: Option<&OnceLock<Result<Option<Vec<u8>>>>>,
+    ) -> Result<()> {
         let repr = self.chunk_repr();
         let covered = self.covers_chunk(part);
         let sharded = self.codecs().sharding().is_some();
@@ -119,8 +137,19 @@ impl Array {
         if let Some(sharding) = self.codecs().sharding() {
             return self.write_shard(sharding, part, content, covered);
         }
-        let mut chunk = if covered { repr.filled() } else { self.load_chunk(&part.chunk, &repr)? };
-        place(&mut chunk, &repr.shape, &part.in_region, &part.in_chunk, &part.shape, content);
+        let mut chunk = if covered {
+            repr.filled()
+        } else {
+            self.load_chunk(&part.chunk, &repr)?
+        };
+        place(
+            &mut chunk,
+            &repr.shape,
+            &part.in_region,
+            &part.in_chunk,
+            &part.shape,
+            content,
+        );
         self.store_chunk(&part.chunk, &chunk)
     }
 
@@ -128,10 +157,18 @@ impl Array {
     /// layout and a store that writes byte ranges, only the touched inner
     /// chunks' slots are patched in place; otherwise the shard is rewritten
     /// whole.
-    fn write_shard(&self, sharding: &ShardingCodec, part: &ChunkPart, content: Content, covered: bool) -> Result<()> {
+    fn write_shard(
+        &self,
+        sharding: &ShardingCodec,
+        part: &ChunkPart,
+        content: Content,
+        covered: bool,
+    ) -> Result<()> {
         let store = self.store();
         if covered || sharding.slot_size().is_none() || !store.supports_set_range() {
-            return self.rewrite_shard(sharding, part, content, covered, false).map(|_| ());
+            return self
+                .rewrite_shard(sharding, part, content, covered, false)
+                .map(|_| ());
         }
         match self.patch_shard(sharding, part, content)? {
             Patch::Done => return Ok(()),
@@ -148,27 +185,38 @@ impl Array {
             }
             Patch::Absent => {}
         }
-        self.rewrite_shard(sharding, part, content, false, false).map(|_| ())
+        self.rewrite_shard(sharding, part, content, false, false)
+            .map(|_| ())
     }
 
     /// Patch the touched inner chunks of a dense shard in place.
-    fn patch_shard(&self, sharding: &ShardingCodec, part: &ChunkPart, content: Content) -> Result<Patch> {
+    fn patch_shard(
+        &self,
+        sharding: &ShardingCodec,
+        part: &ChunkPart,
+        content: Content,
+    ) -> Result<Patch> {
         let key = self.chunk_key(&part.chunk);
         let store = self.store();
         let Some(index_bytes) = store.get_range(&key, sharding.index_range())? else {
             return Ok(Patch::Absent);
         };
-        let index = sharding.decode_index(&index_bytes, None).map_err(|e| e.context(&key))?;
+        let index = sharding
+            .decode_index(&index_bytes, None)
+            .map_err(|e| e.context(&key))?;
         if !sharding.is_dense(&index) {
             return Ok(Patch::NotDense);
         }
         // A dense shard has exactly its slots and its index; anything else is
         // a damaged shard, which a patch must not paper over.
-        let expected = sharding.index_size() + sharding.slot_size().unwrap_or(0) * index.len() as u64;
+        let expected =
+            sharding.index_size() + sharding.slot_size().unwrap_or(0) * index.len() as u64;
         match store.size(&key)? {
             Some(size) if size == expected => {}
             Some(size) => {
-                return Err(crate::error::corrupt(format!("{key}: shard is {size} bytes, its index describes {expected}")))
+                return Err(crate::error::corrupt(format!(
+                    "{key}: shard is {size} bytes, its index describes {expected}"
+                )))
             }
             None => return Ok(Patch::Absent),
         }
@@ -176,8 +224,11 @@ impl Array {
         threads::for_each(self.threads(), touched.len(), |i| {
             let (flat, ip) = &touched[i];
             let (offset, size) = index.entry(*flat).expect("dense shards have every slot");
-            let stored = || -> Result<Option<Vec<u8>>> { store.get_range(&key, ByteRange::new(offset, size)) };
-            let (bytes, _) = self.encode_inner_part(sharding, part, *flat, ip, content, stored, &key)?;
+            let stored = || -> Result<Option<Vec<u8>>> {
+                store.get_range(&key, ByteRange::new(offset, size))
+            };
+            let (bytes, _) =
+                self.encode_inner_part(sharding, part, *flat, ip, content, stored, &key)?;
             let bytes = bytes.expect("dense shards store every inner chunk");
             store.set_range(&key, offset, &bytes)
         })?;
@@ -189,7 +240,14 @@ impl Array {
     /// (merged with the stored inner chunk when partly covered), in
     /// parallel. With `create_only` the shard is known to be absent and is
     /// created only if still absent; returns false when it appeared first.
-    fn rewrite_shard(&self, sharding: &ShardingCodec, part: &ChunkPart, content: Content, covered: bool, create_only: bool) -> Result<bool> {
+    fn rewrite_shard(
+        &self,
+        sharding: &ShardingCodec,
+        part: &ChunkPart,
+        content: Content,
+        covered: bool,
+        create_only: bool,
+    ) -> Result<bool> {
         let key = self.chunk_key(&part.chunk);
         let existing = if covered || create_only {
             None
@@ -202,11 +260,16 @@ impl Array {
                 None => None,
             }
         };
-        let touched: HashMap<usize, ChunkPart> = sharding.inner_parts(&part.in_chunk, &part.shape).into_iter().collect();
+        let touched: HashMap<usize, ChunkPart> = sharding
+            .inner_parts(&part.in_chunk, &part.shape)
+            .into_iter()
+            .collect();
         let n_inner = sharding.chunks_per_shard().iter().product::<u64>() as usize;
         let stored = |flat: usize| -> Option<&[u8]> {
             let (b, index) = existing.as_ref()?;
-            index.entry(flat).map(|(o, n)| &b[o as usize..(o + n) as usize])
+            index
+                .entry(flat)
+                .map(|(o, n)| &b[o as usize..(o + n) as usize])
         };
         let encoded = threads::map(self.threads(), n_inner, |flat| match touched.get(&flat) {
             None => {
@@ -215,11 +278,21 @@ impl Array {
                 match bytes {
                     Some(b) => Ok((Some(b.to_vec()), is_fill)),
                     // Dense shards keep a slot for every inner chunk.
-                    None if sharding.slot_size().is_some() => Ok((Some(sharding.encoded_fill()?.to_vec()), true)),
+                    None if sharding.slot_size().is_some() => {
+                        Ok((Some(sharding.encoded_fill()?.to_vec()), true))
+                    }
                     None => Ok((None, true)),
                 }
             }
-            Some(ip) => self.encode_inner_part(sharding, part, flat, ip, content, || Ok(stored(flat).map(<[u8]>::to_vec)), &key),
+            Some(ip) => self.encode_inner_part(
+                sharding,
+                part,
+                flat,
+                ip,
+                content,
+                || Ok(stored(flat).map(<[u8]>::to_vec)),
+                &key,
+            ),
         })?;
         if encoded.iter().all(|(_, is_fill)| *is_fill) {
             // Every inner chunk holds the fill value: the shard is not stored.
@@ -260,7 +333,12 @@ impl Array {
                 inner_shape[d].min(self.shape()[d].saturating_sub(origin))
             })
             .collect();
-        let src_start: Vec<u64> = part.in_region.iter().zip(&ip.in_region).map(|(a, b)| a + b).collect();
+        let src_start: Vec<u64> = part
+            .in_region
+            .iter()
+            .zip(&ip.in_region)
+            .map(|(a, b)| a + b)
+            .collect();
         let covers_inner = ip.in_chunk.iter().all(|&o| o == 0) && ip.shape == extent;
         if covers_inner && ip.shape == inner_shape {
             if let Content::Source(src) = content {
@@ -271,10 +349,20 @@ impl Array {
         }
         let previous = if covers_inner { None } else { stored()? };
         let mut buf = match previous {
-            Some(bytes) => sharding.inner().decode(&bytes).map_err(|e| e.context(format!("{key}: inner chunk {inner_idx:?}")))?,
+            Some(bytes) => sharding
+                .inner()
+                .decode(&bytes)
+                .map_err(|e| e.context(format!("{key}: inner chunk {inner_idx:?}")))?,
             None => sharding.inner().repr().filled(),
         };
-        place(&mut buf, inner_shape, &src_start, &ip.in_chunk, &ip.shape, content);
+        place(
+            &mut buf,
+            inner_shape,
+            &src_start,
+            &ip.in_chunk,
+            &ip.shape,
+            content,
+        );
         sharding.encode_inner(&buf)
     }
 
@@ -287,7 +375,13 @@ impl Array {
         }
     }
 
-    fn store_shared_fill(&self, part: &ChunkPart, value: &[u8], repr: &ChunkRepr, shared: &OnceLock<Result<Option<Vec<u8>>>>) -> Result<()> {
+    fn store_shared_fill(
+        &self,
+        part: &ChunkPart,
+        value: &[u8],
+        repr: &ChunkRepr,
+        shared: &OnceLock<Result<Option<Vec<u8>>>>,
+    ) -> Result<()> {
         let key = self.chunk_key(&part.chunk);
         let encoded = shared.get_or_init(|| {
             if value == self.fill_value() {
@@ -317,14 +411,30 @@ fn unflatten(mut flat: usize, shape: &[u64]) -> Vec<u64> {
 
 /// Copy a block of the content (at `src_start` in the region) into a
 /// decoded chunk of `chunk_shape` at `in_chunk`.
-fn place(chunk: &mut [u8], chunk_shape: &[u64], src_start: &[u64], in_chunk: &[u64], shape: &[u64], content: Content) {
+fn place(
+    chunk: &mut [u8],
+    chunk_shape: &[u64],
+    src_start: &[u64],
+    in_chunk: &[u64],
+    shape: &[u64],
+    content: Content,
+) {
     match content {
         Content::Source(src) => src.copy_to_chunk(src_start, chunk, chunk_shape, in_chunk, shape),
         Content::Scalar(value) => {
             let elem = value.len();
             let block = crate::codec::fill_bytes(value, shape.iter().product::<u64>() as usize);
             let zero = vec![0u64; shape.len()];
-            copy_chunk_block(&block, shape, &zero, chunk, chunk_shape, in_chunk, shape, elem);
+            copy_chunk_block(
+                &block,
+                shape,
+                &zero,
+                chunk,
+                chunk_shape,
+                in_chunk,
+                shape,
+                elem,
+            );
         }
     }
 }

@@ -17,8 +17,9 @@
 use super::{codec_json, BytesToBytesCodec, ChunkRepr, CodecSpec};
 use crate::error::{corrupt, internal, invalid_argument, invalid_metadata, unsupported, Result};
 use blosc_src::{
-    blosc_cbuffer_validate, blosc_compress_ctx, blosc_decompress_ctx, BLOSC_BITSHUFFLE, BLOSC_MAX_BLOCKSIZE,
-    BLOSC_MAX_BUFFERSIZE, BLOSC_MAX_OVERHEAD, BLOSC_MIN_HEADER_LENGTH, BLOSC_NOSHUFFLE, BLOSC_SHUFFLE,
+    blosc_cbuffer_validate, blosc_compress_ctx, blosc_decompress_ctx, BLOSC_BITSHUFFLE,
+    BLOSC_MAX_BLOCKSIZE, BLOSC_MAX_BUFFERSIZE, BLOSC_MAX_OVERHEAD, BLOSC_MIN_HEADER_LENGTH,
+    BLOSC_NOSHUFFLE, BLOSC_SHUFFLE,
 };
 use serde_json::{json, Value};
 use std::borrow::Cow;
@@ -127,12 +128,22 @@ impl BloscCodec {
         blocksize: usize,
     ) -> Result<Self> {
         if clevel > 9 {
-            return Err(invalid_metadata(format!("codec \"blosc\": \"clevel\" must be 0..9, got {clevel}")));
+            return Err(invalid_metadata(format!(
+                "codec \"blosc\": \"clevel\" must be 0..9, got {clevel}"
+            )));
         }
         if typesize == 0 {
-            return Err(invalid_metadata("codec \"blosc\": \"typesize\" must be at least 1"));
+            return Err(invalid_metadata(
+                "codec \"blosc\": \"typesize\" must be at least 1",
+            ));
         }
-        Ok(BloscCodec { cname, clevel, shuffle, typesize, blocksize })
+        Ok(BloscCodec {
+            cname,
+            clevel,
+            shuffle,
+            typesize,
+            blocksize,
+        })
     }
 
     pub fn cname(&self) -> BloscCompressor {
@@ -157,7 +168,9 @@ impl BloscCodec {
             match spec.get(key) {
                 None => Ok(None),
                 Some(Value::String(s)) => Ok(Some(s.as_str())),
-                Some(v) => Err(invalid_metadata(format!("codec \"blosc\": \"{key}\" must be a string, got {v}"))),
+                Some(v) => Err(invalid_metadata(format!(
+                    "codec \"blosc\": \"{key}\" must be a string, got {v}"
+                ))),
             }
         };
         let integer = |key: &str, min: u64, max: u64| -> Result<Option<u64>> {
@@ -214,7 +227,8 @@ fn validate(input: &[u8]) -> Result<usize> {
     // function touches no global state.
     let rc = unsafe { blosc_cbuffer_validate(input.as_ptr().cast(), input.len(), &mut nbytes) };
     if rc != 0 {
-        let field = |i: usize| u32::from_le_bytes([input[i], input[i + 1], input[i + 2], input[i + 3]]);
+        let field =
+            |i: usize| u32::from_le_bytes([input[i], input[i + 1], input[i + 2], input[i + 3]]);
         return Err(corrupt(format!(
             "codec \"blosc\": invalid header (format version {}, decoded size {}, compressed size {}) \
              for a buffer of {} bytes",
@@ -225,7 +239,9 @@ fn validate(input: &[u8]) -> Result<usize> {
         )));
     }
     if input[2] >> 5 == 2 {
-        return Err(unsupported("codec \"blosc\": data compressed with snappy, which this build does not support"));
+        return Err(unsupported(
+            "codec \"blosc\": data compressed with snappy, which this build does not support",
+        ));
     }
     Ok(nbytes)
 }
@@ -243,7 +259,9 @@ fn decompress(input: &[u8], out: &mut [u8]) -> Result<()> {
     // exactly `out.len()` bytes, passed as `destsize`; c-blosc never writes
     // beyond `destsize`. The _ctx variant with one internal thread uses a
     // stack-local context and no global state.
-    let rc = unsafe { blosc_decompress_ctx(input.as_ptr().cast(), out.as_mut_ptr().cast(), out.len(), 1) };
+    let rc = unsafe {
+        blosc_decompress_ctx(input.as_ptr().cast(), out.as_mut_ptr().cast(), out.len(), 1)
+    };
     if rc < 0 || rc as usize != out.len() {
         return Err(corrupt(format!(
             "codec \"blosc\": decompression failed (code {rc}, compressor {}, {} of {} bytes): corrupt data",
@@ -306,13 +324,20 @@ impl BytesToBytesCodec for BloscCodec {
             )
         };
         if n <= 0 || n as usize > cap {
-            return Err(internal(format!("codec \"blosc\": compression with {} failed (code {n})", self.cname.name())));
+            return Err(internal(format!(
+                "codec \"blosc\": compression with {} failed (code {n})",
+                self.cname.name()
+            )));
         }
         out.truncate(n as usize);
         Ok(out)
     }
 
-    fn decode<'a>(&self, input: Cow<'a, [u8]>, decoded_size: Option<usize>) -> Result<Cow<'a, [u8]>> {
+    fn decode<'a>(
+        &self,
+        input: Cow<'a, [u8]>,
+        decoded_size: Option<usize>,
+    ) -> Result<Cow<'a, [u8]>> {
         let nbytes = validate(&input)?;
         if let Some(expected) = decoded_size {
             if nbytes != expected {
@@ -364,7 +389,10 @@ mod tests {
     }
 
     fn codec(cfg: Value, dtype: DataType) -> Result<BloscCodec> {
-        BloscCodec::from_spec(&spec(json!({"name": "blosc", "configuration": cfg})), &repr(dtype))
+        BloscCodec::from_spec(
+            &spec(json!({"name": "blosc", "configuration": cfg})),
+            &repr(dtype),
+        )
     }
 
     /// Smooth data (compressible, more so after shuffling).
@@ -401,7 +429,10 @@ mod tests {
                         }
                         let dec = c.decode(Cow::Borrowed(&enc), None).unwrap();
                         assert_eq!(dec.as_ref(), &x[..], "{cname} {shuffle} {typesize} {n}");
-                        assert_eq!(c.decode(Cow::Owned(enc.clone()), Some(n)).unwrap().as_ref(), &x[..]);
+                        assert_eq!(
+                            c.decode(Cow::Owned(enc.clone()), Some(n)).unwrap().as_ref(),
+                            &x[..]
+                        );
                         assert_eq!(decode_into(&c, &enc, n).unwrap(), x);
                     }
                 }
@@ -413,19 +444,40 @@ mod tests {
     fn compresses_and_records_settings_in_header() {
         let x: Vec<u8> = (0..50_000u32).flat_map(|i| (i / 3).to_le_bytes()).collect();
         for cname in CNAMES {
-            let c = codec(json!({"cname": cname, "clevel": 9, "shuffle": "shuffle", "typesize": 4}), DataType::Float32)
-                .unwrap();
+            let c = codec(
+                json!({"cname": cname, "clevel": 9, "shuffle": "shuffle", "typesize": 4}),
+                DataType::Float32,
+            )
+            .unwrap();
             let enc = c.encode(x.clone()).unwrap();
-            assert!(enc.len() < x.len() / 2, "{cname}: {} of {}", enc.len(), x.len());
+            assert!(
+                enc.len() < x.len() / 2,
+                "{cname}: {} of {}",
+                enc.len(),
+                x.len()
+            );
             assert_eq!(enc[2] & BLOSC_SHUFFLE as u8, BLOSC_SHUFFLE as u8);
-            assert_eq!(u32::from_le_bytes(enc[4..8].try_into().unwrap()) as usize, x.len());
-            assert_eq!(u32::from_le_bytes(enc[12..16].try_into().unwrap()) as usize, enc.len());
+            assert_eq!(
+                u32::from_le_bytes(enc[4..8].try_into().unwrap()) as usize,
+                x.len()
+            );
+            assert_eq!(
+                u32::from_le_bytes(enc[12..16].try_into().unwrap()) as usize,
+                enc.len()
+            );
         }
         // clevel 0 stores the data uncompressed.
-        let c = codec(json!({"cname": "lz4", "clevel": 0, "shuffle": "noshuffle"}), DataType::UInt8).unwrap();
+        let c = codec(
+            json!({"cname": "lz4", "clevel": 0, "shuffle": "noshuffle"}),
+            DataType::UInt8,
+        )
+        .unwrap();
         let enc = c.encode(x.clone()).unwrap();
         assert_eq!(enc.len(), x.len() + 16);
-        assert_eq!(c.decode(Cow::Borrowed(&enc), None).unwrap().as_ref(), &x[..]);
+        assert_eq!(
+            c.decode(Cow::Borrowed(&enc), None).unwrap().as_ref(),
+            &x[..]
+        );
     }
 
     #[test]
@@ -437,10 +489,15 @@ mod tests {
         )
         .unwrap();
         let enc = writer.encode(x.clone()).unwrap();
-        let reader =
-            codec(json!({"cname": "blosclz", "clevel": 1, "shuffle": "noshuffle", "typesize": 1}), DataType::UInt8)
-                .unwrap();
-        assert_eq!(reader.decode(Cow::Borrowed(&enc), None).unwrap().as_ref(), &x[..]);
+        let reader = codec(
+            json!({"cname": "blosclz", "clevel": 1, "shuffle": "noshuffle", "typesize": 1}),
+            DataType::UInt8,
+        )
+        .unwrap();
+        assert_eq!(
+            reader.decode(Cow::Borrowed(&enc), None).unwrap().as_ref(),
+            &x[..]
+        );
         assert_eq!(decode_into(&reader, &enc, x.len()).unwrap(), x);
     }
 
@@ -454,7 +511,13 @@ mod tests {
             )
             .unwrap();
             let enc = c.encode(x.clone()).unwrap();
-            assert_eq!(c.decode(Cow::Borrowed(&enc), Some(x.len())).unwrap().as_ref(), &x[..], "{blocksize}");
+            assert_eq!(
+                c.decode(Cow::Borrowed(&enc), Some(x.len()))
+                    .unwrap()
+                    .as_ref(),
+                &x[..],
+                "{blocksize}"
+            );
         }
     }
 
@@ -469,7 +532,11 @@ mod tests {
                 )
                 .unwrap();
                 let enc = c.encode(x.clone()).unwrap();
-                assert_eq!(decode_into(&c, &enc, x.len()).unwrap(), x, "{typesize} {shuffle}");
+                assert_eq!(
+                    decode_into(&c, &enc, x.len()).unwrap(),
+                    x,
+                    "{typesize} {shuffle}"
+                );
             }
         }
     }
@@ -479,14 +546,19 @@ mod tests {
         let x = sample(3_000);
         for cname in CNAMES {
             for shuffle in SHUFFLES {
-                let c =
-                    codec(json!({"cname": cname, "clevel": 5, "shuffle": shuffle, "typesize": 4}), DataType::Float32)
-                        .unwrap();
+                let c = codec(
+                    json!({"cname": cname, "clevel": 5, "shuffle": shuffle, "typesize": 4}),
+                    DataType::Float32,
+                )
+                .unwrap();
                 let enc = c.encode(x.clone()).unwrap();
                 // Every truncation is rejected.
                 for cut in (0..enc.len()).filter(|c| *c < 40 || c % 13 == 0 || *c + 8 > enc.len()) {
                     let t = &enc[..cut];
-                    assert_eq!(c.decode(Cow::Borrowed(t), None).unwrap_err().kind(), ErrorKind::Corrupt);
+                    assert_eq!(
+                        c.decode(Cow::Borrowed(t), None).unwrap_err().kind(),
+                        ErrorKind::Corrupt
+                    );
                     assert!(decode_into(&c, t, x.len()).is_err());
                 }
                 // Trailing bytes too (the header's size no longer matches).
@@ -511,7 +583,9 @@ mod tests {
         }
         let c = codec(json!({}), DataType::Float32).unwrap();
         assert!(c.decode(Cow::Borrowed(&[]), None).is_err());
-        assert!(c.decode(Cow::Borrowed(b"garbage garbage garbage"), None).is_err());
+        assert!(c
+            .decode(Cow::Borrowed(b"garbage garbage garbage"), None)
+            .is_err());
         assert!(c.decode(Cow::Borrowed(&[0u8; 64]), None).is_err());
         // A header claiming the maximum size is bounded by the hint.
         let mut fake = vec![2u8, 1, 0x20, 4];
@@ -525,11 +599,18 @@ mod tests {
 
     #[test]
     fn wrong_size_hint_is_an_error() {
-        let c = codec(json!({"cname": "zstd", "clevel": 1, "shuffle": "shuffle"}), DataType::Int32).unwrap();
+        let c = codec(
+            json!({"cname": "zstd", "clevel": 1, "shuffle": "shuffle"}),
+            DataType::Int32,
+        )
+        .unwrap();
         let x = sample(4000);
         let enc = c.encode(x.clone()).unwrap();
         for n in [0, 3999, 4001] {
-            assert_eq!(c.decode(Cow::Borrowed(&enc), Some(n)).unwrap_err().kind(), ErrorKind::Corrupt);
+            assert_eq!(
+                c.decode(Cow::Borrowed(&enc), Some(n)).unwrap_err().kind(),
+                ErrorKind::Corrupt
+            );
             assert!(decode_into(&c, &enc, n).is_err());
         }
     }
@@ -537,21 +618,37 @@ mod tests {
     #[test]
     fn configs() {
         // typesize defaults to the element size.
-        let c = codec(json!({"cname": "lz4", "clevel": 5, "shuffle": "shuffle"}), DataType::Float64).unwrap();
+        let c = codec(
+            json!({"cname": "lz4", "clevel": 5, "shuffle": "shuffle"}),
+            DataType::Float64,
+        )
+        .unwrap();
         assert_eq!(c.typesize(), 8);
         assert_eq!(
             c.to_json(),
             json!({"name": "blosc", "configuration":
                 {"cname": "lz4", "clevel": 5, "shuffle": "shuffle", "typesize": 8, "blocksize": 0}})
         );
-        assert_eq!(BloscCodec::from_spec(&spec(c.to_json()), &repr(DataType::UInt8)).unwrap(), c);
+        assert_eq!(
+            BloscCodec::from_spec(&spec(c.to_json()), &repr(DataType::UInt8)).unwrap(),
+            c
+        );
         // Lenient defaults for everything.
         let c = codec(json!({}), DataType::UInt8).unwrap();
         assert_eq!(
-            (c.cname(), c.clevel(), c.shuffle(), c.typesize(), c.blocksize()),
+            (
+                c.cname(),
+                c.clevel(),
+                c.shuffle(),
+                c.typesize(),
+                c.blocksize()
+            ),
             (BloscCompressor::Lz4, 5, BloscShuffle::BitShuffle, 1, 0)
         );
-        assert_eq!(codec(json!({}), DataType::Int16).unwrap().shuffle(), BloscShuffle::Shuffle);
+        assert_eq!(
+            codec(json!({}), DataType::Int16).unwrap().shuffle(),
+            BloscShuffle::Shuffle
+        );
         // zarr-python's form.
         let c = codec(
             json!({"typesize": 4, "cname": "zstd", "clevel": 5, "shuffle": "shuffle", "blocksize": 0}),
@@ -560,7 +657,12 @@ mod tests {
         .unwrap();
         assert_eq!(c.cname(), BloscCompressor::Zstd);
 
-        assert_eq!(codec(json!({"cname": "snappy"}), DataType::UInt8).unwrap_err().kind(), ErrorKind::Unsupported);
+        assert_eq!(
+            codec(json!({"cname": "snappy"}), DataType::UInt8)
+                .unwrap_err()
+                .kind(),
+            ErrorKind::Unsupported
+        );
         for cfg in [
             json!({"cname": "lzma"}),
             json!({"cname": 1}),
@@ -587,8 +689,11 @@ mod tests {
     #[test]
     fn concurrent_use() {
         let c = std::sync::Arc::new(
-            codec(json!({"cname": "zstd", "clevel": 5, "shuffle": "bitshuffle", "typesize": 4}), DataType::Float32)
-                .unwrap(),
+            codec(
+                json!({"cname": "zstd", "clevel": 5, "shuffle": "bitshuffle", "typesize": 4}),
+                DataType::Float32,
+            )
+            .unwrap(),
         );
         let handles: Vec<_> = (0..4)
             .map(|t| {

@@ -143,7 +143,10 @@ impl ArrayToBytesCodec for BytesCodec {
     fn decode_into(&self, bytes: &[u8], repr: &ChunkRepr, out: &mut [u8]) -> Result<()> {
         let expected = repr.nbytes();
         if bytes.len() != expected {
-            return Err(corrupt(format!("codec \"bytes\": chunk is {} bytes, expected {expected}", bytes.len())));
+            return Err(corrupt(format!(
+                "codec \"bytes\": chunk is {} bytes, expected {expected}",
+                bytes.len()
+            )));
         }
         if out.len() != expected {
             return Err(invalid_argument(format!(
@@ -172,7 +175,11 @@ impl ArrayToBytesCodec for BytesCodec {
 
     fn decode_in_place(&self, data: &mut [u8], repr: &ChunkRepr) -> Result<()> {
         if data.len() != repr.nbytes() {
-            return Err(corrupt(format!("codec \"bytes\": chunk is {} bytes, expected {}", data.len(), repr.nbytes())));
+            return Err(corrupt(format!(
+                "codec \"bytes\": chunk is {} bytes, expected {}",
+                data.len(),
+                repr.nbytes()
+            )));
         }
         if let Some(unit) = self.swap(repr) {
             swap_in_place(data, unit);
@@ -205,31 +212,61 @@ mod tests {
     #[test]
     fn big_endian_u16_known_bytes() {
         let r = repr(&[3], DataType::UInt16);
-        let c = BytesCodec::from_spec(&spec(json!({"name": "bytes", "configuration": {"endian": "big"}})), &r).unwrap();
-        let data: Vec<u8> = [0x0102u16, 0x0304, 0xA0B0].iter().flat_map(|v| v.to_ne_bytes()).collect();
+        let c = BytesCodec::from_spec(
+            &spec(json!({"name": "bytes", "configuration": {"endian": "big"}})),
+            &r,
+        )
+        .unwrap();
+        let data: Vec<u8> = [0x0102u16, 0x0304, 0xA0B0]
+            .iter()
+            .flat_map(|v| v.to_ne_bytes())
+            .collect();
         let enc = c.encode(&data, &r).unwrap();
         assert_eq!(enc, vec![0x01, 0x02, 0x03, 0x04, 0xA0, 0xB0]);
         assert_eq!(decode(&c, &enc, &r).unwrap(), data);
         let le = BytesCodec::new(Some(Endian::Little));
-        assert_eq!(le.encode(&data, &r).unwrap(), vec![0x02, 0x01, 0x04, 0x03, 0xB0, 0xA0]);
+        assert_eq!(
+            le.encode(&data, &r).unwrap(),
+            vec![0x02, 0x01, 0x04, 0x03, 0xB0, 0xA0]
+        );
     }
 
     #[test]
     fn known_bytes_wider_types() {
         let r = repr(&[1], DataType::Int32);
         let data = 0x01020304i32.to_ne_bytes();
-        assert_eq!(BytesCodec::new(Some(Endian::Big)).encode(&data, &r).unwrap(), [1, 2, 3, 4]);
-        assert_eq!(BytesCodec::new(Some(Endian::Little)).encode(&data, &r).unwrap(), [4, 3, 2, 1]);
+        assert_eq!(
+            BytesCodec::new(Some(Endian::Big))
+                .encode(&data, &r)
+                .unwrap(),
+            [1, 2, 3, 4]
+        );
+        assert_eq!(
+            BytesCodec::new(Some(Endian::Little))
+                .encode(&data, &r)
+                .unwrap(),
+            [4, 3, 2, 1]
+        );
         let r = repr(&[1], DataType::Float64);
         let data = 1.0f64.to_ne_bytes();
-        assert_eq!(BytesCodec::new(Some(Endian::Big)).encode(&data, &r).unwrap(), 1.0f64.to_be_bytes());
+        assert_eq!(
+            BytesCodec::new(Some(Endian::Big))
+                .encode(&data, &r)
+                .unwrap(),
+            1.0f64.to_be_bytes()
+        );
         // Complex: each half swapped separately.
         let r = repr(&[1], DataType::Complex64);
         let mut data = 1.0f32.to_ne_bytes().to_vec();
         data.extend(2.0f32.to_ne_bytes());
         let mut want = 1.0f32.to_be_bytes().to_vec();
         want.extend(2.0f32.to_be_bytes());
-        assert_eq!(BytesCodec::new(Some(Endian::Big)).encode(&data, &r).unwrap(), want);
+        assert_eq!(
+            BytesCodec::new(Some(Endian::Big))
+                .encode(&data, &r)
+                .unwrap(),
+            want
+        );
         let r = repr(&[1], DataType::Complex128);
         let mut data = 1.5f64.to_ne_bytes().to_vec();
         data.extend((-2.0f64).to_ne_bytes());
@@ -281,7 +318,13 @@ mod tests {
     #[test]
     fn endian_optional_only_without_byte_order() {
         let none = spec(json!({"name": "bytes"}));
-        for t in [DataType::Bool, DataType::Int8, DataType::UInt8, DataType::RawBits(1), DataType::RawBits(4)] {
+        for t in [
+            DataType::Bool,
+            DataType::Int8,
+            DataType::UInt8,
+            DataType::RawBits(1),
+            DataType::RawBits(4),
+        ] {
             let c = BytesCodec::from_spec(&none, &repr(&[2], t)).unwrap();
             assert!(c.is_identity(&repr(&[2], t)));
         }
@@ -304,27 +347,37 @@ mod tests {
             json!({"endian": "little", "extra": true}),
             json!({"endian": "LITTLE"}),
         ] {
-            let e = BytesCodec::from_spec(&spec(json!({"name": "bytes", "configuration": cfg})), &r).unwrap_err();
+            let e =
+                BytesCodec::from_spec(&spec(json!({"name": "bytes", "configuration": cfg})), &r)
+                    .unwrap_err();
             assert_eq!(e.kind(), ErrorKind::InvalidMetadata);
         }
     }
 
     #[test]
     fn to_json_forms() {
-        assert_eq!(BytesCodec::new(None).to_json(), json!({"name": "bytes", "configuration": {}}));
+        assert_eq!(
+            BytesCodec::new(None).to_json(),
+            json!({"name": "bytes", "configuration": {}})
+        );
         assert_eq!(
             BytesCodec::new(Some(Endian::Big)).to_json(),
             json!({"name": "bytes", "configuration": {"endian": "big"}})
         );
         let r = repr(&[2], DataType::Int16);
-        let c =
-            BytesCodec::from_spec(&spec(json!({"name": "bytes", "configuration": {"endian": "little"}})), &r).unwrap();
+        let c = BytesCodec::from_spec(
+            &spec(json!({"name": "bytes", "configuration": {"endian": "little"}})),
+            &r,
+        )
+        .unwrap();
         let again = BytesCodec::from_spec(&spec(c.to_json()), &r).unwrap();
         assert_eq!(c, again);
         // The legacy name "endian" builds the same codec.
-        assert!(
-            super::super::build_codec(&spec(json!({"name": "endian", "configuration": {"endian": "big"}})), &r).is_ok()
-        );
+        assert!(super::super::build_codec(
+            &spec(json!({"name": "endian", "configuration": {"endian": "big"}})),
+            &r
+        )
+        .is_ok());
     }
 
     #[test]
@@ -333,7 +386,11 @@ mod tests {
         let c = BytesCodec::new(Some(Endian::Big));
         let e = decode(&c, &[1, 2, 3, 4, 5], &r).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Corrupt);
-        assert!(e.message().contains("5 bytes, expected 6"), "{}", e.message());
+        assert!(
+            e.message().contains("5 bytes, expected 6"),
+            "{}",
+            e.message()
+        );
         assert!(decode(&c, &[], &r).is_err());
         assert!(c.encode(&[1, 2, 3], &r).is_err());
         let mut out = vec![0u8; 4];

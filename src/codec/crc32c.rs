@@ -53,11 +53,17 @@ impl BytesToBytesCodec for Crc32cCodec {
         Ok(input)
     }
 
-    fn decode<'a>(&self, input: Cow<'a, [u8]>, decoded_size: Option<usize>) -> Result<Cow<'a, [u8]>> {
+    fn decode<'a>(
+        &self,
+        input: Cow<'a, [u8]>,
+        decoded_size: Option<usize>,
+    ) -> Result<Cow<'a, [u8]>> {
         let n = verify(&input)?;
         if let Some(expected) = decoded_size {
             if n != expected {
-                return Err(corrupt(format!("codec \"crc32c\": payload is {n} bytes, expected {expected}")));
+                return Err(corrupt(format!(
+                    "codec \"crc32c\": payload is {n} bytes, expected {expected}"
+                )));
             }
         }
         Ok(match input {
@@ -122,27 +128,43 @@ mod tests {
         let e = c.decode(Cow::Borrowed(&enc), None).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Checksum);
         assert!(e.message().contains("crc32c mismatch"), "{}", e.message());
-        assert!(e.message().contains("expected") && e.message().contains("got"), "{}", e.message());
+        assert!(
+            e.message().contains("expected") && e.message().contains("got"),
+            "{}",
+            e.message()
+        );
         let last = enc.len() - 1;
         enc[3] ^= 0x10;
         enc[last] ^= 1;
-        assert_eq!(c.decode(Cow::Owned(enc), None).unwrap_err().kind(), ErrorKind::Checksum);
+        assert_eq!(
+            c.decode(Cow::Owned(enc), None).unwrap_err().kind(),
+            ErrorKind::Checksum
+        );
         for n in 0..4 {
             let e = c.decode(Cow::Borrowed(&[0u8; 4][..n]), None).unwrap_err();
             assert_eq!(e.kind(), ErrorKind::Corrupt);
         }
         let enc = c.encode(vec![1, 2, 3]).unwrap();
-        assert_eq!(c.decode(Cow::Borrowed(&enc), Some(4)).unwrap_err().kind(), ErrorKind::Corrupt);
+        assert_eq!(
+            c.decode(Cow::Borrowed(&enc), Some(4)).unwrap_err().kind(),
+            ErrorKind::Corrupt
+        );
     }
 
     #[test]
     fn configs() {
         assert!(Crc32cCodec::from_spec(&spec(json!({"name": "crc32c"}))).is_ok());
         assert!(Crc32cCodec::from_spec(&spec(json!("crc32c"))).is_ok());
-        assert!(Crc32cCodec::from_spec(&spec(json!({"name": "crc32c", "configuration": {}}))).is_ok());
-        let e = Crc32cCodec::from_spec(&spec(json!({"name": "crc32c", "configuration": {"x": 1}}))).unwrap_err();
+        assert!(
+            Crc32cCodec::from_spec(&spec(json!({"name": "crc32c", "configuration": {}}))).is_ok()
+        );
+        let e = Crc32cCodec::from_spec(&spec(json!({"name": "crc32c", "configuration": {"x": 1}})))
+            .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidMetadata);
         assert!(e.message().contains("crc32c"));
-        assert_eq!(Crc32cCodec.to_json(), json!({"name": "crc32c", "configuration": {}}));
+        assert_eq!(
+            Crc32cCodec.to_json(),
+            json!({"name": "crc32c", "configuration": {}})
+        );
     }
 }

@@ -22,7 +22,9 @@ impl GzipCodec {
     /// A codec with compression `level` in `0..=9`.
     pub fn new(level: u32) -> Result<Self> {
         if level > 9 {
-            return Err(invalid_metadata(format!("codec \"gzip\": \"level\" must be 0..9, got {level}")));
+            return Err(invalid_metadata(format!(
+                "codec \"gzip\": \"level\" must be 0..9, got {level}"
+            )));
         }
         Ok(GzipCodec { level })
     }
@@ -36,7 +38,9 @@ impl GzipCodec {
         let level = match spec.get("level") {
             None => return Err(invalid_metadata("codec \"gzip\": \"level\" is required")),
             Some(v) => v.as_u64().filter(|l| *l <= 9).ok_or_else(|| {
-                invalid_metadata(format!("codec \"gzip\": \"level\" must be an integer 0..9, got {v}"))
+                invalid_metadata(format!(
+                    "codec \"gzip\": \"level\" must be an integer 0..9, got {v}"
+                ))
             })?,
         };
         GzipCodec::new(level as u32)
@@ -67,20 +71,31 @@ impl BytesToBytesCodec for GzipCodec {
     }
 
     fn encode_slice(&self, input: &[u8]) -> Result<Vec<u8>> {
-        let mut enc = GzEncoder::new(Vec::with_capacity(input.len() / 2 + 64), Compression::new(self.level));
+        let mut enc = GzEncoder::new(
+            Vec::with_capacity(input.len() / 2 + 64),
+            Compression::new(self.level),
+        );
         enc.write_all(input)
             .and_then(|_| enc.finish())
             .map_err(|e| crate::error::internal(format!("codec \"gzip\": compression failed: {e}")))
     }
 
-    fn decode<'a>(&self, input: Cow<'a, [u8]>, decoded_size: Option<usize>) -> Result<Cow<'a, [u8]>> {
+    fn decode<'a>(
+        &self,
+        input: Cow<'a, [u8]>,
+        decoded_size: Option<usize>,
+    ) -> Result<Cow<'a, [u8]>> {
         let mut out = Vec::new();
         match decoded_size {
             Some(n) => {
-                out.try_reserve_exact(n)
-                    .map_err(|_| crate::error::internal(format!("codec \"gzip\": cannot allocate {n} bytes")))?;
+                out.try_reserve_exact(n).map_err(|_| {
+                    crate::error::internal(format!("codec \"gzip\": cannot allocate {n} bytes"))
+                })?;
                 // Read at most one byte past the expected size.
-                decoder(&input).take((n as u64).saturating_add(1)).read_to_end(&mut out).map_err(stream_error)?;
+                decoder(&input)
+                    .take((n as u64).saturating_add(1))
+                    .read_to_end(&mut out)
+                    .map_err(stream_error)?;
                 if out.len() != n {
                     return Err(corrupt(format!(
                         "codec \"gzip\": decoded {}{} bytes, expected {n}",
@@ -90,7 +105,9 @@ impl BytesToBytesCodec for GzipCodec {
                 }
             }
             None => {
-                decoder(&input).read_to_end(&mut out).map_err(stream_error)?;
+                decoder(&input)
+                    .read_to_end(&mut out)
+                    .map_err(stream_error)?;
             }
         }
         Ok(Cow::Owned(out))
@@ -102,7 +119,10 @@ impl BytesToBytesCodec for GzipCodec {
         while filled < out.len() {
             match r.read(&mut out[filled..]) {
                 Ok(0) => {
-                    return Err(corrupt(format!("codec \"gzip\": decoded {filled} bytes, expected {}", out.len())))
+                    return Err(corrupt(format!(
+                        "codec \"gzip\": decoded {filled} bytes, expected {}",
+                        out.len()
+                    )))
                 }
                 Ok(k) => filled += k,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
@@ -114,7 +134,10 @@ impl BytesToBytesCodec for GzipCodec {
             match r.read(&mut extra) {
                 Ok(0) => return Ok(true),
                 Ok(_) => {
-                    return Err(corrupt(format!("codec \"gzip\": decoded more than the expected {} bytes", out.len())))
+                    return Err(corrupt(format!(
+                        "codec \"gzip\": decoded more than the expected {} bytes",
+                        out.len()
+                    )))
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(stream_error(e)),
@@ -138,7 +161,9 @@ mod tests {
     }
 
     fn sample(n: usize) -> Vec<u8> {
-        (0..n).map(|i| ((i / 7) as u8).wrapping_mul(3) ^ (i % 5) as u8).collect()
+        (0..n)
+            .map(|i| ((i / 7) as u8).wrapping_mul(3) ^ (i % 5) as u8)
+            .collect()
     }
 
     fn decode_into(c: &GzipCodec, input: &[u8], n: usize) -> Result<Vec<u8>> {
@@ -150,14 +175,23 @@ mod tests {
     #[test]
     fn round_trip_all_levels() {
         for level in 0..=9 {
-            let c = GzipCodec::from_spec(&spec(json!({"name": "gzip", "configuration": {"level": level}}))).unwrap();
+            let c = GzipCodec::from_spec(&spec(
+                json!({"name": "gzip", "configuration": {"level": level}}),
+            ))
+            .unwrap();
             for n in [0usize, 1, 100, 70_000] {
                 let x = sample(n);
                 let enc = c.encode(x.clone()).unwrap();
                 assert_eq!(&enc[..2], &[0x1f, 0x8b], "gzip magic");
                 assert_eq!(enc[2], 8, "deflate method");
-                assert_eq!(c.decode(Cow::Borrowed(&enc), None).unwrap().as_ref(), &x[..]);
-                assert_eq!(c.decode(Cow::Owned(enc.clone()), Some(n)).unwrap().as_ref(), &x[..]);
+                assert_eq!(
+                    c.decode(Cow::Borrowed(&enc), None).unwrap().as_ref(),
+                    &x[..]
+                );
+                assert_eq!(
+                    c.decode(Cow::Owned(enc.clone()), Some(n)).unwrap().as_ref(),
+                    &x[..]
+                );
                 assert_eq!(decode_into(&c, &enc, n).unwrap(), x);
             }
         }
@@ -170,7 +204,10 @@ mod tests {
         // Two gzip members back to back decode as their concatenation.
         let mut two = c.encode(x[..2000].to_vec()).unwrap();
         two.extend(c.encode(x[2000..].to_vec()).unwrap());
-        assert_eq!(c.decode(Cow::Borrowed(&two), Some(5000)).unwrap().as_ref(), &x[..]);
+        assert_eq!(
+            c.decode(Cow::Borrowed(&two), Some(5000)).unwrap().as_ref(),
+            &x[..]
+        );
         assert_eq!(decode_into(&c, &two, 5000).unwrap(), x);
         // A zlib stream is tolerated.
         let mut z = ZlibEncoder::new(Vec::new(), Compression::new(6));
@@ -186,8 +223,14 @@ mod tests {
         let x = sample(1000);
         let enc = c.encode(x.clone()).unwrap();
         for n in [999, 1001, 0] {
-            assert_eq!(c.decode(Cow::Borrowed(&enc), Some(n)).unwrap_err().kind(), ErrorKind::Corrupt);
-            assert_eq!(decode_into(&c, &enc, n).unwrap_err().kind(), ErrorKind::Corrupt);
+            assert_eq!(
+                c.decode(Cow::Borrowed(&enc), Some(n)).unwrap_err().kind(),
+                ErrorKind::Corrupt
+            );
+            assert_eq!(
+                decode_into(&c, &enc, n).unwrap_err().kind(),
+                ErrorKind::Corrupt
+            );
         }
         // Truncated streams.
         for cut in [0, 1, 2, 10, enc.len() / 2, enc.len() - 1] {
@@ -197,7 +240,9 @@ mod tests {
             assert!(decode_into(&c, t, 1000).is_err(), "cut {cut}");
         }
         // Garbage and flipped bytes never panic; a bad CRC is detected.
-        assert!(c.decode(Cow::Borrowed(b"not compressed at all"), None).is_err());
+        assert!(c
+            .decode(Cow::Borrowed(b"not compressed at all"), None)
+            .is_err());
         let mut bad = enc.clone();
         let k = bad.len() - 6;
         bad[k] ^= 0xff; // inside the CRC32 trailer
@@ -214,8 +259,14 @@ mod tests {
 
     #[test]
     fn configs() {
-        let c = GzipCodec::from_spec(&spec(json!({"name": "gzip", "configuration": {"level": 9}}))).unwrap();
-        assert_eq!(c.to_json(), json!({"name": "gzip", "configuration": {"level": 9}}));
+        let c = GzipCodec::from_spec(&spec(
+            json!({"name": "gzip", "configuration": {"level": 9}}),
+        ))
+        .unwrap();
+        assert_eq!(
+            c.to_json(),
+            json!({"name": "gzip", "configuration": {"level": 9}})
+        );
         assert_eq!(GzipCodec::from_spec(&spec(c.to_json())).unwrap(), c);
         for cfg in [
             json!({"level": 10}),
@@ -225,7 +276,8 @@ mod tests {
             json!({}),
             json!({"level": 1, "other": 2}),
         ] {
-            let e = GzipCodec::from_spec(&spec(json!({"name": "gzip", "configuration": cfg}))).unwrap_err();
+            let e = GzipCodec::from_spec(&spec(json!({"name": "gzip", "configuration": cfg})))
+                .unwrap_err();
             assert_eq!(e.kind(), ErrorKind::InvalidMetadata, "{cfg}");
             assert!(e.message().contains("gzip"), "{}", e.message());
         }

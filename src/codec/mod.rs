@@ -35,7 +35,11 @@ pub struct ChunkRepr {
 impl ChunkRepr {
     pub fn new(shape: Vec<u64>, dtype: DataType, fill_value: Vec<u8>) -> Self {
         debug_assert_eq!(fill_value.len(), dtype.size());
-        ChunkRepr { shape, dtype, fill_value }
+        ChunkRepr {
+            shape,
+            dtype,
+            fill_value,
+        }
     }
     pub fn num_elements(&self) -> u64 {
         self.shape.iter().product()
@@ -77,7 +81,9 @@ fn all_zero(data: &[u8]) -> bool {
     let (head, words, tail) = unsafe { data.align_to::<u64>() };
     head.iter().all(|&b| b == 0)
         && tail.iter().all(|&b| b == 0)
-        && words.chunks(64).all(|block| block.iter().fold(0u64, |acc, &w| acc | w) == 0)
+        && words
+            .chunks(64)
+            .all(|block| block.iter().fold(0u64, |acc, &w| acc | w) == 0)
 }
 
 /// A codec that maps an array to another array (e.g. `transpose`).
@@ -134,7 +140,11 @@ pub trait BytesToBytesCodec: Send + Sync + Debug {
     }
     /// Decode `input`. `decoded_size` is the expected output size when the
     /// pipeline knows it (a hint for the allocation, and a check).
-    fn decode<'a>(&self, input: Cow<'a, [u8]>, decoded_size: Option<usize>) -> Result<Cow<'a, [u8]>>;
+    fn decode<'a>(
+        &self,
+        input: Cow<'a, [u8]>,
+        decoded_size: Option<usize>,
+    ) -> Result<Cow<'a, [u8]>>;
     /// Decode straight into `out`, which must be filled exactly. Returns
     /// `Ok(false)` when this codec cannot, and the caller decodes to a
     /// temporary instead.
@@ -174,19 +184,31 @@ impl CodecSpec {
                     None => Map::new(),
                     Some(Value::Object(c)) => c.clone(),
                     Some(_) => {
-                        return Err(invalid_metadata(format!("codec \"{name}\": configuration must be an object")))
+                        return Err(invalid_metadata(format!(
+                            "codec \"{name}\": configuration must be an object"
+                        )))
                     }
                 };
                 for k in o.keys() {
                     if k != "name" && k != "configuration" && k != "must_understand" {
-                        return Err(invalid_metadata(format!("codec \"{name}\": unexpected field \"{k}\"")));
+                        return Err(invalid_metadata(format!(
+                            "codec \"{name}\": unexpected field \"{k}\""
+                        )));
                     }
                 }
-                Ok(CodecSpec { name: name.to_string(), configuration })
+                Ok(CodecSpec {
+                    name: name.to_string(),
+                    configuration,
+                })
             }
             // zarr-python accepts a bare string name for codecs without configuration.
-            Value::String(s) => Ok(CodecSpec { name: s.clone(), configuration: Map::new() }),
-            _ => Err(invalid_metadata(format!("codec entry {v} must be an object"))),
+            Value::String(s) => Ok(CodecSpec {
+                name: s.clone(),
+                configuration: Map::new(),
+            }),
+            _ => Err(invalid_metadata(format!(
+                "codec entry {v} must be an object"
+            ))),
         }
     }
 
@@ -220,15 +242,23 @@ pub fn codec_json(name: &str, cfg: Value) -> Value {
 /// input has (needed for validation and defaults such as blosc's typesize).
 pub fn build_codec(spec: &CodecSpec, repr: &ChunkRepr) -> Result<Codec> {
     let c = match spec.name.as_str() {
-        "bytes" | "endian" => Codec::ArrayToBytes(Arc::new(bytes::BytesCodec::from_spec(spec, repr)?)),
-        "transpose" => Codec::ArrayToArray(Arc::new(transpose::TransposeCodec::from_spec(spec, repr)?)),
+        "bytes" | "endian" => {
+            Codec::ArrayToBytes(Arc::new(bytes::BytesCodec::from_spec(spec, repr)?))
+        }
+        "transpose" => {
+            Codec::ArrayToArray(Arc::new(transpose::TransposeCodec::from_spec(spec, repr)?))
+        }
         "gzip" => Codec::BytesToBytes(Arc::new(gzip::GzipCodec::from_spec(spec)?)),
         "zstd" => Codec::BytesToBytes(Arc::new(zstd::ZstdCodec::from_spec(spec)?)),
         "blosc" => Codec::BytesToBytes(Arc::new(blosc::BloscCodec::from_spec(spec, repr)?)),
         "crc32c" => Codec::BytesToBytes(Arc::new(crc32c::Crc32cCodec::from_spec(spec)?)),
-        "sharding_indexed" => Codec::ArrayToBytes(Arc::new(sharding::ShardingCodec::from_spec(spec, repr)?)),
+        "sharding_indexed" => {
+            Codec::ArrayToBytes(Arc::new(sharding::ShardingCodec::from_spec(spec, repr)?))
+        }
         other => {
-            return Err(crate::error::unsupported(format!("unknown or unsupported codec \"{other}\"")))
+            return Err(crate::error::unsupported(format!(
+                "unknown or unsupported codec \"{other}\""
+            )))
         }
     };
     Ok(c)

@@ -1,7 +1,8 @@
 //! A codec pipeline for one chunk representation.
 
 use super::{
-    build_codec, ArrayToArrayCodec, ArrayToBytesCodec, BytesToBytesCodec, ChunkRepr, Codec, CodecSpec,
+    build_codec, ArrayToArrayCodec, ArrayToBytesCodec, BytesToBytesCodec, ChunkRepr, Codec,
+    CodecSpec,
 };
 use crate::error::{corrupt, invalid_metadata, Result};
 use serde_json::Value;
@@ -27,7 +28,10 @@ pub struct CodecChain {
 impl CodecChain {
     /// Build from the `codecs` list of `zarr.json`.
     pub fn from_json(codecs: &[Value], repr: ChunkRepr) -> Result<Self> {
-        let specs = codecs.iter().map(CodecSpec::from_json).collect::<Result<Vec<_>>>()?;
+        let specs = codecs
+            .iter()
+            .map(CodecSpec::from_json)
+            .collect::<Result<Vec<_>>>()?;
         Self::from_specs(&specs, repr)
     }
 
@@ -37,7 +41,8 @@ impl CodecChain {
         let mut bytes_to_bytes = Vec::new();
         let mut current = repr.clone();
         for spec in specs {
-            let codec = build_codec(spec, &current).map_err(|e| e.context(format!("codec \"{}\"", spec.name)))?;
+            let codec = build_codec(spec, &current)
+                .map_err(|e| e.context(format!("codec \"{}\"", spec.name)))?;
             match codec {
                 Codec::ArrayToArray(c) => {
                     if array_to_bytes.is_some() {
@@ -70,14 +75,22 @@ impl CodecChain {
                 }
             }
         }
-        let (array_to_bytes, bytes_repr) =
-            array_to_bytes.ok_or_else(|| invalid_metadata("the codec list has no array->bytes codec (e.g. \"bytes\")"))?;
+        let (array_to_bytes, bytes_repr) = array_to_bytes.ok_or_else(|| {
+            invalid_metadata("the codec list has no array->bytes codec (e.g. \"bytes\")")
+        })?;
         let mut sizes = vec![array_to_bytes.fixed_encoded_size(&bytes_repr)];
         for c in &bytes_to_bytes {
             let last = *sizes.last().unwrap();
             sizes.push(last.and_then(|s| c.encoded_size(s)));
         }
-        Ok(CodecChain { repr, array_to_array, array_to_bytes, bytes_repr, bytes_to_bytes, sizes })
+        Ok(CodecChain {
+            repr,
+            array_to_array,
+            array_to_bytes,
+            bytes_repr,
+            bytes_to_bytes,
+            sizes,
+        })
     }
 
     /// The decoded chunk representation.
@@ -87,7 +100,11 @@ impl CodecChain {
 
     /// The `codecs` list for `zarr.json`.
     pub fn to_json(&self) -> Value {
-        let mut v: Vec<Value> = self.array_to_array.iter().map(|(c, _)| c.to_json()).collect();
+        let mut v: Vec<Value> = self
+            .array_to_array
+            .iter()
+            .map(|(c, _)| c.to_json())
+            .collect();
         v.push(self.array_to_bytes.to_json());
         v.extend(self.bytes_to_bytes.iter().map(|c| c.to_json()));
         Value::Array(v)
@@ -97,7 +114,9 @@ impl CodecChain {
     /// `bytes` codec in native byte order and nothing else), so a read can
     /// go from the store straight into the destination.
     pub fn is_passthrough(&self) -> bool {
-        self.array_to_array.is_empty() && self.bytes_to_bytes.is_empty() && self.array_to_bytes.is_identity(&self.bytes_repr)
+        self.array_to_array.is_empty()
+            && self.bytes_to_bytes.is_empty()
+            && self.array_to_bytes.is_identity(&self.bytes_repr)
     }
 
     /// The encoded size of a chunk when it does not depend on the data.
@@ -162,7 +181,10 @@ impl CodecChain {
         }
         if let Some(expected) = self.fixed_encoded_size() {
             if bytes.len() as u64 != expected {
-                return Err(corrupt(format!("encoded chunk is {} bytes, expected {expected}", bytes.len())));
+                return Err(corrupt(format!(
+                    "encoded chunk is {} bytes, expected {expected}",
+                    bytes.len()
+                )));
             }
         }
         // Undo every bytes->bytes codec but the first.
@@ -183,10 +205,13 @@ impl CodecChain {
             data = first.decode(data, self.sizes[0].map(|s| s as usize))?;
         }
         if self.array_to_array.is_empty() {
-            return self.array_to_bytes.decode_into(&data, &self.bytes_repr, out);
+            return self
+                .array_to_bytes
+                .decode_into(&data, &self.bytes_repr, out);
         }
         let mut array = vec![0u8; self.bytes_repr.nbytes()];
-        self.array_to_bytes.decode_into(&data, &self.bytes_repr, &mut array)?;
+        self.array_to_bytes
+            .decode_into(&data, &self.bytes_repr, &mut array)?;
         for (c, input) in self.array_to_array.iter().rev() {
             array = c.decode(&array, input)?;
         }

@@ -8,7 +8,7 @@
 use super::{all_equal_to, codec_json, ArrayToBytesCodec, ChunkRepr, CodecChain, CodecSpec};
 use crate::dtype::DataType;
 use crate::error::{corrupt, invalid_metadata, Result};
-use crate::region::{chunk_parts, c_strides, ChunkPart};
+use crate::region::{c_strides, chunk_parts, ChunkPart};
 use crate::store::ByteRange;
 use crate::strided::{copy_chunk_block, fill_slice};
 use serde_json::{json, Value};
@@ -80,7 +80,11 @@ impl ShardingCodec {
             .and_then(Value::as_array)
             .ok_or_else(|| invalid_metadata("sharding_indexed needs a chunk_shape array"))?
             .iter()
-            .map(|v| v.as_u64().filter(|&x| x > 0).ok_or_else(|| invalid_metadata("sharding chunk_shape entries must be positive integers")))
+            .map(|v| {
+                v.as_u64().filter(|&x| x > 0).ok_or_else(|| {
+                    invalid_metadata("sharding chunk_shape entries must be positive integers")
+                })
+            })
             .collect::<Result<_>>()?;
         if chunk_shape.len() != repr.shape.len() {
             return Err(invalid_metadata(format!(
@@ -95,30 +99,58 @@ impl ShardingCodec {
                 chunk_shape, repr.shape
             )));
         }
-        let chunks_per_shard: Vec<u64> = repr.shape.iter().zip(&chunk_shape).map(|(s, c)| s / c).collect();
+        let chunks_per_shard: Vec<u64> = repr
+            .shape
+            .iter()
+            .zip(&chunk_shape)
+            .map(|(s, c)| s / c)
+            .collect();
         let codecs = match spec.get("codecs") {
             Some(Value::Array(a)) if !a.is_empty() => a.clone(),
             None => vec![json!({"name": "bytes", "configuration": {"endian": "little"}})],
-            _ => return Err(invalid_metadata("sharding codecs must be a non-empty array")),
+            _ => {
+                return Err(invalid_metadata(
+                    "sharding codecs must be a non-empty array",
+                ))
+            }
         };
-        let inner = CodecChain::from_json(&codecs, ChunkRepr::new(chunk_shape.clone(), repr.dtype, repr.fill_value.clone()))
-            .map_err(|e| e.context("sharding inner codecs"))?;
+        let inner = CodecChain::from_json(
+            &codecs,
+            ChunkRepr::new(chunk_shape.clone(), repr.dtype, repr.fill_value.clone()),
+        )
+        .map_err(|e| e.context("sharding inner codecs"))?;
         let index_codecs = match spec.get("index_codecs") {
             Some(Value::Array(a)) if !a.is_empty() => a.clone(),
-            None => vec![json!({"name": "bytes", "configuration": {"endian": "little"}}), json!({"name": "crc32c"})],
-            _ => return Err(invalid_metadata("sharding index_codecs must be a non-empty array")),
+            None => vec![
+                json!({"name": "bytes", "configuration": {"endian": "little"}}),
+                json!({"name": "crc32c"}),
+            ],
+            _ => {
+                return Err(invalid_metadata(
+                    "sharding index_codecs must be a non-empty array",
+                ))
+            }
         };
         let mut index_shape = chunks_per_shard.clone();
         index_shape.push(2);
-        let index = CodecChain::from_json(&index_codecs, ChunkRepr::new(index_shape, DataType::UInt64, EMPTY.to_ne_bytes().to_vec()))
-            .map_err(|e| e.context("sharding index_codecs"))?;
+        let index = CodecChain::from_json(
+            &index_codecs,
+            ChunkRepr::new(index_shape, DataType::UInt64, EMPTY.to_ne_bytes().to_vec()),
+        )
+        .map_err(|e| e.context("sharding index_codecs"))?;
         let index_size = index.fixed_encoded_size().ok_or_else(|| {
-            invalid_metadata("sharding index_codecs must have a fixed encoded size (no compression)")
+            invalid_metadata(
+                "sharding index_codecs must have a fixed encoded size (no compression)",
+            )
         })?;
         let location = match spec.get("index_location").map(|v| v.as_str()) {
             None | Some(Some("end")) => IndexLocation::End,
             Some(Some("start")) => IndexLocation::Start,
-            Some(_) => return Err(invalid_metadata("sharding index_location must be \"start\" or \"end\"")),
+            Some(_) => {
+                return Err(invalid_metadata(
+                    "sharding index_location must be \"start\" or \"end\"",
+                ))
+            }
         };
         let slot_size = inner.fixed_encoded_size();
         Ok(ShardingCodec {
@@ -157,15 +189,23 @@ impl ShardingCodec {
     pub fn index_range(&self) -> ByteRange {
         match self.location {
             IndexLocation::Start => ByteRange::new(0, self.index_size),
-            IndexLocation::End => ByteRange::Suffix { length: self.index_size },
+            IndexLocation::End => ByteRange::Suffix {
+                length: self.index_size,
+            },
         }
     }
 
     /// Decode an index read from `index_range()`, and check every entry lies
     /// inside a shard of `shard_size` bytes (when known).
     pub fn decode_index(&self, bytes: &[u8], shard_size: Option<u64>) -> Result<ShardIndex> {
-        let raw = self.index.decode(bytes).map_err(|e| e.context("shard index"))?;
-        let words: Vec<u64> = raw.chunks_exact(8).map(|c| u64::from_ne_bytes(c.try_into().unwrap())).collect();
+        let raw = self
+            .index
+            .decode(bytes)
+            .map_err(|e| e.context("shard index"))?;
+        let words: Vec<u64> = raw
+            .chunks_exact(8)
+            .map(|c| u64::from_ne_bytes(c.try_into().unwrap()))
+            .collect();
         let entries: Vec<(u64, u64)> = words.chunks_exact(2).map(|p| (p[0], p[1])).collect();
         let index = ShardIndex { entries };
         for i in 0..index.len() {
@@ -173,7 +213,9 @@ impl ShardingCodec {
             if o == EMPTY && n == EMPTY {
                 continue;
             }
-            let end = o.checked_add(n).ok_or_else(|| corrupt(format!("shard index entry {i} overflows")))?;
+            let end = o
+                .checked_add(n)
+                .ok_or_else(|| corrupt(format!("shard index entry {i} overflows")))?;
             if let Some(size) = shard_size {
                 if end > size {
                     return Err(corrupt(format!(
@@ -187,10 +229,20 @@ impl ShardingCodec {
 
     /// Decode the index of a whole shard held in memory.
     pub fn index_of(&self, shard: &[u8]) -> Result<ShardIndex> {
-        let r = self.index_range().resolve(shard.len() as u64).map_err(|_| {
-            corrupt(format!("shard of {} bytes is too small for its {}-byte index", shard.len(), self.index_size))
-        })?;
-        self.decode_index(&shard[r.start as usize..r.end as usize], Some(shard.len() as u64))
+        let r = self
+            .index_range()
+            .resolve(shard.len() as u64)
+            .map_err(|_| {
+                corrupt(format!(
+                    "shard of {} bytes is too small for its {}-byte index",
+                    shard.len(),
+                    self.index_size
+                ))
+            })?;
+        self.decode_index(
+            &shard[r.start as usize..r.end as usize],
+            Some(shard.len() as u64),
+        )
     }
 
     /// The inner chunks a region of the shard touches (region relative to
@@ -200,7 +252,12 @@ impl ShardingCodec {
         chunk_parts(&self.chunk_shape, start, shape)
             .into_iter()
             .map(|p| {
-                let flat = p.chunk.iter().zip(&strides).map(|(i, s)| i * s).sum::<u64>() as usize;
+                let flat = p
+                    .chunk
+                    .iter()
+                    .zip(&strides)
+                    .map(|(i, s)| i * s)
+                    .sum::<u64>() as usize;
                 (flat, p)
             })
             .collect()
@@ -293,7 +350,10 @@ impl ShardingCodec {
         match bytes {
             None => Ok(true),
             Some(b) if self.slot_size.is_some() => Ok(b == self.encoded_fill()?),
-            Some(b) => Ok(all_equal_to(&self.inner.decode(b)?, &self.inner.repr().fill_value)),
+            Some(b) => Ok(all_equal_to(
+                &self.inner.decode(b)?,
+                &self.inner.repr().fill_value,
+            )),
         }
     }
 }
@@ -317,7 +377,16 @@ impl ArrayToBytesCodec for ShardingCodec {
         let zero = vec![0u64; repr.shape.len()];
         let mut chunks = Vec::with_capacity(self.chunks_per_shard.iter().product::<u64>() as usize);
         for (_, p) in self.inner_parts(&zero, &repr.shape) {
-            copy_chunk_block(data, &repr.shape, &p.in_region, &mut scratch, &self.chunk_shape, &zero, &self.chunk_shape, elem);
+            copy_chunk_block(
+                data,
+                &repr.shape,
+                &p.in_region,
+                &mut scratch,
+                &self.chunk_shape,
+                &zero,
+                &self.chunk_shape,
+                elem,
+            );
             chunks.push(self.encode_inner(&scratch)?.0);
         }
         self.assemble(&chunks)
@@ -337,7 +406,16 @@ impl ArrayToBytesCodec for ShardingCodec {
                 }
                 None => fill_slice(&mut scratch, &repr.fill_value),
             }
-            copy_chunk_block(&scratch, &self.chunk_shape, &zero, out, &repr.shape, &p.in_region, &self.chunk_shape, elem);
+            copy_chunk_block(
+                &scratch,
+                &self.chunk_shape,
+                &zero,
+                out,
+                &repr.shape,
+                &p.in_region,
+                &self.chunk_shape,
+                elem,
+            );
         }
         Ok(())
     }

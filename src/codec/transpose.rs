@@ -118,7 +118,12 @@ impl ArrayToArrayCodec for TransposeCodec {
                 decoded.nbytes()
             )));
         }
-        Ok(permute(data, &decoded.shape, &self.order, decoded.dtype.size()))
+        Ok(permute(
+            data,
+            &decoded.shape,
+            &self.order,
+            decoded.dtype.size(),
+        ))
     }
 
     fn decode(&self, data: &[u8], decoded: &ChunkRepr) -> Result<Vec<u8>> {
@@ -131,7 +136,12 @@ impl ArrayToArrayCodec for TransposeCodec {
             )));
         }
         // B[inv[d]] = A[d], so permuting B by the inverse gives A.
-        Ok(permute(data, &encoded.shape, &self.inverse(), decoded.dtype.size()))
+        Ok(permute(
+            data,
+            &encoded.shape,
+            &self.inverse(),
+            decoded.dtype.size(),
+        ))
     }
 }
 
@@ -265,7 +275,9 @@ mod tests {
     }
 
     fn ravel(idx: &[usize], shape: &[u64]) -> usize {
-        idx.iter().zip(shape).fold(0, |acc, (&i, &n)| acc * n as usize + i)
+        idx.iter()
+            .zip(shape)
+            .fold(0, |acc, (&i, &n)| acc * n as usize + i)
     }
 
     /// Naive encode: encoded[j] = decoded[k], k[order[i]] = j[i].
@@ -298,30 +310,58 @@ mod tests {
     }
 
     fn data(n: usize) -> Vec<u8> {
-        (0..n).map(|i| (i.wrapping_mul(131) ^ (i >> 8)) as u8).collect()
+        (0..n)
+            .map(|i| (i.wrapping_mul(131) ^ (i >> 8)) as u8)
+            .collect()
     }
 
     fn check(shape: &[u64], order: &[usize], dtype: DataType) {
         let r = repr(shape, dtype);
-        let c = TransposeCodec::from_spec(&spec(json!({"name": "transpose", "configuration": {"order": order}})), &r)
-            .unwrap();
+        let c = TransposeCodec::from_spec(
+            &spec(json!({"name": "transpose", "configuration": {"order": order}})),
+            &r,
+        )
+        .unwrap();
         let x = data(r.nbytes());
         let elem = dtype.size();
         let enc = c.encode(&x, &r).unwrap();
-        assert_eq!(enc, naive_encode(&x, shape, order, elem), "encode {shape:?} {order:?} {dtype:?}");
+        assert_eq!(
+            enc,
+            naive_encode(&x, shape, order, elem),
+            "encode {shape:?} {order:?} {dtype:?}"
+        );
         let er = c.encoded_repr(&r).unwrap();
-        assert_eq!(er.shape, order.iter().map(|&o| shape[o]).collect::<Vec<_>>());
+        assert_eq!(
+            er.shape,
+            order.iter().map(|&o| shape[o]).collect::<Vec<_>>()
+        );
         // Decode arbitrary encoded bytes, checked against the naive inverse.
-        let y = data(r.nbytes()).into_iter().map(|b| b.wrapping_add(17)).collect::<Vec<_>>();
-        assert_eq!(c.decode(&y, &r).unwrap(), naive_decode(&y, shape, order, elem), "decode {shape:?} {order:?}");
-        assert_eq!(c.decode(&enc, &r).unwrap(), x, "round trip {shape:?} {order:?}");
+        let y = data(r.nbytes())
+            .into_iter()
+            .map(|b| b.wrapping_add(17))
+            .collect::<Vec<_>>();
+        assert_eq!(
+            c.decode(&y, &r).unwrap(),
+            naive_decode(&y, shape, order, elem),
+            "decode {shape:?} {order:?}"
+        );
+        assert_eq!(
+            c.decode(&enc, &r).unwrap(),
+            x,
+            "round trip {shape:?} {order:?}"
+        );
     }
 
     #[test]
     fn non_involutive_permutations() {
         for order in [[2, 0, 1], [1, 2, 0]] {
-            for dtype in [DataType::UInt8, DataType::Int16, DataType::Float32, DataType::Float64, DataType::Complex128]
-            {
+            for dtype in [
+                DataType::UInt8,
+                DataType::Int16,
+                DataType::Float32,
+                DataType::Float64,
+                DataType::Complex128,
+            ] {
                 check(&[2, 3, 4], &order, dtype);
                 check(&[5, 1, 7], &order, dtype);
             }
@@ -355,7 +395,13 @@ mod tests {
         }
         assert_eq!(perms.len(), 24);
         for p in perms {
-            for dtype in [DataType::Bool, DataType::UInt16, DataType::Int32, DataType::UInt64, DataType::RawBits(5)] {
+            for dtype in [
+                DataType::Bool,
+                DataType::UInt16,
+                DataType::Int32,
+                DataType::UInt64,
+                DataType::RawBits(5),
+            ] {
                 check(&shape, &p, dtype);
             }
         }
@@ -376,8 +422,11 @@ mod tests {
         assert!(c.decode(&[], &r).unwrap().is_empty());
         // Rank 0.
         let r = repr(&[], DataType::Int64);
-        let c =
-            TransposeCodec::from_spec(&spec(json!({"name": "transpose", "configuration": {"order": []}})), &r).unwrap();
+        let c = TransposeCodec::from_spec(
+            &spec(json!({"name": "transpose", "configuration": {"order": []}})),
+            &r,
+        )
+        .unwrap();
         let x = data(8);
         assert_eq!(c.decode(&c.encode(&x, &r).unwrap(), &r).unwrap(), x);
     }
@@ -385,13 +434,22 @@ mod tests {
     #[test]
     fn legacy_orders() {
         let r = repr(&[2, 3, 4], DataType::UInt8);
-        let c = TransposeCodec::from_spec(&spec(json!({"name": "transpose", "configuration": {"order": "C"}})), &r)
-            .unwrap();
+        let c = TransposeCodec::from_spec(
+            &spec(json!({"name": "transpose", "configuration": {"order": "C"}})),
+            &r,
+        )
+        .unwrap();
         assert_eq!(c.order(), &[0, 1, 2]);
-        let f = TransposeCodec::from_spec(&spec(json!({"name": "transpose", "configuration": {"order": "F"}})), &r)
-            .unwrap();
+        let f = TransposeCodec::from_spec(
+            &spec(json!({"name": "transpose", "configuration": {"order": "F"}})),
+            &r,
+        )
+        .unwrap();
         assert_eq!(f.order(), &[2, 1, 0]);
-        assert_eq!(f.to_json(), json!({"name": "transpose", "configuration": {"order": [2, 1, 0]}}));
+        assert_eq!(
+            f.to_json(),
+            json!({"name": "transpose", "configuration": {"order": [2, 1, 0]}})
+        );
         check(&[2, 3, 4], &[2, 1, 0], DataType::UInt8);
     }
 
@@ -408,9 +466,11 @@ mod tests {
             json!("X"),
             json!(3),
         ] {
-            let e =
-                TransposeCodec::from_spec(&spec(json!({"name": "transpose", "configuration": {"order": order}})), &r)
-                    .unwrap_err();
+            let e = TransposeCodec::from_spec(
+                &spec(json!({"name": "transpose", "configuration": {"order": order}})),
+                &r,
+            )
+            .unwrap_err();
             assert_eq!(e.kind(), ErrorKind::InvalidMetadata, "{order}");
             assert!(e.message().contains("transpose"), "{}", e.message());
         }
@@ -427,7 +487,10 @@ mod tests {
     fn wrong_sizes_are_errors() {
         let r = repr(&[2, 3], DataType::Int16);
         let c = TransposeCodec::new(vec![1, 0]).unwrap();
-        assert_eq!(c.decode(&[0; 11], &r).unwrap_err().kind(), ErrorKind::Corrupt);
+        assert_eq!(
+            c.decode(&[0; 11], &r).unwrap_err().kind(),
+            ErrorKind::Corrupt
+        );
         assert!(c.encode(&[0; 13], &r).is_err());
         let r3 = repr(&[2, 3, 4], DataType::Int16);
         assert!(c.encoded_repr(&r3).is_err());

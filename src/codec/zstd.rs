@@ -44,13 +44,19 @@ impl ZstdCodec {
             Some(v) => v
                 .as_i64()
                 .and_then(|l| i32::try_from(l).ok())
-                .ok_or_else(|| invalid_metadata(format!("codec \"zstd\": \"level\" must be an integer, got {v}")))?,
+                .ok_or_else(|| {
+                    invalid_metadata(format!(
+                        "codec \"zstd\": \"level\" must be an integer, got {v}"
+                    ))
+                })?,
         };
         let checksum = match spec.get("checksum") {
             None => false,
             Some(Value::Bool(b)) => *b,
             Some(v) => {
-                return Err(invalid_metadata(format!("codec \"zstd\": \"checksum\" must be a boolean, got {v}")))
+                return Err(invalid_metadata(format!(
+                    "codec \"zstd\": \"checksum\" must be a boolean, got {v}"
+                )))
             }
         };
         Ok(ZstdCodec { level, checksum })
@@ -62,15 +68,21 @@ fn zstd_error(e: impl std::fmt::Display) -> crate::error::Error {
 }
 
 fn size_mismatch(got: impl std::fmt::Display, expected: usize) -> crate::error::Error {
-    corrupt(format!("codec \"zstd\": decoded size is {got} bytes, expected {expected}"))
+    corrupt(format!(
+        "codec \"zstd\": decoded size is {got} bytes, expected {expected}"
+    ))
 }
 
 /// The total decoded size recorded in the frame headers of `input`:
 /// `Ok(Some(n))` when every frame records it, `Ok(None)` when one does not
 /// (the data is then decoded by streaming).
 fn content_size(input: &[u8]) -> Result<Option<u64>> {
-    let not_zstd =
-        |what: &str| corrupt(format!("codec \"zstd\": input of {} bytes is not valid zstd data ({what})", input.len()));
+    let not_zstd = |what: &str| {
+        corrupt(format!(
+            "codec \"zstd\": input of {} bytes is not valid zstd data ({what})",
+            input.len()
+        ))
+    };
     if input.is_empty() {
         return Err(not_zstd("empty"));
     }
@@ -79,7 +91,11 @@ fn content_size(input: &[u8]) -> Result<Option<u64>> {
     while !rest.is_empty() {
         // Skippable frames report a content size of 0.
         match zstd::zstd_safe::get_frame_content_size(rest) {
-            Ok(Some(n)) => total = total.checked_add(n).ok_or_else(|| not_zstd("sizes overflow"))?,
+            Ok(Some(n)) => {
+                total = total
+                    .checked_add(n)
+                    .ok_or_else(|| not_zstd("sizes overflow"))?
+            }
             Ok(None) => return Ok(None),
             Err(_) => return Err(not_zstd("bad frame header")),
         }
@@ -110,7 +126,10 @@ fn decompress_bulk(input: &[u8], out: &mut [u8]) -> Result<()> {
     let n = DCTX.with(|cell| -> Result<usize> {
         let mut slot = cell.borrow_mut();
         if slot.is_none() {
-            *slot = Some(zstd::bulk::Decompressor::new().map_err(|e| internal(format!("codec \"zstd\": {e}")))?);
+            *slot = Some(
+                zstd::bulk::Decompressor::new()
+                    .map_err(|e| internal(format!("codec \"zstd\": {e}")))?,
+            );
         }
         let d = slot.as_mut().expect("set above");
         d.decompress_to_buffer(input, out).map_err(zstd_error)
@@ -122,12 +141,16 @@ fn decompress_bulk(input: &[u8], out: &mut [u8]) -> Result<()> {
 }
 
 fn stream_decoder(input: &[u8]) -> Result<zstd::stream::read::Decoder<'_, &[u8]>> {
-    zstd::stream::read::Decoder::with_buffer(input).map_err(|e| internal(format!("codec \"zstd\": {e}")))
+    zstd::stream::read::Decoder::with_buffer(input)
+        .map_err(|e| internal(format!("codec \"zstd\": {e}")))
 }
 
 impl BytesToBytesCodec for ZstdCodec {
     fn to_json(&self) -> Value {
-        codec_json("zstd", json!({ "level": self.level, "checksum": self.checksum }))
+        codec_json(
+            "zstd",
+            json!({ "level": self.level, "checksum": self.checksum }),
+        )
     }
 
     fn encode(&self, input: Vec<u8>) -> Result<Vec<u8>> {
@@ -149,7 +172,8 @@ impl BytesToBytesCodec for ZstdCodec {
             let mut slot = cell.borrow_mut();
             if !matches!(&*slot, Some((l, c, _)) if *l == self.level && *c == self.checksum) {
                 let mut c = zstd::bulk::Compressor::new(self.level).map_err(fail)?;
-                c.set_parameter(CParameter::ChecksumFlag(self.checksum)).map_err(fail)?;
+                c.set_parameter(CParameter::ChecksumFlag(self.checksum))
+                    .map_err(fail)?;
                 *slot = Some((self.level, self.checksum, c));
             }
             let (_, _, c) = slot.as_mut().expect("set above");
@@ -159,13 +183,19 @@ impl BytesToBytesCodec for ZstdCodec {
                 if out.len() < bound {
                     out.resize(bound, 0);
                 }
-                let n = c.compress_to_buffer(input, &mut out[..bound]).map_err(fail)?;
+                let n = c
+                    .compress_to_buffer(input, &mut out[..bound])
+                    .map_err(fail)?;
                 Ok(out[..n].to_vec())
             })
         })
     }
 
-    fn decode<'a>(&self, input: Cow<'a, [u8]>, decoded_size: Option<usize>) -> Result<Cow<'a, [u8]>> {
+    fn decode<'a>(
+        &self,
+        input: Cow<'a, [u8]>,
+        decoded_size: Option<usize>,
+    ) -> Result<Cow<'a, [u8]>> {
         match content_size(&input)? {
             Some(n) => {
                 if let Some(expected) = decoded_size {
@@ -173,7 +203,8 @@ impl BytesToBytesCodec for ZstdCodec {
                         return Err(size_mismatch(n, expected));
                     }
                 }
-                let n = usize::try_from(n).map_err(|_| corrupt("codec \"zstd\": decoded size too large"))?;
+                let n = usize::try_from(n)
+                    .map_err(|_| corrupt("codec \"zstd\": decoded size too large"))?;
                 // `n` is bounded by what the input could expand to.
                 let mut out = vec![0u8; n];
                 decompress_bulk(&input, &mut out)?;
@@ -184,12 +215,18 @@ impl BytesToBytesCodec for ZstdCodec {
                 let mut dec = stream_decoder(&input)?;
                 match decoded_size {
                     Some(expected) => {
-                        out.try_reserve_exact(expected)
-                            .map_err(|_| internal(format!("codec \"zstd\": cannot allocate {expected} bytes")))?;
-                        dec.take((expected as u64).saturating_add(1)).read_to_end(&mut out).map_err(zstd_error)?;
+                        out.try_reserve_exact(expected).map_err(|_| {
+                            internal(format!("codec \"zstd\": cannot allocate {expected} bytes"))
+                        })?;
+                        dec.take((expected as u64).saturating_add(1))
+                            .read_to_end(&mut out)
+                            .map_err(zstd_error)?;
                         if out.len() != expected {
-                            let got =
-                                if out.len() > expected { "more than".to_string() } else { out.len().to_string() };
+                            let got = if out.len() > expected {
+                                "more than".to_string()
+                            } else {
+                                out.len().to_string()
+                            };
                             return Err(size_mismatch(got, expected));
                         }
                     }
@@ -251,7 +288,9 @@ mod tests {
     }
 
     fn sample(n: usize) -> Vec<u8> {
-        (0..n).map(|i| ((i / 11) as u8).wrapping_mul(7) ^ (i % 3) as u8).collect()
+        (0..n)
+            .map(|i| ((i / 11) as u8).wrapping_mul(7) ^ (i % 3) as u8)
+            .collect()
     }
 
     fn decode_into(c: &ZstdCodec, input: &[u8], n: usize) -> Result<Vec<u8>> {
@@ -262,7 +301,12 @@ mod tests {
 
     fn check_all(c: &ZstdCodec, enc: &[u8], x: &[u8]) {
         assert_eq!(c.decode(Cow::Borrowed(enc), None).unwrap().as_ref(), x);
-        assert_eq!(c.decode(Cow::Owned(enc.to_vec()), Some(x.len())).unwrap().as_ref(), x);
+        assert_eq!(
+            c.decode(Cow::Owned(enc.to_vec()), Some(x.len()))
+                .unwrap()
+                .as_ref(),
+            x
+        );
         assert_eq!(decode_into(c, enc, x.len()).unwrap(), x);
     }
 
@@ -280,7 +324,14 @@ mod tests {
 
     #[test]
     fn round_trips() {
-        for (level, checksum) in [(0, false), (1, true), (3, false), (-5, true), (19, false), (22, true)] {
+        for (level, checksum) in [
+            (0, false),
+            (1, true),
+            (3, false),
+            (-5, true),
+            (19, false),
+            (22, true),
+        ] {
             let c = ZstdCodec::from_spec(&spec(
                 json!({"name": "zstd", "configuration": {"level": level, "checksum": checksum}}),
             ))
@@ -289,7 +340,10 @@ mod tests {
                 let x = sample(n);
                 let enc = c.encode(x.clone()).unwrap();
                 assert_eq!(&enc[..4], &[0x28, 0xb5, 0x2f, 0xfd], "zstd magic");
-                assert_eq!(zstd::zstd_safe::get_frame_content_size(&enc).unwrap(), Some(n as u64));
+                assert_eq!(
+                    zstd::zstd_safe::get_frame_content_size(&enc).unwrap(),
+                    Some(n as u64)
+                );
                 check_all(&c, &enc, &x);
             }
         }
@@ -308,7 +362,10 @@ mod tests {
         let k = bad.len() - 1;
         bad[k] ^= 1;
         let c = ZstdCodec::new(0, false);
-        assert_eq!(c.decode(Cow::Borrowed(&bad), None).unwrap_err().kind(), ErrorKind::Corrupt);
+        assert_eq!(
+            c.decode(Cow::Borrowed(&bad), None).unwrap_err().kind(),
+            ErrorKind::Corrupt
+        );
         assert!(decode_into(&c, &bad, x.len()).is_err());
     }
 
@@ -326,7 +383,9 @@ mod tests {
                     assert!(c.decode(Cow::Borrowed(&enc), Some(n + 1)).is_err());
                     assert!(decode_into(&c, &enc, n - 1).is_err());
                     assert!(decode_into(&c, &enc, n + 1).is_err());
-                    assert!(c.decode(Cow::Borrowed(&enc[..enc.len() - 3]), None).is_err());
+                    assert!(c
+                        .decode(Cow::Borrowed(&enc[..enc.len() - 3]), None)
+                        .is_err());
                     assert!(decode_into(&c, &enc[..enc.len() - 3], n).is_err());
                 }
             }
@@ -356,8 +415,14 @@ mod tests {
         let x = sample(5000);
         let enc = c.encode(x.clone()).unwrap();
         for n in [4999, 5001, 0] {
-            assert_eq!(c.decode(Cow::Borrowed(&enc), Some(n)).unwrap_err().kind(), ErrorKind::Corrupt);
-            assert_eq!(decode_into(&c, &enc, n).unwrap_err().kind(), ErrorKind::Corrupt);
+            assert_eq!(
+                c.decode(Cow::Borrowed(&enc), Some(n)).unwrap_err().kind(),
+                ErrorKind::Corrupt
+            );
+            assert_eq!(
+                decode_into(&c, &enc, n).unwrap_err().kind(),
+                ErrorKind::Corrupt
+            );
         }
         for cut in [0, 1, 3, 4, 5, 8, enc.len() / 2, enc.len() - 1] {
             let t = &enc[..cut];
@@ -365,7 +430,9 @@ mod tests {
             assert!(c.decode(Cow::Borrowed(t), Some(5000)).is_err(), "cut {cut}");
             assert!(decode_into(&c, t, 5000).is_err(), "cut {cut}");
         }
-        assert!(c.decode(Cow::Borrowed(b"definitely not zstd"), None).is_err());
+        assert!(c
+            .decode(Cow::Borrowed(b"definitely not zstd"), None)
+            .is_err());
         for i in 0..enc.len() {
             for delta in [1u8, 0x80] {
                 let mut b = enc.clone();
@@ -388,9 +455,14 @@ mod tests {
         let c = ZstdCodec::from_spec(&spec(json!({"name": "zstd", "configuration": {}}))).unwrap();
         assert_eq!(c, ZstdCodec::new(0, false));
         let c = ZstdCodec::from_spec(&spec(json!({"name": "zstd"}))).unwrap();
-        assert_eq!(c.to_json(), json!({"name": "zstd", "configuration": {"level": 0, "checksum": false}}));
-        let c = ZstdCodec::from_spec(&spec(json!({"name": "zstd", "configuration": {"level": -3, "checksum": true}})))
-            .unwrap();
+        assert_eq!(
+            c.to_json(),
+            json!({"name": "zstd", "configuration": {"level": 0, "checksum": false}})
+        );
+        let c = ZstdCodec::from_spec(&spec(
+            json!({"name": "zstd", "configuration": {"level": -3, "checksum": true}}),
+        ))
+        .unwrap();
         assert_eq!((c.level(), c.checksum()), (-3, true));
         assert_eq!(ZstdCodec::from_spec(&spec(c.to_json())).unwrap(), c);
         for cfg in [
@@ -400,7 +472,8 @@ mod tests {
             json!({"checksum": 1}),
             json!({"level": 1, "extra": 0}),
         ] {
-            let e = ZstdCodec::from_spec(&spec(json!({"name": "zstd", "configuration": cfg}))).unwrap_err();
+            let e = ZstdCodec::from_spec(&spec(json!({"name": "zstd", "configuration": cfg})))
+                .unwrap_err();
             assert_eq!(e.kind(), ErrorKind::InvalidMetadata, "{cfg}");
             assert!(e.message().contains("zstd"), "{}", e.message());
         }

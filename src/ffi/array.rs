@@ -10,7 +10,10 @@
 use super::memory::into_c_string;
 use super::pipeline::zarrio_pipeline;
 use super::store::zarrio_store;
-use super::{c_str, check_out, guard, handle, json_object, region, slice, slice_mut, write_out, zarrio_status};
+use super::{
+    c_str, check_out, guard, handle, json_object, region, slice, slice_mut, write_out,
+    zarrio_status,
+};
 use crate::array::Array;
 use crate::error::{buffer_too_small, invalid_argument, Result};
 use std::ffi::{c_char, c_void};
@@ -22,7 +25,10 @@ pub struct zarrio_array {
 
 fn check_ndim(a: &Array, ndim: usize) -> Result<()> {
     if ndim != a.ndim() {
-        return Err(invalid_argument(format!("ndim is {ndim}, the array has {} dimensions", a.ndim())));
+        return Err(invalid_argument(format!(
+            "ndim is {ndim}, the array has {} dimensions",
+            a.ndim()
+        )));
     }
     Ok(())
 }
@@ -54,8 +60,16 @@ pub unsafe extern "C" fn zarrio_array_create(
     guard(|| {
         check_out(out, "out")?;
         let store = handle(store, "store")?;
-        let a = Array::create(store.inner.clone(), c_str(path, "path")?, c_str(zarr_json, "zarr_json")?)?;
-        write_out(out, Box::into_raw(Box::new(zarrio_array { inner: a })), "out")
+        let a = Array::create(
+            store.inner.clone(),
+            c_str(path, "path")?,
+            c_str(zarr_json, "zarr_json")?,
+        )?;
+        write_out(
+            out,
+            Box::into_raw(Box::new(zarrio_array { inner: a })),
+            "out",
+        )
     })
 }
 
@@ -64,12 +78,20 @@ pub unsafe extern "C" fn zarrio_array_create(
 /// # Safety
 /// As `zarrio_array_create`.
 #[no_mangle]
-pub unsafe extern "C" fn zarrio_array_open(store: *mut zarrio_store, path: *const c_char, out: *mut *mut zarrio_array) -> zarrio_status {
+pub unsafe extern "C" fn zarrio_array_open(
+    store: *mut zarrio_store,
+    path: *const c_char,
+    out: *mut *mut zarrio_array,
+) -> zarrio_status {
     guard(|| {
         check_out(out, "out")?;
         let store = handle(store, "store")?;
         let a = Array::open(store.inner.clone(), c_str(path, "path")?)?;
-        write_out(out, Box::into_raw(Box::new(zarrio_array { inner: a })), "out")
+        write_out(
+            out,
+            Box::into_raw(Box::new(zarrio_array { inner: a })),
+            "out",
+        )
     })
 }
 
@@ -91,14 +113,20 @@ pub unsafe extern "C" fn zarrio_array_free(array: *mut zarrio_array) {
 /// # Safety
 /// `array` is a live handle; `out` is valid for a write.
 #[no_mangle]
-pub unsafe extern "C" fn zarrio_array_ndim(array: *const zarrio_array, out: *mut usize) -> zarrio_status {
+pub unsafe extern "C" fn zarrio_array_ndim(
+    array: *const zarrio_array,
+    out: *mut usize,
+) -> zarrio_status {
     guard(|| write_out(out, handle(array, "array")?.inner.ndim(), "out"))
 }
 
 unsafe fn copy_shape(src: &[u64], out: *mut u64, capacity: usize) -> Result<()> {
     check_out(out, "out")?;
     if capacity < src.len() {
-        return Err(buffer_too_small(format!("{} entries needed, capacity is {capacity}", src.len())));
+        return Err(buffer_too_small(format!(
+            "{} entries needed, capacity is {capacity}",
+            src.len()
+        )));
     }
     // SAFETY: `out` holds `capacity >= src.len()` elements per the contract.
     std::ptr::copy_nonoverlapping(src.as_ptr(), out, src.len());
@@ -111,7 +139,11 @@ unsafe fn copy_shape(src: &[u64], out: *mut u64, capacity: usize) -> Result<()> 
 /// # Safety
 /// `array` is a live handle; `out` holds `capacity` entries.
 #[no_mangle]
-pub unsafe extern "C" fn zarrio_array_shape(array: *const zarrio_array, out: *mut u64, capacity: usize) -> zarrio_status {
+pub unsafe extern "C" fn zarrio_array_shape(
+    array: *const zarrio_array,
+    out: *mut u64,
+    capacity: usize,
+) -> zarrio_status {
     guard(|| copy_shape(handle(array, "array")?.inner.shape(), out, capacity))
 }
 
@@ -120,7 +152,11 @@ pub unsafe extern "C" fn zarrio_array_shape(array: *const zarrio_array, out: *mu
 /// # Safety
 /// As `zarrio_array_shape`.
 #[no_mangle]
-pub unsafe extern "C" fn zarrio_array_chunk_shape(array: *const zarrio_array, out: *mut u64, capacity: usize) -> zarrio_status {
+pub unsafe extern "C" fn zarrio_array_chunk_shape(
+    array: *const zarrio_array,
+    out: *mut u64,
+    capacity: usize,
+) -> zarrio_status {
     guard(|| copy_shape(handle(array, "array")?.inner.chunk_shape(), out, capacity))
 }
 
@@ -129,8 +165,18 @@ pub unsafe extern "C" fn zarrio_array_chunk_shape(array: *const zarrio_array, ou
 /// # Safety
 /// As `zarrio_array_shape`.
 #[no_mangle]
-pub unsafe extern "C" fn zarrio_array_inner_chunk_shape(array: *const zarrio_array, out: *mut u64, capacity: usize) -> zarrio_status {
-    guard(|| copy_shape(handle(array, "array")?.inner.inner_chunk_shape(), out, capacity))
+pub unsafe extern "C" fn zarrio_array_inner_chunk_shape(
+    array: *const zarrio_array,
+    out: *mut u64,
+    capacity: usize,
+) -> zarrio_status {
+    guard(|| {
+        copy_shape(
+            handle(array, "array")?.inner.inner_chunk_shape(),
+            out,
+            capacity,
+        )
+    })
 }
 
 /// The data type name ("uint16", "float32", "r24", ...) in `*out_name`,
@@ -139,11 +185,18 @@ pub unsafe extern "C" fn zarrio_array_inner_chunk_shape(array: *const zarrio_arr
 /// # Safety
 /// `array` is a live handle; `out_name` is valid for a write.
 #[no_mangle]
-pub unsafe extern "C" fn zarrio_array_data_type(array: *const zarrio_array, out_name: *mut *mut c_char) -> zarrio_status {
+pub unsafe extern "C" fn zarrio_array_data_type(
+    array: *const zarrio_array,
+    out_name: *mut *mut c_char,
+) -> zarrio_status {
     guard(|| {
         check_out(out_name, "out_name")?;
         let a = handle(array, "array")?;
-        write_out(out_name, into_c_string(a.inner.data_type().name()), "out_name")
+        write_out(
+            out_name,
+            into_c_string(a.inner.data_type().name()),
+            "out_name",
+        )
     })
 }
 
@@ -152,7 +205,10 @@ pub unsafe extern "C" fn zarrio_array_data_type(array: *const zarrio_array, out_
 /// # Safety
 /// `array` is a live handle; `out` is valid for a write.
 #[no_mangle]
-pub unsafe extern "C" fn zarrio_array_element_size(array: *const zarrio_array, out: *mut usize) -> zarrio_status {
+pub unsafe extern "C" fn zarrio_array_element_size(
+    array: *const zarrio_array,
+    out: *mut usize,
+) -> zarrio_status {
     guard(|| write_out(out, handle(array, "array")?.inner.data_type().size(), "out"))
 }
 
@@ -162,12 +218,19 @@ pub unsafe extern "C" fn zarrio_array_element_size(array: *const zarrio_array, o
 /// # Safety
 /// `array` is a live handle; `out` holds `capacity` bytes.
 #[no_mangle]
-pub unsafe extern "C" fn zarrio_array_fill_value(array: *const zarrio_array, out: *mut c_void, capacity: usize) -> zarrio_status {
+pub unsafe extern "C" fn zarrio_array_fill_value(
+    array: *const zarrio_array,
+    out: *mut c_void,
+    capacity: usize,
+) -> zarrio_status {
     guard(|| {
         let a = handle(array, "array")?;
         let fill = a.inner.fill_value();
         if capacity < fill.len() {
-            return Err(buffer_too_small(format!("the fill value is {} bytes, capacity is {capacity}", fill.len())));
+            return Err(buffer_too_small(format!(
+                "the fill value is {} bytes, capacity is {capacity}",
+                fill.len()
+            )));
         }
         slice_mut(out as *mut u8, fill.len(), "out")?.copy_from_slice(fill);
         Ok(())
@@ -180,11 +243,15 @@ pub unsafe extern "C" fn zarrio_array_fill_value(array: *const zarrio_array, out
 /// # Safety
 /// `array` is a live handle; `out_json` is valid for a write.
 #[no_mangle]
-pub unsafe extern "C" fn zarrio_array_metadata(array: *const zarrio_array, out_json: *mut *mut c_char) -> zarrio_status {
+pub unsafe extern "C" fn zarrio_array_metadata(
+    array: *const zarrio_array,
+    out_json: *mut *mut c_char,
+) -> zarrio_status {
     guard(|| {
         check_out(out_json, "out_json")?;
         let a = handle(array, "array")?;
-        let text = serde_json::to_string_pretty(&a.inner.metadata()).expect("JSON values always serialise");
+        let text = serde_json::to_string_pretty(&a.inner.metadata())
+            .expect("JSON values always serialise");
         write_out(out_json, into_c_string(text), "out_json")
     })
 }
@@ -195,11 +262,18 @@ pub unsafe extern "C" fn zarrio_array_metadata(array: *const zarrio_array, out_j
 /// # Safety
 /// As `zarrio_array_metadata`.
 #[no_mangle]
-pub unsafe extern "C" fn zarrio_array_attributes(array: *const zarrio_array, out_json: *mut *mut c_char) -> zarrio_status {
+pub unsafe extern "C" fn zarrio_array_attributes(
+    array: *const zarrio_array,
+    out_json: *mut *mut c_char,
+) -> zarrio_status {
     guard(|| {
         check_out(out_json, "out_json")?;
         let a = handle(array, "array")?;
-        write_out(out_json, into_c_string(serde_json::Value::Object(a.inner.attributes()).to_string()), "out_json")
+        write_out(
+            out_json,
+            into_c_string(serde_json::Value::Object(a.inner.attributes()).to_string()),
+            "out_json",
+        )
     })
 }
 
@@ -208,10 +282,14 @@ pub unsafe extern "C" fn zarrio_array_attributes(array: *const zarrio_array, out
 /// # Safety
 /// `array` is a live handle; `json` is NUL-terminated.
 #[no_mangle]
-pub unsafe extern "C" fn zarrio_array_set_attributes(array: *mut zarrio_array, json: *const c_char) -> zarrio_status {
+pub unsafe extern "C" fn zarrio_array_set_attributes(
+    array: *mut zarrio_array,
+    json: *const c_char,
+) -> zarrio_status {
     guard(|| {
         let a = handle(array, "array")?;
-        a.inner.set_attributes(json_object(c_str(json, "json")?, "json")?)
+        a.inner
+            .set_attributes(json_object(c_str(json, "json")?, "json")?)
     })
 }
 
@@ -376,7 +454,11 @@ pub unsafe extern "C" fn zarrio_array_write_chunk(
 /// # Safety
 /// `array` is a live handle; `chunk_indices` holds `ndim` entries.
 #[no_mangle]
-pub unsafe extern "C" fn zarrio_array_erase_chunk(array: *mut zarrio_array, ndim: usize, chunk_indices: *const u64) -> zarrio_status {
+pub unsafe extern "C" fn zarrio_array_erase_chunk(
+    array: *mut zarrio_array,
+    ndim: usize,
+    chunk_indices: *const u64,
+) -> zarrio_status {
     guard(|| {
         let a = &handle(array, "array")?.inner;
         check_ndim(a, ndim)?;
@@ -391,7 +473,10 @@ pub unsafe extern "C" fn zarrio_array_erase_chunk(array: *mut zarrio_array, ndim
 /// # Safety
 /// `array` is a live handle.
 #[no_mangle]
-pub unsafe extern "C" fn zarrio_array_set_threads(array: *mut zarrio_array, n: u32) -> zarrio_status {
+pub unsafe extern "C" fn zarrio_array_set_threads(
+    array: *mut zarrio_array,
+    n: u32,
+) -> zarrio_status {
     guard(|| {
         handle(array, "array")?.inner.set_threads(n as usize);
         Ok(())
@@ -405,7 +490,10 @@ pub unsafe extern "C" fn zarrio_array_set_threads(array: *mut zarrio_array, n: u
 /// # Safety
 /// `array` is a live handle.
 #[no_mangle]
-pub unsafe extern "C" fn zarrio_array_set_io_concurrency(array: *mut zarrio_array, n: u32) -> zarrio_status {
+pub unsafe extern "C" fn zarrio_array_set_io_concurrency(
+    array: *mut zarrio_array,
+    n: u32,
+) -> zarrio_status {
     guard(|| {
         handle(array, "array")?.inner.set_io_concurrency(n as usize);
         Ok(())
@@ -418,10 +506,17 @@ pub unsafe extern "C" fn zarrio_array_set_io_concurrency(array: *mut zarrio_arra
 /// # Safety
 /// `array` is a live handle; `out` is valid for a write.
 #[no_mangle]
-pub unsafe extern "C" fn zarrio_array_pipeline(array: *const zarrio_array, out: *mut *mut zarrio_pipeline) -> zarrio_status {
+pub unsafe extern "C" fn zarrio_array_pipeline(
+    array: *const zarrio_array,
+    out: *mut *mut zarrio_pipeline,
+) -> zarrio_status {
     guard(|| {
         check_out(out, "out")?;
         let a = handle(array, "array")?;
-        write_out(out, zarrio_pipeline::new_raw(a.inner.codecs().clone()), "out")
+        write_out(
+            out,
+            zarrio_pipeline::new_raw(a.inner.codecs().clone()),
+            "out",
+        )
     })
 }

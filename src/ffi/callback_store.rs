@@ -35,7 +35,9 @@ pub struct zarrio_store_callbacks {
     pub struct_size: usize,
     pub user_data: *mut c_void,
     /// The whole value: give it with `zarrio_io_set_data`/`zarrio_io_resize`.
-    pub get: Option<unsafe extern "C" fn(user_data: *mut c_void, key: *const c_char, io: *mut zarrio_io) -> i32>,
+    pub get: Option<
+        unsafe extern "C" fn(user_data: *mut c_void, key: *const c_char, io: *mut zarrio_io) -> i32,
+    >,
     /// Part of a value: `length` bytes from `offset`, or to the end when
     /// `length` is UINT64_MAX; with `from_end` non-zero, the last `length`
     /// bytes (`offset` is then 0). Must give exactly the bytes asked for; a
@@ -53,7 +55,13 @@ pub struct zarrio_store_callbacks {
     /// Store a whole value (replacing any old one, atomically if the
     /// storage can).
     pub set: Option<
-        unsafe extern "C" fn(user_data: *mut c_void, key: *const c_char, data: *const u8, len: usize, io: *mut zarrio_io) -> i32,
+        unsafe extern "C" fn(
+            user_data: *mut c_void,
+            key: *const c_char,
+            data: *const u8,
+            len: usize,
+            io: *mut zarrio_io,
+        ) -> i32,
     >,
     /// Overwrite `len` bytes of an existing value at `offset`, in place.
     /// The library writes only inside existing values.
@@ -68,12 +76,25 @@ pub struct zarrio_store_callbacks {
         ) -> i32,
     >,
     /// Remove a value; a missing key is not a failure.
-    pub erase: Option<unsafe extern "C" fn(user_data: *mut c_void, key: *const c_char, io: *mut zarrio_io) -> i32>,
+    pub erase: Option<
+        unsafe extern "C" fn(user_data: *mut c_void, key: *const c_char, io: *mut zarrio_io) -> i32,
+    >,
     /// Every key starting with `prefix`, each given with `zarrio_io_add_key`.
-    pub list: Option<unsafe extern "C" fn(user_data: *mut c_void, prefix: *const c_char, io: *mut zarrio_io) -> i32>,
+    pub list: Option<
+        unsafe extern "C" fn(
+            user_data: *mut c_void,
+            prefix: *const c_char,
+            io: *mut zarrio_io,
+        ) -> i32,
+    >,
     /// The size of a value in bytes.
     pub size: Option<
-        unsafe extern "C" fn(user_data: *mut c_void, key: *const c_char, out_size: *mut u64, io: *mut zarrio_io) -> i32,
+        unsafe extern "C" fn(
+            user_data: *mut c_void,
+            key: *const c_char,
+            out_size: *mut u64,
+            io: *mut zarrio_io,
+        ) -> i32,
     >,
     /// Called once when the store is released (the last handle, group or
     /// array using it is freed), to free `user_data`. May be NULL.
@@ -148,14 +169,29 @@ impl Store for CallbackStore {
             };
         };
         let (offset, length, from_end, expected) = match range {
-            ByteRange::FromStart { offset, length: Some(l) } => (offset, l, 0, Some(l)),
-            ByteRange::FromStart { offset, length: None } => (offset, u64::MAX, 0, None),
+            ByteRange::FromStart {
+                offset,
+                length: Some(l),
+            } => (offset, l, 0, Some(l)),
+            ByteRange::FromStart {
+                offset,
+                length: None,
+            } => (offset, u64::MAX, 0, None),
             ByteRange::Suffix { length } => (0, length, 1, Some(length)),
         };
         let k = key_cstring(key)?;
         let mut io = zarrio_io::default();
         // SAFETY: a host callback called as its contract describes.
-        let rc = unsafe { f(self.cb.user_data, k.as_ptr(), offset, length, from_end, &mut io) };
+        let rc = unsafe {
+            f(
+                self.cb.user_data,
+                k.as_ptr(),
+                offset,
+                length,
+                from_end,
+                &mut io,
+            )
+        };
         if !outcome("get_range", key, rc, &io)? {
             return Ok(None);
         }
@@ -177,7 +213,15 @@ impl Store for CallbackStore {
         let mut io = zarrio_io::default();
         // SAFETY: a host callback called as its contract describes; `value`
         // outlives the call.
-        let rc = unsafe { f(self.cb.user_data, k.as_ptr(), value.as_ptr(), value.len(), &mut io) };
+        let rc = unsafe {
+            f(
+                self.cb.user_data,
+                k.as_ptr(),
+                value.as_ptr(),
+                value.len(),
+                &mut io,
+            )
+        };
         outcome("set", key, rc, &io).map(|_| ())
     }
 
@@ -186,9 +230,20 @@ impl Store for CallbackStore {
         let k = key_cstring(key)?;
         let mut io = zarrio_io::default();
         // SAFETY: as in `set`.
-        let rc = unsafe { f(self.cb.user_data, k.as_ptr(), offset, bytes.as_ptr(), bytes.len(), &mut io) };
+        let rc = unsafe {
+            f(
+                self.cb.user_data,
+                k.as_ptr(),
+                offset,
+                bytes.as_ptr(),
+                bytes.len(),
+                &mut io,
+            )
+        };
         if !outcome("set_range", key, rc, &io)? {
-            return Err(crate::error::not_found(format!("{key}: no value to write a range into")));
+            return Err(crate::error::not_found(format!(
+                "{key}: no value to write a range into"
+            )));
         }
         Ok(())
     }
@@ -213,7 +268,11 @@ impl Store for CallbackStore {
         // SAFETY: a host callback called as its contract describes.
         let rc = unsafe { f(self.cb.user_data, k.as_ptr(), &mut io) };
         outcome("list", prefix, rc, &io)?;
-        let mut keys: Vec<String> = io.keys.into_iter().filter(|k| k.starts_with(prefix)).collect();
+        let mut keys: Vec<String> = io
+            .keys
+            .into_iter()
+            .filter(|k| k.starts_with(prefix))
+            .collect();
         keys.sort();
         keys.dedup();
         Ok(keys)
@@ -247,11 +306,15 @@ pub unsafe extern "C" fn zarrio_store_create_callbacks(
 ) -> zarrio_status {
     guard(|| {
         check_out(out, "out")?;
-        let table = callbacks.as_ref().ok_or_else(|| invalid_argument("callbacks is NULL"))?;
+        let table = callbacks
+            .as_ref()
+            .ok_or_else(|| invalid_argument("callbacks is NULL"))?;
         let size = table.struct_size;
         let min = std::mem::offset_of!(zarrio_store_callbacks, get) + std::mem::size_of::<usize>();
         if size < min {
-            return Err(invalid_argument(format!("callbacks->struct_size is {size}, at least {min} expected")));
+            return Err(invalid_argument(format!(
+                "callbacks->struct_size is {size}, at least {min} expected"
+            )));
         }
         // Copy only what the host's table has; later entries stay NULL.
         let mut cb = zarrio_store_callbacks {
@@ -276,6 +339,12 @@ pub unsafe extern "C" fn zarrio_store_create_callbacks(
             return Err(invalid_argument("callbacks->get is required"));
         }
         let store = CallbackStore { cb };
-        write_out(out, Box::into_raw(Box::new(zarrio_store { inner: Arc::new(store) })), "out")
+        write_out(
+            out,
+            Box::into_raw(Box::new(zarrio_store {
+                inner: Arc::new(store),
+            })),
+            "out",
+        )
     })
 }

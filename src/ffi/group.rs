@@ -36,7 +36,11 @@ pub unsafe extern "C" fn zarrio_group_create(
             None => Map::new(),
         };
         let g = Group::create(store.inner.clone(), path, attributes)?;
-        write_out(out, Box::into_raw(Box::new(zarrio_group { inner: g })), "out")
+        write_out(
+            out,
+            Box::into_raw(Box::new(zarrio_group { inner: g })),
+            "out",
+        )
     })
 }
 
@@ -46,12 +50,20 @@ pub unsafe extern "C" fn zarrio_group_create(
 /// # Safety
 /// As `zarrio_group_create`.
 #[no_mangle]
-pub unsafe extern "C" fn zarrio_group_open(store: *mut zarrio_store, path: *const c_char, out: *mut *mut zarrio_group) -> zarrio_status {
+pub unsafe extern "C" fn zarrio_group_open(
+    store: *mut zarrio_store,
+    path: *const c_char,
+    out: *mut *mut zarrio_group,
+) -> zarrio_status {
     guard(|| {
         check_out(out, "out")?;
         let store = handle(store, "store")?;
         let g = Group::open(store.inner.clone(), c_str(path, "path")?)?;
-        write_out(out, Box::into_raw(Box::new(zarrio_group { inner: g })), "out")
+        write_out(
+            out,
+            Box::into_raw(Box::new(zarrio_group { inner: g })),
+            "out",
+        )
     })
 }
 
@@ -73,11 +85,18 @@ pub unsafe extern "C" fn zarrio_group_free(group: *mut zarrio_group) {
 /// # Safety
 /// `group` is a live handle; `out_json` is valid for a write.
 #[no_mangle]
-pub unsafe extern "C" fn zarrio_group_attributes(group: *const zarrio_group, out_json: *mut *mut c_char) -> zarrio_status {
+pub unsafe extern "C" fn zarrio_group_attributes(
+    group: *const zarrio_group,
+    out_json: *mut *mut c_char,
+) -> zarrio_status {
     guard(|| {
         check_out(out_json, "out_json")?;
         let g = handle(group, "group")?;
-        write_out(out_json, into_c_string(Value::Object(g.inner.attributes()).to_string()), "out_json")
+        write_out(
+            out_json,
+            into_c_string(Value::Object(g.inner.attributes()).to_string()),
+            "out_json",
+        )
     })
 }
 
@@ -87,7 +106,10 @@ pub unsafe extern "C" fn zarrio_group_attributes(group: *const zarrio_group, out
 /// # Safety
 /// `group` is a live handle; `json` is NUL-terminated.
 #[no_mangle]
-pub unsafe extern "C" fn zarrio_group_set_attributes(group: *mut zarrio_group, json: *const c_char) -> zarrio_status {
+pub unsafe extern "C" fn zarrio_group_set_attributes(
+    group: *mut zarrio_group,
+    json: *const c_char,
+) -> zarrio_status {
     guard(|| {
         let g = handle(group, "group")?;
         let attrs = json_object(c_str(json, "json")?, "json")?;
@@ -102,7 +124,10 @@ pub unsafe extern "C" fn zarrio_group_set_attributes(group: *mut zarrio_group, j
 /// # Safety
 /// `group` is a live handle; `out_json` is valid for a write.
 #[no_mangle]
-pub unsafe extern "C" fn zarrio_group_children(group: *const zarrio_group, out_json: *mut *mut c_char) -> zarrio_status {
+pub unsafe extern "C" fn zarrio_group_children(
+    group: *const zarrio_group,
+    out_json: *mut *mut c_char,
+) -> zarrio_status {
     guard(|| {
         check_out(out_json, "out_json")?;
         let g = handle(group, "group")?;
@@ -112,6 +137,10 @@ pub unsafe extern "C" fn zarrio_group_children(group: *const zarrio_group, out_j
             .into_iter()
             .map(|(name, t)| json!({"name": name, "node_type": t.as_str()}))
             .collect();
-        write_out(out_json, into_c_string(Value::Array(list).to_string()), "out_json")
+        write_out(
+            out_json,
+            into_c_string(Value::Array(list).to_string()),
+            "out_json",
+        )
     })
 }

@@ -30,7 +30,11 @@ pub struct zarrio_io {
 /// `io` is the handle passed to the running callback; `data` holds `len`
 /// bytes (or is NULL with `len` 0).
 #[no_mangle]
-pub unsafe extern "C" fn zarrio_io_set_data(io: *mut zarrio_io, data: *const c_void, len: usize) -> zarrio_status {
+pub unsafe extern "C" fn zarrio_io_set_data(
+    io: *mut zarrio_io,
+    data: *const c_void,
+    len: usize,
+) -> zarrio_status {
     super::guard(|| {
         let io = io.as_mut().ok_or_else(|| invalid_argument("io is NULL"))?;
         let src = super::slice(data as *const u8, len, "data")?;
@@ -65,7 +69,10 @@ pub unsafe extern "C" fn zarrio_io_resize(io: *mut zarrio_io, len: usize) -> *mu
 /// `io` is the handle passed to the running callback; `key` is a
 /// NUL-terminated UTF-8 string.
 #[no_mangle]
-pub unsafe extern "C" fn zarrio_io_add_key(io: *mut zarrio_io, key: *const c_char) -> zarrio_status {
+pub unsafe extern "C" fn zarrio_io_add_key(
+    io: *mut zarrio_io,
+    key: *const c_char,
+) -> zarrio_status {
     super::guard(|| {
         let io = io.as_mut().ok_or_else(|| invalid_argument("io is NULL"))?;
         match c_str(key, "key") {
@@ -94,7 +101,11 @@ pub unsafe extern "C" fn zarrio_io_set_error(io: *mut zarrio_io, message: *const
             None
         } else {
             // SAFETY: non-null and NUL-terminated per the contract.
-            Some(std::ffi::CStr::from_ptr(message).to_string_lossy().into_owned())
+            Some(
+                std::ffi::CStr::from_ptr(message)
+                    .to_string_lossy()
+                    .into_owned(),
+            )
         };
     }
 }

@@ -4,7 +4,9 @@ use std::ffi::{c_char, CString};
 
 /// Move a Rust string to the caller (release with `zarrio_string_free`).
 pub(crate) fn into_c_string(s: String) -> *mut c_char {
-    CString::new(s.replace('\0', " ")).unwrap_or_default().into_raw()
+    CString::new(s.replace('\0', " "))
+        .unwrap_or_default()
+        .into_raw()
 }
 
 /// Move bytes to the caller (release with `zarrio_bytes_free`).
@@ -35,6 +37,8 @@ pub unsafe extern "C" fn zarrio_string_free(s: *mut c_char) {
 pub unsafe extern "C" fn zarrio_bytes_free(bytes: *mut u8, len: usize) {
     if !bytes.is_null() {
         // SAFETY: made by `Box::<[u8]>::into_raw` with this length in `into_c_bytes`.
-        drop(Box::from_raw(std::ptr::slice_from_raw_parts_mut(bytes, len)));
+        drop(Box::from_raw(std::ptr::slice_from_raw_parts_mut(
+            bytes, len,
+        )));
     }
 }

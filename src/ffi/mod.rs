@@ -18,7 +18,7 @@ pub mod version;
 
 pub use error::zarrio_status;
 
-use crate::error::{invalid_argument, internal, Result};
+use crate::error::{internal, invalid_argument, Result};
 use std::ffi::{c_char, CStr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -48,7 +48,9 @@ pub(crate) unsafe fn c_str<'a>(p: *const c_char, what: &str) -> Result<&'a str> 
         return Err(invalid_argument(format!("{what} is NULL")));
     }
     // SAFETY: non-null, and NUL-terminated per the caller's contract.
-    CStr::from_ptr(p).to_str().map_err(|_| invalid_argument(format!("{what} is not valid UTF-8")))
+    CStr::from_ptr(p)
+        .to_str()
+        .map_err(|_| invalid_argument(format!("{what} is not valid UTF-8")))
 }
 
 /// An optional string argument (NULL = None).
@@ -98,7 +100,8 @@ pub(crate) unsafe fn slice_mut<'a>(p: *mut u8, n: usize, what: &str) -> Result<&
 /// # Safety
 /// `p` is NULL or a live handle of type `T` made by this library.
 pub(crate) unsafe fn handle<'a, T>(p: *const T, what: &str) -> Result<&'a T> {
-    p.as_ref().ok_or_else(|| invalid_argument(format!("{what} is NULL")))
+    p.as_ref()
+        .ok_or_else(|| invalid_argument(format!("{what} is NULL")))
 }
 
 /// Write a result through an out-pointer.
@@ -124,11 +127,18 @@ pub(crate) fn check_out<T>(p: *mut T, what: &str) -> Result<()> {
 }
 
 /// Parse a JSON object argument.
-pub(crate) fn json_object(text: &str, what: &str) -> Result<serde_json::Map<String, serde_json::Value>> {
+pub(crate) fn json_object(
+    text: &str,
+    what: &str,
+) -> Result<serde_json::Map<String, serde_json::Value>> {
     match serde_json::from_str::<serde_json::Value>(text) {
         Ok(serde_json::Value::Object(m)) => Ok(m),
-        Ok(_) => Err(crate::error::invalid_metadata(format!("{what} must be a JSON object"))),
-        Err(e) => Err(crate::error::invalid_metadata(format!("{what}: malformed JSON: {e}"))),
+        Ok(_) => Err(crate::error::invalid_metadata(format!(
+            "{what} must be a JSON object"
+        ))),
+        Err(e) => Err(crate::error::invalid_metadata(format!(
+            "{what}: malformed JSON: {e}"
+        ))),
     }
 }
 
@@ -136,6 +146,10 @@ pub(crate) fn json_object(text: &str, what: &str) -> Result<serde_json::Map<Stri
 ///
 /// # Safety
 /// `start` and `shape` are NULL or point to `ndim` elements.
-pub(crate) unsafe fn region<'a>(ndim: usize, start: *const u64, shape: *const u64) -> Result<(&'a [u64], &'a [u64])> {
+pub(crate) unsafe fn region<'a>(
+    ndim: usize,
+    start: *const u64,
+    shape: *const u64,
+) -> Result<(&'a [u64], &'a [u64])> {
     Ok((slice(start, ndim, "start")?, slice(shape, ndim, "shape")?))
 }

@@ -1,13 +1,15 @@
 //! `zarrio_pipeline`: a codec pipeline for hosts that move chunk bytes
 //! themselves.
 
+use super::io::{zarrio_io, ZARRIO_CALLBACK_NOT_FOUND, ZARRIO_CALLBACK_OK};
 use super::memory::into_c_bytes;
 use super::{c_str, check_out, guard, handle, slice, slice_mut, write_out, zarrio_status};
+use crate::array::{read_shard_region, ShardRead};
 use crate::codec::{ChunkRepr, CodecChain};
 use crate::dtype::DataType;
-use super::io::{zarrio_io, ZARRIO_CALLBACK_NOT_FOUND, ZARRIO_CALLBACK_OK};
-use crate::array::{read_shard_region, ShardRead};
-use crate::error::{buffer_too_small, corrupt, invalid_argument, invalid_metadata, io_error, unsupported, Result};
+use crate::error::{
+    buffer_too_small, corrupt, invalid_argument, invalid_metadata, io_error, unsupported, Result,
+};
 use crate::region::{check_region, ChunkPart};
 use crate::store::{ByteRange, Store};
 use crate::strided::{DestBuffer, Layout};
@@ -47,7 +49,9 @@ pub unsafe extern "C" fn zarrio_pipeline_create(
         check_out(out, "out")?;
         let codecs: Value = serde_json::from_str(c_str(codecs_json, "codecs_json")?)
             .map_err(|e| invalid_metadata(format!("codecs_json: malformed JSON: {e}")))?;
-        let codecs = codecs.as_array().ok_or_else(|| invalid_metadata("codecs_json must be a JSON array"))?;
+        let codecs = codecs
+            .as_array()
+            .ok_or_else(|| invalid_metadata("codecs_json must be a JSON array"))?;
         let dtype = DataType::from_name(c_str(data_type, "data_type")?)?;
         let shape = slice(chunk_shape, ndim, "chunk_shape")?.to_vec();
         if shape.iter().any(|&s| s == 0) {
@@ -78,8 +82,17 @@ pub unsafe extern "C" fn zarrio_pipeline_free(pipeline: *mut zarrio_pipeline) {
 /// # Safety
 /// `pipeline` is a live handle; `out` is valid for a write.
 #[no_mangle]
-pub unsafe extern "C" fn zarrio_pipeline_decoded_size(pipeline: *const zarrio_pipeline, out: *mut usize) -> zarrio_status {
-    guard(|| write_out(out, handle(pipeline, "pipeline")?.chain.repr().nbytes(), "out"))
+pub unsafe extern "C" fn zarrio_pipeline_decoded_size(
+    pipeline: *const zarrio_pipeline,
+    out: *mut usize,
+) -> zarrio_status {
+    guard(|| {
+        write_out(
+            out,
+            handle(pipeline, "pipeline")?.chain.repr().nbytes(),
+            "out",
+        )
+    })
 }
 
 /// Decode one encoded chunk (`len` bytes) into `out` (C order, native
@@ -100,7 +113,9 @@ pub unsafe extern "C" fn zarrio_pipeline_decode(
         let p = handle(pipeline, "pipeline")?;
         let n = p.chain.repr().nbytes();
         if capacity < n {
-            return Err(buffer_too_small(format!("a decoded chunk is {n} bytes, capacity is {capacity}")));
+            return Err(buffer_too_small(format!(
+                "a decoded chunk is {n} bytes, capacity is {capacity}"
+            )));
         }
         let input = slice(bytes as *const u8, len, "bytes")?;
         let out = slice_mut(out as *mut u8, n, "out")?;
@@ -129,7 +144,9 @@ pub unsafe extern "C" fn zarrio_pipeline_encode(
         let p = handle(pipeline, "pipeline")?;
         let n = p.chain.repr().nbytes();
         if len != n {
-            return Err(invalid_argument(format!("a decoded chunk is {n} bytes, {len} were given")));
+            return Err(invalid_argument(format!(
+                "a decoded chunk is {n} bytes, {len} were given"
+            )));
         }
         let encoded = p.chain.encode(slice(data as *const u8, len, "data")?)?;
         let (ptr, size) = into_c_bytes(encoded);
@@ -146,7 +163,13 @@ pub unsafe extern "C" fn zarrio_pipeline_encode(
 /// reads as the fill value) or a negative failure code. Called from
 /// several library threads at once unless `threads` is 1.
 pub type zarrio_read_range_fn = Option<
-    unsafe extern "C" fn(user_data: *mut c_void, offset: u64, length: u64, from_end: i32, io: *mut zarrio_io) -> i32,
+    unsafe extern "C" fn(
+        user_data: *mut c_void,
+        offset: u64,
+        length: u64,
+        from_end: i32,
+        io: *mut zarrio_io,
+    ) -> i32,
 >;
 
 /// A one-value store over a host range reader.
@@ -188,13 +211,22 @@ impl Store for HostShardReader {
     }
     fn get_range(&self, key: &str, range: ByteRange) -> Result<Option<Vec<u8>>> {
         let (data, expected) = match range {
-            ByteRange::FromStart { offset, length: Some(l) } => (self.read(offset, l, false)?, Some(l)),
-            ByteRange::FromStart { offset, length: None } => (self.read(offset, u64::MAX, false)?, None),
+            ByteRange::FromStart {
+                offset,
+                length: Some(l),
+            } => (self.read(offset, l, false)?, Some(l)),
+            ByteRange::FromStart {
+                offset,
+                length: None,
+            } => (self.read(offset, u64::MAX, false)?, None),
             ByteRange::Suffix { length } => (self.read(0, length, true)?, Some(length)),
         };
         if let (Some(d), Some(n)) = (&data, expected) {
             if d.len() as u64 != n {
-                return Err(corrupt(format!("{key}: read_range callback gave {} bytes, {n} were asked for", d.len())));
+                return Err(corrupt(format!(
+                    "{key}: read_range callback gave {} bytes, {n} were asked for",
+                    d.len()
+                )));
             }
         }
         Ok(data)
@@ -245,18 +277,36 @@ pub unsafe extern "C" fn zarrio_pipeline_decode_shard_region(
             .ok_or_else(|| unsupported("the pipeline is not a sharding_indexed codec alone"))?;
         let repr = p.chain.repr();
         if ndim != repr.shape.len() {
-            return Err(invalid_argument(format!("ndim is {ndim}, the shard has {} dimensions", repr.shape.len())));
+            return Err(invalid_argument(format!(
+                "ndim is {ndim}, the shard has {} dimensions",
+                repr.shape.len()
+            )));
         }
         let (start, shape) = super::region(ndim, start, shape)?;
         check_region(&repr.shape, start, shape)?;
-        let strides = if strides.is_null() { None } else { Some(slice(strides, ndim, "strides")?) };
+        let strides = if strides.is_null() {
+            None
+        } else {
+            Some(slice(strides, ndim, "strides")?)
+        };
         let out = slice_mut(out as *mut u8, capacity, "out")?;
         let layout = Layout::new(shape, strides, repr.dtype.size(), out.len())?;
         let dest = DestBuffer::new(out, layout);
-        let part = ChunkPart { chunk: vec![], in_chunk: start.to_vec(), in_region: vec![0; ndim], shape: shape.to_vec() };
+        let part = ChunkPart {
+            chunk: vec![],
+            in_chunk: start.to_vec(),
+            in_region: vec![0; ndim],
+            shape: shape.to_vec(),
+        };
         let reader = HostShardReader { read, user_data };
         let (workers, gate) = crate::threads::plan(threads as usize, 0);
-        let ctx = ShardRead { store: &reader, key: "shard", sharding, fill_value: &repr.fill_value, gate: &gate };
+        let ctx = ShardRead {
+            store: &reader,
+            key: "shard",
+            sharding,
+            fill_value: &repr.fill_value,
+            gate: &gate,
+        };
         read_shard_region(&ctx, &repr.shape, &part, &dest, workers)
     })
 }

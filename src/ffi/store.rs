@@ -22,7 +22,10 @@ fn into_handle(inner: StoreRef) -> *mut zarrio_store {
 /// # Safety
 /// `path` is a NUL-terminated string; `out` is valid for a write.
 #[no_mangle]
-pub unsafe extern "C" fn zarrio_store_open_filesystem(path: *const c_char, out: *mut *mut zarrio_store) -> zarrio_status {
+pub unsafe extern "C" fn zarrio_store_open_filesystem(
+    path: *const c_char,
+    out: *mut *mut zarrio_store,
+) -> zarrio_status {
     guard(|| {
         super::check_out(out, "out")?;
         let path = c_str(path, "path")?;

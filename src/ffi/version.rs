@@ -14,7 +14,9 @@ pub extern "C" fn zarrio_version() -> *const c_char {
 #[no_mangle]
 pub extern "C" fn zarrio_version_number() -> u32 {
     let p = |s: &str| s.parse::<u32>().unwrap_or(0);
-    p(env!("CARGO_PKG_VERSION_MAJOR")) * 10000 + p(env!("CARGO_PKG_VERSION_MINOR")) * 100 + p(env!("CARGO_PKG_VERSION_PATCH"))
+    p(env!("CARGO_PKG_VERSION_MAJOR")) * 10000
+        + p(env!("CARGO_PKG_VERSION_MINOR")) * 100
+        + p(env!("CARGO_PKG_VERSION_PATCH"))
 }
 
 /// Set the default number of decode threads for all arrays that do not

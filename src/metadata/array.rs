@@ -1,6 +1,8 @@
 //! Array metadata (`zarr.json` with `"node_type": "array"`).
 
-use super::{check_format_and_type, parse_attributes, parse_object, take_extra_fields, ChunkKeyEncoding};
+use super::{
+    check_format_and_type, parse_attributes, parse_object, take_extra_fields, ChunkKeyEncoding,
+};
 use crate::codec::{ChunkRepr, CodecChain, CodecSpec};
 use crate::dtype::DataType;
 use crate::error::{invalid_metadata, unsupported, Result};
@@ -40,9 +42,15 @@ pub struct ArrayMetadata {
 }
 
 fn parse_u64_list(v: Option<&Value>, what: &str) -> Result<Vec<u64>> {
-    let a = v.and_then(Value::as_array).ok_or_else(|| invalid_metadata(format!("{what} must be an array of integers")))?;
+    let a = v
+        .and_then(Value::as_array)
+        .ok_or_else(|| invalid_metadata(format!("{what} must be an array of integers")))?;
     a.iter()
-        .map(|x| x.as_u64().ok_or_else(|| invalid_metadata(format!("{what}: {x} is not a non-negative integer"))))
+        .map(|x| {
+            x.as_u64().ok_or_else(|| {
+                invalid_metadata(format!("{what}: {x} is not a non-negative integer"))
+            })
+        })
         .collect()
 }
 
@@ -50,7 +58,10 @@ fn parse_chunk_grid(v: Option<&Value>, rank: usize) -> Result<Vec<u64>> {
     let v = v.ok_or_else(|| invalid_metadata("zarr.json has no chunk_grid"))?;
     let spec = CodecSpec::from_json(v).map_err(|e| e.context("chunk_grid"))?;
     if spec.name != "regular" {
-        return Err(unsupported(format!("chunk_grid \"{}\" is not supported (only \"regular\")", spec.name)));
+        return Err(unsupported(format!(
+            "chunk_grid \"{}\" is not supported (only \"regular\")",
+            spec.name
+        )));
     }
     spec.check_keys(&["chunk_shape"])?;
     let shape = parse_u64_list(spec.get("chunk_shape"), "chunk_grid chunk_shape")?;
@@ -61,7 +72,9 @@ fn parse_chunk_grid(v: Option<&Value>, rank: usize) -> Result<Vec<u64>> {
         )));
     }
     if shape.iter().any(|&c| c == 0) {
-        return Err(invalid_metadata("chunk_grid chunk_shape entries must be positive"));
+        return Err(invalid_metadata(
+            "chunk_grid chunk_shape entries must be positive",
+        ));
     }
     Ok(shape)
 }
@@ -77,17 +90,25 @@ impl ArrayMetadata {
         check_format_and_type(o, "array")?;
         let extra = take_extra_fields(o, KNOWN_FIELDS)?;
         let shape = parse_u64_list(o.get("shape"), "shape")?;
-        let data_type = DataType::from_json(o.get("data_type").ok_or_else(|| invalid_metadata("zarr.json has no data_type"))?)?;
+        let data_type = DataType::from_json(
+            o.get("data_type")
+                .ok_or_else(|| invalid_metadata("zarr.json has no data_type"))?,
+        )?;
         let chunk_shape = parse_chunk_grid(o.get("chunk_grid"), shape.len())?;
         let chunk_key_encoding = ChunkKeyEncoding::from_json(
-            o.get("chunk_key_encoding").ok_or_else(|| invalid_metadata("zarr.json has no chunk_key_encoding"))?,
+            o.get("chunk_key_encoding")
+                .ok_or_else(|| invalid_metadata("zarr.json has no chunk_key_encoding"))?,
         )?;
-        let fill_value = data_type
-            .parse_fill_value(o.get("fill_value").ok_or_else(|| invalid_metadata("zarr.json has no fill_value"))?)?;
+        let fill_value = data_type.parse_fill_value(
+            o.get("fill_value")
+                .ok_or_else(|| invalid_metadata("zarr.json has no fill_value"))?,
+        )?;
         match o.get("storage_transformers") {
             None => {}
             Some(Value::Array(a)) if a.is_empty() => {}
-            Some(Value::Array(_)) => return Err(unsupported("storage_transformers are not supported")),
+            Some(Value::Array(_)) => {
+                return Err(unsupported("storage_transformers are not supported"))
+            }
             Some(_) => return Err(invalid_metadata("storage_transformers must be an array")),
         }
         let dimension_names = match o.get("dimension_names") {
@@ -105,7 +126,9 @@ impl ArrayMetadata {
                     .map(|n| match n {
                         Value::Null => Ok(None),
                         Value::String(s) => Ok(Some(s.clone())),
-                        _ => Err(invalid_metadata("dimension_names entries must be strings or null")),
+                        _ => Err(invalid_metadata(
+                            "dimension_names entries must be strings or null",
+                        )),
                     })
                     .collect::<Result<Vec<_>>>()?;
                 Some(names)
@@ -142,14 +165,25 @@ impl ArrayMetadata {
             "chunk_grid".into(),
             serde_json::json!({"name": "regular", "configuration": {"chunk_shape": self.chunk_shape}}),
         );
-        m.insert("chunk_key_encoding".into(), self.chunk_key_encoding.to_json());
-        m.insert("fill_value".into(), self.data_type.fill_value_to_json(&self.fill_value));
+        m.insert(
+            "chunk_key_encoding".into(),
+            self.chunk_key_encoding.to_json(),
+        );
+        m.insert(
+            "fill_value".into(),
+            self.data_type.fill_value_to_json(&self.fill_value),
+        );
         m.insert("codecs".into(), self.codecs.to_json());
         m.insert("attributes".into(), Value::Object(self.attributes.clone()));
         if let Some(names) = &self.dimension_names {
             m.insert(
                 "dimension_names".into(),
-                Value::Array(names.iter().map(|n| n.clone().map(Value::String).unwrap_or(Value::Null)).collect()),
+                Value::Array(
+                    names
+                        .iter()
+                        .map(|n| n.clone().map(Value::String).unwrap_or(Value::Null))
+                        .collect(),
+                ),
             );
         }
         for (k, v) in &self.extra {
@@ -168,12 +202,20 @@ impl ArrayMetadata {
 
     /// The number of chunks along each dimension.
     pub fn grid_shape(&self) -> Vec<u64> {
-        self.shape.iter().zip(&self.chunk_shape).map(|(s, c)| s.div_ceil(*c)).collect()
+        self.shape
+            .iter()
+            .zip(&self.chunk_shape)
+            .map(|(s, c)| s.div_ceil(*c))
+            .collect()
     }
 
     /// The representation of one (full-size) chunk.
     pub fn chunk_repr(&self) -> ChunkRepr {
-        ChunkRepr::new(self.chunk_shape.clone(), self.data_type, self.fill_value.clone())
+        ChunkRepr::new(
+            self.chunk_shape.clone(),
+            self.data_type,
+            self.fill_value.clone(),
+        )
     }
 }
 
@@ -230,12 +272,18 @@ mod tests {
         })
         .is_ok());
         assert!(with(|o| {
-            o.insert("extension".into(), json!({"must_understand": false, "x": 1}));
+            o.insert(
+                "extension".into(),
+                json!({"must_understand": false, "x": 1}),
+            );
         })
         .is_ok());
         assert!(with(|o| {
             o.insert("shape".into(), json!([]));
-            o.insert("chunk_grid".into(), json!({"name": "regular", "configuration": {"chunk_shape": []}}));
+            o.insert(
+                "chunk_grid".into(),
+                json!({"name": "regular", "configuration": {"chunk_shape": []}}),
+            );
             o.remove("dimension_names");
         })
         .is_ok());
@@ -248,54 +296,114 @@ mod tests {
     #[test]
     fn rejected_forms() {
         let cases: Vec<(&str, Box<dyn FnOnce(&mut Map<String, Value>)>)> = vec![
-            ("format 2", Box::new(|o| {
-                o.insert("zarr_format".into(), 2.into());
-            })),
-            ("group type", Box::new(|o| {
-                o.insert("node_type".into(), "group".into());
-            })),
-            ("unknown field", Box::new(|o| {
-                o.insert("foo".into(), json!({"must_understand": true}));
-            })),
-            ("storage transformer", Box::new(|o| {
-                o.insert("storage_transformers".into(), json!([{"name": "x"}]));
-            })),
-            ("bad shape", Box::new(|o| {
-                o.insert("shape".into(), json!([10, -7]));
-            })),
-            ("chunk rank", Box::new(|o| {
-                o.insert("chunk_grid".into(), json!({"name": "regular", "configuration": {"chunk_shape": [4]}}));
-            })),
-            ("zero chunk", Box::new(|o| {
-                o.insert("chunk_grid".into(), json!({"name": "regular", "configuration": {"chunk_shape": [4, 0]}}));
-            })),
-            ("other grid", Box::new(|o| {
-                o.insert("chunk_grid".into(), json!({"name": "rectilinear", "configuration": {}}));
-            })),
-            ("bad dtype", Box::new(|o| {
-                o.insert("data_type".into(), "int12".into());
-            })),
-            ("bad fill", Box::new(|o| {
-                o.insert("fill_value".into(), "x".into());
-            })),
-            ("no codecs", Box::new(|o| {
-                o.insert("codecs".into(), json!([]));
-            })),
-            ("unknown codec", Box::new(|o| {
-                o.insert("codecs".into(), json!([{"name": "bytes", "configuration": {"endian": "little"}}, {"name": "lzma"}]));
-            })),
-            ("codec order", Box::new(|o| {
-                o.insert("codecs".into(), json!([{"name": "gzip", "configuration": {"level": 1}}, {"name": "bytes", "configuration": {"endian": "little"}}]));
-            })),
-            ("dimension names length", Box::new(|o| {
-                o.insert("dimension_names".into(), json!(["a"]));
-            })),
-            ("key encoding", Box::new(|o| {
-                o.insert("chunk_key_encoding".into(), json!({"name": "default", "configuration": {"separator": ":"}}));
-            })),
-            ("missing fill", Box::new(|o| {
-                o.remove("fill_value");
-            })),
+            (
+                "format 2",
+                Box::new(|o| {
+                    o.insert("zarr_format".into(), 2.into());
+                }),
+            ),
+            (
+                "group type",
+                Box::new(|o| {
+                    o.insert("node_type".into(), "group".into());
+                }),
+            ),
+            (
+                "unknown field",
+                Box::new(|o| {
+                    o.insert("foo".into(), json!({"must_understand": true}));
+                }),
+            ),
+            (
+                "storage transformer",
+                Box::new(|o| {
+                    o.insert("storage_transformers".into(), json!([{"name": "x"}]));
+                }),
+            ),
+            (
+                "bad shape",
+                Box::new(|o| {
+                    o.insert("shape".into(), json!([10, -7]));
+                }),
+            ),
+            (
+                "chunk rank",
+                Box::new(|o| {
+                    o.insert(
+                        "chunk_grid".into(),
+                        json!({"name": "regular", "configuration": {"chunk_shape": [4]}}),
+                    );
+                }),
+            ),
+            (
+                "zero chunk",
+                Box::new(|o| {
+                    o.insert(
+                        "chunk_grid".into(),
+                        json!({"name": "regular", "configuration": {"chunk_shape": [4, 0]}}),
+                    );
+                }),
+            ),
+            (
+                "other grid",
+                Box::new(|o| {
+                    o.insert(
+                        "chunk_grid".into(),
+                        json!({"name": "rectilinear", "configuration": {}}),
+                    );
+                }),
+            ),
+            (
+                "bad dtype",
+                Box::new(|o| {
+                    o.insert("data_type".into(), "int12".into());
+                }),
+            ),
+            (
+                "bad fill",
+                Box::new(|o| {
+                    o.insert("fill_value".into(), "x".into());
+                }),
+            ),
+            (
+                "no codecs",
+                Box::new(|o| {
+                    o.insert("codecs".into(), json!([]));
+                }),
+            ),
+            (
+                "unknown codec",
+                Box::new(|o| {
+                    o.insert("codecs".into(), json!([{"name": "bytes", "configuration": {"endian": "little"}}, {"name": "lzma"}]));
+                }),
+            ),
+            (
+                "codec order",
+                Box::new(|o| {
+                    o.insert("codecs".into(), json!([{"name": "gzip", "configuration": {"level": 1}}, {"name": "bytes", "configuration": {"endian": "little"}}]));
+                }),
+            ),
+            (
+                "dimension names length",
+                Box::new(|o| {
+                    o.insert("dimension_names".into(), json!(["a"]));
+                }),
+            ),
+            (
+                "key encoding",
+                Box::new(|o| {
+                    o.insert(
+                        "chunk_key_encoding".into(),
+                        json!({"name": "default", "configuration": {"separator": ":"}}),
+                    );
+                }),
+            ),
+            (
+                "missing fill",
+                Box::new(|o| {
+                    o.remove("fill_value");
+                }),
+            ),
         ];
         for (name, f) in cases {
             assert!(with(f).is_err(), "{name} should be rejected");

@@ -21,13 +21,21 @@ impl ChunkKeyEncoding {
                 None => Ok(default),
                 Some(Value::String(s)) if s == "/" => Ok('/'),
                 Some(Value::String(s)) if s == "." => Ok('.'),
-                Some(s) => Err(invalid_metadata(format!("chunk_key_encoding separator {s} must be \"/\" or \".\""))),
+                Some(s) => Err(invalid_metadata(format!(
+                    "chunk_key_encoding separator {s} must be \"/\" or \".\""
+                ))),
             }
         };
         match spec.name.as_str() {
-            "default" => Ok(ChunkKeyEncoding::Default { separator: sep('/')? }),
-            "v2" => Ok(ChunkKeyEncoding::V2 { separator: sep('.')? }),
-            n => Err(invalid_metadata(format!("unknown chunk_key_encoding \"{n}\""))),
+            "default" => Ok(ChunkKeyEncoding::Default {
+                separator: sep('/')?,
+            }),
+            "v2" => Ok(ChunkKeyEncoding::V2 {
+                separator: sep('.')?,
+            }),
+            n => Err(invalid_metadata(format!(
+                "unknown chunk_key_encoding \"{n}\""
+            ))),
         }
     }
 
@@ -44,7 +52,13 @@ impl ChunkKeyEncoding {
 
     /// The key of a chunk relative to the array's node.
     pub fn key(&self, indices: &[u64]) -> String {
-        let join = |sep: char| indices.iter().map(u64::to_string).collect::<Vec<_>>().join(&sep.to_string());
+        let join = |sep: char| {
+            indices
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(&sep.to_string())
+        };
         match self {
             ChunkKeyEncoding::Default { separator } => {
                 if indices.is_empty() {
@@ -73,14 +87,23 @@ mod tests {
         let d = ChunkKeyEncoding::from_json(&json!({"name": "default"})).unwrap();
         assert_eq!(d.key(&[1, 2, 3]), "c/1/2/3");
         assert_eq!(d.key(&[]), "c");
-        let d = ChunkKeyEncoding::from_json(&json!({"name": "default", "configuration": {"separator": "."}})).unwrap();
+        let d = ChunkKeyEncoding::from_json(
+            &json!({"name": "default", "configuration": {"separator": "."}}),
+        )
+        .unwrap();
         assert_eq!(d.key(&[1, 2]), "c.1.2");
         let v = ChunkKeyEncoding::from_json(&json!({"name": "v2"})).unwrap();
         assert_eq!(v.key(&[1, 2]), "1.2");
         assert_eq!(v.key(&[]), "0");
-        let v = ChunkKeyEncoding::from_json(&json!({"name": "v2", "configuration": {"separator": "/"}})).unwrap();
+        let v = ChunkKeyEncoding::from_json(
+            &json!({"name": "v2", "configuration": {"separator": "/"}}),
+        )
+        .unwrap();
         assert_eq!(v.key(&[4, 0]), "4/0");
-        assert!(ChunkKeyEncoding::from_json(&json!({"name": "default", "configuration": {"separator": "-"}})).is_err());
+        assert!(ChunkKeyEncoding::from_json(
+            &json!({"name": "default", "configuration": {"separator": "-"}})
+        )
+        .is_err());
         assert!(ChunkKeyEncoding::from_json(&json!({"name": "other"})).is_err());
         assert_eq!(ChunkKeyEncoding::from_json(&d.to_json()).unwrap(), d);
     }

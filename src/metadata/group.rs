@@ -16,7 +16,10 @@ impl GroupMetadata {
         let o = parse_object(text, "group zarr.json")?;
         check_format_and_type(&o, "group")?;
         let extra = take_extra_fields(&o, &["zarr_format", "node_type", "attributes"])?;
-        Ok(GroupMetadata { attributes: parse_attributes(&o)?, extra })
+        Ok(GroupMetadata {
+            attributes: parse_attributes(&o)?,
+            extra,
+        })
     }
 
     pub fn to_json(&self) -> Value {
@@ -41,13 +44,23 @@ mod tests {
 
     #[test]
     fn parse_and_reject() {
-        let g = GroupMetadata::parse(br#"{"zarr_format":3,"node_type":"group","attributes":{"a":1}}"#).unwrap();
+        let g =
+            GroupMetadata::parse(br#"{"zarr_format":3,"node_type":"group","attributes":{"a":1}}"#)
+                .unwrap();
         assert_eq!(g.attributes["a"], 1);
-        assert!(GroupMetadata::parse(br#"{"zarr_format":3,"node_type":"group"}"#).unwrap().attributes.is_empty());
+        assert!(
+            GroupMetadata::parse(br#"{"zarr_format":3,"node_type":"group"}"#)
+                .unwrap()
+                .attributes
+                .is_empty()
+        );
         assert!(GroupMetadata::parse(br#"{"zarr_format":2,"node_type":"group"}"#).is_err());
         assert!(GroupMetadata::parse(br#"{"zarr_format":3,"node_type":"array"}"#).is_err());
         assert!(GroupMetadata::parse(br#"{"zarr_format":3,"node_type":"group","x":1}"#).is_err());
-        assert!(GroupMetadata::parse(br#"{"zarr_format":3,"node_type":"group","x":{"must_understand":false}}"#).is_ok());
+        assert!(GroupMetadata::parse(
+            br#"{"zarr_format":3,"node_type":"group","x":{"must_understand":false}}"#
+        )
+        .is_ok());
         assert!(GroupMetadata::parse(b"{").is_err());
         assert!(GroupMetadata::parse(b"[]").is_err());
     }

@@ -13,10 +13,13 @@ use serde_json::{Map, Value};
 
 /// Parse JSON text into an object.
 pub fn parse_object(text: &[u8], what: &str) -> Result<Map<String, Value>> {
-    let v: Value = serde_json::from_slice(text).map_err(|e| invalid_metadata(format!("{what}: malformed JSON: {e}")))?;
+    let v: Value = serde_json::from_slice(text)
+        .map_err(|e| invalid_metadata(format!("{what}: malformed JSON: {e}")))?;
     match v {
         Value::Object(o) => Ok(o),
-        _ => Err(invalid_metadata(format!("{what}: the document must be a JSON object"))),
+        _ => Err(invalid_metadata(format!(
+            "{what}: the document must be a JSON object"
+        ))),
     }
 }
 
@@ -24,12 +27,18 @@ pub fn parse_object(text: &[u8], what: &str) -> Result<Map<String, Value>> {
 pub fn check_format_and_type(o: &Map<String, Value>, expected: &str) -> Result<()> {
     match o.get("zarr_format") {
         Some(v) if v.as_u64() == Some(3) => {}
-        Some(v) => return Err(invalid_metadata(format!("zarr_format {v} is not supported (expected 3)"))),
+        Some(v) => {
+            return Err(invalid_metadata(format!(
+                "zarr_format {v} is not supported (expected 3)"
+            )))
+        }
         None => return Err(invalid_metadata("zarr.json has no zarr_format")),
     }
     match o.get("node_type").and_then(Value::as_str) {
         Some(t) if t == expected => Ok(()),
-        Some(t) => Err(invalid_metadata(format!("node_type is \"{t}\", expected \"{expected}\""))),
+        Some(t) => Err(invalid_metadata(format!(
+            "node_type is \"{t}\", expected \"{expected}\""
+        ))),
         None => Err(invalid_metadata("zarr.json has no string node_type")),
     }
 }
@@ -42,7 +51,11 @@ pub fn take_extra_fields(o: &Map<String, Value>, known: &[&str]) -> Result<Map<S
         if known.contains(&k.as_str()) {
             continue;
         }
-        let optional = v.as_object().and_then(|m| m.get("must_understand")).and_then(Value::as_bool) == Some(false);
+        let optional = v
+            .as_object()
+            .and_then(|m| m.get("must_understand"))
+            .and_then(Value::as_bool)
+            == Some(false);
         if !optional {
             return Err(invalid_metadata(format!(
                 "unknown field \"{k}\" in zarr.json (not marked \"must_understand\": false)"

@@ -30,7 +30,8 @@ impl FilesystemStore {
     /// A store rooted at `root`; the directory is created when missing.
     pub fn new(root: impl AsRef<Path>) -> Result<Self> {
         let root = root.as_ref().to_path_buf();
-        fs::create_dir_all(&root).map_err(|e| io_error(format!("cannot create directory {}: {e}", root.display())))?;
+        fs::create_dir_all(&root)
+            .map_err(|e| io_error(format!("cannot create directory {}: {e}", root.display())))?;
         if !root.is_dir() {
             return Err(io_error(format!("{} is not a directory", root.display())));
         }
@@ -41,7 +42,10 @@ impl FilesystemStore {
     pub fn open_existing(root: impl AsRef<Path>) -> Result<Self> {
         let root = root.as_ref().to_path_buf();
         if !root.is_dir() {
-            return Err(crate::error::not_found(format!("{} is not a directory", root.display())));
+            return Err(crate::error::not_found(format!(
+                "{} is not a directory",
+                root.display()
+            )));
         }
         Ok(FilesystemStore { root })
     }
@@ -77,7 +81,9 @@ impl FilesystemStore {
     fn open(&self, key: &str) -> Result<Option<File>> {
         match File::open(self.path(key)?) {
             Ok(f) => Ok(Some(f)),
-            Err(e) if e.kind() == ErrorKind::NotFound || e.kind() == ErrorKind::NotADirectory => Ok(None),
+            Err(e) if e.kind() == ErrorKind::NotFound || e.kind() == ErrorKind::NotADirectory => {
+                Ok(None)
+            }
             Err(e) => Err(io_err(key, e)),
         }
     }
@@ -135,7 +141,10 @@ impl Store for FilesystemStore {
             None => return Ok(None),
         };
         let direct = match range {
-            ByteRange::FromStart { offset, length: Some(len) } if len <= DIRECT_RANGE_MAX => Some((offset, len)),
+            ByteRange::FromStart {
+                offset,
+                length: Some(len),
+            } if len <= DIRECT_RANGE_MAX => Some((offset, len)),
             _ => None,
         };
         if let Some((offset, len)) = direct {
@@ -145,9 +154,9 @@ impl Store for FilesystemStore {
             let mut buf = vec![0u8; len as usize];
             return match f.read_exact_at(&mut buf, offset) {
                 Ok(()) => Ok(Some(buf)),
-                Err(e) if e.kind() == ErrorKind::UnexpectedEof => {
-                    Err(crate::error::corrupt(format!("{key}: byte range {range:?} lies outside the value")))
-                }
+                Err(e) if e.kind() == ErrorKind::UnexpectedEof => Err(crate::error::corrupt(
+                    format!("{key}: byte range {range:?} lies outside the value"),
+                )),
                 // Reading a directory fails here; it is not a value.
                 Err(e) if e.raw_os_error() == Some(libc::EISDIR) => Ok(None),
                 Err(e) => Err(io_err(key, e)),
@@ -196,12 +205,17 @@ impl Store for FilesystemStore {
         let f = match fs::OpenOptions::new().write(true).open(&path) {
             Ok(f) => f,
             Err(e) if e.kind() == ErrorKind::NotFound => {
-                return Err(crate::error::not_found(format!("{key}: no value to write a range into")))
+                return Err(crate::error::not_found(format!(
+                    "{key}: no value to write a range into"
+                )))
             }
             Err(e) => return Err(io_err(key, e)),
         };
         let size = f.metadata().map_err(|e| io_err(key, e))?.len();
-        if offset.checked_add(bytes.len() as u64).map_or(true, |end| end > size) {
+        if offset
+            .checked_add(bytes.len() as u64)
+            .map_or(true, |end| end > size)
+        {
             return Err(crate::error::invalid_argument(format!(
                 "{key}: range write of {} bytes at {offset} lies outside the value of {size} bytes",
                 bytes.len()
@@ -217,7 +231,9 @@ impl Store for FilesystemStore {
     fn erase(&self, key: &str) -> Result<()> {
         match fs::remove_file(self.path(key)?) {
             Ok(()) => Ok(()),
-            Err(e) if e.kind() == ErrorKind::NotFound || e.kind() == ErrorKind::NotADirectory => Ok(()),
+            Err(e) if e.kind() == ErrorKind::NotFound || e.kind() == ErrorKind::NotADirectory => {
+                Ok(())
+            }
             Err(e) => Err(io_err(key, e)),
         }
     }
@@ -229,7 +245,11 @@ impl Store for FilesystemStore {
             None => "",
         };
         let mut out = Vec::new();
-        let start = if dir_part.is_empty() { self.root.clone() } else { self.root.join(dir_part) };
+        let start = if dir_part.is_empty() {
+            self.root.clone()
+        } else {
+            self.root.join(dir_part)
+        };
         walk(&start, dir_part, &mut out)?;
         out.retain(|k| k.starts_with(prefix));
         out.sort();
@@ -240,7 +260,9 @@ impl Store for FilesystemStore {
         match fs::metadata(self.path(key)?) {
             Ok(m) if m.is_file() => Ok(Some(m.len())),
             Ok(_) => Ok(None),
-            Err(e) if e.kind() == ErrorKind::NotFound || e.kind() == ErrorKind::NotADirectory => Ok(None),
+            Err(e) if e.kind() == ErrorKind::NotFound || e.kind() == ErrorKind::NotADirectory => {
+                Ok(None)
+            }
             Err(e) => Err(io_err(key, e)),
         }
     }
@@ -249,7 +271,9 @@ impl Store for FilesystemStore {
 fn walk(dir: &Path, key_prefix: &str, out: &mut Vec<String>) -> Result<()> {
     let entries = match fs::read_dir(dir) {
         Ok(e) => e,
-        Err(e) if e.kind() == ErrorKind::NotFound || e.kind() == ErrorKind::NotADirectory => return Ok(()),
+        Err(e) if e.kind() == ErrorKind::NotFound || e.kind() == ErrorKind::NotADirectory => {
+            return Ok(())
+        }
         Err(e) => return Err(io_error(format!("{}: {e}", dir.display()))),
     };
     for entry in entries {
@@ -261,8 +285,14 @@ fn walk(dir: &Path, key_prefix: &str, out: &mut Vec<String>) -> Result<()> {
         if name.starts_with(TEMP_PREFIX) {
             continue;
         }
-        let key = if key_prefix.is_empty() { name.clone() } else { format!("{key_prefix}/{name}") };
-        let ft = entry.file_type().map_err(|e| io_error(format!("{}: {e}", dir.display())))?;
+        let key = if key_prefix.is_empty() {
+            name.clone()
+        } else {
+            format!("{key_prefix}/{name}")
+        };
+        let ft = entry
+            .file_type()
+            .map_err(|e| io_error(format!("{}: {e}", dir.display())))?;
         if ft.is_dir() {
             walk(&entry.path(), &key, out)?;
         } else {
@@ -285,8 +315,16 @@ mod tests {
         s.set("a/zarr.json", b"{}").unwrap();
         s.set("a/c/0", b"abcdefghij").unwrap();
         assert_eq!(s.get("a/c/0").unwrap().unwrap(), b"abcdefghij");
-        assert_eq!(s.get_range("a/c/0", ByteRange::Suffix { length: 2 }).unwrap().unwrap(), b"ij");
-        assert_eq!(s.get_range("a/c/0", ByteRange::new(3, 4)).unwrap().unwrap(), b"defg");
+        assert_eq!(
+            s.get_range("a/c/0", ByteRange::Suffix { length: 2 })
+                .unwrap()
+                .unwrap(),
+            b"ij"
+        );
+        assert_eq!(
+            s.get_range("a/c/0", ByteRange::new(3, 4)).unwrap().unwrap(),
+            b"defg"
+        );
         assert!(s.get_range("a/c/0", ByteRange::new(8, 4)).is_err());
         assert_eq!(s.list("a/").unwrap(), vec!["a/c/0", "a/zarr.json"]);
         assert_eq!(s.list("").unwrap().len(), 2);
@@ -306,7 +344,12 @@ mod tests {
         assert_eq!(s.get("a/q").unwrap().unwrap(), b"new");
         s.erase("r").unwrap();
         // No temporary files are left behind.
-        let names: Vec<_> = fs::read_dir(dir.path().join("root/a")).unwrap().map(|e| e.unwrap().file_name()).collect();
-        assert!(names.iter().all(|n| !n.to_string_lossy().starts_with(TEMP_PREFIX)));
+        let names: Vec<_> = fs::read_dir(dir.path().join("root/a"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert!(names
+            .iter()
+            .all(|n| !n.to_string_lossy().starts_with(TEMP_PREFIX)));
     }
 }

@@ -45,7 +45,8 @@ impl Store for MemoryStore {
 
     fn set(&self, key: &str, value: &[u8]) -> Result<()> {
         super::validate_key(key)?;
-        self.write().insert(key.to_string(), Arc::new(value.to_vec()));
+        self.write()
+            .insert(key.to_string(), Arc::new(value.to_vec()));
         Ok(())
     }
 
@@ -66,14 +67,19 @@ impl Store for MemoryStore {
     fn set_range(&self, key: &str, offset: u64, bytes: &[u8]) -> Result<()> {
         let _serial = self.range_writes.lock().unwrap_or_else(|e| e.into_inner());
         let mut map = self.write();
-        let value = map.get_mut(key).ok_or_else(|| crate::error::not_found(format!("{key}: no value to write a range into")))?;
-        let end = offset.checked_add(bytes.len() as u64).filter(|&e| e <= value.len() as u64).ok_or_else(|| {
-            crate::error::invalid_argument(format!(
-                "{key}: range write of {} bytes at {offset} lies outside the value of {} bytes",
-                bytes.len(),
-                value.len()
-            ))
+        let value = map.get_mut(key).ok_or_else(|| {
+            crate::error::not_found(format!("{key}: no value to write a range into"))
         })?;
+        let end = offset
+            .checked_add(bytes.len() as u64)
+            .filter(|&e| e <= value.len() as u64)
+            .ok_or_else(|| {
+                crate::error::invalid_argument(format!(
+                    "{key}: range write of {} bytes at {offset} lies outside the value of {} bytes",
+                    bytes.len(),
+                    value.len()
+                ))
+            })?;
         Arc::make_mut(value)[offset as usize..end as usize].copy_from_slice(bytes);
         Ok(())
     }
@@ -88,7 +94,12 @@ impl Store for MemoryStore {
     }
 
     fn list(&self, prefix: &str) -> Result<Vec<String>> {
-        Ok(self.read().range(prefix.to_string()..).take_while(|(k, _)| k.starts_with(prefix)).map(|(k, _)| k.clone()).collect())
+        Ok(self
+            .read()
+            .range(prefix.to_string()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .map(|(k, _)| k.clone())
+            .collect())
     }
 
     fn size(&self, key: &str) -> Result<Option<u64>> {
@@ -107,8 +118,16 @@ mod tests {
         s.set("a/c/0", b"0123456789").unwrap();
         s.set("b", b"x").unwrap();
         assert_eq!(s.get("a/c/0").unwrap().unwrap(), b"0123456789");
-        assert_eq!(s.get_range("a/c/0", ByteRange::Suffix { length: 3 }).unwrap().unwrap(), b"789");
-        assert_eq!(s.get_range("a/c/0", ByteRange::new(1, 2)).unwrap().unwrap(), b"12");
+        assert_eq!(
+            s.get_range("a/c/0", ByteRange::Suffix { length: 3 })
+                .unwrap()
+                .unwrap(),
+            b"789"
+        );
+        assert_eq!(
+            s.get_range("a/c/0", ByteRange::new(1, 2)).unwrap().unwrap(),
+            b"12"
+        );
         assert!(s.get_range("a/c/0", ByteRange::new(9, 2)).is_err());
         assert_eq!(s.list("a/").unwrap(), vec!["a/c/0", "a/zarr.json"]);
         assert_eq!(s.size("b").unwrap(), Some(1));

@@ -24,7 +24,10 @@ pub enum ByteRange {
 
 impl ByteRange {
     pub fn new(offset: u64, length: u64) -> Self {
-        ByteRange::FromStart { offset, length: Some(length) }
+        ByteRange::FromStart {
+            offset,
+            length: Some(length),
+        }
     }
     /// Resolve to `start..end` within a value of `size` bytes; an error when
     /// the range does not lie inside the value.
@@ -52,7 +55,9 @@ impl ByteRange {
 }
 
 fn range_error(r: &ByteRange, size: u64) -> crate::error::Error {
-    crate::error::corrupt(format!("byte range {r:?} lies outside a value of {size} bytes"))
+    crate::error::corrupt(format!(
+        "byte range {r:?} lies outside a value of {size} bytes"
+    ))
 }
 
 /// Slice a whole value by a range (the fallback for stores without ranges).
@@ -108,7 +113,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// place. The range must lie inside the value. Writers of disjoint
     /// ranges do not disturb each other.
     fn set_range(&self, key: &str, _offset: u64, _bytes: &[u8]) -> Result<()> {
-        Err(crate::error::unsupported(format!("{key}: this store cannot write byte ranges")))
+        Err(crate::error::unsupported(format!(
+            "{key}: this store cannot write byte ranges"
+        )))
     }
     /// Whether `set_range` is available.
     fn supports_set_range(&self) -> bool {
@@ -164,7 +171,15 @@ mod tests {
     fn ranges_resolve() {
         assert_eq!(ByteRange::new(2, 3).resolve(10).unwrap(), 2..5);
         assert_eq!(ByteRange::Suffix { length: 4 }.resolve(10).unwrap(), 6..10);
-        assert_eq!(ByteRange::FromStart { offset: 3, length: None }.resolve(10).unwrap(), 3..10);
+        assert_eq!(
+            ByteRange::FromStart {
+                offset: 3,
+                length: None
+            }
+            .resolve(10)
+            .unwrap(),
+            3..10
+        );
         assert!(ByteRange::new(8, 3).resolve(10).is_err());
         assert!(ByteRange::Suffix { length: 11 }.resolve(10).is_err());
         assert!(ByteRange::new(u64::MAX, 2).resolve(10).is_err());

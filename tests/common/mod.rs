@@ -42,11 +42,17 @@ impl Default for Recording {
 
 impl Recording {
     pub fn without_range_writes() -> Self {
-        Recording { ranged_writes: false, ..Default::default() }
+        Recording {
+            ranged_writes: false,
+            ..Default::default()
+        }
     }
 
     pub fn slow(delay: Duration) -> Self {
-        Recording { delay: Some(delay), ..Default::default() }
+        Recording {
+            delay: Some(delay),
+            ..Default::default()
+        }
     }
 
     /// Reads of any kind so far.

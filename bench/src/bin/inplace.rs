@@ -35,7 +35,10 @@ impl Store for WholeWrites {
 
 fn wchar() -> u64 {
     let io = std::fs::read_to_string("/proc/self/io").unwrap_or_default();
-    io.lines().find_map(|l| l.strip_prefix("wchar: ")).and_then(|v| v.trim().parse().ok()).unwrap_or(0)
+    io.lines()
+        .find_map(|l| l.strip_prefix("wchar: "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -45,7 +48,11 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let dir = std::path::PathBuf::from(args.get(1).cloned().unwrap_or_else(|| "/tmp/zarrio-bench-inplace".into()));
+    let dir = std::path::PathBuf::from(
+        args.get(1)
+            .cloned()
+            .unwrap_or_else(|| "/tmp/zarrio-bench-inplace".into()),
+    );
     let reps: usize = args.get(2).and_then(|r| r.parse().ok()).unwrap_or(20);
     let _ = std::fs::remove_dir_all(&dir);
     // One 256^3 uint16 shard (32 MiB) of 64^3 inner chunks, bytes + crc32c.
@@ -58,16 +65,28 @@ fn main() {
             "index_codecs": [{"name": "bytes", "configuration": {"endian": "little"}}, {"name": "crc32c"}]}}]
     })
     .to_string();
-    let full: Vec<u8> = (0..256u32 * 256 * 256).flat_map(|i| (i as u16).to_ne_bytes()).collect();
-    let inner: Vec<u8> = (0..64u32 * 64 * 64).flat_map(|i| (i as u16 ^ 0x5a5a).to_ne_bytes()).collect();
+    let full: Vec<u8> = (0..256u32 * 256 * 256)
+        .flat_map(|i| (i as u16).to_ne_bytes())
+        .collect();
+    let inner: Vec<u8> = (0..64u32 * 64 * 64)
+        .flat_map(|i| (i as u16 ^ 0x5a5a).to_ne_bytes())
+        .collect();
     println!("| mode | median ms per write | bytes written per write | reps |");
     println!("|---|---:|---:|---:|");
-    for (mode, ranged) in [("in place (set_range)", true), ("full-shard rewrite", false)] {
+    for (mode, ranged) in [
+        ("in place (set_range)", true),
+        ("full-shard rewrite", false),
+    ] {
         let path = dir.join(if ranged { "ranged" } else { "whole" });
         let fs = FilesystemStore::new(&path).unwrap();
-        let store: StoreRef = if ranged { Arc::new(fs) } else { Arc::new(WholeWrites(fs)) };
+        let store: StoreRef = if ranged {
+            Arc::new(fs)
+        } else {
+            Arc::new(WholeWrites(fs))
+        };
         let a = Array::create(store, "a", &meta).unwrap();
-        a.write_region(&[0, 0, 0], &[256, 256, 256], &full, None).unwrap();
+        a.write_region(&[0, 0, 0], &[256, 256, 256], &full, None)
+            .unwrap();
         let mut times = Vec::new();
         let before = wchar();
         for r in 0..reps {
@@ -79,7 +98,10 @@ fn main() {
             times.push(t.elapsed().as_secs_f64());
         }
         let written = (wchar() - before) / reps as u64;
-        println!("| {mode} | {:.3} | {written} | {reps} |", median(times) * 1e3);
+        println!(
+            "| {mode} | {:.3} | {written} | {reps} |",
+            median(times) * 1e3
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -54,7 +54,10 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn main() {
-    let reps: usize = std::env::args().nth(1).and_then(|r| r.parse().ok()).unwrap_or(3);
+    let reps: usize = std::env::args()
+        .nth(1)
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(3);
     // 128^3 uint16 in 32^3 zstd chunks: 64 chunks, one request each.
     let meta = serde_json::json!({
         "zarr_format": 3, "node_type": "array", "shape": [128, 128, 128], "data_type": "uint16",
@@ -63,15 +66,22 @@ fn main() {
         "codecs": [{"name": "bytes", "configuration": {"endian": "little"}}, {"name": "zstd", "configuration": {"level": 0}}]
     })
     .to_string();
-    let data: Vec<u8> = (0..128u32 * 128 * 128).flat_map(|i| (i as u16).wrapping_mul(31).to_ne_bytes()).collect();
+    let data: Vec<u8> = (0..128u32 * 128 * 128)
+        .flat_map(|i| (i as u16).wrapping_mul(31).to_ne_bytes())
+        .collect();
     println!("| latency per request | decode threads | I/O concurrency | requests | median s | requests x latency / I/O concurrency s |");
     println!("|---:|---:|---:|---:|---:|---:|");
     for latency_ms in [1u64, 50] {
         for io in [0usize, 8, 32] {
-            let store = Arc::new(Latent { inner: MemoryStore::new(), latency: Duration::from_millis(latency_ms), reads: AtomicUsize::new(0) });
+            let store = Arc::new(Latent {
+                inner: MemoryStore::new(),
+                latency: Duration::from_millis(latency_ms),
+                reads: AtomicUsize::new(0),
+            });
             let dyn_store: StoreRef = store.clone();
             let a = Array::create(dyn_store, "a", &meta).unwrap();
-            a.write_region(&[0, 0, 0], &[128, 128, 128], &data, None).unwrap();
+            a.write_region(&[0, 0, 0], &[128, 128, 128], &data, None)
+                .unwrap();
             a.set_threads(2);
             a.set_io_concurrency(io);
             let mut times = Vec::new();
@@ -79,15 +89,23 @@ fn main() {
             for _ in 0..reps {
                 store.reads.store(0, Ordering::Relaxed);
                 let t = Instant::now();
-                a.read_region(&[0, 0, 0], &[128, 128, 128], &mut out, None).unwrap();
+                a.read_region(&[0, 0, 0], &[128, 128, 128], &mut out, None)
+                    .unwrap();
                 times.push(t.elapsed().as_secs_f64());
             }
             assert_eq!(out, data);
             let requests = store.reads.load(Ordering::Relaxed);
             let effective = if io == 0 { 2 } else { io };
             let ideal = requests as f64 * latency_ms as f64 / 1e3 / effective as f64;
-            let io_label = if io == 0 { "default (= threads)".to_string() } else { io.to_string() };
-            println!("| {latency_ms} ms | 2 | {io_label} | {requests} | {:.3} | {ideal:.3} |", median(times));
+            let io_label = if io == 0 {
+                "default (= threads)".to_string()
+            } else {
+                io.to_string()
+            };
+            println!(
+                "| {latency_ms} ms | 2 | {io_label} | {requests} | {:.3} | {ideal:.3} |",
+                median(times)
+            );
         }
     }
 }
