@@ -6,6 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-deps.sh --python
 
+echo "== cargo fmt --check"
+cargo fmt --check
+(cd bench && cargo fmt --check)
+
 echo "== cargo test"
 cargo test --release 2>&1
 

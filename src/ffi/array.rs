@@ -11,7 +11,7 @@ use super::memory::into_c_string;
 use super::pipeline::zarrio_pipeline;
 use super::store::zarrio_store;
 use super::{
-    c_str, check_out, guard, handle, json_object, region, slice, slice_mut, write_out,
+    c_str, check_out, guard, handle, json_object, opt_strides, region, slice, slice_mut, write_out,
     zarrio_status,
 };
 use crate::array::Array;
@@ -31,15 +31,6 @@ fn check_ndim(a: &Array, ndim: usize) -> Result<()> {
         )));
     }
     Ok(())
-}
-
-/// Optional element strides (NULL = C order).
-unsafe fn strides<'a>(p: *const i64, ndim: usize) -> Result<Option<&'a [i64]>> {
-    if p.is_null() {
-        Ok(None)
-    } else {
-        slice(p, ndim, "strides").map(Some)
-    }
 }
 
 /// Create an array at `path` from the text of its zarr.json and return a
@@ -321,7 +312,7 @@ pub unsafe extern "C" fn zarrio_array_read(
         let a = &handle(array, "array")?.inner;
         check_ndim(a, ndim)?;
         let (start, shape) = region(ndim, start, shape)?;
-        let strides = self::strides(strides, ndim)?;
+        let strides = opt_strides(strides, ndim)?;
         let out = slice_mut(out as *mut u8, capacity, "out")?;
         a.read_region(start, shape, out, strides)
     })
@@ -370,7 +361,7 @@ pub unsafe extern "C" fn zarrio_array_write(
         let a = &handle(array, "array")?.inner;
         check_ndim(a, ndim)?;
         let (start, shape) = region(ndim, start, shape)?;
-        let strides = self::strides(strides, ndim)?;
+        let strides = opt_strides(strides, ndim)?;
         let src = slice(src as *const u8, size, "src")?;
         a.write_region(start, shape, src, strides)
     })

@@ -142,6 +142,18 @@ pub(crate) fn json_object(
     }
 }
 
+/// Optional element strides of `ndim` entries (NULL = C order).
+///
+/// # Safety
+/// `p` is NULL or points to `ndim` elements.
+pub(crate) unsafe fn opt_strides<'a>(p: *const i64, ndim: usize) -> Result<Option<&'a [i64]>> {
+    if p.is_null() {
+        Ok(None)
+    } else {
+        slice(p, ndim, "strides").map(Some)
+    }
+}
+
 /// A region given as `ndim`, `start` and `shape` pointers.
 ///
 /// # Safety

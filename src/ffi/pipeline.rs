@@ -284,11 +284,7 @@ pub unsafe extern "C" fn zarrio_pipeline_decode_shard_region(
         }
         let (start, shape) = super::region(ndim, start, shape)?;
         check_region(&repr.shape, start, shape)?;
-        let strides = if strides.is_null() {
-            None
-        } else {
-            Some(slice(strides, ndim, "strides")?)
-        };
+        let strides = super::opt_strides(strides, ndim)?;
         let out = slice_mut(out as *mut u8, capacity, "out")?;
         let layout = Layout::new(shape, strides, repr.dtype.size(), out.len())?;
         let dest = DestBuffer::new(out, layout);

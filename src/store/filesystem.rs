@@ -89,6 +89,13 @@ impl FilesystemStore {
     }
 }
 
+/// The size of an opened value, or None when the key names a directory
+/// (not a value).
+fn value_size(f: &File, key: &str) -> Result<Option<u64>> {
+    let meta = f.metadata().map_err(|e| io_err(key, e))?;
+    Ok((!meta.is_dir()).then_some(meta.len()))
+}
+
 fn io_err(key: &str, e: std::io::Error) -> Error {
     io_error(format!("{key}: {e}"))
 }
@@ -106,29 +113,25 @@ fn read_exact_at(f: &File, buf: &mut [u8], offset: u64, key: &str) -> Result<()>
 
 impl Store for FilesystemStore {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
-        let f = match self.open(key)? {
-            Some(f) => f,
-            None => return Ok(None),
-        };
-        let meta = f.metadata().map_err(|e| io_err(key, e))?;
-        if meta.is_dir() {
+        let Some(f) = self.open(key)? else {
             return Ok(None);
-        }
-        let mut buf = vec![0u8; meta.len() as usize];
+        };
+        let Some(size) = value_size(&f, key)? else {
+            return Ok(None);
+        };
+        let mut buf = vec![0u8; size as usize];
         read_exact_at(&f, &mut buf, 0, key)?;
         Ok(Some(buf))
     }
 
     fn get_into(&self, key: &str, out: &mut [u8]) -> Result<Option<bool>> {
-        let f = match self.open(key)? {
-            Some(f) => f,
-            None => return Ok(None),
-        };
-        let meta = f.metadata().map_err(|e| io_err(key, e))?;
-        if meta.is_dir() {
+        let Some(f) = self.open(key)? else {
             return Ok(None);
-        }
-        if meta.len() != out.len() as u64 {
+        };
+        let Some(size) = value_size(&f, key)? else {
+            return Ok(None);
+        };
+        if size != out.len() as u64 {
             return Ok(Some(false));
         }
         read_exact_at(&f, out, 0, key)?;
@@ -136,9 +139,8 @@ impl Store for FilesystemStore {
     }
 
     fn get_range(&self, key: &str, range: ByteRange) -> Result<Option<Vec<u8>>> {
-        let f = match self.open(key)? {
-            Some(f) => f,
-            None => return Ok(None),
+        let Some(f) = self.open(key)? else {
+            return Ok(None);
         };
         let direct = match range {
             ByteRange::FromStart {
@@ -162,11 +164,10 @@ impl Store for FilesystemStore {
                 Err(e) => Err(io_err(key, e)),
             };
         }
-        let meta = f.metadata().map_err(|e| io_err(key, e))?;
-        if meta.is_dir() {
+        let Some(size) = value_size(&f, key)? else {
             return Ok(None);
-        }
-        let r = range.resolve(meta.len()).map_err(|e| e.context(key))?;
+        };
+        let r = range.resolve(size).map_err(|e| e.context(key))?;
         let mut buf = vec![0u8; (r.end - r.start) as usize];
         read_exact_at(&f, &mut buf, r.start, key)?;
         Ok(Some(buf))

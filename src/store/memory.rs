@@ -3,15 +3,13 @@
 use super::{ByteRange, Store};
 use crate::error::Result;
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 
 /// Values are shared immutably with readers (`Arc`); a range write
 /// copies a value only while a reader still holds the old one.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
     map: RwLock<BTreeMap<String, Arc<Vec<u8>>>>,
-    /// Serialises range writes (each is a read-modify-replace of the value).
-    range_writes: Mutex<()>,
 }
 
 impl MemoryStore {
@@ -65,7 +63,6 @@ impl Store for MemoryStore {
     }
 
     fn set_range(&self, key: &str, offset: u64, bytes: &[u8]) -> Result<()> {
-        let _serial = self.range_writes.lock().unwrap_or_else(|e| e.into_inner());
         let mut map = self.write();
         let value = map.get_mut(key).ok_or_else(|| {
             crate::error::not_found(format!("{key}: no value to write a range into"))
