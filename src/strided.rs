@@ -229,6 +229,54 @@ impl<'a> DestBuffer<'a> {
         );
     }
 
+    /// The block at `dst_start` with `shape` as the destination's
+    /// contiguous byte runs, in the C order of the block (the order a C-order
+    /// chunk stores it), when each run is at least `min_run_bytes` long;
+    /// None otherwise, or for an empty block.
+    ///
+    /// # Safety
+    /// No other reference to any element of this block may exist or be
+    /// created while the runs live (callers give each block to one task).
+    pub unsafe fn c_order_runs(
+        &self,
+        dst_start: &[u64],
+        shape: &[u64],
+        min_run_bytes: usize,
+    ) -> Option<BlockRuns<'_>> {
+        let elem = self.layout.elem;
+        if shape.iter().any(|&n| n == 0) {
+            return None;
+        }
+        let merged = merge_dims(shape, &c_strides(shape), &self.layout.strides);
+        let (run, _, run_t) = *merged.last().unwrap();
+        let run_bytes = run as usize * elem;
+        if run_t != 1 || run_bytes < min_run_bytes {
+            return None;
+        }
+        let dst_off = self.layout.offset(dst_start);
+        assert!(block_fits(
+            self.len,
+            dst_off,
+            &self.layout.strides,
+            shape,
+            elem
+        ));
+        let outer = merged[..merged.len() - 1]
+            .iter()
+            .map(|&(n, _, t)| (n, t as usize * elem))
+            .collect::<Vec<_>>();
+        Some(BlockRuns {
+            // SAFETY: in bounds (asserted above).
+            base: self.ptr.add(dst_off),
+            idx: vec![0; outer.len()],
+            outer,
+            offset: 0,
+            run_bytes,
+            done: false,
+            _buf: PhantomData,
+        })
+    }
+
     /// Fill a block with one element value.
     ///
     /// # Safety
@@ -399,28 +447,7 @@ unsafe fn copy_block(
     if shape.iter().any(|&n| n == 0) {
         return;
     }
-    // Drop size-1 dimensions, then merge dimension pairs that are contiguous
-    // in both layouts.
-    let mut dims: Vec<(u64, u64, u64)> = Vec::with_capacity(shape.len() + 1);
-    for d in 0..shape.len() {
-        if shape[d] > 1 {
-            dims.push((shape[d], src_strides[d], dst_strides[d]));
-        }
-    }
-    let mut merged: Vec<(u64, u64, u64)> = Vec::with_capacity(dims.len() + 1);
-    for (n, s, t) in dims.into_iter().rev() {
-        if let Some(inner) = merged.last_mut() {
-            if s == inner.1 * inner.0 && t == inner.2 * inner.0 {
-                inner.0 *= n;
-                continue;
-            }
-        }
-        merged.push((n, s, t));
-    }
-    merged.reverse();
-    if merged.is_empty() {
-        merged.push((1, 1, 1));
-    }
+    let merged = merge_dims(shape, src_strides, dst_strides);
     let (run, run_s, run_t) = *merged.last().unwrap();
     let outer = &merged[..merged.len() - 1];
     let mut idx = vec![0u64; outer.len()];
@@ -449,6 +476,78 @@ unsafe fn copy_block(
             to -= (outer[d].2 * outer[d].0) as usize;
             idx[d] = 0;
         }
+    }
+}
+
+/// A block's dimensions as (extent, source stride, destination stride),
+/// outermost first, with size-1 dimensions dropped and neighbours that are
+/// contiguous in both layouts merged, so the innermost run is as long as
+/// possible. Never empty: a single element is one run of 1.
+fn merge_dims(shape: &[u64], src_strides: &[u64], dst_strides: &[u64]) -> Vec<(u64, u64, u64)> {
+    let mut merged: Vec<(u64, u64, u64)> = Vec::with_capacity(shape.len() + 1);
+    for d in (0..shape.len()).rev() {
+        let (n, s, t) = (shape[d], src_strides[d], dst_strides[d]);
+        if n == 1 {
+            continue;
+        }
+        if let Some(inner) = merged.last_mut() {
+            if s == inner.1 * inner.0 && t == inner.2 * inner.0 {
+                inner.0 *= n;
+                continue;
+            }
+        }
+        merged.push((n, s, t));
+    }
+    merged.reverse();
+    if merged.is_empty() {
+        merged.push((1, 1, 1));
+    }
+    merged
+}
+
+/// The contiguous byte runs of one destination block, in C order of the
+/// block (see [`DestBuffer::c_order_runs`]).
+pub struct BlockRuns<'a> {
+    base: *mut u8,
+    /// Outer dimensions as (extent, destination stride in bytes).
+    outer: Vec<(u64, usize)>,
+    idx: Vec<u64>,
+    offset: usize,
+    run_bytes: usize,
+    done: bool,
+    _buf: PhantomData<&'a mut [u8]>,
+}
+
+impl<'a> Iterator for BlockRuns<'a> {
+    type Item = &'a mut [u8];
+
+    fn next(&mut self) -> Option<&'a mut [u8]> {
+        if self.done {
+            return None;
+        }
+        // SAFETY: the run lies inside the destination (checked when the
+        // iterator was made); runs of one block are disjoint, and the block
+        // is exclusively the caller's per `c_order_runs`' contract.
+        let run =
+            unsafe { std::slice::from_raw_parts_mut(self.base.add(self.offset), self.run_bytes) };
+        // Advance the odometer over the outer dimensions.
+        let mut d = self.outer.len();
+        loop {
+            if d == 0 {
+                self.done = true;
+                break;
+            }
+            d -= 1;
+            let (n, stride) = self.outer[d];
+            self.idx[d] += 1;
+            self.offset += stride;
+            if self.idx[d] < n {
+                break;
+            }
+            self.offset -= stride * n as usize;
+            self.idx[d] = 0;
+        }
+        Some(run)
     }
 }
 
@@ -593,5 +692,35 @@ mod tests {
                 assert_eq!(vals[i + 3 * j], want);
             }
         }
+    }
+
+    #[test]
+    fn block_runs_walk_rows_in_c_order() {
+        // A 2 x 3 x 4 block at (1, 1, 2) of a 4 x 5 x 8 C-order buffer of u16.
+        let dl = Layout::c_order(&[4, 5, 8], 2);
+        let mut buf = vec![0u8; 4 * 5 * 8 * 2];
+        let base = buf.as_ptr() as usize;
+        let d = DestBuffer::new(&mut buf, dl);
+        let runs: Vec<(usize, usize)> = unsafe { d.c_order_runs(&[1, 1, 2], &[2, 3, 4], 8) }
+            .unwrap()
+            .map(|r| ((r.as_ptr() as usize - base) / 2, r.len()))
+            .collect();
+        let want: Vec<(usize, usize)> = (0..2)
+            .flat_map(|z| (0..3).map(move |y| (((1 + z) * 5 + 1 + y) * 8 + 2, 8)))
+            .collect();
+        assert_eq!(runs, want);
+        // Whole rows merge into one run; runs below the minimum, strided
+        // rows and empty blocks give none.
+        let merged: Vec<usize> = unsafe { d.c_order_runs(&[1, 0, 0], &[2, 5, 8], 8) }
+            .unwrap()
+            .map(|r| r.len())
+            .collect();
+        assert_eq!(merged, vec![2 * 5 * 8 * 2]);
+        assert!(unsafe { d.c_order_runs(&[1, 1, 2], &[2, 3, 4], 9) }.is_none());
+        assert!(unsafe { d.c_order_runs(&[1, 1, 2], &[2, 3, 0], 1) }.is_none());
+        let fl = Layout::new(&[4, 5, 8], Some(&[1, 4, 20]), 2, 320).unwrap();
+        let mut fbuf = vec![0u8; 320];
+        let f = DestBuffer::new(&mut fbuf, fl);
+        assert!(unsafe { f.c_order_runs(&[0, 0, 0], &[4, 5, 8], 1) }.is_none());
     }
 }

@@ -1,7 +1,8 @@
 //! Each fast path gives exactly the result of the general path:
 //! decoding straight into the caller's buffer (incl. the `bytes` no-op and
 //! the in-place byte swap), whole-chunk writes without a read, one encoding
-//! reused for a scalar fill, and coalesced range reads of shards.
+//! reused for a scalar fill, coalesced range reads of shards, and scatter
+//! reads of uncompressed chunks straight into the destination's rows.
 
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -176,4 +177,82 @@ fn coalesced_range_reads_equal_whole_shard_reads() {
         requests <= 3 * 4,
         "{requests} range requests for three partial shard reads"
     );
+}
+
+#[test]
+fn scatter_reads_equal_buffered_reads() {
+    // Chunks of 40 x 30 rows of 128 `uint16` (256-byte rows, 1200 rows per
+    // chunk: more than one vectored read each). The middle chunk along dim 1
+    // is never written (fill value 7), and one chunk has the wrong size.
+    let meta = json!({
+        "zarr_format": 3, "node_type": "array", "shape": [80, 90, 256], "data_type": "uint16",
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [40, 30, 128]}},
+        "chunk_key_encoding": {"name": "default"}, "fill_value": 7, "codecs": [le()]
+    })
+    .to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let stores: Vec<StoreRef> = vec![
+        Arc::new(MemoryStore::new()),
+        Arc::new(zarrio::FilesystemStore::new(dir.path()).unwrap()),
+    ];
+    let (n0, n1, n2) = (80usize, 90usize, 256usize);
+    let value = |z: usize, y: usize, x: usize| -> u16 {
+        if (30..60).contains(&y) {
+            7
+        } else {
+            (x + 3 * y + 1000 * z) as u16
+        }
+    };
+    for store in stores {
+        let a = Array::create(store.clone(), "a", &meta).unwrap();
+        let v: Vec<u8> = (0..n0 * n1 * n2)
+            .flat_map(|i| value(i / (n1 * n2), i / n2 % n1, i % n2).to_ne_bytes())
+            .collect();
+        for y0 in [0u64, 60] {
+            let mut band = Vec::new();
+            for z in 0..n0 {
+                let row = (z * n1 + y0 as usize) * n2 * 2;
+                band.extend_from_slice(&v[row..row + 30 * n2 * 2]);
+            }
+            a.write_region(&[0, y0, 0], &[80, 30, 256], &band, None)
+                .unwrap();
+        }
+        assert_eq!(store.get("a/c/0/1/0").unwrap(), None, "never written");
+        // Whole array into a C-order buffer: every chunk scattered by rows.
+        let mut c_order = vec![0u8; v.len()];
+        a.read_region(&[0, 0, 0], &[80, 90, 256], &mut c_order, None)
+            .unwrap();
+        assert_eq!(c_order, v);
+        // Padded rows (300 elements) still scatter; Fortran order cannot
+        // (rows of one element) and goes through a buffer and a copy.
+        let mut padded = vec![0u8; n0 * n1 * 300 * 2];
+        a.read_region(
+            &[0, 0, 0],
+            &[80, 90, 256],
+            &mut padded,
+            Some(&[90 * 300, 300, 1]),
+        )
+        .unwrap();
+        let mut fortran = vec![0u8; v.len()];
+        let f_strides = [1i64, n0 as i64, (n0 * n1) as i64];
+        a.read_region(&[0, 0, 0], &[80, 90, 256], &mut fortran, Some(&f_strides))
+            .unwrap();
+        for z in 0..n0 {
+            for y in 0..n1 {
+                for x in 0..n2 {
+                    let want = value(z, y, x).to_ne_bytes();
+                    let p = ((z * n1 + y) * 300 + x) * 2;
+                    let f = (x * n0 * n1 + y * n0 + z) * 2;
+                    assert_eq!(padded[p..p + 2], want, "padded ({z}, {y}, {x})");
+                    assert_eq!(fortran[f..f + 2], want, "fortran ({z}, {y}, {x})");
+                }
+            }
+        }
+        // A stored chunk of the wrong size is reported, not half-read.
+        store.set("a/c/1/2/1", &[0u8; 100]).unwrap();
+        let err = a
+            .read_region(&[0, 0, 0], &[80, 90, 256], &mut c_order, None)
+            .unwrap_err();
+        assert!(err.to_string().contains("chunk size differs"), "{err}");
+    }
 }

@@ -11,6 +11,11 @@ use crate::store::Store;
 use crate::strided::{DestBuffer, Layout};
 use crate::threads::{self, Gate};
 
+/// Destination rows at least this long take an uncompressed chunk by a
+/// scatter read straight into place; shorter ones cost more per row in the
+/// kernel than one read into a buffer and a copy.
+const MIN_SCATTER_RUN: usize = 256;
+
 /// Where a shard's bytes come from during one read.
 enum ShardSource {
     /// The whole shard was fetched (the read touches all of it).
@@ -129,6 +134,27 @@ impl Array {
                     ))),
                     None => {
                         crate::strided::fill_slice(block, self.fill_value());
+                        Ok(())
+                    }
+                };
+            }
+        }
+        if chain.is_passthrough() && part.is_whole(self.chunk_shape()) {
+            // SAFETY: this task alone writes this chunk's block.
+            if let Some(mut runs) =
+                unsafe { dest.c_order_runs(&part.in_region, &part.shape, MIN_SCATTER_RUN) }
+            {
+                // Stored bytes are the decoded bytes, in the block's C order:
+                // scatter them straight into the destination's rows.
+                let nbytes = chain.repr().nbytes();
+                return match self.store().get_into_runs(&key, nbytes, &mut runs)? {
+                    Some(true) => Ok(()),
+                    Some(false) => Err(crate::error::corrupt(format!(
+                        "{key}: chunk size differs from the {nbytes} bytes of an uncompressed chunk"
+                    ))),
+                    None => {
+                        // SAFETY: each chunk part is a distinct block of the region.
+                        unsafe { dest.fill(&part.in_region, &part.shape, self.fill_value()) };
                         Ok(())
                     }
                 };

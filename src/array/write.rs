@@ -8,6 +8,7 @@ use crate::codec::sharding::ShardingCodec;
 use crate::codec::{all_equal_to, ChunkRepr};
 use crate::error::{invalid_argument, Result};
 use crate::region::{check_region, chunk_parts, ChunkPart};
+use crate::scratch::with_scratch;
 use crate::store::ByteRange;
 use crate::strided::{copy_chunk_block, Layout, SourceBuffer};
 use crate::threads;
@@ -136,6 +137,22 @@ impl Array {
         }
         if let Some(sharding) = self.codecs().sharding() {
             return self.write_shard(sharding, part, content, covered);
+        }
+        if covered && part.is_whole(&repr.shape) {
+            // Every element comes from the content: gather it into this
+            // thread's reused buffer rather than a fresh, fill-initialised
+            // chunk (whose first touch costs as much as the copy).
+            return with_scratch(repr.nbytes(), |chunk| {
+                place(
+                    chunk,
+                    &repr.shape,
+                    &part.in_region,
+                    &part.in_chunk,
+                    &part.shape,
+                    content,
+                );
+                self.store_chunk(&part.chunk, chunk)
+            });
         }
         let mut chunk = if covered {
             repr.filled()
@@ -346,6 +363,21 @@ impl Array {
                     return sharding.encode_inner(block);
                 }
             }
+        }
+        if covers_inner && ip.shape == inner_shape {
+            // Every element comes from the content: gather it into this
+            // thread's reused buffer.
+            return with_scratch(sharding.inner().repr().nbytes(), |buf| {
+                place(
+                    buf,
+                    inner_shape,
+                    &src_start,
+                    &ip.in_chunk,
+                    &ip.shape,
+                    content,
+                );
+                sharding.encode_inner(buf)
+            });
         }
         let previous = if covers_inner { None } else { stored()? };
         let mut buf = match previous {

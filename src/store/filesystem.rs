@@ -111,6 +111,75 @@ fn read_exact_at(f: &File, buf: &mut [u8], offset: u64, key: &str) -> Result<()>
     })
 }
 
+/// Runs handed to one `preadv` call (Linux's IOV_MAX).
+const RUNS_PER_CALL: usize = 1024;
+
+/// Read the file from offset 0 into `runs`, in order, with vectored
+/// positional reads: the kernel copies each run into place, with no
+/// intermediate buffer.
+fn read_runs_at<'a>(
+    f: &File,
+    runs: &mut dyn Iterator<Item = &'a mut [u8]>,
+    key: &str,
+) -> Result<()> {
+    use std::os::fd::AsRawFd;
+    let mut iov: Vec<libc::iovec> = Vec::with_capacity(RUNS_PER_CALL);
+    let mut offset = 0u64;
+    loop {
+        iov.clear();
+        let nonempty = (&mut *runs).filter(|r| !r.is_empty());
+        iov.extend(nonempty.take(RUNS_PER_CALL).map(|r| libc::iovec {
+            iov_base: r.as_mut_ptr().cast(),
+            iov_len: r.len(),
+        }));
+        if iov.is_empty() {
+            return Ok(());
+        }
+        let mut first = 0;
+        while first < iov.len() {
+            let batch = &iov[first..];
+            // SAFETY: every iovec describes a run the iterator handed out as
+            // `&'a mut [u8]`: valid, writable, exclusively ours for 'a, and
+            // the runs are disjoint. preadv writes only inside them.
+            let n = unsafe {
+                libc::preadv(
+                    f.as_raw_fd(),
+                    batch.as_ptr(),
+                    batch.len() as libc::c_int,
+                    offset as libc::off_t,
+                )
+            };
+            if n < 0 {
+                let e = std::io::Error::last_os_error();
+                if e.kind() == ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(io_err(key, e));
+            }
+            if n == 0 {
+                return Err(crate::error::corrupt(format!(
+                    "{key}: value is shorter than expected"
+                )));
+            }
+            offset += n as u64;
+            // Skip the runs this call filled; trim a partly filled one.
+            let mut left = n as usize;
+            while left > 0 {
+                let run = &mut iov[first];
+                if left >= run.iov_len {
+                    left -= run.iov_len;
+                    first += 1;
+                } else {
+                    // SAFETY: advancing within the same run.
+                    run.iov_base = unsafe { run.iov_base.cast::<u8>().add(left) }.cast();
+                    run.iov_len -= left;
+                    left = 0;
+                }
+            }
+        }
+    }
+}
+
 impl Store for FilesystemStore {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
         let Some(f) = self.open(key)? else {
@@ -135,6 +204,25 @@ impl Store for FilesystemStore {
             return Ok(Some(false));
         }
         read_exact_at(&f, out, 0, key)?;
+        Ok(Some(true))
+    }
+
+    fn get_into_runs<'a>(
+        &self,
+        key: &str,
+        total: usize,
+        runs: &mut dyn Iterator<Item = &'a mut [u8]>,
+    ) -> Result<Option<bool>> {
+        let Some(f) = self.open(key)? else {
+            return Ok(None);
+        };
+        let Some(size) = value_size(&f, key)? else {
+            return Ok(None);
+        };
+        if size != total as u64 {
+            return Ok(Some(false));
+        }
+        read_runs_at(&f, runs, key)?;
         Ok(Some(true))
     }
 

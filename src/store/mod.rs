@@ -91,6 +91,30 @@ pub trait Store: Send + Sync + std::fmt::Debug {
             }
         }))
     }
+    /// Read a whole value of exactly `total` bytes into `runs` in order
+    /// (a scatter read: the runs' lengths add up to `total`), so a chunk
+    /// stored as its decoded bytes lands straight in a strided
+    /// destination. Some(true) when read, Some(false) when the value has
+    /// another size (the runs are then unspecified), None when absent.
+    fn get_into_runs<'a>(
+        &self,
+        key: &str,
+        total: usize,
+        runs: &mut dyn Iterator<Item = &'a mut [u8]>,
+    ) -> Result<Option<bool>> {
+        Ok(self.get(key)?.map(|v| {
+            if v.len() != total {
+                return false;
+            }
+            let mut rest = &v[..];
+            for run in runs {
+                let (head, tail) = rest.split_at(run.len());
+                run.copy_from_slice(head);
+                rest = tail;
+            }
+            true
+        }))
+    }
     /// Store a whole value, replacing any old one atomically where the
     /// store can (readers see the old value or the new one).
     fn set(&self, key: &str, value: &[u8]) -> Result<()>;
