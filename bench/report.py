@@ -61,7 +61,9 @@ def main():
     gb = n**3 * 2 / 1e9
 
     def key(r):
-        return (r.get("impl"), r.get("workload"), r.get("dataset"), int(r.get("concurrency") or 0))
+        # zarrio rows with the library's threads set explicitly are "zarrio@T".
+        t = int(r.get("lib_threads") or 0)
+        return (r.get("impl") + (f"@{t}" if t else ""), r.get("workload"), r.get("dataset"), int(r.get("concurrency") or 0))
 
     by = {key(r): r for r in rows}
 
@@ -228,6 +230,49 @@ def main():
                 )
         L.append("")
 
+    # ---- memory bound
+    # A chunk of U and Z, a shard of S, a chunk of small: uint16 elements.
+    chunk_bytes = {d: (32 if d == "small" else 256) ** 3 * 2 for d in DATASETS}
+    threads = meta.get("nproc", os.cpu_count())
+    mem_rows = [(d, by.get(("zarrio", "read_all", d, 0))) for d in DATASETS]
+    mem_rows = [(d, r) for d, r in mem_rows if r and "median_s" in r]
+    if mem_rows:
+        L.append("## Memory: reading everything into one buffer\n")
+        L.append(f"zarrio's read_all may use the output plus one chunk per thread ({threads} threads, the library default) of"
+                 " extra memory. `+RSS` is the measuring process's peak resident size minus its size before the first"
+                 " repetition, so it counts the output buffer the harness allocates too.\n")
+        L.append("| dataset | output MiB | chunk MiB | bound MiB | zarrio +RSS MiB | within |")
+        L.append("|---|---:|---:|---:|---:|---|")
+        out_mib = n**3 * 2 / 2**20
+        for d, r in mem_rows:
+            ch = chunk_bytes[d] / 2**20
+            bound = out_mib + threads * ch
+            extra = r["peak_rss_mib"] - r.get("base_rss_mib", 0)
+            L.append(f"| {d} | {out_mib:.0f} | {ch:.2f} | {bound:.0f} | {extra:.0f} | {'yes' if extra <= bound else '**no**'} |")
+        L.append("")
+
+    # ---- 1 vs 2 threads
+    t_rows = []
+    for w, c, _ in SECTIONS:
+        if c == 2:
+            continue
+        for d in DATASETS:
+            r1, r2 = by.get(("zarrio@1", w, d, c)), by.get(("zarrio@2", w, d, c))
+            if r1 and r2 and ok(r1) and ok(r2):
+                t_rows.append((w + (f" c{c}" if c else ""), d, r1["median_s"], r2["median_s"]))
+    if t_rows:
+        slower = [t for t in t_rows if t[3] > t[2]]
+        L.append("## zarrio with 1 and with 2 threads\n")
+        L.append("The library's thread count set with `zarrio_set_threads` (each row a fresh process, same repetitions as"
+                 " above), for every workload that runs at the library's own parallelism. `2 / 1` above 1 would mean the"
+                 f" second thread slows zarrio down; {len(slower)} of {len(t_rows)} rows do"
+                 + (": " + ", ".join(f"{w} {d} ({b / a:.2f})" for w, d, a, b in slower) if slower else "") + ".\n")
+        L.append("| workload | dataset | 1 thread s | 2 threads s | 2 / 1 |")
+        L.append("|---|---|---:|---:|---:|")
+        for w, d, a, b in t_rows:
+            L.append(f"| {w} | {d} | {fmt_s(a)} | {fmt_s(b)} | {b / a:.2f} |")
+        L.append("")
+
     # ---- floor
     L.append("## The floor\n")
     L.append("Same data, no Zarr: (a) `memcpy` of the decoded bytes (preloaded) into a freshly allocated buffer;"
@@ -280,23 +325,37 @@ def main():
         " Datasets are written by the zarrs crate. Timings are medians of the repetitions after one warm-up, read"
         " from the page cache; the floors run three times as many repetitions.\n"
     )
+    heap = meta.get("heap", "")
+    if heap:
+        heap_text = (
+            f" (2) Every measuring process, Rust and Python alike, runs with `GLIBC_TUNABLES={heap}`: glibc's malloc"
+            " thresholds fixed (the heap is never trimmed; allocations above 32 MiB are mapped), so every repetition's"
+            " destination buffers come from the same warm heap. With glibc's dynamic defaults, whether the caller's"
+            " buffers are fresh pages (a page fault per 4 KiB in the library call) or recycled ones depends on what"
+            " the library happened to allocate and free before (a long-lived allocation above the freed buffers keeps"
+            " the heap from shrinking), a cost that differs by library for reasons outside it;"
+            " `HEAP=glibc bench/run.sh` measures that way (see \"Caller buffers and glibc's heap\" below).\n"
+        )
+    else:
+        heap_text = (
+            " (2) This run left glibc's malloc at its dynamic defaults (`HEAP=glibc`): whether the caller's buffers"
+            " are fresh pages or recycled ones depends on what the library allocated and freed before, so the"
+            " per-chunk workloads carry a first-touch cost that differs by library for reasons outside it.\n"
+        )
     L.append(
-        "Two things outside the libraries move these numbers, and are left as a user would meet them:"
+        "Two things outside the libraries move these numbers:"
         " (1) numpy advises transparent huge pages for every large array (`MADV_HUGEPAGE`), so the Python peers'"
         " destinations fault in 2 MiB at a time, while the Rust harness hands zarrio, zarrs and zarrs_ffi plain"
         " malloc'd memory (as a C or Rust caller would); the memcpy rows in the floor table show the size of that"
         " effect, and `ZARRIO_BENCH_THP=1` reruns the Rust implementations with advised buffers."
-        " (2) With glibc, whether the caller's next large malloc gets a fresh mapping or recycled, already-faulted heap"
-        " pages depends on the process's earlier frees (the dynamic mmap threshold), so a library's own allocation"
-        " pattern changes the first-touch cost its caller's buffers carry: handing zarrs fresh mappings instead of"
-        " malloc'd buffers made its `by_inner` about 4x slower in a side experiment, while zarrio did not move.\n"
+        + heap_text
     )
     L.append("Reproduce: `bench/run.sh 512` (quick) or `bench/run.sh 1024` (full suite); one measurement:"
              " `bench/target/release/zarrio-bench run --impl zarrio --workload read_all --dataset S --dir /tmp/zarrio-bench-512`."
              " See `bench/README.md`.\n")
     # Keep the sections others added by hand (any "## " section whose
     # heading this script does not write), after the generated ones.
-    generated = ("## ⚠ Checksum", "## Summary", "## Results per workload", "## The floor", "## How each implementation")
+    generated = ("## ⚠ Checksum", "## Summary", "## Results per workload", "## Memory: reading", "## zarrio with 1 and", "## The floor", "## How each implementation")
     kept = []
     if os.path.exists(a.out):
         cur, keep = [], False

@@ -17,6 +17,12 @@
 #   RETRIES=2                 measure again when others used > 0.3 cores
 #                             during a measurement (the quietest is kept)
 #   NO_REPORT=1               only collect results
+#   HEAP=warm                 warm: every measuring process (Rust and Python
+#                             alike) runs with glibc's malloc thresholds fixed
+#                             (no heap trimming, mmap above 32 MiB), so each
+#                             repetition's destination buffers come from the
+#                             same warm heap whatever the library freed before;
+#                             glibc: glibc's dynamic defaults
 #
 # Each measurement is a fresh process printing one JSON line; they go to
 # bench/results/results-N.jsonl, then report.py writes the report.
@@ -34,7 +40,14 @@ IMPLS=${IMPLS:-$ALL_IMPLS}
 OUT=${OUT:-../BENCHMARKS.md}
 RESULTS=results/results-$N.jsonl
 META=results/meta-$N.json
+HEAP=${HEAP:-warm}
+case "$HEAP" in
+    warm) export GLIBC_TUNABLES=glibc.malloc.trim_threshold=4294967295:glibc.malloc.mmap_threshold=33554432 ;;
+    glibc) unset GLIBC_TUNABLES ;;
+    *) echo "HEAP must be warm or glibc" >&2; exit 2 ;;
+esac
 COMMAND="bench/run.sh $N"
+[ "$HEAP" != warm ] && COMMAND="HEAP=$HEAP $COMMAND"
 [ "$REPS" != 5 ] && COMMAND="REPS=$REPS $COMMAND"
 [ "$BUDGET" != 4 ] && COMMAND="BUDGET=$BUDGET $COMMAND"
 [ "$IMPLS" != "$ALL_IMPLS" ] && COMMAND="IMPLS=\"$IMPLS\" $COMMAND"
@@ -113,6 +126,7 @@ json.dump({
     "crates": {"zarrs": crate("zarrs"), "zarrs_ffi": crate("zarrs_ffi"), "zstd": crate("zstd"), "zstd-sys": crate("zstd-sys")},
     "python_packages": vers,
     "load_before": sh("cat /proc/loadavg"),
+    "heap": os.environ.get("GLIBC_TUNABLES", ""),
 }, open(meta_path, "w"), indent=1)
 EOF
 
@@ -154,8 +168,9 @@ TIMES_FILE=$(mktemp)
 children_cs() { times > "$TIMES_FILE"; CHILDREN_CS=$(tail -1 "$TIMES_FILE" | awk '{ t = 0; for (k = 1; k <= 2; k++) { split($k, p, "m"); t += p[1] * 60 + p[2] } printf "%d", t * 100 }'); }
 RETRIES=${RETRIES:-2}
 
-measure_once() { # impl workload dataset concurrency -> JSON line
-    local impl=$1 w=$2 d=$3 c=$4 line
+measure_once() { # impl workload dataset concurrency [lib_threads] -> JSON line
+    local impl=$1 w=$2 d=$3 c=$4 t=${5:-} line extra=()
+    [ -n "$t" ] && extra=(--lib-threads "$t")
     case $impl in
         zarrio|zarrs|zarrs_ffi|floor|floor_io|memcpy|memcpy_malloc)
             if [ "$impl" = zarrs_ffi ] && [ $FFI_OK = 0 ]; then
@@ -165,7 +180,7 @@ measure_once() { # impl workload dataset concurrency -> JSON line
                 local reps=$REPS
                 case $impl in floor*|memcpy*) reps=$((REPS * 3)) ;; esac
                 line=$(timeout 900 "$BIN" run --impl "$impl" --workload "$w" --dataset "$d" --concurrency "$c" \
-                    --dir "$DATA" --reps "$reps" --budget "$BUDGET" 2>/tmp/zarrio-bench-stderr | tail -1)
+                    "${extra[@]}" --dir "$DATA" --reps "$reps" --budget "$BUDGET" 2>/tmp/zarrio-bench-stderr | tail -1)
             fi ;;
         *)
             line=$(timeout 900 "$PY" peers.py run --impl "$impl" --workload "$w" --dataset "$d" --concurrency "$c" \
@@ -174,19 +189,19 @@ measure_once() { # impl workload dataset concurrency -> JSON line
     if [ -z "$line" ]; then
         local err
         err=$(tail -c 300 /tmp/zarrio-bench-stderr | tr '"\n\\' "'  ")
-        line="{\"impl\":\"$impl\",\"workload\":\"$w\",\"dataset\":\"$d\",\"concurrency\":$c,\"error\":\"no output (crash or timeout): $err\"}"
+        line="{\"impl\":\"$impl\",\"workload\":\"$w\",\"dataset\":\"$d\",\"concurrency\":$c,\"lib_threads\":${t:-0},\"error\":\"no output (crash or timeout): $err\"}"
     fi
     echo "$line"
 }
 
 # Measure; when others used more than 0.3 cores on average meanwhile, try
 # again (RETRIES times) and keep the quietest attempt.
-run_one() { # impl workload dataset concurrency
-    local impl=$1 w=$2 d=$3 c=$4 line busy attempt=0 b0 c0 t0 b1 c1 t1 during best="" best_during=99
+run_one() { # impl workload dataset concurrency [lib_threads]
+    local impl=$1 w=$2 d=$3 c=$4 t=${5:-} line busy attempt=0 b0 c0 t0 b1 c1 t1 during best="" best_during=99
     while :; do
         busy=$(wait_quiet)
         b0=$(machine_busy); children_cs; c0=$CHILDREN_CS; t0=$(date +%s%N)
-        line=$(measure_once "$impl" "$w" "$d" "$c")
+        line=$(measure_once "$impl" "$w" "$d" "$c" "$t")
         b1=$(machine_busy); children_cs; c1=$CHILDREN_CS; t1=$(date +%s%N)
         during=$(awk -v b=$((b1 - b0)) -v c=$((c1 - c0)) -v t=$((t1 - t0)) 'BEGIN { o = (b - c) / (t / 1e7); if (o < 0) o = 0; printf "%.2f", o }')
         if awk -v x="$during" -v y="$best_during" 'BEGIN { exit !(x < y) }'; then best=$line; best_during=$during; fi
@@ -200,8 +215,8 @@ run_one() { # impl workload dataset concurrency
 import json, sys
 d = json.loads(sys.argv[1]); d["others_busy_cores"] = float(sys.argv[2]); d["others_busy_during"] = float(sys.argv[4])
 open(sys.argv[3], "a").write(json.dumps(d) + "\n")
-print("  %-13s %-9s %-5s c%s %s  (others: %.2f cores at start, %.2f during)" % (d["impl"], d["workload"], d["dataset"], d["concurrency"],
-      ("%.4f s x%d" % (d["median_s"], len(d["times"]))) if "median_s" in d else "ERROR " + d.get("error", "")[:150], d["others_busy_cores"], d["others_busy_during"]))
+print("  %-13s %-9s %-5s c%s%s %s  (others: %.2f cores at start, %.2f during)" % (d["impl"], d["workload"], d["dataset"], d["concurrency"],
+      (" threads %d" % d["lib_threads"]) if d.get("lib_threads") else "", ("%.4f s x%d" % (d["median_s"], len(d["times"]))) if "median_s" in d else "ERROR " + d.get("error", "")[:150], d["others_busy_cores"], d["others_busy_during"]))
 ' "$best" "$busy" "$RESULTS" "$best_during" >&2
 }
 
@@ -228,6 +243,18 @@ for d in $DATASETS; do
             run_one "$impl" "$w" "$d" "$c"
         done
     done
+    # zarrio with its library threads set to 1 and to 2, for every workload
+    # that runs at the library's own parallelism.
+    if [[ " $IMPLS " == *" zarrio "* ]]; then
+        for spec in "read_all 0" "by_chunk 1" "by_inner 1" "roundtrip 0"; do
+            set -- $spec
+            w=$1 c=$2
+            [ "$w" = by_inner ] && [ "$d" != S ] && continue
+            log "dataset $d: $w c$c, zarrio with 1 and 2 threads"
+            run_one zarrio "$w" "$d" "$c" 1
+            run_one zarrio "$w" "$d" "$c" 2
+        done
+    fi
 done
 rm -rf "$DATA/scratch" "$TIMES_FILE"
 

@@ -551,6 +551,40 @@ impl<'a> Iterator for BlockRuns<'a> {
     }
 }
 
+/// Writes a stream of bytes (a chunk's C-order bytes, arriving in pieces)
+/// into a block's runs, in order.
+pub struct RunFiller<'a> {
+    runs: BlockRuns<'a>,
+    current: &'a mut [u8],
+}
+
+impl<'a> RunFiller<'a> {
+    pub fn new(runs: BlockRuns<'a>) -> Self {
+        RunFiller {
+            runs,
+            current: Default::default(),
+        }
+    }
+
+    /// Append `data`; false when it runs past the block's last run.
+    pub fn push(&mut self, mut data: &[u8]) -> bool {
+        while !data.is_empty() {
+            if self.current.is_empty() {
+                match self.runs.next() {
+                    Some(run) => self.current = run,
+                    None => return false,
+                }
+            }
+            let n = data.len().min(self.current.len());
+            let (head, tail) = std::mem::take(&mut self.current).split_at_mut(n);
+            head.copy_from_slice(&data[..n]);
+            self.current = tail;
+            data = &data[n..];
+        }
+        true
+    }
+}
+
 /// Copy `n` elements with element strides `s` (source) and `t` (dest).
 ///
 /// # Safety

@@ -1,8 +1,9 @@
 //! Each fast path gives exactly the result of the general path:
 //! decoding straight into the caller's buffer (incl. the `bytes` no-op and
 //! the in-place byte swap), whole-chunk writes without a read, one encoding
-//! reused for a scalar fill, coalesced range reads of shards, and scatter
-//! reads of uncompressed chunks straight into the destination's rows.
+//! reused for a scalar fill, coalesced range reads of shards, scatter
+//! reads of uncompressed chunks and streamed decompression of large ones
+//! straight into the destination's rows.
 
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -255,4 +256,59 @@ fn scatter_reads_equal_buffered_reads() {
             .unwrap_err();
         assert!(err.to_string().contains("chunk size differs"), "{err}");
     }
+}
+
+#[test]
+fn streamed_decode_equals_buffered_decode() {
+    // 4 MiB chunks (2 x 512 x 2048 `uint16`) of a 2 x 1024 x 4096 array:
+    // large enough to be decompressed in pieces into the destination's rows.
+    let (n0, n1, n2) = (2usize, 1024usize, 4096usize);
+    let meta = |codecs: Value| {
+        json!({
+            "zarr_format": 3, "node_type": "array", "shape": [n0, n1, n2], "data_type": "uint16",
+            "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [2, 512, 2048]}},
+            "chunk_key_encoding": {"name": "default"}, "fill_value": 0, "codecs": codecs
+        })
+        .to_string()
+    };
+    let value = |z: usize, y: usize, x: usize| (x ^ (y * 7) ^ (z * 1000)) as u16;
+    let v: Vec<u8> = (0..n0 * n1 * n2)
+        .flat_map(|i| value(i / (n1 * n2), i / n2 % n1, i % n2).to_ne_bytes())
+        .collect();
+    let zstd = json!([le(), {"name": "zstd", "configuration": {"level": 1}}]);
+    // Streams: zstd alone over native bytes. Buffered: the same data with
+    // a checksum after zstd (a second bytes->bytes codec).
+    let plain = json!([le(), {"name": "zstd", "configuration": {"level": 1}}, {"name": "crc32c"}]);
+    let store = Arc::new(MemoryStore::new());
+    let r: StoreRef = store.clone();
+    let a = Array::create(r.clone(), "a", &meta(zstd)).unwrap();
+    let b = Array::create(r, "b", &meta(plain)).unwrap();
+    a.write_region(&[0, 0, 0], &[2, 1024, 4096], &v, None)
+        .unwrap();
+    b.write_region(&[0, 0, 0], &[2, 1024, 4096], &v, None)
+        .unwrap();
+    for arr in [&a, &b] {
+        let mut out = vec![0u8; v.len()];
+        arr.read_region(&[0, 0, 0], &[2, 1024, 4096], &mut out, None)
+            .unwrap();
+        assert!(out == v, "{}", arr.path());
+        // Fortran order: rows of one element, placed from a buffer.
+        let mut f = vec![0u8; v.len()];
+        let fs = [1i64, n0 as i64, (n0 * n1) as i64];
+        arr.read_region(&[0, 0, 0], &[2, 1024, 4096], &mut f, Some(&fs))
+            .unwrap();
+        for (z, y, x) in [(0, 0, 0), (1, 1023, 4095), (1, 300, 2047), (0, 700, 2048)] {
+            let at = (x * n0 * n1 + y * n0 + z) * 2;
+            assert_eq!(f[at..at + 2], value(z, y, x).to_ne_bytes());
+        }
+    }
+    // A truncated chunk is an error, not a partly filled result.
+    let key = "a/c/0/1/1";
+    let good = store.get(key).unwrap().unwrap();
+    store.set(key, &good[..good.len() / 2]).unwrap();
+    let mut out = vec![0u8; v.len()];
+    let err = a
+        .read_region(&[0, 0, 0], &[2, 1024, 4096], &mut out, None)
+        .unwrap_err();
+    assert!(err.to_string().contains(key), "{err}");
 }

@@ -323,6 +323,9 @@ pub struct RunSpec {
     pub warmup: usize,
     /// Stop after this many timed seconds (at least 3 repetitions).
     pub budget_s: f64,
+    /// zarrio only: the library's thread count (0 = its default, one per
+    /// core) for the calls that use the library default.
+    pub lib_threads: u32,
 }
 
 /// Run `rep` `warmup` + `reps` times, checksum each output after its clock
@@ -375,6 +378,7 @@ pub fn measure(
         "workload": spec.workload.name(),
         "dataset": spec.dataset.name(),
         "concurrency": spec.concurrency,
+        "lib_threads": spec.lib_threads,
         "n": spec.n,
         "decoded_bytes": spec.n * spec.n * spec.n * 2,
         "times": times,

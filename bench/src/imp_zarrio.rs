@@ -91,8 +91,9 @@ fn read_all(a: &Arr, n: u64) -> R<Buf> {
 pub fn run(spec: &RunSpec) -> R<serde_json::Value> {
     let (n, d, c) = (spec.n, spec.dataset, spec.concurrency);
     let path = d.path(&spec.dir);
-    // The library default: one decode thread per core.
-    check(zarrio_set_threads(0), "set_threads")?;
+    // The library default (0: one decode thread per core), or the thread
+    // count under test.
+    check(zarrio_set_threads(spec.lib_threads), "set_threads")?;
     let no_prep = |_| Ok(());
     match spec.workload {
         Workload::ReadAll => measure(
@@ -130,13 +131,6 @@ pub fn run(spec: &RunSpec) -> R<serde_json::Value> {
                 if c > 1 {
                     check(
                         unsafe { zarrio_array_set_threads(a.0, 1) },
-                        "array_set_threads",
-                    )?;
-                }
-                // Diagnostic override of the array's threads.
-                if let Some(t) = lib_threads() {
-                    check(
-                        unsafe { zarrio_array_set_threads(a.0, t) },
                         "array_set_threads",
                     )?;
                 }
@@ -210,12 +204,4 @@ pub fn run(spec: &RunSpec) -> R<serde_json::Value> {
             Ok(v)
         }
     }
-}
-
-/// ZARRIO_BENCH_LIB_THREADS=N: a diagnostic override of the array's threads
-/// for by_chunk / by_inner.
-fn lib_threads() -> Option<u32> {
-    std::env::var("ZARRIO_BENCH_LIB_THREADS")
-        .ok()
-        .and_then(|v| v.parse().ok())
 }

@@ -66,7 +66,11 @@ fn run(m: &HashMap<String, String>) -> R<serde_json::Value> {
         reps: num(m, "reps", 5)?,
         warmup: num(m, "warmup", 1)?,
         budget_s: num(m, "budget", 1e9)?,
+        lib_threads: num(m, "lib-threads", 0)?,
     };
+    if spec.lib_threads != 0 && spec.imp != "zarrio" {
+        return Err("--lib-threads is for zarrio only".into());
+    }
     if spec.workload == Workload::ByInner && spec.dataset != Dataset::S {
         return Err("by_inner is for dataset S only".into());
     }
@@ -109,7 +113,7 @@ fn main() {
             println!("{:016x}", expected_checksum(n));
             Ok(())
         })(),
-        _ => Err("usage: zarrio-bench generate --n N --dir DIR | run --impl I --workload W --dataset D [--concurrency C] --dir DIR [--reps R] [--warmup W]".into()),
+        _ => Err("usage: zarrio-bench generate --n N --dir DIR | run --impl I --workload W --dataset D [--concurrency C] [--lib-threads T] --dir DIR [--reps R] [--warmup W]".into()),
     };
     if let Err(e) = r {
         eprintln!("error: {e}");

@@ -8,13 +8,21 @@ use crate::region::{check_region, chunk_parts, ChunkPart};
 use crate::scratch::with_scratch;
 use crate::store::ByteRange;
 use crate::store::Store;
-use crate::strided::{DestBuffer, Layout};
+use crate::strided::{DestBuffer, Layout, RunFiller};
 use crate::threads::{self, Gate};
 
 /// Destination rows at least this long take an uncompressed chunk by a
 /// scatter read straight into place; shorter ones cost more per row in the
 /// kernel than one read into a buffer and a copy.
 const MIN_SCATTER_RUN: usize = 256;
+
+/// Decoded chunks at least this large are decompressed in cache-sized
+/// pieces straight into the destination's rows (when the codecs can
+/// stream) instead of into a chunk-sized buffer that would go out to
+/// memory and be read back.
+const STREAM_MIN_CHUNK: usize = 4 << 20;
+/// The shortest destination rows worth streaming into.
+const MIN_STREAM_RUN: usize = 64;
 
 /// Where a shard's bytes come from during one read.
 enum ShardSource {
@@ -206,6 +214,27 @@ impl Array {
                     return chain
                         .decode_into(&bytes, block)
                         .map_err(|e| e.context(&key));
+                }
+                if chain.repr().nbytes() >= STREAM_MIN_CHUNK {
+                    // SAFETY: this task alone writes this chunk's block.
+                    if let Some(runs) =
+                        unsafe { dest.c_order_runs(&part.in_region, &part.shape, MIN_STREAM_RUN) }
+                    {
+                        let mut filler = RunFiller::new(runs);
+                        let mut place = |piece: &[u8]| {
+                            if filler.push(piece) {
+                                Ok(())
+                            } else {
+                                Err(crate::error::corrupt("decoded chunk is too large"))
+                            }
+                        };
+                        if chain
+                            .decode_streaming(&bytes, &mut place)
+                            .map_err(|e| e.context(&key))?
+                        {
+                            return Ok(());
+                        }
+                    }
                 }
             }
             with_scratch(chain.repr().nbytes(), |decoded| {

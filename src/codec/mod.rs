@@ -151,6 +151,16 @@ pub trait BytesToBytesCodec: Send + Sync + Debug {
     fn decode_into(&self, _input: &[u8], _out: &mut [u8]) -> Result<bool> {
         Ok(false)
     }
+    /// Decode `input`, handing the decoded bytes to `sink` in order, a
+    /// cache-sized piece at a time, so a large chunk can be placed without
+    /// a chunk-sized buffer. Returns `Ok(false)` when this codec cannot.
+    fn decode_streaming(
+        &self,
+        _input: &[u8],
+        _sink: &mut dyn FnMut(&[u8]) -> Result<()>,
+    ) -> Result<bool> {
+        Ok(false)
+    }
     /// The encoded size for a given input size, when it does not depend on
     /// the data (checksums); `None` for compressors.
     fn encoded_size(&self, decoded_size: u64) -> Option<u64>;

@@ -219,6 +219,43 @@ impl CodecChain {
         Ok(())
     }
 
+    /// Decode one encoded chunk, handing its decoded bytes (C order) to
+    /// `sink` in pieces. Returns `Ok(false)`, having called nothing, when
+    /// the pipeline cannot stream: only a decompressor that streams, over
+    /// `bytes` in native order, can.
+    pub fn decode_streaming(
+        &self,
+        bytes: &[u8],
+        sink: &mut dyn FnMut(&[u8]) -> Result<()>,
+    ) -> Result<bool> {
+        let [only] = &self.bytes_to_bytes[..] else {
+            return Ok(false);
+        };
+        if !self.array_to_array.is_empty() || !self.array_to_bytes.is_identity(&self.bytes_repr) {
+            return Ok(false);
+        }
+        let expected = self.repr.nbytes();
+        let mut total = 0usize;
+        let mut counted = |piece: &[u8]| {
+            total += piece.len();
+            if total > expected {
+                return Err(corrupt(format!(
+                    "decoded chunk is more than the {expected} bytes expected"
+                )));
+            }
+            sink(piece)
+        };
+        if !only.decode_streaming(bytes, &mut counted)? {
+            return Ok(false);
+        }
+        if total != expected {
+            return Err(corrupt(format!(
+                "decoded chunk is {total} bytes, expected {expected}"
+            )));
+        }
+        Ok(true)
+    }
+
     /// Decode one encoded chunk into a new buffer.
     pub fn decode(&self, bytes: &[u8]) -> Result<Vec<u8>> {
         let mut out = vec![0u8; self.repr.nbytes()];

@@ -272,9 +272,72 @@ impl BytesToBytesCodec for ZstdCodec {
         Ok(true)
     }
 
+    fn decode_streaming(
+        &self,
+        input: &[u8],
+        sink: &mut dyn FnMut(&[u8]) -> Result<()>,
+    ) -> Result<bool> {
+        decompress_streaming(input, sink)?;
+        Ok(true)
+    }
+
     fn encoded_size(&self, _decoded_size: u64) -> Option<u64> {
         None
     }
+}
+
+/// Decoded bytes are handed on in pieces of this size: small enough to stay
+/// in the core's cache between the decompressor and the destination.
+const STREAM_PIECE: usize = 128 << 10;
+
+/// Decompress every frame of `input`, handing the decoded bytes to `sink`
+/// in order, a piece at a time.
+fn decompress_streaming(input: &[u8], sink: &mut dyn FnMut(&[u8]) -> Result<()>) -> Result<()> {
+    use zstd::stream::raw::{Decoder, InBuffer, Operation, OutBuffer};
+    thread_local! {
+        // One streaming context and one piece buffer per thread.
+        static STREAM: RefCell<Option<(Decoder<'static>, Vec<u8>)>> = const { RefCell::new(None) };
+    }
+    if input.is_empty() {
+        return Err(corrupt(
+            "codec \"zstd\": input of 0 bytes is not valid zstd data (empty)",
+        ));
+    }
+    STREAM.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            let d = Decoder::new().map_err(|e| internal(format!("codec \"zstd\": {e}")))?;
+            *slot = Some((d, vec![0u8; STREAM_PIECE]));
+        }
+        let (dec, piece) = slot.as_mut().expect("set above");
+        dec.reinit().map_err(zstd_error)?;
+        let mut inb = InBuffer::around(input);
+        // True once the last frame has ended with all input read; a call
+        // that then flushes nothing more means the data is complete.
+        let mut ended = false;
+        loop {
+            let before = inb.pos();
+            let mut out = OutBuffer::around(&mut piece[..]);
+            let hint = dec.run(&mut inb, &mut out).map_err(zstd_error)?;
+            let got = out.pos();
+            if got > 0 {
+                sink(&piece[..got])?;
+            }
+            if got == 0 && inb.pos() == before {
+                if ended {
+                    return Ok(());
+                }
+                return Err(corrupt(
+                    "codec \"zstd\": compressed data ends inside a frame",
+                ));
+            }
+            ended = inb.pos() == input.len() && hint == 0;
+            if ended && got < piece.len() {
+                // Nothing is left to flush.
+                return Ok(());
+            }
+        }
+    })
 }
 
 #[cfg(test)]
@@ -299,7 +362,21 @@ mod tests {
         Ok(out)
     }
 
+    fn stream(c: &ZstdCodec, input: &[u8]) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut pieces = 0;
+        assert!(c.decode_streaming(input, &mut |p| {
+            assert!(!p.is_empty() && p.len() <= STREAM_PIECE);
+            pieces += 1;
+            out.extend_from_slice(p);
+            Ok(())
+        })?);
+        assert!(pieces >= out.len().div_ceil(STREAM_PIECE));
+        Ok(out)
+    }
+
     fn check_all(c: &ZstdCodec, enc: &[u8], x: &[u8]) {
+        assert_eq!(stream(c, enc).unwrap(), x);
         assert_eq!(c.decode(Cow::Borrowed(enc), None).unwrap().as_ref(), x);
         assert_eq!(
             c.decode(Cow::Owned(enc.to_vec()), Some(x.len()))
@@ -367,6 +444,7 @@ mod tests {
             ErrorKind::Corrupt
         );
         assert!(decode_into(&c, &bad, x.len()).is_err());
+        assert!(stream(&c, &bad).is_err());
     }
 
     #[test]
@@ -387,9 +465,27 @@ mod tests {
                         .decode(Cow::Borrowed(&enc[..enc.len() - 3]), None)
                         .is_err());
                     assert!(decode_into(&c, &enc[..enc.len() - 3], n).is_err());
+                    assert!(stream(&c, &enc[..enc.len() - 3]).is_err());
                 }
             }
         }
+    }
+
+    #[test]
+    fn streaming_ends_cleanly_on_a_piece_boundary() {
+        // Output that fills the last piece exactly, in one frame and in two.
+        let c = ZstdCodec::new(1, false);
+        let x = sample(3 * STREAM_PIECE);
+        let enc = c.encode(x.clone()).unwrap();
+        assert_eq!(stream(&c, &enc).unwrap(), x);
+        let mut two = c.encode(x[..STREAM_PIECE].to_vec()).unwrap();
+        two.extend(c.encode(x[STREAM_PIECE..].to_vec()).unwrap());
+        assert_eq!(stream(&c, &two).unwrap(), x);
+        // A sink error stops the decode and is returned as it is.
+        let e = c
+            .decode_streaming(&enc, &mut |_| Err(crate::error::corrupt("sink full")))
+            .unwrap_err();
+        assert!(e.message().contains("sink full"));
     }
 
     #[test]
@@ -429,7 +525,9 @@ mod tests {
             assert!(c.decode(Cow::Borrowed(t), None).is_err(), "cut {cut}");
             assert!(c.decode(Cow::Borrowed(t), Some(5000)).is_err(), "cut {cut}");
             assert!(decode_into(&c, t, 5000).is_err(), "cut {cut}");
+            assert!(stream(&c, t).is_err(), "cut {cut}");
         }
+        assert!(stream(&c, b"definitely not zstd").is_err());
         assert!(c
             .decode(Cow::Borrowed(b"definitely not zstd"), None)
             .is_err());
@@ -441,6 +539,7 @@ mod tests {
                 let _ = c.decode(Cow::Borrowed(&b), Some(5000));
                 let mut out = vec![0u8; 5000];
                 let _ = c.decode_into(&b, &mut out);
+                let _ = c.decode_streaming(&b, &mut |_| Ok(()));
             }
         }
         // A header claiming an absurd content size is rejected, not allocated.
