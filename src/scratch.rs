@@ -5,6 +5,7 @@ use std::cell::RefCell;
 
 thread_local! {
     static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    static FETCHED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Run `f` with a buffer of `len` bytes (contents unspecified). The buffer
@@ -22,6 +23,16 @@ pub fn with_scratch<T>(len: usize, f: impl FnOnce(&mut [u8]) -> T) -> T {
     })
 }
 
+/// Run `f` with this thread's buffer for fetched (still encoded) bytes,
+/// which a store fills with `get_reusing`; its capacity is kept for the next
+/// call. A nested call gets a fresh one.
+pub fn with_fetched<T>(f: impl FnOnce(&mut Vec<u8>) -> T) -> T {
+    FETCHED.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buf) => f(&mut buf),
+        Err(_) => f(&mut Vec::new()),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -36,5 +47,11 @@ mod tests {
             assert!(a.iter().all(|&x| x == 1));
         });
         with_scratch(4, |a| assert_eq!(a.len(), 4));
+        with_fetched(|a| {
+            a.clear();
+            a.push(1);
+            with_fetched(|b| assert!(b.is_empty()));
+        });
+        with_fetched(|a| assert_eq!(a[..], [1]));
     }
 }

@@ -170,6 +170,21 @@ impl<'a> DestBuffer<'a> {
         &self.layout
     }
 
+    /// The byte offset of the block at `start` with `shape`, checked to lie
+    /// inside the buffer (a failed check is a bug, not bad input: regions
+    /// are validated against the layout first).
+    fn block_offset(&self, start: &[u64], shape: &[u64]) -> usize {
+        let off = self.layout.offset(start);
+        assert!(block_fits(
+            self.len,
+            off,
+            &self.layout.strides,
+            shape,
+            self.layout.elem
+        ));
+        off
+    }
+
     /// The block as one mutable slice, when it is contiguous in C order.
     ///
     /// # Safety
@@ -207,15 +222,8 @@ impl<'a> DestBuffer<'a> {
             .map(|(i, s)| i * s)
             .sum::<u64>() as usize
             * elem;
-        let dst_off = self.layout.offset(dst_start);
         assert!(block_fits(chunk.len(), src_off, &src_strides, shape, elem));
-        assert!(block_fits(
-            self.len,
-            dst_off,
-            &self.layout.strides,
-            shape,
-            elem
-        ));
+        let dst_off = self.block_offset(dst_start, shape);
         // SAFETY: both blocks lie inside their buffers (asserted); the source
         // is a shared borrow; the destination block is exclusively ours per
         // the caller's contract.
@@ -253,20 +261,13 @@ impl<'a> DestBuffer<'a> {
         if run_t != 1 || run_bytes < min_run_bytes {
             return None;
         }
-        let dst_off = self.layout.offset(dst_start);
-        assert!(block_fits(
-            self.len,
-            dst_off,
-            &self.layout.strides,
-            shape,
-            elem
-        ));
+        let dst_off = self.block_offset(dst_start, shape);
         let outer = merged[..merged.len() - 1]
             .iter()
             .map(|&(n, _, t)| (n, t as usize * elem))
             .collect::<Vec<_>>();
         Some(BlockRuns {
-            // SAFETY: in bounds (asserted above).
+            // SAFETY: in bounds (checked by block_offset).
             base: self.ptr.add(dst_off),
             idx: vec![0; outer.len()],
             outer,
@@ -284,14 +285,7 @@ impl<'a> DestBuffer<'a> {
     pub unsafe fn fill(&self, dst_start: &[u64], shape: &[u64], element: &[u8]) {
         let elem = self.layout.elem;
         assert_eq!(element.len(), elem);
-        let dst_off = self.layout.offset(dst_start);
-        assert!(block_fits(
-            self.len,
-            dst_off,
-            &self.layout.strides,
-            shape,
-            elem
-        ));
+        let dst_off = self.block_offset(dst_start, shape);
         if let Some(block) = self.contiguous_block(dst_start, shape) {
             fill_slice(block, element);
             return;

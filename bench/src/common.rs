@@ -289,15 +289,26 @@ pub fn peak_rss_mib() -> f64 {
     ru.ru_maxrss as f64 / 1024.0
 }
 
-/// Current resident set, in MiB.
-pub fn rss_mib() -> f64 {
+/// Field `k` of /proc/self/statm (pages), in MiB.
+fn statm_mib(k: usize) -> f64 {
     let s = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
     let pages: f64 = s
         .split_whitespace()
-        .nth(1)
+        .nth(k)
         .and_then(|v| v.parse().ok())
         .unwrap_or(0.0);
     pages * 4096.0 / 1024.0 / 1024.0
+}
+
+/// Current resident set, in MiB.
+pub fn rss_mib() -> f64 {
+    statm_mib(1)
+}
+
+/// The file-backed part of the resident set (mostly program and library
+/// code as it is first run), in MiB.
+pub fn file_rss_mib() -> f64 {
+    statm_mib(2)
 }
 
 pub fn median(v: &[f64]) -> f64 {
@@ -339,6 +350,7 @@ pub fn measure(
     mut rep: impl FnMut(usize) -> R<Output>,
 ) -> R<serde_json::Value> {
     let base = rss_mib();
+    let base_file = file_rss_mib();
     let mut times = Vec::new();
     let mut checksums = Vec::new();
     let done = |times: &Vec<f64>| {
@@ -387,6 +399,9 @@ pub fn measure(
         "checksum_stable": consistent,
         "peak_rss_mib": peak_rss_mib(),
         "base_rss_mib": base,
+        // Code paged in during the repetitions: resident, but not memory
+        // the measured calls allocated.
+        "file_rss_growth_mib": file_rss_mib() - base_file,
         "note": note,
     });
     Ok(line)

@@ -5,7 +5,7 @@ use super::Array;
 use crate::codec::sharding::{ShardIndex, ShardingCodec};
 use crate::error::{buffer_too_small, Result};
 use crate::region::{check_region, chunk_parts, ChunkPart};
-use crate::scratch::with_scratch;
+use crate::scratch::{with_fetched, with_scratch};
 use crate::store::ByteRange;
 use crate::store::Store;
 use crate::strided::{DestBuffer, Layout, RunFiller};
@@ -115,16 +115,15 @@ impl Array {
                 }
             };
         }
-        match self.store().get(&key)? {
-            Some(bytes) => self
-                .codecs()
-                .decode_into(&bytes, out)
-                .map_err(|e| e.context(format!("chunk {indices:?}"))),
-            None => {
+        with_fetched(|bytes| {
+            if !self.store().get_reusing(&key, bytes)? {
                 crate::strided::fill_slice(out, self.fill_value());
-                Ok(())
+                return Ok(());
             }
-        }
+            self.codecs()
+                .decode_into(bytes, out)
+                .map_err(|e| e.context(format!("chunk {indices:?}")))
+        })
     }
 
     fn read_chunk_part(&self, part: &ChunkPart, dest: &DestBuffer, gate: &Gate) -> Result<()> {
@@ -198,60 +197,63 @@ impl Array {
                 }
             });
         }
-        let bytes = match self.store().get(&key)? {
-            Some(b) => b,
-            None => {
+        // The encoded chunk goes into this thread's reused buffer: no
+        // allocation per chunk.
+        with_fetched(|fetched| {
+            if !self.store().get_reusing(&key, fetched)? {
                 // SAFETY: each chunk part is a distinct block of the region.
                 unsafe { dest.fill(&part.in_region, &part.shape, self.fill_value()) };
                 return Ok(());
             }
-        };
-        gate.run(|| {
-            if part.is_whole(self.chunk_shape()) {
-                // SAFETY: this task alone writes this chunk's block.
-                if let Some(block) = unsafe { dest.contiguous_block(&part.in_region, &part.shape) }
-                {
-                    return chain
-                        .decode_into(&bytes, block)
-                        .map_err(|e| e.context(&key));
-                }
-                if chain.repr().nbytes() >= STREAM_MIN_CHUNK {
+            let bytes: &[u8] = fetched;
+            gate.run(|| {
+                if part.is_whole(self.chunk_shape()) {
                     // SAFETY: this task alone writes this chunk's block.
-                    if let Some(runs) =
-                        unsafe { dest.c_order_runs(&part.in_region, &part.shape, MIN_STREAM_RUN) }
+                    if let Some(block) =
+                        unsafe { dest.contiguous_block(&part.in_region, &part.shape) }
                     {
-                        let mut filler = RunFiller::new(runs);
-                        let mut place = |piece: &[u8]| {
-                            if filler.push(piece) {
-                                Ok(())
-                            } else {
-                                Err(crate::error::corrupt("decoded chunk is too large"))
+                        return chain
+                            .decode_into(&bytes, block)
+                            .map_err(|e| e.context(&key));
+                    }
+                    if chain.repr().nbytes() >= STREAM_MIN_CHUNK {
+                        // SAFETY: this task alone writes this chunk's block.
+                        if let Some(runs) = unsafe {
+                            dest.c_order_runs(&part.in_region, &part.shape, MIN_STREAM_RUN)
+                        } {
+                            let mut filler = RunFiller::new(runs);
+                            let mut place = |piece: &[u8]| {
+                                if filler.push(piece) {
+                                    Ok(())
+                                } else {
+                                    Err(crate::error::corrupt("decoded chunk is too large"))
+                                }
+                            };
+                            if chain
+                                .decode_streaming(&bytes, &mut place)
+                                .map_err(|e| e.context(&key))?
+                            {
+                                return Ok(());
                             }
-                        };
-                        if chain
-                            .decode_streaming(&bytes, &mut place)
-                            .map_err(|e| e.context(&key))?
-                        {
-                            return Ok(());
                         }
                     }
                 }
-            }
-            with_scratch(chain.repr().nbytes(), |decoded| {
-                chain
-                    .decode_into(&bytes, decoded)
-                    .map_err(|e| e.context(&key))?;
-                // SAFETY: this task alone writes this chunk's block.
-                unsafe {
-                    dest.copy_from_chunk(
-                        &part.in_region,
-                        decoded,
-                        self.chunk_shape(),
-                        &part.in_chunk,
-                        &part.shape,
-                    )
-                };
-                Ok(())
+                with_scratch(chain.repr().nbytes(), |decoded| {
+                    chain
+                        .decode_into(&bytes, decoded)
+                        .map_err(|e| e.context(&key))?;
+                    // SAFETY: this task alone writes this chunk's block.
+                    unsafe {
+                        dest.copy_from_chunk(
+                            &part.in_region,
+                            decoded,
+                            self.chunk_shape(),
+                            &part.in_chunk,
+                            &part.shape,
+                        )
+                    };
+                    Ok(())
+                })
             })
         })
     }

@@ -87,6 +87,15 @@ impl FilesystemStore {
             Err(e) => Err(io_err(key, e)),
         }
     }
+
+    /// The opened value and its size, or None when the key is absent or
+    /// names a directory (not a value).
+    fn open_value(&self, key: &str) -> Result<Option<(File, u64)>> {
+        let Some(f) = self.open(key)? else {
+            return Ok(None);
+        };
+        Ok(value_size(&f, key)?.map(|size| (f, size)))
+    }
 }
 
 /// The size of an opened value, or None when the key names a directory
@@ -182,10 +191,7 @@ fn read_runs_at<'a>(
 
 impl Store for FilesystemStore {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
-        let Some(f) = self.open(key)? else {
-            return Ok(None);
-        };
-        let Some(size) = value_size(&f, key)? else {
+        let Some((f, size)) = self.open_value(key)? else {
             return Ok(None);
         };
         let mut buf = vec![0u8; size as usize];
@@ -193,11 +199,18 @@ impl Store for FilesystemStore {
         Ok(Some(buf))
     }
 
-    fn get_into(&self, key: &str, out: &mut [u8]) -> Result<Option<bool>> {
-        let Some(f) = self.open(key)? else {
-            return Ok(None);
+    fn get_reusing(&self, key: &str, buf: &mut Vec<u8>) -> Result<bool> {
+        let Some((f, size)) = self.open_value(key)? else {
+            return Ok(false);
         };
-        let Some(size) = value_size(&f, key)? else {
+        // Only growth is zero-filled; the read overwrites the rest.
+        buf.resize(size as usize, 0);
+        read_exact_at(&f, buf, 0, key)?;
+        Ok(true)
+    }
+
+    fn get_into(&self, key: &str, out: &mut [u8]) -> Result<Option<bool>> {
+        let Some((f, size)) = self.open_value(key)? else {
             return Ok(None);
         };
         if size != out.len() as u64 {
@@ -213,10 +226,7 @@ impl Store for FilesystemStore {
         total: usize,
         runs: &mut dyn Iterator<Item = &'a mut [u8]>,
     ) -> Result<Option<bool>> {
-        let Some(f) = self.open(key)? else {
-            return Ok(None);
-        };
-        let Some(size) = value_size(&f, key)? else {
+        let Some((f, size)) = self.open_value(key)? else {
             return Ok(None);
         };
         if size != total as u64 {
@@ -394,6 +404,48 @@ fn walk(dir: &Path, key_prefix: &str, out: &mut Vec<String>) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_into_reused_buffers_and_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = FilesystemStore::new(dir.path()).unwrap();
+        let long: Vec<u8> = (0..5000u32).map(|i| (i * 7) as u8).collect();
+        s.set("a/long", &long).unwrap();
+        s.set("a/short", b"xyz").unwrap();
+        let mut buf = Vec::new();
+        assert!(s.get_reusing("a/long", &mut buf).unwrap());
+        assert_eq!(buf, long);
+        let cap = buf.capacity();
+        assert!(s.get_reusing("a/short", &mut buf).unwrap());
+        assert_eq!(buf, b"xyz");
+        assert!(s.get_reusing("a/long", &mut buf).unwrap());
+        assert_eq!(
+            (buf == long, buf.capacity()),
+            (true, cap),
+            "capacity reused"
+        );
+        assert!(!s.get_reusing("a/none", &mut buf).unwrap());
+        assert!(
+            !s.get_reusing("a", &mut buf).unwrap(),
+            "a directory is no value"
+        );
+        // Scatter reads: 5000 bytes into 1667 runs of 3 bytes or fewer (more
+        // runs than one vectored call takes), and size mismatches.
+        let mut out = vec![0u8; 5000];
+        let mut runs = out.chunks_mut(3);
+        assert_eq!(
+            s.get_into_runs("a/long", 5000, &mut runs).unwrap(),
+            Some(true)
+        );
+        assert_eq!(out, long);
+        let mut runs = out.chunks_mut(100);
+        assert_eq!(
+            s.get_into_runs("a/long", 4999, &mut runs).unwrap(),
+            Some(false)
+        );
+        let mut runs = out.chunks_mut(100);
+        assert_eq!(s.get_into_runs("a/none", 5000, &mut runs).unwrap(), None);
+    }
 
     #[test]
     fn set_get_range_list_erase() {

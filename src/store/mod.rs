@@ -91,6 +91,18 @@ pub trait Store: Send + Sync + std::fmt::Debug {
             }
         }))
     }
+    /// Read a whole value into `buf`, replacing its contents and reusing
+    /// its capacity, so a caller that reads many values keeps one buffer:
+    /// true when read, false (and `buf` unspecified) when absent.
+    fn get_reusing(&self, key: &str, buf: &mut Vec<u8>) -> Result<bool> {
+        Ok(match self.get(key)? {
+            Some(v) => {
+                *buf = v;
+                true
+            }
+            None => false,
+        })
+    }
     /// Read a whole value of exactly `total` bytes into `runs` in order
     /// (a scatter read: the runs' lengths add up to `total`), so a chunk
     /// stored as its decoded bytes lands straight in a strided
