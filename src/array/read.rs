@@ -105,10 +105,7 @@ impl Array {
         if self.codecs().is_passthrough() {
             return match self.store().get_into(&key, out)? {
                 Some(true) => Ok(()),
-                Some(false) => Err(crate::error::corrupt(format!(
-                    "{key}: chunk size differs from the {} bytes of an uncompressed chunk",
-                    repr.nbytes()
-                ))),
+                Some(false) => Err(uncompressed_size_differs(&key, repr.nbytes())),
                 None => {
                     crate::strided::fill_slice(out, self.fill_value());
                     Ok(())
@@ -135,10 +132,7 @@ impl Array {
                 // Stored bytes are the decoded bytes: read them into place.
                 return match self.store().get_into(&key, block)? {
                     Some(true) => Ok(()),
-                    Some(false) => Err(crate::error::corrupt(format!(
-                        "{key}: chunk size differs from the {} bytes of an uncompressed chunk",
-                        chain.repr().nbytes()
-                    ))),
+                    Some(false) => Err(uncompressed_size_differs(&key, chain.repr().nbytes())),
                     None => {
                         crate::strided::fill_slice(block, self.fill_value());
                         Ok(())
@@ -156,9 +150,7 @@ impl Array {
                 let nbytes = chain.repr().nbytes();
                 return match self.store().get_into_runs(&key, nbytes, &mut runs)? {
                     Some(true) => Ok(()),
-                    Some(false) => Err(crate::error::corrupt(format!(
-                        "{key}: chunk size differs from the {nbytes} bytes of an uncompressed chunk"
-                    ))),
+                    Some(false) => Err(uncompressed_size_differs(&key, nbytes)),
                     None => {
                         // SAFETY: each chunk part is a distinct block of the region.
                         unsafe { dest.fill(&part.in_region, &part.shape, self.fill_value()) };
@@ -174,21 +166,10 @@ impl Array {
                 match self.store().get_into(&key, decoded)? {
                     Some(true) => {
                         // SAFETY: this task alone writes this chunk's block.
-                        unsafe {
-                            dest.copy_from_chunk(
-                                &part.in_region,
-                                decoded,
-                                self.chunk_shape(),
-                                &part.in_chunk,
-                                &part.shape,
-                            )
-                        };
+                        unsafe { place_part(dest, part, self.chunk_shape(), decoded) };
                         Ok(())
                     }
-                    Some(false) => Err(crate::error::corrupt(format!(
-                        "{key}: chunk size differs from the {} bytes of an uncompressed chunk",
-                        chain.repr().nbytes()
-                    ))),
+                    Some(false) => Err(uncompressed_size_differs(&key, chain.repr().nbytes())),
                     None => {
                         // SAFETY: each chunk part is a distinct block of the region.
                         unsafe { dest.fill(&part.in_region, &part.shape, self.fill_value()) };
@@ -243,20 +224,33 @@ impl Array {
                         .decode_into(&bytes, decoded)
                         .map_err(|e| e.context(&key))?;
                     // SAFETY: this task alone writes this chunk's block.
-                    unsafe {
-                        dest.copy_from_chunk(
-                            &part.in_region,
-                            decoded,
-                            self.chunk_shape(),
-                            &part.in_chunk,
-                            &part.shape,
-                        )
-                    };
+                    unsafe { place_part(dest, part, self.chunk_shape(), decoded) };
                     Ok(())
                 })
             })
         })
     }
+}
+
+/// Copy a decoded chunk's part into its block of the destination.
+///
+/// # Safety
+/// Only the calling task may write the part's block.
+unsafe fn place_part(dest: &DestBuffer, part: &ChunkPart, chunk_shape: &[u64], decoded: &[u8]) {
+    dest.copy_from_chunk(
+        &part.in_region,
+        decoded,
+        chunk_shape,
+        &part.in_chunk,
+        &part.shape,
+    )
+}
+
+/// An uncompressed chunk whose stored size is not its decoded size.
+fn uncompressed_size_differs(key: &str, nbytes: usize) -> crate::error::Error {
+    crate::error::corrupt(format!(
+        "{key}: chunk size differs from the {nbytes} bytes of an uncompressed chunk"
+    ))
 }
 
 /// Read the part of one shard a region touches into `dest`: fetch the
