@@ -17,6 +17,9 @@
 #   RETRIES=2                 measure again when others used > 0.3 cores
 #                             during a measurement (the quietest is kept)
 #   NO_REPORT=1               only collect results
+#   KEEP_RESULTS=1            add to the results of an earlier run at this N
+#                             (e.g. another IMPLS / DATASETS) instead of
+#                             starting afresh
 #   HEAP=warm                 warm: every measuring process (Rust and Python
 #                             alike) runs with glibc's malloc thresholds fixed
 #                             (no heap trimming, mmap above 32 MiB), so each
@@ -52,6 +55,7 @@ COMMAND="bench/run.sh $N"
 [ "$BUDGET" != 4 ] && COMMAND="BUDGET=$BUDGET $COMMAND"
 [ "$IMPLS" != "$ALL_IMPLS" ] && COMMAND="IMPLS=\"$IMPLS\" $COMMAND"
 [ "$DATASETS" != "U Z S small" ] && COMMAND="DATASETS=\"$DATASETS\" $COMMAND"
+[ -n "${KEEP_RESULTS:-}" ] && COMMAND="KEEP_RESULTS=1 $COMMAND"
 
 log() { echo "[run.sh $(date +%H:%M:%S)] $*" >&2; }
 T0=$(date +%s)
@@ -91,6 +95,9 @@ mkdir -p results
 "$PY" - "$META" "$N" "$COMMAND" "$DATA" <<'EOF' || true
 import json, os, platform, subprocess, sys, datetime
 meta_path, n, command, data = sys.argv[1:5]
+if os.environ.get("KEEP_RESULTS") and os.path.exists(meta_path):
+    # Results of this run join an earlier one's: name both commands.
+    command = json.load(open(meta_path)).get("command", "?") + "`, then `" + command
 def sh(c):
     try:
         return subprocess.run(c, shell=True, capture_output=True, text=True).stdout.strip()
@@ -131,7 +138,7 @@ json.dump({
 EOF
 
 # ---- measurements
-: > "$RESULTS"
+[ -z "${KEEP_RESULTS:-}" ] && : > "$RESULTS"
 
 # CPU time used by others, in cores, over a short sample (nothing of ours runs then).
 others_busy() {
