@@ -47,49 +47,82 @@ pub fn check_region(array_shape: &[u64], start: &[u64], shape: &[u64]) -> Result
     Ok(())
 }
 
-/// The chunks of a grid with `chunk_shape` that the region touches, in C
-/// order, each with its covered part. An empty region touches none.
-pub fn chunk_parts(chunk_shape: &[u64], start: &[u64], shape: &[u64]) -> Vec<ChunkPart> {
-    let n = chunk_shape.len();
-    if shape.iter().any(|&s| s == 0) {
-        return Vec::new();
+/// The chunks of a grid that a region touches, in C order, each with its
+/// covered part computed when asked for: a read of many chunks holds no
+/// per-chunk plan.
+#[derive(Debug, Clone)]
+pub struct RegionPlan {
+    chunk_shape: Vec<u64>,
+    start: Vec<u64>,
+    shape: Vec<u64>,
+    /// The first touched chunk index along each dimension.
+    first: Vec<u64>,
+    /// How many chunks are touched along each dimension.
+    counts: Vec<u64>,
+}
+
+impl RegionPlan {
+    pub fn new(chunk_shape: &[u64], start: &[u64], shape: &[u64]) -> Self {
+        let n = chunk_shape.len();
+        let empty = shape.iter().any(|&s| s == 0);
+        let first: Vec<u64> = (0..n).map(|d| start[d] / chunk_shape[d]).collect();
+        let counts = (0..n)
+            .map(|d| {
+                if empty {
+                    0
+                } else {
+                    (start[d] + shape[d] - 1) / chunk_shape[d] - first[d] + 1
+                }
+            })
+            .collect();
+        RegionPlan {
+            chunk_shape: chunk_shape.to_vec(),
+            start: start.to_vec(),
+            shape: shape.to_vec(),
+            first,
+            counts,
+        }
     }
-    let first: Vec<u64> = (0..n).map(|d| start[d] / chunk_shape[d]).collect();
-    let last: Vec<u64> = (0..n)
-        .map(|d| (start[d] + shape[d] - 1) / chunk_shape[d])
-        .collect();
-    let mut parts = Vec::new();
-    let mut idx = first.clone();
-    loop {
+
+    /// How many chunks the region touches (one for a 0-d region, none for
+    /// an empty one).
+    pub fn len(&self) -> usize {
+        self.counts.iter().product::<u64>() as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The `i`-th touched chunk (C order) and the part the region covers.
+    pub fn part(&self, mut i: usize) -> ChunkPart {
+        let n = self.chunk_shape.len();
         let mut part = ChunkPart {
-            chunk: idx.clone(),
+            chunk: vec![0; n],
             in_chunk: vec![0; n],
             in_region: vec![0; n],
             shape: vec![0; n],
         };
-        for d in 0..n {
-            let c0 = idx[d] * chunk_shape[d];
-            let lo = start[d].max(c0);
-            let hi = (start[d] + shape[d]).min(c0 + chunk_shape[d]);
+        for d in (0..n).rev() {
+            let count = self.counts[d] as usize;
+            let idx = self.first[d] + (i % count) as u64;
+            i /= count;
+            let c0 = idx * self.chunk_shape[d];
+            let lo = self.start[d].max(c0);
+            let hi = (self.start[d] + self.shape[d]).min(c0 + self.chunk_shape[d]);
+            part.chunk[d] = idx;
             part.in_chunk[d] = lo - c0;
-            part.in_region[d] = lo - start[d];
+            part.in_region[d] = lo - self.start[d];
             part.shape[d] = hi - lo;
         }
-        parts.push(part);
-        // Odometer over [first, last], last dimension fastest.
-        let mut d = n;
-        loop {
-            if d == 0 {
-                return parts;
-            }
-            d -= 1;
-            if idx[d] < last[d] {
-                idx[d] += 1;
-                break;
-            }
-            idx[d] = first[d];
-        }
+        part
     }
+}
+
+/// Every part of a [`RegionPlan`], materialised.
+pub fn chunk_parts(chunk_shape: &[u64], start: &[u64], shape: &[u64]) -> Vec<ChunkPart> {
+    let plan = RegionPlan::new(chunk_shape, start, shape);
+    (0..plan.len()).map(|i| plan.part(i)).collect()
 }
 
 /// Row-major (C order) element strides of a shape.
@@ -134,6 +167,9 @@ mod tests {
             }
         }
         assert!(seen.iter().all(|&n| n == 1));
+        // C order: the last dimension's chunk index moves fastest.
+        let order: Vec<Vec<u64>> = parts.iter().map(|p| p.chunk.clone()).collect();
+        assert_eq!(order[..4], [vec![0, 0], vec![0, 1], vec![0, 2], vec![1, 0]]);
         assert_eq!(
             parts[0],
             ChunkPart {

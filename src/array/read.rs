@@ -4,7 +4,7 @@
 use super::Array;
 use crate::codec::sharding::{ShardIndex, ShardingCodec};
 use crate::error::{buffer_too_small, Result};
-use crate::region::{check_region, chunk_parts, ChunkPart};
+use crate::region::{check_region, ChunkPart, RegionPlan};
 use crate::scratch::{with_fetched, with_scratch};
 use crate::store::ByteRange;
 use crate::store::Store;
@@ -48,11 +48,12 @@ impl Array {
         check_region(self.shape(), start, shape)?;
         let layout = Layout::new(shape, strides, self.elem(), out.len())?;
         let dest = DestBuffer::new(out, layout);
-        let parts = chunk_parts(self.chunk_shape(), start, shape);
+        let plan = RegionPlan::new(self.chunk_shape(), start, shape);
         let (workers, gate) = threads::plan(self.threads(), self.io_concurrency());
         match self.codecs().sharding() {
-            Some(sharding) => threads::for_each(workers, parts.len(), |i| {
-                let key = self.chunk_key(&parts[i].chunk);
+            Some(sharding) => threads::for_each(workers, plan.len(), |i| {
+                let part = plan.part(i);
+                let key = self.chunk_key(&part.chunk);
                 let ctx = ShardRead {
                     store: self.store().as_ref(),
                     key: &key,
@@ -60,10 +61,10 @@ impl Array {
                     fill_value: self.fill_value(),
                     gate: &gate,
                 };
-                read_shard_region(&ctx, self.chunk_shape(), &parts[i], &dest, workers)
+                read_shard_region(&ctx, self.chunk_shape(), &part, &dest, workers)
             }),
-            None => threads::for_each(workers, parts.len(), |i| {
-                self.read_chunk_part(&parts[i], &dest, &gate)
+            None => threads::for_each(workers, plan.len(), |i| {
+                self.read_chunk_part(&plan.part(i), &dest, &gate)
             }),
         }
     }
