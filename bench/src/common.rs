@@ -107,6 +107,13 @@ pub struct Region {
 }
 
 impl Region {
+    /// All of an `n`^3 array.
+    pub fn whole(n: u64) -> Region {
+        Region {
+            start: [0; 3],
+            edge: n,
+        }
+    }
     pub fn shape(&self) -> [u64; 3] {
         [self.edge; 3]
     }
@@ -456,6 +463,13 @@ pub fn fresh_dir(p: &Path) -> R<()> {
         std::fs::remove_dir_all(p).map_err(|e| format!("{}: {e}", p.display()))?;
     }
     std::fs::create_dir_all(p).map_err(|e| format!("{}: {e}", p.display()))
+}
+
+/// Read all of an `n`^3 array into one freshly allocated buffer with `read`.
+pub fn read_whole(n: u64, read: impl FnOnce(&Region, &mut Buf) -> R<()>) -> R<Buf> {
+    let mut b = Buf::new((n * n * n * 2) as usize);
+    read(&Region::whole(n), &mut b)?;
+    Ok(b)
 }
 
 /// Read every region into its own freshly allocated buffer, `threads`

@@ -76,16 +76,7 @@ fn read_region(a: &Arr, r: &Region, b: &mut Buf) -> R<()> {
 }
 
 fn read_all(a: &Arr, n: u64) -> R<Buf> {
-    let mut b = Buf::new((n * n * n * 2) as usize);
-    read_region(
-        a,
-        &Region {
-            start: [0; 3],
-            edge: n,
-        },
-        &mut b,
-    )?;
-    Ok(b)
+    read_whole(n, |r, b| read_region(a, r, b))
 }
 
 pub fn run(spec: &RunSpec) -> R<serde_json::Value> {

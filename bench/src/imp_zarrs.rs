@@ -49,17 +49,7 @@ fn read_into<T: ReadableStorageTraits + ?Sized + 'static>(
 }
 
 fn read_all<T: ReadableStorageTraits + ?Sized + 'static>(a: &Array<T>, n: u64) -> R<Buf> {
-    let mut b = Buf::new((n * n * n * 2) as usize);
-    read_into(
-        a,
-        &Region {
-            start: [0; 3],
-            edge: n,
-        },
-        &mut b,
-        &CodecOptions::default(),
-    )?;
-    Ok(b)
+    read_whole(n, |r, b| read_into(a, r, b, &CodecOptions::default()))
 }
 
 /// Read a round trip's copy back (with zarrs, whoever wrote it) and
@@ -133,10 +123,7 @@ pub fn run(spec: &RunSpec) -> R<serde_json::Value> {
                         Array::new_with_metadata(store, "/", a.metadata().clone()).map_err(e)?;
                     w.store_metadata().map_err(e)?;
                     w.store_array_subset(
-                        &subset(&Region {
-                            start: [0; 3],
-                            edge: n,
-                        }),
+                        &subset(&Region::whole(n)),
                         ArrayBytes::from(buf.as_slice()),
                     )
                     .map_err(e)?;

@@ -153,16 +153,7 @@ fn read_region(h: &Handles, r: &Region, b: &mut Buf) -> R<()> {
 }
 
 fn read_all(h: &Handles, n: u64) -> R<Buf> {
-    let mut b = Buf::new((n * n * n * 2) as usize);
-    read_region(
-        h,
-        &Region {
-            start: [0; 3],
-            edge: n,
-        },
-        &mut b,
-    )?;
-    Ok(b)
+    read_whole(n, |r, b| read_region(h, r, b))
 }
 
 pub fn run(spec: &RunSpec) -> R<serde_json::Value> {

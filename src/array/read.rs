@@ -54,13 +54,7 @@ impl Array {
             Some(sharding) => threads::for_each(workers, plan.len(), |i| {
                 let part = plan.part(i);
                 let key = self.chunk_key(&part.chunk);
-                let ctx = ShardRead {
-                    store: self.store().as_ref(),
-                    key: &key,
-                    sharding,
-                    fill_value: self.fill_value(),
-                    gate: &gate,
-                };
+                let ctx = self.shard_read(&key, sharding, &gate);
                 read_shard_region(&ctx, self.chunk_shape(), &part, &dest, workers)
             }),
             None => threads::for_each(workers, plan.len(), |i| {
@@ -94,13 +88,7 @@ impl Array {
                 shape: repr.shape.clone(),
             };
             let (workers, gate) = threads::plan(self.threads(), self.io_concurrency());
-            let ctx = ShardRead {
-                store: self.store().as_ref(),
-                key: &key,
-                sharding,
-                fill_value: self.fill_value(),
-                gate: &gate,
-            };
+            let ctx = self.shard_read(&key, sharding, &gate);
             return read_shard_region(&ctx, self.chunk_shape(), &part, &dest, workers);
         }
         if self.codecs().is_passthrough() {
@@ -122,6 +110,22 @@ impl Array {
                 .decode_into(bytes, out)
                 .map_err(|e| e.context(format!("chunk {indices:?}")))
         })
+    }
+
+    /// What reading the shard at `key` needs from this array.
+    fn shard_read<'a>(
+        &'a self,
+        key: &'a str,
+        sharding: &'a ShardingCodec,
+        gate: &'a Gate,
+    ) -> ShardRead<'a> {
+        ShardRead {
+            store: self.store().as_ref(),
+            key,
+            sharding,
+            fill_value: self.fill_value(),
+            gate,
+        }
     }
 
     fn read_chunk_part(&self, part: &ChunkPart, dest: &DestBuffer, gate: &Gate) -> Result<()> {

@@ -240,14 +240,25 @@ impl Array {
         let touched = sharding.inner_parts(&part.in_chunk, &part.shape);
         threads::for_each(self.threads(), touched.len(), |i| {
             let (flat, ip) = &touched[i];
-            let (offset, size) = index.entry(*flat).expect("dense shards have every slot");
+            // is_dense checked that every slot is present.
+            let Some((offset, size)) = index.entry(*flat) else {
+                return Err(crate::error::internal(format!(
+                    "{key}: dense shard without slot {flat}"
+                )));
+            };
             let stored = || -> Result<Option<Vec<u8>>> {
                 store.get_range(&key, ByteRange::new(offset, size))
             };
             let (bytes, _) =
                 self.encode_inner_part(sharding, part, *flat, ip, content, stored, &key)?;
-            let bytes = bytes.expect("dense shards store every inner chunk");
-            store.set_range(&key, offset, &bytes)
+            // Never write past the slot: that would damage the neighbour.
+            match bytes {
+                Some(b) if b.len() as u64 == size => store.set_range(&key, offset, &b),
+                other => Err(crate::error::internal(format!(
+                    "{key}: inner chunk {flat} encoded to {} bytes, its slot holds {size}",
+                    other.map_or(0, |b| b.len())
+                ))),
+            }
         })?;
         Ok(Patch::Done)
     }

@@ -209,17 +209,6 @@ impl Store for FilesystemStore {
         Ok(true)
     }
 
-    fn get_into(&self, key: &str, out: &mut [u8]) -> Result<Option<bool>> {
-        let Some((f, size)) = self.open_value(key)? else {
-            return Ok(None);
-        };
-        if size != out.len() as u64 {
-            return Ok(Some(false));
-        }
-        read_exact_at(&f, out, 0, key)?;
-        Ok(Some(true))
-    }
-
     fn get_into_runs<'a>(
         &self,
         key: &str,

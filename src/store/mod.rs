@@ -81,15 +81,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Read a whole value straight into `out` when it is exactly
     /// `out.len()` bytes: Some(true) when read, Some(false) when the value
     /// has another size (`out` is then unspecified), None when absent.
+    /// A scatter read with a single run: stores implement `get_into_runs`.
     fn get_into(&self, key: &str, out: &mut [u8]) -> Result<Option<bool>> {
-        Ok(self.get(key)?.map(|v| {
-            if v.len() == out.len() {
-                out.copy_from_slice(&v);
-                true
-            } else {
-                false
-            }
-        }))
+        let total = out.len();
+        self.get_into_runs(key, total, &mut std::iter::once(out))
     }
     /// Read a whole value into `buf`, replacing its contents and reusing
     /// its capacity, so a caller that reads many values keeps one buffer:
@@ -114,18 +109,23 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         total: usize,
         runs: &mut dyn Iterator<Item = &'a mut [u8]>,
     ) -> Result<Option<bool>> {
-        Ok(self.get(key)?.map(|v| {
-            if v.len() != total {
-                return false;
-            }
-            let mut rest = &v[..];
-            for run in runs {
-                let (head, tail) = rest.split_at(run.len());
-                run.copy_from_slice(head);
-                rest = tail;
-            }
-            true
-        }))
+        let Some(v) = self.get(key)? else {
+            return Ok(None);
+        };
+        if v.len() != total {
+            return Ok(Some(false));
+        }
+        let mut rest = &v[..];
+        for run in runs {
+            let Some((head, tail)) = rest.split_at_checked(run.len()) else {
+                return Err(crate::error::internal(format!(
+                    "{key}: scatter runs add up to more than {total} bytes"
+                )));
+            };
+            run.copy_from_slice(head);
+            rest = tail;
+        }
+        Ok(Some(true))
     }
     /// Store a whole value, replacing any old one atomically where the
     /// store can (readers see the old value or the new one).
