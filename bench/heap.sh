@@ -10,7 +10,7 @@ REPS=${2:-5}
 HERE=$(cd "$(dirname "$0")" && pwd)
 BIN=$HERE/target/release/zarrio-bench
 DATA=${DATA:-/tmp/zarrio-bench-$N}
-WARM=glibc.malloc.trim_threshold=4294967295:glibc.malloc.mmap_threshold=33554432
+WARM=glibc.malloc.trim_threshold=4294967295:glibc.malloc.mmap_threshold=33554432:glibc.malloc.top_pad=67108864
 
 median() { # impl workload dataset concurrency heap -> "median_s page_faults"
     local tunables=""

@@ -22,10 +22,11 @@
 #                             starting afresh
 #   HEAP=warm                 warm: every measuring process (Rust and Python
 #                             alike) runs with glibc's malloc thresholds fixed
-#                             (no heap trimming, mmap above 32 MiB), so each
-#                             repetition's destination buffers come from the
-#                             same warm heap whatever the library freed before;
-#                             glibc: glibc's dynamic defaults
+#                             (no heap trimming, mmap above 32 MiB, and a 64 MiB
+#                             top pad so that threads' arenas keep their extra
+#                             heaps), so each repetition's destination buffers
+#                             come from the same warm heap whatever the library
+#                             freed before; glibc: glibc's dynamic defaults
 #
 # Each measurement is a fresh process printing one JSON line; they go to
 # bench/results/results-N.jsonl, then report.py writes the report.
@@ -45,7 +46,7 @@ RESULTS=results/results-$N.jsonl
 META=results/meta-$N.json
 HEAP=${HEAP:-warm}
 case "$HEAP" in
-    warm) export GLIBC_TUNABLES=glibc.malloc.trim_threshold=4294967295:glibc.malloc.mmap_threshold=33554432 ;;
+    warm) export GLIBC_TUNABLES=glibc.malloc.trim_threshold=4294967295:glibc.malloc.mmap_threshold=33554432:glibc.malloc.top_pad=67108864 ;;
     glibc) unset GLIBC_TUNABLES ;;
     *) echo "HEAP must be warm or glibc" >&2; exit 2 ;;
 esac
@@ -179,7 +180,7 @@ measure_once() { # impl workload dataset concurrency [lib_threads] -> JSON line
     local impl=$1 w=$2 d=$3 c=$4 t=${5:-} line extra=()
     [ -n "$t" ] && extra=(--lib-threads "$t")
     case $impl in
-        zarrio|zarrs|zarrs_ffi|floor|floor_io|memcpy|memcpy_malloc)
+        zarrio|zarrs|zarrs_ffi|floor|floor_io|memcpy|memcpy_malloc|memcpy_place)
             if [ "$impl" = zarrs_ffi ] && [ $FFI_OK = 0 ]; then
                 line="{\"impl\":\"zarrs_ffi\",\"workload\":\"$w\",\"dataset\":\"$d\",\"concurrency\":$c,\"error\":\"skipped: zarrs_ffi did not build\"}"
             else
@@ -233,6 +234,7 @@ for d in $DATASETS; do
     run_one floor read_all "$d" 2
     run_one floor roundtrip "$d" 2
     run_one floor_io read_all "$d" 2
+    run_one memcpy_place read_all "$d" 2
     if [ "$d" = U ]; then
         run_one memcpy_malloc read_all U 1
         run_one memcpy_malloc read_all U 2

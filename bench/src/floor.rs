@@ -9,6 +9,11 @@
 //! Destinations are 2 MiB aligned and advised for transparent huge pages
 //! (MADV_HUGEPAGE, as numpy does for large arrays); `memcpy_malloc` is the
 //! memcpy into plain malloc-like memory, for comparison.
+//! `memcpy_place`: the same bytes preloaded chunk by chunk (each decoded
+//! chunk, or inner chunk for S, contiguous) and copied row by row into a
+//! fresh C-order destination: the memory copy a C-order read cannot avoid
+//! when chunks are not contiguous in the output. Shown beside the floor,
+//! not used as it.
 //! The `floor` implementation is `memcpy` for U and `zstd` otherwise; its
 //! round trip adds the matching encode (a second copy, or zstd level 0
 //! compression of every chunk), with no file I/O.
@@ -162,6 +167,67 @@ pub fn run_io(spec: &RunSpec) -> R<serde_json::Value> {
                 })
             })?;
             Ok(Output::Chunked(out, out_regions.clone()))
+        },
+    )
+}
+
+/// `memcpy_place` (see the module doc), read_all only.
+pub fn run_place(spec: &RunSpec) -> R<serde_json::Value> {
+    let (n, d, c) = (spec.n, spec.dataset, spec.concurrency.max(1));
+    if spec.workload != Workload::ReadAll {
+        return Err("memcpy_place: read_all only".into());
+    }
+    let edge = if d == Dataset::S { d.inner() } else { d.chunk() };
+    let units = regions(n, edge);
+    let full = crate::datasets::reference_bytes(n);
+    let (nn, e) = (n as usize, edge as usize);
+    // Decoded chunks back to back, each in C order: the input a chunked
+    // reader has once it has decoded everything.
+    let mut chunked = Vec::with_capacity(full.len());
+    for r in &units {
+        let [z0, y0, x0] = r.start.map(|v| v as usize);
+        for z in z0..z0 + e {
+            for y in y0..y0 + e {
+                let at = ((z * nn + y) * nn + x0) * 2;
+                chunked.extend_from_slice(&full[at..at + e * 2]);
+            }
+        }
+    }
+    drop(full);
+    let each = units[0].bytes();
+    let note = format!(
+        "memcpy of {} preloaded decoded chunks ({edge}^3) row by row into a fresh THP-advised C-order buffer, {c} thread(s)",
+        units.len()
+    );
+    measure(
+        spec,
+        &note,
+        |_| Ok(()),
+        |_| {
+            let mut out = alloc(chunked.len(), true);
+            let base = out.as_mut_ptr() as usize;
+            parallel_for(c, units.len(), |k| {
+                let [z0, y0, x0] = units[k].start.map(|v| v as usize);
+                let mut src = &chunked[k * each..(k + 1) * each];
+                for z in z0..z0 + e {
+                    for y in y0..y0 + e {
+                        let at = ((z * nn + y) * nn + x0) * 2;
+                        // SAFETY: each (z, y) row segment of each chunk is a
+                        // distinct in-bounds range of `out`; threads write
+                        // disjoint chunks.
+                        unsafe {
+                            std::ptr::copy_nonoverlapping(
+                                src.as_ptr(),
+                                (base as *mut u8).add(at),
+                                e * 2,
+                            )
+                        };
+                        src = &src[e * 2..];
+                    }
+                }
+                Ok(())
+            })?;
+            Ok(Output::Full(out))
         },
     )
 }

@@ -1,7 +1,7 @@
 //! zarrio-bench: the benchmark harness for zarrio.
 //!
 //! zarrio-bench generate --n 512 --dir DIR [--force]
-//! zarrio-bench run --impl zarrio|zarrs|zarrs_ffi|floor|floor_io|memcpy|memcpy_malloc
+//! zarrio-bench run --impl zarrio|zarrs|zarrs_ffi|floor|floor_io|memcpy|memcpy_malloc|memcpy_place
 //!                  --workload read_all|by_chunk|by_inner|roundtrip
 //!                  --dataset U|Z|S|small [--concurrency 1|2] --dir DIR
 //!                  [--reps 5] [--warmup 1] [--budget SECONDS]
@@ -82,6 +82,7 @@ fn run(m: &HashMap<String, String>) -> R<serde_json::Value> {
         "memcpy" => floor::run(&spec, true, true),
         "memcpy_malloc" => floor::run(&spec, true, false),
         "floor_io" => floor::run_io(&spec),
+        "memcpy_place" => floor::run_place(&spec),
         x => Err(format!("unknown impl {x:?}")),
     }
 }
