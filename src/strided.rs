@@ -307,7 +307,9 @@ impl<'a> DestBuffer<'a> {
 /// Ask the kernel to back a large destination with huge pages before the
 /// first write: faulting in a fresh buffer page by page costs about as
 /// much as decoding into it, and 2 MiB pages cut the faults 512-fold.
-fn advise_huge_pages(buf: &mut [u8]) {
+/// Every read into a caller's buffer of 8 MiB or more asks, as numpy does
+/// for its large arrays.
+pub fn advise_huge_pages(buf: &mut [u8]) {
     const HUGE: usize = 2 << 20;
     if buf.len() < 4 * HUGE {
         return;

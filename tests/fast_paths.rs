@@ -312,3 +312,56 @@ fn streamed_decode_equals_buffered_decode() {
         .unwrap_err();
     assert!(err.to_string().contains(key), "{err}");
 }
+
+#[test]
+fn large_read_chunk_with_huge_page_advice_equals_region_read() {
+    // 8 MiB chunks (1 x 2048 x 2048 `uint16`), large enough for read_chunk
+    // to advise huge pages on its buffer: uncompressed (read into place
+    // from a file) and zstd (decompressed into place), into a buffer that
+    // starts and ends off any 2 MiB boundary, whose guard bytes must stay.
+    let (n0, n1, n2) = (2usize, 2048usize, 2048usize);
+    let meta = |codecs: Value| {
+        json!({
+            "zarr_format": 3, "node_type": "array", "shape": [n0, n1, n2], "data_type": "uint16",
+            "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [1, n1, n2]}},
+            "chunk_key_encoding": {"name": "default"}, "fill_value": 0, "codecs": codecs
+        })
+        .to_string()
+    };
+    let v: Vec<u8> = (0..n0 * n1 * n2)
+        .flat_map(|i| ((i * 31 + i / 4099) as u16).to_ne_bytes())
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let store: StoreRef = Arc::new(zarrio::FilesystemStore::new(dir.path()).unwrap());
+    let chunk_len = n1 * n2 * 2;
+    for (name, codecs) in [
+        ("u", json!([le()])),
+        (
+            "z",
+            json!([le(), {"name": "zstd", "configuration": {"level": 1}}]),
+        ),
+    ] {
+        let a = Array::create(store.clone(), name, &meta(codecs)).unwrap();
+        a.write_region(&[0, 0, 0], &[n0 as u64, n1 as u64, n2 as u64], &v, None)
+            .unwrap();
+        let guard = 4096 + 24;
+        let mut buf = vec![0x5Au8; guard + chunk_len + guard];
+        a.read_chunk(&[1, 0, 0], &mut buf[guard..guard + chunk_len])
+            .unwrap();
+        let mut via_region = vec![0u8; chunk_len];
+        a.read_region(
+            &[1, 0, 0],
+            &[1, n1 as u64, n2 as u64],
+            &mut via_region,
+            None,
+        )
+        .unwrap();
+        assert!(buf[guard..guard + chunk_len] == via_region[..], "{name}");
+        assert!(via_region[..] == v[chunk_len..], "{name}");
+        assert!(buf[..guard].iter().all(|&b| b == 0x5A), "{name}");
+        assert!(
+            buf[guard + chunk_len..].iter().all(|&b| b == 0x5A),
+            "{name}"
+        );
+    }
+}

@@ -177,7 +177,11 @@ pub fn run_place(spec: &RunSpec) -> R<serde_json::Value> {
     if spec.workload != Workload::ReadAll {
         return Err("memcpy_place: read_all only".into());
     }
-    let edge = if d == Dataset::S { d.inner() } else { d.chunk() };
+    let edge = if d == Dataset::S {
+        d.inner()
+    } else {
+        d.chunk()
+    };
     let units = regions(n, edge);
     let full = crate::datasets::reference_bytes(n);
     let (nn, e) = (n as usize, edge as usize);

@@ -91,6 +91,8 @@ impl Array {
             let ctx = self.shard_read(&key, sharding, &gate);
             return read_shard_region(&ctx, self.chunk_shape(), &part, &dest, workers);
         }
+        // The sharded path's DestBuffer asks for huge pages itself.
+        crate::strided::advise_huge_pages(out);
         if self.codecs().is_passthrough() {
             return match self.store().get_into(&key, out)? {
                 Some(true) => Ok(()),
