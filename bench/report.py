@@ -315,7 +315,7 @@ def main():
              " (b) `zstd` decompression (the `zstd` crate, bulk decompress into the slice) of every compressed frame of the"
              " dataset (for S every 64^3 inner chunk), the compressed bytes preloaded in memory, into one fresh output buffer"
              " chunk after chunk (no scatter into C order); threads take chunks from a shared counter. The floor's round trip"
-             " adds the encode (a second memcpy for U; zstd level 0 compression of every frame otherwise), no file I/O."
+             " adds the encode (a second memcpy for U; zstd level 0 compression of every frame otherwise, with the parameters zarrio compresses with, into a reused buffer), no file I/O."
              " (c) the files floor: read every chunk file from the page cache with plain `read` (U: straight into the output;"
              " otherwise into a reused per-thread buffer, then decompress its frames into the output), 2 threads taking files from a"
              " shared counter.\n")

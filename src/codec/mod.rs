@@ -20,6 +20,7 @@ pub mod pipeline;
 pub mod sharding;
 pub mod transpose;
 pub mod zstd;
+pub mod zstd_compressor;
 
 pub use pipeline::CodecChain;
 

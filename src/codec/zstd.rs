@@ -5,13 +5,13 @@
 //! Decoding accepts frames with and without a content size in their header
 //! (the latter come from streaming compressors) and concatenated frames.
 
+use super::zstd_compressor::{compress_bound, Compressor};
 use super::{codec_json, BytesToBytesCodec, CodecSpec};
 use crate::error::{corrupt, internal, invalid_metadata, Result};
 use serde_json::{json, Value};
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::io::Read;
-use zstd::stream::raw::CParameter;
 
 /// The `zstd` codec.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,27 +165,25 @@ impl BytesToBytesCodec for ZstdCodec {
             // the compression.
             static OUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
             // One compression context per thread, kept for its settings.
-            static CCTX: RefCell<Option<(i32, bool, zstd::bulk::Compressor<'static>)>> = const { RefCell::new(None) };
+            static CCTX: RefCell<Option<(i32, bool, Compressor)>> = const { RefCell::new(None) };
         }
-        let fail = |e: std::io::Error| internal(format!("codec \"zstd\": compression failed: {e}"));
         CCTX.with(|cell| {
             let mut slot = cell.borrow_mut();
             if !matches!(&*slot, Some((l, c, _)) if *l == self.level && *c == self.checksum) {
-                let mut c = zstd::bulk::Compressor::new(self.level).map_err(fail)?;
-                c.set_parameter(CParameter::ChecksumFlag(self.checksum))
-                    .map_err(fail)?;
-                *slot = Some((self.level, self.checksum, c));
+                *slot = Some((
+                    self.level,
+                    self.checksum,
+                    Compressor::new(self.level, self.checksum)?,
+                ));
             }
             let (_, _, c) = slot.as_mut().expect("set above");
             OUT.with(|out| {
                 let mut out = out.borrow_mut();
-                let bound = zstd::zstd_safe::compress_bound(input.len());
+                let bound = compress_bound(input.len());
                 if out.len() < bound {
                     out.resize(bound, 0);
                 }
-                let n = c
-                    .compress_to_buffer(input, &mut out[..bound])
-                    .map_err(fail)?;
+                let n = c.compress(input, &mut out[..bound])?;
                 Ok(out[..n].to_vec())
             })
         })
