@@ -365,3 +365,106 @@ fn large_read_chunk_with_huge_page_advice_equals_region_read() {
         );
     }
 }
+
+#[test]
+fn piecewise_threaded_chunk_reads_equal_one_read() {
+    // A 12 MiB uncompressed chunk (1 x 2048 x 3072 `uint16`) read with
+    // read_chunk on 3 threads is read in three pieces straight from the
+    // store (filesystem and memory stores read ranges into the buffer);
+    // the result equals the one-thread read and the region read, in a
+    // buffer off any 2 MiB boundary whose guard bytes must stay.
+    let (n0, n1, n2) = (2usize, 2048usize, 3072usize);
+    let meta = json!({
+        "zarr_format": 3, "node_type": "array", "shape": [n0, n1, n2], "data_type": "uint16",
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [1, n1, n2]}},
+        "chunk_key_encoding": {"name": "default"}, "fill_value": 7, "codecs": [le()]
+    })
+    .to_string();
+    let v: Vec<u8> = (0..n0 * n1 * n2)
+        .flat_map(|i| ((i * 13 + i / 65521) as u16).to_ne_bytes())
+        .collect();
+    let chunk_len = n1 * n2 * 2;
+    let dir = tempfile::tempdir().unwrap();
+    let stores: [(&str, StoreRef); 2] = [
+        (
+            "filesystem",
+            Arc::new(zarrio::FilesystemStore::new(dir.path()).unwrap()),
+        ),
+        ("memory", Arc::new(MemoryStore::new())),
+    ];
+    for (name, store) in stores {
+        assert!(store.supports_range_into(), "{name}");
+        let a = Array::create(store.clone(), "a", &meta).unwrap();
+        a.write_region(&[0, 0, 0], &[n0 as u64, n1 as u64, n2 as u64], &v, None)
+            .unwrap();
+        let guard = (1 << 20) + 40;
+        for threads in [1, 2, 3] {
+            a.set_threads(threads);
+            let mut buf = vec![0x5Au8; guard + chunk_len + guard];
+            a.read_chunk(&[1, 0, 0], &mut buf[guard..guard + chunk_len])
+                .unwrap();
+            assert!(
+                buf[guard..guard + chunk_len] == v[chunk_len..],
+                "{name} {threads}"
+            );
+            assert!(buf[..guard].iter().all(|&b| b == 0x5A), "{name} {threads}");
+            assert!(
+                buf[guard + chunk_len..].iter().all(|&b| b == 0x5A),
+                "{name} {threads}"
+            );
+        }
+        let mut via_region = vec![0u8; chunk_len];
+        a.read_region(
+            &[1, 0, 0],
+            &[1, n1 as u64, n2 as u64],
+            &mut via_region,
+            None,
+        )
+        .unwrap();
+        assert!(via_region[..] == v[chunk_len..], "{name}");
+
+        // A missing chunk reads as the fill value, on 3 threads as on 1.
+        store.erase("a/c/0/0/0").unwrap();
+        let mut buf = vec![0u8; chunk_len];
+        a.read_chunk(&[0, 0, 0], &mut buf).unwrap();
+        assert!(
+            buf.chunks(2).all(|e| u16::from_ne_bytes([e[0], e[1]]) == 7),
+            "{name}"
+        );
+
+        // A stored value of the wrong size is the same error either way.
+        store.set("a/c/0/0/0", &v[..chunk_len - 2]).unwrap();
+        let errors: Vec<String> = [1, 3]
+            .into_iter()
+            .map(|t| {
+                a.set_threads(t);
+                a.read_chunk(&[0, 0, 0], &mut buf).unwrap_err().to_string()
+            })
+            .collect();
+        assert_eq!(errors[0], errors[1], "{name}");
+        assert!(errors[0].contains("a/c/0/0/0"), "{name}: {}", errors[0]);
+    }
+}
+
+#[test]
+fn stores_without_range_into_read_a_large_chunk_whole() {
+    // The recording store answers ranges through get_range (no direct
+    // range reads): a threaded read_chunk must ask it for the value once.
+    let rec = Arc::new(Recording::default());
+    assert!(!rec.supports_range_into());
+    let meta = json!({
+        "zarr_format": 3, "node_type": "array", "shape": [4096, 2048], "data_type": "uint16",
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [4096, 2048]}},
+        "chunk_key_encoding": {"name": "default"}, "fill_value": 0, "codecs": [le()]
+    })
+    .to_string();
+    let v = data(4096 * 2048 * 2 / 8);
+    let a = Array::create(rec.clone(), "a", &meta).unwrap();
+    a.write_region(&[0, 0], &[4096, 2048], &v, None).unwrap();
+    rec.clear();
+    a.set_threads(4);
+    let mut buf = vec![0u8; v.len()];
+    a.read_chunk(&[0, 0], &mut buf).unwrap();
+    assert!(buf == v);
+    assert_eq!(rec.reads(), 1);
+}

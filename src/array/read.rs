@@ -34,6 +34,64 @@ enum ShardSource {
     Run { start: u64, bytes: Vec<u8> },
 }
 
+/// A value is read in pieces on several threads only when each piece is at
+/// least this large: below it, the threads' start-up costs more than they
+/// save.
+const READ_PIECE_MIN: usize = 4 << 20;
+
+/// Huge page size: pieces start on its multiples.
+const READ_PIECE_ALIGN: usize = 2 << 20;
+
+/// `store.get_into`, with a large value read in one piece per thread when
+/// the store reads ranges straight into the buffer: the page faults of a
+/// fresh destination and the copy out of the store then run on every core
+/// instead of one.
+fn get_into_on_threads(
+    store: &dyn Store,
+    key: &str,
+    out: &mut [u8],
+    threads: usize,
+) -> Result<Option<bool>> {
+    let workers = threads::resolve(threads).min(out.len() / READ_PIECE_MIN);
+    if workers < 2 || !store.supports_range_into() {
+        return store.get_into(key, out);
+    }
+    match store.size(key)? {
+        None => return Ok(None),
+        Some(size) if size != out.len() as u64 => return Ok(Some(false)),
+        Some(_) => {}
+    }
+    // Cut at 2 MiB-aligned addresses, so that no huge page of a
+    // huge-page-advised destination is faulted in by two threads.
+    let (len, base) = (out.len(), out.as_ptr() as usize);
+    let mut pieces = Vec::with_capacity(workers);
+    let (mut rest, mut offset) = (out, 0usize);
+    for k in 1..=workers {
+        let end = if k == workers {
+            len
+        } else {
+            ((base + k * len / workers).next_multiple_of(READ_PIECE_ALIGN) - base).min(len)
+        };
+        let (head, tail) = std::mem::take(&mut rest).split_at_mut(end - offset);
+        // Each task locks its own piece once: the mutexes only hand the
+        // disjoint pieces to the threads.
+        pieces.push((offset as u64, std::sync::Mutex::new(head)));
+        (rest, offset) = (tail, end);
+    }
+    threads::for_each(threads, pieces.len(), |i| {
+        let (at, piece) = &pieces[i];
+        let mut p = piece.lock().unwrap_or_else(|e| e.into_inner());
+        if p.is_empty() || store.get_range_into(key, *at, &mut p)? {
+            Ok(())
+        } else {
+            Err(crate::error::corrupt(format!(
+                "{key}: the value was removed while it was read"
+            )))
+        }
+    })?;
+    Ok(Some(true))
+}
+
 impl Array {
     /// Read the region `start..start+shape` into `out`, whose layout is
     /// given by element `strides` (None = C order). Elements are in native
@@ -94,7 +152,7 @@ impl Array {
         // The sharded path's DestBuffer asks for huge pages itself.
         crate::strided::advise_huge_pages(out);
         if self.codecs().is_passthrough() {
-            return match self.store().get_into(&key, out)? {
+            return match get_into_on_threads(self.store().as_ref(), &key, out, self.threads())? {
                 Some(true) => Ok(()),
                 Some(false) => Err(uncompressed_size_differs(&key, repr.nbytes())),
                 None => {

@@ -225,6 +225,26 @@ impl Store for FilesystemStore {
         Ok(Some(true))
     }
 
+    fn get_range_into(&self, key: &str, offset: u64, out: &mut [u8]) -> Result<bool> {
+        let Some(f) = self.open(key)? else {
+            return Ok(false);
+        };
+        match f.read_exact_at(out, offset) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == ErrorKind::UnexpectedEof => Err(crate::error::corrupt(format!(
+                "{key}: {} bytes at {offset} lie outside the value",
+                out.len()
+            ))),
+            // Reading a directory fails here; it is not a value.
+            Err(e) if e.raw_os_error() == Some(libc::EISDIR) => Ok(false),
+            Err(e) => Err(io_err(key, e)),
+        }
+    }
+
+    fn supports_range_into(&self) -> bool {
+        true
+    }
+
     fn get_range(&self, key: &str, range: ByteRange) -> Result<Option<Vec<u8>>> {
         let Some(f) = self.open(key)? else {
             return Ok(None);
@@ -393,6 +413,24 @@ fn walk(dir: &Path, key_prefix: &str, out: &mut Vec<String>) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn range_reads_into_a_buffer() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = FilesystemStore::new(dir.path()).unwrap();
+        s.set("a/v", b"0123456789").unwrap();
+        let mut out = [0u8; 4];
+        assert!(s.supports_range_into());
+        assert!(s.get_range_into("a/v", 3, &mut out).unwrap());
+        assert_eq!(&out, b"3456");
+        assert!(s.get_range_into("a/v", 6, &mut out).unwrap());
+        assert_eq!(&out, b"6789");
+        assert!(!s.get_range_into("a/none", 0, &mut out).unwrap());
+        // A key that names a group of values, not a value.
+        assert!(!s.get_range_into("a", 0, &mut out).unwrap());
+        let err = s.get_range_into("a/v", 7, &mut out).unwrap_err();
+        assert!(err.to_string().contains("a/v"), "{err}");
+    }
 
     #[test]
     fn reads_into_reused_buffers_and_runs() {

@@ -41,6 +41,21 @@ impl Store for MemoryStore {
         super::slice_range(&v, &range).map(Some)
     }
 
+    fn get_range_into(&self, key: &str, offset: u64, out: &mut [u8]) -> Result<bool> {
+        let Some(v) = self.read().get(key).cloned() else {
+            return Ok(false);
+        };
+        let r = ByteRange::new(offset, out.len() as u64)
+            .resolve(v.len() as u64)
+            .map_err(|e| e.context(key))?;
+        out.copy_from_slice(&v[r.start as usize..r.end as usize]);
+        Ok(true)
+    }
+
+    fn supports_range_into(&self) -> bool {
+        true
+    }
+
     fn set(&self, key: &str, value: &[u8]) -> Result<()> {
         super::validate_key(key)?;
         self.write()
@@ -107,6 +122,23 @@ impl Store for MemoryStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn range_reads_into_a_buffer() {
+        let s = MemoryStore::new();
+        s.set("a/v", b"0123456789").unwrap();
+        let mut out = [0u8; 4];
+        assert!(s.supports_range_into());
+        assert!(s.get_range_into("a/v", 3, &mut out).unwrap());
+        assert_eq!(&out, b"3456");
+        assert!(s.get_range_into("a/v", 6, &mut out).unwrap());
+        assert_eq!(&out, b"6789");
+        assert!(!s.get_range_into("a/none", 0, &mut out).unwrap());
+        // A key that names a group of values, not a value.
+        assert!(!s.get_range_into("a", 0, &mut out).unwrap());
+        let err = s.get_range_into("a/v", 7, &mut out).unwrap_err();
+        assert!(err.to_string().contains("a/v"), "{err}");
+    }
 
     #[test]
     fn set_get_list_erase() {

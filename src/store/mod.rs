@@ -86,6 +86,30 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         let total = out.len();
         self.get_into_runs(key, total, &mut std::iter::once(out))
     }
+    /// Read `out.len()` bytes of a value, starting at `offset`, straight
+    /// into `out`: true when read, false when the key is absent. A range
+    /// that runs past the end of the value is an error.
+    fn get_range_into(&self, key: &str, offset: u64, out: &mut [u8]) -> Result<bool> {
+        match self.get_range(key, ByteRange::new(offset, out.len() as u64))? {
+            Some(v) if v.len() == out.len() => {
+                out.copy_from_slice(&v);
+                Ok(true)
+            }
+            Some(v) => Err(crate::error::corrupt(format!(
+                "{key}: a range read gave {} bytes, {} were asked for",
+                v.len(),
+                out.len()
+            ))),
+            None => Ok(false),
+        }
+    }
+    /// Whether `get_range_into` reads straight into the caller's buffer,
+    /// so that reading a value in pieces from several threads costs no
+    /// more than reading it whole (the default goes through `get_range`,
+    /// which may fetch the whole value for every piece).
+    fn supports_range_into(&self) -> bool {
+        false
+    }
     /// Read a whole value into `buf`, replacing its contents and reusing
     /// its capacity, so a caller that reads many values keeps one buffer:
     /// true when read, false (and `buf` unspecified) when absent.
