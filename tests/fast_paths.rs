@@ -29,6 +29,15 @@ fn meta(dtype: &str, codecs: Value) -> String {
     .to_string()
 }
 
+/// Plane `z` of a 3-D array of planes `n1` x `n2` of `uint16`, read as a
+/// region (the general path).
+fn read_plane(a: &Array, z: u64, n1: usize, n2: usize) -> Vec<u8> {
+    let mut out = vec![0u8; n1 * n2 * 2];
+    a.read_region(&[z, 0, 0], &[1, n1 as u64, n2 as u64], &mut out, None)
+        .unwrap();
+    out
+}
+
 fn codec_lists() -> Vec<Value> {
     vec![
         json!([le()]),
@@ -348,14 +357,7 @@ fn large_read_chunk_with_huge_page_advice_equals_region_read() {
         let mut buf = vec![0x5Au8; guard + chunk_len + guard];
         a.read_chunk(&[1, 0, 0], &mut buf[guard..guard + chunk_len])
             .unwrap();
-        let mut via_region = vec![0u8; chunk_len];
-        a.read_region(
-            &[1, 0, 0],
-            &[1, n1 as u64, n2 as u64],
-            &mut via_region,
-            None,
-        )
-        .unwrap();
+        let via_region = read_plane(&a, 1, n1, n2);
         assert!(buf[guard..guard + chunk_len] == via_region[..], "{name}");
         assert!(via_region[..] == v[chunk_len..], "{name}");
         assert!(buf[..guard].iter().all(|&b| b == 0x5A), "{name}");
@@ -413,14 +415,7 @@ fn piecewise_threaded_chunk_reads_equal_one_read() {
                 "{name} {threads}"
             );
         }
-        let mut via_region = vec![0u8; chunk_len];
-        a.read_region(
-            &[1, 0, 0],
-            &[1, n1 as u64, n2 as u64],
-            &mut via_region,
-            None,
-        )
-        .unwrap();
+        let via_region = read_plane(&a, 1, n1, n2);
         assert!(via_region[..] == v[chunk_len..], "{name}");
 
         // A missing chunk reads as the fill value, on 3 threads as on 1.

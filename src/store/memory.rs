@@ -124,23 +124,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn range_reads_into_a_buffer() {
-        let s = MemoryStore::new();
-        s.set("a/v", b"0123456789").unwrap();
-        let mut out = [0u8; 4];
-        assert!(s.supports_range_into());
-        assert!(s.get_range_into("a/v", 3, &mut out).unwrap());
-        assert_eq!(&out, b"3456");
-        assert!(s.get_range_into("a/v", 6, &mut out).unwrap());
-        assert_eq!(&out, b"6789");
-        assert!(!s.get_range_into("a/none", 0, &mut out).unwrap());
-        // A key that names a group of values, not a value.
-        assert!(!s.get_range_into("a", 0, &mut out).unwrap());
-        let err = s.get_range_into("a/v", 7, &mut out).unwrap_err();
-        assert!(err.to_string().contains("a/v"), "{err}");
-    }
-
-    #[test]
     fn set_get_list_erase() {
         let s = MemoryStore::new();
         s.set("a/zarr.json", b"{}").unwrap();

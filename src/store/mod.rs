@@ -228,6 +228,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn range_reads_into_a_buffer() {
+        let dir = tempfile::tempdir().unwrap();
+        let stores: [Box<dyn Store>; 2] = [
+            Box::new(super::filesystem::FilesystemStore::new(dir.path()).unwrap()),
+            Box::new(super::memory::MemoryStore::new()),
+        ];
+        for s in stores {
+            s.set("a/v", b"0123456789").unwrap();
+            let mut out = [0u8; 4];
+            assert!(s.supports_range_into());
+            assert!(s.get_range_into("a/v", 3, &mut out).unwrap());
+            assert_eq!(&out, b"3456");
+            assert!(s.get_range_into("a/v", 6, &mut out).unwrap());
+            assert_eq!(&out, b"6789");
+            assert!(!s.get_range_into("a/none", 0, &mut out).unwrap());
+            // A key that names a group of values, not a value.
+            assert!(!s.get_range_into("a", 0, &mut out).unwrap());
+            let err = s.get_range_into("a/v", 7, &mut out).unwrap_err();
+            assert!(err.to_string().contains("a/v"), "{s:?}: {err}");
+        }
+    }
+
+    #[test]
     fn ranges_resolve() {
         assert_eq!(ByteRange::new(2, 3).resolve(10).unwrap(), 2..5);
         assert_eq!(ByteRange::Suffix { length: 4 }.resolve(10).unwrap(), 6..10);
