@@ -228,6 +228,7 @@ print("  %-13s %-9s %-5s c%s%s %s  (others: %.2f cores at start, %.2f during)" %
 ' "$best" "$busy" "$RESULTS" "$best_during" >&2
 }
 
+ROTATE=0
 for d in $DATASETS; do
     log "dataset $d: floor"
     run_one floor read_all "$d" 1
@@ -247,10 +248,15 @@ for d in $DATASETS; do
         [ "$w" = by_inner ] && [ "$d" != S ] && continue
         log "dataset $d: $w c$c"
         # Interleave implementations so that load from other users of the
-        # machine spreads over all of them.
-        for impl in $IMPLS; do
+        # machine spreads over all of them, and start each workload with
+        # the next one in turn, so that none always runs first (straight
+        # after the floors or another workload).
+        impls=($IMPLS)
+        k=$((ROTATE % ${#impls[@]}))
+        for impl in "${impls[@]:k}" "${impls[@]:0:k}"; do
             run_one "$impl" "$w" "$d" "$c"
         done
+        ROTATE=$((ROTATE + 1))
     done
     # zarrio with its library threads set to 1 and to 2, for every workload
     # that runs at the library's own parallelism.
