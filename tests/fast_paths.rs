@@ -372,7 +372,8 @@ fn large_read_chunk_with_huge_page_advice_equals_region_read() {
 fn piecewise_threaded_chunk_reads_equal_one_read() {
     // A 12 MiB uncompressed chunk (1 x 2048 x 3072 `uint16`) read with
     // read_chunk on 3 threads is read in three pieces straight from the
-    // store (filesystem and memory stores read ranges into the buffer);
+    // store (filesystem and memory stores read one version of a value by
+    // range into the buffer);
     // the result equals the one-thread read and the region read, in a
     // buffer off any 2 MiB boundary whose guard bytes must stay.
     let (n0, n1, n2) = (2usize, 2048usize, 3072usize);
@@ -395,7 +396,7 @@ fn piecewise_threaded_chunk_reads_equal_one_read() {
         ("memory", Arc::new(MemoryStore::new())),
     ];
     for (name, store) in stores {
-        assert!(store.supports_range_into(), "{name}");
+        assert!(store.supports_value_reader(), "{name}");
         let a = Array::create(store.clone(), "a", &meta).unwrap();
         a.write_region(&[0, 0, 0], &[n0 as u64, n1 as u64, n2 as u64], &v, None)
             .unwrap();
@@ -442,11 +443,11 @@ fn piecewise_threaded_chunk_reads_equal_one_read() {
 }
 
 #[test]
-fn stores_without_range_into_read_a_large_chunk_whole() {
-    // The recording store answers ranges through get_range (no direct
-    // range reads): a threaded read_chunk must ask it for the value once.
+fn stores_without_value_readers_read_a_large_chunk_whole() {
+    // The recording store has no value reader: a threaded read_chunk must
+    // ask it for the value once.
     let rec = Arc::new(Recording::default());
-    assert!(!rec.supports_range_into());
+    assert!(!rec.supports_value_reader());
     let meta = json!({
         "zarr_format": 3, "node_type": "array", "shape": [4096, 2048], "data_type": "uint16",
         "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [4096, 2048]}},

@@ -45,7 +45,7 @@ const READ_PIECE_ALIGN: usize = 2 << 20;
 /// `store.get_into`, with a large value read in one piece per thread when
 /// the store reads ranges straight into the buffer: the page faults of a
 /// fresh destination and the copy out of the store then run on every core
-/// instead of one.
+/// instead of one. All pieces come from one version of the value.
 fn get_into_on_threads(
     store: &dyn Store,
     key: &str,
@@ -53,13 +53,14 @@ fn get_into_on_threads(
     threads: usize,
 ) -> Result<Option<bool>> {
     let workers = threads::resolve(threads).min(out.len() / READ_PIECE_MIN);
-    if workers < 2 || !store.supports_range_into() {
+    if workers < 2 || !store.supports_value_reader() {
         return store.get_into(key, out);
     }
-    match store.size(key)? {
-        None => return Ok(None),
-        Some(size) if size != out.len() as u64 => return Ok(Some(false)),
-        Some(_) => {}
+    let Some(reader) = store.value_reader(key)? else {
+        return Ok(None);
+    };
+    if reader.size() != out.len() as u64 {
+        return Ok(Some(false));
     }
     // Cut at 2 MiB-aligned addresses, so that no huge page of a
     // huge-page-advised destination is faulted in by two threads.
@@ -70,7 +71,8 @@ fn get_into_on_threads(
         let end = if k == workers {
             len
         } else {
-            ((base + k * len / workers).next_multiple_of(READ_PIECE_ALIGN) - base).min(len)
+            let even = (len as u128 * k as u128 / workers as u128) as usize;
+            ((base + even).next_multiple_of(READ_PIECE_ALIGN) - base).min(len)
         };
         let (head, tail) = std::mem::take(&mut rest).split_at_mut(end - offset);
         // Each task locks its own piece once: the mutexes only hand the
@@ -81,13 +83,7 @@ fn get_into_on_threads(
     threads::for_each(threads, pieces.len(), |i| {
         let (at, piece) = &pieces[i];
         let mut p = piece.lock().unwrap_or_else(|e| e.into_inner());
-        if p.is_empty() || store.get_range_into(key, *at, &mut p)? {
-            Ok(())
-        } else {
-            Err(crate::error::corrupt(format!(
-                "{key}: the value was removed while it was read"
-            )))
-        }
+        reader.read_at(*at, &mut p)
     })?;
     Ok(Some(true))
 }

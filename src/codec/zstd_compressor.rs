@@ -26,6 +26,18 @@ const NO_PRESPLIT_MAX_LEVEL: i32 = 4;
 /// `ZSTD_c_blockSplitterLevel` value meaning "never split".
 const PRESPLIT_NEVER: i32 = 1;
 
+/// zstd 1.5.7, the first release with the block pre-splitter (and the one
+/// whose experimental parameter number is used here).
+const PRESPLITTER_VERSION: u32 = 10507;
+
+/// Whether the linked zstd has the pre-splitter under the parameter number
+/// this module sets: 1.5.7 exactly (a later release may renumber it; an
+/// earlier one, a system library, has no pre-splitter to turn off).
+fn has_presplitter() -> bool {
+    // SAFETY: no preconditions.
+    unsafe { zstd_sys::ZSTD_versionNumber() == PRESPLITTER_VERSION }
+}
+
 /// An owned `ZSTD_CCtx` with a level and checksum flag set once.
 pub struct Compressor {
     ctx: NonNull<zstd_sys::ZSTD_CCtx>,
@@ -56,25 +68,25 @@ impl Compressor {
         let raw = unsafe { zstd_sys::ZSTD_createCCtx() };
         let ctx = NonNull::new(raw)
             .ok_or_else(|| internal("codec \"zstd\": cannot allocate a compression context"))?;
-        let c = Compressor { ctx };
+        let mut c = Compressor { ctx };
         c.set(zstd_sys::ZSTD_cParameter::ZSTD_c_compressionLevel, level)?;
         c.set(
             zstd_sys::ZSTD_cParameter::ZSTD_c_checksumFlag,
             i32::from(checksum),
         )?;
-        if level <= NO_PRESPLIT_MAX_LEVEL {
-            // zstd before 1.5.7 (a system library) does not know the
-            // parameter and has no pre-splitter: nothing to turn off, so
-            // its refusal is not an error.
-            let _ = c.set(
+        if level <= NO_PRESPLIT_MAX_LEVEL && has_presplitter() {
+            // Experimental parameters keep their numbers only within a
+            // zstd release: the version check above makes this 1.5.7's
+            // ZSTD_c_blockSplitterLevel (the bundled zstd-sys is 1.5.7).
+            c.set(
                 zstd_sys::ZSTD_cParameter::ZSTD_c_experimentalParam20,
                 PRESPLIT_NEVER,
-            );
+            )?;
         }
         Ok(c)
     }
 
-    fn set(&self, param: zstd_sys::ZSTD_cParameter, value: i32) -> Result<()> {
+    fn set(&mut self, param: zstd_sys::ZSTD_cParameter, value: i32) -> Result<()> {
         // SAFETY: `ctx` is a live context owned by `self`; zstd validates
         // the parameter and its value and reports an error code.
         let code = unsafe { zstd_sys::ZSTD_CCtx_setParameter(self.ctx.as_ptr(), param, value) };
@@ -160,6 +172,10 @@ mod tests {
 
     #[test]
     fn presplitting_is_off_at_low_levels_only() {
+        assert!(
+            has_presplitter(),
+            "the bundled zstd is 1.5.7: update PRESPLITTER_VERSION with zstd-sys"
+        );
         // Level 3 without the pre-splitter must differ from zstd's own
         // level 3 on data where the splitter splits; level 9 must equal it.
         let src = sample(1 << 22);

@@ -5,7 +5,7 @@
 //! directory and is renamed over the old one: a reader or a crash sees the
 //! old value or the new one, never a torn one.
 
-use super::{validate_key, ByteRange, Store};
+use super::{validate_key, ByteRange, Store, ValueReader};
 use crate::error::{io_error, Error, Result};
 use std::fs::{self, File};
 use std::io::{ErrorKind, Write};
@@ -120,6 +120,34 @@ fn read_exact_at(f: &File, buf: &mut [u8], offset: u64, key: &str) -> Result<()>
     })
 }
 
+/// An opened value, read by range (see `Store::value_reader`).
+struct FileReader {
+    file: File,
+    size: u64,
+    key: String,
+}
+
+impl ValueReader for FileReader {
+    fn size(&self) -> u64 {
+        self.size
+    }
+
+    fn read_at(&self, offset: u64, out: &mut [u8]) -> Result<()> {
+        if offset
+            .checked_add(out.len() as u64)
+            .is_none_or(|end| end > self.size)
+        {
+            return Err(crate::error::corrupt(format!(
+                "{}: {} bytes at {offset} lie outside the value of {} bytes",
+                self.key,
+                out.len(),
+                self.size
+            )));
+        }
+        read_exact_at(&self.file, out, offset, &self.key)
+    }
+}
+
 /// Runs handed to one `preadv` call (Linux's IOV_MAX).
 const RUNS_PER_CALL: usize = 1024;
 
@@ -225,23 +253,20 @@ impl Store for FilesystemStore {
         Ok(Some(true))
     }
 
-    fn get_range_into(&self, key: &str, offset: u64, out: &mut [u8]) -> Result<bool> {
-        let Some(f) = self.open(key)? else {
-            return Ok(false);
-        };
-        match f.read_exact_at(out, offset) {
-            Ok(()) => Ok(true),
-            Err(e) if e.kind() == ErrorKind::UnexpectedEof => Err(crate::error::corrupt(format!(
-                "{key}: {} bytes at {offset} lie outside the value",
-                out.len()
-            ))),
-            // Reading a directory fails here; it is not a value.
-            Err(e) if e.raw_os_error() == Some(libc::EISDIR) => Ok(false),
-            Err(e) => Err(io_err(key, e)),
-        }
+    fn value_reader(&self, key: &str) -> Result<Option<Box<dyn ValueReader + '_>>> {
+        // One open file: a value replaced meanwhile (by rename) leaves this
+        // descriptor on the old one, and pread on a shared descriptor is
+        // safe from several threads.
+        Ok(self.open_value(key)?.map(|(file, size)| {
+            Box::new(FileReader {
+                file,
+                size,
+                key: key.to_string(),
+            }) as Box<dyn ValueReader>
+        }))
     }
 
-    fn supports_range_into(&self) -> bool {
+    fn supports_value_reader(&self) -> bool {
         true
     }
 

@@ -1,6 +1,6 @@
 //! An in-memory store, for tests and for hosts that stage data in RAM.
 
-use super::{ByteRange, Store};
+use super::{ByteRange, Store, ValueReader};
 use crate::error::Result;
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
@@ -28,6 +28,26 @@ impl MemoryStore {
     }
 }
 
+/// One version of a value (see `Store::value_reader`).
+struct MemoryValue {
+    value: Arc<Vec<u8>>,
+    key: String,
+}
+
+impl ValueReader for MemoryValue {
+    fn size(&self) -> u64 {
+        self.value.len() as u64
+    }
+
+    fn read_at(&self, offset: u64, out: &mut [u8]) -> Result<()> {
+        let r = ByteRange::new(offset, out.len() as u64)
+            .resolve(self.value.len() as u64)
+            .map_err(|e| e.context(&self.key))?;
+        out.copy_from_slice(&self.value[r.start as usize..r.end as usize]);
+        Ok(())
+    }
+}
+
 impl Store for MemoryStore {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
         Ok(self.read().get(key).map(|v| v.as_ref().clone()))
@@ -41,18 +61,16 @@ impl Store for MemoryStore {
         super::slice_range(&v, &range).map(Some)
     }
 
-    fn get_range_into(&self, key: &str, offset: u64, out: &mut [u8]) -> Result<bool> {
-        let Some(v) = self.read().get(key).cloned() else {
-            return Ok(false);
-        };
-        let r = ByteRange::new(offset, out.len() as u64)
-            .resolve(v.len() as u64)
-            .map_err(|e| e.context(key))?;
-        out.copy_from_slice(&v[r.start as usize..r.end as usize]);
-        Ok(true)
+    fn value_reader(&self, key: &str) -> Result<Option<Box<dyn ValueReader + '_>>> {
+        Ok(self.read().get(key).map(|v| {
+            Box::new(MemoryValue {
+                value: v.clone(),
+                key: key.to_string(),
+            }) as Box<dyn ValueReader>
+        }))
     }
 
-    fn supports_range_into(&self) -> bool {
+    fn supports_value_reader(&self) -> bool {
         true
     }
 

@@ -66,6 +66,15 @@ pub fn slice_range(value: &[u8], range: &ByteRange) -> Result<Vec<u8>> {
     Ok(value[r.start as usize..r.end as usize].to_vec())
 }
 
+/// A snapshot of one stored value (see `Store::value_reader`).
+pub trait ValueReader: Send + Sync {
+    /// The value's size in bytes.
+    fn size(&self) -> u64;
+    /// Read `out.len()` bytes starting at `offset` into `out`; a range
+    /// that runs past the end of the value is an error.
+    fn read_at(&self, offset: u64, out: &mut [u8]) -> Result<()>;
+}
+
 /// The storage interface. All methods may be called from many threads.
 pub trait Store: Send + Sync + std::fmt::Debug {
     /// The whole value, or None when the key is absent.
@@ -86,28 +95,19 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         let total = out.len();
         self.get_into_runs(key, total, &mut std::iter::once(out))
     }
-    /// Read `out.len()` bytes of a value, starting at `offset`, straight
-    /// into `out`: true when read, false when the key is absent. A range
-    /// that runs past the end of the value is an error.
-    fn get_range_into(&self, key: &str, offset: u64, out: &mut [u8]) -> Result<bool> {
-        match self.get_range(key, ByteRange::new(offset, out.len() as u64))? {
-            Some(v) if v.len() == out.len() => {
-                out.copy_from_slice(&v);
-                Ok(true)
-            }
-            Some(v) => Err(crate::error::corrupt(format!(
-                "{key}: a range read gave {} bytes, {} were asked for",
-                v.len(),
-                out.len()
-            ))),
-            None => Ok(false),
-        }
+    /// One version of a value, read by byte range straight into callers'
+    /// buffers from any number of threads: every read sees the value as it
+    /// was when it was opened, even if it is replaced meanwhile. None when
+    /// the key is absent. Only stores whose `supports_value_reader` is true
+    /// implement it; the others return an "unsupported" error.
+    fn value_reader(&self, key: &str) -> Result<Option<Box<dyn ValueReader + '_>>> {
+        Err(crate::error::unsupported(format!(
+            "{key}: this store cannot read a value in ranges from several threads"
+        )))
     }
-    /// Whether `get_range_into` reads straight into the caller's buffer,
-    /// so that reading a value in pieces from several threads costs no
-    /// more than reading it whole (the default goes through `get_range`,
-    /// which may fetch the whole value for every piece).
-    fn supports_range_into(&self) -> bool {
+    /// Whether `value_reader` is implemented: reading a large value in
+    /// pieces from several threads then costs no more than reading it whole.
+    fn supports_value_reader(&self) -> bool {
         false
     }
     /// Read a whole value into `buf`, replacing its contents and reusing
@@ -228,25 +228,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn range_reads_into_a_buffer() {
+    fn value_readers_read_one_version_by_range() {
         let dir = tempfile::tempdir().unwrap();
         let stores: [Box<dyn Store>; 2] = [
             Box::new(super::filesystem::FilesystemStore::new(dir.path()).unwrap()),
             Box::new(super::memory::MemoryStore::new()),
         ];
         for s in stores {
+            assert!(s.supports_value_reader());
             s.set("a/v", b"0123456789").unwrap();
+            let r = s.value_reader("a/v").unwrap().unwrap();
+            assert_eq!(r.size(), 10);
+            // Replacing the value does not change what the reader sees.
+            s.set("a/v", b"abcdefghijklmnop").unwrap();
             let mut out = [0u8; 4];
-            assert!(s.supports_range_into());
-            assert!(s.get_range_into("a/v", 3, &mut out).unwrap());
+            r.read_at(3, &mut out).unwrap();
             assert_eq!(&out, b"3456");
-            assert!(s.get_range_into("a/v", 6, &mut out).unwrap());
+            r.read_at(6, &mut out).unwrap();
             assert_eq!(&out, b"6789");
-            assert!(!s.get_range_into("a/none", 0, &mut out).unwrap());
-            // A key that names a group of values, not a value.
-            assert!(!s.get_range_into("a", 0, &mut out).unwrap());
-            let err = s.get_range_into("a/v", 7, &mut out).unwrap_err();
+            let err = r.read_at(7, &mut out).unwrap_err();
             assert!(err.to_string().contains("a/v"), "{s:?}: {err}");
+            assert!(s.value_reader("a/none").unwrap().is_none());
+            // A key that names a group of values, not a value.
+            assert!(s.value_reader("a").unwrap().is_none());
         }
     }
 
