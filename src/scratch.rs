@@ -3,21 +3,34 @@
 
 use std::cell::RefCell;
 
+/// Buffers are kept for the next call only up to this size: a thread that
+/// once handled a huge chunk should not hold its memory for good.
+pub(crate) const RETAIN_MAX: usize = 128 << 20;
+
+/// Free `buf`'s memory if it is larger than a thread should keep.
+pub(crate) fn release_if_large(buf: &mut Vec<u8>) {
+    if buf.capacity() > RETAIN_MAX {
+        *buf = Vec::new();
+    }
+}
+
 thread_local! {
     static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     static FETCHED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Run `f` with a buffer of `len` bytes (contents unspecified). The buffer
-/// is this thread's and is kept for the next call; a nested call gets a
-/// fresh one.
+/// is this thread's and is kept for the next call (up to `RETAIN_MAX`); a
+/// nested call gets a fresh one.
 pub fn with_scratch<T>(len: usize, f: impl FnOnce(&mut [u8]) -> T) -> T {
     SCRATCH.with(|cell| match cell.try_borrow_mut() {
         Ok(mut buf) => {
             if buf.len() < len {
                 buf.resize(len, 0);
             }
-            f(&mut buf[..len])
+            let r = f(&mut buf[..len]);
+            release_if_large(&mut buf);
+            r
         }
         Err(_) => f(&mut vec![0u8; len]),
     })
@@ -25,10 +38,14 @@ pub fn with_scratch<T>(len: usize, f: impl FnOnce(&mut [u8]) -> T) -> T {
 
 /// Run `f` with this thread's buffer for fetched (still encoded) bytes,
 /// which a store fills with `get_reusing`; its capacity is kept for the next
-/// call. A nested call gets a fresh one.
+/// call (up to `RETAIN_MAX`). A nested call gets a fresh one.
 pub fn with_fetched<T>(f: impl FnOnce(&mut Vec<u8>) -> T) -> T {
     FETCHED.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut buf) => f(&mut buf),
+        Ok(mut buf) => {
+            let r = f(&mut buf);
+            release_if_large(&mut buf);
+            r
+        }
         Err(_) => f(&mut Vec::new()),
     })
 }
@@ -53,5 +70,15 @@ mod tests {
             with_fetched(|b| assert!(b.is_empty()));
         });
         with_fetched(|a| assert_eq!(a[..], [1]));
+    }
+
+    #[test]
+    fn buffers_above_the_retention_limit_are_freed_after_use() {
+        with_scratch(RETAIN_MAX + 1, |a| a[RETAIN_MAX] = 1);
+        SCRATCH.with(|b| assert_eq!(b.borrow().capacity(), 0));
+        with_scratch(4096, |a| a[0] = 1);
+        SCRATCH.with(|b| assert!(b.borrow().capacity() >= 4096));
+        with_fetched(|a| a.resize(RETAIN_MAX + 1, 0));
+        FETCHED.with(|b| assert_eq!(b.borrow().capacity(), 0));
     }
 }

@@ -162,7 +162,7 @@ impl BytesToBytesCodec for ZstdCodec {
             // Compressed output goes to a reused buffer of the worst-case
             // size, then only the real size is copied out: a fresh
             // worst-case buffer per chunk costs more in page faults than
-            // the compression.
+            // the compression. (Kept up to the scratch buffers' limit.)
             static OUT: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
             // One compression context per thread, kept for its settings.
             static CCTX: RefCell<Option<(i32, bool, Compressor)>> = const { RefCell::new(None) };
@@ -183,8 +183,10 @@ impl BytesToBytesCodec for ZstdCodec {
                 if out.len() < bound {
                     out.resize(bound, 0);
                 }
-                let n = c.compress(input, &mut out[..bound])?;
-                Ok(out[..n].to_vec())
+                let n = c.compress(input, &mut out[..bound]);
+                let encoded = n.map(|n| out[..n].to_vec());
+                crate::scratch::release_if_large(&mut out);
+                encoded
             })
         })
     }
