@@ -133,17 +133,11 @@ impl ValueReader for FileReader {
     }
 
     fn read_at(&self, offset: u64, out: &mut [u8]) -> Result<()> {
-        if offset
-            .checked_add(out.len() as u64)
-            .is_none_or(|end| end > self.size)
-        {
-            return Err(crate::error::corrupt(format!(
-                "{}: {} bytes at {offset} lie outside the value of {} bytes",
-                self.key,
-                out.len(),
-                self.size
-            )));
-        }
+        // Checked against the size when opened, so a file grown in place
+        // since then is not read past this version's end.
+        ByteRange::new(offset, out.len() as u64)
+            .resolve(self.size)
+            .map_err(|e| e.context(&self.key))?;
         read_exact_at(&self.file, out, offset, &self.key)
     }
 }

@@ -8,32 +8,28 @@
 use std::time::Instant;
 use zarrio::codec::zstd_compressor::{compress_bound, Compressor};
 
-/// One chunk of `shape` (C order, z = dim 0) starting at `start` of the
-/// benchmark's array: `uint16` value (x + y*y/32 + z*z*z) mod 65536.
-fn bench_chunk(start: [u64; 3], edge: u64) -> Vec<u8> {
-    let mut v = Vec::with_capacity((edge * edge * edge * 2) as usize);
-    for z in start[0]..start[0] + edge {
-        for y in start[1]..start[1] + edge {
-            for x in start[2]..start[2] + edge {
-                v.extend_from_slice(&(((x + y * y / 32 + z * z * z) % 65536) as u16).to_le_bytes());
-            }
-        }
-    }
-    v
-}
+// The harness's reference values, regions and median.
+#[allow(dead_code)]
+#[path = "../common.rs"]
+mod common;
 
-/// The benchmark array at N = 512 cut into chunks of `edge`.
+/// The benchmark array at N = 512 cut into chunks of `edge`, each C order,
+/// little-endian `uint16`.
 fn bench_chunks(edge: u64) -> Vec<Vec<u8>> {
-    let n = 512 / edge;
-    let mut out = Vec::new();
-    for cz in 0..n {
-        for cy in 0..n {
-            for cx in 0..n {
-                out.push(bench_chunk([cz * edge, cy * edge, cx * edge], edge));
+    common::regions(512, edge)
+        .iter()
+        .map(|r| {
+            let mut v = Vec::with_capacity(r.bytes());
+            for z in r.start[0]..r.start[0] + edge {
+                for y in r.start[1]..r.start[1] + edge {
+                    for x in r.start[2]..r.start[2] + edge {
+                        v.extend_from_slice(&common::value(z, y, x).to_le_bytes());
+                    }
+                }
             }
-        }
-    }
-    out
+            v
+        })
+        .collect()
 }
 
 /// A 256^3 `float32` chunk of a smooth field (a simulation's output).
@@ -71,11 +67,6 @@ fn noisy_i32() -> Vec<u8> {
     v
 }
 
-fn median(mut t: Vec<f64>) -> f64 {
-    t.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    t[t.len() / 2]
-}
-
 /// (compressed bytes, median seconds) for compressing every chunk once.
 fn measure(
     chunks: &[Vec<u8>],
@@ -84,7 +75,7 @@ fn measure(
 ) -> (usize, f64) {
     let mut out = vec![0u8; compress_bound(chunks[0].len())];
     let mut bytes = 0;
-    let times = (0..reps)
+    let times: Vec<f64> = (0..reps)
         .map(|_| {
             bytes = 0;
             let t = Instant::now();
@@ -94,7 +85,7 @@ fn measure(
             t.elapsed().as_secs_f64()
         })
         .collect();
-    (bytes, median(times))
+    (bytes, common::median(&times))
 }
 
 fn main() {
