@@ -13,6 +13,7 @@ pub mod ffi;
 pub mod group;
 pub mod metadata;
 pub mod node;
+mod nontemporal;
 pub mod region;
 pub mod scratch;
 pub mod store;

@@ -7,6 +7,7 @@
 //! one element, so disjoint blocks are disjoint memory.
 
 use crate::error::{buffer_too_small, invalid_argument, Result};
+use crate::nontemporal::RowCopier;
 use crate::region::c_strides;
 use std::marker::PhantomData;
 
@@ -145,6 +146,8 @@ pub struct DestBuffer<'a> {
     ptr: *mut u8,
     len: usize,
     layout: Layout,
+    /// Whether rows are placed with streaming stores (see `nontemporal`).
+    streaming: bool,
     _buf: PhantomData<&'a mut [u8]>,
 }
 
@@ -161,6 +164,7 @@ impl<'a> DestBuffer<'a> {
         DestBuffer {
             ptr: buf.as_mut_ptr(),
             len: buf.len(),
+            streaming: buf.len() >= crate::nontemporal::MIN_DEST_BYTES,
             layout,
             _buf: PhantomData,
         }
@@ -234,6 +238,7 @@ impl<'a> DestBuffer<'a> {
             &self.layout.strides,
             shape,
             elem,
+            self.streaming,
         );
     }
 
@@ -273,6 +278,7 @@ impl<'a> DestBuffer<'a> {
             outer,
             offset: 0,
             run_bytes,
+            streaming: self.streaming,
             done: false,
             _buf: PhantomData,
         })
@@ -300,6 +306,7 @@ impl<'a> DestBuffer<'a> {
             &self.layout.strides,
             shape,
             elem,
+            false,
         );
     }
 }
@@ -395,6 +402,7 @@ impl<'a> SourceBuffer<'a> {
                 &dst_strides,
                 shape,
                 elem,
+                false,
             )
         }
     }
@@ -427,7 +435,8 @@ fn block_fits(len: usize, off: usize, strides: &[u64], shape: &[u64], elem: usiz
 
 /// Copy a block of `shape` elements from `src` to `dst`, each with its own
 /// element strides. Dimensions that are contiguous in both are merged so the
-/// innermost run is as long as possible.
+/// innermost run is as long as possible. `streaming`: contiguous runs may be
+/// written with streaming stores (a destination larger than the caches).
 ///
 /// # Safety
 /// Every addressed source element must be readable and every destination
@@ -439,21 +448,59 @@ unsafe fn copy_block(
     dst_strides: &[u64],
     shape: &[u64],
     elem: usize,
+    streaming: bool,
 ) {
     if shape.iter().any(|&n| n == 0) {
         return;
     }
+    let mut copier = RowCopier::new(streaming);
     let merged = merge_dims(shape, src_strides, dst_strides);
     let (run, run_s, run_t) = *merged.last().unwrap();
-    let outer = &merged[..merged.len() - 1];
+    let (run, run_s, run_t) = (run as usize, run_s as usize, run_t as usize);
+    // The dimension just outside the runs is walked in a tight loop with
+    // the pointers in registers; the odometer only turns once per plane of
+    // rows, so short rows (64-byte rows of small chunks) cost a copy each
+    // and little else.
+    let (rows, row_s, row_t) = match merged.len() {
+        1 => (1, 0, 0),
+        n => {
+            let (r, s, t) = merged[n - 2];
+            (r as usize, s as usize * elem, t as usize * elem)
+        }
+    };
+    let outer = &merged[..merged.len().saturating_sub(2)];
+    // Decided once per block: whether every row starts on a line.
+    let line = crate::nontemporal::LINE;
+    let stream_rows = copier.streams_rows(
+        run * elem,
+        dst as usize % line == 0
+            && row_t % line == 0
+            && outer.iter().all(|&(_, _, t)| t as usize * elem % line == 0),
+    );
     let mut idx = vec![0u64; outer.len()];
     let (mut so, mut to) = (0usize, 0usize);
     loop {
         let (sp, tp) = (src.add(so * elem), dst.add(to * elem));
-        if run_s == 1 && run_t == 1 {
-            std::ptr::copy_nonoverlapping(sp, tp, run as usize * elem);
+        // Wrapping steps: after the last row the pointers point past the
+        // block and are never used.
+        if run_s != 1 || run_t != 1 {
+            for r in 0..rows {
+                let (sp, tp) = (sp.wrapping_add(r * row_s), tp.wrapping_add(r * row_t));
+                copy_run(sp, run_s, tp, run_t, run, elem);
+            }
+        } else if stream_rows {
+            for r in 0..rows {
+                copier.copy_raw(
+                    sp.wrapping_add(r * row_s),
+                    tp.wrapping_add(r * row_t),
+                    run * elem,
+                );
+            }
         } else {
-            copy_run(sp, run_s as usize, tp, run_t as usize, run as usize, elem);
+            for r in 0..rows {
+                let (sp, tp) = (sp.wrapping_add(r * row_s), tp.wrapping_add(r * row_t));
+                std::ptr::copy_nonoverlapping(sp, tp, run * elem);
+            }
         }
         // Advance the odometer over the outer dimensions.
         let mut d = outer.len();
@@ -510,6 +557,7 @@ pub struct BlockRuns<'a> {
     idx: Vec<u64>,
     offset: usize,
     run_bytes: usize,
+    streaming: bool,
     done: bool,
     _buf: PhantomData<&'a mut [u8]>,
 }
@@ -552,14 +600,21 @@ impl<'a> Iterator for BlockRuns<'a> {
 pub struct RunFiller<'a> {
     runs: BlockRuns<'a>,
     current: &'a mut [u8],
+    copier: RowCopier,
 }
 
 impl<'a> RunFiller<'a> {
     pub fn new(runs: BlockRuns<'a>) -> Self {
         RunFiller {
+            copier: RowCopier::new(runs.streaming),
             runs,
             current: Default::default(),
         }
+    }
+
+    /// Whether every run of the block has been filled.
+    pub fn is_complete(&self) -> bool {
+        self.current.is_empty() && self.runs.done
     }
 
     /// Append `data`; false when it runs past the block's last run.
@@ -573,7 +628,7 @@ impl<'a> RunFiller<'a> {
             }
             let n = data.len().min(self.current.len());
             let (head, tail) = std::mem::take(&mut self.current).split_at_mut(n);
-            head.copy_from_slice(&data[..n]);
+            self.copier.copy(head, &data[..n]);
             self.current = tail;
             data = &data[n..];
         }

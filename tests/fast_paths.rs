@@ -1,9 +1,10 @@
 //! Each fast path gives exactly the result of the general path:
 //! decoding straight into the caller's buffer (incl. the `bytes` no-op and
 //! the in-place byte swap), whole-chunk writes without a read, one encoding
-//! reused for a scalar fill, coalesced range reads of shards, scatter
-//! reads of uncompressed chunks and streamed decompression of large ones
-//! straight into the destination's rows.
+//! reused for a scalar fill, coalesced range reads of shards, uncompressed
+//! chunks placed row by row as the store hands them over in pieces,
+//! streamed decompression of large ones straight into the destination's
+//! rows, and streaming (non-temporal) stores into large destinations.
 
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -192,7 +193,7 @@ fn coalesced_range_reads_equal_whole_shard_reads() {
 #[test]
 fn scatter_reads_equal_buffered_reads() {
     // Chunks of 40 x 30 rows of 128 `uint16` (256-byte rows, 1200 rows per
-    // chunk: more than one vectored read each). The middle chunk along dim 1
+    // chunk: more than one 256 KiB piece each from the filesystem store). The middle chunk along dim 1
     // is never written (fill value 7), and one chunk has the wrong size.
     let meta = json!({
         "zarr_format": 3, "node_type": "array", "shape": [80, 90, 256], "data_type": "uint16",
@@ -463,4 +464,76 @@ fn stores_without_value_readers_read_a_large_chunk_whole() {
     a.read_chunk(&[0, 0], &mut buf).unwrap();
     assert!(buf == v);
     assert_eq!(rec.reads(), 1);
+}
+
+#[test]
+fn streaming_stores_into_large_destinations_equal_small_reads() {
+    // A 32 MiB `uint16` array (the size from which reads place rows with
+    // streaming stores), read whole into a 64-byte aligned buffer (rows
+    // streamed) and one 16 bytes off (rows copied normally), against reads
+    // of quarter slabs (8 MiB destinations, never streamed) and the values.
+    let (n0, n1, n2) = (32usize, 512usize, 1024usize);
+    let value = |z: usize, y: usize, x: usize| (x * 3 + y * 1031 + z * 7919) as u16;
+    let v: Vec<u8> = (0..n0 * n1 * n2)
+        .flat_map(|i| value(i / (n1 * n2), i / n2 % n1, i % n2).to_ne_bytes())
+        .collect();
+    let zstd = || json!({"name": "zstd", "configuration": {"level": 1}});
+    let layouts = [
+        // Uncompressed, 512-byte rows, handed over whole (memory store) or
+        // in pieces (filesystem store).
+        (json!([16, 256, 256]), json!([le()])),
+        // Uncompressed, 64-byte rows: one line per row.
+        (json!([8, 64, 32]), json!([le()])),
+        // 8 MiB zstd chunks: decompressed in pieces straight into rows.
+        (json!([32, 256, 512]), json!([le(), zstd()])),
+        // Shards of 64^3-style inner chunks with 128-byte rows, placed from
+        // a decoded inner chunk.
+        (
+            json!([16, 256, 512]),
+            json!([{"name": "sharding_indexed", "configuration": {
+                "chunk_shape": [8, 64, 64], "codecs": [le(), zstd()]}}]),
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (i, (chunks, codecs)) in layouts.into_iter().enumerate() {
+        let store: StoreRef = if i == 0 {
+            Arc::new(zarrio::FilesystemStore::new(dir.path()).unwrap())
+        } else {
+            Arc::new(MemoryStore::new())
+        };
+        let meta = json!({
+            "zarr_format": 3, "node_type": "array", "shape": [n0, n1, n2], "data_type": "uint16",
+            "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": chunks}},
+            "chunk_key_encoding": {"name": "default"}, "fill_value": 0, "codecs": codecs
+        })
+        .to_string();
+        let a = Array::create(store, "a", &meta).unwrap();
+        a.write_region(&[0, 0, 0], &[n0 as u64, n1 as u64, n2 as u64], &v, None)
+            .unwrap();
+        let mut slabs = Vec::with_capacity(v.len());
+        for z in (0..n0 as u64).step_by(8) {
+            let mut slab = vec![0u8; v.len() / 4];
+            a.read_region(&[z, 0, 0], &[8, n1 as u64, n2 as u64], &mut slab, None)
+                .unwrap();
+            slabs.extend_from_slice(&slab);
+        }
+        assert!(slabs == v, "layout {i}: slab reads");
+        let mut space = vec![0xEEu8; v.len() + 128];
+        let aligned = (space.as_ptr() as usize).next_multiple_of(64) - space.as_ptr() as usize;
+        for at in [aligned, aligned + 16] {
+            space.fill(0xEE);
+            let out = &mut space[at..at + v.len()];
+            a.read_region(&[0, 0, 0], &[n0 as u64, n1 as u64, n2 as u64], out, None)
+                .unwrap();
+            assert!(*out == v[..], "layout {i}, offset {at}: whole read");
+            assert!(
+                space[..at].iter().all(|&b| b == 0xEE),
+                "layout {i}: guard before"
+            );
+            assert!(
+                space[at + v.len()..].iter().all(|&b| b == 0xEE),
+                "layout {i}: guard after"
+            );
+        }
+    }
 }

@@ -11,17 +11,13 @@ use crate::store::Store;
 use crate::strided::{DestBuffer, Layout, RunFiller};
 use crate::threads::{self, Gate};
 
-/// Destination rows at least this long take an uncompressed chunk by a
-/// scatter read straight into place; shorter ones cost more per row in the
-/// kernel than one read into a buffer and a copy.
-const MIN_SCATTER_RUN: usize = 256;
-
 /// Decoded chunks at least this large are decompressed in cache-sized
 /// pieces straight into the destination's rows (when the codecs can
 /// stream) instead of into a chunk-sized buffer that would go out to
 /// memory and be read back.
 const STREAM_MIN_CHUNK: usize = 4 << 20;
-/// The shortest destination rows worth streaming into.
+/// The shortest destination rows worth placing pieces into one by one;
+/// shorter rows go through a chunk buffer and the strided copy.
 const MIN_STREAM_RUN: usize = 64;
 
 /// Where a shard's bytes come from during one read.
@@ -203,14 +199,30 @@ impl Array {
         }
         if chain.is_passthrough() && part.is_whole(self.chunk_shape()) {
             // SAFETY: this task alone writes this chunk's block.
-            if let Some(mut runs) =
-                unsafe { dest.c_order_runs(&part.in_region, &part.shape, MIN_SCATTER_RUN) }
+            if let Some(runs) =
+                unsafe { dest.c_order_runs(&part.in_region, &part.shape, MIN_STREAM_RUN) }
             {
                 // Stored bytes are the decoded bytes, in the block's C order:
-                // scatter them straight into the destination's rows.
+                // place them into the destination's rows as the store hands
+                // them over, piece by piece.
                 let nbytes = chain.repr().nbytes();
-                return match self.store().get_into_runs(&key, nbytes, &mut runs)? {
-                    Some(true) => Ok(()),
+                let mut filler = RunFiller::new(runs);
+                let got = self.store().get_in_pieces(&key, nbytes, &mut |piece| {
+                    if filler.push(piece) {
+                        Ok(())
+                    } else {
+                        Err(crate::error::internal(format!(
+                            "{key}: the store handed over more than {nbytes} bytes"
+                        )))
+                    }
+                })?;
+                let complete = filler.is_complete();
+                drop(filler);
+                return match got {
+                    Some(true) if complete => Ok(()),
+                    Some(true) => Err(crate::error::internal(format!(
+                        "{key}: the store handed over fewer than {nbytes} bytes"
+                    ))),
                     Some(false) => Err(uncompressed_size_differs(&key, nbytes)),
                     None => {
                         // SAFETY: each chunk part is a distinct block of the region.

@@ -295,6 +295,13 @@ pub unsafe extern "C" fn zarrio_array_set_attributes(
 /// lie inside it. Missing chunks read as the fill value. Decoding runs on
 /// the array's threads (see `zarrio_array_set_threads`).
 ///
+/// Large reads: a buffer of 8 MiB or more is advised for huge pages, and
+/// into a buffer of 32 MiB or more rows are written with streaming
+/// (cache-bypassing) stores, whole 64-byte lines only. A buffer aligned to
+/// 64 bytes (`posix_memalign`, `aligned_alloc`) lets every row of a chunk
+/// whose row length is a multiple of 64 bytes stream whole, which is
+/// faster than the same read into `malloc`'s 16-byte aligned blocks.
+///
 /// # Safety
 /// `array` is a live handle; `start`, `shape` (and `strides` unless NULL)
 /// hold `ndim` entries; `out` holds `capacity` writable bytes.

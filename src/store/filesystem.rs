@@ -142,73 +142,41 @@ impl ValueReader for FileReader {
     }
 }
 
-/// Runs handed to one `preadv` call (Linux's IOV_MAX).
-const RUNS_PER_CALL: usize = 1024;
+/// A value read in pieces goes through a buffer of this size: it stays in
+/// the core's cache between the read and the sink's copy out of it, so the
+/// value crosses memory once.
+const PIECE_BYTES: usize = 256 << 10;
 
-/// Read the file from offset 0 into `runs`, in order, with vectored
-/// positional reads: the kernel copies each run into place, with no
-/// intermediate buffer.
-fn read_runs_at<'a>(
+thread_local! {
+    /// This thread's buffer for `get_in_pieces`.
+    static PIECE: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Read `total` bytes of `f` from offset 0 in pieces, handing each to `sink`.
+fn read_in_pieces(
     f: &File,
-    runs: &mut dyn Iterator<Item = &'a mut [u8]>,
+    total: usize,
     key: &str,
+    sink: &mut dyn FnMut(&[u8]) -> Result<()>,
 ) -> Result<()> {
-    use std::os::fd::AsRawFd;
-    let mut iov: Vec<libc::iovec> = Vec::with_capacity(RUNS_PER_CALL);
-    let mut offset = 0u64;
-    loop {
-        iov.clear();
-        let nonempty = (&mut *runs).filter(|r| !r.is_empty());
-        iov.extend(nonempty.take(RUNS_PER_CALL).map(|r| libc::iovec {
-            iov_base: r.as_mut_ptr().cast(),
-            iov_len: r.len(),
-        }));
-        if iov.is_empty() {
-            return Ok(());
+    let mut read = |buf: &mut [u8]| {
+        let mut at = 0;
+        while at < total {
+            let n = buf.len().min(total - at);
+            read_exact_at(f, &mut buf[..n], at as u64, key)?;
+            sink(&buf[..n])?;
+            at += n;
         }
-        let mut first = 0;
-        while first < iov.len() {
-            let batch = &iov[first..];
-            // SAFETY: every iovec describes a run the iterator handed out as
-            // `&'a mut [u8]`: valid, writable, exclusively ours for 'a, and
-            // the runs are disjoint. preadv writes only inside them.
-            let n = unsafe {
-                libc::preadv(
-                    f.as_raw_fd(),
-                    batch.as_ptr(),
-                    batch.len() as libc::c_int,
-                    offset as libc::off_t,
-                )
-            };
-            if n < 0 {
-                let e = std::io::Error::last_os_error();
-                if e.kind() == ErrorKind::Interrupted {
-                    continue;
-                }
-                return Err(io_err(key, e));
-            }
-            if n == 0 {
-                return Err(crate::error::corrupt(format!(
-                    "{key}: value is shorter than expected"
-                )));
-            }
-            offset += n as u64;
-            // Skip the runs this call filled; trim a partly filled one.
-            let mut left = n as usize;
-            while left > 0 {
-                let run = &mut iov[first];
-                if left >= run.iov_len {
-                    left -= run.iov_len;
-                    first += 1;
-                } else {
-                    // SAFETY: advancing within the same run.
-                    run.iov_base = unsafe { run.iov_base.cast::<u8>().add(left) }.cast();
-                    run.iov_len -= left;
-                    left = 0;
-                }
-            }
+        Ok(())
+    };
+    PIECE.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut buf) => {
+            buf.resize(PIECE_BYTES, 0);
+            read(&mut buf)
         }
-    }
+        // A sink that reads another value in pieces gets its own buffer.
+        Err(_) => read(&mut vec![0u8; PIECE_BYTES]),
+    })
 }
 
 impl Store for FilesystemStore {
@@ -231,11 +199,22 @@ impl Store for FilesystemStore {
         Ok(true)
     }
 
-    fn get_into_runs<'a>(
+    fn get_into(&self, key: &str, out: &mut [u8]) -> Result<Option<bool>> {
+        let Some((f, size)) = self.open_value(key)? else {
+            return Ok(None);
+        };
+        if size != out.len() as u64 {
+            return Ok(Some(false));
+        }
+        read_exact_at(&f, out, 0, key)?;
+        Ok(Some(true))
+    }
+
+    fn get_in_pieces(
         &self,
         key: &str,
         total: usize,
-        runs: &mut dyn Iterator<Item = &'a mut [u8]>,
+        sink: &mut dyn FnMut(&[u8]) -> Result<()>,
     ) -> Result<Option<bool>> {
         let Some((f, size)) = self.open_value(key)? else {
             return Ok(None);
@@ -243,7 +222,7 @@ impl Store for FilesystemStore {
         if size != total as u64 {
             return Ok(Some(false));
         }
-        read_runs_at(&f, runs, key)?;
+        read_in_pieces(&f, total, key, sink)?;
         Ok(Some(true))
     }
 
@@ -457,22 +436,61 @@ mod tests {
             !s.get_reusing("a", &mut buf).unwrap(),
             "a directory is no value"
         );
-        // Scatter reads: 5000 bytes into 1667 runs of 3 bytes or fewer (more
-        // runs than one vectored call takes), and size mismatches.
+        // Whole reads into a caller's slice, and size mismatches.
         let mut out = vec![0u8; 5000];
-        let mut runs = out.chunks_mut(3);
+        assert_eq!(s.get_into("a/long", &mut out).unwrap(), Some(true));
+        assert_eq!(out, long);
+        assert_eq!(s.get_into("a/long", &mut out[..4999]).unwrap(), Some(false));
+        assert_eq!(s.get_into("a/none", &mut out).unwrap(), None);
+    }
+
+    #[test]
+    fn reads_in_pieces() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = FilesystemStore::new(dir.path()).unwrap();
+        // Two and a half pieces, so the last one is short.
+        let long: Vec<u8> = (0..PIECE_BYTES * 5 / 2)
+            .map(|i| (i * 7 + i / 251) as u8)
+            .collect();
+        s.set("big", &long).unwrap();
+        s.set("small", &long[..10]).unwrap();
+        let mut got = Vec::new();
+        let mut sizes = Vec::new();
+        let mut sink = |p: &[u8]| {
+            sizes.push(p.len());
+            got.extend_from_slice(p);
+            // A sink may read another value in pieces meanwhile.
+            assert_eq!(
+                s.get_in_pieces("small", 10, &mut |q| {
+                    assert_eq!(q, &long[..10]);
+                    Ok(())
+                })
+                .unwrap(),
+                Some(true)
+            );
+            Ok(())
+        };
         assert_eq!(
-            s.get_into_runs("a/long", 5000, &mut runs).unwrap(),
+            s.get_in_pieces("big", long.len(), &mut sink).unwrap(),
             Some(true)
         );
-        assert_eq!(out, long);
-        let mut runs = out.chunks_mut(100);
-        assert_eq!(
-            s.get_into_runs("a/long", 4999, &mut runs).unwrap(),
-            Some(false)
-        );
-        let mut runs = out.chunks_mut(100);
-        assert_eq!(s.get_into_runs("a/none", 5000, &mut runs).unwrap(), None);
+        assert_eq!(got, long);
+        assert_eq!(sizes, [PIECE_BYTES, PIECE_BYTES, PIECE_BYTES / 2]);
+        let mut never = |_: &[u8]| -> Result<()> { panic!("sink called for a mismatch") };
+        assert_eq!(s.get_in_pieces("big", 7, &mut never).unwrap(), Some(false));
+        assert_eq!(s.get_in_pieces("none", 7, &mut never).unwrap(), None);
+        s.set("dir/x", b"1").unwrap();
+        assert_eq!(s.get_in_pieces("dir", 7, &mut never).unwrap(), None);
+        // An error from the sink stops the read and comes back.
+        let mut calls = 0;
+        let err = s
+            .get_in_pieces("big", long.len(), &mut |_| {
+                calls += 1;
+                Err(crate::error::corrupt("stop"))
+            })
+            .unwrap_err();
+        assert!(err.to_string().contains("stop"), "{err}");
+        assert_eq!(calls, 1);
     }
 
     #[test]

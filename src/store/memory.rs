@@ -61,6 +61,24 @@ impl Store for MemoryStore {
         super::slice_range(&v, &range).map(Some)
     }
 
+    fn get_in_pieces(
+        &self,
+        key: &str,
+        total: usize,
+        sink: &mut dyn FnMut(&[u8]) -> Result<()>,
+    ) -> Result<Option<bool>> {
+        // The value is shared, not copied (`get_into` copies it once, from
+        // here); the lock is not held while the sink runs.
+        let Some(v) = self.read().get(key).cloned() else {
+            return Ok(None);
+        };
+        if v.len() != total {
+            return Ok(Some(false));
+        }
+        sink(&v)?;
+        Ok(Some(true))
+    }
+
     fn value_reader(&self, key: &str) -> Result<Option<Box<dyn ValueReader + '_>>> {
         Ok(self.read().get(key).map(|v| {
             Box::new(MemoryValue {

@@ -90,10 +90,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Read a whole value straight into `out` when it is exactly
     /// `out.len()` bytes: Some(true) when read, Some(false) when the value
     /// has another size (`out` is then unspecified), None when absent.
-    /// A scatter read with a single run: stores implement `get_into_runs`.
     fn get_into(&self, key: &str, out: &mut [u8]) -> Result<Option<bool>> {
-        let total = out.len();
-        self.get_into_runs(key, total, &mut std::iter::once(out))
+        let mut filled = 0;
+        self.get_in_pieces(key, out.len(), &mut |piece| {
+            out[filled..filled + piece.len()].copy_from_slice(piece);
+            filled += piece.len();
+            Ok(())
+        })
     }
     /// One version of a value, read by byte range straight into callers'
     /// buffers from any number of threads: every read sees the value as it
@@ -122,16 +125,17 @@ pub trait Store: Send + Sync + std::fmt::Debug {
             None => false,
         })
     }
-    /// Read a whole value of exactly `total` bytes into `runs` in order
-    /// (a scatter read: the runs' lengths add up to `total`), so a chunk
-    /// stored as its decoded bytes lands straight in a strided
-    /// destination. Some(true) when read, Some(false) when the value has
-    /// another size (the runs are then unspecified), None when absent.
-    fn get_into_runs<'a>(
+    /// Hand a whole value of exactly `total` bytes to `sink` in order, in
+    /// pieces of the store's choosing (a file is read through a buffer that
+    /// stays in cache, so the sink places bytes that are still there):
+    /// Some(true) when read, Some(false) when the value has another size
+    /// (`sink` is then not called), None when absent. The pieces add up to
+    /// `total`; an error from `sink` stops the read and is returned.
+    fn get_in_pieces(
         &self,
         key: &str,
         total: usize,
-        runs: &mut dyn Iterator<Item = &'a mut [u8]>,
+        sink: &mut dyn FnMut(&[u8]) -> Result<()>,
     ) -> Result<Option<bool>> {
         let Some(v) = self.get(key)? else {
             return Ok(None);
@@ -139,16 +143,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         if v.len() != total {
             return Ok(Some(false));
         }
-        let mut rest = &v[..];
-        for run in runs {
-            let Some((head, tail)) = rest.split_at_checked(run.len()) else {
-                return Err(crate::error::internal(format!(
-                    "{key}: scatter runs add up to more than {total} bytes"
-                )));
-            };
-            run.copy_from_slice(head);
-            rest = tail;
-        }
+        sink(&v)?;
         Ok(Some(true))
     }
     /// Store a whole value, replacing any old one atomically where the

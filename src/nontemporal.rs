@@ -1,0 +1,228 @@
+//! Copies into large destinations with non-temporal (streaming) stores.
+//!
+//! Placing decoded chunks row by row into a caller's buffer that is larger
+//! than the caches writes every destination line once and never reads it
+//! back during the read. An ordinary store first fetches the line it
+//! writes (a read for ownership), so each byte placed costs a read and a
+//! write of memory on top of the copy; a streaming store writes whole
+//! lines without fetching them. On the benchmark's 512^3 reads this took
+//! the placement of 64^3 inner chunks from 0.126 s to 0.097 s (BENCHMARKS.md,
+//! "What each change did").
+//!
+//! Only whole, aligned 64-byte lines are streamed: a partial line would be
+//! written to memory in pieces, and a line shared with a neighbouring
+//! chunk's row (written by another thread) would be fetched anyway. So the
+//! gain depends on the caller's buffer: rows that start on a line boundary
+//! (a 64-byte aligned buffer, as `posix_memalign` or Julia give) stream
+//! whole, while in a buffer 16 bytes past a boundary (what glibc's malloc
+//! returns for large blocks) each row's partial lines at either end are
+//! copied normally and only the lines between them stream.
+
+/// A read writes its destination with streaming stores when the
+/// destination is at least this large: smaller ones may still be in cache
+/// when the caller reads them, which streaming stores would forfeit. glibc's
+/// memcpy switches to streaming stores at a size of the same order (a
+/// fraction of the last-level cache).
+pub(crate) const MIN_DEST_BYTES: usize = 32 << 20;
+
+/// The cache line size streaming stores are issued in.
+pub(crate) const LINE: usize = 64;
+
+/// Rows that do not start on a line boundary stream (their whole lines)
+/// only from this length: a 128-byte row 16 bytes off a boundary has one
+/// whole line between two partial ones, and placing 64^3 inner chunks
+/// with such rows measured slower streamed than copied.
+const LONG_ROW: usize = 4 * LINE;
+
+/// Copies runs of bytes into a destination, with streaming stores for the
+/// whole aligned lines of each run where that is enabled.
+///
+/// Streaming stores are weakly ordered: before another thread may look at
+/// the bytes, the storing thread must fence. The fence runs when the copier
+/// is dropped, so a copier lives on the stack of the task that places one
+/// chunk and is dropped (on return or unwind) before the task reports
+/// completion; it is deliberately neither `Clone` nor `Send`.
+pub(crate) struct RowCopier {
+    streaming: bool,
+    streamed: bool,
+    _not_send: std::marker::PhantomData<*const ()>,
+}
+
+impl RowCopier {
+    /// A copier that streams when `streaming` is true (and the target
+    /// supports it).
+    pub(crate) fn new(streaming: bool) -> Self {
+        RowCopier {
+            streaming: streaming && cfg!(target_arch = "x86_64"),
+            streamed: false,
+            _not_send: std::marker::PhantomData,
+        }
+    }
+
+    /// Whether rows of `row_bytes` are streamed: rows of whole lines that
+    /// start on a line boundary (`starts_on_line`), and long rows wherever
+    /// they start. Callers copying many rows of one shape decide once.
+    pub(crate) fn streams_rows(&self, row_bytes: usize, starts_on_line: bool) -> bool {
+        self.streaming
+            && (row_bytes >= LONG_ROW
+                || (starts_on_line && row_bytes >= LINE && row_bytes % LINE == 0))
+    }
+
+    /// Copy `src` into `dst` (same length).
+    pub(crate) fn copy(&mut self, dst: &mut [u8], src: &[u8]) {
+        assert_eq!(dst.len(), src.len());
+        // SAFETY: two valid slices of equal length; `dst` is borrowed
+        // mutably, so they cannot overlap.
+        unsafe { self.copy_raw(src.as_ptr(), dst.as_mut_ptr(), dst.len()) }
+    }
+
+    /// Copy `n` bytes from `src` to `dst`, streamed as `streams_rows` says.
+    ///
+    /// # Safety
+    /// `src` must be readable and `dst` writable for `n` bytes, and the two
+    /// ranges must not overlap.
+    #[inline]
+    pub(crate) unsafe fn copy_raw(&mut self, src: *const u8, dst: *mut u8, n: usize) {
+        #[cfg(target_arch = "x86_64")]
+        if self.streams_rows(n, dst as usize % LINE == 0) {
+            // Partial lines at either end, whole lines between them (at
+            // least one: the row is long, or whole lines from a boundary).
+            let head = (dst as usize).next_multiple_of(LINE) - dst as usize;
+            let tail = head + (n - head) / LINE * LINE;
+            // SAFETY: the three pieces split the caller's ranges; the
+            // middle one starts on a line boundary and is whole lines.
+            std::ptr::copy_nonoverlapping(src, dst, head);
+            stream_lines(src.add(head), dst.add(head), tail - head);
+            std::ptr::copy_nonoverlapping(src.add(tail), dst.add(tail), n - tail);
+            self.streamed = true;
+            return;
+        }
+        std::ptr::copy_nonoverlapping(src, dst, n);
+    }
+}
+
+impl Drop for RowCopier {
+    fn drop(&mut self) {
+        #[cfg(target_arch = "x86_64")]
+        if self.streamed {
+            // SAFETY: sfence has no operands and no preconditions (SSE,
+            // part of every x86_64 CPU). It orders this thread's streaming
+            // stores before everything it does next, including the
+            // synchronisation that hands the buffer to other threads.
+            unsafe { std::arch::x86_64::_mm_sfence() };
+        }
+    }
+}
+
+/// Copy whole lines with SSE2 streaming stores (SSE2 is part of every
+/// x86_64 CPU, so no runtime detection is needed).
+///
+/// # Safety
+/// `src` readable and `dst` writable for `n` bytes, not overlapping; `dst`
+/// aligned to 64 and `n` a multiple of 64. The caller must fence
+/// (`RowCopier`'s drop) before the bytes are read by another thread.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+unsafe fn stream_lines(src: *const u8, dst: *mut u8, n: usize) {
+    use std::arch::x86_64::{__m128i, _mm_loadu_si128, _mm_stream_si128};
+    let mut i = 0;
+    while i < n {
+        let s = src.add(i) as *const __m128i;
+        let d = dst.add(i) as *mut __m128i;
+        // Four loads then four stores: one full line per write-combining
+        // buffer, with the loads free to run ahead.
+        let (a, b, c, e) = (
+            _mm_loadu_si128(s),
+            _mm_loadu_si128(s.add(1)),
+            _mm_loadu_si128(s.add(2)),
+            _mm_loadu_si128(s.add(3)),
+        );
+        _mm_stream_si128(d, a);
+        _mm_stream_si128(d.add(1), b);
+        _mm_stream_si128(d.add(2), c);
+        _mm_stream_si128(d.add(3), e);
+        i += LINE;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 64-aligned buffer with room for `len` bytes after `offset`.
+    fn aligned(len: usize, offset: usize) -> (Vec<u8>, usize) {
+        let v = vec![0xEEu8; len + offset + LINE];
+        let start = (v.as_ptr() as usize).next_multiple_of(LINE) - v.as_ptr() as usize + offset;
+        (v, start)
+    }
+
+    #[test]
+    fn copies_exactly_every_size_and_alignment() {
+        let src: Vec<u8> = (0..1000u32).map(|i| (i * 7 + 3) as u8).collect();
+        for streaming in [false, true] {
+            for offset in [0, 1, 16, 48] {
+                for n in [0, 1, 63, 64, 65, 128, 192, 640, 999] {
+                    let (mut buf, start) = aligned(n + 2, offset);
+                    {
+                        let mut c = RowCopier::new(streaming);
+                        // Guard bytes on both sides stay untouched.
+                        c.copy(&mut buf[start + 1..start + 1 + n], &src[..n]);
+                        c.copy(&mut buf[start..start], &[]);
+                    }
+                    assert_eq!(&buf[start + 1..start + 1 + n], &src[..n]);
+                    assert_eq!(buf[start], 0xEE);
+                    assert_eq!(buf[start + 1 + n], 0xEE);
+                    let (mut buf, start) = aligned(n, offset);
+                    {
+                        let mut c = RowCopier::new(streaming);
+                        c.copy(&mut buf[start..start + n], &src[..n]);
+                    }
+                    assert_eq!(
+                        &buf[start..start + n],
+                        &src[..n],
+                        "{streaming} {offset} {n}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn streams_only_whole_aligned_lines() {
+        let src = vec![5u8; 256];
+        let (mut buf, start) = aligned(256, 0);
+        let mut c = RowCopier::new(true);
+        c.copy(&mut buf[start + 16..start + 80], &src[..64]);
+        assert!(
+            !c.streamed,
+            "a run holding no whole line is copied normally"
+        );
+        c.copy(&mut buf[start..start + 63], &src[..63]);
+        assert!(!c.streamed, "a partial line is copied normally");
+        c.copy(&mut buf[start + 16..start + 144], &src[..128]);
+        assert!(!c.streamed, "a short row off a boundary is copied normally");
+        c.copy(&mut buf[start + 16..start + 16 + 200], &src[..200]);
+        assert!(!c.streamed, "a short row off a boundary is copied normally");
+        c.copy(&mut buf[start..start + 128], &src[..128]);
+        assert_eq!(
+            c.streamed,
+            cfg!(target_arch = "x86_64"),
+            "whole lines from a boundary stream"
+        );
+        let mut c = RowCopier::new(true);
+        c.copy(&mut buf[start + 16..start + 16 + 240], &src[..240]);
+        assert!(!c.streamed);
+        c.copy(&mut buf[start + 1..start + 1 + 256], &src[..256]);
+        assert_eq!(
+            c.streamed,
+            cfg!(target_arch = "x86_64"),
+            "a long row streams"
+        );
+        c.copy(&mut buf[start..start + 256], &src);
+        drop(c);
+        assert!(buf[start..start + 256].iter().all(|&b| b == 5));
+        let mut off = RowCopier::new(false);
+        off.copy(&mut buf[start..start + 256], &src);
+        assert!(!off.streamed);
+    }
+}
