@@ -192,7 +192,7 @@ def main():
     if place_rows:
         L.append("Read everything into one C-order buffer against the floor and against the placement copy: the decoded"
                  " chunks (inner chunks for S) preloaded each contiguous and copied row by row into their places in a fresh"
-                 " THP-advised C-order buffer, 2 threads (`memcpy_place`). The floor writes each chunk contiguously;"
+                 " THP-advised C-order buffer with streaming stores (rows of whole cache lines), 2 threads (`memcpy_place`). The floor writes each chunk contiguously;"
                  " a C-order read of chunks that are not contiguous in the output cannot do less than the placement copy.\n")
         L.append("| dataset | zarrio s | floor s | zarrio / floor | placement copy s | zarrio / placement |")
         L.append("|---|---:|---:|---:|---:|---:|")
@@ -335,7 +335,7 @@ def main():
                 continue
             what = ("memcpy" if impl not in ("floor", "floor_io") or d == "U" else "zstd decompress") + (" + encode (round trip)" if w == "roundtrip" else "")
             if impl == "memcpy_place":
-                what = "memcpy of the decoded chunks row by row into C order (placement copy)"
+                what = "copy of the decoded chunks row by row into C order with streaming stores (placement copy)"
             if impl == "floor_io":
                 what = "read every chunk file" + (" into the output" if d == "U" else " + zstd decompress")
             what += ", malloc'd destination (no THP advice)" if impl == "memcpy_malloc" else ", THP-advised destination"
@@ -350,7 +350,7 @@ def main():
     L.append("")
     L.append(
         "Every repetition opens the array and allocates its destination inside the clock, as a user would"
-        " (the Rust harness allocates uninitialised memory like `malloc`, so first touch happens in the library call)."
+        " (the Rust harness allocates uninitialised, 64-byte aligned memory like `posix_memalign(64, ...)`, so first touch happens in the library call; `ZARRIO_BENCH_OFFSET=16` gives the alignment of a large `malloc` block instead, see \"Streaming stores\")."
         " `read_all` and `roundtrip` leave each library at its default thread count (all cores)."
         " `by_chunk` / `by_inner` read every region into its own fresh buffer and keep them until the clock stops;"
         " concurrency 1 reads one region at a time with the library's default parallelism inside it;"

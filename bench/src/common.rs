@@ -152,6 +152,8 @@ pub struct Buf {
     ptr: *mut u8,
     len: usize,
     align: usize,
+    /// Bytes between the allocation and `ptr` (ZARRIO_BENCH_OFFSET).
+    offset: usize,
 }
 
 unsafe impl Send for Buf {}
@@ -170,14 +172,32 @@ impl Buf {
         {
             return Self::new_thp(len);
         }
-        Self::alloc(len, 64)
+        // Diagnostic: ZARRIO_BENCH_OFFSET=k starts every destination k bytes
+        // past a 64-byte boundary.
+        static OFFSET: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+        let offset = *OFFSET.get_or_init(|| {
+            std::env::var("ZARRIO_BENCH_OFFSET")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        });
+        let mut b = Self::alloc(len + offset, 64);
+        // SAFETY: within the allocation of len + offset bytes.
+        b.ptr = unsafe { b.ptr.add(offset) };
+        (b.len, b.offset) = (len, offset);
+        b
     }
     fn alloc(len: usize, align: usize) -> Self {
         let layout = Layout::from_size_align(len, align).unwrap();
         // SAFETY: non-zero size.
         let ptr = unsafe { alloc(layout) };
         assert!(!ptr.is_null(), "allocation of {len} bytes failed");
-        Self { ptr, len, align }
+        Self {
+            ptr,
+            len,
+            align,
+            offset: 0,
+        }
     }
     /// As `new`, but 2 MiB aligned and advised for transparent huge pages
     /// (MADV_HUGEPAGE, what numpy does for large arrays): the floor's buffers.
@@ -216,8 +236,8 @@ impl Drop for Buf {
     fn drop(&mut self) {
         unsafe {
             dealloc(
-                self.ptr,
-                Layout::from_size_align(self.len, self.align).unwrap(),
+                self.ptr.sub(self.offset),
+                Layout::from_size_align(self.len + self.offset, self.align).unwrap(),
             )
         }
     }
