@@ -357,12 +357,15 @@ zarrio_status zarrio_array_set_attributes(zarrio_array *array, const char *json)
  * lie inside it. Missing chunks read as the fill value. Decoding runs on
  * the array's threads (see `zarrio_array_set_threads`).
  *
- * Large reads: a buffer of 8 MiB or more is advised for huge pages, and
- * into a buffer of 32 MiB or more rows are written with streaming
- * (cache-bypassing) stores, whole 64-byte lines only. A buffer aligned to
- * 64 bytes (`posix_memalign`, `aligned_alloc`) lets every row of a chunk
- * whose row length is a multiple of 64 bytes stream whole, which is
- * faster than the same read into `malloc`'s 16-byte aligned blocks.
+ * Large reads: a buffer of 8 MiB or more is advised for huge pages. On
+ * x86_64, chunks placed row by row into a buffer of 32 MiB or more are
+ * written with streaming (cache-bypassing) stores, whole 64-byte lines
+ * only: rows that start on a line boundary and are whole lines stream
+ * whole, rows of 256 bytes or more stream the lines between their ends,
+ * shorter rows off a boundary are copied normally. So a buffer aligned to
+ * 64 bytes (`posix_memalign`, `aligned_alloc`) whose row length in bytes
+ * is a multiple of 64 reads faster than the same read into a block from
+ * `malloc` (16 bytes past a line).
  *
  * # Safety
  * `array` is a live handle; `start`, `shape` (and `strides` unless NULL)

@@ -68,6 +68,17 @@ impl RowCopier {
                 || (starts_on_line && row_bytes >= LINE && row_bytes % LINE == 0))
     }
 
+    /// Fence now if anything was streamed since the last fence, so the
+    /// bytes are ordered before whatever this thread does next.
+    pub(crate) fn fence(&mut self) {
+        #[cfg(target_arch = "x86_64")]
+        if std::mem::take(&mut self.streamed) {
+            // SAFETY: sfence has no operands and no preconditions (SSE,
+            // part of every x86_64 CPU).
+            unsafe { std::arch::x86_64::_mm_sfence() };
+        }
+    }
+
     /// Copy `src` into `dst` (same length).
     pub(crate) fn copy(&mut self, dst: &mut [u8], src: &[u8]) {
         assert_eq!(dst.len(), src.len());
@@ -95,6 +106,8 @@ impl RowCopier {
             stream_lines(src.add(head), dst.add(head), tail - head);
             std::ptr::copy_nonoverlapping(src.add(tail), dst.add(tail), n - tail);
             self.streamed = true;
+            #[cfg(test)]
+            tests::STREAMED_BYTES.fetch_add(tail - head, std::sync::atomic::Ordering::Relaxed);
             return;
         }
         std::ptr::copy_nonoverlapping(src, dst, n);
@@ -103,14 +116,10 @@ impl RowCopier {
 
 impl Drop for RowCopier {
     fn drop(&mut self) {
-        #[cfg(target_arch = "x86_64")]
-        if self.streamed {
-            // SAFETY: sfence has no operands and no preconditions (SSE,
-            // part of every x86_64 CPU). It orders this thread's streaming
-            // stores before everything it does next, including the
-            // synchronisation that hands the buffer to other threads.
-            unsafe { std::arch::x86_64::_mm_sfence() };
-        }
+        // Orders this thread's streaming stores before everything it does
+        // next, including the synchronisation that hands the buffer to
+        // other threads.
+        self.fence();
     }
 }
 
@@ -146,8 +155,13 @@ unsafe fn stream_lines(src: *const u8, dst: *mut u8, n: usize) {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// Bytes written with streaming stores by this process's unit tests,
+    /// so a test can tell that a path streamed.
+    pub(crate) static STREAMED_BYTES: std::sync::atomic::AtomicUsize =
+        std::sync::atomic::AtomicUsize::new(0);
 
     /// A 64-aligned buffer with room for `len` bytes after `offset`.
     fn aligned(len: usize, offset: usize) -> (Vec<u8>, usize) {

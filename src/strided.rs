@@ -250,7 +250,7 @@ impl<'a> DestBuffer<'a> {
     /// # Safety
     /// No other reference to any element of this block may exist or be
     /// created while the runs live (callers give each block to one task).
-    pub unsafe fn c_order_runs(
+    pub(crate) unsafe fn c_order_runs(
         &self,
         dst_start: &[u64],
         shape: &[u64],
@@ -481,8 +481,8 @@ unsafe fn copy_block(
     let (mut so, mut to) = (0usize, 0usize);
     loop {
         let (sp, tp) = (src.add(so * elem), dst.add(to * elem));
-        // Wrapping steps: after the last row the pointers point past the
-        // block and are never used.
+        // Row r of the plane lies inside the block (r < rows); wrapping_add
+        // only spares the in-bounds proof the compiler cannot see.
         if run_s != 1 || run_t != 1 {
             for r in 0..rows {
                 let (sp, tp) = (sp.wrapping_add(r * row_s), tp.wrapping_add(r * row_t));
@@ -550,7 +550,7 @@ fn merge_dims(shape: &[u64], src_strides: &[u64], dst_strides: &[u64]) -> Vec<(u
 
 /// The contiguous byte runs of one destination block, in C order of the
 /// block (see [`DestBuffer::c_order_runs`]).
-pub struct BlockRuns<'a> {
+pub(crate) struct BlockRuns<'a> {
     base: *mut u8,
     /// Outer dimensions as (extent, destination stride in bytes).
     outer: Vec<(u64, usize)>,
@@ -596,15 +596,16 @@ impl<'a> Iterator for BlockRuns<'a> {
 }
 
 /// Writes a stream of bytes (a chunk's C-order bytes, arriving in pieces)
-/// into a block's runs, in order.
-pub struct RunFiller<'a> {
+/// into a block's runs, in order. Each `push` fences its streaming stores
+/// before it returns.
+pub(crate) struct RunFiller<'a> {
     runs: BlockRuns<'a>,
     current: &'a mut [u8],
     copier: RowCopier,
 }
 
 impl<'a> RunFiller<'a> {
-    pub fn new(runs: BlockRuns<'a>) -> Self {
+    pub(crate) fn new(runs: BlockRuns<'a>) -> Self {
         RunFiller {
             copier: RowCopier::new(runs.streaming),
             runs,
@@ -613,17 +614,21 @@ impl<'a> RunFiller<'a> {
     }
 
     /// Whether every run of the block has been filled.
-    pub fn is_complete(&self) -> bool {
+    pub(crate) fn is_complete(&self) -> bool {
         self.current.is_empty() && self.runs.done
     }
 
     /// Append `data`; false when it runs past the block's last run.
-    pub fn push(&mut self, mut data: &[u8]) -> bool {
+    pub(crate) fn push(&mut self, mut data: &[u8]) -> bool {
+        let mut fits = true;
         while !data.is_empty() {
             if self.current.is_empty() {
                 match self.runs.next() {
                     Some(run) => self.current = run,
-                    None => return false,
+                    None => {
+                        fits = false;
+                        break;
+                    }
                 }
             }
             let n = data.len().min(self.current.len());
@@ -632,7 +637,10 @@ impl<'a> RunFiller<'a> {
             self.current = tail;
             data = &data[n..];
         }
-        true
+        // Pieces are large (128 KiB and up), so a fence per piece costs
+        // nothing, and no filler can leave stores unfenced.
+        self.copier.fence();
+        fits
     }
 }
 
@@ -807,5 +815,52 @@ mod tests {
         let mut fbuf = vec![0u8; 320];
         let f = DestBuffer::new(&mut fbuf, fl);
         assert!(unsafe { f.c_order_runs(&[0, 0, 0], &[4, 5, 8], 1) }.is_none());
+    }
+
+    #[test]
+    fn large_destinations_stream_placed_rows() {
+        use crate::nontemporal::tests::STREAMED_BYTES;
+        use std::sync::atomic::Ordering::Relaxed;
+        // A 40 MiB `uint16` destination, 64-byte aligned: a 64^3 chunk's
+        // 128-byte rows stream whole, from copy_block and from RunFiller.
+        let shape = [40u64, 512, 1024];
+        let len = 40 << 20;
+        let mut space = vec![0u8; len + 64];
+        let at = (space.as_ptr() as usize).next_multiple_of(64) - space.as_ptr() as usize;
+        let buf = &mut space[at..at + len];
+        let dest = DestBuffer::new(buf, Layout::c_order(&shape, 2));
+        let chunk: Vec<u8> = (0..32 * 64 * 64 * 2).map(|i| (i % 251) as u8).collect();
+        let (cs, block) = ([32u64, 64, 64], [32u64, 64, 64]);
+        let before = STREAMED_BYTES.load(Relaxed);
+        unsafe { dest.copy_from_chunk(&[0, 0, 64], &chunk, &cs, &[0, 0, 0], &block) };
+        let after_copy = STREAMED_BYTES.load(Relaxed);
+        assert!(after_copy - before >= chunk.len(), "copy_block streamed");
+        let runs = unsafe { dest.c_order_runs(&[8, 64, 128], &block, 64) }.unwrap();
+        let mut filler = RunFiller::new(runs);
+        for piece in chunk.chunks(1000) {
+            assert!(filler.push(piece));
+        }
+        assert!(filler.is_complete());
+        drop(filler);
+        assert!(
+            STREAMED_BYTES.load(Relaxed) - after_copy >= chunk.len() / 2,
+            "RunFiller streamed"
+        );
+        drop(dest);
+        // Both blocks hold the chunk's rows.
+        let buf = &space[at..at + len];
+        for (z0, y0, x0) in [(0usize, 0usize, 64usize), (8, 64, 128)] {
+            for z in 0..32 {
+                for y in 0..64 {
+                    let d = (((z0 + z) * 512 + y0 + y) * 1024 + x0) * 2;
+                    let c = (z * 64 + y) * 128;
+                    assert_eq!(
+                        buf[d..d + 128],
+                        chunk[c..c + 128],
+                        "({z0} {y0} {x0}) row {z} {y}"
+                    );
+                }
+            }
+        }
     }
 }

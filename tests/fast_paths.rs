@@ -191,7 +191,7 @@ fn coalesced_range_reads_equal_whole_shard_reads() {
 }
 
 #[test]
-fn scatter_reads_equal_buffered_reads() {
+fn piecewise_reads_equal_buffered_reads() {
     // Chunks of 40 x 30 rows of 128 `uint16` (256-byte rows, 1200 rows per
     // chunk: more than one 256 KiB piece each from the filesystem store). The middle chunk along dim 1
     // is never written (fill value 7), and one chunk has the wrong size.
@@ -468,36 +468,41 @@ fn stores_without_value_readers_read_a_large_chunk_whole() {
 
 #[test]
 fn streaming_stores_into_large_destinations_equal_small_reads() {
-    // A 32 MiB `uint16` array (the size from which reads place rows with
-    // streaming stores), read whole into a 64-byte aligned buffer (rows
-    // streamed) and one 16 bytes off (rows copied normally), against reads
-    // of quarter slabs (8 MiB destinations, never streamed) and the values.
-    let (n0, n1, n2) = (32usize, 512usize, 1024usize);
+    // A 40 MiB `uint16` array (reads place rows with streaming stores from
+    // 32 MiB), read whole into a 64-byte aligned buffer (rows streamed) and
+    // one 16 bytes off (long rows stream their inner lines, short ones are
+    // copied normally), against reads of 8 MiB slabs (never streamed) and
+    // the values.
+    let (n0, n1, n2) = (40usize, 512usize, 1024usize);
     let value = |z: usize, y: usize, x: usize| (x * 3 + y * 1031 + z * 7919) as u16;
     let v: Vec<u8> = (0..n0 * n1 * n2)
         .flat_map(|i| value(i / (n1 * n2), i / n2 % n1, i % n2).to_ne_bytes())
         .collect();
     let zstd = || json!({"name": "zstd", "configuration": {"level": 1}});
     let layouts = [
-        // Uncompressed, 512-byte rows, handed over whole (memory store) or
-        // in pieces (filesystem store).
-        (json!([16, 256, 256]), json!([le()])),
+        // Uncompressed, 512-byte rows, handed over in 256 KiB pieces
+        // (filesystem store) or whole (memory store).
+        (json!([20, 256, 256]), json!([le()])),
+        (json!([20, 256, 256]), json!([le()])),
+        // Uncompressed, 384-byte rows: pieces end mid-row; the last chunk
+        // along x is cut by the array's edge.
+        (json!([20, 128, 192]), json!([le()])),
         // Uncompressed, 64-byte rows: one line per row.
         (json!([8, 64, 32]), json!([le()])),
-        // 8 MiB zstd chunks: decompressed in pieces straight into rows.
-        (json!([32, 256, 512]), json!([le(), zstd()])),
+        // 5 MiB zstd chunks: decompressed in pieces straight into rows.
+        (json!([40, 128, 512]), json!([le(), zstd()])),
         // Shards of 64^3-style inner chunks with 128-byte rows, placed from
         // a decoded inner chunk.
         (
-            json!([16, 256, 512]),
+            json!([20, 256, 512]),
             json!([{"name": "sharding_indexed", "configuration": {
-                "chunk_shape": [8, 64, 64], "codecs": [le(), zstd()]}}]),
+                "chunk_shape": [10, 64, 64], "codecs": [le(), zstd()]}}]),
         ),
     ];
     let dir = tempfile::tempdir().unwrap();
     for (i, (chunks, codecs)) in layouts.into_iter().enumerate() {
-        let store: StoreRef = if i == 0 {
-            Arc::new(zarrio::FilesystemStore::new(dir.path()).unwrap())
+        let store: StoreRef = if i != 1 {
+            Arc::new(zarrio::FilesystemStore::new(dir.path().join(i.to_string())).unwrap())
         } else {
             Arc::new(MemoryStore::new())
         };
@@ -512,7 +517,7 @@ fn streaming_stores_into_large_destinations_equal_small_reads() {
             .unwrap();
         let mut slabs = Vec::with_capacity(v.len());
         for z in (0..n0 as u64).step_by(8) {
-            let mut slab = vec![0u8; v.len() / 4];
+            let mut slab = vec![0u8; v.len() / 5];
             a.read_region(&[z, 0, 0], &[8, n1 as u64, n2 as u64], &mut slab, None)
                 .unwrap();
             slabs.extend_from_slice(&slab);
@@ -535,5 +540,87 @@ fn streaming_stores_into_large_destinations_equal_small_reads() {
                 "layout {i}: guard after"
             );
         }
+    }
+}
+
+/// A store that hands over a value in pieces adding up to `delta` bytes
+/// more (or fewer) than the value holds, while reporting it read.
+#[derive(Debug)]
+struct Miscounting {
+    inner: MemoryStore,
+    delta: isize,
+}
+
+impl Store for Miscounting {
+    fn get(&self, key: &str) -> zarrio::Result<Option<Vec<u8>>> {
+        self.inner.get(key)
+    }
+    fn get_in_pieces(
+        &self,
+        key: &str,
+        total: usize,
+        sink: &mut dyn FnMut(&[u8]) -> zarrio::Result<()>,
+    ) -> zarrio::Result<Option<bool>> {
+        let Some(mut v) = self.inner.get(key)? else {
+            return Ok(None);
+        };
+        if v.len() != total {
+            return Ok(Some(false));
+        }
+        v.resize((total as isize + self.delta) as usize, 0);
+        for piece in v.chunks(1000) {
+            sink(piece)?;
+        }
+        Ok(Some(true))
+    }
+    fn set(&self, key: &str, value: &[u8]) -> zarrio::Result<()> {
+        self.inner.set(key, value)
+    }
+    fn erase(&self, key: &str) -> zarrio::Result<()> {
+        self.inner.erase(key)
+    }
+    fn list(&self, prefix: &str) -> zarrio::Result<Vec<String>> {
+        self.inner.list(prefix)
+    }
+}
+
+#[test]
+fn a_store_handing_over_the_wrong_amount_is_an_error() {
+    // Uncompressed chunks placed row by row (a C-order region of two
+    // chunks along x) and read whole into a contiguous buffer (get_into).
+    let meta = json!({
+        "zarr_format": 3, "node_type": "array", "shape": [4, 64, 128], "data_type": "uint16",
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [4, 64, 64]}},
+        "chunk_key_encoding": {"name": "default"}, "fill_value": 0, "codecs": [le()]
+    })
+    .to_string();
+    for delta in [-10isize, 10] {
+        let store = Arc::new(Miscounting {
+            inner: MemoryStore::new(),
+            delta,
+        });
+        let r: StoreRef = store.clone();
+        let a = Array::create(r, "a", &meta).unwrap();
+        a.write_region(
+            &[0, 0, 0],
+            &[4, 64, 128],
+            &vec![1u8; 4 * 64 * 128 * 2],
+            None,
+        )
+        .unwrap();
+        let mut out = vec![0u8; 4 * 64 * 128 * 2];
+        let err = a
+            .read_region(&[0, 0, 0], &[4, 64, 128], &mut out, None)
+            .unwrap_err();
+        let want = if delta < 0 { "fewer than" } else { "more than" };
+        assert!(err.to_string().contains(want), "{delta}: {err}");
+        let mut chunk = vec![0u8; 4 * 64 * 64 * 2];
+        let err = a.read_chunk(&[0, 0, 0], &mut chunk).unwrap_err();
+        let want = if delta < 0 {
+            "handed over"
+        } else {
+            "more than"
+        };
+        assert!(err.to_string().contains(want), "{delta}: {err}");
     }
 }

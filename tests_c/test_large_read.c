@@ -1,7 +1,7 @@
 /*
- * Reads into destinations of 32 MiB and more, which the library writes
- * with streaming (non-temporal) stores where rows are whole aligned cache
- * lines: an uncompressed array read from files in pieces, zstd chunks
+ * Reads into a 40 MiB destination (32 MiB and more are written with
+ * streaming, non-temporal, stores where rows are whole aligned cache
+ * lines): an uncompressed array read from files in pieces, zstd chunks
  * decompressed in pieces into rows, and shards whose inner chunks are
  * placed from a decoded buffer. Each is read into a 64-byte aligned
  * buffer and into one 16 bytes off, and checked element by element and
@@ -13,7 +13,7 @@
  */
 #include "check.h"
 
-#define N0 32
+#define N0 40
 #define N1 512
 #define N2 1024
 #define NELEM ((size_t)N0 * N1 * N2)
@@ -23,15 +23,15 @@ static uint16_t value_at(size_t z, size_t y, size_t x) { return (uint16_t)(x * 3
 
 static const char *const LAYOUTS[] = {
     /* uncompressed, 512-byte rows */
-    "\"chunk_grid\":{\"name\":\"regular\",\"configuration\":{\"chunk_shape\":[16,256,256]}},"
+    "\"chunk_grid\":{\"name\":\"regular\",\"configuration\":{\"chunk_shape\":[20,256,256]}},"
     "\"codecs\":[{\"name\":\"bytes\",\"configuration\":{\"endian\":\"little\"}}]",
-    /* 8 MiB zstd chunks, 1 KiB rows */
-    "\"chunk_grid\":{\"name\":\"regular\",\"configuration\":{\"chunk_shape\":[32,256,512]}},"
+    /* 5 MiB zstd chunks, 1 KiB rows */
+    "\"chunk_grid\":{\"name\":\"regular\",\"configuration\":{\"chunk_shape\":[40,128,512]}},"
     "\"codecs\":[{\"name\":\"bytes\",\"configuration\":{\"endian\":\"little\"}},"
     "{\"name\":\"zstd\",\"configuration\":{\"level\":1,\"checksum\":false}}]",
     /* shards of inner chunks with 128-byte rows */
-    "\"chunk_grid\":{\"name\":\"regular\",\"configuration\":{\"chunk_shape\":[16,256,512]}},"
-    "\"codecs\":[{\"name\":\"sharding_indexed\",\"configuration\":{\"chunk_shape\":[8,64,64],"
+    "\"chunk_grid\":{\"name\":\"regular\",\"configuration\":{\"chunk_shape\":[20,256,512]}},"
+    "\"codecs\":[{\"name\":\"sharding_indexed\",\"configuration\":{\"chunk_shape\":[10,64,64],"
     "\"codecs\":[{\"name\":\"bytes\",\"configuration\":{\"endian\":\"little\"}},"
     "{\"name\":\"zstd\",\"configuration\":{\"level\":1,\"checksum\":false}}]}}]",
 };

@@ -91,12 +91,23 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// `out.len()` bytes: Some(true) when read, Some(false) when the value
     /// has another size (`out` is then unspecified), None when absent.
     fn get_into(&self, key: &str, out: &mut [u8]) -> Result<Option<bool>> {
-        let mut filled = 0;
-        self.get_in_pieces(key, out.len(), &mut |piece| {
-            out[filled..filled + piece.len()].copy_from_slice(piece);
+        let (total, mut filled) = (out.len(), 0);
+        let got = self.get_in_pieces(key, total, &mut |piece| {
+            let Some(dst) = out.get_mut(filled..filled + piece.len()) else {
+                return Err(crate::error::internal(format!(
+                    "{key}: the store handed over more than {total} bytes"
+                )));
+            };
+            dst.copy_from_slice(piece);
             filled += piece.len();
             Ok(())
-        })
+        })?;
+        if got == Some(true) && filled != total {
+            return Err(crate::error::internal(format!(
+                "{key}: the store handed over {filled} of {total} bytes"
+            )));
+        }
+        Ok(got)
     }
     /// One version of a value, read by byte range straight into callers'
     /// buffers from any number of threads: every read sees the value as it
