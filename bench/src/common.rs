@@ -152,14 +152,24 @@ pub struct Buf {
     ptr: *mut u8,
     len: usize,
     align: usize,
-    /// Bytes between the allocation and `ptr` (ZARRIO_BENCH_OFFSET).
-    offset: usize,
 }
 
 unsafe impl Send for Buf {}
 unsafe impl Sync for Buf {}
 
 const HUGE: usize = 2 << 20;
+
+/// The alignment Rust-side destinations are allocated with: 16 (plain
+/// `malloc`) unless ZARRIO_BENCH_ALIGN says otherwise.
+pub fn dest_align() -> usize {
+    static ALIGN: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *ALIGN.get_or_init(|| {
+        std::env::var("ZARRIO_BENCH_ALIGN")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(16)
+    })
+}
 
 impl Buf {
     pub fn new(len: usize) -> Self {
@@ -172,32 +182,18 @@ impl Buf {
         {
             return Self::new_thp(len);
         }
-        // Diagnostic: ZARRIO_BENCH_OFFSET=k starts every destination k bytes
-        // past a 64-byte boundary.
-        static OFFSET: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-        let offset = *OFFSET.get_or_init(|| {
-            std::env::var("ZARRIO_BENCH_OFFSET")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0)
-        });
-        let mut b = Self::alloc(len + offset, 64);
-        // SAFETY: within the allocation of len + offset bytes.
-        b.ptr = unsafe { b.ptr.add(offset) };
-        (b.len, b.offset) = (len, offset);
-        b
+        // Alignment 16 is plain `malloc` (Rust's system allocator calls it
+        // for alignments up to 16): large blocks start 16 bytes past a page.
+        // Diagnostic: ZARRIO_BENCH_ALIGN=64 allocates like
+        // `posix_memalign(64, ...)`, as Julia's arrays are aligned.
+        Self::alloc(len, dest_align())
     }
     fn alloc(len: usize, align: usize) -> Self {
         let layout = Layout::from_size_align(len, align).unwrap();
         // SAFETY: non-zero size.
         let ptr = unsafe { alloc(layout) };
         assert!(!ptr.is_null(), "allocation of {len} bytes failed");
-        Self {
-            ptr,
-            len,
-            align,
-            offset: 0,
-        }
+        Self { ptr, len, align }
     }
     /// As `new`, but 2 MiB aligned and advised for transparent huge pages
     /// (MADV_HUGEPAGE, what numpy does for large arrays): the floor's buffers.
@@ -236,8 +232,8 @@ impl Drop for Buf {
     fn drop(&mut self) {
         unsafe {
             dealloc(
-                self.ptr.sub(self.offset),
-                Layout::from_size_align(self.len + self.offset, self.align).unwrap(),
+                self.ptr,
+                Layout::from_size_align(self.len, self.align).unwrap(),
             )
         }
     }
@@ -430,6 +426,9 @@ pub fn measure(
         // the measured calls allocated.
         "file_rss_growth_mib": file_rss_mib() - base_file,
         "note": note,
+        // Alignment of the Rust harness's destinations (the Python peers
+        // get numpy's arrays).
+        "dest_align": dest_align(),
     });
     Ok(line)
 }
