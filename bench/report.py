@@ -350,7 +350,7 @@ def main():
     L.append("")
     L.append(
         "Every repetition opens the array and allocates its destination inside the clock, as a user would"
-        " (the Rust harness allocates uninitialised, 64-byte aligned memory like `posix_memalign(64, ...)`, so first touch happens in the library call; `ZARRIO_BENCH_OFFSET=16` gives the alignment of a large `malloc` block instead, see \"Streaming stores\")."
+        " (the Rust harness allocates uninitialised memory with `malloc`, large blocks 16 bytes past a page like numpy's arrays, so first touch happens in the library call; `ZARRIO_BENCH_ALIGN=64` gives 64-byte aligned destinations instead, see \"Streaming stores\")."
         " `read_all` and `roundtrip` leave each library at its default thread count (all cores)."
         " `by_chunk` / `by_inner` read every region into its own fresh buffer and keep them until the clock stops;"
         " concurrency 1 reads one region at a time with the library's default parallelism inside it;"
