@@ -5,9 +5,10 @@
 //! back during the read. An ordinary store first fetches the line it
 //! writes (a read for ownership), so each byte placed costs a read and a
 //! write of memory on top of the copy; a streaming store writes whole
-//! lines without fetching them. On the benchmark's 512^3 reads this took
-//! the placement of 64^3 inner chunks from 0.126 s to 0.097 s (BENCHMARKS.md,
-//! "What each change did").
+//! lines without fetching them. On the benchmark's 512^3 reads into a
+//! 64-byte aligned buffer this took reading the sharded dataset (64^3 inner
+//! chunks placed row by row) from 0.119 s to 0.092 s (BENCHMARKS.md,
+//! "Streaming stores").
 //!
 //! Only whole, aligned 64-byte lines are streamed: a partial line would be
 //! written to memory in pieces, and a line shared with a neighbouring

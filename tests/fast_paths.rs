@@ -419,6 +419,22 @@ fn piecewise_threaded_chunk_reads_equal_one_read() {
         }
         let via_region = read_plane(&a, 1, n1, n2);
         assert!(via_region[..] == v[chunk_len..], "{name}");
+        // A region that is one whole chunk is read in pieces as well.
+        a.set_threads(3);
+        let mut buf = vec![0x5Au8; guard + chunk_len + guard];
+        a.read_region(
+            &[1, 0, 0],
+            &[1, n1 as u64, n2 as u64],
+            &mut buf[guard..guard + chunk_len],
+            None,
+        )
+        .unwrap();
+        assert!(buf[guard..guard + chunk_len] == v[chunk_len..], "{name}");
+        assert!(buf[..guard].iter().all(|&b| b == 0x5A), "{name}");
+        assert!(
+            buf[guard + chunk_len..].iter().all(|&b| b == 0x5A),
+            "{name}"
+        );
 
         // A missing chunk reads as the fill value, on 3 threads as on 1.
         store.erase("a/c/0/0/0").unwrap();
@@ -441,6 +457,44 @@ fn piecewise_threaded_chunk_reads_equal_one_read() {
         assert_eq!(errors[0], errors[1], "{name}");
         assert!(errors[0].contains("a/c/0/0/0"), "{name}: {}", errors[0]);
     }
+}
+
+#[test]
+fn one_chunk_regions_are_read_in_pieces_and_many_chunk_regions_whole() {
+    // Two 8 MiB uncompressed chunks: a region that is one of them is read
+    // in one piece per thread through a value reader; a region of both
+    // reads each chunk whole on its own thread.
+    let rec = Arc::new(Recording::with_value_readers());
+    let meta = json!({
+        "zarr_format": 3, "node_type": "array", "shape": [2, 2048, 2048], "data_type": "uint16",
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [1, 2048, 2048]}},
+        "chunk_key_encoding": {"name": "default"}, "fill_value": 0, "codecs": [le()]
+    })
+    .to_string();
+    let v = data(2 * 2048 * 2048 * 2 / 8);
+    let a = Array::create(rec.clone(), "a", &meta).unwrap();
+    a.write_region(&[0, 0, 0], &[2, 2048, 2048], &v, None)
+        .unwrap();
+    a.set_threads(2);
+    let half = v.len() / 2;
+    let mut one = vec![0u8; half];
+    a.read_region(&[1, 0, 0], &[1, 2048, 2048], &mut one, None)
+        .unwrap();
+    assert!(one[..] == v[half..]);
+    assert_eq!(
+        rec.reader_reads.load(std::sync::atomic::Ordering::SeqCst),
+        2
+    );
+    assert_eq!(rec.gets.lock().unwrap().len(), 0);
+    let mut both = vec![0u8; v.len()];
+    a.read_region(&[0, 0, 0], &[2, 2048, 2048], &mut both, None)
+        .unwrap();
+    assert!(both == v);
+    assert_eq!(
+        rec.reader_reads.load(std::sync::atomic::Ordering::SeqCst),
+        2
+    );
+    assert_eq!(rec.gets.lock().unwrap().len(), 2);
 }
 
 #[test]

@@ -107,9 +107,14 @@ impl Array {
                 let ctx = self.shard_read(&key, sharding, &gate);
                 read_shard_region(&ctx, self.chunk_shape(), &part, &dest, workers)
             }),
-            None => threads::for_each(workers, plan.len(), |i| {
-                self.read_chunk_part(&plan.part(i), &dest, &gate)
-            }),
+            None => {
+                // A region inside one chunk leaves the threads idle but for
+                // that chunk: a large uncompressed one is read in pieces.
+                let spare = if plan.len() == 1 { self.threads() } else { 1 };
+                threads::for_each(workers, plan.len(), |i| {
+                    self.read_chunk_part(&plan.part(i), &dest, &gate, spare)
+                })
+            }
         }
     }
 
@@ -180,14 +185,23 @@ impl Array {
         }
     }
 
-    fn read_chunk_part(&self, part: &ChunkPart, dest: &DestBuffer, gate: &Gate) -> Result<()> {
+    /// Read one chunk's part of a region into `dest`. `threads`: how many
+    /// threads may read this one chunk (1 when other chunks keep them busy).
+    fn read_chunk_part(
+        &self,
+        part: &ChunkPart,
+        dest: &DestBuffer,
+        gate: &Gate,
+        threads: usize,
+    ) -> Result<()> {
         let key = self.chunk_key(&part.chunk);
         let chain = self.codecs();
         if chain.is_passthrough() && part.is_whole(self.chunk_shape()) {
             // SAFETY: this task alone writes this chunk's block.
             if let Some(block) = unsafe { dest.contiguous_block(&part.in_region, &part.shape) } {
                 // Stored bytes are the decoded bytes: read them into place.
-                return match self.store().get_into(&key, block)? {
+                let store = self.store().as_ref();
+                return match get_into_on_threads(store, &key, block, threads)? {
                     Some(true) => Ok(()),
                     Some(false) => Err(uncompressed_size_differs(&key, chain.repr().nbytes())),
                     None => {

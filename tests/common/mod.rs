@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
-use zarrio::store::ByteRange;
+use zarrio::store::{ByteRange, ValueReader};
 use zarrio::{MemoryStore, Result, Store};
 
 #[derive(Debug)]
@@ -22,6 +22,10 @@ pub struct Recording {
     pub delay: Option<Duration>,
     /// Whether the store offers set_range (else writes are whole rewrites).
     pub ranged_writes: bool,
+    /// Whether the store offers value readers (its memory store's).
+    pub value_readers: bool,
+    /// Ranges read through value readers.
+    pub reader_reads: AtomicUsize,
 }
 
 impl Default for Recording {
@@ -36,6 +40,8 @@ impl Default for Recording {
             max_in_flight: AtomicUsize::new(0),
             delay: None,
             ranged_writes: true,
+            value_readers: false,
+            reader_reads: AtomicUsize::new(0),
         }
     }
 }
@@ -44,6 +50,13 @@ impl Recording {
     pub fn without_range_writes() -> Self {
         Recording {
             ranged_writes: false,
+            ..Default::default()
+        }
+    }
+
+    pub fn with_value_readers() -> Self {
+        Recording {
+            value_readers: true,
             ..Default::default()
         }
     }
@@ -78,7 +91,35 @@ impl Recording {
     }
 }
 
+/// A value reader that counts the ranges read through it.
+struct CountingReader<'a> {
+    inner: Box<dyn ValueReader + 'a>,
+    reads: &'a AtomicUsize,
+}
+
+impl ValueReader for CountingReader<'_> {
+    fn size(&self) -> u64 {
+        self.inner.size()
+    }
+    fn read_at(&self, offset: u64, out: &mut [u8]) -> Result<()> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        self.inner.read_at(offset, out)
+    }
+}
+
 impl Store for Recording {
+    fn value_reader(&self, key: &str) -> Result<Option<Box<dyn ValueReader + '_>>> {
+        assert!(self.value_readers, "value_reader on a store without it");
+        Ok(self.inner.value_reader(key)?.map(|inner| {
+            Box::new(CountingReader {
+                inner,
+                reads: &self.reader_reads,
+            }) as Box<dyn ValueReader + '_>
+        }))
+    }
+    fn supports_value_reader(&self) -> bool {
+        self.value_readers
+    }
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
         if !key.ends_with("zarr.json") {
             self.gets.lock().unwrap().push(key.to_string());
