@@ -229,12 +229,12 @@ fn piecewise_reads_equal_buffered_reads() {
                 .unwrap();
         }
         assert_eq!(store.get("a/c/0/1/0").unwrap(), None, "never written");
-        // Whole array into a C-order buffer: every chunk scattered by rows.
+        // Whole array into a C-order buffer: every chunk placed by rows.
         let mut c_order = vec![0u8; v.len()];
         a.read_region(&[0, 0, 0], &[80, 90, 256], &mut c_order, None)
             .unwrap();
         assert_eq!(c_order, v);
-        // Padded rows (300 elements) still scatter; Fortran order cannot
+        // Padded rows (300 elements) are still placed by rows; Fortran order cannot
         // (rows of one element) and goes through a buffer and a copy.
         let mut padded = vec![0u8; n0 * n1 * 300 * 2];
         a.read_region(
