@@ -362,10 +362,11 @@ zarrio_status zarrio_array_set_attributes(zarrio_array *array, const char *json)
  * written with streaming (cache-bypassing) stores, whole 64-byte lines
  * only: rows that start on a line boundary and are whole lines stream
  * whole, rows of 256 bytes or more stream the lines between their ends,
- * shorter rows off a boundary are copied normally. So a buffer aligned to
- * 64 bytes (`posix_memalign`, `aligned_alloc`) whose row length in bytes
- * is a multiple of 64 reads faster than the same read into a block from
- * `malloc` (16 bytes past a line).
+ * shorter rows off a boundary are copied normally. So when the chunk's
+ * rows (last chunk extent x element size) and the destination's row
+ * stride are multiples of 64 bytes, a buffer aligned to 64 bytes
+ * (`posix_memalign`, `aligned_alloc`) reads faster than the same read
+ * into a block from `malloc` (16 bytes past a line).
  *
  * # Safety
  * `array` is a live handle; `start`, `shape` (and `strides` unless NULL)

@@ -16,8 +16,8 @@
 //! gain depends on the caller's buffer: rows that start on a line boundary
 //! (a 64-byte aligned buffer, as `posix_memalign` or Julia give) stream
 //! whole, while in a buffer 16 bytes past a boundary (what glibc's malloc
-//! returns for large blocks) each row's partial lines at either end are
-//! copied normally and only the lines between them stream.
+//! returns for large blocks) rows of 256 bytes or more stream only the
+//! lines between their partial ends and shorter rows do not stream.
 
 /// A read writes its destination with streaming stores when the
 /// destination is at least this large: smaller ones may still be in cache

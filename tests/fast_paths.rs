@@ -445,16 +445,31 @@ fn piecewise_threaded_chunk_reads_equal_one_read() {
             "{name}"
         );
 
-        // A stored value of the wrong size is the same error either way.
+        // So does a one-chunk region read in pieces.
+        a.set_threads(3);
+        buf.fill(0);
+        a.read_region(&[0, 0, 0], &[1, n1 as u64, n2 as u64], &mut buf, None)
+            .unwrap();
+        assert!(
+            buf.chunks(2).all(|e| u16::from_ne_bytes([e[0], e[1]]) == 7),
+            "{name}"
+        );
+
+        // A stored value of the wrong size is the same error either way,
+        // for a chunk read and a one-chunk region read.
         store.set("a/c/0/0/0", &v[..chunk_len - 2]).unwrap();
         let errors: Vec<String> = [1, 3]
             .into_iter()
-            .map(|t| {
+            .flat_map(|t| {
                 a.set_threads(t);
-                a.read_chunk(&[0, 0, 0], &mut buf).unwrap_err().to_string()
+                let chunk = a.read_chunk(&[0, 0, 0], &mut buf).unwrap_err();
+                let region = a
+                    .read_region(&[0, 0, 0], &[1, n1 as u64, n2 as u64], &mut buf, None)
+                    .unwrap_err();
+                [chunk.to_string(), region.to_string()]
             })
             .collect();
-        assert_eq!(errors[0], errors[1], "{name}");
+        assert!(errors.iter().all(|e| *e == errors[0]), "{name}: {errors:?}");
         assert!(errors[0].contains("a/c/0/0/0"), "{name}: {}", errors[0]);
     }
 }

@@ -1,5 +1,6 @@
 //! The read path: region -> chunks -> one task per chunk (per inner chunk
-//! for sharded arrays) -> fetch, decode, place into the caller's buffer.
+//! for sharded arrays; a lone large uncompressed chunk is read in one piece
+//! per thread) -> fetch, decode, place into the caller's buffer.
 
 use super::Array;
 use crate::codec::sharding::{ShardIndex, ShardingCodec};

@@ -91,15 +91,18 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// `out.len()` bytes: Some(true) when read, Some(false) when the value
     /// has another size (`out` is then unspecified), None when absent.
     fn get_into(&self, key: &str, out: &mut [u8]) -> Result<Option<bool>> {
-        let (total, mut filled) = (out.len(), 0);
+        let (total, mut filled) = (out.len(), 0usize);
         let got = self.get_in_pieces(key, total, &mut |piece| {
-            let Some(dst) = out.get_mut(filled..filled + piece.len()) else {
+            // Counted before the check, so a store that goes on after an
+            // overflow error can never come back to exactly `total`.
+            let at = filled;
+            filled = filled.saturating_add(piece.len());
+            let Some(dst) = out.get_mut(at..filled) else {
                 return Err(crate::error::internal(format!(
                     "{key}: the store handed over more than {total} bytes"
                 )));
             };
             dst.copy_from_slice(piece);
-            filled += piece.len();
             Ok(())
         })?;
         if got == Some(true) && filled != total {
