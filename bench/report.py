@@ -348,9 +348,21 @@ def main():
         notes = sorted({r.get("note", "") for r in rows if r.get("impl") == impl and r.get("note")})
         L.append(f"- **{impl}**: {IMPL_DESC[impl]}." + (" Calls: " + "; ".join(f"`{x}`" for x in notes) + "." if notes else ""))
     L.append("")
+    # How the Rust implementations' destinations were allocated, from the
+    # results themselves (older results do not say).
+    aligns = sorted({str(r["dest_align"]) for r in rows
+                     if r.get("impl") in ("zarrio", "zarrs", "zarrs_ffi") and "dest_align" in r})
+    if aligns == ["16"]:
+        dest_text = ("uninitialised memory with `malloc`, large blocks 16 bytes past a page like numpy's arrays;"
+                     " `ZARRIO_BENCH_ALIGN=64` gives 64-byte aligned destinations instead, see \"Streaming stores\"")
+    elif aligns:
+        dest_text = (f"uninitialised memory aligned to {' / '.join(aligns)} (`ZARRIO_BENCH_ALIGN`, `ZARRIO_BENCH_THP`;"
+                     " plain `malloc` by default), see \"Streaming stores\"")
+    else:
+        dest_text = "uninitialised memory (alignment not recorded in these results)"
     L.append(
         "Every repetition opens the array and allocates its destination inside the clock, as a user would"
-        " (the Rust harness allocates uninitialised memory with `malloc`, large blocks 16 bytes past a page like numpy's arrays, so first touch happens in the library call; `ZARRIO_BENCH_ALIGN=64` gives 64-byte aligned destinations instead, see \"Streaming stores\")."
+        f" (the Rust harness allocates {dest_text}, so first touch happens in the library call)."
         " `read_all` and `roundtrip` leave each library at its default thread count (all cores)."
         " `by_chunk` / `by_inner` read every region into its own fresh buffer and keep them until the clock stops;"
         " concurrency 1 reads one region at a time with the library's default parallelism inside it;"

@@ -160,15 +160,30 @@ unsafe impl Sync for Buf {}
 const HUGE: usize = 2 << 20;
 
 /// The alignment Rust-side destinations are allocated with: 16 (plain
-/// `malloc`) unless ZARRIO_BENCH_ALIGN says otherwise.
+/// `malloc`) unless ZARRIO_BENCH_ALIGN says otherwise (a power of two).
 pub fn dest_align() -> usize {
     static ALIGN: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *ALIGN.get_or_init(|| {
-        std::env::var("ZARRIO_BENCH_ALIGN")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(16)
+    *ALIGN.get_or_init(|| match std::env::var("ZARRIO_BENCH_ALIGN") {
+        Err(_) => 16,
+        Ok(v) => match v.parse::<usize>() {
+            Ok(a) if a.is_power_of_two() => a,
+            _ => panic!("ZARRIO_BENCH_ALIGN={v}: not a power of two"),
+        },
     })
+}
+
+/// How the measured implementation's destinations were allocated: the
+/// alignment `Buf::new` used for the Rust implementations (and the plain
+/// memcpy floor), or "thp" (2 MiB aligned and huge-page advised: the other
+/// floors, and everything under ZARRIO_BENCH_THP=1).
+fn dest_kind(imp: &str) -> serde_json::Value {
+    let thp = std::env::var("ZARRIO_BENCH_THP").is_ok_and(|v| v == "1");
+    let harness_buf = matches!(imp, "zarrio" | "zarrs" | "zarrs_ffi" | "memcpy_malloc");
+    if harness_buf && !thp {
+        dest_align().into()
+    } else {
+        "thp".into()
+    }
 }
 
 impl Buf {
@@ -426,9 +441,8 @@ pub fn measure(
         // the measured calls allocated.
         "file_rss_growth_mib": file_rss_mib() - base_file,
         "note": note,
-        // Alignment of the Rust harness's destinations (the Python peers
-        // get numpy's arrays).
-        "dest_align": dest_align(),
+        // How this implementation's destinations were allocated.
+        "dest_align": dest_kind(&spec.imp),
     });
     Ok(line)
 }
