@@ -128,6 +128,18 @@ pub fn resolve(threads: usize) -> usize {
     }
 }
 
+thread_local! {
+    /// Set on the worker threads of the library's own pools.
+    static IN_OUR_POOL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether the calling thread is a worker of one of the library's pools
+/// (not merely some rayon pool: a host's own rayon workers call in like
+/// any other thread, and the array's thread count applies).
+fn in_our_pool() -> bool {
+    IN_OUR_POOL.with(|c| c.get())
+}
+
 fn pool(n: usize) -> Result<Arc<ThreadPool>> {
     let mut p = lock();
     if p.pid != std::process::id() {
@@ -143,6 +155,7 @@ fn pool(n: usize) -> Result<Arc<ThreadPool>> {
         ThreadPoolBuilder::new()
             .num_threads(n)
             .thread_name(|i| format!("zarrio-{i}"))
+            .start_handler(|_| IN_OUR_POOL.with(|c| c.set(true)))
             .build()
             .map_err(|e| internal(format!("cannot start a thread pool: {e}")))?,
     );
@@ -161,7 +174,7 @@ where
     if threads <= 1 || n <= 1 {
         return (0..n).try_for_each(f);
     }
-    if rayon::current_thread_index().is_some() {
+    if in_our_pool() {
         // Already inside one of our pools: nest, rayon schedules the work.
         return (0..n).into_par_iter().try_for_each(f);
     }
@@ -179,7 +192,7 @@ where
     if threads <= 1 || n <= 1 {
         return (0..n).map(f).collect();
     }
-    if rayon::current_thread_index().is_some() {
+    if in_our_pool() {
         return (0..n).into_par_iter().map(f).collect();
     }
     pool(threads)?.install(|| (0..n).into_par_iter().map(f).collect())

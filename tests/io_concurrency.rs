@@ -73,3 +73,27 @@ fn reads_overlap_requests_up_to_the_io_setting() {
         assert_eq!(full, expected);
     }
 }
+
+#[test]
+fn calls_from_a_hosts_rayon_pool_use_the_arrays_threads() {
+    // A host that calls from its own one-thread rayon pool still gets the
+    // array's threads and I/O concurrency, not its pool's single worker.
+    let store = Arc::new(Recording::slow(Duration::from_millis(5)));
+    let a = make(&store, false);
+    let mut expected = vec![0u8; 64 * 64 * 2];
+    a.read_region(&[0, 0], &[64, 64], &mut expected, None)
+        .unwrap();
+    a.set_threads(2);
+    a.set_io_concurrency(8);
+    store.max_in_flight.store(0, Ordering::SeqCst);
+    let host = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    let mut out = vec![0u8; 64 * 64 * 2];
+    host.install(|| a.read_region(&[0, 0], &[64, 64], &mut out, None))
+        .unwrap();
+    assert_eq!(out, expected);
+    let max = store.max_in_flight.load(Ordering::SeqCst);
+    assert!(max > 2, "{max} requests in flight from a host's pool");
+}
