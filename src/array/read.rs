@@ -222,22 +222,20 @@ impl Array {
                 // them over, piece by piece.
                 let nbytes = chain.repr().nbytes();
                 let mut filler = RunFiller::new(runs);
-                let got = self.store().get_in_pieces(&key, nbytes, &mut |piece| {
+                let store = self.store().as_ref();
+                let got = crate::store::get_exactly(store, &key, nbytes, &mut |piece| {
+                    // The block's runs add up to nbytes, and get_exactly
+                    // hands over no more than that: a refusal is a bug.
                     if filler.push(piece) {
                         Ok(())
                     } else {
-                        Err(crate::error::internal(format!(
-                            "{key}: the store handed over more than {nbytes} bytes"
-                        )))
+                        Err(crate::error::internal("block runs shorter than the chunk"))
                     }
                 })?;
-                let complete = filler.is_complete();
+                debug_assert!(got != Some(true) || filler.is_complete());
                 drop(filler);
                 return match got {
-                    Some(true) if complete => Ok(()),
-                    Some(true) => Err(crate::error::internal(format!(
-                        "{key}: the store handed over fewer than {nbytes} bytes"
-                    ))),
+                    Some(true) => Ok(()),
                     Some(false) => Err(uncompressed_size_differs(&key, nbytes)),
                     None => {
                         // SAFETY: each chunk part is a distinct block of the region.

@@ -142,15 +142,11 @@ impl ValueReader for FileReader {
     }
 }
 
-/// A value read in pieces goes through a buffer of this size: it stays in
-/// the core's cache between the read and the sink's copy out of it, so the
-/// value crosses memory once.
+/// A value read in pieces goes through a buffer of this size (the first
+/// bytes of the thread's scratch buffer): it stays in the core's cache
+/// between the read and the sink's copy out of it, so the value crosses
+/// memory once.
 const PIECE_BYTES: usize = 256 << 10;
-
-thread_local! {
-    /// This thread's buffer for `get_in_pieces`.
-    static PIECE: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-}
 
 /// Read `total` bytes of `f` from offset 0 in pieces, handing each to `sink`.
 fn read_in_pieces(
@@ -159,7 +155,9 @@ fn read_in_pieces(
     key: &str,
     sink: &mut dyn FnMut(&[u8]) -> Result<()>,
 ) -> Result<()> {
-    let mut read = |buf: &mut [u8]| {
+    // A sink that reads another value in pieces gets a buffer of its own
+    // (with_scratch nests).
+    crate::scratch::with_scratch(PIECE_BYTES, |buf| {
         let mut at = 0;
         while at < total {
             let n = buf.len().min(total - at);
@@ -168,14 +166,6 @@ fn read_in_pieces(
             at += n;
         }
         Ok(())
-    };
-    PIECE.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut buf) => {
-            buf.resize(PIECE_BYTES, 0);
-            read(&mut buf)
-        }
-        // A sink that reads another value in pieces gets its own buffer.
-        Err(_) => read(&mut vec![0u8; PIECE_BYTES]),
     })
 }
 

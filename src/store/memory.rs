@@ -69,14 +69,8 @@ impl Store for MemoryStore {
     ) -> Result<Option<bool>> {
         // The value is shared, not copied (`get_into` copies it once, from
         // here); the lock is not held while the sink runs.
-        let Some(v) = self.read().get(key).cloned() else {
-            return Ok(None);
-        };
-        if v.len() != total {
-            return Ok(Some(false));
-        }
-        sink(&v)?;
-        Ok(Some(true))
+        let v = self.read().get(key).cloned();
+        super::hand_over_whole(v.as_deref().map(Vec::as_slice), total, sink)
     }
 
     fn value_reader(&self, key: &str) -> Result<Option<Box<dyn ValueReader + '_>>> {

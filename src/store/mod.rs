@@ -66,6 +66,48 @@ pub fn slice_range(value: &[u8], range: &ByteRange) -> Result<Vec<u8>> {
     Ok(value[r.start as usize..r.end as usize].to_vec())
 }
 
+/// `get_in_pieces` for a store that holds the whole value (None: absent).
+pub fn hand_over_whole(
+    value: Option<&[u8]>,
+    total: usize,
+    sink: &mut dyn FnMut(&[u8]) -> Result<()>,
+) -> Result<Option<bool>> {
+    match value {
+        None => Ok(None),
+        Some(v) if v.len() != total => Ok(Some(false)),
+        Some(v) => sink(v).map(|()| Some(true)),
+    }
+}
+
+/// `store.get_in_pieces`, checked: the sink never sees more than `total`
+/// bytes, and pieces that add up to more or fewer are an error, whatever
+/// the store does (it may be a host's).
+pub fn get_exactly<S: Store + ?Sized>(
+    store: &S,
+    key: &str,
+    total: usize,
+    sink: &mut dyn FnMut(&[u8]) -> Result<()>,
+) -> Result<Option<bool>> {
+    let mut handed = 0usize;
+    let got = store.get_in_pieces(key, total, &mut |piece| {
+        // Counted before the check, so a store that goes on after an
+        // overflow error can never come back to exactly `total`.
+        handed = handed.saturating_add(piece.len());
+        if handed > total {
+            return Err(crate::error::internal(format!(
+                "{key}: the store handed over more than {total} bytes"
+            )));
+        }
+        sink(piece)
+    })?;
+    if got == Some(true) && handed != total {
+        return Err(crate::error::internal(format!(
+            "{key}: the store handed over {handed} bytes, fewer than the {total} of the value"
+        )));
+    }
+    Ok(got)
+}
+
 /// A snapshot of one stored value (see `Store::value_reader`).
 pub trait ValueReader: Send + Sync {
     /// The value's size in bytes.
@@ -91,26 +133,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// `out.len()` bytes: Some(true) when read, Some(false) when the value
     /// has another size (`out` is then unspecified), None when absent.
     fn get_into(&self, key: &str, out: &mut [u8]) -> Result<Option<bool>> {
-        let (total, mut filled) = (out.len(), 0usize);
-        let got = self.get_in_pieces(key, total, &mut |piece| {
-            // Counted before the check, so a store that goes on after an
-            // overflow error can never come back to exactly `total`.
-            let at = filled;
-            filled = filled.saturating_add(piece.len());
-            let Some(dst) = out.get_mut(at..filled) else {
-                return Err(crate::error::internal(format!(
-                    "{key}: the store handed over more than {total} bytes"
-                )));
-            };
-            dst.copy_from_slice(piece);
+        let mut filled = 0;
+        get_exactly(self, key, out.len(), &mut |piece| {
+            // In bounds: get_exactly stops a store before it overruns.
+            out[filled..filled + piece.len()].copy_from_slice(piece);
+            filled += piece.len();
             Ok(())
-        })?;
-        if got == Some(true) && filled != total {
-            return Err(crate::error::internal(format!(
-                "{key}: the store handed over {filled} of {total} bytes"
-            )));
-        }
-        Ok(got)
+        })
     }
     /// One version of a value, read by byte range straight into callers'
     /// buffers from any number of threads: every read sees the value as it
@@ -151,14 +180,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         total: usize,
         sink: &mut dyn FnMut(&[u8]) -> Result<()>,
     ) -> Result<Option<bool>> {
-        let Some(v) = self.get(key)? else {
-            return Ok(None);
-        };
-        if v.len() != total {
-            return Ok(Some(false));
-        }
-        sink(&v)?;
-        Ok(Some(true))
+        hand_over_whole(self.get(key)?.as_deref(), total, sink)
     }
     /// Store a whole value, replacing any old one atomically where the
     /// store can (readers see the old value or the new one).
