@@ -17,7 +17,10 @@
 //! (a 64-byte aligned buffer, as `posix_memalign` or Julia give) stream
 //! whole, while in a buffer 16 bytes past a boundary (what glibc's malloc
 //! returns for large blocks) rows of 256 bytes or more stream only the
-//! lines between their partial ends and shorter rows do not stream.
+//! lines between their partial ends and shorter rows do not stream. Short
+//! rows of inner chunks that sit side by side are therefore placed a row
+//! of chunks at a time (`RowCopier::gather_raw`): the destination row they
+//! make together is long, and streams.
 
 /// A read writes its destination with streaming stores when the
 /// destination is at least this large: smaller ones may still be in cache
@@ -33,7 +36,7 @@ pub(crate) const LINE: usize = 64;
 /// only from this length: a 128-byte row 16 bytes off a boundary has one
 /// whole line between two partial ones, and placing 64^3 inner chunks
 /// with such rows measured slower streamed than copied.
-const LONG_ROW: usize = 4 * LINE;
+pub(crate) const LONG_ROW: usize = 4 * LINE;
 
 /// Copies runs of bytes into a destination, with streaming stores for the
 /// whole aligned lines of each run where that is enabled.
@@ -113,6 +116,56 @@ impl RowCopier {
         }
         std::ptr::copy_nonoverlapping(src, dst, n);
     }
+
+    /// Copy `count` segments of `seg` bytes, the k-th read from
+    /// `src + k * src_stride`, one after another into `dst`: one destination
+    /// row gathered from rows that lie apart in the source (the rows of
+    /// inner chunks that sit side by side). The row's whole lines stream
+    /// as `streams_rows` says for its full length, so short segments that
+    /// would not stream one by one do, when each segment is a multiple of
+    /// 16 bytes and `dst` is 16-byte aligned (every streamed 16-byte store
+    /// then reads from one segment).
+    ///
+    /// # Safety
+    /// Every segment must be readable and `dst` writable for `count * seg`
+    /// bytes, and no segment may overlap the destination.
+    pub(crate) unsafe fn gather_raw(
+        &mut self,
+        src: *const u8,
+        src_stride: usize,
+        seg: usize,
+        count: usize,
+        dst: *mut u8,
+    ) {
+        let n = seg * count;
+        #[cfg(target_arch = "x86_64")]
+        if seg % 16 == 0 && dst as usize % 16 == 0 && self.streams_rows(n, dst as usize % LINE == 0)
+        {
+            // Lines [head, tail) of the row are whole; both ends are
+            // multiples of 16, as are the segments' bounds.
+            let head = (dst as usize).next_multiple_of(LINE) - dst as usize;
+            let tail = head + (n - head) / LINE * LINE;
+            for k in 0..count {
+                let (s, lo, hi) = (src.add(k * src_stride), k * seg, (k + 1) * seg);
+                // This segment's share of the whole lines, [a, b).
+                let a = head.clamp(lo, hi);
+                let b = tail.clamp(a, hi);
+                // SAFETY: [lo, hi) of the row is this segment's `seg`
+                // bytes, split in three; [a, b) starts 16-byte aligned in
+                // `dst` and is a multiple of 16 long.
+                std::ptr::copy_nonoverlapping(s, dst.add(lo), a - lo);
+                stream_16(s.add(a - lo), dst.add(a), b - a);
+                std::ptr::copy_nonoverlapping(s.add(b - lo), dst.add(b), hi - b);
+            }
+            self.streamed = true;
+            #[cfg(test)]
+            tests::STREAMED_BYTES.fetch_add(tail - head, std::sync::atomic::Ordering::Relaxed);
+            return;
+        }
+        for k in 0..count {
+            std::ptr::copy_nonoverlapping(src.add(k * src_stride), dst.add(k * seg), seg);
+        }
+    }
 }
 
 impl Drop for RowCopier {
@@ -152,6 +205,28 @@ unsafe fn stream_lines(src: *const u8, dst: *mut u8, n: usize) {
         _mm_stream_si128(d.add(2), c);
         _mm_stream_si128(d.add(3), e);
         i += LINE;
+    }
+}
+
+/// Copy 16-byte pieces with SSE2 streaming stores. Consecutive calls that
+/// together cover a line fill one write-combining buffer, so a line
+/// gathered from several sources is still written whole.
+///
+/// # Safety
+/// `src` readable and `dst` writable for `n` bytes, not overlapping; `dst`
+/// aligned to 16 and `n` a multiple of 16. The caller must fence
+/// (`RowCopier`'s drop) before the bytes are read by another thread.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+unsafe fn stream_16(src: *const u8, dst: *mut u8, n: usize) {
+    use std::arch::x86_64::{__m128i, _mm_loadu_si128, _mm_stream_si128};
+    let mut i = 0;
+    while i < n {
+        _mm_stream_si128(
+            dst.add(i) as *mut __m128i,
+            _mm_loadu_si128(src.add(i) as *const __m128i),
+        );
+        i += 16;
     }
 }
 
@@ -197,6 +272,63 @@ pub(crate) mod tests {
                         &src[..n],
                         "{streaming} {offset} {n}"
                     );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn gathers_exactly_every_segment_size_and_alignment() {
+        let src: Vec<u8> = (0..4000u32).map(|i| (i * 13 + 5) as u8).collect();
+        // Gather `count` segments of `seg` bytes (source stride seg + 24)
+        // to `guard` bytes past `offset` from a line, guard bytes around
+        // it; returns the destination bytes and whether the copier streamed.
+        let gather = |streaming, offset, seg, count, guard| {
+            let n = seg * count;
+            let (mut buf, start) = aligned(n + 2 * guard, offset);
+            let start = start + guard;
+            let mut c = RowCopier::new(streaming);
+            // SAFETY: the segments lie inside `src` (at most 9 x 168
+            // bytes), the destination inside `buf`.
+            unsafe {
+                c.gather_raw(
+                    src.as_ptr(),
+                    seg + 24,
+                    seg,
+                    count,
+                    buf.as_mut_ptr().add(start),
+                )
+            };
+            let streamed = c.streamed;
+            drop(c);
+            if guard > 0 {
+                assert_eq!((buf[start - 1], buf[start + n]), (0xEE, 0xEE));
+            }
+            (buf[start..start + n].to_vec(), streamed)
+        };
+        for streaming in [false, true] {
+            for offset in [0, 1, 16, 32, 48] {
+                for seg in [8, 16, 40, 48, 64, 128, 144] {
+                    for count in [1, 2, 3, 5, 9] {
+                        let want: Vec<u8> = (0..count)
+                            .flat_map(|k| src[k * (seg + 24)..][..seg].to_vec())
+                            .collect();
+                        let case = format!("{streaming} {offset} {seg} {count}");
+                        assert_eq!(gather(streaming, offset, seg, count, 1).0, want, "{case}");
+                        let (got, streamed) = gather(streaming, offset, seg, count, 0);
+                        assert_eq!(got, want, "{case}");
+                        let n = seg * count;
+                        let long = n >= LONG_ROW || (offset == 0 && n % LINE == 0);
+                        assert_eq!(
+                            streamed,
+                            cfg!(target_arch = "x86_64")
+                                && streaming
+                                && long
+                                && seg % 16 == 0
+                                && offset % 16 == 0,
+                            "{case}"
+                        );
+                    }
                 }
             }
         }

@@ -242,6 +242,74 @@ impl<'a> DestBuffer<'a> {
         );
     }
 
+    /// Copy `count` whole C-order chunks of `chunk_shape`, stored one after
+    /// another in `chunks`, into the block at `dst_start` that they tile
+    /// side by side along the last dimension. Placed together, their rows
+    /// make destination rows `count` times as long, which stream where one
+    /// chunk's rows would be too short (see `streams_more_as_row`).
+    ///
+    /// # Safety
+    /// Concurrent callers must write disjoint blocks.
+    pub unsafe fn copy_from_chunk_row(
+        &self,
+        dst_start: &[u64],
+        chunks: &[u8],
+        chunk_shape: &[u64],
+        count: usize,
+    ) {
+        let (elem, n) = (self.layout.elem, chunk_shape.len());
+        assert!(n >= 1 && chunk_shape.len() == dst_start.len());
+        let chunk_elems: u64 = chunk_shape.iter().product();
+        assert!(chunks.len() as u64 >= chunk_elems * count as u64 * elem as u64);
+        let (last, t_last) = (chunk_shape[n - 1], self.layout.strides[n - 1]);
+        let mut dst_shape = chunk_shape.to_vec();
+        dst_shape[n - 1] *= count as u64;
+        let dst_off = self.block_offset(dst_start, &dst_shape);
+        // The row of chunks as a block with one more dimension: which chunk
+        // (source stride: a whole chunk), then the position inside its row.
+        let mut shape = chunk_shape.to_vec();
+        shape.insert(n - 1, count as u64);
+        let mut src_strides = c_strides(chunk_shape);
+        src_strides.insert(n - 1, chunk_elems);
+        let mut dst_strides = self.layout.strides.clone();
+        dst_strides.insert(n - 1, last * t_last);
+        // SAFETY: the source holds `count` chunks (asserted) and the
+        // destination block lies inside the buffer (block_offset); the
+        // block is exclusively ours per the caller's contract.
+        copy_block(
+            chunks.as_ptr(),
+            &src_strides,
+            self.ptr.add(dst_off),
+            &dst_strides,
+            &shape,
+            elem,
+            self.streaming,
+        );
+    }
+
+    /// Whether placing chunks of `chunk_shape` a row at a time with
+    /// `copy_from_chunk_row` streams destination lines that placing them
+    /// one by one would not: the destination streams, its rows are
+    /// contiguous and start 16-byte aligned, and one chunk's row is too
+    /// short to stream on its own (shorter than a long row, and not whole
+    /// lines from a line boundary).
+    pub fn streams_more_as_row(&self, chunk_shape: &[u64]) -> bool {
+        use crate::nontemporal::{LINE, LONG_ROW};
+        let (elem, n) = (self.layout.elem, chunk_shape.len());
+        if !self.streaming || n == 0 || self.layout.strides[n - 1] != 1 {
+            return false;
+        }
+        let row = chunk_shape[n - 1] as usize * elem;
+        let aligned = |to: usize| {
+            self.ptr as usize % to == 0
+                && self.layout.strides[..n - 1]
+                    .iter()
+                    .all(|&t| t as usize * elem % to == 0)
+        };
+        let streams_alone = row >= LONG_ROW || (aligned(LINE) && row % LINE == 0);
+        cfg!(target_arch = "x86_64") && row % 16 == 0 && aligned(16) && !streams_alone
+    }
+
     /// The block at `dst_start` with `shape` as the destination's
     /// contiguous byte runs, in the C order of the block (the order a C-order
     /// chunk stores it), when each run is at least `min_run_bytes` long;
@@ -477,13 +545,32 @@ unsafe fn copy_block(
             && row_t % line == 0
             && outer.iter().all(|&(_, _, t)| t as usize * elem % line == 0),
     );
+    // A plane whose rows lie back to back in the destination but apart in
+    // the source (chunks side by side along the last dimension) is one
+    // destination row, gathered: it streams as a whole, where rows too
+    // short to stream on their own would not. Every plane must start
+    // 16-byte aligned and the rows be 16-byte multiples (see gather_raw).
+    let gather = rows > 1
+        && run_s == 1
+        && run_t == 1
+        && row_t == run * elem
+        && (run * elem) % 16 == 0
+        && dst as usize % 16 == 0
+        && outer.iter().all(|&(_, _, t)| t as usize * elem % 16 == 0)
+        && copier.streams_rows(
+            rows * run * elem,
+            dst as usize % line == 0
+                && outer.iter().all(|&(_, _, t)| t as usize * elem % line == 0),
+        );
     let mut idx = vec![0u64; outer.len()];
     let (mut so, mut to) = (0usize, 0usize);
     loop {
         let (sp, tp) = (src.add(so * elem), dst.add(to * elem));
         // Row r of the plane lies inside the block (r < rows); wrapping_add
         // only spares the in-bounds proof the compiler cannot see.
-        if run_s != 1 || run_t != 1 {
+        if gather {
+            copier.gather_raw(sp, row_s, run * elem, rows, tp);
+        } else if run_s != 1 || run_t != 1 {
             for r in 0..rows {
                 let (sp, tp) = (sp.wrapping_add(r * row_s), tp.wrapping_add(r * row_t));
                 copy_run(sp, run_s, tp, run_t, run, elem);
@@ -815,6 +902,65 @@ mod tests {
         let mut fbuf = vec![0u8; 320];
         let f = DestBuffer::new(&mut fbuf, fl);
         assert!(unsafe { f.c_order_runs(&[0, 0, 0], &[4, 5, 8], 1) }.is_none());
+    }
+
+    #[test]
+    fn rows_of_chunks_placed_together_stream_and_equal_the_chunks() {
+        use crate::nontemporal::tests::STREAMED_BYTES;
+        use std::sync::atomic::Ordering::Relaxed;
+        // A 40 MiB `uint16` destination 16 bytes past a line (as malloc
+        // gives): one 32x64x64 chunk's 128-byte rows are too short to
+        // stream, a row of four such chunks makes 512-byte rows that do.
+        let shape = [40u64, 512, 1024];
+        let len = 40 << 20;
+        let cs = [32u64, 64, 64];
+        let nb = 32 * 64 * 64 * 2;
+        let chunks: Vec<u8> = (0..4 * nb)
+            .map(|i| (i % 251) as u8 ^ (i / nb) as u8)
+            .collect();
+        let mut space = vec![0u8; len + 128];
+        let line = (space.as_ptr() as usize).next_multiple_of(64) - space.as_ptr() as usize;
+        let at = line + 16;
+        {
+            let dest = DestBuffer::new(&mut space[at..at + len], Layout::c_order(&shape, 2));
+            assert!(dest.streams_more_as_row(&cs));
+            assert!(
+                !dest.streams_more_as_row(&[32, 64, 128]),
+                "256-byte rows stream alone"
+            );
+            assert!(
+                !dest.streams_more_as_row(&[32, 64, 60]),
+                "rows of 120 bytes"
+            );
+            let before = STREAMED_BYTES.load(Relaxed);
+            unsafe { dest.copy_from_chunk_row(&[3, 64, 256], &chunks, &cs, 4) };
+            // 7 of each row's 9 lines are whole.
+            assert!(STREAMED_BYTES.load(Relaxed) - before >= 4 * nb / 9 * 7);
+        }
+        let buf = &space[at..at + len];
+        for k in 0..4 {
+            for z in 0..32 {
+                for y in 0..64 {
+                    let d = (((3 + z) * 512 + 64 + y) * 1024 + 256 + 64 * k) * 2;
+                    let c = k * nb + (z * 64 + y) * 128;
+                    assert_eq!(buf[d..d + 128], chunks[c..c + 128], "chunk {k} row {z} {y}");
+                }
+            }
+        }
+        // Nothing outside the block was written.
+        let written: usize = buf.iter().filter(|&&b| b != 0).count();
+        let in_chunks: usize = chunks.iter().filter(|&&b| b != 0).count();
+        assert_eq!(written, in_chunks);
+        // A 64-byte aligned destination streams one chunk's rows whole
+        // already; a small one does not stream at all.
+        let dest = DestBuffer::new(&mut space[line..line + len], Layout::c_order(&shape, 2));
+        assert!(!dest.streams_more_as_row(&cs));
+        let small_shape = [4u64, 512, 1024];
+        let small = DestBuffer::new(
+            &mut space[at..at + (4 << 20)],
+            Layout::c_order(&small_shape, 2),
+        );
+        assert!(!small.streams_more_as_row(&cs));
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! reused for a scalar fill, coalesced range reads of shards, uncompressed
 //! chunks placed row by row as the store hands them over in pieces,
 //! streamed decompression of large ones straight into the destination's
-//! rows, and streaming (non-temporal) stores into large destinations.
+//! rows, streaming (non-temporal) stores into large destinations, and rows
+//! of inner chunks decoded and placed together.
 
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -608,6 +609,94 @@ fn streaming_stores_into_large_destinations_equal_small_reads() {
                 space[at + v.len()..].iter().all(|&b| b == 0xEE),
                 "layout {i}: guard after"
             );
+        }
+    }
+}
+
+#[test]
+fn rows_of_inner_chunks_equal_inner_chunks_placed_one_by_one() {
+    // Inner chunks with 128-byte rows read into a destination of 32 MiB or
+    // more that is 16 bytes off a line are decoded a row at a time and
+    // placed together (so the destination's rows stream); into a 64-byte
+    // aligned one or a small one, one by one. Every way must give the
+    // values: whole shards, shards and inner chunks cut by the array's
+    // edge, an empty inner chunk (fill value) inside a row, and regions
+    // whose inner chunks are fetched by range.
+    let (n0, n1, n2) = (40usize, 512usize, 1000usize);
+    let fill = 7u16;
+    let empty = |z: usize, y: usize, x: usize| {
+        (10..20).contains(&z) && (64..128).contains(&y) && (128..192).contains(&x)
+    };
+    let value = |z: usize, y: usize, x: usize| {
+        if empty(z, y, x) {
+            fill
+        } else {
+            (x * 5 + y * 1013 + z * 7907) as u16 | 1
+        }
+    };
+    let v: Vec<u8> = (0..n0 * n1 * n2)
+        .flat_map(|i| value(i / (n1 * n2), i / n2 % n1, i % n2).to_ne_bytes())
+        .collect();
+    let meta = json!({
+        "zarr_format": 3, "node_type": "array", "shape": [n0, n1, n2], "data_type": "uint16",
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [20, 256, 512]}},
+        "chunk_key_encoding": {"name": "default"}, "fill_value": fill,
+        "codecs": [{"name": "sharding_indexed", "configuration": {
+            "chunk_shape": [10, 64, 64],
+            "codecs": [le(), {"name": "zstd", "configuration": {"level": 1}}]}}]
+    })
+    .to_string();
+    let store = Arc::new(MemoryStore::new());
+    let a = Array::create(store.clone(), "a", &meta).unwrap();
+    a.write_region(&[0, 0, 0], &[n0 as u64, n1 as u64, n2 as u64], &v, None)
+        .unwrap();
+    // The all-fill inner chunk is not stored: its shard holds one fewer
+    // than the others of its size.
+    let stored = |key: &str| store.get(key).unwrap().unwrap().len();
+    assert!(stored("a/c/0/0/0") < stored("a/c/1/0/0"));
+    let mut space = vec![0xEEu8; v.len() + 128];
+    let line = (space.as_ptr() as usize).next_multiple_of(64) - space.as_ptr() as usize;
+    for threads in [1, 3] {
+        a.set_threads(threads);
+        for at in [line + 16, line] {
+            space.fill(0xEE);
+            let out = &mut space[at..at + v.len()];
+            a.read_region(&[0, 0, 0], &[n0 as u64, n1 as u64, n2 as u64], out, None)
+                .unwrap();
+            assert!(*out == v[..], "{threads} threads, offset {at}: whole read");
+            assert!(space[..at].iter().all(|&b| b == 0xEE));
+            assert!(space[at + v.len()..].iter().all(|&b| b == 0xEE));
+        }
+        // A region cutting every shard (inner chunks by range) with rows
+        // of 1792 bytes, 34 MB, against the values.
+        let (start, shape) = ([1usize, 3, 64], [38usize, 506, 896]);
+        let want: Vec<u8> = (0..shape.iter().product::<usize>())
+            .flat_map(|i| {
+                let (z, y, x) = (
+                    i / (shape[1] * shape[2]),
+                    i / shape[2] % shape[1],
+                    i % shape[2],
+                );
+                value(start[0] + z, start[1] + y, start[2] + x).to_ne_bytes()
+            })
+            .collect();
+        let out = &mut space[line + 16..line + 16 + want.len()];
+        let (s64, sh64) = (start.map(|x| x as u64), shape.map(|x| x as u64));
+        a.read_region(&s64, &sh64, out, None).unwrap();
+        assert!(*out == want[..], "{threads} threads: region");
+        // Shard by shard into 5 MiB buffers (no streaming, one by one);
+        // the edge shard's columns past the array hold the fill value.
+        for k in [[0u64, 0, 0], [1, 1, 1]] {
+            let mut chunk = vec![0u8; 20 * 256 * 512 * 2];
+            a.read_chunk(&k, &mut chunk).unwrap();
+            for (i, row) in chunk.chunks_exact(512 * 2).enumerate() {
+                let (z, y) = (k[0] as usize * 20 + i / 256, k[1] as usize * 256 + i % 256);
+                let x0 = k[2] as usize * 512;
+                let want: Vec<u8> = (x0..x0 + 512)
+                    .flat_map(|x| if x < n2 { value(z, y, x) } else { fill }.to_ne_bytes())
+                    .collect();
+                assert_eq!(row, &want[..], "chunk {k:?} row {i}");
+            }
         }
     }
 }

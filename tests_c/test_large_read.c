@@ -3,7 +3,8 @@
  * streaming, non-temporal, stores where rows are whole aligned cache
  * lines): an uncompressed array read from files in pieces, zstd chunks
  * decompressed in pieces into rows, and shards whose inner chunks are
- * placed from a decoded buffer. Each is read into a 64-byte aligned
+ * placed from a decoded buffer (into the buffer 16 bytes off, a row of
+ * inner chunks at a time). Each is read into a 64-byte aligned
  * buffer and into one 16 bytes off, and checked element by element and
  * for untouched guard bytes. Run under valgrind by CTest as well.
  *

@@ -1,6 +1,8 @@
 //! The read path: region -> chunks -> one task per chunk (per inner chunk
-//! for sharded arrays; a lone large uncompressed chunk is read in one piece
-//! per thread) -> fetch, decode, place into the caller's buffer.
+//! for sharded arrays, or per row of inner chunks when placing them
+//! together lets a large destination's rows stream; a lone large
+//! uncompressed chunk is read in one piece per thread) -> fetch, decode,
+//! place into the caller's buffer.
 
 use super::Array;
 use crate::codec::sharding::{ShardIndex, ShardingCodec};
@@ -395,10 +397,37 @@ pub(crate) fn read_shard_region(
             .map(|(a, b)| a + b)
             .collect()
     };
+    let inner_shape = sharding.chunk_shape();
+    // How many inner chunks one task reads as a row (1: each on its own).
+    let row_len = if dest.streams_more_as_row(inner_shape) {
+        (ROW_MAX_BYTES / sharding.inner().repr().nbytes().max(1)).max(1)
+    } else {
+        1
+    };
+    // Read one task: a lone inner chunk, or a row of them placed together.
+    let read_task = |source: &ShardSource, members: &[usize]| match members {
+        [i] => {
+            let (flat, ip) = &inner[*i];
+            read_inner_chunk(ctx, source, &index, *flat, ip, &dst_start(ip), dest)
+        }
+        _ => {
+            let first = &inner[members[0]].1;
+            read_inner_row(
+                ctx,
+                source,
+                &index,
+                &inner,
+                members,
+                &dst_start(first),
+                dest,
+            )
+        }
+    };
     if let ShardSource::Whole(_) = source {
-        return threads::for_each(workers, inner.len(), |i| {
-            let (flat, ip) = &inner[i];
-            read_inner_chunk(ctx, &source, &index, *flat, ip, &dst_start(ip), dest)
+        let all: Vec<usize> = (0..inner.len()).collect();
+        let tasks = inner_tasks(&inner, &all, inner_shape, row_len);
+        return threads::for_each(workers, tasks.len(), |t| {
+            read_task(&source, &all[tasks[t].clone()])
         });
     }
     // Fetch by range, one request per run of inner chunks that lie close
@@ -435,11 +464,45 @@ pub(crate) fn read_shard_region(
             start: run.start,
             bytes,
         };
-        threads::for_each(workers, run.members.len(), |m| {
-            let (flat, ip) = &inner[run.members[m]];
-            read_inner_chunk(ctx, &fetched, &index, *flat, ip, &dst_start(ip), dest)
+        let tasks = inner_tasks(&inner, &run.members, inner_shape, row_len);
+        threads::for_each(workers, tasks.len(), |t| {
+            read_task(&fetched, &run.members[tasks[t].clone()])
         })
     })
+}
+
+/// The most decoded bytes one task places as a row of inner chunks.
+const ROW_MAX_BYTES: usize = 2 << 20;
+
+/// Split `order` (indices into `inner`) into the tasks that read them, as
+/// ranges of `order`: one inner chunk each, or, when `row_len` is above 1
+/// (placing rows streams more, see `streams_more_as_row`), runs of up to
+/// `row_len` whole inner chunks that sit side by side along the last
+/// dimension.
+fn inner_tasks(
+    inner: &[(usize, ChunkPart)],
+    order: &[usize],
+    inner_shape: &[u64],
+    row_len: usize,
+) -> Vec<std::ops::Range<usize>> {
+    let side_by_side = |a: &ChunkPart, b: &ChunkPart| {
+        let n = inner_shape.len();
+        a.is_whole(inner_shape)
+            && b.is_whole(inner_shape)
+            && a.chunk[..n - 1] == b.chunk[..n - 1]
+            && a.chunk[n - 1] + 1 == b.chunk[n - 1]
+    };
+    let mut tasks: Vec<std::ops::Range<usize>> = Vec::with_capacity(order.len());
+    for k in 0..order.len() {
+        if let Some(t) = tasks.last_mut() {
+            if t.len() < row_len && side_by_side(&inner[order[k - 1]].1, &inner[order[k]].1) {
+                t.end = k + 1;
+                continue;
+            }
+        }
+        tasks.push(k..k + 1);
+    }
+    tasks
 }
 
 /// Inner chunks closer than this in a shard are fetched with one request.
@@ -477,32 +540,27 @@ fn coalesce(mut entries: Vec<(u64, u64, usize)>) -> Vec<Run> {
     runs
 }
 
-fn read_inner_chunk(
+/// An inner chunk's encoded bytes: borrowed from the fetched shard or run,
+/// or fetched by range. None when the index lists the chunk as empty.
+fn inner_chunk_bytes<'s>(
     ctx: &ShardRead,
-    source: &ShardSource,
+    source: &'s ShardSource,
     index: &ShardIndex,
     flat: usize,
     ip: &ChunkPart,
-    dst_start: &[u64],
-    dest: &DestBuffer,
-) -> Result<()> {
-    let (store, key, sharding) = (ctx.store, ctx.key, ctx.sharding);
-    let (offset, nbytes) = match index.entry(flat) {
-        Some(e) => e,
-        None => {
-            // SAFETY: each inner chunk part is a distinct block of the region.
-            unsafe { dest.fill(dst_start, &ip.shape, ctx.fill_value) };
-            return Ok(());
-        }
+) -> Result<Option<std::borrow::Cow<'s, [u8]>>> {
+    let key = ctx.key;
+    let Some((offset, nbytes)) = index.entry(flat) else {
+        return Ok(None);
     };
-    let fetched;
-    let bytes: &[u8] = match source {
-        ShardSource::Whole(b) => &b[offset as usize..(offset + nbytes) as usize],
+    Ok(Some(match source {
+        ShardSource::Whole(b) => b[offset as usize..(offset + nbytes) as usize].into(),
         ShardSource::Run { start, bytes } => {
-            &bytes[(offset - start) as usize..(offset - start + nbytes) as usize]
+            bytes[(offset - start) as usize..(offset - start + nbytes) as usize].into()
         }
         ShardSource::Ranged => {
-            fetched = store
+            let fetched = ctx
+                .store
                 .get_range(key, ByteRange::new(offset, nbytes))
                 .map_err(|e| e.context(format!("{key}: inner chunk {:?}", ip.chunk)))?
                 .ok_or_else(|| {
@@ -515,9 +573,63 @@ fn read_inner_chunk(
                     fetched.len()
                 )));
             }
-            &fetched
+            fetched.into()
         }
+    }))
+}
+
+/// Read whole inner chunks that sit side by side along the last dimension
+/// (`members`, indices into `inner`, in order) into this thread's scratch
+/// one after another, and place them with one copy, so that the
+/// destination's rows are written whole (`copy_from_chunk_row`).
+fn read_inner_row(
+    ctx: &ShardRead,
+    source: &ShardSource,
+    index: &ShardIndex,
+    inner: &[(usize, ChunkPart)],
+    members: &[usize],
+    dst_start: &[u64],
+    dest: &DestBuffer,
+) -> Result<()> {
+    let codecs = ctx.sharding.inner();
+    let nbytes = codecs.repr().nbytes();
+    ctx.gate.run(|| {
+        with_scratch(nbytes * members.len(), |row| {
+            for (&m, slot) in members.iter().zip(row.chunks_exact_mut(nbytes)) {
+                let (flat, ip) = &inner[m];
+                match inner_chunk_bytes(ctx, source, index, *flat, ip)? {
+                    Some(bytes) => codecs.decode_into(&bytes, slot).map_err(|e| {
+                        e.context(format!("{}: inner chunk {:?}", ctx.key, ip.chunk))
+                    })?,
+                    None => crate::strided::fill_slice(slot, ctx.fill_value),
+                }
+            }
+            // SAFETY: this task alone writes these inner chunks' blocks,
+            // which together are the row's block.
+            unsafe {
+                dest.copy_from_chunk_row(dst_start, row, ctx.sharding.chunk_shape(), members.len())
+            };
+            Ok(())
+        })
+    })
+}
+
+fn read_inner_chunk(
+    ctx: &ShardRead,
+    source: &ShardSource,
+    index: &ShardIndex,
+    flat: usize,
+    ip: &ChunkPart,
+    dst_start: &[u64],
+    dest: &DestBuffer,
+) -> Result<()> {
+    let (key, sharding) = (ctx.key, ctx.sharding);
+    let Some(bytes) = inner_chunk_bytes(ctx, source, index, flat, ip)? else {
+        // SAFETY: each inner chunk part is a distinct block of the region.
+        unsafe { dest.fill(dst_start, &ip.shape, ctx.fill_value) };
+        return Ok(());
     };
+    let bytes: &[u8] = &bytes;
     let inner = sharding.inner();
     let err_ctx = |e: crate::error::Error| e.context(format!("{key}: inner chunk {:?}", ip.chunk));
     ctx.gate.run(|| {
