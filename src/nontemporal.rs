@@ -17,10 +17,11 @@
 //! (a 64-byte aligned buffer, as `posix_memalign` or Julia give) stream
 //! whole, while in a buffer 16 bytes past a boundary (what glibc's malloc
 //! returns for large blocks) rows of 256 bytes or more stream only the
-//! lines between their partial ends and shorter rows do not stream. Short
-//! rows of inner chunks that sit side by side are therefore placed a row
-//! of chunks at a time (`RowCopier::gather_raw`): the destination row they
-//! make together is long, and streams.
+//! lines between their partial ends and shorter rows do not stream. Rows
+//! of chunks that sit side by side (inner chunks of a shard, uncompressed
+//! chunks read in pieces) are therefore placed a row of chunks at a time
+//! (`RowCopier::gather_raw`): the destination row they make together is
+//! long, streams, and leaves partial lines only at its two ends.
 
 /// A read writes its destination with streaming stores when the
 /// destination is at least this large: smaller ones may still be in cache

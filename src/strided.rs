@@ -242,11 +242,12 @@ impl<'a> DestBuffer<'a> {
         );
     }
 
-    /// Copy `count` whole C-order chunks of `chunk_shape`, stored one after
-    /// another in `chunks`, into the block at `dst_start` that they tile
-    /// side by side along the last dimension. Placed together, their rows
-    /// make destination rows `count` times as long, which stream where one
-    /// chunk's rows would be too short (see `streams_more_as_row`).
+    /// Copy `count` whole C-order chunks of `chunk_shape`, the k-th
+    /// starting at byte `k * chunk_stride` of `chunks`, into the block at
+    /// `dst_start` that they tile side by side along the last dimension.
+    /// Placed together, their rows make destination rows `count` times as
+    /// long, which stream whole where one chunk's rows would not (see
+    /// `streams_more_as_row`).
     ///
     /// # Safety
     /// Concurrent callers must write disjoint blocks.
@@ -256,11 +257,14 @@ impl<'a> DestBuffer<'a> {
         chunks: &[u8],
         chunk_shape: &[u64],
         count: usize,
+        chunk_stride: usize,
     ) {
         let (elem, n) = (self.layout.elem, chunk_shape.len());
-        assert!(n >= 1 && chunk_shape.len() == dst_start.len());
+        assert!(n >= 1 && chunk_shape.len() == dst_start.len() && count >= 1);
         let chunk_elems: u64 = chunk_shape.iter().product();
-        assert!(chunks.len() as u64 >= chunk_elems * count as u64 * elem as u64);
+        let chunk_bytes = chunk_elems as usize * elem;
+        assert!(chunk_stride % elem == 0 && chunk_stride >= chunk_bytes);
+        assert!(chunks.len() >= (count - 1) * chunk_stride + chunk_bytes);
         let (last, t_last) = (chunk_shape[n - 1], self.layout.strides[n - 1]);
         let mut dst_shape = chunk_shape.to_vec();
         dst_shape[n - 1] *= count as u64;
@@ -270,10 +274,11 @@ impl<'a> DestBuffer<'a> {
         let mut shape = chunk_shape.to_vec();
         shape.insert(n - 1, count as u64);
         let mut src_strides = c_strides(chunk_shape);
-        src_strides.insert(n - 1, chunk_elems);
+        src_strides.insert(n - 1, (chunk_stride / elem) as u64);
         let mut dst_strides = self.layout.strides.clone();
         dst_strides.insert(n - 1, last * t_last);
-        // SAFETY: the source holds `count` chunks (asserted) and the
+        // SAFETY: the source holds `count` chunks (asserted), which do not
+        // overlap (the stride is at least a chunk), and the
         // destination block lies inside the buffer (block_offset); the
         // block is exclusively ours per the caller's contract.
         copy_block(
@@ -290,11 +295,12 @@ impl<'a> DestBuffer<'a> {
     /// Whether placing chunks of `chunk_shape` a row at a time with
     /// `copy_from_chunk_row` streams destination lines that placing them
     /// one by one would not: the destination streams, its rows are
-    /// contiguous and start 16-byte aligned, and one chunk's row is too
-    /// short to stream on its own (shorter than a long row, and not whole
-    /// lines from a line boundary).
+    /// contiguous and start 16-byte aligned, and one chunk's rows do not
+    /// stream whole (they are not whole lines from a line boundary: short
+    /// ones do not stream at all, long ones leave a partial line at each
+    /// end, shared with the neighbouring chunk).
     pub fn streams_more_as_row(&self, chunk_shape: &[u64]) -> bool {
-        use crate::nontemporal::{LINE, LONG_ROW};
+        use crate::nontemporal::LINE;
         let (elem, n) = (self.layout.elem, chunk_shape.len());
         if !self.streaming || n == 0 || self.layout.strides[n - 1] != 1 {
             return false;
@@ -306,8 +312,8 @@ impl<'a> DestBuffer<'a> {
                     .iter()
                     .all(|&t| t as usize * elem % to == 0)
         };
-        let streams_alone = row >= LONG_ROW || (aligned(LINE) && row % LINE == 0);
-        cfg!(target_arch = "x86_64") && row % 16 == 0 && aligned(16) && !streams_alone
+        let streams_whole = aligned(LINE) && row % LINE == 0;
+        cfg!(target_arch = "x86_64") && row % 16 == 0 && aligned(16) && !streams_whole
     }
 
     /// The block at `dst_start` with `shape` as the destination's
@@ -925,15 +931,15 @@ mod tests {
             let dest = DestBuffer::new(&mut space[at..at + len], Layout::c_order(&shape, 2));
             assert!(dest.streams_more_as_row(&cs));
             assert!(
-                !dest.streams_more_as_row(&[32, 64, 128]),
-                "256-byte rows stream alone"
+                dest.streams_more_as_row(&[32, 64, 256]),
+                "512-byte rows: partial lines at the ends"
             );
             assert!(
                 !dest.streams_more_as_row(&[32, 64, 60]),
                 "rows of 120 bytes"
             );
             let before = STREAMED_BYTES.load(Relaxed);
-            unsafe { dest.copy_from_chunk_row(&[3, 64, 256], &chunks, &cs, 4) };
+            unsafe { dest.copy_from_chunk_row(&[3, 64, 256], &chunks, &cs, 4, nb) };
             // 7 of each row's 9 lines are whole.
             assert!(STREAMED_BYTES.load(Relaxed) - before >= 4 * nb / 9 * 7);
         }

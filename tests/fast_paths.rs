@@ -5,7 +5,7 @@
 //! chunks placed row by row as the store hands them over in pieces,
 //! streamed decompression of large ones straight into the destination's
 //! rows, streaming (non-temporal) stores into large destinations, and rows
-//! of inner chunks decoded and placed together.
+//! of inner chunks or uncompressed chunks read and placed together.
 
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -698,6 +698,105 @@ fn rows_of_inner_chunks_equal_inner_chunks_placed_one_by_one() {
                 assert_eq!(row, &want[..], "chunk {k:?} row {i}");
             }
         }
+    }
+}
+
+#[test]
+fn rows_of_uncompressed_chunks_equal_chunks_read_one_by_one() {
+    // Uncompressed chunks side by side, read into a destination of 32 MiB
+    // or more that is 16 bytes off a line, are read through value readers
+    // a few planes of each at a time and placed as rows of chunks; into a
+    // 64-byte aligned one, or from a store without value readers, one by
+    // one. 4-D chunks (planes indexed over two leading dimensions), an
+    // absent chunk inside a row, a region that starts inside the array and
+    // a chunk of the wrong size.
+    let (shape, chunks) = ([4usize, 10, 512, 1536], [2u64, 5, 64, 256]);
+    let fill = 3u16;
+    let erased = [1u64, 0, 2, 3];
+    let value = |i: [usize; 4]| {
+        let c: Vec<u64> = (0..4).map(|d| i[d] as u64 / chunks[d]).collect();
+        if c == erased {
+            fill
+        } else {
+            (i[3] * 7 + i[2] * 1021 + i[1] * 5 + i[0] * 7919) as u16 | 0x8000
+        }
+    };
+    let values = |start: [usize; 4], n: [usize; 4]| -> Vec<u8> {
+        let mut out = Vec::with_capacity(n.iter().product::<usize>() * 2);
+        for a in 0..n[0] {
+            for b in 0..n[1] {
+                for c in 0..n[2] {
+                    for d in 0..n[3] {
+                        let i = [start[0] + a, start[1] + b, start[2] + c, start[3] + d];
+                        out.extend_from_slice(&value(i).to_ne_bytes());
+                    }
+                }
+            }
+        }
+        out
+    };
+    let v = values([0; 4], shape);
+    let meta = json!({
+        "zarr_format": 3, "node_type": "array", "shape": shape, "data_type": "uint16",
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": chunks}},
+        "chunk_key_encoding": {"name": "default"}, "fill_value": fill, "codecs": [le()]
+    })
+    .to_string();
+    let whole = shape.map(|n| n as u64);
+    let mut space = vec![0xEEu8; v.len() + 128];
+    let line = (space.as_ptr() as usize).next_multiple_of(64) - space.as_ptr() as usize;
+    for readers in [true, false] {
+        let rec = Arc::new(if readers {
+            Recording::with_value_readers()
+        } else {
+            Recording::default()
+        });
+        let a = Array::create(rec.clone(), "a", &meta).unwrap();
+        a.write_region(&[0; 4], &whole, &v, None).unwrap();
+        a.erase_chunk(&erased).unwrap();
+        for threads in [1, 3] {
+            a.set_threads(threads);
+            for at in [line + 16, line] {
+                rec.clear();
+                let before = rec.reader_reads.load(std::sync::atomic::Ordering::SeqCst);
+                space.fill(0xEE);
+                let out = &mut space[at..at + v.len()];
+                a.read_region(&[0; 4], &whole, out, None).unwrap();
+                assert!(
+                    *out == v[..],
+                    "readers {readers}, {threads} threads, offset {at}"
+                );
+                assert!(space[..at].iter().all(|&b| b == 0xEE));
+                assert!(space[at + v.len()..].iter().all(|&b| b == 0xEE));
+                let through_readers =
+                    rec.reader_reads.load(std::sync::atomic::Ordering::SeqCst) - before;
+                if readers && at == line + 16 {
+                    // Every stored chunk came through value readers.
+                    assert_eq!(rec.reads(), 0);
+                    assert!(through_readers >= 191, "{through_readers} ranges read");
+                }
+            }
+            let (start, n) = ([0usize, 0, 64, 256], [4usize, 10, 448, 1280]);
+            let want = values(start, n);
+            let out = &mut space[line + 16..line + 16 + want.len()];
+            a.read_region(&start.map(|x| x as u64), &n.map(|x| x as u64), out, None)
+                .unwrap();
+            assert!(
+                *out == want[..],
+                "readers {readers}, {threads} threads: region"
+            );
+        }
+        // A stored chunk of the wrong size is an error, not a panic.
+        rec.inner.set("a/c/0/0/0/1", &[0u8; 10]).unwrap();
+        let err = a
+            .read_region(
+                &[0; 4],
+                &whole,
+                &mut space[line + 16..line + 16 + v.len()],
+                None,
+            )
+            .unwrap_err();
+        assert!(err.to_string().contains("chunk size differs"), "{err}");
     }
 }
 

@@ -1,7 +1,8 @@
 /*
  * Reads into a 40 MiB destination (32 MiB and more are written with
  * streaming, non-temporal, stores where rows are whole aligned cache
- * lines): an uncompressed array read from files in pieces, zstd chunks
+ * lines): an uncompressed array read from files in pieces (into the
+ * buffer 16 bytes off, a row of chunks at a time), zstd chunks
  * decompressed in pieces into rows, and shards whose inner chunks are
  * placed from a decoded buffer (into the buffer 16 bytes off, a row of
  * inner chunks at a time). Each is read into a 64-byte aligned

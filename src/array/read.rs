@@ -1,8 +1,8 @@
 //! The read path: region -> chunks -> one task per chunk (per inner chunk
-//! for sharded arrays, or per row of inner chunks when placing them
-//! together lets a large destination's rows stream; a lone large
-//! uncompressed chunk is read in one piece per thread) -> fetch, decode,
-//! place into the caller's buffer.
+//! for sharded arrays; per row of chunks or inner chunks side by side when
+//! placing them together lets a large destination's rows stream; a lone
+//! large uncompressed chunk is read in one piece per thread) -> fetch,
+//! decode, place into the caller's buffer.
 
 use super::Array;
 use crate::codec::sharding::{ShardIndex, ShardingCodec};
@@ -13,6 +13,12 @@ use crate::store::ByteRange;
 use crate::store::Store;
 use crate::strided::{DestBuffer, Layout, RunFiller};
 use crate::threads::{self, Gate};
+
+/// The bytes of each chunk a row-of-chunks read (`read_chunk_row_in_pieces`)
+/// holds at a time: the pieces of a row stay in cache until placed.
+const ROW_PIECE_BYTES: usize = 256 << 10;
+/// The most uncompressed chunks one such read handles together.
+const ROW_CHUNKS_MAX: usize = 8;
 
 /// Decoded chunks at least this large are decompressed in cache-sized
 /// pieces straight into the destination's rows (when the codecs can
@@ -111,6 +117,19 @@ impl Array {
                 read_shard_region(&ctx, self.chunk_shape(), &part, &dest, workers)
             }),
             None => {
+                let row_len = self.chunk_row_len(&dest);
+                if row_len > 1 && plan.len() > 1 {
+                    let parts: Vec<(usize, ChunkPart)> =
+                        (0..plan.len()).map(|i| (i, plan.part(i))).collect();
+                    let order: Vec<usize> = (0..parts.len()).collect();
+                    let tasks = side_by_side_tasks(&parts, &order, self.chunk_shape(), row_len);
+                    return threads::for_each(workers, tasks.len(), |t| {
+                        match &parts[tasks[t].clone()] {
+                            [(_, part)] => self.read_chunk_part(part, &dest, &gate, 1),
+                            row => self.read_chunk_row_in_pieces(row, &dest),
+                        }
+                    });
+                }
                 // A region inside one chunk leaves the threads idle but for
                 // that chunk: a large uncompressed one is read in pieces.
                 let spare = if plan.len() == 1 { self.threads() } else { 1 };
@@ -169,6 +188,98 @@ impl Array {
             self.codecs()
                 .decode_into(bytes, out)
                 .map_err(|e| e.context(format!("chunk {indices:?}")))
+        })
+    }
+
+    /// How many whole chunks side by side one task reads and places as
+    /// rows of chunks (`read_chunk_row_in_pieces`; 1: each on its own):
+    /// uncompressed chunks of two or more dimensions whose planes fit a
+    /// piece, from a store with value readers, into a destination where
+    /// rows of chunks stream more than each chunk's rows.
+    fn chunk_row_len(&self, dest: &DestBuffer) -> usize {
+        let shape = self.chunk_shape();
+        let n = shape.len();
+        if n < 2
+            || !self.codecs().is_passthrough()
+            || !self.store().supports_value_reader()
+            || !dest.streams_more_as_row(shape)
+            || (shape[n - 2] * shape[n - 1]) as usize * self.elem() > ROW_PIECE_BYTES
+        {
+            return 1;
+        }
+        ROW_CHUNKS_MAX
+    }
+
+    /// Read whole uncompressed chunks that sit side by side along the last
+    /// dimension (`parts`, in order) through value readers in lockstep, a
+    /// few planes (the last two dimensions) of each at a time into this
+    /// thread's scratch, and place each plane as a row of chunks, so that
+    /// the destination's rows are written whole (`copy_from_chunk_row`).
+    fn read_chunk_row_in_pieces(
+        &self,
+        parts: &[(usize, ChunkPart)],
+        dest: &DestBuffer,
+    ) -> Result<()> {
+        let shape = self.chunk_shape();
+        let n = shape.len();
+        let nbytes = self.codecs().repr().nbytes();
+        let plane_shape: Vec<u64> = (0..n)
+            .map(|d| if d + 2 < n { 1 } else { shape[d] })
+            .collect();
+        let plane_bytes = (shape[n - 2] * shape[n - 1]) as usize * self.elem();
+        let planes = nbytes / plane_bytes;
+        let per_piece = (ROW_PIECE_BYTES / plane_bytes).clamp(1, planes);
+        let slot = per_piece * plane_bytes;
+        let store = self.store().as_ref();
+        let readers = parts
+            .iter()
+            .map(|(_, part)| {
+                let key = self.chunk_key(&part.chunk);
+                match store.value_reader(&key)? {
+                    Some(r) if r.size() != nbytes as u64 => {
+                        Err(uncompressed_size_differs(&key, nbytes))
+                    }
+                    r => Ok(r),
+                }
+            })
+            .collect::<Result<Vec<_>>>()?;
+        with_scratch(parts.len() * slot, |buf| {
+            // An absent chunk's slot holds the fill value throughout.
+            for (r, s) in readers.iter().zip(buf.chunks_exact_mut(slot)) {
+                if r.is_none() {
+                    crate::strided::fill_slice(s, self.fill_value());
+                }
+            }
+            let origin = &parts[0].1.in_region;
+            let mut at = origin.clone();
+            for first in (0..planes).step_by(per_piece) {
+                let count = per_piece.min(planes - first);
+                for (r, s) in readers.iter().zip(buf.chunks_exact_mut(slot)) {
+                    if let Some(r) = r {
+                        r.read_at((first * plane_bytes) as u64, &mut s[..count * plane_bytes])?;
+                    }
+                }
+                for j in 0..count {
+                    // The plane's place: its index over the leading dimensions.
+                    let mut rest = (first + j) as u64;
+                    for d in (0..n - 2).rev() {
+                        at[d] = origin[d] + rest % shape[d];
+                        rest /= shape[d];
+                    }
+                    // SAFETY: this task alone writes these chunks' blocks;
+                    // the plane is part of them.
+                    unsafe {
+                        dest.copy_from_chunk_row(
+                            &at,
+                            &buf[j * plane_bytes..],
+                            &plane_shape,
+                            parts.len(),
+                            slot,
+                        )
+                    };
+                }
+            }
+            Ok(())
         })
     }
 
@@ -281,9 +392,7 @@ impl Array {
                     if let Some(block) =
                         unsafe { dest.contiguous_block(&part.in_region, &part.shape) }
                     {
-                        return chain
-                            .decode_into(&bytes, block)
-                            .map_err(|e| e.context(&key));
+                        return chain.decode_into(bytes, block).map_err(|e| e.context(&key));
                     }
                     if chain.repr().nbytes() >= STREAM_MIN_CHUNK {
                         // SAFETY: this task alone writes this chunk's block.
@@ -299,7 +408,7 @@ impl Array {
                                 }
                             };
                             if chain
-                                .decode_streaming(&bytes, &mut place)
+                                .decode_streaming(bytes, &mut place)
                                 .map_err(|e| e.context(&key))?
                             {
                                 return Ok(());
@@ -309,7 +418,7 @@ impl Array {
                 }
                 with_scratch(chain.repr().nbytes(), |decoded| {
                     chain
-                        .decode_into(&bytes, decoded)
+                        .decode_into(bytes, decoded)
                         .map_err(|e| e.context(&key))?;
                     // SAFETY: this task alone writes this chunk's block.
                     unsafe { place_part(dest, part, self.chunk_shape(), decoded) };
@@ -425,7 +534,7 @@ pub(crate) fn read_shard_region(
     };
     if let ShardSource::Whole(_) = source {
         let all: Vec<usize> = (0..inner.len()).collect();
-        let tasks = inner_tasks(&inner, &all, inner_shape, row_len);
+        let tasks = side_by_side_tasks(&inner, &all, inner_shape, row_len);
         return threads::for_each(workers, tasks.len(), |t| {
             read_task(&source, &all[tasks[t].clone()])
         });
@@ -464,7 +573,7 @@ pub(crate) fn read_shard_region(
             start: run.start,
             bytes,
         };
-        let tasks = inner_tasks(&inner, &run.members, inner_shape, row_len);
+        let tasks = side_by_side_tasks(&inner, &run.members, inner_shape, row_len);
         threads::for_each(workers, tasks.len(), |t| {
             read_task(&fetched, &run.members[tasks[t].clone()])
         })
@@ -474,28 +583,28 @@ pub(crate) fn read_shard_region(
 /// The most decoded bytes one task places as a row of inner chunks.
 const ROW_MAX_BYTES: usize = 2 << 20;
 
-/// Split `order` (indices into `inner`) into the tasks that read them, as
-/// ranges of `order`: one inner chunk each, or, when `row_len` is above 1
-/// (placing rows streams more, see `streams_more_as_row`), runs of up to
-/// `row_len` whole inner chunks that sit side by side along the last
-/// dimension.
-fn inner_tasks(
-    inner: &[(usize, ChunkPart)],
+/// Split `order` (indices into `parts`: chunk parts with their flat
+/// indices) into the tasks that read them, as ranges of `order`: one part
+/// each, or, when `row_len` is above 1 (placing rows streams more, see
+/// `streams_more_as_row`), runs of up to `row_len` whole chunks of
+/// `chunk_shape` that sit side by side along the last dimension.
+fn side_by_side_tasks(
+    parts: &[(usize, ChunkPart)],
     order: &[usize],
-    inner_shape: &[u64],
+    chunk_shape: &[u64],
     row_len: usize,
 ) -> Vec<std::ops::Range<usize>> {
     let side_by_side = |a: &ChunkPart, b: &ChunkPart| {
-        let n = inner_shape.len();
-        a.is_whole(inner_shape)
-            && b.is_whole(inner_shape)
+        let n = chunk_shape.len();
+        a.is_whole(chunk_shape)
+            && b.is_whole(chunk_shape)
             && a.chunk[..n - 1] == b.chunk[..n - 1]
             && a.chunk[n - 1] + 1 == b.chunk[n - 1]
     };
     let mut tasks: Vec<std::ops::Range<usize>> = Vec::with_capacity(order.len());
     for k in 0..order.len() {
         if let Some(t) = tasks.last_mut() {
-            if t.len() < row_len && side_by_side(&inner[order[k - 1]].1, &inner[order[k]].1) {
+            if t.len() < row_len && side_by_side(&parts[order[k - 1]].1, &parts[order[k]].1) {
                 t.end = k + 1;
                 continue;
             }
@@ -607,7 +716,13 @@ fn read_inner_row(
             // SAFETY: this task alone writes these inner chunks' blocks,
             // which together are the row's block.
             unsafe {
-                dest.copy_from_chunk_row(dst_start, row, ctx.sharding.chunk_shape(), members.len())
+                dest.copy_from_chunk_row(
+                    dst_start,
+                    row,
+                    ctx.sharding.chunk_shape(),
+                    members.len(),
+                    nbytes,
+                )
             };
             Ok(())
         })
