@@ -17,6 +17,7 @@ pub(crate) fn release_if_large(buf: &mut Vec<u8>) {
 thread_local! {
     static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     static FETCHED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    static FETCHED_ROW: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Run `f` with a buffer of `len` bytes (contents unspecified). The buffer
@@ -47,6 +48,23 @@ pub fn with_fetched<T>(f: impl FnOnce(&mut Vec<u8>) -> T) -> T {
             r
         }
         Err(_) => f(&mut Vec::new()),
+    })
+}
+
+/// Run `f` with `n` of this thread's buffers for fetched bytes (as
+/// `with_fetched`), for a task that holds several chunks' encoded bytes at
+/// once. A nested call gets fresh ones.
+pub fn with_fetched_row<T>(n: usize, f: impl FnOnce(&mut [Vec<u8>]) -> T) -> T {
+    FETCHED_ROW.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut bufs) => {
+            if bufs.len() < n {
+                bufs.resize_with(n, Vec::new);
+            }
+            let r = f(&mut bufs[..n]);
+            bufs.iter_mut().for_each(release_if_large);
+            r
+        }
+        Err(_) => f(&mut (0..n).map(|_| Vec::new()).collect::<Vec<_>>()),
     })
 }
 

@@ -13,6 +13,7 @@ mod common;
 
 use common::Recording;
 use std::sync::Arc;
+use zarrio::codec::BytesToBytesCodec;
 use zarrio::{Array, MemoryStore, Store, StoreRef};
 
 fn le() -> Value {
@@ -596,21 +597,28 @@ fn streaming_stores_into_large_destinations_equal_small_reads() {
         let mut space = vec![0xEEu8; v.len() + 128];
         let aligned = (space.as_ptr() as usize).next_multiple_of(64) - space.as_ptr() as usize;
         for at in [aligned, aligned + 16] {
-            space.fill(0xEE);
-            let out = &mut space[at..at + v.len()];
-            a.read_region(&[0, 0, 0], &[n0 as u64, n1 as u64, n2 as u64], out, None)
-                .unwrap();
-            assert!(*out == v[..], "layout {i}, offset {at}: whole read");
-            assert!(
-                space[..at].iter().all(|&b| b == 0xEE),
-                "layout {i}: guard before"
-            );
-            assert!(
-                space[at + v.len()..].iter().all(|&b| b == 0xEE),
-                "layout {i}: guard after"
-            );
+            let shape = [n0 as u64, n1 as u64, n2 as u64];
+            read_whole_into(&a, &shape, &v, &mut space, at, &format!("layout {i}"));
         }
     }
+}
+
+/// Read all of `a` (of `shape`) into `space` from byte `at` on and check
+/// it against `v` and the 0xEE guard bytes around it.
+fn read_whole_into(a: &Array, shape: &[u64], v: &[u8], space: &mut [u8], at: usize, what: &str) {
+    space.fill(0xEE);
+    let out = &mut space[at..at + v.len()];
+    a.read_region(&vec![0; shape.len()], shape, out, None)
+        .unwrap();
+    assert!(*out == v[..], "{what}, offset {at}: whole read");
+    assert!(
+        space[..at].iter().all(|&b| b == 0xEE),
+        "{what}: guard before"
+    );
+    assert!(
+        space[at + v.len()..].iter().all(|&b| b == 0xEE),
+        "{what}: guard after"
+    );
 }
 
 #[test]
@@ -659,13 +667,15 @@ fn rows_of_inner_chunks_equal_inner_chunks_placed_one_by_one() {
     for threads in [1, 3] {
         a.set_threads(threads);
         for at in [line + 16, line] {
-            space.fill(0xEE);
-            let out = &mut space[at..at + v.len()];
-            a.read_region(&[0, 0, 0], &[n0 as u64, n1 as u64, n2 as u64], out, None)
-                .unwrap();
-            assert!(*out == v[..], "{threads} threads, offset {at}: whole read");
-            assert!(space[..at].iter().all(|&b| b == 0xEE));
-            assert!(space[at + v.len()..].iter().all(|&b| b == 0xEE));
+            let shape = [n0 as u64, n1 as u64, n2 as u64];
+            read_whole_into(
+                &a,
+                &shape,
+                &v,
+                &mut space,
+                at,
+                &format!("{threads} threads"),
+            );
         }
         // A region cutting every shard (inner chunks by range) with rows
         // of 1792 bytes, 34 MB, against the values.
@@ -759,15 +769,8 @@ fn rows_of_uncompressed_chunks_equal_chunks_read_one_by_one() {
             for at in [line + 16, line] {
                 rec.clear();
                 let before = rec.reader_reads.load(std::sync::atomic::Ordering::SeqCst);
-                space.fill(0xEE);
-                let out = &mut space[at..at + v.len()];
-                a.read_region(&[0; 4], &whole, out, None).unwrap();
-                assert!(
-                    *out == v[..],
-                    "readers {readers}, {threads} threads, offset {at}"
-                );
-                assert!(space[..at].iter().all(|&b| b == 0xEE));
-                assert!(space[at + v.len()..].iter().all(|&b| b == 0xEE));
+                let what = format!("readers {readers}, {threads} threads");
+                read_whole_into(&a, &whole, &v, &mut space, at, &what);
                 let through_readers =
                     rec.reader_reads.load(std::sync::atomic::Ordering::SeqCst) - before;
                 if readers && at == line + 16 {
@@ -797,6 +800,78 @@ fn rows_of_uncompressed_chunks_equal_chunks_read_one_by_one() {
             )
             .unwrap_err();
         assert!(err.to_string().contains("chunk size differs"), "{err}");
+    }
+}
+
+#[test]
+fn rows_of_compressed_chunks_decoded_in_step_equal_the_values() {
+    // 4 MiB zstd chunks (256 KiB planes), three side by side, read into a
+    // destination of
+    // 32 MiB or more 16 bytes off a line, are decompressed in step a few
+    // planes at a time and placed as rows of chunks; into a 64-byte aligned
+    // one, each is decompressed into its rows on its own. An absent chunk
+    // inside a row reads as the fill value; chunks that decode to too few
+    // or too many bytes, or are not zstd data, are errors.
+    let (n0, n1, n2) = (32usize, 256usize, 3072usize);
+    let fill = 9u16;
+    let erased = [1u64, 0, 1];
+    let value = |z: usize, y: usize, x: usize| {
+        if [z / 16, y / 128, x / 1024] == [1, 0, 1] {
+            fill
+        } else {
+            (x / 3 + y * 17 + z * 4099) as u16
+        }
+    };
+    let v: Vec<u8> = (0..n0 * n1 * n2)
+        .flat_map(|i| value(i / (n1 * n2), i / n2 % n1, i % n2).to_ne_bytes())
+        .collect();
+    let zstd = json!({"name": "zstd", "configuration": {"level": 1}});
+    let meta = json!({
+        "zarr_format": 3, "node_type": "array", "shape": [n0, n1, n2], "data_type": "uint16",
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [16, 128, 1024]}},
+        "chunk_key_encoding": {"name": "default"}, "fill_value": fill, "codecs": [le(), zstd]
+    })
+    .to_string();
+    let store = Arc::new(MemoryStore::new());
+    let a = Array::create(store.clone(), "a", &meta).unwrap();
+    let whole = [n0 as u64, n1 as u64, n2 as u64];
+    a.write_region(&[0, 0, 0], &whole, &v, None).unwrap();
+    a.erase_chunk(&erased).unwrap();
+    let mut space = vec![0xEEu8; v.len() + 128];
+    let line = (space.as_ptr() as usize).next_multiple_of(64) - space.as_ptr() as usize;
+    for threads in [1, 3] {
+        a.set_threads(threads);
+        for at in [line + 16, line] {
+            read_whole_into(
+                &a,
+                &whole,
+                &v,
+                &mut space,
+                at,
+                &format!("{threads} threads"),
+            );
+        }
+    }
+    // Stored chunks that decode wrongly, in the middle of a row.
+    let chunk_bytes = 16 * 128 * 1024 * 2;
+    let encode = |n: usize| {
+        zarrio::codec::zstd::ZstdCodec::new(1, false)
+            .encode_slice(&vec![5u8; n])
+            .unwrap()
+    };
+    for (bad, says) in [
+        (encode(chunk_bytes - 2), "expected"),
+        (encode(chunk_bytes + 4096), "more than"),
+        (b"not zstd at all".to_vec(), "zstd"),
+    ] {
+        store.set("a/c/0/0/1", &bad).unwrap();
+        for at in [line + 16, line] {
+            let err = a
+                .read_region(&[0, 0, 0], &whole, &mut space[at..at + v.len()], None)
+                .unwrap_err();
+            assert!(err.to_string().contains(says), "{says}: {err}");
+            assert!(err.to_string().contains("a/c/0/0/1"), "{err}");
+        }
     }
 }
 

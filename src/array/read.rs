@@ -5,12 +5,13 @@
 //! decode, place into the caller's buffer.
 
 use super::Array;
+use crate::codec::pipeline::ChunkPieces;
 use crate::codec::sharding::{ShardIndex, ShardingCodec};
 use crate::error::{buffer_too_small, Result};
 use crate::region::{check_region, ChunkPart, RegionPlan};
-use crate::scratch::{with_fetched, with_scratch};
+use crate::scratch::{with_fetched, with_fetched_row, with_scratch};
 use crate::store::ByteRange;
-use crate::store::Store;
+use crate::store::{Store, ValueReader};
 use crate::strided::{DestBuffer, Layout, RunFiller};
 use crate::threads::{self, Gate};
 
@@ -19,6 +20,13 @@ use crate::threads::{self, Gate};
 const ROW_PIECE_BYTES: usize = 256 << 10;
 /// The most uncompressed chunks one such read handles together.
 const ROW_CHUNKS_MAX: usize = 8;
+
+/// Decoded bytes are placed in pieces of this size: small enough to stay in
+/// the core's cache between the decompressor and the destination.
+const STREAM_PIECE: usize = 128 << 10;
+/// The most compressed chunks one row-of-chunks read decodes in step (each
+/// holds a streaming decompression context).
+const ROW_DECODERS_MAX: usize = 4;
 
 /// Decoded chunks at least this large are decompressed in cache-sized
 /// pieces straight into the destination's rows (when the codecs can
@@ -126,7 +134,7 @@ impl Array {
                     return threads::for_each(workers, tasks.len(), |t| {
                         match &parts[tasks[t].clone()] {
                             [(_, part)] => self.read_chunk_part(part, &dest, &gate, 1),
-                            row => self.read_chunk_row_in_pieces(row, &dest),
+                            row => self.read_chunk_row_in_pieces(row, &dest, &gate),
                         }
                     });
                 }
@@ -193,31 +201,92 @@ impl Array {
 
     /// How many whole chunks side by side one task reads and places as
     /// rows of chunks (`read_chunk_row_in_pieces`; 1: each on its own):
-    /// uncompressed chunks of two or more dimensions whose planes fit a
-    /// piece, from a store with value readers, into a destination where
-    /// rows of chunks stream more than each chunk's rows.
+    /// chunks of two or more dimensions whose planes fit a piece, into a
+    /// destination where rows of chunks stream more than each chunk's rows,
+    /// when they are uncompressed and the store has value readers, or large
+    /// and decompressed in pieces.
     fn chunk_row_len(&self, dest: &DestBuffer) -> usize {
-        let shape = self.chunk_shape();
+        let (shape, chain) = (self.chunk_shape(), self.codecs());
         let n = shape.len();
         if n < 2
-            || !self.codecs().is_passthrough()
-            || !self.store().supports_value_reader()
             || !dest.streams_more_as_row(shape)
             || (shape[n - 2] * shape[n - 1]) as usize * self.elem() > ROW_PIECE_BYTES
         {
-            return 1;
+            1
+        } else if chain.is_passthrough() && self.store().supports_value_reader() {
+            ROW_CHUNKS_MAX
+        } else if chain.decodes_in_pieces() && chain.repr().nbytes() >= STREAM_MIN_CHUNK {
+            ROW_DECODERS_MAX
+        } else {
+            1
         }
-        ROW_CHUNKS_MAX
     }
 
-    /// Read whole uncompressed chunks that sit side by side along the last
-    /// dimension (`parts`, in order) through value readers in lockstep, a
-    /// few planes (the last two dimensions) of each at a time into this
-    /// thread's scratch, and place each plane as a row of chunks, so that
-    /// the destination's rows are written whole (`copy_from_chunk_row`).
+    /// Read whole chunks that sit side by side along the last dimension
+    /// (`parts`, in order) in step, a few planes (the last two dimensions)
+    /// of each at a time into this thread's scratch, and place each plane
+    /// as a row of chunks, so that the destination's rows are written whole
+    /// (`copy_from_chunk_row`). Uncompressed chunks are read by range
+    /// through value readers; compressed ones are fetched, then decoded
+    /// piece by piece.
     fn read_chunk_row_in_pieces(
         &self,
         parts: &[(usize, ChunkPart)],
+        dest: &DestBuffer,
+        gate: &Gate,
+    ) -> Result<()> {
+        let (chain, store) = (self.codecs(), self.store().as_ref());
+        let nbytes = chain.repr().nbytes();
+        if chain.is_passthrough() {
+            let mut sources = parts
+                .iter()
+                .map(|(_, part)| {
+                    let key = self.chunk_key(&part.chunk);
+                    Ok(match store.value_reader(&key)? {
+                        None => RowSource::Absent,
+                        Some(r) if r.size() != nbytes as u64 => {
+                            return Err(uncompressed_size_differs(&key, nbytes))
+                        }
+                        Some(reader) => RowSource::Stored { reader, at: 0 },
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            return self.place_chunk_row(parts, &mut sources, dest);
+        }
+        with_fetched_row(parts.len(), |fetched| {
+            let mut stored = Vec::with_capacity(parts.len());
+            for ((_, part), buf) in parts.iter().zip(fetched.iter_mut()) {
+                stored.push(store.get_reusing(&self.chunk_key(&part.chunk), buf)?);
+            }
+            gate.run(|| {
+                let mut sources = parts
+                    .iter()
+                    .zip(fetched.iter())
+                    .zip(stored)
+                    .map(|(((_, part), bytes), stored)| {
+                        let key = self.chunk_key(&part.chunk);
+                        if !stored {
+                            return Ok(RowSource::Absent);
+                        }
+                        match chain.piece_decoder(bytes).map_err(|e| e.context(&key))? {
+                            Some(pieces) => Ok(RowSource::Decoding { pieces, key }),
+                            None => Err(crate::error::internal(
+                                "the chunk's codecs do not decode in pieces",
+                            )),
+                        }
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                self.place_chunk_row(parts, &mut sources, dest)
+            })
+        })
+    }
+
+    /// The placing half of `read_chunk_row_in_pieces`: take a few planes
+    /// of every chunk of the row from its source, place them, repeat.
+    fn place_chunk_row(
+        &self,
+        parts: &[(usize, ChunkPart)],
+        sources: &mut [RowSource],
         dest: &DestBuffer,
     ) -> Result<()> {
         let shape = self.chunk_shape();
@@ -230,23 +299,10 @@ impl Array {
         let planes = nbytes / plane_bytes;
         let per_piece = (ROW_PIECE_BYTES / plane_bytes).clamp(1, planes);
         let slot = per_piece * plane_bytes;
-        let store = self.store().as_ref();
-        let readers = parts
-            .iter()
-            .map(|(_, part)| {
-                let key = self.chunk_key(&part.chunk);
-                match store.value_reader(&key)? {
-                    Some(r) if r.size() != nbytes as u64 => {
-                        Err(uncompressed_size_differs(&key, nbytes))
-                    }
-                    r => Ok(r),
-                }
-            })
-            .collect::<Result<Vec<_>>>()?;
         with_scratch(parts.len() * slot, |buf| {
             // An absent chunk's slot holds the fill value throughout.
-            for (r, s) in readers.iter().zip(buf.chunks_exact_mut(slot)) {
-                if r.is_none() {
+            for (src, s) in sources.iter().zip(buf.chunks_exact_mut(slot)) {
+                if let RowSource::Absent = src {
                     crate::strided::fill_slice(s, self.fill_value());
                 }
             }
@@ -254,10 +310,8 @@ impl Array {
             let mut at = origin.clone();
             for first in (0..planes).step_by(per_piece) {
                 let count = per_piece.min(planes - first);
-                for (r, s) in readers.iter().zip(buf.chunks_exact_mut(slot)) {
-                    if let Some(r) = r {
-                        r.read_at((first * plane_bytes) as u64, &mut s[..count * plane_bytes])?;
-                    }
+                for (src, s) in sources.iter_mut().zip(buf.chunks_exact_mut(slot)) {
+                    src.fill(&mut s[..count * plane_bytes])?;
                 }
                 for j in 0..count {
                     // The plane's place: its index over the leading dimensions.
@@ -279,7 +333,7 @@ impl Array {
                     };
                 }
             }
-            Ok(())
+            sources.iter_mut().try_for_each(RowSource::finish)
         })
     }
 
@@ -394,24 +448,28 @@ impl Array {
                     {
                         return chain.decode_into(bytes, block).map_err(|e| e.context(&key));
                     }
-                    if chain.repr().nbytes() >= STREAM_MIN_CHUNK {
+                    if chain.repr().nbytes() >= STREAM_MIN_CHUNK && chain.decodes_in_pieces() {
                         // SAFETY: this task alone writes this chunk's block.
                         if let Some(runs) = unsafe {
                             dest.c_order_runs(&part.in_region, &part.shape, MIN_STREAM_RUN)
                         } {
-                            let mut filler = RunFiller::new(runs);
-                            let mut place = |piece: &[u8]| {
-                                if filler.push(piece) {
-                                    Ok(())
-                                } else {
-                                    Err(crate::error::corrupt("decoded chunk is too large"))
-                                }
-                            };
-                            if chain
-                                .decode_streaming(bytes, &mut place)
-                                .map_err(|e| e.context(&key))?
+                            if let Some(mut pieces) =
+                                chain.piece_decoder(bytes).map_err(|e| e.context(&key))?
                             {
-                                return Ok(());
+                                let mut filler = RunFiller::new(runs);
+                                return with_scratch(STREAM_PIECE, |piece| loop {
+                                    match pieces.read(piece).map_err(|e| e.context(&key))? {
+                                        0 => return Ok(()),
+                                        // Pieces add up to the chunk (checked), as do
+                                        // the block's runs: a refusal is a bug.
+                                        got if !filler.push(&piece[..got]) => {
+                                            return Err(crate::error::internal(
+                                                "block runs shorter than the chunk",
+                                            ))
+                                        }
+                                        _ => {}
+                                    }
+                                });
                             }
                         }
                     }
@@ -426,6 +484,50 @@ impl Array {
                 })
             })
         })
+    }
+}
+
+/// Where one chunk of a row of chunks read in step comes from.
+enum RowSource<'a> {
+    /// Not stored: its slot holds the fill value.
+    Absent,
+    /// Stored uncompressed, read by range from byte `at` on.
+    Stored {
+        reader: Box<dyn ValueReader + 'a>,
+        at: u64,
+    },
+    /// Decoded piece by piece from its fetched bytes.
+    Decoding {
+        pieces: ChunkPieces<'a>,
+        key: String,
+    },
+}
+
+impl RowSource<'_> {
+    /// Fill `out` with the chunk's next bytes (an absent chunk's slot is
+    /// filled once, beforehand).
+    fn fill(&mut self, out: &mut [u8]) -> Result<()> {
+        match self {
+            RowSource::Absent => Ok(()),
+            RowSource::Stored { reader, at } => {
+                reader.read_at(*at, out)?;
+                *at += out.len() as u64;
+                Ok(())
+            }
+            RowSource::Decoding { pieces, key } => {
+                pieces.fill(out).map_err(|e| e.context(key.as_str()))
+            }
+        }
+    }
+
+    /// Check that a decoded chunk's data ends with the chunk.
+    fn finish(&mut self) -> Result<()> {
+        match self {
+            RowSource::Decoding { pieces, key } => {
+                pieces.finish().map_err(|e| e.context(key.as_str()))
+            }
+            _ => Ok(()),
+        }
     }
 }
 

@@ -130,6 +130,13 @@ pub trait ArrayToBytesCodec: Send + Sync + Debug {
     }
 }
 
+/// Decoded bytes handed out piece by piece (see
+/// `BytesToBytesCodec::piece_decoder`).
+pub trait PieceDecoder {
+    /// Fill as much of `out` as the data has left; 0 once it is all out.
+    fn read(&mut self, out: &mut [u8]) -> Result<usize>;
+}
+
 /// A codec that maps bytes to bytes (compressors, checksums).
 pub trait BytesToBytesCodec: Send + Sync + Debug {
     fn to_json(&self) -> Value;
@@ -152,15 +159,16 @@ pub trait BytesToBytesCodec: Send + Sync + Debug {
     fn decode_into(&self, _input: &[u8], _out: &mut [u8]) -> Result<bool> {
         Ok(false)
     }
-    /// Decode `input`, handing the decoded bytes to `sink` in order, a
-    /// cache-sized piece at a time, so a large chunk can be placed without
-    /// a chunk-sized buffer. Returns `Ok(false)` when this codec cannot.
-    fn decode_streaming(
-        &self,
-        _input: &[u8],
-        _sink: &mut dyn FnMut(&[u8]) -> Result<()>,
-    ) -> Result<bool> {
-        Ok(false)
+    /// Whether `piece_decoder` gives a decoder.
+    fn decodes_in_pieces(&self) -> bool {
+        false
+    }
+    /// A decoder of `input` that hands out the decoded bytes in order, as
+    /// much as the caller's buffer takes at a time, so that a large chunk
+    /// is placed without a chunk-sized buffer and chunks side by side can
+    /// be decoded in step. None when this codec cannot.
+    fn piece_decoder<'a>(&self, _input: &'a [u8]) -> Result<Option<Box<dyn PieceDecoder + 'a>>> {
+        Ok(None)
     }
     /// The encoded size for a given input size, when it does not depend on
     /// the data (checksums); `None` for compressors.

@@ -2,7 +2,7 @@
 
 use super::{
     build_codec, ArrayToArrayCodec, ArrayToBytesCodec, BytesToBytesCodec, ChunkRepr, Codec,
-    CodecSpec,
+    CodecSpec, PieceDecoder,
 };
 use crate::error::{corrupt, invalid_metadata, Result};
 use serde_json::Value;
@@ -219,41 +219,37 @@ impl CodecChain {
         Ok(())
     }
 
-    /// Decode one encoded chunk, handing its decoded bytes (C order) to
-    /// `sink` in pieces. Returns `Ok(false)`, having called nothing, when
-    /// the pipeline cannot stream: only a decompressor that streams, over
-    /// `bytes` in native order, can.
-    pub fn decode_streaming(
-        &self,
-        bytes: &[u8],
-        sink: &mut dyn FnMut(&[u8]) -> Result<()>,
-    ) -> Result<bool> {
+    /// The one bytes->bytes codec, when the pipeline is only that over
+    /// native-order bytes and it decodes in pieces.
+    fn piece_codec(&self) -> Option<&Arc<dyn BytesToBytesCodec>> {
         let [only] = &self.bytes_to_bytes[..] else {
-            return Ok(false);
+            return None;
         };
-        if !self.array_to_array.is_empty() || !self.array_to_bytes.is_identity(&self.bytes_repr) {
-            return Ok(false);
-        }
+        (self.array_to_array.is_empty()
+            && self.array_to_bytes.is_identity(&self.bytes_repr)
+            && only.decodes_in_pieces())
+        .then_some(only)
+    }
+
+    /// Whether `piece_decoder` gives a decoder.
+    pub fn decodes_in_pieces(&self) -> bool {
+        self.piece_codec().is_some()
+    }
+
+    /// A decoder of one encoded chunk that hands out its decoded bytes (C
+    /// order) piece by piece. None when the pipeline cannot: only a
+    /// decompressor that decodes in pieces, over `bytes` in native order,
+    /// can.
+    pub fn piece_decoder<'a>(&self, bytes: &'a [u8]) -> Result<Option<ChunkPieces<'a>>> {
+        let Some(codec) = self.piece_codec() else {
+            return Ok(None);
+        };
         let expected = self.repr.nbytes();
-        let mut total = 0usize;
-        let mut counted = |piece: &[u8]| {
-            total += piece.len();
-            if total > expected {
-                return Err(corrupt(format!(
-                    "decoded chunk is more than the {expected} bytes expected"
-                )));
-            }
-            sink(piece)
-        };
-        if !only.decode_streaming(bytes, &mut counted)? {
-            return Ok(false);
-        }
-        if total != expected {
-            return Err(corrupt(format!(
-                "decoded chunk is {total} bytes, expected {expected}"
-            )));
-        }
-        Ok(true)
+        Ok(codec.piece_decoder(bytes)?.map(|inner| ChunkPieces {
+            inner,
+            expected,
+            left: expected,
+        }))
     }
 
     /// Decode one encoded chunk into a new buffer.
@@ -261,5 +257,52 @@ impl CodecChain {
         let mut out = vec![0u8; self.repr.nbytes()];
         self.decode_into(bytes, &mut out)?;
         Ok(out)
+    }
+}
+
+/// A chunk's decoded bytes handed out piece by piece, checked to add up to
+/// the chunk's size.
+pub struct ChunkPieces<'a> {
+    inner: Box<dyn PieceDecoder + 'a>,
+    expected: usize,
+    left: usize,
+}
+
+impl ChunkPieces<'_> {
+    /// Fill as much of `out` as the chunk has left; 0 once it is all out.
+    pub fn read(&mut self, out: &mut [u8]) -> Result<usize> {
+        let got = self.inner.read(out)?;
+        if got > self.left {
+            return Err(corrupt(format!(
+                "decoded chunk is more than the {} bytes expected",
+                self.expected
+            )));
+        }
+        self.left -= got;
+        if got == 0 && self.left > 0 && !out.is_empty() {
+            return Err(corrupt(format!(
+                "decoded chunk is {} bytes, expected {}",
+                self.expected - self.left,
+                self.expected
+            )));
+        }
+        Ok(got)
+    }
+
+    /// Fill all of `out`, which must be no longer than what is left.
+    pub fn fill(&mut self, out: &mut [u8]) -> Result<()> {
+        let mut at = 0;
+        while at < out.len() {
+            match self.read(&mut out[at..])? {
+                0 => return Err(crate::error::internal("asked for more than a chunk")),
+                got => at += got,
+            }
+        }
+        Ok(())
+    }
+
+    /// Check that the data ends with the chunk.
+    pub fn finish(&mut self) -> Result<()> {
+        self.read(&mut [0u8; 1]).map(|_| ())
     }
 }

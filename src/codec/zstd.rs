@@ -6,12 +6,13 @@
 //! (the latter come from streaming compressors) and concatenated frames.
 
 use super::zstd_compressor::{compress_bound, Compressor};
-use super::{codec_json, BytesToBytesCodec, CodecSpec};
+use super::{codec_json, BytesToBytesCodec, CodecSpec, PieceDecoder};
 use crate::error::{corrupt, internal, invalid_metadata, Result};
 use serde_json::{json, Value};
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::io::Read;
+use zstd::stream::raw::{Decoder, InBuffer, Operation, OutBuffer};
 
 /// The `zstd` codec.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -272,13 +273,12 @@ impl BytesToBytesCodec for ZstdCodec {
         Ok(true)
     }
 
-    fn decode_streaming(
-        &self,
-        input: &[u8],
-        sink: &mut dyn FnMut(&[u8]) -> Result<()>,
-    ) -> Result<bool> {
-        decompress_streaming(input, sink)?;
-        Ok(true)
+    fn decodes_in_pieces(&self) -> bool {
+        true
+    }
+
+    fn piece_decoder<'a>(&self, input: &'a [u8]) -> Result<Option<Box<dyn PieceDecoder + 'a>>> {
+        Ok(Some(Box::new(ZstdPieces::new(input)?)))
     }
 
     fn encoded_size(&self, _decoded_size: u64) -> Option<u64> {
@@ -286,58 +286,94 @@ impl BytesToBytesCodec for ZstdCodec {
     }
 }
 
-/// Decoded bytes are handed on in pieces of this size: small enough to stay
-/// in the core's cache between the decompressor and the destination.
-const STREAM_PIECE: usize = 128 << 10;
+/// Streaming contexts each thread keeps for its next decodes: as many as
+/// one task decodes in step (a row of chunks).
+const POOLED_DECODERS: usize = 4;
 
-/// Decompress every frame of `input`, handing the decoded bytes to `sink`
-/// in order, a piece at a time.
-fn decompress_streaming(input: &[u8], sink: &mut dyn FnMut(&[u8]) -> Result<()>) -> Result<()> {
-    use zstd::stream::raw::{Decoder, InBuffer, Operation, OutBuffer};
-    thread_local! {
-        // One streaming context and one piece buffer per thread.
-        static STREAM: RefCell<Option<(Decoder<'static>, Vec<u8>)>> = const { RefCell::new(None) };
-    }
-    if input.is_empty() {
-        return Err(corrupt(
-            "codec \"zstd\": input of 0 bytes is not valid zstd data (empty)",
-        ));
-    }
-    STREAM.with(|cell| {
-        let mut slot = cell.borrow_mut();
-        if slot.is_none() {
-            let d = Decoder::new().map_err(|e| internal(format!("codec \"zstd\": {e}")))?;
-            *slot = Some((d, vec![0u8; STREAM_PIECE]));
+thread_local! {
+    static DECODERS: RefCell<Vec<Decoder<'static>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Every frame of one input, decompressed as the caller's buffers take
+/// the bytes. Its streaming context comes from the thread's pool and goes
+/// back there when dropped, so several inputs decode in step on one thread
+/// without allocating a context each.
+struct ZstdPieces<'a> {
+    dec: Option<Decoder<'static>>,
+    input: &'a [u8],
+    pos: usize,
+    /// The last frame has ended with all input read.
+    ended: bool,
+    /// Everything has been handed out.
+    done: bool,
+}
+
+impl<'a> ZstdPieces<'a> {
+    fn new(input: &'a [u8]) -> Result<Self> {
+        if input.is_empty() {
+            return Err(corrupt(
+                "codec \"zstd\": input of 0 bytes is not valid zstd data (empty)",
+            ));
         }
-        let (dec, piece) = slot.as_mut().expect("set above");
-        dec.reinit().map_err(zstd_error)?;
-        let mut inb = InBuffer::around(input);
-        // True once the last frame has ended with all input read; a call
-        // that then flushes nothing more means the data is complete.
-        let mut ended = false;
-        loop {
-            let before = inb.pos();
-            let mut out = OutBuffer::around(&mut piece[..]);
-            let hint = dec.run(&mut inb, &mut out).map_err(zstd_error)?;
-            let got = out.pos();
-            if got > 0 {
-                sink(&piece[..got])?;
+        let dec = match DECODERS.with(|pool| pool.borrow_mut().pop()) {
+            Some(mut d) => {
+                d.reinit().map_err(zstd_error)?;
+                d
             }
-            if got == 0 && inb.pos() == before {
-                if ended {
-                    return Ok(());
+            None => Decoder::new().map_err(|e| internal(format!("codec \"zstd\": {e}")))?,
+        };
+        Ok(ZstdPieces {
+            dec: Some(dec),
+            input,
+            pos: 0,
+            ended: false,
+            done: false,
+        })
+    }
+}
+
+impl Drop for ZstdPieces<'_> {
+    fn drop(&mut self) {
+        if let Some(d) = self.dec.take() {
+            // try_with: the pool may already be gone while the thread exits.
+            let _ = DECODERS.try_with(|pool| {
+                let mut pool = pool.borrow_mut();
+                if pool.len() < POOLED_DECODERS {
+                    pool.push(d);
+                }
+            });
+        }
+    }
+}
+
+impl PieceDecoder for ZstdPieces<'_> {
+    fn read(&mut self, out: &mut [u8]) -> Result<usize> {
+        let dec = self.dec.as_mut().expect("held until dropped");
+        let mut filled = 0;
+        while filled < out.len() && !self.done {
+            let mut inb = InBuffer::around(self.input);
+            inb.set_pos(self.pos);
+            let mut outb = OutBuffer::around(&mut out[filled..]);
+            let hint = dec.run(&mut inb, &mut outb).map_err(zstd_error)?;
+            let got = outb.pos();
+            let moved = got > 0 || inb.pos() != self.pos;
+            (self.pos, filled) = (inb.pos(), filled + got);
+            if !moved {
+                if self.ended {
+                    self.done = true;
+                    break;
                 }
                 return Err(corrupt(
                     "codec \"zstd\": compressed data ends inside a frame",
                 ));
             }
-            ended = inb.pos() == input.len() && hint == 0;
-            if ended && got < piece.len() {
-                // Nothing is left to flush.
-                return Ok(());
-            }
+            self.ended = self.pos == self.input.len() && hint == 0;
+            // A call that leaves room in the buffer after the last frame
+            // has flushed everything.
+            self.done = self.ended && filled < out.len();
         }
-    })
+        Ok(filled)
+    }
 }
 
 #[cfg(test)]
@@ -362,17 +398,21 @@ mod tests {
         Ok(out)
     }
 
+    /// The read path's piece size.
+    const STREAM_PIECE: usize = 128 << 10;
+
+    /// Decoded through a piece decoder, into buffers of `STREAM_PIECE`.
     fn stream(c: &ZstdCodec, input: &[u8]) -> Result<Vec<u8>> {
         let mut out = Vec::new();
-        let mut pieces = 0;
-        assert!(c.decode_streaming(input, &mut |p| {
-            assert!(!p.is_empty() && p.len() <= STREAM_PIECE);
-            pieces += 1;
-            out.extend_from_slice(p);
-            Ok(())
-        })?);
-        assert!(pieces >= out.len().div_ceil(STREAM_PIECE));
-        Ok(out)
+        let mut dec = c.piece_decoder(input)?.unwrap();
+        let mut piece = vec![0u8; STREAM_PIECE];
+        loop {
+            let got = dec.read(&mut piece)?;
+            if got == 0 {
+                return Ok(out);
+            }
+            out.extend_from_slice(&piece[..got]);
+        }
     }
 
     fn check_all(c: &ZstdCodec, enc: &[u8], x: &[u8]) {
@@ -481,11 +521,38 @@ mod tests {
         let mut two = c.encode(x[..STREAM_PIECE].to_vec()).unwrap();
         two.extend(c.encode(x[STREAM_PIECE..].to_vec()).unwrap());
         assert_eq!(stream(&c, &two).unwrap(), x);
-        // A sink error stops the decode and is returned as it is.
-        let e = c
-            .decode_streaming(&enc, &mut |_| Err(crate::error::corrupt("sink full")))
-            .unwrap_err();
-        assert!(e.message().contains("sink full"));
+    }
+
+    #[test]
+    fn inputs_decode_in_step_in_any_piece_sizes() {
+        // Three inputs (one of two frames) decoded alternately on one
+        // thread, more than the pool keeps, in pieces of changing sizes.
+        let c = ZstdCodec::new(1, false);
+        let xs: Vec<Vec<u8>> = (0..6).map(|k| sample(300_000 + k * 1000)).collect();
+        let mut encs: Vec<Vec<u8>> = xs.iter().map(|x| c.encode(x.clone()).unwrap()).collect();
+        encs[1] = c.encode(xs[1][..1000].to_vec()).unwrap();
+        encs[1].extend(c.encode(xs[1][1000..].to_vec()).unwrap());
+        let mut decs: Vec<_> = encs
+            .iter()
+            .map(|e| c.piece_decoder(e).unwrap().unwrap())
+            .collect();
+        let mut outs = vec![Vec::new(); xs.len()];
+        let mut buf = vec![0u8; 70_000];
+        for step in 0.. {
+            let mut any = false;
+            for (dec, out) in decs.iter_mut().zip(&mut outs) {
+                let n = [1, 4096, 70_000, 999][step % 4];
+                let got = dec.read(&mut buf[..n]).unwrap();
+                out.extend_from_slice(&buf[..got]);
+                any |= got > 0;
+            }
+            if !any {
+                break;
+            }
+        }
+        assert_eq!(outs, xs);
+        // A finished decoder keeps answering 0.
+        assert_eq!(decs[0].read(&mut buf).unwrap(), 0);
     }
 
     #[test]
@@ -539,7 +606,7 @@ mod tests {
                 let _ = c.decode(Cow::Borrowed(&b), Some(5000));
                 let mut out = vec![0u8; 5000];
                 let _ = c.decode_into(&b, &mut out);
-                let _ = c.decode_streaming(&b, &mut |_| Ok(()));
+                let _ = stream(&c, &b);
             }
         }
         // A header claiming an absurd content size is rejected, not allocated.
