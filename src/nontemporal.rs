@@ -17,11 +17,12 @@
 //! (a 64-byte aligned buffer, as `posix_memalign` or Julia give) stream
 //! whole, while in a buffer 16 bytes past a boundary (what glibc's malloc
 //! returns for large blocks) rows of 256 bytes or more stream only the
-//! lines between their partial ends and shorter rows do not stream. Rows
-//! of chunks that sit side by side (inner chunks of a shard, uncompressed
-//! chunks read in pieces) are therefore placed a row of chunks at a time
-//! (`RowCopier::gather_raw`): the destination row they make together is
-//! long, streams, and leaves partial lines only at its two ends.
+//! lines between their partial ends and shorter rows do not stream. Chunks
+//! that sit side by side (inner chunks of a shard, uncompressed chunks read
+//! by range, large zstd chunks decompressed in step) are therefore placed a
+//! row of chunks at a time (`RowCopier::gather_raw`): the destination row
+//! they make together is long, streams, and leaves partial lines only at
+//! its two ends.
 
 /// A read writes its destination with streaming stores when the
 /// destination is at least this large: smaller ones may still be in cache
@@ -37,7 +38,7 @@ pub(crate) const LINE: usize = 64;
 /// only from this length: a 128-byte row 16 bytes off a boundary has one
 /// whole line between two partial ones, and placing 64^3 inner chunks
 /// with such rows measured slower streamed than copied.
-pub(crate) const LONG_ROW: usize = 4 * LINE;
+const LONG_ROW: usize = 4 * LINE;
 
 /// Copies runs of bytes into a destination, with streaming stores for the
 /// whole aligned lines of each run where that is enabled.
@@ -112,7 +113,7 @@ impl RowCopier {
             std::ptr::copy_nonoverlapping(src.add(tail), dst.add(tail), n - tail);
             self.streamed = true;
             #[cfg(test)]
-            tests::STREAMED_BYTES.fetch_add(tail - head, std::sync::atomic::Ordering::Relaxed);
+            tests::STREAMED_BYTES.with(|c| c.set(c.get() + (tail - head)));
             return;
         }
         std::ptr::copy_nonoverlapping(src, dst, n);
@@ -160,7 +161,7 @@ impl RowCopier {
             }
             self.streamed = true;
             #[cfg(test)]
-            tests::STREAMED_BYTES.fetch_add(tail - head, std::sync::atomic::Ordering::Relaxed);
+            tests::STREAMED_BYTES.with(|c| c.set(c.get() + (tail - head)));
             return;
         }
         for k in 0..count {
@@ -235,10 +236,17 @@ unsafe fn stream_16(src: *const u8, dst: *mut u8, n: usize) {
 pub(crate) mod tests {
     use super::*;
 
-    /// Bytes written with streaming stores by this process's unit tests,
-    /// so a test can tell that a path streamed.
-    pub(crate) static STREAMED_BYTES: std::sync::atomic::AtomicUsize =
-        std::sync::atomic::AtomicUsize::new(0);
+    thread_local! {
+        /// Bytes written with streaming stores by this thread (a unit test
+        /// copies on its own thread), so a test can tell that a path
+        /// streamed, whatever other tests do meanwhile.
+        pub(crate) static STREAMED_BYTES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
+    /// This thread's streamed bytes so far.
+    pub(crate) fn streamed_bytes() -> usize {
+        STREAMED_BYTES.with(std::cell::Cell::get)
+    }
 
     /// A 64-aligned buffer with room for `len` bytes after `offset`.
     fn aligned(len: usize, offset: usize) -> (Vec<u8>, usize) {
@@ -282,12 +290,13 @@ pub(crate) mod tests {
     fn gathers_exactly_every_segment_size_and_alignment() {
         let src: Vec<u8> = (0..4000u32).map(|i| (i * 13 + 5) as u8).collect();
         // Gather `count` segments of `seg` bytes (source stride seg + 24)
-        // to `guard` bytes past `offset` from a line, guard bytes around
-        // it; returns the destination bytes and whether the copier streamed.
-        let gather = |streaming, offset, seg, count, guard| {
+        // to `offset` bytes past a line, with 64 guard bytes on each side
+        // (so the alignment is kept); returns the destination bytes and
+        // whether the copier streamed.
+        let gather = |streaming, offset, seg, count| {
             let n = seg * count;
-            let (mut buf, start) = aligned(n + 2 * guard, offset);
-            let start = start + guard;
+            let (mut buf, start) = aligned(n + 2 * LINE, offset);
+            let start = start + LINE;
             let mut c = RowCopier::new(streaming);
             // SAFETY: the segments lie inside `src` (at most 9 x 168
             // bytes), the destination inside `buf`.
@@ -302,21 +311,19 @@ pub(crate) mod tests {
             };
             let streamed = c.streamed;
             drop(c);
-            if guard > 0 {
-                assert_eq!((buf[start - 1], buf[start + n]), (0xEE, 0xEE));
-            }
+            assert!(buf[start - LINE..start].iter().all(|&b| b == 0xEE));
+            assert!(buf[start + n..start + n + LINE].iter().all(|&b| b == 0xEE));
             (buf[start..start + n].to_vec(), streamed)
         };
         for streaming in [false, true] {
-            for offset in [0, 1, 16, 32, 48] {
+            for offset in [0, 1, 16, 17, 32, 48] {
                 for seg in [8, 16, 40, 48, 64, 128, 144] {
                     for count in [1, 2, 3, 5, 9] {
                         let want: Vec<u8> = (0..count)
                             .flat_map(|k| src[k * (seg + 24)..][..seg].to_vec())
                             .collect();
                         let case = format!("{streaming} {offset} {seg} {count}");
-                        assert_eq!(gather(streaming, offset, seg, count, 1).0, want, "{case}");
-                        let (got, streamed) = gather(streaming, offset, seg, count, 0);
+                        let (got, streamed) = gather(streaming, offset, seg, count);
                         assert_eq!(got, want, "{case}");
                         let n = seg * count;
                         let long = n >= LONG_ROW || (offset == 0 && n % LINE == 0);

@@ -94,6 +94,12 @@ impl RegionPlan {
         self.len() == 0
     }
 
+    /// How many chunks the region touches along its last dimension: the
+    /// parts come in runs of this many that share all other indices.
+    pub fn per_row(&self) -> usize {
+        self.counts.last().map_or(1, |&c| c as usize)
+    }
+
     /// The `i`-th touched chunk (C order) and the part the region covers.
     pub fn part(&self, mut i: usize) -> ChunkPart {
         let n = self.chunk_shape.len();

@@ -316,6 +316,12 @@ impl<'a> DestBuffer<'a> {
         cfg!(target_arch = "x86_64") && row % 16 == 0 && aligned(16) && !streams_whole
     }
 
+    /// Whether the element at `dst_start` lies on a 16-byte boundary (where
+    /// a row of chunks must start to stream, see `copy_from_chunk_row`).
+    pub fn row_start_aligned(&self, dst_start: &[u64]) -> bool {
+        (self.ptr as usize + self.layout.offset(dst_start)) % 16 == 0
+    }
+
     /// The block at `dst_start` with `shape` as the destination's
     /// contiguous byte runs, in the C order of the block (the order a C-order
     /// chunk stores it), when each run is at least `min_run_bytes` long;
@@ -912,8 +918,7 @@ mod tests {
 
     #[test]
     fn rows_of_chunks_placed_together_stream_and_equal_the_chunks() {
-        use crate::nontemporal::tests::STREAMED_BYTES;
-        use std::sync::atomic::Ordering::Relaxed;
+        use crate::nontemporal::tests::streamed_bytes;
         // A 40 MiB `uint16` destination 16 bytes past a line (as malloc
         // gives): one 32x64x64 chunk's 128-byte rows are too short to
         // stream, a row of four such chunks makes 512-byte rows that do.
@@ -938,10 +943,10 @@ mod tests {
                 !dest.streams_more_as_row(&[32, 64, 60]),
                 "rows of 120 bytes"
             );
-            let before = STREAMED_BYTES.load(Relaxed);
+            let before = streamed_bytes();
             unsafe { dest.copy_from_chunk_row(&[3, 64, 256], &chunks, &cs, 4, nb) };
             // 7 of each row's 9 lines are whole.
-            assert!(STREAMED_BYTES.load(Relaxed) - before >= 4 * nb / 9 * 7);
+            assert!(streamed_bytes() - before >= 4 * nb / 9 * 7);
         }
         let buf = &space[at..at + len];
         for k in 0..4 {
@@ -971,8 +976,7 @@ mod tests {
 
     #[test]
     fn large_destinations_stream_placed_rows() {
-        use crate::nontemporal::tests::STREAMED_BYTES;
-        use std::sync::atomic::Ordering::Relaxed;
+        use crate::nontemporal::tests::streamed_bytes;
         // A 40 MiB `uint16` destination, 64-byte aligned: a 64^3 chunk's
         // 128-byte rows stream whole, from copy_block and from RunFiller.
         let shape = [40u64, 512, 1024];
@@ -983,9 +987,9 @@ mod tests {
         let dest = DestBuffer::new(buf, Layout::c_order(&shape, 2));
         let chunk: Vec<u8> = (0..32 * 64 * 64 * 2).map(|i| (i % 251) as u8).collect();
         let (cs, block) = ([32u64, 64, 64], [32u64, 64, 64]);
-        let before = STREAMED_BYTES.load(Relaxed);
+        let before = streamed_bytes();
         unsafe { dest.copy_from_chunk(&[0, 0, 64], &chunk, &cs, &[0, 0, 0], &block) };
-        let after_copy = STREAMED_BYTES.load(Relaxed);
+        let after_copy = streamed_bytes();
         assert!(after_copy - before >= chunk.len(), "copy_block streamed");
         let runs = unsafe { dest.c_order_runs(&[8, 64, 128], &block, 64) }.unwrap();
         let mut filler = RunFiller::new(runs);
@@ -995,7 +999,7 @@ mod tests {
         assert!(filler.is_complete());
         drop(filler);
         assert!(
-            STREAMED_BYTES.load(Relaxed) - after_copy >= chunk.len() / 2,
+            streamed_bytes() - after_copy >= chunk.len() / 2,
             "RunFiller streamed"
         );
         drop(dest);

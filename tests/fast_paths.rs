@@ -624,12 +624,13 @@ fn read_whole_into(a: &Array, shape: &[u64], v: &[u8], space: &mut [u8], at: usi
 #[test]
 fn rows_of_inner_chunks_equal_inner_chunks_placed_one_by_one() {
     // Inner chunks with 128-byte rows read into a destination of 32 MiB or
-    // more that is 16 bytes off a line are decoded a row at a time and
-    // placed together (so the destination's rows stream); into a 64-byte
-    // aligned one or a small one, one by one. Every way must give the
-    // values: whole shards, shards and inner chunks cut by the array's
-    // edge, an empty inner chunk (fill value) inside a row, and regions
-    // whose inner chunks are fetched by range.
+    // more whose rows do not all start on a line (here at either offset:
+    // the array's rows are 2000 bytes) are decoded a row at a time and
+    // placed together, so the destination's rows stream; into a small
+    // one (a shard's 5 MiB), one by one. Every way must give the values:
+    // whole shards, shards and inner chunks cut by the array's edge, an
+    // empty inner chunk (fill value) inside a row, and regions whose inner
+    // chunks are fetched by range.
     let (n0, n1, n2) = (40usize, 512usize, 1000usize);
     let fill = 7u16;
     let empty = |z: usize, y: usize, x: usize| {
@@ -779,15 +780,21 @@ fn rows_of_uncompressed_chunks_equal_chunks_read_one_by_one() {
                     assert!(through_readers >= 191, "{through_readers} ranges read");
                 }
             }
-            let (start, n) = ([0usize, 0, 64, 256], [4usize, 10, 448, 1280]);
-            let want = values(start, n);
-            let out = &mut space[line + 16..line + 16 + want.len()];
-            a.read_region(&start.map(|x| x as u64), &n.map(|x| x as u64), out, None)
-                .unwrap();
-            assert!(
-                *out == want[..],
-                "readers {readers}, {threads} threads: region"
-            );
+            // A region inside the array; one from x = 3, whose whole
+            // chunks' rows start 6 bytes off 16 and are placed one by one.
+            for (start, n) in [
+                ([0usize, 0, 64, 256], [4usize, 10, 448, 1280]),
+                ([0, 0, 0, 3], [4, 10, 512, 1533]),
+            ] {
+                let want = values(start, n);
+                let out = &mut space[line + 16..line + 16 + want.len()];
+                a.read_region(&start.map(|x| x as u64), &n.map(|x| x as u64), out, None)
+                    .unwrap();
+                assert!(
+                    *out == want[..],
+                    "readers {readers}, {threads} threads: {start:?}"
+                );
+            }
         }
         // A stored chunk of the wrong size is an error, not a panic.
         rec.inner.set("a/c/0/0/0/1", &[0u8; 10]).unwrap();

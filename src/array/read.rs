@@ -25,8 +25,8 @@ const ROW_CHUNKS_MAX: usize = 8;
 /// the core's cache between the decompressor and the destination.
 const STREAM_PIECE: usize = 128 << 10;
 /// The most compressed chunks one row-of-chunks read decodes in step (each
-/// holds a streaming decompression context).
-const ROW_DECODERS_MAX: usize = 4;
+/// holds a streaming decompression context, which codecs pool per thread).
+const ROW_DECODERS_MAX: usize = crate::codec::DECODERS_IN_STEP;
 
 /// Decoded chunks at least this large are decompressed in cache-sized
 /// pieces straight into the destination's rows (when the codecs can
@@ -125,17 +125,30 @@ impl Array {
                 read_shard_region(&ctx, self.chunk_shape(), &part, &dest, workers)
             }),
             None => {
-                let row_len = self.chunk_row_len(&dest);
-                if row_len > 1 && plan.len() > 1 {
-                    let parts: Vec<(usize, ChunkPart)> =
-                        (0..plan.len()).map(|i| (i, plan.part(i))).collect();
-                    let order: Vec<usize> = (0..parts.len()).collect();
-                    let tasks = side_by_side_tasks(&parts, &order, self.chunk_shape(), row_len);
-                    return threads::for_each(workers, tasks.len(), |t| {
-                        match &parts[tasks[t].clone()] {
-                            [(_, part)] => self.read_chunk_part(part, &dest, &gate, 1),
-                            row => self.read_chunk_row_in_pieces(row, &dest, &gate),
-                        }
+                // Rows of chunks only while they leave at least two tasks
+                // per worker.
+                let row_len = self
+                    .chunk_row_len(&dest)
+                    .min((plan.len() / (2 * workers)).max(1));
+                if row_len > 1 {
+                    // Grid row by grid row (the chunks the region touches
+                    // along its last dimension), each split into tasks.
+                    let per_row = plan.per_row();
+                    return threads::for_each(workers, plan.len() / per_row, |r| {
+                        let parts: Vec<(usize, ChunkPart)> = (r * per_row..(r + 1) * per_row)
+                            .map(|i| (i, plan.part(i)))
+                            .collect();
+                        let order: Vec<usize> = (0..per_row).collect();
+                        let tasks =
+                            side_by_side_tasks(&parts, &order, self.chunk_shape(), row_len, |p| {
+                                dest.row_start_aligned(&p.in_region)
+                            });
+                        threads::for_each(workers, tasks.len(), |t| {
+                            match &parts[tasks[t].clone()] {
+                                [(_, part)] => self.read_chunk_part(part, &dest, &gate, 1),
+                                row => self.read_chunk_row_in_pieces(row, &dest, &gate),
+                            }
+                        })
                     });
                 }
                 // A region inside one chunk leaves the threads idle but for
@@ -610,11 +623,8 @@ pub(crate) fn read_shard_region(
     };
     let inner_shape = sharding.chunk_shape();
     // How many inner chunks one task reads as a row (1: each on its own).
-    let row_len = if dest.streams_more_as_row(inner_shape) {
-        (ROW_MAX_BYTES / sharding.inner().repr().nbytes().max(1)).max(1)
-    } else {
-        1
-    };
+    let row_len = inner_row_len(dest, sharding, inner.len(), workers);
+    let may_lead = |ip: &ChunkPart| dest.row_start_aligned(&dst_start(ip));
     // Read one task: a lone inner chunk, or a row of them placed together.
     let read_task = |source: &ShardSource, members: &[usize]| match members {
         [i] => {
@@ -636,7 +646,7 @@ pub(crate) fn read_shard_region(
     };
     if let ShardSource::Whole(_) = source {
         let all: Vec<usize> = (0..inner.len()).collect();
-        let tasks = side_by_side_tasks(&inner, &all, inner_shape, row_len);
+        let tasks = side_by_side_tasks(&inner, &all, inner_shape, row_len, may_lead);
         return threads::for_each(workers, tasks.len(), |t| {
             read_task(&source, &all[tasks[t].clone()])
         });
@@ -675,7 +685,7 @@ pub(crate) fn read_shard_region(
             start: run.start,
             bytes,
         };
-        let tasks = side_by_side_tasks(&inner, &run.members, inner_shape, row_len);
+        let tasks = side_by_side_tasks(&inner, &run.members, inner_shape, row_len, may_lead);
         threads::for_each(workers, tasks.len(), |t| {
             read_task(&fetched, &run.members[tasks[t].clone()])
         })
@@ -685,16 +695,37 @@ pub(crate) fn read_shard_region(
 /// The most decoded bytes one task places as a row of inner chunks.
 const ROW_MAX_BYTES: usize = 2 << 20;
 
+/// How many inner chunks side by side one task reads as a row (1: each on
+/// its own), when `count` inner chunks of a shard are read by `workers`:
+/// only where rows stream more (`streams_more_as_row`), up to
+/// `ROW_MAX_BYTES`, and while they leave two tasks per worker.
+fn inner_row_len(
+    dest: &DestBuffer,
+    sharding: &ShardingCodec,
+    count: usize,
+    workers: usize,
+) -> usize {
+    if !dest.streams_more_as_row(sharding.chunk_shape()) {
+        return 1;
+    }
+    (ROW_MAX_BYTES / sharding.inner().repr().nbytes().max(1))
+        .min(count / (2 * workers))
+        .max(1)
+}
+
 /// Split `order` (indices into `parts`: chunk parts with their flat
 /// indices) into the tasks that read them, as ranges of `order`: one part
 /// each, or, when `row_len` is above 1 (placing rows streams more, see
 /// `streams_more_as_row`), runs of up to `row_len` whole chunks of
-/// `chunk_shape` that sit side by side along the last dimension.
+/// `chunk_shape` that sit side by side along the last dimension, each
+/// starting at a part `may_lead` accepts (one whose destination rows start
+/// 16-byte aligned, as streaming a row of chunks needs).
 fn side_by_side_tasks(
     parts: &[(usize, ChunkPart)],
     order: &[usize],
     chunk_shape: &[u64],
     row_len: usize,
+    may_lead: impl Fn(&ChunkPart) -> bool,
 ) -> Vec<std::ops::Range<usize>> {
     let side_by_side = |a: &ChunkPart, b: &ChunkPart| {
         let n = chunk_shape.len();
@@ -706,7 +737,10 @@ fn side_by_side_tasks(
     let mut tasks: Vec<std::ops::Range<usize>> = Vec::with_capacity(order.len());
     for k in 0..order.len() {
         if let Some(t) = tasks.last_mut() {
-            if t.len() < row_len && side_by_side(&parts[order[k - 1]].1, &parts[order[k]].1) {
+            if t.len() < row_len
+                && side_by_side(&parts[order[k - 1]].1, &parts[order[k]].1)
+                && (t.len() > 1 || may_lead(&parts[order[t.start]].1))
+            {
                 t.end = k + 1;
                 continue;
             }
@@ -773,7 +807,7 @@ fn inner_chunk_bytes<'s>(
             let fetched = ctx
                 .store
                 .get_range(key, ByteRange::new(offset, nbytes))
-                .map_err(|e| e.context(format!("{key}: inner chunk {:?}", ip.chunk)))?
+                .map_err(|e| e.context(inner_chunk_name(key, ip)))?
                 .ok_or_else(|| {
                     crate::error::corrupt(format!("{key}: shard vanished during the read"))
                 })?;
@@ -789,10 +823,17 @@ fn inner_chunk_bytes<'s>(
     }))
 }
 
+/// How errors name an inner chunk of the shard at `key`.
+fn inner_chunk_name(key: &str, ip: &ChunkPart) -> String {
+    format!("{key}: inner chunk {:?}", ip.chunk)
+}
+
 /// Read whole inner chunks that sit side by side along the last dimension
 /// (`members`, indices into `inner`, in order) into this thread's scratch
 /// one after another, and place them with one copy, so that the
-/// destination's rows are written whole (`copy_from_chunk_row`).
+/// destination's rows are written whole (`copy_from_chunk_row`). The
+/// source holds the bytes (a whole shard or a fetched run): nothing is
+/// fetched while the decode gate is held.
 fn read_inner_row(
     ctx: &ShardRead,
     source: &ShardSource,
@@ -802,6 +843,7 @@ fn read_inner_row(
     dst_start: &[u64],
     dest: &DestBuffer,
 ) -> Result<()> {
+    debug_assert!(!matches!(source, ShardSource::Ranged));
     let codecs = ctx.sharding.inner();
     let nbytes = codecs.repr().nbytes();
     ctx.gate.run(|| {
@@ -809,9 +851,9 @@ fn read_inner_row(
             for (&m, slot) in members.iter().zip(row.chunks_exact_mut(nbytes)) {
                 let (flat, ip) = &inner[m];
                 match inner_chunk_bytes(ctx, source, index, *flat, ip)? {
-                    Some(bytes) => codecs.decode_into(&bytes, slot).map_err(|e| {
-                        e.context(format!("{}: inner chunk {:?}", ctx.key, ip.chunk))
-                    })?,
+                    Some(bytes) => codecs
+                        .decode_into(&bytes, slot)
+                        .map_err(|e| e.context(inner_chunk_name(ctx.key, ip)))?,
                     None => crate::strided::fill_slice(slot, ctx.fill_value),
                 }
             }
@@ -848,7 +890,7 @@ fn read_inner_chunk(
     };
     let bytes: &[u8] = &bytes;
     let inner = sharding.inner();
-    let err_ctx = |e: crate::error::Error| e.context(format!("{key}: inner chunk {:?}", ip.chunk));
+    let err_ctx = |e: crate::error::Error| e.context(inner_chunk_name(key, ip));
     ctx.gate.run(|| {
         if ip.is_whole(sharding.chunk_shape()) {
             // SAFETY: this task alone writes this inner chunk's block.
@@ -871,4 +913,102 @@ fn read_inner_chunk(
             Ok(())
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::region::RegionPlan;
+    use crate::store::MemoryStore;
+    use std::sync::Arc;
+
+    fn array(shape: [u64; 3], chunks: [u64; 3], codecs: serde_json::Value) -> Array {
+        let meta = serde_json::json!({
+            "zarr_format": 3, "node_type": "array", "shape": shape, "data_type": "uint16",
+            "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": chunks}},
+            "chunk_key_encoding": {"name": "default"}, "fill_value": 0, "codecs": codecs
+        });
+        Array::create(Arc::new(MemoryStore::new()), "a", &meta.to_string()).unwrap()
+    }
+
+    /// The tasks the parts of grid row 0 of a read of `start`/`shape` into
+    /// `dest` split into.
+    fn row_tasks(
+        a: &Array,
+        dest: &DestBuffer,
+        start: &[u64],
+        shape: &[u64],
+    ) -> Vec<std::ops::Range<usize>> {
+        let plan = RegionPlan::new(a.chunk_shape(), start, shape);
+        let parts: Vec<(usize, ChunkPart)> =
+            (0..plan.per_row()).map(|i| (i, plan.part(i))).collect();
+        let order: Vec<usize> = (0..parts.len()).collect();
+        side_by_side_tasks(
+            &parts,
+            &order,
+            a.chunk_shape(),
+            a.chunk_row_len(dest),
+            |p| dest.row_start_aligned(&p.in_region),
+        )
+    }
+
+    #[test]
+    fn rows_of_chunks_are_read_where_they_stream_more() {
+        // The geometry of fast_paths' compressed rows test: 4 MiB zstd
+        // chunks, three side by side.
+        let le = serde_json::json!({"name": "bytes", "configuration": {"endian": "little"}});
+        let zstd = serde_json::json!({"name": "zstd", "configuration": {"level": 1}});
+        let shape = [32u64, 256, 3072];
+        let z = array(shape, [16, 128, 1024], serde_json::json!([le, zstd]));
+        let u = array(shape, [16, 128, 1024], serde_json::json!([le]));
+        let small_z = array(shape, [8, 128, 1024], serde_json::json!([le, zstd]));
+        let len = 32 * 256 * 3072 * 2;
+        let mut space = vec![0u8; len + 128];
+        let line = (space.as_ptr() as usize).next_multiple_of(64) - space.as_ptr() as usize;
+        {
+            let off = DestBuffer::new(
+                &mut space[line + 16..line + 16 + len],
+                Layout::c_order(&shape, 2),
+            );
+            assert_eq!(z.chunk_row_len(&off), ROW_DECODERS_MAX);
+            assert_eq!(u.chunk_row_len(&off), ROW_CHUNKS_MAX);
+            assert_eq!(small_z.chunk_row_len(&off), 1, "2 MiB chunks decode whole");
+            let tasks = row_tasks(&z, &off, &[0, 0, 0], &shape);
+            assert_eq!(
+                (tasks.len(), tasks[0].clone()),
+                (1, 0..3),
+                "one row of three"
+            );
+        }
+        {
+            let on = DestBuffer::new(&mut space[line..line + len], Layout::c_order(&shape, 2));
+            assert_eq!(z.chunk_row_len(&on), 1, "aligned rows stream whole");
+            assert_eq!(u.chunk_row_len(&on), 1);
+        }
+        // Shards as in fast_paths' inner-chunk rows test: 64-wide inner
+        // chunks of 80 KiB, a row of eight per shard.
+        let sharded = array(
+            [40, 512, 1000],
+            [20, 256, 512],
+            serde_json::json!([{"name": "sharding_indexed", "configuration": {
+                "chunk_shape": [10, 64, 64], "codecs": [le, zstd]}}]),
+        );
+        let sharding = sharded.codecs().sharding().unwrap();
+        // (Destinations of 1024-wide rows: at a line, every row starts on one.)
+        let s_len = 40 * 512 * 1024 * 2;
+        let s_shape = [40u64, 512, 1024];
+        for (at, whole_rows) in [(line + 16, true), (line, false)] {
+            let dest = DestBuffer::new(&mut space[at..at + s_len], Layout::c_order(&s_shape, 2));
+            let len = inner_row_len(&dest, sharding, 64, 3);
+            assert_eq!(len >= 8, whole_rows, "offset {at}: {len}");
+            assert!(whole_rows || len == 1);
+        }
+        // A region from x = 3: the whole chunks' rows start 6 bytes past 16.
+        let cut = [32u64, 256, 3069];
+        let off = DestBuffer::new(
+            &mut space[line + 16..line + 16 + len - 6],
+            Layout::c_order(&cut, 2),
+        );
+        assert_eq!(row_tasks(&z, &off, &[0, 0, 3], &cut), [0..1, 1..2, 2..3]);
+    }
 }

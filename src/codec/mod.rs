@@ -130,6 +130,10 @@ pub trait ArrayToBytesCodec: Send + Sync + Debug {
     }
 }
 
+/// How many piece decoders one thread runs in step at most (a row of
+/// chunks); codecs keep that many contexts per thread for reuse.
+pub(crate) const DECODERS_IN_STEP: usize = 4;
+
 /// Decoded bytes handed out piece by piece (see
 /// `BytesToBytesCodec::piece_decoder`).
 pub trait PieceDecoder {

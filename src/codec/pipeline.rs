@@ -301,8 +301,14 @@ impl ChunkPieces<'_> {
         Ok(())
     }
 
-    /// Check that the data ends with the chunk.
+    /// Check that the data ends with the chunk, once all of it was read.
     pub fn finish(&mut self) -> Result<()> {
+        if self.left != 0 {
+            return Err(crate::error::internal(format!(
+                "{} bytes of the chunk were not read",
+                self.left
+            )));
+        }
         self.read(&mut [0u8; 1]).map(|_| ())
     }
 }

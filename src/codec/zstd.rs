@@ -286,10 +286,6 @@ impl BytesToBytesCodec for ZstdCodec {
     }
 }
 
-/// Streaming contexts each thread keeps for its next decodes: as many as
-/// one task decodes in step (a row of chunks).
-const POOLED_DECODERS: usize = 4;
-
 thread_local! {
     static DECODERS: RefCell<Vec<Decoder<'static>>> = const { RefCell::new(Vec::new()) };
 }
@@ -338,7 +334,8 @@ impl Drop for ZstdPieces<'_> {
             // try_with: the pool may already be gone while the thread exits.
             let _ = DECODERS.try_with(|pool| {
                 let mut pool = pool.borrow_mut();
-                if pool.len() < POOLED_DECODERS {
+                // As many as one task decodes in step.
+                if pool.len() < super::DECODERS_IN_STEP {
                     pool.push(d);
                 }
             });
@@ -398,14 +395,14 @@ mod tests {
         Ok(out)
     }
 
-    /// The read path's piece size.
-    const STREAM_PIECE: usize = 128 << 10;
+    /// A piece size for the tests (the read path's is the same).
+    const PIECE: usize = 128 << 10;
 
-    /// Decoded through a piece decoder, into buffers of `STREAM_PIECE`.
+    /// Decoded through a piece decoder, into buffers of `PIECE`.
     fn stream(c: &ZstdCodec, input: &[u8]) -> Result<Vec<u8>> {
         let mut out = Vec::new();
         let mut dec = c.piece_decoder(input)?.unwrap();
-        let mut piece = vec![0u8; STREAM_PIECE];
+        let mut piece = vec![0u8; PIECE];
         loop {
             let got = dec.read(&mut piece)?;
             if got == 0 {
@@ -515,17 +512,17 @@ mod tests {
     fn streaming_ends_cleanly_on_a_piece_boundary() {
         // Output that fills the last piece exactly, in one frame and in two.
         let c = ZstdCodec::new(1, false);
-        let x = sample(3 * STREAM_PIECE);
+        let x = sample(3 * PIECE);
         let enc = c.encode(x.clone()).unwrap();
         assert_eq!(stream(&c, &enc).unwrap(), x);
-        let mut two = c.encode(x[..STREAM_PIECE].to_vec()).unwrap();
-        two.extend(c.encode(x[STREAM_PIECE..].to_vec()).unwrap());
+        let mut two = c.encode(x[..PIECE].to_vec()).unwrap();
+        two.extend(c.encode(x[PIECE..].to_vec()).unwrap());
         assert_eq!(stream(&c, &two).unwrap(), x);
     }
 
     #[test]
     fn inputs_decode_in_step_in_any_piece_sizes() {
-        // Three inputs (one of two frames) decoded alternately on one
+        // Six inputs (one of two frames) decoded alternately on one
         // thread, more than the pool keeps, in pieces of changing sizes.
         let c = ZstdCodec::new(1, false);
         let xs: Vec<Vec<u8>> = (0..6).map(|k| sample(300_000 + k * 1000)).collect();
@@ -553,6 +550,16 @@ mod tests {
         assert_eq!(outs, xs);
         // A finished decoder keeps answering 0.
         assert_eq!(decs[0].read(&mut buf).unwrap(), 0);
+        drop(decs);
+        // Pooled contexts left mid-frame or after an error decode the next
+        // input from its start.
+        let mut half = c.piece_decoder(&encs[2]).unwrap().unwrap();
+        assert_eq!(half.read(&mut buf[..5000]).unwrap(), 5000);
+        drop(half);
+        assert!(stream(&c, &encs[3][..encs[3].len() / 2]).is_err());
+        for (enc, x) in encs.iter().zip(&xs) {
+            assert_eq!(&stream(&c, enc).unwrap(), x);
+        }
     }
 
     #[test]
@@ -595,6 +602,8 @@ mod tests {
             assert!(stream(&c, t).is_err(), "cut {cut}");
         }
         assert!(stream(&c, b"definitely not zstd").is_err());
+        // Bytes after the last frame that are not a frame.
+        assert!(stream(&c, &[&enc[..], b"junk"].concat()).is_err());
         assert!(c
             .decode(Cow::Borrowed(b"definitely not zstd"), None)
             .is_err());
