@@ -94,6 +94,10 @@ impl RegionPlan {
         self.len() == 0
     }
 
+    pub fn chunk_shape(&self) -> &[u64] {
+        &self.chunk_shape
+    }
+
     /// How many chunks the region touches along its last dimension: the
     /// parts come in runs of this many that share all other indices.
     pub fn per_row(&self) -> usize {

@@ -717,8 +717,9 @@ impl<'a> RunFiller<'a> {
         self.current.is_empty() && self.runs.done
     }
 
-    /// Append `data`; false when it runs past the block's last run.
-    pub(crate) fn push(&mut self, mut data: &[u8]) -> bool {
+    /// Append `data`. Running past the block's last run is an internal
+    /// error: callers hand over exactly a chunk, which the runs add up to.
+    pub(crate) fn push(&mut self, mut data: &[u8]) -> crate::error::Result<()> {
         let mut fits = true;
         while !data.is_empty() {
             if self.current.is_empty() {
@@ -739,7 +740,11 @@ impl<'a> RunFiller<'a> {
         // Pieces are large (128 KiB and up), so a fence per piece costs
         // nothing, and no filler can leave stores unfenced.
         self.copier.fence();
-        fits
+        if fits {
+            Ok(())
+        } else {
+            Err(crate::error::internal("block runs shorter than the chunk"))
+        }
     }
 }
 
@@ -994,7 +999,7 @@ mod tests {
         let runs = unsafe { dest.c_order_runs(&[8, 64, 128], &block, 64) }.unwrap();
         let mut filler = RunFiller::new(runs);
         for piece in chunk.chunks(1000) {
-            assert!(filler.push(piece));
+            assert!(filler.push(piece).is_ok());
         }
         assert!(filler.is_complete());
         drop(filler);

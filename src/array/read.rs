@@ -133,16 +133,8 @@ impl Array {
                 if row_len > 1 {
                     // Grid row by grid row (the chunks the region touches
                     // along its last dimension), each split into tasks.
-                    let per_row = plan.per_row();
-                    return threads::for_each(workers, plan.len() / per_row, |r| {
-                        let parts: Vec<(usize, ChunkPart)> = (r * per_row..(r + 1) * per_row)
-                            .map(|i| (i, plan.part(i)))
-                            .collect();
-                        let order: Vec<usize> = (0..per_row).collect();
-                        let tasks =
-                            side_by_side_tasks(&parts, &order, self.chunk_shape(), row_len, |p| {
-                                dest.row_start_aligned(&p.in_region)
-                            });
+                    return threads::for_each(workers, plan.len() / plan.per_row(), |r| {
+                        let (parts, tasks) = grid_row_tasks(&plan, r, row_len, &dest);
                         threads::for_each(workers, tasks.len(), |t| {
                             match &parts[tasks[t].clone()] {
                                 [(_, part)] => self.read_chunk_part(part, &dest, &gate, 1),
@@ -269,18 +261,17 @@ impl Array {
         with_fetched_row(parts.len(), |fetched| {
             let mut stored = Vec::with_capacity(parts.len());
             for ((_, part), buf) in parts.iter().zip(fetched.iter_mut()) {
-                stored.push(store.get_reusing(&self.chunk_key(&part.chunk), buf)?);
+                let key = self.chunk_key(&part.chunk);
+                stored.push(store.get_reusing(&key, buf)?.then_some(key));
             }
             gate.run(|| {
-                let mut sources = parts
+                let mut sources = fetched
                     .iter()
-                    .zip(fetched.iter())
                     .zip(stored)
-                    .map(|(((_, part), bytes), stored)| {
-                        let key = self.chunk_key(&part.chunk);
-                        if !stored {
+                    .map(|(bytes, stored)| {
+                        let Some(key) = stored else {
                             return Ok(RowSource::Absent);
-                        }
+                        };
                         match chain.piece_decoder(bytes).map_err(|e| e.context(&key))? {
                             Some(pieces) => Ok(RowSource::Decoding { pieces, key }),
                             None => Err(crate::error::internal(
@@ -403,15 +394,9 @@ impl Array {
                 let nbytes = chain.repr().nbytes();
                 let mut filler = RunFiller::new(runs);
                 let store = self.store().as_ref();
-                let got = crate::store::get_exactly(store, &key, nbytes, &mut |piece| {
-                    // The block's runs add up to nbytes, and get_exactly
-                    // hands over no more than that: a refusal is a bug.
-                    if filler.push(piece) {
-                        Ok(())
-                    } else {
-                        Err(crate::error::internal("block runs shorter than the chunk"))
-                    }
-                })?;
+                // get_exactly hands over no more than nbytes, which the
+                // block's runs add up to.
+                let got = crate::store::get_exactly(store, &key, nbytes, &mut |p| filler.push(p))?;
                 debug_assert!(got != Some(true) || filler.is_complete());
                 drop(filler);
                 return match got {
@@ -470,17 +455,12 @@ impl Array {
                                 chain.piece_decoder(bytes).map_err(|e| e.context(&key))?
                             {
                                 let mut filler = RunFiller::new(runs);
+                                // Pieces add up to the chunk (checked), as
+                                // do the block's runs.
                                 return with_scratch(STREAM_PIECE, |piece| loop {
                                     match pieces.read(piece).map_err(|e| e.context(&key))? {
                                         0 => return Ok(()),
-                                        // Pieces add up to the chunk (checked), as do
-                                        // the block's runs: a refusal is a bug.
-                                        got if !filler.push(&piece[..got]) => {
-                                            return Err(crate::error::internal(
-                                                "block runs shorter than the chunk",
-                                            ))
-                                        }
-                                        _ => {}
+                                        got => filler.push(&piece[..got])?,
                                     }
                                 });
                             }
@@ -713,6 +693,26 @@ fn inner_row_len(
         .max(1)
 }
 
+/// The parts of grid row `r` of `plan` (the chunks the region touches
+/// along its last dimension, that share all other indices) and the tasks
+/// that read them (ranges of the parts, see `side_by_side_tasks`).
+fn grid_row_tasks(
+    plan: &RegionPlan,
+    r: usize,
+    row_len: usize,
+    dest: &DestBuffer,
+) -> (Vec<(usize, ChunkPart)>, Vec<std::ops::Range<usize>>) {
+    let per_row = plan.per_row();
+    let parts: Vec<(usize, ChunkPart)> = (r * per_row..(r + 1) * per_row)
+        .map(|i| (i, plan.part(i)))
+        .collect();
+    let order: Vec<usize> = (0..per_row).collect();
+    let tasks = side_by_side_tasks(&parts, &order, plan.chunk_shape(), row_len, |p| {
+        dest.row_start_aligned(&p.in_region)
+    });
+    (parts, tasks)
+}
+
 /// Split `order` (indices into `parts`: chunk parts with their flat
 /// indices) into the tasks that read them, as ranges of `order`: one part
 /// each, or, when `row_len` is above 1 (placing rows streams more, see
@@ -940,16 +940,7 @@ mod tests {
         shape: &[u64],
     ) -> Vec<std::ops::Range<usize>> {
         let plan = RegionPlan::new(a.chunk_shape(), start, shape);
-        let parts: Vec<(usize, ChunkPart)> =
-            (0..plan.per_row()).map(|i| (i, plan.part(i))).collect();
-        let order: Vec<usize> = (0..parts.len()).collect();
-        side_by_side_tasks(
-            &parts,
-            &order,
-            a.chunk_shape(),
-            a.chunk_row_len(dest),
-            |p| dest.row_start_aligned(&p.in_region),
-        )
+        grid_row_tasks(&plan, 0, a.chunk_row_len(dest), dest).1
     }
 
     #[test]
