@@ -45,6 +45,60 @@ def fmt_r(x):
     return "—" if x is None else f"{x:.2f}"
 
 
+def median(v):
+    v = sorted(v)
+    m = len(v) // 2
+    return v[m] if len(v) % 2 else (v[m - 1] + v[m]) / 2
+
+
+def group_processes(rows, key):
+    """The measurements of each cell: every process of the newest run that
+    measured it (run.sh tags its lines with the run's start; a line
+    without a tag is a run of its own, so the last one counts)."""
+    runs = {}
+    for i, r in enumerate(rows):
+        runs.setdefault(key(r), {}).setdefault(r.get("run", f"untagged-{i:09d}"), []).append((i, r))
+    out = {}
+    for k, by_run in runs.items():
+        # The run whose last line comes last in the file is the newest.
+        newest = max(by_run.values(), key=lambda lines: lines[-1][0])
+        out[k] = [r for _, r in newest]
+    return out
+
+
+def merge_processes(procs):
+    """One cell measured by several processes: the median over the
+    processes' medians (this machine is bimodal per process: one process
+    can run every repetition fast and the next every one slow), every
+    repetition, and the worst of each check."""
+    if len(procs) == 1:
+        return procs[0]
+    failed = [r for r in procs if "median_s" not in r]
+    if failed:
+        return failed[0]
+    medians = [r["median_s"] for r in procs]
+    # Memory: the process that grew most.
+    worst_mem = max(procs, key=lambda r: r["peak_rss_mib"] - r.get("base_rss_mib", 0))
+    m = dict(worst_mem)
+    m["median_s"] = median(medians)
+    m["proc_medians"] = medians
+    m["times"] = [t for r in procs for t in r["times"]]
+    sums = {r["checksum"] for r in procs}
+    m["checksum"] = procs[0]["checksum"] if len(sums) == 1 else sorted(sums)[0]
+    m["checksum_stable"] = len(sums) == 1 and all(r.get("checksum_stable", True) for r in procs)
+    copies = {r["copy_checksum"] for r in procs if "copy_checksum" in r}
+    if copies:
+        m["copy_checksum"] = copies.pop() if len(copies) == 1 else "differs between processes"
+    m["others_busy_during"] = max(r.get("others_busy_during", 0) for r in procs)
+    return m
+
+
+def procs_cell(r):
+    """The spread of a cell's process medians, lowest to highest."""
+    p = sorted(r.get("proc_medians", [r["median_s"]]))
+    return f"{len(p)}: " + " / ".join(fmt_s(x) for x in p)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--results", required=True)
@@ -65,7 +119,7 @@ def main():
         t = int(r.get("lib_threads") or 0)
         return (r.get("impl") + (f"@{t}" if t else ""), r.get("workload"), r.get("dataset"), int(r.get("concurrency") or 0))
 
-    by = {key(r): r for r in rows}
+    by = {k: merge_processes(v) for k, v in group_processes(rows, key).items()}
 
     def ok(r):
         if "median_s" not in r:
@@ -137,7 +191,7 @@ def main():
     busy = [r for r in rows if r.get("others_busy_during", 0) > 0.3]
     L.append("The machine is shared. Before each measurement the driver waits (up to 60 s) for other users of the CPU to"
              " go below half a core, and measures again (up to twice, keeping the quietest attempt) when others used more"
-             f" than 0.3 cores on average during it; {len(busy)} of {len(rows)} measurements still ran with others busier"
+             f" than 0.3 cores on average during it; {len(busy)} of {len(rows)} measuring processes still ran with others busier"
              " than that" + (": " + ", ".join(f"{r['impl']} {r['workload']} {r['dataset']} c{r['concurrency']} ({r['others_busy_during']:.1f})" for r in busy[:12]) if busy else "") + ".\n")
 
     if problems:
@@ -221,16 +275,18 @@ def main():
     # ---- per workload
     L.append("## Results per workload\n")
     L.append("`vs best peer`: median time over the best peer's (1.00 = the best peer itself). `vs floor`: over the floor."
-             " `peak RSS`: getrusage peak of the measuring process (a fresh process per row); `+RSS`: peak minus the"
+             " Each cell is measured by one or more fresh processes (run.sh's PROCS), interleaved with the other"
+             " implementations; `median s` is the median of the processes' medians, `process medians s` lists them."
+             " `peak RSS`: getrusage peak of the measuring process (of the one that grew most); `+RSS`: peak minus the"
              " resident size before the first repetition (interpreter and libraries excluded). `reps`: timed"
-             " repetitions after one warm-up (slow cases stop after the time budget: at least 3, or 2 when one repetition takes longer than the budget).\n")
+             " repetitions after one warm-up in each process, all processes together (slow cases stop after the time budget: at least 3, or 2 when one repetition takes longer than the budget).\n")
     for w, c, title in SECTIONS:
         present = [k for k in by if k[1] == w and k[3] == c and k[0] in IMPL_ORDER]
         if not present:
             continue
         L.append(f"### {title}\n")
-        L.append("| dataset | impl | median s | GB/s | vs best peer | vs floor | peak RSS MiB | +RSS MiB | reps | checksum |")
-        L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
+        L.append("| dataset | impl | median s | GB/s | vs best peer | vs floor | peak RSS MiB | +RSS MiB | reps | process medians s | checksum |")
+        L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|")
         for d in DATASETS:
             bp = best_peer(w, d, c)
             fl = floor(d, w)
@@ -241,13 +297,13 @@ def main():
                 name = f"**{impl}**" if impl == "zarrio" else impl
                 if "error" in r:
                     msg = r["error"].replace("|", "/").replace("\n", " ")[:160]
-                    L.append(f"| {d} | {name} | — | — | — | — | — | — | — | **ERROR**: {msg} |")
+                    L.append(f"| {d} | {name} | — | — | — | — | — | — | — | — | **ERROR**: {msg} |")
                     continue
                 s = r["median_s"]
                 L.append(
                     f"| {d} | {name} | {fmt_s(s)} | {gb / s:.2f} | {fmt_r(s / bp['median_s']) if bp else '—'} |"
                     f" {fmt_r(s / fl) if fl else '—'} | {r['peak_rss_mib']:.0f} | {r['peak_rss_mib'] - r.get('base_rss_mib', 0):.0f} |"
-                    f" {len(r['times'])} | {status(r)} |"
+                    f" {len(r['times'])} | {procs_cell(r)} | {status(r)} |"
                 )
         L.append("")
 
@@ -295,7 +351,7 @@ def main():
         slower = [t for t in t_rows if t[3] > t[2] and not one_task(t[0], t[1])]
         multi = [t for t in t_rows if not one_task(t[0], t[1])]
         L.append("## zarrio with 1 and with 2 threads\n")
-        L.append("The library's thread count set with `zarrio_set_threads` (each row a fresh process, same repetitions as"
+        L.append("The library's thread count set with `zarrio_set_threads` (each row fresh processes, as many and with the same repetitions as"
                  " above), for every workload that runs at the library's own parallelism. `2 / 1` above 1 would mean the"
                  f" second thread slows zarrio down; {len(slower)} of the {len(multi)} rows with work to share do"
                  + (": " + ", ".join(f"{w} {d} ({s2 / s1:.2f})" for w, d, s1, s2 in slower) if slower else "") + "."

@@ -6,7 +6,14 @@
 #
 # Environment knobs:
 #   DATA=/tmp/zarrio-bench-N  data dir (datasets reused if present)
-#   REPS=5                    timed repetitions (after 1 warm-up; x3 for the floors)
+#   REPS=3                    timed repetitions per process (after 1 warm-up;
+#                             x3 for the floors)
+#   PROCS=3                   processes per measurement: each cell is measured
+#                             by PROCS fresh processes, interleaved with the
+#                             other implementations', and reported as the
+#                             median of their medians (on this kind of shared
+#                             VM one process can run every repetition fast and
+#                             the next every one slow)
 #   BUDGET=4                  stop adding repetitions after this many timed
 #                             seconds (at least 3 repetitions)
 #   IMPLS="zarrio zarrs ..."  implementations to run (default: all)
@@ -28,15 +35,17 @@
 #                             come from the same warm heap whatever the library
 #                             freed before; glibc: glibc's dynamic defaults
 #
-# Each measurement is a fresh process printing one JSON line; they go to
-# bench/results/results-N.jsonl, then report.py writes the report.
+# Each measuring process prints one JSON line; they go (tagged with this
+# run's start) to bench/results/results-N.jsonl, then report.py writes the
+# report.
 set -uo pipefail
 
 N=${1:-512}
 HERE=$(cd "$(dirname "$0")" && pwd)
 cd "$HERE"
 DATA=${DATA:-/tmp/zarrio-bench-$N}
-REPS=${REPS:-5}
+REPS=${REPS:-3}
+PROCS=${PROCS:-3}
 BUDGET=${BUDGET:-4}
 DATASETS=${DATASETS:-"U Z S small"}
 ALL_IMPLS="zarrio zarrs zarrs_ffi tensorstore zarr zarr_fused zarrs_python"
@@ -52,7 +61,8 @@ case "$HEAP" in
 esac
 COMMAND="bench/run.sh $N"
 [ "$HEAP" != warm ] && COMMAND="HEAP=$HEAP $COMMAND"
-[ "$REPS" != 5 ] && COMMAND="REPS=$REPS $COMMAND"
+[ "$REPS" != 3 ] && COMMAND="REPS=$REPS $COMMAND"
+[ "$PROCS" != 3 ] && COMMAND="PROCS=$PROCS $COMMAND"
 [ "$BUDGET" != 4 ] && COMMAND="BUDGET=$BUDGET $COMMAND"
 [ "$IMPLS" != "$ALL_IMPLS" ] && COMMAND="IMPLS=\"$IMPLS\" $COMMAND"
 [ "$DATASETS" != "U Z S small" ] && COMMAND="DATASETS=\"$DATASETS\" $COMMAND"
@@ -60,6 +70,7 @@ COMMAND="bench/run.sh $N"
 
 log() { echo "[run.sh $(date +%H:%M:%S)] $*" >&2; }
 T0=$(date +%s)
+RUN_ID=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 
 # ---- build (the bench crate's own target dir: bench/target)
 log "building zarrio-bench (release)"
@@ -221,16 +232,17 @@ run_one() { # impl workload dataset concurrency [lib_threads]
     done
     "$PY" -c '
 import json, sys
-d = json.loads(sys.argv[1]); d["others_busy_cores"] = float(sys.argv[2]); d["others_busy_during"] = float(sys.argv[4])
+d = json.loads(sys.argv[1]); d["others_busy_cores"] = float(sys.argv[2]); d["others_busy_during"] = float(sys.argv[4]); d["run"] = sys.argv[5]
 open(sys.argv[3], "a").write(json.dumps(d) + "\n")
 print("  %-13s %-9s %-5s c%s%s %s  (others: %.2f cores at start, %.2f during)" % (d["impl"], d["workload"], d["dataset"], d["concurrency"],
       (" threads %d" % d["lib_threads"]) if d.get("lib_threads") else "", ("%.4f s x%d" % (d["median_s"], len(d["times"]))) if "median_s" in d else "ERROR " + d.get("error", "")[:150], d["others_busy_cores"], d["others_busy_during"]))
-' "$best" "$busy" "$RESULTS" "$best_during" >&2
+' "$best" "$busy" "$RESULTS" "$best_during" "$RUN_ID" >&2
 }
 
 ROTATE=0
 for d in $DATASETS; do
-    log "dataset $d: floor"
+  for p in $(seq "$PROCS"); do
+    log "dataset $d: floor (process $p of $PROCS)"
     run_one floor read_all "$d" 1
     run_one floor read_all "$d" 2
     run_one floor roundtrip "$d" 2
@@ -242,21 +254,24 @@ for d in $DATASETS; do
     else
         run_one memcpy read_all "$d" 2
     fi
+  done
     for spec in "read_all 0" "by_chunk 1" "by_chunk 2" "by_inner 1" "by_inner 2" "roundtrip 0"; do
         set -- $spec
         w=$1 c=$2
         [ "$w" = by_inner ] && [ "$d" != S ] && continue
-        log "dataset $d: $w c$c"
         # Interleave implementations so that load from other users of the
-        # machine spreads over all of them, and start each workload with
-        # the next one in turn, so that none always runs first (straight
-        # after the floors or another workload).
+        # machine spreads over all of them, and start each round with the
+        # next one in turn, so that none always runs first (straight after
+        # the floors or another workload).
         impls=($IMPLS)
-        k=$((ROTATE % ${#impls[@]}))
-        for impl in "${impls[@]:k}" "${impls[@]:0:k}"; do
-            run_one "$impl" "$w" "$d" "$c"
+        for p in $(seq "$PROCS"); do
+            log "dataset $d: $w c$c (process $p of $PROCS)"
+            k=$((ROTATE % ${#impls[@]}))
+            for impl in "${impls[@]:k}" "${impls[@]:0:k}"; do
+                run_one "$impl" "$w" "$d" "$c"
+            done
+            ROTATE=$((ROTATE + 1))
         done
-        ROTATE=$((ROTATE + 1))
     done
     # zarrio with its library threads set to 1 and to 2, for every workload
     # that runs at the library's own parallelism.
@@ -265,9 +280,11 @@ for d in $DATASETS; do
             set -- $spec
             w=$1 c=$2
             [ "$w" = by_inner ] && [ "$d" != S ] && continue
-            log "dataset $d: $w c$c, zarrio with 1 and 2 threads"
-            run_one zarrio "$w" "$d" "$c" 1
-            run_one zarrio "$w" "$d" "$c" 2
+            for p in $(seq "$PROCS"); do
+                log "dataset $d: $w c$c, zarrio with 1 and 2 threads (process $p of $PROCS)"
+                run_one zarrio "$w" "$d" "$c" 1
+                run_one zarrio "$w" "$d" "$c" 2
+            done
         done
     fi
 done
