@@ -532,6 +532,9 @@ const char *zarrio_last_error(void);
  * Writes at most `capacity - 1` bytes plus a NUL terminator (nothing when
  * `capacity` is 0 or `buf` is NULL) and returns the full length of the
  * message, so a return value >= `capacity` means it was truncated.
+ *
+ * # Safety
+ * `buf` must be NULL or writable for `capacity` bytes.
  */
 size_t zarrio_last_error_copy(char *buf, size_t capacity);
 

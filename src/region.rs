@@ -35,7 +35,7 @@ pub fn check_region(array_shape: &[u64], start: &[u64], shape: &[u64]) -> Result
     }
     for d in 0..array_shape.len() {
         let end = start[d].checked_add(shape[d]);
-        if end.map_or(true, |e| e > array_shape[d]) {
+        if end.is_none_or(|e| e > array_shape[d]) {
             return Err(out_of_bounds(format!(
                 "region [{}, {}) in dimension {d} is outside the array extent {}",
                 start[d],
@@ -64,7 +64,7 @@ pub struct RegionPlan {
 impl RegionPlan {
     pub fn new(chunk_shape: &[u64], start: &[u64], shape: &[u64]) -> Self {
         let n = chunk_shape.len();
-        let empty = shape.iter().any(|&s| s == 0);
+        let empty = shape.contains(&0);
         let first: Vec<u64> = (0..n).map(|d| start[d] / chunk_shape[d]).collect();
         let counts = (0..n)
             .map(|d| {
@@ -164,7 +164,7 @@ mod tests {
         let parts = chunk_parts(&chunk, &start, &shape);
         // Rows 2..9 touch chunks 0..=2; cols 1..7 touch chunks 0..=2.
         assert_eq!(parts.len(), 9);
-        let mut seen = vec![0u32; 42];
+        let mut seen = [0u32; 42];
         for p in &parts {
             for i in 0..p.shape[0] {
                 for j in 0..p.shape[1] {

@@ -50,7 +50,7 @@ impl Layout {
         };
         let too_large = || invalid_argument("buffer layout is too large to address");
         // Elements spanned: 1 + sum (shape-1)*stride, or 0 for an empty shape.
-        let needed_elems: u64 = if shape.iter().any(|&n| n == 0) {
+        let needed_elems: u64 = if shape.contains(&0) {
             0
         } else {
             let mut last = 0u64;
@@ -73,7 +73,7 @@ impl Layout {
         // Non-overlap: taken in increasing stride order, each stride must
         // step past everything the smaller strides can reach.
         // An empty region addresses no element, so it cannot overlap.
-        let empty = shape.iter().any(|&n| n == 0);
+        let empty = shape.contains(&0);
         let mut dims: Vec<usize> = (0..shape.len())
             .filter(|&d| shape[d] > 1 && !empty)
             .collect();
@@ -194,6 +194,10 @@ impl<'a> DestBuffer<'a> {
     /// # Safety
     /// No other reference to any element of this block may exist or be
     /// created while the slice lives (callers give each block to one task).
+    // A `&mut` from `&self` is this type's purpose: parallel tasks share the
+    // buffer and each writes its own block, which the borrow checker cannot
+    // see; the exclusivity it would check is the caller's contract above.
+    #[allow(clippy::mut_from_ref)]
     pub unsafe fn contiguous_block(&self, start: &[u64], shape: &[u64]) -> Option<&mut [u8]> {
         let r = self.layout.contiguous_block(start, shape)?;
         assert!(r.end <= self.len);
@@ -337,7 +341,7 @@ impl<'a> DestBuffer<'a> {
         min_run_bytes: usize,
     ) -> Option<BlockRuns<'_>> {
         let elem = self.layout.elem;
-        if shape.iter().any(|&n| n == 0) {
+        if shape.contains(&0) {
             return None;
         }
         let merged = merge_dims(shape, &c_strides(shape), &self.layout.strides);
@@ -506,7 +510,7 @@ pub fn copy_chunk_block(
 /// True when a block starting at byte `off` with these strides lies inside
 /// a buffer of `len` bytes.
 fn block_fits(len: usize, off: usize, strides: &[u64], shape: &[u64], elem: usize) -> bool {
-    if shape.iter().any(|&n| n == 0) {
+    if shape.contains(&0) {
         return true;
     }
     let last: u64 = shape.iter().zip(strides).map(|(n, s)| (n - 1) * s).sum();
@@ -530,7 +534,7 @@ unsafe fn copy_block(
     elem: usize,
     streaming: bool,
 ) {
-    if shape.iter().any(|&n| n == 0) {
+    if shape.contains(&0) {
         return;
     }
     let mut copier = RowCopier::new(streaming);

@@ -76,6 +76,9 @@ pub extern "C" fn zarrio_last_error() -> *const c_char {
 /// Writes at most `capacity - 1` bytes plus a NUL terminator (nothing when
 /// `capacity` is 0 or `buf` is NULL) and returns the full length of the
 /// message, so a return value >= `capacity` means it was truncated.
+///
+/// # Safety
+/// `buf` must be NULL or writable for `capacity` bytes.
 #[no_mangle]
 pub unsafe extern "C" fn zarrio_last_error_copy(buf: *mut c_char, capacity: usize) -> usize {
     LAST_ERROR.with(|m| {

@@ -54,7 +54,7 @@ pub unsafe extern "C" fn zarrio_pipeline_create(
             .ok_or_else(|| invalid_metadata("codecs_json must be a JSON array"))?;
         let dtype = DataType::from_name(c_str(data_type, "data_type")?)?;
         let shape = slice(chunk_shape, ndim, "chunk_shape")?.to_vec();
-        if shape.iter().any(|&s| s == 0) {
+        if shape.contains(&0) {
             return Err(invalid_argument("chunk_shape entries must be positive"));
         }
         let fill: Value = serde_json::from_str(c_str(fill_value_json, "fill_value_json")?)

@@ -71,7 +71,7 @@ fn parse_chunk_grid(v: Option<&Value>, rank: usize) -> Result<Vec<u64>> {
             shape.len()
         )));
     }
-    if shape.iter().any(|&c| c == 0) {
+    if shape.contains(&0) {
         return Err(invalid_metadata(
             "chunk_grid chunk_shape entries must be positive",
         ));

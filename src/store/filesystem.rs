@@ -310,7 +310,7 @@ impl Store for FilesystemStore {
         let size = f.metadata().map_err(|e| io_err(key, e))?.len();
         if offset
             .checked_add(bytes.len() as u64)
-            .map_or(true, |end| end > size)
+            .is_none_or(|end| end > size)
         {
             return Err(crate::error::invalid_argument(format!(
                 "{key}: range write of {} bytes at {offset} lies outside the value of {size} bytes",

@@ -181,7 +181,7 @@ mod tests {
         assert_eq!(s.get("r").unwrap().unwrap(), b"01ab456789");
         assert!(s.set_range("r", 9, b"xy").is_err());
         assert!(s.set_range("missing", 0, b"x").is_err());
-        assert!(s.set_if_absent("r", b"new").unwrap() == false);
+        assert!(!s.set_if_absent("r", b"new").unwrap());
         assert!(s.set_if_absent("q", b"new").unwrap());
         assert_eq!(s.get("q").unwrap().unwrap(), b"new");
     }
