@@ -27,6 +27,7 @@ module zarrio
   integer(c_int32_t), parameter :: ZARRIO_ERR_BUFFER_TOO_SMALL = -9
   integer(c_int32_t), parameter :: ZARRIO_ERR_ALREADY_EXISTS = -10
   integer(c_int32_t), parameter :: ZARRIO_ERR_INTERNAL = -11
+  integer(c_int32_t), parameter :: ZARRIO_ERR_OUT_OF_MEMORY = -12
 
   interface
     function zarrio_version_number() bind(c, name="zarrio_version_number")

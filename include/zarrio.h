@@ -222,6 +222,12 @@ typedef int32_t (*zarrio_read_range_fn)(void *user_data,
  */
 #define ZARRIO_ERR_INTERNAL -11
 
+/**
+ * A buffer the operation needs (e.g. one decoded chunk, whose size comes
+ * from the metadata) could not be allocated.
+ */
+#define ZARRIO_ERR_OUT_OF_MEMORY -12
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -616,7 +622,9 @@ zarrio_status zarrio_io_set_data(zarrio_io *io, const void *data, size_t len);
  * Make the result of a get or get_range callback `len` bytes long and
  * return a pointer to them, for the host to fill in place (no extra
  * copy). The memory belongs to the library and stays valid until the
- * callback returns. NULL when `io` is NULL.
+ * callback returns. NULL when `io` is NULL, or when `len` bytes cannot be
+ * allocated (the operation then fails with `ZARRIO_ERR_OUT_OF_MEMORY`
+ * whatever the callback returns).
  *
  * # Safety
  * `io` is the handle passed to the running callback.

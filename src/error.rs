@@ -28,6 +28,9 @@ pub enum ErrorKind {
     AlreadyExists,
     /// A bug: a panic caught at the boundary, or a broken invariant.
     Internal,
+    /// Memory for a buffer the operation needs (e.g. one decoded chunk)
+    /// could not be allocated.
+    OutOfMemory,
 }
 
 /// An error with its kind and a human-readable message.
@@ -103,4 +106,5 @@ err_ctor! {
     buffer_too_small => BufferTooSmall,
     already_exists => AlreadyExists,
     internal => Internal,
+    out_of_memory => OutOfMemory,
 }

@@ -85,9 +85,25 @@ impl RegionPlan {
     }
 
     /// How many chunks the region touches (one for a 0-d region, none for
-    /// an empty one).
+    /// an empty one). A region read into or written from a buffer touches
+    /// no more chunks than the buffer has elements; one without a buffer
+    /// (a fill) checks with `checked_len` first.
     pub fn len(&self) -> usize {
         self.counts.iter().product::<u64>() as usize
+    }
+
+    /// `len`, or an error when the count does not fit in a `usize`.
+    pub fn checked_len(&self) -> Result<usize> {
+        self.counts
+            .iter()
+            .try_fold(1u64, |n, &c| n.checked_mul(c))
+            .and_then(|n| usize::try_from(n).ok())
+            .ok_or_else(|| {
+                invalid_argument(format!(
+                    "the region touches {:?} chunks along its dimensions, more than can be counted",
+                    self.counts
+                ))
+            })
     }
 
     pub fn is_empty(&self) -> bool {
@@ -119,7 +135,8 @@ impl RegionPlan {
             i /= count;
             let c0 = idx * self.chunk_shape[d];
             let lo = self.start[d].max(c0);
-            let hi = (self.start[d] + self.shape[d]).min(c0 + self.chunk_shape[d]);
+            // The last chunk of a dimension near u64::MAX may end past it.
+            let hi = (self.start[d] + self.shape[d]).min(c0.saturating_add(self.chunk_shape[d]));
             part.chunk[d] = idx;
             part.in_chunk[d] = lo - c0;
             part.in_region[d] = lo - self.start[d];

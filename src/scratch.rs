@@ -1,6 +1,8 @@
 //! Per-thread scratch buffers, so decoding a chunk that cannot go straight
 //! into the destination does not allocate a chunk-sized buffer each time.
 
+use crate::codec::{resize_zeroed, zeroed};
+use crate::error::Result;
 use std::cell::RefCell;
 
 /// Buffers are kept for the next call only up to this size: a thread that
@@ -22,18 +24,19 @@ thread_local! {
 
 /// Run `f` with a buffer of `len` bytes (contents unspecified). The buffer
 /// is this thread's and is kept for the next call (up to `RETAIN_MAX`); a
-/// nested call gets a fresh one.
-pub fn with_scratch<T>(len: usize, f: impl FnOnce(&mut [u8]) -> T) -> T {
+/// nested call gets a fresh one. `len` is a chunk's size, which comes from
+/// metadata: a buffer that cannot be allocated is an `OutOfMemory` error.
+pub fn with_scratch<T>(len: usize, f: impl FnOnce(&mut [u8]) -> Result<T>) -> Result<T> {
     SCRATCH.with(|cell| match cell.try_borrow_mut() {
         Ok(mut buf) => {
             if buf.len() < len {
-                buf.resize(len, 0);
+                resize_zeroed(&mut buf, len)?;
             }
             let r = f(&mut buf[..len]);
             release_if_large(&mut buf);
             r
         }
-        Err(_) => f(&mut vec![0u8; len]),
+        Err(_) => f(&mut zeroed(len)?),
     })
 }
 
@@ -78,10 +81,17 @@ mod tests {
             a.fill(1);
             with_scratch(8, |b| {
                 b.fill(2);
-            });
+                Ok(())
+            })?;
             assert!(a.iter().all(|&x| x == 1));
-        });
-        with_scratch(4, |a| assert_eq!(a.len(), 4));
+            Ok(())
+        })
+        .unwrap();
+        with_scratch(4, |a| {
+            assert_eq!(a.len(), 4);
+            Ok(())
+        })
+        .unwrap();
         with_fetched(|a| {
             a.clear();
             a.push(1);
@@ -92,11 +102,36 @@ mod tests {
 
     #[test]
     fn buffers_above_the_retention_limit_are_freed_after_use() {
-        with_scratch(RETAIN_MAX + 1, |a| a[RETAIN_MAX] = 1);
+        with_scratch(RETAIN_MAX + 1, |a| {
+            a[RETAIN_MAX] = 1;
+            Ok(())
+        })
+        .unwrap();
         SCRATCH.with(|b| assert_eq!(b.borrow().capacity(), 0));
-        with_scratch(4096, |a| a[0] = 1);
+        with_scratch(4096, |a| {
+            a[0] = 1;
+            Ok(())
+        })
+        .unwrap();
         SCRATCH.with(|b| assert!(b.borrow().capacity() >= 4096));
         with_fetched(|a| a.resize(RETAIN_MAX + 1, 0));
         FETCHED.with(|b| assert_eq!(b.borrow().capacity(), 0));
+    }
+
+    #[test]
+    fn a_buffer_that_cannot_be_allocated_is_an_error_not_an_abort() {
+        // More than any allocator gives (isize::MAX bytes is the most a
+        // Rust allocation may be); the outer and the nested buffer alike.
+        let huge = isize::MAX as usize;
+        let e = with_scratch(huge, |_| Ok(())).unwrap_err();
+        assert_eq!(e.kind(), crate::error::ErrorKind::OutOfMemory);
+        let e = with_scratch(8, |_| with_scratch(huge, |_| Ok(()))).unwrap_err();
+        assert_eq!(e.kind(), crate::error::ErrorKind::OutOfMemory);
+        // The thread's buffer still works afterwards.
+        with_scratch(16, |a| {
+            a.fill(3);
+            Ok(())
+        })
+        .unwrap();
     }
 }

@@ -9,7 +9,7 @@
 
 #define MAX_ENTRIES 64
 
-enum mode { MODE_OK, MODE_FAIL, MODE_SHORT };
+enum mode { MODE_OK, MODE_FAIL, MODE_SHORT, MODE_HUGE };
 
 typedef struct {
     pthread_mutex_t lock;
@@ -20,6 +20,7 @@ typedef struct {
     enum mode mode;
     int releases;
     long gets, range_gets, sets, range_sets;
+    long huge_refused; /* MODE_HUGE gets whose resize returned NULL */
 } table;
 
 static int slot(table *t, const char *key) {
@@ -36,6 +37,11 @@ static int32_t t_get(void *ud, const char *key, zarrio_io *io) {
     if (t->mode == MODE_FAIL) {
         zarrio_io_set_error(io, "boom: the host store is down");
         rc = -7;
+    } else if (t->mode == MODE_HUGE) {
+        /* More than can be allocated: NULL, and the read fails however
+           the callback ends (here it claims success). */
+        t->huge_refused += zarrio_io_resize(io, SIZE_MAX) == NULL;
+        rc = ZARRIO_CALLBACK_OK;
     } else {
         int i = slot(t, key);
         if (i >= 0) {
@@ -256,6 +262,12 @@ static void test_misbehaving_hosts(void) {
     CHECK_STATUS(zarrio_array_read(a, 2, ps, psh, back, sizeof back, NULL), ZARRIO_ERR_CORRUPT);
     CHECK_STATUS(zarrio_array_read(a, 2, o, f, back, sizeof back, NULL), ZARRIO_ERR_CORRUPT);
     CHECK_STATUS(zarrio_array_write(a, 2, ps, psh, junk, sizeof junk, NULL), ZARRIO_ERR_CORRUPT);
+
+    /* A host asking zarrio_io_resize for SIZE_MAX bytes gets NULL, not an
+       abort, and the read reports the allocation failure. */
+    t.mode = MODE_HUGE;
+    CHECK_STATUS(zarrio_array_read(a, 2, o, f, back, sizeof back, NULL), ZARRIO_ERR_OUT_OF_MEMORY);
+    CHECK(t.huge_refused > 0);
     t.mode = MODE_OK;
     size_t len1 = 0;
     unsigned char *after = snapshot(&t, "x/c/0/0", &len1);

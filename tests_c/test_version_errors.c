@@ -50,6 +50,7 @@ static void test_status_names(void) {
         {ZARRIO_ERR_BUFFER_TOO_SMALL, -9, "ZARRIO_ERR_BUFFER_TOO_SMALL"},
         {ZARRIO_ERR_ALREADY_EXISTS, -10, "ZARRIO_ERR_ALREADY_EXISTS"},
         {ZARRIO_ERR_INTERNAL, -11, "ZARRIO_ERR_INTERNAL"},
+        {ZARRIO_ERR_OUT_OF_MEMORY, -12, "ZARRIO_ERR_OUT_OF_MEMORY"},
     };
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
         /* The header constants have the stable values of the plan. */
@@ -61,7 +62,7 @@ static void test_status_names(void) {
         /* A static string: the same pointer on every call. */
         CHECK(zarrio_status_name(codes[i].code) == name);
     }
-    const zarrio_status unknown[] = {1, 7, -12, -100, INT32_MIN, INT32_MAX};
+    const zarrio_status unknown[] = {1, 7, -13, -100, INT32_MIN, INT32_MAX};
     for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
         const char *name = zarrio_status_name(unknown[i]);
         CHECK_MSG(name != NULL && strcmp(name, "ZARRIO_ERR_UNKNOWN") == 0, "zarrio_status_name(%d) = \"%s\"",

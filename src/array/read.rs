@@ -770,7 +770,9 @@ fn coalesce(mut entries: Vec<(u64, u64, usize)>) -> Vec<Run> {
     for (offset, nbytes, i) in entries {
         let end = offset + nbytes;
         if let Some(r) = runs.last_mut() {
-            if offset <= r.end + COALESCE_GAP && end.max(r.end) - r.start <= COALESCE_MAX {
+            if offset <= r.end.saturating_add(COALESCE_GAP)
+                && end.max(r.end) - r.start <= COALESCE_MAX
+            {
                 r.end = r.end.max(end);
                 r.members.push(i);
                 continue;

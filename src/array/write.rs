@@ -7,7 +7,7 @@ use super::Array;
 use crate::codec::sharding::ShardingCodec;
 use crate::codec::{all_equal_to, ChunkRepr};
 use crate::error::{invalid_argument, Result};
-use crate::region::{check_region, chunk_parts, ChunkPart};
+use crate::region::{check_region, chunk_parts, ChunkPart, RegionPlan};
 use crate::scratch::with_scratch;
 use crate::store::ByteRange;
 use crate::strided::{copy_chunk_block, Layout, SourceBuffer};
@@ -64,10 +64,12 @@ impl Array {
                 self.elem()
             )));
         }
-        let parts = chunk_parts(self.chunk_shape(), start, shape);
+        // Chunk by chunk from the plan: a fill has no buffer bounding how
+        // many chunks its region touches.
+        let plan = RegionPlan::new(self.chunk_shape(), start, shape);
         let shared: OnceLock<Result<Option<Vec<u8>>>> = OnceLock::new();
-        threads::for_each(self.threads(), parts.len(), |i| {
-            self.write_part(&parts[i], Content::Scalar(value), Some(&shared))
+        threads::for_each(self.threads(), plan.checked_len()?, |i| {
+            self.write_part(&plan.part(i), Content::Scalar(value), Some(&shared))
         })
     }
 
@@ -150,12 +152,12 @@ impl Array {
                     &part.in_chunk,
                     &part.shape,
                     content,
-                );
+                )?;
                 self.store_chunk(&part.chunk, chunk)
             });
         }
         let mut chunk = if covered {
-            repr.filled()
+            repr.filled()?
         } else {
             self.load_chunk(&part.chunk, &repr)?
         };
@@ -166,7 +168,7 @@ impl Array {
             &part.in_chunk,
             &part.shape,
             content,
-        );
+        )?;
         self.store_chunk(&part.chunk, &chunk)
     }
 
@@ -386,7 +388,7 @@ impl Array {
                     &ip.in_chunk,
                     &ip.shape,
                     content,
-                );
+                )?;
                 sharding.encode_inner(buf)
             });
         }
@@ -396,7 +398,7 @@ impl Array {
                 .inner()
                 .decode(&bytes)
                 .map_err(|e| e.context(format!("{key}: inner chunk {inner_idx:?}")))?,
-            None => sharding.inner().repr().filled(),
+            None => sharding.inner().repr().filled()?,
         };
         place(
             &mut buf,
@@ -405,7 +407,7 @@ impl Array {
             &ip.in_chunk,
             &ip.shape,
             content,
-        );
+        )?;
         sharding.encode_inner(&buf)
     }
 
@@ -414,7 +416,7 @@ impl Array {
         let key = self.chunk_key(indices);
         match self.store().get(&key)? {
             Some(b) => self.codecs().decode(&b).map_err(|e| e.context(&key)),
-            None => Ok(repr.filled()),
+            None => repr.filled(),
         }
     }
 
@@ -430,7 +432,7 @@ impl Array {
             if value == self.fill_value() {
                 Ok(None)
             } else {
-                let chunk = crate::codec::fill_bytes(value, repr.num_elements() as usize);
+                let chunk = crate::codec::fill_bytes(value, repr.num_elements() as usize)?;
                 self.codecs().encode(&chunk).map(Some)
             }
         });
@@ -461,12 +463,12 @@ fn place(
     in_chunk: &[u64],
     shape: &[u64],
     content: Content,
-) {
+) -> Result<()> {
     match content {
         Content::Source(src) => src.copy_to_chunk(src_start, chunk, chunk_shape, in_chunk, shape),
         Content::Scalar(value) => {
             let elem = value.len();
-            let block = crate::codec::fill_bytes(value, shape.iter().product::<u64>() as usize);
+            let block = crate::codec::fill_bytes(value, shape.iter().product::<u64>() as usize)?;
             let zero = vec![0u64; shape.len()];
             copy_chunk_block(
                 &block,
@@ -480,4 +482,5 @@ fn place(
             );
         }
     }
+    Ok(())
 }

@@ -14,7 +14,7 @@
 //! the `_ctx` entry points are used, with one internal thread, so no
 //! global blosc state is touched and no `blosc_init` is needed.
 
-use super::{codec_json, BytesToBytesCodec, ChunkRepr, CodecSpec};
+use super::{codec_json, BytesToBytesCodec, ChunkRepr, CodecSpec, DecodedSize};
 use crate::error::{corrupt, internal, invalid_argument, invalid_metadata, unsupported, Result};
 use blosc_src::{
     blosc_cbuffer_validate, blosc_compress_ctx, blosc_decompress_ctx, BLOSC_BITSHUFFLE,
@@ -333,23 +333,22 @@ impl BytesToBytesCodec for BloscCodec {
         Ok(out)
     }
 
-    fn decode<'a>(
-        &self,
-        input: Cow<'a, [u8]>,
-        decoded_size: Option<usize>,
-    ) -> Result<Cow<'a, [u8]>> {
+    fn decode<'a>(&self, input: Cow<'a, [u8]>, size: DecodedSize) -> Result<Cow<'a, [u8]>> {
         let nbytes = validate(&input)?;
-        if let Some(expected) = decoded_size {
-            if nbytes != expected {
-                return Err(corrupt(format!(
-                    "codec \"blosc\": header says {nbytes} decoded bytes, expected {expected}"
-                )));
-            }
+        if !size.allows(nbytes as u64) {
+            return Err(corrupt(format!(
+                "codec \"blosc\": header says {nbytes} decoded bytes, {}",
+                match size {
+                    DecodedSize::Exact(n) => format!("expected {n}"),
+                    DecodedSize::AtMost(n) =>
+                        format!("more than the {n} a chunk of this array can take"),
+                }
+            )));
         }
         // Zeroed allocation (calloc): pages a corrupt header's size
         // claims, at most BLOSC_MAX_BUFFERSIZE, are not touched before
         // decompression fails.
-        let mut out = vec![0u8; nbytes];
+        let mut out = super::zeroed(nbytes)?;
         decompress(&input, &mut out)?;
         Ok(Cow::Owned(out))
     }
@@ -364,6 +363,10 @@ impl BytesToBytesCodec for BloscCodec {
         }
         decompress(input, out)?;
         Ok(true)
+    }
+
+    fn max_encoded_size(&self, decoded_size: u64) -> u64 {
+        super::compressed_bound(decoded_size)
     }
 
     fn encoded_size(&self, _decoded_size: u64) -> Option<u64> {
@@ -427,10 +430,14 @@ mod tests {
                         if n >= 1000 {
                             assert_eq!(enc[3] as usize, typesize);
                         }
-                        let dec = c.decode(Cow::Borrowed(&enc), None).unwrap();
+                        let dec = c
+                            .decode(Cow::Borrowed(&enc), DecodedSize::UNBOUNDED)
+                            .unwrap();
                         assert_eq!(dec.as_ref(), &x[..], "{cname} {shuffle} {typesize} {n}");
                         assert_eq!(
-                            c.decode(Cow::Owned(enc.clone()), Some(n)).unwrap().as_ref(),
+                            c.decode(Cow::Owned(enc.clone()), DecodedSize::Exact(n))
+                                .unwrap()
+                                .as_ref(),
                             &x[..]
                         );
                         assert_eq!(decode_into(&c, &enc, n).unwrap(), x);
@@ -475,7 +482,9 @@ mod tests {
         let enc = c.encode(x.clone()).unwrap();
         assert_eq!(enc.len(), x.len() + 16);
         assert_eq!(
-            c.decode(Cow::Borrowed(&enc), None).unwrap().as_ref(),
+            c.decode(Cow::Borrowed(&enc), DecodedSize::UNBOUNDED)
+                .unwrap()
+                .as_ref(),
             &x[..]
         );
     }
@@ -495,7 +504,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            reader.decode(Cow::Borrowed(&enc), None).unwrap().as_ref(),
+            reader
+                .decode(Cow::Borrowed(&enc), DecodedSize::UNBOUNDED)
+                .unwrap()
+                .as_ref(),
             &x[..]
         );
         assert_eq!(decode_into(&reader, &enc, x.len()).unwrap(), x);
@@ -512,7 +524,7 @@ mod tests {
             .unwrap();
             let enc = c.encode(x.clone()).unwrap();
             assert_eq!(
-                c.decode(Cow::Borrowed(&enc), Some(x.len()))
+                c.decode(Cow::Borrowed(&enc), DecodedSize::Exact(x.len()))
                     .unwrap()
                     .as_ref(),
                 &x[..],
@@ -556,7 +568,9 @@ mod tests {
                 for cut in (0..enc.len()).filter(|c| *c < 40 || c % 13 == 0 || *c + 8 > enc.len()) {
                     let t = &enc[..cut];
                     assert_eq!(
-                        c.decode(Cow::Borrowed(t), None).unwrap_err().kind(),
+                        c.decode(Cow::Borrowed(t), DecodedSize::UNBOUNDED)
+                            .unwrap_err()
+                            .kind(),
                         ErrorKind::Corrupt
                     );
                     assert!(decode_into(&c, t, x.len()).is_err());
@@ -564,14 +578,16 @@ mod tests {
                 // Trailing bytes too (the header's size no longer matches).
                 let mut long = enc.clone();
                 long.push(0);
-                assert!(c.decode(Cow::Borrowed(&long), None).is_err());
+                assert!(c
+                    .decode(Cow::Borrowed(&long), DecodedSize::UNBOUNDED)
+                    .is_err());
                 // Flipped bytes never crash; those in the header and block
                 // offsets are detected.
                 for i in (0..enc.len()).filter(|i| *i < 64 || i % 11 == 0) {
                     for delta in [1u8, 0xff] {
                         let mut b = enc.clone();
                         b[i] = b[i].wrapping_add(delta);
-                        let r = c.decode(Cow::Borrowed(&b), None);
+                        let r = c.decode(Cow::Borrowed(&b), DecodedSize::UNBOUNDED);
                         let mut out = vec![0u8; x.len()];
                         let r2 = c.decode_into(&b, &mut out);
                         if i == 0 || (4..8).contains(&i) || (12..16).contains(&i) {
@@ -582,18 +598,27 @@ mod tests {
             }
         }
         let c = codec(json!({}), DataType::Float32).unwrap();
-        assert!(c.decode(Cow::Borrowed(&[]), None).is_err());
         assert!(c
-            .decode(Cow::Borrowed(b"garbage garbage garbage"), None)
+            .decode(Cow::Borrowed(&[]), DecodedSize::UNBOUNDED)
             .is_err());
-        assert!(c.decode(Cow::Borrowed(&[0u8; 64]), None).is_err());
+        assert!(c
+            .decode(
+                Cow::Borrowed(b"garbage garbage garbage"),
+                DecodedSize::UNBOUNDED
+            )
+            .is_err());
+        assert!(c
+            .decode(Cow::Borrowed(&[0u8; 64]), DecodedSize::UNBOUNDED)
+            .is_err());
         // A header claiming the maximum size is bounded by the hint.
         let mut fake = vec![2u8, 1, 0x20, 4];
         fake.extend(0x7fff_0000u32.to_le_bytes());
         fake.extend(0x1000u32.to_le_bytes());
         fake.extend(32u32.to_le_bytes());
         fake.extend([0u8; 16]);
-        assert!(c.decode(Cow::Borrowed(&fake), Some(100)).is_err());
+        assert!(c
+            .decode(Cow::Borrowed(&fake), DecodedSize::Exact(100))
+            .is_err());
         assert!(decode_into(&c, &fake, 100).is_err());
     }
 
@@ -608,7 +633,9 @@ mod tests {
         let enc = c.encode(x.clone()).unwrap();
         for n in [0, 3999, 4001] {
             assert_eq!(
-                c.decode(Cow::Borrowed(&enc), Some(n)).unwrap_err().kind(),
+                c.decode(Cow::Borrowed(&enc), DecodedSize::Exact(n))
+                    .unwrap_err()
+                    .kind(),
                 ErrorKind::Corrupt
             );
             assert!(decode_into(&c, &enc, n).is_err());
@@ -702,7 +729,12 @@ mod tests {
                     for i in 0..20 {
                         let x = sample(10_000 + t * 100 + i);
                         let enc = c.encode(x.clone()).unwrap();
-                        assert_eq!(c.decode(Cow::Owned(enc), None).unwrap().as_ref(), &x[..]);
+                        assert_eq!(
+                            c.decode(Cow::Owned(enc), DecodedSize::UNBOUNDED)
+                                .unwrap()
+                                .as_ref(),
+                            &x[..]
+                        );
                     }
                 })
             })

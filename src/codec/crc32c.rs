@@ -2,7 +2,7 @@
 //! (Castagnoli) of the data as a little-endian `u32`, and checks and strips
 //! it when decoding. `{"name": "crc32c"}` or with an empty configuration.
 
-use super::{codec_json, BytesToBytesCodec, CodecSpec};
+use super::{codec_json, BytesToBytesCodec, CodecSpec, DecodedSize};
 use crate::error::{checksum, corrupt, Result};
 use serde_json::{json, Value};
 use std::borrow::Cow;
@@ -53,18 +53,10 @@ impl BytesToBytesCodec for Crc32cCodec {
         Ok(input)
     }
 
-    fn decode<'a>(
-        &self,
-        input: Cow<'a, [u8]>,
-        decoded_size: Option<usize>,
-    ) -> Result<Cow<'a, [u8]>> {
+    fn decode<'a>(&self, input: Cow<'a, [u8]>, size: DecodedSize) -> Result<Cow<'a, [u8]>> {
         let n = verify(&input)?;
-        if let Some(expected) = decoded_size {
-            if n != expected {
-                return Err(corrupt(format!(
-                    "codec \"crc32c\": payload is {n} bytes, expected {expected}"
-                )));
-            }
+        if !size.allows(n as u64) {
+            return Err(size.mismatch("crc32c", Some(n as u64)));
         }
         Ok(match input {
             Cow::Borrowed(b) => Cow::Borrowed(&b[..n]),
@@ -106,12 +98,14 @@ mod tests {
             let x: Vec<u8> = (0..n).map(|i| (i * 31) as u8).collect();
             let enc = c.encode(x.clone()).unwrap();
             assert_eq!(enc.len() as u64, c.encoded_size(n as u64).unwrap());
-            let b = c.decode(Cow::Borrowed(&enc), Some(n)).unwrap();
+            let b = c
+                .decode(Cow::Borrowed(&enc), DecodedSize::Exact(n))
+                .unwrap();
             assert!(matches!(b, Cow::Borrowed(_)), "no copy for borrowed input");
             assert_eq!(b.as_ref(), &x[..]);
             assert_eq!(b.as_ptr(), enc.as_ptr());
             let ptr = enc.as_ptr();
-            let o = c.decode(Cow::Owned(enc), None).unwrap();
+            let o = c.decode(Cow::Owned(enc), DecodedSize::UNBOUNDED).unwrap();
             assert!(matches!(o, Cow::Owned(_)));
             assert_eq!(o.as_ptr(), ptr, "owned input truncated in place");
             assert_eq!(o.as_ref(), &x[..]);
@@ -125,7 +119,9 @@ mod tests {
         let c = Crc32cCodec;
         let mut enc = c.encode(b"hello world".to_vec()).unwrap();
         enc[3] ^= 0x10;
-        let e = c.decode(Cow::Borrowed(&enc), None).unwrap_err();
+        let e = c
+            .decode(Cow::Borrowed(&enc), DecodedSize::UNBOUNDED)
+            .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Checksum);
         assert!(e.message().contains("crc32c mismatch"), "{}", e.message());
         assert!(
@@ -137,16 +133,22 @@ mod tests {
         enc[3] ^= 0x10;
         enc[last] ^= 1;
         assert_eq!(
-            c.decode(Cow::Owned(enc), None).unwrap_err().kind(),
+            c.decode(Cow::Owned(enc), DecodedSize::UNBOUNDED)
+                .unwrap_err()
+                .kind(),
             ErrorKind::Checksum
         );
         for n in 0..4 {
-            let e = c.decode(Cow::Borrowed(&[0u8; 4][..n]), None).unwrap_err();
+            let e = c
+                .decode(Cow::Borrowed(&[0u8; 4][..n]), DecodedSize::UNBOUNDED)
+                .unwrap_err();
             assert_eq!(e.kind(), ErrorKind::Corrupt);
         }
         let enc = c.encode(vec![1, 2, 3]).unwrap();
         assert_eq!(
-            c.decode(Cow::Borrowed(&enc), Some(4)).unwrap_err().kind(),
+            c.decode(Cow::Borrowed(&enc), DecodedSize::Exact(4))
+                .unwrap_err()
+                .kind(),
             ErrorKind::Corrupt
         );
     }

@@ -3,7 +3,7 @@
 //! several concatenated gzip members and, leniently, a zlib (RFC 1950)
 //! stream.
 
-use super::{codec_json, BytesToBytesCodec, CodecSpec};
+use super::{codec_json, BytesToBytesCodec, CodecSpec, DecodedSize};
 use crate::error::{corrupt, invalid_metadata, Result};
 use flate2::read::{MultiGzDecoder, ZlibDecoder};
 use flate2::write::GzEncoder;
@@ -80,35 +80,21 @@ impl BytesToBytesCodec for GzipCodec {
             .map_err(|e| crate::error::internal(format!("codec \"gzip\": compression failed: {e}")))
     }
 
-    fn decode<'a>(
-        &self,
-        input: Cow<'a, [u8]>,
-        decoded_size: Option<usize>,
-    ) -> Result<Cow<'a, [u8]>> {
+    fn decode<'a>(&self, input: Cow<'a, [u8]>, size: DecodedSize) -> Result<Cow<'a, [u8]>> {
         let mut out = Vec::new();
-        match decoded_size {
-            Some(n) => {
-                out.try_reserve_exact(n).map_err(|_| {
-                    crate::error::internal(format!("codec \"gzip\": cannot allocate {n} bytes"))
-                })?;
-                // Read at most one byte past the expected size.
-                decoder(&input)
-                    .take((n as u64).saturating_add(1))
-                    .read_to_end(&mut out)
-                    .map_err(stream_error)?;
-                if out.len() != n {
-                    return Err(corrupt(format!(
-                        "codec \"gzip\": decoded {}{} bytes, expected {n}",
-                        if out.len() > n { "more than " } else { "" },
-                        out.len().min(n)
-                    )));
-                }
-            }
-            None => {
-                decoder(&input)
-                    .read_to_end(&mut out)
-                    .map_err(stream_error)?;
-            }
+        if let Some(n) = size.exact() {
+            out.try_reserve_exact(n).map_err(|_| {
+                crate::error::out_of_memory(format!("codec \"gzip\": cannot allocate {n} bytes"))
+            })?;
+        }
+        // Read at most one byte past what the size allows.
+        decoder(&input)
+            .take((size.max() as u64).saturating_add(1))
+            .read_to_end(&mut out)
+            .map_err(stream_error)?;
+        if !size.allows(out.len() as u64) {
+            let got = (out.len() <= size.max()).then_some(out.len() as u64);
+            return Err(size.mismatch("gzip", got));
         }
         Ok(Cow::Owned(out))
     }
@@ -143,6 +129,10 @@ impl BytesToBytesCodec for GzipCodec {
                 Err(e) => return Err(stream_error(e)),
             }
         }
+    }
+
+    fn max_encoded_size(&self, decoded_size: u64) -> u64 {
+        super::compressed_bound(decoded_size)
     }
 
     fn encoded_size(&self, _decoded_size: u64) -> Option<u64> {
@@ -185,11 +175,15 @@ mod tests {
                 assert_eq!(&enc[..2], &[0x1f, 0x8b], "gzip magic");
                 assert_eq!(enc[2], 8, "deflate method");
                 assert_eq!(
-                    c.decode(Cow::Borrowed(&enc), None).unwrap().as_ref(),
+                    c.decode(Cow::Borrowed(&enc), DecodedSize::UNBOUNDED)
+                        .unwrap()
+                        .as_ref(),
                     &x[..]
                 );
                 assert_eq!(
-                    c.decode(Cow::Owned(enc.clone()), Some(n)).unwrap().as_ref(),
+                    c.decode(Cow::Owned(enc.clone()), DecodedSize::Exact(n))
+                        .unwrap()
+                        .as_ref(),
                     &x[..]
                 );
                 assert_eq!(decode_into(&c, &enc, n).unwrap(), x);
@@ -205,7 +199,9 @@ mod tests {
         let mut two = c.encode(x[..2000].to_vec()).unwrap();
         two.extend(c.encode(x[2000..].to_vec()).unwrap());
         assert_eq!(
-            c.decode(Cow::Borrowed(&two), Some(5000)).unwrap().as_ref(),
+            c.decode(Cow::Borrowed(&two), DecodedSize::Exact(5000))
+                .unwrap()
+                .as_ref(),
             &x[..]
         );
         assert_eq!(decode_into(&c, &two, 5000).unwrap(), x);
@@ -213,7 +209,12 @@ mod tests {
         let mut z = ZlibEncoder::new(Vec::new(), Compression::new(6));
         z.write_all(&x).unwrap();
         let z = z.finish().unwrap();
-        assert_eq!(c.decode(Cow::Borrowed(&z), None).unwrap().as_ref(), &x[..]);
+        assert_eq!(
+            c.decode(Cow::Borrowed(&z), DecodedSize::UNBOUNDED)
+                .unwrap()
+                .as_ref(),
+            &x[..]
+        );
         assert_eq!(decode_into(&c, &z, 5000).unwrap(), x);
     }
 
@@ -224,7 +225,9 @@ mod tests {
         let enc = c.encode(x.clone()).unwrap();
         for n in [999, 1001, 0] {
             assert_eq!(
-                c.decode(Cow::Borrowed(&enc), Some(n)).unwrap_err().kind(),
+                c.decode(Cow::Borrowed(&enc), DecodedSize::Exact(n))
+                    .unwrap_err()
+                    .kind(),
                 ErrorKind::Corrupt
             );
             assert_eq!(
@@ -235,23 +238,35 @@ mod tests {
         // Truncated streams.
         for cut in [0, 1, 2, 10, enc.len() / 2, enc.len() - 1] {
             let t = &enc[..cut];
-            assert!(c.decode(Cow::Borrowed(t), None).is_err(), "cut {cut}");
-            assert!(c.decode(Cow::Borrowed(t), Some(1000)).is_err(), "cut {cut}");
+            assert!(
+                c.decode(Cow::Borrowed(t), DecodedSize::UNBOUNDED).is_err(),
+                "cut {cut}"
+            );
+            assert!(
+                c.decode(Cow::Borrowed(t), DecodedSize::Exact(1000))
+                    .is_err(),
+                "cut {cut}"
+            );
             assert!(decode_into(&c, t, 1000).is_err(), "cut {cut}");
         }
         // Garbage and flipped bytes never panic; a bad CRC is detected.
         assert!(c
-            .decode(Cow::Borrowed(b"not compressed at all"), None)
+            .decode(
+                Cow::Borrowed(b"not compressed at all"),
+                DecodedSize::UNBOUNDED
+            )
             .is_err());
         let mut bad = enc.clone();
         let k = bad.len() - 6;
         bad[k] ^= 0xff; // inside the CRC32 trailer
-        assert!(c.decode(Cow::Borrowed(&bad), None).is_err());
+        assert!(c
+            .decode(Cow::Borrowed(&bad), DecodedSize::UNBOUNDED)
+            .is_err());
         for i in 0..enc.len() {
             let mut b = enc.clone();
             b[i] = b[i].wrapping_add(0x55);
-            let _ = c.decode(Cow::Borrowed(&b), None);
-            let _ = c.decode(Cow::Borrowed(&b), Some(1000));
+            let _ = c.decode(Cow::Borrowed(&b), DecodedSize::UNBOUNDED);
+            let _ = c.decode(Cow::Borrowed(&b), DecodedSize::Exact(1000));
             let mut out = vec![0u8; 1000];
             let _ = c.decode_into(&b, &mut out);
         }

@@ -45,26 +45,85 @@ impl ChunkRepr {
     pub fn num_elements(&self) -> u64 {
         self.shape.iter().product()
     }
+    /// Check that a chunk of this shape and type can be addressed in
+    /// memory: its size in bytes must fit in `isize`. Every pipeline checks
+    /// its chunk when it is built, so `num_elements`, `nbytes` and the
+    /// strides and offsets computed from a chunk's shape never wrap.
+    pub fn check_addressable(&self) -> Result<()> {
+        let bytes = self
+            .shape
+            .iter()
+            .try_fold(self.dtype.size() as u64, |acc, &d| acc.checked_mul(d));
+        match bytes {
+            Some(n) if n <= isize::MAX as u64 => Ok(()),
+            _ => Err(invalid_metadata(format!(
+                "a chunk of shape {:?} and data type {} holds more bytes than can be addressed",
+                self.shape,
+                self.dtype.name()
+            ))),
+        }
+    }
     /// Size of the decoded chunk in bytes.
     pub fn nbytes(&self) -> usize {
         self.num_elements() as usize * self.dtype.size()
     }
     /// A buffer of `nbytes()` holding the fill value everywhere.
-    pub fn filled(&self) -> Vec<u8> {
+    pub fn filled(&self) -> Result<Vec<u8>> {
         fill_bytes(&self.fill_value, self.num_elements() as usize)
     }
 }
 
-/// `n` repetitions of one element's bytes.
-pub fn fill_bytes(element: &[u8], n: usize) -> Vec<u8> {
-    if element.iter().all(|b| *b == 0) {
-        return vec![0u8; n * element.len()];
+fn cannot_allocate(len: usize) -> crate::error::Error {
+    crate::error::out_of_memory(format!("cannot allocate a buffer of {len} bytes"))
+}
+
+/// A buffer of `len` zero bytes, or an `OutOfMemory` error where `vec!`
+/// would abort the process: a chunk's size comes from metadata (and a
+/// compressed frame's from its header), so one chunk can be more than the
+/// machine can give. Zeroed by the allocator, as `vec![0; len]` is, so
+/// untouched pages of a large buffer cost nothing.
+pub fn zeroed(len: usize) -> Result<Vec<u8>> {
+    if len == 0 {
+        return Ok(Vec::new());
     }
-    let mut out = Vec::with_capacity(n * element.len());
+    let layout = std::alloc::Layout::array::<u8>(len).map_err(|_| cannot_allocate(len))?;
+    // SAFETY: `layout` has a non-zero size (len > 0).
+    let ptr = unsafe { std::alloc::alloc_zeroed(layout) };
+    if ptr.is_null() {
+        return Err(cannot_allocate(len));
+    }
+    // SAFETY: `ptr` was allocated by the global allocator with the layout
+    // of `len` u8s (what a Vec<u8> of capacity `len` uses), and all `len`
+    // bytes are initialised (zero).
+    Ok(unsafe { Vec::from_raw_parts(ptr, len, len) })
+}
+
+/// Resize `buf` to `len` bytes (new bytes zero), reporting a failed
+/// allocation as `OutOfMemory` (see `zeroed`).
+pub fn resize_zeroed(buf: &mut Vec<u8>, len: usize) -> Result<()> {
+    if len > buf.len() {
+        buf.try_reserve_exact(len - buf.len())
+            .map_err(|_| cannot_allocate(len))?;
+    }
+    buf.resize(len, 0);
+    Ok(())
+}
+
+/// `n` repetitions of one element's bytes.
+pub fn fill_bytes(element: &[u8], n: usize) -> Result<Vec<u8>> {
+    let len = n
+        .checked_mul(element.len())
+        .ok_or_else(|| cannot_allocate(usize::MAX))?;
+    if element.iter().all(|b| *b == 0) {
+        return zeroed(len);
+    }
+    let mut out = Vec::new();
+    out.try_reserve_exact(len)
+        .map_err(|_| cannot_allocate(len))?;
     for _ in 0..n {
         out.extend_from_slice(element);
     }
-    out
+    Ok(out)
 }
 
 /// True when every element of `data` has exactly the bytes of `element`.
@@ -108,6 +167,13 @@ pub trait ArrayToBytesCodec: Send + Sync + Debug {
     fn decode_into(&self, bytes: &[u8], repr: &ChunkRepr, out: &mut [u8]) -> Result<()>;
     /// The encoded size when it does not depend on the data.
     fn fixed_encoded_size(&self, repr: &ChunkRepr) -> Option<u64>;
+    /// The most bytes a chunk can encode to (u64::MAX: no bound known).
+    /// Decoding a stored chunk through codecs whose exact sizes are not
+    /// known stops at this, so a corrupt or hostile chunk cannot expand
+    /// without limit.
+    fn max_encoded_size(&self, repr: &ChunkRepr) -> u64 {
+        self.fixed_encoded_size(repr).unwrap_or(u64::MAX)
+    }
     /// True when the encoded bytes are the decoded bytes unchanged, so a
     /// decompressor may write straight into the destination.
     fn is_identity(&self, _repr: &ChunkRepr) -> bool {
@@ -141,6 +207,67 @@ pub trait PieceDecoder {
     fn read(&mut self, out: &mut [u8]) -> Result<usize>;
 }
 
+/// What a bytes->bytes decoder knows of the size of its output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DecodedSize {
+    /// The pipeline knows the size: anything else is corrupt.
+    Exact(usize),
+    /// Only a bound is known (the input of a later codec whose size
+    /// depends on the data, e.g. a shard): more is corrupt.
+    AtMost(usize),
+}
+
+impl DecodedSize {
+    /// No bound at all (a pipeline whose codecs give none).
+    pub const UNBOUNDED: DecodedSize = DecodedSize::AtMost(usize::MAX);
+
+    /// The exact size, when known.
+    pub fn exact(self) -> Option<usize> {
+        match self {
+            DecodedSize::Exact(n) => Some(n),
+            DecodedSize::AtMost(_) => None,
+        }
+    }
+
+    /// The most bytes the output may have.
+    pub fn max(self) -> usize {
+        match self {
+            DecodedSize::Exact(n) | DecodedSize::AtMost(n) => n,
+        }
+    }
+
+    /// The error for an output of `got` bytes (`None`: more than `max`)
+    /// that this size does not allow.
+    pub fn mismatch(self, codec: &str, got: Option<u64>) -> crate::error::Error {
+        crate::error::corrupt(match (self, got) {
+            (DecodedSize::Exact(n), Some(g)) => {
+                format!("codec \"{codec}\": decoded {g} bytes, expected {n}")
+            }
+            (DecodedSize::Exact(n), None) => {
+                format!("codec \"{codec}\": decoded more than the expected {n} bytes")
+            }
+            (DecodedSize::AtMost(n), _) => format!(
+                "codec \"{codec}\": decodes to more than the {n} bytes a chunk of this array can take"
+            ),
+        })
+    }
+
+    /// Whether an output of `n` bytes fits this size.
+    pub fn allows(self, n: u64) -> bool {
+        match self {
+            DecodedSize::Exact(e) => n == e as u64,
+            DecodedSize::AtMost(m) => n <= m as u64,
+        }
+    }
+}
+
+/// A generous bound on what a compressor's frame of `n` input bytes can
+/// take, whatever wrote it: incompressible data plus per-block framing
+/// (zstd and deflate both add well under 1/64), plus room for headers.
+pub(crate) fn compressed_bound(n: u64) -> u64 {
+    n.saturating_add(n / 64).saturating_add(64 << 10)
+}
+
 /// A codec that maps bytes to bytes (compressors, checksums).
 pub trait BytesToBytesCodec: Send + Sync + Debug {
     fn to_json(&self) -> Value;
@@ -150,13 +277,9 @@ pub trait BytesToBytesCodec: Send + Sync + Debug {
     fn encode_slice(&self, input: &[u8]) -> Result<Vec<u8>> {
         self.encode(input.to_vec())
     }
-    /// Decode `input`. `decoded_size` is the expected output size when the
-    /// pipeline knows it (a hint for the allocation, and a check).
-    fn decode<'a>(
-        &self,
-        input: Cow<'a, [u8]>,
-        decoded_size: Option<usize>,
-    ) -> Result<Cow<'a, [u8]>>;
+    /// Decode `input` into at most, or exactly, `size` bytes (an output
+    /// of any other size is an error).
+    fn decode<'a>(&self, input: Cow<'a, [u8]>, size: DecodedSize) -> Result<Cow<'a, [u8]>>;
     /// Decode straight into `out`, which must be filled exactly. Returns
     /// `Ok(false)` when this codec cannot, and the caller decodes to a
     /// temporary instead.
@@ -177,6 +300,11 @@ pub trait BytesToBytesCodec: Send + Sync + Debug {
     /// The encoded size for a given input size, when it does not depend on
     /// the data (checksums); `None` for compressors.
     fn encoded_size(&self, decoded_size: u64) -> Option<u64>;
+    /// The most bytes `decoded_size` bytes can encode to (u64::MAX: no
+    /// bound known); see `ArrayToBytesCodec::max_encoded_size`.
+    fn max_encoded_size(&self, decoded_size: u64) -> u64 {
+        self.encoded_size(decoded_size).unwrap_or(u64::MAX)
+    }
 }
 
 /// A built codec of one of the three kinds.

@@ -2,7 +2,7 @@
 
 use super::{
     build_codec, ArrayToArrayCodec, ArrayToBytesCodec, BytesToBytesCodec, ChunkRepr, Codec,
-    CodecSpec, PieceDecoder,
+    CodecSpec, DecodedSize, PieceDecoder,
 };
 use crate::error::{corrupt, invalid_metadata, Result};
 use serde_json::Value;
@@ -23,6 +23,9 @@ pub struct CodecChain {
     /// `sizes[i]`: the size of the input of bytes->bytes codec `i` when
     /// known (`sizes[0]` is the array->bytes output), then the final size.
     sizes: Vec<Option<u64>>,
+    /// `bounds[i]`: the most that input can be (u64::MAX: no bound), for
+    /// decoding where `sizes[i]` is unknown.
+    bounds: Vec<u64>,
 }
 
 impl CodecChain {
@@ -36,6 +39,7 @@ impl CodecChain {
     }
 
     pub fn from_specs(specs: &[CodecSpec], repr: ChunkRepr) -> Result<Self> {
+        repr.check_addressable()?;
         let mut array_to_array = Vec::new();
         let mut array_to_bytes: Option<(Arc<dyn ArrayToBytesCodec>, ChunkRepr)> = None;
         let mut bytes_to_bytes = Vec::new();
@@ -79,9 +83,16 @@ impl CodecChain {
             invalid_metadata("the codec list has no array->bytes codec (e.g. \"bytes\")")
         })?;
         let mut sizes = vec![array_to_bytes.fixed_encoded_size(&bytes_repr)];
+        let mut bounds = vec![array_to_bytes.max_encoded_size(&bytes_repr)];
         for c in &bytes_to_bytes {
             let last = *sizes.last().unwrap();
             sizes.push(last.and_then(|s| c.encoded_size(s)));
+            let bound = *bounds.last().unwrap();
+            bounds.push(if bound == u64::MAX {
+                u64::MAX
+            } else {
+                c.max_encoded_size(bound)
+            });
         }
         Ok(CodecChain {
             repr,
@@ -90,6 +101,7 @@ impl CodecChain {
             bytes_repr,
             bytes_to_bytes,
             sizes,
+            bounds,
         })
     }
 
@@ -122,6 +134,20 @@ impl CodecChain {
     /// The encoded size of a chunk when it does not depend on the data.
     pub fn fixed_encoded_size(&self) -> Option<u64> {
         *self.sizes.last().unwrap()
+    }
+
+    /// The most bytes a chunk can encode to (u64::MAX: no bound known).
+    pub fn max_encoded_size(&self) -> u64 {
+        *self.bounds.last().unwrap()
+    }
+
+    /// What decoding bytes->bytes codec `i` must give: its input size in
+    /// the encoding direction, exactly when known, else at most its bound.
+    fn decoded_size(&self, i: usize) -> DecodedSize {
+        match self.sizes[i] {
+            Some(s) => DecodedSize::Exact(s as usize),
+            None => DecodedSize::AtMost(usize::try_from(self.bounds[i]).unwrap_or(usize::MAX)),
+        }
     }
 
     /// The sharding codec, when it is the whole pipeline (no codecs before
@@ -190,7 +216,7 @@ impl CodecChain {
         // Undo every bytes->bytes codec but the first.
         let mut data: Cow<[u8]> = Cow::Borrowed(bytes);
         for i in (1..self.bytes_to_bytes.len()).rev() {
-            data = self.bytes_to_bytes[i].decode(data, self.sizes[i].map(|s| s as usize))?;
+            data = self.bytes_to_bytes[i].decode(data, self.decoded_size(i))?;
         }
         if let Some(first) = self.bytes_to_bytes.first() {
             // Decompress straight into `out`, then finish in place (a no-op
@@ -202,14 +228,14 @@ impl CodecChain {
             {
                 return self.array_to_bytes.decode_in_place(out, &self.bytes_repr);
             }
-            data = first.decode(data, self.sizes[0].map(|s| s as usize))?;
+            data = first.decode(data, self.decoded_size(0))?;
         }
         if self.array_to_array.is_empty() {
             return self
                 .array_to_bytes
                 .decode_into(&data, &self.bytes_repr, out);
         }
-        let mut array = vec![0u8; self.bytes_repr.nbytes()];
+        let mut array = super::zeroed(self.bytes_repr.nbytes())?;
         self.array_to_bytes
             .decode_into(&data, &self.bytes_repr, &mut array)?;
         for (c, input) in self.array_to_array.iter().rev() {
@@ -254,7 +280,7 @@ impl CodecChain {
 
     /// Decode one encoded chunk into a new buffer.
     pub fn decode(&self, bytes: &[u8]) -> Result<Vec<u8>> {
-        let mut out = vec![0u8; self.repr.nbytes()];
+        let mut out = super::zeroed(self.repr.nbytes())?;
         self.decode_into(bytes, &mut out)?;
         Ok(out)
     }

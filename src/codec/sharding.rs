@@ -327,7 +327,7 @@ impl ShardingCodec {
         if let Some(b) = self.encoded_fill.get() {
             return Ok(b);
         }
-        let b = self.inner.encode(&self.inner.repr().filled())?;
+        let b = self.inner.encode(&self.inner.repr().filled()?)?;
         Ok(self.encoded_fill.get_or_init(|| b))
     }
 
@@ -373,7 +373,7 @@ impl ArrayToBytesCodec for ShardingCodec {
 
     fn encode(&self, data: &[u8], repr: &ChunkRepr) -> Result<Vec<u8>> {
         let elem = repr.dtype.size();
-        let mut scratch = vec![0u8; self.inner.repr().nbytes()];
+        let mut scratch = crate::codec::zeroed(self.inner.repr().nbytes())?;
         let zero = vec![0u64; repr.shape.len()];
         let mut chunks = Vec::with_capacity(self.chunks_per_shard.iter().product::<u64>() as usize);
         for (_, p) in self.inner_parts(&zero, &repr.shape) {
@@ -396,7 +396,7 @@ impl ArrayToBytesCodec for ShardingCodec {
         let index = self.index_of(bytes)?;
         let elem = repr.dtype.size();
         let zero = vec![0u64; repr.shape.len()];
-        let mut scratch = vec![0u8; self.inner.repr().nbytes()];
+        let mut scratch = crate::codec::zeroed(self.inner.repr().nbytes())?;
         for (i, p) in self.inner_parts(&zero, &repr.shape) {
             match index.entry(i) {
                 Some((o, n)) => {
@@ -422,6 +422,14 @@ impl ArrayToBytesCodec for ShardingCodec {
 
     fn fixed_encoded_size(&self, _repr: &ChunkRepr) -> Option<u64> {
         None
+    }
+
+    fn max_encoded_size(&self, _repr: &ChunkRepr) -> u64 {
+        // Every inner chunk stored, each at its largest, and the index.
+        let inner = self.chunks_per_shard.iter().product::<u64>();
+        inner
+            .saturating_mul(self.inner.max_encoded_size())
+            .saturating_add(self.index_size)
     }
 
     fn as_sharding(&self) -> Option<&ShardingCodec> {

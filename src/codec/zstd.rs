@@ -6,8 +6,8 @@
 //! (the latter come from streaming compressors) and concatenated frames.
 
 use super::zstd_compressor::{compress_bound, Compressor};
-use super::{codec_json, BytesToBytesCodec, CodecSpec, PieceDecoder};
-use crate::error::{corrupt, internal, invalid_metadata, Result};
+use super::{codec_json, BytesToBytesCodec, CodecSpec, DecodedSize, PieceDecoder};
+use crate::error::{corrupt, internal, invalid_metadata, out_of_memory, Result};
 use serde_json::{json, Value};
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -192,48 +192,34 @@ impl BytesToBytesCodec for ZstdCodec {
         })
     }
 
-    fn decode<'a>(
-        &self,
-        input: Cow<'a, [u8]>,
-        decoded_size: Option<usize>,
-    ) -> Result<Cow<'a, [u8]>> {
+    fn decode<'a>(&self, input: Cow<'a, [u8]>, size: DecodedSize) -> Result<Cow<'a, [u8]>> {
         match content_size(&input)? {
             Some(n) => {
-                if let Some(expected) = decoded_size {
-                    if n != expected as u64 {
-                        return Err(size_mismatch(n, expected));
-                    }
+                // The frames' own claim is checked before it is believed.
+                if !size.allows(n) {
+                    return Err(size.mismatch("zstd", Some(n)));
                 }
-                let n = usize::try_from(n)
-                    .map_err(|_| corrupt("codec \"zstd\": decoded size too large"))?;
-                // `n` is bounded by what the input could expand to.
-                let mut out = vec![0u8; n];
+                // `n` fits `size`, hence a usize; the allocation can still
+                // be more than the machine has.
+                let mut out = super::zeroed(n as usize)?;
                 decompress_bulk(&input, &mut out)?;
                 Ok(Cow::Owned(out))
             }
             None => {
                 let mut out = Vec::new();
-                let mut dec = stream_decoder(&input)?;
-                match decoded_size {
-                    Some(expected) => {
-                        out.try_reserve_exact(expected).map_err(|_| {
-                            internal(format!("codec \"zstd\": cannot allocate {expected} bytes"))
-                        })?;
-                        dec.take((expected as u64).saturating_add(1))
-                            .read_to_end(&mut out)
-                            .map_err(zstd_error)?;
-                        if out.len() != expected {
-                            let got = if out.len() > expected {
-                                "more than".to_string()
-                            } else {
-                                out.len().to_string()
-                            };
-                            return Err(size_mismatch(got, expected));
-                        }
-                    }
-                    None => {
-                        dec.read_to_end(&mut out).map_err(zstd_error)?;
-                    }
+                if let Some(expected) = size.exact() {
+                    out.try_reserve_exact(expected).map_err(|_| {
+                        out_of_memory(format!("codec \"zstd\": cannot allocate {expected} bytes"))
+                    })?;
+                }
+                // Read at most one byte past what the size allows.
+                stream_decoder(&input)?
+                    .take((size.max() as u64).saturating_add(1))
+                    .read_to_end(&mut out)
+                    .map_err(zstd_error)?;
+                if !size.allows(out.len() as u64) {
+                    let got = (out.len() <= size.max()).then_some(out.len() as u64);
+                    return Err(size.mismatch("zstd", got));
                 }
                 Ok(Cow::Owned(out))
             }
@@ -279,6 +265,10 @@ impl BytesToBytesCodec for ZstdCodec {
 
     fn piece_decoder<'a>(&self, input: &'a [u8]) -> Result<Option<Box<dyn PieceDecoder + 'a>>> {
         Ok(Some(Box::new(ZstdPieces::new(input)?)))
+    }
+
+    fn max_encoded_size(&self, decoded_size: u64) -> u64 {
+        super::compressed_bound(decoded_size)
     }
 
     fn encoded_size(&self, _decoded_size: u64) -> Option<u64> {
@@ -414,9 +404,14 @@ mod tests {
 
     fn check_all(c: &ZstdCodec, enc: &[u8], x: &[u8]) {
         assert_eq!(stream(c, enc).unwrap(), x);
-        assert_eq!(c.decode(Cow::Borrowed(enc), None).unwrap().as_ref(), x);
         assert_eq!(
-            c.decode(Cow::Owned(enc.to_vec()), Some(x.len()))
+            c.decode(Cow::Borrowed(enc), DecodedSize::UNBOUNDED)
+                .unwrap()
+                .as_ref(),
+            x
+        );
+        assert_eq!(
+            c.decode(Cow::Owned(enc.to_vec()), DecodedSize::Exact(x.len()))
                 .unwrap()
                 .as_ref(),
             x
@@ -477,7 +472,9 @@ mod tests {
         bad[k] ^= 1;
         let c = ZstdCodec::new(0, false);
         assert_eq!(
-            c.decode(Cow::Borrowed(&bad), None).unwrap_err().kind(),
+            c.decode(Cow::Borrowed(&bad), DecodedSize::UNBOUNDED)
+                .unwrap_err()
+                .kind(),
             ErrorKind::Corrupt
         );
         assert!(decode_into(&c, &bad, x.len()).is_err());
@@ -494,12 +491,16 @@ mod tests {
                 assert_eq!(zstd::zstd_safe::get_frame_content_size(&enc).unwrap(), None);
                 check_all(&c, &enc, &x);
                 if n > 0 {
-                    assert!(c.decode(Cow::Borrowed(&enc), Some(n - 1)).is_err());
-                    assert!(c.decode(Cow::Borrowed(&enc), Some(n + 1)).is_err());
+                    assert!(c
+                        .decode(Cow::Borrowed(&enc), DecodedSize::Exact(n - 1))
+                        .is_err());
+                    assert!(c
+                        .decode(Cow::Borrowed(&enc), DecodedSize::Exact(n + 1))
+                        .is_err());
                     assert!(decode_into(&c, &enc, n - 1).is_err());
                     assert!(decode_into(&c, &enc, n + 1).is_err());
                     assert!(c
-                        .decode(Cow::Borrowed(&enc[..enc.len() - 3]), None)
+                        .decode(Cow::Borrowed(&enc[..enc.len() - 3]), DecodedSize::UNBOUNDED)
                         .is_err());
                     assert!(decode_into(&c, &enc[..enc.len() - 3], n).is_err());
                     assert!(stream(&c, &enc[..enc.len() - 3]).is_err());
@@ -586,7 +587,9 @@ mod tests {
         let enc = c.encode(x.clone()).unwrap();
         for n in [4999, 5001, 0] {
             assert_eq!(
-                c.decode(Cow::Borrowed(&enc), Some(n)).unwrap_err().kind(),
+                c.decode(Cow::Borrowed(&enc), DecodedSize::Exact(n))
+                    .unwrap_err()
+                    .kind(),
                 ErrorKind::Corrupt
             );
             assert_eq!(
@@ -596,8 +599,15 @@ mod tests {
         }
         for cut in [0, 1, 3, 4, 5, 8, enc.len() / 2, enc.len() - 1] {
             let t = &enc[..cut];
-            assert!(c.decode(Cow::Borrowed(t), None).is_err(), "cut {cut}");
-            assert!(c.decode(Cow::Borrowed(t), Some(5000)).is_err(), "cut {cut}");
+            assert!(
+                c.decode(Cow::Borrowed(t), DecodedSize::UNBOUNDED).is_err(),
+                "cut {cut}"
+            );
+            assert!(
+                c.decode(Cow::Borrowed(t), DecodedSize::Exact(5000))
+                    .is_err(),
+                "cut {cut}"
+            );
             assert!(decode_into(&c, t, 5000).is_err(), "cut {cut}");
             assert!(stream(&c, t).is_err(), "cut {cut}");
         }
@@ -605,14 +615,17 @@ mod tests {
         // Bytes after the last frame that are not a frame.
         assert!(stream(&c, &[&enc[..], b"junk"].concat()).is_err());
         assert!(c
-            .decode(Cow::Borrowed(b"definitely not zstd"), None)
+            .decode(
+                Cow::Borrowed(b"definitely not zstd"),
+                DecodedSize::UNBOUNDED
+            )
             .is_err());
         for i in 0..enc.len() {
             for delta in [1u8, 0x80] {
                 let mut b = enc.clone();
                 b[i] = b[i].wrapping_add(delta);
-                let _ = c.decode(Cow::Borrowed(&b), None);
-                let _ = c.decode(Cow::Borrowed(&b), Some(5000));
+                let _ = c.decode(Cow::Borrowed(&b), DecodedSize::UNBOUNDED);
+                let _ = c.decode(Cow::Borrowed(&b), DecodedSize::Exact(5000));
                 let mut out = vec![0u8; 5000];
                 let _ = c.decode_into(&b, &mut out);
                 let _ = stream(&c, &b);
@@ -622,7 +635,9 @@ mod tests {
         let mut huge = vec![0x28, 0xb5, 0x2f, 0xfd, 0xc0]; // single segment, 8-byte FCS
         huge.extend((1u64 << 50).to_le_bytes());
         huge.extend([1, 0, 0]); // a last raw block of size 0
-        assert!(c.decode(Cow::Borrowed(&huge), None).is_err());
+        assert!(c
+            .decode(Cow::Borrowed(&huge), DecodedSize::UNBOUNDED)
+            .is_err());
     }
 
     #[test]

@@ -133,7 +133,10 @@ fn key_cstring(key: &str) -> Result<CString> {
 /// Turn a callback's return code into a result (Ok(false) = not found).
 fn outcome(op: &str, key: &str, rc: i32, io: &zarrio_io) -> Result<bool> {
     if let Some(m) = &io.misuse {
-        return Err(invalid_argument(format!("{op} callback for {key}: {m}")));
+        return Err(Error::new(
+            m.kind(),
+            format!("{op} callback for {key}: {}", m.message()),
+        ));
     }
     match rc {
         ZARRIO_CALLBACK_OK => Ok(true),

@@ -32,6 +32,9 @@ pub const ZARRIO_ERR_BUFFER_TOO_SMALL: zarrio_status = -9;
 pub const ZARRIO_ERR_ALREADY_EXISTS: zarrio_status = -10;
 /// A bug in the library (a caught panic); please report it.
 pub const ZARRIO_ERR_INTERNAL: zarrio_status = -11;
+/// A buffer the operation needs (e.g. one decoded chunk, whose size comes
+/// from the metadata) could not be allocated.
+pub const ZARRIO_ERR_OUT_OF_MEMORY: zarrio_status = -12;
 
 pub(crate) fn status_of(kind: ErrorKind) -> zarrio_status {
     match kind {
@@ -46,6 +49,7 @@ pub(crate) fn status_of(kind: ErrorKind) -> zarrio_status {
         ErrorKind::BufferTooSmall => ZARRIO_ERR_BUFFER_TOO_SMALL,
         ErrorKind::AlreadyExists => ZARRIO_ERR_ALREADY_EXISTS,
         ErrorKind::Internal => ZARRIO_ERR_INTERNAL,
+        ErrorKind::OutOfMemory => ZARRIO_ERR_OUT_OF_MEMORY,
     }
 }
 
@@ -112,6 +116,7 @@ pub extern "C" fn zarrio_status_name(status: zarrio_status) -> *const c_char {
         ZARRIO_ERR_BUFFER_TOO_SMALL => b"ZARRIO_ERR_BUFFER_TOO_SMALL\0",
         ZARRIO_ERR_ALREADY_EXISTS => b"ZARRIO_ERR_ALREADY_EXISTS\0",
         ZARRIO_ERR_INTERNAL => b"ZARRIO_ERR_INTERNAL\0",
+        ZARRIO_ERR_OUT_OF_MEMORY => b"ZARRIO_ERR_OUT_OF_MEMORY\0",
         _ => b"ZARRIO_ERR_UNKNOWN\0",
     };
     s.as_ptr() as *const c_char

@@ -19,8 +19,9 @@ pub struct zarrio_io {
     pub(crate) data: Vec<u8>,
     pub(crate) keys: Vec<String>,
     pub(crate) error: Option<String>,
-    /// A bad call on this io (e.g. invalid UTF-8 key) to report afterwards.
-    pub(crate) misuse: Option<String>,
+    /// A bad call on this io (e.g. invalid UTF-8 key, a length that cannot
+    /// be allocated) to report afterwards.
+    pub(crate) misuse: Option<crate::error::Error>,
 }
 
 /// Set the result bytes of a get or get_range callback to a copy of
@@ -39,6 +40,12 @@ pub unsafe extern "C" fn zarrio_io_set_data(
         let io = io.as_mut().ok_or_else(|| invalid_argument("io is NULL"))?;
         let src = super::slice(data as *const u8, len, "data")?;
         io.data.clear();
+        crate::codec::resize_zeroed(&mut io.data, 0)?;
+        io.data.try_reserve_exact(src.len()).map_err(|_| {
+            crate::error::out_of_memory(format!(
+                "cannot allocate {len} bytes for a callback's data"
+            ))
+        })?;
         io.data.extend_from_slice(src);
         Ok(())
     })
@@ -47,19 +54,26 @@ pub unsafe extern "C" fn zarrio_io_set_data(
 /// Make the result of a get or get_range callback `len` bytes long and
 /// return a pointer to them, for the host to fill in place (no extra
 /// copy). The memory belongs to the library and stays valid until the
-/// callback returns. NULL when `io` is NULL.
+/// callback returns. NULL when `io` is NULL, or when `len` bytes cannot be
+/// allocated (the operation then fails with `ZARRIO_ERR_OUT_OF_MEMORY`
+/// whatever the callback returns).
 ///
 /// # Safety
 /// `io` is the handle passed to the running callback.
 #[no_mangle]
 pub unsafe extern "C" fn zarrio_io_resize(io: *mut zarrio_io, len: usize) -> *mut c_void {
-    match io.as_mut() {
-        Some(io) => {
-            io.data.clear();
-            io.data.resize(len, 0);
-            io.data.as_mut_ptr() as *mut c_void
+    let Some(io) = io.as_mut() else {
+        return std::ptr::null_mut();
+    };
+    io.data.clear();
+    // Fallible: the length comes from the host, and an allocation failure
+    // would abort the process (no panic boundary can catch it).
+    match crate::codec::resize_zeroed(&mut io.data, len) {
+        Ok(()) => io.data.as_mut_ptr() as *mut c_void,
+        Err(e) => {
+            io.misuse = Some(e);
+            std::ptr::null_mut()
         }
-        None => std::ptr::null_mut(),
     }
 }
 
@@ -81,7 +95,7 @@ pub unsafe extern "C" fn zarrio_io_add_key(
                 Ok(())
             }
             Err(e) => {
-                io.misuse = Some(e.message().to_string());
+                io.misuse = Some(e.clone());
                 Err(e)
             }
         }
