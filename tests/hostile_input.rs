@@ -139,50 +139,140 @@ fn bomb(codec: serde_json::Value) -> Vec<u8> {
 }
 
 #[test]
-fn compressed_shards_that_expand_without_limit_are_corrupt() {
-    // A compressor after the sharding codec: the shard's size depends on
-    // its inner chunks, so the decompressor gets a bound, not a size.
+fn compressed_chunks_that_expand_past_what_the_pipeline_holds_are_corrupt() {
+    // [bytes, zstd, gzip]: gzip's output is zstd's input, whose size
+    // depends on the data but cannot be more than zstd's bound for a
+    // 64-byte chunk; a gzip stream that expands to 64 MiB is corrupt,
+    // found one byte past the bound rather than after 64 MiB.
+    let store: StoreRef = Arc::new(MemoryStore::new());
+    let m = array_json(
+        &[64],
+        &[64],
+        json!([bytes_codec(), {"name": "zstd", "configuration": {"level": 1, "checksum": false}},
+               {"name": "gzip", "configuration": {"level": 9}}]),
+    );
+    let a = Array::create(store.clone(), "a", &m).unwrap();
+    let data: Vec<u8> = (0..64u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 24) as u8)
+        .collect();
+    a.write_region(&[0], &[64], &data, None).unwrap();
+    let mut back = vec![0u8; 64];
+    a.read_region(&[0], &[64], &mut back, None).unwrap();
+    assert_eq!(back, data);
+
+    store
+        .set(
+            "a/c/0",
+            &bomb(json!({"name": "gzip", "configuration": {"level": 9}})),
+        )
+        .unwrap();
+    let e = a.read_region(&[0], &[64], &mut back, None).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Corrupt, "{}", e.message());
+    assert!(e.message().contains("more than the"), "{}", e.message());
+    let before = store.get("a/c/0").unwrap().unwrap();
+    let e = a.write_region(&[0], &[1], &[5], None).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Corrupt, "{}", e.message());
+    assert_eq!(store.get("a/c/0").unwrap().unwrap(), before);
+}
+
+#[test]
+fn shards_with_unused_space_under_a_compressor_still_read() {
+    // A shard may hold bytes no index entry points at (an append-only
+    // writer leaves the inner chunks it replaced), so a compressor after
+    // the sharding codec gets no bound from the shard's contents.
     for compressor in [
         json!({"name": "gzip", "configuration": {"level": 9}}),
         json!({"name": "zstd", "configuration": {"level": 1, "checksum": false}}),
+        json!({"name": "crc32c"}),
     ] {
         let name = compressor["name"].as_str().unwrap().to_string();
+        let sharding = json!({"name": "sharding_indexed", "configuration": {
+            "chunk_shape": [8], "codecs": [bytes_codec()], "index_codecs": index_codecs()}});
         let store: StoreRef = Arc::new(MemoryStore::new());
-        let m = array_json(
-            &[64],
-            &[64],
-            json!([
-                {"name": "sharding_indexed", "configuration": {
-                    "chunk_shape": [8], "codecs": [bytes_codec()], "index_codecs": index_codecs()}},
-                compressor.clone()
-            ]),
-        );
+        let m = array_json(&[64], &[64], json!([sharding.clone(), compressor.clone()]));
         let a = Array::create(store.clone(), "a", &m).unwrap();
-
-        // A genuine shard round-trips, incompressible bytes included.
-        let data: Vec<u8> = (0..64u32)
-            .map(|i| (i.wrapping_mul(2654435761) >> 24) as u8)
-            .collect();
+        let data: Vec<u8> = (0..64u8).map(|i| i.wrapping_mul(37)).collect();
         a.write_region(&[0], &[64], &data, None).unwrap();
+
+        // The same shard with 1000 unused bytes between the inner chunks
+        // and the index (at the end: no offset changes).
+        let plain = array_json(&[64], &[64], json!([sharding]));
+        let p = Array::create(store.clone(), "p", &plain).unwrap();
+        p.write_region(&[0], &[64], &data, None).unwrap();
+        let shard = store.get("p/c/0").unwrap().unwrap();
+        let index_at = shard.len() - 8 * 16;
+        let mut padded = shard[..index_at].to_vec();
+        padded.extend(std::iter::repeat(0xAB).take(1000));
+        padded.extend_from_slice(&shard[index_at..]);
+        let repr = ChunkRepr::new(vec![padded.len() as u64], zarrio::DataType::UInt8, vec![0]);
+        let outer = CodecChain::from_json(&[bytes_codec(), compressor], repr).unwrap();
+        store.set("a/c/0", &outer.encode(&padded).unwrap()).unwrap();
+
         let mut back = vec![0u8; 64];
         a.read_region(&[0], &[64], &mut back, None).unwrap();
         assert_eq!(back, data, "{name}");
-
-        // A stored "shard" that decompresses to 64 MiB: at most
-        // 8 x 8 + 8 x 16 bytes (every inner chunk and the index) can be a
-        // shard of this array.
-        store.set("a/c/0", &bomb(compressor)).unwrap();
-        for (start, len) in [(0u64, 64u64), (8, 4)] {
-            let mut out = vec![0u8; len as usize];
-            let e = a.read_region(&[start], &[len], &mut out, None).unwrap_err();
-            assert_eq!(e.kind(), ErrorKind::Corrupt, "{name}: {}", e.message());
-            assert!(e.message().contains("more than"), "{name}: {}", e.message());
-        }
-        // A partial write reads the shard first: it fails and stores
-        // nothing.
-        let before = store.get("a/c/0").unwrap().unwrap();
-        let e = a.write_region(&[0], &[1], &[5], None).unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::Corrupt, "{name}: {}", e.message());
-        assert_eq!(store.get("a/c/0").unwrap().unwrap(), before);
     }
+}
+
+/// A host `read_range` that asks `zarrio_io_resize` for more than can be
+/// allocated, then reports the key as missing.
+unsafe extern "C" fn greedy_read_range(
+    _user_data: *mut std::ffi::c_void,
+    _offset: u64,
+    _length: u64,
+    _from_end: i32,
+    io: *mut zarrio::ffi::io::zarrio_io,
+) -> i32 {
+    let p = zarrio::ffi::io::zarrio_io_resize(io, usize::MAX);
+    assert!(p.is_null());
+    zarrio::ffi::io::ZARRIO_CALLBACK_NOT_FOUND
+}
+
+#[test]
+fn a_shard_reader_refused_its_buffer_fails_whatever_it_returns() {
+    use std::ffi::CString;
+    use zarrio::ffi::pipeline::*;
+    let codecs = CString::new(
+        json!([{"name": "sharding_indexed", "configuration": {
+            "chunk_shape": [8], "codecs": [bytes_codec()], "index_codecs": index_codecs()}}])
+        .to_string(),
+    )
+    .unwrap();
+    let (dtype, fill) = (CString::new("uint8").unwrap(), CString::new("0").unwrap());
+    let shape = [64u64];
+    let mut p = std::ptr::null_mut();
+    // SAFETY: valid strings, one shape entry, a valid out pointer.
+    let st = unsafe {
+        zarrio_pipeline_create(
+            codecs.as_ptr(),
+            dtype.as_ptr(),
+            1,
+            shape.as_ptr(),
+            fill.as_ptr(),
+            &mut p,
+        )
+    };
+    assert_eq!(st, 0);
+    let mut out = [7u8; 64];
+    let start = [0u64];
+    // SAFETY: a live pipeline, a callback that follows the contract (it
+    // only calls zarrio_io_resize), one-entry region, `out` of 64 bytes.
+    let st = unsafe {
+        zarrio_pipeline_decode_shard_region(
+            p,
+            Some(greedy_read_range),
+            std::ptr::null_mut(),
+            1,
+            start.as_ptr(),
+            shape.as_ptr(),
+            out.as_mut_ptr() as *mut std::ffi::c_void,
+            out.len(),
+            std::ptr::null(),
+            1,
+        )
+    };
+    // Not "missing, so the fill value": the read could not be done.
+    assert_eq!(st, zarrio::ffi::error::ZARRIO_ERR_OUT_OF_MEMORY);
+    // SAFETY: the handle from zarrio_pipeline_create, freed once.
+    unsafe { zarrio_pipeline_free(p) };
 }

@@ -338,11 +338,7 @@ impl BytesToBytesCodec for BloscCodec {
         if !size.allows(nbytes as u64) {
             return Err(corrupt(format!(
                 "codec \"blosc\": header says {nbytes} decoded bytes, {}",
-                match size {
-                    DecodedSize::Exact(n) => format!("expected {n}"),
-                    DecodedSize::AtMost(n) =>
-                        format!("more than the {n} a chunk of this array can take"),
-                }
+                size.describe()
             )));
         }
         // Zeroed allocation (calloc): pages a corrupt header's size

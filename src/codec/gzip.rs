@@ -58,6 +58,9 @@ fn decoder(input: &[u8]) -> Box<dyn Read + '_> {
 }
 
 fn stream_error(e: std::io::Error) -> crate::error::Error {
+    if e.kind() == std::io::ErrorKind::OutOfMemory {
+        return crate::error::out_of_memory(format!("codec \"gzip\": {e}"));
+    }
     corrupt(format!("codec \"gzip\": invalid compressed data: {e}"))
 }
 

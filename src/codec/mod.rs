@@ -111,9 +111,12 @@ pub fn resize_zeroed(buf: &mut Vec<u8>, len: usize) -> Result<()> {
 
 /// `n` repetitions of one element's bytes.
 pub fn fill_bytes(element: &[u8], n: usize) -> Result<Vec<u8>> {
-    let len = n
-        .checked_mul(element.len())
-        .ok_or_else(|| cannot_allocate(usize::MAX))?;
+    let len = n.checked_mul(element.len()).ok_or_else(|| {
+        crate::error::out_of_memory(format!(
+            "cannot allocate {n} elements of {} bytes",
+            element.len()
+        ))
+    })?;
     if element.iter().all(|b| *b == 0) {
         return zeroed(len);
     }
@@ -240,16 +243,25 @@ impl DecodedSize {
     /// that this size does not allow.
     pub fn mismatch(self, codec: &str, got: Option<u64>) -> crate::error::Error {
         crate::error::corrupt(match (self, got) {
-            (DecodedSize::Exact(n), Some(g)) => {
-                format!("codec \"{codec}\": decoded {g} bytes, expected {n}")
-            }
+            (_, Some(g)) => format!("codec \"{codec}\": decoded {g} bytes, {}", self.describe()),
             (DecodedSize::Exact(n), None) => {
                 format!("codec \"{codec}\": decoded more than the expected {n} bytes")
             }
-            (DecodedSize::AtMost(n), _) => format!(
-                "codec \"{codec}\": decodes to more than the {n} bytes a chunk of this array can take"
-            ),
+            (DecodedSize::AtMost(_), None) => {
+                format!("codec \"{codec}\": decodes to {}", self.describe())
+            }
         })
+    }
+
+    /// What this size allows, for messages: "expected N", or "more than
+    /// the N bytes ..." for a bound.
+    pub fn describe(self) -> String {
+        match self {
+            DecodedSize::Exact(n) => format!("expected {n}"),
+            DecodedSize::AtMost(n) => {
+                format!("more than the {n} bytes the pipeline can hold at that stage")
+            }
+        }
     }
 
     /// Whether an output of `n` bytes fits this size.

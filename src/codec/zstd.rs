@@ -197,7 +197,10 @@ impl BytesToBytesCodec for ZstdCodec {
             Some(n) => {
                 // The frames' own claim is checked before it is believed.
                 if !size.allows(n) {
-                    return Err(size.mismatch("zstd", Some(n)));
+                    return Err(corrupt(format!(
+                        "codec \"zstd\": the frame header claims {n} decoded bytes, {}",
+                        size.describe()
+                    )));
                 }
                 // `n` fits `size`, hence a usize; the allocation can still
                 // be more than the machine has.
@@ -216,7 +219,13 @@ impl BytesToBytesCodec for ZstdCodec {
                 stream_decoder(&input)?
                     .take((size.max() as u64).saturating_add(1))
                     .read_to_end(&mut out)
-                    .map_err(zstd_error)?;
+                    .map_err(|e| {
+                        if e.kind() == std::io::ErrorKind::OutOfMemory {
+                            out_of_memory(format!("codec \"zstd\": {e}"))
+                        } else {
+                            zstd_error(e)
+                        }
+                    })?;
                 if !size.allows(out.len() as u64) {
                     let got = (out.len() <= size.max()).then_some(out.len() as u64);
                     return Err(size.mismatch("zstd", got));

@@ -40,12 +40,14 @@ pub unsafe extern "C" fn zarrio_io_set_data(
         let io = io.as_mut().ok_or_else(|| invalid_argument("io is NULL"))?;
         let src = super::slice(data as *const u8, len, "data")?;
         io.data.clear();
-        crate::codec::resize_zeroed(&mut io.data, 0)?;
-        io.data.try_reserve_exact(src.len()).map_err(|_| {
-            crate::error::out_of_memory(format!(
+        if io.data.try_reserve_exact(src.len()).is_err() {
+            let e = crate::error::out_of_memory(format!(
                 "cannot allocate {len} bytes for a callback's data"
-            ))
-        })?;
+            ));
+            // Also fails the operation if the host ignores this status.
+            io.misuse = Some(e.clone());
+            return Err(e);
+        }
         io.data.extend_from_slice(src);
         Ok(())
     })

@@ -194,6 +194,11 @@ impl HostShardReader {
         let mut io = zarrio_io::default();
         // SAFETY: the host's function, called as zarrio_read_range_fn says.
         let rc = unsafe { (self.read)(self.user_data, offset, length, from_end as i32, &mut io) };
+        // A bad call on the io (e.g. a length zarrio_io_resize could not
+        // allocate) fails the read whatever the callback returned.
+        if let Some(m) = io.misuse {
+            return Err(m.context("read_range callback"));
+        }
         match rc {
             ZARRIO_CALLBACK_OK => Ok(Some(io.data)),
             ZARRIO_CALLBACK_NOT_FOUND => Ok(None),

@@ -169,12 +169,23 @@ fn read_in_pieces(
     })
 }
 
+/// A stored value's length as a buffer length.
+fn to_len(n: u64, key: &str) -> Result<usize> {
+    usize::try_from(n).map_err(|_| {
+        crate::error::out_of_memory(format!(
+            "{key}: a value of {n} bytes does not fit in memory"
+        ))
+    })
+}
+
 impl Store for FilesystemStore {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
         let Some((f, size)) = self.open_value(key)? else {
             return Ok(None);
         };
-        let mut buf = vec![0u8; size as usize];
+        // The size is the file's: a huge (e.g. sparse) file must give an
+        // error, not abort the process.
+        let mut buf = crate::codec::zeroed(to_len(size, key)?).map_err(|e| e.context(key))?;
         read_exact_at(&f, &mut buf, 0, key)?;
         Ok(Some(buf))
     }
@@ -184,7 +195,7 @@ impl Store for FilesystemStore {
             return Ok(false);
         };
         // Only growth is zero-filled; the read overwrites the rest.
-        buf.resize(size as usize, 0);
+        crate::codec::resize_zeroed(buf, to_len(size, key)?).map_err(|e| e.context(key))?;
         read_exact_at(&f, buf, 0, key)?;
         Ok(true)
     }
@@ -248,7 +259,7 @@ impl Store for FilesystemStore {
             // A known, modest range needs no size lookup: a short read means
             // the range runs past the end. Larger ones are checked against
             // the size first, since a length may come from a corrupt index.
-            let mut buf = vec![0u8; len as usize];
+            let mut buf = crate::codec::zeroed(to_len(len, key)?).map_err(|e| e.context(key))?;
             return match f.read_exact_at(&mut buf, offset) {
                 Ok(()) => Ok(Some(buf)),
                 Err(e) if e.kind() == ErrorKind::UnexpectedEof => Err(crate::error::corrupt(
@@ -263,7 +274,8 @@ impl Store for FilesystemStore {
             return Ok(None);
         };
         let r = range.resolve(size).map_err(|e| e.context(key))?;
-        let mut buf = vec![0u8; (r.end - r.start) as usize];
+        let mut buf =
+            crate::codec::zeroed(to_len(r.end - r.start, key)?).map_err(|e| e.context(key))?;
         read_exact_at(&f, &mut buf, r.start, key)?;
         Ok(Some(buf))
     }
