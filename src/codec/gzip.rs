@@ -58,9 +58,6 @@ fn decoder(input: &[u8]) -> Box<dyn Read + '_> {
 }
 
 fn stream_error(e: std::io::Error) -> crate::error::Error {
-    if e.kind() == std::io::ErrorKind::OutOfMemory {
-        return crate::error::out_of_memory(format!("codec \"gzip\": {e}"));
-    }
     corrupt(format!("codec \"gzip\": invalid compressed data: {e}"))
 }
 
@@ -84,22 +81,7 @@ impl BytesToBytesCodec for GzipCodec {
     }
 
     fn decode<'a>(&self, input: Cow<'a, [u8]>, size: DecodedSize) -> Result<Cow<'a, [u8]>> {
-        let mut out = Vec::new();
-        if let Some(n) = size.exact() {
-            out.try_reserve_exact(n).map_err(|_| {
-                crate::error::out_of_memory(format!("codec \"gzip\": cannot allocate {n} bytes"))
-            })?;
-        }
-        // Read at most one byte past what the size allows.
-        decoder(&input)
-            .take((size.max() as u64).saturating_add(1))
-            .read_to_end(&mut out)
-            .map_err(stream_error)?;
-        if !size.allows(out.len() as u64) {
-            let got = (out.len() <= size.max()).then_some(out.len() as u64);
-            return Err(size.mismatch("gzip", got));
-        }
-        Ok(Cow::Owned(out))
+        Ok(Cow::Owned(size.read_all("gzip", decoder(&input))?))
     }
 
     fn decode_into(&self, input: &[u8], out: &mut [u8]) -> Result<bool> {

@@ -264,6 +264,35 @@ impl DecodedSize {
         }
     }
 
+    /// Read a decompressor's whole output, stopping one byte past what
+    /// this size allows (so a stream that expands without limit is found
+    /// out early), and check its length. A read error is corrupt data,
+    /// unless memory ran out.
+    pub fn read_all(self, codec: &str, reader: impl std::io::Read) -> Result<Vec<u8>> {
+        use std::io::Read;
+        let mut out = Vec::new();
+        if let Some(n) = self.exact() {
+            out.try_reserve_exact(n).map_err(|_| cannot_allocate(n))?;
+        }
+        reader
+            .take((self.max() as u64).saturating_add(1))
+            .read_to_end(&mut out)
+            .map_err(|e| {
+                if e.kind() == std::io::ErrorKind::OutOfMemory {
+                    crate::error::out_of_memory(format!("codec \"{codec}\": {e}"))
+                } else {
+                    crate::error::corrupt(format!(
+                        "codec \"{codec}\": invalid compressed data: {e}"
+                    ))
+                }
+            })?;
+        if !self.allows(out.len() as u64) {
+            let got = (out.len() <= self.max()).then_some(out.len() as u64);
+            return Err(self.mismatch(codec, got));
+        }
+        Ok(out)
+    }
+
     /// Whether an output of `n` bytes fits this size.
     pub fn allows(self, n: u64) -> bool {
         match self {

@@ -7,7 +7,7 @@
 
 use super::zstd_compressor::{compress_bound, Compressor};
 use super::{codec_json, BytesToBytesCodec, CodecSpec, DecodedSize, PieceDecoder};
-use crate::error::{corrupt, internal, invalid_metadata, out_of_memory, Result};
+use crate::error::{corrupt, internal, invalid_metadata, Result};
 use serde_json::{json, Value};
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -208,30 +208,7 @@ impl BytesToBytesCodec for ZstdCodec {
                 decompress_bulk(&input, &mut out)?;
                 Ok(Cow::Owned(out))
             }
-            None => {
-                let mut out = Vec::new();
-                if let Some(expected) = size.exact() {
-                    out.try_reserve_exact(expected).map_err(|_| {
-                        out_of_memory(format!("codec \"zstd\": cannot allocate {expected} bytes"))
-                    })?;
-                }
-                // Read at most one byte past what the size allows.
-                stream_decoder(&input)?
-                    .take((size.max() as u64).saturating_add(1))
-                    .read_to_end(&mut out)
-                    .map_err(|e| {
-                        if e.kind() == std::io::ErrorKind::OutOfMemory {
-                            out_of_memory(format!("codec \"zstd\": {e}"))
-                        } else {
-                            zstd_error(e)
-                        }
-                    })?;
-                if !size.allows(out.len() as u64) {
-                    let got = (out.len() <= size.max()).then_some(out.len() as u64);
-                    return Err(size.mismatch("zstd", got));
-                }
-                Ok(Cow::Owned(out))
-            }
+            None => Ok(Cow::Owned(size.read_all("zstd", stream_decoder(&input)?)?)),
         }
     }
 
