@@ -48,6 +48,13 @@ module zarrio
       integer(c_int32_t) :: zarrio_set_threads
     end function
 
+    ! Nonzero: reads advise huge pages on caller buffers of 8 MiB or more.
+    function zarrio_set_huge_pages(enabled) bind(c, name="zarrio_set_huge_pages")
+      import :: c_int32_t
+      integer(c_int32_t), value :: enabled
+      integer(c_int32_t) :: zarrio_set_huge_pages
+    end function
+
     function zarrio_store_open_filesystem(path, store) bind(c, name="zarrio_store_open_filesystem")
       import :: c_char, c_ptr, c_int32_t
       character(kind=c_char), dimension(*), intent(in) :: path

@@ -10,6 +10,7 @@ use crate::error::{buffer_too_small, invalid_argument, Result};
 use crate::nontemporal::RowCopier;
 use crate::region::c_strides;
 use std::marker::PhantomData;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Shape, element strides and element size of a caller buffer.
 #[derive(Debug, Clone)]
@@ -395,14 +396,33 @@ impl<'a> DestBuffer<'a> {
     }
 }
 
+/// Whether reads ask for huge pages on large caller buffers (initially yes).
+static HUGE_PAGE_ADVICE: AtomicBool = AtomicBool::new(true);
+
+/// Turn the huge-page advice of [`advise_huge_pages`] on or off for the
+/// whole process, as numpy's `_set_madvise_hugepage` does for its arrays.
+/// Off suits machines where a huge page costs more to get than it saves:
+/// under a hypervisor that takes back the guest's free memory in large
+/// blocks, the first touch of fresh huge pages waits for the host to supply
+/// them (BENCHMARKS.md, "This machine's memory"). Reads already
+/// running may still advise.
+pub fn set_huge_page_advice(on: bool) {
+    HUGE_PAGE_ADVICE.store(on, Ordering::Relaxed);
+}
+
+/// Whether reads ask for huge pages on large caller buffers.
+pub fn huge_page_advice() -> bool {
+    HUGE_PAGE_ADVICE.load(Ordering::Relaxed)
+}
+
 /// Ask the kernel to back a large destination with huge pages before the
 /// first write: faulting in a fresh buffer page by page costs about as
 /// much as decoding into it, and 2 MiB pages cut the faults 512-fold.
 /// Every read into a caller's buffer of 8 MiB or more asks, as numpy does
-/// for its large arrays.
+/// for its large arrays, unless [`set_huge_page_advice`] turned it off.
 pub fn advise_huge_pages(buf: &mut [u8]) {
     const HUGE: usize = 2 << 20;
-    if buf.len() < 4 * HUGE {
+    if buf.len() < 4 * HUGE || !huge_page_advice() {
         return;
     }
     let start = (buf.as_mut_ptr() as usize).next_multiple_of(HUGE);

@@ -8,7 +8,7 @@ use zarrio::ffi::array::*;
 use zarrio::ffi::error::zarrio_last_error;
 use zarrio::ffi::memory::zarrio_string_free;
 use zarrio::ffi::store::*;
-use zarrio::ffi::version::zarrio_set_threads;
+use zarrio::ffi::version::{zarrio_set_huge_pages, zarrio_set_threads};
 
 fn check(st: i32, what: &str) -> R<()> {
     if st == 0 {
@@ -85,6 +85,10 @@ pub fn run(spec: &RunSpec) -> R<serde_json::Value> {
     // The library default (0: one decode thread per core), or the thread
     // count under test.
     check(zarrio_set_threads(spec.lib_threads), "set_threads")?;
+    // Diagnostic: ZARRIO_BENCH_HUGE_PAGES=0 turns off the library's
+    // huge-page advice on the caller's buffers.
+    let advise = std::env::var("ZARRIO_BENCH_HUGE_PAGES").map_or(true, |v| v != "0");
+    check(zarrio_set_huge_pages(advise as u32), "set_huge_pages")?;
     let no_prep = |_| Ok(());
     match spec.workload {
         Workload::ReadAll => measure(

@@ -1,4 +1,4 @@
-//! Version and library-wide thread settings.
+//! Version and library-wide settings (threads, I/O concurrency, huge pages).
 
 use super::{guard, zarrio_status};
 use std::ffi::c_char;
@@ -53,4 +53,27 @@ pub extern "C" fn zarrio_set_io_concurrency(n: u32) -> zarrio_status {
 #[no_mangle]
 pub extern "C" fn zarrio_io_concurrency() -> u32 {
     crate::threads::default_io_concurrency() as u32
+}
+
+/// Set whether reads ask the kernel for transparent huge pages
+/// (`madvise(MADV_HUGEPAGE)`) on caller buffers of 8 MiB or more: nonzero
+/// = yes (the initial setting), 0 = no. Huge pages cut the page faults of a
+/// fresh buffer 512-fold; turn the advice off where getting them costs
+/// more, e.g. under a hypervisor that reclaims the guest's free memory in
+/// large blocks. Only how the kernel backs the pages changes, never what a
+/// read returns. Process-wide and thread-safe; reads already running may
+/// still advise.
+#[no_mangle]
+pub extern "C" fn zarrio_set_huge_pages(enabled: u32) -> zarrio_status {
+    guard(|| {
+        crate::strided::set_huge_page_advice(enabled != 0);
+        Ok(())
+    })
+}
+
+/// 1 if reads ask for huge pages on large caller buffers, else 0.
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn zarrio_huge_pages() -> u32 {
+    crate::strided::huge_page_advice() as u32
 }
