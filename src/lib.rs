@@ -5,6 +5,7 @@
 //! ([`store`]). Each layer only calls the one below it; the Rust API is
 //! complete on its own.
 
+pub mod alloc;
 pub mod array;
 pub mod codec;
 pub mod dtype;

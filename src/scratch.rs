@@ -1,7 +1,7 @@
 //! Per-thread scratch buffers, so decoding a chunk that cannot go straight
 //! into the destination does not allocate a chunk-sized buffer each time.
 
-use crate::codec::{resize_zeroed, zeroed};
+use crate::alloc::{resize_zeroed, zeroed};
 use crate::error::Result;
 use std::cell::RefCell;
 

@@ -306,10 +306,10 @@ impl Array {
                 let bytes = stored(flat);
                 let is_fill = sharding.stored_is_fill(bytes)?;
                 match bytes {
-                    Some(b) => Ok((Some(b.to_vec()), is_fill)),
+                    Some(b) => Ok((Some(crate::alloc::copied(b)?), is_fill)),
                     // Dense shards keep a slot for every inner chunk.
                     None if sharding.slot_size().is_some() => {
-                        Ok((Some(sharding.encoded_fill()?.to_vec()), true))
+                        Ok((Some(crate::alloc::copied(sharding.encoded_fill()?)?), true))
                     }
                     None => Ok((None, true)),
                 }

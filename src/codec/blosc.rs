@@ -299,7 +299,7 @@ impl BytesToBytesCodec for BloscCodec {
             )));
         }
         let cap = input.len() + BLOSC_MAX_OVERHEAD as usize;
-        let mut out = vec![0u8; cap];
+        let mut out = crate::alloc::zeroed(cap)?;
         let blocksize = self.blocksize.min(BLOSC_MAX_BLOCKSIZE as usize);
         // SAFETY: `input` is readable for `input.len()` bytes (the `nbytes`
         // passed) and `out` writable for `cap` bytes (the `destsize`
@@ -344,7 +344,7 @@ impl BytesToBytesCodec for BloscCodec {
         // Zeroed allocation (calloc): pages a corrupt header's size
         // claims, at most BLOSC_MAX_BUFFERSIZE, are not touched before
         // decompression fails.
-        let mut out = super::zeroed(nbytes)?;
+        let mut out = crate::alloc::zeroed(nbytes)?;
         decompress(&input, &mut out)?;
         Ok(Cow::Owned(out))
     }

@@ -133,7 +133,7 @@ impl ArrayToBytesCodec for BytesCodec {
                 data.len()
             )));
         }
-        let mut out = data.to_vec();
+        let mut out = crate::alloc::copied(data)?;
         if let Some(unit) = self.swap(repr) {
             swap_in_place(&mut out, unit);
         }

@@ -49,7 +49,7 @@ impl BytesToBytesCodec for Crc32cCodec {
 
     fn encode(&self, mut input: Vec<u8>) -> Result<Vec<u8>> {
         let crc = crc32c::crc32c(&input);
-        input.extend_from_slice(&crc.to_le_bytes());
+        crate::alloc::append(&mut input, &crc.to_le_bytes())?;
         Ok(input)
     }
 

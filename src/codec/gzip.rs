@@ -4,6 +4,7 @@
 //! stream.
 
 use super::{codec_json, BytesToBytesCodec, CodecSpec, DecodedSize};
+use crate::alloc::GrowingSink;
 use crate::error::{corrupt, invalid_metadata, Result};
 use flate2::read::{MultiGzDecoder, ZlibDecoder};
 use flate2::write::GzEncoder;
@@ -71,13 +72,17 @@ impl BytesToBytesCodec for GzipCodec {
     }
 
     fn encode_slice(&self, input: &[u8]) -> Result<Vec<u8>> {
-        let mut enc = GzEncoder::new(
-            Vec::with_capacity(input.len() / 2 + 64),
-            Compression::new(self.level),
-        );
-        enc.write_all(input)
-            .and_then(|_| enc.finish())
-            .map_err(|e| crate::error::internal(format!("codec \"gzip\": compression failed: {e}")))
+        let sink = GrowingSink(crate::alloc::with_capacity(input.len() / 2 + 64)?);
+        let mut enc = GzEncoder::new(sink, Compression::new(self.level));
+        match enc.write_all(input).and_then(|_| enc.finish()) {
+            Ok(sink) => Ok(sink.0),
+            Err(e) if e.kind() == std::io::ErrorKind::OutOfMemory => Err(
+                crate::error::out_of_memory(format!("codec \"gzip\": compression: {e}")),
+            ),
+            Err(e) => Err(crate::error::internal(format!(
+                "codec \"gzip\": compression failed: {e}"
+            ))),
+        }
     }
 
     fn decode<'a>(&self, input: Cow<'a, [u8]>, size: DecodedSize) -> Result<Cow<'a, [u8]>> {

@@ -73,42 +73,6 @@ impl ChunkRepr {
     }
 }
 
-fn cannot_allocate(len: usize) -> crate::error::Error {
-    crate::error::out_of_memory(format!("cannot allocate a buffer of {len} bytes"))
-}
-
-/// A buffer of `len` zero bytes, or an `OutOfMemory` error where `vec!`
-/// would abort the process: a chunk's size comes from metadata (and a
-/// compressed frame's from its header), so one chunk can be more than the
-/// machine can give. Zeroed by the allocator, as `vec![0; len]` is, so
-/// untouched pages of a large buffer cost nothing.
-pub fn zeroed(len: usize) -> Result<Vec<u8>> {
-    if len == 0 {
-        return Ok(Vec::new());
-    }
-    let layout = std::alloc::Layout::array::<u8>(len).map_err(|_| cannot_allocate(len))?;
-    // SAFETY: `layout` has a non-zero size (len > 0).
-    let ptr = unsafe { std::alloc::alloc_zeroed(layout) };
-    if ptr.is_null() {
-        return Err(cannot_allocate(len));
-    }
-    // SAFETY: `ptr` was allocated by the global allocator with the layout
-    // of `len` u8s (what a Vec<u8> of capacity `len` uses), and all `len`
-    // bytes are initialised (zero).
-    Ok(unsafe { Vec::from_raw_parts(ptr, len, len) })
-}
-
-/// Resize `buf` to `len` bytes (new bytes zero), reporting a failed
-/// allocation as `OutOfMemory` (see `zeroed`).
-pub fn resize_zeroed(buf: &mut Vec<u8>, len: usize) -> Result<()> {
-    if len > buf.len() {
-        buf.try_reserve_exact(len - buf.len())
-            .map_err(|_| cannot_allocate(len))?;
-    }
-    buf.resize(len, 0);
-    Ok(())
-}
-
 /// `n` repetitions of one element's bytes.
 pub fn fill_bytes(element: &[u8], n: usize) -> Result<Vec<u8>> {
     let len = n.checked_mul(element.len()).ok_or_else(|| {
@@ -118,11 +82,11 @@ pub fn fill_bytes(element: &[u8], n: usize) -> Result<Vec<u8>> {
         ))
     })?;
     if element.iter().all(|b| *b == 0) {
-        return zeroed(len);
+        return crate::alloc::zeroed(len);
     }
     let mut out = Vec::new();
     out.try_reserve_exact(len)
-        .map_err(|_| cannot_allocate(len))?;
+        .map_err(|_| crate::alloc::cannot_allocate(len))?;
     for _ in 0..n {
         out.extend_from_slice(element);
     }
@@ -272,7 +236,8 @@ impl DecodedSize {
         use std::io::Read;
         let mut out = Vec::new();
         if let Some(n) = self.exact() {
-            out.try_reserve_exact(n).map_err(|_| cannot_allocate(n))?;
+            out.try_reserve_exact(n)
+                .map_err(|_| crate::alloc::cannot_allocate(n))?;
         }
         reader
             .take((self.max() as u64).saturating_add(1))

@@ -235,7 +235,7 @@ impl CodecChain {
                 .array_to_bytes
                 .decode_into(&data, &self.bytes_repr, out);
         }
-        let mut array = super::zeroed(self.bytes_repr.nbytes())?;
+        let mut array = crate::alloc::zeroed(self.bytes_repr.nbytes())?;
         self.array_to_bytes
             .decode_into(&data, &self.bytes_repr, &mut array)?;
         for (c, input) in self.array_to_array.iter().rev() {
@@ -280,7 +280,7 @@ impl CodecChain {
 
     /// Decode one encoded chunk into a new buffer.
     pub fn decode(&self, bytes: &[u8]) -> Result<Vec<u8>> {
-        let mut out = super::zeroed(self.repr.nbytes())?;
+        let mut out = crate::alloc::zeroed(self.repr.nbytes())?;
         self.decode_into(bytes, &mut out)?;
         Ok(out)
     }

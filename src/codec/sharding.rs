@@ -270,7 +270,7 @@ impl ShardingCodec {
             IndexLocation::Start => self.index_size,
             IndexLocation::End => 0,
         };
-        let mut index_words = Vec::with_capacity(chunks.len() * 2);
+        let mut index_words = crate::alloc::with_capacity(chunks.len().saturating_mul(2))?;
         let mut offset = body_start;
         for c in chunks {
             match c {
@@ -285,10 +285,13 @@ impl ShardingCodec {
                 }
             }
         }
-        let index_raw: Vec<u8> = index_words.iter().flat_map(|w| w.to_ne_bytes()).collect();
+        let mut index_raw = crate::alloc::with_capacity(index_words.len().saturating_mul(8))?;
+        index_raw.extend(index_words.iter().flat_map(|w: &u64| w.to_ne_bytes()));
         let index_bytes = self.index.encode(&index_raw)?;
         debug_assert_eq!(index_bytes.len() as u64, self.index_size);
-        let mut out = Vec::with_capacity((offset + self.index_size) as usize);
+        let mut out = crate::alloc::with_capacity(
+            usize::try_from(offset + self.index_size).unwrap_or(usize::MAX),
+        )?;
         if self.location == IndexLocation::Start {
             out.extend_from_slice(&index_bytes);
         }
@@ -338,7 +341,7 @@ impl ShardingCodec {
         let is_fill = all_equal_to(data, &self.inner.repr().fill_value);
         if is_fill {
             if self.slot_size.is_some() {
-                return Ok((Some(self.encoded_fill()?.to_vec()), true));
+                return Ok((Some(crate::alloc::copied(self.encoded_fill()?)?), true));
             }
             return Ok((None, true));
         }
@@ -373,9 +376,11 @@ impl ArrayToBytesCodec for ShardingCodec {
 
     fn encode(&self, data: &[u8], repr: &ChunkRepr) -> Result<Vec<u8>> {
         let elem = repr.dtype.size();
-        let mut scratch = crate::codec::zeroed(self.inner.repr().nbytes())?;
+        let mut scratch = crate::alloc::zeroed(self.inner.repr().nbytes())?;
         let zero = vec![0u64; repr.shape.len()];
-        let mut chunks = Vec::with_capacity(self.chunks_per_shard.iter().product::<u64>() as usize);
+        let mut chunks = crate::alloc::with_capacity(
+            usize::try_from(self.chunks_per_shard.iter().product::<u64>()).unwrap_or(usize::MAX),
+        )?;
         for (_, p) in self.inner_parts(&zero, &repr.shape) {
             copy_chunk_block(
                 data,
@@ -396,7 +401,7 @@ impl ArrayToBytesCodec for ShardingCodec {
         let index = self.index_of(bytes)?;
         let elem = repr.dtype.size();
         let zero = vec![0u64; repr.shape.len()];
-        let mut scratch = crate::codec::zeroed(self.inner.repr().nbytes())?;
+        let mut scratch = crate::alloc::zeroed(self.inner.repr().nbytes())?;
         for (i, p) in self.inner_parts(&zero, &repr.shape) {
             match index.entry(i) {
                 Some((o, n)) => {

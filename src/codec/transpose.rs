@@ -118,12 +118,7 @@ impl ArrayToArrayCodec for TransposeCodec {
                 decoded.nbytes()
             )));
         }
-        Ok(permute(
-            data,
-            &decoded.shape,
-            &self.order,
-            decoded.dtype.size(),
-        ))
+        permute(data, &decoded.shape, &self.order, decoded.dtype.size())
     }
 
     fn decode(&self, data: &[u8], decoded: &ChunkRepr) -> Result<Vec<u8>> {
@@ -136,12 +131,7 @@ impl ArrayToArrayCodec for TransposeCodec {
             )));
         }
         // B[inv[d]] = A[d], so permuting B by the inverse gives A.
-        Ok(permute(
-            data,
-            &encoded.shape,
-            &self.inverse(),
-            decoded.dtype.size(),
-        ))
+        permute(data, &encoded.shape, &self.inverse(), decoded.dtype.size())
     }
 }
 
@@ -150,10 +140,10 @@ impl ArrayToArrayCodec for TransposeCodec {
 /// and element `j` equal to source element `k` with `k[perm[i]] = j[i]`.
 /// `perm` must be a permutation of `0..src_shape.len()` and `src` exactly
 /// `product(src_shape) * elem` bytes long.
-fn permute(src: &[u8], src_shape: &[u64], perm: &[usize], elem: usize) -> Vec<u8> {
-    let mut dst = vec![0u8; src.len()];
+fn permute(src: &[u8], src_shape: &[u64], perm: &[usize], elem: usize) -> Result<Vec<u8>> {
+    let mut dst = crate::alloc::zeroed(src.len())?;
     permute_into(src, src_shape, perm, elem, &mut dst);
-    dst
+    Ok(dst)
 }
 
 fn permute_into(src: &[u8], src_shape: &[u64], perm: &[usize], elem: usize, dst: &mut [u8]) {

@@ -182,10 +182,10 @@ impl BytesToBytesCodec for ZstdCodec {
                 let mut out = out.borrow_mut();
                 let bound = compress_bound(input.len());
                 if out.len() < bound {
-                    out.resize(bound, 0);
+                    crate::alloc::resize_zeroed(&mut out, bound)?;
                 }
                 let n = c.compress(input, &mut out[..bound]);
-                let encoded = n.map(|n| out[..n].to_vec());
+                let encoded = n.and_then(|n| crate::alloc::copied(&out[..n]));
                 crate::scratch::release_if_large(&mut out);
                 encoded
             })
@@ -204,7 +204,7 @@ impl BytesToBytesCodec for ZstdCodec {
                 }
                 // `n` fits `size`, hence a usize; the allocation can still
                 // be more than the machine has.
-                let mut out = super::zeroed(n as usize)?;
+                let mut out = crate::alloc::zeroed(n as usize)?;
                 decompress_bulk(&input, &mut out)?;
                 Ok(Cow::Owned(out))
             }

@@ -70,7 +70,7 @@ pub unsafe extern "C" fn zarrio_io_resize(io: *mut zarrio_io, len: usize) -> *mu
     io.data.clear();
     // Fallible: the length comes from the host, and an allocation failure
     // would abort the process (no panic boundary can catch it).
-    match crate::codec::resize_zeroed(&mut io.data, len) {
+    match crate::alloc::resize_zeroed(&mut io.data, len) {
         Ok(()) => io.data.as_mut_ptr() as *mut c_void,
         Err(e) => {
             io.misuse = Some(e);

@@ -185,7 +185,7 @@ impl Store for FilesystemStore {
         };
         // The size is the file's: a huge (e.g. sparse) file must give an
         // error, not abort the process.
-        let mut buf = crate::codec::zeroed(to_len(size, key)?).map_err(|e| e.context(key))?;
+        let mut buf = crate::alloc::zeroed(to_len(size, key)?).map_err(|e| e.context(key))?;
         read_exact_at(&f, &mut buf, 0, key)?;
         Ok(Some(buf))
     }
@@ -195,7 +195,7 @@ impl Store for FilesystemStore {
             return Ok(false);
         };
         // Only growth is zero-filled; the read overwrites the rest.
-        crate::codec::resize_zeroed(buf, to_len(size, key)?).map_err(|e| e.context(key))?;
+        crate::alloc::resize_zeroed(buf, to_len(size, key)?).map_err(|e| e.context(key))?;
         read_exact_at(&f, buf, 0, key)?;
         Ok(true)
     }
@@ -259,7 +259,7 @@ impl Store for FilesystemStore {
             // A known, modest range needs no size lookup: a short read means
             // the range runs past the end. Larger ones are checked against
             // the size first, since a length may come from a corrupt index.
-            let mut buf = crate::codec::zeroed(to_len(len, key)?).map_err(|e| e.context(key))?;
+            let mut buf = crate::alloc::zeroed(to_len(len, key)?).map_err(|e| e.context(key))?;
             return match f.read_exact_at(&mut buf, offset) {
                 Ok(()) => Ok(Some(buf)),
                 Err(e) if e.kind() == ErrorKind::UnexpectedEof => Err(crate::error::corrupt(
@@ -275,7 +275,7 @@ impl Store for FilesystemStore {
         };
         let r = range.resolve(size).map_err(|e| e.context(key))?;
         let mut buf =
-            crate::codec::zeroed(to_len(r.end - r.start, key)?).map_err(|e| e.context(key))?;
+            crate::alloc::zeroed(to_len(r.end - r.start, key)?).map_err(|e| e.context(key))?;
         read_exact_at(&f, &mut buf, r.start, key)?;
         Ok(Some(buf))
     }

@@ -89,7 +89,7 @@ impl Store for MemoryStore {
     fn set(&self, key: &str, value: &[u8]) -> Result<()> {
         super::validate_key(key)?;
         self.write()
-            .insert(key.to_string(), Arc::new(value.to_vec()));
+            .insert(key.to_string(), Arc::new(crate::alloc::copied(value)?));
         Ok(())
     }
 
@@ -99,7 +99,7 @@ impl Store for MemoryStore {
         if map.contains_key(key) {
             return Ok(false);
         }
-        map.insert(key.to_string(), Arc::new(value.to_vec()));
+        map.insert(key.to_string(), Arc::new(crate::alloc::copied(value)?));
         Ok(true)
     }
 

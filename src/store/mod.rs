@@ -63,7 +63,7 @@ fn range_error(r: &ByteRange, size: u64) -> crate::error::Error {
 /// Slice a whole value by a range (the fallback for stores without ranges).
 pub fn slice_range(value: &[u8], range: &ByteRange) -> Result<Vec<u8>> {
     let r = range.resolve(value.len() as u64)?;
-    Ok(value[r.start as usize..r.end as usize].to_vec())
+    crate::alloc::copied(&value[r.start as usize..r.end as usize])
 }
 
 /// `get_in_pieces` for a store that holds the whole value (None: absent).
