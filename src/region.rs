@@ -146,10 +146,15 @@ impl RegionPlan {
     }
 }
 
-/// Every part of a [`RegionPlan`], materialised.
-pub fn chunk_parts(chunk_shape: &[u64], start: &[u64], shape: &[u64]) -> Vec<ChunkPart> {
+/// Every part of a [`RegionPlan`], materialised, or an error where the
+/// list cannot be counted or allocated (a part is a few hundred bytes, and
+/// tiny chunks make one per element).
+pub fn chunk_parts(chunk_shape: &[u64], start: &[u64], shape: &[u64]) -> Result<Vec<ChunkPart>> {
     let plan = RegionPlan::new(chunk_shape, start, shape);
-    (0..plan.len()).map(|i| plan.part(i)).collect()
+    let n = plan.checked_len()?;
+    let mut parts = crate::alloc::with_capacity(n)?;
+    parts.extend((0..n).map(|i| plan.part(i)));
+    Ok(parts)
 }
 
 /// Row-major (C order) element strides of a shape.
@@ -178,7 +183,7 @@ mod tests {
     fn parts_cover_region_exactly_once() {
         let chunk = [4u64, 3];
         let (start, shape) = ([2u64, 1], [7u64, 6]);
-        let parts = chunk_parts(&chunk, &start, &shape);
+        let parts = chunk_parts(&chunk, &start, &shape).unwrap();
         // Rows 2..9 touch chunks 0..=2; cols 1..7 touch chunks 0..=2.
         assert_eq!(parts.len(), 9);
         let mut seen = [0u32; 42];
@@ -210,8 +215,8 @@ mod tests {
 
     #[test]
     fn zero_d_and_empty() {
-        assert_eq!(chunk_parts(&[], &[], &[]).len(), 1);
-        assert!(chunk_parts(&[4], &[0], &[0]).is_empty());
+        assert_eq!(chunk_parts(&[], &[], &[]).unwrap().len(), 1);
+        assert!(chunk_parts(&[4], &[0], &[0]).unwrap().is_empty());
     }
 
     #[test]

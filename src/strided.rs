@@ -61,7 +61,7 @@ impl Layout {
                     .and_then(|x| x.checked_add(last))
                     .ok_or_else(too_large)?;
             }
-            last + 1
+            last.checked_add(1).ok_or_else(too_large)?
         };
         let needed = needed_elems
             .checked_mul(elem as u64)

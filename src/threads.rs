@@ -182,7 +182,9 @@ where
 }
 
 /// Compute `f(i)` for every `i` in `0..n` with `threads` threads (0 =
-/// default), in order, or the first error.
+/// default), in order, or the first error. The results' vector is
+/// allocated fallibly up front (`n` can come from data, e.g. a shard's
+/// inner chunk count), and filled in place.
 pub fn map<T, F>(threads: usize, n: usize, f: F) -> Result<Vec<T>>
 where
     T: Send,
@@ -190,10 +192,28 @@ where
 {
     let threads = resolve(threads);
     if threads <= 1 || n <= 1 {
-        return (0..n).map(f).collect();
+        let mut out = crate::alloc::with_capacity(n)?;
+        for i in 0..n {
+            out.push(f(i)?);
+        }
+        return Ok(out);
     }
+    let mut slots: Vec<Option<T>> = crate::alloc::with_capacity(n)?;
+    slots.resize_with(n, || None);
+    let fill = |slots: &mut [Option<T>]| {
+        slots
+            .par_iter_mut()
+            .enumerate()
+            .try_for_each(|(i, slot)| f(i).map(|v| *slot = Some(v)))
+    };
     if in_our_pool() {
-        return (0..n).into_par_iter().map(f).collect();
+        fill(&mut slots)?;
+    } else {
+        pool(threads)?.install(|| fill(&mut slots))?;
     }
-    pool(threads)?.install(|| (0..n).into_par_iter().map(f).collect())
+    // Collected in place: the results reuse the slots' allocation.
+    Ok(slots
+        .into_iter()
+        .map(|v| v.expect("every slot is filled when no call failed"))
+        .collect())
 }

@@ -202,7 +202,7 @@ fn shards_with_unused_space_under_a_compressor_still_read() {
         let shard = store.get("p/c/0").unwrap().unwrap();
         let index_at = shard.len() - 8 * 16;
         let mut padded = shard[..index_at].to_vec();
-        padded.extend(std::iter::repeat(0xAB).take(1000));
+        padded.extend(std::iter::repeat_n(0xAB, 1000));
         padded.extend_from_slice(&shard[index_at..]);
         let repr = ChunkRepr::new(vec![padded.len() as u64], zarrio::DataType::UInt8, vec![0]);
         let outer = CodecChain::from_json(&[bytes_codec(), compressor], repr).unwrap();
@@ -275,4 +275,46 @@ fn a_shard_reader_refused_its_buffer_fails_whatever_it_returns() {
     assert_eq!(st, zarrio::ffi::error::ZARRIO_ERR_OUT_OF_MEMORY);
     // SAFETY: the handle from zarrio_pipeline_create, freed once.
     unsafe { zarrio_pipeline_free(p) };
+}
+
+#[test]
+fn a_shard_of_countless_inner_chunks_is_an_error_not_an_abort() {
+    // 2^36 inner chunks of one byte: the index (1 TiB) is addressable, so
+    // the metadata is valid, but a new shard cannot be assembled.
+    let store: StoreRef = Arc::new(MemoryStore::new());
+    let m = array_json(
+        &[1 << 36],
+        &[1 << 36],
+        json!([{"name": "sharding_indexed", "configuration": {
+            "chunk_shape": [1], "codecs": [bytes_codec()], "index_codecs": index_codecs()}}]),
+    );
+    let a = Array::create(store.clone(), "a", &m).unwrap();
+    let mut one = [7u8; 1];
+    a.read_region(&[12345], &[1], &mut one, None).unwrap();
+    assert_eq!(one, [0]);
+    let e = a.write_region(&[12345], &[1], &[9], None).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::OutOfMemory, "{}", e.message());
+    assert!(store.get("a/c/0").unwrap().is_none());
+}
+
+#[test]
+fn a_region_of_2_to_the_64_elements_is_refused_not_wrapped() {
+    // [2^32, 2^32] spans exactly 2^64 elements: counted in u64 the buffer
+    // it needs wrapped to 0 bytes and an empty buffer passed the check.
+    let store: StoreRef = Arc::new(MemoryStore::new());
+    let a = Array::create(
+        store.clone(),
+        "a",
+        &array_json(&[1 << 32, 1 << 32], &[1, 1], json!([bytes_codec()])),
+    )
+    .unwrap();
+    let e = a
+        .write_region(&[0, 0], &[1 << 32, 1 << 32], &[], None)
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{}", e.message());
+    let e = a
+        .read_region(&[0, 0], &[1 << 32, 1 << 32], &mut [], None)
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{}", e.message());
+    assert!(store.list("a/c").unwrap().is_empty());
 }

@@ -593,7 +593,7 @@ pub(crate) fn read_shard_region(
             None => return fill(),
         }
     };
-    let inner = sharding.inner_parts(&part.in_chunk, &part.shape);
+    let inner = sharding.inner_parts(&part.in_chunk, &part.shape)?;
     let dst_start = |ip: &ChunkPart| -> Vec<u64> {
         part.in_region
             .iter()

@@ -7,7 +7,7 @@ use super::Array;
 use crate::codec::sharding::ShardingCodec;
 use crate::codec::{all_equal_to, ChunkRepr};
 use crate::error::{invalid_argument, Result};
-use crate::region::{check_region, chunk_parts, ChunkPart, RegionPlan};
+use crate::region::{check_region, ChunkPart, RegionPlan};
 use crate::scratch::with_scratch;
 use crate::store::ByteRange;
 use crate::strided::{copy_chunk_block, Layout, SourceBuffer};
@@ -46,9 +46,11 @@ impl Array {
         check_region(self.shape(), start, shape)?;
         let layout = Layout::new(shape, strides, self.elem(), src.len())?;
         let source = SourceBuffer::new(src, layout);
-        let parts = chunk_parts(self.chunk_shape(), start, shape);
-        threads::for_each(self.threads(), parts.len(), |i| {
-            self.write_part(&parts[i], Content::Source(&source), None)
+        // Chunk by chunk from the plan, as a fill does: tiny chunks would
+        // make a list of parts many times the caller's buffer.
+        let plan = RegionPlan::new(self.chunk_shape(), start, shape);
+        threads::for_each(self.threads(), plan.checked_len()?, |i| {
+            self.write_part(&plan.part(i), Content::Source(&source), None)
         })
     }
 
@@ -239,7 +241,7 @@ impl Array {
             }
             None => return Ok(Patch::Absent),
         }
-        let touched = sharding.inner_parts(&part.in_chunk, &part.shape);
+        let touched = sharding.inner_parts(&part.in_chunk, &part.shape)?;
         threads::for_each(self.threads(), touched.len(), |i| {
             let (flat, ip) = &touched[i];
             // is_dense checked that every slot is present.
@@ -291,7 +293,7 @@ impl Array {
             }
         };
         let touched: HashMap<usize, ChunkPart> = sharding
-            .inner_parts(&part.in_chunk, &part.shape)
+            .inner_parts(&part.in_chunk, &part.shape)?
             .into_iter()
             .collect();
         let n_inner = sharding.chunks_per_shard().iter().product::<u64>() as usize;
@@ -320,7 +322,7 @@ impl Array {
                 flat,
                 ip,
                 content,
-                || Ok(stored(flat).map(<[u8]>::to_vec)),
+                || stored(flat).map(crate::alloc::copied).transpose(),
                 &key,
             ),
         })?;

@@ -236,8 +236,12 @@ impl DecodedSize {
         use std::io::Read;
         let mut out = Vec::new();
         if let Some(n) = self.exact() {
-            out.try_reserve_exact(n)
-                .map_err(|_| crate::alloc::cannot_allocate(n))?;
+            // One byte past the size: a stream that runs on then fills the
+            // last byte instead of making `read_to_end` double the buffer
+            // (infallibly) to see whether more follows.
+            let room = n.saturating_add(1);
+            out.try_reserve_exact(room)
+                .map_err(|_| crate::alloc::cannot_allocate(room))?;
         }
         reader
             .take((self.max() as u64).saturating_add(1))
@@ -281,7 +285,7 @@ pub trait BytesToBytesCodec: Send + Sync + Debug {
     /// Encode borrowed bytes; compressors override this to read the
     /// caller's data without copying it first.
     fn encode_slice(&self, input: &[u8]) -> Result<Vec<u8>> {
-        self.encode(input.to_vec())
+        self.encode(crate::alloc::copied(input)?)
     }
     /// Decode `input` into at most, or exactly, `size` bytes (an output
     /// of any other size is an error).

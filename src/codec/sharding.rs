@@ -8,7 +8,7 @@
 use super::{all_equal_to, codec_json, ArrayToBytesCodec, ChunkRepr, CodecChain, CodecSpec};
 use crate::dtype::DataType;
 use crate::error::{corrupt, invalid_metadata, Result};
-use crate::region::{c_strides, chunk_parts, ChunkPart};
+use crate::region::{c_strides, ChunkPart, RegionPlan};
 use crate::store::ByteRange;
 use crate::strided::{copy_chunk_block, fill_slice};
 use serde_json::{json, Value};
@@ -202,11 +202,9 @@ impl ShardingCodec {
             .index
             .decode(bytes)
             .map_err(|e| e.context("shard index"))?;
-        let words: Vec<u64> = raw
-            .chunks_exact(8)
-            .map(|c| u64::from_ne_bytes(c.try_into().unwrap()))
-            .collect();
-        let entries: Vec<(u64, u64)> = words.chunks_exact(2).map(|p| (p[0], p[1])).collect();
+        let word = |b: &[u8]| u64::from_ne_bytes(b.try_into().expect("8 bytes"));
+        let mut entries = crate::alloc::with_capacity(raw.len() / 16)?;
+        entries.extend(raw.chunks_exact(16).map(|e| (word(&e[..8]), word(&e[8..]))));
         let index = ShardIndex { entries };
         for i in 0..index.len() {
             let (o, n) = index.entries[i];
@@ -247,20 +245,24 @@ impl ShardingCodec {
 
     /// The inner chunks a region of the shard touches (region relative to
     /// the shard's origin), with their flat index numbers.
-    pub fn inner_parts(&self, start: &[u64], shape: &[u64]) -> Vec<(usize, ChunkPart)> {
+    pub fn inner_parts(&self, start: &[u64], shape: &[u64]) -> Result<Vec<(usize, ChunkPart)>> {
         let strides = c_strides(&self.chunks_per_shard);
-        chunk_parts(&self.chunk_shape, start, shape)
-            .into_iter()
-            .map(|p| {
-                let flat = p
-                    .chunk
-                    .iter()
-                    .zip(&strides)
-                    .map(|(i, s)| i * s)
-                    .sum::<u64>() as usize;
-                (flat, p)
-            })
-            .collect()
+        let plan = RegionPlan::new(&self.chunk_shape, start, shape);
+        let n = plan.checked_len()?;
+        // A shard of tiny inner chunks has millions of parts: their list is
+        // allocated fallibly, like the buffers whose size data decides.
+        let mut parts = crate::alloc::with_capacity(n)?;
+        parts.extend((0..n).map(|i| {
+            let p = plan.part(i);
+            let flat = p
+                .chunk
+                .iter()
+                .zip(&strides)
+                .map(|(i, s)| i * s)
+                .sum::<u64>() as usize;
+            (flat, p)
+        }));
+        Ok(parts)
     }
 
     /// Encode a shard from its inner chunks' encoded bytes (None = empty),
@@ -381,7 +383,7 @@ impl ArrayToBytesCodec for ShardingCodec {
         let mut chunks = crate::alloc::with_capacity(
             usize::try_from(self.chunks_per_shard.iter().product::<u64>()).unwrap_or(usize::MAX),
         )?;
-        for (_, p) in self.inner_parts(&zero, &repr.shape) {
+        for (_, p) in self.inner_parts(&zero, &repr.shape)? {
             copy_chunk_block(
                 data,
                 &repr.shape,
@@ -402,7 +404,7 @@ impl ArrayToBytesCodec for ShardingCodec {
         let elem = repr.dtype.size();
         let zero = vec![0u64; repr.shape.len()];
         let mut scratch = crate::alloc::zeroed(self.inner.repr().nbytes())?;
-        for (i, p) in self.inner_parts(&zero, &repr.shape) {
+        for (i, p) in self.inner_parts(&zero, &repr.shape)? {
             match index.entry(i) {
                 Some((o, n)) => {
                     self.inner

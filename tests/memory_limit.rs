@@ -1,10 +1,16 @@
-//! A write whose encoding needs a second chunk-sized buffer (a byte swap,
-//! a transpose, a compressor's output, a shard being assembled, the memory
-//! store's copy), on a machine with room for the caller's data but not for
-//! another chunk: the write fails with OutOfMemory, stores nothing, and the
-//! same write succeeds once memory is there. Each case runs in a child
-//! process whose address space is limited (`RLIMIT_AS`), since an
-//! allocation that aborts takes the whole process with it.
+//! Work that needs more memory than the process may have fails with an
+//! error and leaves stored data as it was:
+//! - a write whose encoding needs a second chunk-sized buffer (a byte swap,
+//!   a transpose, a compressor's output, a shard being assembled, the
+//!   memory store's copy), with room for the caller's data but not for
+//!   another chunk: OutOfMemory, nothing stored, and the same write
+//!   succeeds once memory is there;
+//! - a compressed chunk that decodes one byte past its size, with room for
+//!   the chunk but not for twice it: Corrupt.
+//!
+//! Each case runs in a child process whose address space is limited
+//! (`RLIMIT_AS`), since an allocation that aborts takes the whole process
+//! with it.
 
 use serde_json::json;
 use std::process::Command;
@@ -27,6 +33,7 @@ const CASES: &[&str] = &[
     "gzip",
     "blosc",
     "sharding",
+    "read_overlong_gzip",
 ];
 
 fn codecs(case: &str) -> serde_json::Value {
@@ -39,6 +46,9 @@ fn codecs(case: &str) -> serde_json::Value {
         "gzip" => json!([le, {"name": "gzip", "configuration": {"level": 1}}]),
         "blosc" => json!([le, {"name": "blosc", "configuration":
             {"cname": "lz4", "clevel": 1, "shuffle": "noshuffle", "typesize": 2, "blocksize": 0}}]),
+        "read_overlong_gzip" => {
+            json!([le, {"name": "crc32c"}, {"name": "gzip", "configuration": {"level": 1}}])
+        }
         "sharding" => json!([{"name": "sharding_indexed", "configuration": {
             "chunk_shape": [EDGE / 2, EDGE / 2], "codecs": [le],
             "index_codecs": [le, {"name": "crc32c"}]}}]),
@@ -91,7 +101,53 @@ fn set_address_space_limit(bytes: u64) {
     }
 }
 
+/// Store, as the array's one chunk, a gzip stream that decodes to one byte
+/// more than the chunk's encoded size, then read it with room for one
+/// decoded chunk but not two.
+fn child_read_overlong(case: &str) {
+    let store: StoreRef = Arc::new(MemoryStore::new());
+    let a = Array::create(store.clone(), "a", &array_json(case)).unwrap();
+    a.set_threads(1);
+    // The chunk's bytes after `bytes` and `crc32c` are CHUNK_BYTES + 4.
+    let long = CHUNK_BYTES as u64 + 5;
+    let src = Array::create(
+        store.clone(),
+        "src",
+        &json!({
+            "zarr_format": 3, "node_type": "array", "shape": [long], "data_type": "uint8",
+            "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [long]}},
+            "chunk_key_encoding": {"name": "default"}, "fill_value": 0,
+            "codecs": [{"name": "bytes"}, {"name": "gzip", "configuration": {"level": 1}}]
+        })
+        .to_string(),
+    )
+    .unwrap();
+    src.write_region(&[0], &[long], &vec![3u8; long as usize], None)
+        .unwrap();
+    let stream = store.get("src/c/0").unwrap().unwrap();
+    store.set("a/c/0/0", &stream).unwrap();
+    drop(src);
+    let mut out = vec![0u8; CHUNK_BYTES];
+    let mut small = [0u8; 2];
+    // Without a limit the read fails the same way (and starts the read
+    // path's threads and buffers before the limit).
+    let e = a
+        .read_region(&[0, 0], &[1, 1], &mut small, None)
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Corrupt, "{}", e.message());
+
+    set_address_space_limit(mapped_bytes() + (CHUNK_BYTES + CHUNK_BYTES / 4) as u64);
+    let e = a
+        .read_region(&[0, 0], &[EDGE, EDGE], &mut out, None)
+        .expect_err("an overlong chunk was read");
+    assert_eq!(e.kind(), ErrorKind::Corrupt, "{}", e.message());
+    assert_eq!(store.get("a/c/0/0").unwrap().unwrap(), stream);
+}
+
 fn child(case: &str) {
+    if case == "read_overlong_gzip" {
+        return child_read_overlong(case);
+    }
     let store: StoreRef = Arc::new(MemoryStore::new());
     let a = Array::create(store.clone(), "a", &array_json(case)).unwrap();
     a.set_threads(1);
@@ -121,8 +177,8 @@ fn child(case: &str) {
 }
 
 #[test]
-fn a_write_without_room_for_a_second_chunk_buffer_is_out_of_memory() {
-    if let Ok(case) = std::env::var("ZARRIO_TEST_WRITE_LIMIT_CASE") {
+fn work_beyond_the_memory_limit_is_an_error_not_an_abort() {
+    if let Ok(case) = std::env::var("ZARRIO_TEST_MEMORY_LIMIT_CASE") {
         child(&case);
         return;
     }
@@ -132,11 +188,11 @@ fn a_write_without_room_for_a_second_chunk_buffer_is_out_of_memory() {
         let out = Command::new(&exe)
             .args([
                 "--exact",
-                "a_write_without_room_for_a_second_chunk_buffer_is_out_of_memory",
+                "work_beyond_the_memory_limit_is_an_error_not_an_abort",
                 "--nocapture",
                 "--test-threads=1",
             ])
-            .env("ZARRIO_TEST_WRITE_LIMIT_CASE", case)
+            .env("ZARRIO_TEST_MEMORY_LIMIT_CASE", case)
             .output()
             .unwrap();
         if !out.status.success() {
