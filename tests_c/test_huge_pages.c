@@ -50,10 +50,23 @@ static unsigned char *fresh_buffer(void) {
     return p == MAP_FAILED ? NULL : p;
 }
 
-static void read_and_check(zarrio_array *a, const uint16_t *data, unsigned char *out) {
+/* Set the advice to `setting`, read the whole array into a fresh mapping,
+ * check the values and (where the kernel has huge pages) whether the
+ * mapping was advised. */
+static void read_with_advice(zarrio_array *a, const uint16_t *data, uint32_t setting, int thp) {
+    const int advised = setting != 0;
+    CHECK_OK(zarrio_set_huge_pages(setting));
+    CHECK(zarrio_huge_pages() == (uint32_t)advised);
+    unsigned char *out = fresh_buffer();
+    REQUIRE(out != NULL);
     const uint64_t start[3] = {0, 0, 0}, shape[3] = {N0, N1, N2};
     CHECK_OK(zarrio_array_read(a, 3, start, shape, out, NELEM * 2, NULL));
     CHECK(memcmp(out, data, NELEM * 2) == 0);
+    const void *probe = (const void *)(((uintptr_t)out + HUGE - 1) / HUGE * HUGE);
+    if (thp)
+        CHECK_MSG(has_hugepage_flag(probe) == advised, "setting %u: the buffer's huge-page flag is %d, expected %d",
+                  setting, has_hugepage_flag(probe), advised);
+    munmap(out, NELEM * 2);
 }
 
 int main(void) {
@@ -76,27 +89,12 @@ int main(void) {
     const uint64_t start[3] = {0, 0, 0}, shape[3] = {N0, N1, N2};
     REQUIRE_OK(zarrio_array_write(a, 3, start, shape, data, NELEM * 2, NULL));
 
-    /* Off: the read leaves the mapping as the caller made it. */
-    CHECK_OK(zarrio_set_huge_pages(0));
-    CHECK(zarrio_huge_pages() == 0);
-    unsigned char *off = fresh_buffer();
-    REQUIRE(off != NULL);
-    read_and_check(a, data, off);
-    const void *off_probe = (const void *)(((uintptr_t)off + HUGE - 1) / HUGE * HUGE);
-    if (thp) CHECK_MSG(has_hugepage_flag(off_probe) == 0, "advice off, yet the buffer is advised");
-
-    /* On (any nonzero value): the read advises the buffer. */
-    CHECK_OK(zarrio_set_huge_pages(7));
-    CHECK(zarrio_huge_pages() == 1);
-    unsigned char *on = fresh_buffer();
-    REQUIRE(on != NULL);
-    read_and_check(a, data, on);
-    const void *on_probe = (const void *)(((uintptr_t)on + HUGE - 1) / HUGE * HUGE);
-    if (thp) CHECK_MSG(has_hugepage_flag(on_probe) == 1, "advice on, yet the buffer is not advised");
+    /* Off: the read leaves the mapping as the caller made it; on (any
+     * nonzero value): the read advises it. */
+    read_with_advice(a, data, 0, thp);
+    read_with_advice(a, data, 7, thp);
     if (!thp) printf("no transparent huge pages here: mapping flags not checked\n");
 
-    munmap(off, NELEM * 2);
-    munmap(on, NELEM * 2);
     free(data);
     free(meta);
     zarrio_array_free(a);

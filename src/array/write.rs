@@ -293,8 +293,7 @@ impl Array {
             }
         };
         let touched: HashMap<usize, ChunkPart> = sharding
-            .inner_parts(&part.in_chunk, &part.shape)?
-            .into_iter()
+            .inner_part_iter(&part.in_chunk, &part.shape)?
             .collect();
         let n_inner = sharding.chunks_per_shard().iter().product::<u64>() as usize;
         let stored = |flat: usize| -> Option<&[u8]> {

@@ -68,7 +68,8 @@ impl BytesToBytesCodec for Crc32cCodec {
     }
 
     fn encoded_size(&self, decoded_size: u64) -> Option<u64> {
-        Some(decoded_size + 4)
+        // None past u64::MAX: an unbounded input stays unbounded.
+        decoded_size.checked_add(4)
     }
 }
 

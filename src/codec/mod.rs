@@ -84,9 +84,7 @@ pub fn fill_bytes(element: &[u8], n: usize) -> Result<Vec<u8>> {
     if element.iter().all(|b| *b == 0) {
         return crate::alloc::zeroed(len);
     }
-    let mut out = Vec::new();
-    out.try_reserve_exact(len)
-        .map_err(|_| crate::alloc::cannot_allocate(len))?;
+    let mut out = crate::alloc::with_capacity(len)?;
     for _ in 0..n {
         out.extend_from_slice(element);
     }
@@ -311,7 +309,8 @@ pub trait BytesToBytesCodec: Send + Sync + Debug {
     /// the data (checksums); `None` for compressors.
     fn encoded_size(&self, decoded_size: u64) -> Option<u64>;
     /// The most bytes `decoded_size` bytes can encode to (u64::MAX: no
-    /// bound known); see `ArrayToBytesCodec::max_encoded_size`.
+    /// bound known, and always the answer for an input of u64::MAX); see
+    /// `ArrayToBytesCodec::max_encoded_size`.
     fn max_encoded_size(&self, decoded_size: u64) -> u64 {
         self.encoded_size(decoded_size).unwrap_or(u64::MAX)
     }

@@ -87,12 +87,9 @@ impl CodecChain {
         for c in &bytes_to_bytes {
             let last = *sizes.last().unwrap();
             sizes.push(last.and_then(|s| c.encoded_size(s)));
+            // Saturating: an unbounded input gives an unbounded output.
             let bound = *bounds.last().unwrap();
-            bounds.push(if bound == u64::MAX {
-                u64::MAX
-            } else {
-                c.max_encoded_size(bound)
-            });
+            bounds.push(c.max_encoded_size(bound));
         }
         Ok(CodecChain {
             repr,

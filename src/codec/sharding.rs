@@ -244,15 +244,16 @@ impl ShardingCodec {
     }
 
     /// The inner chunks a region of the shard touches (region relative to
-    /// the shard's origin), with their flat index numbers.
-    pub fn inner_parts(&self, start: &[u64], shape: &[u64]) -> Result<Vec<(usize, ChunkPart)>> {
+    /// the shard's origin), with their flat index numbers, one at a time in
+    /// C order: a shard of tiny inner chunks has millions of them.
+    pub fn inner_part_iter(
+        &self,
+        start: &[u64],
+        shape: &[u64],
+    ) -> Result<impl ExactSizeIterator<Item = (usize, ChunkPart)>> {
         let strides = c_strides(&self.chunks_per_shard);
         let plan = RegionPlan::new(&self.chunk_shape, start, shape);
-        let n = plan.checked_len()?;
-        // A shard of tiny inner chunks has millions of parts: their list is
-        // allocated fallibly, like the buffers whose size data decides.
-        let mut parts = crate::alloc::with_capacity(n)?;
-        parts.extend((0..n).map(|i| {
+        Ok((0..plan.checked_len()?).map(move |i| {
             let p = plan.part(i);
             let flat = p
                 .chunk
@@ -261,8 +262,16 @@ impl ShardingCodec {
                 .map(|(i, s)| i * s)
                 .sum::<u64>() as usize;
             (flat, p)
-        }));
-        Ok(parts)
+        }))
+    }
+
+    /// `inner_part_iter` as a list, for callers that take the parts out of
+    /// order; allocated fallibly, like the buffers whose size data decides.
+    pub fn inner_parts(&self, start: &[u64], shape: &[u64]) -> Result<Vec<(usize, ChunkPart)>> {
+        let parts = self.inner_part_iter(start, shape)?;
+        let mut list = crate::alloc::with_capacity(parts.len())?;
+        list.extend(parts);
+        Ok(list)
     }
 
     /// Encode a shard from its inner chunks' encoded bytes (None = empty),
@@ -272,23 +281,21 @@ impl ShardingCodec {
             IndexLocation::Start => self.index_size,
             IndexLocation::End => 0,
         };
-        let mut index_words = crate::alloc::with_capacity(chunks.len().saturating_mul(2))?;
+        // The index's raw entries (offset, length), native-endian for the
+        // index codecs, written as the body's offsets are laid out.
+        let mut index_raw = crate::alloc::with_capacity(chunks.len().saturating_mul(16))?;
         let mut offset = body_start;
         for c in chunks {
-            match c {
+            let entry = match c {
                 Some(b) => {
-                    index_words.push(offset);
-                    index_words.push(b.len() as u64);
+                    let at = offset;
                     offset += b.len() as u64;
+                    [at, b.len() as u64]
                 }
-                None => {
-                    index_words.push(EMPTY);
-                    index_words.push(EMPTY);
-                }
-            }
+                None => [EMPTY, EMPTY],
+            };
+            index_raw.extend(entry.iter().flat_map(|w| w.to_ne_bytes()));
         }
-        let mut index_raw = crate::alloc::with_capacity(index_words.len().saturating_mul(8))?;
-        index_raw.extend(index_words.iter().flat_map(|w: &u64| w.to_ne_bytes()));
         let index_bytes = self.index.encode(&index_raw)?;
         debug_assert_eq!(index_bytes.len() as u64, self.index_size);
         let mut out = crate::alloc::with_capacity(
@@ -383,7 +390,7 @@ impl ArrayToBytesCodec for ShardingCodec {
         let mut chunks = crate::alloc::with_capacity(
             usize::try_from(self.chunks_per_shard.iter().product::<u64>()).unwrap_or(usize::MAX),
         )?;
-        for (_, p) in self.inner_parts(&zero, &repr.shape)? {
+        for (_, p) in self.inner_part_iter(&zero, &repr.shape)? {
             copy_chunk_block(
                 data,
                 &repr.shape,
@@ -404,7 +411,7 @@ impl ArrayToBytesCodec for ShardingCodec {
         let elem = repr.dtype.size();
         let zero = vec![0u64; repr.shape.len()];
         let mut scratch = crate::alloc::zeroed(self.inner.repr().nbytes())?;
-        for (i, p) in self.inner_parts(&zero, &repr.shape)? {
+        for (i, p) in self.inner_part_iter(&zero, &repr.shape)? {
             match index.entry(i) {
                 Some((o, n)) => {
                     self.inner

@@ -133,10 +133,7 @@ fn key_cstring(key: &str) -> Result<CString> {
 /// Turn a callback's return code into a result (Ok(false) = not found).
 fn outcome(op: &str, key: &str, rc: i32, io: &zarrio_io) -> Result<bool> {
     if let Some(m) = &io.misuse {
-        return Err(Error::new(
-            m.kind(),
-            format!("{op} callback for {key}: {}", m.message()),
-        ));
+        return Err(m.clone().context(format!("{op} callback for {key}")));
     }
     match rc {
         ZARRIO_CALLBACK_OK => Ok(true),

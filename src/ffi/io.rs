@@ -40,16 +40,10 @@ pub unsafe extern "C" fn zarrio_io_set_data(
         let io = io.as_mut().ok_or_else(|| invalid_argument("io is NULL"))?;
         let src = super::slice(data as *const u8, len, "data")?;
         io.data.clear();
-        if io.data.try_reserve_exact(src.len()).is_err() {
-            let e = crate::error::out_of_memory(format!(
-                "cannot allocate {len} bytes for a callback's data"
-            ));
+        crate::alloc::append(&mut io.data, src).inspect_err(|e| {
             // Also fails the operation if the host ignores this status.
-            io.misuse = Some(e.clone());
-            return Err(e);
-        }
-        io.data.extend_from_slice(src);
-        Ok(())
+            io.misuse = Some(e.clone().context("a callback's data"));
+        })
     })
 }
 

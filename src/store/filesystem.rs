@@ -169,7 +169,9 @@ fn read_in_pieces(
     })
 }
 
-/// A stored value's length as a buffer length.
+/// A stored value's length as a buffer length. The length is the file's
+/// (or a range of it): a huge, e.g. sparse, file must give an error, not
+/// abort the process.
 fn to_len(n: u64, key: &str) -> Result<usize> {
     usize::try_from(n).map_err(|_| {
         crate::error::out_of_memory(format!(
@@ -178,14 +180,17 @@ fn to_len(n: u64, key: &str) -> Result<usize> {
     })
 }
 
+/// A zeroed buffer for `n` bytes of the value at `key` (see `to_len`).
+fn value_buffer(n: u64, key: &str) -> Result<Vec<u8>> {
+    crate::alloc::zeroed(to_len(n, key)?).map_err(|e| e.context(key))
+}
+
 impl Store for FilesystemStore {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
         let Some((f, size)) = self.open_value(key)? else {
             return Ok(None);
         };
-        // The size is the file's: a huge (e.g. sparse) file must give an
-        // error, not abort the process.
-        let mut buf = crate::alloc::zeroed(to_len(size, key)?).map_err(|e| e.context(key))?;
+        let mut buf = value_buffer(size, key)?;
         read_exact_at(&f, &mut buf, 0, key)?;
         Ok(Some(buf))
     }
@@ -259,7 +264,7 @@ impl Store for FilesystemStore {
             // A known, modest range needs no size lookup: a short read means
             // the range runs past the end. Larger ones are checked against
             // the size first, since a length may come from a corrupt index.
-            let mut buf = crate::alloc::zeroed(to_len(len, key)?).map_err(|e| e.context(key))?;
+            let mut buf = value_buffer(len, key)?;
             return match f.read_exact_at(&mut buf, offset) {
                 Ok(()) => Ok(Some(buf)),
                 Err(e) if e.kind() == ErrorKind::UnexpectedEof => Err(crate::error::corrupt(
@@ -274,8 +279,7 @@ impl Store for FilesystemStore {
             return Ok(None);
         };
         let r = range.resolve(size).map_err(|e| e.context(key))?;
-        let mut buf =
-            crate::alloc::zeroed(to_len(r.end - r.start, key)?).map_err(|e| e.context(key))?;
+        let mut buf = value_buffer(r.end - r.start, key)?;
         read_exact_at(&f, &mut buf, r.start, key)?;
         Ok(Some(buf))
     }
