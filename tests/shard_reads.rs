@@ -140,3 +140,99 @@ fn a_huge_index_length_is_an_error_not_an_allocation() {
     let e = a.read_region(&[0, 0], &[4, 4], &mut out, None).unwrap_err();
     assert_eq!(e.kind(), zarrio::ErrorKind::Corrupt, "{e}");
 }
+
+/// One shard of 64 uncompressed inner chunks of 512 KiB, its index at the
+/// end (with or without a checksum).
+fn big_shard_meta(index_crc: bool) -> String {
+    let mut index_codecs = vec![json!({"name": "bytes", "configuration": {"endian": "little"}})];
+    if index_crc {
+        index_codecs.push(json!({"name": "crc32c"}));
+    }
+    json!({
+        "zarr_format": 3, "node_type": "array", "shape": [64, 512, 512], "data_type": "uint16",
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [64, 512, 512]}},
+        "chunk_key_encoding": {"name": "default"}, "fill_value": 3,
+        "codecs": [{"name": "sharding_indexed", "configuration": {
+            "chunk_shape": [16, 128, 128],
+            "codecs": [{"name": "bytes", "configuration": {"endian": "little"}}],
+            "index_codecs": index_codecs}}]
+    })
+    .to_string()
+}
+
+#[test]
+fn whole_shards_read_on_several_threads_fetch_in_runs_through_one_reader() {
+    for index_crc in [true, false] {
+        let store = Arc::new(Recording::with_value_readers());
+        let dyn_store: StoreRef = store.clone();
+        let a = Array::create(dyn_store, "s", &big_shard_meta(index_crc)).unwrap();
+        let data: Vec<u8> = (0..64 * 512 * 512u64)
+            .flat_map(|i| ((i.wrapping_mul(2654435761) >> 11) as u16).to_ne_bytes())
+            .collect();
+        let shape = [64u64, 512, 512];
+        a.write_region(&[0, 0, 0], &shape, &data, None).unwrap();
+        let mut out = vec![0u8; data.len()];
+
+        // One thread: the shard is fetched whole. Two: the index, then
+        // runs of inner chunks through one value reader, no whole fetch.
+        // Both give the stored values, by read_chunk and by region.
+        for threads in [1, 2] {
+            a.set_threads(threads);
+            store.clear();
+            store
+                .reader_reads
+                .store(0, std::sync::atomic::Ordering::SeqCst);
+            a.read_chunk(&[0, 0, 0], &mut out).unwrap();
+            assert!(out == data, "{threads} threads");
+            let (gets, through_reader) = (
+                store.gets.lock().unwrap().len(),
+                store.reader_reads.load(std::sync::atomic::Ordering::SeqCst),
+            );
+            if threads == 1 {
+                assert_eq!((gets, through_reader), (1, 0));
+            } else {
+                // 32 MiB in runs of about 1 MiB, and the index.
+                assert_eq!(gets, 0);
+                assert!(
+                    (20..=40).contains(&through_reader),
+                    "{through_reader} reads"
+                );
+            }
+            out.fill(0);
+            a.read_region(&[0, 0, 0], &shape, &mut out, None).unwrap();
+            assert!(out == data, "{threads} threads, region");
+        }
+
+        // Damaged shards fail on two threads as on one.
+        a.set_threads(2);
+        let shard = store.inner.get("s/c/0/0/0").unwrap().unwrap();
+        let n = shard.len();
+        let index_len = 64 * 16 + if index_crc { 4 } else { 0 };
+        let mut fails = |bad: &[u8]| {
+            store.inner.set("s/c/0/0/0", bad).unwrap();
+            a.read_chunk(&[0, 0, 0], &mut out).unwrap_err()
+        };
+        let e = fails(&shard[..10]);
+        assert_eq!(e.kind(), zarrio::ErrorKind::Corrupt, "{e}");
+        assert!(e.message().contains("too small for its"), "{e}");
+        if index_crc {
+            let mut bad = shard.clone();
+            bad[n - 5] ^= 1;
+            assert_eq!(fails(&bad).kind(), zarrio::ErrorKind::Checksum);
+        } else {
+            // The last inner chunk's entry claims a byte past the shard.
+            let mut bad = shard.clone();
+            let entry = n - index_len + 63 * 16;
+            let offset = u64::from_le_bytes(bad[entry..entry + 8].try_into().unwrap());
+            let past = (n as u64 - offset + 1).to_le_bytes();
+            bad[entry + 8..entry + 16].copy_from_slice(&past);
+            let e = fails(&bad);
+            assert_eq!(e.kind(), zarrio::ErrorKind::Corrupt, "{e}");
+            assert!(e.message().contains("lies outside the shard"), "{e}");
+        }
+        // A missing shard reads as the fill value.
+        store.inner.erase("s/c/0/0/0").unwrap();
+        a.read_chunk(&[0, 0, 0], &mut out).unwrap();
+        assert!(out.chunks_exact(2).all(|v| v == 3u16.to_ne_bytes()));
+    }
+}

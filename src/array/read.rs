@@ -38,14 +38,20 @@ const STREAM_MIN_CHUNK: usize = 4 << 20;
 const MIN_STREAM_RUN: usize = 64;
 
 /// Where a shard's bytes come from during one read.
-enum ShardSource {
+enum ShardSource<'b> {
     /// The whole shard was fetched (the read touches all of it).
     Whole(Vec<u8>),
     /// Only the index was fetched; inner chunks are fetched by range.
     Ranged,
     /// One fetched run of the shard, starting at byte `start`.
-    Run { start: u64, bytes: Vec<u8> },
+    Run { start: u64, bytes: &'b [u8] },
 }
+
+/// A whole shard that several workers read from a store with positional
+/// reads is fetched in runs of about this size, each by the worker that
+/// decodes it: fetching then overlaps decoding instead of preceding it on
+/// one thread. (Other runs grow to `COALESCE_MAX`.)
+const WHOLE_SHARD_RUN: u64 = 1 << 20;
 
 /// A value is read in pieces on several threads only when each piece is at
 /// least this large: below it, the threads' start-up costs more than they
@@ -574,7 +580,26 @@ pub(crate) fn read_shard_region(
         unsafe { dest.fill(&part.in_region, &part.shape, ctx.fill_value) };
         Ok(())
     };
-    let (source, index) = if part.is_whole(shard_shape) {
+    let whole = part.is_whole(shard_shape);
+    // One version of the shard, read by range from several threads.
+    let reader = if whole && workers >= 2 && store.supports_value_reader() {
+        let Some(r) = store.value_reader(key)? else {
+            return fill();
+        };
+        Some(r)
+    } else {
+        None
+    };
+    let (source, index) = if let Some(reader) = &reader {
+        let size = reader.size();
+        let r = sharding.index_bytes(size).map_err(|e| e.context(key))?;
+        let mut raw = crate::alloc::zeroed((r.end - r.start) as usize)?;
+        reader.read_at(r.start, &mut raw)?;
+        let index = sharding
+            .decode_index(&raw, Some(size))
+            .map_err(|e| e.context(key))?;
+        (ShardSource::Ranged, index)
+    } else if whole {
         match store.get(key)? {
             Some(b) => {
                 let index = sharding.index_of(&b).map_err(|e| e.context(key))?;
@@ -632,7 +657,7 @@ pub(crate) fn read_shard_region(
         });
     }
     // Fetch by range, one request per run of inner chunks that lie close
-    // together in the shard.
+    // together in the shard (or through the reader, in smaller runs).
     let mut empty = Vec::new();
     let mut stored = Vec::new();
     for (i, (flat, _)) in inner.iter().enumerate() {
@@ -641,13 +666,37 @@ pub(crate) fn read_shard_region(
             None => empty.push(i),
         }
     }
-    let runs = coalesce(stored);
+    let runs = coalesce(
+        stored,
+        reader.as_ref().map_or(COALESCE_MAX, |_| WHOLE_SHARD_RUN),
+    );
+    // Place the inner chunks of one fetched run.
+    let place_run = |run: &Run, bytes: &[u8]| {
+        let fetched = ShardSource::Run {
+            start: run.start,
+            bytes,
+        };
+        let tasks = side_by_side_tasks(&inner, &run.members, inner_shape, row_len, may_lead);
+        threads::for_each(workers, tasks.len(), |t| {
+            read_task(&fetched, &run.members[tasks[t].clone()])
+        })
+    };
     threads::for_each(workers, empty.len() + runs.len(), |t| {
         if t < empty.len() {
             let (flat, ip) = &inner[empty[t]];
             return read_inner_chunk(ctx, &source, &index, *flat, ip, &dst_start(ip), dest);
         }
         let run = &runs[t - empty.len()];
+        if let Some(reader) = &reader {
+            let len = (run.end - run.start) as usize;
+            return with_fetched(|buf| {
+                if buf.len() < len {
+                    crate::alloc::resize_zeroed(buf, len)?;
+                }
+                reader.read_at(run.start, &mut buf[..len])?;
+                place_run(run, &buf[..len])
+            });
+        }
         let bytes = store
             .get_range(key, ByteRange::new(run.start, run.end - run.start))
             .map_err(|e| e.context(key))?
@@ -661,14 +710,7 @@ pub(crate) fn read_shard_region(
                 run.end - run.start
             )));
         }
-        let fetched = ShardSource::Run {
-            start: run.start,
-            bytes,
-        };
-        let tasks = side_by_side_tasks(&inner, &run.members, inner_shape, row_len, may_lead);
-        threads::for_each(workers, tasks.len(), |t| {
-            read_task(&fetched, &run.members[tasks[t].clone()])
-        })
+        place_run(run, &bytes)
     })
 }
 
@@ -752,7 +794,8 @@ fn side_by_side_tasks(
 
 /// Inner chunks closer than this in a shard are fetched with one request.
 const COALESCE_GAP: u64 = 16 << 10;
-/// Runs stop growing at this size, to keep requests parallel.
+/// Runs stop growing at this size, to keep requests parallel (unless
+/// `WHOLE_SHARD_RUN` applies).
 const COALESCE_MAX: u64 = 16 << 20;
 
 /// A byte range of a shard and the inner chunks (indices into the part
@@ -764,15 +807,13 @@ struct Run {
 }
 
 /// Group (offset, nbytes, part) entries into runs of nearby bytes.
-fn coalesce(mut entries: Vec<(u64, u64, usize)>) -> Vec<Run> {
+fn coalesce(mut entries: Vec<(u64, u64, usize)>, max: u64) -> Vec<Run> {
     entries.sort_unstable();
     let mut runs: Vec<Run> = Vec::new();
     for (offset, nbytes, i) in entries {
         let end = offset + nbytes;
         if let Some(r) = runs.last_mut() {
-            if offset <= r.end.saturating_add(COALESCE_GAP)
-                && end.max(r.end) - r.start <= COALESCE_MAX
-            {
+            if offset <= r.end.saturating_add(COALESCE_GAP) && end.max(r.end) - r.start <= max {
                 r.end = r.end.max(end);
                 r.members.push(i);
                 continue;

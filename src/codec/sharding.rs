@@ -195,6 +195,17 @@ impl ShardingCodec {
         }
     }
 
+    /// Where the index lies in a shard of `shard_size` bytes; Corrupt when
+    /// the shard is too small to hold it.
+    pub fn index_bytes(&self, shard_size: u64) -> Result<std::ops::Range<u64>> {
+        self.index_range().resolve(shard_size).map_err(|_| {
+            corrupt(format!(
+                "shard of {shard_size} bytes is too small for its {}-byte index",
+                self.index_size
+            ))
+        })
+    }
+
     /// Decode an index read from `index_range()`, and check every entry lies
     /// inside a shard of `shard_size` bytes (when known).
     pub fn decode_index(&self, bytes: &[u8], shard_size: Option<u64>) -> Result<ShardIndex> {
@@ -227,16 +238,7 @@ impl ShardingCodec {
 
     /// Decode the index of a whole shard held in memory.
     pub fn index_of(&self, shard: &[u8]) -> Result<ShardIndex> {
-        let r = self
-            .index_range()
-            .resolve(shard.len() as u64)
-            .map_err(|_| {
-                corrupt(format!(
-                    "shard of {} bytes is too small for its {}-byte index",
-                    shard.len(),
-                    self.index_size
-                ))
-            })?;
+        let r = self.index_bytes(shard.len() as u64)?;
         self.decode_index(
             &shard[r.start as usize..r.end as usize],
             Some(shard.len() as u64),
