@@ -47,10 +47,12 @@ enum ShardSource<'b> {
     Run { start: u64, bytes: &'b [u8] },
 }
 
-/// A whole shard that several workers read from a store with positional
-/// reads is fetched in runs of about this size, each by the worker that
-/// decodes it: fetching then overlaps decoding instead of preceding it on
-/// one thread. (Other runs grow to `COALESCE_MAX`.)
+/// A whole shard that several workers read, when it is all the read has to
+/// do, from a store with positional reads, is fetched in runs of about this
+/// size, each by the worker that decodes it: fetching then overlaps
+/// decoding instead of preceding it on one thread. (Other runs grow to
+/// `COALESCE_MAX`; with other shards to read, the workers have other work
+/// while one fetches a whole shard.)
 const WHOLE_SHARD_RUN: u64 = 1 << 20;
 
 /// A value is read in pieces on several threads only when each piece is at
@@ -127,7 +129,7 @@ impl Array {
             Some(sharding) => threads::for_each(workers, plan.len(), |i| {
                 let part = plan.part(i);
                 let key = self.chunk_key(&part.chunk);
-                let ctx = self.shard_read(&key, sharding, &gate);
+                let ctx = self.shard_read(&key, sharding, &gate, plan.len() == 1);
                 read_shard_region(&ctx, self.chunk_shape(), &part, &dest, workers)
             }),
             None => {
@@ -184,7 +186,7 @@ impl Array {
                 shape: repr.shape.clone(),
             };
             let (workers, gate) = threads::plan(self.threads(), self.io_concurrency());
-            let ctx = self.shard_read(&key, sharding, &gate);
+            let ctx = self.shard_read(&key, sharding, &gate, true);
             return read_shard_region(&ctx, self.chunk_shape(), &part, &dest, workers);
         }
         // The sharded path's DestBuffer asks for huge pages itself.
@@ -353,6 +355,7 @@ impl Array {
         key: &'a str,
         sharding: &'a ShardingCodec,
         gate: &'a Gate,
+        alone: bool,
     ) -> ShardRead<'a> {
         ShardRead {
             store: self.store().as_ref(),
@@ -360,6 +363,7 @@ impl Array {
             sharding,
             fill_value: self.fill_value(),
             gate,
+            alone,
         }
     }
 
@@ -565,6 +569,9 @@ pub(crate) struct ShardRead<'a> {
     pub fill_value: &'a [u8],
     /// Holds decoding to the decode threads when more workers do I/O.
     pub gate: &'a Gate,
+    /// Whether this shard is all the read has to do: its workers then wait
+    /// while a whole shard is fetched, unless they fetch it in runs.
+    pub alone: bool,
 }
 
 pub(crate) fn read_shard_region(
@@ -582,7 +589,7 @@ pub(crate) fn read_shard_region(
     };
     let whole = part.is_whole(shard_shape);
     // One version of the shard, read by range from several threads.
-    let reader = if whole && workers >= 2 && store.supports_value_reader() {
+    let reader = if whole && ctx.alone && workers >= 2 && store.supports_value_reader() {
         let Some(r) = store.value_reader(key)? else {
             return fill();
         };

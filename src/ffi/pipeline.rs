@@ -307,6 +307,7 @@ pub unsafe extern "C" fn zarrio_pipeline_decode_shard_region(
             sharding,
             fill_value: &repr.fill_value,
             gate: &gate,
+            alone: true,
         };
         read_shard_region(&ctx, &repr.shape, &part, &dest, workers)
     })
