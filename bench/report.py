@@ -179,8 +179,17 @@ def main():
     )
     crates = meta.get("crates", {})
     pyp = meta.get("python_packages", {})
+    # The cells reported (each cell's newest run), and the zarrio commit
+    # each was measured at (runs joined with KEEP_RESULTS may differ).
+    current = [r for procs in group_processes(rows, key).values() for r in procs]
+    commits = {}
+    for r in current:
+        commits.setdefault(r.get("zarrio_commit", meta.get("zarrio_commit", "?")), set()).add(r.get("dataset"))
+    zarrio_version = meta.get("zarrio_commit", "?")
+    if len(commits) > 1:
+        zarrio_version = ", ".join(f"{c} ({', '.join(d for d in DATASETS if d in ds)})" for c, ds in commits.items())
     L.append(
-        f"Versions: zarrio {meta.get('zarrio_commit', '?')}, {meta.get('rustc', '?')};"
+        f"Versions: zarrio {zarrio_version}, {meta.get('rustc', '?')};"
         f" zarrs {crates.get('zarrs', '?')}, zarrs_ffi {crates.get('zarrs_ffi', '?')},"
         f" zstd crate {crates.get('zstd', '?')} (zstd-sys {crates.get('zstd-sys', '?')});"
         f" Python {meta.get('python', '?')}: zarr {pyp.get('zarr', '?')}, tensorstore {pyp.get('tensorstore', '?')},"
@@ -193,6 +202,14 @@ def main():
              " go below half a core, and measures again (up to twice, keeping the quietest attempt) when others used more"
              f" than 0.3 cores on average during it; {len(busy)} of {len(rows)} measuring processes still ran with others busier"
              " than that" + (": " + ", ".join(f"{r['impl']} {r['workload']} {r['dataset']} c{r['concurrency']} ({r['others_busy_during']:.1f})" for r in busy[:12]) if busy else "") + ".\n")
+    settled = {}
+    for r in current:
+        settled.setdefault(r.get("settle_s", 0), set()).add(r.get("dataset"))
+    if any(settled):
+        L.append("Before each measuring process the driver pauses (`SETTLE` seconds), so that the memory the process"
+                 " before freed has been handed back to this VM's host and every process starts from the same state (see"
+                 " \"This machine's memory\" in BENCHMARKS.md): " + "; ".join(
+                     f"{s:g} s for {', '.join(d for d in DATASETS if d in ds)}" for s, ds in sorted(settled.items())) + ".\n")
 
     if problems:
         L.append("## ⚠ Checksum mismatches and errors\n")

@@ -23,6 +23,13 @@
 #                             go quiet before each measurement
 #   RETRIES=2                 measure again when others used > 0.3 cores
 #                             during a measurement (the quietest is kept)
+#   SETTLE=5 (N >= 1024; else 0)
+#                             seconds to pause before each measuring process,
+#                             so that the memory the one before freed has been
+#                             handed back to the host (on a VM with free page
+#                             reporting, a process started at once runs in
+#                             whatever state that left: see BENCHMARKS.md,
+#                             "This machine's memory")
 #   NO_REPORT=1               only collect results
 #   KEEP_RESULTS=1            add to the results of an earlier run at this N
 #                             (e.g. another IMPLS / DATASETS) instead of
@@ -48,6 +55,8 @@ REPS=${REPS:-3}
 PROCS=${PROCS:-3}
 BUDGET=${BUDGET:-4}
 DATASETS=${DATASETS:-"U Z S small"}
+DEFAULT_SETTLE=0; [ "$N" -ge 1024 ] && DEFAULT_SETTLE=5
+SETTLE=${SETTLE:-$DEFAULT_SETTLE}
 ALL_IMPLS="zarrio zarrs zarrs_ffi tensorstore zarr zarr_fused zarrs_python"
 IMPLS=${IMPLS:-$ALL_IMPLS}
 OUT=${OUT:-../BENCHMARKS.md}
@@ -67,6 +76,8 @@ COMMAND="bench/run.sh $N"
 [ "$IMPLS" != "$ALL_IMPLS" ] && COMMAND="IMPLS=\"$IMPLS\" $COMMAND"
 [ "$DATASETS" != "U Z S small" ] && COMMAND="DATASETS=\"$DATASETS\" $COMMAND"
 [ -n "${KEEP_RESULTS:-}" ] && COMMAND="KEEP_RESULTS=1 $COMMAND"
+[ "$SETTLE" != "$DEFAULT_SETTLE" ] && COMMAND="SETTLE=$SETTLE $COMMAND"
+ZARRIO_COMMIT=$(git -C .. rev-parse --short HEAD 2>/dev/null || echo "?")
 
 log() { echo "[run.sh $(date +%H:%M:%S)] $*" >&2; }
 T0=$(date +%s)
@@ -218,6 +229,7 @@ measure_once() { # impl workload dataset concurrency [lib_threads] -> JSON line
 run_one() { # impl workload dataset concurrency [lib_threads]
     local impl=$1 w=$2 d=$3 c=$4 t=${5:-} line busy attempt=0 b0 c0 t0 b1 c1 t1 during best="" best_during=99
     while :; do
+        sleep "$SETTLE"
         busy=$(wait_quiet)
         b0=$(machine_busy); children_cs; c0=$CHILDREN_CS; t0=$(date +%s%N)
         line=$(measure_once "$impl" "$w" "$d" "$c" "$t")
@@ -233,10 +245,11 @@ run_one() { # impl workload dataset concurrency [lib_threads]
     "$PY" -c '
 import json, sys
 d = json.loads(sys.argv[1]); d["others_busy_cores"] = float(sys.argv[2]); d["others_busy_during"] = float(sys.argv[4]); d["run"] = sys.argv[5]
+d["settle_s"] = float(sys.argv[6]); d["zarrio_commit"] = sys.argv[7]
 open(sys.argv[3], "a").write(json.dumps(d) + "\n")
 print("  %-13s %-9s %-5s c%s%s %s  (others: %.2f cores at start, %.2f during)" % (d["impl"], d["workload"], d["dataset"], d["concurrency"],
       (" threads %d" % d["lib_threads"]) if d.get("lib_threads") else "", ("%.4f s x%d" % (d["median_s"], len(d["times"]))) if "median_s" in d else "ERROR " + d.get("error", "")[:150], d["others_busy_cores"], d["others_busy_during"]))
-' "$best" "$busy" "$RESULTS" "$best_during" "$RUN_ID" >&2
+' "$best" "$busy" "$RESULTS" "$best_during" "$RUN_ID" "$SETTLE" "$ZARRIO_COMMIT" >&2
 }
 
 ROTATE=0
