@@ -41,8 +41,9 @@ pub fn with_scratch<T>(len: usize, f: impl FnOnce(&mut [u8]) -> Result<T>) -> Re
 }
 
 /// Run `f` with this thread's buffer for fetched (still encoded) bytes,
-/// which a store fills with `get_reusing`; its capacity is kept for the next
-/// call (up to `RETAIN_MAX`). A nested call gets a fresh one.
+/// which a store fills with `get_reusing` (or a value reader, a run of a
+/// shard); its capacity is kept for the next call (up to `RETAIN_MAX`). A
+/// nested call gets a fresh one.
 pub fn with_fetched<T>(f: impl FnOnce(&mut Vec<u8>) -> T) -> T {
     FETCHED.with(|cell| match cell.try_borrow_mut() {
         Ok(mut buf) => {
