@@ -15,6 +15,7 @@ pub mod group;
 pub mod metadata;
 pub mod node;
 mod nontemporal;
+pub mod pages;
 pub mod region;
 pub mod scratch;
 pub mod store;

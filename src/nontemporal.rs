@@ -119,40 +119,56 @@ impl RowCopier {
         std::ptr::copy_nonoverlapping(src, dst, n);
     }
 
-    /// Copy `count` segments of `seg` bytes, the k-th read from
-    /// `src + k * src_stride`, one after another into `dst`: one destination
-    /// row gathered from rows that lie apart in the source (the rows of
-    /// inner chunks that sit side by side). The row's whole lines stream
-    /// as `streams_rows` says for its full length, so short segments that
-    /// would not stream one by one do, when each segment is a multiple of
-    /// 16 bytes and `dst` is 16-byte aligned (every streamed 16-byte store
-    /// then reads from one segment).
+    /// Copy `planes x count` segments of `seg` bytes one after another into
+    /// `dst`, segment k of plane p read from `src + p * plane_stride + k *
+    /// src_stride`: one destination row gathered from rows that lie apart
+    /// in the source (the rows of inner chunks that sit side by side), or
+    /// several such rows when they lie back to back in the destination too
+    /// (a row of chunks as wide as the destination). The run's whole lines
+    /// stream as `streams_rows` says for its full length, so short
+    /// segments that would not stream one by one do, and only the run's
+    /// two ends are partial lines (each row gathered on its own would have
+    /// two when the destination is not line aligned), when each segment is
+    /// a multiple of 16 bytes and `dst` is 16-byte aligned (every streamed
+    /// 16-byte store then reads from one segment).
     ///
     /// # Safety
-    /// Every segment must be readable and `dst` writable for `count * seg`
-    /// bytes, and no segment may overlap the destination.
+    /// Every segment must be readable and `dst` writable for `planes *
+    /// count * seg` bytes, and no segment may overlap the destination.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) unsafe fn gather_raw(
         &mut self,
         src: *const u8,
         src_stride: usize,
         seg: usize,
         count: usize,
+        planes: usize,
+        plane_stride: usize,
         dst: *mut u8,
     ) {
-        let n = seg * count;
+        let n = seg * count * planes;
+        // Segment j of the run (j = p * count + k) as (source, j).
+        let segments = (0..planes).flat_map(|p| {
+            (0..count).map(move |k| {
+                (
+                    src.wrapping_add(p * plane_stride + k * src_stride),
+                    p * count + k,
+                )
+            })
+        });
         #[cfg(target_arch = "x86_64")]
         if seg % 16 == 0 && dst as usize % 16 == 0 && self.streams_rows(n, dst as usize % LINE == 0)
         {
-            // Lines [head, tail) of the row are whole; both ends are
+            // Lines [head, tail) of the run are whole; both ends are
             // multiples of 16, as are the segments' bounds.
             let head = (dst as usize).next_multiple_of(LINE) - dst as usize;
             let tail = head + (n - head) / LINE * LINE;
-            for k in 0..count {
-                let (s, lo, hi) = (src.add(k * src_stride), k * seg, (k + 1) * seg);
+            for (s, j) in segments {
+                let (lo, hi) = (j * seg, (j + 1) * seg);
                 // This segment's share of the whole lines, [a, b).
                 let a = head.clamp(lo, hi);
                 let b = tail.clamp(a, hi);
-                // SAFETY: [lo, hi) of the row is this segment's `seg`
+                // SAFETY: [lo, hi) of the run is this segment's `seg`
                 // bytes, split in three; [a, b) starts 16-byte aligned in
                 // `dst` and is a multiple of 16 long.
                 std::ptr::copy_nonoverlapping(s, dst.add(lo), a - lo);
@@ -164,8 +180,8 @@ impl RowCopier {
             tests::STREAMED_BYTES.with(|c| c.set(c.get() + (tail - head)));
             return;
         }
-        for k in 0..count {
-            std::ptr::copy_nonoverlapping(src.add(k * src_stride), dst.add(k * seg), seg);
+        for (s, j) in segments {
+            std::ptr::copy_nonoverlapping(s, dst.add(j * seg), seg);
         }
     }
 }
@@ -288,24 +304,27 @@ pub(crate) mod tests {
 
     #[test]
     fn gathers_exactly_every_segment_size_and_alignment() {
-        let src: Vec<u8> = (0..4000u32).map(|i| (i * 13 + 5) as u8).collect();
-        // Gather `count` segments of `seg` bytes (source stride seg + 24)
-        // to `offset` bytes past a line, with 64 guard bytes on each side
-        // (so the alignment is kept); returns the destination bytes and
-        // whether the copier streamed.
-        let gather = |streaming, offset, seg, count| {
-            let n = seg * count;
+        let src: Vec<u8> = (0..6000u32).map(|i| (i * 13 + 5) as u8).collect();
+        // Gather `planes` x `count` segments of `seg` bytes (source stride
+        // seg + 24, plane stride PLANE) to `offset` bytes past a line, with
+        // 64 guard bytes on each side (so the alignment is kept); returns
+        // the destination bytes and whether the copier streamed.
+        const PLANE: usize = 1900;
+        let gather = |streaming, offset, seg, count, planes| {
+            let n = seg * count * planes;
             let (mut buf, start) = aligned(n + 2 * LINE, offset);
             let start = start + LINE;
             let mut c = RowCopier::new(streaming);
-            // SAFETY: the segments lie inside `src` (at most 9 x 168
-            // bytes), the destination inside `buf`.
+            // SAFETY: the segments lie inside `src` (at most 2 x 1900 +
+            // 9 x 168 bytes), the destination inside `buf`.
             unsafe {
                 c.gather_raw(
                     src.as_ptr(),
                     seg + 24,
                     seg,
                     count,
+                    planes,
+                    PLANE,
                     buf.as_mut_ptr().add(start),
                 )
             };
@@ -318,14 +337,24 @@ pub(crate) mod tests {
         for streaming in [false, true] {
             for offset in [0, 1, 16, 17, 32, 48] {
                 for seg in [8, 16, 40, 48, 64, 128, 144] {
-                    for count in [1, 2, 3, 5, 9] {
-                        let want: Vec<u8> = (0..count)
-                            .flat_map(|k| src[k * (seg + 24)..][..seg].to_vec())
+                    for (count, planes) in [
+                        (1, 1),
+                        (2, 1),
+                        (3, 1),
+                        (5, 1),
+                        (9, 1),
+                        (1, 3),
+                        (3, 2),
+                        (9, 3),
+                    ] {
+                        let want: Vec<u8> = (0..planes)
+                            .flat_map(|p| (0..count).map(move |k| p * PLANE + k * (seg + 24)))
+                            .flat_map(|at| src[at..][..seg].to_vec())
                             .collect();
-                        let case = format!("{streaming} {offset} {seg} {count}");
-                        let (got, streamed) = gather(streaming, offset, seg, count);
+                        let case = format!("{streaming} {offset} {seg} {count} {planes}");
+                        let (got, streamed) = gather(streaming, offset, seg, count, planes);
                         assert_eq!(got, want, "{case}");
-                        let n = seg * count;
+                        let n = seg * count * planes;
                         let long = n >= LONG_ROW || (offset == 0 && n % LINE == 0);
                         assert_eq!(
                             streamed,

@@ -10,7 +10,6 @@ use crate::error::{buffer_too_small, invalid_argument, Result};
 use crate::nontemporal::RowCopier;
 use crate::region::c_strides;
 use std::marker::PhantomData;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Shape, element strides and element size of a caller buffer.
 #[derive(Debug, Clone)]
@@ -114,6 +113,21 @@ impl Layout {
         self.elem
     }
 
+    /// The bytes the layout spans when its elements fill them without a
+    /// gap (C order, Fortran order, any permutation), else None.
+    pub fn dense_bytes(&self) -> Option<usize> {
+        let count: u64 = self.shape.iter().product();
+        let span: u64 = 1 + self
+            .shape
+            .iter()
+            .zip(&self.strides)
+            .map(|(n, s)| n.saturating_sub(1) * s)
+            .sum::<u64>();
+        // Validated non-overlapping: as many elements as the span holds
+        // means every element of the span is addressed.
+        (count > 0 && count == span).then_some(count as usize * self.elem)
+    }
+
     /// Byte offset of an element.
     pub fn offset(&self, index: &[u64]) -> usize {
         index
@@ -161,7 +175,7 @@ unsafe impl Sync for DestBuffer<'_> {}
 impl<'a> DestBuffer<'a> {
     /// `layout` must have been validated against `buf.len()`.
     pub fn new(buf: &'a mut [u8], layout: Layout) -> Self {
-        advise_huge_pages(buf);
+        crate::pages::advise_huge_pages(buf);
         DestBuffer {
             ptr: buf.as_mut_ptr(),
             len: buf.len(),
@@ -173,6 +187,21 @@ impl<'a> DestBuffer<'a> {
 
     pub fn layout(&self) -> &Layout {
         &self.layout
+    }
+
+    /// Fault in the buffer's pages before a read that writes every byte the
+    /// layout spans, with `workers` threads (`pages::populate_fresh`); a
+    /// layout with gaps between its elements is left to the read, whose
+    /// writes fault in only what they reach.
+    pub fn populate(&mut self, workers: usize) {
+        if let Some(span) = self.layout.dense_bytes() {
+            // SAFETY: the first `len` bytes at `ptr` are the caller's buffer,
+            // borrowed mutably for 'a; `&mut self` means no block of it is
+            // handed out while this slice lives. The layout was validated
+            // against `len`, so `span <= len`.
+            let buf = unsafe { std::slice::from_raw_parts_mut(self.ptr, span.min(self.len)) };
+            crate::pages::populate_fresh(buf, workers);
+        }
     }
 
     /// The byte offset of the block at `start` with `shape`, checked to lie
@@ -396,47 +425,6 @@ impl<'a> DestBuffer<'a> {
     }
 }
 
-/// Whether reads ask for huge pages on large caller buffers (initially yes).
-static HUGE_PAGE_ADVICE: AtomicBool = AtomicBool::new(true);
-
-/// Turn the huge-page advice of [`advise_huge_pages`] on or off for the
-/// whole process, as numpy's `_set_madvise_hugepage` does for its arrays.
-/// Off suits machines where a huge page costs more to get than it saves:
-/// under a hypervisor that takes back the guest's free memory in large
-/// blocks, the first touch of fresh huge pages waits for the host to supply
-/// them (BENCHMARKS.md, "This machine's memory"). Reads already
-/// running may still advise.
-pub fn set_huge_page_advice(on: bool) {
-    HUGE_PAGE_ADVICE.store(on, Ordering::Relaxed);
-}
-
-/// Whether reads ask for huge pages on large caller buffers.
-pub fn huge_page_advice() -> bool {
-    HUGE_PAGE_ADVICE.load(Ordering::Relaxed)
-}
-
-/// Ask the kernel to back a large destination with huge pages before the
-/// first write: faulting in a fresh buffer page by page costs about as
-/// much as decoding into it, and 2 MiB pages cut the faults 512-fold.
-/// Every read into a caller's buffer of 8 MiB or more asks, as numpy does
-/// for its large arrays, unless [`set_huge_page_advice`] turned it off.
-pub fn advise_huge_pages(buf: &mut [u8]) {
-    const HUGE: usize = 2 << 20;
-    if buf.len() < 4 * HUGE || !huge_page_advice() {
-        return;
-    }
-    let start = (buf.as_mut_ptr() as usize).next_multiple_of(HUGE);
-    let end = (buf.as_mut_ptr() as usize + buf.len()) / HUGE * HUGE;
-    if end > start {
-        // SAFETY: [start, end) lies inside `buf`, which we borrow mutably;
-        // MADV_HUGEPAGE changes only how the kernel backs those pages, never
-        // their contents, and fails harmlessly (ignored) where unsupported.
-        unsafe {
-            libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
-        }
-    }
-}
-
 /// Fill a slice with repetitions of one element.
 pub fn fill_slice(out: &mut [u8], element: &[u8]) {
     if element.iter().all(|&b| b == element[0]) {
@@ -572,7 +560,7 @@ unsafe fn copy_block(
             (r as usize, s as usize * elem, t as usize * elem)
         }
     };
-    let outer = &merged[..merged.len().saturating_sub(2)];
+    let mut outer = &merged[..merged.len().saturating_sub(2)];
     // Decided once per block: whether every row starts on a line.
     let line = crate::nontemporal::LINE;
     let stream_rows = copier.streams_rows(
@@ -598,6 +586,18 @@ unsafe fn copy_block(
             dst as usize % line == 0
                 && outer.iter().all(|&(_, _, t)| t as usize * elem % line == 0),
         );
+    // Gathered rows that lie back to back in the destination as well (a
+    // row of chunks as wide as the destination) are gathered together, so
+    // that the lines where one row ends and the next begins stream too.
+    let (mut planes, mut plane_s) = (1, 0);
+    if let Some(&(p, s, t)) = outer
+        .last()
+        .filter(|&&(_, _, t)| gather && t as usize == rows * run)
+    {
+        (planes, plane_s) = (p as usize, s as usize * elem);
+        debug_assert!(t as usize * elem == rows * run * elem);
+        outer = &outer[..outer.len() - 1];
+    }
     let mut idx = vec![0u64; outer.len()];
     let (mut so, mut to) = (0usize, 0usize);
     loop {
@@ -605,7 +605,7 @@ unsafe fn copy_block(
         // Row r of the plane lies inside the block (r < rows); wrapping_add
         // only spares the in-bounds proof the compiler cannot see.
         if gather {
-            copier.gather_raw(sp, row_s, run * elem, rows, tp);
+            copier.gather_raw(sp, row_s, run * elem, rows, planes, plane_s, tp);
         } else if run_s != 1 || run_t != 1 {
             for r in 0..rows {
                 let (sp, tp) = (sp.wrapping_add(r * row_s), tp.wrapping_add(r * row_t));
@@ -1001,6 +1001,46 @@ mod tests {
             Layout::c_order(&small_shape, 2),
         );
         assert!(!small.streams_more_as_row(&cs));
+
+        // A row of chunks as wide as the destination: its rows lie back to
+        // back there, and each plane of them streams as one run with a
+        // partial line only at its two ends.
+        let wide = [512u64, 128, 256];
+        let len = 512 * 128 * 256 * 2;
+        let mut space = vec![0u8; len + 128];
+        let at = (space.as_ptr() as usize).next_multiple_of(64) - space.as_ptr() as usize + 16;
+        {
+            let dest = DestBuffer::new(&mut space[at..at + len], Layout::c_order(&wide, 2));
+            let before = streamed_bytes();
+            unsafe { dest.copy_from_chunk_row(&[32, 64, 0], &chunks, &cs, 4, nb) };
+            // 32 planes of 64 rows of 512 bytes, each plane 16 bytes past a
+            // line: all but its first 48 and last 16 bytes stream (placed
+            // row by row, every row would lose as many).
+            assert_eq!(streamed_bytes() - before, 4 * nb - 32 * 64);
+        }
+        let buf = &space[at..at + len];
+        for k in 0..4 {
+            for z in 0..32 {
+                for y in 0..64 {
+                    let d = (((32 + z) * 128 + 64 + y) * 256 + 64 * k) * 2;
+                    let c = k * nb + (z * 64 + y) * 128;
+                    assert_eq!(buf[d..d + 128], chunks[c..c + 128], "chunk {k} row {z} {y}");
+                }
+            }
+        }
+        let written: usize = buf.iter().filter(|&&b| b != 0).count();
+        assert_eq!(written, in_chunks);
+    }
+
+    #[test]
+    fn dense_layouts_span_exactly_their_elements() {
+        assert_eq!(Layout::c_order(&[3, 4, 5], 2).dense_bytes(), Some(120));
+        let fortran = Layout::new(&[3, 4, 5], Some(&[1, 3, 12]), 2, 120).unwrap();
+        assert_eq!(fortran.dense_bytes(), Some(120));
+        let gaps = Layout::new(&[3, 4, 5], Some(&[40, 10, 2]), 2, 1000).unwrap();
+        assert_eq!(gaps.dense_bytes(), None);
+        assert_eq!(Layout::c_order(&[3, 0, 5], 2).dense_bytes(), None);
+        assert_eq!(Layout::c_order(&[], 8).dense_bytes(), Some(8));
     }
 
     #[test]

@@ -122,9 +122,25 @@ impl Array {
     ) -> Result<()> {
         check_region(self.shape(), start, shape)?;
         let layout = Layout::new(shape, strides, self.elem(), out.len())?;
-        let dest = DestBuffer::new(out, layout);
+        let mut dest = DestBuffer::new(out, layout);
         let plan = RegionPlan::new(self.chunk_shape(), start, shape);
         let (workers, gate) = threads::plan(self.threads(), self.io_concurrency());
+        // Chunks whose blocks are not contiguous in the destination are
+        // placed row by row, with streaming stores into a large one: those
+        // gain from the pages being faulted in first. Blocks read or
+        // decoded straight into place are written with ordinary stores,
+        // which find the lines the kernel has just cleared still in the
+        // cache when each page is faulted in as they reach it.
+        if plan.len() > 1 {
+            let first = plan.part(0);
+            if dest
+                .layout()
+                .contiguous_block(&first.in_region, &first.shape)
+                .is_none()
+            {
+                dest.populate(workers);
+            }
+        }
         match self.codecs().sharding() {
             Some(sharding) => threads::for_each(workers, plan.len(), |i| {
                 let part = plan.part(i);
@@ -190,7 +206,7 @@ impl Array {
             return read_shard_region(&ctx, self.chunk_shape(), &part, &dest, workers);
         }
         // The sharded path's DestBuffer asks for huge pages itself.
-        crate::strided::advise_huge_pages(out);
+        crate::pages::advise_huge_pages(out);
         if self.codecs().is_passthrough() {
             return match get_into_on_threads(self.store().as_ref(), &key, out, self.threads())? {
                 Some(true) => Ok(()),

@@ -66,7 +66,7 @@ pub extern "C" fn zarrio_io_concurrency() -> u32 {
 #[no_mangle]
 pub extern "C" fn zarrio_set_huge_pages(enabled: u32) -> zarrio_status {
     guard(|| {
-        crate::strided::set_huge_page_advice(enabled != 0);
+        crate::pages::set_huge_page_advice(enabled != 0);
         Ok(())
     })
 }
@@ -75,5 +75,5 @@ pub extern "C" fn zarrio_set_huge_pages(enabled: u32) -> zarrio_status {
 /// Thread-safe.
 #[no_mangle]
 pub extern "C" fn zarrio_huge_pages() -> u32 {
-    crate::strided::huge_page_advice() as u32
+    crate::pages::huge_page_advice() as u32
 }
