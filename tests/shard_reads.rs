@@ -236,3 +236,109 @@ fn whole_shards_read_on_several_threads_fetch_in_runs_through_one_reader() {
         assert!(out.chunks_exact(2).all(|v| v == 3u16.to_ne_bytes()));
     }
 }
+
+/// Four shards side by side along the last dimension of a 32 MiB array,
+/// inner chunks with 128-byte rows, zstd inside, the index checksummed.
+fn shard_row_meta() -> String {
+    json!({
+        "zarr_format": 3, "node_type": "array", "shape": [64, 256, 1024], "data_type": "uint16",
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [64, 256, 256]}},
+        "chunk_key_encoding": {"name": "default"}, "fill_value": 3,
+        "codecs": [{"name": "sharding_indexed", "configuration": {
+            "chunk_shape": [16, 64, 64],
+            "codecs": [{"name": "bytes", "configuration": {"endian": "little"}}, {"name": "zstd", "configuration": {"level": 1}}],
+            "index_codecs": [{"name": "bytes", "configuration": {"endian": "little"}}, {"name": "crc32c"}]}}]
+    })
+    .to_string()
+}
+
+#[test]
+fn whole_shards_side_by_side_are_read_as_rows_of_inner_chunks_across_them() {
+    let store = Arc::new(Recording::with_value_readers());
+    let dyn_store: StoreRef = store.clone();
+    let a = Array::create(dyn_store, "r", &shard_row_meta()).unwrap();
+    let shape = [64u64, 256, 1024];
+    let data: Vec<u8> = (0..64 * 256 * 1024u64)
+        .flat_map(|i| ((i.wrapping_mul(2654435761) >> 13) as u16 % 1000).to_ne_bytes())
+        .collect();
+    a.write_region(&[0, 0, 0], &shape, &data, None).unwrap();
+    // A destination 16 bytes past a cache line, as malloc gives: each
+    // shard's rows of inner chunks would leave a partial line at both ends.
+    let mut space = vec![0u8; data.len() + 128];
+    let at = (space.as_ptr() as usize).next_multiple_of(64) - space.as_ptr() as usize + 16;
+    let len = data.len();
+    a.set_threads(2);
+    store.clear();
+    store
+        .reader_reads
+        .store(0, std::sync::atomic::Ordering::SeqCst);
+    a.read_region(&[0, 0, 0], &shape, &mut space[at..at + len], None)
+        .unwrap();
+    assert!(space[at..at + len] == data[..]);
+    // No shard fetched whole: 4 indexes and 256 inner chunks by range.
+    assert_eq!(store.gets.lock().unwrap().len(), 0);
+    assert_eq!(
+        store.reader_reads.load(std::sync::atomic::Ordering::SeqCst),
+        4 + 4 * 64
+    );
+
+    // A missing shard reads as the fill value, the others as stored.
+    let third = store.inner.get("r/c/0/0/2").unwrap().unwrap();
+    store.inner.erase("r/c/0/0/2").unwrap();
+    space.fill(0);
+    a.read_region(&[0, 0, 0], &shape, &mut space[at..at + len], None)
+        .unwrap();
+    let out = &space[at..at + len];
+    for (i, (got, want)) in out.chunks_exact(2).zip(data.chunks_exact(2)).enumerate() {
+        let x = i % 1024;
+        let want = if (512..768).contains(&x) {
+            &3u16.to_ne_bytes()[..]
+        } else {
+            want
+        };
+        assert_eq!(got, want, "element {i}");
+    }
+
+    // Damaged shards fail as they do read one by one.
+    let mut bad = third.clone();
+    let n = bad.len();
+    bad[n - 5] ^= 1;
+    store.inner.set("r/c/0/0/2", &bad).unwrap();
+    let e = a
+        .read_region(&[0, 0, 0], &shape, &mut space[at..at + len], None)
+        .unwrap_err();
+    assert_eq!(e.kind(), zarrio::ErrorKind::Checksum, "{e}");
+    store.inner.set("r/c/0/0/2", &third[..10]).unwrap();
+    let e = a
+        .read_region(&[0, 0, 0], &shape, &mut space[at..at + len], None)
+        .unwrap_err();
+    assert_eq!(e.kind(), zarrio::ErrorKind::Corrupt, "{e}");
+    assert!(e.message().contains("too small for its"), "{e}");
+    // An inner chunk that does not decode (the first one's zstd magic
+    // number broken) fails, naming the inner chunk.
+    let mut bad = third.clone();
+    bad[0] ^= 0xFF;
+    store.inner.set("r/c/0/0/2", &bad).unwrap();
+    let e = a
+        .read_region(&[0, 0, 0], &shape, &mut space[at..at + len], None)
+        .unwrap_err();
+    assert!(
+        e.message().contains("r/c/0/0/2: inner chunk [0, 0, 0]"),
+        "{e}"
+    );
+
+    // One thread, and a line-aligned destination (read shard by shard),
+    // read the same values.
+    store.inner.set("r/c/0/0/2", &third).unwrap();
+    for (threads, offset) in [(1, 16), (2, 0)] {
+        a.set_threads(threads);
+        let at = at - 16 + offset;
+        space.fill(0);
+        a.read_region(&[0, 0, 0], &shape, &mut space[at..at + len], None)
+            .unwrap();
+        assert!(
+            space[at..at + len] == data[..],
+            "{threads} threads, {offset}"
+        );
+    }
+}

@@ -1,6 +1,7 @@
 //! Arrays: metadata plus the read and write paths over a store.
 
 mod read;
+mod shard_rows;
 mod write;
 
 pub(crate) use read::{read_shard_region, ShardRead};

@@ -142,12 +142,17 @@ impl Array {
             }
         }
         match self.codecs().sharding() {
-            Some(sharding) => threads::for_each(workers, plan.len(), |i| {
-                let part = plan.part(i);
-                let key = self.chunk_key(&part.chunk);
-                let ctx = self.shard_read(&key, sharding, &gate, plan.len() == 1);
-                read_shard_region(&ctx, self.chunk_shape(), &part, &dest, workers)
-            }),
+            Some(sharding) => {
+                if self.reads_shard_rows(sharding, start, shape, &plan, &dest, workers) {
+                    return self.read_shard_rows(sharding, &plan, &dest, &gate, workers);
+                }
+                threads::for_each(workers, plan.len(), |i| {
+                    let part = plan.part(i);
+                    let key = self.chunk_key(&part.chunk);
+                    let ctx = self.shard_read(&key, sharding, &gate, plan.len() == 1);
+                    read_shard_region(&ctx, self.chunk_shape(), &part, &dest, workers)
+                })
+            }
             None => {
                 // Rows of chunks only while they leave at least two tasks
                 // per worker.
@@ -614,14 +619,10 @@ pub(crate) fn read_shard_region(
         None
     };
     let (source, index) = if let Some(reader) = &reader {
-        let size = reader.size();
-        let r = sharding.index_bytes(size).map_err(|e| e.context(key))?;
-        let mut raw = crate::alloc::zeroed((r.end - r.start) as usize)?;
-        reader.read_at(r.start, &mut raw)?;
-        let index = sharding
-            .decode_index(&raw, Some(size))
-            .map_err(|e| e.context(key))?;
-        (ShardSource::Ranged, index)
+        (
+            ShardSource::Ranged,
+            index_through(&**reader, sharding, key)?,
+        )
     } else if whole {
         match store.get(key)? {
             Some(b) => {
@@ -735,6 +736,22 @@ pub(crate) fn read_shard_region(
         }
         place_run(run, &bytes)
     })
+}
+
+/// The index of the shard at `key`, read through `reader` (one version of
+/// the shard) and checked against its size.
+pub(super) fn index_through(
+    reader: &dyn ValueReader,
+    sharding: &ShardingCodec,
+    key: &str,
+) -> Result<ShardIndex> {
+    let size = reader.size();
+    let range = sharding.index_bytes(size).map_err(|e| e.context(key))?;
+    let mut raw = crate::alloc::zeroed((range.end - range.start) as usize)?;
+    reader.read_at(range.start, &mut raw)?;
+    sharding
+        .decode_index(&raw, Some(size))
+        .map_err(|e| e.context(key))
 }
 
 /// The most decoded bytes one task places as a row of inner chunks.
@@ -890,7 +907,7 @@ fn inner_chunk_bytes<'s>(
 }
 
 /// How errors name an inner chunk of the shard at `key`.
-fn inner_chunk_name(key: &str, ip: &ChunkPart) -> String {
+pub(super) fn inner_chunk_name(key: &str, ip: &ChunkPart) -> String {
     format!("{key}: inner chunk {:?}", ip.chunk)
 }
 
