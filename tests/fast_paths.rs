@@ -5,7 +5,8 @@
 //! chunks placed row by row as the store hands them over in pieces,
 //! streamed decompression of large ones straight into the destination's
 //! rows, streaming (non-temporal) stores into large destinations, and rows
-//! of inner chunks or uncompressed chunks read and placed together.
+//! of inner chunks, uncompressed chunks or small chunks decoded whole, read
+//! and placed together.
 
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -806,7 +807,8 @@ fn rows_of_uncompressed_chunks_equal_chunks_read_one_by_one() {
                 None,
             )
             .unwrap_err();
-        assert!(err.to_string().contains("chunk size differs"), "{err}");
+        assert_eq!(err.kind(), zarrio::ErrorKind::Corrupt, "{err}");
+        assert!(err.to_string().contains("a/c/0/0/0/1"), "{err}");
     }
 }
 
@@ -879,6 +881,59 @@ fn rows_of_compressed_chunks_decoded_in_step_equal_the_values() {
             assert!(err.to_string().contains(says), "{says}: {err}");
             assert!(err.to_string().contains("a/c/0/0/1"), "{err}");
         }
+    }
+}
+
+#[test]
+fn rows_of_small_chunks_decoded_whole_equal_the_values() {
+    // 16x32x32 chunks (64-byte rows), zstd or uncompressed in a store
+    // without value readers, read into a destination of 32 MiB 16 bytes off
+    // a line: decoded whole side by side and placed as rows of chunks (as
+    // wide as the destination, so each plane of rows is one run); into a
+    // 64-byte aligned one, rows of chunks stream no more than each chunk's
+    // own, and each chunk is read on its own. An absent chunk in a row
+    // reads as the fill value; a chunk that does not decode is an error
+    // that names it.
+    let (n0, n1, n2) = (32usize, 256usize, 2048usize);
+    let fill = 7u16;
+    let value = |z: usize, y: usize, x: usize| {
+        if [z / 16, y / 32, x / 32] == [1, 2, 5] {
+            fill
+        } else {
+            (x * 5 + y * 31 + z * 1021) as u16
+        }
+    };
+    let v: Vec<u8> = (0..n0 * n1 * n2)
+        .flat_map(|i| value(i / (n1 * n2), i / n2 % n1, i % n2).to_ne_bytes())
+        .collect();
+    let whole = [n0 as u64, n1 as u64, n2 as u64];
+    let zstd = json!({"name": "zstd", "configuration": {"level": 1}});
+    for codecs in [json!([le(), zstd]), json!([le()])] {
+        let meta = json!({
+            "zarr_format": 3, "node_type": "array", "shape": whole, "data_type": "uint16",
+            "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [16, 32, 32]}},
+            "chunk_key_encoding": {"name": "default"}, "fill_value": fill, "codecs": codecs
+        })
+        .to_string();
+        let store = Arc::new(Recording::default());
+        let a = Array::create(store.clone(), "a", &meta).unwrap();
+        a.write_region(&[0, 0, 0], &whole, &v, None).unwrap();
+        a.erase_chunk(&[1, 2, 5]).unwrap();
+        let mut space = vec![0xEEu8; v.len() + 128];
+        let line = (space.as_ptr() as usize).next_multiple_of(64) - space.as_ptr() as usize;
+        for threads in [1, 2] {
+            a.set_threads(threads);
+            for at in [line + 16, line] {
+                let what = format!("{codecs} {threads} threads");
+                read_whole_into(&a, &whole, &v, &mut space, at, &what);
+            }
+        }
+        store.inner.set("a/c/1/0/3", b"not a chunk").unwrap();
+        let at = line + 16;
+        let err = a
+            .read_region(&[0, 0, 0], &whole, &mut space[at..at + v.len()], None)
+            .unwrap_err();
+        assert!(err.to_string().contains("a/c/1/0/3"), "{err}");
     }
 }
 

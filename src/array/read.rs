@@ -237,8 +237,9 @@ impl Array {
     /// rows of chunks (`read_chunk_row_in_pieces`; 1: each on its own):
     /// chunks of two or more dimensions whose planes fit a piece, into a
     /// destination where rows of chunks stream more than each chunk's rows,
-    /// when they are uncompressed and the store has value readers, or large
-    /// and decompressed in pieces.
+    /// when they are uncompressed and the store has value readers, large
+    /// and decompressed in pieces, or small enough to be decoded whole side
+    /// by side (`read_chunk_row_whole`, up to `ROW_MAX_BYTES` a row).
     fn chunk_row_len(&self, dest: &DestBuffer) -> usize {
         let (shape, chain) = (self.chunk_shape(), self.codecs());
         let n = shape.len();
@@ -251,6 +252,8 @@ impl Array {
             ROW_CHUNKS_MAX
         } else if chain.decodes_in_pieces() && chain.repr().nbytes() >= STREAM_MIN_CHUNK {
             ROW_DECODERS_MAX
+        } else if chain.repr().nbytes() < STREAM_MIN_CHUNK {
+            (ROW_MAX_BYTES / chain.repr().nbytes().max(1)).max(1)
         } else {
             1
         }
@@ -271,7 +274,11 @@ impl Array {
     ) -> Result<()> {
         let (chain, store) = (self.codecs(), self.store().as_ref());
         let nbytes = chain.repr().nbytes();
-        if chain.is_passthrough() {
+        let ranged = chain.is_passthrough() && store.supports_value_reader();
+        if !ranged && nbytes < STREAM_MIN_CHUNK {
+            return self.read_chunk_row_whole(parts, dest, gate);
+        }
+        if ranged {
             let mut sources = parts
                 .iter()
                 .map(|(_, part)| {
@@ -288,11 +295,7 @@ impl Array {
             return self.place_chunk_row(parts, &mut sources, dest);
         }
         with_fetched_row(parts.len(), |fetched| {
-            let mut stored = Vec::with_capacity(parts.len());
-            for ((_, part), buf) in parts.iter().zip(fetched.iter_mut()) {
-                let key = self.chunk_key(&part.chunk);
-                stored.push(store.get_reusing(&key, buf)?.then_some(key));
-            }
+            let stored = self.fetch_row(parts, fetched)?;
             gate.run(|| {
                 let mut sources = fetched
                     .iter()
@@ -312,6 +315,65 @@ impl Array {
                 self.place_chunk_row(parts, &mut sources, dest)
             })
         })
+    }
+
+    /// Read small encoded chunks that sit side by side along the last
+    /// dimension (`parts`, in order): fetch them all, decode each whole into
+    /// its slot of this thread's scratch, and place them with one copy as a
+    /// row of chunks (`copy_from_chunk_row`), whose rows stream where each
+    /// chunk's short rows would not.
+    fn read_chunk_row_whole(
+        &self,
+        parts: &[(usize, ChunkPart)],
+        dest: &DestBuffer,
+        gate: &Gate,
+    ) -> Result<()> {
+        let chain = self.codecs();
+        let nbytes = chain.repr().nbytes();
+        with_fetched_row(parts.len(), |fetched| {
+            let stored = self.fetch_row(parts, fetched)?;
+            gate.run(|| {
+                with_scratch(nbytes * parts.len(), |row| {
+                    let slots = row.chunks_exact_mut(nbytes);
+                    for ((bytes, key), slot) in fetched.iter().zip(&stored).zip(slots) {
+                        match key {
+                            Some(key) => chain
+                                .decode_into(bytes, slot)
+                                .map_err(|e| e.context(key.as_str()))?,
+                            None => crate::strided::fill_slice(slot, self.fill_value()),
+                        }
+                    }
+                    // SAFETY: this task alone writes these chunks' blocks,
+                    // which together are the row's block.
+                    unsafe {
+                        dest.copy_from_chunk_row(
+                            &parts[0].1.in_region,
+                            row,
+                            self.chunk_shape(),
+                            parts.len(),
+                            nbytes,
+                        )
+                    };
+                    Ok(())
+                })
+            })
+        })
+    }
+
+    /// Fetch the encoded bytes of `parts` into `fetched` (one buffer each,
+    /// reused): each part's chunk key, or None where the chunk is absent.
+    fn fetch_row(
+        &self,
+        parts: &[(usize, ChunkPart)],
+        fetched: &mut [Vec<u8>],
+    ) -> Result<Vec<Option<String>>> {
+        let store = self.store().as_ref();
+        let mut stored = Vec::with_capacity(parts.len());
+        for ((_, part), buf) in parts.iter().zip(fetched.iter_mut()) {
+            let key = self.chunk_key(&part.chunk);
+            stored.push(store.get_reusing(&key, buf)?.then_some(key));
+        }
+        Ok(stored)
     }
 
     /// The placing half of `read_chunk_row_in_pieces`: take a few planes
@@ -754,7 +816,8 @@ pub(super) fn index_through(
         .map_err(|e| e.context(key))
 }
 
-/// The most decoded bytes one task places as a row of inner chunks.
+/// The most decoded bytes one task places as a row of small chunks
+/// decoded whole (`read_chunk_row_whole`), or of inner chunks of a shard.
 const ROW_MAX_BYTES: usize = 2 << 20;
 
 /// How many inner chunks side by side one task reads as a row (1: each on
