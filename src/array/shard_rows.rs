@@ -108,10 +108,21 @@ impl Array {
                         })
                     })
                     .collect();
-                let total: u64 = entries.iter().flatten().map(|e| e.2).sum();
+                // Each entry lies inside its shard (checked with the index),
+                // but entries may claim overlapping bytes: their sum is
+                // checked, not assumed to fit.
+                let total = entries
+                    .iter()
+                    .flatten()
+                    .try_fold(0u64, |sum, e| sum.checked_add(e.2))
+                    .and_then(|t| usize::try_from(t).ok());
                 with_fetched(|buf| {
-                    let total = usize::try_from(total)
-                        .map_err(|_| crate::error::corrupt("a row of inner chunks too large"))?;
+                    let total = total.ok_or_else(|| {
+                        crate::error::corrupt(format!(
+                            "{}: the index's entries for a row of inner chunks add up to more than can be addressed",
+                            keys[0]
+                        ))
+                    })?;
                     if buf.len() < total {
                         crate::alloc::resize_zeroed(buf, total)?;
                     }
