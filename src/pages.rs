@@ -54,10 +54,6 @@ pub(crate) const MIN_POPULATE_BYTES: usize = crate::nontemporal::MIN_DEST_BYTES;
 /// enough for the workers to share a buffer of a few tens of MiB evenly.
 const POPULATE_SLICE: usize = 2 * HUGE;
 
-/// Cleared when the kernel turns `MADV_POPULATE_WRITE` down (before Linux
-/// 5.14), so that later reads do not ask again.
-static POPULATE_SUPPORTED: AtomicBool = AtomicBool::new(true);
-
 /// Fault in every page of a large caller buffer that has none yet, before
 /// a read that writes all of it with streaming stores, with `workers`
 /// threads each taking whole slices. Faulting while the read places its
@@ -75,7 +71,7 @@ static POPULATE_SUPPORTED: AtomicBool = AtomicBool::new(true);
 pub fn populate_fresh(buf: &mut [u8], workers: usize) {
     #[cfg(target_os = "linux")]
     {
-        if buf.len() < MIN_POPULATE_BYTES || !POPULATE_SUPPORTED.load(Ordering::Relaxed) {
+        if buf.len() < MIN_POPULATE_BYTES {
             return;
         }
         let base = buf.as_mut_ptr() as usize;
@@ -96,11 +92,11 @@ pub fn populate_fresh(buf: &mut [u8], workers: usize) {
             let len = POPULATE_SLICE.min(end - at);
             // SAFETY: [at, at + len) lies inside `buf`, which we borrow
             // mutably for the call; MADV_POPULATE_WRITE only faults the
-            // pages in writable and never changes their contents.
-            let rc =
-                unsafe { libc::madvise(at as *mut libc::c_void, len, libc::MADV_POPULATE_WRITE) };
-            if rc != 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EINVAL) {
-                POPULATE_SUPPORTED.store(false, Ordering::Relaxed);
+            // pages in writable and never changes their contents. A kernel
+            // before 5.14, or memory it cannot populate (device memory, a
+            // mapping not writable), refuses: one failed call a slice.
+            unsafe {
+                libc::madvise(at as *mut libc::c_void, len, libc::MADV_POPULATE_WRITE);
             }
             Ok(())
         };
@@ -176,6 +172,14 @@ mod tests {
         }
     }
 
+    /// Whether this kernel has MADV_POPULATE_WRITE (Linux 5.14 and on).
+    fn kernel_populates() -> bool {
+        let mut probe = Fresh::new(page_size());
+        let p = probe.bytes().as_mut_ptr() as *mut libc::c_void;
+        // SAFETY: populates the probe's one page, which this test owns.
+        unsafe { libc::madvise(p, page_size(), libc::MADV_POPULATE_WRITE) == 0 }
+    }
+
     #[test]
     fn a_fresh_buffer_is_faulted_in_and_keeps_its_zeros() {
         let len = MIN_POPULATE_BYTES + 3 * HUGE;
@@ -183,7 +187,7 @@ mod tests {
         let middle = len / 2;
         assert!(!buf.resident_at(middle));
         populate_fresh(buf.bytes(), 2);
-        if POPULATE_SUPPORTED.load(Ordering::Relaxed) {
+        if kernel_populates() {
             assert!(buf.resident_at(middle));
             assert!(buf.resident_at(len - 2 * HUGE - 1));
         }

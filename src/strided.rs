@@ -116,16 +116,22 @@ impl Layout {
     /// The bytes the layout spans when its elements fill them without a
     /// gap (C order, Fortran order, any permutation), else None.
     pub fn dense_bytes(&self) -> Option<usize> {
+        // An empty layout addresses nothing (and its other extents were
+        // never checked to multiply without overflow).
+        if self.shape.contains(&0) {
+            return None;
+        }
         let count: u64 = self.shape.iter().product();
         let span: u64 = 1 + self
             .shape
             .iter()
             .zip(&self.strides)
-            .map(|(n, s)| n.saturating_sub(1) * s)
+            .map(|(n, s)| (n - 1) * s)
             .sum::<u64>();
-        // Validated non-overlapping: as many elements as the span holds
-        // means every element of the span is addressed.
-        (count > 0 && count == span).then_some(count as usize * self.elem)
+        // Validated non-overlapping and addressable (so neither overflows):
+        // as many elements as the span holds means every element of the
+        // span is addressed.
+        (count == span).then(|| count as usize * self.elem)
     }
 
     /// Byte offset of an element.

@@ -342,3 +342,51 @@ fn whole_shards_side_by_side_are_read_as_rows_of_inner_chunks_across_them() {
         );
     }
 }
+
+#[test]
+fn rows_across_shards_whose_entries_share_bytes_are_read_entry_by_entry() {
+    use zarrio::codec::BytesToBytesCodec;
+    // Every inner chunk of every shard points at the same bytes, as a
+    // writer that stores equal chunks once may do: a row's entries add up
+    // to more than its shards hold, so they are fetched one by one.
+    let store = Arc::new(Recording::with_value_readers());
+    let dyn_store: StoreRef = store.clone();
+    let a = Array::create(dyn_store, "d", &shard_row_meta()).unwrap();
+    let inner: Vec<u8> = (0..16 * 64 * 64u32)
+        .flat_map(|i| ((i % 977) as u16).to_ne_bytes())
+        .collect();
+    let encoded = zarrio::codec::zstd::ZstdCodec::new(1, false)
+        .encode_slice(&inner)
+        .unwrap();
+    let mut index = Vec::new();
+    for _ in 0..64 {
+        index.extend(0u64.to_le_bytes());
+        index.extend((encoded.len() as u64).to_le_bytes());
+    }
+    let index = zarrio::codec::crc32c::Crc32cCodec::new()
+        .encode_slice(&index)
+        .unwrap();
+    let shard = [encoded, index].concat();
+    for x in 0..4 {
+        store.inner.set(&format!("d/c/0/0/{x}"), &shard).unwrap();
+    }
+    let shape = [64u64, 256, 1024];
+    let len = 64 * 256 * 1024 * 2;
+    let mut space = vec![0u8; len + 128];
+    let at = (space.as_ptr() as usize).next_multiple_of(64) - space.as_ptr() as usize + 16;
+    a.set_threads(2);
+    store.clear();
+    a.read_region(&[0, 0, 0], &shape, &mut space[at..at + len], None)
+        .unwrap();
+    assert_eq!(
+        store.gets.lock().unwrap().len(),
+        0,
+        "read as rows across shards"
+    );
+    let out = &space[at..at + len];
+    for (i, got) in out.chunks_exact(2).enumerate() {
+        let (z, y, x) = (i / (256 * 1024), i / 1024 % 256, i % 1024);
+        let k = ((z % 16 * 64 + y % 64) * 64 + x % 64) * 2;
+        assert_eq!(got, &inner[k..k + 2], "element ({z}, {y}, {x})");
+    }
+}

@@ -95,6 +95,11 @@ impl Array {
                 .iter()
                 .map(|key| open_shard(store, sharding, key))
                 .collect::<Result<Vec<_>>>()?;
+            // The bytes the grid row's shards hold.
+            let held: u64 = shards
+                .iter()
+                .flatten()
+                .fold(0u64, |sum, (reader, _)| sum.saturating_add(reader.size()));
             threads::for_each(workers, inner_rows, |ir| {
                 let members = &inner[ir * across..(ir + 1) * across];
                 // Where each inner chunk of the row lies: (shard, entry).
@@ -109,30 +114,31 @@ impl Array {
                     })
                     .collect();
                 // Each entry lies inside its shard (checked with the index),
-                // but entries may claim overlapping bytes: their sum is
-                // checked, not assumed to fit.
-                let total = entries
+                // but entries may claim overlapping bytes: a row whose
+                // entries add up to more than its shards hold is fetched
+                // entry by entry (at most one shard's size at a time), not
+                // all at once.
+                let total: u64 = entries
                     .iter()
                     .flatten()
-                    .try_fold(0u64, |sum, e| sum.checked_add(e.2))
-                    .and_then(|t| usize::try_from(t).ok());
+                    .fold(0u64, |sum, e| sum.saturating_add(e.2));
+                let together = total <= held && usize::try_from(total).is_ok();
                 with_fetched(|buf| {
-                    let total = total.ok_or_else(|| {
-                        crate::error::corrupt(format!(
-                            "{}: the index's entries for a row of inner chunks add up to more than can be addressed",
-                            keys[0]
-                        ))
-                    })?;
-                    if buf.len() < total {
-                        crate::alloc::resize_zeroed(buf, total)?;
-                    }
-                    // Fetched one after another, outside the decode gate.
-                    let mut at = 0;
-                    for &(s, offset, len) in entries.iter().flatten() {
-                        let (reader, _) =
-                            shards[s].as_ref().expect("entries only of stored shards");
-                        reader.read_at(offset, &mut buf[at..at + len as usize])?;
-                        at += len as usize;
+                    if together {
+                        // At most the shards' sizes, which are in memory or
+                        // on disk already.
+                        let total = usize::try_from(total).expect("checked above");
+                        if buf.len() < total {
+                            crate::alloc::resize_zeroed(buf, total)?;
+                        }
+                        // Fetched one after another, outside the decode gate.
+                        let mut at = 0;
+                        for &(s, offset, len) in entries.iter().flatten() {
+                            let (reader, _) =
+                                shards[s].as_ref().expect("entries only of stored shards");
+                            reader.read_at(offset, &mut buf[at..at + len as usize])?;
+                            at += len as usize;
+                        }
                     }
                     gate.run(|| {
                         with_scratch(nbytes * entries.len(), |row| {
@@ -140,12 +146,23 @@ impl Array {
                             for (j, (entry, slot)) in
                                 entries.iter().zip(row.chunks_exact_mut(nbytes)).enumerate()
                             {
-                                let Some((s, _, len)) = *entry else {
+                                let Some((s, offset, len)) = *entry else {
                                     crate::strided::fill_slice(slot, self.fill_value());
                                     continue;
                                 };
-                                let bytes = &buf[at..at + len as usize];
-                                at += len as usize;
+                                let len = len as usize;
+                                let bytes = if together {
+                                    at += len;
+                                    &buf[at - len..at]
+                                } else {
+                                    if buf.len() < len {
+                                        crate::alloc::resize_zeroed(buf, len)?;
+                                    }
+                                    let (reader, _) =
+                                        shards[s].as_ref().expect("entries only of stored shards");
+                                    reader.read_at(offset, &mut buf[..len])?;
+                                    &buf[..len]
+                                };
                                 codecs.decode_into(bytes, slot).map_err(|e| {
                                     e.context(inner_chunk_name(&keys[s], &members[j % across].1))
                                 })?;
