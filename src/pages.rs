@@ -34,9 +34,7 @@ pub fn advise_huge_pages(buf: &mut [u8]) {
     if buf.len() < 4 * HUGE || !huge_page_advice() {
         return;
     }
-    let start = (buf.as_mut_ptr() as usize).next_multiple_of(HUGE);
-    let end = (buf.as_mut_ptr() as usize + buf.len()) / HUGE * HUGE;
-    if end > start {
+    if let Some((start, end)) = huge_interior(buf) {
         // SAFETY: [start, end) lies inside `buf`, which we borrow mutably;
         // MADV_HUGEPAGE changes only how the kernel backs those pages, never
         // their contents, and fails harmlessly (ignored) where unsupported.
@@ -44,6 +42,14 @@ pub fn advise_huge_pages(buf: &mut [u8]) {
             libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
         }
     }
+}
+
+/// The addresses [start, end) of the whole huge pages inside `buf`, if any.
+fn huge_interior(buf: &[u8]) -> Option<(usize, usize)> {
+    let base = buf.as_ptr() as usize;
+    let start = base.next_multiple_of(HUGE);
+    let end = (base + buf.len()) / HUGE * HUGE;
+    (end > start).then_some((start, end))
 }
 
 /// Buffers from this size on are populated ahead of a read that fills
@@ -81,11 +87,9 @@ pub fn populate_fresh(buf: &mut [u8], workers: usize) {
         }
         // Slices on huge-page boundaries, so no two workers fault one
         // huge page; the ends outside them are left to the read.
-        let start = base.next_multiple_of(HUGE);
-        let end = (base + buf.len()) / HUGE * HUGE;
-        if end <= start {
+        let Some((start, end)) = huge_interior(buf) else {
             return;
-        }
+        };
         let slices = (end - start).div_ceil(POPULATE_SLICE);
         let populate = |i: usize| {
             let at = start + i * POPULATE_SLICE;

@@ -596,12 +596,11 @@ unsafe fn copy_block(
     // row of chunks as wide as the destination) are gathered together, so
     // that the lines where one row ends and the next begins stream too.
     let (mut planes, mut plane_s) = (1, 0);
-    if let Some(&(p, s, t)) = outer
+    if let Some(&(p, s, _)) = outer
         .last()
         .filter(|&&(_, _, t)| gather && t as usize == rows * run)
     {
         (planes, plane_s) = (p as usize, s as usize * elem);
-        debug_assert!(t as usize * elem == rows * run * elem);
         outer = &outer[..outer.len() - 1];
     }
     let mut idx = vec![0u64; outer.len()];

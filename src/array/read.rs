@@ -332,30 +332,20 @@ impl Array {
         let nbytes = chain.repr().nbytes();
         with_fetched_row(parts.len(), |fetched| {
             let stored = self.fetch_row(parts, fetched)?;
-            gate.run(|| {
-                with_scratch(nbytes * parts.len(), |row| {
-                    let slots = row.chunks_exact_mut(nbytes);
-                    for ((bytes, key), slot) in fetched.iter().zip(&stored).zip(slots) {
-                        match key {
-                            Some(key) => chain
-                                .decode_into(bytes, slot)
-                                .map_err(|e| e.context(key.as_str()))?,
-                            None => crate::strided::fill_slice(slot, self.fill_value()),
-                        }
-                    }
-                    // SAFETY: this task alone writes these chunks' blocks,
-                    // which together are the row's block.
-                    unsafe {
-                        dest.copy_from_chunk_row(
-                            &parts[0].1.in_region,
-                            row,
-                            self.chunk_shape(),
-                            parts.len(),
-                            nbytes,
-                        )
-                    };
+            let decode = |j: usize, slot: &mut [u8]| match &stored[j] {
+                Some(key) => chain
+                    .decode_into(&fetched[j], slot)
+                    .map_err(|e| e.context(key.as_str())),
+                None => {
+                    crate::strided::fill_slice(slot, self.fill_value());
                     Ok(())
-                })
+                }
+            };
+            let (start, shape) = (&parts[0].1.in_region, self.chunk_shape());
+            // SAFETY: this task alone writes these chunks' blocks, which
+            // together are the row's block.
+            gate.run(|| unsafe {
+                place_decoded_row(dest, start, shape, parts.len(), nbytes, decode)
             })
         })
     }
@@ -800,6 +790,32 @@ pub(crate) fn read_shard_region(
     })
 }
 
+/// Decode `count` chunks of `chunk_shape` (`nbytes` each once decoded)
+/// side by side into this thread's scratch, slot j filled by `decode(j,
+/// slot)`, and place them at `dst_start` as one row of chunks with one
+/// copy (`copy_from_chunk_row`), whose rows stream where each chunk's
+/// would not.
+///
+/// # Safety
+/// Only the calling task may write the row's block of `dest`.
+pub(super) unsafe fn place_decoded_row(
+    dest: &DestBuffer,
+    dst_start: &[u64],
+    chunk_shape: &[u64],
+    count: usize,
+    nbytes: usize,
+    mut decode: impl FnMut(usize, &mut [u8]) -> Result<()>,
+) -> Result<()> {
+    with_scratch(nbytes * count, |row| {
+        for (j, slot) in row.chunks_exact_mut(nbytes).enumerate() {
+            decode(j, slot)?;
+        }
+        // SAFETY: the caller's task alone writes the row's block.
+        unsafe { dest.copy_from_chunk_row(dst_start, row, chunk_shape, count, nbytes) };
+        Ok(())
+    })
+}
+
 /// The index of the shard at `key`, read through `reader` (one version of
 /// the shard) and checked against its size.
 pub(super) fn index_through(
@@ -992,31 +1008,23 @@ fn read_inner_row(
     debug_assert!(!matches!(source, ShardSource::Ranged));
     let codecs = ctx.sharding.inner();
     let nbytes = codecs.repr().nbytes();
-    ctx.gate.run(|| {
-        with_scratch(nbytes * members.len(), |row| {
-            for (&m, slot) in members.iter().zip(row.chunks_exact_mut(nbytes)) {
-                let (flat, ip) = &inner[m];
-                match inner_chunk_bytes(ctx, source, index, *flat, ip)? {
-                    Some(bytes) => codecs
-                        .decode_into(&bytes, slot)
-                        .map_err(|e| e.context(inner_chunk_name(ctx.key, ip)))?,
-                    None => crate::strided::fill_slice(slot, ctx.fill_value),
-                }
+    let decode = |j: usize, slot: &mut [u8]| {
+        let (flat, ip) = &inner[members[j]];
+        match inner_chunk_bytes(ctx, source, index, *flat, ip)? {
+            Some(bytes) => codecs
+                .decode_into(&bytes, slot)
+                .map_err(|e| e.context(inner_chunk_name(ctx.key, ip))),
+            None => {
+                crate::strided::fill_slice(slot, ctx.fill_value);
+                Ok(())
             }
-            // SAFETY: this task alone writes these inner chunks' blocks,
-            // which together are the row's block.
-            unsafe {
-                dest.copy_from_chunk_row(
-                    dst_start,
-                    row,
-                    ctx.sharding.chunk_shape(),
-                    members.len(),
-                    nbytes,
-                )
-            };
-            Ok(())
-        })
-    })
+        }
+    };
+    let shape = ctx.sharding.chunk_shape();
+    // SAFETY: this task alone writes these inner chunks' blocks, which
+    // together are the row's block.
+    ctx.gate
+        .run(|| unsafe { place_decoded_row(dest, dst_start, shape, members.len(), nbytes, decode) })
 }
 
 fn read_inner_chunk(

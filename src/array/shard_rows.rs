@@ -9,12 +9,12 @@
 //! write those lines whole (as wide as the destination, a plane of rows is
 //! one run with partial lines only at its ends).
 
-use super::read::{index_through, inner_chunk_name};
+use super::read::{index_through, inner_chunk_name, place_decoded_row};
 use super::Array;
 use crate::codec::sharding::{ShardIndex, ShardingCodec};
 use crate::error::Result;
 use crate::region::RegionPlan;
-use crate::scratch::{with_fetched, with_scratch};
+use crate::scratch::with_fetched;
 use crate::store::ValueReader;
 use crate::strided::DestBuffer;
 use crate::threads::{self, Gate};
@@ -122,12 +122,11 @@ impl Array {
                     .iter()
                     .flatten()
                     .fold(0u64, |sum, e| sum.saturating_add(e.2));
-                let together = total <= held && usize::try_from(total).is_ok();
+                let together = usize::try_from(total).ok().filter(|_| total <= held);
                 with_fetched(|buf| {
-                    if together {
+                    if let Some(total) = together {
                         // At most the shards' sizes, which are in memory or
                         // on disk already.
-                        let total = usize::try_from(total).expect("checked above");
                         if buf.len() < total {
                             crate::alloc::resize_zeroed(buf, total)?;
                         }
@@ -140,53 +139,41 @@ impl Array {
                             at += len as usize;
                         }
                     }
-                    gate.run(|| {
-                        with_scratch(nbytes * entries.len(), |row| {
-                            let mut at = 0;
-                            for (j, (entry, slot)) in
-                                entries.iter().zip(row.chunks_exact_mut(nbytes)).enumerate()
-                            {
-                                let Some((s, offset, len)) = *entry else {
-                                    crate::strided::fill_slice(slot, self.fill_value());
-                                    continue;
-                                };
-                                let len = len as usize;
-                                let bytes = if together {
-                                    at += len;
-                                    &buf[at - len..at]
-                                } else {
-                                    if buf.len() < len {
-                                        crate::alloc::resize_zeroed(buf, len)?;
-                                    }
-                                    let (reader, _) =
-                                        shards[s].as_ref().expect("entries only of stored shards");
-                                    reader.read_at(offset, &mut buf[..len])?;
-                                    &buf[..len]
-                                };
-                                codecs.decode_into(bytes, slot).map_err(|e| {
-                                    e.context(inner_chunk_name(&keys[s], &members[j % across].1))
-                                })?;
+                    let dst_start: Vec<u64> = parts[0]
+                        .in_region
+                        .iter()
+                        .zip(&members[0].1.in_region)
+                        .map(|(a, b)| a + b)
+                        .collect();
+                    let mut at = 0;
+                    let decode = |j: usize, slot: &mut [u8]| {
+                        let Some((s, offset, len)) = entries[j] else {
+                            crate::strided::fill_slice(slot, self.fill_value());
+                            return Ok(());
+                        };
+                        let len = len as usize;
+                        let bytes = if together.is_some() {
+                            at += len;
+                            &buf[at - len..at]
+                        } else {
+                            if buf.len() < len {
+                                crate::alloc::resize_zeroed(buf, len)?;
                             }
-                            let dst_start: Vec<u64> = parts[0]
-                                .in_region
-                                .iter()
-                                .zip(&members[0].1.in_region)
-                                .map(|(a, b)| a + b)
-                                .collect();
-                            // SAFETY: this task alone writes this row of
-                            // inner chunks, which lies inside the region's
-                            // block of the grid row's whole shards.
-                            unsafe {
-                                dest.copy_from_chunk_row(
-                                    &dst_start,
-                                    row,
-                                    inner_shape,
-                                    entries.len(),
-                                    nbytes,
-                                )
-                            };
-                            Ok(())
+                            let (reader, _) =
+                                shards[s].as_ref().expect("entries only of stored shards");
+                            reader.read_at(offset, &mut buf[..len])?;
+                            &buf[..len]
+                        };
+                        codecs.decode_into(bytes, slot).map_err(|e| {
+                            e.context(inner_chunk_name(&keys[s], &members[j % across].1))
                         })
+                    };
+                    let count = entries.len();
+                    // SAFETY: this task alone writes this row of inner
+                    // chunks, which lies inside the region's block of the
+                    // grid row's whole shards.
+                    gate.run(|| unsafe {
+                        place_decoded_row(dest, &dst_start, inner_shape, count, nbytes, decode)
                     })
                 })
             })
