@@ -506,21 +506,6 @@ impl<'a> SourceBuffer<'a> {
     }
 }
 
-/// Copy a block between two C-order buffers (both safe slices).
-pub fn copy_chunk_block(
-    src: &[u8],
-    src_shape: &[u64],
-    src_start: &[u64],
-    dst: &mut [u8],
-    dst_shape: &[u64],
-    dst_start: &[u64],
-    shape: &[u64],
-    elem: usize,
-) {
-    SourceBuffer::new(src, Layout::c_order(src_shape, elem))
-        .copy_to_chunk(src_start, dst, dst_shape, dst_start, shape)
-}
-
 /// True when a block starting at byte `off` with these strides lies inside
 /// a buffer of `len` bytes.
 fn block_fits(len: usize, off: usize, strides: &[u64], shape: &[u64], elem: usize) -> bool {
@@ -892,7 +877,13 @@ mod tests {
             SourceBuffer::new(&fast, dl.clone())
                 .copy_to_chunk(&dst_start, &mut back, &cs, &c0, &shape);
             let mut expect = vec![0u8; chunk.len()];
-            copy_chunk_block(&chunk, &cs, &c0, &mut expect, &cs, &c0, &shape, elem);
+            SourceBuffer::new(&chunk, Layout::c_order(&cs, elem)).copy_to_chunk(
+                &c0,
+                &mut expect,
+                &cs,
+                &c0,
+                &shape,
+            );
             assert_eq!(back, expect);
         }
     }

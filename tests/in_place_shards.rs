@@ -58,10 +58,13 @@ fn dump(s: &MemoryStore) -> BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
+/// One write: region start, region shape, value written.
+type Write = ([u64; 2], [u64; 2], i32);
+
 #[test]
 fn in_place_writes_store_the_bytes_a_full_rewrite_stores() {
     // Write sequences: partial, full, overlapping, edge shards, fill-valued.
-    let sequences: Vec<Vec<([u64; 2], [u64; 2], i32)>> = vec![
+    let sequences: Vec<Vec<Write>> = vec![
         vec![([1, 1], [2, 2], 5)],
         vec![([0, 0], [20, 18], 1), ([3, 5], [6, 7], 2)],
         vec![

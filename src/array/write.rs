@@ -10,7 +10,7 @@ use crate::error::{invalid_argument, Result};
 use crate::region::{check_region, ChunkPart, RegionPlan};
 use crate::scratch::with_scratch;
 use crate::store::ByteRange;
-use crate::strided::{copy_chunk_block, Layout, SourceBuffer};
+use crate::strided::{Layout, SourceBuffer};
 use crate::threads;
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -471,15 +471,12 @@ fn place(
             let elem = value.len();
             let block = crate::codec::fill_bytes(value, shape.iter().product::<u64>() as usize)?;
             let zero = vec![0u64; shape.len()];
-            copy_chunk_block(
-                &block,
-                shape,
+            SourceBuffer::new(&block, Layout::c_order(shape, elem)).copy_to_chunk(
                 &zero,
                 chunk,
                 chunk_shape,
                 in_chunk,
                 shape,
-                elem,
             );
         }
     }

@@ -10,7 +10,7 @@ use crate::dtype::DataType;
 use crate::error::{corrupt, invalid_metadata, Result};
 use crate::region::{c_strides, ChunkPart, RegionPlan};
 use crate::store::ByteRange;
-use crate::strided::{copy_chunk_block, fill_slice};
+use crate::strided::{fill_slice, Layout, SourceBuffer};
 use serde_json::{json, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -392,16 +392,14 @@ impl ArrayToBytesCodec for ShardingCodec {
         let mut chunks = crate::alloc::with_capacity(
             usize::try_from(self.chunks_per_shard.iter().product::<u64>()).unwrap_or(usize::MAX),
         )?;
+        let source = SourceBuffer::new(data, Layout::c_order(&repr.shape, elem));
         for (_, p) in self.inner_part_iter(&zero, &repr.shape)? {
-            copy_chunk_block(
-                data,
-                &repr.shape,
+            source.copy_to_chunk(
                 &p.in_region,
                 &mut scratch,
                 &self.chunk_shape,
                 &zero,
                 &self.chunk_shape,
-                elem,
             );
             chunks.push(self.encode_inner(&scratch)?.0);
         }
@@ -422,15 +420,12 @@ impl ArrayToBytesCodec for ShardingCodec {
                 }
                 None => fill_slice(&mut scratch, &repr.fill_value),
             }
-            copy_chunk_block(
-                &scratch,
-                &self.chunk_shape,
+            SourceBuffer::new(&scratch, Layout::c_order(&self.chunk_shape, elem)).copy_to_chunk(
                 &zero,
                 out,
                 &repr.shape,
                 &p.in_region,
                 &self.chunk_shape,
-                elem,
             );
         }
         Ok(())

@@ -293,9 +293,12 @@ mod tests {
         .is_ok());
     }
 
+    /// An edit that makes valid metadata invalid.
+    type Breakage = Box<dyn FnOnce(&mut Map<String, Value>)>;
+
     #[test]
     fn rejected_forms() {
-        let cases: Vec<(&str, Box<dyn FnOnce(&mut Map<String, Value>)>)> = vec![
+        let cases: Vec<(&str, Breakage)> = vec![
             (
                 "format 2",
                 Box::new(|o| {
