@@ -1,0 +1,208 @@
+/*
+ * Where the time of reading dataset U whole goes, part by part, without
+ * any Zarr: the experiment behind BENCHMARKS.md, "Read-all U against the
+ * memcpy floor".
+ *
+ *   cc -O2 -pthread bench/experiments/u_read_parts.c -o /tmp/u_read_parts
+ *   /tmp/u_read_parts DIR N MODE PREPOP [REPS]
+ *
+ * DIR is the dataset directory (e.g. /tmp/zarrio-bench-1024), N its edge.
+ * MODE:
+ *   clear   fault in the destination (MADV_POPULATE_WRITE), nothing else
+ *   memcpy  copy the decoded bytes, preloaded in chunk order, into it
+ *   files   read() every chunk file whole into it, in chunk order
+ *   place   read() the chunks of each row of chunks in 256 KiB pieces into
+ *           a per-thread buffer and copy their rows into C order with
+ *           streaming stores (what zarrio does for U)
+ *   mapped  map the chunks of each row of chunks (MAP_POPULATE) and copy
+ *           their rows into C order from the mapping with streaming stores
+ *           (no kernel copy; zarrio does not map files, see BENCHMARKS.md)
+ * PREPOP 1 faults the destination in before the clock starts, so the time
+ * is the copy alone; 0 leaves the faults (and the kernel's clearing of
+ * every page) to the copy. Destinations are fresh, 2 MiB aligned and
+ * advised for huge pages, as the harness's floor's are; two threads take
+ * rows of chunks from a shared counter. Prints the median of REPS.
+ */
+#define _GNU_SOURCE
+#include <emmintrin.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+#define C 256
+#define PLANE ((size_t)C * C * 2)
+#define CHUNK (PLANE * C)
+#define PIECE ((size_t)256 << 10)
+#define HUGE ((size_t)2 << 20)
+
+static const char *dir;
+static int n, nc, mode;
+static char *out, *src;
+static size_t out_len;
+static int next_task;
+enum { CLEAR, MEMCPY, FILES, PLACE, MAPPED };
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+static int open_chunk(int cz, int cy, int cx) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/U.zarr/c/%d/%d/%d", dir, cz, cy, cx);
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) {
+    perror(path);
+    exit(1);
+  }
+  return fd;
+}
+
+static void read_all(int fd, char *dst, size_t len, off_t at) {
+  while (len > 0) {
+    ssize_t got = pread(fd, dst, len, at);
+    if (got <= 0) {
+      perror("pread");
+      exit(1);
+    }
+    dst += got, len -= got, at += got;
+  }
+}
+
+/* Rows of whole 64-byte lines, written around the cache (zarrio's
+ * streaming stores, SSE2 as in src/nontemporal.rs). */
+static void stream_row(char *d, const char *s, size_t len) {
+  for (size_t i = 0; i < len; i += 16)
+    _mm_stream_si128((__m128i *)(d + i), _mm_loadu_si128((const __m128i *)(s + i)));
+}
+
+static void row_of_chunks(int task, char *scratch) {
+  int cz = task / nc, cy = task % nc;
+  int fds[64];
+  for (int cx = 0; cx < nc; cx++) fds[cx] = open_chunk(cz, cy, cx);
+  if (mode == FILES || mode == MEMCPY) {
+    for (int cx = 0; cx < nc; cx++) {
+      size_t at = ((size_t)task * nc + cx) * CHUNK;
+      if (mode == FILES)
+        read_all(fds[cx], out + at, CHUNK, 0);
+      else
+        memcpy(out + at, src + at, CHUNK);
+    }
+  } else if (mode == MAPPED) {
+    char *map[64];
+    for (int cx = 0; cx < nc; cx++) {
+      map[cx] = mmap(NULL, CHUNK, PROT_READ, MAP_SHARED | MAP_POPULATE, fds[cx], 0);
+      if (map[cx] == MAP_FAILED) {
+        perror("mmap");
+        exit(1);
+      }
+    }
+    for (int z = 0; z < C; z++)
+      for (int y = 0; y < C; y++) {
+        size_t row = (((size_t)cz * C + z) * n + (size_t)cy * C + y) * n * 2;
+        for (int cx = 0; cx < nc; cx++)
+          stream_row(out + row + (size_t)cx * C * 2, map[cx] + z * PLANE + (size_t)y * C * 2,
+                     C * 2);
+      }
+    _mm_sfence();
+    for (int cx = 0; cx < nc; cx++) munmap(map[cx], CHUNK);
+  } else {
+    int planes = PIECE / PLANE;
+    for (int z0 = 0; z0 < C; z0 += planes) {
+      for (int cx = 0; cx < nc; cx++)
+        read_all(fds[cx], scratch + cx * PIECE, PIECE, (off_t)z0 * PLANE);
+      for (int j = 0; j < planes; j++)
+        for (int y = 0; y < C; y++) {
+          size_t row = (((size_t)cz * C + z0 + j) * n + (size_t)cy * C + y) * n * 2;
+          for (int cx = 0; cx < nc; cx++)
+            stream_row(out + row + (size_t)cx * C * 2,
+                       scratch + cx * PIECE + j * PLANE + (size_t)y * C * 2, C * 2);
+        }
+    }
+    _mm_sfence();
+  }
+  for (int cx = 0; cx < nc; cx++) close(fds[cx]);
+}
+
+static void *worker(void *arg) {
+  long id = (long)arg;
+  if (mode == CLEAR) {
+    size_t half = out_len / 2;
+    madvise(out + id * half, half, MADV_POPULATE_WRITE);
+    return NULL;
+  }
+  char *scratch = aligned_alloc(4096, nc * PIECE);
+  for (int t; (t = __atomic_fetch_add(&next_task, 1, __ATOMIC_RELAXED)) < nc * nc;)
+    row_of_chunks(t, scratch);
+  free(scratch);
+  return NULL;
+}
+
+static int cmp(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 5) {
+    fprintf(stderr, "usage: %s DIR N clear|memcpy|files|place|mapped PREPOP [REPS]\n", argv[0]);
+    return 2;
+  }
+  dir = argv[1];
+  n = atoi(argv[2]);
+  const char *names[] = {"clear", "memcpy", "files", "place", "mapped"};
+  mode = -1;
+  for (int i = 0; i < 5; i++)
+    if (!strcmp(argv[3], names[i])) mode = i;
+  int prepop = atoi(argv[4]), reps = argc > 5 ? atoi(argv[5]) : 7;
+  if (mode < 0 || n % C || n / C > 64 || reps < 1 || reps > 100) {
+    fprintf(stderr, "bad arguments\n");
+    return 2;
+  }
+  nc = n / C;
+  out_len = (size_t)n * n * n * 2;
+  if (mode == MEMCPY) {
+    /* The decoded bytes in chunk order, as the files hold them. */
+    src = malloc(out_len);
+    for (int t = 0; t < nc * nc; t++)
+      for (int cx = 0; cx < nc; cx++) {
+        int fd = open_chunk(t / nc, t % nc, cx);
+        read_all(fd, src + ((size_t)t * nc + cx) * CHUNK, CHUNK, 0);
+        close(fd);
+      }
+  }
+  double times[100];
+  for (int r = 0; r < reps; r++) {
+    char *raw = mmap(NULL, out_len + HUGE, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED) {
+      perror("mmap");
+      return 1;
+    }
+    out = (char *)(((uintptr_t)raw + HUGE - 1) & ~(uintptr_t)(HUGE - 1));
+    madvise(out, out_len, MADV_HUGEPAGE);
+    if (prepop && mode != CLEAR) madvise(out, out_len, MADV_POPULATE_WRITE);
+    double t0 = now();
+    next_task = 0;
+    pthread_t th[2];
+    for (long i = 0; i < 2; i++) pthread_create(&th[i], NULL, worker, (void *)i);
+    for (int i = 0; i < 2; i++) pthread_join(th[i], NULL);
+    times[r] = now() - t0;
+    munmap(raw, out_len + HUGE);
+  }
+  qsort(times, reps, sizeof times[0], cmp);
+  printf("%s prepop=%d N=%d median %.4f s (min %.4f, max %.4f, %d reps)\n", names[mode],
+         prepop, n, times[reps / 2], times[0], times[reps - 1], reps);
+  free(src);
+  return 0;
+}
