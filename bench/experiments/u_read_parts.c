@@ -88,15 +88,18 @@ static void stream_row(char *d, const char *s, size_t len) {
 
 static void row_of_chunks(int task, char *scratch) {
   int cz = task / nc, cy = task % nc;
+  if (mode == MEMCPY) {
+    /* The bytes are in memory already: no file is opened. */
+    size_t at = (size_t)task * nc * CHUNK;
+    memcpy(out + at, src + at, nc * CHUNK);
+    return;
+  }
   int fds[64];
   for (int cx = 0; cx < nc; cx++) fds[cx] = open_chunk(cz, cy, cx);
-  if (mode == FILES || mode == MEMCPY) {
+  if (mode == FILES) {
     for (int cx = 0; cx < nc; cx++) {
       size_t at = ((size_t)task * nc + cx) * CHUNK;
-      if (mode == FILES)
-        read_all(fds[cx], out + at, CHUNK, 0);
-      else
-        memcpy(out + at, src + at, CHUNK);
+      read_all(fds[cx], out + at, CHUNK, 0);
     }
   } else if (mode == MAPPED) {
     char *map[64];
