@@ -146,16 +146,31 @@ impl RowCopier {
         plane_stride: usize,
         dst: *mut u8,
     ) {
-        let n = seg * count * planes;
-        // Segment j of the run (j = p * count + k) as (source, j).
+        // Segment j of the run (j = p * count + k).
         let segments = (0..planes).flat_map(|p| {
-            (0..count).map(move |k| {
-                (
-                    src.wrapping_add(p * plane_stride + k * src_stride),
-                    p * count + k,
-                )
-            })
+            (0..count).map(move |k| src.wrapping_add(p * plane_stride + k * src_stride))
         });
+        self.gather_segments_raw(segments, seg, planes * count, dst)
+    }
+
+    /// Copy `count` segments of `seg` bytes, the j-th read from the j-th
+    /// pointer `segments` yields, one after another into `dst`, streamed as
+    /// `gather_raw` streams them: the general form, for segments that lie
+    /// anywhere (planes of chunks each decoded into a buffer of its own).
+    ///
+    /// # Safety
+    /// `segments` must yield `count` pointers, each readable for `seg`
+    /// bytes; `dst` must be writable for `count * seg` bytes, and no
+    /// segment may overlap the destination.
+    pub(crate) unsafe fn gather_segments_raw(
+        &mut self,
+        segments: impl Iterator<Item = *const u8>,
+        seg: usize,
+        count: usize,
+        dst: *mut u8,
+    ) {
+        let n = seg * count;
+        let segments = segments.take(count).zip(0..count);
         #[cfg(target_arch = "x86_64")]
         if seg % 16 == 0 && dst as usize % 16 == 0 && self.streams_rows(n, dst as usize % LINE == 0)
         {

@@ -332,6 +332,54 @@ impl<'a> DestBuffer<'a> {
         );
     }
 
+    /// Copy one plane (the last two dimensions; `plane_shape` is 1 in
+    /// every other) of each chunk of a row of chunks side by side along the
+    /// last dimension, the k-th read from the start of `planes[k]`, into
+    /// the block at `dst_start`: `copy_from_chunk_row` for planes that lie
+    /// anywhere, so that a decoder's output is placed from where the
+    /// decoder left it. The destination's last dimension must be
+    /// contiguous (which `streams_more_as_row` asks for).
+    ///
+    /// # Safety
+    /// Concurrent callers must write disjoint blocks.
+    pub unsafe fn copy_planes_as_row(
+        &self,
+        dst_start: &[u64],
+        planes: &[&[u8]],
+        plane_shape: &[u64],
+    ) {
+        let (elem, n, count) = (self.layout.elem, plane_shape.len(), planes.len());
+        assert!(n >= 2 && dst_start.len() == n && count >= 1);
+        assert!(plane_shape[..n - 2].iter().all(|&e| e == 1));
+        assert_eq!(self.layout.strides[n - 1], 1);
+        let (rows, run) = (
+            plane_shape[n - 2] as usize,
+            plane_shape[n - 1] as usize * elem,
+        );
+        assert!(planes.iter().all(|p| p.len() >= rows * run));
+        let mut dst_shape = plane_shape.to_vec();
+        dst_shape[n - 1] *= count as u64;
+        let dst = self.ptr.add(self.block_offset(dst_start, &dst_shape));
+        let row_t = self.layout.strides[n - 2] as usize * elem;
+        let mut copier = RowCopier::new(self.streaming);
+        // SAFETY: every segment is a row of `run` bytes inside its plane
+        // (each at least rows x run bytes, asserted); the destination
+        // block (rows of count x run bytes, `row_t` apart) lies inside the
+        // buffer (block_offset) and is exclusively ours per the caller's
+        // contract, so no source overlaps it.
+        if row_t == count * run {
+            // The block's rows lie back to back: one run, gathered whole.
+            let segments =
+                (0..rows).flat_map(|r| planes.iter().map(move |p| p.as_ptr().add(r * run)));
+            copier.gather_segments_raw(segments, run, rows * count, dst);
+        } else {
+            for r in 0..rows {
+                let segments = planes.iter().map(|p| p.as_ptr().add(r * run));
+                copier.gather_segments_raw(segments, run, count, dst.add(r * row_t));
+            }
+        }
+    }
+
     /// Whether placing chunks of `chunk_shape` a row at a time with
     /// `copy_from_chunk_row` streams destination lines that placing them
     /// one by one would not: the destination streams, its rows are
@@ -751,8 +799,9 @@ impl<'a> RunFiller<'a> {
             self.current = tail;
             data = &data[n..];
         }
-        // Pieces are large (128 KiB and up), so a fence per piece costs
-        // nothing, and no filler can leave stores unfenced.
+        // Pieces are large (a whole zstd block, up to 128 KiB, or more), so
+        // a fence per piece costs little, and no filler can leave stores
+        // unfenced.
         self.copier.fence();
         if fits {
             Ok(())

@@ -21,9 +21,6 @@ const ROW_PIECE_BYTES: usize = 256 << 10;
 /// The most uncompressed chunks one such read handles together.
 const ROW_CHUNKS_MAX: usize = 8;
 
-/// Decoded bytes are placed in pieces of this size: small enough to stay in
-/// the core's cache between the decompressor and the destination.
-const STREAM_PIECE: usize = 128 << 10;
 /// The most compressed chunks one row-of-chunks read decodes in step (each
 /// holds a streaming decompression context, which codecs pool per thread).
 const ROW_DECODERS_MAX: usize = crate::codec::DECODERS_IN_STEP;
@@ -33,6 +30,10 @@ const ROW_DECODERS_MAX: usize = crate::codec::DECODERS_IN_STEP;
 /// stream) instead of into a chunk-sized buffer that would go out to
 /// memory and be read back.
 const STREAM_MIN_CHUNK: usize = 4 << 20;
+/// Planes of a row of decoded chunks are taken this many bytes at a time
+/// (at least one plane): a zstd block's worth, so that they are placed
+/// from the decoder's own buffer (`RowSource::take`).
+const DECODED_PIECE: usize = 128 << 10;
 /// The shortest destination rows worth placing pieces into one by one;
 /// shorter rows go through a chunk buffer and the strided copy.
 const MIN_STREAM_RUN: usize = 64;
@@ -368,6 +369,8 @@ impl Array {
 
     /// The placing half of `read_chunk_row_in_pieces`: take a few planes
     /// of every chunk of the row from its source, place them, repeat.
+    /// Decoded planes are placed from where the decoder has them when a
+    /// piece holds them whole (a zstd block holds 128 KiB).
     fn place_chunk_row(
         &self,
         parts: &[(usize, ChunkPart)],
@@ -382,7 +385,15 @@ impl Array {
             .collect();
         let plane_bytes = (shape[n - 2] * shape[n - 1]) as usize * self.elem();
         let planes = nbytes / plane_bytes;
-        let per_piece = (ROW_PIECE_BYTES / plane_bytes).clamp(1, planes);
+        let decoding = sources
+            .iter()
+            .any(|s| matches!(s, RowSource::Decoding { .. }));
+        let piece = if decoding {
+            DECODED_PIECE
+        } else {
+            ROW_PIECE_BYTES
+        };
+        let per_piece = (piece / plane_bytes).clamp(1, planes);
         let slot = per_piece * plane_bytes;
         with_scratch(parts.len() * slot, |buf| {
             // An absent chunk's slot holds the fill value throughout.
@@ -393,11 +404,19 @@ impl Array {
             }
             let origin = &parts[0].1.in_region;
             let mut at = origin.clone();
+            let k = parts.len();
+            assert!(k <= ROW_CHUNKS_MAX);
             for first in (0..planes).step_by(per_piece) {
                 let count = per_piece.min(planes - first);
-                for (src, s) in sources.iter_mut().zip(buf.chunks_exact_mut(slot)) {
-                    src.fill(&mut s[..count * plane_bytes])?;
+                let mut row: [&[u8]; ROW_CHUNKS_MAX] = [&[]; ROW_CHUNKS_MAX];
+                for ((src, s), r) in sources
+                    .iter_mut()
+                    .zip(buf.chunks_exact_mut(slot))
+                    .zip(&mut row)
+                {
+                    *r = src.take(count * plane_bytes, s)?;
                 }
+                let mut plane: [&[u8]; ROW_CHUNKS_MAX] = [&[]; ROW_CHUNKS_MAX];
                 for j in 0..count {
                     // The plane's place: its index over the leading dimensions.
                     let mut rest = (first + j) as u64;
@@ -405,17 +424,12 @@ impl Array {
                         at[d] = origin[d] + rest % shape[d];
                         rest /= shape[d];
                     }
+                    for (p, r) in plane.iter_mut().zip(&row[..k]) {
+                        *p = &r[j * plane_bytes..];
+                    }
                     // SAFETY: this task alone writes these chunks' blocks;
                     // the plane is part of them.
-                    unsafe {
-                        dest.copy_from_chunk_row(
-                            &at,
-                            &buf[j * plane_bytes..],
-                            &plane_shape,
-                            parts.len(),
-                            slot,
-                        )
-                    };
+                    unsafe { dest.copy_planes_as_row(&at, &plane[..k], &plane_shape) };
                 }
             }
             sources.iter_mut().try_for_each(RowSource::finish)
@@ -539,13 +553,16 @@ impl Array {
                             {
                                 let mut filler = RunFiller::new(runs);
                                 // Pieces add up to the chunk (checked), as
-                                // do the block's runs.
-                                return with_scratch(STREAM_PIECE, |piece| loop {
-                                    match pieces.read(piece).map_err(|e| e.context(&key))? {
-                                        0 => return Ok(()),
-                                        got => filler.push(&piece[..got])?,
+                                // do the block's runs. Each is placed from
+                                // where the decoder has it.
+                                loop {
+                                    let piece =
+                                        pieces.next(usize::MAX).map_err(|e| e.context(&key))?;
+                                    if piece.is_empty() {
+                                        return Ok(());
                                     }
-                                });
+                                    filler.push(piece)?;
+                                }
                             }
                         }
                     }
@@ -594,6 +611,27 @@ impl RowSource<'_> {
                 pieces.fill(out).map_err(|e| e.context(key.as_str()))
             }
         }
+    }
+
+    /// The chunk's next `len` bytes: where its decoder has them when they
+    /// are at hand in one piece, else copied into `slot` (which holds an
+    /// absent chunk's fill value throughout).
+    fn take<'s>(&'s mut self, len: usize, slot: &'s mut [u8]) -> Result<&'s [u8]> {
+        let whole = match self {
+            RowSource::Decoding { pieces, key } => {
+                pieces.ready(len).map_err(|e| e.context(key.as_str()))? >= len
+            }
+            _ => false,
+        };
+        if whole {
+            if let RowSource::Decoding { pieces, key } = self {
+                let piece = pieces.next(len).map_err(|e| e.context(key.as_str()))?;
+                debug_assert_eq!(piece.len(), len);
+                return Ok(piece);
+            }
+        }
+        self.fill(&mut slot[..len])?;
+        Ok(&slot[..len])
     }
 
     /// Check that a decoded chunk's data ends with the chunk.

@@ -21,6 +21,7 @@ pub mod sharding;
 pub mod transpose;
 pub mod zstd;
 pub mod zstd_compressor;
+mod zstd_pieces;
 
 pub use pipeline::CodecChain;
 
@@ -168,8 +169,16 @@ pub(crate) const DECODERS_IN_STEP: usize = 4;
 /// Decoded bytes handed out piece by piece (see
 /// `BytesToBytesCodec::piece_decoder`).
 pub trait PieceDecoder {
-    /// Fill as much of `out` as the data has left; 0 once it is all out.
-    fn read(&mut self, out: &mut [u8]) -> Result<usize>;
+    /// The next decoded bytes, at most `max` of them (fewer when that is
+    /// what the decoder has at hand); empty once all are out. They stay
+    /// valid until the next call, so a caller places them without copying
+    /// them first.
+    fn next_piece(&mut self, max: usize) -> Result<&[u8]>;
+
+    /// Decode until `want` bytes can be handed out in one piece by the
+    /// next `next_piece`, or no more can be without copying them; say how
+    /// many can (0 once all are out).
+    fn ready(&mut self, want: usize) -> Result<usize>;
 }
 
 /// What a bytes->bytes decoder knows of the size of its output.

@@ -292,24 +292,38 @@ pub struct ChunkPieces<'a> {
 }
 
 impl ChunkPieces<'_> {
-    /// Fill as much of `out` as the chunk has left; 0 once it is all out.
-    pub fn read(&mut self, out: &mut [u8]) -> Result<usize> {
-        let got = self.inner.read(out)?;
-        if got > self.left {
+    /// The chunk's next decoded bytes, at most `max` of them, valid until
+    /// the next call; empty once it is all out.
+    pub fn next(&mut self, max: usize) -> Result<&[u8]> {
+        let piece = self.inner.next_piece(max)?;
+        if piece.len() > self.left {
             return Err(corrupt(format!(
                 "decoded chunk is more than the {} bytes expected",
                 self.expected
             )));
         }
-        self.left -= got;
-        if got == 0 && self.left > 0 && !out.is_empty() {
+        self.left -= piece.len();
+        if piece.is_empty() && self.left > 0 && max > 0 {
             return Err(corrupt(format!(
                 "decoded chunk is {} bytes, expected {}",
                 self.expected - self.left,
                 self.expected
             )));
         }
-        Ok(got)
+        Ok(piece)
+    }
+
+    /// How many bytes, up to about `want`, `next` can hand out in one
+    /// piece (see `PieceDecoder::ready`).
+    pub fn ready(&mut self, want: usize) -> Result<usize> {
+        self.inner.ready(want)
+    }
+
+    /// Fill as much of `out` as the chunk has left; 0 once it is all out.
+    pub fn read(&mut self, out: &mut [u8]) -> Result<usize> {
+        let piece = self.next(out.len())?;
+        out[..piece.len()].copy_from_slice(piece);
+        Ok(piece.len())
     }
 
     /// Fill all of `out`, which must be no longer than what is left.

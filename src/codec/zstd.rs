@@ -6,13 +6,13 @@
 //! (the latter come from streaming compressors) and concatenated frames.
 
 use super::zstd_compressor::{compress_bound, Compressor};
+use super::zstd_pieces::ZstdPieces;
 use super::{codec_json, BytesToBytesCodec, CodecSpec, DecodedSize, PieceDecoder};
 use crate::error::{corrupt, internal, invalid_metadata, Result};
 use serde_json::{json, Value};
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::io::Read;
-use zstd::stream::raw::{Decoder, InBuffer, Operation, OutBuffer};
 
 /// The `zstd` codec.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -262,93 +262,6 @@ impl BytesToBytesCodec for ZstdCodec {
     }
 }
 
-thread_local! {
-    static DECODERS: RefCell<Vec<Decoder<'static>>> = const { RefCell::new(Vec::new()) };
-}
-
-/// Every frame of one input, decompressed as the caller's buffers take
-/// the bytes. Its streaming context comes from the thread's pool and goes
-/// back there when dropped, so several inputs decode in step on one thread
-/// without allocating a context each.
-struct ZstdPieces<'a> {
-    dec: Option<Decoder<'static>>,
-    input: &'a [u8],
-    pos: usize,
-    /// The last frame has ended with all input read.
-    ended: bool,
-    /// Everything has been handed out.
-    done: bool,
-}
-
-impl<'a> ZstdPieces<'a> {
-    fn new(input: &'a [u8]) -> Result<Self> {
-        if input.is_empty() {
-            return Err(corrupt(
-                "codec \"zstd\": input of 0 bytes is not valid zstd data (empty)",
-            ));
-        }
-        let dec = match DECODERS.with(|pool| pool.borrow_mut().pop()) {
-            Some(mut d) => {
-                d.reinit().map_err(zstd_error)?;
-                d
-            }
-            None => Decoder::new().map_err(|e| internal(format!("codec \"zstd\": {e}")))?,
-        };
-        Ok(ZstdPieces {
-            dec: Some(dec),
-            input,
-            pos: 0,
-            ended: false,
-            done: false,
-        })
-    }
-}
-
-impl Drop for ZstdPieces<'_> {
-    fn drop(&mut self) {
-        if let Some(d) = self.dec.take() {
-            // try_with: the pool may already be gone while the thread exits.
-            let _ = DECODERS.try_with(|pool| {
-                let mut pool = pool.borrow_mut();
-                // As many as one task decodes in step.
-                if pool.len() < super::DECODERS_IN_STEP {
-                    pool.push(d);
-                }
-            });
-        }
-    }
-}
-
-impl PieceDecoder for ZstdPieces<'_> {
-    fn read(&mut self, out: &mut [u8]) -> Result<usize> {
-        let dec = self.dec.as_mut().expect("held until dropped");
-        let mut filled = 0;
-        while filled < out.len() && !self.done {
-            let mut inb = InBuffer::around(self.input);
-            inb.set_pos(self.pos);
-            let mut outb = OutBuffer::around(&mut out[filled..]);
-            let hint = dec.run(&mut inb, &mut outb).map_err(zstd_error)?;
-            let got = outb.pos();
-            let moved = got > 0 || inb.pos() != self.pos;
-            (self.pos, filled) = (inb.pos(), filled + got);
-            if !moved {
-                if self.ended {
-                    self.done = true;
-                    break;
-                }
-                return Err(corrupt(
-                    "codec \"zstd\": compressed data ends inside a frame",
-                ));
-            }
-            self.ended = self.pos == self.input.len() && hint == 0;
-            // A call that leaves room in the buffer after the last frame
-            // has flushed everything.
-            self.done = self.ended && filled < out.len();
-        }
-        Ok(filled)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -374,22 +287,49 @@ mod tests {
     /// A piece size for the tests (the read path's is the same).
     const PIECE: usize = 128 << 10;
 
-    /// Decoded through a piece decoder, into buffers of `PIECE`.
+    /// Decoded through a piece decoder, at most `PIECE` bytes at a time.
     fn stream(c: &ZstdCodec, input: &[u8]) -> Result<Vec<u8>> {
         let mut out = Vec::new();
         let mut dec = c.piece_decoder(input)?.unwrap();
-        let mut piece = vec![0u8; PIECE];
         loop {
-            let got = dec.read(&mut piece)?;
-            if got == 0 {
+            let piece = dec.next_piece(PIECE)?;
+            if piece.is_empty() {
                 return Ok(out);
             }
-            out.extend_from_slice(&piece[..got]);
+            assert!(piece.len() <= PIECE);
+            out.extend_from_slice(piece);
         }
+    }
+
+    /// Copy the decoder's next bytes into `out` as a caller that copies
+    /// would, filling as much of it as the data has left.
+    fn read(dec: &mut Box<dyn PieceDecoder + '_>, out: &mut [u8]) -> Result<usize> {
+        let mut filled = 0;
+        while filled < out.len() {
+            let piece = dec.next_piece(out.len() - filled)?;
+            if piece.is_empty() {
+                break;
+            }
+            out[filled..filled + piece.len()].copy_from_slice(piece);
+            filled += piece.len();
+        }
+        Ok(filled)
     }
 
     fn check_all(c: &ZstdCodec, enc: &[u8], x: &[u8]) {
         assert_eq!(stream(c, enc).unwrap(), x);
+        // Pieces as large as the decoder has them (how the read path
+        // places a chunk into its destination's rows).
+        let mut dec = c.piece_decoder(enc).unwrap().unwrap();
+        let mut all = Vec::new();
+        loop {
+            let piece = dec.next_piece(usize::MAX).unwrap();
+            if piece.is_empty() {
+                break;
+            }
+            all.extend_from_slice(piece);
+        }
+        assert_eq!(all, x);
         assert_eq!(
             c.decode(Cow::Borrowed(enc), DecodedSize::UNBOUNDED)
                 .unwrap()
@@ -526,7 +466,7 @@ mod tests {
             let mut any = false;
             for (dec, out) in decs.iter_mut().zip(&mut outs) {
                 let n = [1, 4096, 70_000, 999][step % 4];
-                let got = dec.read(&mut buf[..n]).unwrap();
+                let got = read(dec, &mut buf[..n]).unwrap();
                 out.extend_from_slice(&buf[..got]);
                 any |= got > 0;
             }
@@ -536,17 +476,130 @@ mod tests {
         }
         assert_eq!(outs, xs);
         // A finished decoder keeps answering 0.
-        assert_eq!(decs[0].read(&mut buf).unwrap(), 0);
+        assert_eq!(read(&mut decs[0], &mut buf).unwrap(), 0);
         drop(decs);
         // Pooled contexts left mid-frame or after an error decode the next
         // input from its start.
         let mut half = c.piece_decoder(&encs[2]).unwrap().unwrap();
-        assert_eq!(half.read(&mut buf[..5000]).unwrap(), 5000);
+        assert_eq!(read(&mut half, &mut buf[..5000]).unwrap(), 5000);
         drop(half);
         assert!(stream(&c, &encs[3][..encs[3].len() / 2]).is_err());
         for (enc, x) in encs.iter().zip(&xs) {
             assert_eq!(&stream(&c, enc).unwrap(), x);
         }
+    }
+
+    /// Data that refers back `reach` bytes: stretches of noise, two of
+    /// every three repeating what came `reach` bytes before.
+    fn far_repeats(n: usize, reach: usize) -> Vec<u8> {
+        let mut x = Vec::with_capacity(n);
+        let mut h = 0x9e37_79b9_u32;
+        for i in 0..n {
+            if i >= reach && (i / 40_000) % 3 != 0 {
+                x.push(x[i - reach]);
+            } else {
+                h ^= h << 13;
+                h ^= h >> 17;
+                h ^= h << 5;
+                x.push((h >> 24) as u8);
+            }
+        }
+        x
+    }
+
+    /// `x` as one frame with its content size and a window of 2^`log`.
+    fn with_window(x: &[u8], log: u32, checksum: bool) -> Vec<u8> {
+        use zstd::zstd_safe::CParameter;
+        let mut bulk = zstd::bulk::Compressor::new(3).unwrap();
+        bulk.set_parameter(CParameter::WindowLog(log)).unwrap();
+        bulk.set_parameter(CParameter::ChecksumFlag(checksum))
+            .unwrap();
+        bulk.compress(x).unwrap()
+    }
+
+    #[test]
+    fn frames_longer_than_the_ring_refer_back_across_its_wrap() {
+        // A 128 KiB window: the piece decoder's ring holds a window and two
+        // blocks, so 3 MiB of output goes round it many times, with
+        // matches reaching back across the point where it wraps.
+        let x = far_repeats(3 << 20, 120_000);
+        let sized = with_window(&x, 17, true);
+        assert_eq!(
+            zstd::zstd_safe::get_frame_content_size(&sized).unwrap(),
+            Some(x.len() as u64)
+        );
+        let mut e = zstd::stream::write::Encoder::new(Vec::new(), 3).unwrap();
+        e.window_log(17).unwrap();
+        e.include_contentsize(false).unwrap();
+        e.write_all(&x).unwrap();
+        let unsized_ = e.finish().unwrap();
+        assert_eq!(
+            zstd::zstd_safe::get_frame_content_size(&unsized_).unwrap(),
+            None
+        );
+        let c = ZstdCodec::new(0, false);
+        // The repeats were found (a third of the data is noise).
+        assert!(sized.len() < x.len() * 5 / 9);
+        assert!(unsized_.len() < x.len() * 3 / 4);
+        for enc in [&sized, &unsized_] {
+            check_all(&c, enc, &x);
+        }
+        // Both frames one after the other, a skippable frame between them
+        // (ignored by every decoder).
+        let mut both = sized.clone();
+        both.extend([0x50, 0x2a, 0x4d, 0x18, 3, 0, 0, 0, 7, 7, 7]);
+        both.extend(&unsized_);
+        check_all(&c, &both, &[&x[..], &x[..]].concat());
+        // A flipped bit in the middle is an error, not wrong data.
+        let mut bad = sized.clone();
+        let k = bad.len() / 2;
+        bad[k] ^= 0x10;
+        assert!(stream(&c, &bad).is_err());
+    }
+
+    #[test]
+    fn pieces_span_blocks_until_the_ring_wraps() {
+        // 200,000-byte pieces of a frame of 128 KiB blocks with a 1 MiB
+        // window: a piece spans two blocks in the ring, except where the
+        // ring wraps between them; there the caller copies instead.
+        let x = far_repeats(3 << 20, 120_000);
+        let enc = with_window(&x, 20, false);
+        let mut dec = ZstdCodec::new(0, false)
+            .piece_decoder(&enc)
+            .unwrap()
+            .unwrap();
+        let (mut out, mut whole, mut split) = (Vec::new(), 0, 0);
+        while out.len() < x.len() {
+            let want = 200_000.min(x.len() - out.len());
+            if dec.ready(want).unwrap() >= want {
+                let piece = dec.next_piece(want).unwrap();
+                assert_eq!(piece.len(), want);
+                out.extend_from_slice(piece);
+                whole += 1;
+            } else {
+                let mut buf = vec![0u8; want];
+                assert_eq!(read(&mut dec, &mut buf).unwrap(), want);
+                out.extend_from_slice(&buf);
+                split += 1;
+            }
+        }
+        assert_eq!(out, x);
+        assert_eq!(dec.ready(1).unwrap(), 0);
+        assert!(dec.next_piece(1).unwrap().is_empty());
+        assert!(
+            split > 0 && whole > 2 * split,
+            "{whole} whole, {split} copied"
+        );
+    }
+
+    #[test]
+    fn a_frame_asking_for_a_huge_window_is_refused() {
+        // No content size, a window of 2^31 bytes, then one empty raw last
+        // block: more memory than a decoder gives a frame.
+        let enc = [0x28, 0xb5, 0x2f, 0xfd, 0x00, 21 << 3, 1, 0, 0];
+        let e = stream(&ZstdCodec::new(0, false), &enc).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Corrupt);
+        assert!(e.message().contains("window"), "{}", e.message());
     }
 
     #[test]
