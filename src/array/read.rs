@@ -31,8 +31,9 @@ const ROW_DECODERS_MAX: usize = crate::codec::DECODERS_IN_STEP;
 /// memory and be read back.
 const STREAM_MIN_CHUNK: usize = 4 << 20;
 /// Planes of a row of decoded chunks are taken this many bytes at a time
-/// (at least one plane): a zstd block's worth, so that they are placed
-/// from the decoder's own buffer (`RowSource::take`).
+/// (at least one plane): few enough that the decoder holds them in one
+/// piece (zstd's ring holds a window and two 128 KiB blocks), so they are
+/// placed from there (`RowSource::take`).
 const DECODED_PIECE: usize = 128 << 10;
 /// The shortest destination rows worth placing pieces into one by one;
 /// shorter rows go through a chunk buffer and the strided copy.
@@ -369,8 +370,8 @@ impl Array {
 
     /// The placing half of `read_chunk_row_in_pieces`: take a few planes
     /// of every chunk of the row from its source, place them, repeat.
-    /// Decoded planes are placed from where the decoder has them when a
-    /// piece holds them whole (a zstd block holds 128 KiB).
+    /// Decoded planes are placed from where the decoder has them whenever
+    /// it has them in one piece (`RowSource::take`).
     fn place_chunk_row(
         &self,
         parts: &[(usize, ChunkPart)],
