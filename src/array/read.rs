@@ -555,10 +555,12 @@ impl Array {
                                 let mut filler = RunFiller::new(runs);
                                 // Pieces add up to the chunk (checked), as
                                 // do the block's runs. Each is placed from
-                                // where the decoder has it.
+                                // where the decoder has it, as many blocks
+                                // at a time as it holds in one piece.
                                 loop {
+                                    pieces.ready(DECODED_PIECE).map_err(|e| e.context(&key))?;
                                     let piece =
-                                        pieces.next(usize::MAX).map_err(|e| e.context(&key))?;
+                                        pieces.next(DECODED_PIECE).map_err(|e| e.context(&key))?;
                                     if piece.is_empty() {
                                         return Ok(());
                                     }
