@@ -799,9 +799,10 @@ impl<'a> RunFiller<'a> {
             self.current = tail;
             data = &data[n..];
         }
-        // Pieces are large (a whole zstd block, up to 128 KiB, or more), so
-        // a fence per piece costs little, and no filler can leave stores
-        // unfenced.
+        // Pieces are large (a store's reads of up to 256 KiB, a decoder's
+        // blocks up to 128 KiB at a time, smaller only where its ring
+        // wraps), so a fence per piece costs little, and no filler can
+        // leave stores unfenced.
         self.copier.fence();
         if fits {
             Ok(())

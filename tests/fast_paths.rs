@@ -882,6 +882,33 @@ fn rows_of_compressed_chunks_decoded_in_step_equal_the_values() {
             assert!(err.to_string().contains("a/c/0/0/1"), "{err}");
         }
     }
+    // A chunk in zstd's legacy format (v0.7), which is decoded whole where
+    // the others are decoded in pieces.
+    let chunk: Vec<u8> = (0..16 * 128)
+        .flat_map(|r| {
+            let at = (r / 128 * n1 + r % 128) * n2 + 1024;
+            v[at * 2..(at + 1024) * 2].to_vec()
+        })
+        .collect();
+    store.set("a/c/0/0/1", &zstd_v07_frame(&chunk)).unwrap();
+    for at in [line + 16, line] {
+        read_whole_into(&a, &whole, &v, &mut space, at, "legacy frame");
+    }
+}
+
+/// `data` as one frame of zstd v0.7, a legacy format, made of raw blocks.
+fn zstd_v07_frame(data: &[u8]) -> Vec<u8> {
+    // Single segment, a 4-byte content size, no checksum.
+    let mut f = vec![0x27, 0xb5, 0x2f, 0xfd, 0xa0];
+    f.extend((data.len() as u32).to_le_bytes());
+    for block in data.chunks(128 << 10) {
+        let n = block.len();
+        f.extend([0x40 | (n >> 16) as u8, (n >> 8) as u8, n as u8]);
+        f.extend(block);
+    }
+    // The end block.
+    f.extend([0xc0, 0, 0]);
+    f
 }
 
 #[test]

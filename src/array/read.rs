@@ -308,9 +308,12 @@ impl Array {
                         };
                         match chain.piece_decoder(bytes).map_err(|e| e.context(&key))? {
                             Some(pieces) => Ok(RowSource::Decoding { pieces, key }),
-                            None => Err(crate::error::internal(
-                                "the chunk's codecs do not decode in pieces",
-                            )),
+                            // The codec declined this input (zstd's legacy
+                            // format): decoded whole, at a chunk's cost.
+                            None => Ok(RowSource::Decoded {
+                                data: chain.decode(bytes).map_err(|e| e.context(&key))?,
+                                at: 0,
+                            }),
                         }
                     })
                     .collect::<Result<Vec<_>>>()?;
@@ -597,6 +600,8 @@ enum RowSource<'a> {
         pieces: ChunkPieces<'a>,
         key: String,
     },
+    /// Decoded whole, handed out from byte `at` on.
+    Decoded { data: Vec<u8>, at: usize },
 }
 
 impl RowSource<'_> {
@@ -613,6 +618,11 @@ impl RowSource<'_> {
             RowSource::Decoding { pieces, key } => {
                 pieces.fill(out).map_err(|e| e.context(key.as_str()))
             }
+            RowSource::Decoded { data, at } => {
+                out.copy_from_slice(&data[*at..*at + out.len()]);
+                *at += out.len();
+                Ok(())
+            }
         }
     }
 
@@ -623,6 +633,11 @@ impl RowSource<'_> {
         let whole = match self {
             RowSource::Decoding { pieces, key } => {
                 pieces.ready(len).map_err(|e| e.context(key.as_str()))? >= len
+            }
+            RowSource::Decoded { data, at } => {
+                let piece = &data[*at..*at + len];
+                *at += len;
+                return Ok(piece);
             }
             _ => false,
         };

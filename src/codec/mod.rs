@@ -307,11 +307,16 @@ pub trait BytesToBytesCodec: Send + Sync + Debug {
     fn decodes_in_pieces(&self) -> bool {
         false
     }
-    /// A decoder of `input` that hands out the decoded bytes in order, as
-    /// much as the caller's buffer takes at a time, so that a large chunk
-    /// is placed without a chunk-sized buffer and chunks side by side can
-    /// be decoded in step. None when this codec cannot.
-    fn piece_decoder<'a>(&self, _input: &'a [u8]) -> Result<Option<Box<dyn PieceDecoder + 'a>>> {
+    /// A decoder of `input`, which decodes to `expected` bytes, that hands
+    /// out the decoded bytes in order, a piece at a time, so that a large
+    /// chunk is placed without a chunk-sized buffer and chunks side by
+    /// side can be decoded in step. None when this codec cannot (or not
+    /// this input; the caller decodes it whole).
+    fn piece_decoder<'a>(
+        &self,
+        _input: &'a [u8],
+        _expected: usize,
+    ) -> Result<Option<Box<dyn PieceDecoder + 'a>>> {
         Ok(None)
     }
     /// The encoded size for a given input size, when it does not depend on

@@ -262,17 +262,20 @@ impl CodecChain {
     /// A decoder of one encoded chunk that hands out its decoded bytes (C
     /// order) piece by piece. None when the pipeline cannot: only a
     /// decompressor that decodes in pieces, over `bytes` in native order,
-    /// can.
+    /// can (and it may decline an input, see
+    /// `BytesToBytesCodec::piece_decoder`).
     pub fn piece_decoder<'a>(&self, bytes: &'a [u8]) -> Result<Option<ChunkPieces<'a>>> {
         let Some(codec) = self.piece_codec() else {
             return Ok(None);
         };
         let expected = self.repr.nbytes();
-        Ok(codec.piece_decoder(bytes)?.map(|inner| ChunkPieces {
-            inner,
-            expected,
-            left: expected,
-        }))
+        Ok(codec
+            .piece_decoder(bytes, expected)?
+            .map(|inner| ChunkPieces {
+                inner,
+                expected,
+                left: expected,
+            }))
     }
 
     /// Decode one encoded chunk into a new buffer.
@@ -316,7 +319,7 @@ impl ChunkPieces<'_> {
     /// How many bytes, up to about `want`, `next` can hand out in one
     /// piece (see `PieceDecoder::ready`).
     pub fn ready(&mut self, want: usize) -> Result<usize> {
-        self.inner.ready(want)
+        Ok(self.inner.ready(want)?.min(self.left))
     }
 
     /// Fill as much of `out` as the chunk has left; 0 once it is all out.

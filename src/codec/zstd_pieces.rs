@@ -21,11 +21,6 @@ use std::mem::MaybeUninit;
 use std::ptr::NonNull;
 use zstd::zstd_safe::zstd_sys as sys;
 
-/// The largest window a frame may ask for: zstd's default limit for its
-/// streaming decoder, which refuses larger ones too (a header could
-/// otherwise ask for any amount of memory).
-const MAX_WINDOW: u64 = 1 << sys::ZSTD_WINDOWLOG_LIMIT_DEFAULT;
-
 /// A ring larger than this is freed, not kept for the thread's next input.
 const KEPT_RING_MAX: usize = 16 << 20;
 
@@ -68,10 +63,30 @@ fn check(code: usize) -> Result<usize> {
         }
         let name = CStr::from_ptr(sys::ZSTD_getErrorName(code));
         Err(corrupt(format!(
-            "codec \"zstd\": {}",
+            "codec \"zstd\": invalid compressed data: {}",
             name.to_string_lossy()
         )))
     }
+}
+
+/// Whether zstd's result code says the output did not fit.
+fn output_overflowed(code: usize) -> bool {
+    // SAFETY: both take any value.
+    unsafe {
+        sys::ZSTD_isError(code) != 0
+            && sys::ZSTD_getErrorCode(code) == sys::ZSTD_ErrorCode::ZSTD_error_dstSize_tooSmall
+    }
+}
+
+/// Whether `input` starts with a frame of the current format or a
+/// skippable frame, which the buffer-less API reads (frames of zstd
+/// before v0.8 are read by the whole-input decoders only).
+fn starts_with_a_current_frame(input: &[u8]) -> bool {
+    let Some(magic) = input.first_chunk::<4>().map(|m| u32::from_le_bytes(*m)) else {
+        return false;
+    };
+    magic == sys::ZSTD_MAGICNUMBER
+        || magic & sys::ZSTD_MAGIC_SKIPPABLE_MASK == sys::ZSTD_MAGIC_SKIPPABLE_START
 }
 
 /// How the frame being decoded uses the ring.
@@ -99,27 +114,43 @@ pub(super) struct ZstdPieces<'a> {
     at: usize,
     /// The decoded bytes not handed out yet: a range of the ring.
     ready: std::ops::Range<usize>,
+    /// The most bytes the frames may still decode to: the chunk's size,
+    /// less what was decoded.
+    left: usize,
+    /// An error ended decoding: zstd's context is not used again until
+    /// the next input starts it afresh.
+    failed: bool,
 }
 
 impl<'a> ZstdPieces<'a> {
-    pub(super) fn new(input: &'a [u8]) -> Result<Self> {
+    /// A decoder of `input`, which decodes to at most `expected` bytes
+    /// (more is corrupt). None for a frame in zstd's legacy format, which
+    /// only the whole-input decoders read.
+    pub(super) fn new(input: &'a [u8], expected: usize) -> Result<Option<Self>> {
         if input.is_empty() {
             return Err(corrupt(
                 "codec \"zstd\": input of 0 bytes is not valid zstd data (empty)",
             ));
         }
+        if !starts_with_a_current_frame(input)
+            && zstd::zstd_safe::get_frame_content_size(input).is_ok()
+        {
+            return Ok(None);
+        }
         let dec = match DECODERS.with(|pool| pool.borrow_mut().pop()) {
             Some(d) => d,
             None => BlockDecoder::new()?,
         };
-        Ok(ZstdPieces {
+        Ok(Some(ZstdPieces {
             dec: Some(dec),
             input,
             pos: 0,
             frame: None,
             at: 0,
             ready: 0..0,
-        })
+            left: expected,
+            failed: false,
+        }))
     }
 
     /// Read the next frame's header, make the ring large enough for it,
@@ -146,23 +177,27 @@ impl<'a> ZstdPieces<'a> {
                 block_max: 0,
             }
         } else {
-            let window = header.windowSize.max(1 << 10);
-            if window > MAX_WINDOW {
+            let (content, left) = (header.frameContentSize, self.left as u64);
+            if content != sys::ZSTD_CONTENTSIZE_UNKNOWN as u64 && content > left {
                 return Err(corrupt(format!(
-                    "codec \"zstd\": a frame needs a window of {window} bytes, \
-                     more than the {MAX_WINDOW} a decoder allows"
+                    "codec \"zstd\": a frame header claims {content} decoded bytes, \
+                     more than the {left} left of the chunk"
                 )));
             }
+            // The frame decodes to at most `most` bytes: a ring that holds
+            // them all never wraps. Otherwise it holds a window and two
+            // blocks, which is less than the chunk: a header cannot make
+            // it allocate more than decoding the chunk whole would.
+            let most = content.min(left);
+            let window = header.windowSize.max(1 << 10);
             // SAFETY: takes any values.
-            let size = check(unsafe {
-                sys::ZSTD_decodingBufferSize_min(window, header.frameContentSize)
-            })?;
+            let size = check(unsafe { sys::ZSTD_decodingBufferSize_min(window, most) })?;
             if dec.ring.len() < size {
                 dec.ring = Vec::new();
                 dec.ring = crate::alloc::zeroed(size)?;
             }
             Frame {
-                wraps: (dec.ring.len() as u64) < header.frameContentSize,
+                wraps: (dec.ring.len() as u64) < most,
                 block_max: header.blockSizeMax as usize,
             }
         };
@@ -177,6 +212,18 @@ impl<'a> ZstdPieces<'a> {
     /// ended, or the next block would not follow the ready bytes in the
     /// ring (it goes to the ring's start, or starts a frame).
     fn decode_more(&mut self, want: usize) -> Result<()> {
+        if self.failed {
+            return Err(crate::error::internal(
+                "codec \"zstd\": decoding went on after an error",
+            ));
+        }
+        let decoded = self.decode_blocks(want);
+        self.failed = decoded.is_err();
+        decoded
+    }
+
+    /// `decode_more`, up to the first error.
+    fn decode_blocks(&mut self, want: usize) -> Result<()> {
         while self.ready.len() < want {
             let Some(frame) = self.frame else {
                 if !self.ready.is_empty() || self.pos == self.input.len() {
@@ -205,23 +252,33 @@ impl<'a> ZstdPieces<'a> {
             }
             // The ready bytes, if any, end where the next block goes.
             debug_assert!(self.ready.is_empty() || self.ready.end == self.at);
-            let room = &mut dec.ring[self.at..];
             // SAFETY: zstd reads exactly `need` bytes of the input (checked
-            // to be there) and writes only inside `room`, the ring from
-            // `at` on, past the ready bytes. The bytes it refers back to
-            // (up to a window before) are still in the ring: it holds a
-            // window and two blocks (ZSTD_decodingBufferSize_min), and
-            // blocks go to its start only when one would not fit, as zstd's
-            // own ring does.
-            let got = check(unsafe {
+            // to be there) and writes only inside the ring from `at` on
+            // (`at` is at most its length), past the ready bytes. The
+            // bytes it refers back to (up to a window before) are still in
+            // the ring: it holds a window and two blocks
+            // (ZSTD_decodingBufferSize_min) or all the frame decodes to,
+            // and blocks go to its start only when one would not fit, as
+            // zstd's own ring does. `as_mut_ptr` creates no reference to
+            // the ring, so the pointers into it that zstd keeps from call
+            // to call stay valid.
+            let code = unsafe {
                 sys::ZSTD_decompressContinue(
                     dec.dctx.as_ptr(),
-                    room.as_mut_ptr().cast(),
-                    room.len(),
+                    dec.ring.as_mut_ptr().add(self.at).cast(),
+                    dec.ring.len() - self.at,
                     self.input[self.pos..].as_ptr().cast(),
                     need,
                 )
-            })?;
+            };
+            if output_overflowed(code) && !frame.wraps {
+                return Err(too_much(self.left));
+            }
+            let got = check(code)?;
+            if got > self.left {
+                return Err(too_much(self.left));
+            }
+            self.left -= got;
             self.pos += need;
             if self.ready.is_empty() {
                 self.ready = self.at..self.at;
@@ -231,6 +288,13 @@ impl<'a> ZstdPieces<'a> {
         }
         Ok(())
     }
+}
+
+/// The data decodes to more than the `left` bytes the chunk has left.
+fn too_much(left: usize) -> crate::error::Error {
+    corrupt(format!(
+        "codec \"zstd\": the data decodes to more than the {left} bytes left of the chunk"
+    ))
 }
 
 impl Drop for ZstdPieces<'_> {
@@ -267,5 +331,104 @@ impl PieceDecoder for ZstdPieces<'_> {
         self.ready.start = end;
         let dec = self.dec.as_ref().expect("held until dropped");
         Ok(&dec.ring[piece])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    /// Everything `input` decodes to, expecting at most `expected` bytes.
+    fn decode(input: &[u8], expected: usize) -> Result<Vec<u8>> {
+        let mut dec = ZstdPieces::new(input, expected)?.expect("a current frame");
+        let mut out = Vec::new();
+        loop {
+            let piece = dec.next_piece(usize::MAX)?;
+            if piece.is_empty() {
+                return Ok(out);
+            }
+            out.extend_from_slice(piece);
+        }
+    }
+
+    fn unsized_frame(x: &[u8], window_log: u32) -> Vec<u8> {
+        let mut e = zstd::stream::write::Encoder::new(Vec::new(), 3).unwrap();
+        e.window_log(window_log).unwrap();
+        e.include_contentsize(false).unwrap();
+        // A checksum: corruption anywhere is found by the frame's end.
+        e.include_checksum(true).unwrap();
+        e.write_all(x).unwrap();
+        e.finish().unwrap()
+    }
+
+    #[test]
+    fn a_header_cannot_make_the_ring_larger_than_the_chunk() {
+        // No content size, a window of 2^31 bytes, one empty raw last
+        // block: the ring is sized by the chunk, not by the window.
+        let enc = [0x28, 0xb5, 0x2f, 0xfd, 0x00, 21 << 3, 1, 0, 0];
+        let mut dec = ZstdPieces::new(&enc, 1000).unwrap().unwrap();
+        assert_eq!(dec.ready(1).unwrap(), 0);
+        assert!(dec.dec.as_ref().unwrap().ring.len() <= 1000);
+        // A header claiming more than the chunk is refused before any
+        // block is decoded.
+        let mut huge = vec![0x28, 0xb5, 0x2f, 0xfd, 0xc0]; // single segment, 8-byte size
+        huge.extend((1u64 << 50).to_le_bytes());
+        huge.extend([1, 0, 0]);
+        let e = decode(&huge, 5000).unwrap_err();
+        assert!(e.message().contains("claims"), "{}", e.message());
+    }
+
+    #[test]
+    fn data_decoding_to_more_than_the_chunk_is_an_error() {
+        let x: Vec<u8> = (0..1_000_000u32).map(|i| (i * 7 / 13) as u8).collect();
+        let sized = zstd::bulk::compress(&x, 3).unwrap();
+        for (enc, window_log) in [
+            (sized, 0),
+            (unsized_frame(&x, 17), 17),
+            (unsized_frame(&x, 24), 24),
+        ] {
+            assert_eq!(decode(&enc, x.len()).unwrap(), x, "window 2^{window_log}");
+            let e = decode(&enc, x.len() - 1).unwrap_err();
+            assert!(e.message().contains("more than"), "{}", e.message());
+            // Fewer bytes than expected are the caller's to find.
+            assert_eq!(decode(&enc, x.len() + 1).unwrap(), x);
+        }
+    }
+
+    #[test]
+    fn decoding_stops_at_the_first_error() {
+        let x: Vec<u8> = (0..300_000u32).map(|i| (i / 3) as u8).collect();
+        let mut enc = unsized_frame(&x, 17);
+        let k = enc.len() / 2;
+        enc[k] ^= 0xff;
+        let mut dec = ZstdPieces::new(&enc, x.len()).unwrap().unwrap();
+        let first = loop {
+            match dec.next_piece(usize::MAX) {
+                Ok([]) => panic!("corruption not seen"),
+                Ok(_) => {}
+                Err(e) => break e,
+            }
+        };
+        assert_eq!(first.kind(), crate::error::ErrorKind::Corrupt);
+        assert!(dec.next_piece(1).is_err());
+        assert!(dec.ready(1).is_err());
+    }
+
+    #[test]
+    fn legacy_frames_are_left_to_the_whole_input_decoders() {
+        assert!(starts_with_a_current_frame(
+            &zstd::bulk::compress(b"abc", 1).unwrap()
+        ));
+        assert!(starts_with_a_current_frame(&[
+            0x50, 0x2a, 0x4d, 0x18, 0, 0, 0, 0
+        ]));
+        // zstd v0.7's magic number.
+        assert!(!starts_with_a_current_frame(&[
+            0x27, 0xb5, 0x2f, 0xfd, 0, 0
+        ]));
+        assert!(!starts_with_a_current_frame(&[0x28, 0xb5]));
+        // Junk is not declined: the piece decoder reports it as corrupt.
+        assert!(decode(b"definitely not zstd", 100).is_err());
     }
 }
