@@ -361,6 +361,8 @@ impl<'a> DestBuffer<'a> {
         dst_shape[n - 1] *= count as u64;
         let dst = self.ptr.add(self.block_offset(dst_start, &dst_shape));
         let row_t = self.layout.strides[n - 2] as usize * elem;
+        debug_assert!(rows <= 1 || row_t >= count * run);
+        debug_assert!((0..n).all(|d| dst_start[d] + dst_shape[d] <= self.layout.shape[d]));
         let mut copier = RowCopier::new(self.streaming);
         // SAFETY: every segment is a row of `run` bytes inside its plane
         // (each at least rows x run bytes, asserted); the destination

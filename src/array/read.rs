@@ -24,6 +24,7 @@ const ROW_CHUNKS_MAX: usize = 8;
 /// The most compressed chunks one row-of-chunks read decodes in step (each
 /// holds a streaming decompression context, which codecs pool per thread).
 const ROW_DECODERS_MAX: usize = crate::codec::DECODERS_IN_STEP;
+const _: () = assert!(ROW_DECODERS_MAX <= ROW_CHUNKS_MAX);
 
 /// Decoded chunks at least this large are decompressed in cache-sized
 /// pieces straight into the destination's rows (when the codecs can
@@ -296,30 +297,32 @@ impl Array {
                 .collect::<Result<Vec<_>>>()?;
             return self.place_chunk_row(parts, &mut sources, dest);
         }
-        with_fetched_row(parts.len(), |fetched| {
+        let placed = with_fetched_row(parts.len(), |fetched| {
             let stored = self.fetch_row(parts, fetched)?;
-            gate.run(|| {
-                let mut sources = fetched
-                    .iter()
-                    .zip(stored)
-                    .map(|(bytes, stored)| {
-                        let Some(key) = stored else {
-                            return Ok(RowSource::Absent);
-                        };
-                        match chain.piece_decoder(bytes).map_err(|e| e.context(&key))? {
-                            Some(pieces) => Ok(RowSource::Decoding { pieces, key }),
-                            // The codec declined this input (zstd's legacy
-                            // format): decoded whole, at a chunk's cost.
-                            None => Ok(RowSource::Decoded {
-                                data: chain.decode(bytes).map_err(|e| e.context(&key))?,
-                                at: 0,
-                            }),
-                        }
-                    })
-                    .collect::<Result<Vec<_>>>()?;
-                self.place_chunk_row(parts, &mut sources, dest)
+            gate.run(|| -> Result<bool> {
+                let mut sources = Vec::with_capacity(parts.len());
+                for (bytes, stored) in fetched.iter().zip(stored) {
+                    let Some(key) = stored else {
+                        sources.push(RowSource::Absent);
+                        continue;
+                    };
+                    match chain.piece_decoder(bytes).map_err(|e| e.context(&key))? {
+                        Some(pieces) => sources.push(RowSource::Decoding { pieces, key }),
+                        None => return Ok(false),
+                    }
+                }
+                self.place_chunk_row(parts, &mut sources, dest)?;
+                Ok(true)
             })
-        })
+        })?;
+        if !placed {
+            // The codec declined a chunk (zstd's legacy format): each chunk
+            // of the row is read on its own, decoded whole.
+            for (_, part) in parts {
+                self.read_chunk_part(part, dest, gate, 1)?;
+            }
+        }
+        Ok(())
     }
 
     /// Read small encoded chunks that sit side by side along the last
@@ -409,6 +412,8 @@ impl Array {
             let origin = &parts[0].1.in_region;
             let mut at = origin.clone();
             let k = parts.len();
+            // chunk_row_len gives at most ROW_DECODERS_MAX decoded or
+            // ROW_CHUNKS_MAX uncompressed chunks a row.
             assert!(k <= ROW_CHUNKS_MAX);
             for first in (0..planes).step_by(per_piece) {
                 let count = per_piece.min(planes - first);
@@ -600,8 +605,6 @@ enum RowSource<'a> {
         pieces: ChunkPieces<'a>,
         key: String,
     },
-    /// Decoded whole, handed out from byte `at` on.
-    Decoded { data: Vec<u8>, at: usize },
 }
 
 impl RowSource<'_> {
@@ -618,11 +621,6 @@ impl RowSource<'_> {
             RowSource::Decoding { pieces, key } => {
                 pieces.fill(out).map_err(|e| e.context(key.as_str()))
             }
-            RowSource::Decoded { data, at } => {
-                out.copy_from_slice(&data[*at..*at + out.len()]);
-                *at += out.len();
-                Ok(())
-            }
         }
     }
 
@@ -634,17 +632,17 @@ impl RowSource<'_> {
             RowSource::Decoding { pieces, key } => {
                 pieces.ready(len).map_err(|e| e.context(key.as_str()))? >= len
             }
-            RowSource::Decoded { data, at } => {
-                let piece = &data[*at..*at + len];
-                *at += len;
-                return Ok(piece);
-            }
             _ => false,
         };
         if whole {
             if let RowSource::Decoding { pieces, key } = self {
                 let piece = pieces.next(len).map_err(|e| e.context(key.as_str()))?;
-                debug_assert_eq!(piece.len(), len);
+                if piece.len() != len {
+                    return Err(crate::error::internal(format!(
+                        "{key}: the decoder lent {} bytes where it had {len} ready",
+                        piece.len()
+                    )));
+                }
                 return Ok(piece);
             }
         }

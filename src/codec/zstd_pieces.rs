@@ -78,15 +78,27 @@ fn output_overflowed(code: usize) -> bool {
     }
 }
 
-/// Whether `input` starts with a frame of the current format or a
-/// skippable frame, which the buffer-less API reads (frames of zstd
-/// before v0.8 are read by the whole-input decoders only).
-fn starts_with_a_current_frame(input: &[u8]) -> bool {
-    let Some(magic) = input.first_chunk::<4>().map(|m| u32::from_le_bytes(*m)) else {
-        return false;
-    };
-    magic == sys::ZSTD_MAGICNUMBER
-        || magic & sys::ZSTD_MAGIC_SKIPPABLE_MASK == sys::ZSTD_MAGIC_SKIPPABLE_START
+/// The magic numbers of zstd's legacy formats (v0.1, and v0.2 to v0.7),
+/// whose frames the buffer-less API does not read; the whole-input
+/// decoders do.
+fn is_legacy_magic(magic: u32) -> bool {
+    magic == 0x1EB5_2FFD || (0xFD2F_B522..=0xFD2F_B527).contains(&magic)
+}
+
+/// Whether any frame of `input` is in a legacy format. The walk stops at
+/// bytes that are no frame at all: decoding reports those.
+fn has_legacy_frame(input: &[u8]) -> bool {
+    let mut rest = input;
+    while let Some(magic) = rest.first_chunk::<4>().map(|m| u32::from_le_bytes(*m)) {
+        if is_legacy_magic(magic) {
+            return true;
+        }
+        match zstd::zstd_safe::find_frame_compressed_size(rest) {
+            Ok(n) if n > 0 && n <= rest.len() => rest = &rest[n..],
+            _ => return false,
+        }
+    }
+    false
 }
 
 /// How the frame being decoded uses the ring.
@@ -132,9 +144,7 @@ impl<'a> ZstdPieces<'a> {
                 "codec \"zstd\": input of 0 bytes is not valid zstd data (empty)",
             ));
         }
-        if !starts_with_a_current_frame(input)
-            && zstd::zstd_safe::get_frame_content_size(input).is_ok()
-        {
+        if has_legacy_frame(input) {
             return Ok(None);
         }
         let dec = match DECODERS.with(|pool| pool.borrow_mut().pop()) {
@@ -417,18 +427,19 @@ mod tests {
 
     #[test]
     fn legacy_frames_are_left_to_the_whole_input_decoders() {
-        assert!(starts_with_a_current_frame(
-            &zstd::bulk::compress(b"abc", 1).unwrap()
-        ));
-        assert!(starts_with_a_current_frame(&[
-            0x50, 0x2a, 0x4d, 0x18, 0, 0, 0, 0
-        ]));
-        // zstd v0.7's magic number.
-        assert!(!starts_with_a_current_frame(&[
-            0x27, 0xb5, 0x2f, 0xfd, 0, 0
-        ]));
-        assert!(!starts_with_a_current_frame(&[0x28, 0xb5]));
+        let current = zstd::bulk::compress(b"abc", 1).unwrap();
+        let skippable = [0x50, 0x2a, 0x4d, 0x18, 0, 0, 0, 0];
+        // zstd v0.7's magic number, a header and an end block.
+        let v07 = [0x27, 0xb5, 0x2f, 0xfd, 0x20, 0, 0xc0, 0, 0];
+        assert!(!has_legacy_frame(&[&skippable[..], &current].concat()));
+        assert!(has_legacy_frame(&v07));
+        // A legacy frame after current ones.
+        let mixed = [&current[..], &skippable, &v07].concat();
+        assert!(has_legacy_frame(&mixed));
+        assert!(ZstdPieces::new(&mixed, 3).unwrap().is_none());
         // Junk is not declined: the piece decoder reports it as corrupt.
+        assert!(!has_legacy_frame(b"definitely not zstd"));
         assert!(decode(b"definitely not zstd", 100).is_err());
+        assert!(decode(&[&current[..], b"junk"].concat(), 100).is_err());
     }
 }
