@@ -322,21 +322,16 @@ impl ChunkPieces<'_> {
         Ok(self.inner.ready(want)?.min(self.left))
     }
 
-    /// Fill as much of `out` as the chunk has left; 0 once it is all out.
-    pub fn read(&mut self, out: &mut [u8]) -> Result<usize> {
-        let piece = self.next(out.len())?;
-        out[..piece.len()].copy_from_slice(piece);
-        Ok(piece.len())
-    }
-
     /// Fill all of `out`, which must be no longer than what is left.
     pub fn fill(&mut self, out: &mut [u8]) -> Result<()> {
         let mut at = 0;
         while at < out.len() {
-            match self.read(&mut out[at..])? {
-                0 => return Err(crate::error::internal("asked for more than a chunk")),
-                got => at += got,
+            let piece = self.next(out.len() - at)?;
+            if piece.is_empty() {
+                return Err(crate::error::internal("asked for more than a chunk"));
             }
+            out[at..at + piece.len()].copy_from_slice(piece);
+            at += piece.len();
         }
         Ok(())
     }
@@ -349,6 +344,6 @@ impl ChunkPieces<'_> {
                 self.left
             )));
         }
-        self.read(&mut [0u8; 1]).map(|_| ())
+        self.next(1).map(|_| ())
     }
 }

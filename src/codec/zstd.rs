@@ -74,6 +74,15 @@ fn size_mismatch(got: impl std::fmt::Display, expected: usize) -> crate::error::
     ))
 }
 
+/// The first frame of `rest` and the bytes after it; None when `rest` does
+/// not start with a whole frame.
+pub(super) fn split_frame(rest: &[u8]) -> Option<(&[u8], &[u8])> {
+    match zstd::zstd_safe::find_frame_compressed_size(rest) {
+        Ok(len) if len > 0 && len <= rest.len() => Some(rest.split_at(len)),
+        _ => None,
+    }
+}
+
 /// The total decoded size recorded in the frame headers of `input`:
 /// `Ok(Some(n))` when every frame records it, `Ok(None)` when one does not
 /// (the data is then decoded by streaming).
@@ -100,9 +109,9 @@ fn content_size(input: &[u8]) -> Result<Option<u64>> {
             Ok(None) => return Ok(None),
             Err(_) => return Err(not_zstd("bad frame header")),
         }
-        match zstd::zstd_safe::find_frame_compressed_size(rest) {
-            Ok(len) if len > 0 && len <= rest.len() => rest = &rest[len..],
-            _ => return Err(not_zstd("truncated or corrupt frame")),
+        match split_frame(rest) {
+            Some((_, after)) => rest = after,
+            None => return Err(not_zstd("truncated or corrupt frame")),
         }
     }
     // A header claiming more than the data could possibly expand to is

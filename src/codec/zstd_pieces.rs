@@ -93,9 +93,9 @@ fn has_legacy_frame(input: &[u8]) -> bool {
         if is_legacy_magic(magic) {
             return true;
         }
-        match zstd::zstd_safe::find_frame_compressed_size(rest) {
-            Ok(n) if n > 0 && n <= rest.len() => rest = &rest[n..],
-            _ => return false,
+        match super::zstd::split_frame(rest) {
+            Some((_, after)) => rest = after,
+            None => return false,
         }
     }
     false
