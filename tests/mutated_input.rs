@@ -669,3 +669,88 @@ fn mutated_metadata_is_refused_or_read_never_a_crash() {
         failures[..failures.len().min(20)].join("\n")
     );
 }
+
+/// Large zstd chunks side by side are decoded in step and placed plane by
+/// plane from the decoder's own buffer as rows of the destination (chunks
+/// of 4 MiB or more whose rows are not whole cache lines, into a
+/// destination of 32 MiB or more). A damaged chunk in such a row fails the
+/// read or, under zstd's checksum, reads exactly what was written; the
+/// other chunks still read right.
+#[test]
+fn damaged_large_chunks_placed_in_rows() {
+    const BIG: [u64; 3] = [96, 128, 1600];
+    const CHUNK: [u64; 3] = [96, 128, 200];
+    let store: StoreRef = Arc::new(MemoryStore::new());
+    let meta = json!({
+        "zarr_format": 3, "node_type": "array", "shape": BIG, "data_type": "uint16",
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": CHUNK}},
+        "chunk_key_encoding": {"name": "default"}, "fill_value": 0,
+        "codecs": [le(), {"name": "zstd", "configuration": {"level": 1, "checksum": true}}]
+    });
+    let a = Array::create(store.clone(), "big", &meta.to_string()).unwrap();
+    let mut data = Vec::with_capacity(BIG.iter().product::<u64>() as usize * 2);
+    for z in 0..BIG[0] {
+        for y in 0..BIG[1] {
+            for x in 0..BIG[2] {
+                data.extend_from_slice(&((x + y * y / 32 + z * z * z) as u16).to_le_bytes());
+            }
+        }
+    }
+    a.write_region(&[0, 0, 0], &BIG, &data, None).unwrap();
+    let original = snapshot(&store);
+    let chunk_bytes = CHUNK.iter().product::<u64>() as usize * 2;
+    let read_chunk_block = |c: u64| -> Result<(), String> {
+        let start = [0, 0, c * CHUNK[2]];
+        let mut got = vec![0u8; chunk_bytes];
+        a.read_region(&start, &CHUNK, &mut got, None)
+            .map_err(|e| format!("undamaged chunk {c}: {}", e.message()))?;
+        let row = CHUNK[2] as usize * 2;
+        let intact = got.chunks_exact(row).enumerate().all(|(i, r)| {
+            let at = (i as u64 * BIG[2] + start[2]) as usize * 2;
+            r == &data[at..at + row]
+        });
+        intact
+            .then_some(())
+            .ok_or(format!("undamaged chunk {c} read wrong"))
+    };
+    let (mut failures, mut refused, mut cases) = (Vec::new(), 0usize, 0usize);
+    // A chunk inside the first row of chunks, and one of the second row.
+    for c in [1u64, 6] {
+        let key = a.chunk_key(&[0, 0, c]);
+        let stored = &original[&key];
+        let len = stored.len();
+        let mut ds: Vec<Damage> = (0..12).map(|at| Damage::Flip { at, delta: 0x80 }).collect();
+        ds.extend(
+            (12..len)
+                .step_by(len / 16)
+                .map(|at| Damage::Flip { at, delta: 1 }),
+        );
+        ds.extend([len / 2, len - 4, len - 1].map(|to| Damage::Cut { to }));
+        ds.push(Damage::Extend { by: 3 });
+        for d in ds {
+            store.set(&key, &apply(stored, d)).unwrap();
+            cases += 1;
+            let r = guarded(&format!("large chunk {c}, {d:?}"), || {
+                let mut out = vec![0u8; data.len()];
+                match a.read_region(&[0, 0, 0], &BIG, &mut out, None) {
+                    Err(e) => {
+                        refused += 1;
+                        refused_data("read", &e)?;
+                    }
+                    Ok(()) if out != data => return Err("read wrong without an error".into()),
+                    Ok(()) => {}
+                }
+                (0..BIG[2] / CHUNK[2])
+                    .filter(|&o| o != c)
+                    .try_for_each(read_chunk_block)
+            });
+            if let Err(e) = r {
+                failures.push(e);
+            }
+            restore(&store, &original);
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // Flipped bytes in the compressed blocks are all noticed.
+    assert!(refused * 2 > cases, "{refused} of {cases} refused");
+}
