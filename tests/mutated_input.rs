@@ -289,10 +289,16 @@ fn check_damaged(
     let f_order = a.read_region(&[0, 0], &SHAPE, &mut fortran, Some(&[1, SHAPE[0] as i64]));
     let mut one = vec![0u8; a.chunk_repr().nbytes()];
     let by_chunk = a.read_chunk(&damaged, &mut one);
+    // On the calling thread alone, chunk after chunk.
+    a.set_threads(1);
+    let mut serial = vec![0u8; n];
+    let one_thread = a.read_region(&[0, 0], &SHAPE, &mut serial, None);
+    a.set_threads(0);
     for (what, r) in [
         ("C-order read", c_order),
         ("F-order read", f_order),
         ("chunk read", by_chunk),
+        ("one-thread read", one_thread),
     ] {
         match r {
             Err(e) => refused_data(what, &e)?,
