@@ -4,8 +4,9 @@
 //! holds its old contents or its new ones, never a mixture or bytes that
 //! cannot be read; chunks the write does not touch keep theirs.
 
+mod common;
+
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use zarrio::error::ErrorKind;
@@ -44,23 +45,6 @@ impl Failing {
     fn disarm(&self) -> usize {
         self.fail_at.store(0, Ordering::SeqCst);
         self.calls.load(Ordering::SeqCst)
-    }
-
-    fn snapshot(&self) -> BTreeMap<String, Vec<u8>> {
-        let keys = self.inner.list("").unwrap();
-        keys.into_iter()
-            .map(|k| {
-                let v = self.inner.get(&k).unwrap().unwrap();
-                (k, v)
-            })
-            .collect()
-    }
-
-    fn restore(&self, state: &BTreeMap<String, Vec<u8>>) {
-        self.inner.erase_prefix("").unwrap();
-        for (k, v) in state {
-            self.inner.set(k, v).unwrap();
-        }
     }
 }
 
@@ -182,7 +166,7 @@ fn fail_each_request(
     let a = Array::create(dyn_store, "a", &meta.to_string()).unwrap();
     let old = values(0);
     a.write_region(&[0, 0], &SHAPE, &bytes(&old), None).unwrap();
-    let before = store.snapshot();
+    let before = common::snapshot(&store.inner);
     let mut new = old.clone();
     expect(&mut new);
     let read = |a: &Array| -> std::result::Result<Vec<u16>, String> {
@@ -195,7 +179,7 @@ fn fail_each_request(
             .collect())
     };
     for k in 1.. {
-        store.restore(&before);
+        common::restore(&store.inner, &before);
         store.arm(k);
         let r = write(&a);
         let made = store.disarm();

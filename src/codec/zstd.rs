@@ -302,14 +302,20 @@ mod tests {
 
     /// Decoded through a piece decoder, at most `PIECE` bytes at a time.
     fn stream(c: &ZstdCodec, input: &[u8]) -> Result<Vec<u8>> {
+        stream_by(c, input, usize::MAX, PIECE)
+    }
+
+    /// Decoded through a piece decoder told to expect `expected` bytes, at
+    /// most `max` bytes at a time.
+    fn stream_by(c: &ZstdCodec, input: &[u8], expected: usize, max: usize) -> Result<Vec<u8>> {
         let mut out = Vec::new();
-        let mut dec = c.piece_decoder(input, usize::MAX)?.unwrap();
+        let mut dec = c.piece_decoder(input, expected)?.unwrap();
         loop {
-            let piece = dec.next_piece(PIECE)?;
+            let piece = dec.next_piece(max)?;
             if piece.is_empty() {
                 return Ok(out);
             }
-            assert!(piece.len() <= PIECE);
+            assert!(piece.len() <= max);
             out.extend_from_slice(piece);
         }
     }
@@ -333,16 +339,7 @@ mod tests {
         assert_eq!(stream(c, enc).unwrap(), x);
         // Pieces as large as the decoder has them (how the read path
         // places a chunk into its destination's rows).
-        let mut dec = c.piece_decoder(enc, x.len()).unwrap().unwrap();
-        let mut all = Vec::new();
-        loop {
-            let piece = dec.next_piece(usize::MAX).unwrap();
-            if piece.is_empty() {
-                break;
-            }
-            all.extend_from_slice(piece);
-        }
-        assert_eq!(all, x);
+        assert_eq!(stream_by(c, enc, x.len(), usize::MAX).unwrap(), x);
         assert_eq!(
             c.decode(Cow::Borrowed(enc), DecodedSize::UNBOUNDED)
                 .unwrap()

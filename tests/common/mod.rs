@@ -155,3 +155,40 @@ impl Store for Recording {
         self.inner.list(prefix)
     }
 }
+
+/// Every key of `store` with its value.
+pub fn snapshot(store: &dyn Store) -> std::collections::BTreeMap<String, Vec<u8>> {
+    store
+        .list("")
+        .unwrap()
+        .into_iter()
+        .map(|k| {
+            let v = store.get(&k).unwrap().unwrap();
+            (k, v)
+        })
+        .collect()
+}
+
+/// Put back what `store` held when `original` was taken, rewriting only
+/// the values that differ.
+pub fn restore(store: &dyn Store, original: &std::collections::BTreeMap<String, Vec<u8>>) {
+    let now = snapshot(store);
+    for key in now.keys().filter(|k| !original.contains_key(*k)) {
+        store.erase(key).unwrap();
+    }
+    for (key, value) in original {
+        if now.get(key) != Some(value) {
+            store.set(key, value).unwrap();
+        }
+    }
+}
+
+/// Fail with the first of `failures` (one line each), if any.
+pub fn assert_none_failed(failures: &[String]) {
+    assert!(
+        failures.is_empty(),
+        "{} of the cases failed, the first:\n{}",
+        failures.len(),
+        failures[..failures.len().min(20)].join("\n")
+    );
+}
