@@ -18,11 +18,14 @@
 //! whole, while in a buffer 16 bytes past a boundary (what glibc's malloc
 //! returns for large blocks) rows of 256 bytes or more stream only the
 //! lines between their partial ends and shorter rows do not stream. Chunks
-//! that sit side by side (inner chunks of a shard, uncompressed chunks read
-//! by range, large zstd chunks decompressed in step) are therefore placed a
-//! row of chunks at a time (`RowCopier::gather_raw`): the destination row
-//! they make together is long, streams, and leaves partial lines only at
-//! its two ends.
+//! that sit side by side are therefore placed as rows of chunks: the
+//! destination row they make together is long, streams, and leaves partial
+//! lines only at its two ends. Uncompressed chunks read by range and large
+//! zstd chunks decompressed in step are placed a plane of each at a time
+//! (`RowCopier::gather_segments_raw`); small chunks and inner chunks of a
+//! shard, decoded whole, one chunk at a time, each chunk's row ending in a
+//! partial line held back until the next chunk's row completes it
+//! (`RowCopier::copy_holding`).
 
 /// A read writes its destination with streaming stores when the
 /// destination is at least this large: smaller ones may still be in cache
@@ -198,6 +201,99 @@ impl RowCopier {
         for (s, j) in segments {
             std::ptr::copy_nonoverlapping(s, dst.add(j * seg), seg);
         }
+    }
+
+    /// Copy `n` bytes from `src` to `dst`, one piece of a destination run
+    /// (starting at `run_start`) written piece by piece in order, with the
+    /// partial line each piece ends in held back in `held` until the next
+    /// piece completes it: every whole line of the run streams, wherever
+    /// the pieces end, and only the lines the run shares with what lies
+    /// before and after it are written with ordinary stores. A row of
+    /// chunks is placed this way one chunk at a time (each chunk's row a
+    /// piece), so that only one decoded chunk need be held, not the row.
+    ///
+    /// `held` must hold what the previous call for this run left there;
+    /// the call with `last` writes out what is held. Without streaming
+    /// each piece is copied straight away and `held` is not used.
+    ///
+    /// # Safety
+    /// `src` must be readable for `n` bytes; `run_start..dst + n` must be
+    /// writable and not overlap `src` or `held`, and `dst` must be where
+    /// the previous piece of the run ended (or `run_start`).
+    pub(crate) unsafe fn copy_holding(
+        &mut self,
+        held: &mut [u8; LINE],
+        run_start: *mut u8,
+        mut src: *const u8,
+        mut dst: *mut u8,
+        mut n: usize,
+        last: bool,
+    ) {
+        if !self.streaming {
+            std::ptr::copy_nonoverlapping(src, dst, n);
+            return;
+        }
+        // The held bytes go back to dst's line start, or to the run's
+        // start when the run began inside that line.
+        let mut h = (dst as usize % LINE).min(dst as usize - run_start as usize);
+        let line_start = dst.sub(h);
+        let misaligned = line_start as usize % LINE;
+        if misaligned != 0 {
+            // The run's first line, shared with what lies before the run:
+            // ordinary stores, once the piece reaches the line's end.
+            let room = LINE - misaligned;
+            if h + n < room && !last {
+                std::ptr::copy_nonoverlapping(src, held.as_mut_ptr().add(h), n);
+                return;
+            }
+            let k = n.min(room - h);
+            std::ptr::copy_nonoverlapping(held.as_ptr(), line_start, h);
+            std::ptr::copy_nonoverlapping(src, dst, k);
+            (src, dst, n, h) = (src.add(k), dst.add(k), n - k, 0);
+        }
+        // dst - h now starts a line.
+        if h > 0 {
+            let need = LINE - h;
+            if n < need {
+                if last {
+                    std::ptr::copy_nonoverlapping(held.as_ptr(), dst.sub(h), h);
+                    std::ptr::copy_nonoverlapping(src, dst, n);
+                } else {
+                    std::ptr::copy_nonoverlapping(src, held.as_mut_ptr().add(h), n);
+                }
+                return;
+            }
+            std::ptr::copy_nonoverlapping(src, held.as_mut_ptr().add(h), need);
+            self.stream_whole_lines(held.as_ptr(), dst.sub(h), LINE);
+            (src, dst, n) = (src.add(need), dst.add(need), n - need);
+        }
+        let whole = n / LINE * LINE;
+        self.stream_whole_lines(src, dst, whole);
+        if last {
+            std::ptr::copy_nonoverlapping(src.add(whole), dst.add(whole), n - whole);
+        } else {
+            std::ptr::copy_nonoverlapping(src.add(whole), held.as_mut_ptr(), n - whole);
+        }
+    }
+
+    /// Stream `n` bytes (whole lines) to a line boundary `dst`.
+    ///
+    /// # Safety
+    /// As `stream_lines`; the copier was made streaming.
+    #[inline]
+    unsafe fn stream_whole_lines(&mut self, src: *const u8, dst: *mut u8, n: usize) {
+        if n == 0 {
+            return;
+        }
+        #[cfg(target_arch = "x86_64")]
+        {
+            stream_lines(src, dst, n);
+            self.streamed = true;
+            #[cfg(test)]
+            tests::STREAMED_BYTES.with(|c| c.set(c.get() + n));
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        std::ptr::copy_nonoverlapping(src, dst, n);
     }
 }
 
@@ -381,6 +477,73 @@ pub(crate) mod tests {
                             "{case}"
                         );
                     }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn pieces_held_over_write_the_run_and_stream_its_whole_lines() {
+        let src: Vec<u8> = (0..4000u32).map(|i| (i * 11 + 1) as u8).collect();
+        for streaming in [false, true] {
+            for offset in [0, 1, 16, 17, 32, 48, 63] {
+                for sizes in [
+                    &[64usize, 64, 64, 64][..],
+                    &[16, 16, 16, 16, 16, 16, 16],
+                    &[48, 16, 48, 16, 48],
+                    &[128, 128, 128],
+                    &[1, 62, 1, 64, 3, 0, 200],
+                    &[0],
+                    &[5],
+                    &[64],
+                    &[700, 3, 90],
+                    &[32, 32],
+                ] {
+                    let n: usize = sizes.iter().sum();
+                    // The run with a line of guard bytes on each side.
+                    let (mut buf, start) = aligned(n + 2 * LINE, offset);
+                    let start = start + LINE;
+                    let mut held = [0u8; LINE];
+                    let mut c = RowCopier::new(streaming);
+                    let before = streamed_bytes();
+                    let run = unsafe { buf.as_mut_ptr().add(start) };
+                    let mut at = 0;
+                    for (i, &len) in sizes.iter().enumerate() {
+                        // SAFETY: the pieces lie inside `src` and, in order,
+                        // inside the run in `buf`.
+                        unsafe {
+                            c.copy_holding(
+                                &mut held,
+                                run,
+                                src.as_ptr().add(at),
+                                run.add(at),
+                                len,
+                                i + 1 == sizes.len(),
+                            )
+                        };
+                        at += len;
+                    }
+                    drop(c);
+                    let case = format!("{streaming} {offset} {sizes:?}");
+                    assert_eq!(&buf[start..start + n], &src[..n], "{case}");
+                    assert!(
+                        buf[start - LINE..start].iter().all(|&b| b == 0xEE),
+                        "{case}"
+                    );
+                    assert!(
+                        buf[start + n..start + n + LINE].iter().all(|&b| b == 0xEE),
+                        "{case}"
+                    );
+                    // Every whole line of the run streamed, nothing else.
+                    let first = offset.next_multiple_of(LINE);
+                    let lines = (offset + n) / LINE * LINE;
+                    let whole = lines.saturating_sub(first);
+                    let want = if streaming && cfg!(target_arch = "x86_64") {
+                        whole
+                    } else {
+                        0
+                    };
+                    assert_eq!(streamed_bytes() - before, want, "{case}");
                 }
             }
         }

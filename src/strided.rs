@@ -282,62 +282,80 @@ impl<'a> DestBuffer<'a> {
         );
     }
 
-    /// Copy `count` whole C-order chunks of `chunk_shape`, the k-th
-    /// starting at byte `k * chunk_stride` of `chunks`, into the block at
-    /// `dst_start` that they tile side by side along the last dimension.
-    /// Placed together, their rows make destination rows `count` times as
-    /// long, which stream whole where one chunk's rows would not (see
-    /// `streams_more_as_row`).
+    /// Copy chunk `k` of `count` whole C-order chunks of `chunk_shape` that
+    /// tile the block at `dst_start` side by side along the last dimension
+    /// (a row of chunks). Called for k = 0, 1, ... count - 1 in turn by one
+    /// task with the same `held` (a line for each row of a chunk, `LINE`
+    /// bytes each), it holds back the partial line each chunk's row ends in
+    /// until the next chunk's row completes it (`RowCopier::copy_holding`):
+    /// the destination rows the chunks make together, long, stream whole
+    /// but for their two ends, where one chunk's short rows would not
+    /// stream (see `streams_more_as_row`), and only one decoded chunk need
+    /// be kept. The destination's last dimension must be contiguous
+    /// (which `streams_more_as_row` asks for).
     ///
     /// # Safety
     /// Concurrent callers must write disjoint blocks.
-    pub unsafe fn copy_from_chunk_row(
+    pub unsafe fn copy_chunk_of_row(
         &self,
         dst_start: &[u64],
-        chunks: &[u8],
+        chunk: &[u8],
         chunk_shape: &[u64],
+        k: usize,
         count: usize,
-        chunk_stride: usize,
+        held: &mut [u8],
     ) {
+        use crate::nontemporal::LINE;
         let (elem, n) = (self.layout.elem, chunk_shape.len());
-        assert!(n >= 1 && chunk_shape.len() == dst_start.len() && count >= 1);
-        let chunk_elems: u64 = chunk_shape.iter().product();
-        let chunk_bytes = chunk_elems as usize * elem;
-        assert!(chunk_stride % elem == 0 && chunk_stride >= chunk_bytes);
-        assert!(chunks.len() >= (count - 1) * chunk_stride + chunk_bytes);
-        let (last, t_last) = (chunk_shape[n - 1], self.layout.strides[n - 1]);
+        assert!(n >= 1 && dst_start.len() == n && k < count);
+        assert_eq!(self.layout.strides[n - 1], 1);
+        let run = chunk_shape[n - 1] as usize * elem;
+        let rows = chunk_shape[..n - 1].iter().product::<u64>() as usize;
+        assert!(chunk.len() >= rows * run && held.len() >= rows * LINE);
         let mut dst_shape = chunk_shape.to_vec();
         dst_shape[n - 1] *= count as u64;
-        let dst_off = self.block_offset(dst_start, &dst_shape);
-        // The row of chunks as a block with one more dimension: which chunk
-        // (source stride: a whole chunk), then the position inside its row.
-        let mut shape = chunk_shape.to_vec();
-        shape.insert(n - 1, count as u64);
-        let mut src_strides = c_strides(chunk_shape);
-        src_strides.insert(n - 1, (chunk_stride / elem) as u64);
-        let mut dst_strides = self.layout.strides.clone();
-        dst_strides.insert(n - 1, last * t_last);
-        // SAFETY: the source holds `count` chunks (asserted), which do not
-        // overlap (the stride is at least a chunk), and the
-        // destination block lies inside the buffer (block_offset); the
-        // block is exclusively ours per the caller's contract.
-        copy_block(
-            chunks.as_ptr(),
-            &src_strides,
-            self.ptr.add(dst_off),
-            &dst_strides,
-            &shape,
-            elem,
-            self.streaming,
-        );
+        let base = self.ptr.add(self.block_offset(dst_start, &dst_shape));
+        // The rows' byte strides over the leading dimensions, walked as an
+        // odometer, innermost last.
+        let outer: Vec<(u64, usize)> = (0..n - 1)
+            .map(|d| (chunk_shape[d], self.layout.strides[d] as usize * elem))
+            .collect();
+        let mut idx = vec![0u64; n - 1];
+        let (mut off, last) = (0usize, k + 1 == count);
+        let mut copier = RowCopier::new(self.streaming);
+        for (r, line) in held.chunks_exact_mut(LINE).take(rows).enumerate() {
+            let row = base.add(off);
+            let line: &mut [u8; LINE] = line.try_into().expect("chunks of LINE bytes");
+            // SAFETY: the destination row (count x run bytes from `row`)
+            // lies inside the block checked by block_offset and is ours
+            // per the caller's contract; the source row lies inside
+            // `chunk` (asserted); `held` is a separate buffer.
+            copier.copy_holding(
+                line,
+                row,
+                chunk.as_ptr().add(r * run),
+                row.add(k * run),
+                run,
+                last,
+            );
+            for d in (0..n - 1).rev() {
+                idx[d] += 1;
+                off += outer[d].1;
+                if idx[d] < outer[d].0 {
+                    break;
+                }
+                off -= outer[d].1 * outer[d].0 as usize;
+                idx[d] = 0;
+            }
+        }
     }
 
     /// Copy one plane (the last two dimensions; `plane_shape` is 1 in
     /// every other) of each chunk of a row of chunks side by side along the
     /// last dimension, the k-th read from the start of `planes[k]`, into
-    /// the block at `dst_start`: `copy_from_chunk_row` for planes that lie
-    /// anywhere, so that a decoder's output is placed from where the
-    /// decoder left it. The destination's last dimension must be
+    /// the block at `dst_start`: a row of chunks placed a plane of each at
+    /// a time, from wherever the planes lie, so that a decoder's output is
+    /// placed from where the decoder left it. The destination's last dimension must be
     /// contiguous (which `streams_more_as_row` asks for).
     ///
     /// # Safety
@@ -382,8 +400,8 @@ impl<'a> DestBuffer<'a> {
         }
     }
 
-    /// Whether placing chunks of `chunk_shape` a row at a time with
-    /// `copy_from_chunk_row` streams destination lines that placing them
+    /// Whether placing chunks of `chunk_shape` as rows of chunks
+    /// (`copy_chunk_of_row`, `copy_planes_as_row`) streams destination lines that placing them
     /// one by one would not: the destination streams, its rows are
     /// contiguous and start 16-byte aligned, and one chunk's rows do not
     /// stream whole (they are not whole lines from a line boundary: short
@@ -407,7 +425,7 @@ impl<'a> DestBuffer<'a> {
     }
 
     /// Whether the element at `dst_start` lies on a 16-byte boundary (where
-    /// a row of chunks must start to stream, see `copy_from_chunk_row`).
+    /// a row of chunks must start to stream, see `copy_planes_as_row`).
     pub fn row_start_aligned(&self, dst_start: &[u64]) -> bool {
         (self.ptr as usize + self.layout.offset(dst_start)) % 16 == 0
     }
@@ -993,6 +1011,18 @@ mod tests {
         assert!(unsafe { f.c_order_runs(&[0, 0, 0], &[4, 5, 8], 1) }.is_none());
     }
 
+    /// Place `count` chunks of `cs`, `nb` bytes each back to back in
+    /// `chunks`, as a row of chunks at `start`, one chunk at a time.
+    fn place_row(dest: &DestBuffer, start: &[u64], chunks: &[u8], cs: &[u64], count: usize) {
+        let nb = chunks.len() / count;
+        let rows = cs[..cs.len() - 1].iter().product::<u64>() as usize;
+        let mut held = vec![0u8; rows * crate::nontemporal::LINE];
+        for (k, chunk) in chunks.chunks_exact(nb).enumerate() {
+            // SAFETY: one task writes the row's block.
+            unsafe { dest.copy_chunk_of_row(start, chunk, cs, k, count, &mut held) };
+        }
+    }
+
     #[test]
     fn rows_of_chunks_placed_together_stream_and_equal_the_chunks() {
         use crate::nontemporal::tests::streamed_bytes;
@@ -1021,9 +1051,9 @@ mod tests {
                 "rows of 120 bytes"
             );
             let before = streamed_bytes();
-            unsafe { dest.copy_from_chunk_row(&[3, 64, 256], &chunks, &cs, 4, nb) };
-            // 7 of each row's 9 lines are whole.
-            assert!(streamed_bytes() - before >= 4 * nb / 9 * 7);
+            place_row(&dest, &[3, 64, 256], &chunks, &cs, 4);
+            // 7 of each row's 9 lines are whole, and stream.
+            assert_eq!(streamed_bytes() - before, 32 * 64 * 7 * 64);
         }
         let buf = &space[at..at + len];
         for k in 0..4 {
@@ -1050,9 +1080,9 @@ mod tests {
         );
         assert!(!small.streams_more_as_row(&cs));
 
-        // A row of chunks as wide as the destination: its rows lie back to
-        // back there, and each plane of them streams as one run with a
-        // partial line only at its two ends.
+        // A row of chunks as wide as the destination, whose rows lie back
+        // to back there, and rows of chunks of other lengths and at other
+        // offsets, including chunks with rows that end inside a line.
         let wide = [512u64, 128, 256];
         let len = 512 * 128 * 256 * 2;
         let mut space = vec![0u8; len + 128];
@@ -1060,11 +1090,10 @@ mod tests {
         {
             let dest = DestBuffer::new(&mut space[at..at + len], Layout::c_order(&wide, 2));
             let before = streamed_bytes();
-            unsafe { dest.copy_from_chunk_row(&[32, 64, 0], &chunks, &cs, 4, nb) };
-            // 32 planes of 64 rows of 512 bytes, each plane 16 bytes past a
-            // line: all but its first 48 and last 16 bytes stream (placed
-            // row by row, every row would lose as many).
-            assert_eq!(streamed_bytes() - before, 4 * nb - 32 * 64);
+            place_row(&dest, &[32, 64, 0], &chunks, &cs, 4);
+            // 32 x 64 rows of 512 bytes, each 16 bytes past a line: all but
+            // its first 48 and last 16 bytes stream.
+            assert_eq!(streamed_bytes() - before, 4 * nb - 32 * 64 * 64);
         }
         let buf = &space[at..at + len];
         for k in 0..4 {
@@ -1078,6 +1107,71 @@ mod tests {
         }
         let written: usize = buf.iter().filter(|&&b| b != 0).count();
         assert_eq!(written, in_chunks);
+    }
+
+    #[test]
+    fn rows_of_chunks_placed_chunk_by_chunk_equal_the_chunks_placed_alone() {
+        use crate::nontemporal::tests::streamed_bytes;
+        // (element size, destination shape, its strides, chunk shape, chunks
+        // in the row, where the row starts, destination bytes past a line):
+        // streaming destinations (32 MiB), rows of chunks whose rows end
+        // inside lines, permuted leading dimensions, one dimension.
+        type Case<'a> = (
+            usize,
+            &'a [u64],
+            Option<&'a [i64]>,
+            &'a [u64],
+            usize,
+            &'a [u64],
+            usize,
+        );
+        let cases: [Case; 6] = [
+            (1, &[64, 64, 8192], None, &[4, 3, 16], 7, &[5, 9, 48], 16),
+            (2, &[64, 64, 4096], None, &[2, 5, 24], 5, &[60, 1, 8], 48),
+            (4, &[4096, 2048], None, &[3, 40], 3, &[7, 4], 0),
+            (
+                2,
+                &[64, 64, 4096],
+                Some(&[4096, 64 * 4096, 1]),
+                &[3, 4, 32],
+                4,
+                &[2, 50, 128],
+                16,
+            ),
+            (2, &[16 << 20], None, &[40], 6, &[1000], 32),
+            (1, &[64, 64, 8192], None, &[2, 2, 64], 9, &[0, 0, 0], 1),
+        ];
+        for (elem, shape, strides, cs, count, start, offset) in cases {
+            let len = shape.iter().product::<u64>() as usize * elem;
+            let layout = Layout::new(shape, strides, elem, len).unwrap();
+            let nb = cs.iter().product::<u64>() as usize * elem;
+            let chunks: Vec<u8> = (0..count * nb).map(|i| (i % 253) as u8 + 1).collect();
+            let mut space = vec![0u8; len + 128];
+            let at =
+                (space.as_ptr() as usize).next_multiple_of(64) - space.as_ptr() as usize + offset;
+            let before = streamed_bytes();
+            place_row(
+                &DestBuffer::new(&mut space[at..at + len], layout.clone()),
+                start,
+                &chunks,
+                cs,
+                count,
+            );
+            let streamed = streamed_bytes() - before;
+            let mut want = vec![0u8; len];
+            let zero = vec![0u64; cs.len()];
+            for (k, chunk) in chunks.chunks_exact(nb).enumerate() {
+                let mut s = start.to_vec();
+                *s.last_mut().unwrap() += k as u64 * cs[cs.len() - 1];
+                naive_place(&mut want, &layout, &s, chunk, cs, &zero, cs);
+            }
+            let case = format!("{elem} {shape:?} {cs:?} x{count} at {start:?} +{offset}");
+            assert!(space[at..at + len] == want[..], "{case}");
+            let row = count * cs[cs.len() - 1] as usize * elem;
+            if row >= 3 * 64 {
+                assert!(streamed > 0, "{case}");
+            }
+        }
     }
 
     #[test]

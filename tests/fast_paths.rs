@@ -915,8 +915,9 @@ fn zstd_v07_frame(data: &[u8]) -> Vec<u8> {
 fn rows_of_small_chunks_decoded_whole_equal_the_values() {
     // 16x32x32 chunks (64-byte rows), zstd or uncompressed in a store
     // without value readers, read into a destination of 32 MiB 16 bytes off
-    // a line: decoded whole side by side and placed as rows of chunks (as
-    // wide as the destination, so each plane of rows is one run); into a
+    // a line: decoded whole one after another and placed as rows of
+    // chunks as wide as the destination, each chunk's rows ending in a
+    // partial line held back for the next chunk's; into a
     // 64-byte aligned one, rows of chunks stream no more than each chunk's
     // own, and each chunk is read on its own. An absent chunk in a row
     // reads as the fill value; a chunk that does not decode is an error

@@ -266,7 +266,7 @@ impl Array {
     /// (`parts`, in order) in step, a few planes (the last two dimensions)
     /// of each at a time into this thread's scratch, and place each plane
     /// as a row of chunks, so that the destination's rows are written whole
-    /// (`copy_from_chunk_row`). Uncompressed chunks are read by range
+    /// (`copy_planes_as_row`). Uncompressed chunks are read by range
     /// through value readers; compressed ones are fetched, then decoded
     /// piece by piece.
     fn read_chunk_row_in_pieces(
@@ -326,35 +326,32 @@ impl Array {
     }
 
     /// Read small encoded chunks that sit side by side along the last
-    /// dimension (`parts`, in order): fetch them all, decode each whole into
-    /// its slot of this thread's scratch, and place them with one copy as a
-    /// row of chunks (`copy_from_chunk_row`), whose rows stream where each
-    /// chunk's short rows would not.
+    /// dimension (`parts`, in order) one after another: fetch each, decode
+    /// it whole into this thread's scratch and place it as its part of the
+    /// row of chunks (`place_decoded_row`), whose rows stream where each
+    /// chunk's short rows would not. Only the decoding holds the gate.
     fn read_chunk_row_whole(
         &self,
         parts: &[(usize, ChunkPart)],
         dest: &DestBuffer,
         gate: &Gate,
     ) -> Result<()> {
-        let chain = self.codecs();
+        let (chain, store) = (self.codecs(), self.store().as_ref());
         let nbytes = chain.repr().nbytes();
-        with_fetched_row(parts.len(), |fetched| {
-            let stored = self.fetch_row(parts, fetched)?;
-            let decode = |j: usize, slot: &mut [u8]| match &stored[j] {
-                Some(key) => chain
-                    .decode_into(&fetched[j], slot)
-                    .map_err(|e| e.context(key.as_str())),
-                None => {
+        with_fetched(|bytes| {
+            let decode = |j: usize, slot: &mut [u8]| {
+                let key = self.chunk_key(&parts[j].1.chunk);
+                if !store.get_reusing(&key, bytes)? {
                     crate::strided::fill_slice(slot, self.fill_value());
-                    Ok(())
+                    return Ok(());
                 }
+                gate.run(|| chain.decode_into(bytes, slot))
+                    .map_err(|e| e.context(key.as_str()))
             };
             let (start, shape) = (&parts[0].1.in_region, self.chunk_shape());
             // SAFETY: this task alone writes these chunks' blocks, which
             // together are the row's block.
-            gate.run(|| unsafe {
-                place_decoded_row(dest, start, shape, parts.len(), nbytes, decode)
-            })
+            unsafe { place_decoded_row(dest, start, shape, parts.len(), nbytes, decode) }
         })
     }
 
@@ -845,10 +842,12 @@ pub(crate) fn read_shard_region(
 }
 
 /// Decode `count` chunks of `chunk_shape` (`nbytes` each once decoded)
-/// side by side into this thread's scratch, slot j filled by `decode(j,
-/// slot)`, and place them at `dst_start` as one row of chunks with one
-/// copy (`copy_from_chunk_row`), whose rows stream where each chunk's
-/// would not.
+/// that sit side by side along the last dimension, one at a time into
+/// this thread's scratch (`decode(j, slot)` fills it with chunk j), and
+/// place each as its part of the row of chunks at `dst_start`
+/// (`copy_chunk_of_row`): the destination rows the chunks make together
+/// stream where each chunk's would not, while the scratch holds one
+/// decoded chunk and a line for each of its rows, however long the row.
 ///
 /// # Safety
 /// Only the calling task may write the row's block of `dest`.
@@ -860,12 +859,17 @@ pub(super) unsafe fn place_decoded_row(
     nbytes: usize,
     mut decode: impl FnMut(usize, &mut [u8]) -> Result<()>,
 ) -> Result<()> {
-    with_scratch(nbytes * count, |row| {
-        for (j, slot) in row.chunks_exact_mut(nbytes).enumerate() {
+    let rows = chunk_shape[..chunk_shape.len().saturating_sub(1)]
+        .iter()
+        .product::<u64>() as usize;
+    with_scratch(nbytes + rows * crate::nontemporal::LINE, |scratch| {
+        let (slot, held) = scratch.split_at_mut(nbytes);
+        for j in 0..count {
             decode(j, slot)?;
+            // SAFETY: the caller's task alone writes the row's block, of
+            // which this chunk's is part; chunks are placed in order.
+            unsafe { dest.copy_chunk_of_row(dst_start, slot, chunk_shape, j, count, held) };
         }
-        // SAFETY: the caller's task alone writes the row's block.
-        unsafe { dest.copy_from_chunk_row(dst_start, row, chunk_shape, count, nbytes) };
         Ok(())
     })
 }
@@ -888,6 +892,9 @@ pub(super) fn index_through(
 
 /// The most decoded bytes one task places as a row of small chunks
 /// decoded whole (`read_chunk_row_whole`), or of inner chunks of a shard.
+/// The row passes through one chunk's scratch (`place_decoded_row`), so
+/// this bounds the task, not memory: a longer row saves only the partial
+/// lines at its two ends.
 const ROW_MAX_BYTES: usize = 2 << 20;
 
 /// How many inner chunks side by side one task reads as a row (1: each on
@@ -1045,10 +1052,10 @@ pub(super) fn inner_chunk_name(key: &str, ip: &ChunkPart) -> String {
 }
 
 /// Read whole inner chunks that sit side by side along the last dimension
-/// (`members`, indices into `inner`, in order) into this thread's scratch
-/// one after another, and place them with one copy, so that the
-/// destination's rows are written whole (`copy_from_chunk_row`). The
-/// source holds the bytes (a whole shard or a fetched run): nothing is
+/// (`members`, indices into `inner`, in order) one after another, each
+/// decoded into this thread's scratch and placed as its part of the row of
+/// chunks, so that the destination's rows are written whole
+/// (`place_decoded_row`). The source holds the bytes (a whole shard or a fetched run): nothing is
 /// fetched while the decode gate is held.
 fn read_inner_row(
     ctx: &ShardRead,

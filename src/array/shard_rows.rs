@@ -20,8 +20,9 @@ use crate::strided::DestBuffer;
 use crate::threads::{self, Gate};
 
 /// The most decoded bytes one task places as a row of inner chunks across
-/// shards (a few MiB: the row is decoded into this thread's scratch, read
-/// back from the cache while it is placed).
+/// shards. The row's encoded bytes are fetched together into this thread's
+/// buffer; its decoded bytes pass through one inner chunk's scratch
+/// (`place_decoded_row`).
 const ROW_MAX_BYTES: usize = 16 << 20;
 
 impl Array {
@@ -64,8 +65,8 @@ impl Array {
     /// Read whole shards, grid row by grid row (the shards that share all
     /// indices but the last): each shard's index through one value reader
     /// (one version of the shard), then each row of inner chunks across
-    /// all of them as one task, fetched into this thread's buffer, decoded
-    /// side by side into its scratch and placed with one copy. An absent
+    /// all of them as one task, fetched into this thread's buffer, then
+    /// decoded and placed one inner chunk after another (`place_decoded_row`). An absent
     /// shard or inner chunk reads as the fill value.
     pub(super) fn read_shard_rows(
         &self,
