@@ -66,6 +66,20 @@ def group_processes(rows, key):
     return out
 
 
+def page_cache_text(meta):
+    """How the run found the chunk files in the page cache (page_cache.py):
+    the share of each dataset's pages in large folios, at its start and end."""
+    start, end = meta.get("page_cache_start"), meta.get("page_cache_end")
+    if not start and not end:
+        return ""
+    start, end = start or {}, end or {}
+    names = [d for d in ["U", "Z", "S", "small"] if d in start or d in end]
+    cells = ", ".join(f"{d} {start.get(d, '?')} / {end.get(d, '?')}" for d in names)
+    return (" The datasets are written afresh at the start of the run, so the chunk files sit in the page cache as"
+            " writing them left them, not as eviction and re-reading in earlier runs left them (see \"Read-all U"
+            f" against the memcpy floor\"); share of their pages in large folios at the start / end of the run: {cells}.")
+
+
 def merge_processes(procs):
     """One cell measured by several processes: the median over the
     processes' medians (this machine is bimodal per process: one process
@@ -175,7 +189,8 @@ def main():
         f"Machine: {meta.get('nproc', '?')} cores, {meta.get('cpu', '?')}, {meta.get('mem', '?')} RAM,"
         f" Linux {meta.get('kernel', '?')}, transparent huge pages `{meta.get('thp', '?')}`;"
         f" shared with other work (load average before: {meta.get('load_before', '?')}, after: {meta.get('load_after', '?')})."
-        " Data read from the page cache (dropping caches is not possible here).\n"
+        " Data read from the page cache (dropping caches is not possible here)."
+        + page_cache_text(meta) + "\n"
     )
     crates = meta.get("crates", {})
     pyp = meta.get("python_packages", {})

@@ -5,7 +5,7 @@
 #                           1024 for the full suite)
 #
 # Environment knobs:
-#   DATA=/tmp/zarrio-bench-N  data dir (datasets reused if present)
+#   DATA=/tmp/zarrio-bench-N  data dir (datasets written afresh every run)
 #   REPS=3                    timed repetitions per process (after 1 warm-up;
 #                             x3 for the floors)
 #   PROCS=3                   processes per measurement: each cell is measured
@@ -110,8 +110,15 @@ if [ ! -x "$PY" ] || ! "$PY" -c "import zarr, tensorstore, zarrs, numpy" 2>/dev/
 fi
 
 # ---- datasets
+# Written afresh every run (a few seconds at N = 512, under a minute at
+# 1024): the chunk files then sit in the page cache as writing them left
+# them (in large folios, on kernels that hold files so), not in whatever
+# pieces eviction and re-reading left from earlier runs, which makes
+# copying them out up to twice as costly (BENCHMARKS.md, "Read-all U
+# against the memcpy floor"). page_cache.py records the state at the start
+# and the end of the run.
 log "generating datasets at N=$N in $DATA"
-"$BIN" generate --n "$N" --dir "$DATA" || { log "generate failed"; exit 1; }
+"$BIN" generate --n "$N" --dir "$DATA" --force || { log "generate failed"; exit 1; }
 
 # ---- machine and versions
 mkdir -p results
@@ -157,6 +164,7 @@ json.dump({
     "python_packages": vers,
     "load_before": sh("cat /proc/loadavg"),
     "heap": os.environ.get("GLIBC_TUNABLES", ""),
+    "page_cache_start": json.loads(sh(f"{sys.executable} page_cache.py {data}") or "{}"),
 }, open(meta_path, "w"), indent=1)
 EOF
 
@@ -305,10 +313,12 @@ rm -rf "$DATA/scratch" "$TIMES_FILE"
 
 T1=$(date +%s)
 log "measurements took $((T1 - T0)) s"
-"$PY" - "$META" "$((T1 - T0))" <<'EOF' || true
-import json, sys
+"$PY" - "$META" "$((T1 - T0))" "$DATA" <<'EOF' || true
+import json, subprocess, sys
 p = sys.argv[1]; m = json.load(open(p)); m["wall_s"] = int(sys.argv[2])
 m["load_after"] = open("/proc/loadavg").read().strip()
+out = subprocess.run([sys.executable, "page_cache.py", sys.argv[3]], capture_output=True, text=True).stdout
+m["page_cache_end"] = json.loads(out or "{}")
 json.dump(m, open(p, "w"), indent=1)
 EOF
 if [ -z "${NO_REPORT:-}" ]; then

@@ -17,6 +17,13 @@
  *   mapped  map the chunks of each row of chunks (MAP_POPULATE) and copy
  *           their rows into C order from the mapping with streaming stores
  *           (no kernel copy; zarrio does not map files, see BENCHMARKS.md)
+ *   slab    destination order: each task is one plane's rows of one row of
+ *           chunks (256 rows of the whole width, contiguous in the
+ *           destination); it reads that plane of each chunk (128 KiB) into
+ *           a per-thread buffer and copies the rows into place with
+ *           ordinary stores, so a page faulted in is filled at once, while
+ *           the lines the kernel has just cleared are still in the cache
+ *   slabnt  the same with streaming stores
  * PREPOP 1 faults the destination in before the clock starts, so the time
  * is the copy alone; 0 leaves the faults (and the kernel's clearing of
  * every page) to the copy. Destinations are fresh, 2 MiB aligned and
@@ -49,7 +56,7 @@ static int n, nc, mode;
 static char *out, *src;
 static size_t out_len;
 static int next_task;
-enum { CLEAR, MEMCPY, FILES, PLACE, MAPPED };
+enum { CLEAR, MEMCPY, FILES, PLACE, MAPPED, SLAB, SLABNT };
 
 static double now(void) {
   struct timespec t;
@@ -137,6 +144,31 @@ static void row_of_chunks(int task, char *scratch) {
   for (int cx = 0; cx < nc; cx++) close(fds[cx]);
 }
 
+/* One plane's rows of one row of chunks, task = plane * nc + row; `fds`
+ * (nc x nc) and `open_cz` cache the files of the layer of chunks last
+ * opened. */
+static void slab(int task, char *scratch, int *fds, int *open_cz) {
+  int z = task / nc, cy = task % nc, cz = z / C;
+  if (*open_cz != cz) {
+    if (*open_cz >= 0)
+      for (int i = 0; i < nc * nc; i++) close(fds[i]);
+    for (int i = 0; i < nc * nc; i++) fds[i] = open_chunk(cz, i / nc, i % nc);
+    *open_cz = cz;
+  }
+  for (int cx = 0; cx < nc; cx++)
+    read_all(fds[cy * nc + cx], scratch + cx * PLANE, PLANE, (off_t)(z % C) * PLANE);
+  char *d = out + ((size_t)z * n + (size_t)cy * C) * n * 2;
+  for (int y = 0; y < C; y++)
+    for (int cx = 0; cx < nc; cx++) {
+      const char *s = scratch + cx * PLANE + (size_t)y * C * 2;
+      char *t = d + ((size_t)y * n + (size_t)cx * C) * 2;
+      if (mode == SLABNT)
+        stream_row(t, s, C * 2);
+      else
+        memcpy(t, s, C * 2);
+    }
+}
+
 static void *worker(void *arg) {
   long id = (long)arg;
   if (mode == CLEAR) {
@@ -145,8 +177,17 @@ static void *worker(void *arg) {
     return NULL;
   }
   char *scratch = aligned_alloc(4096, nc * PIECE);
-  for (int t; (t = __atomic_fetch_add(&next_task, 1, __ATOMIC_RELAXED)) < nc * nc;)
-    row_of_chunks(t, scratch);
+  if (mode == SLAB || mode == SLABNT) {
+    int fds[64], open_cz = -1;
+    for (int t; (t = __atomic_fetch_add(&next_task, 1, __ATOMIC_RELAXED)) < n * nc;)
+      slab(t, scratch, fds, &open_cz);
+    _mm_sfence();
+    if (open_cz >= 0)
+      for (int i = 0; i < nc * nc; i++) close(fds[i]);
+  } else {
+    for (int t; (t = __atomic_fetch_add(&next_task, 1, __ATOMIC_RELAXED)) < nc * nc;)
+      row_of_chunks(t, scratch);
+  }
   free(scratch);
   return NULL;
 }
@@ -158,17 +199,18 @@ static int cmp(const void *a, const void *b) {
 
 int main(int argc, char **argv) {
   if (argc < 5) {
-    fprintf(stderr, "usage: %s DIR N clear|memcpy|files|place|mapped PREPOP [REPS]\n", argv[0]);
+    fprintf(stderr, "usage: %s DIR N clear|memcpy|files|place|mapped|slab|slabnt PREPOP [REPS]\n",
+            argv[0]);
     return 2;
   }
   dir = argv[1];
   n = atoi(argv[2]);
-  const char *names[] = {"clear", "memcpy", "files", "place", "mapped"};
+  const char *names[] = {"clear", "memcpy", "files", "place", "mapped", "slab", "slabnt"};
   mode = -1;
-  for (int i = 0; i < 5; i++)
+  for (int i = 0; i < 7; i++)
     if (!strcmp(argv[3], names[i])) mode = i;
   int prepop = atoi(argv[4]), reps = argc > 5 ? atoi(argv[5]) : 7;
-  if (mode < 0 || n % C || n / C > 64 || reps < 1 || reps > 100) {
+  if (mode < 0 || n % C || n / C > 8 || reps < 1 || reps > 100) {
     fprintf(stderr, "bad arguments\n");
     return 2;
   }
