@@ -282,17 +282,57 @@ impl<'a> DestBuffer<'a> {
         );
     }
 
+    /// Whether consecutive rows of a row of `count` chunks of `chunk_shape`
+    /// lie back to back in this destination (the row of chunks spans its
+    /// last dimension) and are placed as one run per plane by
+    /// `copy_chunk_of_row`: the line where one row ends and the next
+    /// begins is then streamed whole too, instead of being fetched and
+    /// written in two parts. Needs rows of at least a line from each chunk,
+    /// two chunks or more, and streaming; and only pays where that line is
+    /// a large share of a row: the holding costs a little on every row,
+    /// and rows of 16 lines or more (small chunks placed 32 to a row) read
+    /// 5% slower joined, where 8-line rows (a shard's inner chunks placed
+    /// 4 to a row) read 7% faster (BENCHMARKS.md, "What each change did").
+    fn joins_rows(&self, chunk_shape: &[u64], count: usize) -> bool {
+        use crate::nontemporal::LINE;
+        let n = chunk_shape.len();
+        let run = chunk_shape[n - 1] as usize * self.layout.elem;
+        n >= 2
+            && count >= 2
+            && run >= LINE
+            && count * run < 16 * LINE
+            && self.streaming
+            && cfg!(target_arch = "x86_64")
+            && self.layout.strides[n - 2] as usize * self.layout.elem == count * run
+    }
+
+    /// The bytes of held lines `copy_chunk_of_row` needs for a row of
+    /// `count` chunks of `chunk_shape`: a line per row of a chunk, two when
+    /// the rows are joined (`joins_rows`).
+    pub fn row_holding_bytes(&self, chunk_shape: &[u64], count: usize) -> usize {
+        let n = chunk_shape.len();
+        let rows = chunk_shape[..n.saturating_sub(1)].iter().product::<u64>() as usize;
+        let lines = if n >= 1 && self.joins_rows(chunk_shape, count) {
+            2
+        } else {
+            1
+        };
+        rows * lines * crate::nontemporal::LINE
+    }
+
     /// Copy chunk `k` of `count` whole C-order chunks of `chunk_shape` that
     /// tile the block at `dst_start` side by side along the last dimension
     /// (a row of chunks). Called for k = 0, 1, ... count - 1 in turn by one
-    /// task with the same `held` (a line for each row of a chunk, `LINE`
-    /// bytes each), it holds back the partial line each chunk's row ends in
-    /// until the next chunk's row completes it (`RowCopier::copy_holding`):
-    /// the destination rows the chunks make together, long, stream whole
-    /// but for their two ends, where one chunk's short rows would not
-    /// stream (see `streams_more_as_row`), and only one decoded chunk need
-    /// be kept. The destination's last dimension must be contiguous
-    /// (which `streams_more_as_row` asks for).
+    /// task with the same `held` (`row_holding_bytes` long), it holds back
+    /// the partial line each chunk's row ends in until the next chunk's row
+    /// completes it (`RowCopier::copy_holding`): the destination rows the
+    /// chunks make together, long, stream whole but for their two ends,
+    /// where one chunk's short rows would not stream (see
+    /// `streams_more_as_row`), and only one decoded chunk need be kept.
+    /// Where the rows lie back to back (`joins_rows`), the first chunk's
+    /// part of the line a row begins in is held back too, until the last
+    /// chunk's part of the row before completes it: each plane's rows are
+    /// then one run with partial lines only at its ends.
     ///
     /// # Safety
     /// Concurrent callers must write disjoint blocks.
@@ -311,7 +351,16 @@ impl<'a> DestBuffer<'a> {
         assert_eq!(self.layout.strides[n - 1], 1);
         let run = chunk_shape[n - 1] as usize * elem;
         let rows = chunk_shape[..n - 1].iter().product::<u64>() as usize;
-        assert!(chunk.len() >= rows * run && held.len() >= rows * LINE);
+        assert!(chunk.len() >= rows * run);
+        assert!(held.len() >= self.row_holding_bytes(chunk_shape, count));
+        let joined = self.joins_rows(chunk_shape, count);
+        // A row's held tail, then (joined) the held head of each row.
+        let (tails, heads) = held.split_at_mut(rows * LINE);
+        let plane_rows = if joined {
+            chunk_shape[n - 2] as usize
+        } else {
+            1
+        };
         let mut dst_shape = chunk_shape.to_vec();
         dst_shape[n - 1] *= count as u64;
         let base = self.ptr.add(self.block_offset(dst_start, &dst_shape));
@@ -323,30 +372,55 @@ impl<'a> DestBuffer<'a> {
         let mut idx = vec![0u64; n - 1];
         let (mut off, last) = (0usize, k + 1 == count);
         let mut copier = RowCopier::new(self.streaming);
-        for (r, line) in held.chunks_exact_mut(LINE).take(rows).enumerate() {
-            let row = base.add(off);
-            let line: &mut [u8; LINE] = line.try_into().expect("chunks of LINE bytes");
-            // SAFETY: the destination row (count x run bytes from `row`)
-            // lies inside the block checked by block_offset and is ours
-            // per the caller's contract; the source row lies inside
-            // `chunk` (asserted); `held` is a separate buffer.
-            copier.copy_holding(
-                line,
-                row,
-                chunk.as_ptr().add(r * run),
-                row.add(k * run),
-                run,
-                last,
-            );
-            for d in (0..n - 1).rev() {
-                idx[d] += 1;
-                off += outer[d].1;
-                if idx[d] < outer[d].0 {
-                    break;
-                }
-                off -= outer[d].1 * outer[d].0 as usize;
-                idx[d] = 0;
+        if !joined {
+            for (r, tail) in tails.chunks_exact_mut(LINE).take(rows).enumerate() {
+                let row = base.add(off);
+                let tail: &mut [u8; LINE] = tail.try_into().expect("a line");
+                // SAFETY: the destination row (count x run bytes from
+                // `row`) lies inside the block checked by block_offset and
+                // is ours per the caller's contract; the source row lies
+                // inside `chunk` (asserted); `held` is a separate buffer.
+                let src = chunk.as_ptr().add(r * run);
+                copier.copy_holding(tail, row, src, row.add(k * run), run, last);
+                next_row(&mut idx, &mut off, &outer);
             }
+            return;
+        }
+        for (r, tail) in tails.chunks_exact_mut(LINE).take(rows).enumerate() {
+            let row = base.add(off);
+            let src = chunk.as_ptr().add(r * run);
+            let tail: &mut [u8; LINE] = tail.try_into().expect("a line");
+            // A joined row begins on a line boundary, the bytes before it
+            // held in the row's head until the row before ends.
+            let (joined_before, joined_after) = (r % plane_rows != 0, (r + 1) % plane_rows != 0);
+            let skip = if joined_before {
+                (LINE - row as usize % LINE) % LINE
+            } else {
+                0
+            };
+            let from = if k == 0 { skip } else { 0 };
+            heads[r * LINE..r * LINE + from].copy_from_slice(std::slice::from_raw_parts(src, from));
+            // SAFETY: as above; the row's run starts `skip` bytes in (run >=
+            // LINE > skip).
+            copier.copy_holding(
+                tail,
+                row.add(skip),
+                src.add(from),
+                row.add(k * run + from),
+                run - from,
+                last && !joined_after,
+            );
+            let h = (row as usize + count * run) % LINE;
+            if last && joined_after && h > 0 {
+                // The line this row ends in: its held tail, then the next
+                // row's held head (chunk 0 was placed before this one).
+                let next = (r + 1) * LINE;
+                tail[h..].copy_from_slice(&heads[next..next + LINE - h]);
+                // SAFETY: the line [end - h, end - h + LINE) lies in this
+                // row's and the next row's parts of the block.
+                copier.stream_line(tail, row.add(count * run - h));
+            }
+            next_row(&mut idx, &mut off, &outer);
         }
     }
 
@@ -582,6 +656,22 @@ fn block_fits(len: usize, off: usize, strides: &[u64], shape: &[u64], elem: usiz
     }
     let last: u64 = shape.iter().zip(strides).map(|(n, s)| (n - 1) * s).sum();
     off as u64 + (last + 1) * elem as u64 <= len as u64
+}
+
+/// Step `idx` (the index of a row over a block's leading dimensions, each
+/// `(extent, byte stride)` in `outer`, innermost last) to the next row in C
+/// order, keeping `off`, the row's byte offset, in step.
+#[inline(always)]
+fn next_row(idx: &mut [u64], off: &mut usize, outer: &[(u64, usize)]) {
+    for d in (0..outer.len()).rev() {
+        idx[d] += 1;
+        *off += outer[d].1;
+        if idx[d] < outer[d].0 {
+            return;
+        }
+        *off -= outer[d].1 * outer[d].0 as usize;
+        idx[d] = 0;
+    }
 }
 
 /// Copy a block of `shape` elements from `src` to `dst`, each with its own
@@ -1015,8 +1105,7 @@ mod tests {
     /// `chunks`, as a row of chunks at `start`, one chunk at a time.
     fn place_row(dest: &DestBuffer, start: &[u64], chunks: &[u8], cs: &[u64], count: usize) {
         let nb = chunks.len() / count;
-        let rows = cs[..cs.len() - 1].iter().product::<u64>() as usize;
-        let mut held = vec![0u8; rows * crate::nontemporal::LINE];
+        let mut held = vec![0u8; dest.row_holding_bytes(cs, count)];
         for (k, chunk) in chunks.chunks_exact(nb).enumerate() {
             // SAFETY: one task writes the row's block.
             unsafe { dest.copy_chunk_of_row(start, chunk, cs, k, count, &mut held) };
@@ -1081,8 +1170,7 @@ mod tests {
         assert!(!small.streams_more_as_row(&cs));
 
         // A row of chunks as wide as the destination, whose rows lie back
-        // to back there, and rows of chunks of other lengths and at other
-        // offsets, including chunks with rows that end inside a line.
+        // to back there.
         let wide = [512u64, 128, 256];
         let len = 512 * 128 * 256 * 2;
         let mut space = vec![0u8; len + 128];
@@ -1091,9 +1179,10 @@ mod tests {
             let dest = DestBuffer::new(&mut space[at..at + len], Layout::c_order(&wide, 2));
             let before = streamed_bytes();
             place_row(&dest, &[32, 64, 0], &chunks, &cs, 4);
-            // 32 x 64 rows of 512 bytes, each 16 bytes past a line: all but
-            // its first 48 and last 16 bytes stream.
-            assert_eq!(streamed_bytes() - before, 4 * nb - 32 * 64 * 64);
+            // 32 planes of 64 rows of 512 bytes back to back, each plane 16
+            // bytes past a line: all but its first 48 and last 16 bytes
+            // stream (placed row by row, every row would lose as many).
+            assert_eq!(streamed_bytes() - before, 4 * nb - 32 * 64);
         }
         let buf = &space[at..at + len];
         for k in 0..4 {
@@ -1125,7 +1214,7 @@ mod tests {
             &'a [u64],
             usize,
         );
-        let cases: [Case; 6] = [
+        let cases: [Case; 11] = [
             (1, &[64, 64, 8192], None, &[4, 3, 16], 7, &[5, 9, 48], 16),
             (2, &[64, 64, 4096], None, &[2, 5, 24], 5, &[60, 1, 8], 48),
             (4, &[4096, 2048], None, &[3, 40], 3, &[7, 4], 0),
@@ -1140,6 +1229,12 @@ mod tests {
             ),
             (2, &[16 << 20], None, &[40], 6, &[1000], 32),
             (1, &[64, 64, 8192], None, &[2, 2, 64], 9, &[0, 0, 0], 1),
+            // Rows of chunks as wide as the destination: rows back to back.
+            (2, &[512, 128, 256], None, &[3, 5, 64], 4, &[1, 7, 0], 16),
+            (2, &[512, 128, 256], None, &[3, 5, 64], 4, &[1, 7, 0], 48),
+            (2, &[512, 128, 256], None, &[2, 3, 32], 8, &[5, 0, 0], 0),
+            (1, &[64, 64, 8192], None, &[2, 3, 1024], 8, &[1, 2, 0], 17),
+            (4, &[4096, 2048], None, &[5, 512], 4, &[9, 0], 32),
         ];
         for (elem, shape, strides, cs, count, start, offset) in cases {
             let len = shape.iter().product::<u64>() as usize * elem;
@@ -1167,9 +1262,38 @@ mod tests {
             }
             let case = format!("{elem} {shape:?} {cs:?} x{count} at {start:?} +{offset}");
             assert!(space[at..at + len] == want[..], "{case}");
-            let row = count * cs[cs.len() - 1] as usize * elem;
-            if row >= 3 * 64 {
-                assert!(streamed > 0, "{case}");
+            // Every whole line of the destination rows streamed, rows that
+            // lie back to back taken as one run where they are joined
+            // (rows of chunks of under 16 lines, each chunk's row a line
+            // or more).
+            let n = cs.len();
+            let row = count * cs[n - 1] as usize * elem;
+            let base = space.as_ptr() as usize + at;
+            let mut runs: Vec<(usize, usize)> = Vec::new();
+            let rows: u64 = cs[..n - 1].iter().product();
+            for r in 0..rows {
+                let mut idx = start.to_vec();
+                let mut rest = r;
+                for d in (0..n - 1).rev() {
+                    idx[d] += rest % cs[d];
+                    rest /= cs[d];
+                }
+                let a = base + layout.offset(&idx);
+                match runs.last_mut() {
+                    Some(last)
+                        if last.1 == a && cs[n - 1] as usize * elem >= 64 && row < 16 * 64 =>
+                    {
+                        last.1 += row
+                    }
+                    _ => runs.push((a, a + row)),
+                }
+            }
+            let whole: usize = runs
+                .iter()
+                .map(|&(a, b)| (b / 64).saturating_sub(a.div_ceil(64)) * 64)
+                .sum();
+            if cfg!(target_arch = "x86_64") {
+                assert_eq!(streamed, whole, "{case}");
             }
         }
     }

@@ -847,7 +847,8 @@ pub(crate) fn read_shard_region(
 /// place each as its part of the row of chunks at `dst_start`
 /// (`copy_chunk_of_row`): the destination rows the chunks make together
 /// stream where each chunk's would not, while the scratch holds one
-/// decoded chunk and a line for each of its rows, however long the row.
+/// decoded chunk and a line or two for each of its rows, however long the
+/// row.
 ///
 /// # Safety
 /// Only the calling task may write the row's block of `dest`.
@@ -859,10 +860,8 @@ pub(super) unsafe fn place_decoded_row(
     nbytes: usize,
     mut decode: impl FnMut(usize, &mut [u8]) -> Result<()>,
 ) -> Result<()> {
-    let rows = chunk_shape[..chunk_shape.len().saturating_sub(1)]
-        .iter()
-        .product::<u64>() as usize;
-    with_scratch(nbytes + rows * crate::nontemporal::LINE, |scratch| {
+    let holding = dest.row_holding_bytes(chunk_shape, count);
+    with_scratch(nbytes + holding, |scratch| {
         let (slot, held) = scratch.split_at_mut(nbytes);
         for j in 0..count {
             decode(j, slot)?;
