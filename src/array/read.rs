@@ -845,7 +845,7 @@ pub(crate) fn read_shard_region(
 /// that sit side by side along the last dimension, one at a time into
 /// this thread's scratch (`decode(j, slot)` fills it with chunk j), and
 /// place each as its part of the row of chunks at `dst_start`
-/// (`copy_chunk_of_row`): the destination rows the chunks make together
+/// (`ChunkRowPlacer::place`): the destination rows the chunks make together
 /// stream where each chunk's would not, while the scratch holds one
 /// decoded chunk and a line or two for each of its rows, however long the
 /// row.
@@ -860,14 +860,14 @@ pub(super) unsafe fn place_decoded_row(
     nbytes: usize,
     mut decode: impl FnMut(usize, &mut [u8]) -> Result<()>,
 ) -> Result<()> {
-    let holding = dest.row_holding_bytes(chunk_shape, count);
-    with_scratch(nbytes + holding, |scratch| {
+    let mut placer = dest.chunk_row(dst_start, chunk_shape, count);
+    with_scratch(nbytes + placer.holding_bytes(), |scratch| {
         let (slot, held) = scratch.split_at_mut(nbytes);
         for j in 0..count {
             decode(j, slot)?;
             // SAFETY: the caller's task alone writes the row's block, of
             // which this chunk's is part; chunks are placed in order.
-            unsafe { dest.copy_chunk_of_row(dst_start, slot, chunk_shape, j, count, held) };
+            unsafe { placer.place(j, slot, held) };
         }
         Ok(())
     })
