@@ -24,9 +24,19 @@
  *           ordinary stores, so a page faulted in is filled at once, while
  *           the lines the kernel has just cleared are still in the cache
  *   slabnt  the same with streaming stores
+ *   placec  as place, with the rows copied with ordinary stores (memcpy)
+ *   pages   destination order by huge page: each task is the 2 MiB of the
+ *           destination one huge page holds (whole planes), read plane by
+ *           plane from every chunk it spans and placed with streaming
+ *           stores, so each page is faulted by one thread and filled
+ *           right after the kernel has cleared it
+ *   pagesc  the same with ordinary stores
+ *   preadv  preadv() each chunk's rows straight into their places in C
+ *           order, 1024 rows a call (the kernel's copy is the only one)
  * PREPOP 1 faults the destination in before the clock starts, so the time
  * is the copy alone; 0 leaves the faults (and the kernel's clearing of
- * every page) to the copy. Destinations are fresh, 2 MiB aligned and
+ * every page) to the copy; 2 faults it in on the clock, each thread half
+ * of it, before the copy starts (what zarrio does with a fresh destination). Destinations are fresh, 2 MiB aligned and
  * advised for huge pages, as the harness's floor's are; two threads take
  * rows of chunks from a shared counter. Prints the median of REPS.
  */
@@ -39,6 +49,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -56,7 +67,7 @@ static int n, nc, mode;
 static char *out, *src;
 static size_t out_len;
 static int next_task;
-enum { CLEAR, MEMCPY, FILES, PLACE, MAPPED, SLAB, SLABNT };
+enum { CLEAR, MEMCPY, FILES, PLACE, MAPPED, SLAB, SLABNT, PLACEC, PREADV, PAGES, PAGESC };
 
 static double now(void) {
   struct timespec t;
@@ -103,7 +114,23 @@ static void row_of_chunks(int task, char *scratch) {
   }
   int fds[64];
   for (int cx = 0; cx < nc; cx++) fds[cx] = open_chunk(cz, cy, cx);
-  if (mode == FILES) {
+  if (mode == PREADV) {
+    struct iovec iov[1024];
+    for (int cx = 0; cx < nc; cx++)
+      for (size_t r0 = 0; r0 < (size_t)C * C; r0 += 1024) {
+        for (int i = 0; i < 1024; i++) {
+          size_t r = r0 + i, z = r / C, y = r % C;
+          iov[i].iov_base = out + (((size_t)cz * C + z) * n + (size_t)cy * C + y) * n * 2 +
+                            (size_t)cx * C * 2;
+          iov[i].iov_len = C * 2;
+        }
+        ssize_t got = preadv(fds[cx], iov, 1024, (off_t)(r0 * C * 2));
+        if (got != 1024 * C * 2) {
+          perror("preadv");
+          exit(1);
+        }
+      }
+  } else if (mode == FILES) {
     for (int cx = 0; cx < nc; cx++) {
       size_t at = ((size_t)task * nc + cx) * CHUNK;
       read_all(fds[cx], out + at, CHUNK, 0);
@@ -134,9 +161,14 @@ static void row_of_chunks(int task, char *scratch) {
       for (int j = 0; j < planes; j++)
         for (int y = 0; y < C; y++) {
           size_t row = (((size_t)cz * C + z0 + j) * n + (size_t)cy * C + y) * n * 2;
-          for (int cx = 0; cx < nc; cx++)
-            stream_row(out + row + (size_t)cx * C * 2,
-                       scratch + cx * PIECE + j * PLANE + (size_t)y * C * 2, C * 2);
+          for (int cx = 0; cx < nc; cx++) {
+            char *t = out + row + (size_t)cx * C * 2;
+            const char *s = scratch + cx * PIECE + j * PLANE + (size_t)y * C * 2;
+            if (mode == PLACEC)
+              memcpy(t, s, C * 2);
+            else
+              stream_row(t, s, C * 2);
+          }
         }
     }
     _mm_sfence();
@@ -169,15 +201,55 @@ static void slab(int task, char *scratch, int *fds, int *open_cz) {
     }
 }
 
+/* Task = the planes [z0, z0 + k) of the whole array, k planes making 2 MiB
+ * (at least one plane). */
+static void pages(int task, char *scratch, int *fds, int *open_cz) {
+  size_t plane_bytes = (size_t)n * n * 2;
+  int k = plane_bytes >= HUGE ? 1 : (int)(HUGE / plane_bytes);
+  int z0 = task * k, cz = z0 / C;
+  if (*open_cz != cz) {
+    if (*open_cz >= 0)
+      for (int i = 0; i < nc * nc; i++) close(fds[i]);
+    for (int i = 0; i < nc * nc; i++) fds[i] = open_chunk(cz, i / nc, i % nc);
+    *open_cz = cz;
+  }
+  for (int cy = 0; cy < nc; cy++)
+    for (int cx = 0; cx < nc; cx++) {
+      read_all(fds[cy * nc + cx], scratch, k * PLANE, (off_t)(z0 % C) * PLANE);
+      for (int j = 0; j < k; j++)
+        for (int y = 0; y < C; y++) {
+          char *t = out + (((size_t)(z0 + j) * n + (size_t)cy * C + y) * n + (size_t)cx * C) * 2;
+          const char *s = scratch + j * PLANE + (size_t)y * C * 2;
+          if (mode == PAGESC)
+            memcpy(t, s, C * 2);
+          else
+            stream_row(t, s, C * 2);
+        }
+    }
+}
+
+static int prepop;
+static pthread_barrier_t populated;
+
 static void *worker(void *arg) {
   long id = (long)arg;
-  if (mode == CLEAR) {
+  if (mode == CLEAR || prepop == 2) {
     size_t half = out_len / 2;
     madvise(out + id * half, half, MADV_POPULATE_WRITE);
-    return NULL;
+    if (mode == CLEAR) return NULL;
+    pthread_barrier_wait(&populated);
   }
-  char *scratch = aligned_alloc(4096, nc * PIECE);
-  if (mode == SLAB || mode == SLABNT) {
+  char *scratch = aligned_alloc(4096, nc * PIECE > 4 * PLANE ? nc * PIECE : 4 * PLANE);
+  if (mode == PAGES || mode == PAGESC) {
+    int fds[64], open_cz = -1;
+    size_t plane_bytes = (size_t)n * n * 2;
+    int k = plane_bytes >= HUGE ? 1 : (int)(HUGE / plane_bytes);
+    for (int t; (t = __atomic_fetch_add(&next_task, 1, __ATOMIC_RELAXED)) < n / k;)
+      pages(t, scratch, fds, &open_cz);
+    _mm_sfence();
+    if (open_cz >= 0)
+      for (int i = 0; i < nc * nc; i++) close(fds[i]);
+  } else if (mode == SLAB || mode == SLABNT) {
     int fds[64], open_cz = -1;
     for (int t; (t = __atomic_fetch_add(&next_task, 1, __ATOMIC_RELAXED)) < n * nc;)
       slab(t, scratch, fds, &open_cz);
@@ -199,18 +271,19 @@ static int cmp(const void *a, const void *b) {
 
 int main(int argc, char **argv) {
   if (argc < 5) {
-    fprintf(stderr, "usage: %s DIR N clear|memcpy|files|place|mapped|slab|slabnt PREPOP [REPS]\n",
+    fprintf(stderr, "usage: %s DIR N clear|memcpy|files|place|mapped|slab|slabnt|placec|preadv|pages|pagesc PREPOP [REPS]\n",
             argv[0]);
     return 2;
   }
   dir = argv[1];
   n = atoi(argv[2]);
-  const char *names[] = {"clear", "memcpy", "files", "place", "mapped", "slab", "slabnt"};
+  const char *names[] = {"clear", "memcpy", "files", "place", "mapped", "slab", "slabnt", "placec", "preadv", "pages", "pagesc"};
   mode = -1;
-  for (int i = 0; i < 7; i++)
+  for (int i = 0; i < 11; i++)
     if (!strcmp(argv[3], names[i])) mode = i;
-  int prepop = atoi(argv[4]), reps = argc > 5 ? atoi(argv[5]) : 7;
-  if (mode < 0 || n % C || n / C > 8 || reps < 1 || reps > 100) {
+  prepop = atoi(argv[4]);
+  int reps = argc > 5 ? atoi(argv[5]) : 7;
+  if (mode < 0 || prepop < 0 || prepop > 2 || n % C || n / C > 8 || reps < 1 || reps > 100) {
     fprintf(stderr, "bad arguments\n");
     return 2;
   }
@@ -236,13 +309,15 @@ int main(int argc, char **argv) {
     }
     out = (char *)(((uintptr_t)raw + HUGE - 1) & ~(uintptr_t)(HUGE - 1));
     madvise(out, out_len, MADV_HUGEPAGE);
-    if (prepop && mode != CLEAR) madvise(out, out_len, MADV_POPULATE_WRITE);
+    if (prepop == 1 && mode != CLEAR) madvise(out, out_len, MADV_POPULATE_WRITE);
     double t0 = now();
     next_task = 0;
+    pthread_barrier_init(&populated, NULL, 2);
     pthread_t th[2];
     for (long i = 0; i < 2; i++) pthread_create(&th[i], NULL, worker, (void *)i);
     for (int i = 0; i < 2; i++) pthread_join(th[i], NULL);
     times[r] = now() - t0;
+    pthread_barrier_destroy(&populated);
     munmap(raw, out_len + HUGE);
   }
   qsort(times, reps, sizeof times[0], cmp);
