@@ -36,9 +36,12 @@
  * PREPOP 1 faults the destination in before the clock starts, so the time
  * is the copy alone; 0 leaves the faults (and the kernel's clearing of
  * every page) to the copy; 2 faults it in on the clock, each thread half
- * of it, before the copy starts (what zarrio does with a fresh destination). Destinations are fresh, 2 MiB aligned and
- * advised for huge pages, as the harness's floor's are; two threads take
- * rows of chunks from a shared counter. Prints the median of REPS.
+ * of it, before the copy starts (what zarrio does with a fresh
+ * destination). Destinations are fresh, 2 MiB aligned and advised for huge
+ * pages, as the harness's floor's are; two threads take tasks (rows of
+ * chunks, unless the mode says otherwise) from a shared counter. Prints
+ * the median of REPS, after checking that the last one's destination holds
+ * the array (exit status 1 if not).
  */
 #define _GNU_SOURCE
 #include <emmintrin.h>
@@ -64,6 +67,9 @@
 
 static const char *dir;
 static int n, nc, mode;
+/* Planes of the whole array per `pages` task: 2 MiB of the destination,
+ * at least one plane. */
+static int pages_k;
 static char *out, *src;
 static size_t out_len;
 static int next_task;
@@ -124,9 +130,14 @@ static void row_of_chunks(int task, char *scratch) {
                             (size_t)cx * C * 2;
           iov[i].iov_len = C * 2;
         }
+        /* A short read of a regular file in the page cache does not
+         * happen here; the experiment stops rather than resume one. */
         ssize_t got = preadv(fds[cx], iov, 1024, (off_t)(r0 * C * 2));
         if (got != 1024 * C * 2) {
-          perror("preadv");
+          if (got < 0)
+            perror("preadv");
+          else
+            fprintf(stderr, "preadv: short read (%zd bytes)\n", got);
           exit(1);
         }
       }
@@ -176,17 +187,21 @@ static void row_of_chunks(int task, char *scratch) {
   for (int cx = 0; cx < nc; cx++) close(fds[cx]);
 }
 
-/* One plane's rows of one row of chunks, task = plane * nc + row; `fds`
- * (nc x nc) and `open_cz` cache the files of the layer of chunks last
- * opened. */
+/* Make `fds` (nc x nc) hold the files of layer `cz` of chunks, or none
+ * for cz = -1; `open_cz` is the layer they hold now (-1: none). */
+static void open_layer(int cz, int *fds, int *open_cz) {
+  if (*open_cz == cz) return;
+  if (*open_cz >= 0)
+    for (int i = 0; i < nc * nc; i++) close(fds[i]);
+  if (cz >= 0)
+    for (int i = 0; i < nc * nc; i++) fds[i] = open_chunk(cz, i / nc, i % nc);
+  *open_cz = cz;
+}
+
+/* One plane's rows of one row of chunks, task = plane * nc + row. */
 static void slab(int task, char *scratch, int *fds, int *open_cz) {
   int z = task / nc, cy = task % nc, cz = z / C;
-  if (*open_cz != cz) {
-    if (*open_cz >= 0)
-      for (int i = 0; i < nc * nc; i++) close(fds[i]);
-    for (int i = 0; i < nc * nc; i++) fds[i] = open_chunk(cz, i / nc, i % nc);
-    *open_cz = cz;
-  }
+  open_layer(cz, fds, open_cz);
   for (int cx = 0; cx < nc; cx++)
     read_all(fds[cy * nc + cx], scratch + cx * PLANE, PLANE, (off_t)(z % C) * PLANE);
   char *d = out + ((size_t)z * n + (size_t)cy * C) * n * 2;
@@ -201,18 +216,10 @@ static void slab(int task, char *scratch, int *fds, int *open_cz) {
     }
 }
 
-/* Task = the planes [z0, z0 + k) of the whole array, k planes making 2 MiB
- * (at least one plane). */
+/* Task = the planes [z0, z0 + pages_k) of the whole array. */
 static void pages(int task, char *scratch, int *fds, int *open_cz) {
-  size_t plane_bytes = (size_t)n * n * 2;
-  int k = plane_bytes >= HUGE ? 1 : (int)(HUGE / plane_bytes);
-  int z0 = task * k, cz = z0 / C;
-  if (*open_cz != cz) {
-    if (*open_cz >= 0)
-      for (int i = 0; i < nc * nc; i++) close(fds[i]);
-    for (int i = 0; i < nc * nc; i++) fds[i] = open_chunk(cz, i / nc, i % nc);
-    *open_cz = cz;
-  }
+  int k = pages_k, z0 = task * k, cz = z0 / C;
+  open_layer(cz, fds, open_cz);
   for (int cy = 0; cy < nc; cy++)
     for (int cx = 0; cx < nc; cx++) {
       read_all(fds[cy * nc + cx], scratch, k * PLANE, (off_t)(z0 % C) * PLANE);
@@ -239,29 +246,51 @@ static void *worker(void *arg) {
     if (mode == CLEAR) return NULL;
     pthread_barrier_wait(&populated);
   }
-  char *scratch = aligned_alloc(4096, nc * PIECE > 4 * PLANE ? nc * PIECE : 4 * PLANE);
-  if (mode == PAGES || mode == PAGESC) {
+  /* place reads nc pieces at a time, pages pages_k planes of one chunk. */
+  size_t need = nc * PIECE, pages_need = (size_t)pages_k * PLANE;
+  char *scratch = aligned_alloc(4096, need > pages_need ? need : pages_need);
+  if (mode == PAGES || mode == PAGESC || mode == SLAB || mode == SLABNT) {
+    /* Destination order: tasks walk the layers of chunks in turn. */
+    int by_page = mode == PAGES || mode == PAGESC;
+    int tasks = by_page ? n / pages_k : n * nc;
     int fds[64], open_cz = -1;
-    size_t plane_bytes = (size_t)n * n * 2;
-    int k = plane_bytes >= HUGE ? 1 : (int)(HUGE / plane_bytes);
-    for (int t; (t = __atomic_fetch_add(&next_task, 1, __ATOMIC_RELAXED)) < n / k;)
-      pages(t, scratch, fds, &open_cz);
+    for (int t; (t = __atomic_fetch_add(&next_task, 1, __ATOMIC_RELAXED)) < tasks;)
+      (by_page ? pages : slab)(t, scratch, fds, &open_cz);
     _mm_sfence();
-    if (open_cz >= 0)
-      for (int i = 0; i < nc * nc; i++) close(fds[i]);
-  } else if (mode == SLAB || mode == SLABNT) {
-    int fds[64], open_cz = -1;
-    for (int t; (t = __atomic_fetch_add(&next_task, 1, __ATOMIC_RELAXED)) < n * nc;)
-      slab(t, scratch, fds, &open_cz);
-    _mm_sfence();
-    if (open_cz >= 0)
-      for (int i = 0; i < nc * nc; i++) close(fds[i]);
+    open_layer(-1, fds, &open_cz);
   } else {
     for (int t; (t = __atomic_fetch_add(&next_task, 1, __ATOMIC_RELAXED)) < nc * nc;)
       row_of_chunks(t, scratch);
   }
   free(scratch);
   return NULL;
+}
+
+/* Whether the destination holds the dataset, in C order or (memcpy and
+ * files, which copy whole chunks) chunk after chunk as the files hold it:
+ * the generator's value at every element, so that no mode is timed doing
+ * the wrong copy. */
+static int holds_the_array(void) {
+  const uint16_t *v = (const uint16_t *)out;
+  int chunk_order = mode == MEMCPY || mode == FILES;
+  uint64_t c = C, e = (uint64_t)n * n * n;
+  for (uint64_t p = 0; p < e; p++) {
+    uint64_t z, y, x;
+    if (chunk_order) {
+      uint64_t k = p / (c * c * c), q = p % (c * c * c);
+      z = k / nc / nc * c + q / (c * c);
+      y = k / nc % nc * c + q / c % c;
+      x = k % nc * c + q % c;
+    } else {
+      z = p / n / n, y = p / n % n, x = p % n;
+    }
+    if (v[p] != (uint16_t)((x + y * y / 32 + z * z * z) % 65536)) {
+      fprintf(stderr, "wrong value at z=%llu y=%llu x=%llu\n", (unsigned long long)z,
+              (unsigned long long)y, (unsigned long long)x);
+      return 0;
+    }
+  }
+  return 1;
 }
 
 static int cmp(const void *a, const void *b) {
@@ -288,6 +317,8 @@ int main(int argc, char **argv) {
     return 2;
   }
   nc = n / C;
+  size_t plane_bytes = (size_t)n * n * 2;
+  pages_k = plane_bytes >= HUGE ? 1 : (int)(HUGE / plane_bytes);
   out_len = (size_t)n * n * n * 2;
   if (mode == MEMCPY) {
     /* The decoded bytes in chunk order, as the files hold them. */
@@ -318,6 +349,7 @@ int main(int argc, char **argv) {
     for (int i = 0; i < 2; i++) pthread_join(th[i], NULL);
     times[r] = now() - t0;
     pthread_barrier_destroy(&populated);
+    if (r == reps - 1 && mode != CLEAR && !holds_the_array()) return 1;
     munmap(raw, out_len + HUGE);
   }
   qsort(times, reps, sizeof times[0], cmp);
