@@ -189,7 +189,7 @@ typedef struct {
 
 static int32_t read_shard_range(void *ud, uint64_t offset, uint64_t length, int32_t from_end, zarrio_io *io) {
     shard_bytes *b = ud;
-    b->reads++;
+    b->reads++; /* no lock: the call below asks for 1 thread, so only the caller's */
     if (from_end) offset = b->len - length;
     if (length == UINT64_MAX) length = b->len - offset;
     if (offset > b->len || length > b->len - offset) return -1;

@@ -28,6 +28,8 @@ module zarrio
   integer(c_int32_t), parameter :: ZARRIO_ERR_ALREADY_EXISTS = -10
   integer(c_int32_t), parameter :: ZARRIO_ERR_INTERNAL = -11
   integer(c_int32_t), parameter :: ZARRIO_ERR_OUT_OF_MEMORY = -12
+  ! The most threads (or requests in flight) a setting may ask for.
+  integer(c_int32_t), parameter :: ZARRIO_MAX_THREADS = 1024
 
   interface
     function zarrio_version_number() bind(c, name="zarrio_version_number")
@@ -42,6 +44,7 @@ module zarrio
       integer(c_size_t) :: zarrio_last_error_copy
     end function
 
+    ! 0 = one per core; at most ZARRIO_MAX_THREADS (a negative n is refused).
     function zarrio_set_threads(n) bind(c, name="zarrio_set_threads")
       import :: c_int32_t
       integer(c_int32_t), value :: n

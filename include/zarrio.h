@@ -35,6 +35,13 @@
 #define ZARRIO_CALLBACK_NOT_FOUND 1
 
 /**
+ * The most threads, or store requests in flight, one setting may ask for
+ * (`zarrio_set_threads`, `zarrio_set_io_concurrency`, their per-array
+ * forms and the pipeline's `threads`); more is `ZARRIO_ERR_INVALID_ARGUMENT`.
+ */
+#define ZARRIO_MAX_THREADS 1024
+
+/**
  * An array handle.
  */
 typedef struct zarrio_array zarrio_array;
@@ -82,7 +89,13 @@ typedef int32_t zarrio_status;
  * (after `zarrio_io_set_error` with a message, ideally).
  *
  * Callbacks are called from the library's worker threads, several at
- * once: they must be thread-safe (or the host sets threads to 1).
+ * once (up to the larger of the thread count and the I/O concurrency of
+ * the call): they must be thread-safe, or the host keeps every call on
+ * its own thread with threads 1 and an I/O concurrency of at most 1 (the
+ * array's setting, or when that is 0 the library default,
+ * `zarrio_set_io_concurrency`). A callback may call the library to
+ * read (e.g. an array's attributes), but not to write to the node whose
+ * operation called it.
  *
  * Only `get` is required. Missing entries (NULL) make the library fall
  * back: no `get_range` reads whole values and slices them; no `set_range`
@@ -154,7 +167,9 @@ typedef struct {
  * `zarrio_io_set_data`/`zarrio_io_resize` and returns
  * `ZARRIO_CALLBACK_OK`, `ZARRIO_CALLBACK_NOT_FOUND` (no such shard: it
  * reads as the fill value) or a negative failure code. Called from
- * several library threads at once unless `threads` is 1.
+ * several library threads at once (up to the larger of `threads` and the
+ * library's I/O concurrency, `zarrio_set_io_concurrency`) unless
+ * `threads` is 1: then only from the calling thread.
  */
 typedef int32_t (*zarrio_read_range_fn)(void *user_data,
                                         uint64_t offset,
@@ -482,8 +497,11 @@ zarrio_status zarrio_array_erase_chunk(zarrio_array *array,
 
 /**
  * Set the number of threads this array's reads and writes use: 0 = the
- * library default (`zarrio_set_threads`), 1 = the calling thread only.
- * Thread-safe; calls already running keep their count.
+ * library default (`zarrio_set_threads`), 1 = the calling thread only
+ * (while the I/O concurrency in effect, the array's or the library's, is
+ * at most 1: more requests in flight run on more threads), at most
+ * `ZARRIO_MAX_THREADS`. Thread-safe; calls
+ * already running keep their count.
  *
  * # Safety
  * `array` is a live handle.
@@ -492,8 +510,9 @@ zarrio_status zarrio_array_set_threads(zarrio_array *array, uint32_t n);
 
 /**
  * Set how many store requests this array's reads keep in flight (0 = the
- * library default, `zarrio_set_io_concurrency`). Thread-safe; calls
- * already running keep their setting.
+ * library default, `zarrio_set_io_concurrency`; at most
+ * `ZARRIO_MAX_THREADS`). Thread-safe; calls already running keep their
+ * setting.
  *
  * # Safety
  * `array` is a live handle.
@@ -610,7 +629,9 @@ zarrio_status zarrio_group_children(const zarrio_group *group, char **out_json);
 
 /**
  * Set the result bytes of a get or get_range callback to a copy of
- * `len` bytes at `data`.
+ * `len` bytes at `data`. `data` may point into the memory
+ * `zarrio_io_resize` gave for this `io` (e.g. to drop a header the host
+ * read into it).
  *
  * # Safety
  * `io` is the handle passed to the running callback; `data` holds `len`
@@ -621,10 +642,13 @@ zarrio_status zarrio_io_set_data(zarrio_io *io, const void *data, size_t len);
 /**
  * Make the result of a get or get_range callback `len` bytes long and
  * return a pointer to them, for the host to fill in place (no extra
- * copy). The memory belongs to the library and stays valid until the
- * callback returns. NULL when `io` is NULL, or when `len` bytes cannot be
- * allocated (the operation then fails with `ZARRIO_ERR_OUT_OF_MEMORY`
- * whatever the callback returns).
+ * copy). Like `realloc`, a second call keeps the first bytes (as many as
+ * both lengths have; bytes added are zero) and may move them: a pointer
+ * from an earlier call is then invalid. The memory belongs to the library
+ * and stays valid until the callback returns or the next call on this
+ * `io`. NULL when `io` is NULL, or when `len` bytes cannot be allocated
+ * (the operation then fails with `ZARRIO_ERR_OUT_OF_MEMORY` whatever the
+ * callback returns).
  *
  * # Safety
  * `io` is the handle passed to the running callback.
@@ -736,7 +760,8 @@ zarrio_status zarrio_pipeline_encode(const zarrio_pipeline *pipeline,
  * `sharding_indexed` codec alone (e.g. from `zarrio_array_pipeline` of a
  * sharded array); its chunk shape is the shard shape. `out`, `capacity`
  * and `strides` are as for `zarrio_array_read`. Inner chunks are decoded
- * on `threads` threads (0 = library default, 1 = the calling thread only).
+ * on `threads` threads (0 = library default, 1 = the calling thread only,
+ * at most `ZARRIO_MAX_THREADS`).
  *
  * # Safety
  * `pipeline` is a live handle; `read_range` follows its contract with
@@ -794,8 +819,9 @@ uint32_t zarrio_version_number(void);
 
 /**
  * Set the default number of decode threads for all arrays that do not
- * set their own (0 = one per core, the initial setting). Thread-safe;
- * reads already running keep the count they started with.
+ * set their own (0 = one per core, the initial setting; at most
+ * `ZARRIO_MAX_THREADS`). Thread-safe; reads already running keep the
+ * count they started with.
  */
 zarrio_status zarrio_set_threads(uint32_t n);
 
@@ -809,7 +835,9 @@ uint32_t zarrio_threads(void);
  * in flight at once (0 = as many as decode threads, the initial
  * setting). For slow stores (object stores, host callbacks with latency)
  * set it above the thread count: the extra workers wait on requests while
- * decoding still runs on the decode threads only. Thread-safe.
+ * decoding still runs on the decode threads only. At most
+ * `ZARRIO_MAX_THREADS`. Store callbacks are then called from that many
+ * threads at once. Thread-safe.
  */
 zarrio_status zarrio_set_io_concurrency(uint32_t n);
 

@@ -5,7 +5,7 @@ use crate::metadata::GroupMetadata;
 use crate::node::{metadata_key, node_prefix, normalize_path};
 use crate::store::StoreRef;
 use serde_json::{Map, Value};
-use std::sync::RwLock;
+use std::sync::{Mutex, RwLock};
 
 /// What kind of node a child is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -28,6 +28,9 @@ pub struct Group {
     store: StoreRef,
     path: String,
     meta: RwLock<GroupMetadata>,
+    /// Held by `set_attributes` while it writes `zarr.json` (see
+    /// `Array::set_attributes`).
+    writer: Mutex<()>,
 }
 
 impl Group {
@@ -44,6 +47,7 @@ impl Group {
             store,
             path,
             meta: RwLock::new(meta),
+            writer: Mutex::new(()),
         })
     }
 
@@ -58,6 +62,7 @@ impl Group {
             store,
             path,
             meta: RwLock::new(meta),
+            writer: Mutex::new(()),
         })
     }
 
@@ -75,12 +80,12 @@ impl Group {
 
     /// Replace the attributes and rewrite `zarr.json`.
     pub fn set_attributes(&self, attributes: Map<String, Value>) -> Result<()> {
-        let mut guard = self.meta.write().unwrap_or_else(|e| e.into_inner());
-        let mut m = guard.clone();
+        let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let mut m = self.meta.read().unwrap_or_else(|e| e.into_inner()).clone();
         m.attributes = attributes;
         self.store
             .set(&metadata_key(&self.path), m.to_string_pretty().as_bytes())?;
-        *guard = m;
+        *self.meta.write().unwrap_or_else(|e| e.into_inner()) = m;
         Ok(())
     }
 

@@ -8,6 +8,11 @@ use rayon::{ThreadPool, ThreadPoolBuilder};
 use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 
+/// The most threads (or requests in flight) one setting may ask for: each
+/// count has its own pool, kept for the life of the process. Larger
+/// settings from Rust are taken as this; the C API refuses them.
+pub(crate) const MAX_THREADS: usize = 1024;
+
 struct Pools {
     /// The process the pools were started in: after fork() the child has
     /// none of their threads, so it starts its own.
@@ -44,7 +49,7 @@ pub fn cores() -> usize {
 
 /// Set the library-wide default thread count (0 = one per core).
 pub fn set_default_threads(n: usize) {
-    lock().default_threads = if n == 0 { cores() } else { n };
+    lock().default_threads = if n == 0 { cores() } else { n.min(MAX_THREADS) };
 }
 
 /// The library-wide default thread count.
@@ -57,7 +62,7 @@ pub fn default_threads() -> usize {
 /// decode threads so that slow stores can have many requests waiting while
 /// decoding still uses only the cores.
 pub fn set_default_io_concurrency(n: usize) {
-    lock().default_io = n;
+    lock().default_io = n.min(MAX_THREADS);
 }
 
 /// The library-wide default I/O concurrency (0 = as many as decode threads).
@@ -72,7 +77,7 @@ pub fn plan(threads: usize, io: usize) -> (usize, Gate) {
     let io = if io == 0 {
         default_io_concurrency()
     } else {
-        io
+        io.min(MAX_THREADS)
     };
     if io > decode {
         (io, Gate::new(Some(decode)))
@@ -124,7 +129,7 @@ pub fn resolve(threads: usize) -> usize {
     if threads == 0 {
         default_threads()
     } else {
-        threads
+        threads.min(MAX_THREADS)
     }
 }
 

@@ -44,3 +44,33 @@ fn header_is_current() {
         "include/zarrio.h is stale: regenerate it with `ZARRIO_BLESS=1 cargo test --test header`"
     );
 }
+
+#[test]
+fn fortran_constants_match_the_header() {
+    // Every `parameter :: ZARRIO_X = v` of the Fortran module is the
+    // header's `#define ZARRIO_X v`.
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let header = std::fs::read_to_string(root.join("include/zarrio.h")).unwrap();
+    let fortran = std::fs::read_to_string(root.join("include/zarrio.f90")).unwrap();
+    let mut checked = 0;
+    for line in fortran.lines() {
+        let Some((_, rest)) = line.split_once("parameter :: ") else {
+            continue;
+        };
+        let Some((name, value)) = rest.split_once(" = ") else {
+            continue;
+        };
+        let value = value.trim();
+        let define = header
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("#define {name} ")))
+            .unwrap_or_else(|| panic!("{name} is not in include/zarrio.h"));
+        let define = define.trim().trim_start_matches('(').trim_end_matches(')');
+        assert_eq!(define, value, "{name}");
+        checked += 1;
+    }
+    assert!(
+        checked >= 13,
+        "{checked} constants found in include/zarrio.f90"
+    );
+}

@@ -297,6 +297,17 @@ static void test_null_arguments(void) {
     CHECK_STATUS(zarrio_array_set_attributes(NULL, "{}"), IA);
     CHECK_STATUS(zarrio_array_set_attributes(a, NULL), IA);
     CHECK_STATUS(zarrio_array_set_threads(NULL, 2), IA);
+    /* Thread and request counts past ZARRIO_MAX_THREADS are refused, and
+       leave the settings as they were. */
+    CHECK_STATUS(zarrio_array_set_threads(a, ZARRIO_MAX_THREADS + 1), IA);
+    CHECK_STATUS(zarrio_array_set_threads(a, UINT32_MAX), IA);
+    CHECK_STATUS(zarrio_array_set_io_concurrency(a, UINT32_MAX), IA);
+    CHECK_OK(zarrio_array_set_threads(a, ZARRIO_MAX_THREADS));
+    CHECK_OK(zarrio_array_set_threads(a, 0));
+    uint32_t threads_before = zarrio_threads(), io_before = zarrio_io_concurrency();
+    CHECK_STATUS(zarrio_set_threads(UINT32_MAX), IA);
+    CHECK_STATUS(zarrio_set_io_concurrency(ZARRIO_MAX_THREADS + 1), IA);
+    CHECK(zarrio_threads() == threads_before && zarrio_io_concurrency() == io_before);
     CHECK(str == NULL);
 
     uint64_t st[2] = {0, 0}, sh[2] = {2, 2}, ci[2] = {0, 0};

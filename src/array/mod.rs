@@ -14,7 +14,7 @@ use crate::node::{metadata_key, node_prefix, normalize_path};
 use crate::store::{join_key, StoreRef};
 use serde_json::{Map, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 /// A Zarr v3 array in a store.
 ///
@@ -26,6 +26,10 @@ pub struct Array {
     path: String,
     meta: ArrayMetadata,
     attributes: RwLock<Map<String, Value>>,
+    /// Held by `set_attributes` while it writes `zarr.json`, so that
+    /// writers follow one another while readers of `attributes` (a store
+    /// callback among them) are never blocked on the store.
+    attributes_writer: Mutex<()>,
     /// 0 = the library default.
     threads: AtomicUsize,
     /// Store requests in flight during a read (0 = the library default).
@@ -40,8 +44,15 @@ impl Array {
         // Replace an existing node: remove its chunks or children. Keys
         // under a path that holds no node are left alone.
         if store.get(&metadata_key(&path))?.is_some() {
-            store.erase(&metadata_key(&path))?;
-            store.erase_prefix(&node_prefix(&path))?;
+            // Listed before anything is erased, so that a store that cannot
+            // list fails with the old node whole. The metadata goes first:
+            // stopped halfway, no node is left pointing at stale chunks.
+            let meta_key = metadata_key(&path);
+            let old = store.list(&node_prefix(&path))?;
+            store.erase(&meta_key)?;
+            for key in old.iter().filter(|k| **k != meta_key) {
+                store.erase(key)?;
+            }
         }
         store.set(&metadata_key(&path), meta.to_string_pretty().as_bytes())?;
         Ok(Array::from_parts(store, path, meta))
@@ -65,6 +76,7 @@ impl Array {
             path,
             meta,
             attributes,
+            attributes_writer: Mutex::new(()),
             threads: AtomicUsize::new(0),
             io_concurrency: AtomicUsize::new(0),
         }
@@ -134,12 +146,15 @@ impl Array {
 
     /// Replace the attributes and rewrite `zarr.json`.
     pub fn set_attributes(&self, attributes: Map<String, Value>) -> Result<()> {
-        let mut guard = self.attributes.write().unwrap_or_else(|e| e.into_inner());
+        let _writer = self
+            .attributes_writer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         let mut m = self.meta.clone();
         m.attributes = attributes.clone();
         self.store
             .set(&metadata_key(&self.path), m.to_string_pretty().as_bytes())?;
-        *guard = attributes;
+        *self.attributes.write().unwrap_or_else(|e| e.into_inner()) = attributes;
         Ok(())
     }
 

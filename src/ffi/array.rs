@@ -469,8 +469,11 @@ pub unsafe extern "C" fn zarrio_array_erase_chunk(
 }
 
 /// Set the number of threads this array's reads and writes use: 0 = the
-/// library default (`zarrio_set_threads`), 1 = the calling thread only.
-/// Thread-safe; calls already running keep their count.
+/// library default (`zarrio_set_threads`), 1 = the calling thread only
+/// (while the I/O concurrency in effect, the array's or the library's, is
+/// at most 1: more requests in flight run on more threads), at most
+/// `ZARRIO_MAX_THREADS`. Thread-safe; calls
+/// already running keep their count.
 ///
 /// # Safety
 /// `array` is a live handle.
@@ -480,14 +483,16 @@ pub unsafe extern "C" fn zarrio_array_set_threads(
     n: u32,
 ) -> zarrio_status {
     guard(|| {
-        handle(array, "array")?.inner.set_threads(n as usize);
+        let n = super::version::thread_count(n, "the thread count")?;
+        handle(array, "array")?.inner.set_threads(n);
         Ok(())
     })
 }
 
 /// Set how many store requests this array's reads keep in flight (0 = the
-/// library default, `zarrio_set_io_concurrency`). Thread-safe; calls
-/// already running keep their setting.
+/// library default, `zarrio_set_io_concurrency`; at most
+/// `ZARRIO_MAX_THREADS`). Thread-safe; calls already running keep their
+/// setting.
 ///
 /// # Safety
 /// `array` is a live handle.
@@ -497,7 +502,8 @@ pub unsafe extern "C" fn zarrio_array_set_io_concurrency(
     n: u32,
 ) -> zarrio_status {
     guard(|| {
-        handle(array, "array")?.inner.set_io_concurrency(n as usize);
+        let n = super::version::thread_count(n, "the I/O concurrency")?;
+        handle(array, "array")?.inner.set_io_concurrency(n);
         Ok(())
     })
 }

@@ -19,7 +19,13 @@ use std::sync::Arc;
 /// (after `zarrio_io_set_error` with a message, ideally).
 ///
 /// Callbacks are called from the library's worker threads, several at
-/// once: they must be thread-safe (or the host sets threads to 1).
+/// once (up to the larger of the thread count and the I/O concurrency of
+/// the call): they must be thread-safe, or the host keeps every call on
+/// its own thread with threads 1 and an I/O concurrency of at most 1 (the
+/// array's setting, or when that is 0 the library default,
+/// `zarrio_set_io_concurrency`). A callback may call the library to
+/// read (e.g. an array's attributes), but not to write to the node whose
+/// operation called it.
 ///
 /// Only `get` is required. Missing entries (NULL) make the library fall
 /// back: no `get_range` reads whole values and slices them; no `set_range`
@@ -100,6 +106,11 @@ pub struct zarrio_store_callbacks {
     /// array using it is freed), to free `user_data`. May be NULL.
     pub release: Option<unsafe extern "C" fn(user_data: *mut c_void)>,
 }
+
+// Every entry is pointer-sized, which the copy in
+// `zarrio_store_create_callbacks` relies on to cut at whole entries.
+const _: () =
+    assert!(std::mem::size_of::<zarrio_store_callbacks>() == 10 * std::mem::size_of::<usize>());
 
 /// The engine's view of a host callback table.
 pub(crate) struct CallbackStore {
@@ -222,7 +233,13 @@ impl Store for CallbackStore {
                 &mut io,
             )
         };
-        outcome("set", key, rc, &io).map(|_| ())
+        if !outcome("set", key, rc, &io)? {
+            // Nothing was stored: reporting success would lose the data.
+            return Err(io_error(format!(
+                "set callback for {key} returned ZARRIO_CALLBACK_NOT_FOUND; nothing was stored"
+            )));
+        }
+        Ok(())
     }
 
     fn set_range(&self, key: &str, offset: u64, bytes: &[u8]) -> Result<()> {
@@ -306,10 +323,14 @@ pub unsafe extern "C" fn zarrio_store_create_callbacks(
 ) -> zarrio_status {
     guard(|| {
         check_out(out, "out")?;
-        let table = callbacks
-            .as_ref()
-            .ok_or_else(|| invalid_argument("callbacks is NULL"))?;
-        let size = table.struct_size;
+        if callbacks.is_null() {
+            return Err(invalid_argument("callbacks is NULL"));
+        }
+        // Only `struct_size` is read before the size is known: the host's
+        // table may be shorter than this version's (an older header), so no
+        // reference to a whole table is formed.
+        // SAFETY: non-null, and every version's table starts with it.
+        let size = std::ptr::addr_of!((*callbacks).struct_size).read_unaligned();
         let min = std::mem::offset_of!(zarrio_store_callbacks, get) + std::mem::size_of::<usize>();
         if size < min {
             return Err(invalid_argument(format!(
@@ -329,7 +350,10 @@ pub unsafe extern "C" fn zarrio_store_create_callbacks(
             size: None,
             release: None,
         };
-        let n = size.min(std::mem::size_of::<zarrio_store_callbacks>());
+        // Whole entries only (all are pointer-sized): one cut short by
+        // `struct_size` counts as NULL, not as half a pointer.
+        let entry = std::mem::size_of::<usize>();
+        let n = size.min(std::mem::size_of::<zarrio_store_callbacks>()) / entry * entry;
         // SAFETY: the host's table has `size >= n` readable bytes; every field
         // is a pointer or an Option of a function pointer, for which any bit
         // pattern the host wrote (including NULL) is a valid value.

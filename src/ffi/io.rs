@@ -25,7 +25,9 @@ pub struct zarrio_io {
 }
 
 /// Set the result bytes of a get or get_range callback to a copy of
-/// `len` bytes at `data`.
+/// `len` bytes at `data`. `data` may point into the memory
+/// `zarrio_io_resize` gave for this `io` (e.g. to drop a header the host
+/// read into it).
 ///
 /// # Safety
 /// `io` is the handle passed to the running callback; `data` holds `len`
@@ -38,6 +40,21 @@ pub unsafe extern "C" fn zarrio_io_set_data(
 ) -> zarrio_status {
     super::guard(|| {
         let io = io.as_mut().ok_or_else(|| invalid_argument("io is NULL"))?;
+        // Bytes inside io's own buffer are moved within it: a slice of them
+        // next to the `&mut` the copy needs would alias it.
+        let own = io.data.as_ptr() as usize;
+        let at = (data as usize).wrapping_sub(own);
+        if !data.is_null() && at < io.data.capacity() {
+            if at > io.data.len() || len > io.data.len() - at {
+                return Err(invalid_argument(format!(
+                    "data: {len} bytes from offset {at} of the io's buffer run past its {} bytes",
+                    io.data.len()
+                )));
+            }
+            io.data.copy_within(at..at + len, 0);
+            io.data.truncate(len);
+            return Ok(());
+        }
         let src = super::slice(data as *const u8, len, "data")?;
         io.data.clear();
         crate::alloc::append(&mut io.data, src).inspect_err(|e| {
@@ -49,10 +66,13 @@ pub unsafe extern "C" fn zarrio_io_set_data(
 
 /// Make the result of a get or get_range callback `len` bytes long and
 /// return a pointer to them, for the host to fill in place (no extra
-/// copy). The memory belongs to the library and stays valid until the
-/// callback returns. NULL when `io` is NULL, or when `len` bytes cannot be
-/// allocated (the operation then fails with `ZARRIO_ERR_OUT_OF_MEMORY`
-/// whatever the callback returns).
+/// copy). Like `realloc`, a second call keeps the first bytes (as many as
+/// both lengths have; bytes added are zero) and may move them: a pointer
+/// from an earlier call is then invalid. The memory belongs to the library
+/// and stays valid until the callback returns or the next call on this
+/// `io`. NULL when `io` is NULL, or when `len` bytes cannot be allocated
+/// (the operation then fails with `ZARRIO_ERR_OUT_OF_MEMORY` whatever the
+/// callback returns).
 ///
 /// # Safety
 /// `io` is the handle passed to the running callback.
@@ -61,7 +81,6 @@ pub unsafe extern "C" fn zarrio_io_resize(io: *mut zarrio_io, len: usize) -> *mu
     let Some(io) = io.as_mut() else {
         return std::ptr::null_mut();
     };
-    io.data.clear();
     // Fallible: the length comes from the host, and an allocation failure
     // would abort the process (no panic boundary can catch it).
     match crate::alloc::resize_zeroed(&mut io.data, len) {

@@ -161,7 +161,9 @@ pub unsafe extern "C" fn zarrio_pipeline_encode(
 /// `zarrio_io_set_data`/`zarrio_io_resize` and returns
 /// `ZARRIO_CALLBACK_OK`, `ZARRIO_CALLBACK_NOT_FOUND` (no such shard: it
 /// reads as the fill value) or a negative failure code. Called from
-/// several library threads at once unless `threads` is 1.
+/// several library threads at once (up to the larger of `threads` and the
+/// library's I/O concurrency, `zarrio_set_io_concurrency`) unless
+/// `threads` is 1: then only from the calling thread.
 pub type zarrio_read_range_fn = Option<
     unsafe extern "C" fn(
         user_data: *mut c_void,
@@ -179,7 +181,8 @@ struct HostShardReader {
 }
 
 // SAFETY: the host promises its reader may be called from any thread
-// (see zarrio_read_range_fn); with threads = 1 only the calling thread is used.
+// (see zarrio_read_range_fn); with threads = 1 only the calling thread is
+// used (zarrio_pipeline_decode_shard_region).
 unsafe impl Send for HostShardReader {}
 unsafe impl Sync for HostShardReader {}
 
@@ -254,7 +257,8 @@ impl Store for HostShardReader {
 /// `sharding_indexed` codec alone (e.g. from `zarrio_array_pipeline` of a
 /// sharded array); its chunk shape is the shard shape. `out`, `capacity`
 /// and `strides` are as for `zarrio_array_read`. Inner chunks are decoded
-/// on `threads` threads (0 = library default, 1 = the calling thread only).
+/// on `threads` threads (0 = library default, 1 = the calling thread only,
+/// at most `ZARRIO_MAX_THREADS`).
 ///
 /// # Safety
 /// `pipeline` is a live handle; `read_range` follows its contract with
@@ -300,7 +304,12 @@ pub unsafe extern "C" fn zarrio_pipeline_decode_shard_region(
             shape: shape.to_vec(),
         };
         let reader = HostShardReader { read, user_data };
-        let (workers, gate) = crate::threads::plan(threads as usize, 0);
+        // `threads` 1 keeps the host's reader on the calling thread, as the
+        // reader's contract promises, whatever the I/O concurrency.
+        let (workers, gate) = match super::version::thread_count(threads, "threads")? {
+            1 => (1, crate::threads::Gate::new(None)),
+            n => crate::threads::plan(n, 0),
+        };
         let ctx = ShardRead {
             store: &reader,
             key: "shard",

@@ -1,7 +1,26 @@
 //! Version and library-wide settings (threads, I/O concurrency, huge pages).
 
 use super::{guard, zarrio_status};
+use crate::error::{invalid_argument, Result};
 use std::ffi::c_char;
+
+/// The most threads, or store requests in flight, one setting may ask for
+/// (`zarrio_set_threads`, `zarrio_set_io_concurrency`, their per-array
+/// forms and the pipeline's `threads`); more is `ZARRIO_ERR_INVALID_ARGUMENT`.
+pub const ZARRIO_MAX_THREADS: u32 = 1024;
+const _: () = assert!(ZARRIO_MAX_THREADS as usize == crate::threads::MAX_THREADS);
+
+/// A thread or request count from the host, checked against
+/// `ZARRIO_MAX_THREADS`: every count starts its own pool of that many
+/// threads, kept for the life of the process.
+pub(crate) fn thread_count(n: u32, what: &str) -> Result<usize> {
+    if n > ZARRIO_MAX_THREADS {
+        return Err(invalid_argument(format!(
+            "{what} is {n}, at most {ZARRIO_MAX_THREADS} (ZARRIO_MAX_THREADS)"
+        )));
+    }
+    Ok(n as usize)
+}
 
 /// The library version as a static string, e.g. "0.1.0". Never NULL.
 #[no_mangle]
@@ -20,12 +39,13 @@ pub extern "C" fn zarrio_version_number() -> u32 {
 }
 
 /// Set the default number of decode threads for all arrays that do not
-/// set their own (0 = one per core, the initial setting). Thread-safe;
-/// reads already running keep the count they started with.
+/// set their own (0 = one per core, the initial setting; at most
+/// `ZARRIO_MAX_THREADS`). Thread-safe; reads already running keep the
+/// count they started with.
 #[no_mangle]
 pub extern "C" fn zarrio_set_threads(n: u32) -> zarrio_status {
     guard(|| {
-        crate::threads::set_default_threads(n as usize);
+        crate::threads::set_default_threads(thread_count(n, "the thread count")?);
         Ok(())
     })
 }
@@ -40,11 +60,13 @@ pub extern "C" fn zarrio_threads() -> u32 {
 /// in flight at once (0 = as many as decode threads, the initial
 /// setting). For slow stores (object stores, host callbacks with latency)
 /// set it above the thread count: the extra workers wait on requests while
-/// decoding still runs on the decode threads only. Thread-safe.
+/// decoding still runs on the decode threads only. At most
+/// `ZARRIO_MAX_THREADS`. Store callbacks are then called from that many
+/// threads at once. Thread-safe.
 #[no_mangle]
 pub extern "C" fn zarrio_set_io_concurrency(n: u32) -> zarrio_status {
     guard(|| {
-        crate::threads::set_default_io_concurrency(n as usize);
+        crate::threads::set_default_io_concurrency(thread_count(n, "the I/O concurrency")?);
         Ok(())
     })
 }
