@@ -73,7 +73,11 @@ impl DataType {
             "complex64" => Complex64,
             "complex128" => Complex128,
             _ => {
-                if let Some(bits) = name.strip_prefix('r') {
+                // r<bits>, plain decimal digits only ("r+8" and "r008" are
+                // not names of the spec; Rust's parser would take them).
+                if let Some(bits) = name.strip_prefix('r').filter(|b| {
+                    b.bytes().all(|c| c.is_ascii_digit()) && !(b.len() > 1 && b.starts_with('0'))
+                }) {
                     let n: usize = bits
                         .parse()
                         .map_err(|_| unsupported(format!("unknown data type \"{name}\"")))?;
@@ -313,7 +317,7 @@ fn parse_float(v: &Value, size: usize, t: DataType) -> Option<Vec<u8>> {
             "-Infinity" => from_f64(f64::NEG_INFINITY, t),
             _ => {
                 let hex = s.strip_prefix("0x")?;
-                if hex.len() != size * 2 {
+                if hex.len() != size * 2 || !hex.bytes().all(|c| c.is_ascii_hexdigit()) {
                     return None;
                 }
                 u64::from_str_radix(hex, 16).ok()?
@@ -374,6 +378,10 @@ mod tests {
         assert_eq!(DataType::from_name("r24").unwrap().size(), 3);
         assert!(DataType::from_name("r7").is_err());
         assert!(DataType::from_name("r0").is_err());
+        // Only the spec's spelling: plain decimal digits.
+        for bad in ["r+8", "r008", "r 8", "r", "r-8"] {
+            assert!(DataType::from_name(bad).is_err(), "{bad}");
+        }
         assert!(DataType::from_name("float128").is_err());
         assert!(DataType::from_json(&json!({"name": "int32"})).is_ok());
         assert!(DataType::from_json(&json!(5)).is_err());
@@ -438,6 +446,9 @@ mod tests {
         assert_eq!(t.fill_value_to_json(&payload), json!("0x7fc00001"));
         assert_eq!(t.fill_value_to_json(&f32::NAN.to_ne_bytes()), json!("NaN"));
         assert!(t.parse_fill_value(&json!("0x7fc0")).is_err());
+        // Hex digits only: Rust's parser would take a sign.
+        assert!(t.parse_fill_value(&json!("0x+7fc001")).is_err());
+        assert!(t.parse_fill_value(&json!("0x-7fc001")).is_err());
         assert!(t.parse_fill_value(&json!("nan")).is_err());
         assert!(t.parse_fill_value(&json!(true)).is_err());
         let h = DataType::Float16;

@@ -144,6 +144,26 @@ impl RegionPlan {
         }
         part
     }
+
+    /// The part of the chunk whose C-order index in a grid of `grid`
+    /// chunks is `flat`, or None when the region does not touch it. Lets a
+    /// caller walk a whole grid without a list of the touched parts, which
+    /// tiny chunks would make as long as the region has elements.
+    pub fn part_at_flat(&self, grid: &[u64], mut flat: u64) -> Option<ChunkPart> {
+        let mut i = 0usize;
+        let mut stride = 1usize;
+        for d in (0..grid.len()).rev() {
+            let idx = flat % grid[d];
+            flat /= grid[d];
+            let offset = idx.checked_sub(self.first[d])?;
+            if offset >= self.counts[d] {
+                return None;
+            }
+            i += offset as usize * stride;
+            stride *= self.counts[d] as usize;
+        }
+        Some(self.part(i))
+    }
 }
 
 /// Every part of a [`RegionPlan`], materialised, or an error where the
@@ -157,11 +177,13 @@ pub fn chunk_parts(chunk_shape: &[u64], start: &[u64], shape: &[u64]) -> Result<
     Ok(parts)
 }
 
-/// Row-major (C order) element strides of a shape.
+/// Row-major (C order) element strides of a shape. Saturating: a shape
+/// with more elements than a `u64` counts has no valid layout, and the
+/// callers that size buffers check their span with checked arithmetic.
 pub fn c_strides(shape: &[u64]) -> Vec<u64> {
     let mut s = vec![1u64; shape.len()];
     for d in (0..shape.len().saturating_sub(1)).rev() {
-        s[d] = s[d + 1] * shape[d + 1];
+        s[d] = s[d + 1].saturating_mul(shape[d + 1]);
     }
     s
 }
@@ -210,6 +232,38 @@ mod tests {
                 in_region: vec![0, 0],
                 shape: vec![2, 2]
             }
+        );
+    }
+
+    #[test]
+    fn part_at_flat_finds_each_touched_chunk_of_a_grid() {
+        let (chunk, grid) = ([3u64, 2, 4], [4u64, 5, 3]);
+        let (start, shape) = ([2u64, 3, 1], [6u64, 4, 9]);
+        let plan = RegionPlan::new(&chunk, &start, &shape);
+        let mut found = 0;
+        for flat in 0..grid.iter().product::<u64>() {
+            let coords = [flat / 15, flat / 3 % 5, flat % 3];
+            let part = plan.part_at_flat(&grid, flat);
+            let touched = (0..3)
+                .all(|d| coords[d] >= plan.first[d] && coords[d] < plan.first[d] + plan.counts[d]);
+            assert_eq!(part.is_some(), touched, "chunk {coords:?}");
+            if let Some(p) = part {
+                assert_eq!(p.chunk, coords);
+                assert_eq!(p, plan.part(found), "C order, as part(i)");
+                found += 1;
+            }
+        }
+        assert_eq!(found, plan.len());
+        assert!(RegionPlan::new(&chunk, &start, &[0, 4, 9])
+            .part_at_flat(&grid, 0)
+            .is_none());
+    }
+
+    #[test]
+    fn c_strides_saturate_instead_of_overflowing() {
+        assert_eq!(
+            c_strides(&[2, 1 << 32, 1 << 32]),
+            vec![u64::MAX, 1 << 32, 1]
         );
     }
 

@@ -295,6 +295,26 @@ fn a_shard_of_countless_inner_chunks_is_an_error_not_an_abort() {
     let e = a.write_region(&[12345], &[1], &[9], None).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::OutOfMemory, "{}", e.message());
     assert!(store.get("a/c/0").unwrap().is_none());
+    // A fill of half the shard touches 2^35 inner chunks: found by
+    // arithmetic, never listed (a list of them aborted the process).
+    let e = a.fill_region(&[0], &[1 << 35], &[9]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::OutOfMemory, "{}", e.message());
+    assert!(store.get("a/c/0").unwrap().is_none());
+}
+
+#[test]
+fn a_region_of_more_elements_than_a_u64_counts_is_an_error() {
+    // Its C-order strides overflow a u64 (2 x 2^32 x 2^32 elements).
+    let store: StoreRef = Arc::new(MemoryStore::new());
+    let m = array_json(&[2, 1 << 32, 1 << 32], &[1, 1, 1], json!([bytes_codec()]));
+    let a = Array::create(store, "a", &m).unwrap();
+    let e = a
+        .read_region(&[0, 0, 0], &[2, 1 << 32, 1 << 32], &mut [], None)
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{}", e.message());
+    // Empty, and the same shape's strides: nothing to read, no overflow.
+    a.read_region(&[0, 0, 0], &[0, 1 << 32, 1 << 32], &mut [], None)
+        .unwrap();
 }
 
 #[test]

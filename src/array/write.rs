@@ -12,7 +12,6 @@ use crate::scratch::with_scratch;
 use crate::store::ByteRange;
 use crate::strided::{Layout, SourceBuffer};
 use crate::threads;
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// The outcome of an attempt to patch a shard in place.
@@ -292,38 +291,42 @@ impl Array {
                 None => None,
             }
         };
-        let touched: HashMap<usize, ChunkPart> = sharding
-            .inner_part_iter(&part.in_chunk, &part.shape)?
-            .collect();
-        let n_inner = sharding.chunks_per_shard().iter().product::<u64>() as usize;
+        // The touched inner chunks are found by arithmetic, not listed: a
+        // list holds a part per inner chunk the region touches, which tiny
+        // inner chunks make as many as the region has elements.
+        let touched = RegionPlan::new(sharding.chunk_shape(), &part.in_chunk, &part.shape);
+        let grid = sharding.chunks_per_shard();
+        let n_inner = grid.iter().product::<u64>() as usize;
         let stored = |flat: usize| -> Option<&[u8]> {
             let (b, index) = existing.as_ref()?;
             index
                 .entry(flat)
                 .map(|(o, n)| &b[o as usize..(o + n) as usize])
         };
-        let encoded = threads::map(self.threads(), n_inner, |flat| match touched.get(&flat) {
-            None => {
-                let bytes = stored(flat);
-                let is_fill = sharding.stored_is_fill(bytes)?;
-                match bytes {
-                    Some(b) => Ok((Some(crate::alloc::copied(b)?), is_fill)),
-                    // Dense shards keep a slot for every inner chunk.
-                    None if sharding.slot_size().is_some() => {
-                        Ok((Some(crate::alloc::copied(sharding.encoded_fill()?)?), true))
+        let encoded = threads::map(self.threads(), n_inner, |flat| {
+            match touched.part_at_flat(grid, flat as u64) {
+                None => {
+                    let bytes = stored(flat);
+                    let is_fill = sharding.stored_is_fill(bytes)?;
+                    match bytes {
+                        Some(b) => Ok((Some(crate::alloc::copied(b)?), is_fill)),
+                        // Dense shards keep a slot for every inner chunk.
+                        None if sharding.slot_size().is_some() => {
+                            Ok((Some(crate::alloc::copied(sharding.encoded_fill()?)?), true))
+                        }
+                        None => Ok((None, true)),
                     }
-                    None => Ok((None, true)),
                 }
+                Some(ip) => self.encode_inner_part(
+                    sharding,
+                    part,
+                    flat,
+                    &ip,
+                    content,
+                    || stored(flat).map(crate::alloc::copied).transpose(),
+                    &key,
+                ),
             }
-            Some(ip) => self.encode_inner_part(
-                sharding,
-                part,
-                flat,
-                ip,
-                content,
-                || stored(flat).map(crate::alloc::copied).transpose(),
-                &key,
-            ),
         })?;
         if encoded.iter().all(|(_, is_fill)| *is_fill) {
             // Every inner chunk holds the fill value: the shard is not stored.

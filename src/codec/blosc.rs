@@ -18,8 +18,8 @@ use super::{codec_json, BytesToBytesCodec, ChunkRepr, CodecSpec, DecodedSize};
 use crate::error::{corrupt, internal, invalid_argument, invalid_metadata, unsupported, Result};
 use blosc_src::{
     blosc_cbuffer_validate, blosc_compress_ctx, blosc_decompress_ctx, BLOSC_BITSHUFFLE,
-    BLOSC_MAX_BLOCKSIZE, BLOSC_MAX_BUFFERSIZE, BLOSC_MAX_OVERHEAD, BLOSC_MIN_HEADER_LENGTH,
-    BLOSC_NOSHUFFLE, BLOSC_SHUFFLE,
+    BLOSC_MAX_BLOCKSIZE, BLOSC_MAX_BUFFERSIZE, BLOSC_MAX_OVERHEAD, BLOSC_MAX_TYPESIZE,
+    BLOSC_MIN_HEADER_LENGTH, BLOSC_NOSHUFFLE, BLOSC_SHUFFLE,
 };
 use serde_json::{json, Value};
 use std::borrow::Cow;
@@ -301,19 +301,23 @@ impl BytesToBytesCodec for BloscCodec {
         let cap = input.len() + BLOSC_MAX_OVERHEAD as usize;
         let mut out = crate::alloc::zeroed(cap)?;
         let blocksize = self.blocksize.min(BLOSC_MAX_BLOCKSIZE as usize);
+        // c-blosc keeps the type size in an `int32_t` and takes any size
+        // above BLOSC_MAX_TYPESIZE as 1 (no shuffle): one past it says so
+        // without the truncation 2^31 and more would suffer.
+        let typesize = self.typesize.min(BLOSC_MAX_TYPESIZE as usize + 1);
         // SAFETY: `input` is readable for `input.len()` bytes (the `nbytes`
         // passed) and `out` writable for `cap` bytes (the `destsize`
         // passed); they are distinct allocations, so they do not overlap.
         // c-blosc never writes more than `destsize` bytes. The compressor
         // name is a NUL-terminated 'static C string. clevel is 0..=9,
-        // typesize >= 1, the shuffle code one of blosc's three, and nbytes
+        // typesize 1..=256, the shuffle code one of blosc's three, and nbytes
         // within BLOSC_MAX_BUFFERSIZE, as blosc requires. blosc_compress_ctx
         // with one internal thread uses only a stack-local context.
         let n = unsafe {
             blosc_compress_ctx(
                 self.clevel as c_int,
                 self.shuffle.code(),
-                self.typesize,
+                typesize,
                 input.len(),
                 input.as_ptr().cast(),
                 out.as_mut_ptr().cast(),
@@ -532,7 +536,9 @@ mod tests {
     #[test]
     fn odd_typesizes() {
         let x = sample(30_001);
-        for typesize in [3usize, 16, 255, 256, 1000] {
+        // Sizes past c-blosc's int32_t among them (they hung or scrambled
+        // the bytes when passed on as they are).
+        for typesize in [3usize, 16, 255, 256, 1000, 1 << 31, u32::MAX as usize] {
             for shuffle in SHUFFLES {
                 let c = codec(
                     json!({"cname": "lz4", "clevel": 5, "shuffle": shuffle, "typesize": typesize}),
