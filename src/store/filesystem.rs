@@ -2,8 +2,11 @@
 //!
 //! Reads are positional (`pread`), so concurrent readers share no seek
 //! position. A whole-value write goes to a temporary file in the same
-//! directory and is renamed over the old one: a reader or a crash sees the
-//! old value or the new one, never a torn one.
+//! directory and is renamed over the old one: a reader, or a crash of the
+//! writing process, sees the old value or the new one, never a torn one.
+//! Writes are not flushed to the disk (no `fsync`, as other Zarr stores
+//! do not): after a crash of the machine itself the file system decides
+//! what survives.
 
 use super::{validate_key, ByteRange, Store, ValueReader};
 use crate::error::{io_error, Error, Result};
@@ -56,6 +59,12 @@ impl FilesystemStore {
 
     fn path(&self, key: &str) -> Result<PathBuf> {
         validate_key(key)?;
+        // `list` skips temporary files, and so would skip such a value.
+        if key.split('/').any(|seg| seg.starts_with(TEMP_PREFIX)) {
+            return Err(crate::error::invalid_argument(format!(
+                "invalid store key \"{key}\": names starting with {TEMP_PREFIX} are the store's own"
+            )));
+        }
         Ok(self.root.join(key))
     }
 
@@ -63,23 +72,54 @@ impl FilesystemStore {
     /// directory), to be renamed or linked into place.
     fn write_temp(&self, key: &str, path: &Path, value: &[u8]) -> Result<PathBuf> {
         let dir = path.parent().unwrap_or(&self.root);
-        fs::create_dir_all(dir).map_err(|e| io_err(key, e))?;
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("value");
-        let tmp = dir.join(format!(
-            "{TEMP_PREFIX}{name}-{}-{}",
-            std::process::id(),
-            TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        let written = File::create(&tmp).and_then(|mut f| f.write_all(value));
-        if let Err(e) = written {
-            let _ = fs::remove_file(&tmp);
-            return Err(io_err(key, e));
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            match fs::create_dir_all(dir) {
+                // A parent removed by an erase of its last value meanwhile.
+                Err(e) if attempts < 8 && e.kind() == ErrorKind::NotFound => continue,
+                r => r.map_err(|e| io_err(key, e))?,
+            }
+            let tmp = dir.join(format!("{TEMP_PREFIX}{name}-{}", temp_suffix()));
+            // A new file, never one another writer is filling: the suffix
+            // is unique within this process, but processes on other hosts
+            // of a shared file system (or in other containers) can have
+            // the same process id.
+            let mut f = match fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&tmp)
+            {
+                Ok(f) => f,
+                // Taken by another writer, or the directory was removed by
+                // an erase of its last value meanwhile: try again.
+                Err(e)
+                    if attempts < 8
+                        && matches!(e.kind(), ErrorKind::AlreadyExists | ErrorKind::NotFound) =>
+                {
+                    continue
+                }
+                Err(e) => return Err(io_err(key, e)),
+            };
+            if let Err(e) = f.write_all(value) {
+                let _ = fs::remove_file(&tmp);
+                return Err(io_err(key, e));
+            }
+            return Ok(tmp);
         }
-        Ok(tmp)
     }
 
     fn open(&self, key: &str) -> Result<Option<File>> {
-        match File::open(self.path(key)?) {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Non-blocking, so that a FIFO at a key is refused (`value_size`)
+        // instead of waiting for a writer forever; on regular files the
+        // flag changes nothing.
+        let opened = fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(self.path(key)?);
+        match opened {
             Ok(f) => Ok(Some(f)),
             Err(e) if e.kind() == ErrorKind::NotFound || e.kind() == ErrorKind::NotADirectory => {
                 Ok(None)
@@ -99,10 +139,35 @@ impl FilesystemStore {
 }
 
 /// The size of an opened value, or None when the key names a directory
-/// (not a value).
+/// (not a value). Anything else that is not a regular file (a FIFO, a
+/// device) is an error.
 fn value_size(f: &File, key: &str) -> Result<Option<u64>> {
     let meta = f.metadata().map_err(|e| io_err(key, e))?;
-    Ok((!meta.is_dir()).then_some(meta.len()))
+    if meta.is_dir() {
+        return Ok(None);
+    }
+    if !meta.is_file() {
+        return Err(io_error(format!("{key}: not a regular file")));
+    }
+    Ok(Some(meta.len()))
+}
+
+/// A name for a temporary file no other writer picks: this process's id
+/// and counter, the time, and std's per-process random hash keys.
+fn temp_suffix() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    h.write_u128(now);
+    h.write_u32(std::process::id());
+    format!(
+        "{}-{}-{:016x}",
+        std::process::id(),
+        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed),
+        h.finish()
+    )
 }
 
 fn io_err(key: &str, e: std::io::Error) -> Error {
@@ -257,7 +322,7 @@ impl Store for FilesystemStore {
             ByteRange::FromStart {
                 offset,
                 length: Some(len),
-            } if len <= DIRECT_RANGE_MAX => Some((offset, len)),
+            } if len > 0 && len <= DIRECT_RANGE_MAX => Some((offset, len)),
             _ => None,
         };
         if let Some((offset, len)) = direct {
@@ -287,7 +352,14 @@ impl Store for FilesystemStore {
     fn set(&self, key: &str, value: &[u8]) -> Result<()> {
         let path = self.path(key)?;
         let tmp = self.write_temp(key, &path, value)?;
-        if let Err(e) = fs::rename(&tmp, &path) {
+        let mut renamed = fs::rename(&tmp, &path);
+        if renamed.is_err() && path.is_dir() && fs::remove_dir(&path).is_ok() {
+            // An empty directory where the value goes (left by values below
+            // it, e.g. by another tool): the key holds no value, so the
+            // directory gives way.
+            renamed = fs::rename(&tmp, &path);
+        }
+        if let Err(e) = renamed {
             let _ = fs::remove_file(&tmp);
             return Err(io_err(key, e));
         }
@@ -313,8 +385,14 @@ impl Store for FilesystemStore {
     }
 
     fn set_range(&self, key: &str, offset: u64, bytes: &[u8]) -> Result<()> {
+        use std::os::unix::fs::OpenOptionsExt;
         let path = self.path(key)?;
-        let f = match fs::OpenOptions::new().write(true).open(&path) {
+        // Non-blocking for the reason `open` gives.
+        let opened = fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&path);
+        let f = match opened {
             Ok(f) => f,
             Err(e) if e.kind() == ErrorKind::NotFound => {
                 return Err(crate::error::not_found(format!(
@@ -323,7 +401,11 @@ impl Store for FilesystemStore {
             }
             Err(e) => return Err(io_err(key, e)),
         };
-        let size = f.metadata().map_err(|e| io_err(key, e))?.len();
+        let meta = f.metadata().map_err(|e| io_err(key, e))?;
+        if !meta.is_file() {
+            return Err(io_error(format!("{key}: not a regular file")));
+        }
+        let size = meta.len();
         if offset
             .checked_add(bytes.len() as u64)
             .is_none_or(|end| end > size)
@@ -341,21 +423,38 @@ impl Store for FilesystemStore {
     }
 
     fn erase(&self, key: &str) -> Result<()> {
-        match fs::remove_file(self.path(key)?) {
-            Ok(()) => Ok(()),
+        let path = self.path(key)?;
+        match fs::remove_file(&path) {
+            Ok(()) => {}
             Err(e) if e.kind() == ErrorKind::NotFound || e.kind() == ErrorKind::NotADirectory => {
-                Ok(())
+                return Ok(())
             }
-            Err(e) => Err(io_err(key, e)),
+            Err(e) => return Err(io_err(key, e)),
         }
+        // Directories the value leaves empty go too, up to the root: one
+        // left behind would stand where a later value of that name goes
+        // (a 1-D array's chunk `c/0` where a 2-D one had `c/0/0`). Failing
+        // to remove one (not empty, or another writer's meanwhile) is fine.
+        let mut dir = path.parent();
+        while let Some(d) = dir.filter(|d| *d != self.root && d.starts_with(&self.root)) {
+            if fs::remove_dir(d).is_err() {
+                break;
+            }
+            dir = d.parent();
+        }
+        Ok(())
     }
 
     fn list(&self, prefix: &str) -> Result<Vec<String>> {
-        // Walk only the deepest directory the prefix names.
+        // Walk only the deepest directory the prefix names, which must be
+        // a key's directory: never a path outside the root.
         let dir_part = match prefix.rfind('/') {
             Some(i) => &prefix[..i],
             None => "",
         };
+        if !dir_part.is_empty() {
+            validate_key(dir_part)?;
+        }
         let mut out = Vec::new();
         let start = if dir_part.is_empty() {
             self.root.clone()
@@ -519,6 +618,14 @@ mod tests {
             b"defg"
         );
         assert!(s.get_range("a/c/0", ByteRange::new(8, 4)).is_err());
+        // An empty range is checked against the size too, as in memory.
+        assert_eq!(
+            s.get_range("a/c/0", ByteRange::new(10, 0))
+                .unwrap()
+                .unwrap(),
+            b""
+        );
+        assert!(s.get_range("a/c/0", ByteRange::new(11, 0)).is_err());
         assert_eq!(s.list("a/").unwrap(), vec!["a/c/0", "a/zarr.json"]);
         assert_eq!(s.list("").unwrap().len(), 2);
         assert_eq!(s.size("a/c/0").unwrap(), Some(10));
@@ -544,5 +651,70 @@ mod tests {
         assert!(names
             .iter()
             .all(|n| !n.to_string_lossy().starts_with(TEMP_PREFIX)));
+    }
+
+    #[test]
+    fn erased_values_leave_no_directories_in_the_way() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = FilesystemStore::new(dir.path()).unwrap();
+        // A 2-D array's chunk, then the 1-D chunk of an array replacing it.
+        s.set("x/c/0/0", b"2d").unwrap();
+        s.set("x/zarr.json", b"{}").unwrap();
+        s.erase("x/c/0/0").unwrap();
+        assert!(!dir.path().join("x/c").exists(), "empty directories go");
+        assert!(dir.path().join("x/zarr.json").exists(), "others stay");
+        s.set("x/c/0", b"1d").unwrap();
+        assert_eq!(s.get("x/c/0").unwrap().unwrap(), b"1d");
+        // An empty directory another tool left where a value goes gives way;
+        // one with something in it does not.
+        fs::create_dir_all(dir.path().join("y/c/0")).unwrap();
+        s.set("y/c/0", b"v").unwrap();
+        assert_eq!(s.get("y/c/0").unwrap().unwrap(), b"v");
+        s.set("z/c/0/0", b"v").unwrap();
+        assert!(s.set("z/c/0", b"w").is_err());
+        assert_eq!(s.get("z/c/0/0").unwrap().unwrap(), b"v");
+        // The root itself stays, empty or not.
+        s.erase("x/c/0").unwrap();
+        s.erase("x/zarr.json").unwrap();
+        for k in ["y/c/0", "z/c/0/0"] {
+            s.erase(k).unwrap();
+        }
+        assert!(dir.path().is_dir());
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn keys_and_prefixes_stay_inside_the_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = FilesystemStore::new(dir.path().join("root")).unwrap();
+        fs::write(dir.path().join("outside"), b"secret").unwrap();
+        s.set("a/b", b"1").unwrap();
+        for bad in ["../", "/etc/", "a/../../", "./a/"] {
+            assert!(s.list(bad).is_err(), "{bad}");
+        }
+        assert_eq!(s.list("a/").unwrap(), vec!["a/b"]);
+        // Names the store keeps for its temporary files are not keys.
+        let tmp_key = format!("g/{TEMP_PREFIX}x/zarr.json");
+        assert!(s.set(&tmp_key, b"{}").is_err());
+        assert!(s.get(&tmp_key).is_err());
+    }
+
+    #[test]
+    fn a_fifo_at_a_key_is_an_error_not_a_wait() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = FilesystemStore::new(dir.path()).unwrap();
+        let fifo = std::ffi::CString::new(dir.path().join("p").to_str().unwrap()).unwrap();
+        // SAFETY: a NUL-terminated path; mkfifo only creates the node.
+        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
+        assert!(s.get("p").is_err());
+        assert!(s.get_range("p", ByteRange::new(0, 4)).is_err());
+        assert!(s.value_reader("p").is_err());
+        assert!(s.set_range("p", 0, b"x").is_err());
+    }
+
+    #[test]
+    fn temporary_names_differ() {
+        let names: std::collections::HashSet<String> = (0..1000).map(|_| temp_suffix()).collect();
+        assert_eq!(names.len(), 1000);
     }
 }

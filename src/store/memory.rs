@@ -50,7 +50,10 @@ impl ValueReader for MemoryValue {
 
 impl Store for MemoryStore {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
-        Ok(self.read().get(key).map(|v| v.as_ref().clone()))
+        // The copy is made after the lock is let go, fallibly: a value can
+        // be more than the machine has left to copy it into.
+        let v = self.read().get(key).cloned();
+        v.map(|v| crate::alloc::copied(&v)).transpose()
     }
 
     fn get_range(&self, key: &str, range: ByteRange) -> Result<Option<Vec<u8>>> {
@@ -122,7 +125,15 @@ impl Store for MemoryStore {
                     value.len()
                 ))
             })?;
-        Arc::make_mut(value)[offset as usize..end as usize].copy_from_slice(bytes);
+        if Arc::get_mut(value).is_none() {
+            // A reader still holds this version: the write goes to a copy,
+            // made fallibly (`Arc::make_mut` would abort where it cannot).
+            *value = Arc::new(crate::alloc::copied(value)?);
+        }
+        let Some(v) = Arc::get_mut(value) else {
+            return Err(crate::error::internal(format!("{key}: value still shared")));
+        };
+        v[offset as usize..end as usize].copy_from_slice(bytes);
         Ok(())
     }
 
