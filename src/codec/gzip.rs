@@ -6,7 +6,7 @@
 use super::{codec_json, BytesToBytesCodec, CodecSpec, DecodedSize};
 use crate::alloc::GrowingSink;
 use crate::error::{corrupt, invalid_metadata, Result};
-use flate2::read::{MultiGzDecoder, ZlibDecoder};
+use flate2::read::MultiGzDecoder;
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use serde_json::{json, Value};
@@ -54,7 +54,29 @@ fn decoder(input: &[u8]) -> Box<dyn Read + '_> {
     if input.starts_with(&[0x1f, 0x8b]) {
         Box::new(MultiGzDecoder::new(input))
     } else {
-        Box::new(ZlibDecoder::new(input))
+        Box::new(WholeZlib(flate2::bufread::ZlibDecoder::new(input)))
+    }
+}
+
+/// A zlib stream that must be all of its input: bytes after the stream's
+/// end are an error, as they are after a gzip member (the stream decoder
+/// alone stops at the end and leaves them unread).
+struct WholeZlib<'a>(flate2::bufread::ZlibDecoder<&'a [u8]>);
+
+impl Read for WholeZlib<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.0.read(buf)?;
+        // The decoder takes from the slice only what the stream used.
+        if n == 0 && !buf.is_empty() && !self.0.get_ref().is_empty() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "{} bytes after the end of the zlib stream",
+                    self.0.get_ref().len()
+                ),
+            ));
+        }
+        Ok(n)
     }
 }
 
@@ -206,6 +228,17 @@ mod tests {
             &x[..]
         );
         assert_eq!(decode_into(&c, &z, 5000).unwrap(), x);
+        // But not with bytes after its end.
+        let mut trailing = z.clone();
+        trailing.extend_from_slice(b"junk");
+        for size in [DecodedSize::UNBOUNDED, DecodedSize::Exact(5000)] {
+            let e = c.decode(Cow::Borrowed(&trailing), size).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Corrupt, "{}", e.message());
+        }
+        assert_eq!(
+            decode_into(&c, &trailing, 5000).unwrap_err().kind(),
+            ErrorKind::Corrupt
+        );
     }
 
     #[test]
