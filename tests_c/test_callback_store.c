@@ -17,7 +17,8 @@ enum mode {
     MODE_HEADER,    /* get: read a header and the value, hand on the value */
     MODE_GROW,      /* get: resize for half the value, then for all of it */
     MODE_SET_LOST,  /* set: store nothing and answer NOT_FOUND */
-    MODE_REENTER    /* set: read the array's attributes from inside */
+    MODE_REENTER,   /* set: read the array's attributes from inside */
+    MODE_BAD_DATA   /* get: a failed zarrio_io_set_data, then success */
 };
 
 typedef struct {
@@ -52,6 +53,12 @@ static int32_t t_get(void *ud, const char *key, zarrio_io *io) {
         /* More than can be allocated: NULL, and the read fails however
            the callback ends (here it claims success). */
         t->huge_refused += zarrio_io_resize(io, SIZE_MAX) == NULL;
+        rc = ZARRIO_CALLBACK_OK;
+    } else if (t->mode == MODE_BAD_DATA) {
+        /* Bytes set first, then a refused call: the status is ignored, but
+           the read must not take the earlier bytes as the value. */
+        zarrio_io_set_data(io, "stale", 5);
+        zarrio_io_set_data(io, NULL, 5);
         rc = ZARRIO_CALLBACK_OK;
     } else {
         int i = slot(t, key);
@@ -311,6 +318,8 @@ static void test_misbehaving_hosts(void) {
     t.mode = MODE_HUGE;
     CHECK_STATUS(zarrio_array_read(a, 2, o, f, back, sizeof back, NULL), ZARRIO_ERR_OUT_OF_MEMORY);
     CHECK(t.huge_refused > 0);
+    t.mode = MODE_BAD_DATA;
+    CHECK_STATUS(zarrio_array_read(a, 2, o, f, back, sizeof back, NULL), ZARRIO_ERR_INVALID_ARGUMENT);
     t.mode = MODE_OK;
     size_t len1 = 0;
     unsigned char *after = snapshot(&t, "x/c/0/0", &len1);

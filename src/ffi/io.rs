@@ -40,28 +40,36 @@ pub unsafe extern "C" fn zarrio_io_set_data(
 ) -> zarrio_status {
     super::guard(|| {
         let io = io.as_mut().ok_or_else(|| invalid_argument("io is NULL"))?;
-        // Bytes inside io's own buffer are moved within it: a slice of them
-        // next to the `&mut` the copy needs would alias it.
-        let own = io.data.as_ptr() as usize;
-        let at = (data as usize).wrapping_sub(own);
-        if !data.is_null() && at < io.data.capacity() {
-            if at > io.data.len() || len > io.data.len() - at {
-                return Err(invalid_argument(format!(
-                    "data: {len} bytes from offset {at} of the io's buffer run past its {} bytes",
-                    io.data.len()
-                )));
-            }
-            io.data.copy_within(at..at + len, 0);
-            io.data.truncate(len);
-            return Ok(());
-        }
-        let src = super::slice(data as *const u8, len, "data")?;
-        io.data.clear();
-        crate::alloc::append(&mut io.data, src).inspect_err(|e| {
-            // Also fails the operation if the host ignores this status.
+        set_data(io, data as *const u8, len).inspect_err(|e| {
+            // Also fails the operation if the host ignores this status:
+            // whatever the io held before is not the value.
             io.misuse = Some(e.clone().context("a callback's data"));
         })
     })
+}
+
+/// `zarrio_io_set_data` once `io` is known.
+///
+/// # Safety
+/// As for `zarrio_io_set_data`.
+unsafe fn set_data(io: &mut zarrio_io, data: *const u8, len: usize) -> crate::error::Result<()> {
+    // Bytes inside io's own buffer are moved within it: a slice of them
+    // next to the `&mut` the copy needs would alias it.
+    let at = (data as usize).wrapping_sub(io.data.as_ptr() as usize);
+    if !data.is_null() && at < io.data.capacity() {
+        if at > io.data.len() || len > io.data.len() - at {
+            return Err(invalid_argument(format!(
+                "data: {len} bytes from offset {at} of the io's buffer run past its {} bytes",
+                io.data.len()
+            )));
+        }
+        io.data.copy_within(at..at + len, 0);
+        io.data.truncate(len);
+        return Ok(());
+    }
+    let src = super::slice(data, len, "data")?;
+    io.data.clear();
+    crate::alloc::append(&mut io.data, src)
 }
 
 /// Make the result of a get or get_range callback `len` bytes long and

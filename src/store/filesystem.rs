@@ -371,7 +371,11 @@ impl Store for FilesystemStore {
         let tmp = self.write_temp(key, &path, value)?;
         // A hard link fails when the target exists: create-if-absent is
         // atomic, and readers never see a partly written value.
-        let linked = fs::hard_link(&tmp, &path);
+        let mut linked = fs::hard_link(&tmp, &path);
+        if linked.is_err() && path.is_dir() && fs::remove_dir(&path).is_ok() {
+            // An empty directory holds no value (see `set`).
+            linked = fs::hard_link(&tmp, &path);
+        }
         let _ = fs::remove_file(&tmp);
         match linked {
             Ok(()) => Ok(true),
@@ -670,6 +674,10 @@ mod tests {
         fs::create_dir_all(dir.path().join("y/c/0")).unwrap();
         s.set("y/c/0", b"v").unwrap();
         assert_eq!(s.get("y/c/0").unwrap().unwrap(), b"v");
+        fs::create_dir_all(dir.path().join("y/c/1")).unwrap();
+        assert!(s.set_if_absent("y/c/1", b"u").unwrap());
+        assert_eq!(s.get("y/c/1").unwrap().unwrap(), b"u");
+        s.erase("y/c/1").unwrap();
         s.set("z/c/0/0", b"v").unwrap();
         assert!(s.set("z/c/0", b"w").is_err());
         assert_eq!(s.get("z/c/0/0").unwrap().unwrap(), b"v");
