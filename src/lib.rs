@@ -19,7 +19,10 @@ pub mod pages;
 pub mod region;
 pub mod scratch;
 pub mod store;
-pub mod strided;
+// Crate-private: its buffer types trust layouts the engine has validated
+// (`Layout::new`, checked regions), and would write out of bounds for
+// others.
+pub(crate) mod strided;
 pub mod threads;
 
 pub use array::Array;

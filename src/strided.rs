@@ -101,14 +101,7 @@ impl Layout {
         }
     }
 
-    pub fn shape(&self) -> &[u64] {
-        &self.shape
-    }
-
-    pub fn strides(&self) -> &[u64] {
-        &self.strides
-    }
-
+    #[cfg(test)]
     pub fn elem(&self) -> usize {
         self.elem
     }
@@ -511,10 +504,6 @@ pub struct SourceBuffer<'a> {
 impl<'a> SourceBuffer<'a> {
     pub fn new(data: &'a [u8], layout: Layout) -> Self {
         SourceBuffer { data, layout }
-    }
-
-    pub fn layout(&self) -> &Layout {
-        &self.layout
     }
 
     /// The block as a slice, when it is contiguous in C order.
