@@ -293,7 +293,9 @@ pub unsafe extern "C" fn zarrio_array_set_attributes(
 /// Strides must be positive and must not make elements overlap.
 /// `capacity` is the size of `out` in bytes; every addressed element must
 /// lie inside it. Missing chunks read as the fill value. Decoding runs on
-/// the array's threads (see `zarrio_array_set_threads`).
+/// the array's threads (see `zarrio_array_set_threads`). On failure the
+/// region's elements in `out` are unspecified (chunks read before the
+/// error may be in place, others not); nothing outside them is written.
 ///
 /// Large reads: a buffer of 8 MiB or more is advised for huge pages. On
 /// x86_64, chunks placed row by row into a buffer of 32 MiB or more are
