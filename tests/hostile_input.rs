@@ -179,7 +179,8 @@ fn compressed_chunks_that_expand_past_what_the_pipeline_holds_are_corrupt() {
 fn shards_with_unused_space_under_a_compressor_still_read() {
     // A shard may hold bytes no index entry points at (an append-only
     // writer leaves the inner chunks it replaced), so a compressor after
-    // the sharding codec gets no bound from the shard's contents.
+    // the sharding codec gets no tight bound from the shard's contents
+    // (only the generous one of the next test).
     for compressor in [
         json!({"name": "gzip", "configuration": {"level": 9}}),
         json!({"name": "zstd", "configuration": {"level": 1, "checksum": false}}),
@@ -211,6 +212,42 @@ fn shards_with_unused_space_under_a_compressor_still_read() {
         let mut back = vec![0u8; 64];
         a.read_region(&[0], &[64], &mut back, None).unwrap();
         assert_eq!(back, data, "{name}");
+    }
+}
+
+#[test]
+fn a_compressed_shard_cannot_decode_into_all_of_memory() {
+    // A compressor after the sharding codec: what it may decode to is
+    // bounded by twice what the shard's inner chunks and index can take
+    // (here 2 x (8 x 8 + 8 x 16) = 384 bytes) and 16 MiB, not by nothing.
+    // A valid shard padded with 32 MiB of unused zeros (a few KiB
+    // compressed) is over that: it reads as corrupt instead of being
+    // decoded whole. (The test above pads with 1000 bytes, which read.)
+    for compressor in [
+        json!({"name": "gzip", "configuration": {"level": 9}}),
+        json!({"name": "zstd", "configuration": {"level": 1, "checksum": false}}),
+    ] {
+        let name = compressor["name"].as_str().unwrap().to_string();
+        let sharding = json!({"name": "sharding_indexed", "configuration": {
+            "chunk_shape": [8], "codecs": [bytes_codec()], "index_codecs": index_codecs()}});
+        let store: StoreRef = Arc::new(MemoryStore::new());
+        let plain = array_json(&[64], &[64], json!([sharding.clone()]));
+        let p = Array::create(store.clone(), "p", &plain).unwrap();
+        let data: Vec<u8> = (0..64u8).map(|i| i.wrapping_mul(37)).collect();
+        p.write_region(&[0], &[64], &data, None).unwrap();
+        let shard = store.get("p/c/0").unwrap().unwrap();
+        let index_at = shard.len() - 8 * 16;
+        let mut padded = shard[..index_at].to_vec();
+        padded.resize(index_at + (32 << 20), 0);
+        padded.extend_from_slice(&shard[index_at..]);
+        let m = array_json(&[64], &[64], json!([sharding, compressor.clone()]));
+        let a = Array::create(store.clone(), "a", &m).unwrap();
+        let repr = ChunkRepr::new(vec![padded.len() as u64], zarrio::DataType::UInt8, vec![0]);
+        let outer = CodecChain::from_json(&[bytes_codec(), compressor], repr).unwrap();
+        store.set("a/c/0", &outer.encode(&padded).unwrap()).unwrap();
+        let mut back = vec![0u8; 64];
+        let e = a.read_region(&[0], &[64], &mut back, None).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Corrupt, "{name}: {}", e.message());
     }
 }
 

@@ -13,6 +13,10 @@ use crate::store::ByteRange;
 use crate::strided::{fill_slice, Layout, SourceBuffer};
 use serde_json::{json, Value};
 
+/// Unused space a shard under a compressor may hold whatever its size
+/// (see `max_encoded_size`).
+const UNUSED_SPACE_MIN: u64 = 16 << 20;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IndexLocation {
     Start,
@@ -436,10 +440,20 @@ impl ArrayToBytesCodec for ShardingCodec {
     }
 
     fn max_encoded_size(&self, _repr: &ChunkRepr) -> u64 {
-        // No bound: a shard may hold unused space (an append-only writer
-        // leaves the inner chunks it replaced), so a valid shard can be
-        // any size.
-        u64::MAX
+        // A shard may hold unused space (an append-only writer leaves the
+        // inner chunks it replaced), so its contents do not bound its
+        // size. This bound is for a compressor after this codec, the one
+        // place it is used: it stops a few compressed bytes from decoding
+        // into all of memory, and allows as much unused space as used
+        // (every inner chunk at its largest, and the index) and 16 MiB
+        // more, which a shard compressed whole, and so written whole, has
+        // no cause to exceed.
+        let inner: u64 = self.chunks_per_shard.iter().product();
+        inner
+            .saturating_mul(self.inner.max_encoded_size())
+            .saturating_add(self.index_size)
+            .saturating_mul(2)
+            .saturating_add(UNUSED_SPACE_MIN)
     }
 
     fn as_sharding(&self) -> Option<&ShardingCodec> {
