@@ -336,12 +336,23 @@ fn large_regions_read_back_into_any_buffer() {
         let store: StoreRef = Arc::new(MemoryStore::new());
         let a = Array::create(store, "a", &meta).unwrap();
         a.write_region(&[0, 0, 0], &shape, &whole, None).unwrap();
-        for _ in 0..3 {
-            let start: Vec<u64> = shape.iter().map(|&n| rng.range(0, n / 8)).collect();
+        for k in 0..3 {
+            // The whole array first: a destination of 40 MiB or more,
+            // where rows are streamed.
+            let start: Vec<u64> = shape
+                .iter()
+                .map(|&n| rng.range(0, n / 8) * (k > 0) as u64)
+                .collect();
             let size: Vec<u64> = shape
                 .iter()
                 .zip(&start)
-                .map(|(&n, &s)| rng.range((n - s) * 3 / 4, n - s))
+                .map(|(&n, &s)| {
+                    if k == 0 {
+                        n
+                    } else {
+                        rng.range((n - s) * 3 / 4, n - s)
+                    }
+                })
                 .collect();
             // Rows of the region `pitch` elements apart, planes `plane`.
             let pitch = size[2] + *rng.pick(&[0, 0, 8, 13]);
