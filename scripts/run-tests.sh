@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Build everything and run every test: Rust unit and integration tests,
-# the C tests and examples through CTest (also under valgrind), and the
+# Build everything and run every test: Rust unit and integration tests
+# (the randomised region tests also under valgrind), the C tests and
+# examples through CTest (also under valgrind), and the
 # interoperability suite against zarr-python and tensorstore.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,12 @@ cargo fmt --check
 
 echo "== cargo test"
 cargo test --release 2>&1
+
+# The engine's unsafe code (strided copies, streaming stores, zstd's
+# block decoder) under valgrind, driven by the randomised region tests.
+echo "== randomised region tests under valgrind"
+bin=$(cargo test --release --test random_regions --no-run 2>&1 | grep -o 'target/release/deps/random_regions-[0-9a-f]*' | head -1)
+valgrind --error-exitcode=99 --quiet --suppressions=tests_c/valgrind.supp "$bin" --test-threads=2
 
 echo "== CMake build and CTest"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DZARRIO_CARGO_TARGET_DIR="$PWD/target" >/dev/null
