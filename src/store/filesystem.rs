@@ -111,15 +111,7 @@ impl FilesystemStore {
     }
 
     fn open(&self, key: &str) -> Result<Option<File>> {
-        use std::os::unix::fs::OpenOptionsExt;
-        // Non-blocking, so that a FIFO at a key is refused (`value_size`)
-        // instead of waiting for a writer forever; on regular files the
-        // flag changes nothing.
-        let opened = fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NONBLOCK)
-            .open(self.path(key)?);
-        match opened {
+        match open_nonblocking(&self.path(key)?, false) {
             Ok(f) => Ok(Some(f)),
             Err(e) if e.kind() == ErrorKind::NotFound || e.kind() == ErrorKind::NotADirectory => {
                 Ok(None)
@@ -150,6 +142,29 @@ fn value_size(f: &File, key: &str) -> Result<Option<u64>> {
         return Err(io_error(format!("{key}: not a regular file")));
     }
     Ok(Some(meta.len()))
+}
+
+/// Open `path` for reading, or writing in place, without blocking: a FIFO
+/// at a key is then refused (`value_size`) instead of waiting for a
+/// writer forever; on regular files the flag changes nothing.
+fn open_nonblocking(path: &Path, write: bool) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::OpenOptions::new()
+        .read(!write)
+        .write(write)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+}
+
+/// Run `place` (a rename or link of a new value to `path`) again after
+/// removing an empty directory that stands at `path`: such a directory,
+/// left by values below it (e.g. by another tool), holds no value, so it
+/// gives way; one with something in it does not.
+fn over_empty_dir(path: &Path, place: impl Fn() -> std::io::Result<()>) -> std::io::Result<()> {
+    match place() {
+        Err(_) if path.is_dir() && fs::remove_dir(path).is_ok() => place(),
+        r => r,
+    }
 }
 
 /// A name for a temporary file no other writer picks: this process's id
@@ -352,14 +367,7 @@ impl Store for FilesystemStore {
     fn set(&self, key: &str, value: &[u8]) -> Result<()> {
         let path = self.path(key)?;
         let tmp = self.write_temp(key, &path, value)?;
-        let mut renamed = fs::rename(&tmp, &path);
-        if renamed.is_err() && path.is_dir() && fs::remove_dir(&path).is_ok() {
-            // An empty directory where the value goes (left by values below
-            // it, e.g. by another tool): the key holds no value, so the
-            // directory gives way.
-            renamed = fs::rename(&tmp, &path);
-        }
-        if let Err(e) = renamed {
+        if let Err(e) = over_empty_dir(&path, || fs::rename(&tmp, &path)) {
             let _ = fs::remove_file(&tmp);
             return Err(io_err(key, e));
         }
@@ -371,11 +379,7 @@ impl Store for FilesystemStore {
         let tmp = self.write_temp(key, &path, value)?;
         // A hard link fails when the target exists: create-if-absent is
         // atomic, and readers never see a partly written value.
-        let mut linked = fs::hard_link(&tmp, &path);
-        if linked.is_err() && path.is_dir() && fs::remove_dir(&path).is_ok() {
-            // An empty directory holds no value (see `set`).
-            linked = fs::hard_link(&tmp, &path);
-        }
+        let linked = over_empty_dir(&path, || fs::hard_link(&tmp, &path));
         let _ = fs::remove_file(&tmp);
         match linked {
             Ok(()) => Ok(true),
@@ -389,14 +393,8 @@ impl Store for FilesystemStore {
     }
 
     fn set_range(&self, key: &str, offset: u64, bytes: &[u8]) -> Result<()> {
-        use std::os::unix::fs::OpenOptionsExt;
         let path = self.path(key)?;
-        // Non-blocking for the reason `open` gives.
-        let opened = fs::OpenOptions::new()
-            .write(true)
-            .custom_flags(libc::O_NONBLOCK)
-            .open(&path);
-        let f = match opened {
+        let f = match open_nonblocking(&path, true) {
             Ok(f) => f,
             Err(e) if e.kind() == ErrorKind::NotFound => {
                 return Err(crate::error::not_found(format!(
@@ -405,11 +403,9 @@ impl Store for FilesystemStore {
             }
             Err(e) => return Err(io_err(key, e)),
         };
-        let meta = f.metadata().map_err(|e| io_err(key, e))?;
-        if !meta.is_file() {
-            return Err(io_error(format!("{key}: not a regular file")));
-        }
-        let size = meta.len();
+        let Some(size) = value_size(&f, key)? else {
+            return Err(io_err(key, std::io::Error::from(ErrorKind::IsADirectory)));
+        };
         if offset
             .checked_add(bytes.len() as u64)
             .is_none_or(|end| end > size)

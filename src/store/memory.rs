@@ -125,15 +125,18 @@ impl Store for MemoryStore {
                     value.len()
                 ))
             })?;
-        if Arc::get_mut(value).is_none() {
-            // A reader still holds this version: the write goes to a copy,
-            // made fallibly (`Arc::make_mut` would abort where it cannot).
-            *value = Arc::new(crate::alloc::copied(value)?);
+        let range = offset as usize..end as usize;
+        match Arc::get_mut(value) {
+            Some(v) => v[range].copy_from_slice(bytes),
+            None => {
+                // A reader still holds this version: the write goes to a
+                // copy, made fallibly (`Arc::make_mut` would abort where it
+                // cannot).
+                let mut v = crate::alloc::copied(value)?;
+                v[range].copy_from_slice(bytes);
+                *value = Arc::new(v);
+            }
         }
-        let Some(v) = Arc::get_mut(value) else {
-            return Err(crate::error::internal(format!("{key}: value still shared")));
-        };
-        v[offset as usize..end as usize].copy_from_slice(bytes);
         Ok(())
     }
 
