@@ -1,7 +1,7 @@
 //! Per-thread scratch buffers, so decoding a chunk that cannot go straight
 //! into the destination does not allocate a chunk-sized buffer each time.
 
-use crate::alloc::{resize_zeroed, zeroed};
+use crate::alloc::resize_zeroed;
 use crate::error::Result;
 use std::cell::RefCell;
 
@@ -22,21 +22,40 @@ thread_local! {
     static FETCHED_ROW: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Run `f` with a buffer of `len` bytes (contents unspecified). The buffer
-/// is this thread's and is kept for the next call (up to `RETAIN_MAX`); a
-/// nested call gets a fresh one. `len` is a chunk's size, which comes from
-/// metadata: a buffer that cannot be allocated is an `OutOfMemory` error.
+/// Scratch buffers start on a page boundary. Reads from the page cache
+/// copy into them, and the kernel's copy slows down when its destination
+/// lies a little past its source's offset within a 4 KiB page: each load
+/// then matches a store just issued in the low 12 address bits and waits
+/// for it. A 512 KiB buffer glibc maps for itself starts 16 bytes into a
+/// page, the page cache's pages at 0: read_all U at N = 512 took 0.0369 s
+/// that way against 0.0307 s from page-aligned scratch (BENCHMARKS.md,
+/// "Scratch buffers on page boundaries").
+const SCRATCH_ALIGN: usize = 4096;
+
+/// The first `len` bytes of `buf` from its first page boundary on, `buf`
+/// grown as needed.
+fn page_aligned(buf: &mut Vec<u8>, len: usize) -> Result<&mut [u8]> {
+    let need = len.saturating_add(SCRATCH_ALIGN - 1);
+    if buf.len() < need {
+        resize_zeroed(buf, need)?;
+    }
+    let at = buf.as_ptr().align_offset(SCRATCH_ALIGN);
+    Ok(&mut buf[at..at + len])
+}
+
+/// Run `f` with a buffer of `len` bytes (contents unspecified) that starts
+/// on a page boundary. The buffer is this thread's and is kept for the
+/// next call (up to `RETAIN_MAX`); a nested call gets a fresh one. `len`
+/// is a chunk's size, which comes from metadata: a buffer that cannot be
+/// allocated is an `OutOfMemory` error.
 pub fn with_scratch<T>(len: usize, f: impl FnOnce(&mut [u8]) -> Result<T>) -> Result<T> {
     SCRATCH.with(|cell| match cell.try_borrow_mut() {
         Ok(mut buf) => {
-            if buf.len() < len {
-                resize_zeroed(&mut buf, len)?;
-            }
-            let r = f(&mut buf[..len]);
+            let r = f(page_aligned(&mut buf, len)?);
             release_if_large(&mut buf);
             r
         }
-        Err(_) => f(&mut zeroed(len)?),
+        Err(_) => f(page_aligned(&mut Vec::new(), len)?),
     })
 }
 
@@ -91,6 +110,16 @@ mod tests {
         with_scratch(4, |a| {
             assert_eq!(a.len(), 4);
             Ok(())
+        })
+        .unwrap();
+        // Page-aligned, the outer buffer and a nested one alike.
+        with_scratch(100, |a| {
+            assert_eq!(a.as_ptr() as usize % SCRATCH_ALIGN, 0);
+            with_scratch(300 << 10, |b| {
+                assert_eq!(b.as_ptr() as usize % SCRATCH_ALIGN, 0);
+                assert_eq!(b.len(), 300 << 10);
+                Ok(())
+            })
         })
         .unwrap();
         with_fetched(|a| {

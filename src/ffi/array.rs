@@ -306,7 +306,12 @@ pub unsafe extern "C" fn zarrio_array_set_attributes(
 /// rows (last chunk extent x element size) and the destination's row
 /// stride are multiples of 64 bytes, a buffer aligned to 64 bytes
 /// (`posix_memalign`, `aligned_alloc`) reads faster than the same read
-/// into a block from `malloc` (16 bytes past a line).
+/// into a block from `malloc` (16 bytes past a line). Uncompressed chunks
+/// that are contiguous in `out` are read from a filesystem store straight
+/// into it, and the kernel's copy out of the page cache is slower into a
+/// buffer that starts a few bytes past a 4 KiB page boundary (as large
+/// `malloc` blocks do) than into a page-aligned one: a third slower in
+/// BENCHMARKS.md ("Scratch buffers on page boundaries").
 ///
 /// # Safety
 /// `array` is a live handle; `start`, `shape` (and `strides` unless NULL)
@@ -412,6 +417,8 @@ pub unsafe extern "C" fn zarrio_array_fill(
 /// Read one whole chunk (the full chunk shape in C order; the parts of an
 /// edge chunk outside the array hold whatever was stored there, the fill
 /// value for chunks written by zarrio) into `out` of `capacity` bytes.
+/// An uncompressed chunk is read straight into `out`, fastest when `out`
+/// is page-aligned (see `zarrio_array_read`).
 ///
 /// # Safety
 /// `array` is a live handle; `chunk_indices` holds `ndim` entries; `out`
