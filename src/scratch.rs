@@ -27,8 +27,8 @@ thread_local! {
 /// lies a little past its source's offset within a 4 KiB page: each load
 /// then matches a store just issued in the low 12 address bits and waits
 /// for it. A 512 KiB buffer glibc maps for itself starts 16 bytes into a
-/// page, the page cache's pages at 0: read_all U at N = 512 took 0.0369 s
-/// that way against 0.0307 s from page-aligned scratch (BENCHMARKS.md,
+/// page, the page cache's pages at 0: read_all U at N = 512 took 0.0364 s
+/// that way against 0.0324 s from page-aligned scratch (BENCHMARKS.md,
 /// "Scratch buffers on page boundaries").
 const SCRATCH_ALIGN: usize = 4096;
 
