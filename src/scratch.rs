@@ -39,7 +39,9 @@ fn page_aligned(buf: &mut Vec<u8>, len: usize) -> Result<&mut [u8]> {
     if buf.len() < need {
         resize_zeroed(buf, need)?;
     }
-    let at = buf.as_ptr().align_offset(SCRATCH_ALIGN);
+    // From the address: `align_offset` may answer usize::MAX.
+    let base = buf.as_ptr() as usize;
+    let at = base.next_multiple_of(SCRATCH_ALIGN) - base;
     Ok(&mut buf[at..at + len])
 }
 
