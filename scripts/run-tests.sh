@@ -14,11 +14,14 @@ cargo fmt --check
 echo "== cargo test"
 cargo test --release 2>&1
 
-# The engine's unsafe code (strided copies, streaming stores, zstd's
-# block decoder) under valgrind, driven by the randomised region tests.
-echo "== randomised region tests under valgrind"
-bin=$(cargo test --release --test random_regions --no-run 2>&1 | grep -o 'target/release/deps/random_regions-[0-9a-f]*' | head -1)
-valgrind --error-exitcode=99 --quiet --suppressions=tests_c/valgrind.supp "$bin" --test-threads=2
+# The engine's unsafe code (strided copies, transposing copies, streaming
+# stores, zstd's block decoder) under valgrind, driven by the randomised
+# region tests and the transposed-layout tests.
+for test in random_regions transposed_layouts; do
+    echo "== $test under valgrind"
+    bin=$(cargo test --release --test "$test" --no-run 2>&1 | grep -o "target/release/deps/$test-[0-9a-f]*" | head -1)
+    valgrind --error-exitcode=99 --quiet --suppressions=tests_c/valgrind.supp "$bin" --test-threads=2
+done
 
 echo "== CMake build and CTest"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DZARRIO_CARGO_TARGET_DIR="$PWD/target" >/dev/null

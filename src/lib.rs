@@ -24,6 +24,7 @@ pub mod store;
 // others.
 pub(crate) mod strided;
 pub mod threads;
+mod transposed;
 
 pub use array::Array;
 pub use codec::{ChunkRepr, CodecChain};

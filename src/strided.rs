@@ -1,5 +1,6 @@
 //! Caller buffers with arbitrary element strides, and the one copy kernel
-//! that moves blocks of elements between strided layouts.
+//! that moves blocks of elements between strided layouts (with
+//! `transposed` for planes whose contiguous dimension differs).
 //!
 //! Reads decode many chunks in parallel into one caller buffer; each chunk
 //! fills its own block. [`DestBuffer`] hands out raw access to disjoint
@@ -690,7 +691,10 @@ fn next_row(idx: &mut [u64], off: &mut usize, outer: &[(u64, usize)]) {
 
 /// Copy a block of `shape` elements from `src` to `dst`, each with its own
 /// element strides. Dimensions that are contiguous in both are merged so the
-/// innermost run is as long as possible. `streaming`: contiguous runs may be
+/// innermost run is as long as possible. Where the two are contiguous along
+/// different dimensions (a C-order chunk and a Fortran-order buffer), the
+/// block is copied as planes of those two, transposed in tiles
+/// (`transposed::copy_plane`). `streaming`: contiguous runs may be
 /// written with streaming stores (a destination larger than the caches).
 ///
 /// # Safety
@@ -708,8 +712,12 @@ unsafe fn copy_block(
     if shape.contains(&0) {
         return;
     }
-    let mut copier = RowCopier::new(streaming);
     let merged = merge_dims(shape, src_strides, dst_strides);
+    if let Some(pair) = transposed_pair(&merged) {
+        copy_transposed(src, dst, &merged, pair, elem);
+        return;
+    }
+    let mut copier = RowCopier::new(streaming);
     let (run, run_s, run_t) = *merged.last().unwrap();
     let (run, run_s, run_t) = (run as usize, run_s as usize, run_t as usize);
     // The dimension just outside the runs is walked in a tight loop with
@@ -787,22 +795,72 @@ unsafe fn copy_block(
                 std::ptr::copy_nonoverlapping(sp, tp, run * elem);
             }
         }
-        // Advance the odometer over the outer dimensions.
-        let mut d = outer.len();
-        loop {
-            if d == 0 {
-                return;
-            }
-            d -= 1;
-            idx[d] += 1;
-            so += outer[d].1 as usize;
-            to += outer[d].2 as usize;
-            if idx[d] < outer[d].0 {
-                break;
-            }
-            so -= (outer[d].1 * outer[d].0) as usize;
-            to -= (outer[d].2 * outer[d].0) as usize;
-            idx[d] = 0;
+        if !advance(&mut idx, outer, &mut so, &mut to) {
+            return;
+        }
+    }
+}
+
+/// Turn the odometer `idx` over the dimensions `outer` (extent, source
+/// stride, destination stride) one step, keeping the element offsets `so`
+/// and `to` in step; false once it has gone all the way round.
+fn advance(idx: &mut [u64], outer: &[(u64, u64, u64)], so: &mut usize, to: &mut usize) -> bool {
+    let mut d = outer.len();
+    loop {
+        if d == 0 {
+            return false;
+        }
+        d -= 1;
+        idx[d] += 1;
+        *so += outer[d].1 as usize;
+        *to += outer[d].2 as usize;
+        if idx[d] < outer[d].0 {
+            return true;
+        }
+        *so -= (outer[d].1 * outer[d].0) as usize;
+        *to -= (outer[d].2 * outer[d].0) as usize;
+        idx[d] = 0;
+    }
+}
+
+/// The dimensions of a block (as `merge_dims` gives them) to copy it
+/// across in planes with `transposed::copy_plane`: one contiguous in the
+/// destination (a) and another contiguous in the source (b). None when
+/// the innermost dimension is contiguous in both (rows copy as runs), or
+/// either side has no contiguous dimension.
+fn transposed_pair(merged: &[(u64, u64, u64)]) -> Option<(usize, usize)> {
+    if merged.last().is_some_and(|&(_, s, t)| s == 1 && t == 1) {
+        return None;
+    }
+    let a = merged.iter().position(|&(_, _, t)| t == 1)?;
+    let b = merged.iter().position(|&(_, s, _)| s == 1)?;
+    (a != b).then_some((a, b))
+}
+
+/// `copy_block` in planes of the dimensions `a` and `b` of `merged` (see
+/// `transposed_pair`), one plane per index of the others.
+///
+/// # Safety
+/// As [`copy_block`].
+unsafe fn copy_transposed(
+    src: *const u8,
+    dst: *mut u8,
+    merged: &[(u64, u64, u64)],
+    (a, b): (usize, usize),
+    elem: usize,
+) {
+    let outer: Vec<_> = (0..merged.len())
+        .filter(|&d| d != a && d != b)
+        .map(|d| merged[d])
+        .collect();
+    let (na, sa) = (merged[a].0 as usize, merged[a].1 as usize * elem);
+    let (nb, tb) = (merged[b].0 as usize, merged[b].2 as usize * elem);
+    let mut idx = vec![0u64; outer.len()];
+    let (mut so, mut to) = (0usize, 0usize);
+    loop {
+        crate::transposed::copy_plane(src.add(so * elem), sa, dst.add(to * elem), tb, na, nb, elem);
+        if !advance(&mut idx, &outer, &mut so, &mut to) {
+            return;
         }
     }
 }
@@ -941,7 +999,14 @@ impl<'a> RunFiller<'a> {
 /// # Safety
 /// As [`copy_block`].
 #[inline]
-unsafe fn copy_run(src: *const u8, s: usize, dst: *mut u8, t: usize, n: usize, elem: usize) {
+pub(crate) unsafe fn copy_run(
+    src: *const u8,
+    s: usize,
+    dst: *mut u8,
+    t: usize,
+    n: usize,
+    elem: usize,
+) {
     macro_rules! typed {
         ($ty:ty) => {{
             let (sp, tp) = (src as *const $ty, dst as *mut $ty);

@@ -1,0 +1,162 @@
+//! Reads into, and writes from, caller buffers whose contiguous dimension
+//! is not the last (Fortran order and other dimension orders), on arrays
+//! large enough that whole tiles and register blocks of the transposing
+//! copy are used for every element size, and small enough to leave edges
+//! of every width: each element lands where the layout puts it, and no
+//! byte outside the layout is touched.
+
+use serde_json::json;
+use std::sync::Arc;
+use zarrio::{Array, MemoryStore};
+
+const SHAPE: [u64; 3] = [37, 70, 19];
+
+/// Data types of every element size the copy distinguishes.
+const DTYPES: [(&str, usize); 6] = [
+    ("uint8", 1),
+    ("uint16", 2),
+    ("r24", 3),
+    ("float32", 4),
+    ("int64", 8),
+    ("complex128", 16),
+];
+
+fn array(dtype: &str, chunks: [u64; 3], sharded: bool) -> Array {
+    let bytes = json!({"name": "bytes", "configuration": {"endian": "little"}});
+    let zstd = json!({"name": "zstd", "configuration": {"level": 1}});
+    let codecs = if sharded {
+        json!([{"name": "sharding_indexed", "configuration": {
+            "chunk_shape": [chunks[0] / 2, chunks[1] / 2, chunks[2]],
+            "codecs": [bytes, zstd]}}])
+    } else {
+        json!([bytes, zstd])
+    };
+    let fill = if dtype == "r24" {
+        json!([0, 0, 0])
+    } else if dtype == "complex128" {
+        json!([0.0, 0.0])
+    } else {
+        json!(0)
+    };
+    let meta = json!({
+        "zarr_format": 3, "node_type": "array", "shape": SHAPE, "data_type": dtype,
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": chunks}},
+        "chunk_key_encoding": {"name": "default"}, "fill_value": fill, "codecs": codecs,
+    });
+    Array::create(Arc::new(MemoryStore::new()), "a", &meta.to_string()).unwrap()
+}
+
+/// Element strides of a dense buffer of `shape` whose dimensions run from
+/// fastest to slowest in `order`, each with `gap` unused elements after it.
+fn strides(shape: &[u64], order: &[usize], gap: u64) -> (Vec<i64>, usize) {
+    let mut s = vec![0i64; shape.len()];
+    let mut next = 1u64;
+    for &d in order {
+        s[d] = next as i64;
+        next *= shape[d] + gap;
+    }
+    (s, next as usize)
+}
+
+fn offset(idx: &[u64], strides: &[i64]) -> usize {
+    idx.iter()
+        .zip(strides)
+        .map(|(&i, &s)| i as usize * s as usize)
+        .sum()
+}
+
+/// Every index of the box `shape`, in C order.
+fn indices(shape: &[u64]) -> impl Iterator<Item = [u64; 3]> + '_ {
+    (0..shape[0])
+        .flat_map(move |z| (0..shape[1]).flat_map(move |y| (0..shape[2]).map(move |x| [z, y, x])))
+}
+
+/// Element bytes that differ from element to element and byte to byte.
+fn pattern(count: usize, elem: usize, seed: u64) -> Vec<u8> {
+    (0..(count * elem) as u64)
+        .map(|k| (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 29 ^ seed) as u8)
+        .collect()
+}
+
+/// The regions read and written: the whole array, and boxes starting off
+/// chunk boundaries with extents that are no multiple of any block side.
+const REGIONS: [([u64; 3], [u64; 3]); 3] = [
+    ([0, 0, 0], SHAPE),
+    ([3, 5, 1], [33, 61, 17]),
+    ([9, 1, 0], [17, 35, 19]),
+];
+
+/// Dimension orders, fastest first: Fortran order, and orders where the
+/// contiguous dimension is the middle one.
+const ORDERS: [[usize; 3]; 3] = [[0, 1, 2], [1, 0, 2], [1, 2, 0]];
+
+#[test]
+fn reads_into_transposed_layouts_place_every_element() {
+    for (dtype, elem) in DTYPES {
+        for sharded in [false, true] {
+            let a = array(dtype, [16, 32, 19], sharded);
+            let count = SHAPE.iter().product::<u64>() as usize;
+            let data = pattern(count, elem, 1);
+            a.write_region(&[0; 3], &SHAPE, &data, None).unwrap();
+            for (start, size) in REGIONS {
+                for order in ORDERS {
+                    for gap in [0, 3] {
+                        let (s, len) = strides(&size, &order, gap);
+                        let mut out = vec![0xEEu8; len * elem];
+                        a.read_region(&start, &size, &mut out, Some(&s)).unwrap();
+                        let mut addressed = vec![false; out.len()];
+                        for idx in indices(&size) {
+                            let at = [0, 1, 2].map(|d| start[d] + idx[d]);
+                            let o = ((at[0] * SHAPE[1] + at[1]) * SHAPE[2] + at[2]) as usize * elem;
+                            let p = offset(&idx, &s) * elem;
+                            assert_eq!(
+                                &out[p..p + elem],
+                                &data[o..o + elem],
+                                "{dtype} sharded {sharded}: element {at:?} read into order {order:?} gap {gap}"
+                            );
+                            addressed[p..p + elem].fill(true);
+                        }
+                        let stray = (0..out.len()).find(|&i| !addressed[i] && out[i] != 0xEE);
+                        assert_eq!(stray, None, "{dtype}: a byte outside the layout written");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn writes_from_transposed_layouts_store_every_element() {
+    for (dtype, elem) in DTYPES {
+        for sharded in [false, true] {
+            for (start, size) in REGIONS {
+                for order in ORDERS {
+                    let a = array(dtype, [16, 32, 19], sharded);
+                    let (s, len) = strides(&size, &order, 2);
+                    let src = pattern(len, elem, 2);
+                    a.write_region(&start, &size, &src, Some(&s)).unwrap();
+                    let count = SHAPE.iter().product::<u64>() as usize;
+                    let mut back = vec![0u8; count * elem];
+                    a.read_region(&[0; 3], &SHAPE, &mut back, None).unwrap();
+                    for idx in indices(&SHAPE) {
+                        let o = ((idx[0] * SHAPE[1] + idx[1]) * SHAPE[2] + idx[2]) as usize * elem;
+                        let inside =
+                            (0..3).all(|d| idx[d] >= start[d] && idx[d] < start[d] + size[d]);
+                        let want = if inside {
+                            let rel = [0, 1, 2].map(|d| idx[d] - start[d]);
+                            let p = offset(&rel, &s) * elem;
+                            src[p..p + elem].to_vec()
+                        } else {
+                            vec![0u8; elem]
+                        };
+                        assert_eq!(
+                            &back[o..o + elem],
+                            &want[..],
+                            "{dtype} sharded {sharded}: element {idx:?} written from order {order:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
