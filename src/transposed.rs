@@ -38,8 +38,11 @@ pub(crate) unsafe fn copy_plane(
         let i1 = (i0 + tile).min(na_blocks);
         for j0 in (0..nb_blocks).step_by(tile) {
             let j1 = (j0 + tile).min(nb_blocks);
-            for i in (i0..i1).step_by(side) {
-                for j in (j0..j1).step_by(side) {
+            // Along the destination's rows innermost: each block writes
+            // on where the one before ended (10 to 17% faster than along
+            // the source's rows, BENCHMARKS.md "Fortran-order reads").
+            for j in (j0..j1).step_by(side) {
+                for i in (i0..i1).step_by(side) {
                     // SAFETY: the block's rows lie inside both planes
                     // (i + side <= na, j + side <= nb).
                     copy_block(
