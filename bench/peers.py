@@ -6,7 +6,7 @@ BatchedCodecPipeline and its opt-in FusedCodecPipeline) and zarrs-python
 Same CLI and JSON line as the Rust harness:
 
     peers.py run --impl tensorstore|zarr|zarr_fused|zarrs_python
-                 --workload read_all|by_chunk|by_inner|roundtrip
+                 --workload read_all|read_all_f|by_chunk|by_inner|roundtrip
                  --dataset U|Z|S|small [--concurrency 1|2] --dir DIR
                  [--reps 5] [--warmup 1] [--budget SECONDS]
 
@@ -15,6 +15,12 @@ library's own parallelism inside it left at its default; 2 = two Python
 threads pulling regions from a shared counter, each making blocking calls
 (tensorstore's `.read().result()`, zarr's `array[region]`), which release
 the GIL while the library works.
+
+read_all_f reads everything into a Fortran-order (column-major) array,
+with each library's own way to get one: tensorstore's read(order="F"),
+zarr-python's array config order "F"; zarrs-python rejects that config
+(its pipeline needs C-contiguous output), so it reads C order and numpy
+copies the result to Fortran order (np.asfortranarray), inside the clock.
 
 The array is opened inside the clock of every repetition; the destination
 is allocated by the library inside the clock (as a user would get it).
@@ -132,6 +138,11 @@ class TensorStore:
         v = arr if r is None else arr[sel(r)]
         return v.read().result()
 
+    open_f = open
+
+    def read_f(self, arr):
+        return arr.read(order="F").result()
+
     def write_copy(self, src_path, dst_path, data):
         with open(os.path.join(src_path, "zarr.json")) as f:
             meta = json.load(f)
@@ -170,6 +181,12 @@ class ZarrPython:
 
     def read(self, arr, r=None):
         return arr[...] if r is None else arr[sel(r)]
+
+    def open_f(self, path):
+        return self.zarr.open_array(store=path, mode="r", config={"order": "F"})
+
+    def read_f(self, arr):
+        return arr[...]
 
     def write_copy(self, src_path, dst_path, data):
         zarr = self.zarr
@@ -221,6 +238,14 @@ class ZarrsPython(ZarrPython):
         self.name = f"zarrs-python {getattr(zarrs, '__version__', '')} in zarr-python"
         super().__init__()
 
+    # Its pipeline rejects Fortran-order output ("input array must be a C
+    # contiguous array"): read C order, then copy.
+    def open_f(self, path):
+        return self.open(path)
+
+    def read_f(self, arr):
+        return np.asfortranarray(arr[...])
+
 
 IMPLS = {
     "tensorstore": TensorStore,
@@ -242,9 +267,14 @@ def run(args):
     conc = args.concurrency
 
     def rep():
-        arr = impl.open(path)
+        arr = impl.open(path) if args.workload != "read_all_f" else None
         if args.workload == "read_all":
             return impl.read(arr)
+        if args.workload == "read_all_f":
+            out = impl.read_f(impl.open_f(path))
+            if not out.flags.f_contiguous:
+                raise RuntimeError("read_all_f: the result is not in Fortran order")
+            return out
         if args.workload in ("by_chunk", "by_inner"):
             edge = CHUNK[d] if args.workload == "by_chunk" else INNER[d]
             return read_units(regions(n, edge), conc, lambda r: impl.read(arr, r))

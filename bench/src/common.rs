@@ -66,6 +66,9 @@ impl Dataset {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Workload {
     ReadAll,
+    /// Read everything into one Fortran-order (column-major) buffer, as
+    /// Julia and Fortran callers hold arrays.
+    ReadAllF,
     ByChunk,
     ByInner,
     Roundtrip,
@@ -75,17 +78,19 @@ impl Workload {
     pub fn parse(s: &str) -> R<Self> {
         match s {
             "read_all" => Ok(Self::ReadAll),
+            "read_all_f" => Ok(Self::ReadAllF),
             "by_chunk" => Ok(Self::ByChunk),
             "by_inner" => Ok(Self::ByInner),
             "roundtrip" => Ok(Self::Roundtrip),
             _ => Err(format!(
-                "unknown workload {s:?} (read_all, by_chunk, by_inner, roundtrip)"
+                "unknown workload {s:?} (read_all, read_all_f, by_chunk, by_inner, roundtrip)"
             )),
         }
     }
     pub fn name(self) -> &'static str {
         match self {
             Self::ReadAll => "read_all",
+            Self::ReadAllF => "read_all_f",
             Self::ByChunk => "by_chunk",
             Self::ByInner => "by_inner",
             Self::Roundtrip => "roundtrip",
@@ -258,6 +263,8 @@ impl Drop for Buf {
 /// Checksummed after the clock stops.
 pub enum Output {
     Full(Buf),
+    /// The whole array in Fortran order (z fastest).
+    FullF(Buf),
     Parts(Vec<(Region, Buf)>),
     /// One buffer holding the regions back to back (chunk layout).
     Chunked(Buf, Vec<Region>),
@@ -282,9 +289,25 @@ pub fn checksum_region(n: u64, start: [u64; 3], shape: [u64; 3], data: &[u8]) ->
     acc
 }
 
+/// `checksum_region` of the whole array held in Fortran order: element
+/// (z, y, x) at z + y*n + x*n*n.
+fn checksum_fortran(n: u64, data: &[u8]) -> u64 {
+    assert_eq!(data.len() as u64, n * n * n * 2);
+    let mut acc = 0u64;
+    for (i, column) in data.chunks_exact(n as usize * 2).enumerate() {
+        let y = i as u64 % n;
+        for (z, p) in column.chunks_exact(2).enumerate() {
+            let v = u16::from_ne_bytes([p[0], p[1]]) as u64;
+            acc = acc.wrapping_add(v.wrapping_mul(1 + z as u64 * n + y));
+        }
+    }
+    acc
+}
+
 pub fn checksum_output(n: u64, out: &Output) -> u64 {
     match out {
         Output::Full(b) => checksum_region(n, [0; 3], [n; 3], b.as_slice()),
+        Output::FullF(b) => checksum_fortran(n, b.as_slice()),
         Output::Parts(parts) => parts.iter().fold(0u64, |a, (r, b)| {
             a.wrapping_add(checksum_region(n, r.start, r.shape(), b.as_slice()))
         }),

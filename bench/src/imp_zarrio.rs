@@ -100,6 +100,32 @@ pub fn run(spec: &RunSpec) -> R<serde_json::Value> {
                 Ok(Output::Full(read_all(&a, n)?))
             },
         ),
+        Workload::ReadAllF => measure(
+            spec,
+            "zarrio_array_read of the whole array into a Fortran-order buffer (element strides 1, N, N*N)",
+            no_prep,
+            |_| {
+                let a = open(&path)?;
+                let strides = [1i64, n as i64, (n * n) as i64];
+                let mut b = Buf::new((n * n * n * 2) as usize);
+                let (start, shape) = ([0u64; 3], [n; 3]);
+                check(
+                    unsafe {
+                        zarrio_array_read(
+                            a.0,
+                            3,
+                            start.as_ptr(),
+                            shape.as_ptr(),
+                            b.as_mut_ptr() as *mut c_void,
+                            b.len(),
+                            strides.as_ptr(),
+                        )
+                    },
+                    "array_read",
+                )?;
+                Ok(Output::FullF(b))
+            },
+        ),
         Workload::ByChunk | Workload::ByInner => {
             let edge = if spec.workload == Workload::ByChunk {
                 d.chunk()

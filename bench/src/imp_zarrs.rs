@@ -68,6 +68,9 @@ pub fn run(spec: &RunSpec) -> R<serde_json::Value> {
     let path = d.path(&spec.dir);
     let no_prep = |_| Ok(());
     match spec.workload {
+        Workload::ReadAllF => {
+            Err("read_all_f: zarrs has no read into a Fortran-order (strided) buffer".into())
+        }
         Workload::ReadAll => measure(
             spec,
             "retrieve_array_subset_into of the whole array",

@@ -2,7 +2,7 @@
 //!
 //! zarrio-bench generate --n 512 --dir DIR [--force]
 //! zarrio-bench run --impl zarrio|zarrs|zarrs_ffi|floor|floor_io|memcpy|memcpy_malloc|memcpy_place
-//!                  --workload read_all|by_chunk|by_inner|roundtrip
+//!                  --workload read_all|read_all_f|by_chunk|by_inner|roundtrip
 //!                  --dataset U|Z|S|small [--concurrency 1|2] --dir DIR
 //!                  [--reps 5] [--warmup 1] [--budget SECONDS]
 //!
