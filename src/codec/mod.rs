@@ -122,6 +122,12 @@ pub trait ArrayToArrayCodec: Send + Sync + Debug {
     fn encode(&self, data: &[u8], decoded: &ChunkRepr) -> Result<Vec<u8>>;
     /// `data` is laid out as `encoded_repr(decoded)`; the result as `decoded`.
     fn decode(&self, data: &[u8], decoded: &ChunkRepr) -> Result<Vec<u8>>;
+    /// `decode` into `out`, exactly `decoded.nbytes()` long: the last
+    /// codec of a chain writes the caller's buffer without a copy.
+    fn decode_into(&self, data: &[u8], decoded: &ChunkRepr, out: &mut [u8]) -> Result<()> {
+        out.copy_from_slice(&self.decode(data, decoded)?);
+        Ok(())
+    }
 }
 
 /// A codec that serialises an array to bytes (`bytes`, `sharding_indexed`).

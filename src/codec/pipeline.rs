@@ -210,6 +210,23 @@ impl CodecChain {
                 )));
             }
         }
+        if self.array_to_array.is_empty() {
+            return self.decode_bytes_into(bytes, out);
+        }
+        // The array before the array->array codecs, then each of them
+        // undone; the last (the first in the chain) writes `out`.
+        let mut array = crate::alloc::zeroed(self.bytes_repr.nbytes())?;
+        self.decode_bytes_into(bytes, &mut array)?;
+        let (last, rest) = self.array_to_array.split_first().expect("not empty");
+        for (c, input) in rest.iter().rev() {
+            array = c.decode(&array, input)?;
+        }
+        last.0.decode_into(&array, &last.1, out)
+    }
+
+    /// Undo the bytes->bytes codecs and the array->bytes codec of `bytes`
+    /// into `out`, which is exactly `bytes_repr.nbytes()` long.
+    fn decode_bytes_into(&self, bytes: &[u8], out: &mut [u8]) -> Result<()> {
         // Undo every bytes->bytes codec but the first.
         let mut data: Cow<[u8]> = Cow::Borrowed(bytes);
         for i in (1..self.bytes_to_bytes.len()).rev() {
@@ -218,8 +235,7 @@ impl CodecChain {
         if let Some(first) = self.bytes_to_bytes.first() {
             // Decompress straight into `out`, then finish in place (a no-op
             // for native `bytes`, a byte swap for the other endianness).
-            if self.array_to_array.is_empty()
-                && self.array_to_bytes.can_decode_in_place()
+            if self.array_to_bytes.can_decode_in_place()
                 && self.sizes[0] == Some(out.len() as u64)
                 && first.decode_into(&data, out)?
             {
@@ -227,19 +243,8 @@ impl CodecChain {
             }
             data = first.decode(data, self.decoded_size(0))?;
         }
-        if self.array_to_array.is_empty() {
-            return self
-                .array_to_bytes
-                .decode_into(&data, &self.bytes_repr, out);
-        }
-        let mut array = crate::alloc::zeroed(self.bytes_repr.nbytes())?;
         self.array_to_bytes
-            .decode_into(&data, &self.bytes_repr, &mut array)?;
-        for (c, input) in self.array_to_array.iter().rev() {
-            array = c.decode(&array, input)?;
-        }
-        out.copy_from_slice(&array);
-        Ok(())
+            .decode_into(&data, &self.bytes_repr, out)
     }
 
     /// The one bytes->bytes codec, when the pipeline is only that over

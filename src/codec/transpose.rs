@@ -9,6 +9,7 @@
 
 use super::{codec_json, ArrayToArrayCodec, ChunkRepr, CodecSpec};
 use crate::error::{corrupt, invalid_argument, invalid_metadata, Result};
+use crate::strided::{Layout, SourceBuffer};
 use serde_json::{json, Value};
 
 /// The `transpose` codec.
@@ -122,6 +123,12 @@ impl ArrayToArrayCodec for TransposeCodec {
     }
 
     fn decode(&self, data: &[u8], decoded: &ChunkRepr) -> Result<Vec<u8>> {
+        let mut out = crate::alloc::zeroed(decoded.nbytes())?;
+        self.decode_into(data, decoded, &mut out)?;
+        Ok(out)
+    }
+
+    fn decode_into(&self, data: &[u8], decoded: &ChunkRepr, out: &mut [u8]) -> Result<()> {
         let encoded = self.encoded_repr(decoded)?;
         if data.len() != encoded.nbytes() {
             return Err(corrupt(format!(
@@ -130,8 +137,21 @@ impl ArrayToArrayCodec for TransposeCodec {
                 encoded.nbytes()
             )));
         }
+        if out.len() != data.len() {
+            return Err(crate::error::internal(format!(
+                "codec \"transpose\": {} bytes to decode into a buffer of {}",
+                data.len(),
+                out.len()
+            )));
+        }
         // B[inv[d]] = A[d], so permuting B by the inverse gives A.
-        permute(data, &encoded.shape, &self.inverse(), decoded.dtype.size())
+        permute_into(
+            data,
+            &encoded.shape,
+            &self.inverse(),
+            decoded.dtype.size(),
+            out,
+        )
     }
 }
 
@@ -142,103 +162,33 @@ impl ArrayToArrayCodec for TransposeCodec {
 /// `product(src_shape) * elem` bytes long.
 fn permute(src: &[u8], src_shape: &[u64], perm: &[usize], elem: usize) -> Result<Vec<u8>> {
     let mut dst = crate::alloc::zeroed(src.len())?;
-    permute_into(src, src_shape, perm, elem, &mut dst);
+    permute_into(src, src_shape, perm, elem, &mut dst)?;
     Ok(dst)
 }
 
-fn permute_into(src: &[u8], src_shape: &[u64], perm: &[usize], elem: usize, dst: &mut [u8]) {
+fn permute_into(
+    src: &[u8],
+    src_shape: &[u64],
+    perm: &[usize],
+    elem: usize,
+    dst: &mut [u8],
+) -> Result<()> {
     debug_assert_eq!(src.len(), dst.len());
     if src.is_empty() || elem == 0 {
-        return;
+        return Ok(());
     }
-    // Source strides in elements (C order).
-    let rank = src_shape.len();
-    let mut src_strides = vec![0usize; rank];
-    let mut s = 1usize;
-    for d in (0..rank).rev() {
-        src_strides[d] = s;
-        s *= src_shape[d] as usize;
-    }
-    // Output dimensions with their source strides; size-1 dimensions do not
-    // move anything, and neighbours contiguous in the source merge.
-    let mut dims: Vec<usize> = Vec::with_capacity(rank);
-    let mut strides: Vec<usize> = Vec::with_capacity(rank);
-    for &p in perm {
-        let (n, st) = (src_shape[p] as usize, src_strides[p]);
-        if n == 1 {
-            continue;
-        }
-        if let (Some(ln), Some(ls)) = (dims.last_mut(), strides.last_mut()) {
-            if *ls == st * n {
-                *ln *= n;
-                *ls = st;
-                continue;
-            }
-        }
-        dims.push(n);
-        strides.push(st);
-    }
-    if dims.is_empty() || (dims.len() == 1 && strides[0] == 1) {
-        dst.copy_from_slice(src);
-        return;
-    }
-    match elem {
-        1 => run::<1>(src, dst, &dims, &strides),
-        2 => run::<2>(src, dst, &dims, &strides),
-        4 => run::<4>(src, dst, &dims, &strides),
-        8 => run::<8>(src, dst, &dims, &strides),
-        16 => run::<16>(src, dst, &dims, &strides),
-        _ => run_dyn(src, dst, &dims, &strides, elem),
-    }
-}
-
-/// Advance the odometer over all but the last output dimension, keeping
-/// `base` (the source element offset of the current row) in step.
-#[inline]
-fn step(idx: &mut [usize], base: &mut usize, dims: &[usize], strides: &[usize]) {
-    let mut k = idx.len();
-    while k > 0 {
-        k -= 1;
-        idx[k] += 1;
-        *base += strides[k];
-        if idx[k] < dims[k] {
-            return;
-        }
-        *base -= strides[k] * dims[k];
-        idx[k] = 0;
-    }
-}
-
-fn run<const N: usize>(src: &[u8], dst: &mut [u8], dims: &[usize], strides: &[usize]) {
-    let n = dims.len();
-    let (inner, inner_stride) = (dims[n - 1], strides[n - 1] * N);
-    let mut idx = vec![0usize; n - 1];
-    let mut base = 0usize;
-    for row in dst.chunks_exact_mut(inner * N) {
-        let mut off = base * N;
-        for d in row.chunks_exact_mut(N) {
-            let e: &[u8; N] = src[off..off + N].try_into().unwrap();
-            let d: &mut [u8; N] = d.try_into().unwrap();
-            *d = *e;
-            off += inner_stride;
-        }
-        step(&mut idx, &mut base, &dims[..n - 1], &strides[..n - 1]);
-    }
-}
-
-fn run_dyn(src: &[u8], dst: &mut [u8], dims: &[usize], strides: &[usize], elem: usize) {
-    let n = dims.len();
-    let (inner, inner_stride) = (dims[n - 1], strides[n - 1] * elem);
-    let mut idx = vec![0usize; n - 1];
-    let mut base = 0usize;
-    for row in dst.chunks_exact_mut(inner * elem) {
-        let mut off = base * elem;
-        for d in row.chunks_exact_mut(elem) {
-            d.copy_from_slice(&src[off..off + elem]);
-            off += inner_stride;
-        }
-        step(&mut idx, &mut base, &dims[..n - 1], &strides[..n - 1]);
-    }
+    // The output is the source read with its strides permuted: one strided
+    // copy, which moves planes whose contiguous dimension differs in
+    // transposed tiles (`strided::copy_block`).
+    let c = crate::region::c_strides(src_shape);
+    let shape: Vec<u64> = perm.iter().map(|&p| src_shape[p]).collect();
+    let strides: Vec<i64> = perm.iter().map(|&p| c[p] as i64).collect();
+    // A permutation of a C-order layout is a valid layout of the same bytes.
+    let layout = Layout::new(&shape, Some(&strides), elem, src.len())
+        .map_err(|e| crate::error::internal(format!("codec \"transpose\": {e}")))?;
+    let zero = vec![0u64; shape.len()];
+    SourceBuffer::new(src, layout).copy_to_chunk(&zero, dst, &shape, &zero, &shape);
+    Ok(())
 }
 
 #[cfg(test)]
