@@ -290,7 +290,11 @@ pub unsafe extern "C" fn zarrio_array_set_attributes(
 /// dimension, the distance in elements between neighbours in `out`; NULL
 /// means C order. Pass Fortran-order strides (1, shape[0], ...) to fill a
 /// column-major array, or the strides of a larger array to fill a view.
-/// Strides must be positive and must not make elements overlap.
+/// Strides must be positive and must not make elements overlap. Where the
+/// layout's contiguous dimension is not the chunks' last (Fortran order),
+/// each chunk is copied into place transposed in cache-sized tiles: a
+/// whole-array read into Fortran order took 1.3 to 2 times as long as
+/// into C order in BENCHMARKS.md ("Fortran-order reads and writes").
 /// `capacity` is the size of `out` in bytes; every addressed element must
 /// lie inside it. Missing chunks read as the fill value. Decoding runs on
 /// the array's threads (see `zarrio_array_set_threads`). On failure the
