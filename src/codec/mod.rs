@@ -125,7 +125,15 @@ pub trait ArrayToArrayCodec: Send + Sync + Debug {
     /// `decode` into `out`, exactly `decoded.nbytes()` long: the last
     /// codec of a chain writes the caller's buffer without a copy.
     fn decode_into(&self, data: &[u8], decoded: &ChunkRepr, out: &mut [u8]) -> Result<()> {
-        out.copy_from_slice(&self.decode(data, decoded)?);
+        let array = self.decode(data, decoded)?;
+        if array.len() != out.len() {
+            return Err(crate::error::internal(format!(
+                "an array->array codec decoded {} bytes for a buffer of {}",
+                array.len(),
+                out.len()
+            )));
+        }
+        out.copy_from_slice(&array);
         Ok(())
     }
 }
