@@ -252,22 +252,44 @@ impl<'a> DestBuffer<'a> {
         chunk_start: &[u64],
         shape: &[u64],
     ) {
+        self.copy_from_view(
+            dst_start,
+            chunk,
+            &c_strides(chunk_shape),
+            chunk_start,
+            shape,
+        )
+    }
+
+    /// `copy_from_chunk` from a chunk whose elements lie in `chunk` at the
+    /// element strides `src_strides` (a chunk kept in the layout of its
+    /// `transpose` codecs, `CodecChain::decode_view_into`).
+    ///
+    /// # Safety
+    /// Concurrent callers must write disjoint blocks.
+    pub unsafe fn copy_from_view(
+        &self,
+        dst_start: &[u64],
+        chunk: &[u8],
+        src_strides: &[u64],
+        chunk_start: &[u64],
+        shape: &[u64],
+    ) {
         let elem = self.layout.elem;
-        let src_strides = c_strides(chunk_shape);
         let src_off = chunk_start
             .iter()
-            .zip(&src_strides)
+            .zip(src_strides)
             .map(|(i, s)| i * s)
             .sum::<u64>() as usize
             * elem;
-        assert!(block_fits(chunk.len(), src_off, &src_strides, shape, elem));
+        assert!(block_fits(chunk.len(), src_off, src_strides, shape, elem));
         let dst_off = self.block_offset(dst_start, shape);
         // SAFETY: both blocks lie inside their buffers (asserted); the source
         // is a shared borrow; the destination block is exclusively ours per
         // the caller's contract.
         copy_block(
             chunk.as_ptr().add(src_off),
-            &src_strides,
+            src_strides,
             self.ptr.add(dst_off),
             &self.layout.strides,
             shape,
@@ -712,7 +734,18 @@ unsafe fn copy_block(
     if shape.contains(&0) {
         return;
     }
-    let merged = merge_dims(shape, src_strides, dst_strides);
+    // Walked in the destination's memory order (the layouts may order
+    // their dimensions differently: a chunk kept in its `transpose`
+    // codecs' layout, a Fortran-order buffer), so that the innermost
+    // dimension is the destination's contiguous one.
+    let merged = if dst_strides.windows(2).all(|w| w[0] >= w[1]) {
+        merge_dims(shape, src_strides, dst_strides)
+    } else {
+        let mut by_dst: Vec<usize> = (0..shape.len()).collect();
+        by_dst.sort_by_key(|&d| std::cmp::Reverse(dst_strides[d]));
+        let pick = |v: &[u64]| by_dst.iter().map(|&d| v[d]).collect::<Vec<_>>();
+        merge_dims(&pick(shape), &pick(src_strides), &pick(dst_strides))
+    };
     if let Some(pair) = transposed_pair(&merged) {
         copy_transposed(src, dst, &merged, pair, elem);
         return;

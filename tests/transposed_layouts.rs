@@ -3,7 +3,8 @@
 //! large enough that whole tiles and register blocks of the transposing
 //! copy are used for every element size, and small enough to leave edges
 //! of every width: each element lands where the layout puts it, and no
-//! byte outside the layout is touched.
+//! byte outside the layout is touched. Arrays stored through `transpose`
+//! codecs are read through the layout those leave each chunk in.
 
 use serde_json::json;
 use std::sync::Arc;
@@ -21,15 +22,40 @@ const DTYPES: [(&str, usize); 6] = [
     ("complex128", 16),
 ];
 
-fn array(dtype: &str, chunks: [u64; 3], sharded: bool) -> Array {
+/// How the test arrays' chunks are encoded.
+#[derive(Clone, Copy, Debug)]
+enum Chain {
+    Plain,
+    Sharded,
+    /// `transpose` codecs (their orders, applied in turn), then bytes and
+    /// zstd: chunks are read through the layout the transposes leave.
+    Transposed(&'static [[usize; 3]]),
+}
+
+const CHAINS: [Chain; 5] = [
+    Chain::Plain,
+    Chain::Sharded,
+    Chain::Transposed(&[[2, 1, 0]]),
+    Chain::Transposed(&[[1, 2, 0]]),
+    Chain::Transposed(&[[2, 0, 1], [0, 2, 1]]),
+];
+
+fn array(dtype: &str, chunks: [u64; 3], chain: Chain) -> Array {
     let bytes = json!({"name": "bytes", "configuration": {"endian": "little"}});
     let zstd = json!({"name": "zstd", "configuration": {"level": 1}});
-    let codecs = if sharded {
-        json!([{"name": "sharding_indexed", "configuration": {
+    let codecs = match chain {
+        Chain::Sharded => json!([{"name": "sharding_indexed", "configuration": {
             "chunk_shape": [chunks[0] / 2, chunks[1] / 2, chunks[2]],
-            "codecs": [bytes, zstd]}}])
-    } else {
-        json!([bytes, zstd])
+            "codecs": [bytes, zstd]}}]),
+        Chain::Plain => json!([bytes, zstd]),
+        Chain::Transposed(orders) => {
+            let mut list: Vec<serde_json::Value> = orders
+                .iter()
+                .map(|o| json!({"name": "transpose", "configuration": {"order": o}}))
+                .collect();
+            list.extend([bytes, zstd]);
+            serde_json::Value::Array(list)
+        }
     };
     let fill = if dtype == "r24" {
         json!([0, 0, 0])
@@ -86,15 +112,15 @@ const REGIONS: [([u64; 3], [u64; 3]); 3] = [
     ([9, 1, 0], [17, 35, 19]),
 ];
 
-/// Dimension orders, fastest first: Fortran order, and orders where the
-/// contiguous dimension is the middle one.
-const ORDERS: [[usize; 3]; 3] = [[0, 1, 2], [1, 0, 2], [1, 2, 0]];
+/// Dimension orders, fastest first: Fortran order, orders where the
+/// contiguous dimension is the middle one, and C order.
+const ORDERS: [[usize; 3]; 4] = [[0, 1, 2], [1, 0, 2], [1, 2, 0], [2, 1, 0]];
 
 #[test]
 fn reads_into_transposed_layouts_place_every_element() {
     for (dtype, elem) in DTYPES {
-        for sharded in [false, true] {
-            let a = array(dtype, [16, 32, 19], sharded);
+        for chain in CHAINS {
+            let a = array(dtype, [16, 32, 19], chain);
             let count = SHAPE.iter().product::<u64>() as usize;
             let data = pattern(count, elem, 1);
             a.write_region(&[0; 3], &SHAPE, &data, None).unwrap();
@@ -112,7 +138,7 @@ fn reads_into_transposed_layouts_place_every_element() {
                             assert_eq!(
                                 &out[p..p + elem],
                                 &data[o..o + elem],
-                                "{dtype} sharded {sharded}: element {at:?} read into order {order:?} gap {gap}"
+                                "{dtype} {chain:?}: element {at:?} read into order {order:?} gap {gap}"
                             );
                             addressed[p..p + elem].fill(true);
                         }
@@ -128,10 +154,10 @@ fn reads_into_transposed_layouts_place_every_element() {
 #[test]
 fn writes_from_transposed_layouts_store_every_element() {
     for (dtype, elem) in DTYPES {
-        for sharded in [false, true] {
+        for chain in CHAINS {
             for (start, size) in REGIONS {
                 for order in ORDERS {
-                    let a = array(dtype, [16, 32, 19], sharded);
+                    let a = array(dtype, [16, 32, 19], chain);
                     let (s, len) = strides(&size, &order, 2);
                     let src = pattern(len, elem, 2);
                     a.write_region(&start, &size, &src, Some(&s)).unwrap();
@@ -152,7 +178,7 @@ fn writes_from_transposed_layouts_store_every_element() {
                         assert_eq!(
                             &back[o..o + elem],
                             &want[..],
-                            "{dtype} sharded {sharded}: element {idx:?} written from order {order:?}"
+                            "{dtype} {chain:?}: element {idx:?} written from order {order:?}"
                         );
                     }
                 }

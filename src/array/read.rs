@@ -576,11 +576,29 @@ impl Array {
                     }
                 }
                 with_scratch(chain.repr().nbytes(), |decoded| {
-                    chain
-                        .decode_into(bytes, decoded)
+                    // Through `transpose` codecs, the chunk is placed from
+                    // the layout they leave it in.
+                    let view = chain
+                        .decode_view_into(bytes, decoded)
                         .map_err(|e| e.context(&key))?;
-                    // SAFETY: this task alone writes this chunk's block.
-                    unsafe { place_part(dest, part, self.chunk_shape(), decoded) };
+                    let Some(strides) = view else {
+                        chain
+                            .decode_into(bytes, decoded)
+                            .map_err(|e| e.context(&key))?;
+                        // SAFETY: this task alone writes this chunk's block.
+                        unsafe { place_part(dest, part, self.chunk_shape(), decoded) };
+                        return Ok(());
+                    };
+                    // SAFETY: as above.
+                    unsafe {
+                        dest.copy_from_view(
+                            &part.in_region,
+                            decoded,
+                            &strides,
+                            &part.in_chunk,
+                            &part.shape,
+                        )
+                    };
                     Ok(())
                 })
             })

@@ -122,6 +122,12 @@ pub trait ArrayToArrayCodec: Send + Sync + Debug {
     fn encode(&self, data: &[u8], decoded: &ChunkRepr) -> Result<Vec<u8>>;
     /// `data` is laid out as `encoded_repr(decoded)`; the result as `decoded`.
     fn decode(&self, data: &[u8], decoded: &ChunkRepr) -> Result<Vec<u8>>;
+    /// The permutation, for a codec that only reorders the array's
+    /// dimensions (`transpose`): a reader may then keep its output in the
+    /// encoded layout and read it through permuted strides.
+    fn transpose_order(&self) -> Option<&[usize]> {
+        None
+    }
     /// `decode` into `out`, exactly `decoded.nbytes()` long: the last
     /// codec of a chain writes the caller's buffer without a copy.
     fn decode_into(&self, data: &[u8], decoded: &ChunkRepr, out: &mut [u8]) -> Result<()> {

@@ -224,6 +224,40 @@ impl CodecChain {
         last.0.decode_into(&array, &last.1, out)
     }
 
+    /// Decode one encoded chunk into `out` (exactly `repr().nbytes()`)
+    /// in the layout its array->array codecs leave it in, when these only
+    /// reorder dimensions (`transpose`), and give the element strides at
+    /// which the decoded chunk's elements lie in `out`: a reader copies
+    /// them into place through those strides, and the permutation costs
+    /// no pass of its own. None (and `out` untouched) for any other
+    /// pipeline, which `decode_into` decodes.
+    pub fn decode_view_into(&self, bytes: &[u8], out: &mut [u8]) -> Result<Option<Vec<u64>>> {
+        if self.array_to_array.is_empty()
+            || self
+                .array_to_array
+                .iter()
+                .any(|(c, _)| c.transpose_order().is_none())
+            || out.len() != self.repr.nbytes()
+            || out.len() != self.bytes_repr.nbytes()
+        {
+            return Ok(None);
+        }
+        // The encoded array is in C order; each transpose's input dimension
+        // `order[i]` is its output dimension `i`, so walking the chain
+        // backwards carries each stride to the dimension it came from.
+        let mut strides = crate::region::c_strides(&self.bytes_repr.shape);
+        for (c, _) in self.array_to_array.iter().rev() {
+            let order = c.transpose_order().expect("checked above");
+            let mut from = vec![0u64; order.len()];
+            for (i, &d) in order.iter().enumerate() {
+                from[d] = strides[i];
+            }
+            strides = from;
+        }
+        self.decode_bytes_into(bytes, out)?;
+        Ok(Some(strides))
+    }
+
     /// Undo the bytes->bytes codecs and the array->bytes codec of `bytes`
     /// into `out`, which is exactly `bytes_repr.nbytes()` long.
     fn decode_bytes_into(&self, bytes: &[u8], out: &mut [u8]) -> Result<()> {

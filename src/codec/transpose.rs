@@ -122,6 +122,10 @@ impl ArrayToArrayCodec for TransposeCodec {
         permute(data, &decoded.shape, &self.order, decoded.dtype.size())
     }
 
+    fn transpose_order(&self) -> Option<&[usize]> {
+        Some(&self.order)
+    }
+
     fn decode(&self, data: &[u8], decoded: &ChunkRepr) -> Result<Vec<u8>> {
         let mut out = crate::alloc::zeroed(decoded.nbytes())?;
         self.decode_into(data, decoded, &mut out)?;
