@@ -30,14 +30,17 @@ enum Chain {
     /// `transpose` codecs (their orders, applied in turn), then bytes and
     /// zstd: chunks are read through the layout the transposes leave.
     Transposed(&'static [[usize; 3]]),
+    /// Sharded, with a `transpose` among the inner chunks' codecs.
+    ShardedTransposed([usize; 3]),
 }
 
-const CHAINS: [Chain; 5] = [
+const CHAINS: [Chain; 6] = [
     Chain::Plain,
     Chain::Sharded,
     Chain::Transposed(&[[2, 1, 0]]),
     Chain::Transposed(&[[1, 2, 0]]),
     Chain::Transposed(&[[2, 0, 1], [0, 2, 1]]),
+    Chain::ShardedTransposed([1, 2, 0]),
 ];
 
 fn array(dtype: &str, chunks: [u64; 3], chain: Chain) -> Array {
@@ -47,6 +50,9 @@ fn array(dtype: &str, chunks: [u64; 3], chain: Chain) -> Array {
         Chain::Sharded => json!([{"name": "sharding_indexed", "configuration": {
             "chunk_shape": [chunks[0] / 2, chunks[1] / 2, chunks[2]],
             "codecs": [bytes, zstd]}}]),
+        Chain::ShardedTransposed(order) => json!([{"name": "sharding_indexed", "configuration": {
+            "chunk_shape": [chunks[0] / 2, chunks[1] / 2, chunks[2]],
+            "codecs": [{"name": "transpose", "configuration": {"order": order}}, bytes, zstd]}}]),
         Chain::Plain => json!([bytes, zstd]),
         Chain::Transposed(orders) => {
             let mut list: Vec<serde_json::Value> = orders

@@ -576,30 +576,9 @@ impl Array {
                     }
                 }
                 with_scratch(chain.repr().nbytes(), |decoded| {
-                    // Through `transpose` codecs, the chunk is placed from
-                    // the layout they leave it in.
-                    let view = chain
-                        .decode_view_into(bytes, decoded)
-                        .map_err(|e| e.context(&key))?;
-                    let Some(strides) = view else {
-                        chain
-                            .decode_into(bytes, decoded)
-                            .map_err(|e| e.context(&key))?;
-                        // SAFETY: this task alone writes this chunk's block.
-                        unsafe { place_part(dest, part, self.chunk_shape(), decoded) };
-                        return Ok(());
-                    };
-                    // SAFETY: as above.
-                    unsafe {
-                        dest.copy_from_view(
-                            &part.in_region,
-                            decoded,
-                            &strides,
-                            &part.in_chunk,
-                            &part.shape,
-                        )
-                    };
-                    Ok(())
+                    // SAFETY: this task alone writes this chunk's block.
+                    unsafe { decode_and_place(chain, bytes, decoded, dest, &part.in_region, part) }
+                        .map_err(|e| e.context(&key))
                 })
             })
         })
@@ -688,6 +667,36 @@ unsafe fn place_part(dest: &DestBuffer, part: &ChunkPart, chunk_shape: &[u64], d
         &part.in_chunk,
         &part.shape,
     )
+}
+
+/// Decode one encoded chunk of `chain` into `decoded` (this thread's
+/// scratch, the chunk's size) and copy the part `part.in_chunk` /
+/// `part.shape` of it into `dest` at `dst_start`: from the layout the
+/// chain's `transpose` codecs leave it in when those are its only
+/// array->array codecs (`CodecChain::decode_view_into`), which spares the
+/// permutation, else from C order.
+///
+/// # Safety
+/// Only the calling task may write that block of `dest`.
+unsafe fn decode_and_place(
+    chain: &crate::codec::CodecChain,
+    bytes: &[u8],
+    decoded: &mut [u8],
+    dest: &DestBuffer,
+    dst_start: &[u64],
+    part: &ChunkPart,
+) -> Result<()> {
+    match chain.decode_view_into(bytes, decoded)? {
+        Some(strides) => {
+            dest.copy_from_view(dst_start, decoded, &strides, &part.in_chunk, &part.shape)
+        }
+        None => {
+            chain.decode_into(bytes, decoded)?;
+            let shape = &chain.repr().shape;
+            dest.copy_from_chunk(dst_start, decoded, shape, &part.in_chunk, &part.shape)
+        }
+    }
+    Ok(())
 }
 
 /// An uncompressed chunk whose stored size is not its decoded size.
@@ -1131,18 +1140,8 @@ fn read_inner_chunk(
             }
         }
         with_scratch(inner.repr().nbytes(), |decoded| {
-            inner.decode_into(bytes, decoded).map_err(err_ctx)?;
             // SAFETY: this task alone writes this inner chunk's block.
-            unsafe {
-                dest.copy_from_chunk(
-                    dst_start,
-                    decoded,
-                    sharding.chunk_shape(),
-                    &ip.in_chunk,
-                    &ip.shape,
-                )
-            };
-            Ok(())
+            unsafe { decode_and_place(inner, bytes, decoded, dest, dst_start, ip) }.map_err(err_ctx)
         })
     })
 }
