@@ -545,16 +545,35 @@ impl<'a> SourceBuffer<'a> {
         chunk_start: &[u64],
         shape: &[u64],
     ) {
+        self.copy_to_view(
+            src_start,
+            chunk,
+            &c_strides(chunk_shape),
+            chunk_start,
+            shape,
+        )
+    }
+
+    /// `copy_to_chunk` into a chunk whose elements lie in `chunk` at the
+    /// element strides `dst_strides` (a chunk in the layout of its
+    /// `transpose` codecs, `CodecChain::transposed_strides`).
+    pub fn copy_to_view(
+        &self,
+        src_start: &[u64],
+        chunk: &mut [u8],
+        dst_strides: &[u64],
+        chunk_start: &[u64],
+        shape: &[u64],
+    ) {
         let elem = self.layout.elem;
-        let dst_strides = c_strides(chunk_shape);
         let dst_off = chunk_start
             .iter()
-            .zip(&dst_strides)
+            .zip(dst_strides)
             .map(|(i, s)| i * s)
             .sum::<u64>() as usize
             * elem;
         let src_off = self.layout.offset(src_start);
-        assert!(block_fits(chunk.len(), dst_off, &dst_strides, shape, elem));
+        assert!(block_fits(chunk.len(), dst_off, dst_strides, shape, elem));
         assert!(block_fits(
             self.data.len(),
             src_off,
@@ -569,7 +588,7 @@ impl<'a> SourceBuffer<'a> {
                 self.data.as_ptr().add(src_off),
                 &self.layout.strides,
                 chunk.as_mut_ptr().add(dst_off),
-                &dst_strides,
+                dst_strides,
                 shape,
                 elem,
                 false,

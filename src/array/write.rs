@@ -108,6 +108,21 @@ impl Array {
         self.store().set(&key, &encoded)
     }
 
+    /// `store_chunk` of a chunk already in the layout of the codecs'
+    /// `transpose`s (`CodecChain::encode_transposed`). Whether every
+    /// element equals the fill value does not depend on the layout.
+    fn store_transposed_chunk(&self, indices: &[u64], array: &[u8]) -> Result<()> {
+        let key = self.chunk_key(indices);
+        if all_equal_to(array, self.fill_value()) {
+            return self.store().erase(&key);
+        }
+        let encoded = self
+            .codecs()
+            .encode_transposed(array)
+            .map_err(|e| e.context(&key))?;
+        self.store().set(&key, &encoded)
+    }
+
     /// True when the part covers every in-bounds element of its chunk.
     fn covers_chunk(&self, part: &ChunkPart) -> bool {
         part.in_chunk.iter().all(|&o| o == 0) && part.shape == self.chunk_extent(&part.chunk)
@@ -142,6 +157,22 @@ impl Array {
             return self.write_shard(sharding, part, content, covered);
         }
         if covered && part.is_whole(&repr.shape) {
+            if let (Content::Source(src), Some(strides)) =
+                (content, self.codecs().transposed_strides())
+            {
+                // Gathered straight into the layout the `transpose` codecs
+                // give the chunk: the permutation costs no pass of its own.
+                return with_scratch(repr.nbytes(), |chunk| {
+                    src.copy_to_view(
+                        &part.in_region,
+                        chunk,
+                        &strides,
+                        &part.in_chunk,
+                        &part.shape,
+                    );
+                    self.store_transposed_chunk(&part.chunk, chunk)
+                });
+            }
             // Every element comes from the content: gather it into this
             // thread's reused buffer rather than a fresh, fill-initialised
             // chunk (whose first touch costs as much as the copy).

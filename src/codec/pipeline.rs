@@ -175,14 +175,33 @@ impl CodecChain {
         for (c, input) in &self.array_to_array {
             array = Cow::Owned(c.encode(&array, input)?);
         }
+        self.encode_array(&array)
+    }
+
+    /// Encode one chunk already in the layout this pipeline's `transpose`
+    /// codecs give it (the elements at `transposed_strides`): the rest of
+    /// the pipeline only. An error for a pipeline with other array->array
+    /// codecs.
+    pub fn encode_transposed(&self, array: &[u8]) -> Result<Vec<u8>> {
+        if self.transposed_strides().is_none() || array.len() != self.bytes_repr.nbytes() {
+            return Err(crate::error::internal(
+                "a chunk in its transposed layout handed to a pipeline without one",
+            ));
+        }
+        self.encode_array(array)
+    }
+
+    /// The array->bytes and bytes->bytes codecs of `encode`, from the array
+    /// the array->array codecs produce.
+    fn encode_array(&self, array: &[u8]) -> Result<Vec<u8>> {
         let mut rest = self.bytes_to_bytes.iter();
         let mut bytes = match self.bytes_to_bytes.first() {
             // The encoded bytes are the array's bytes: compress them in place.
             Some(first) if self.array_to_bytes.is_identity(&self.bytes_repr) => {
                 rest.next();
-                first.encode_slice(&array)?
+                first.encode_slice(array)?
             }
-            _ => self.array_to_bytes.encode(&array, &self.bytes_repr)?,
+            _ => self.array_to_bytes.encode(array, &self.bytes_repr)?,
         };
         for c in rest {
             bytes = c.encode(bytes)?;
@@ -224,35 +243,47 @@ impl CodecChain {
         last.0.decode_into(&array, &last.1, out)
     }
 
-    /// Decode one encoded chunk into `out` (exactly `repr().nbytes()`)
-    /// in the layout its array->array codecs leave it in, when these only
-    /// reorder dimensions (`transpose`), and give the element strides at
-    /// which the decoded chunk's elements lie in `out`: a reader copies
-    /// them into place through those strides, and the permutation costs
-    /// no pass of its own. None (and `out` untouched) for any other
-    /// pipeline, which `decode_into` decodes.
-    pub fn decode_view_into(&self, bytes: &[u8], out: &mut [u8]) -> Result<Option<Vec<u64>>> {
+    /// When this pipeline's array->array codecs only reorder dimensions
+    /// (`transpose`), the element strides at which a chunk's elements
+    /// (indexed as decoded) lie in the array those codecs produce, C order
+    /// of the encoded shape: readers and writers copy through them, and
+    /// the permutation costs no pass of its own. None for any other
+    /// pipeline.
+    pub fn transposed_strides(&self) -> Option<Vec<u64>> {
         if self.array_to_array.is_empty()
+            || self.bytes_repr.nbytes() != self.repr.nbytes()
             || self
                 .array_to_array
                 .iter()
                 .any(|(c, _)| c.transpose_order().is_none())
-            || out.len() != self.repr.nbytes()
-            || out.len() != self.bytes_repr.nbytes()
         {
-            return Ok(None);
+            return None;
         }
         // The encoded array is in C order; each transpose's input dimension
         // `order[i]` is its output dimension `i`, so walking the chain
         // backwards carries each stride to the dimension it came from.
         let mut strides = crate::region::c_strides(&self.bytes_repr.shape);
         for (c, _) in self.array_to_array.iter().rev() {
-            let order = c.transpose_order().expect("checked above");
+            let order = c.transpose_order()?;
             let mut from = vec![0u64; order.len()];
             for (i, &d) in order.iter().enumerate() {
                 from[d] = strides[i];
             }
             strides = from;
+        }
+        Some(strides)
+    }
+
+    /// Decode one encoded chunk into `out` (exactly `repr().nbytes()`)
+    /// in the layout its `transpose` codecs leave it in, and give the
+    /// strides to read it through (`transposed_strides`). None (and `out`
+    /// untouched) for any other pipeline, which `decode_into` decodes.
+    pub fn decode_view_into(&self, bytes: &[u8], out: &mut [u8]) -> Result<Option<Vec<u64>>> {
+        let Some(strides) = self.transposed_strides() else {
+            return Ok(None);
+        };
+        if out.len() != self.repr.nbytes() {
+            return Ok(None);
         }
         self.decode_bytes_into(bytes, out)?;
         Ok(Some(strides))
