@@ -58,6 +58,12 @@ fn open(path: &std::path::Path) -> R<Arr> {
 }
 
 fn read_region(a: &Arr, r: &Region, b: &mut Buf) -> R<()> {
+    read_region_into(a, r, b, None)
+}
+
+/// `zarrio_array_read` of `r` into `b`, laid out by element `strides`
+/// (None: C order).
+fn read_region_into(a: &Arr, r: &Region, b: &mut Buf, strides: Option<&[i64; 3]>) -> R<()> {
     let shape = r.shape();
     check(
         unsafe {
@@ -68,7 +74,7 @@ fn read_region(a: &Arr, r: &Region, b: &mut Buf) -> R<()> {
                 shape.as_ptr(),
                 b.as_mut_ptr() as *mut c_void,
                 b.len(),
-                ptr::null(),
+                strides.map_or(ptr::null(), |s| s.as_ptr()),
             )
         },
         "array_read",
@@ -107,22 +113,7 @@ pub fn run(spec: &RunSpec) -> R<serde_json::Value> {
             |_| {
                 let a = open(&path)?;
                 let strides = [1i64, n as i64, (n * n) as i64];
-                let mut b = Buf::new((n * n * n * 2) as usize);
-                let (start, shape) = ([0u64; 3], [n; 3]);
-                check(
-                    unsafe {
-                        zarrio_array_read(
-                            a.0,
-                            3,
-                            start.as_ptr(),
-                            shape.as_ptr(),
-                            b.as_mut_ptr() as *mut c_void,
-                            b.len(),
-                            strides.as_ptr(),
-                        )
-                    },
-                    "array_read",
-                )?;
+                let b = read_whole(n, |r, b| read_region_into(&a, r, b, Some(&strides)))?;
                 Ok(Output::FullF(b))
             },
         ),

@@ -96,31 +96,30 @@ impl Array {
     /// Encode and store a whole decoded chunk, or erase it when every
     /// element equals the fill value.
     fn store_chunk(&self, indices: &[u64], data: &[u8]) -> Result<()> {
+        self.store_chunk_as(indices, data, false)
+    }
+
+    /// `store_chunk`, of `data` already in the layout the codecs'
+    /// `transpose`s give it when `transposed` (`CodecChain::
+    /// encode_transposed`). Whether every element equals the fill value
+    /// does not depend on the layout.
+    fn store_chunk_as(&self, indices: &[u64], data: &[u8], transposed: bool) -> Result<()> {
         let key = self.chunk_key(indices);
         if all_equal_to(data, self.fill_value()) {
             return self.store().erase(&key);
         }
-        if self.codecs().is_passthrough() {
+        let chain = self.codecs();
+        if chain.is_passthrough() {
             // The stored bytes are the decoded bytes: no copy.
             return self.store().set(&key, data);
         }
-        let encoded = self.codecs().encode(data).map_err(|e| e.context(&key))?;
-        self.store().set(&key, &encoded)
-    }
-
-    /// `store_chunk` of a chunk already in the layout of the codecs'
-    /// `transpose`s (`CodecChain::encode_transposed`). Whether every
-    /// element equals the fill value does not depend on the layout.
-    fn store_transposed_chunk(&self, indices: &[u64], array: &[u8]) -> Result<()> {
-        let key = self.chunk_key(indices);
-        if all_equal_to(array, self.fill_value()) {
-            return self.store().erase(&key);
-        }
-        let encoded = self
-            .codecs()
-            .encode_transposed(array)
-            .map_err(|e| e.context(&key))?;
-        self.store().set(&key, &encoded)
+        let encoded = if transposed {
+            chain.encode_transposed(data)
+        } else {
+            chain.encode(data)
+        };
+        self.store()
+            .set(&key, &encoded.map_err(|e| e.context(&key))?)
     }
 
     /// True when the part covers every in-bounds element of its chunk.
@@ -170,7 +169,7 @@ impl Array {
                         &part.in_chunk,
                         &part.shape,
                     );
-                    self.store_transposed_chunk(&part.chunk, chunk)
+                    self.store_chunk_as(&part.chunk, chunk, true)
                 });
             }
             // Every element comes from the content: gather it into this

@@ -183,7 +183,7 @@ impl CodecChain {
     /// the pipeline only. An error for a pipeline with other array->array
     /// codecs.
     pub fn encode_transposed(&self, array: &[u8]) -> Result<Vec<u8>> {
-        if self.transposed_strides().is_none() || array.len() != self.bytes_repr.nbytes() {
+        if !self.only_transposes() || array.len() != self.bytes_repr.nbytes() {
             return Err(crate::error::internal(
                 "a chunk in its transposed layout handed to a pipeline without one",
             ));
@@ -250,13 +250,7 @@ impl CodecChain {
     /// the permutation costs no pass of its own. None for any other
     /// pipeline.
     pub fn transposed_strides(&self) -> Option<Vec<u64>> {
-        if self.array_to_array.is_empty()
-            || self.bytes_repr.nbytes() != self.repr.nbytes()
-            || self
-                .array_to_array
-                .iter()
-                .any(|(c, _)| c.transpose_order().is_none())
-        {
+        if !self.only_transposes() {
             return None;
         }
         // The encoded array is in C order; each transpose's input dimension
@@ -272,6 +266,17 @@ impl CodecChain {
             strides = from;
         }
         Some(strides)
+    }
+
+    /// Whether the array->array codecs are one or more `transpose`s and
+    /// nothing else (see `transposed_strides`).
+    fn only_transposes(&self) -> bool {
+        !self.array_to_array.is_empty()
+            && self.bytes_repr.nbytes() == self.repr.nbytes()
+            && self
+                .array_to_array
+                .iter()
+                .all(|(c, _)| c.transpose_order().is_some())
     }
 
     /// Decode one encoded chunk into `out` (exactly `repr().nbytes()`)
