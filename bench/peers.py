@@ -263,7 +263,7 @@ def run(args):
         raise SystemExit("by_inner is for dataset S only")
     impl = IMPLS[args.impl]()
     path = os.path.join(args.dir, f"{d}.zarr")
-    scratch = os.path.join(args.dir, "scratch", f"{args.impl}-{d}")
+    scratch = os.path.join(args.scratch or os.path.join(args.dir, "scratch"), f"{args.impl}-{d}")
     conc = args.concurrency
 
     def rep():
@@ -339,6 +339,7 @@ def main():
     p.add_argument("--dataset", required=True, choices=["U", "Z", "S", "small"])
     p.add_argument("--concurrency", type=int, default=1)
     p.add_argument("--dir", required=True)
+    p.add_argument("--scratch", help="where round trips write their copies (default DIR/scratch)")
     p.add_argument("--reps", type=int, default=5)
     p.add_argument("--warmup", type=int, default=1)
     p.add_argument("--budget", type=float, default=1e9, help="stop adding repetitions after this many timed seconds (at least 3)")

@@ -448,6 +448,11 @@ def main():
                      " plain `malloc` by default), see \"Streaming stores\"")
     else:
         dest_text = "uninitialised memory (alignment not recorded in these results)"
+    scratch, scratch_fs = meta.get("scratch"), meta.get("scratch_fs")
+    scratch_text = (
+        f" Round trips write their copies to `{scratch}` ({scratch_fs or 'filesystem unknown'}), deleted after each"
+        " measuring process (see \"Round-trip copies and the filesystem\")." if scratch else ""
+    )
     L.append(
         "Every repetition opens the array and allocates its destination inside the clock, as a user would"
         f" (the Rust harness allocates {dest_text}, so first touch happens in the library call)."
@@ -461,7 +466,8 @@ def main():
         " the clock stops, for the warm-up and the last repetition, and compared with the value computed from the formula; a round trip's copy is read back"
         " (with zarrs for the Rust implementations, with the same library for the Python ones) and checked too."
         " Datasets are written by the zarrs crate. Timings are medians of the repetitions after one warm-up, read"
-        " from the page cache; the floors run three times as many repetitions.\n"
+        " from the page cache; the floors run three times as many repetitions."
+        + scratch_text + "\n"
     )
     heap = meta.get("heap", "")
     if heap:

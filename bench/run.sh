@@ -30,6 +30,17 @@
 #                             reporting, a process started at once runs in
 #                             whatever state that left: see BENCHMARKS.md,
 #                             "This machine's memory")
+#   SCRATCH=/dev/shm/zarrio-bench-scratch
+#                             a directory of the run's own where round trips
+#                             write their copies, deleted after every
+#                             measuring process; the default is
+#                             that tmpfs directory when /dev/shm has room for
+#                             twice the decoded array, else DATA/scratch.
+#                             A filesystem's own costs of creating thousands
+#                             of files can outweigh the libraries' (ext4
+#                             without a journal skips recently deleted inodes
+#                             one by one: BENCHMARKS.md, "Round-trip copies
+#                             and the filesystem")
 #   NO_REPORT=1               only collect results
 #   KEEP_RESULTS=1            add to the results of an earlier run at this N
 #                             (e.g. another IMPLS / DATASETS) instead of
@@ -57,6 +68,12 @@ BUDGET=${BUDGET:-4}
 DATASETS=${DATASETS:-"U Z S small"}
 DEFAULT_SETTLE=0; [ "$N" -ge 1024 ] && DEFAULT_SETTLE=5
 SETTLE=${SETTLE:-$DEFAULT_SETTLE}
+if [ -z "${SCRATCH:-}" ]; then
+    SCRATCH=$DATA/scratch
+    shm_free=$(df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 { print $4 }')
+    [ -n "$shm_free" ] && [ "$shm_free" -gt $((N * N * N * 4 / 1024)) ] && [ -w /dev/shm ] \
+        && SCRATCH=/dev/shm/zarrio-bench-scratch
+fi
 ALL_IMPLS="zarrio zarrs zarrs_ffi tensorstore zarr zarr_fused zarrs_python"
 IMPLS=${IMPLS:-$ALL_IMPLS}
 OUT=${OUT:-../BENCHMARKS.md}
@@ -122,9 +139,9 @@ log "generating datasets at N=$N in $DATA"
 
 # ---- machine and versions
 mkdir -p results
-"$PY" - "$META" "$N" "$COMMAND" "$DATA" <<'EOF' || true
+"$PY" - "$META" "$N" "$COMMAND" "$DATA" "$SCRATCH" <<'EOF' || true
 import json, os, platform, subprocess, sys, datetime
-meta_path, n, command, data = sys.argv[1:5]
+meta_path, n, command, data, scratch = sys.argv[1:6]
 if os.environ.get("KEEP_RESULTS") and os.path.exists(meta_path):
     # Results of this run join an earlier one's: name both commands.
     command = json.load(open(meta_path)).get("command", "?") + "`, then `" + command
@@ -156,6 +173,7 @@ def crate(name):
 thp = sh("cat /sys/kernel/mm/transparent_hugepage/enabled")
 json.dump({
     "command": command, "n": int(n), "data": data,
+    "scratch": scratch, "scratch_fs": sh(f"df -PT {scratch if os.path.isdir(scratch) else os.path.dirname(scratch)} | awk 'NR == 2 {{ print $2 }}'"),
     "date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
     "nproc": os.cpu_count(), "cpu": cpu, "mem": mem, "kernel": platform.release(), "thp": thp,
     "zarrio_commit": sh("git -C .. rev-parse --short HEAD") + (" (dirty tree)" if sh("git -C .. status --porcelain -- ../src ../Cargo.toml") else ""),
@@ -218,12 +236,15 @@ measure_once() { # impl workload dataset concurrency [lib_threads] -> JSON line
                 local reps=$REPS
                 case $impl in floor*|memcpy*) reps=$((REPS * 3)) ;; esac
                 line=$(timeout 900 "$BIN" run --impl "$impl" --workload "$w" --dataset "$d" --concurrency "$c" \
-                    "${extra[@]}" --dir "$DATA" --reps "$reps" --budget "$BUDGET" 2>/tmp/zarrio-bench-stderr | tail -1)
+                    "${extra[@]}" --dir "$DATA" --scratch "$SCRATCH" --reps "$reps" --budget "$BUDGET" 2>/tmp/zarrio-bench-stderr | tail -1)
             fi ;;
         *)
             line=$(timeout 900 "$PY" peers.py run --impl "$impl" --workload "$w" --dataset "$d" --concurrency "$c" \
-                --dir "$DATA" --reps "$REPS" --budget "$BUDGET" 2>/tmp/zarrio-bench-stderr | tail -1) ;;
+                --dir "$DATA" --scratch "$SCRATCH" --reps "$REPS" --budget "$BUDGET" 2>/tmp/zarrio-bench-stderr | tail -1) ;;
     esac
+    # A round trip's copy is checked by the process that wrote it; on tmpfs
+    # it holds memory, so it goes at once.
+    [ -n "$SCRATCH" ] && [ "$SCRATCH" != / ] && rm -rf -- "$SCRATCH"
     if [ -z "$line" ]; then
         local err
         err=$(tail -c 300 /tmp/zarrio-bench-stderr | tr '"\n\\' "'  ")

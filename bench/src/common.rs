@@ -390,6 +390,9 @@ pub struct RunSpec {
     pub dataset: Dataset,
     pub concurrency: usize,
     pub dir: PathBuf,
+    /// Where round trips write their copies (`--scratch`, default
+    /// `DIR/scratch`).
+    pub scratch: PathBuf,
     pub n: u64,
     pub reps: usize,
     pub warmup: usize,
@@ -511,6 +514,11 @@ pub fn dataset_n(dir: &Path) -> R<u64> {
     v["n"]
         .as_u64()
         .ok_or_else(|| "manifest.json: no n".to_string())
+}
+
+/// The round trip's copy of dataset `d` for implementation `imp`.
+pub fn scratch_copy(spec: &RunSpec, imp: &str) -> PathBuf {
+    spec.scratch.join(format!("{imp}-{}", spec.dataset.name()))
 }
 
 /// Empty (recreate) a scratch directory.

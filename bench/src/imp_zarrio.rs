@@ -168,10 +168,7 @@ pub fn run(spec: &RunSpec) -> R<serde_json::Value> {
             })
         }
         Workload::Roundtrip => {
-            let scratch = spec
-                .dir
-                .join("scratch")
-                .join(format!("zarrio-{}", d.name()));
+            let scratch = scratch_copy(spec, "zarrio");
             let r = measure(
                 spec,
                 "zarrio_array_read all, zarrio_array_create + zarrio_array_write all",

@@ -113,7 +113,7 @@ pub fn run(spec: &RunSpec) -> R<serde_json::Value> {
             })
         }
         Workload::Roundtrip => {
-            let scratch = spec.dir.join("scratch").join(format!("zarrs-{}", d.name()));
+            let scratch = scratch_copy(spec, "zarrs");
             let mut v = measure(
                 spec,
                 "retrieve_array_subset_into all, new_with_metadata + store_array_subset all",

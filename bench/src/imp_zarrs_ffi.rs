@@ -207,10 +207,7 @@ pub fn run(spec: &RunSpec) -> R<serde_json::Value> {
             })
         }
         Workload::Roundtrip => {
-            let scratch = spec
-                .dir
-                .join("scratch")
-                .join(format!("zarrs_ffi-{}", d.name()));
+            let scratch = scratch_copy(spec, "zarrs_ffi");
             let mut v = measure(
                 spec,
                 "zarrsArrayRetrieveSubset all, zarrsCreateArrayRW + zarrsArrayStoreSubset all",

@@ -4,12 +4,13 @@
 //! zarrio-bench run --impl zarrio|zarrs|zarrs_ffi|floor|floor_io|memcpy|memcpy_malloc|memcpy_place
 //!                  --workload read_all|read_all_f|by_chunk|by_inner|roundtrip
 //!                  --dataset U|Z|S|small [--concurrency 1|2] --dir DIR
-//!                  [--reps 5] [--warmup 1] [--budget SECONDS]
+//!                  [--reps 5] [--warmup 1] [--budget SECONDS] [--scratch DIR]
 //!
 //! `run` prints one JSON line (seconds per repetition, median, checksum,
 //! peak RSS of this process). Run each measurement in a fresh process.
 //! `--budget`: stop adding repetitions once the timed ones add up to this
-//! many seconds (never fewer than 3).
+//! many seconds (never fewer than 3). `--scratch`: where round trips write
+//! their copies (default DIR/scratch).
 
 mod common;
 mod datasets;
@@ -56,6 +57,10 @@ fn num<T: std::str::FromStr>(m: &HashMap<String, String>, k: &str, default: T) -
 
 fn run(m: &HashMap<String, String>) -> R<serde_json::Value> {
     let dir = PathBuf::from(get(m, "dir")?);
+    let scratch = m
+        .get("scratch")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| dir.join("scratch"));
     let spec = RunSpec {
         imp: get(m, "impl")?.to_string(),
         workload: Workload::parse(get(m, "workload")?)?,
@@ -63,6 +68,7 @@ fn run(m: &HashMap<String, String>) -> R<serde_json::Value> {
         concurrency: num(m, "concurrency", 1)?,
         n: dataset_n(&dir)?,
         dir,
+        scratch,
         reps: num(m, "reps", 5)?,
         warmup: num(m, "warmup", 1)?,
         budget_s: num(m, "budget", 1e9)?,
