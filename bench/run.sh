@@ -30,17 +30,14 @@
 #                             reporting, a process started at once runs in
 #                             whatever state that left: see BENCHMARKS.md,
 #                             "This machine's memory")
-#   SCRATCH=/dev/shm/zarrio-bench-scratch
-#                             a directory of the run's own where round trips
+#   SCRATCH=DATA/scratch      a directory of the run's own where round trips
 #                             write their copies, deleted after every
-#                             measuring process; the default is
-#                             that tmpfs directory when /dev/shm has room for
-#                             twice the decoded array, else DATA/scratch.
-#                             A filesystem's own costs of creating thousands
-#                             of files can outweigh the libraries' (ext4
-#                             without a journal skips recently deleted inodes
-#                             one by one: BENCHMARKS.md, "Round-trip copies
-#                             and the filesystem")
+#                             measuring process. The filesystem's own costs
+#                             show in the round trips: ext4 without a journal
+#                             skips the inodes deleted in the minutes before
+#                             one by one when it creates a file, and tmpfs
+#                             allocates 4 KiB pages (BENCHMARKS.md, "Round-trip
+#                             copies and the filesystem")
 #   NO_REPORT=1               only collect results
 #   KEEP_RESULTS=1            add to the results of an earlier run at this N
 #                             (e.g. another IMPLS / DATASETS) instead of
@@ -68,12 +65,7 @@ BUDGET=${BUDGET:-4}
 DATASETS=${DATASETS:-"U Z S small"}
 DEFAULT_SETTLE=0; [ "$N" -ge 1024 ] && DEFAULT_SETTLE=5
 SETTLE=${SETTLE:-$DEFAULT_SETTLE}
-if [ -z "${SCRATCH:-}" ]; then
-    SCRATCH=$DATA/scratch
-    shm_free=$(df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 { print $4 }')
-    [ -n "$shm_free" ] && [ "$shm_free" -gt $((N * N * N * 4 / 1024)) ] && [ -w /dev/shm ] \
-        && SCRATCH=/dev/shm/zarrio-bench-scratch
-fi
+SCRATCH=${SCRATCH:-$DATA/scratch}
 ALL_IMPLS="zarrio zarrs zarrs_ffi tensorstore zarr zarr_fused zarrs_python"
 IMPLS=${IMPLS:-$ALL_IMPLS}
 OUT=${OUT:-../BENCHMARKS.md}
@@ -242,8 +234,8 @@ measure_once() { # impl workload dataset concurrency [lib_threads] -> JSON line
             line=$(timeout 900 "$PY" peers.py run --impl "$impl" --workload "$w" --dataset "$d" --concurrency "$c" \
                 --dir "$DATA" --scratch "$SCRATCH" --reps "$REPS" --budget "$BUDGET" 2>/tmp/zarrio-bench-stderr | tail -1) ;;
     esac
-    # A round trip's copy is checked by the process that wrote it; on tmpfs
-    # it holds memory, so it goes at once.
+    # A round trip's copy is checked by the process that wrote it (on tmpfs
+    # it would hold memory).
     [ -n "$SCRATCH" ] && [ "$SCRATCH" != / ] && rm -rf -- "$SCRATCH"
     if [ -z "$line" ]; then
         local err
