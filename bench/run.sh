@@ -31,13 +31,12 @@
 #                             whatever state that left: see BENCHMARKS.md,
 #                             "This machine's memory")
 #   SCRATCH=DATA/scratch      a directory of the run's own where round trips
-#                             write their copies, deleted after every
-#                             measuring process. The filesystem's own costs
-#                             show in the round trips: ext4 without a journal
-#                             skips the inodes deleted in the minutes before
-#                             one by one when it creates a file, and tmpfs
-#                             allocates 4 KiB pages (BENCHMARKS.md, "Round-trip
-#                             copies and the filesystem")
+#                             write their copies; they are truncated, kept
+#                             until the run ends and then deleted (ext4
+#                             without a journal skips the inodes deleted in
+#                             the minutes before one by one when it creates
+#                             a file: BENCHMARKS.md, "Round-trip copies and
+#                             the filesystem")
 #   NO_REPORT=1               only collect results
 #   KEEP_RESULTS=1            add to the results of an earlier run at this N
 #                             (e.g. another IMPLS / DATASETS) instead of
@@ -216,6 +215,22 @@ TIMES_FILE=$(mktemp)
 children_cs() { times > "$TIMES_FILE"; CHILDREN_CS=$(tail -1 "$TIMES_FILE" | awk '{ t = 0; for (k = 1; k <= 2; k++) { split($k, p, "m"); t += p[1] * 60 + p[2] } printf "%d", t * 100 }'); }
 RETRIES=${RETRIES:-2}
 
+# A round trip's copy is checked by the process that wrote it. It is then
+# moved to $SCRATCH/.retired and its files truncated, not deleted: on ext4
+# without a journal every file created skips the inodes deleted in the
+# minutes before one by one (the harness retires copies between
+# repetitions the same way). The run deletes them all at its end.
+retire_copies() {
+    local e t
+    [ -d "$SCRATCH" ] || return 0
+    mkdir -p "$SCRATCH/.retired"
+    for e in "$SCRATCH"/*; do
+        [ -e "$e" ] || continue
+        t="$SCRATCH/.retired/$(basename "$e")-end-$$-$RANDOM$RANDOM"
+        mv -- "$e" "$t" && find "$t" -type f -exec truncate -s 0 {} +
+    done
+}
+
 measure_once() { # impl workload dataset concurrency [lib_threads] -> JSON line
     local impl=$1 w=$2 d=$3 c=$4 t=${5:-} line extra=()
     [ -n "$t" ] && extra=(--lib-threads "$t")
@@ -234,9 +249,7 @@ measure_once() { # impl workload dataset concurrency [lib_threads] -> JSON line
             line=$(timeout 900 "$PY" peers.py run --impl "$impl" --workload "$w" --dataset "$d" --concurrency "$c" \
                 --dir "$DATA" --scratch "$SCRATCH" --reps "$REPS" --budget "$BUDGET" 2>/tmp/zarrio-bench-stderr | tail -1) ;;
     esac
-    # A round trip's copy is checked by the process that wrote it (on tmpfs
-    # it would hold memory).
-    [ -n "$SCRATCH" ] && [ "$SCRATCH" != / ] && rm -rf -- "$SCRATCH"
+    retire_copies
     if [ -z "$line" ]; then
         local err
         err=$(tail -c 300 /tmp/zarrio-bench-stderr | tr '"\n\\' "'  ")
@@ -322,6 +335,8 @@ for d in $DATASETS; do
         done
     fi
 done
+log "deleting the round trips' copies in $SCRATCH"
+[ -n "$SCRATCH" ] && [ "$SCRATCH" != / ] && rm -rf -- "$SCRATCH"
 rm -rf "$DATA/scratch" "$TIMES_FILE"
 
 T1=$(date +%s)

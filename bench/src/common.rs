@@ -521,6 +521,61 @@ pub fn scratch_copy(spec: &RunSpec, imp: &str) -> PathBuf {
     spec.scratch.join(format!("{imp}-{}", spec.dataset.name()))
 }
 
+/// Where earlier round-trip copies are moved to (see `fresh_copy_dir`).
+pub const RETIRED: &str = ".retired";
+
+/// Give a round trip an empty directory at `p` for its copy. An earlier
+/// copy there is not deleted but moved to `.retired` beside it and its
+/// files truncated to nothing: their space is freed, their inodes stay in
+/// use until the run ends. On ext4 without a journal, creating a file
+/// skips, one by one, every inode deleted in the last minute or more, and
+/// a round trip of the small set deleting and creating thousands of
+/// files per repetition measured that scan more than the libraries
+/// (BENCHMARKS.md, "Round-trip copies and the filesystem").
+pub fn fresh_copy_dir(p: &Path) -> R<()> {
+    let err = |q: &Path, e: std::io::Error| format!("{}: {e}", q.display());
+    if p.exists() {
+        let parent = p
+            .parent()
+            .ok_or_else(|| format!("{}: no parent", p.display()))?;
+        let retired = parent.join(RETIRED);
+        std::fs::create_dir_all(&retired).map_err(|e| err(&retired, e))?;
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
+        let to = retired.join(format!("{name}-{}-{stamp}", std::process::id()));
+        std::fs::rename(p, &to).map_err(|e| err(p, e))?;
+        truncate_files(&to)?;
+    }
+    std::fs::create_dir_all(p).map_err(|e| err(p, e))
+}
+
+/// Truncate every regular file under `dir` to length 0.
+fn truncate_files(dir: &Path) -> R<()> {
+    for entry in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
+        let entry = entry.map_err(|e| format!("{}: {e}", dir.display()))?;
+        let path = entry.path();
+        let kind = entry
+            .file_type()
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        if kind.is_dir() {
+            truncate_files(&path)?;
+        } else if kind.is_file() {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(&path)
+                .and_then(|f| f.set_len(0))
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
 /// Empty (recreate) a scratch directory.
 pub fn fresh_dir(p: &Path) -> R<()> {
     if p.exists() {

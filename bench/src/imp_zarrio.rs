@@ -172,7 +172,7 @@ pub fn run(spec: &RunSpec) -> R<serde_json::Value> {
             let r = measure(
                 spec,
                 "zarrio_array_read all, zarrio_array_create + zarrio_array_write all",
-                |_| fresh_dir(&scratch),
+                |_| fresh_copy_dir(&scratch),
                 |_| {
                     let a = open(&path)?;
                     let buf = read_all(&a, n)?;

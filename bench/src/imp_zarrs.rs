@@ -117,7 +117,7 @@ pub fn run(spec: &RunSpec) -> R<serde_json::Value> {
             let mut v = measure(
                 spec,
                 "retrieve_array_subset_into all, new_with_metadata + store_array_subset all",
-                |_| fresh_dir(&scratch),
+                |_| fresh_copy_dir(&scratch),
                 |_| {
                     let a = open(&path)?;
                     let buf = read_all(&a, n)?;

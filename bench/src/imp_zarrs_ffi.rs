@@ -211,7 +211,7 @@ pub fn run(spec: &RunSpec) -> R<serde_json::Value> {
             let mut v = measure(
                 spec,
                 "zarrsArrayRetrieveSubset all, zarrsCreateArrayRW + zarrsArrayStoreSubset all",
-                |_| fresh_dir(&scratch),
+                |_| fresh_copy_dir(&scratch),
                 |_| {
                     let h = open(api, &path)?;
                     let buf = read_all(&h, n)?;
