@@ -450,8 +450,9 @@ def main():
         dest_text = "uninitialised memory (alignment not recorded in these results)"
     scratch, scratch_fs = meta.get("scratch"), meta.get("scratch_fs")
     scratch_text = (
-        f" Round trips write their copies to `{scratch}` ({scratch_fs or 'filesystem unknown'}), deleted after each"
-        " measuring process (see \"Round-trip copies and the filesystem\")." if scratch else ""
+        f" Round trips write their copies to `{scratch}` ({scratch_fs or 'filesystem unknown'}); before each repetition"
+        " and after each process the last copy is moved aside and its files truncated, and the run deletes them at"
+        " its end (see \"Round-trip copies and the filesystem\")." if scratch else ""
     )
     L.append(
         "Every repetition opens the array and allocates its destination inside the clock, as a user would"
