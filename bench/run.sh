@@ -30,9 +30,10 @@
 #                             reporting, a process started at once runs in
 #                             whatever state that left: see BENCHMARKS.md,
 #                             "This machine's memory")
-#   SCRATCH=DATA/scratch      a directory of the run's own where round trips
-#                             write their copies; they are truncated, kept
-#                             until the run ends and then deleted (ext4
+#   SCRATCH=DATA/scratch      a directory of the run's own (deleted with all
+#                             in it when the run ends) where round trips
+#                             write their copies; they are truncated and
+#                             kept until the run ends (ext4
 #                             without a journal skips the inodes deleted in
 #                             the minutes before one by one when it creates
 #                             a file: BENCHMARKS.md, "Round-trip copies and

@@ -516,13 +516,14 @@ pub fn dataset_n(dir: &Path) -> R<u64> {
         .ok_or_else(|| "manifest.json: no n".to_string())
 }
 
-/// The round trip's copy of dataset `d` for implementation `imp`.
+/// Where implementation `imp` writes its round-trip copy of the spec's
+/// dataset.
 pub fn scratch_copy(spec: &RunSpec, imp: &str) -> PathBuf {
     spec.scratch.join(format!("{imp}-{}", spec.dataset.name()))
 }
 
 /// Where earlier round-trip copies are moved to (see `fresh_copy_dir`).
-pub const RETIRED: &str = ".retired";
+const RETIRED: &str = ".retired";
 
 /// Give a round trip an empty directory at `p` for its copy. An earlier
 /// copy there is not deleted but moved to `.retired` beside it and its
