@@ -536,6 +536,49 @@ impl<'a> SourceBuffer<'a> {
             .map(|r| &self.data[r])
     }
 
+    /// The block's bytes in C order as slices of the buffer, when its last
+    /// dimensions run contiguously in pieces of at least `min_run` bytes
+    /// (else None): what a vectored write of the block takes.
+    pub fn c_order_runs(
+        &self,
+        start: &[u64],
+        shape: &[u64],
+        min_run: usize,
+    ) -> Option<Vec<&'a [u8]>> {
+        if shape.contains(&0) {
+            return None;
+        }
+        // The trailing dimensions that form one run in C order.
+        let mut run_elems = 1u64;
+        let mut outer = shape.len();
+        for d in (0..shape.len()).rev() {
+            if shape[d] != 1 && self.layout.strides[d] != run_elems {
+                break;
+            }
+            run_elems *= shape[d];
+            outer = d;
+        }
+        let run = run_elems as usize * self.layout.elem;
+        if run < min_run {
+            return None;
+        }
+        let count = shape[..outer].iter().product::<u64>() as usize;
+        let mut runs = crate::alloc::with_capacity(count).ok()?;
+        let mut index = start.to_vec();
+        for _ in 0..count {
+            let at = self.layout.offset(&index);
+            runs.push(&self.data[at..at + run]);
+            for d in (0..outer).rev() {
+                index[d] += 1;
+                if index[d] < start[d] + shape[d] {
+                    break;
+                }
+                index[d] = start[d];
+            }
+        }
+        Some(runs)
+    }
+
     /// Copy the block at `src_start` into a C-order chunk buffer at `chunk_start`.
     pub fn copy_to_chunk(
         &self,

@@ -1,6 +1,8 @@
 //! Each fast path gives exactly the result of the general path:
 //! decoding straight into the caller's buffer (incl. the `bytes` no-op and
-//! the in-place byte swap), whole-chunk writes without a read, one encoding
+//! the in-place byte swap), whole-chunk writes without a read, uncompressed
+//! chunks written from the caller's buffer in runs (a vectored write)
+//! rather than gathered first, one encoding
 //! reused for a scalar fill, coalesced range reads of shards, uncompressed
 //! chunks placed row by row as the store hands them over in pieces,
 //! streamed decompression of large ones straight into the destination's
@@ -128,6 +130,90 @@ fn whole_chunk_writes_read_nothing_and_match_merged_writes() {
         }
         assert!(slow.reads() > 0);
         assert_eq!(dump(&fast.inner), dump(&slow.inner), "{codecs}");
+    }
+}
+
+/// Uncompressed chunks covering the array's last dimensions lie in a
+/// C-order caller buffer as runs of 20 KiB, which the filesystem store
+/// writes straight from the buffer (`Store::set_parts`); the memory store
+/// gathers each chunk first. Both store the same values, a chunk of fill
+/// values is erased by both, and a Fortran-order buffer (no runs) takes
+/// the gathering path on both.
+#[test]
+fn chunks_written_from_runs_of_the_buffer_equal_gathered_chunks() {
+    let (nz, ny, nx) = (6u64, 20u64, 1024u64);
+    let meta = json!({
+        "zarr_format": 3, "node_type": "array", "shape": [nz, ny, nx], "data_type": "uint16",
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [2, 10, nx]}},
+        "chunk_key_encoding": {"name": "default"}, "fill_value": 0,
+        "codecs": [{"name": "bytes", "configuration": {"endian": "little"}}]
+    })
+    .to_string();
+    let count = (nz * ny * nx) as usize;
+    // Planes 16 elements apart: runs, but not one contiguous block.
+    let gap = 16u64;
+    let strides = [(ny * nx + gap) as i64, nx as i64, 1];
+    let mut padded = vec![0xEEu8; (nz * (ny * nx + gap) * 2) as usize];
+    let mut plain = vec![0u8; count * 2];
+    for z in 0..nz {
+        for y in 0..ny {
+            for x in 0..nx {
+                // The chunk at z 2..4, y 0..10 holds the fill value only.
+                let v: u16 = if (2..4).contains(&z) && y < 10 {
+                    0
+                } else {
+                    (x * 7 + y * 131 + z * 3001) as u16 | 1
+                };
+                let at = ((z * (ny * nx + gap) + y * nx + x) * 2) as usize;
+                padded[at..at + 2].copy_from_slice(&v.to_le_bytes());
+                let at = (((z * ny + y) * nx + x) * 2) as usize;
+                plain[at..at + 2].copy_from_slice(&v.to_le_bytes());
+            }
+        }
+    }
+    let fortran: Vec<u8> = {
+        let mut f = vec![0u8; count * 2];
+        for z in 0..nz {
+            for y in 0..ny {
+                for x in 0..nx {
+                    let from = (((z * ny + y) * nx + x) * 2) as usize;
+                    let to = ((z + y * nz + x * nz * ny) * 2) as usize;
+                    f[to..to + 2].copy_from_slice(&plain[from..from + 2]);
+                }
+            }
+        }
+        f
+    };
+    let f_strides = [1, nz as i64, (nz * ny) as i64];
+    let shape = [nz, ny, nx];
+    let cases: [(&[u8], Option<&[i64]>); 3] = [
+        (&plain, None),
+        (&padded, Some(&strides)),
+        (&fortran, Some(&f_strides)),
+    ];
+    for (buf, layout) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let fs: StoreRef = Arc::new(zarrio::FilesystemStore::new(dir.path()).unwrap());
+        assert!(fs.writes_parts_directly());
+        let mem = Arc::new(MemoryStore::new());
+        assert!(!mem.writes_parts_directly());
+        let m: StoreRef = mem.clone();
+        let a = Array::create(fs.clone(), "a", &meta).unwrap();
+        let b = Array::create(m, "a", &meta).unwrap();
+        // Written twice: the second write replaces every chunk file.
+        for _ in 0..2 {
+            a.write_region(&[0, 0, 0], &shape, buf, layout).unwrap();
+        }
+        b.write_region(&[0, 0, 0], &shape, buf, layout).unwrap();
+        let stored = dump(&mem);
+        assert_eq!(stored.len(), 5, "the fill-valued chunk is not stored");
+        assert!(!stored.contains_key("a/c/1/0/0"));
+        let mut on_disk = common::snapshot(&*fs);
+        on_disk.retain(|k, _| !k.ends_with("zarr.json"));
+        assert_eq!(on_disk, stored);
+        let mut back = vec![0u8; count * 2];
+        a.read_region(&[0, 0, 0], &shape, &mut back, None).unwrap();
+        assert!(back == plain, "the array reads back what was written");
     }
 }
 

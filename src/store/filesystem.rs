@@ -11,7 +11,7 @@
 use super::{validate_key, ByteRange, Store, ValueReader};
 use crate::error::{io_error, Error, Result};
 use std::fs::{self, File};
-use std::io::{ErrorKind, Write};
+use std::io::{ErrorKind, IoSlice, Write};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -70,7 +70,7 @@ impl FilesystemStore {
 
     /// Write `value` to a new temporary file beside `path` (creating the
     /// directory), to be renamed or linked into place.
-    fn write_temp(&self, key: &str, path: &Path, value: &[u8]) -> Result<PathBuf> {
+    fn write_temp(&self, key: &str, path: &Path, value: &[&[u8]]) -> Result<PathBuf> {
         let dir = path.parent().unwrap_or(&self.root);
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("value");
         let mut attempts = 0;
@@ -102,7 +102,7 @@ impl FilesystemStore {
                 }
                 Err(e) => return Err(io_err(key, e)),
             };
-            if let Err(e) = f.write_all(value) {
+            if let Err(e) = write_all_parts(&mut f, value) {
                 let _ = fs::remove_file(&tmp);
                 return Err(io_err(key, e));
             }
@@ -154,6 +154,31 @@ fn open_nonblocking(path: &Path, write: bool) -> std::io::Result<File> {
         .write(write)
         .custom_flags(libc::O_NONBLOCK)
         .open(path)
+}
+
+/// Write `parts` one after another: one `write_all` for a single part,
+/// else `writev` calls of up to 1024 pieces (the kernel's limit per call),
+/// so pieces scattered in the caller's memory go to the file without a
+/// copy of their own.
+fn write_all_parts(f: &mut File, parts: &[&[u8]]) -> std::io::Result<()> {
+    if let [one] = parts {
+        return f.write_all(one);
+    }
+    let mut slices: Vec<IoSlice<'_>> = Vec::with_capacity(parts.len().min(1024));
+    for group in parts.chunks(1024) {
+        slices.clear();
+        slices.extend(group.iter().map(|p| IoSlice::new(p)));
+        let mut left = &mut slices[..];
+        while !left.is_empty() {
+            match f.write_vectored(left) {
+                Ok(0) => return Err(ErrorKind::WriteZero.into()),
+                Ok(n) => IoSlice::advance_slices(&mut left, n),
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Run `place` (a rename or link of a new value to `path`) again after
@@ -365,8 +390,12 @@ impl Store for FilesystemStore {
     }
 
     fn set(&self, key: &str, value: &[u8]) -> Result<()> {
+        self.set_parts(key, &[value])
+    }
+
+    fn set_parts(&self, key: &str, parts: &[&[u8]]) -> Result<()> {
         let path = self.path(key)?;
-        let tmp = self.write_temp(key, &path, value)?;
+        let tmp = self.write_temp(key, &path, parts)?;
         if let Err(e) = over_empty_dir(&path, || fs::rename(&tmp, &path)) {
             let _ = fs::remove_file(&tmp);
             return Err(io_err(key, e));
@@ -374,9 +403,13 @@ impl Store for FilesystemStore {
         Ok(())
     }
 
+    fn writes_parts_directly(&self) -> bool {
+        true
+    }
+
     fn set_if_absent(&self, key: &str, value: &[u8]) -> Result<bool> {
         let path = self.path(key)?;
-        let tmp = self.write_temp(key, &path, value)?;
+        let tmp = self.write_temp(key, &path, &[value])?;
         // A hard link fails when the target exists: create-if-absent is
         // atomic, and readers never see a partly written value.
         let linked = over_empty_dir(&path, || fs::hard_link(&tmp, &path));

@@ -185,6 +185,20 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Store a whole value, replacing any old one atomically where the
     /// store can (readers see the old value or the new one).
     fn set(&self, key: &str, value: &[u8]) -> Result<()>;
+    /// `set` of the concatenation of `parts`. Stores that write the pieces
+    /// straight from where they lie (a vectored write) say so with
+    /// `writes_parts_directly`; for the others this gathers them first.
+    fn set_parts(&self, key: &str, parts: &[&[u8]]) -> Result<()> {
+        let mut value = crate::alloc::with_capacity(parts.iter().map(|p| p.len()).sum())?;
+        for p in parts {
+            value.extend_from_slice(p);
+        }
+        self.set(key, &value)
+    }
+    /// Whether `set_parts` writes the pieces without gathering them.
+    fn writes_parts_directly(&self) -> bool {
+        false
+    }
     /// Store a whole value only when the key is absent, atomically (two
     /// racing callers: exactly one creates it). Returns true when this call
     /// created the value. Stores that cannot do this atomically say so
