@@ -135,10 +135,11 @@ fn whole_chunk_writes_read_nothing_and_match_merged_writes() {
 
 /// Uncompressed chunks covering the array's last dimensions lie in a
 /// C-order caller buffer as runs of 20 KiB, which the filesystem store
-/// writes straight from the buffer (`Store::set_parts`); the memory store
-/// gathers each chunk first. Both store the same values, a chunk of fill
-/// values is erased by both, and a Fortran-order buffer (no runs) takes
-/// the gathering path on both.
+/// writes straight from the buffer (`Store::set_parts`) and the memory
+/// store copies into its value once; a store without `set_parts` of its
+/// own (the recording wrapper) gets each chunk gathered first. All store
+/// the same values, a chunk of fill values is erased by all, and a
+/// Fortran-order buffer (no runs) takes the gathering path on all.
 #[test]
 fn chunks_written_from_runs_of_the_buffer_equal_gathered_chunks() {
     let (nz, ny, nx) = (6u64, 20u64, 1024u64);
@@ -196,21 +197,28 @@ fn chunks_written_from_runs_of_the_buffer_equal_gathered_chunks() {
         let fs: StoreRef = Arc::new(zarrio::FilesystemStore::new(dir.path()).unwrap());
         assert!(fs.writes_parts_directly());
         let mem = Arc::new(MemoryStore::new());
-        assert!(!mem.writes_parts_directly());
-        let m: StoreRef = mem.clone();
+        assert!(mem.writes_parts_directly());
+        let gathered = Arc::new(Recording::default());
+        assert!(!gathered.writes_parts_directly());
+        let (m, g): (StoreRef, StoreRef) = (mem.clone(), gathered.clone());
         let a = Array::create(fs.clone(), "a", &meta).unwrap();
-        let b = Array::create(m, "a", &meta).unwrap();
         // Written twice: the second write replaces every chunk file.
         for _ in 0..2 {
             a.write_region(&[0, 0, 0], &shape, buf, layout).unwrap();
         }
-        b.write_region(&[0, 0, 0], &shape, buf, layout).unwrap();
-        let stored = dump(&mem);
+        for store in [m, g] {
+            Array::create(store, "a", &meta)
+                .unwrap()
+                .write_region(&[0, 0, 0], &shape, buf, layout)
+                .unwrap();
+        }
+        let stored = dump(&gathered.inner);
         assert_eq!(stored.len(), 5, "the fill-valued chunk is not stored");
         assert!(!stored.contains_key("a/c/1/0/0"));
         let mut on_disk = common::snapshot(&*fs);
         on_disk.retain(|k, _| !k.ends_with("zarr.json"));
         assert_eq!(on_disk, stored);
+        assert_eq!(dump(&mem), stored);
         let mut back = vec![0u8; count * 2];
         a.read_region(&[0, 0, 0], &shape, &mut back, None).unwrap();
         assert!(back == plain, "the array reads back what was written");

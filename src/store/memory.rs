@@ -96,6 +96,17 @@ impl Store for MemoryStore {
         Ok(())
     }
 
+    fn set_parts(&self, key: &str, parts: &[&[u8]]) -> Result<()> {
+        super::validate_key(key)?;
+        let value = super::concatenated(parts)?;
+        self.write().insert(key.to_string(), Arc::new(value));
+        Ok(())
+    }
+
+    fn writes_parts_directly(&self) -> bool {
+        true
+    }
+
     fn set_if_absent(&self, key: &str, value: &[u8]) -> Result<bool> {
         super::validate_key(key)?;
         let mut map = self.write();

@@ -185,17 +185,15 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Store a whole value, replacing any old one atomically where the
     /// store can (readers see the old value or the new one).
     fn set(&self, key: &str, value: &[u8]) -> Result<()>;
-    /// `set` of the concatenation of `parts`. Stores that write the pieces
-    /// straight from where they lie (a vectored write) say so with
-    /// `writes_parts_directly`; for the others this gathers them first.
+    /// `set` of the concatenation of `parts`. Stores that take the pieces
+    /// straight from where they lie (a vectored write, or the one copy into
+    /// a value of their own) say so with `writes_parts_directly`; for the
+    /// others this gathers them into a buffer first.
     fn set_parts(&self, key: &str, parts: &[&[u8]]) -> Result<()> {
-        let mut value = crate::alloc::with_capacity(parts.iter().map(|p| p.len()).sum())?;
-        for p in parts {
-            value.extend_from_slice(p);
-        }
-        self.set(key, &value)
+        self.set(key, &concatenated(parts)?)
     }
-    /// Whether `set_parts` writes the pieces without gathering them.
+    /// Whether `set_parts` costs no more than `set` of the gathered value,
+    /// so a caller need not gather the pieces itself.
     fn writes_parts_directly(&self) -> bool {
         false
     }
@@ -244,6 +242,15 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 }
 
 pub type StoreRef = Arc<dyn Store>;
+
+/// The pieces one after another in a new buffer, or `OutOfMemory`.
+pub(crate) fn concatenated(parts: &[&[u8]]) -> Result<Vec<u8>> {
+    let mut value = crate::alloc::with_capacity(parts.iter().map(|p| p.len()).sum())?;
+    for p in parts {
+        value.extend_from_slice(p);
+    }
+    Ok(value)
+}
 
 /// Check that a key is a relative `/`-separated path with no `.`/`..`
 /// segments and no empty segments, so a key never escapes a store's root.
