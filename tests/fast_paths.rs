@@ -195,11 +195,11 @@ fn chunks_written_from_runs_of_the_buffer_equal_gathered_chunks() {
     for (buf, layout) in cases {
         let dir = tempfile::tempdir().unwrap();
         let fs: StoreRef = Arc::new(zarrio::FilesystemStore::new(dir.path()).unwrap());
-        assert!(fs.writes_parts_directly());
+        assert_eq!(fs.min_part_len(), Some(16 << 10));
         let mem = Arc::new(MemoryStore::new());
-        assert!(mem.writes_parts_directly());
+        assert!(mem.min_part_len().is_some());
         let gathered = Arc::new(Recording::default());
-        assert!(!gathered.writes_parts_directly());
+        assert_eq!(gathered.min_part_len(), None);
         let (m, g): (StoreRef, StoreRef) = (mem.clone(), gathered.clone());
         let a = Array::create(fs.clone(), "a", &meta).unwrap();
         // Written twice: the second write replaces every chunk file.

@@ -14,16 +14,6 @@ use crate::strided::{Layout, SourceBuffer};
 use crate::threads;
 use std::sync::OnceLock;
 
-/// The shortest contiguous run of a caller's buffer that a chunk stored as
-/// its decoded bytes is written from directly (`Store::set_parts`), rather
-/// than gathered into a chunk buffer first. Each run is an I/O vector entry
-/// the kernel walks: writing 256 MiB of uint16 from a C-order buffer to
-/// tmpfs with two threads, runs of 512 bytes took 0.10 to 0.12 s against
-/// 0.094 to 0.097 s gathered, runs of 4 KiB the same as gathered, 16 KiB
-/// 3% less, 64 and 256 KiB 13 to 15% less (BENCHMARKS.md, "Writes from
-/// runs of the caller's buffer").
-const MIN_WRITE_RUN: usize = 16 << 10;
-
 /// The outcome of an attempt to patch a shard in place.
 enum Patch {
     Done,
@@ -194,10 +184,9 @@ impl Array {
                 });
             }
             if let Content::Source(src) = content {
-                if self.codecs().is_passthrough() && self.store().writes_parts_directly() {
-                    if let Some(runs) =
-                        src.c_order_runs(&part.in_region, &part.shape, MIN_WRITE_RUN)
-                    {
+                let min_run = self.store().min_part_len();
+                if let (true, Some(min_run)) = (self.codecs().is_passthrough(), min_run) {
+                    if let Some(runs) = src.c_order_runs(&part.in_region, &part.shape, min_run) {
                         return self.store_chunk_parts(&part.chunk, &runs);
                     }
                 }

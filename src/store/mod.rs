@@ -187,15 +187,16 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn set(&self, key: &str, value: &[u8]) -> Result<()>;
     /// `set` of the concatenation of `parts`. Stores that take the pieces
     /// straight from where they lie (a vectored write, or the one copy into
-    /// a value of their own) say so with `writes_parts_directly`; for the
-    /// others this gathers them into a buffer first.
+    /// a value of their own) say from what length on with `min_part_len`;
+    /// for the others this gathers them into a buffer first.
     fn set_parts(&self, key: &str, parts: &[&[u8]]) -> Result<()> {
         self.set(key, &concatenated(parts)?)
     }
-    /// Whether `set_parts` costs no more than `set` of the gathered value,
-    /// so a caller need not gather the pieces itself.
-    fn writes_parts_directly(&self) -> bool {
-        false
+    /// The shortest pieces for which `set_parts` costs no more than `set`
+    /// of the gathered value (so a caller need not gather them itself), or
+    /// None when it always gathers.
+    fn min_part_len(&self) -> Option<usize> {
+        None
     }
     /// Store a whole value only when the key is absent, atomically (two
     /// racing callers: exactly one creates it). Returns true when this call
