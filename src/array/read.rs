@@ -688,7 +688,7 @@ unsafe fn decode_and_place(
 ) -> Result<()> {
     match chain.decode_view_into(bytes, decoded)? {
         Some(strides) => {
-            dest.copy_from_view(dst_start, decoded, &strides, &part.in_chunk, &part.shape)
+            dest.copy_from_view(dst_start, decoded, strides, &part.in_chunk, &part.shape)
         }
         None => {
             chain.decode_into(bytes, decoded)?;

@@ -104,14 +104,14 @@ impl Array {
     /// encode_transposed`). Whether every element equals the fill value
     /// does not depend on the layout.
     fn store_chunk_as(&self, indices: &[u64], data: &[u8], transposed: bool) -> Result<()> {
-        let key = self.chunk_key(indices);
-        if all_equal_to(data, self.fill_value()) {
-            return self.store().erase(&key);
-        }
         let chain = self.codecs();
         if chain.is_passthrough() {
             // The stored bytes are the decoded bytes: no copy.
-            return self.store().set(&key, data);
+            return self.store_chunk_parts(indices, &[data]);
+        }
+        let key = self.chunk_key(indices);
+        if all_equal_to(data, self.fill_value()) {
+            return self.store().erase(&key);
         }
         let encoded = if transposed {
             chain.encode_transposed(data)
@@ -123,8 +123,9 @@ impl Array {
     }
 
     /// `store_chunk` of a chunk stored as its decoded bytes (a pass-through
-    /// chain), given as its C-order runs where they lie in the caller's
-    /// buffer: the store writes them without a gathered copy.
+    /// chain), given as its C-order runs (one run when it is contiguous, or
+    /// runs where they lie in the caller's buffer, which the store takes
+    /// without a gathered copy).
     fn store_chunk_parts(&self, indices: &[u64], parts: &[&[u8]]) -> Result<()> {
         let key = self.chunk_key(indices);
         if parts.iter().all(|p| all_equal_to(p, self.fill_value())) {
@@ -173,13 +174,7 @@ impl Array {
                 // Gathered straight into the layout the `transpose` codecs
                 // give the chunk: the permutation costs no pass of its own.
                 return with_scratch(repr.nbytes(), |chunk| {
-                    src.copy_to_view(
-                        &part.in_region,
-                        chunk,
-                        &strides,
-                        &part.in_chunk,
-                        &part.shape,
-                    );
+                    src.copy_to_view(&part.in_region, chunk, strides, &part.in_chunk, &part.shape);
                     self.store_chunk_as(&part.chunk, chunk, true)
                 });
             }

@@ -26,6 +26,32 @@ pub struct CodecChain {
     /// `bounds[i]`: the most that input can be (u64::MAX: no bound), for
     /// decoding where `sizes[i]` is unknown.
     bounds: Vec<u64>,
+    /// `transposed_strides`, derived once.
+    transposed: Option<Vec<u64>>,
+}
+
+/// `CodecChain::transposed_strides` of a pipeline with these array->array
+/// codecs: the encoded array is in C order, and each transpose's input
+/// dimension `order[i]` is its output dimension `i`, so walking the chain
+/// backwards carries each stride to the dimension it came from.
+fn transposed_strides(
+    array_to_array: &[(Arc<dyn ArrayToArrayCodec>, ChunkRepr)],
+    bytes_repr: &ChunkRepr,
+    repr: &ChunkRepr,
+) -> Option<Vec<u64>> {
+    if array_to_array.is_empty() || bytes_repr.nbytes() != repr.nbytes() {
+        return None;
+    }
+    let mut strides = crate::region::c_strides(&bytes_repr.shape);
+    for (c, _) in array_to_array.iter().rev() {
+        let order = c.transpose_order()?;
+        let mut from = vec![0u64; order.len()];
+        for (i, &d) in order.iter().enumerate() {
+            from[d] = strides[i];
+        }
+        strides = from;
+    }
+    Some(strides)
 }
 
 impl CodecChain {
@@ -91,6 +117,7 @@ impl CodecChain {
             let bound = *bounds.last().unwrap();
             bounds.push(c.max_encoded_size(bound));
         }
+        let transposed = transposed_strides(&array_to_array, &bytes_repr, &repr);
         Ok(CodecChain {
             repr,
             array_to_array,
@@ -99,6 +126,7 @@ impl CodecChain {
             bytes_to_bytes,
             sizes,
             bounds,
+            transposed,
         })
     }
 
@@ -249,41 +277,21 @@ impl CodecChain {
     /// of the encoded shape: readers and writers copy through them, and
     /// the permutation costs no pass of its own. None for any other
     /// pipeline.
-    pub fn transposed_strides(&self) -> Option<Vec<u64>> {
-        if !self.only_transposes() {
-            return None;
-        }
-        // The encoded array is in C order; each transpose's input dimension
-        // `order[i]` is its output dimension `i`, so walking the chain
-        // backwards carries each stride to the dimension it came from.
-        let mut strides = crate::region::c_strides(&self.bytes_repr.shape);
-        for (c, _) in self.array_to_array.iter().rev() {
-            let order = c.transpose_order()?;
-            let mut from = vec![0u64; order.len()];
-            for (i, &d) in order.iter().enumerate() {
-                from[d] = strides[i];
-            }
-            strides = from;
-        }
-        Some(strides)
+    pub fn transposed_strides(&self) -> Option<&[u64]> {
+        self.transposed.as_deref()
     }
 
     /// Whether the array->array codecs are one or more `transpose`s and
     /// nothing else (see `transposed_strides`).
     fn only_transposes(&self) -> bool {
-        !self.array_to_array.is_empty()
-            && self.bytes_repr.nbytes() == self.repr.nbytes()
-            && self
-                .array_to_array
-                .iter()
-                .all(|(c, _)| c.transpose_order().is_some())
+        self.transposed.is_some()
     }
 
     /// Decode one encoded chunk into `out` (exactly `repr().nbytes()`)
     /// in the layout its `transpose` codecs leave it in, and give the
     /// strides to read it through (`transposed_strides`). None (and `out`
     /// untouched) for any other pipeline, which `decode_into` decodes.
-    pub fn decode_view_into(&self, bytes: &[u8], out: &mut [u8]) -> Result<Option<Vec<u64>>> {
+    pub fn decode_view_into(&self, bytes: &[u8], out: &mut [u8]) -> Result<Option<&[u64]>> {
         let Some(strides) = self.transposed_strides() else {
             return Ok(None);
         };

@@ -90,10 +90,7 @@ impl Store for MemoryStore {
     }
 
     fn set(&self, key: &str, value: &[u8]) -> Result<()> {
-        super::validate_key(key)?;
-        self.write()
-            .insert(key.to_string(), Arc::new(crate::alloc::copied(value)?));
-        Ok(())
+        self.set_parts(key, &[value])
     }
 
     fn set_parts(&self, key: &str, parts: &[&[u8]]) -> Result<()> {
