@@ -263,7 +263,14 @@ zarrio_status zarrio_array_create(zarrio_store *store,
                                   zarrio_array **out);
 
 /**
- * Open the array at `path` ("" = the store root).
+ * Open the array at `path` ("" = the store root): its `zarr.json`, or,
+ * when there is none, a Zarr v2 array's `.zarray` and `.zattrs`. A v2
+ * array is read only: writes, fills, chunk writes and erases, and
+ * `zarrio_array_set_attributes` return `ZARRIO_ERR_UNSUPPORTED` and change
+ * nothing. v2 data types with no v3 counterpart here (`U`, `M8`, `m8`,
+ * `O`, structured) and filters or compressors other than `shuffle`,
+ * `blosc`, `zstd`, `gzip`, `zlib` and `lz4` are `ZARRIO_ERR_UNSUPPORTED`;
+ * `|S` and `|V` items read as raw `r<N>` data.
  *
  * # Safety
  * As `zarrio_array_create`.
@@ -341,8 +348,8 @@ zarrio_status zarrio_array_element_size(const zarrio_array *array, size_t *out);
 zarrio_status zarrio_array_fill_value(const zarrio_array *array, void *out, size_t capacity);
 
 /**
- * The array's zarr.json as text in `*out_json` (release with
- * `zarrio_string_free`).
+ * The array's zarr.json as text in `*out_json` (for a Zarr v2 array, its
+ * `.zarray`; release with `zarrio_string_free`).
  *
  * # Safety
  * `array` is a live handle; `out_json` is valid for a write.
@@ -596,7 +603,10 @@ zarrio_status zarrio_group_create(zarrio_store *store,
                                   zarrio_group **out);
 
 /**
- * Open the group at `path`. `ZARRIO_ERR_NOT_FOUND` when there is no node,
+ * Open the group at `path`: its `zarr.json`, or, when there is none, a
+ * Zarr v2 group's `.zgroup` and `.zattrs` (read only:
+ * `zarrio_group_set_attributes` returns `ZARRIO_ERR_UNSUPPORTED`).
+ * `ZARRIO_ERR_NOT_FOUND` when there is no node,
  * `ZARRIO_ERR_INVALID_METADATA` when the node is not a valid group.
  *
  * # Safety
@@ -632,7 +642,8 @@ zarrio_status zarrio_group_set_attributes(zarrio_group *group, const char *json)
 
 /**
  * The group's direct children as JSON text:
- * `[{"name": "...", "node_type": "array"|"group"}, ...]`, sorted by name.
+ * `[{"name": "...", "node_type": "array"|"group"}, ...]`, sorted by name
+ * (Zarr v2 children, with a `.zarray` or `.zgroup`, included).
  * Release with `zarrio_string_free`.
  *
  * # Safety

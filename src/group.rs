@@ -1,9 +1,9 @@
 //! Groups: nodes that hold attributes and children.
 
-use crate::error::{not_found, Result};
-use crate::metadata::GroupMetadata;
+use crate::error::{not_found, unsupported, Result};
+use crate::metadata::{v2, GroupMetadata};
 use crate::node::{metadata_key, node_prefix, normalize_path};
-use crate::store::StoreRef;
+use crate::store::{join_key, StoreRef};
 use serde_json::{Map, Value};
 use std::sync::{Mutex, RwLock};
 
@@ -31,6 +31,8 @@ pub struct Group {
     /// Held by `set_attributes` while it writes `zarr.json` (see
     /// `Array::set_attributes`).
     writer: Mutex<()>,
+    /// A Zarr v2 group (`.zgroup`), which zarrio reads but does not write.
+    v2: bool,
 }
 
 impl Group {
@@ -48,22 +50,43 @@ impl Group {
             path,
             meta: RwLock::new(meta),
             writer: Mutex::new(()),
+            v2: false,
         })
     }
 
+    /// Open the group at `path`: its `zarr.json`, or else a Zarr v2
+    /// group's `.zgroup` (and `.zattrs`), which opens read only.
     pub fn open(store: StoreRef, path: &str) -> Result<Group> {
         let path = normalize_path(path)?;
-        let text = store
-            .get(&metadata_key(&path))?
-            .ok_or_else(|| not_found(format!("no zarr.json at \"{path}\"")))?;
-        let meta =
-            GroupMetadata::parse(&text).map_err(|e| e.context(format!("group \"{path}\"")))?;
+        let (meta, v2) = match store.get(&metadata_key(&path))? {
+            Some(text) => (GroupMetadata::parse(&text), false),
+            None => {
+                let zgroup = store.get(&join_key(&path, ".zgroup"))?.ok_or_else(|| {
+                    not_found(format!("no zarr.json (nor v2 .zgroup) at \"{path}\""))
+                })?;
+                let zattrs = store.get(&join_key(&path, ".zattrs"))?;
+                let meta = v2::check_zgroup(&zgroup).and_then(|_| {
+                    Ok(GroupMetadata {
+                        attributes: v2::parse_zattrs(zattrs.as_deref())?,
+                        extra: Map::new(),
+                    })
+                });
+                (meta, true)
+            }
+        };
+        let meta = meta.map_err(|e| e.context(format!("group \"{path}\"")))?;
         Ok(Group {
             store,
             path,
             meta: RwLock::new(meta),
             writer: Mutex::new(()),
+            v2,
         })
+    }
+
+    /// Whether this is a Zarr v2 group (read only).
+    pub fn is_v2(&self) -> bool {
+        self.v2
     }
 
     pub fn path(&self) -> &str {
@@ -80,6 +103,12 @@ impl Group {
 
     /// Replace the attributes and rewrite `zarr.json`.
     pub fn set_attributes(&self, attributes: Map<String, Value>) -> Result<()> {
+        if self.v2 {
+            return Err(unsupported(format!(
+                "group \"{}\" is a Zarr v2 group: zarrio reads v2 groups but does not write them",
+                self.path
+            )));
+        }
         let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let mut m = self.meta.read().unwrap_or_else(|e| e.into_inner()).clone();
         m.attributes = attributes;
@@ -89,16 +118,36 @@ impl Group {
         Ok(())
     }
 
-    /// The direct children that are nodes (have a `zarr.json`), sorted by name.
+    /// The direct children that are nodes (have a `zarr.json`, or a v2
+    /// `.zarray` or `.zgroup` and no `zarr.json`), sorted by name.
     pub fn children(&self) -> Result<Vec<(String, NodeType)>> {
         let prefix = node_prefix(&self.path);
+        let keys = self.store.list(&prefix)?;
         let mut out = Vec::new();
-        for key in self.store.list(&prefix)? {
+        let mut v3_names = std::collections::BTreeSet::new();
+        let mut v2_nodes = Vec::new();
+        for key in &keys {
+            let rest = &key[prefix.len()..];
+            match rest.split_once('/') {
+                Some((name, "zarr.json")) => {
+                    v3_names.insert(name);
+                }
+                Some((name, ".zarray")) => v2_nodes.push((name, NodeType::Array)),
+                Some((name, ".zgroup")) => v2_nodes.push((name, NodeType::Group)),
+                _ => {}
+            }
+        }
+        for (name, node_type) in v2_nodes {
+            if !v3_names.contains(name) {
+                out.push((name.to_string(), node_type));
+            }
+        }
+        for key in &keys {
             let rest = &key[prefix.len()..];
             let Some((name, "zarr.json")) = rest.split_once('/') else {
                 continue;
             };
-            let Some(text) = self.store.get(&key)? else {
+            let Some(text) = self.store.get(key)? else {
                 continue;
             };
             let node_type = serde_json::from_slice::<Value>(&text).ok().and_then(|v| {

@@ -8,15 +8,15 @@ pub(crate) use read::{read_shard_region, ShardRead};
 
 use crate::codec::{ChunkRepr, CodecChain};
 use crate::dtype::DataType;
-use crate::error::{invalid_argument, not_found, out_of_bounds, Result};
-use crate::metadata::ArrayMetadata;
+use crate::error::{invalid_argument, not_found, out_of_bounds, unsupported, Result};
+use crate::metadata::{v2, ArrayMetadata};
 use crate::node::{metadata_key, node_prefix, normalize_path};
 use crate::store::{join_key, StoreRef};
 use serde_json::{Map, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
-/// A Zarr v3 array in a store.
+/// A Zarr v3 array in a store (or a Zarr v2 array, read only).
 ///
 /// Reads may run from many threads at once. Writes to disjoint chunks may
 /// too; writes to the same chunk from two threads race (last one wins).
@@ -58,15 +58,38 @@ impl Array {
         Ok(Array::from_parts(store, path, meta))
     }
 
-    /// Open the array at `path`.
+    /// Open the array at `path`: its `zarr.json`, or else a Zarr v2
+    /// array's `.zarray` (and `.zattrs`), which opens read only.
     pub fn open(store: StoreRef, path: &str) -> Result<Array> {
         let path = normalize_path(path)?;
-        let text = store
-            .get(&metadata_key(&path))?
-            .ok_or_else(|| not_found(format!("no zarr.json at \"{path}\"")))?;
-        let meta =
-            ArrayMetadata::parse(&text).map_err(|e| e.context(format!("array \"{path}\"")))?;
+        let meta = match store.get(&metadata_key(&path))? {
+            Some(text) => ArrayMetadata::parse(&text),
+            None => {
+                let zarray = store.get(&join_key(&path, ".zarray"))?.ok_or_else(|| {
+                    not_found(format!("no zarr.json (nor v2 .zarray) at \"{path}\""))
+                })?;
+                let zattrs = store.get(&join_key(&path, ".zattrs"))?;
+                v2::array_from_zarray(&zarray, zattrs.as_deref())
+            }
+        }
+        .map_err(|e| e.context(format!("array \"{path}\"")))?;
         Ok(Array::from_parts(store, path, meta))
+    }
+
+    /// Whether this is a Zarr v2 array (read only).
+    pub fn is_v2(&self) -> bool {
+        self.meta.v2.is_some()
+    }
+
+    /// An error for a change to a v2 array, which zarrio does not write.
+    fn check_writable(&self) -> Result<()> {
+        if self.is_v2() {
+            return Err(unsupported(format!(
+                "array \"{}\" is a Zarr v2 array: zarrio reads v2 arrays but does not write them",
+                self.path
+            )));
+        }
+        Ok(())
     }
 
     fn from_parts(store: StoreRef, path: String, meta: ArrayMetadata) -> Array {
@@ -130,7 +153,8 @@ impl Array {
         self.meta.chunk_repr()
     }
 
-    /// The current `zarr.json` document.
+    /// The current metadata document: `zarr.json`, or a v2 array's
+    /// `.zarray`.
     pub fn metadata(&self) -> Value {
         let mut m = self.meta.clone();
         m.attributes = self.attributes();
@@ -146,6 +170,7 @@ impl Array {
 
     /// Replace the attributes and rewrite `zarr.json`.
     pub fn set_attributes(&self, attributes: Map<String, Value>) -> Result<()> {
+        self.check_writable()?;
         let _writer = self
             .attributes_writer
             .lock()

@@ -42,6 +42,7 @@ impl Array {
         src: &[u8],
         strides: Option<&[i64]>,
     ) -> Result<()> {
+        self.check_writable()?;
         check_region(self.shape(), start, shape)?;
         let layout = Layout::new(shape, strides, self.elem(), src.len())?;
         let source = SourceBuffer::new(src, layout);
@@ -56,6 +57,7 @@ impl Array {
     /// Set every element of the region to `value` (one element, native
     /// byte order). Fully covered chunks share one encoding of the value.
     pub fn fill_region(&self, start: &[u64], shape: &[u64], value: &[u8]) -> Result<()> {
+        self.check_writable()?;
         check_region(self.shape(), start, shape)?;
         if value.len() != self.elem() {
             return Err(invalid_argument(format!(
@@ -76,6 +78,7 @@ impl Array {
 
     /// Write one whole chunk (full chunk shape, C order).
     pub fn write_chunk(&self, indices: &[u64], data: &[u8]) -> Result<()> {
+        self.check_writable()?;
         self.check_chunk_indices(indices)?;
         let n = self.chunk_repr().nbytes();
         if data.len() != n {
@@ -89,6 +92,7 @@ impl Array {
 
     /// Remove one chunk; it then reads as the fill value.
     pub fn erase_chunk(&self, indices: &[u64]) -> Result<()> {
+        self.check_writable()?;
         self.check_chunk_indices(indices)?;
         self.store().erase(&self.chunk_key(indices))
     }

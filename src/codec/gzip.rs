@@ -2,22 +2,31 @@
 //! {"level": 0..9}}`. Encodes an RFC 1952 gzip stream; decoding also accepts
 //! several concatenated gzip members and, leniently, a zlib (RFC 1950)
 //! stream.
+//!
+//! The same codec with a zlib stream is numcodecs' `zlib` (Zarr v2's
+//! compressor, `{"name": "numcodecs.zlib", "configuration": {"level":
+//! 0..9}}` in v3, where a missing level is numcodecs' default, 1).
 
 use super::{codec_json, BytesToBytesCodec, CodecSpec, DecodedSize};
 use crate::alloc::GrowingSink;
 use crate::error::{corrupt, invalid_metadata, Result};
 use flate2::read::MultiGzDecoder;
-use flate2::write::GzEncoder;
+use flate2::write::{GzEncoder, ZlibEncoder};
 use flate2::Compression;
 use serde_json::{json, Value};
 use std::borrow::Cow;
 use std::io::{Read, Write};
 
-/// The `gzip` codec.
+/// The `gzip` codec, or `numcodecs.zlib`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GzipCodec {
     level: u32,
+    /// Encode a zlib stream (`numcodecs.zlib`) rather than gzip.
+    zlib: bool,
 }
+
+/// The v3 name of numcodecs' zlib codec.
+pub const ZLIB_NAME: &str = "numcodecs.zlib";
 
 impl GzipCodec {
     /// A codec with compression `level` in `0..=9`.
@@ -27,7 +36,32 @@ impl GzipCodec {
                 "codec \"gzip\": \"level\" must be 0..9, got {level}"
             )));
         }
-        Ok(GzipCodec { level })
+        Ok(GzipCodec { level, zlib: false })
+    }
+
+    /// `numcodecs.zlib` from its spec.
+    pub fn zlib_from_spec(spec: &CodecSpec) -> Result<Self> {
+        spec.check_keys(&["level"])?;
+        let level = match spec.get("level") {
+            None => 1,
+            Some(v) => v.as_u64().filter(|l| *l <= 9).ok_or_else(|| {
+                invalid_metadata(format!(
+                    "codec \"{ZLIB_NAME}\": \"level\" must be an integer 0..9, got {v}"
+                ))
+            })?,
+        };
+        Ok(GzipCodec {
+            level: level as u32,
+            zlib: true,
+        })
+    }
+
+    fn name(&self) -> &'static str {
+        if self.zlib {
+            ZLIB_NAME
+        } else {
+            "gzip"
+        }
     }
 
     pub fn level(&self) -> u32 {
@@ -80,13 +114,13 @@ impl Read for WholeZlib<'_> {
     }
 }
 
-fn stream_error(e: std::io::Error) -> crate::error::Error {
-    corrupt(format!("codec \"gzip\": invalid compressed data: {e}"))
+fn stream_error(name: &str, e: std::io::Error) -> crate::error::Error {
+    corrupt(format!("codec \"{name}\": invalid compressed data: {e}"))
 }
 
 impl BytesToBytesCodec for GzipCodec {
     fn to_json(&self) -> Value {
-        codec_json("gzip", json!({ "level": self.level }))
+        codec_json(self.name(), json!({ "level": self.level }))
     }
 
     fn encode(&self, input: Vec<u8>) -> Result<Vec<u8>> {
@@ -95,20 +129,28 @@ impl BytesToBytesCodec for GzipCodec {
 
     fn encode_slice(&self, input: &[u8]) -> Result<Vec<u8>> {
         let sink = GrowingSink(crate::alloc::with_capacity(input.len() / 2 + 64)?);
-        let mut enc = GzEncoder::new(sink, Compression::new(self.level));
-        match enc.write_all(input).and_then(|_| enc.finish()) {
+        let level = Compression::new(self.level);
+        let done = if self.zlib {
+            let mut enc = ZlibEncoder::new(sink, level);
+            enc.write_all(input).and_then(|_| enc.finish())
+        } else {
+            let mut enc = GzEncoder::new(sink, level);
+            enc.write_all(input).and_then(|_| enc.finish())
+        };
+        let name = self.name();
+        match done {
             Ok(sink) => Ok(sink.0),
             Err(e) if e.kind() == std::io::ErrorKind::OutOfMemory => Err(
-                crate::error::out_of_memory(format!("codec \"gzip\": compression: {e}")),
+                crate::error::out_of_memory(format!("codec \"{name}\": compression: {e}")),
             ),
             Err(e) => Err(crate::error::internal(format!(
-                "codec \"gzip\": compression failed: {e}"
+                "codec \"{name}\": compression failed: {e}"
             ))),
         }
     }
 
     fn decode<'a>(&self, input: Cow<'a, [u8]>, size: DecodedSize) -> Result<Cow<'a, [u8]>> {
-        Ok(Cow::Owned(size.read_all("gzip", decoder(&input))?))
+        Ok(Cow::Owned(size.read_all(self.name(), decoder(&input))?))
     }
 
     fn decode_into(&self, input: &[u8], out: &mut [u8]) -> Result<bool> {
@@ -118,13 +160,14 @@ impl BytesToBytesCodec for GzipCodec {
             match r.read(&mut out[filled..]) {
                 Ok(0) => {
                     return Err(corrupt(format!(
-                        "codec \"gzip\": decoded {filled} bytes, expected {}",
+                        "codec \"{}\": decoded {filled} bytes, expected {}",
+                        self.name(),
                         out.len()
                     )))
                 }
                 Ok(k) => filled += k,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(stream_error(e)),
+                Err(e) => return Err(stream_error(self.name(), e)),
             }
         }
         let mut extra = [0u8; 1];
@@ -133,12 +176,13 @@ impl BytesToBytesCodec for GzipCodec {
                 Ok(0) => return Ok(true),
                 Ok(_) => {
                     return Err(corrupt(format!(
-                        "codec \"gzip\": decoded more than the expected {} bytes",
+                        "codec \"{}\": decoded more than the expected {} bytes",
+                        self.name(),
                         out.len()
                     )))
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(stream_error(e)),
+                Err(e) => return Err(stream_error(self.name(), e)),
             }
         }
     }
@@ -156,7 +200,6 @@ impl BytesToBytesCodec for GzipCodec {
 mod tests {
     use super::*;
     use crate::error::ErrorKind;
-    use flate2::write::ZlibEncoder;
 
     fn spec(v: Value) -> CodecSpec {
         CodecSpec::from_json(&v).unwrap()
@@ -321,5 +364,38 @@ mod tests {
         }
         assert!(GzipCodec::new(10).is_err());
         assert_eq!(c.encoded_size(100), None);
+    }
+
+    #[test]
+    fn numcodecs_zlib_writes_and_reads_zlib_streams() {
+        let c = GzipCodec::zlib_from_spec(&spec(json!({"name": ZLIB_NAME}))).unwrap();
+        assert_eq!(
+            c.to_json(),
+            json!({"name": ZLIB_NAME, "configuration": {"level": 1}})
+        );
+        let x = sample(70_000);
+        let enc = c.encode(x.clone()).unwrap();
+        // A zlib header: deflate, a 32 KiB window, and its check bits.
+        assert_eq!(enc[0], 0x78);
+        assert_eq!(u16::from_be_bytes([enc[0], enc[1]]) % 31, 0);
+        let mut plain = Vec::new();
+        flate2::read::ZlibDecoder::new(&enc[..])
+            .read_to_end(&mut plain)
+            .unwrap();
+        assert_eq!(plain, x);
+        assert_eq!(decode_into(&c, &enc, x.len()).unwrap(), x);
+        let c9 = GzipCodec::zlib_from_spec(&spec(
+            json!({"name": ZLIB_NAME, "configuration": {"level": 9}}),
+        ))
+        .unwrap();
+        assert_eq!(GzipCodec::zlib_from_spec(&spec(c9.to_json())).unwrap(), c9);
+        for cfg in [json!({"level": 10}), json!({"level": "1"}), json!({"x": 1})] {
+            let e =
+                GzipCodec::zlib_from_spec(&spec(json!({"name": ZLIB_NAME, "configuration": cfg})))
+                    .unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidMetadata, "{cfg}");
+        }
+        let e = c.decode(Cow::Borrowed(&enc[..enc.len() / 2]), DecodedSize::UNBOUNDED);
+        assert!(e.unwrap_err().message().contains(ZLIB_NAME));
     }
 }

@@ -16,8 +16,10 @@ pub mod blosc;
 pub mod bytes;
 pub mod crc32c;
 pub mod gzip;
+pub mod lz4;
 pub mod pipeline;
 pub mod sharding;
+pub mod shuffle;
 pub mod transpose;
 pub mod zstd;
 pub mod zstd_compressor;
@@ -443,6 +445,12 @@ pub fn build_codec(spec: &CodecSpec, repr: &ChunkRepr) -> Result<Codec> {
             Codec::ArrayToArray(Arc::new(transpose::TransposeCodec::from_spec(spec, repr)?))
         }
         "gzip" => Codec::BytesToBytes(Arc::new(gzip::GzipCodec::from_spec(spec)?)),
+        gzip::ZLIB_NAME => Codec::BytesToBytes(Arc::new(gzip::GzipCodec::zlib_from_spec(spec)?)),
+        lz4::NAME => Codec::BytesToBytes(Arc::new(lz4::Lz4Codec::from_spec(spec)?)),
+        shuffle::NAME => Codec::BytesToBytes(Arc::new(shuffle::ShuffleCodec::from_spec(
+            spec,
+            repr.dtype.size(),
+        )?)),
         "zstd" => Codec::BytesToBytes(Arc::new(zstd::ZstdCodec::from_spec(spec)?)),
         "blosc" => Codec::BytesToBytes(Arc::new(blosc::BloscCodec::from_spec(spec, repr)?)),
         "crc32c" => Codec::BytesToBytes(Arc::new(crc32c::Crc32cCodec::from_spec(spec)?)),

@@ -64,7 +64,14 @@ pub unsafe extern "C" fn zarrio_array_create(
     })
 }
 
-/// Open the array at `path` ("" = the store root).
+/// Open the array at `path` ("" = the store root): its `zarr.json`, or,
+/// when there is none, a Zarr v2 array's `.zarray` and `.zattrs`. A v2
+/// array is read only: writes, fills, chunk writes and erases, and
+/// `zarrio_array_set_attributes` return `ZARRIO_ERR_UNSUPPORTED` and change
+/// nothing. v2 data types with no v3 counterpart here (`U`, `M8`, `m8`,
+/// `O`, structured) and filters or compressors other than `shuffle`,
+/// `blosc`, `zstd`, `gzip`, `zlib` and `lz4` are `ZARRIO_ERR_UNSUPPORTED`;
+/// `|S` and `|V` items read as raw `r<N>` data.
 ///
 /// # Safety
 /// As `zarrio_array_create`.
@@ -228,8 +235,8 @@ pub unsafe extern "C" fn zarrio_array_fill_value(
     })
 }
 
-/// The array's zarr.json as text in `*out_json` (release with
-/// `zarrio_string_free`).
+/// The array's zarr.json as text in `*out_json` (for a Zarr v2 array, its
+/// `.zarray`; release with `zarrio_string_free`).
 ///
 /// # Safety
 /// `array` is a live handle; `out_json` is valid for a write.

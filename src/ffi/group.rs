@@ -44,7 +44,10 @@ pub unsafe extern "C" fn zarrio_group_create(
     })
 }
 
-/// Open the group at `path`. `ZARRIO_ERR_NOT_FOUND` when there is no node,
+/// Open the group at `path`: its `zarr.json`, or, when there is none, a
+/// Zarr v2 group's `.zgroup` and `.zattrs` (read only:
+/// `zarrio_group_set_attributes` returns `ZARRIO_ERR_UNSUPPORTED`).
+/// `ZARRIO_ERR_NOT_FOUND` when there is no node,
 /// `ZARRIO_ERR_INVALID_METADATA` when the node is not a valid group.
 ///
 /// # Safety
@@ -118,7 +121,8 @@ pub unsafe extern "C" fn zarrio_group_set_attributes(
 }
 
 /// The group's direct children as JSON text:
-/// `[{"name": "...", "node_type": "array"|"group"}, ...]`, sorted by name.
+/// `[{"name": "...", "node_type": "array"|"group"}, ...]`, sorted by name
+/// (Zarr v2 children, with a `.zarray` or `.zgroup`, included).
 /// Release with `zarrio_string_free`.
 ///
 /// # Safety

@@ -39,6 +39,9 @@ pub struct ArrayMetadata {
     pub dimension_names: Option<Vec<Option<String>>>,
     /// Unknown fields marked `must_understand: false`, kept verbatim.
     pub extra: Map<String, Value>,
+    /// The `.zarray` document of a Zarr v2 array (`metadata::v2`), which
+    /// zarrio reads but does not write; None for a v3 array.
+    pub v2: Option<Map<String, Value>>,
 }
 
 fn parse_u64_list(v: Option<&Value>, what: &str) -> Result<Vec<u64>> {
@@ -152,10 +155,22 @@ impl ArrayMetadata {
             attributes: parse_attributes(o)?,
             dimension_names,
             extra,
+            v2: None,
         })
     }
 
+    /// The stored metadata document: `zarr.json`, or a v2 array's
+    /// `.zarray` (its attributes are in `.zattrs`).
     pub fn to_json(&self) -> Value {
+        match &self.v2 {
+            Some(zarray) => Value::Object(zarray.clone()),
+            None => self.v3_json(),
+        }
+    }
+
+    /// The `zarr.json` document describing this array (for a v2 array,
+    /// the v3 equivalent it is read through).
+    pub fn v3_json(&self) -> Value {
         let mut m = Map::new();
         m.insert("zarr_format".into(), 3.into());
         m.insert("node_type".into(), "array".into());

@@ -3,6 +3,7 @@
 pub mod array;
 pub mod chunk_key;
 pub mod group;
+pub mod v2;
 
 pub use array::ArrayMetadata;
 pub use chunk_key::ChunkKeyEncoding;

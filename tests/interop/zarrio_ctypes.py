@@ -103,6 +103,12 @@ _SIGNATURES = {
     "zarrio_array_read": (_status, [c_void_p, c_size_t, _u64p, _u64p, c_void_p, c_size_t, _i64p]),
     "zarrio_array_write": (_status, [c_void_p, c_size_t, _u64p, _u64p, c_void_p, c_size_t, _i64p]),
     "zarrio_array_set_threads": (_status, [c_void_p, c_uint32]),
+    "zarrio_array_set_attributes": (_status, [c_void_p, c_char_p]),
+    "zarrio_group_open": (_status, [c_void_p, c_char_p, POINTER(c_void_p)]),
+    "zarrio_group_free": (None, [c_void_p]),
+    "zarrio_group_attributes": (_status, [c_void_p, POINTER(c_void_p)]),
+    "zarrio_group_set_attributes": (_status, [c_void_p, c_char_p]),
+    "zarrio_group_children": (_status, [c_void_p, POINTER(c_void_p)]),
     "zarrio_set_threads": (_status, [c_uint32]),
     "zarrio_threads": (c_uint32, []),
 }

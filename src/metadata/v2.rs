@@ -1,0 +1,393 @@
+//! Zarr v2 metadata (`.zarray`, `.zgroup`, `.zattrs`), read only.
+//!
+//! A v2 array is opened by translating its `.zarray` into the v3 document
+//! that describes the same stored bytes, and validating that like any
+//! `zarr.json`: the v2 key encoding with the array's separator, `order`
+//! "F" as a `transpose` to the reversed axes (a v2 chunk in Fortran order
+//! is the C-order chunk of the transposed array), the data type's byte
+//! order as the `bytes` codec's `endian`, the filters and the compressor as
+//! the bytes->bytes codecs they are (numcodecs' ids; `zlib` and `lz4` as
+//! the `numcodecs.*` codecs, `shuffle` as `numcodecs.shuffle`). The engine
+//! then reads v2 chunks through the same paths as v3 ones.
+
+use super::{parse_object, ArrayMetadata};
+use crate::error::{invalid_metadata, unsupported, Result};
+use base64::Engine;
+use serde_json::{json, Map, Value};
+
+/// The attributes in `.zattrs` text (absent: none).
+pub fn parse_zattrs(text: Option<&[u8]>) -> Result<Map<String, Value>> {
+    match text {
+        None => Ok(Map::new()),
+        Some(t) => parse_object(t, ".zattrs"),
+    }
+}
+
+/// Check a `.zgroup` document.
+pub fn check_zgroup(text: &[u8]) -> Result<()> {
+    let o = parse_object(text, ".zgroup")?;
+    check_v2_format(&o, ".zgroup")
+}
+
+fn check_v2_format(o: &Map<String, Value>, what: &str) -> Result<()> {
+    match o.get("zarr_format") {
+        Some(v) if v.as_u64() == Some(2) => Ok(()),
+        Some(v) => Err(invalid_metadata(format!(
+            "{what}: zarr_format {v} is not 2"
+        ))),
+        None => Err(invalid_metadata(format!("{what} has no zarr_format"))),
+    }
+}
+
+/// A v2 data type: the v3 name and the `bytes` codec's endian (None for
+/// one-byte and raw types).
+struct V2Type {
+    name: String,
+    endian: Option<&'static str>,
+    size: usize,
+}
+
+fn parse_dtype(v: &Value) -> Result<V2Type> {
+    let s = match v {
+        Value::String(s) => s.as_str(),
+        Value::Array(_) => {
+            return Err(unsupported(
+                ".zarray: structured data types (a list of fields) are not supported",
+            ))
+        }
+        _ => {
+            return Err(invalid_metadata(format!(
+                ".zarray: dtype {v} is not a string"
+            )))
+        }
+    };
+    let bad = || invalid_metadata(format!(".zarray: malformed dtype \"{s}\""));
+    let mut chars = s.chars();
+    let order = chars.next().ok_or_else(bad)?;
+    let kind = chars.next().ok_or_else(bad)?;
+    let rest = chars.as_str();
+    let endian = match order {
+        '<' => Some("little"),
+        '>' => Some("big"),
+        '|' => None,
+        // numpy's "native": every platform this library builds for.
+        '=' => Some(if cfg!(target_endian = "big") {
+            "big"
+        } else {
+            "little"
+        }),
+        _ => return Err(bad()),
+    };
+    let unsupported_kind = |what: &str| {
+        Err(unsupported(format!(
+            ".zarray: dtype \"{s}\" ({what}) is not supported"
+        )))
+    };
+    match kind {
+        'O' => return unsupported_kind("Python objects"),
+        'U' => return unsupported_kind("fixed-length unicode"),
+        'M' | 'm' => return unsupported_kind("datetime64 / timedelta64"),
+        _ => {}
+    }
+    if rest.is_empty() || !rest.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let size: usize = rest.parse().map_err(|_| bad())?;
+    let name = match (kind, size) {
+        ('b', 1) => "bool".to_string(),
+        ('i', 1 | 2 | 4 | 8) => format!("int{}", size * 8),
+        ('u', 1 | 2 | 4 | 8) => format!("uint{}", size * 8),
+        ('f', 2 | 4 | 8) => format!("float{}", size * 8),
+        ('c', 8 | 16) => format!("complex{}", size * 8),
+        // Fixed-size bytes and void: the raw bytes, as r<N>.
+        ('S' | 'V', n) if n > 0 => format!("r{}", n * 8),
+        _ => return Err(bad()),
+    };
+    let endian = if size == 1 || kind == 'S' || kind == 'V' {
+        None
+    } else {
+        Some(endian.ok_or_else(|| {
+            invalid_metadata(format!(
+                ".zarray: dtype \"{s}\" has {size}-byte elements but no byte order"
+            ))
+        })?)
+    };
+    Ok(V2Type { name, endian, size })
+}
+
+/// The v3 `fill_value` for a v2 one. `null` (no fill value) reads as
+/// zeros, as zarr-python reads it.
+fn fill_value(v: Option<&Value>, t: &V2Type) -> Result<Value> {
+    let raw = t.name.starts_with('r');
+    let zero = || -> Value {
+        if raw {
+            Value::Array(vec![0.into(); t.size])
+        } else if t.name == "bool" {
+            false.into()
+        } else if t.name.starts_with("complex") {
+            json!([0.0, 0.0])
+        } else {
+            0.into()
+        }
+    };
+    match v {
+        None | Some(Value::Null) => Ok(zero()),
+        // Bytes and void fills are base64, and may be shorter than the item.
+        Some(Value::String(s)) if raw => {
+            let mut b = base64::engine::general_purpose::STANDARD
+                .decode(s)
+                .map_err(|e| invalid_metadata(format!(".zarray: fill_value \"{s}\": {e}")))?;
+            if b.len() > t.size {
+                return Err(invalid_metadata(format!(
+                    ".zarray: fill_value \"{s}\" is {} bytes, longer than the {}-byte item",
+                    b.len(),
+                    t.size
+                )));
+            }
+            b.resize(t.size, 0);
+            Ok(Value::Array(b.into_iter().map(Value::from).collect()))
+        }
+        Some(Value::Number(n)) if t.name == "bool" => match n.as_u64() {
+            Some(0) => Ok(false.into()),
+            Some(1) => Ok(true.into()),
+            _ => Err(invalid_metadata(format!(
+                ".zarray: fill_value {n} is not a bool"
+            ))),
+        },
+        Some(other) => Ok(other.clone()),
+    }
+}
+
+/// The v3 codec for a numcodecs `{"id": ...}` object (a filter or the
+/// compressor).
+fn numcodec(v: &Value, t: &V2Type, what: &str) -> Result<Value> {
+    let o = v
+        .as_object()
+        .ok_or_else(|| invalid_metadata(format!(".zarray: {what} {v} is not an object")))?;
+    let id = o
+        .get("id")
+        .and_then(Value::as_str)
+        .ok_or_else(|| invalid_metadata(format!(".zarray: {what} {v} has no string \"id\"")))?;
+    let mut cfg = o.clone();
+    cfg.remove("id");
+    let level = || cfg.get("level").cloned().unwrap_or(1.into());
+    let codec = match id {
+        "zstd" => json!({"name": "zstd", "configuration": {
+            "level": level(),
+            "checksum": cfg.get("checksum").cloned().unwrap_or(false.into()),
+        }}),
+        "gzip" => json!({"name": "gzip", "configuration": {"level": level()}}),
+        "zlib" => json!({"name": "numcodecs.zlib", "configuration": {"level": level()}}),
+        "lz4" => json!({"name": "numcodecs.lz4", "configuration": {
+            "acceleration": cfg.get("acceleration").cloned().unwrap_or(1.into()),
+        }}),
+        "shuffle" => json!({"name": "numcodecs.shuffle", "configuration": {
+            "elementsize": cfg.get("elementsize").cloned().unwrap_or(t.size.into()),
+        }}),
+        "blosc" => {
+            // numcodecs numbers the shuffles; -1 lets blosc choose (bit
+            // shuffle for one-byte items). Decoding reads the shuffle from
+            // each chunk's header either way.
+            let shuffle = match cfg.get("shuffle").and_then(Value::as_i64).unwrap_or(1) {
+                0 => "noshuffle",
+                1 => "shuffle",
+                2 => "bitshuffle",
+                -1 if t.size == 1 => "bitshuffle",
+                -1 => "shuffle",
+                n => {
+                    return Err(invalid_metadata(format!(
+                        ".zarray: blosc shuffle {n} is not -1, 0, 1 or 2"
+                    )))
+                }
+            };
+            json!({"name": "blosc", "configuration": {
+                "cname": cfg.get("cname").cloned().unwrap_or("lz4".into()),
+                "clevel": cfg.get("clevel").cloned().unwrap_or(5.into()),
+                "shuffle": shuffle,
+                "typesize": t.size,
+                "blocksize": cfg.get("blocksize").cloned().unwrap_or(0.into()),
+            }})
+        }
+        other => {
+            return Err(unsupported(format!(
+                ".zarray: {what} \"{other}\" is not supported"
+            )))
+        }
+    };
+    Ok(codec)
+}
+
+/// Translate `.zarray` (and `.zattrs`) into array metadata. The result
+/// keeps the `.zarray` document, which marks the array as v2 (read only).
+pub fn array_from_zarray(zarray: &[u8], zattrs: Option<&[u8]>) -> Result<ArrayMetadata> {
+    let o = parse_object(zarray, ".zarray")?;
+    check_v2_format(&o, ".zarray")?;
+    let get = |k: &str| {
+        o.get(k)
+            .ok_or_else(|| invalid_metadata(format!(".zarray has no \"{k}\"")))
+    };
+    let shape = get("shape")?.clone();
+    let chunks = get("chunks")?.clone();
+    let t = parse_dtype(get("dtype")?)?;
+    let ndim = shape.as_array().map_or(0, Vec::len);
+    let separator = match o.get("dimension_separator") {
+        None | Some(Value::Null) => ".",
+        Some(Value::String(s)) if s == "." || s == "/" => s.as_str(),
+        Some(s) => {
+            return Err(invalid_metadata(format!(
+                ".zarray: dimension_separator {s} must be \".\" or \"/\""
+            )))
+        }
+    };
+    let mut codecs = Vec::new();
+    match o.get("order").and_then(Value::as_str) {
+        Some("C") => {}
+        Some("F") => {
+            if ndim > 1 {
+                let order: Vec<usize> = (0..ndim).rev().collect();
+                codecs.push(json!({"name": "transpose", "configuration": {"order": order}}));
+            }
+        }
+        _ => {
+            return Err(invalid_metadata(
+                ".zarray: \"order\" must be \"C\" or \"F\"",
+            ))
+        }
+    }
+    codecs.push(match t.endian {
+        Some(e) => json!({"name": "bytes", "configuration": {"endian": e}}),
+        None => json!({"name": "bytes"}),
+    });
+    match o.get("filters") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(fs)) => {
+            for f in fs {
+                codecs.push(numcodec(f, &t, "filter")?);
+            }
+        }
+        Some(f) => {
+            return Err(invalid_metadata(format!(
+                ".zarray: filters {f} is not null or a list"
+            )))
+        }
+    }
+    match o.get("compressor") {
+        None | Some(Value::Null) => {}
+        Some(c) => codecs.push(numcodec(c, &t, "compressor")?),
+    }
+    let v3 = json!({
+        "zarr_format": 3,
+        "node_type": "array",
+        "shape": shape,
+        "data_type": t.name,
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": chunks}},
+        "chunk_key_encoding": {"name": "v2", "configuration": {"separator": separator}},
+        "fill_value": fill_value(o.get("fill_value"), &t)?,
+        "codecs": codecs,
+        "attributes": parse_zattrs(zattrs)?,
+    });
+    let Value::Object(v3) = v3 else {
+        unreachable!("json! of an object literal")
+    };
+    let mut meta = ArrayMetadata::from_object(&v3).map_err(|e| e.context(".zarray"))?;
+    meta.v2 = Some(o);
+    Ok(meta)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn zarray(extra: Value) -> Vec<u8> {
+        let mut o = json!({
+            "zarr_format": 2, "shape": [10, 7], "chunks": [4, 3], "dtype": "<i2",
+            "compressor": null, "fill_value": 0, "order": "C", "filters": null
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            o[k] = v.clone();
+        }
+        serde_json::to_vec(&o).unwrap()
+    }
+
+    fn v3(extra: Value) -> Result<Value> {
+        Ok(array_from_zarray(&zarray(extra), None)?.v3_json())
+    }
+
+    #[test]
+    fn translates_types_orders_and_codecs() {
+        let m = v3(json!({"dtype": ">f8", "order": "F", "dimension_separator": "/",
+            "compressor": {"id": "blosc", "cname": "zstd", "clevel": 3, "shuffle": 2, "blocksize": 0},
+            "filters": [{"id": "shuffle", "elementsize": 8}], "fill_value": "NaN"}))
+        .unwrap();
+        assert_eq!(m["data_type"], "float64");
+        assert_eq!(m["fill_value"], "NaN");
+        assert_eq!(m["chunk_key_encoding"]["configuration"]["separator"], "/");
+        let names: Vec<&str> = m["codecs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            ["transpose", "bytes", "numcodecs.shuffle", "blosc"],
+            "{m}"
+        );
+        assert_eq!(m["codecs"][0]["configuration"]["order"], json!([1, 0]));
+        assert_eq!(m["codecs"][1]["configuration"]["endian"], "big");
+        assert_eq!(m["codecs"][3]["configuration"]["shuffle"], "bitshuffle");
+    }
+
+    #[test]
+    fn null_fill_is_zero_and_bytes_fill_is_padded() {
+        let m = v3(json!({"fill_value": null})).unwrap();
+        assert_eq!(m["fill_value"], 0);
+        let m = array_from_zarray(&zarray(json!({"dtype": "|S4", "fill_value": "YWI="})), None)
+            .unwrap();
+        assert_eq!(m.fill_value, b"ab\0\0");
+        assert_eq!(m.data_type.name(), "r32");
+        let m = array_from_zarray(&zarray(json!({"dtype": "|b1", "fill_value": 1})), None).unwrap();
+        assert_eq!(m.fill_value, [1]);
+    }
+
+    #[test]
+    fn keeps_the_document_and_reads_attributes() {
+        let m = array_from_zarray(&zarray(json!({})), Some(br#"{"units": "m"}"#)).unwrap();
+        assert_eq!(m.attributes["units"], "m");
+        assert_eq!(m.to_json()["zarr_format"], 2);
+        assert_eq!(m.to_json()["dtype"], "<i2");
+        assert_eq!(m.v3_json()["zarr_format"], 3);
+    }
+
+    #[test]
+    fn rejects_what_it_cannot_read() {
+        use crate::error::ErrorKind as K;
+        for (extra, status) in [
+            (json!({"dtype": "<U4"}), K::Unsupported),
+            (json!({"dtype": "<M8[ns]"}), K::Unsupported),
+            (json!({"dtype": "|O"}), K::Unsupported),
+            (json!({"dtype": [["a", "<i4"]]}), K::Unsupported),
+            (json!({"dtype": "<x4"}), K::InvalidMetadata),
+            (json!({"dtype": "i4"}), K::InvalidMetadata),
+            (
+                json!({"compressor": {"id": "bz2", "level": 1}}),
+                K::Unsupported,
+            ),
+            (
+                json!({"filters": [{"id": "delta", "dtype": "<i2"}]}),
+                K::Unsupported,
+            ),
+            (json!({"compressor": {"level": 1}}), K::InvalidMetadata),
+            (json!({"order": "K"}), K::InvalidMetadata),
+            (json!({"zarr_format": 3}), K::InvalidMetadata),
+            (json!({"dimension_separator": "-"}), K::InvalidMetadata),
+            (json!({"chunks": [4]}), K::InvalidMetadata),
+            (json!({"fill_value": "x"}), K::InvalidMetadata),
+        ] {
+            let e = array_from_zarray(&zarray(extra.clone()), None).unwrap_err();
+            assert_eq!(e.kind(), status, "{extra}: {e}");
+        }
+        assert!(array_from_zarray(b"[1]", None).is_err());
+        assert!(array_from_zarray(&zarray(json!({})), Some(b"[]")).is_err());
+    }
+}

@@ -1,0 +1,290 @@
+"""Zarr v2 arrays and groups, and numcodecs' codecs in v3 arrays.
+
+zarrio reads Zarr v2 arrays and groups written by zarr-python and tensorstore.
+
+zarr-python 3 writes each case with `zarr_format=2` (numcodecs compressors
+and filters, C and F order, both dimension separators, missing chunks,
+`fill_value` null); tensorstore's `zarr` driver writes a few more. zarrio
+must report the shape, element type and attributes and read the whole array
+(C and Fortran order) and a sub-region bit for bit as zarr-python reads it.
+v2 nodes are read only: every write is refused with ZARRIO_ERR_UNSUPPORTED and
+leaves the stored files as they were. Cases zarrio cannot read (unicode,
+datetime and object types, filters and compressors it lacks) are refused
+with ZARRIO_ERR_UNSUPPORTED at open.
+
+In v3 arrays, `numcodecs.zlib`, `numcodecs.lz4` and `numcodecs.shuffle`
+written by zarr-python are read by zarrio, and zarrio's are read by
+zarr-python.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+from ctypes import byref, c_void_p
+from dataclasses import dataclass, field
+from typing import Any
+
+import numcodecs
+import numpy as np
+import pytest
+
+from zarrio_ctypes import Array, Store, ZarrioError, lib
+
+
+@dataclass
+class V2Case:
+    name: str
+    dtype: str
+    shape: tuple
+    chunks: tuple
+    compressor: Any = None
+    filters: list | None = None
+    order: str = "C"
+    separator: str = "."
+    fill_value: Any = 0
+    # Regions left unwritten (their chunks stay missing).
+    holes: list = field(default_factory=list)
+
+
+def _values(dtype: np.dtype, shape: tuple, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    n = int(np.prod(shape, dtype=np.int64))
+    if dtype.kind in "SV":
+        raw = rng.integers(0, 256, size=n * dtype.itemsize, dtype=np.uint8)
+        return raw.view(dtype).reshape(shape)
+    if dtype.kind == "b":
+        return rng.integers(0, 2, size=shape).astype(bool)
+    if dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        return rng.integers(info.min, info.max, size=shape, dtype=dtype.newbyteorder("="), endpoint=True)
+    if dtype.kind == "f":
+        v = rng.normal(size=shape).astype(dtype.newbyteorder("=")) * 1000
+        flat = v.reshape(-1)
+        if flat.size > 3:
+            flat[:3] = [np.nan, -0.0, np.inf]
+        return v
+    if dtype.kind == "c":
+        return (rng.normal(size=shape) + 1j * rng.normal(size=shape)).astype(dtype.newbyteorder("="))
+    raise ValueError(dtype)
+
+
+CASES = [
+    V2Case("i2_none_C", "<i2", (10, 7), (4, 3)),
+    V2Case("u2_zstd_default", "<u2", (33, 20), (8, 7), compressor=numcodecs.Zstd(level=0)),
+    V2Case("i4_be_lz4_shuffle_F_slash", ">i4", (10, 7, 5), (4, 3, 2), compressor=numcodecs.LZ4(),
+           filters=[numcodecs.Shuffle(elementsize=4)], order="F", separator="/", fill_value=None,
+           holes=[(slice(0, 4), slice(0, 3), slice(0, 2))]),
+    V2Case("u8_blosc_lz4_shuffle", "<u8", (50, 9), (16, 4),
+           compressor=numcodecs.Blosc(cname="lz4", clevel=5, shuffle=numcodecs.Blosc.SHUFFLE)),
+    V2Case("i1_blosc_zstd_bitshuffle_F", "|i1", (17, 13), (5, 6), order="F", fill_value=-3,
+           compressor=numcodecs.Blosc(cname="zstd", clevel=3, shuffle=numcodecs.Blosc.BITSHUFFLE),
+           holes=[(slice(5, 10), slice(0, 13))]),
+    V2Case("f4_be_blosclz_noshuffle", ">f4", (40,), (16,), fill_value="NaN",
+           compressor=numcodecs.Blosc(cname="blosclz", clevel=9, shuffle=numcodecs.Blosc.NOSHUFFLE),
+           holes=[(slice(16, 32),)]),
+    V2Case("f8_gzip_F_slash", "<f8", (6, 5, 4, 3), (4, 2, 3, 2), compressor=numcodecs.GZip(level=5),
+           order="F", separator="/"),
+    V2Case("f2_zlib", "<f2", (31, 3), (8, 3), compressor=numcodecs.Zlib(level=4), fill_value=1.5,
+           holes=[(slice(8, 16), slice(0, 3))]),
+    V2Case("c8_zstd_checksum", "<c8", (9, 9), (4, 5), compressor=numcodecs.Zstd(level=3, checksum=True)),
+    V2Case("c16_be_none_F", ">c16", (5, 6), (2, 4), order="F"),
+    V2Case("bool_zlib", "|b1", (20, 3), (7, 2), compressor=numcodecs.Zlib(level=1), fill_value=True,
+           holes=[(slice(0, 7), slice(0, 2))]),
+    V2Case("S3_zstd", "|S3", (11,), (4,), compressor=numcodecs.Zstd(level=1), fill_value=b"ab",
+           holes=[(slice(4, 8),)]),
+    V2Case("zero_d", "<i4", (), (), compressor=numcodecs.Zstd(level=0)),
+    V2Case("empty_dim", "<u2", (0, 4), (3, 2)),
+]
+
+
+def write_v2_zarr(case: V2Case, path: str) -> np.ndarray:
+    """Write the case with zarr-python; return what zarr-python reads back."""
+    import zarr
+
+    dtype = np.dtype(case.dtype)
+    a = zarr.create_array(
+        store=path, shape=case.shape, chunks=case.chunks, dtype=dtype, zarr_format=2,
+        compressors=case.compressor, filters=case.filters, order=case.order,
+        fill_value=case.fill_value, chunk_key_encoding={"name": "v2", "separator": case.separator},
+        attributes={"case": case.name, "nested": {"k": [1, 2]}},
+    )
+    data = _values(dtype, case.shape, seed=len(case.name))
+    if case.shape == ():
+        a[...] = data
+    elif data.size:
+        # Written chunk by chunk around the holes, so their chunks stay missing.
+        mask = np.ones(case.shape, bool)
+        for h in case.holes:
+            mask[h] = False
+        for idx in np.ndindex(*[-(-s // c) for s, c in zip(case.shape, case.chunks)]):
+            sl = tuple(slice(i * c, min((i + 1) * c, s)) for i, c, s in zip(idx, case.chunks, case.shape))
+            if mask[sl].all():
+                a[sl] = data[sl]
+    return np.asarray(zarr.open_array(path, mode="r", zarr_format=2)[...])
+
+
+def native(x: np.ndarray) -> np.ndarray:
+    if x.dtype.kind in "SV":
+        return x.view(np.dtype(f"V{x.dtype.itemsize}"))
+    return x.astype(x.dtype.newbyteorder("="))
+
+
+def zarray_files(root) -> dict:
+    out = {}
+    for d, _, files in os.walk(root):
+        for f in files:
+            p = os.path.join(d, f)
+            out[os.path.relpath(p, root)] = open(p, "rb").read()
+    return out
+
+
+def assert_same_bits(got: np.ndarray, want: np.ndarray, what: str) -> None:
+    assert got.shape == want.shape, f"{what}: shape {got.shape} != {want.shape}"
+    assert got.tobytes(order="C") == np.ascontiguousarray(want).tobytes(), f"{what}: bytes differ"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_read_zarr_python_v2(zarrio, case, tmp_path):
+    want = native(write_v2_zarr(case, str(tmp_path / "arr")))
+    before = zarray_files(tmp_path)
+    with Store.filesystem(tmp_path) as store, Array.open(store, "arr") as arr:
+        assert arr.shape == case.shape
+        assert arr.element_size == np.dtype(case.dtype).itemsize
+        assert arr.attributes() == {"case": case.name, "nested": {"k": [1, 2]}}
+        meta = arr.metadata()
+        assert meta["zarr_format"] == 2 and meta["dtype"] == np.dtype(case.dtype).str
+        assert_same_bits(arr.read(order="C"), want, "C-order read")
+        if arr.ndim:
+            got_f = arr.read(order="F")
+            assert got_f.flags.f_contiguous
+            assert_same_bits(np.ascontiguousarray(got_f), want, "F-order read")
+            start = tuple(s // 3 for s in case.shape)
+            shape = tuple(max(s - 2 * st, 0) for s, st in zip(case.shape, start))
+            sub = tuple(slice(st, st + n) for st, n in zip(start, shape))
+            assert_same_bits(arr.read(start, shape), want[sub], "sub-region read")
+        # Every write is refused; the stored files stay as they were.
+        with pytest.raises(ZarrioError) as e:
+            arr.write((0,) * arr.ndim, want[tuple(slice(0, 1) for _ in case.shape)])
+        assert e.value.status_name == "ZARRIO_ERR_UNSUPPORTED", e.value
+        assert "v2" in e.value.message
+        L = lib()
+        st = L.fn("zarrio_array_set_attributes")(arr.handle, b'{"x": 1}')
+        assert st != 0 and "v2" in L.last_error()
+    assert zarray_files(tmp_path) == before
+
+
+TS_CASES = [
+    ("<u2", None),
+    (">i4", {"id": "zlib", "level": 3}),
+    ("<f8", {"id": "blosc", "cname": "lz4hc", "clevel": 4, "shuffle": 2}),
+    ("<i8", {"id": "zstd", "level": 2}),
+]
+
+
+@pytest.mark.parametrize("dtype,compressor", TS_CASES, ids=[f"{d}_{(c or {}).get('id')}" for d, c in TS_CASES])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_read_tensorstore_v2(zarrio, dtype, compressor, order, tmp_path):
+    import tensorstore as ts
+
+    shape, chunks = (13, 10, 6), (5, 4, 3)
+    path = str(tmp_path / "arr")
+    t = ts.open({
+        "driver": "zarr", "kvstore": {"driver": "file", "path": path},
+        "metadata": {"shape": shape, "chunks": chunks, "dtype": dtype, "order": order,
+                     "compressor": compressor, "fill_value": 7},
+    }, create=True).result()
+    data = _values(np.dtype(dtype), shape, seed=5)
+    t[1:13, :, 0:6].write(data[1:13]).result()  # the first row of chunks partly written
+    want = native(np.asarray(t.read().result()))
+    with Store.filesystem(tmp_path) as store, Array.open(store, "arr") as arr:
+        assert_same_bits(arr.read(order="C"), want, "C-order read")
+        assert_same_bits(np.ascontiguousarray(arr.read(order="F")), want, "F-order read")
+
+
+@pytest.mark.parametrize("dtype,filters,compressor,what", [
+    ("<U4", None, None, "unicode"),
+    ("<M8[s]", None, None, "datetime"),
+    ("<i4", [numcodecs.Delta(dtype="<i4")], None, "delta"),
+    ("<i4", None, numcodecs.BZ2(level=1), "bz2"),
+])
+def test_unreadable_v2_is_refused(zarrio, dtype, filters, compressor, what, tmp_path):
+    import zarr
+
+    zarr.create_array(store=str(tmp_path / "arr"), shape=(4,), chunks=(2,), dtype=dtype, zarr_format=2,
+                      filters=filters, compressors=compressor)
+    with Store.filesystem(tmp_path) as store:
+        with pytest.raises(ZarrioError) as e:
+            Array.open(store, "arr")
+    assert e.value.status_name == "ZARRIO_ERR_UNSUPPORTED", e.value
+    assert "not supported" in e.value.message
+
+
+def test_v2_group_children_and_attributes(zarrio, tmp_path):
+    import zarr
+
+    root = zarr.open_group(str(tmp_path), mode="w", zarr_format=2, attributes={"title": "v2 root"})
+    root.create_group("sub", attributes={"level": 1})
+    root.create_array("data", shape=(3,), chunks=(2,), dtype="<i2")
+    L = lib()
+    with Store.filesystem(tmp_path) as store:
+        g = c_void_p()
+        L.check(L.fn("zarrio_group_open")(store.handle, b"", byref(g)), "zarrio_group_open")
+        try:
+            p = c_void_p()
+            L.check(L.fn("zarrio_group_attributes")(g, byref(p)), "zarrio_group_attributes")
+            assert json.loads(L.take_string(p)) == {"title": "v2 root"}
+            L.check(L.fn("zarrio_group_children")(g, byref(p)), "zarrio_group_children")
+            children = json.loads(L.take_string(p))
+            assert children == [{"name": "data", "node_type": "array"},
+                                {"name": "sub", "node_type": "group"}], children
+            st = L.fn("zarrio_group_set_attributes")(g, b"{}")
+            assert st != 0 and "v2" in L.last_error()
+        finally:
+            L.fn("zarrio_group_free")(g)
+    assert json.loads((tmp_path / ".zattrs").read_text()) == {"title": "v2 root"}
+
+
+def test_missing_node_names_both_formats(zarrio, tmp_path):
+    with Store.filesystem(tmp_path) as store:
+        with pytest.raises(ZarrioError) as e:
+            Array.open(store, "nothing")
+    assert e.value.status_name == "ZARRIO_ERR_NOT_FOUND"
+    assert ".zarray" in e.value.message
+
+
+@pytest.mark.parametrize("direction", ["zarr_writes", "zarrio_writes"])
+def test_numcodecs_in_v3(zarrio, direction, tmp_path):
+    import warnings
+
+    import numcodecs.zarr3 as nz
+    import zarr
+
+    shape, chunks = (20, 9), (8, 4)
+    data = _values(np.dtype("<i4"), shape, seed=11)
+    path = tmp_path / "arr"
+    if direction == "zarr_writes":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # numcodecs.zarr3 says its codecs may change
+            a = zarr.create_array(store=str(path), shape=shape, chunks=chunks, dtype="<i4", fill_value=0,
+                                  compressors=[nz.Shuffle(elementsize=4), nz.LZ4(), nz.Zlib(level=3)])
+            a[:] = data
+        with Store.filesystem(tmp_path) as store, Array.open(store, "arr") as arr:
+            assert_same_bits(arr.read(), data, "zarrio reading zarr-python's numcodecs chain")
+    else:
+        meta = {
+            "zarr_format": 3, "node_type": "array", "shape": list(shape), "data_type": "int32",
+            "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": list(chunks)}},
+            "chunk_key_encoding": {"name": "default"}, "fill_value": 0,
+            "codecs": [{"name": "bytes", "configuration": {"endian": "little"}},
+                       {"name": "numcodecs.shuffle", "configuration": {"elementsize": 4}},
+                       {"name": "numcodecs.lz4"},
+                       {"name": "numcodecs.zlib", "configuration": {"level": 5}}],
+        }
+        with Store.filesystem(tmp_path) as store, Array.create(store, "arr", meta) as arr:
+            arr.write((0, 0), data)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            got = np.asarray(zarr.open_array(str(path), mode="r")[...])
+        assert_same_bits(got, data, "zarr-python reading zarrio's numcodecs chain")
