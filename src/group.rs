@@ -2,7 +2,7 @@
 
 use crate::error::{not_found, unsupported, Result};
 use crate::metadata::{v2, GroupMetadata};
-use crate::node::{metadata_key, node_prefix, normalize_path};
+use crate::node::{metadata_key, node_metadata_keys, node_prefix, normalize_path};
 use crate::store::{join_key, StoreRef};
 use serde_json::{Map, Value};
 use std::sync::{Mutex, RwLock};
@@ -36,14 +36,21 @@ pub struct Group {
 }
 
 impl Group {
-    /// Create a group (replacing the metadata of any node at `path`; the
-    /// node's children are kept).
+    /// Create a group (replacing the metadata of any node at `path`, v3 or
+    /// v2; the node's children are kept).
     pub fn create(store: StoreRef, path: &str, attributes: Map<String, Value>) -> Result<Group> {
         let path = normalize_path(path)?;
         let meta = GroupMetadata {
             attributes,
             extra: Map::new(),
         };
+        // A v2 node's metadata goes, so that the path is one v3 group and
+        // no reader of either format finds the old node's metadata.
+        for key in &node_metadata_keys(&path)[1..] {
+            if store.get(key)?.is_some() {
+                store.erase(key)?;
+            }
+        }
         store.set(&metadata_key(&path), meta.to_string_pretty().as_bytes())?;
         Ok(Group {
             store,
@@ -137,6 +144,10 @@ impl Group {
                 _ => {}
             }
         }
+        // A name with both `.zarray` and `.zgroup` is listed once, as the
+        // array it opens as.
+        v2_nodes.sort();
+        v2_nodes.dedup_by_key(|(name, _)| *name);
         for (name, node_type) in v2_nodes {
             if !v3_names.contains(name) {
                 out.push((name.to_string(), node_type));

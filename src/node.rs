@@ -18,6 +18,17 @@ pub fn metadata_key(path: &str) -> String {
     join_key(path, "zarr.json")
 }
 
+/// The keys that make `path` a node: `zarr.json`, and a v2 node's
+/// `.zarray`, `.zgroup` and `.zattrs`.
+pub fn node_metadata_keys(path: &str) -> [String; 4] {
+    [
+        metadata_key(path),
+        join_key(path, ".zarray"),
+        join_key(path, ".zgroup"),
+        join_key(path, ".zattrs"),
+    ]
+}
+
 /// The prefix under which all of a node's keys live (`""` for the root).
 pub fn node_prefix(path: &str) -> String {
     if path.is_empty() {

@@ -9,7 +9,7 @@
 
 use super::{codec_json, BytesToBytesCodec, CodecSpec, DecodedSize};
 use crate::alloc::GrowingSink;
-use crate::error::{corrupt, invalid_metadata, Result};
+use crate::error::{invalid_metadata, Result};
 use flate2::read::MultiGzDecoder;
 use flate2::write::{GzEncoder, ZlibEncoder};
 use flate2::Compression;
@@ -42,18 +42,20 @@ impl GzipCodec {
     /// `numcodecs.zlib` from its spec.
     pub fn zlib_from_spec(spec: &CodecSpec) -> Result<Self> {
         spec.check_keys(&["level"])?;
+        // -1 is zlib's default level, 6.
         let level = match spec.get("level") {
             None => 1,
-            Some(v) => v.as_u64().filter(|l| *l <= 9).ok_or_else(|| {
-                invalid_metadata(format!(
-                    "codec \"{ZLIB_NAME}\": \"level\" must be an integer 0..9, got {v}"
-                ))
-            })?,
+            Some(v) => match v.as_i64() {
+                Some(-1) => 6,
+                Some(l @ 0..=9) => l as u32,
+                _ => {
+                    return Err(invalid_metadata(format!(
+                        "codec \"{ZLIB_NAME}\": \"level\" must be an integer -1..9, got {v}"
+                    )))
+                }
+            },
         };
-        Ok(GzipCodec {
-            level: level as u32,
-            zlib: true,
-        })
+        Ok(GzipCodec { level, zlib: true })
     }
 
     fn name(&self) -> &'static str {
@@ -114,10 +116,6 @@ impl Read for WholeZlib<'_> {
     }
 }
 
-fn stream_error(name: &str, e: std::io::Error) -> crate::error::Error {
-    corrupt(format!("codec \"{name}\": invalid compressed data: {e}"))
-}
-
 impl BytesToBytesCodec for GzipCodec {
     fn to_json(&self) -> Value {
         codec_json(self.name(), json!({ "level": self.level }))
@@ -154,37 +152,8 @@ impl BytesToBytesCodec for GzipCodec {
     }
 
     fn decode_into(&self, input: &[u8], out: &mut [u8]) -> Result<bool> {
-        let mut r = decoder(input);
-        let mut filled = 0;
-        while filled < out.len() {
-            match r.read(&mut out[filled..]) {
-                Ok(0) => {
-                    return Err(corrupt(format!(
-                        "codec \"{}\": decoded {filled} bytes, expected {}",
-                        self.name(),
-                        out.len()
-                    )))
-                }
-                Ok(k) => filled += k,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(stream_error(self.name(), e)),
-            }
-        }
-        let mut extra = [0u8; 1];
-        loop {
-            match r.read(&mut extra) {
-                Ok(0) => return Ok(true),
-                Ok(_) => {
-                    return Err(corrupt(format!(
-                        "codec \"{}\": decoded more than the expected {} bytes",
-                        self.name(),
-                        out.len()
-                    )))
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(stream_error(self.name(), e)),
-            }
-        }
+        super::read_exactly(self.name(), decoder(input), out)?;
+        Ok(true)
     }
 
     fn max_encoded_size(&self, decoded_size: u64) -> u64 {
@@ -389,7 +358,17 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(GzipCodec::zlib_from_spec(&spec(c9.to_json())).unwrap(), c9);
-        for cfg in [json!({"level": 10}), json!({"level": "1"}), json!({"x": 1})] {
+        let default = GzipCodec::zlib_from_spec(&spec(
+            json!({"name": ZLIB_NAME, "configuration": {"level": -1}}),
+        ))
+        .unwrap();
+        assert_eq!(default.level(), 6);
+        for cfg in [
+            json!({"level": 10}),
+            json!({"level": -2}),
+            json!({"level": "1"}),
+            json!({"x": 1}),
+        ] {
             let e =
                 GzipCodec::zlib_from_spec(&spec(json!({"name": ZLIB_NAME, "configuration": cfg})))
                     .unwrap_err();

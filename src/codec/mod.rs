@@ -14,9 +14,11 @@ use std::sync::Arc;
 
 pub mod blosc;
 pub mod bytes;
+pub mod bz2;
 pub mod crc32c;
 pub mod gzip;
 pub mod lz4;
+pub mod lzma;
 pub mod pipeline;
 pub mod sharding;
 pub mod shuffle;
@@ -303,6 +305,33 @@ impl DecodedSize {
 /// A generous bound on what a compressor's frame of `n` input bytes can
 /// take, whatever wrote it: incompressible data plus per-block framing
 /// (zstd and deflate both add well under 1/64), plus room for headers.
+/// Fill `out` from a decompressor's stream, which must end exactly there:
+/// a stream that ends early or runs on is corrupt.
+pub(crate) fn read_exactly(codec: &str, mut r: impl std::io::Read, out: &mut [u8]) -> Result<()> {
+    use std::io::ErrorKind::Interrupted;
+    let stream_error = |e: std::io::Error| {
+        crate::error::corrupt(format!("codec \"{codec}\": invalid compressed data: {e}"))
+    };
+    let mut filled = 0;
+    while filled < out.len() {
+        match r.read(&mut out[filled..]) {
+            Ok(0) => return Err(DecodedSize::Exact(out.len()).mismatch(codec, Some(filled as u64))),
+            Ok(k) => filled += k,
+            Err(e) if e.kind() == Interrupted => {}
+            Err(e) => return Err(stream_error(e)),
+        }
+    }
+    let mut extra = [0u8; 1];
+    loop {
+        match r.read(&mut extra) {
+            Ok(0) => return Ok(()),
+            Ok(_) => return Err(DecodedSize::Exact(out.len()).mismatch(codec, None)),
+            Err(e) if e.kind() == Interrupted => {}
+            Err(e) => return Err(stream_error(e)),
+        }
+    }
+}
+
 pub(crate) fn compressed_bound(n: u64) -> u64 {
     n.saturating_add(n / 64).saturating_add(64 << 10)
 }
@@ -447,6 +476,8 @@ pub fn build_codec(spec: &CodecSpec, repr: &ChunkRepr) -> Result<Codec> {
         "gzip" => Codec::BytesToBytes(Arc::new(gzip::GzipCodec::from_spec(spec)?)),
         gzip::ZLIB_NAME => Codec::BytesToBytes(Arc::new(gzip::GzipCodec::zlib_from_spec(spec)?)),
         lz4::NAME => Codec::BytesToBytes(Arc::new(lz4::Lz4Codec::from_spec(spec)?)),
+        bz2::NAME => Codec::BytesToBytes(Arc::new(bz2::Bz2Codec::from_spec(spec)?)),
+        lzma::NAME => Codec::BytesToBytes(Arc::new(lzma::LzmaCodec::from_spec(spec)?)),
         shuffle::NAME => Codec::BytesToBytes(Arc::new(shuffle::ShuffleCodec::from_spec(
             spec,
             repr.dtype.size(),

@@ -1,11 +1,12 @@
 //! numcodecs' `shuffle` filter (Zarr v2's `{"id": "shuffle",
 //! "elementsize": N}`; `{"name": "numcodecs.shuffle", "configuration":
 //! {"elementsize": N}}` in v3): the bytes of N-byte elements regrouped so
-//! that all first bytes come first, then all second bytes, and so on. Bytes
-//! past the last whole element are kept in place.
+//! that all first bytes come first, then all second bytes, and so on. An
+//! element size of 0 or 1 leaves the bytes as they are, as in numcodecs;
+//! bytes that are not a whole number of elements are an error, as there.
 
 use super::{codec_json, BytesToBytesCodec, CodecSpec, DecodedSize};
-use crate::error::{invalid_metadata, Result};
+use crate::error::{corrupt, invalid_metadata, Result};
 use serde_json::{json, Value};
 use std::borrow::Cow;
 
@@ -24,14 +25,11 @@ impl ShuffleCodec {
         spec.check_keys(&["elementsize"])?;
         let elementsize = match spec.get("elementsize") {
             None => default_size,
-            Some(v) => v
-                .as_u64()
-                .filter(|n| *n >= 1 && *n <= 1 << 20)
-                .ok_or_else(|| {
-                    invalid_metadata(format!(
-                        "codec \"{NAME}\": \"elementsize\" must be an integer 1..2^20, got {v}"
-                    ))
-                })? as usize,
+            Some(v) => v.as_u64().filter(|n| *n <= 1 << 20).ok_or_else(|| {
+                invalid_metadata(format!(
+                    "codec \"{NAME}\": \"elementsize\" must be an integer 0..2^20, got {v}"
+                ))
+            })? as usize,
         };
         Ok(ShuffleCodec { elementsize })
     }
@@ -43,6 +41,12 @@ impl ShuffleCodec {
         let mut out = crate::alloc::copied(input)?;
         if size <= 1 {
             return Ok(out);
+        }
+        if input.len() % size != 0 {
+            return Err(corrupt(format!(
+                "codec \"{NAME}\": {} bytes are not a whole number of {size}-byte elements",
+                input.len()
+            )));
         }
         let count = input.len() / size;
         for i in 0..count {
@@ -97,29 +101,31 @@ mod tests {
     #[test]
     fn known_bytes_and_round_trip() {
         let c = codec(json!({"elementsize": 4})).unwrap();
-        // Two 4-byte elements and a trailing byte that stays in place.
-        let x = [1, 2, 3, 4, 5, 6, 7, 8, 9];
+        let x = [1, 2, 3, 4, 5, 6, 7, 8];
         let enc = c.encode(x.to_vec()).unwrap();
-        assert_eq!(enc, [1, 5, 2, 6, 3, 7, 4, 8, 9]);
+        assert_eq!(enc, [1, 5, 2, 6, 3, 7, 4, 8]);
         let dec = c
-            .decode(Cow::Borrowed(&enc), DecodedSize::Exact(9))
+            .decode(Cow::Borrowed(&enc), DecodedSize::Exact(8))
             .unwrap();
         assert_eq!(dec.as_ref(), &x);
         assert_eq!(codec(json!({})).unwrap().elementsize, 2);
-        assert_eq!(
-            codec(json!({"elementsize": 1}))
-                .unwrap()
-                .encode(x.to_vec())
-                .unwrap(),
-            x
-        );
-        assert_eq!(c.encoded_size(9), Some(9));
+        for size in [0, 1] {
+            let c = codec(json!({ "elementsize": size })).unwrap();
+            assert_eq!(c.encode(x.to_vec()).unwrap(), x);
+        }
+        // Bytes that are not whole elements.
+        let e = c
+            .decode(Cow::Borrowed(&[0u8; 9]), DecodedSize::Exact(9))
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Corrupt);
+        assert!(c.encode(vec![0u8; 6]).is_err());
+        assert_eq!(c.encoded_size(8), Some(8));
     }
 
     #[test]
     fn bad_config_and_size_are_errors() {
         for cfg in [
-            json!({"elementsize": 0}),
+            json!({"elementsize": -1}),
             json!({"elementsize": "4"}),
             json!({"x": 1}),
         ] {

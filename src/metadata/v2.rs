@@ -39,6 +39,9 @@ fn check_v2_format(o: &Map<String, Value>, what: &str) -> Result<()> {
     }
 }
 
+/// The largest `|S` / `|V` item read, in bytes.
+const MAX_RAW_ITEM: usize = 1 << 20;
+
 /// A v2 data type: the v3 name and the `bytes` codec's endian (None for
 /// one-byte and raw types).
 struct V2Type {
@@ -99,7 +102,13 @@ fn parse_dtype(v: &Value) -> Result<V2Type> {
         ('u', 1 | 2 | 4 | 8) => format!("uint{}", size * 8),
         ('f', 2 | 4 | 8) => format!("float{}", size * 8),
         ('c', 8 | 16) => format!("complex{}", size * 8),
-        // Fixed-size bytes and void: the raw bytes, as r<N>.
+        // Fixed-size bytes and void: the raw bytes, as r<N>. Items past
+        // MAX_RAW_ITEM are refused before anything of their size is built.
+        ('S' | 'V', n) if n > MAX_RAW_ITEM => {
+            return Err(unsupported(format!(
+                ".zarray: dtype \"{s}\": items of more than {MAX_RAW_ITEM} bytes are not supported"
+            )))
+        }
         ('S' | 'V', n) if n > 0 => format!("r{}", n * 8),
         _ => return Err(bad()),
     };
@@ -181,8 +190,16 @@ fn numcodec(v: &Value, t: &V2Type, what: &str) -> Result<Value> {
         "lz4" => json!({"name": "numcodecs.lz4", "configuration": {
             "acceleration": cfg.get("acceleration").cloned().unwrap_or(1.into()),
         }}),
+        "bz2" => json!({"name": "numcodecs.bz2", "configuration": {"level": level()}}),
+        "lzma" => {
+            // numcodecs writes null for an unset preset and filter chain;
+            // the codec takes them as absent.
+            cfg.retain(|_, v| !v.is_null());
+            json!({"name": "numcodecs.lzma", "configuration": cfg})
+        }
+        // numcodecs' Shuffle() shuffles 4-byte elements unless told.
         "shuffle" => json!({"name": "numcodecs.shuffle", "configuration": {
-            "elementsize": cfg.get("elementsize").cloned().unwrap_or(t.size.into()),
+            "elementsize": cfg.get("elementsize").cloned().unwrap_or(4.into()),
         }}),
         "blosc" => {
             // numcodecs numbers the shuffles; -1 lets blosc choose (bit
@@ -368,9 +385,15 @@ mod tests {
             (json!({"dtype": "|O"}), K::Unsupported),
             (json!({"dtype": [["a", "<i4"]]}), K::Unsupported),
             (json!({"dtype": "<x4"}), K::InvalidMetadata),
+            (json!({"dtype": "|S4000000000"}), K::Unsupported),
+            (json!({"dtype": "|V2305843009213693953"}), K::Unsupported),
             (json!({"dtype": "i4"}), K::InvalidMetadata),
             (
-                json!({"compressor": {"id": "bz2", "level": 1}}),
+                json!({"compressor": {"id": "zfpy", "mode": 4}}),
+                K::Unsupported,
+            ),
+            (
+                json!({"compressor": {"id": "lzma", "format": 3}}),
                 K::Unsupported,
             ),
             (

@@ -12,7 +12,8 @@ leaves the stored files as they were. Cases zarrio cannot read (unicode,
 datetime and object types, filters and compressors it lacks) are refused
 with ZARRIO_ERR_UNSUPPORTED at open.
 
-In v3 arrays, `numcodecs.zlib`, `numcodecs.lz4` and `numcodecs.shuffle`
+In v3 arrays, `numcodecs.zlib`, `numcodecs.lz4`, `numcodecs.bz2`, `numcodecs.lzma` and
+`numcodecs.shuffle`
 written by zarr-python are read by zarrio, and zarrio's are read by
 zarr-python.
 """
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import ctypes
 import json
+import lzma
 import os
 from ctypes import byref, c_void_p
 from dataclasses import dataclass, field
@@ -94,6 +96,11 @@ CASES = [
            holes=[(slice(0, 7), slice(0, 2))]),
     V2Case("S3_zstd", "|S3", (11,), (4,), compressor=numcodecs.Zstd(level=1), fill_value=b"ab",
            holes=[(slice(4, 8),)]),
+    V2Case("u4_bz2_F", "<u4", (12, 11), (5, 4), compressor=numcodecs.BZ2(level=9), order="F",
+           holes=[(slice(10, 12), slice(0, 11))]),
+    V2Case("f4_lzma_xz", "<f4", (30, 4), (7, 4), compressor=numcodecs.LZMA(preset=2)),
+    V2Case("i8_lzma_alone_shuffle", ">i8", (25,), (6,), compressor=numcodecs.LZMA(format=lzma.FORMAT_ALONE),
+           filters=[numcodecs.Shuffle(elementsize=8)], fill_value=-9),
     V2Case("zero_d", "<i4", (), (), compressor=numcodecs.Zstd(level=0)),
     V2Case("empty_dim", "<u2", (0, 4), (3, 2)),
 ]
@@ -207,7 +214,9 @@ def test_read_tensorstore_v2(zarrio, dtype, compressor, order, tmp_path):
     ("<U4", None, None, "unicode"),
     ("<M8[s]", None, None, "datetime"),
     ("<i4", [numcodecs.Delta(dtype="<i4")], None, "delta"),
-    ("<i4", None, numcodecs.BZ2(level=1), "bz2"),
+    ("<i4", [numcodecs.AsType(encode_dtype="<i2", decode_dtype="<i4")], None, "astype"),
+    ("<i4", None, numcodecs.LZMA(format=lzma.FORMAT_RAW,
+                                 filters=[{"id": lzma.FILTER_LZMA2, "preset": 1}]), "raw lzma"),
 ])
 def test_unreadable_v2_is_refused(zarrio, dtype, filters, compressor, what, tmp_path):
     import zarr
@@ -268,7 +277,8 @@ def test_numcodecs_in_v3(zarrio, direction, tmp_path):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # numcodecs.zarr3 says its codecs may change
             a = zarr.create_array(store=str(path), shape=shape, chunks=chunks, dtype="<i4", fill_value=0,
-                                  compressors=[nz.Shuffle(elementsize=4), nz.LZ4(), nz.Zlib(level=3)])
+                                  compressors=[nz.Shuffle(elementsize=4), nz.LZ4(), nz.Zlib(level=3),
+                                               nz.BZ2(level=2), nz.LZMA(preset=1)])
             a[:] = data
         with Store.filesystem(tmp_path) as store, Array.open(store, "arr") as arr:
             assert_same_bits(arr.read(), data, "zarrio reading zarr-python's numcodecs chain")
@@ -280,7 +290,9 @@ def test_numcodecs_in_v3(zarrio, direction, tmp_path):
             "codecs": [{"name": "bytes", "configuration": {"endian": "little"}},
                        {"name": "numcodecs.shuffle", "configuration": {"elementsize": 4}},
                        {"name": "numcodecs.lz4"},
-                       {"name": "numcodecs.zlib", "configuration": {"level": 5}}],
+                       {"name": "numcodecs.zlib", "configuration": {"level": 5}},
+                       {"name": "numcodecs.bz2", "configuration": {"level": 3}},
+                       {"name": "numcodecs.lzma", "configuration": {"format": 2, "preset": 4}}],
         }
         with Store.filesystem(tmp_path) as store, Array.create(store, "arr", meta) as arr:
             arr.write((0, 0), data)
@@ -288,3 +300,30 @@ def test_numcodecs_in_v3(zarrio, direction, tmp_path):
             warnings.simplefilter("ignore")
             got = np.asarray(zarr.open_array(str(path), mode="r")[...])
         assert_same_bits(got, data, "zarr-python reading zarrio's numcodecs chain")
+
+
+def test_creating_over_a_v2_node_replaces_it(zarrio, tmp_path):
+    """A v3 array or group created where a v2 node is leaves no v2 metadata or chunk behind."""
+    import zarr
+
+    a = zarr.create_array(store=str(tmp_path / "arr"), shape=(4,), chunks=(2,), dtype="<i4", zarr_format=2)
+    a[:] = np.array([1, 2, 3, 4], "<i4")
+    zarr.open_group(str(tmp_path / "grp"), mode="w", zarr_format=2, attributes={"old": 1})
+    meta = {
+        "zarr_format": 3, "node_type": "array", "shape": [4], "data_type": "int32",
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [2]}},
+        "chunk_key_encoding": {"name": "v2", "configuration": {"separator": "."}}, "fill_value": -1,
+        "codecs": [{"name": "bytes", "configuration": {"endian": "little"}}],
+    }
+    L = lib()
+    with Store.filesystem(tmp_path) as store:
+        with Array.create(store, "arr", meta) as arr:
+            assert_same_bits(arr.read(), np.full(4, -1, "<i4"), "the new array")
+        g = c_void_p()
+        L.check(L.fn("zarrio_group_create")(store.handle, b"grp", b'{"new": 2}', byref(g)), "zarrio_group_create")
+        L.fn("zarrio_group_free")(g)
+    assert sorted(os.listdir(tmp_path / "arr")) == ["zarr.json"]
+    assert sorted(os.listdir(tmp_path / "grp")) == ["zarr.json"]
+    assert np.array_equal(zarr.open_array(str(tmp_path / "arr"), mode="r")[...], [-1, -1, -1, -1])
+    g = zarr.open_group(str(tmp_path / "grp"), mode="r")
+    assert g.metadata.zarr_format == 3 and dict(g.attrs) == {"new": 2}

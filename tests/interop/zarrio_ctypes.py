@@ -105,6 +105,7 @@ _SIGNATURES = {
     "zarrio_array_set_threads": (_status, [c_void_p, c_uint32]),
     "zarrio_array_set_attributes": (_status, [c_void_p, c_char_p]),
     "zarrio_group_open": (_status, [c_void_p, c_char_p, POINTER(c_void_p)]),
+    "zarrio_group_create": (_status, [c_void_p, c_char_p, c_char_p, POINTER(c_void_p)]),
     "zarrio_group_free": (None, [c_void_p]),
     "zarrio_group_attributes": (_status, [c_void_p, POINTER(c_void_p)]),
     "zarrio_group_set_attributes": (_status, [c_void_p, c_char_p]),
