@@ -19,6 +19,7 @@ pub mod crc32c;
 pub mod gzip;
 pub mod lz4;
 pub mod lzma;
+pub mod numeric;
 pub mod pipeline;
 pub mod sharding;
 pub mod shuffle;
@@ -469,6 +470,9 @@ pub fn build_codec(spec: &CodecSpec, repr: &ChunkRepr) -> Result<Codec> {
     let c = match spec.name.as_str() {
         "bytes" | "endian" => {
             Codec::ArrayToBytes(Arc::new(bytes::BytesCodec::from_spec(spec, repr)?))
+        }
+        numeric::DELTA | numeric::FIXED_SCALE_OFFSET | numeric::ASTYPE => {
+            Codec::ArrayToArray(Arc::new(numeric::NumericFilter::from_spec(spec)?))
         }
         "transpose" => {
             Codec::ArrayToArray(Arc::new(transpose::TransposeCodec::from_spec(spec, repr)?))

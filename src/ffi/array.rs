@@ -70,8 +70,9 @@ pub unsafe extern "C" fn zarrio_array_create(
 /// `zarrio_array_set_attributes` return `ZARRIO_ERR_UNSUPPORTED` and change
 /// nothing. v2 data types with no v3 counterpart here (`U`, `M8`, `m8`,
 /// `O`, structured) and filters or compressors other than `shuffle`,
-/// `blosc`, `zstd`, `gzip`, `zlib`, `lz4`, `bz2` and `lzma` (.xz and
-/// legacy .lzma) are `ZARRIO_ERR_UNSUPPORTED`; `|S` and `|V` items read as
+/// `delta`, `fixedscaleoffset` (to integers), `astype`, `blosc`, `zstd`,
+/// `gzip`, `zlib`, `lz4`, `bz2` and `lzma` (.xz and legacy .lzma) are
+/// `ZARRIO_ERR_UNSUPPORTED`; `|S` and `|V` items read as
 /// raw `r<N>` data. Creating an array or group where a v2 node is replaces
 /// it, as it replaces a v3 node.
 ///

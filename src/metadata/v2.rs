@@ -234,6 +234,61 @@ fn numcodec(v: &Value, t: &V2Type, what: &str) -> Result<Value> {
     Ok(codec)
 }
 
+/// The byte order a numpy type string states (None: one byte, or `|`).
+fn typestr_endian(s: &str) -> Option<&'static str> {
+    let one_byte = s.get(2..) == Some("1");
+    match s.chars().next() {
+        _ if one_byte => None,
+        Some('<') => Some("little"),
+        Some('>') => Some("big"),
+        Some('=') => Some(if cfg!(target_endian = "big") {
+            "big"
+        } else {
+            "little"
+        }),
+        _ => None,
+    }
+}
+
+/// A `delta`, `fixedscaleoffset` or `astype` filter as its v3 codec, and
+/// the byte order of the type it stores; None for other filters.
+/// `input_endian` is the byte order of the data it is applied to, which
+/// its decoded type must state: numcodecs would otherwise reinterpret the
+/// bytes, which this translation does not.
+fn numeric_filter(
+    f: &Value,
+    input_endian: Option<&'static str>,
+) -> Result<Option<(Value, Option<&'static str>)>> {
+    let Some(o) = f.as_object() else {
+        return Ok(None);
+    };
+    let (name, decoded_key, encoded_key) = match o.get("id").and_then(Value::as_str) {
+        Some("delta") => ("numcodecs.delta", "dtype", "astype"),
+        Some("fixedscaleoffset") => ("numcodecs.fixedscaleoffset", "dtype", "astype"),
+        Some("astype") => ("numcodecs.astype", "decode_dtype", "encode_dtype"),
+        _ => return Ok(None),
+    };
+    let typ = |k: &str| o.get(k).and_then(Value::as_str);
+    let decoded = typ(decoded_key).ok_or_else(|| {
+        invalid_metadata(format!(
+            ".zarray: filter {f} has no string \"{decoded_key}\""
+        ))
+    })?;
+    if typestr_endian(decoded) != input_endian {
+        return Err(unsupported(format!(
+            ".zarray: filter {f}: its \"{decoded_key}\" has another byte order than its input"
+        )));
+    }
+    let encoded = typ(encoded_key).unwrap_or(decoded);
+    let mut cfg = o.clone();
+    cfg.remove("id");
+    cfg.retain(|_, v| !v.is_null());
+    Ok(Some((
+        json!({"name": name, "configuration": cfg}),
+        typestr_endian(encoded),
+    )))
+}
+
 /// Translate `.zarray` (and `.zattrs`) into array metadata. The result
 /// keeps the `.zarray` document, which marks the array as v2 (read only).
 pub fn array_from_zarray(zarray: &[u8], zattrs: Option<&[u8]>) -> Result<ArrayMetadata> {
@@ -271,23 +326,39 @@ pub fn array_from_zarray(zarray: &[u8], zattrs: Option<&[u8]>) -> Result<ArrayMe
             ))
         }
     }
-    codecs.push(match t.endian {
-        Some(e) => json!({"name": "bytes", "configuration": {"endian": e}}),
-        None => json!({"name": "bytes"}),
-    });
-    match o.get("filters") {
-        None | Some(Value::Null) => {}
-        Some(Value::Array(fs)) => {
-            for f in fs {
-                codecs.push(numcodec(f, &t, "filter")?);
-            }
-        }
+    // Numeric filters are array->array codecs before `bytes`, which then
+    // stores the last one's type in that type's byte order; the others
+    // (shuffle) are bytes->bytes after it.
+    let filters = match o.get("filters") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(fs)) => fs.clone(),
         Some(f) => {
             return Err(invalid_metadata(format!(
                 ".zarray: filters {f} is not null or a list"
             )))
         }
+    };
+    let mut stored_endian = t.endian;
+    let mut after_bytes = Vec::new();
+    for f in &filters {
+        match numeric_filter(f, stored_endian)? {
+            Some((codec, endian)) if after_bytes.is_empty() => {
+                codecs.push(codec);
+                stored_endian = endian;
+            }
+            Some(_) => {
+                return Err(unsupported(
+                    ".zarray: a numeric filter after a byte-level filter is not supported",
+                ))
+            }
+            None => after_bytes.push(numcodec(f, &t, "filter")?),
+        }
     }
+    codecs.push(match stored_endian {
+        Some(e) => json!({"name": "bytes", "configuration": {"endian": e}}),
+        None => json!({"name": "bytes"}),
+    });
+    codecs.extend(after_bytes);
     match o.get("compressor") {
         None | Some(Value::Null) => {}
         Some(c) => codecs.push(numcodec(c, &t, "compressor")?),
@@ -397,7 +468,15 @@ mod tests {
                 K::Unsupported,
             ),
             (
-                json!({"filters": [{"id": "delta", "dtype": "<i2"}]}),
+                json!({"filters": [{"id": "quantize", "digits": 2, "dtype": "<f8"}]}),
+                K::Unsupported,
+            ),
+            (
+                json!({"filters": [{"id": "delta", "dtype": ">i2"}]}),
+                K::Unsupported,
+            ),
+            (
+                json!({"filters": [{"id": "shuffle"}, {"id": "delta", "dtype": "<i2"}]}),
                 K::Unsupported,
             ),
             (json!({"compressor": {"level": 1}}), K::InvalidMetadata),
