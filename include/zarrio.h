@@ -267,13 +267,15 @@ zarrio_status zarrio_array_create(zarrio_store *store,
  * when there is none, a Zarr v2 array's `.zarray` and `.zattrs`. A v2
  * array is read only: writes, fills, chunk writes and erases, and
  * `zarrio_array_set_attributes` return `ZARRIO_ERR_UNSUPPORTED` and change
- * nothing. v2 data types with no v3 counterpart here (`U`, `M8`, `m8`,
- * `O`, structured) and filters or compressors other than `shuffle`,
- * `delta`, `fixedscaleoffset` (to integers), `astype`, `blosc`, `zstd`,
- * `gzip`, `zlib`, `lz4`, `bz2` and `lzma` (.xz and legacy .lzma) are
- * `ZARRIO_ERR_UNSUPPORTED`; `|S` and `|V` items read as
- * raw `r<N>` data. Creating an array or group where a v2 node is replaces
- * it, as it replaces a v3 node.
+ * nothing. `|O` arrays with a `vlen-utf8` or `vlen-bytes` filter open as
+ * `string` or `variable_length_bytes` arrays (`zarrio_array_read_strings`);
+ * `|S` and `|V` items read as raw `r<N>` data. v2 data types with no v3
+ * counterpart here (`U`, `M8`, `m8`, other objects, structured) and
+ * filters or compressors other than `shuffle`, `delta`,
+ * `fixedscaleoffset` (to integers), `astype`, `blosc`, `zstd`, `gzip`,
+ * `zlib`, `lz4`, `bz2` and `lzma` (.xz and legacy .lzma) are
+ * `ZARRIO_ERR_UNSUPPORTED`. Creating an array or group where a v2 node is
+ * replaces it, as it replaces a v3 node.
  *
  * # Safety
  * As `zarrio_array_create`.
@@ -334,7 +336,9 @@ zarrio_status zarrio_array_inner_chunk_shape(const zarrio_array *array,
 zarrio_status zarrio_array_data_type(const zarrio_array *array, char **out_name);
 
 /**
- * The size of one element in bytes.
+ * The size of one element in bytes (0 for the variable-length types
+ * `string` and `variable_length_bytes`, whose items are read with
+ * `zarrio_array_read_strings`).
  *
  * # Safety
  * `array` is a live handle; `out` is valid for a write.
@@ -343,7 +347,9 @@ zarrio_status zarrio_array_element_size(const zarrio_array *array, size_t *out);
 
 /**
  * The fill value: one element in native byte order, written to `out`
- * (which holds `capacity` bytes, at least the element size).
+ * (which holds `capacity` bytes, at least the element size). For the
+ * variable-length types, the fill item's bytes (UTF-8 for `string`),
+ * which may be none; `zarrio_array_metadata` states it too.
  *
  * # Safety
  * `array` is a live handle; `out` holds `capacity` bytes.
@@ -421,6 +427,59 @@ zarrio_status zarrio_array_read(const zarrio_array *array,
                                 void *out,
                                 size_t capacity,
                                 const int64_t *strides);
+
+/**
+ * Read the items of an array of variable-length data (`string`,
+ * `variable_length_bytes`) in the region `start[d] .. start[d] +
+ * shape[d]`, C order: item `i` is `(*out_data)[offsets[i] ..
+ * offsets[i + 1]]` (UTF-8 without a terminating NUL for `string`).
+ * `offsets` holds `offsets_count` entries, at least the region's element
+ * count + 1 (else `ZARRIO_ERR_BUFFER_TOO_SMALL`); the first count + 1 are
+ * written. The items' bytes are allocated by the library: `*out_data`
+ * (NULL when there are none) holds `*out_len` bytes and is released with
+ * `zarrio_bytes_free(*out_data, *out_len)`. Missing chunks read as the
+ * fill value. `ZARRIO_ERR_UNSUPPORTED` for an array of fixed-size
+ * elements (use `zarrio_array_read`). Safe to call from many threads on
+ * one handle.
+ *
+ * # Safety
+ * `array` is a live handle; `start` and `shape` hold `ndim` entries;
+ * `offsets` holds `offsets_count` writable entries; `out_data` and
+ * `out_len` are valid for a write.
+ */
+zarrio_status zarrio_array_read_strings(const zarrio_array *array,
+                                        size_t ndim,
+                                        const uint64_t *start,
+                                        const uint64_t *shape,
+                                        uint64_t *offsets,
+                                        size_t offsets_count,
+                                        uint8_t **out_data,
+                                        size_t *out_len);
+
+/**
+ * Write the items of an array of variable-length data (`string`,
+ * `variable_length_bytes`) in the region `start[d] .. start[d] +
+ * shape[d]`, C order: item `i` is `data[offsets[i] .. offsets[i + 1]]`.
+ * `offsets` holds exactly the region's element count + 1 entries,
+ * starting at 0, never decreasing, ending at `data_len`; for `string`
+ * every item must be UTF-8 (without a terminating NUL). Chunks the region
+ * covers only in part are read and merged; chunks whose items all equal
+ * the fill value are erased. `ZARRIO_ERR_UNSUPPORTED` for an array of
+ * fixed-size elements (use `zarrio_array_write`) and for a Zarr v2 array.
+ * Thread rules as for `zarrio_array_write`.
+ *
+ * # Safety
+ * `array` is a live handle; `start` and `shape` hold `ndim` entries;
+ * `data` holds `data_len` bytes and `offsets` `offsets_count` entries.
+ */
+zarrio_status zarrio_array_write_strings(zarrio_array *array,
+                                         size_t ndim,
+                                         const uint64_t *start,
+                                         const uint64_t *shape,
+                                         const void *data,
+                                         size_t data_len,
+                                         const uint64_t *offsets,
+                                         size_t offsets_count);
 
 /**
  * Write the region `start[d] .. start[d] + shape[d]` from `src`

@@ -28,6 +28,13 @@ pub enum DataType {
     Complex128,
     /// `r<N>`: N bits of raw data, N a positive multiple of 8; stored as bytes.
     RawBits(usize),
+    /// `string`: variable-length UTF-8 text (the `vlen-utf8` codec). Its
+    /// elements have no fixed size: they are read and written through
+    /// `Array::read_strings` / `write_strings`, not the fixed-size paths.
+    String,
+    /// `variable_length_bytes` (zarr-python 3.0: `bytes`): variable-length
+    /// byte strings (the `vlen-bytes` codec).
+    Bytes,
 }
 
 impl DataType {
@@ -72,6 +79,8 @@ impl DataType {
             "float64" => Float64,
             "complex64" => Complex64,
             "complex128" => Complex128,
+            "string" => String,
+            "variable_length_bytes" | "bytes" => Bytes,
             _ => {
                 // r<bits>, plain decimal digits only ("r+8" and "r008" are
                 // not names of the spec; Rust's parser would take them).
@@ -116,13 +125,21 @@ impl DataType {
             Complex64 => "complex64".into(),
             Complex128 => "complex128".into(),
             RawBits(n) => format!("r{}", n * 8),
+            String => "string".into(),
+            Bytes => "variable_length_bytes".into(),
         }
     }
 
-    /// Bytes per element.
+    /// Whether elements have no fixed size (`string`, bytes).
+    pub fn is_variable_length(&self) -> bool {
+        matches!(self, DataType::String | DataType::Bytes)
+    }
+
+    /// Bytes per element (0 for the variable-length types).
     pub fn size(&self) -> usize {
         use DataType::*;
         match self {
+            String | Bytes => 0,
             Bool | Int8 | UInt8 => 1,
             Int16 | UInt16 | Float16 | BFloat16 => 2,
             Int32 | UInt32 | Float32 => 4,
@@ -145,7 +162,8 @@ impl DataType {
     }
 
     /// Parse a `fill_value` JSON value into the bytes of one element
-    /// (native byte order).
+    /// (native byte order; for the variable-length types, the value's
+    /// bytes: UTF-8 for `string`, base64-decoded for bytes).
     pub fn parse_fill_value(&self, v: &Value) -> Result<Vec<u8>> {
         use DataType::*;
         let bad = || {
@@ -192,37 +210,19 @@ impl DataType {
                     _ => Err(bad()),
                 }
             }
-            RawBits(n) => match v {
-                Value::Array(a) if a.len() == *n => a
-                    .iter()
-                    .map(|x| {
-                        x.as_u64()
-                            .filter(|b| *b < 256)
-                            .map(|b| b as u8)
-                            .ok_or_else(bad)
-                    })
-                    .collect(),
-                // tensorstore writes raw fill values as base64 text.
-                Value::String(s) => {
-                    use base64::Engine;
-                    let b = base64::engine::general_purpose::STANDARD
-                        .decode(s)
-                        .map_err(|_| bad())?;
-                    if b.len() == *n {
-                        Ok(b)
-                    } else {
-                        Err(bad())
-                    }
-                }
+            RawBits(n) => fill_bytes(v).filter(|b| b.len() == *n).ok_or_else(bad),
+            String => match v {
+                Value::String(s) => Ok(s.as_bytes().to_vec()),
                 _ => Err(bad()),
             },
+            Bytes => fill_bytes(v).ok_or_else(bad),
         }
     }
 
     /// The JSON form of a fill value (inverse of `parse_fill_value`).
     pub fn fill_value_to_json(&self, bytes: &[u8]) -> Value {
         use DataType::*;
-        debug_assert_eq!(bytes.len(), self.size());
+        debug_assert!(self.is_variable_length() || bytes.len() == self.size());
         match self {
             Bool => Value::Bool(bytes[0] != 0),
             Int8 => (bytes[0] as i8).into(),
@@ -243,7 +243,30 @@ impl DataType {
                 float_to_json(&bytes[8..], Float64),
             ]),
             RawBits(_) => Value::Array(bytes.iter().map(|b| Value::from(*b)).collect()),
+            String => Value::String(std::string::String::from_utf8_lossy(bytes).into_owned()),
+            Bytes => {
+                use base64::Engine;
+                base64::engine::general_purpose::STANDARD
+                    .encode(bytes)
+                    .into()
+            }
         }
+    }
+}
+
+/// A fill value given as bytes: an array of byte values, or base64 text
+/// (as tensorstore writes raw fill values).
+fn fill_bytes(v: &Value) -> Option<Vec<u8>> {
+    match v {
+        Value::Array(a) => a
+            .iter()
+            .map(|x| x.as_u64().filter(|b| *b < 256).map(|b| b as u8))
+            .collect(),
+        Value::String(s) => {
+            use base64::Engine;
+            base64::engine::general_purpose::STANDARD.decode(s).ok()
+        }
+        _ => None,
     }
 }
 

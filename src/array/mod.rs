@@ -2,6 +2,7 @@
 
 mod read;
 mod shard_rows;
+mod strings;
 mod write;
 
 pub(crate) use read::{read_shard_region, ShardRead};
@@ -87,6 +88,21 @@ impl Array {
     /// Whether this is a Zarr v2 array (read only).
     pub fn is_v2(&self) -> bool {
         self.meta.v2.is_some()
+    }
+
+    /// An error for a fixed-size read or write of an array whose elements
+    /// have no fixed size (`Array::read_strings` / `write_strings` take
+    /// those).
+    fn check_fixed_size(&self) -> Result<()> {
+        if self.data_type().is_variable_length() {
+            return Err(unsupported(format!(
+                "array \"{}\" holds variable-length {} elements: read and write them with \
+                 zarrio_array_read_strings / zarrio_array_write_strings",
+                self.path,
+                self.data_type().name()
+            )));
+        }
+        Ok(())
     }
 
     /// An error for a change to a v2 array, which zarrio does not write.

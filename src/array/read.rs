@@ -123,6 +123,7 @@ impl Array {
         out: &mut [u8],
         strides: Option<&[i64]>,
     ) -> Result<()> {
+        self.check_fixed_size()?;
         check_region(self.shape(), start, shape)?;
         let layout = Layout::new(shape, strides, self.elem(), out.len())?;
         let mut dest = DestBuffer::new(out, layout);
@@ -188,6 +189,7 @@ impl Array {
     /// Read one whole chunk (full chunk shape, C order, edge chunks include
     /// their out-of-bounds fill) into `out`.
     pub fn read_chunk(&self, indices: &[u64], out: &mut [u8]) -> Result<()> {
+        self.check_fixed_size()?;
         self.check_chunk_indices(indices)?;
         let repr = self.chunk_repr();
         if out.len() < repr.nbytes() {

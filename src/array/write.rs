@@ -43,6 +43,7 @@ impl Array {
         strides: Option<&[i64]>,
     ) -> Result<()> {
         self.check_writable()?;
+        self.check_fixed_size()?;
         check_region(self.shape(), start, shape)?;
         let layout = Layout::new(shape, strides, self.elem(), src.len())?;
         let source = SourceBuffer::new(src, layout);
@@ -58,6 +59,7 @@ impl Array {
     /// byte order). Fully covered chunks share one encoding of the value.
     pub fn fill_region(&self, start: &[u64], shape: &[u64], value: &[u8]) -> Result<()> {
         self.check_writable()?;
+        self.check_fixed_size()?;
         check_region(self.shape(), start, shape)?;
         if value.len() != self.elem() {
             return Err(invalid_argument(format!(
@@ -79,6 +81,7 @@ impl Array {
     /// Write one whole chunk (full chunk shape, C order).
     pub fn write_chunk(&self, indices: &[u64], data: &[u8]) -> Result<()> {
         self.check_writable()?;
+        self.check_fixed_size()?;
         self.check_chunk_indices(indices)?;
         let n = self.chunk_repr().nbytes();
         if data.len() != n {

@@ -24,6 +24,7 @@ pub mod pipeline;
 pub mod sharding;
 pub mod shuffle;
 pub mod transpose;
+pub mod vlen;
 pub mod zstd;
 pub mod zstd_compressor;
 mod zstd_pieces;
@@ -41,7 +42,7 @@ pub struct ChunkRepr {
 
 impl ChunkRepr {
     pub fn new(shape: Vec<u64>, dtype: DataType, fill_value: Vec<u8>) -> Self {
-        debug_assert_eq!(fill_value.len(), dtype.size());
+        debug_assert!(dtype.is_variable_length() || fill_value.len() == dtype.size());
         ChunkRepr {
             shape,
             dtype,
@@ -183,6 +184,10 @@ pub trait ArrayToBytesCodec: Send + Sync + Debug {
     }
     /// The sharding codec, for the partial read and write paths.
     fn as_sharding(&self) -> Option<&sharding::ShardingCodec> {
+        None
+    }
+    /// The variable-length items codec (`vlen-utf8`, `vlen-bytes`).
+    fn as_vlen(&self) -> Option<&vlen::VlenCodec> {
         None
     }
 }
@@ -489,6 +494,9 @@ pub fn build_codec(spec: &CodecSpec, repr: &ChunkRepr) -> Result<Codec> {
         "zstd" => Codec::BytesToBytes(Arc::new(zstd::ZstdCodec::from_spec(spec)?)),
         "blosc" => Codec::BytesToBytes(Arc::new(blosc::BloscCodec::from_spec(spec, repr)?)),
         "crc32c" => Codec::BytesToBytes(Arc::new(crc32c::Crc32cCodec::from_spec(spec)?)),
+        vlen::UTF8 | vlen::BYTES => {
+            Codec::ArrayToBytes(Arc::new(vlen::VlenCodec::from_spec(spec)?))
+        }
         "sharding_indexed" => {
             Codec::ArrayToBytes(Arc::new(sharding::ShardingCodec::from_spec(spec, repr)?))
         }

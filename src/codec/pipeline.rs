@@ -1,10 +1,12 @@
 //! A codec pipeline for one chunk representation.
 
+use super::vlen::{self, Items, VlenCodec};
 use super::{
     build_codec, ArrayToArrayCodec, ArrayToBytesCodec, BytesToBytesCodec, ChunkRepr, Codec,
     CodecSpec, DecodedSize, PieceDecoder,
 };
-use crate::error::{corrupt, invalid_metadata, Result};
+use crate::dtype::DataType;
+use crate::error::{corrupt, invalid_metadata, unsupported, Result};
 use serde_json::Value;
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -52,6 +54,47 @@ fn transposed_strides(
         strides = from;
     }
     Some(strides)
+}
+
+/// A variable-length data type takes a `vlen-utf8` (`string`) or
+/// `vlen-bytes` (bytes) codec and nothing before it; those codecs take
+/// nothing else.
+fn check_variable_length(
+    repr: &ChunkRepr,
+    array_to_array: &[(Arc<dyn ArrayToArrayCodec>, ChunkRepr)],
+    vlen: Option<&VlenCodec>,
+) -> Result<()> {
+    let dtype = repr.dtype;
+    match (dtype.is_variable_length(), vlen) {
+        (false, None) => Ok(()),
+        (false, Some(v)) => Err(invalid_metadata(format!(
+            "codec \"{}\" is for variable-length data types, not {}",
+            v.to_json()["name"].as_str().unwrap_or_default(),
+            dtype.name()
+        ))),
+        (true, None) => Err(unsupported(format!(
+            "data type {} needs the \"{}\" codec as its array->bytes codec (sharding \
+             variable-length data is not supported)",
+            dtype.name(),
+            if dtype == DataType::String {
+                vlen::UTF8
+            } else {
+                vlen::BYTES
+            }
+        ))),
+        (true, Some(v)) if v.is_utf8() != (dtype == DataType::String) => {
+            Err(invalid_metadata(format!(
+                "codec \"{}\" does not encode data type {}",
+                v.to_json()["name"],
+                dtype.name()
+            )))
+        }
+        (true, Some(_)) if !array_to_array.is_empty() => Err(unsupported(format!(
+            "array->array codecs before a variable-length codec are not supported ({})",
+            dtype.name()
+        ))),
+        (true, Some(_)) => Ok(()),
+    }
 }
 
 impl CodecChain {
@@ -108,6 +151,7 @@ impl CodecChain {
         let (array_to_bytes, bytes_repr) = array_to_bytes.ok_or_else(|| {
             invalid_metadata("the codec list has no array->bytes codec (e.g. \"bytes\")")
         })?;
+        check_variable_length(&repr, &array_to_array, array_to_bytes.as_vlen())?;
         let mut sizes = vec![array_to_bytes.fixed_encoded_size(&bytes_repr)];
         let mut bounds = vec![array_to_bytes.max_encoded_size(&bytes_repr)];
         for c in &bytes_to_bytes {
@@ -127,6 +171,41 @@ impl CodecChain {
             sizes,
             bounds,
             transposed,
+        })
+    }
+
+    /// The items of one encoded chunk of a variable-length data type.
+    pub fn decode_items(&self, bytes: &[u8]) -> Result<Items> {
+        let vlen = self.vlen_codec()?;
+        let mut data: Cow<[u8]> = Cow::Borrowed(bytes);
+        for i in (0..self.bytes_to_bytes.len()).rev() {
+            data = self.bytes_to_bytes[i].decode(data, self.decoded_size(i))?;
+        }
+        let n = usize::try_from(self.repr.num_elements())
+            .map_err(|_| corrupt("a chunk holds more items than can be addressed"))?;
+        vlen.decode_items(&data, n)
+    }
+
+    /// Encode one chunk of a variable-length data type from its items (C
+    /// order, checked by the caller).
+    pub fn encode_items(&self, items: &Items) -> Result<Vec<u8>> {
+        let mut bytes = self.vlen_codec()?.encode_items(items)?;
+        for c in &self.bytes_to_bytes {
+            bytes = c.encode(bytes)?;
+        }
+        Ok(bytes)
+    }
+
+    /// Whether this pipeline's variable-length items must be UTF-8.
+    pub fn vlen_is_utf8(&self) -> bool {
+        self.array_to_bytes
+            .as_vlen()
+            .is_some_and(VlenCodec::is_utf8)
+    }
+
+    fn vlen_codec(&self) -> Result<&VlenCodec> {
+        self.array_to_bytes.as_vlen().ok_or_else(|| {
+            crate::error::internal("items of a pipeline without a variable-length codec")
         })
     }
 

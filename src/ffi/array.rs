@@ -7,7 +7,7 @@
 //! (the reader sees the old or the new chunk; concurrent writers: last
 //! one wins). `_set_attributes` must not race with other calls.
 
-use super::memory::into_c_string;
+use super::memory::{into_c_bytes, into_c_string};
 use super::pipeline::zarrio_pipeline;
 use super::store::zarrio_store;
 use super::{
@@ -15,6 +15,7 @@ use super::{
     zarrio_status,
 };
 use crate::array::Array;
+use crate::codec::vlen::Items;
 use crate::error::{buffer_too_small, invalid_argument, Result};
 use std::ffi::{c_char, c_void};
 
@@ -68,13 +69,15 @@ pub unsafe extern "C" fn zarrio_array_create(
 /// when there is none, a Zarr v2 array's `.zarray` and `.zattrs`. A v2
 /// array is read only: writes, fills, chunk writes and erases, and
 /// `zarrio_array_set_attributes` return `ZARRIO_ERR_UNSUPPORTED` and change
-/// nothing. v2 data types with no v3 counterpart here (`U`, `M8`, `m8`,
-/// `O`, structured) and filters or compressors other than `shuffle`,
-/// `delta`, `fixedscaleoffset` (to integers), `astype`, `blosc`, `zstd`,
-/// `gzip`, `zlib`, `lz4`, `bz2` and `lzma` (.xz and legacy .lzma) are
-/// `ZARRIO_ERR_UNSUPPORTED`; `|S` and `|V` items read as
-/// raw `r<N>` data. Creating an array or group where a v2 node is replaces
-/// it, as it replaces a v3 node.
+/// nothing. `|O` arrays with a `vlen-utf8` or `vlen-bytes` filter open as
+/// `string` or `variable_length_bytes` arrays (`zarrio_array_read_strings`);
+/// `|S` and `|V` items read as raw `r<N>` data. v2 data types with no v3
+/// counterpart here (`U`, `M8`, `m8`, other objects, structured) and
+/// filters or compressors other than `shuffle`, `delta`,
+/// `fixedscaleoffset` (to integers), `astype`, `blosc`, `zstd`, `gzip`,
+/// `zlib`, `lz4`, `bz2` and `lzma` (.xz and legacy .lzma) are
+/// `ZARRIO_ERR_UNSUPPORTED`. Creating an array or group where a v2 node is
+/// replaces it, as it replaces a v3 node.
 ///
 /// # Safety
 /// As `zarrio_array_create`.
@@ -201,7 +204,9 @@ pub unsafe extern "C" fn zarrio_array_data_type(
     })
 }
 
-/// The size of one element in bytes.
+/// The size of one element in bytes (0 for the variable-length types
+/// `string` and `variable_length_bytes`, whose items are read with
+/// `zarrio_array_read_strings`).
 ///
 /// # Safety
 /// `array` is a live handle; `out` is valid for a write.
@@ -214,7 +219,9 @@ pub unsafe extern "C" fn zarrio_array_element_size(
 }
 
 /// The fill value: one element in native byte order, written to `out`
-/// (which holds `capacity` bytes, at least the element size).
+/// (which holds `capacity` bytes, at least the element size). For the
+/// variable-length types, the fill item's bytes (UTF-8 for `string`),
+/// which may be none; `zarrio_array_metadata` states it too.
 ///
 /// # Safety
 /// `array` is a live handle; `out` holds `capacity` bytes.
@@ -347,6 +354,113 @@ pub unsafe extern "C" fn zarrio_array_read(
         let strides = opt_strides(strides, ndim)?;
         let out = slice_mut(out as *mut u8, capacity, "out")?;
         a.read_region(start, shape, out, strides)
+    })
+}
+
+/// Read the items of an array of variable-length data (`string`,
+/// `variable_length_bytes`) in the region `start[d] .. start[d] +
+/// shape[d]`, C order: item `i` is `(*out_data)[offsets[i] ..
+/// offsets[i + 1]]` (UTF-8 without a terminating NUL for `string`).
+/// `offsets` holds `offsets_count` entries, at least the region's element
+/// count + 1 (else `ZARRIO_ERR_BUFFER_TOO_SMALL`); the first count + 1 are
+/// written. The items' bytes are allocated by the library: `*out_data`
+/// (NULL when there are none) holds `*out_len` bytes and is released with
+/// `zarrio_bytes_free(*out_data, *out_len)`. Missing chunks read as the
+/// fill value. `ZARRIO_ERR_UNSUPPORTED` for an array of fixed-size
+/// elements (use `zarrio_array_read`). Safe to call from many threads on
+/// one handle.
+///
+/// # Safety
+/// `array` is a live handle; `start` and `shape` hold `ndim` entries;
+/// `offsets` holds `offsets_count` writable entries; `out_data` and
+/// `out_len` are valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_array_read_strings(
+    array: *const zarrio_array,
+    ndim: usize,
+    start: *const u64,
+    shape: *const u64,
+    offsets: *mut u64,
+    offsets_count: usize,
+    out_data: *mut *mut u8,
+    out_len: *mut usize,
+) -> zarrio_status {
+    guard(|| {
+        let a = &handle(array, "array")?.inner;
+        check_ndim(a, ndim)?;
+        let (start, shape) = region(ndim, start, shape)?;
+        check_out(out_data, "out_data")?;
+        check_out(out_len, "out_len")?;
+        let n = crate::region::num_elements(shape)?;
+        if offsets_count <= n {
+            return Err(buffer_too_small(format!(
+                "the region has {n} items, which need {} offsets; offsets_count is {offsets_count}",
+                n as u64 + 1
+            )));
+        }
+        // As bytes: the caller's u64 array need not be aligned for Rust.
+        let offsets_bytes = n
+            .checked_add(1)
+            .and_then(|k| k.checked_mul(8))
+            .ok_or_else(|| invalid_argument("offsets_count is too large"))?;
+        let dst = slice_mut(offsets as *mut u8, offsets_bytes, "offsets")?;
+        let items = a.read_strings(start, shape)?;
+        for (d, o) in dst.chunks_exact_mut(8).zip(&items.offsets) {
+            d.copy_from_slice(&o.to_ne_bytes());
+        }
+        let (ptr, len) = if items.data.is_empty() {
+            (std::ptr::null_mut(), 0)
+        } else {
+            into_c_bytes(items.data)
+        };
+        write_out(out_data, ptr, "out_data")?;
+        write_out(out_len, len, "out_len")
+    })
+}
+
+/// Write the items of an array of variable-length data (`string`,
+/// `variable_length_bytes`) in the region `start[d] .. start[d] +
+/// shape[d]`, C order: item `i` is `data[offsets[i] .. offsets[i + 1]]`.
+/// `offsets` holds exactly the region's element count + 1 entries,
+/// starting at 0, never decreasing, ending at `data_len`; for `string`
+/// every item must be UTF-8 (without a terminating NUL). Chunks the region
+/// covers only in part are read and merged; chunks whose items all equal
+/// the fill value are erased. `ZARRIO_ERR_UNSUPPORTED` for an array of
+/// fixed-size elements (use `zarrio_array_write`) and for a Zarr v2 array.
+/// Thread rules as for `zarrio_array_write`.
+///
+/// # Safety
+/// `array` is a live handle; `start` and `shape` hold `ndim` entries;
+/// `data` holds `data_len` bytes and `offsets` `offsets_count` entries.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn zarrio_array_write_strings(
+    array: *mut zarrio_array,
+    ndim: usize,
+    start: *const u64,
+    shape: *const u64,
+    data: *const c_void,
+    data_len: usize,
+    offsets: *const u64,
+    offsets_count: usize,
+) -> zarrio_status {
+    guard(|| {
+        let a = &handle(array, "array")?.inner;
+        check_ndim(a, ndim)?;
+        let (start, shape) = region(ndim, start, shape)?;
+        let data = slice(data as *const u8, data_len, "data")?;
+        let offsets_bytes = offsets_count
+            .checked_mul(8)
+            .ok_or_else(|| invalid_argument("offsets_count is too large"))?;
+        let raw = slice(offsets as *const u8, offsets_bytes, "offsets")?;
+        let items = Items {
+            data: crate::alloc::copied(data)?,
+            offsets: raw
+                .chunks_exact(8)
+                .map(|c| u64::from_ne_bytes(c.try_into().expect("8 bytes")))
+                .collect(),
+        };
+        a.write_strings(start, shape, &items)
     })
 }
 

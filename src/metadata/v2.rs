@@ -39,6 +39,9 @@ fn check_v2_format(o: &Map<String, Value>, what: &str) -> Result<()> {
     }
 }
 
+/// `parse_dtype`'s name for `|O`, which the filters make a v3 type.
+const OBJECT: &str = "object";
+
 /// The largest `|S` / `|V` item read, in bytes.
 const MAX_RAW_ITEM: usize = 1 << 20;
 
@@ -87,7 +90,15 @@ fn parse_dtype(v: &Value) -> Result<V2Type> {
         )))
     };
     match kind {
-        'O' => return unsupported_kind("Python objects"),
+        // Python objects: variable-length items, with a vlen filter.
+        'O' if rest.is_empty() => {
+            return Ok(V2Type {
+                name: OBJECT.into(),
+                endian: None,
+                size: 0,
+            })
+        }
+        'O' => return Err(bad()),
         'U' => return unsupported_kind("fixed-length unicode"),
         'M' | 'm' => return unsupported_kind("datetime64 / timedelta64"),
         _ => {}
@@ -122,6 +133,10 @@ fn parse_dtype(v: &Value) -> Result<V2Type> {
         })?)
     };
     Ok(V2Type { name, endian, size })
+}
+
+fn is_variable_length(t: &V2Type) -> bool {
+    t.name == "string" || t.name == "variable_length_bytes"
 }
 
 /// The v3 `fill_value` for a v2 one. `null` (no fill value) reads as
@@ -221,7 +236,7 @@ fn numcodec(v: &Value, t: &V2Type, what: &str) -> Result<Value> {
                 "cname": cfg.get("cname").cloned().unwrap_or("lz4".into()),
                 "clevel": cfg.get("clevel").cloned().unwrap_or(5.into()),
                 "shuffle": shuffle,
-                "typesize": t.size,
+                "typesize": t.size.max(1),
                 "blocksize": cfg.get("blocksize").cloned().unwrap_or(0.into()),
             }})
         }
@@ -329,7 +344,7 @@ pub fn array_from_zarray(zarray: &[u8], zattrs: Option<&[u8]>) -> Result<ArrayMe
     // Numeric filters are array->array codecs before `bytes`, which then
     // stores the last one's type in that type's byte order; the others
     // (shuffle) are bytes->bytes after it.
-    let filters = match o.get("filters") {
+    let mut filters = match o.get("filters") {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(fs)) => fs.clone(),
         Some(f) => {
@@ -338,6 +353,35 @@ pub fn array_from_zarray(zarray: &[u8], zattrs: Option<&[u8]>) -> Result<ArrayMe
             )))
         }
     };
+    // Objects are variable-length items, which the first filter encodes:
+    // the v3 `vlen-*` codec of the matching data type takes its place.
+    let mut t = t;
+    let mut fill = o.get("fill_value").cloned();
+    if t.name == OBJECT {
+        let id = filters
+            .first()
+            .and_then(|f| f.get("id"))
+            .and_then(Value::as_str);
+        let (name, codec) = match id {
+            Some("vlen-utf8") => ("string", "vlen-utf8"),
+            Some("vlen-bytes") => ("variable_length_bytes", "vlen-bytes"),
+            _ => {
+                return Err(unsupported(format!(
+                    ".zarray: dtype \"|O\" with filters {} is not supported (vlen-utf8 and \
+                     vlen-bytes are)",
+                    o.get("filters").unwrap_or(&Value::Null)
+                )))
+            }
+        };
+        filters.remove(0);
+        t.name = name.into();
+        // zarr-python 2 wrote 0 (its default) or null for object arrays:
+        // missing items read as empty.
+        if !matches!(fill, Some(Value::String(_))) {
+            fill = Some("".into());
+        }
+        codecs.push(json!({"name": codec}));
+    }
     let mut stored_endian = t.endian;
     let mut after_bytes = Vec::new();
     for f in &filters {
@@ -354,10 +398,12 @@ pub fn array_from_zarray(zarray: &[u8], zattrs: Option<&[u8]>) -> Result<ArrayMe
             None => after_bytes.push(numcodec(f, &t, "filter")?),
         }
     }
-    codecs.push(match stored_endian {
-        Some(e) => json!({"name": "bytes", "configuration": {"endian": e}}),
-        None => json!({"name": "bytes"}),
-    });
+    if !is_variable_length(&t) {
+        codecs.push(match stored_endian {
+            Some(e) => json!({"name": "bytes", "configuration": {"endian": e}}),
+            None => json!({"name": "bytes"}),
+        });
+    }
     codecs.extend(after_bytes);
     match o.get("compressor") {
         None | Some(Value::Null) => {}
@@ -370,7 +416,7 @@ pub fn array_from_zarray(zarray: &[u8], zattrs: Option<&[u8]>) -> Result<ArrayMe
         "data_type": t.name,
         "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": chunks}},
         "chunk_key_encoding": {"name": "v2", "configuration": {"separator": separator}},
-        "fill_value": fill_value(o.get("fill_value"), &t)?,
+        "fill_value": fill_value(fill.as_ref(), &t)?,
         "codecs": codecs,
         "attributes": parse_zattrs(zattrs)?,
     });
@@ -436,6 +482,35 @@ mod tests {
         assert_eq!(m.data_type.name(), "r32");
         let m = array_from_zarray(&zarray(json!({"dtype": "|b1", "fill_value": 1})), None).unwrap();
         assert_eq!(m.fill_value, [1]);
+    }
+
+    #[test]
+    fn objects_with_a_vlen_filter_are_variable_length_types() {
+        for (filter, name) in [
+            ("vlen-utf8", "string"),
+            ("vlen-bytes", "variable_length_bytes"),
+        ] {
+            let m = v3(
+                json!({"dtype": "|O", "fill_value": null, "filters": [{"id": filter}],
+                "compressor": {"id": "blosc", "cname": "lz4", "clevel": 5, "shuffle": 1}}),
+            )
+            .unwrap();
+            assert_eq!(m["data_type"], name);
+            assert_eq!(m["fill_value"], "");
+            assert_eq!(m["codecs"][0]["name"], filter);
+            assert_eq!(m["codecs"][1]["configuration"]["typesize"], 1);
+        }
+        for extra in [
+            json!({"dtype": "|O", "filters": [{"id": "json2"}]}),
+            json!({"dtype": "|O", "filters": [{"id": "vlen-utf8"}], "order": "F"}),
+        ] {
+            let e = array_from_zarray(&zarray(extra.clone()), None).unwrap_err();
+            assert_eq!(
+                e.kind(),
+                crate::error::ErrorKind::Unsupported,
+                "{extra}: {e}"
+            );
+        }
     }
 
     #[test]

@@ -104,6 +104,11 @@ _SIGNATURES = {
     "zarrio_array_write": (_status, [c_void_p, c_size_t, _u64p, _u64p, c_void_p, c_size_t, _i64p]),
     "zarrio_array_set_threads": (_status, [c_void_p, c_uint32]),
     "zarrio_array_set_attributes": (_status, [c_void_p, c_char_p]),
+    "zarrio_array_read_strings": (_status, [c_void_p, c_size_t, _u64p, _u64p, _u64p, c_size_t,
+                                            POINTER(c_void_p), POINTER(c_size_t)]),
+    "zarrio_array_write_strings": (_status, [c_void_p, c_size_t, _u64p, _u64p, c_void_p, c_size_t,
+                                             _u64p, c_size_t]),
+    "zarrio_bytes_free": (None, [c_void_p, c_size_t]),
     "zarrio_group_open": (_status, [c_void_p, c_char_p, POINTER(c_void_p)]),
     "zarrio_group_create": (_status, [c_void_p, c_char_p, c_char_p, POINTER(c_void_p)]),
     "zarrio_group_free": (None, [c_void_p]),
@@ -404,6 +409,35 @@ class Array:
                                        ptr, out.nbytes, strides)
         L.check(st, "zarrio_array_read")
         return out
+
+    def read_strings(self, start=None, shape=None) -> list[bytes]:
+        """The items of a region of a variable-length array (C order), as bytes."""
+        start, shape = self._region(start, shape)
+        n = int(np.prod(shape, dtype=np.int64))
+        offsets = (c_uint64 * (n + 1))()
+        data, length = c_void_p(), c_size_t()
+        L = lib()
+        L.check(L.fn("zarrio_array_read_strings")(self.handle, self.ndim, _u64_array(start), _u64_array(shape),
+                                                  offsets, n + 1, byref(data), byref(length)),
+                "zarrio_array_read_strings")
+        try:
+            raw = ctypes.string_at(data.value, length.value) if length.value else b""
+        finally:
+            L.fn("zarrio_bytes_free")(data, length.value)
+        return [raw[offsets[i]:offsets[i + 1]] for i in range(n)]
+
+    def write_strings(self, start, shape, items: list[bytes]) -> None:
+        """Write the items (bytes, C order) of a region of a variable-length array."""
+        start, shape = self._region(start, shape)
+        data = b"".join(items)
+        offs = [0]
+        for it in items:
+            offs.append(offs[-1] + len(it))
+        buf = ctypes.create_string_buffer(data, max(len(data), 1))
+        L = lib()
+        L.check(L.fn("zarrio_array_write_strings")(self.handle, self.ndim, _u64_array(start), _u64_array(shape),
+                                                   buf, len(data), _u64_array(offs), len(offs)),
+                "zarrio_array_write_strings")
 
     def write(self, start, data: np.ndarray) -> None:
         """Write a numpy array (C- or Fortran-contiguous; others are copied to C order) at start."""

@@ -1,0 +1,298 @@
+//! The `vlen-utf8` and `vlen-bytes` array->bytes codecs (zarr-extensions;
+//! numcodecs' `VLenUTF8` / `VLenBytes`, Zarr v2's filters of the same
+//! names): a chunk of variable-length items is stored as a little-endian
+//! u32 item count, then for each item in C order its length as a
+//! little-endian u32 and its bytes.
+//!
+//! Items have no fixed size, so these codecs never go through the
+//! fixed-size paths (`encode`, `decode_into` refuse): `Array::read_strings`
+//! and `write_strings` call `CodecChain::decode_items` / `encode_items`,
+//! which end here.
+
+use super::{codec_json, ArrayToBytesCodec, ChunkRepr, CodecSpec};
+use crate::error::{corrupt, invalid_argument, unsupported, Result};
+use serde_json::{json, Value};
+
+pub const UTF8: &str = "vlen-utf8";
+pub const BYTES: &str = "vlen-bytes";
+
+/// Items side by side: item `i` is `data[offsets[i]..offsets[i + 1]]`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Items {
+    pub data: Vec<u8>,
+    /// One more than there are items; starts at 0, never decreases.
+    pub offsets: Vec<u64>,
+}
+
+impl Items {
+    /// `n` copies of `item`.
+    pub fn repeated(item: &[u8], n: usize) -> Items {
+        Items {
+            data: item.repeat(n),
+            offsets: (0..=n as u64).map(|i| i * item.len() as u64).collect(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn get(&self, i: usize) -> &[u8] {
+        &self.data[self.offsets[i] as usize..self.offsets[i + 1] as usize]
+    }
+
+    /// Check offsets a caller gave: `n` items, in order, inside `data`, and
+    /// UTF-8 when `utf8`.
+    pub fn check(&self, n: usize, utf8: bool) -> Result<()> {
+        if self.offsets.len() != n + 1 {
+            return Err(invalid_argument(format!(
+                "{} offsets given for {n} items (n + 1 are needed)",
+                self.offsets.len()
+            )));
+        }
+        if self.offsets[0] != 0 || self.offsets[n] != self.data.len() as u64 {
+            return Err(invalid_argument(format!(
+                "offsets must start at 0 and end at the data's length {}, they run {} to {}",
+                self.data.len(),
+                self.offsets[0],
+                self.offsets[n]
+            )));
+        }
+        if let Some(i) = self.offsets.windows(2).position(|w| w[1] < w[0]) {
+            return Err(invalid_argument(format!(
+                "offsets decrease at item {i} ({} then {})",
+                self.offsets[i],
+                self.offsets[i + 1]
+            )));
+        }
+        if utf8 {
+            for i in 0..n {
+                if let Err(e) = std::str::from_utf8(self.get(i)) {
+                    return Err(invalid_argument(format!("item {i} is not UTF-8: {e}")));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VlenCodec {
+    utf8: bool,
+}
+
+impl VlenCodec {
+    pub fn from_spec(spec: &CodecSpec) -> Result<Self> {
+        spec.check_keys(&[])?;
+        Ok(VlenCodec {
+            utf8: spec.name == UTF8,
+        })
+    }
+
+    fn name(&self) -> &'static str {
+        if self.utf8 {
+            UTF8
+        } else {
+            BYTES
+        }
+    }
+
+    /// Whether items must be UTF-8.
+    pub fn is_utf8(&self) -> bool {
+        self.utf8
+    }
+
+    /// The `n` items a chunk's bytes hold.
+    pub fn decode_items(&self, bytes: &[u8], n: usize) -> Result<Items> {
+        let name = self.name();
+        let bad = |what: String| corrupt(format!("codec \"{name}\": {what}"));
+        // The little-endian u32 at `*at`, which moves past it.
+        let u32_at = |at: &mut usize, what: &str| -> Result<usize> {
+            let b = bytes
+                .get(*at..*at + 4)
+                .ok_or_else(|| bad(format!("the data ends inside {what}")))?;
+            *at += 4;
+            Ok(u32::from_le_bytes(b.try_into().expect("4 bytes")) as usize)
+        };
+        let mut at = 0usize;
+        let count = u32_at(&mut at, "the item count")?;
+        if count != n {
+            return Err(bad(format!("the chunk holds {count} items, expected {n}")));
+        }
+        // Each item takes at least its 4-byte length: a count the data
+        // cannot hold is found out before anything of its size is made.
+        if n > bytes.len() / 4 {
+            return Err(bad(format!("{} bytes cannot hold {n} items", bytes.len())));
+        }
+        let mut items = Items {
+            data: Vec::new(),
+            offsets: Vec::with_capacity(n + 1),
+        };
+        items.offsets.push(0);
+        let mut spans = Vec::with_capacity(n);
+        for i in 0..n {
+            let len = u32_at(&mut at, "an item's length")?;
+            let end = at
+                .checked_add(len)
+                .filter(|e| *e <= bytes.len())
+                .ok_or_else(|| bad(format!("item {i} of {len} bytes runs past the data")))?;
+            spans.push(at..end);
+            at = end;
+        }
+        if at != bytes.len() {
+            return Err(bad(format!(
+                "{} bytes after the last item",
+                bytes.len() - at
+            )));
+        }
+        items.data = Vec::with_capacity(at - 4 * (n + 1));
+        for (i, s) in spans.into_iter().enumerate() {
+            let item = &bytes[s];
+            if self.utf8 {
+                std::str::from_utf8(item)
+                    .map_err(|e| bad(format!("item {i} is not UTF-8: {e}")))?;
+            }
+            items.data.extend_from_slice(item);
+            items.offsets.push(items.data.len() as u64);
+        }
+        Ok(items)
+    }
+
+    /// A chunk's bytes for `items` (checked by the caller).
+    pub fn encode_items(&self, items: &Items) -> Result<Vec<u8>> {
+        let too_big = || {
+            invalid_argument(format!(
+                "codec \"{}\": a chunk's items or an item of 4 GiB or more cannot be stored",
+                self.name()
+            ))
+        };
+        let n = u32::try_from(items.len()).map_err(|_| too_big())?;
+        let mut out = crate::alloc::with_capacity(4 * (items.len() + 1) + items.data.len())?;
+        out.extend_from_slice(&n.to_le_bytes());
+        for i in 0..items.len() {
+            let item = items.get(i);
+            let len = u32::try_from(item.len()).map_err(|_| too_big())?;
+            out.extend_from_slice(&len.to_le_bytes());
+            out.extend_from_slice(item);
+        }
+        Ok(out)
+    }
+
+    fn fixed_size_refused(&self) -> crate::error::Error {
+        unsupported(format!(
+            "codec \"{}\": variable-length items are read and written with \
+             zarrio_array_read_strings / zarrio_array_write_strings",
+            self.name()
+        ))
+    }
+}
+
+impl ArrayToBytesCodec for VlenCodec {
+    fn to_json(&self) -> Value {
+        codec_json(self.name(), json!({}))
+    }
+
+    fn encode(&self, _data: &[u8], _repr: &ChunkRepr) -> Result<Vec<u8>> {
+        Err(self.fixed_size_refused())
+    }
+
+    fn decode_into(&self, _bytes: &[u8], _repr: &ChunkRepr, _out: &mut [u8]) -> Result<()> {
+        Err(self.fixed_size_refused())
+    }
+
+    fn fixed_encoded_size(&self, _repr: &ChunkRepr) -> Option<u64> {
+        None
+    }
+
+    fn max_encoded_size(&self, _repr: &ChunkRepr) -> u64 {
+        u64::MAX
+    }
+
+    fn as_vlen(&self) -> Option<&VlenCodec> {
+        Some(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    fn codec(name: &str) -> VlenCodec {
+        VlenCodec::from_spec(
+            &CodecSpec::from_json(&json!({"name": name, "configuration": {}})).unwrap(),
+        )
+        .unwrap()
+    }
+
+    fn items(v: &[&[u8]]) -> Items {
+        let mut it = Items {
+            data: Vec::new(),
+            offsets: vec![0],
+        };
+        for x in v {
+            it.data.extend_from_slice(x);
+            it.offsets.push(it.data.len() as u64);
+        }
+        it
+    }
+
+    #[test]
+    fn known_bytes_and_round_trip() {
+        let c = codec(UTF8);
+        let it = items(&[b"a", "b\u{e9}".as_bytes(), b""]);
+        let enc = c.encode_items(&it).unwrap();
+        assert_eq!(
+            enc,
+            [3, 0, 0, 0, 1, 0, 0, 0, b'a', 3, 0, 0, 0, b'b', 0xc3, 0xa9, 0, 0, 0, 0]
+        );
+        assert_eq!(c.decode_items(&enc, 3).unwrap(), it);
+        assert_eq!(Items::repeated(b"xy", 3).get(2), b"xy");
+        assert_eq!(c.to_json(), json!({"name": UTF8, "configuration": {}}));
+    }
+
+    #[test]
+    fn bad_chunks_and_items_are_errors() {
+        let c = codec(UTF8);
+        let enc = c.encode_items(&items(&[b"ab", b"c"])).unwrap();
+        assert_eq!(
+            c.decode_items(&enc, 3).unwrap_err().kind(),
+            ErrorKind::Corrupt
+        );
+        for cut in 0..enc.len() {
+            assert!(c.decode_items(&enc[..cut], 2).is_err(), "cut {cut}");
+        }
+        let mut extra = enc.clone();
+        extra.push(0);
+        assert!(c.decode_items(&extra, 2).is_err());
+        // A count no chunk of this size can hold, refused before allocating.
+        let huge = [0xff, 0xff, 0xff, 0x0f, 1, 0, 0, 0];
+        assert!(c.decode_items(&huge, 0x0fff_ffff).is_err());
+        // Not UTF-8: an error for vlen-utf8, fine for vlen-bytes.
+        let raw = codec(BYTES).encode_items(&items(&[&[0xff, 0xfe]])).unwrap();
+        assert_eq!(
+            c.decode_items(&raw, 1).unwrap_err().kind(),
+            ErrorKind::Corrupt
+        );
+        assert_eq!(
+            codec(BYTES).decode_items(&raw, 1).unwrap().get(0),
+            [0xff, 0xfe]
+        );
+        // Offsets a caller gives are checked.
+        let mut it = items(&[b"ab", b"c"]);
+        assert!(it.check(2, true).is_ok());
+        assert!(it.check(3, true).is_err());
+        it.offsets[1] = 4;
+        assert!(it.check(2, false).is_err());
+        assert!(items(&[&[0xc3]]).check(1, true).is_err());
+        let repr = ChunkRepr::new(vec![1], crate::dtype::DataType::String, vec![]);
+        assert_eq!(
+            c.encode(&[], &repr).unwrap_err().kind(),
+            ErrorKind::Unsupported
+        );
+    }
+}
