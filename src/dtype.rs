@@ -35,9 +35,27 @@ pub enum DataType {
     /// `variable_length_bytes` (zarr-python 3.0: `bytes`): variable-length
     /// byte strings (the `vlen-bytes` codec).
     Bytes,
+    /// `fixed_length_utf32` (numpy's `U<n>`, `{"name":
+    /// "fixed_length_utf32", "configuration": {"length_bytes": 4n}}`): n
+    /// UTF-32 code units, NUL-padded; each unit has the byte order.
+    FixedUtf32(usize),
 }
 
+/// The name of numpy's fixed-length unicode type in Zarr v3.
+const FIXED_UTF32: &str = "fixed_length_utf32";
+
 impl DataType {
+    /// The `data_type` field of `zarr.json`: the name, or for a type with a
+    /// configuration the `{"name", "configuration"}` object.
+    pub fn to_json(&self) -> Value {
+        match self {
+            DataType::FixedUtf32(n) => serde_json::json!({
+                "name": FIXED_UTF32, "configuration": {"length_bytes": n * 4}
+            }),
+            _ => Value::String(self.name()),
+        }
+    }
+
     /// Parse the `data_type` field of `zarr.json`.
     pub fn from_json(v: &Value) -> Result<DataType> {
         match v {
@@ -47,6 +65,20 @@ impl DataType {
                     .get("name")
                     .and_then(Value::as_str)
                     .ok_or_else(|| invalid_metadata("data_type object has no string \"name\""))?;
+                if name == FIXED_UTF32 {
+                    let n = o
+                        .get("configuration")
+                        .and_then(|c| c.get("length_bytes"))
+                        .and_then(Value::as_u64)
+                        .filter(|n| *n > 0 && n % 4 == 0 && *n <= 1 << 30)
+                        .ok_or_else(|| {
+                            invalid_metadata(format!(
+                                "data type \"{FIXED_UTF32}\" needs a configuration with \
+                                 \"length_bytes\", a positive multiple of 4 (at most 2^30)"
+                            ))
+                        })?;
+                    return Ok(DataType::FixedUtf32(n as usize / 4));
+                }
                 if let Some(cfg) = o.get("configuration") {
                     if !cfg.as_object().map(|m| m.is_empty()).unwrap_or(false) {
                         return Err(unsupported(format!(
@@ -127,6 +159,7 @@ impl DataType {
             RawBits(n) => format!("r{}", n * 8),
             String => "string".into(),
             Bytes => "variable_length_bytes".into(),
+            FixedUtf32(_) => FIXED_UTF32.into(),
         }
     }
 
@@ -140,6 +173,7 @@ impl DataType {
         use DataType::*;
         match self {
             String | Bytes => 0,
+            FixedUtf32(n) => 4 * n,
             Bool | Int8 | UInt8 => 1,
             Int16 | UInt16 | Float16 | BFloat16 => 2,
             Int32 | UInt32 | Float32 => 4,
@@ -157,6 +191,7 @@ impl DataType {
             Complex64 => 4,
             Complex128 => 8,
             RawBits(_) => 1,
+            FixedUtf32(_) => 4,
             t => t.size(),
         }
     }
@@ -216,6 +251,18 @@ impl DataType {
                 _ => Err(bad()),
             },
             Bytes => fill_bytes(v).ok_or_else(bad),
+            FixedUtf32(n) => {
+                let s = v.as_str().ok_or_else(bad)?;
+                let units: Vec<u32> = s.chars().map(u32::from).collect();
+                if units.len() > *n {
+                    return Err(bad());
+                }
+                let mut out = vec![0u8; 4 * n];
+                for (o, u) in out.chunks_exact_mut(4).zip(units) {
+                    o.copy_from_slice(&u.to_ne_bytes());
+                }
+                Ok(out)
+            }
         }
     }
 
@@ -248,6 +295,20 @@ impl DataType {
                 use base64::Engine;
                 base64::engine::general_purpose::STANDARD
                     .encode(bytes)
+                    .into()
+            }
+            // numpy drops trailing NULs; a unit that is no character
+            // becomes U+FFFD.
+            FixedUtf32(_) => {
+                let units: Vec<u32> = bytes
+                    .chunks_exact(4)
+                    .map(|c| u32::from_ne_bytes(c.try_into().expect("4 bytes")))
+                    .collect();
+                let end = units.iter().rposition(|u| *u != 0).map_or(0, |i| i + 1);
+                units[..end]
+                    .iter()
+                    .map(|u| char::from_u32(*u).unwrap_or('\u{fffd}'))
+                    .collect::<std::string::String>()
                     .into()
             }
         }

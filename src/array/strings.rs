@@ -88,7 +88,8 @@ impl Array {
             Ok(())
         })?;
         let chunks = chunks.into_inner().unwrap_or_else(|e| e.into_inner());
-        let mut refs = vec![(0usize, 0usize); n];
+        let mut refs = crate::alloc::with_capacity(n)?;
+        refs.resize(n, (0usize, 0usize));
         let (chunk_strides, region_strides) = (c_strides(self.chunk_shape()), c_strides(shape));
         for (p, entry) in chunks.iter().enumerate() {
             let (part, _) = entry.as_ref().expect("every part was read");
@@ -98,17 +99,23 @@ impl Array {
             });
         }
         let fill = self.fill_value();
+        let item = |(p, k): (usize, usize)| match &chunks[p].as_ref().expect("read").1 {
+            Some(items) => items.get(k),
+            None => fill,
+        };
+        // Sized first: missing chunks repeat the fill value, so the items
+        // can be far larger than what was read.
+        let total = refs
+            .iter()
+            .try_fold(0usize, |acc, r| acc.checked_add(item(*r).len()))
+            .ok_or_else(|| crate::alloc::cannot_allocate(usize::MAX))?;
         let mut out = Items {
-            data: Vec::new(),
-            offsets: Vec::with_capacity(n + 1),
+            data: crate::alloc::with_capacity(total)?,
+            offsets: crate::alloc::with_capacity(n + 1)?,
         };
         out.offsets.push(0);
-        for (p, k) in refs {
-            let item = match &chunks[p].as_ref().expect("read").1 {
-                Some(items) => items.get(k),
-                None => fill,
-            };
-            out.data.extend_from_slice(item);
+        for r in refs {
+            out.data.extend_from_slice(item(r));
             out.offsets.push(out.data.len() as u64);
         }
         Ok(out)
@@ -133,10 +140,11 @@ impl Array {
             } else {
                 self.chunk_items(&part.chunk)?
             };
-            let mut slots: Vec<&[u8]> = match &old {
-                Some(items) => (0..chunk_len).map(|k| items.get(k)).collect(),
-                None => vec![fill; chunk_len],
-            };
+            let mut slots: Vec<&[u8]> = crate::alloc::with_capacity(chunk_len)?;
+            match &old {
+                Some(items) => slots.extend((0..chunk_len).map(|k| items.get(k))),
+                None => slots.resize(chunk_len, fill),
+            }
             for_each_index(&part.shape, |idx| {
                 let k = flat(&part.in_chunk, idx, &chunk_strides);
                 slots[k] = items.get(flat(&part.in_region, idx, &region_strides));
@@ -147,7 +155,7 @@ impl Array {
             }
             let mut chunk = Items {
                 data: Vec::new(),
-                offsets: Vec::with_capacity(chunk_len + 1),
+                offsets: crate::alloc::with_capacity(chunk_len + 1)?,
             };
             chunk.offsets.push(0);
             for s in slots {

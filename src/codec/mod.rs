@@ -57,6 +57,22 @@ impl ChunkRepr {
     /// its chunk when it is built, so `num_elements`, `nbytes` and the
     /// strides and offsets computed from a chunk's shape never wrap.
     pub fn check_addressable(&self) -> Result<()> {
+        if self.dtype.is_variable_length() {
+            // Items, not bytes: a chunk's item count is a u32 in its
+            // encoding (`vlen-*`).
+            let items = self
+                .shape
+                .iter()
+                .try_fold(1u64, |acc, &d| acc.checked_mul(d));
+            return match items {
+                Some(n) if n <= u64::from(u32::MAX) => Ok(()),
+                _ => Err(invalid_metadata(format!(
+                    "a chunk of shape {:?} holds more than 2^32 - 1 items of data type {}",
+                    self.shape,
+                    self.dtype.name()
+                ))),
+            };
+        }
         let bytes = self
             .shape
             .iter()

@@ -8,12 +8,17 @@
 //! order is the `bytes` codec's business, so only kind and size count
 //! here. The arithmetic is numpy's, element by element, so values decode
 //! bit for bit as numcodecs decodes them:
-//! - delta: decoding is a running sum in `dtype` (integers wrap), encoding
-//!   the differences in `dtype`, cast to `astype`;
+//! - delta: decoding is a running sum in the type numpy promotes `astype`
+//!   and `dtype` to (integers wrap; uint64 with a signed type sums in
+//!   float64), each sum cast to `dtype`; encoding the differences in
+//!   `dtype`, cast to `astype`;
 //! - fixedscaleoffset (integer `astype` only): decoding computes
 //!   `e / scale + offset` in float64 and casts to `dtype`, encoding
 //!   `round_half_even((x - offset) * scale)` cast to `astype`;
 //! - astype: a numpy cast each way.
+//!
+//! The encoded fill value is the decoded one cast to `astype`, as
+//! zarr-python carries it through these codecs.
 //!
 //! Casts follow numpy: integers wrap, floats to integers truncate toward
 //! zero (out of range saturates here, where numpy leaves it undefined),
@@ -87,6 +92,49 @@ fn typestr(t: DataType) -> String {
         format!("|{k}1")
     } else {
         format!("<{k}{n}")
+    }
+}
+
+/// numpy's type promotion (`np.result_type`) of two supported types.
+fn promote(a: DataType, b: DataType) -> DataType {
+    use DataType::*;
+    let int_of = |signed: bool, size: usize| match (signed, size) {
+        (true, 1) => Int8,
+        (true, 2) => Int16,
+        (true, 4) => Int32,
+        (true, _) => Int64,
+        (false, 1) => UInt8,
+        (false, 2) => UInt16,
+        (false, 4) => UInt32,
+        (false, _) => UInt64,
+    };
+    match (is_int(a), is_int(b)) {
+        (true, true) if signed(a) == signed(b) => int_of(signed(a), a.size().max(b.size())),
+        (true, true) => {
+            let (s, u) = if signed(a) { (a, b) } else { (b, a) };
+            if s.size() > u.size() {
+                s
+            } else if u.size() < 8 {
+                int_of(true, 2 * u.size())
+            } else {
+                Float64
+            }
+        }
+        (false, false) => {
+            if a == Float64 || b == Float64 {
+                Float64
+            } else {
+                Float32
+            }
+        }
+        _ => {
+            let (f, i) = if is_int(a) { (b, a) } else { (a, b) };
+            if f == Float32 && i.size() <= 2 {
+                Float32
+            } else {
+                Float64
+            }
+        }
     }
 }
 
@@ -309,12 +357,12 @@ impl ArrayToArrayCodec for NumericFilter {
 
     fn encoded_repr(&self, decoded: &ChunkRepr) -> Result<ChunkRepr> {
         self.check_input(decoded)?;
-        // The encoded fill value: the decoded one through the filter, as
-        // for a chunk of it alone (delta: its first element).
+        // The encoded fill value: the decoded one cast, not encoded (what
+        // zarr-python's sharding compares inner chunks with, and fills
+        // missing ones with).
         let mut fill = vec![0u8; self.encoded.size()];
-        let repr = ChunkRepr::new(vec![1], self.decoded, decoded.fill_value.clone());
-        let enc = self.encode(&decoded.fill_value, &repr)?;
-        fill.copy_from_slice(&enc);
+        let v = cast(load(&decoded.fill_value, 0, self.decoded), self.encoded);
+        store(&mut fill, 0, self.encoded, v);
         Ok(ChunkRepr::new(decoded.shape.clone(), self.encoded, fill))
     }
 
@@ -357,18 +405,19 @@ impl ArrayToArrayCodec for NumericFilter {
         let n = self.check_len(data, decoded, self.encoded)?;
         let (d, e) = (self.decoded, self.encoded);
         let mut out = crate::alloc::zeroed(n * d.size())?;
+        let sum_type = promote(d, e);
         let mut acc = None;
         for i in 0..n {
             let x = load(data, i, e);
             let y = match &self.op {
                 Op::Delta => {
-                    let v = cast(x, d);
+                    let v = cast(x, sum_type);
                     let s = match acc {
                         None => v,
-                        Some(a) => cast(add(a, v), d),
+                        Some(a) => cast(add(a, v), sum_type),
                     };
                     acc = Some(s);
-                    s
+                    cast(s, d)
                 }
                 Op::FixedScaleOffset { scale, offset } => {
                     cast(Num::F64(as_f64(x) / scale + offset), d)
@@ -423,6 +472,37 @@ mod tests {
         let g = filter(json!({"name": DELTA, "configuration": {"dtype": "<i4"}})).unwrap();
         let enc = g.encode(&x, &repr(DataType::Int32, 5)).unwrap();
         assert_eq!(g.decode(&enc, &repr(DataType::Int32, 5)).unwrap(), x);
+    }
+
+    #[test]
+    fn delta_sums_in_the_promoted_type() {
+        use DataType::*;
+        assert_eq!(promote(Int32, Float32), Float64);
+        assert_eq!(promote(Int16, Float32), Float32);
+        assert_eq!(promote(UInt64, Int8), Float64);
+        assert_eq!(promote(UInt16, Int16), Int32);
+        assert_eq!(promote(UInt8, Int64), Int64);
+        assert_eq!(promote(UInt32, UInt8), UInt32);
+        // float32 stored as int32: numpy sums in float64, then rounds each
+        // sum to float32.
+        let f = filter(json!({"name": DELTA, "configuration": {"dtype": "<f4", "astype": "<i4"}}))
+            .unwrap();
+        let enc = i32s(&[1 << 24, 1, 1, 1, 1]);
+        let dec = f.decode(&enc, &repr(Float32, 5)).unwrap();
+        let got: Vec<f32> = dec
+            .chunks(4)
+            .map(|c| f32::from_ne_bytes(c.try_into().unwrap()))
+            .collect();
+        assert_eq!(
+            got,
+            [16777216.0, 16777216.0, 16777218.0, 16777220.0, 16777220.0]
+        );
+        // The encoded fill is the fill cast, not encoded.
+        let g = filter(json!({"name": FIXED_SCALE_OFFSET, "configuration":
+            {"scale": 10, "offset": 1000, "dtype": "<f8", "astype": "<i4"}}))
+        .unwrap();
+        let r = ChunkRepr::new(vec![2], Float64, 7.0f64.to_ne_bytes().to_vec());
+        assert_eq!(g.encoded_repr(&r).unwrap().fill_value, 7i32.to_ne_bytes());
     }
 
     #[test]

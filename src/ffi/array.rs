@@ -71,8 +71,9 @@ pub unsafe extern "C" fn zarrio_array_create(
 /// `zarrio_array_set_attributes` return `ZARRIO_ERR_UNSUPPORTED` and change
 /// nothing. `|O` arrays with a `vlen-utf8` or `vlen-bytes` filter open as
 /// `string` or `variable_length_bytes` arrays (`zarrio_array_read_strings`);
-/// `|S` and `|V` items read as raw `r<N>` data. v2 data types with no v3
-/// counterpart here (`U`, `M8`, `m8`, other objects, structured) and
+/// `|S` and `|V` items read as raw `r<N>` data, `U<n>` as
+/// `fixed_length_utf32`. v2 data types with no v3 counterpart here (`M8`,
+/// `m8`, other objects, structured) and
 /// filters or compressors other than `shuffle`, `delta`,
 /// `fixedscaleoffset` (to integers), `astype`, `blosc`, `zstd`, `gzip`,
 /// `zlib`, `lz4`, `bz2` and `lzma` (.xz and legacy .lzma) are
@@ -183,8 +184,9 @@ pub unsafe extern "C" fn zarrio_array_inner_chunk_shape(
     })
 }
 
-/// The data type name ("uint16", "float32", "r24", ...) in `*out_name`,
-/// to release with `zarrio_string_free`.
+/// The data type name ("uint16", "float32", "r24", "string",
+/// "fixed_length_utf32" (its length is the element size / 4), ...) in
+/// `*out_name`, to release with `zarrio_string_free`.
 ///
 /// # Safety
 /// `array` is a live handle; `out_name` is valid for a write.

@@ -175,7 +175,7 @@ impl ArrayMetadata {
         m.insert("zarr_format".into(), 3.into());
         m.insert("node_type".into(), "array".into());
         m.insert("shape".into(), self.shape.clone().into());
-        m.insert("data_type".into(), self.data_type.name().into());
+        m.insert("data_type".into(), self.data_type.to_json());
         m.insert(
             "chunk_grid".into(),
             serde_json::json!({"name": "regular", "configuration": {"chunk_shape": self.chunk_shape}}),

@@ -39,6 +39,9 @@ fn check_v2_format(o: &Map<String, Value>, what: &str) -> Result<()> {
     }
 }
 
+/// The v3 name of numpy's fixed-length unicode type.
+const FIXED_UTF32: &str = "fixed_length_utf32";
+
 /// `parse_dtype`'s name for `|O`, which the filters make a v3 type.
 const OBJECT: &str = "object";
 
@@ -99,7 +102,6 @@ fn parse_dtype(v: &Value) -> Result<V2Type> {
             })
         }
         'O' => return Err(bad()),
-        'U' => return unsupported_kind("fixed-length unicode"),
         'M' | 'm' => return unsupported_kind("datetime64 / timedelta64"),
         _ => {}
     }
@@ -121,8 +123,16 @@ fn parse_dtype(v: &Value) -> Result<V2Type> {
             )))
         }
         ('S' | 'V', n) if n > 0 => format!("r{}", n * 8),
+        // Fixed-length unicode: n UTF-32 code units.
+        ('U', n) if n > MAX_RAW_ITEM / 4 => {
+            return Err(unsupported(format!(
+                ".zarray: dtype \"{s}\": items of more than {MAX_RAW_ITEM} bytes are not supported"
+            )))
+        }
+        ('U', n) if n > 0 => FIXED_UTF32.into(),
         _ => return Err(bad()),
     };
+    let size = if kind == 'U' { 4 * size } else { size };
     let endian = if size == 1 || kind == 'S' || kind == 'V' {
         None
     } else {
@@ -146,6 +156,8 @@ fn fill_value(v: Option<&Value>, t: &V2Type) -> Result<Value> {
     let zero = || -> Value {
         if raw {
             Value::Array(vec![0.into(); t.size])
+        } else if t.name == FIXED_UTF32 {
+            "".into()
         } else if t.name == "bool" {
             false.into()
         } else if t.name.starts_with("complex") {
@@ -375,11 +387,13 @@ pub fn array_from_zarray(zarray: &[u8], zattrs: Option<&[u8]>) -> Result<ArrayMe
         };
         filters.remove(0);
         t.name = name.into();
-        // zarr-python 2 wrote 0 (its default) or null for object arrays:
-        // missing items read as empty.
-        if !matches!(fill, Some(Value::String(_))) {
-            fill = Some("".into());
-        }
+        // zarr-python 2 wrote 0 (its default) or null for object arrays;
+        // zarr-python 3 reads a number as its text and null as empty.
+        fill = Some(match fill {
+            Some(Value::String(s)) => Value::String(s),
+            Some(Value::Number(n)) if name == "string" => Value::String(n.to_string()),
+            _ => "".into(),
+        });
         codecs.push(json!({"name": codec}));
     }
     let mut stored_endian = t.endian;
@@ -413,7 +427,11 @@ pub fn array_from_zarray(zarray: &[u8], zattrs: Option<&[u8]>) -> Result<ArrayMe
         "zarr_format": 3,
         "node_type": "array",
         "shape": shape,
-        "data_type": t.name,
+        "data_type": if t.name == FIXED_UTF32 {
+            json!({"name": FIXED_UTF32, "configuration": {"length_bytes": t.size}})
+        } else {
+            Value::String(t.name.clone())
+        },
         "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": chunks}},
         "chunk_key_encoding": {"name": "v2", "configuration": {"separator": separator}},
         "fill_value": fill_value(fill.as_ref(), &t)?,
@@ -485,6 +503,25 @@ mod tests {
     }
 
     #[test]
+    fn fixed_length_unicode() {
+        let m =
+            array_from_zarray(&zarray(json!({"dtype": ">U3", "fill_value": "ab"})), None).unwrap();
+        assert_eq!(m.data_type, crate::dtype::DataType::FixedUtf32(3));
+        let v3 = m.v3_json();
+        assert_eq!(v3["data_type"]["configuration"]["length_bytes"], 12);
+        assert_eq!(v3["codecs"][0]["configuration"]["endian"], "big");
+        assert_eq!(v3["fill_value"], "ab");
+        let unit = |c: char| u32::from(c).to_ne_bytes();
+        assert_eq!(m.fill_value, [unit('a'), unit('b'), [0; 4]].concat());
+        let m =
+            array_from_zarray(&zarray(json!({"dtype": "<U2", "fill_value": null})), None).unwrap();
+        assert_eq!(m.fill_value, [0; 8]);
+        assert!(
+            array_from_zarray(&zarray(json!({"dtype": "<U1", "fill_value": "ab"})), None).is_err()
+        );
+    }
+
+    #[test]
     fn objects_with_a_vlen_filter_are_variable_length_types() {
         for (filter, name) in [
             ("vlen-utf8", "string"),
@@ -526,7 +563,8 @@ mod tests {
     fn rejects_what_it_cannot_read() {
         use crate::error::ErrorKind as K;
         for (extra, status) in [
-            (json!({"dtype": "<U4"}), K::Unsupported),
+            (json!({"dtype": "<U0"}), K::InvalidMetadata),
+            (json!({"dtype": "<U9999999999"}), K::Unsupported),
             (json!({"dtype": "<M8[ns]"}), K::Unsupported),
             (json!({"dtype": "|O"}), K::Unsupported),
             (json!({"dtype": [["a", "<i4"]]}), K::Unsupported),

@@ -346,6 +346,8 @@ class Array:
 
     @property
     def dtype(self) -> np.dtype:
+        if self.dtype_name == "fixed_length_utf32":
+            return np.dtype(f"=U{self.element_size // 4}")
         return numpy_dtype(self.dtype_name)
 
     def fill_value_bytes(self) -> bytes:
