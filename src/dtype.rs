@@ -5,6 +5,7 @@
 //! fill value is a bitwise comparison (NaN payloads and -0.0 included).
 
 use crate::error::{invalid_metadata, unsupported, Result};
+use crate::time_unit::TimeUnit;
 use half::{bf16, f16};
 use serde_json::Value;
 
@@ -39,10 +40,17 @@ pub enum DataType {
     /// "fixed_length_utf32", "configuration": {"length_bytes": 4n}}`): n
     /// UTF-32 code units, NUL-padded; each unit has the byte order.
     FixedUtf32(usize),
+    /// `numpy.datetime64` (`{"unit", "scale_factor"}`): int64 counts of
+    /// the unit times the scale since the epoch; the least int64 is NaT.
+    DateTime64(TimeUnit, u32),
+    /// `numpy.timedelta64`: int64 counts of the unit times the scale.
+    TimeDelta64(TimeUnit, u32),
 }
 
 /// The name of numpy's fixed-length unicode type in Zarr v3.
 const FIXED_UTF32: &str = "fixed_length_utf32";
+const DATETIME64: &str = "numpy.datetime64";
+const TIMEDELTA64: &str = "numpy.timedelta64";
 
 impl DataType {
     /// The `data_type` field of `zarr.json`: the name, or for a type with a
@@ -52,6 +60,12 @@ impl DataType {
             DataType::FixedUtf32(n) => serde_json::json!({
                 "name": FIXED_UTF32, "configuration": {"length_bytes": n * 4}
             }),
+            DataType::DateTime64(unit, scale) | DataType::TimeDelta64(unit, scale) => {
+                serde_json::json!({
+                    "name": self.name(),
+                    "configuration": {"unit": unit.name(), "scale_factor": scale}
+                })
+            }
             _ => Value::String(self.name()),
         }
     }
@@ -78,6 +92,34 @@ impl DataType {
                             ))
                         })?;
                     return Ok(DataType::FixedUtf32(n as usize / 4));
+                }
+                if name == DATETIME64 || name == TIMEDELTA64 {
+                    let cfg = o.get("configuration");
+                    let unit = cfg
+                        .and_then(|c| c.get("unit"))
+                        .and_then(Value::as_str)
+                        .ok_or_else(|| {
+                            invalid_metadata(format!(
+                                "data type \"{name}\" needs a configuration with a string \"unit\""
+                            ))
+                        })?;
+                    let unit = TimeUnit::parse(unit)?;
+                    let scale = match cfg.and_then(|c| c.get("scale_factor")) {
+                        None => 1,
+                        Some(v) => v
+                            .as_u64()
+                            .filter(|n| *n > 0 && *n <= u64::from(u32::MAX))
+                            .ok_or_else(|| {
+                                invalid_metadata(format!(
+                                    "data type \"{name}\": scale_factor {v} is not a positive 32-bit integer"
+                                ))
+                            })? as u32,
+                    };
+                    return Ok(if name == DATETIME64 {
+                        DataType::DateTime64(unit, scale)
+                    } else {
+                        DataType::TimeDelta64(unit, scale)
+                    });
                 }
                 if let Some(cfg) = o.get("configuration") {
                     if !cfg.as_object().map(|m| m.is_empty()).unwrap_or(false) {
@@ -160,6 +202,8 @@ impl DataType {
             String => "string".into(),
             Bytes => "variable_length_bytes".into(),
             FixedUtf32(_) => FIXED_UTF32.into(),
+            DateTime64(..) => DATETIME64.into(),
+            TimeDelta64(..) => TIMEDELTA64.into(),
         }
     }
 
@@ -174,6 +218,7 @@ impl DataType {
         match self {
             String | Bytes => 0,
             FixedUtf32(n) => 4 * n,
+            DateTime64(..) | TimeDelta64(..) => 8,
             Bool | Int8 | UInt8 => 1,
             Int16 | UInt16 | Float16 | BFloat16 => 2,
             Int32 | UInt32 | Float32 => 4,
@@ -251,6 +296,10 @@ impl DataType {
                 _ => Err(bad()),
             },
             Bytes => fill_bytes(v).ok_or_else(bad),
+            DateTime64(..) | TimeDelta64(..) => match v {
+                Value::String(s) if s == "NaT" => Ok(i64::MIN.to_ne_bytes().to_vec()),
+                _ => Ok(v.as_i64().ok_or_else(bad)?.to_ne_bytes().to_vec()),
+            },
             FixedUtf32(n) => {
                 let s = v.as_str().ok_or_else(bad)?;
                 let units: Vec<u32> = s.chars().map(u32::from).collect();
@@ -296,6 +345,9 @@ impl DataType {
                 base64::engine::general_purpose::STANDARD
                     .encode(bytes)
                     .into()
+            }
+            DateTime64(..) | TimeDelta64(..) => {
+                i64::from_ne_bytes(bytes.try_into().expect("8 bytes")).into()
             }
             // numpy drops trailing NULs; a unit that is no character
             // becomes U+FFFD.

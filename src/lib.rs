@@ -24,6 +24,7 @@ pub mod store;
 // others.
 pub(crate) mod strided;
 pub mod threads;
+pub mod time_unit;
 mod transposed;
 
 pub use array::Array;

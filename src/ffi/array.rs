@@ -72,8 +72,9 @@ pub unsafe extern "C" fn zarrio_array_create(
 /// nothing. `|O` arrays with a `vlen-utf8` or `vlen-bytes` filter open as
 /// `string` or `variable_length_bytes` arrays (`zarrio_array_read_strings`);
 /// `|S` and `|V` items read as raw `r<N>` data, `U<n>` as
-/// `fixed_length_utf32`. v2 data types with no v3 counterpart here (`M8`,
-/// `m8`, other objects, structured) and
+/// `fixed_length_utf32`, `M8[unit]` / `m8[unit]` as `numpy.datetime64` /
+/// `numpy.timedelta64`. v2 data types with no v3 counterpart here (other
+/// objects, structured) and
 /// filters or compressors other than `shuffle`, `delta`,
 /// `fixedscaleoffset` (to integers), `astype`, `blosc`, `zstd`, `gzip`,
 /// `zlib`, `lz4`, `bz2` and `lzma` (.xz and legacy .lzma) are
@@ -185,7 +186,8 @@ pub unsafe extern "C" fn zarrio_array_inner_chunk_shape(
 }
 
 /// The data type name ("uint16", "float32", "r24", "string",
-/// "fixed_length_utf32" (its length is the element size / 4), ...) in
+/// "fixed_length_utf32" (its length is the element size / 4),
+/// "numpy.datetime64" (unit and scale in `zarrio_array_metadata`), ...) in
 /// `*out_name`, to release with `zarrio_string_free`.
 ///
 /// # Safety

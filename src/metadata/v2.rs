@@ -54,6 +54,8 @@ struct V2Type {
     name: String,
     endian: Option<&'static str>,
     size: usize,
+    /// The v3 `data_type` when it is an object with a configuration.
+    json: Option<Value>,
 }
 
 fn parse_dtype(v: &Value) -> Result<V2Type> {
@@ -87,11 +89,6 @@ fn parse_dtype(v: &Value) -> Result<V2Type> {
         }),
         _ => return Err(bad()),
     };
-    let unsupported_kind = |what: &str| {
-        Err(unsupported(format!(
-            ".zarray: dtype \"{s}\" ({what}) is not supported"
-        )))
-    };
     match kind {
         // Python objects: variable-length items, with a vlen filter.
         'O' if rest.is_empty() => {
@@ -99,10 +96,34 @@ fn parse_dtype(v: &Value) -> Result<V2Type> {
                 name: OBJECT.into(),
                 endian: None,
                 size: 0,
+                json: None,
             })
         }
         'O' => return Err(bad()),
-        'M' | 'm' => return unsupported_kind("datetime64 / timedelta64"),
+        // datetime64 / timedelta64: int64 counts of a unit.
+        'M' | 'm' => {
+            let bracket = rest
+                .strip_prefix('8')
+                .and_then(|r| match r {
+                    "" => Some(""),
+                    r => r.strip_prefix('[').and_then(|r| r.strip_suffix(']')),
+                })
+                .ok_or_else(bad)?;
+            let (unit, scale) = crate::time_unit::parse_bracket(bracket)?;
+            let name = if kind == 'M' {
+                "numpy.datetime64"
+            } else {
+                "numpy.timedelta64"
+            };
+            return Ok(V2Type {
+                name: name.into(),
+                endian: Some(endian.ok_or_else(bad)?),
+                size: 8,
+                json: Some(json!({"name": name, "configuration": {
+                    "unit": unit.name(), "scale_factor": scale,
+                }})),
+            });
+        }
         _ => {}
     }
     if rest.is_empty() || !rest.bytes().all(|b| b.is_ascii_digit()) {
@@ -142,7 +163,14 @@ fn parse_dtype(v: &Value) -> Result<V2Type> {
             ))
         })?)
     };
-    Ok(V2Type { name, endian, size })
+    let json = (name == FIXED_UTF32)
+        .then(|| json!({"name": FIXED_UTF32, "configuration": {"length_bytes": size}}));
+    Ok(V2Type {
+        name,
+        endian,
+        size,
+        json,
+    })
 }
 
 fn is_variable_length(t: &V2Type) -> bool {
@@ -427,11 +455,7 @@ pub fn array_from_zarray(zarray: &[u8], zattrs: Option<&[u8]>) -> Result<ArrayMe
         "zarr_format": 3,
         "node_type": "array",
         "shape": shape,
-        "data_type": if t.name == FIXED_UTF32 {
-            json!({"name": FIXED_UTF32, "configuration": {"length_bytes": t.size}})
-        } else {
-            Value::String(t.name.clone())
-        },
+        "data_type": t.json.clone().unwrap_or_else(|| Value::String(t.name.clone())),
         "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": chunks}},
         "chunk_key_encoding": {"name": "v2", "configuration": {"separator": separator}},
         "fill_value": fill_value(fill.as_ref(), &t)?,
@@ -503,6 +527,24 @@ mod tests {
     }
 
     #[test]
+    fn datetimes() {
+        use crate::dtype::DataType;
+        use crate::time_unit::TimeUnit;
+        let m = array_from_zarray(
+            &zarray(json!({"dtype": ">m8[10s]", "fill_value": -9223372036854775808i64})),
+            None,
+        )
+        .unwrap();
+        assert_eq!(m.data_type, DataType::TimeDelta64(TimeUnit::Second, 10));
+        assert_eq!(m.fill_value, i64::MIN.to_ne_bytes());
+        let v3 = m.v3_json();
+        assert_eq!(v3["data_type"]["configuration"]["scale_factor"], 10);
+        assert_eq!(v3["codecs"][0]["configuration"]["endian"], "big");
+        let m = array_from_zarray(&zarray(json!({"dtype": "<M8"})), None).unwrap();
+        assert_eq!(m.data_type, DataType::DateTime64(TimeUnit::Generic, 1));
+    }
+
+    #[test]
     fn fixed_length_unicode() {
         let m =
             array_from_zarray(&zarray(json!({"dtype": ">U3", "fill_value": "ab"})), None).unwrap();
@@ -565,7 +607,8 @@ mod tests {
         for (extra, status) in [
             (json!({"dtype": "<U0"}), K::InvalidMetadata),
             (json!({"dtype": "<U9999999999"}), K::Unsupported),
-            (json!({"dtype": "<M8[ns]"}), K::Unsupported),
+            (json!({"dtype": "<M8[xs]"}), K::InvalidMetadata),
+            (json!({"dtype": "<M4[s]"}), K::InvalidMetadata),
             (json!({"dtype": "|O"}), K::Unsupported),
             (json!({"dtype": [["a", "<i4"]]}), K::Unsupported),
             (json!({"dtype": "<x4"}), K::InvalidMetadata),

@@ -348,6 +348,13 @@ class Array:
     def dtype(self) -> np.dtype:
         if self.dtype_name == "fixed_length_utf32":
             return np.dtype(f"=U{self.element_size // 4}")
+        if self.dtype_name in ("numpy.datetime64", "numpy.timedelta64"):
+            cfg = self.metadata()["data_type"]["configuration"] if "data_type" in self.metadata() else None
+            if cfg is None:  # a v2 array: its .zarray's dtype
+                return np.dtype(self.metadata()["dtype"]).newbyteorder("=")
+            kind = "M8" if self.dtype_name == "numpy.datetime64" else "m8"
+            unit = "" if cfg["unit"] == "generic" else f"[{cfg['scale_factor']}{cfg['unit']}]"
+            return np.dtype(f"={kind}{unit}")
         return numpy_dtype(self.dtype_name)
 
     def fill_value_bytes(self) -> bytes:
