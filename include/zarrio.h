@@ -528,7 +528,8 @@ zarrio_status zarrio_array_write(zarrio_array *array,
  * Set every element of the region to `value` (one element of
  * `value_size` bytes, native byte order). Fully covered chunks are
  * encoded once and the bytes reused; filling with the fill value erases
- * them.
+ * them. For the variable-length types, `value` is the item (UTF-8 for
+ * `string`; `value_size` may be 0 for an empty item, `value` then NULL).
  *
  * # Safety
  * `array` is a live handle; `start` and `shape` hold `ndim` entries;

@@ -8,7 +8,8 @@
  * too few offsets, bad offsets, items that are not UTF-8, NULL arguments.
  *
  * Calls: zarrio_array_read_strings, zarrio_array_write_strings,
- * zarrio_bytes_free, zarrio_array_element_size, zarrio_array_fill_value,
+ * zarrio_array_fill (an item), zarrio_bytes_free, zarrio_array_element_size,
+ * zarrio_array_fill_value,
  * zarrio_array_data_type, and the array and store calls around them.
  */
 #include "check.h"
@@ -142,6 +143,25 @@ static void test_strings(const char *dir) {
     CHECK_MSG(!file_exists(chunk), "%s is still there", chunk);
     free(chunk);
     check_region(a, all0, all, "after erasing a chunk");
+
+    /* A fill with one item, then with the fill value (the chunks it
+     * covers whole are erased), and an empty item. */
+    const uint64_t s4[2] = {0, 0}, sh4[2] = {6, 4};
+    CHECK_OK(zarrio_array_fill(a, 2, s4, sh4, "\xce\xbb", 2));
+    for (size_t r = 0; r < 6; r++)
+        for (size_t c = 0; c < 4; c++) ref_set(r * COLS + c, "\xce\xbb", 2);
+    check_region(a, all0, all, "after a fill");
+    CHECK_OK(zarrio_array_fill(a, 2, s4, sh4, "-", 1));
+    for (size_t r = 0; r < 6; r++)
+        for (size_t c = 0; c < 4; c++) ref_set(r * COLS + c, "-", 1);
+    char *c00 = str_printf("%s/text/c/0/0", dir);
+    CHECK_MSG(!file_exists(c00), "%s is still there after a fill with the fill value", c00);
+    free(c00);
+    const uint64_t s5[2] = {6, 4}, sh5[2] = {1, 1};
+    CHECK_OK(zarrio_array_fill(a, 2, s5, sh5, NULL, 0));
+    ref_set(6 * COLS + 4, "", 0);
+    check_region(a, all0, all, "after fills");
+    CHECK_STATUS(zarrio_array_fill(a, 2, s5, sh5, "\xff", 1), ZARRIO_ERR_INVALID_ARGUMENT);
 
     /* Reopened, the same items. */
     zarrio_array_free(a);

@@ -126,8 +126,28 @@ impl Array {
         self.check_writable()?;
         self.check_variable_length()?;
         check_region(self.shape(), start, shape)?;
-        let n = num_elements(shape)?;
-        items.check(n, self.codecs().vlen_is_utf8())?;
+        items.check(num_elements(shape)?, self.codecs().vlen_is_utf8())?;
+        self.write_items(start, shape, |r| items.get(r))
+    }
+
+    /// Set every item of the region `start..start+shape` to `item`.
+    pub fn fill_strings(&self, start: &[u64], shape: &[u64], item: &[u8]) -> Result<()> {
+        self.check_writable()?;
+        self.check_variable_length()?;
+        check_region(self.shape(), start, shape)?;
+        Items::repeated(item, 1).check(1, self.codecs().vlen_is_utf8())?;
+        self.write_items(start, shape, |_| item)
+    }
+
+    /// Write the region's items, item `r` (C order in the region) being
+    /// `item_at(r)`: chunk by chunk, merged with the items of chunks the
+    /// region covers in part.
+    fn write_items<'a>(
+        &self,
+        start: &[u64],
+        shape: &[u64],
+        item_at: impl Fn(usize) -> &'a [u8] + Sync,
+    ) -> Result<()> {
         let plan = RegionPlan::new(self.chunk_shape(), start, shape);
         let chunk_len = num_elements(self.chunk_shape())?;
         let fill = self.fill_value();
@@ -147,7 +167,7 @@ impl Array {
             }
             for_each_index(&part.shape, |idx| {
                 let k = flat(&part.in_chunk, idx, &chunk_strides);
-                slots[k] = items.get(flat(&part.in_region, idx, &region_strides));
+                slots[k] = item_at(flat(&part.in_region, idx, &region_strides));
             });
             let key = self.chunk_key(&part.chunk);
             if slots.iter().all(|s| *s == fill) {

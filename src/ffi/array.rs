@@ -520,7 +520,8 @@ pub unsafe extern "C" fn zarrio_array_write(
 /// Set every element of the region to `value` (one element of
 /// `value_size` bytes, native byte order). Fully covered chunks are
 /// encoded once and the bytes reused; filling with the fill value erases
-/// them.
+/// them. For the variable-length types, `value` is the item (UTF-8 for
+/// `string`; `value_size` may be 0 for an empty item, `value` then NULL).
 ///
 /// # Safety
 /// `array` is a live handle; `start` and `shape` hold `ndim` entries;
@@ -539,6 +540,9 @@ pub unsafe extern "C" fn zarrio_array_fill(
         check_ndim(a, ndim)?;
         let (start, shape) = region(ndim, start, shape)?;
         let value = slice(value as *const u8, value_size, "value")?;
+        if a.data_type().is_variable_length() {
+            return a.fill_strings(start, shape, value);
+        }
         if value.is_empty() {
             return Err(invalid_argument("value is empty"));
         }
