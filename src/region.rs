@@ -197,6 +197,39 @@ pub fn num_elements(shape: &[u64]) -> Result<usize> {
         .ok_or_else(|| invalid_argument("region is too large to address"))
 }
 
+/// The C-order index, in a box of shape `outer` (strides `strides`), of
+/// element `idx` of a part that starts at `at`.
+pub fn flat_index(at: &[u64], idx: &[u64], strides: &[u64]) -> usize {
+    at.iter()
+        .zip(idx)
+        .zip(strides)
+        .map(|((a, i), s)| (a + i) * s)
+        .sum::<u64>() as usize
+}
+
+/// Call `f` with each index of `shape`, C order.
+pub fn for_each_index(shape: &[u64], mut f: impl FnMut(&[u64])) {
+    if shape.contains(&0) {
+        return;
+    }
+    let mut idx = vec![0u64; shape.len()];
+    loop {
+        f(&idx);
+        let mut d = shape.len();
+        loop {
+            if d == 0 {
+                return;
+            }
+            d -= 1;
+            idx[d] += 1;
+            if idx[d] < shape[d] {
+                break;
+            }
+            idx[d] = 0;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -211,6 +211,29 @@ static void test_strings(const char *dir) {
     check_region(a, all0, all, "bytes");
     zarrio_array_free(a);
 
+    /* Shards of vlen-utf8 inner chunks, the index at the start. */
+    const char *sharded =
+        "{\"zarr_format\":3,\"node_type\":\"array\",\"shape\":[7,5],\"data_type\":\"string\","
+        "\"chunk_grid\":{\"name\":\"regular\",\"configuration\":{\"chunk_shape\":[4,4]}},"
+        "\"chunk_key_encoding\":{\"name\":\"default\"},\"fill_value\":\"\",\"codecs\":[{\"name\":"
+        "\"sharding_indexed\",\"configuration\":{\"chunk_shape\":[2,2],\"codecs\":[{\"name\":\"vlen-utf8\"},"
+        "{\"name\":\"zstd\",\"configuration\":{\"level\":1,\"checksum\":false}}],\"index_codecs\":[{\"name\":"
+        "\"bytes\",\"configuration\":{\"endian\":\"little\"}},{\"name\":\"crc32c\"}],\"index_location\":"
+        "\"start\"}}]}";
+    REQUIRE_OK(zarrio_array_create(s, "sharded", sharded, &a));
+    for (size_t i = 0; i < N; i++) ref_set(i, "", 0);
+    check_region(a, all0, all, "empty sharded array");
+    for (size_t i = 0; i < N; i++) {
+        char buf[32];
+        int len = snprintf(buf, sizeof buf, i % 4 ? "s%zu" : "", i);
+        ref_set(i, buf, (size_t)len);
+    }
+    write_region(a, all0, all);
+    check_region(a, all0, all, "sharded");
+    write_region(a, s1, sh1);
+    check_region(a, s2, sh2, "sharded, a sub-region");
+    zarrio_array_free(a);
+
     /* String calls on a fixed-size array. */
     const char *fixed =
         "{\"zarr_format\":3,\"node_type\":\"array\",\"shape\":[4],\"data_type\":\"int32\","

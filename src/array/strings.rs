@@ -10,44 +10,14 @@
 use super::Array;
 use crate::codec::vlen::Items;
 use crate::error::{unsupported, Result};
-use crate::region::{c_strides, check_region, num_elements, ChunkPart, RegionPlan};
+use crate::region::{
+    c_strides, check_region, flat_index as flat, for_each_index, num_elements, ChunkPart,
+    RegionPlan,
+};
 use std::sync::Mutex;
 
 /// A part of a region and its chunk's items (None: the chunk is missing).
 type PartItems = (ChunkPart, Option<Items>);
-
-/// The C-order index, in a box of shape `outer` (strides `strides`), of
-/// element `idx` of a part that starts at `at`.
-fn flat(at: &[u64], idx: &[u64], strides: &[u64]) -> usize {
-    at.iter()
-        .zip(idx)
-        .zip(strides)
-        .map(|((a, i), s)| (a + i) * s)
-        .sum::<u64>() as usize
-}
-
-/// Call `f` with each index of `shape`, C order.
-fn for_each_index(shape: &[u64], mut f: impl FnMut(&[u64])) {
-    if shape.contains(&0) {
-        return;
-    }
-    let mut idx = vec![0u64; shape.len()];
-    loop {
-        f(&idx);
-        let mut d = shape.len();
-        loop {
-            if d == 0 {
-                return;
-            }
-            d -= 1;
-            idx[d] += 1;
-            if idx[d] < shape[d] {
-                break;
-            }
-            idx[d] = 0;
-        }
-    }
-}
 
 impl Array {
     fn check_variable_length(&self) -> Result<()> {
@@ -98,27 +68,11 @@ impl Array {
                 refs[r] = (p, flat(&part.in_chunk, idx, &chunk_strides));
             });
         }
-        let fill = self.fill_value();
-        let item = |(p, k): (usize, usize)| match &chunks[p].as_ref().expect("read").1 {
-            Some(items) => items.get(k),
-            None => fill,
-        };
-        // Sized first: missing chunks repeat the fill value, so the items
-        // can be far larger than what was read.
-        let total = refs
+        let sources: Vec<Option<&Items>> = chunks
             .iter()
-            .try_fold(0usize, |acc, r| acc.checked_add(item(*r).len()))
-            .ok_or_else(|| crate::alloc::cannot_allocate(usize::MAX))?;
-        let mut out = Items {
-            data: crate::alloc::with_capacity(total)?,
-            offsets: crate::alloc::with_capacity(n + 1)?,
-        };
-        out.offsets.push(0);
-        for r in refs {
-            out.data.extend_from_slice(item(r));
-            out.offsets.push(out.data.len() as u64);
-        }
-        Ok(out)
+            .map(|c| c.as_ref().expect("every part was read").1.as_ref())
+            .collect();
+        Items::gather(&refs, &sources, self.fill_value())
     }
 
     /// Write the region `start..start+shape` from `items` (C order).
@@ -173,15 +127,7 @@ impl Array {
             if slots.iter().all(|s| *s == fill) {
                 return self.store().erase(&key);
             }
-            let mut chunk = Items {
-                data: Vec::new(),
-                offsets: crate::alloc::with_capacity(chunk_len + 1)?,
-            };
-            chunk.offsets.push(0);
-            for s in slots {
-                chunk.data.extend_from_slice(s);
-                chunk.offsets.push(chunk.data.len() as u64);
-            }
+            let chunk = Items::from_slices(&slots)?;
             self.store().set(&key, &self.codecs().encode_items(&chunk)?)
         })
     }

@@ -22,6 +22,7 @@ pub mod lzma;
 pub mod numeric;
 pub mod pipeline;
 pub mod sharding;
+mod sharding_items;
 pub mod shuffle;
 pub mod transpose;
 pub mod vlen;

@@ -62,10 +62,17 @@ fn transposed_strides(
 fn check_variable_length(
     repr: &ChunkRepr,
     array_to_array: &[(Arc<dyn ArrayToArrayCodec>, ChunkRepr)],
-    vlen: Option<&VlenCodec>,
+    array_to_bytes: &Arc<dyn ArrayToBytesCodec>,
 ) -> Result<()> {
     let dtype = repr.dtype;
-    match (dtype.is_variable_length(), vlen) {
+    // Shards of variable-length items: the inner pipeline checked itself.
+    if dtype.is_variable_length()
+        && array_to_array.is_empty()
+        && array_to_bytes.as_sharding().is_some()
+    {
+        return Ok(());
+    }
+    match (dtype.is_variable_length(), array_to_bytes.as_vlen()) {
         (false, None) => Ok(()),
         (false, Some(v)) => Err(invalid_metadata(format!(
             "codec \"{}\" is for variable-length data types, not {}",
@@ -73,8 +80,7 @@ fn check_variable_length(
             dtype.name()
         ))),
         (true, None) => Err(unsupported(format!(
-            "data type {} needs the \"{}\" codec as its array->bytes codec (sharding \
-             variable-length data is not supported)",
+            "data type {} needs the \"{}\" codec (or sharding over it) as its array->bytes codec",
             dtype.name(),
             if dtype == DataType::String {
                 vlen::UTF8
@@ -151,7 +157,7 @@ impl CodecChain {
         let (array_to_bytes, bytes_repr) = array_to_bytes.ok_or_else(|| {
             invalid_metadata("the codec list has no array->bytes codec (e.g. \"bytes\")")
         })?;
-        check_variable_length(&repr, &array_to_array, array_to_bytes.as_vlen())?;
+        check_variable_length(&repr, &array_to_array, &array_to_bytes)?;
         let mut sizes = vec![array_to_bytes.fixed_encoded_size(&bytes_repr)];
         let mut bounds = vec![array_to_bytes.max_encoded_size(&bytes_repr)];
         for c in &bytes_to_bytes {
@@ -176,11 +182,14 @@ impl CodecChain {
 
     /// The items of one encoded chunk of a variable-length data type.
     pub fn decode_items(&self, bytes: &[u8]) -> Result<Items> {
-        let vlen = self.vlen_codec()?;
         let mut data: Cow<[u8]> = Cow::Borrowed(bytes);
         for i in (0..self.bytes_to_bytes.len()).rev() {
             data = self.bytes_to_bytes[i].decode(data, self.decoded_size(i))?;
         }
+        if let Some(sh) = self.array_to_bytes.as_sharding() {
+            return super::sharding_items::decode(sh, &data, &self.bytes_repr);
+        }
+        let vlen = self.vlen_codec()?;
         let n = usize::try_from(self.repr.num_elements())
             .map_err(|_| corrupt("a chunk holds more items than can be addressed"))?;
         vlen.decode_items(&data, n)
@@ -189,7 +198,10 @@ impl CodecChain {
     /// Encode one chunk of a variable-length data type from its items (C
     /// order, checked by the caller).
     pub fn encode_items(&self, items: &Items) -> Result<Vec<u8>> {
-        let mut bytes = self.vlen_codec()?.encode_items(items)?;
+        let mut bytes = match self.array_to_bytes.as_sharding() {
+            Some(sh) => super::sharding_items::encode(sh, items, &self.bytes_repr)?,
+            None => self.vlen_codec()?.encode_items(items)?,
+        };
         for c in &self.bytes_to_bytes {
             bytes = c.encode(bytes)?;
         }
@@ -198,9 +210,13 @@ impl CodecChain {
 
     /// Whether this pipeline's variable-length items must be UTF-8.
     pub fn vlen_is_utf8(&self) -> bool {
-        self.array_to_bytes
-            .as_vlen()
-            .is_some_and(VlenCodec::is_utf8)
+        match self.array_to_bytes.as_sharding() {
+            Some(sh) => sh.inner().vlen_is_utf8(),
+            None => self
+                .array_to_bytes
+                .as_vlen()
+                .is_some_and(VlenCodec::is_utf8),
+        }
     }
 
     fn vlen_codec(&self) -> Result<&VlenCodec> {

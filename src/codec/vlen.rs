@@ -33,6 +33,42 @@ impl Items {
         }
     }
 
+    /// The items `slots`, side by side.
+    pub fn from_slices(slots: &[&[u8]]) -> Result<Items> {
+        let total = slots
+            .iter()
+            .try_fold(0usize, |acc, s| acc.checked_add(s.len()))
+            .ok_or_else(|| crate::alloc::cannot_allocate(usize::MAX))?;
+        let mut items = Items {
+            data: crate::alloc::with_capacity(total)?,
+            offsets: crate::alloc::with_capacity(slots.len() + 1)?,
+        };
+        items.offsets.push(0);
+        for s in slots {
+            items.data.extend_from_slice(s);
+            items.offsets.push(items.data.len() as u64);
+        }
+        Ok(items)
+    }
+
+    /// The items `refs` name, in that order: `(source, item)`, a source
+    /// of None standing for `fill` (a missing chunk). Sized before it is
+    /// filled: missing chunks repeat the fill value, so the result can be
+    /// far larger than what was read.
+    pub fn gather(
+        refs: &[(usize, usize)],
+        sources: &[Option<&Items>],
+        fill: &[u8],
+    ) -> Result<Items> {
+        let item = |&(p, k): &(usize, usize)| match sources[p] {
+            Some(items) => items.get(k),
+            None => fill,
+        };
+        let mut slots = crate::alloc::with_capacity(refs.len())?;
+        slots.extend(refs.iter().map(item));
+        Items::from_slices(&slots)
+    }
+
     pub fn len(&self) -> usize {
         self.offsets.len().saturating_sub(1)
     }
