@@ -609,6 +609,7 @@ zarrio_status zarrio_array_set_io_concurrency(zarrio_array *array, uint32_t n);
 /**
  * The array's codec pipeline as a pipeline handle (release with
  * `zarrio_pipeline_free`), for hosts that fetch chunk bytes themselves.
+ * `ZARRIO_ERR_UNSUPPORTED` for an array of variable-length data.
  *
  * # Safety
  * `array` is a live handle; `out` is valid for a write.
@@ -784,8 +785,12 @@ void zarrio_bytes_free(uint8_t *bytes, size_t len);
 
 /**
  * Build a pipeline from a codec list (the JSON array of a zarr.json
- * "codecs" field), a data type name, a chunk shape of `ndim` entries and
- * a fill value in its JSON form (e.g. "0", "\"NaN\"").
+ * "codecs" field), a data type (its name, or for a type with a
+ * configuration its JSON object, e.g. `{"name": "numpy.datetime64",
+ * "configuration": {"unit": "s", "scale_factor": 1}}`), a chunk shape of
+ * `ndim` entries and a fill value in its JSON form (e.g. "0",
+ * "\"NaN\""). Variable-length data types (`string`, ...) are
+ * `ZARRIO_ERR_UNSUPPORTED`.
  *
  * # Safety
  * Strings are NUL-terminated; `chunk_shape` holds `ndim` entries; `out`

@@ -108,10 +108,10 @@ impl DataType {
                         None => 1,
                         Some(v) => v
                             .as_u64()
-                            .filter(|n| *n > 0 && *n <= u64::from(u32::MAX))
+                            .filter(|n| *n > 0 && *n < 1 << 31)
                             .ok_or_else(|| {
                                 invalid_metadata(format!(
-                                    "data type \"{name}\": scale_factor {v} is not a positive 32-bit integer"
+                                    "data type \"{name}\": scale_factor {v} is not an integer 1..2^31-1"
                                 ))
                             })? as u32,
                     };
@@ -302,10 +302,8 @@ impl DataType {
             },
             FixedUtf32(n) => {
                 let s = v.as_str().ok_or_else(bad)?;
-                let units: Vec<u32> = s.chars().map(u32::from).collect();
-                if units.len() > *n {
-                    return Err(bad());
-                }
+                // Longer fills are cut to the length, as numpy casts them.
+                let units: Vec<u32> = s.chars().take(*n).map(u32::from).collect();
                 let mut out = vec![0u8; 4 * n];
                 for (o, u) in out.chunks_exact_mut(4).zip(units) {
                     o.copy_from_slice(&u.to_ne_bytes());

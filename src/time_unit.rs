@@ -69,7 +69,7 @@ pub fn parse_bracket(s: &str) -> Result<(TimeUnit, u32)> {
         s[..digits]
             .parse::<u32>()
             .ok()
-            .filter(|n| *n > 0)
+            .filter(|n| *n > 0 && *n < 1 << 31)
             .ok_or_else(|| invalid_metadata(format!("invalid time scale in \"[{s}]\"")))?
     };
     let unit = match &s[digits..] {

@@ -10,7 +10,9 @@
  * Calls: zarrio_array_read_strings, zarrio_array_write_strings,
  * zarrio_array_fill (an item), zarrio_bytes_free, zarrio_array_element_size,
  * zarrio_array_fill_value,
- * zarrio_array_data_type, and the array and store calls around them.
+ * zarrio_array_data_type, zarrio_array_pipeline and zarrio_pipeline_create
+ * (refused for strings; a datetime pipeline from a data type object), and
+ * the array and store calls around them.
  */
 #include "check.h"
 
@@ -185,6 +187,20 @@ static void test_strings(const char *dir) {
     CHECK_STATUS(zarrio_array_read(a, 2, all0, two, buf, sizeof buf, NULL), ZARRIO_ERR_UNSUPPORTED);
     CHECK_STATUS(zarrio_array_write(a, 2, all0, two, buf, sizeof buf, NULL), ZARRIO_ERR_UNSUPPORTED);
     CHECK_STATUS(zarrio_array_read_chunk(a, 2, all0, buf, sizeof buf), ZARRIO_ERR_UNSUPPORTED);
+
+    /* Pipelines move fixed-size elements: none for strings. */
+    zarrio_pipeline *p = NULL;
+    CHECK_STATUS(zarrio_array_pipeline(a, &p), ZARRIO_ERR_UNSUPPORTED);
+    CHECK(p == NULL);
+    const uint64_t cs[1] = {4};
+    CHECK_STATUS(zarrio_pipeline_create("[{\"name\":\"vlen-utf8\"}]", "string", 1, cs, "\"\"", &p),
+                 ZARRIO_ERR_UNSUPPORTED);
+    CHECK(p == NULL);
+    CHECK_OK(zarrio_pipeline_create("[{\"name\":\"bytes\",\"configuration\":{\"endian\":\"little\"}}]",
+                                    "{\"name\":\"numpy.datetime64\",\"configuration\":{\"unit\":\"s\","
+                                    "\"scale_factor\":1}}",
+                                    1, cs, "\"NaT\"", &p));
+    zarrio_pipeline_free(p);
 
     /* Bad items change nothing. */
     const uint64_t one[2] = {1, 1};

@@ -655,6 +655,7 @@ pub unsafe extern "C" fn zarrio_array_set_io_concurrency(
 
 /// The array's codec pipeline as a pipeline handle (release with
 /// `zarrio_pipeline_free`), for hosts that fetch chunk bytes themselves.
+/// `ZARRIO_ERR_UNSUPPORTED` for an array of variable-length data.
 ///
 /// # Safety
 /// `array` is a live handle; `out` is valid for a write.
@@ -668,7 +669,7 @@ pub unsafe extern "C" fn zarrio_array_pipeline(
         let a = handle(array, "array")?;
         write_out(
             out,
-            zarrio_pipeline::new_raw(a.inner.codecs().clone()),
+            zarrio_pipeline::new_raw(a.inner.codecs().clone())?,
             "out",
         )
     })

@@ -24,14 +24,29 @@ pub struct zarrio_pipeline {
 }
 
 impl zarrio_pipeline {
-    pub(crate) fn new_raw(chain: Arc<CodecChain>) -> *mut zarrio_pipeline {
-        Box::into_raw(Box::new(zarrio_pipeline { chain }))
+    /// A handle for `chain`. Pipelines move fixed-size elements: one for
+    /// a variable-length data type is refused (its items are read with
+    /// `zarrio_array_read_strings`).
+    pub(crate) fn new_raw(chain: Arc<CodecChain>) -> Result<*mut zarrio_pipeline> {
+        let dtype = chain.repr().dtype;
+        if dtype.is_variable_length() {
+            return Err(unsupported(format!(
+                "pipelines of variable-length data ({}) are not supported: read and write \
+                 those arrays with zarrio_array_read_strings / zarrio_array_write_strings",
+                dtype.name()
+            )));
+        }
+        Ok(Box::into_raw(Box::new(zarrio_pipeline { chain })))
     }
 }
 
 /// Build a pipeline from a codec list (the JSON array of a zarr.json
-/// "codecs" field), a data type name, a chunk shape of `ndim` entries and
-/// a fill value in its JSON form (e.g. "0", "\"NaN\"").
+/// "codecs" field), a data type (its name, or for a type with a
+/// configuration its JSON object, e.g. `{"name": "numpy.datetime64",
+/// "configuration": {"unit": "s", "scale_factor": 1}}`), a chunk shape of
+/// `ndim` entries and a fill value in its JSON form (e.g. "0",
+/// "\"NaN\""). Variable-length data types (`string`, ...) are
+/// `ZARRIO_ERR_UNSUPPORTED`.
 ///
 /// # Safety
 /// Strings are NUL-terminated; `chunk_shape` holds `ndim` entries; `out`
@@ -52,7 +67,14 @@ pub unsafe extern "C" fn zarrio_pipeline_create(
         let codecs = codecs
             .as_array()
             .ok_or_else(|| invalid_metadata("codecs_json must be a JSON array"))?;
-        let dtype = DataType::from_name(c_str(data_type, "data_type")?)?;
+        let data_type = c_str(data_type, "data_type")?;
+        let dtype = if data_type.trim_start().starts_with('{') {
+            let v: Value = serde_json::from_str(data_type)
+                .map_err(|e| invalid_metadata(format!("data_type: malformed JSON: {e}")))?;
+            DataType::from_json(&v)?
+        } else {
+            DataType::from_name(data_type)?
+        };
         let shape = slice(chunk_shape, ndim, "chunk_shape")?.to_vec();
         if shape.contains(&0) {
             return Err(invalid_argument("chunk_shape entries must be positive"));
@@ -61,7 +83,7 @@ pub unsafe extern "C" fn zarrio_pipeline_create(
             .map_err(|e| invalid_metadata(format!("fill_value_json: malformed JSON: {e}")))?;
         let fill = dtype.parse_fill_value(&fill)?;
         let chain = CodecChain::from_json(codecs, ChunkRepr::new(shape, dtype, fill))?;
-        write_out(out, zarrio_pipeline::new_raw(Arc::new(chain)), "out")
+        write_out(out, zarrio_pipeline::new_raw(Arc::new(chain))?, "out")
     })
 }
 

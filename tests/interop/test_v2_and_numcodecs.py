@@ -138,6 +138,7 @@ CASES = [
     V2Case("M8ns_zstd", "<M8[ns]", (13,), (5,), compressor=numcodecs.Zstd(level=1), fill_value="NaT",
            holes=[(slice(5, 10),)]),
     V2Case("m8_10s_be", ">m8[10s]", (4, 3), (3, 2), fill_value=7),
+    V2Case("M8s_null_fill", "<M8[s]", (6,), (2,), fill_value=None, holes=[(slice(2, 4),)]),
     V2Case("zero_d", "<i4", (), (), compressor=numcodecs.Zstd(level=0)),
     V2Case("empty_dim", "<u2", (0, 4), (3, 2)),
 ]
