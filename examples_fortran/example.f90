@@ -1,6 +1,7 @@
 ! zarrio from Fortran: create a zstd-compressed array, write a Fortran
 ! array, read it back two ways (reversed dimensions without strides, and
-! Zarr's order with Fortran strides), and check the values.
+! Zarr's order with Fortran strides), and check the values; then write and
+! read back an array of variable-length strings.
 program zarrio_fortran_example
   use, intrinsic :: iso_c_binding
   use zarrio
@@ -11,7 +12,12 @@ program zarrio_fortran_example
   integer(c_int32_t), dimension(nx, ny, nz), target :: field, back
   integer(c_int32_t), dimension(nz, ny, nx), target :: zorder
   integer(c_int64_t), dimension(3), target :: start, shape, strides
-  character(len=:), allocatable :: meta
+  character(len=:), allocatable :: meta, words
+  integer(c_int64_t), dimension(4) :: offsets, got_offsets
+  integer(c_int64_t), dimension(1) :: sstart, sshape
+  type(c_ptr) :: text, items
+  integer(c_size_t) :: items_len
+  character(kind=c_char), dimension(:), pointer :: got
   character(len=256) :: dir
   integer :: i, j, k
 
@@ -56,6 +62,28 @@ program zarrio_fortran_example
       end do
     end do
   end do
+
+  ! Variable-length strings: the items side by side, with offsets.
+  meta = '{"zarr_format":3,"node_type":"array","shape":[3],"data_type":"string",' // &
+         '"chunk_grid":{"name":"regular","configuration":{"chunk_shape":[2]}},' // &
+         '"chunk_key_encoding":{"name":"default"},"fill_value":"",' // &
+         '"codecs":[{"name":"vlen-utf8"},{"name":"zstd","configuration":{"level":1}}]}'
+  call check(zarrio_array_create(store, zarrio_cstr("names"), zarrio_cstr(meta), text), "create strings")
+  words = "alphagamma-ray"
+  offsets = [0_c_int64_t, 5_c_int64_t, 5_c_int64_t, 14_c_int64_t]
+  sstart = 0
+  sshape = 3
+  call check(zarrio_array_write_strings(text, 1_c_size_t, sstart, sshape, words, &
+                                        int(len(words), c_size_t), offsets, 4_c_size_t), "write strings")
+  call check(zarrio_array_read_strings(text, 1_c_size_t, sstart, sshape, got_offsets, 4_c_size_t, &
+                                       items, items_len), "read strings")
+  if (any(got_offsets /= offsets) .or. items_len /= len(words)) stop "string offsets differ"
+  call c_f_pointer(items, got, [items_len])
+  do i = 1, len(words)
+    if (got(i) /= words(i:i)) stop "string bytes differ"
+  end do
+  call zarrio_bytes_free(items, items_len)
+  call zarrio_array_free(text)
 
   ! An error has a status and a message.
   st = zarrio_array_open(store, zarrio_cstr("missing"), other)

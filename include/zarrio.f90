@@ -174,6 +174,41 @@ module zarrio
       integer(c_int32_t) :: zarrio_array_write
     end function
 
+    ! Items of a string or bytes array: item i is out_data(offsets(i)+1 :
+    ! offsets(i+1)) (offsets holds the region's item count + 1 entries);
+    ! release out_data with zarrio_bytes_free(out_data, out_len).
+    function zarrio_array_read_strings(array, ndim, start, shape, offsets, offsets_count, out_data, out_len) &
+        bind(c, name="zarrio_array_read_strings")
+      import :: c_ptr, c_size_t, c_int64_t, c_int32_t
+      type(c_ptr), value :: array
+      integer(c_size_t), value :: ndim
+      integer(c_int64_t), dimension(*), intent(in) :: start, shape
+      integer(c_int64_t), dimension(*), intent(out) :: offsets
+      integer(c_size_t), value :: offsets_count
+      type(c_ptr), intent(out) :: out_data
+      integer(c_size_t), intent(out) :: out_len
+      integer(c_int32_t) :: zarrio_array_read_strings
+    end function
+
+    function zarrio_array_write_strings(array, ndim, start, shape, data, data_len, offsets, offsets_count) &
+        bind(c, name="zarrio_array_write_strings")
+      import :: c_ptr, c_size_t, c_int64_t, c_int32_t, c_char
+      type(c_ptr), value :: array
+      integer(c_size_t), value :: ndim
+      integer(c_int64_t), dimension(*), intent(in) :: start, shape
+      character(kind=c_char), dimension(*), intent(in) :: data
+      integer(c_size_t), value :: data_len
+      integer(c_int64_t), dimension(*), intent(in) :: offsets
+      integer(c_size_t), value :: offsets_count
+      integer(c_int32_t) :: zarrio_array_write_strings
+    end function
+
+    subroutine zarrio_bytes_free(bytes, len) bind(c, name="zarrio_bytes_free")
+      import :: c_ptr, c_size_t
+      type(c_ptr), value :: bytes
+      integer(c_size_t), value :: len
+    end subroutine
+
     function zarrio_array_fill(array, ndim, start, shape, value, value_size) bind(c, name="zarrio_array_fill")
       import :: c_ptr, c_size_t, c_int64_t, c_int32_t
       type(c_ptr), value :: array
