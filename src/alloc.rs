@@ -72,7 +72,7 @@ pub fn append(out: &mut Vec<u8>, data: &[u8]) -> Result<()> {
 /// A `Write` sink for streaming encoders whose output size is not known
 /// ahead: it grows like a `Vec`, but a failed allocation is an
 /// `io::ErrorKind::OutOfMemory` error instead of an abort.
-pub(crate) struct GrowingSink(pub Vec<u8>);
+pub struct GrowingSink(pub Vec<u8>);
 
 impl std::io::Write for GrowingSink {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {

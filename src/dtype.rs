@@ -47,6 +47,11 @@ pub enum DataType {
     TimeDelta64(TimeUnit, u32),
 }
 
+/// The largest element of a string-like fixed-size type (`U<n>`, v2's
+/// `|S` / `|V`) opened: its fill value is built from the metadata alone,
+/// which must not be able to ask for gigabytes.
+pub(crate) const MAX_ITEM_BYTES: usize = 1 << 20;
+
 /// The name of numpy's fixed-length unicode type in Zarr v3.
 const FIXED_UTF32: &str = "fixed_length_utf32";
 const DATETIME64: &str = "numpy.datetime64";
@@ -84,11 +89,12 @@ impl DataType {
                         .get("configuration")
                         .and_then(|c| c.get("length_bytes"))
                         .and_then(Value::as_u64)
-                        .filter(|n| *n > 0 && n % 4 == 0 && *n <= 1 << 30)
+                        .filter(|n| *n > 0 && n % 4 == 0 && *n <= MAX_ITEM_BYTES as u64)
                         .ok_or_else(|| {
                             invalid_metadata(format!(
                                 "data type \"{FIXED_UTF32}\" needs a configuration with \
-                                 \"length_bytes\", a positive multiple of 4 (at most 2^30)"
+                                 \"length_bytes\", a positive multiple of 4 (at most \
+                                 {MAX_ITEM_BYTES})"
                             ))
                         })?;
                     return Ok(DataType::FixedUtf32(n as usize / 4));

@@ -47,7 +47,7 @@ impl Group {
         // A v2 node's metadata goes, so that the path is one v3 group and
         // no reader of either format finds the old node's metadata.
         for key in &node_metadata_keys(&path)[1..] {
-            if store.get(key)?.is_some() {
+            if store.size(key)?.is_some() {
                 store.erase(key)?;
             }
         }

@@ -47,7 +47,7 @@ impl Array {
         let meta_keys = node_metadata_keys(&path);
         let mut present = Vec::new();
         for key in &meta_keys {
-            if store.get(key)?.is_some() {
+            if store.size(key)?.is_some() {
                 present.push(key);
             }
         }

@@ -8,16 +8,12 @@
 //! and encoded on the array's threads.
 
 use super::Array;
-use crate::codec::vlen::Items;
+use crate::codec::vlen::{Items, ItemsRef};
 use crate::error::{unsupported, Result};
 use crate::region::{
-    c_strides, check_region, flat_index as flat, for_each_index, num_elements, ChunkPart,
-    RegionPlan,
+    c_strides, check_region, flat_index as flat, for_each_index, num_elements, RegionPlan,
 };
 use std::sync::Mutex;
-
-/// A part of a region and its chunk's items (None: the chunk is missing).
-type PartItems = (ChunkPart, Option<Items>);
 
 impl Array {
     fn check_variable_length(&self) -> Result<()> {
@@ -49,34 +45,33 @@ impl Array {
         let n = num_elements(shape)?;
         let plan = RegionPlan::new(self.chunk_shape(), start, shape);
         let parts = plan.checked_len()?;
-        // Each region element's item, found chunk by chunk.
-        let chunks: Mutex<Vec<Option<PartItems>>> = Mutex::new(vec![None; parts]);
+        // The chunks' items, then each region element's item from them.
+        let mut chunks: Vec<Option<Items>> = crate::alloc::with_capacity(parts)?;
+        chunks.resize_with(parts, || None);
+        let chunks = Mutex::new(chunks);
         crate::threads::for_each(self.threads(), parts, |i| {
-            let part = plan.part(i);
-            let items = self.chunk_items(&part.chunk)?;
-            chunks.lock().unwrap_or_else(|e| e.into_inner())[i] = Some((part, items));
+            let items = self.chunk_items(&plan.part(i).chunk)?;
+            chunks.lock().unwrap_or_else(|e| e.into_inner())[i] = items;
             Ok(())
         })?;
         let chunks = chunks.into_inner().unwrap_or_else(|e| e.into_inner());
-        let mut refs = crate::alloc::with_capacity(n)?;
-        refs.resize(n, (0usize, 0usize));
+        let fill = self.fill_value();
+        let mut slots: Vec<&[u8]> = crate::alloc::with_capacity(n)?;
+        slots.resize(n, fill);
         let (chunk_strides, region_strides) = (c_strides(self.chunk_shape()), c_strides(shape));
-        for (p, entry) in chunks.iter().enumerate() {
-            let (part, _) = entry.as_ref().expect("every part was read");
+        for (p, items) in chunks.iter().enumerate() {
+            let Some(items) = items else { continue };
+            let part = plan.part(p);
             for_each_index(&part.shape, |idx| {
                 let r = flat(&part.in_region, idx, &region_strides);
-                refs[r] = (p, flat(&part.in_chunk, idx, &chunk_strides));
+                slots[r] = items.get(flat(&part.in_chunk, idx, &chunk_strides));
             });
         }
-        let sources: Vec<Option<&Items>> = chunks
-            .iter()
-            .map(|c| c.as_ref().expect("every part was read").1.as_ref())
-            .collect();
-        Items::gather(&refs, &sources, self.fill_value())
+        Items::from_slices(&slots)
     }
 
     /// Write the region `start..start+shape` from `items` (C order).
-    pub fn write_strings(&self, start: &[u64], shape: &[u64], items: &Items) -> Result<()> {
+    pub fn write_strings(&self, start: &[u64], shape: &[u64], items: ItemsRef) -> Result<()> {
         self.check_writable()?;
         self.check_variable_length()?;
         check_region(self.shape(), start, shape)?;
@@ -89,7 +84,12 @@ impl Array {
         self.check_writable()?;
         self.check_variable_length()?;
         check_region(self.shape(), start, shape)?;
-        Items::repeated(item, 1).check(1, self.codecs().vlen_is_utf8())?;
+        let one = [0, item.len() as u64];
+        ItemsRef {
+            data: item,
+            offsets: &one,
+        }
+        .check(1, self.codecs().vlen_is_utf8())?;
         self.write_items(start, shape, |_| item)
     }
 

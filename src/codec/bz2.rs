@@ -3,17 +3,21 @@
 //! a bzip2 stream (several concatenated streams decode as one), through
 //! the `bzip2` crate.
 
-use super::{codec_json, BytesToBytesCodec, CodecSpec, DecodedSize};
-use crate::error::{internal, invalid_metadata, Result};
+use super::stream::{StreamCodec, StreamFormat};
+use super::CodecSpec;
+use crate::alloc::GrowingSink;
+use crate::error::{invalid_metadata, Result};
 use serde_json::{json, Value};
-use std::borrow::Cow;
-use std::io::Write;
+use std::io::{Read, Write};
 
 /// The v3 name of numcodecs' bz2 codec.
 pub const NAME: &str = "numcodecs.bz2";
 
+pub type Bz2Codec = StreamCodec<Bz2>;
+
+/// bzip2's settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Bz2Codec {
+pub struct Bz2 {
     level: u32,
 }
 
@@ -29,50 +33,35 @@ impl Bz2Codec {
                 ))
             })? as u32,
         };
-        Ok(Bz2Codec { level })
+        Ok(StreamCodec(Bz2 { level }))
     }
 }
 
-impl BytesToBytesCodec for Bz2Codec {
-    fn to_json(&self) -> Value {
-        codec_json(NAME, json!({ "level": self.level }))
+impl StreamFormat for Bz2 {
+    fn name(&self) -> &'static str {
+        NAME
     }
 
-    fn encode(&self, input: Vec<u8>) -> Result<Vec<u8>> {
-        self.encode_slice(&input)
+    fn configuration(&self) -> Value {
+        json!({ "level": self.level })
     }
 
-    fn encode_slice(&self, input: &[u8]) -> Result<Vec<u8>> {
-        let out = crate::alloc::with_capacity(input.len() / 2 + 64)?;
-        let mut enc = bzip2::write::BzEncoder::new(out, bzip2::Compression::new(self.level));
-        enc.write_all(input)
-            .and_then(|_| enc.finish())
-            .map_err(|e| internal(format!("codec \"{NAME}\": compression failed: {e}")))
+    fn compress(&self, input: &[u8], sink: GrowingSink) -> std::io::Result<GrowingSink> {
+        let mut enc = bzip2::write::BzEncoder::new(sink, bzip2::Compression::new(self.level));
+        enc.write_all(input).and_then(|_| enc.finish())
     }
 
-    fn decode<'a>(&self, input: Cow<'a, [u8]>, size: DecodedSize) -> Result<Cow<'a, [u8]>> {
-        let r = bzip2::read::MultiBzDecoder::new(&input[..]);
-        Ok(Cow::Owned(size.read_all(NAME, r)?))
-    }
-
-    fn decode_into(&self, input: &[u8], out: &mut [u8]) -> Result<bool> {
-        super::read_exactly(NAME, bzip2::read::MultiBzDecoder::new(input), out)?;
-        Ok(true)
-    }
-
-    fn max_encoded_size(&self, decoded_size: u64) -> u64 {
-        super::compressed_bound(decoded_size)
-    }
-
-    fn encoded_size(&self, _decoded_size: u64) -> Option<u64> {
-        None
+    fn decompressor<'a>(&self, input: &'a [u8]) -> Result<Box<dyn Read + 'a>> {
+        Ok(Box::new(bzip2::read::MultiBzDecoder::new(input)))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::{BytesToBytesCodec, DecodedSize};
     use crate::error::ErrorKind;
+    use std::borrow::Cow;
 
     fn codec(cfg: Value) -> Result<Bz2Codec> {
         Bz2Codec::from_spec(

@@ -7,19 +7,22 @@
 //! compressor, `{"name": "numcodecs.zlib", "configuration": {"level":
 //! 0..9}}` in v3, where a missing level is numcodecs' default, 1).
 
-use super::{codec_json, BytesToBytesCodec, CodecSpec, DecodedSize};
+use super::stream::{StreamCodec, StreamFormat};
+use super::CodecSpec;
 use crate::alloc::GrowingSink;
 use crate::error::{invalid_metadata, Result};
 use flate2::read::MultiGzDecoder;
 use flate2::write::{GzEncoder, ZlibEncoder};
 use flate2::Compression;
 use serde_json::{json, Value};
-use std::borrow::Cow;
 use std::io::{Read, Write};
 
 /// The `gzip` codec, or `numcodecs.zlib`.
+pub type GzipCodec = StreamCodec<Gzip>;
+
+/// gzip's (or zlib's) settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GzipCodec {
+pub struct Gzip {
     level: u32,
     /// Encode a zlib stream (`numcodecs.zlib`) rather than gzip.
     zlib: bool,
@@ -36,7 +39,7 @@ impl GzipCodec {
                 "codec \"gzip\": \"level\" must be 0..9, got {level}"
             )));
         }
-        Ok(GzipCodec { level, zlib: false })
+        Ok(StreamCodec(Gzip { level, zlib: false }))
     }
 
     /// `numcodecs.zlib` from its spec.
@@ -55,19 +58,11 @@ impl GzipCodec {
                 }
             },
         };
-        Ok(GzipCodec { level, zlib: true })
-    }
-
-    fn name(&self) -> &'static str {
-        if self.zlib {
-            ZLIB_NAME
-        } else {
-            "gzip"
-        }
+        Ok(StreamCodec(Gzip { level, zlib: true }))
     }
 
     pub fn level(&self) -> u32 {
-        self.level
+        self.0.level
     }
 
     pub fn from_spec(spec: &CodecSpec) -> Result<Self> {
@@ -116,59 +111,41 @@ impl Read for WholeZlib<'_> {
     }
 }
 
-impl BytesToBytesCodec for GzipCodec {
-    fn to_json(&self) -> Value {
-        codec_json(self.name(), json!({ "level": self.level }))
+impl StreamFormat for Gzip {
+    fn name(&self) -> &'static str {
+        if self.zlib {
+            ZLIB_NAME
+        } else {
+            "gzip"
+        }
     }
 
-    fn encode(&self, input: Vec<u8>) -> Result<Vec<u8>> {
-        self.encode_slice(&input)
+    fn configuration(&self) -> Value {
+        json!({ "level": self.level })
     }
 
-    fn encode_slice(&self, input: &[u8]) -> Result<Vec<u8>> {
-        let sink = GrowingSink(crate::alloc::with_capacity(input.len() / 2 + 64)?);
+    fn compress(&self, input: &[u8], sink: GrowingSink) -> std::io::Result<GrowingSink> {
         let level = Compression::new(self.level);
-        let done = if self.zlib {
+        if self.zlib {
             let mut enc = ZlibEncoder::new(sink, level);
             enc.write_all(input).and_then(|_| enc.finish())
         } else {
             let mut enc = GzEncoder::new(sink, level);
             enc.write_all(input).and_then(|_| enc.finish())
-        };
-        let name = self.name();
-        match done {
-            Ok(sink) => Ok(sink.0),
-            Err(e) if e.kind() == std::io::ErrorKind::OutOfMemory => Err(
-                crate::error::out_of_memory(format!("codec \"{name}\": compression: {e}")),
-            ),
-            Err(e) => Err(crate::error::internal(format!(
-                "codec \"{name}\": compression failed: {e}"
-            ))),
         }
     }
 
-    fn decode<'a>(&self, input: Cow<'a, [u8]>, size: DecodedSize) -> Result<Cow<'a, [u8]>> {
-        Ok(Cow::Owned(size.read_all(self.name(), decoder(&input))?))
-    }
-
-    fn decode_into(&self, input: &[u8], out: &mut [u8]) -> Result<bool> {
-        super::read_exactly(self.name(), decoder(input), out)?;
-        Ok(true)
-    }
-
-    fn max_encoded_size(&self, decoded_size: u64) -> u64 {
-        super::compressed_bound(decoded_size)
-    }
-
-    fn encoded_size(&self, _decoded_size: u64) -> Option<u64> {
-        None
+    fn decompressor<'a>(&self, input: &'a [u8]) -> Result<Box<dyn Read + 'a>> {
+        Ok(decoder(input))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::{BytesToBytesCodec, DecodedSize};
     use crate::error::ErrorKind;
+    use std::borrow::Cow;
 
     fn spec(v: Value) -> CodecSpec {
         CodecSpec::from_json(&v).unwrap()

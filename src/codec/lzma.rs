@@ -5,12 +5,13 @@
 //! the configuration says; encoding writes the configured one. Raw streams
 //! with a custom filter chain (`format` 3, `filters`) are not supported.
 
-use super::{codec_json, BytesToBytesCodec, CodecSpec, DecodedSize};
+use super::stream::{StreamCodec, StreamFormat};
+use super::CodecSpec;
+use crate::alloc::GrowingSink;
 use crate::error::{internal, invalid_metadata, unsupported, Result};
 use liblzma::stream::{Check, LzmaOptions, Stream};
 use serde_json::{json, Value};
-use std::borrow::Cow;
-use std::io::Write;
+use std::io::{Read, Write};
 
 /// The v3 name of numcodecs' lzma codec.
 pub const NAME: &str = "numcodecs.lzma";
@@ -20,8 +21,11 @@ pub const NAME: &str = "numcodecs.lzma";
 /// allocated.
 const DECODER_MEMLIMIT: u64 = 256 << 20;
 
+pub type LzmaCodec = StreamCodec<Lzma>;
+
+/// liblzma's settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LzmaCodec {
+pub struct Lzma {
     /// 1 = .xz, 2 = legacy .lzma ("alone").
     format: u8,
     /// numcodecs' check number: -1 (the format's default), 0, 1, 4, 10.
@@ -70,13 +74,15 @@ impl LzmaCodec {
                 )))
             }
         }
-        Ok(LzmaCodec {
+        Ok(StreamCodec(Lzma {
             format,
             check,
             preset,
-        })
+        }))
     }
+}
 
+impl Lzma {
     fn encoder(&self) -> std::result::Result<Stream, liblzma::stream::Error> {
         let preset = self.preset.unwrap_or(6);
         if self.format == 2 {
@@ -90,60 +96,38 @@ impl LzmaCodec {
         };
         Stream::new_easy_encoder(preset, check)
     }
-
-    fn decoder(input: &[u8]) -> Result<impl std::io::Read + '_> {
-        let stream = Stream::new_auto_decoder(DECODER_MEMLIMIT, liblzma::stream::CONCATENATED)
-            .map_err(|e| internal(format!("codec \"{NAME}\": cannot start a decoder: {e}")))?;
-        Ok(liblzma::bufread::XzDecoder::new_stream(input, stream))
-    }
 }
 
-impl BytesToBytesCodec for LzmaCodec {
-    fn to_json(&self) -> Value {
-        codec_json(
-            NAME,
-            json!({"format": self.format, "check": self.check, "preset": self.preset, "filters": null}),
-        )
+impl StreamFormat for Lzma {
+    fn name(&self) -> &'static str {
+        NAME
     }
 
-    fn encode(&self, input: Vec<u8>) -> Result<Vec<u8>> {
-        self.encode_slice(&input)
+    fn configuration(&self) -> Value {
+        json!({"format": self.format, "check": self.check, "preset": self.preset, "filters": null})
     }
 
-    fn encode_slice(&self, input: &[u8]) -> Result<Vec<u8>> {
-        let failed = |e: &dyn std::fmt::Display| {
-            internal(format!("codec \"{NAME}\": compression failed: {e}"))
-        };
-        let stream = self.encoder().map_err(|e| failed(&e))?;
-        let out = crate::alloc::with_capacity(input.len() / 2 + 64)?;
-        let mut enc = liblzma::write::XzEncoder::new_stream(out, stream);
-        enc.write_all(input)
-            .and_then(|_| enc.finish())
-            .map_err(|e| failed(&e))
+    fn compress(&self, input: &[u8], sink: GrowingSink) -> std::io::Result<GrowingSink> {
+        let stream = self.encoder().map_err(std::io::Error::other)?;
+        let mut enc = liblzma::write::XzEncoder::new_stream(sink, stream);
+        enc.write_all(input).and_then(|_| enc.finish())
     }
 
-    fn decode<'a>(&self, input: Cow<'a, [u8]>, size: DecodedSize) -> Result<Cow<'a, [u8]>> {
-        Ok(Cow::Owned(size.read_all(NAME, Self::decoder(&input)?)?))
-    }
-
-    fn decode_into(&self, input: &[u8], out: &mut [u8]) -> Result<bool> {
-        super::read_exactly(NAME, Self::decoder(input)?, out)?;
-        Ok(true)
-    }
-
-    fn max_encoded_size(&self, decoded_size: u64) -> u64 {
-        super::compressed_bound(decoded_size)
-    }
-
-    fn encoded_size(&self, _decoded_size: u64) -> Option<u64> {
-        None
+    fn decompressor<'a>(&self, input: &'a [u8]) -> Result<Box<dyn Read + 'a>> {
+        let stream = Stream::new_auto_decoder(DECODER_MEMLIMIT, liblzma::stream::CONCATENATED)
+            .map_err(|e| internal(format!("codec \"{NAME}\": cannot start a decoder: {e}")))?;
+        Ok(Box::new(liblzma::bufread::XzDecoder::new_stream(
+            input, stream,
+        )))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::{BytesToBytesCodec, DecodedSize};
     use crate::error::ErrorKind;
+    use std::borrow::Cow;
 
     fn codec(cfg: Value) -> Result<LzmaCodec> {
         LzmaCodec::from_spec(

@@ -24,6 +24,7 @@ pub mod pipeline;
 pub mod sharding;
 mod sharding_items;
 pub mod shuffle;
+pub mod stream;
 pub mod transpose;
 pub mod vlen;
 pub mod zstd;
@@ -325,9 +326,6 @@ impl DecodedSize {
     }
 }
 
-/// A generous bound on what a compressor's frame of `n` input bytes can
-/// take, whatever wrote it: incompressible data plus per-block framing
-/// (zstd and deflate both add well under 1/64), plus room for headers.
 /// Fill `out` from a decompressor's stream, which must end exactly there:
 /// a stream that ends early or runs on is corrupt.
 pub(crate) fn read_exactly(codec: &str, mut r: impl std::io::Read, out: &mut [u8]) -> Result<()> {
@@ -355,6 +353,9 @@ pub(crate) fn read_exactly(codec: &str, mut r: impl std::io::Read, out: &mut [u8
     }
 }
 
+/// A generous bound on what a compressor's frame of `n` input bytes can
+/// take, whatever wrote it: incompressible data plus per-block framing
+/// (zstd and deflate both add well under 1/64), plus room for headers.
 pub(crate) fn compressed_bound(n: u64) -> u64 {
     n.saturating_add(n / 64).saturating_add(64 << 10)
 }

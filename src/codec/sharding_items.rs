@@ -41,18 +41,19 @@ pub fn decode(sh: &ShardingCodec, bytes: &[u8], shard: &ChunkRepr) -> Result<Ite
         });
     }
     let n = num_elements(&shard.shape)?;
-    let mut refs = crate::alloc::with_capacity(n)?;
-    refs.resize(n, (0usize, 0usize));
+    let mut slots: Vec<&[u8]> = crate::alloc::with_capacity(n)?;
+    slots.resize(n, &shard.fill_value);
     let (shard_strides, inner_strides) = (c_strides(&shard.shape), c_strides(sh.chunk_shape()));
     for_each_inner(sh, shard, |i, part| {
-        for_each_index(&part.shape, |idx| {
-            let at = flat_index(&part.in_region, idx, &shard_strides);
-            refs[at] = (i, flat_index(&part.in_chunk, idx, &inner_strides));
-        });
+        if let Some(items) = &inner[i] {
+            for_each_index(&part.shape, |idx| {
+                let at = flat_index(&part.in_region, idx, &shard_strides);
+                slots[at] = items.get(flat_index(&part.in_chunk, idx, &inner_strides));
+            });
+        }
         Ok(())
     })?;
-    let sources: Vec<Option<&Items>> = inner.iter().map(Option::as_ref).collect();
-    Items::gather(&refs, &sources, &shard.fill_value)
+    Items::from_slices(&slots)
 }
 
 /// A shard's bytes for its items (C order).

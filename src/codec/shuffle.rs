@@ -38,9 +38,8 @@ impl ShuffleCodec {
     /// (`unshuffle` false), or back.
     fn permute(&self, input: &[u8], unshuffle: bool) -> Result<Vec<u8>> {
         let size = self.elementsize;
-        let mut out = crate::alloc::copied(input)?;
         if size <= 1 {
-            return Ok(out);
+            return crate::alloc::copied(input);
         }
         if input.len() % size != 0 {
             return Err(corrupt(format!(
@@ -48,6 +47,8 @@ impl ShuffleCodec {
                 input.len()
             )));
         }
+        // Every byte is written below.
+        let mut out = crate::alloc::zeroed(input.len())?;
         let count = input.len() / size;
         for i in 0..count {
             for j in 0..size {

@@ -24,60 +24,16 @@ pub struct Items {
     pub offsets: Vec<u64>,
 }
 
-impl Items {
-    /// `n` copies of `item`.
-    pub fn repeated(item: &[u8], n: usize) -> Items {
-        Items {
-            data: item.repeat(n),
-            offsets: (0..=n as u64).map(|i| i * item.len() as u64).collect(),
-        }
-    }
+/// Items side by side, borrowed (a caller's buffers): item `i` is
+/// `data[offsets[i]..offsets[i + 1]]` once `check` has passed.
+#[derive(Debug, Clone, Copy)]
+pub struct ItemsRef<'a> {
+    pub data: &'a [u8],
+    pub offsets: &'a [u64],
+}
 
-    /// The items `slots`, side by side.
-    pub fn from_slices(slots: &[&[u8]]) -> Result<Items> {
-        let total = slots
-            .iter()
-            .try_fold(0usize, |acc, s| acc.checked_add(s.len()))
-            .ok_or_else(|| crate::alloc::cannot_allocate(usize::MAX))?;
-        let mut items = Items {
-            data: crate::alloc::with_capacity(total)?,
-            offsets: crate::alloc::with_capacity(slots.len() + 1)?,
-        };
-        items.offsets.push(0);
-        for s in slots {
-            items.data.extend_from_slice(s);
-            items.offsets.push(items.data.len() as u64);
-        }
-        Ok(items)
-    }
-
-    /// The items `refs` name, in that order: `(source, item)`, a source
-    /// of None standing for `fill` (a missing chunk). Sized before it is
-    /// filled: missing chunks repeat the fill value, so the result can be
-    /// far larger than what was read.
-    pub fn gather(
-        refs: &[(usize, usize)],
-        sources: &[Option<&Items>],
-        fill: &[u8],
-    ) -> Result<Items> {
-        let item = |&(p, k): &(usize, usize)| match sources[p] {
-            Some(items) => items.get(k),
-            None => fill,
-        };
-        let mut slots = crate::alloc::with_capacity(refs.len())?;
-        slots.extend(refs.iter().map(item));
-        Items::from_slices(&slots)
-    }
-
-    pub fn len(&self) -> usize {
-        self.offsets.len().saturating_sub(1)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    pub fn get(&self, i: usize) -> &[u8] {
+impl<'a> ItemsRef<'a> {
+    pub fn get(&self, i: usize) -> &'a [u8] {
         &self.data[self.offsets[i] as usize..self.offsets[i + 1] as usize]
     }
 
@@ -113,6 +69,53 @@ impl Items {
             }
         }
         Ok(())
+    }
+}
+
+impl Items {
+    /// The items `slots`, side by side. Sized before it is filled: slots
+    /// of missing chunks repeat the fill value, so the result can be far
+    /// larger than what was read.
+    pub fn from_slices(slots: &[&[u8]]) -> Result<Items> {
+        let total = slots
+            .iter()
+            .try_fold(0usize, |acc, s| acc.checked_add(s.len()))
+            .ok_or_else(|| crate::alloc::cannot_allocate(usize::MAX))?;
+        let mut items = Items {
+            data: crate::alloc::with_capacity(total)?,
+            offsets: crate::alloc::with_capacity(slots.len() + 1)?,
+        };
+        items.offsets.push(0);
+        for s in slots {
+            items.data.extend_from_slice(s);
+            items.offsets.push(items.data.len() as u64);
+        }
+        Ok(items)
+    }
+
+    /// The same items, borrowed.
+    pub fn view(&self) -> ItemsRef<'_> {
+        ItemsRef {
+            data: &self.data,
+            offsets: &self.offsets,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn get(&self, i: usize) -> &[u8] {
+        self.view().get(i)
+    }
+
+    /// `ItemsRef::check` of these items.
+    pub fn check(&self, n: usize, utf8: bool) -> Result<()> {
+        self.view().check(n, utf8)
     }
 }
 
@@ -282,7 +285,6 @@ mod tests {
             [3, 0, 0, 0, 1, 0, 0, 0, b'a', 3, 0, 0, 0, b'b', 0xc3, 0xa9, 0, 0, 0, 0]
         );
         assert_eq!(c.decode_items(&enc, 3).unwrap(), it);
-        assert_eq!(Items::repeated(b"xy", 3).get(2), b"xy");
         assert_eq!(c.to_json(), json!({"name": UTF8, "configuration": {}}));
     }
 

@@ -15,7 +15,7 @@ use super::{
     zarrio_status,
 };
 use crate::array::Array;
-use crate::codec::vlen::Items;
+use crate::codec::vlen::ItemsRef;
 use crate::error::{buffer_too_small, invalid_argument, Result};
 use std::ffi::{c_char, c_void};
 
@@ -452,19 +452,11 @@ pub unsafe extern "C" fn zarrio_array_write_strings(
         let a = &handle(array, "array")?.inner;
         check_ndim(a, ndim)?;
         let (start, shape) = region(ndim, start, shape)?;
-        let data = slice(data as *const u8, data_len, "data")?;
-        let offsets_bytes = offsets_count
-            .checked_mul(8)
-            .ok_or_else(|| invalid_argument("offsets_count is too large"))?;
-        let raw = slice(offsets as *const u8, offsets_bytes, "offsets")?;
-        let items = Items {
-            data: crate::alloc::copied(data)?,
-            offsets: raw
-                .chunks_exact(8)
-                .map(|c| u64::from_ne_bytes(c.try_into().expect("8 bytes")))
-                .collect(),
+        let items = ItemsRef {
+            data: slice(data as *const u8, data_len, "data")?,
+            offsets: slice(offsets, offsets_count, "offsets")?,
         };
-        a.write_strings(start, shape, &items)
+        a.write_strings(start, shape, items)
     })
 }
 

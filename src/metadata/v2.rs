@@ -11,6 +11,7 @@
 //! then reads v2 chunks through the same paths as v3 ones.
 
 use super::{parse_object, ArrayMetadata};
+use crate::dtype::MAX_ITEM_BYTES;
 use crate::error::{invalid_metadata, unsupported, Result};
 use base64::Engine;
 use serde_json::{json, Map, Value};
@@ -44,9 +45,6 @@ const FIXED_UTF32: &str = "fixed_length_utf32";
 
 /// `parse_dtype`'s name for `|O`, which the filters make a v3 type.
 const OBJECT: &str = "object";
-
-/// The largest `|S` / `|V` item read, in bytes.
-const MAX_RAW_ITEM: usize = 1 << 20;
 
 /// A v2 data type: the v3 name and the `bytes` codec's endian (None for
 /// one-byte and raw types).
@@ -137,18 +135,18 @@ fn parse_dtype(v: &Value) -> Result<V2Type> {
         ('f', 2 | 4 | 8) => format!("float{}", size * 8),
         ('c', 8 | 16) => format!("complex{}", size * 8),
         // Fixed-size bytes and void: the raw bytes, as r<N>. Items past
-        // MAX_RAW_ITEM are refused before anything of their size is built.
-        ('S' | 'V', n) if n > MAX_RAW_ITEM => {
+        // MAX_ITEM_BYTES are refused before anything of their size is built.
+        ('S' | 'V', n) if n > MAX_ITEM_BYTES => {
             return Err(unsupported(format!(
-                ".zarray: dtype \"{s}\": items of more than {MAX_RAW_ITEM} bytes are not supported"
-            )))
+            ".zarray: dtype \"{s}\": items of more than {MAX_ITEM_BYTES} bytes are not supported"
+        )))
         }
         ('S' | 'V', n) if n > 0 => format!("r{}", n * 8),
         // Fixed-length unicode: n UTF-32 code units.
-        ('U', n) if n > MAX_RAW_ITEM / 4 => {
+        ('U', n) if n > MAX_ITEM_BYTES / 4 => {
             return Err(unsupported(format!(
-                ".zarray: dtype \"{s}\": items of more than {MAX_RAW_ITEM} bytes are not supported"
-            )))
+            ".zarray: dtype \"{s}\": items of more than {MAX_ITEM_BYTES} bytes are not supported"
+        )))
         }
         ('U', n) if n > 0 => FIXED_UTF32.into(),
         _ => return Err(bad()),
