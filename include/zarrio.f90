@@ -76,6 +76,15 @@ module zarrio
       type(c_ptr), value :: store
     end subroutine
 
+    function zarrio_store_open_consolidated(store, path, consolidated) &
+        bind(c, name="zarrio_store_open_consolidated")
+      import :: c_char, c_ptr, c_int32_t
+      type(c_ptr), value :: store
+      character(kind=c_char), dimension(*), intent(in) :: path
+      type(c_ptr), intent(out) :: consolidated
+      integer(c_int32_t) :: zarrio_store_open_consolidated
+    end function
+
     function zarrio_group_create(store, path, attributes_json, group) bind(c, name="zarrio_group_create")
       import :: c_char, c_ptr, c_int32_t
       type(c_ptr), value :: store
@@ -97,6 +106,12 @@ module zarrio
       import :: c_ptr
       type(c_ptr), value :: group
     end subroutine
+
+    function zarrio_group_consolidate_metadata(group) bind(c, name="zarrio_group_consolidate_metadata")
+      import :: c_ptr, c_int32_t
+      type(c_ptr), value :: group
+      integer(c_int32_t) :: zarrio_group_consolidate_metadata
+    end function
 
     function zarrio_array_create(store, path, zarr_json, array) bind(c, name="zarrio_array_create")
       import :: c_char, c_ptr, c_int32_t

@@ -720,6 +720,25 @@ zarrio_status zarrio_group_set_attributes(zarrio_group *group, const char *json)
 zarrio_status zarrio_group_children(const zarrio_group *group, char **out_json);
 
 /**
+ * Gather the metadata of every Zarr v3 node below the group into the
+ * group's `zarr.json` as consolidated metadata (zarr-python's inline
+ * form, which `zarr.open_consolidated` reads; any earlier consolidated
+ * metadata is replaced), for readers that open it with
+ * `zarrio_store_open_consolidated`. Zarr v2 nodes below are left out.
+ * Nodes created or changed afterwards are not seen through consolidated
+ * metadata until this runs again.
+ *
+ * Needs a store that can list. `ZARRIO_ERR_UNSUPPORTED` for a Zarr v2
+ * group; `ZARRIO_ERR_INVALID_METADATA` when a node below has invalid
+ * metadata, and then nothing is written. Must not race with other calls
+ * on the same group, or with writers of metadata below it.
+ *
+ * # Safety
+ * `group` is a live handle.
+ */
+zarrio_status zarrio_group_consolidate_metadata(zarrio_group *group);
+
+/**
  * Set the result bytes of a get or get_range callback to a copy of
  * `len` bytes at `data`. `data` may point into the memory
  * `zarrio_io_resize` gave for this `io` (e.g. to drop a header the host
@@ -893,6 +912,36 @@ zarrio_status zarrio_store_open_filesystem(const char *path, zarrio_store **out)
  * `out` is valid for a write.
  */
 zarrio_status zarrio_store_create_memory(zarrio_store **out);
+
+/**
+ * Open a store that answers every request for node metadata at or below
+ * the group at `path` ("" = the root) from that group's consolidated
+ * metadata, read once now, and passes every other request to `store`:
+ * groups and arrays opened on it need no further metadata requests, and
+ * `zarrio_group_children` works on stores that cannot list. The group's
+ * consolidated metadata is zarr-python's v3 form in its `zarr.json` (see
+ * `zarrio_group_consolidate_metadata`) or a Zarr v2 `.zmetadata`.
+ *
+ * Inside the group the consolidated metadata is the whole truth: nodes
+ * it does not name are not found. Chunks are read and written through
+ * the new store as through `store`, but node metadata is not written:
+ * creating nodes and setting attributes at or below the group return
+ * `ZARRIO_ERR_UNSUPPORTED` and change nothing.
+ *
+ * `ZARRIO_ERR_NOT_FOUND` when the group has no consolidated metadata (or
+ * there is no group), `ZARRIO_ERR_INVALID_METADATA` when it is malformed,
+ * `ZARRIO_ERR_UNSUPPORTED` for a kind other than "inline" or a
+ * `zarr_consolidated_format` other than 1. On success `*out` receives a
+ * handle to release with `zarrio_store_free`; it keeps `store`'s storage
+ * alive, so `store` may be freed first. Thread-safe.
+ *
+ * # Safety
+ * `store` is a live store handle; `path` is NUL-terminated; `out` is
+ * valid for a write.
+ */
+zarrio_status zarrio_store_open_consolidated(const zarrio_store *store,
+                                             const char *path,
+                                             zarrio_store **out);
 
 /**
  * Release a store handle. NULL is ignored.

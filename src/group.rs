@@ -1,10 +1,12 @@
 //! Groups: nodes that hold attributes and children.
 
+use crate::consolidated::v3_consolidated;
 use crate::error::{not_found, unsupported, Result};
-use crate::metadata::{v2, GroupMetadata};
+use crate::metadata::{parse_object, v2, ArrayMetadata, GroupMetadata};
 use crate::node::{metadata_key, node_metadata_keys, node_prefix, normalize_path};
 use crate::store::{join_key, StoreRef};
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 use std::sync::{Mutex, RwLock};
 
 /// What kind of node a child is.
@@ -129,7 +131,7 @@ impl Group {
     /// `.zarray` or `.zgroup` and no `zarr.json`), sorted by name.
     pub fn children(&self) -> Result<Vec<(String, NodeType)>> {
         let prefix = node_prefix(&self.path);
-        let keys = self.store.list(&prefix)?;
+        let keys = self.store.list_metadata(&prefix)?;
         let mut out = Vec::new();
         let mut v3_names = std::collections::BTreeSet::new();
         let mut v2_nodes = Vec::new();
@@ -174,5 +176,68 @@ impl Group {
         }
         out.sort();
         Ok(out)
+    }
+
+    /// Gather the metadata of every Zarr v3 node below this group into
+    /// the group's `zarr.json` as consolidated metadata (zarr-python's
+    /// inline form, replacing any earlier), so that a reader opens the
+    /// whole hierarchy with one request (`ConsolidatedStore`). v2 nodes
+    /// below are left out; a v2 group is refused as "unsupported". A node
+    /// below whose `zarr.json` is not valid fails the call, and nothing is
+    /// written. Nodes created or changed later are not seen by readers of
+    /// the consolidated metadata until this runs again.
+    pub fn consolidate_metadata(&self) -> Result<()> {
+        if self.v2 {
+            return Err(unsupported(format!(
+                "group \"{}\" is a Zarr v2 group: zarrio reads v2 consolidated metadata but does not write it",
+                self.path
+            )));
+        }
+        let mut members = BTreeMap::new();
+        self.collect_members("", &mut members)?;
+        let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let mut m = self.meta.read().unwrap_or_else(|e| e.into_inner()).clone();
+        m.extra
+            .insert("consolidated_metadata".into(), v3_consolidated(members));
+        self.store
+            .set(&metadata_key(&self.path), m.to_string_pretty().as_bytes())?;
+        *self.meta.write().unwrap_or_else(|e| e.into_inner()) = m;
+        Ok(())
+    }
+
+    /// Add the `zarr.json` of every v3 node below this group to `out`,
+    /// keyed by its path relative to the group being consolidated (this
+    /// group is at `rel` from it).
+    fn collect_members(
+        &self,
+        rel: &str,
+        out: &mut BTreeMap<String, Map<String, Value>>,
+    ) -> Result<()> {
+        for (name, node_type) in self.children()? {
+            let path = join_key(&self.path, &name);
+            let Some(text) = self.store.get(&metadata_key(&path))? else {
+                continue; // a v2 node
+            };
+            let what = format!("node \"{path}\"");
+            let member = join_key(rel, &name);
+            match node_type {
+                NodeType::Array => {
+                    ArrayMetadata::parse(&text).map_err(|e| e.context(&what))?;
+                }
+                NodeType::Group => {
+                    let meta = GroupMetadata::parse(&text).map_err(|e| e.context(&what))?;
+                    let child = Group {
+                        store: self.store.clone(),
+                        path: path.clone(),
+                        meta: RwLock::new(meta),
+                        writer: Mutex::new(()),
+                        v2: false,
+                    };
+                    child.collect_members(&member, out)?;
+                }
+            }
+            out.insert(member, parse_object(&text, &what)?);
+        }
+        Ok(())
     }
 }

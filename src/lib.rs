@@ -8,6 +8,7 @@
 pub mod alloc;
 pub mod array;
 pub mod codec;
+pub mod consolidated;
 pub mod dtype;
 pub mod error;
 pub mod ffi;
@@ -29,6 +30,7 @@ mod transposed;
 
 pub use array::Array;
 pub use codec::{ChunkRepr, CodecChain};
+pub use consolidated::ConsolidatedStore;
 pub use dtype::DataType;
 pub use error::{Error, ErrorKind, Result};
 pub use group::{Group, NodeType};

@@ -2,6 +2,7 @@
  * Host callback stores: the fallbacks for missing entries, the struct_size
  * rule, release, and misbehaving hosts (failures, short data, ranges past
  * the end): each gives a clear status and leaves stored data unchanged.
+ * Consolidated metadata over a table without list.
  */
 #include "check.h"
 
@@ -499,6 +500,81 @@ static void test_lost_writes_and_replacing_nodes(void) {
     t_clear(&t);
 }
 
+/* A host store that cannot list (as over HTTP) finds a hierarchy's
+   children, attributes and arrays through its consolidated metadata, with
+   one metadata request; node metadata is not written through it, chunks
+   are. */
+static void test_consolidated_without_list(void) {
+    table t = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    zarrio_store_callbacks cb = full_table(&t);
+    zarrio_store *s = NULL, *c = NULL;
+    zarrio_array *a = NULL;
+    zarrio_group *g = NULL;
+    store_with_array(&cb, &s, &a);
+    zarrio_array_free(a);
+    REQUIRE_OK(zarrio_group_create(s, "", "{\"title\":\"root\"}", &g));
+    zarrio_group *sub = NULL;
+    REQUIRE_OK(zarrio_group_create(s, "sub", NULL, &sub));
+    zarrio_group_free(sub);
+    CHECK_STATUS(zarrio_group_consolidate_metadata(NULL), ZARRIO_ERR_INVALID_ARGUMENT);
+    CHECK_OK(zarrio_group_consolidate_metadata(g));
+    zarrio_group_free(g);
+    zarrio_store_free(s);
+
+    cb = full_table(&t);
+    cb.list = NULL;
+    REQUIRE_OK(zarrio_store_create_callbacks(&cb, &s));
+    CHECK_STATUS(zarrio_store_open_consolidated(NULL, "", &c), ZARRIO_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(zarrio_store_open_consolidated(s, NULL, &c), ZARRIO_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(zarrio_store_open_consolidated(s, "", NULL), ZARRIO_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(zarrio_store_open_consolidated(s, "sub", &c), ZARRIO_ERR_NOT_FOUND);
+    CHECK(c == NULL);
+    CHECK(strstr(zarrio_last_error(), "consolidated") != NULL);
+    CHECK_STATUS(zarrio_store_open_consolidated(s, "nothing", &c), ZARRIO_ERR_NOT_FOUND);
+    long gets = t.gets;
+    REQUIRE_OK(zarrio_store_open_consolidated(s, "", &c));
+    zarrio_store_free(s); /* the consolidated store keeps the table alive */
+    CHECK(t.releases == 1);
+    REQUIRE_OK(zarrio_group_open(c, "", &g));
+    char *json = NULL;
+    CHECK_OK(zarrio_group_children(g, &json));
+    CHECK_MSG(json && strcmp(json, "[{\"name\":\"sub\",\"node_type\":\"group\"},"
+                              "{\"name\":\"x\",\"node_type\":\"array\"}]") == 0,
+              "children %s", json ? json : "(null)");
+    zarrio_string_free(json);
+    CHECK_OK(zarrio_group_attributes(g, &json));
+    CHECK(json && json_contains(json, "\"title\":\"root\""));
+    zarrio_string_free(json);
+    CHECK_STATUS(zarrio_group_set_attributes(g, "{}"), ZARRIO_ERR_UNSUPPORTED);
+    CHECK_STATUS(zarrio_group_consolidate_metadata(g), ZARRIO_ERR_UNSUPPORTED);
+    zarrio_group_free(g);
+    REQUIRE_OK(zarrio_array_open(c, "x", &a));
+    CHECK_MSG(t.gets == gets + 1, "%ld metadata reads, expected the one of zarr.json", t.gets - gets);
+    uint64_t o[2] = {0, 0}, f[2] = {16, 16};
+    int32_t back[256];
+    CHECK_OK(zarrio_array_read(a, 2, o, f, back, sizeof back, NULL));
+    CHECK(memcmp(back, data, sizeof data) == 0);
+    data[0] = 4242;
+    CHECK_OK(zarrio_array_write(a, 2, o, f, data, sizeof data, NULL));
+    CHECK_STATUS(zarrio_array_set_attributes(a, "{}"), ZARRIO_ERR_UNSUPPORTED);
+    zarrio_array_free(a);
+    a = NULL;
+    CHECK_STATUS(zarrio_array_create(c, "y", SHARDED, &a), ZARRIO_ERR_UNSUPPORTED);
+    CHECK(a == NULL && slot(&t, "y/zarr.json") < 0);
+    zarrio_store_free(c);
+    CHECK(t.releases == 2);
+
+    /* The chunk write went through to the table. */
+    cb = full_table(&t);
+    REQUIRE_OK(zarrio_store_create_callbacks(&cb, &s));
+    REQUIRE_OK(zarrio_array_open(s, "x", &a));
+    CHECK_OK(zarrio_array_read(a, 2, o, f, back, sizeof back, NULL));
+    CHECK(back[0] == 4242);
+    zarrio_array_free(a);
+    zarrio_store_free(s);
+    t_clear(&t);
+}
+
 /* The shard the range reader below serves, and who called it. */
 static struct {
     const uint8_t *bytes;
@@ -561,6 +637,7 @@ int main(void) {
     test_table_errors();
     test_io_buffer_reuse();
     test_lost_writes_and_replacing_nodes();
+    test_consolidated_without_list();
     test_one_thread_keeps_the_reader_on_the_caller();
     return TEST_RETURN();
 }

@@ -148,3 +148,25 @@ pub unsafe extern "C" fn zarrio_group_children(
         )
     })
 }
+
+/// Gather the metadata of every Zarr v3 node below the group into the
+/// group's `zarr.json` as consolidated metadata (zarr-python's inline
+/// form, which `zarr.open_consolidated` reads; any earlier consolidated
+/// metadata is replaced), for readers that open it with
+/// `zarrio_store_open_consolidated`. Zarr v2 nodes below are left out.
+/// Nodes created or changed afterwards are not seen through consolidated
+/// metadata until this runs again.
+///
+/// Needs a store that can list. `ZARRIO_ERR_UNSUPPORTED` for a Zarr v2
+/// group; `ZARRIO_ERR_INVALID_METADATA` when a node below has invalid
+/// metadata, and then nothing is written. Must not race with other calls
+/// on the same group, or with writers of metadata below it.
+///
+/// # Safety
+/// `group` is a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_group_consolidate_metadata(
+    group: *mut zarrio_group,
+) -> zarrio_status {
+    guard(|| handle(group, "group")?.inner.consolidate_metadata())
+}

@@ -1,6 +1,7 @@
 //! `zarrio_store`: a handle to a key-value store.
 
-use super::{c_str, guard, write_out, zarrio_status};
+use super::{c_str, guard, handle, write_out, zarrio_status};
+use crate::consolidated::ConsolidatedStore;
 use crate::store::{FilesystemStore, MemoryStore, StoreRef};
 use std::ffi::c_char;
 use std::sync::Arc;
@@ -44,6 +45,45 @@ pub unsafe extern "C" fn zarrio_store_create_memory(out: *mut *mut zarrio_store)
     guard(|| {
         super::check_out(out, "out")?;
         write_out(out, into_handle(Arc::new(MemoryStore::new())), "out")
+    })
+}
+
+/// Open a store that answers every request for node metadata at or below
+/// the group at `path` ("" = the root) from that group's consolidated
+/// metadata, read once now, and passes every other request to `store`:
+/// groups and arrays opened on it need no further metadata requests, and
+/// `zarrio_group_children` works on stores that cannot list. The group's
+/// consolidated metadata is zarr-python's v3 form in its `zarr.json` (see
+/// `zarrio_group_consolidate_metadata`) or a Zarr v2 `.zmetadata`.
+///
+/// Inside the group the consolidated metadata is the whole truth: nodes
+/// it does not name are not found. Chunks are read and written through
+/// the new store as through `store`, but node metadata is not written:
+/// creating nodes and setting attributes at or below the group return
+/// `ZARRIO_ERR_UNSUPPORTED` and change nothing.
+///
+/// `ZARRIO_ERR_NOT_FOUND` when the group has no consolidated metadata (or
+/// there is no group), `ZARRIO_ERR_INVALID_METADATA` when it is malformed,
+/// `ZARRIO_ERR_UNSUPPORTED` for a kind other than "inline" or a
+/// `zarr_consolidated_format` other than 1. On success `*out` receives a
+/// handle to release with `zarrio_store_free`; it keeps `store`'s storage
+/// alive, so `store` may be freed first. Thread-safe.
+///
+/// # Safety
+/// `store` is a live store handle; `path` is NUL-terminated; `out` is
+/// valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_store_open_consolidated(
+    store: *const zarrio_store,
+    path: *const c_char,
+    out: *mut *mut zarrio_store,
+) -> zarrio_status {
+    guard(|| {
+        super::check_out(out, "out")?;
+        let store = handle(store, "store")?;
+        let path = c_str(path, "path")?;
+        let consolidated = ConsolidatedStore::open(store.inner.clone(), path)?;
+        write_out(out, into_handle(Arc::new(consolidated)), "out")
     })
 }
 

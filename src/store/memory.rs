@@ -28,13 +28,22 @@ impl MemoryStore {
     }
 }
 
-/// One version of a value (see `Store::value_reader`).
-struct MemoryValue {
+/// One version of a value held in memory (see `Store::value_reader`).
+pub(crate) struct SharedValue {
     value: Arc<Vec<u8>>,
     key: String,
 }
 
-impl ValueReader for MemoryValue {
+impl SharedValue {
+    pub(crate) fn new(value: Arc<Vec<u8>>, key: &str) -> Self {
+        SharedValue {
+            value,
+            key: key.to_string(),
+        }
+    }
+}
+
+impl ValueReader for SharedValue {
     fn size(&self) -> u64 {
         self.value.len() as u64
     }
@@ -77,12 +86,10 @@ impl Store for MemoryStore {
     }
 
     fn value_reader(&self, key: &str) -> Result<Option<Box<dyn ValueReader + '_>>> {
-        Ok(self.read().get(key).map(|v| {
-            Box::new(MemoryValue {
-                value: v.clone(),
-                key: key.to_string(),
-            }) as Box<dyn ValueReader>
-        }))
+        Ok(self
+            .read()
+            .get(key)
+            .map(|v| Box::new(SharedValue::new(v.clone(), key)) as Box<dyn ValueReader>))
     }
 
     fn supports_value_reader(&self) -> bool {

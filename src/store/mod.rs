@@ -229,6 +229,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn erase(&self, key: &str) -> Result<()>;
     /// All keys that start with `prefix`, sorted.
     fn list(&self, prefix: &str) -> Result<Vec<String>>;
+    /// The node metadata keys (`zarr.json`, `.zarray`, `.zgroup`,
+    /// `.zattrs`) that start with `prefix`, sorted; other keys may be
+    /// among them. What finds a group's children: a store that knows its
+    /// nodes without listing every value (consolidated metadata) answers
+    /// it alone.
+    fn list_metadata(&self, prefix: &str) -> Result<Vec<String>> {
+        self.list(prefix)
+    }
     /// Size of a value in bytes, or None when absent.
     fn size(&self, key: &str) -> Result<Option<u64>> {
         Ok(self.get(key)?.map(|v| v.len() as u64))

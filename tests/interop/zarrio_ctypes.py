@@ -88,6 +88,7 @@ _SIGNATURES = {
     "zarrio_store_open_filesystem": (_status, [c_char_p, POINTER(c_void_p)]),
     "zarrio_store_create_memory": (_status, [POINTER(c_void_p)]),
     "zarrio_store_free": (None, [c_void_p]),
+    "zarrio_store_open_consolidated": (_status, [c_void_p, c_char_p, POINTER(c_void_p)]),
     "zarrio_array_create": (_status, [c_void_p, c_char_p, c_char_p, POINTER(c_void_p)]),
     "zarrio_array_open": (_status, [c_void_p, c_char_p, POINTER(c_void_p)]),
     "zarrio_array_free": (None, [c_void_p]),
@@ -115,6 +116,7 @@ _SIGNATURES = {
     "zarrio_group_attributes": (_status, [c_void_p, POINTER(c_void_p)]),
     "zarrio_group_set_attributes": (_status, [c_void_p, c_char_p]),
     "zarrio_group_children": (_status, [c_void_p, POINTER(c_void_p)]),
+    "zarrio_group_consolidate_metadata": (_status, [c_void_p]),
     "zarrio_set_threads": (_status, [c_uint32]),
     "zarrio_threads": (c_uint32, []),
 }
@@ -246,6 +248,15 @@ class Store:
         h = c_void_p()
         L.check(L.fn("zarrio_store_create_memory")(byref(h)), "zarrio_store_create_memory")
         return cls(h, "memory")
+
+    @classmethod
+    def consolidated(cls, store: "Store", path: str = "") -> "Store":
+        """A store answering metadata at or below `path` from its consolidated metadata."""
+        L = lib()
+        h = c_void_p()
+        L.check(L.fn("zarrio_store_open_consolidated")(store.handle, path.encode(), byref(h)),
+                "zarrio_store_open_consolidated")
+        return cls(h, f"consolidated:{store.description}:{path}")
 
     @property
     def handle(self) -> c_void_p:

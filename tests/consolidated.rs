@@ -1,0 +1,283 @@
+//! Consolidated metadata: `Group::consolidate_metadata` writes it, and a
+//! `ConsolidatedStore` opens a hierarchy from it with no further metadata
+//! requests, on a store that cannot list.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use zarrio::error::{unsupported, ErrorKind};
+use zarrio::store::ByteRange;
+use zarrio::{Array, ConsolidatedStore, Group, MemoryStore, NodeType, Result, Store, StoreRef};
+
+/// A memory store standing in for a remote one: it counts every request,
+/// and may refuse to list, as an HTTP store does.
+#[derive(Debug, Default)]
+struct Remote {
+    inner: MemoryStore,
+    requests: AtomicUsize,
+    no_list: AtomicBool,
+}
+
+impl Remote {
+    fn request(&self) {
+        self.requests.fetch_add(1, Ordering::SeqCst);
+    }
+    fn requests(&self) -> usize {
+        self.requests.swap(0, Ordering::SeqCst)
+    }
+}
+
+impl Store for Remote {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        self.request();
+        self.inner.get(key)
+    }
+    fn get_range(&self, key: &str, range: ByteRange) -> Result<Option<Vec<u8>>> {
+        self.request();
+        self.inner.get_range(key, range)
+    }
+    fn size(&self, key: &str) -> Result<Option<u64>> {
+        self.request();
+        self.inner.size(key)
+    }
+    fn set(&self, key: &str, value: &[u8]) -> Result<()> {
+        self.request();
+        self.inner.set(key, value)
+    }
+    fn erase(&self, key: &str) -> Result<()> {
+        self.request();
+        self.inner.erase(key)
+    }
+    fn list(&self, prefix: &str) -> Result<Vec<String>> {
+        self.request();
+        if self.no_list.load(Ordering::SeqCst) {
+            return Err(unsupported("this store cannot list"));
+        }
+        self.inner.list(prefix)
+    }
+}
+
+fn array_json(fill: i32) -> String {
+    format!(
+        r#"{{"zarr_format":3,"node_type":"array","shape":[6],"data_type":"int32",
+            "chunk_grid":{{"name":"regular","configuration":{{"chunk_shape":[4]}}}},
+            "chunk_key_encoding":{{"name":"default"}},"fill_value":{fill},
+            "codecs":[{{"name":"bytes","configuration":{{"endian":"little"}}}}],
+            "attributes":{{"fill":{fill}}}}}"#
+    )
+}
+
+fn ints(bytes: &[u8]) -> Vec<i32> {
+    bytes
+        .chunks(4)
+        .map(|c| i32::from_le_bytes(c.try_into().unwrap()))
+        .collect()
+}
+
+fn bytes(ints: &[i32]) -> Vec<u8> {
+    ints.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
+/// root { a: array, g: group { b: array, h: group {} } }
+fn hierarchy() -> (Arc<Remote>, Group) {
+    let remote = Arc::new(Remote::default());
+    let store: StoreRef = remote.clone();
+    let mut attrs = serde_json::Map::new();
+    attrs.insert("title".into(), "t".into());
+    let root = Group::create(store.clone(), "", attrs).unwrap();
+    let a = Array::create(store.clone(), "a", &array_json(1)).unwrap();
+    a.write_region(&[0], &[6], &bytes(&[1, 2, 3, 4, 5, 6]), None)
+        .unwrap();
+    Group::create(store.clone(), "g", Default::default()).unwrap();
+    Array::create(store.clone(), "g/b", &array_json(2)).unwrap();
+    Group::create(store.clone(), "g/h", Default::default()).unwrap();
+    (remote, root)
+}
+
+#[test]
+fn one_request_opens_the_hierarchy() {
+    let (remote, root) = hierarchy();
+    root.consolidate_metadata().unwrap();
+    remote.no_list.store(true, Ordering::SeqCst);
+    remote.requests();
+
+    let c: StoreRef = Arc::new(ConsolidatedStore::open(remote.clone(), "").unwrap());
+    assert_eq!(remote.requests(), 1, "one read of the root's zarr.json");
+
+    let root = Group::open(c.clone(), "").unwrap();
+    assert_eq!(root.attributes()["title"], "t");
+    assert_eq!(
+        root.children().unwrap(),
+        [
+            ("a".to_string(), NodeType::Array),
+            ("g".into(), NodeType::Group)
+        ]
+    );
+    let g = Group::open(c.clone(), "g").unwrap();
+    assert_eq!(
+        g.children().unwrap(),
+        [
+            ("b".to_string(), NodeType::Array),
+            ("h".into(), NodeType::Group)
+        ]
+    );
+    assert!(Group::open(c.clone(), "g/h")
+        .unwrap()
+        .children()
+        .unwrap()
+        .is_empty());
+    let a = Array::open(c.clone(), "a").unwrap();
+    let b = Array::open(c.clone(), "g/b").unwrap();
+    assert_eq!(b.attributes()["fill"], 2);
+    assert_eq!(
+        Array::open(c.clone(), "nothing").unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    assert_eq!(
+        remote.requests(),
+        0,
+        "metadata came from the consolidated document"
+    );
+
+    let mut out = vec![0u8; 24];
+    a.read_region(&[0], &[6], &mut out, None).unwrap();
+    assert_eq!(ints(&out), [1, 2, 3, 4, 5, 6]);
+    b.read_region(&[0], &[6], &mut out, None).unwrap();
+    assert_eq!(ints(&out), [2; 6]);
+
+    // Chunks are written through it.
+    b.write_region(&[2], &[3], &bytes(&[7, 8, 9]), None)
+        .unwrap();
+    let plain = Array::open(remote.clone(), "g/b").unwrap();
+    plain.read_region(&[0], &[6], &mut out, None).unwrap();
+    assert_eq!(ints(&out), [2, 2, 7, 8, 9, 2]);
+}
+
+#[test]
+fn metadata_is_not_written_through_it() {
+    let (remote, root) = hierarchy();
+    root.consolidate_metadata().unwrap();
+    let before = remote.inner.list("").unwrap();
+    let snapshot: Vec<_> = before
+        .iter()
+        .map(|k| remote.inner.get(k).unwrap())
+        .collect();
+    let c: StoreRef = Arc::new(ConsolidatedStore::open(remote.clone(), "").unwrap());
+    let unsupported = |r: Result<()>| assert_eq!(r.unwrap_err().kind(), ErrorKind::Unsupported);
+    unsupported(Array::create(c.clone(), "a", &array_json(3)).map(drop));
+    unsupported(Array::create(c.clone(), "new", &array_json(3)).map(drop));
+    unsupported(Group::create(c.clone(), "g", Default::default()).map(drop));
+    unsupported(
+        Array::open(c.clone(), "a")
+            .unwrap()
+            .set_attributes(Default::default()),
+    );
+    unsupported(
+        Group::open(c.clone(), "")
+            .unwrap()
+            .set_attributes(Default::default()),
+    );
+    unsupported(Group::open(c.clone(), "").unwrap().consolidate_metadata());
+    let after = remote.inner.list("").unwrap();
+    assert_eq!(before, after);
+    for (k, v) in before.iter().zip(snapshot) {
+        assert_eq!(remote.inner.get(k).unwrap(), v, "{k}");
+    }
+}
+
+#[test]
+fn consolidating_again_sees_later_nodes() {
+    let (remote, root) = hierarchy();
+    let store: StoreRef = remote.clone();
+    root.consolidate_metadata().unwrap();
+    Array::create(store.clone(), "g/late", &array_json(4)).unwrap();
+    let names = |store: StoreRef| {
+        Group::open(store, "g")
+            .unwrap()
+            .children()
+            .unwrap()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect::<Vec<_>>()
+    };
+    let c = Arc::new(ConsolidatedStore::open(store.clone(), "").unwrap());
+    assert_eq!(
+        names(c),
+        ["b", "h"],
+        "a stale document is the truth it tells"
+    );
+    root.consolidate_metadata().unwrap();
+    let c = Arc::new(ConsolidatedStore::open(store.clone(), "").unwrap());
+    assert_eq!(names(c), ["b", "h", "late"]);
+    // The consolidated document is zarr-python's inline form.
+    let doc: serde_json::Value =
+        serde_json::from_slice(&store.get("zarr.json").unwrap().unwrap()).unwrap();
+    let cm = &doc["consolidated_metadata"];
+    assert_eq!(cm["kind"], "inline");
+    assert_eq!(cm["must_understand"], false);
+    assert_eq!(cm["metadata"]["g/late"]["attributes"]["fill"], 4);
+    assert_eq!(
+        cm["metadata"]["g"]["consolidated_metadata"]["metadata"],
+        serde_json::json!({})
+    );
+    // A sub-group consolidates its own members, keyed from itself.
+    Group::open(store.clone(), "g")
+        .unwrap()
+        .consolidate_metadata()
+        .unwrap();
+    let c = Arc::new(ConsolidatedStore::open(store.clone(), "g").unwrap());
+    assert!(Array::open(c.clone(), "g/late").is_ok());
+    assert!(
+        Array::open(c, "a").is_ok(),
+        "outside the group: the wrapped store"
+    );
+}
+
+#[test]
+fn an_invalid_member_fails_before_anything_is_written() {
+    let (remote, root) = hierarchy();
+    remote
+        .inner
+        .set("g/b/zarr.json", br#"{"zarr_format":3,"node_type":"array"}"#)
+        .unwrap();
+    let before = remote.inner.get("zarr.json").unwrap();
+    let e = root.consolidate_metadata().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidMetadata);
+    assert!(e.message().contains("g/b"), "{}", e.message());
+    assert_eq!(remote.inner.get("zarr.json").unwrap(), before);
+}
+
+#[test]
+fn v2_groups_are_read_not_consolidated() {
+    let s = Arc::new(MemoryStore::new());
+    s.set(".zgroup", br#"{"zarr_format":2}"#).unwrap();
+    s.set(
+        ".zmetadata",
+        br#"{"zarr_consolidated_format":1,"metadata":{
+            ".zgroup":{"zarr_format":2},".zattrs":{"t":1},
+            "x/.zarray":{"zarr_format":2,"shape":[3],"chunks":[3],"dtype":"<i2",
+                         "compressor":null,"fill_value":5,"order":"C","filters":null},
+            "x/.zattrs":{"u":2}}}"#,
+    )
+    .unwrap();
+    let plain: StoreRef = s.clone();
+    assert_eq!(
+        Group::open(plain.clone(), "")
+            .unwrap()
+            .consolidate_metadata()
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Unsupported
+    );
+    // Not in the store itself, only in .zmetadata.
+    assert!(Array::open(plain, "x").is_err());
+    let c: StoreRef = Arc::new(ConsolidatedStore::open(s, "").unwrap());
+    let x = Array::open(c.clone(), "x").unwrap();
+    assert_eq!(x.attributes()["u"], 2);
+    let mut out = [0u8; 6];
+    x.read_region(&[0], &[3], &mut out, None).unwrap();
+    assert_eq!(out, [5, 0, 5, 0, 5, 0]);
+    assert_eq!(
+        Group::open(c, "").unwrap().children().unwrap(),
+        [("x".to_string(), NodeType::Array)]
+    );
+}
