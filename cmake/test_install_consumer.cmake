@@ -12,7 +12,7 @@ function(run)
 endfunction()
 
 run("${CMAKE_COMMAND}" --install "${BUILD_DIR}" --prefix "${prefix}")
-foreach(f include/zarrio.h lib/libzarrio.a lib/libzarrio.so lib/pkgconfig/zarrio.pc lib/cmake/zarrio/zarrioConfig.cmake)
+foreach(f include/zarrio.h include/zarrio.hpp lib/libzarrio.a lib/libzarrio.so lib/pkgconfig/zarrio.pc lib/cmake/zarrio/zarrioConfig.cmake)
   if(NOT EXISTS "${prefix}/${f}")
     message(FATAL_ERROR "install is missing ${f}")
   endif()
@@ -23,6 +23,9 @@ run("${CMAKE_COMMAND}" -S "${SOURCE_DIR}/examples_c/consumer" -B "${BUILD_DIR}/c
 run("${CMAKE_COMMAND}" --build "${BUILD_DIR}/consumer-build")
 run("${CMAKE_COMMAND}" -E env "LD_LIBRARY_PATH=${prefix}/lib" "${BUILD_DIR}/consumer-build/consumer_shared")
 run("${BUILD_DIR}/consumer-build/consumer_static")
+if(EXISTS "${BUILD_DIR}/consumer-build/consumer_cpp")
+  run("${CMAKE_COMMAND}" -E env "LD_LIBRARY_PATH=${prefix}/lib" "${BUILD_DIR}/consumer-build/consumer_cpp")
+endif()
 
 find_program(PKG_CONFIG pkg-config)
 if(PKG_CONFIG)

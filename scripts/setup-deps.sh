@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Install what building and testing zarrio needs on a fresh Debian machine
-# with a Rust toolchain: cmake, pkg-config, C and Fortran compilers,
+# with a Rust toolchain: cmake, pkg-config, C, C++ and Fortran compilers,
 # valgrind, and a Python venv with zarr-python, tensorstore, numpy, pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-for tool in cmake pkg-config cc gfortran valgrind; do
+for tool in cmake pkg-config cc c++ gfortran valgrind; do
   command -v "$tool" >/dev/null 2>&1 || need+=("$tool")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -14,6 +14,7 @@ if [ ${#need[@]} -gt 0 ]; then
   for t in "${need[@]}"; do
     case "$t" in
       cc) pkgs+=(gcc) ;;
+      c++) pkgs+=(g++) ;;
       *) pkgs+=("$t") ;;
     esac
   done

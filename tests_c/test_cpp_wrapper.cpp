@@ -1,0 +1,245 @@
+/*
+ * The C++ wrapper (include/zarrio.hpp): owners free their handles, errors
+ * arrive as zarrio::error with the status and message, typed calls refuse
+ * element types of the wrong size before calling the library, and every
+ * call gives what the C call gives.
+ */
+#include "check.h"
+
+#include "zarrio.hpp"
+
+#include <cmath>
+#include <string>
+#include <vector>
+
+static const char *INT16_2D =
+    "{\"zarr_format\":3,\"node_type\":\"array\",\"shape\":[5,7],\"data_type\":\"int16\","
+    "\"chunk_grid\":{\"name\":\"regular\",\"configuration\":{\"chunk_shape\":[2,3]}},"
+    "\"chunk_key_encoding\":{\"name\":\"default\"},\"fill_value\":-9,"
+    "\"codecs\":[{\"name\":\"bytes\",\"configuration\":{\"endian\":\"big\"}},"
+    "{\"name\":\"zstd\",\"configuration\":{\"level\":1}}],\"attributes\":{\"a\":1}}";
+
+/* The status a call throws, or ZARRIO_OK when it returns. */
+template <class F> static zarrio_status thrown(F &&f, std::string *message = nullptr) {
+    try {
+        f();
+    } catch (const zarrio::error &e) {
+        if (message) *message = e.what();
+        return e.status();
+    }
+    return ZARRIO_OK;
+}
+
+static void test_arrays(void) {
+    zarrio::store s = zarrio::store::memory();
+    zarrio::array a = zarrio::array::create(s, "a", INT16_2D);
+    CHECK(a.ndim() == 2);
+    CHECK((a.shape() == zarrio::extents{5, 7}));
+    CHECK((a.chunk_shape() == zarrio::extents{2, 3}));
+    CHECK((a.inner_chunk_shape() == zarrio::extents{2, 3}));
+    CHECK(a.data_type() == "int16");
+    CHECK(a.element_size() == 2);
+    std::vector<uint8_t> fill = a.fill_value();
+    int16_t f = 0;
+    REQUIRE(fill.size() == 2);
+    memcpy(&f, fill.data(), 2);
+    CHECK(f == -9);
+    CHECK(json_contains(a.attributes().c_str(), "\"a\":1"));
+    a.set_attributes("{\"b\":2}");
+    CHECK(json_contains(zarrio::array::open(s, "a").attributes().c_str(), "\"b\":2"));
+    CHECK(json_contains(a.metadata().c_str(), "\"int16\""));
+
+    /* Missing chunks read as the fill value. */
+    std::vector<int16_t> all = a.read_all<int16_t>();
+    CHECK(all.size() == 35);
+    int not_fill = 0;
+    for (int16_t v : all) not_fill += v != -9;
+    CHECK(not_fill == 0);
+
+    std::vector<int16_t> src(35);
+    for (int i = 0; i < 35; i++) src[i] = int16_t(i * 37 - 500);
+    a.write({0, 0}, {5, 7}, src);
+    CHECK(a.read_all<int16_t>() == src);
+    std::vector<int16_t> part = a.read<int16_t>({1, 2}, {3, 4});
+    int wrong = 0;
+    for (int y = 0; y < 3; y++)
+        for (int x = 0; x < 4; x++) wrong += part[y * 4 + x] != src[(y + 1) * 7 + x + 2];
+    CHECK_MSG(wrong == 0, "%d elements of a part read wrong", wrong);
+
+    /* Fortran order through strides. */
+    std::vector<int16_t> fort(35);
+    const int64_t strides[2] = {1, 5};
+    a.read({0, 0}, {5, 7}, fort.data(), fort.size(), strides);
+    wrong = 0;
+    for (int y = 0; y < 5; y++)
+        for (int x = 0; x < 7; x++) wrong += fort[x * 5 + y] != src[y * 7 + x];
+    CHECK_MSG(wrong == 0, "%d elements of a Fortran-order read wrong", wrong);
+
+    a.fill<int16_t>({0, 0}, {2, 3}, 77);
+    CHECK(a.read<int16_t>({1, 2}, {1, 1})[0] == 77);
+
+    /* Chunks. */
+    std::vector<int16_t> chunk(6);
+    a.read_chunk({0, 0}, chunk.data(), chunk.size() * 2);
+    CHECK(chunk == std::vector<int16_t>(6, 77));
+    a.erase_chunk({0, 0});
+    CHECK(a.read<int16_t>({0, 0}, {1, 1})[0] == -9);
+    std::vector<int16_t> ones(6, 1);
+    a.write_chunk({0, 0}, ones.data(), ones.size() * 2);
+    CHECK(a.read<int16_t>({1, 1}, {1, 1})[0] == 1);
+
+    a.set_threads(1);
+    a.set_io_concurrency(4);
+
+    /* Errors: the wrong element size is refused before the library is
+       called; the library's errors keep their status and message. */
+    std::string msg;
+    CHECK(thrown([&] { a.read_all<int32_t>(); }, &msg) == ZARRIO_ERR_INVALID_ARGUMENT);
+    CHECK(msg.find("4 bytes") != std::string::npos);
+    CHECK(thrown([&] { a.fill<int8_t>({0, 0}, {1, 1}, 1); }) == ZARRIO_ERR_INVALID_ARGUMENT);
+    CHECK(thrown([&] { a.read<int16_t>({0, 0}, {6, 1}); }, &msg) == ZARRIO_ERR_OUT_OF_BOUNDS);
+    CHECK(msg.rfind("zarrio_array_read: ", 0) == 0);
+    CHECK(thrown([&] { a.read<int16_t>({0}, {1, 1}); }) == ZARRIO_ERR_INVALID_ARGUMENT);
+    CHECK(thrown([&] { a.read({0, 0}, {5, 7}, src.data(), 10); }) == ZARRIO_ERR_BUFFER_TOO_SMALL);
+    CHECK(thrown([&] { a.read_strings({0, 0}, {1, 1}); }) == ZARRIO_ERR_UNSUPPORTED);
+    CHECK(thrown([&] { zarrio::array::open(s, "missing"); }, &msg) == ZARRIO_ERR_NOT_FOUND);
+    CHECK(msg.find("missing") != std::string::npos);
+    try {
+        zarrio::array::create(s, "bad", "{");
+        CHECK_MSG(0, "bad metadata was accepted");
+    } catch (const zarrio::error &e) {
+        CHECK(e.status() == ZARRIO_ERR_INVALID_METADATA);
+        CHECK(strcmp(e.status_name(), "ZARRIO_ERR_INVALID_METADATA") == 0);
+    }
+
+    /* Owners move; a moved-from owner frees nothing. */
+    zarrio::array b = std::move(a);
+    CHECK(a.get() == nullptr && b.get() != nullptr);
+    std::vector<zarrio::array> many;
+    for (int i = 0; i < 3; i++) many.push_back(zarrio::array::open(s, "a"));
+    CHECK(many[2].read<int16_t>({4, 6}, {1, 1})[0] == src[34]);
+
+    /* A 0-d array. */
+    zarrio::array z = zarrio::array::create(
+        s, "z",
+        "{\"zarr_format\":3,\"node_type\":\"array\",\"shape\":[],\"data_type\":\"float64\","
+        "\"chunk_grid\":{\"name\":\"regular\",\"configuration\":{\"chunk_shape\":[]}},"
+        "\"chunk_key_encoding\":{\"name\":\"default\"},\"fill_value\":\"NaN\","
+        "\"codecs\":[{\"name\":\"bytes\",\"configuration\":{\"endian\":\"little\"}}]}");
+    CHECK(z.ndim() == 0 && z.shape().empty());
+    CHECK(std::isnan(z.read_all<double>().at(0)));
+    z.write<double>({}, {}, std::vector<double>{2.5});
+    CHECK(z.read_all<double>() == std::vector<double>{2.5});
+}
+
+static void test_strings(void) {
+    zarrio::store s = zarrio::store::memory();
+    zarrio::array a = zarrio::array::create(
+        s, "names",
+        "{\"zarr_format\":3,\"node_type\":\"array\",\"shape\":[5],\"data_type\":\"string\","
+        "\"chunk_grid\":{\"name\":\"regular\",\"configuration\":{\"chunk_shape\":[2]}},"
+        "\"chunk_key_encoding\":{\"name\":\"default\"},\"fill_value\":\"-\","
+        "\"codecs\":[{\"name\":\"vlen-utf8\"}]}");
+    CHECK(a.element_size() == 0);
+    CHECK(a.read_strings({0}, {5}) == std::vector<std::string>(5, "-"));
+    std::vector<std::string> items = {"alpha", "", std::string("nul\0in", 6), "\xce\xbb"};
+    a.write_strings({1}, {4}, items);
+    std::vector<std::string> back = a.read_strings({0}, {5});
+    CHECK(back.size() == 5 && back[0] == "-");
+    CHECK(std::vector<std::string>(back.begin() + 1, back.end()) == items);
+    a.fill_item({0}, {2}, "");
+    CHECK(a.read_strings({0}, {2}) == std::vector<std::string>(2, ""));
+    CHECK(a.read_strings({0}, {0}).empty());
+    CHECK(thrown([&] { a.read_all<uint8_t>(); }) == ZARRIO_ERR_INVALID_ARGUMENT);
+    CHECK(thrown([&] { a.write_strings({0}, {2}, {"x"}); }) != ZARRIO_OK);
+}
+
+static void test_groups_and_consolidated(void) {
+    zarrio::store s = zarrio::store::memory();
+    zarrio::group root = zarrio::group::create(s, "", "{\"title\":\"t\"}");
+    zarrio::group::create(s, "sub");
+    /* Names that JSON escapes. */
+    const std::string odd = "q\"u\tot\xc3\xa9";
+    zarrio::array::create(s, odd, INT16_2D);
+    zarrio::array::create(s, "sub/x", INT16_2D);
+    std::vector<zarrio::child> kids = root.children();
+    REQUIRE(kids.size() == 2);
+    CHECK(kids[0].name == odd && kids[0].is_array);
+    CHECK(kids[1].name == "sub" && !kids[1].is_array);
+    CHECK(json_contains(root.attributes().c_str(), "\"title\":\"t\""));
+    root.set_attributes("{\"title\":\"u\"}");
+    CHECK(json_contains(zarrio::group::open(s, "").attributes().c_str(), "\"u\""));
+    CHECK(thrown([&] { zarrio::group::open(s, "nothing"); }) == ZARRIO_ERR_NOT_FOUND);
+
+    CHECK(thrown([&] { zarrio::store::consolidated(s); }) == ZARRIO_ERR_NOT_FOUND);
+    root.consolidate_metadata();
+    zarrio::store c = zarrio::store::consolidated(s);
+    std::vector<zarrio::child> sub = zarrio::group::open(c, "sub").children();
+    CHECK(sub.size() == 1 && sub[0].name == "x" && sub[0].is_array);
+    CHECK(zarrio::array::open(c, odd).data_type() == "int16");
+    CHECK(thrown([&] { zarrio::group::create(c, "new"); }) == ZARRIO_ERR_UNSUPPORTED);
+}
+
+static void test_pipeline(void) {
+    const char *codecs =
+        "[{\"name\":\"sharding_indexed\",\"configuration\":{\"chunk_shape\":[4,4],"
+        "\"codecs\":[{\"name\":\"bytes\",\"configuration\":{\"endian\":\"little\"}},"
+        "{\"name\":\"zstd\",\"configuration\":{\"level\":1}}],"
+        "\"index_codecs\":[{\"name\":\"bytes\",\"configuration\":{\"endian\":\"little\"}},"
+        "{\"name\":\"crc32c\"}]}}]";
+    zarrio::pipeline p = zarrio::pipeline::create(codecs, "uint32", {16, 16}, "0");
+    CHECK(p.decoded_size() == 16 * 16 * 4);
+    std::vector<uint32_t> data(256);
+    for (uint32_t i = 0; i < 256; i++) data[i] = i * 2654435761u;
+    std::vector<uint8_t> enc = p.encode(data.data(), data.size() * 4);
+    std::vector<uint8_t> dec = p.decode(enc);
+    CHECK(dec.size() == 1024 && memcmp(dec.data(), data.data(), 1024) == 0);
+
+    long calls = 0;
+    auto serve = [&](uint64_t off, uint64_t len, bool from_end, zarrio_io *io) -> int32_t {
+        calls++;
+        if (from_end) off = enc.size() - len;
+        if (len == UINT64_MAX) len = enc.size() - off;
+        return zarrio_io_set_data(io, enc.data() + off, size_t(len)) == ZARRIO_OK ? ZARRIO_CALLBACK_OK : -1;
+    };
+    std::vector<uint32_t> region(5 * 6);
+    p.decode_shard_region(serve, {3, 7}, {5, 6}, region.data(), region.size() * 4);
+    int wrong = 0;
+    for (int y = 0; y < 5; y++)
+        for (int x = 0; x < 6; x++) wrong += region[y * 6 + x] != data[(y + 3) * 16 + x + 7];
+    CHECK_MSG(wrong == 0 && calls > 1, "%d wrong, %ld range reads", wrong, calls);
+
+    /* An exception in the reader fails the read with its message. */
+    std::string msg;
+    auto boom = [](uint64_t, uint64_t, bool, zarrio_io *) -> int32_t { throw std::runtime_error("no network"); };
+    CHECK(thrown([&] { p.decode_shard_region(boom, {0, 0}, {1, 1}, region.data(), 4); }, &msg) == ZARRIO_ERR_IO);
+    CHECK_MSG(msg.find("no network") != std::string::npos, "message: %s", msg.c_str());
+
+    zarrio::store s = zarrio::store::memory();
+    zarrio::array a = zarrio::array::create(s, "a", INT16_2D);
+    CHECK(a.pipeline().decoded_size() == 2 * 3 * 2);
+}
+
+int main(int argc, char **argv) {
+    (void)argc;
+    (void)argv;
+    CHECK(zarrio::version() == ZARRIO_VERSION_STRING);
+    zarrio::set_threads(2);
+    CHECK(zarrio::threads() == 2);
+    zarrio::set_io_concurrency(5);
+    CHECK(zarrio::io_concurrency() == 5);
+    zarrio::set_io_concurrency(0);
+    bool huge = zarrio::huge_pages();
+    zarrio::set_huge_pages(!huge);
+    CHECK(zarrio::huge_pages() == !huge);
+    zarrio::set_huge_pages(huge);
+    try {
+        test_arrays();
+        test_strings();
+        test_groups_and_consolidated();
+        test_pipeline();
+    } catch (const zarrio::error &e) {
+        CHECK_MSG(0, "uncaught zarrio::error %s: %s", e.status_name(), e.what());
+    }
+    return TEST_RETURN();
+}
