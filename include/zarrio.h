@@ -371,7 +371,9 @@ zarrio_status zarrio_array_metadata(const zarrio_array *array, char **out_json);
 
 /**
  * The array's attributes as JSON object text (release with
- * `zarrio_string_free`).
+ * `zarrio_string_free`). Non-finite numbers stored as Python writes them
+ * (bare `NaN`, `Infinity`, `-Infinity`) come back as the strings "NaN",
+ * "Infinity" and "-Infinity".
  *
  * # Safety
  * As `zarrio_array_metadata`.
@@ -692,7 +694,8 @@ void zarrio_group_free(zarrio_group *group);
 
 /**
  * The group's attributes as JSON object text in `*out_json`, to release
- * with `zarrio_string_free`.
+ * with `zarrio_string_free` (non-finite numbers as in
+ * `zarrio_array_attributes`).
  *
  * # Safety
  * `group` is a live handle; `out_json` is valid for a write.
@@ -729,8 +732,8 @@ zarrio_status zarrio_group_children(const zarrio_group *group, char **out_json);
  * metadata until this runs again.
  *
  * Needs a store that can list. `ZARRIO_ERR_UNSUPPORTED` for a Zarr v2
- * group; `ZARRIO_ERR_INVALID_METADATA` when a node below has invalid
- * metadata, and then nothing is written. Must not race with other calls
+ * group; `ZARRIO_ERR_INVALID_METADATA` when any `zarr.json` below is not
+ * a valid array or group, and then nothing is written. Must not race with other calls
  * on the same group, or with writers of metadata below it.
  *
  * # Safety
@@ -917,21 +920,27 @@ zarrio_status zarrio_store_create_memory(zarrio_store **out);
  * Open a store that answers every request for node metadata at or below
  * the group at `path` ("" = the root) from that group's consolidated
  * metadata, read once now, and passes every other request to `store`:
- * groups and arrays opened on it need no further metadata requests, and
- * `zarrio_group_children` works on stores that cannot list. The group's
- * consolidated metadata is zarr-python's v3 form in its `zarr.json` (see
- * `zarrio_group_consolidate_metadata`) or a Zarr v2 `.zmetadata`.
+ * groups and arrays at or below the group open with no further metadata
+ * requests, and `zarrio_group_children` of those groups works on stores
+ * that cannot list. The group's consolidated metadata is zarr-python's
+ * v3 form in its `zarr.json` (see `zarrio_group_consolidate_metadata`)
+ * or, when it has no `zarr.json`, a Zarr v2 `.zmetadata`. Open it on the
+ * plain store: through a consolidated store, a member group's metadata
+ * holds none of its members (they are in its ancestor's).
  *
  * Inside the group the consolidated metadata is the whole truth: nodes
  * it does not name are not found. Chunks are read and written through
  * the new store as through `store`, but node metadata is not written:
- * creating nodes and setting attributes at or below the group return
+ * creating or replacing nodes at or below the group, creating an array
+ * at an ancestor of the group (which would erase what is below it) and
+ * setting attributes at or below the group return
  * `ZARRIO_ERR_UNSUPPORTED` and change nothing.
  *
  * `ZARRIO_ERR_NOT_FOUND` when the group has no consolidated metadata (or
- * there is no group), `ZARRIO_ERR_INVALID_METADATA` when it is malformed,
- * `ZARRIO_ERR_UNSUPPORTED` for a kind other than "inline" or a
- * `zarr_consolidated_format` other than 1. On success `*out` receives a
+ * there is no group), `ZARRIO_ERR_INVALID_METADATA` when it is malformed
+ * (the bare `NaN` and `Infinity` tokens Python writes are read as the
+ * strings "NaN" and "Infinity"), `ZARRIO_ERR_UNSUPPORTED` for a kind
+ * other than "inline" or a `zarr_consolidated_format` other than 1. On success `*out` receives a
  * handle to release with `zarrio_store_free`; it keeps `store`'s storage
  * alive, so `store` may be freed first. Thread-safe.
  *

@@ -10,7 +10,7 @@
 //! "metadata": {".zgroup": {...}, "a/.zarray": {...}, ...}}`).
 //! `Group::consolidate_metadata` writes the v3 form.
 
-use crate::error::{corrupt, invalid_metadata, not_found, unsupported, Result};
+use crate::error::{invalid_metadata, not_found, unsupported, Result};
 use crate::metadata::{check_format_and_type, parse_object};
 use crate::node::{metadata_key, node_prefix, normalize_path};
 use crate::store::memory::SharedValue;
@@ -163,9 +163,9 @@ fn add_v3_members(base: &str, cm: &Value, out: &mut BTreeMap<String, Arc<Vec<u8>
 /// The v2 form: `.zmetadata`, keyed by the metadata files' own keys
 /// relative to the group.
 fn read_v2(path: &str, text: &[u8], out: &mut BTreeMap<String, Arc<Vec<u8>>>) -> Result<()> {
-    let doc = parse_object(text, ZMETADATA)?;
+    let doc = parse_object(text, "the document")?;
     match doc.get("zarr_consolidated_format") {
-        Some(v) if v.as_u64() == Some(1) => {}
+        Some(v) if v.as_f64() == Some(1.0) => {}
         Some(v) => {
             return Err(unsupported(format!(
                 "zarr_consolidated_format {v} is not supported (expected 1)"
@@ -200,7 +200,7 @@ fn read_v2(path: &str, text: &[u8], out: &mut BTreeMap<String, Arc<Vec<u8>>>) ->
 /// The node path of a member named `rel` relative to the group at `base`.
 fn member_path(base: &str, rel: &str) -> Result<String> {
     crate::store::validate_key(rel).map_err(|_| {
-        corrupt(format!(
+        invalid_metadata(format!(
             "consolidated metadata names an invalid path \"{rel}\""
         ))
     })?;
@@ -360,9 +360,15 @@ impl Store for ConsolidatedStore {
         self.inner.erase_prefix(prefix)
     }
 
-    /// What the wrapped store holds, stale metadata included: listing is
-    /// for finding stored values (chunks to erase), not nodes.
+    /// What the wrapped store holds outside the group. Listing finds
+    /// values to erase (an old node's chunks when a node is created over
+    /// it), and nothing at or below the group may be erased through this
+    /// store: a node created at an ancestor of the group would otherwise
+    /// erase the group's chunks before its metadata refused.
     fn list(&self, prefix: &str) -> Result<Vec<String>> {
+        if self.overlaps(prefix) {
+            return Err(self.refuse(prefix));
+        }
         self.inner.list(prefix)
     }
 
@@ -455,6 +461,9 @@ mod tests {
             c.erase_prefix("a/").unwrap_err().kind(),
             ErrorKind::Unsupported
         );
+        for prefix in ["", "a/", "g/h/"] {
+            assert_eq!(c.list(prefix).unwrap_err().kind(), ErrorKind::Unsupported);
+        }
         assert!(c.inner().get("a/zarr.json").unwrap().is_none());
         assert!(c.inner().get("zarr.json").unwrap().is_some());
     }
@@ -471,6 +480,8 @@ mod tests {
         assert!(c.get("zarr.json").unwrap().is_some());
         assert!(c.get("p/x/zarr.json").unwrap().is_some());
         c.set("q/zarr.json", b"{}").unwrap();
+        assert_eq!(c.list("q/").unwrap(), ["q/zarr.json"]);
+        assert!(c.list("").is_err(), "the root's listing holds the group");
         assert_eq!(
             c.list_metadata("").unwrap(),
             ["p/x/zarr.json", "p/zarr.json", "q/zarr.json", "zarr.json"]
@@ -541,7 +552,7 @@ mod tests {
             ),
             (
                 r#"{"kind":"inline","must_understand":false,"metadata":{"../a":{}}}"#,
-                ErrorKind::Corrupt,
+                ErrorKind::InvalidMetadata,
             ),
         ] {
             assert_eq!(open(&[("zarr.json", &cm(c))]), kind, "{c}");
@@ -559,7 +570,7 @@ mod tests {
             ),
             (
                 r#"{"zarr_consolidated_format":1,"metadata":{"a//.zarray":{}}}"#,
-                ErrorKind::Corrupt,
+                ErrorKind::InvalidMetadata,
             ),
         ] {
             assert_eq!(open(&[(".zmetadata", z)]), kind, "{z}");

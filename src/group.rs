@@ -163,7 +163,7 @@ impl Group {
             let Some(text) = self.store.get(key)? else {
                 continue;
             };
-            let node_type = serde_json::from_slice::<Value>(&text).ok().and_then(|v| {
+            let node_type = crate::metadata::parse_json(&text).ok().and_then(|v| {
                 v.get("node_type")
                     .and_then(Value::as_str)
                     .map(str::to_string)
@@ -207,36 +207,48 @@ impl Group {
 
     /// Add the `zarr.json` of every v3 node below this group to `out`,
     /// keyed by its path relative to the group being consolidated (this
-    /// group is at `rel` from it).
+    /// group is at `rel` from it). Every `zarr.json` found must be a valid
+    /// array or group: `children` passes over documents it cannot read,
+    /// but consolidated metadata that left one out would hide a node.
     fn collect_members(
         &self,
         rel: &str,
         out: &mut BTreeMap<String, Map<String, Value>>,
     ) -> Result<()> {
-        for (name, node_type) in self.children()? {
-            let path = join_key(&self.path, &name);
-            let Some(text) = self.store.get(&metadata_key(&path))? else {
-                continue; // a v2 node
+        let prefix = node_prefix(&self.path);
+        for key in self.store.list_metadata(&prefix)? {
+            let Some((name, "zarr.json")) = key[prefix.len()..].split_once('/') else {
+                continue;
             };
+            let Some(text) = self.store.get(&key)? else {
+                continue; // erased since it was listed
+            };
+            let path = join_key(&self.path, name);
             let what = format!("node \"{path}\"");
-            let member = join_key(rel, &name);
-            match node_type {
-                NodeType::Array => {
+            let member = join_key(rel, name);
+            let doc = parse_object(&text, &what)?;
+            match doc.get("node_type").and_then(Value::as_str) {
+                Some("array") => {
                     ArrayMetadata::parse(&text).map_err(|e| e.context(&what))?;
                 }
-                NodeType::Group => {
+                Some("group") => {
                     let meta = GroupMetadata::parse(&text).map_err(|e| e.context(&what))?;
                     let child = Group {
                         store: self.store.clone(),
-                        path: path.clone(),
+                        path,
                         meta: RwLock::new(meta),
                         writer: Mutex::new(()),
                         v2: false,
                     };
                     child.collect_members(&member, out)?;
                 }
+                _ => {
+                    return Err(crate::error::invalid_metadata(format!(
+                        "{what}: zarr.json has no node_type \"array\" or \"group\""
+                    )))
+                }
             }
-            out.insert(member, parse_object(&text, &what)?);
+            out.insert(member, doc);
         }
         Ok(())
     }

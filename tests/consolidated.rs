@@ -234,16 +234,89 @@ fn consolidating_again_sees_later_nodes() {
 
 #[test]
 fn an_invalid_member_fails_before_anything_is_written() {
-    let (remote, root) = hierarchy();
-    remote
-        .inner
-        .set("g/b/zarr.json", br#"{"zarr_format":3,"node_type":"array"}"#)
+    for bad in [
+        &br#"{"zarr_format":3,"node_type":"array"}"#[..],
+        b"{not json",
+        br#"{"zarr_format":3}"#,
+        br#"{"zarr_format":3,"node_type":"other"}"#,
+    ] {
+        let (remote, root) = hierarchy();
+        remote.inner.set("g/b/zarr.json", bad).unwrap();
+        let before = remote.inner.get("zarr.json").unwrap();
+        let e = root.consolidate_metadata().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidMetadata, "{}", e.message());
+        assert!(e.message().contains("g/b"), "{}", e.message());
+        assert_eq!(remote.inner.get("zarr.json").unwrap(), before);
+    }
+}
+
+#[test]
+fn creating_a_node_above_the_group_erases_nothing() {
+    let (remote, _) = hierarchy();
+    let store: StoreRef = remote.clone();
+    Group::open(store.clone(), "g")
+        .unwrap()
+        .consolidate_metadata()
         .unwrap();
-    let before = remote.inner.get("zarr.json").unwrap();
-    let e = root.consolidate_metadata().unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::InvalidMetadata);
-    assert!(e.message().contains("g/b"), "{}", e.message());
-    assert_eq!(remote.inner.get("zarr.json").unwrap(), before);
+    Array::open(store.clone(), "g/b")
+        .unwrap()
+        .write_region(&[0], &[6], &bytes(&[9; 6]), None)
+        .unwrap();
+    let before = common_snapshot(&remote.inner);
+    let c: StoreRef = Arc::new(ConsolidatedStore::open(store, "g").unwrap());
+    for path in ["", "/"] {
+        let e = Array::create(c.clone(), path, &array_json(5))
+            .map(drop)
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Unsupported, "{}", e.message());
+        let e = Group::create(c.clone(), path, Default::default()).map(drop);
+        // Groups keep what is below them: creating one at the root only
+        // rewrites the root's zarr.json, outside the consolidated group.
+        e.unwrap();
+    }
+    let after = common_snapshot(&remote.inner);
+    let changed: Vec<_> = after
+        .iter()
+        .filter(|(k, v)| before.get(*k) != Some(v))
+        .map(|(k, _)| k.clone())
+        .collect();
+    assert_eq!(changed, ["zarr.json"]);
+    assert_eq!(before.len(), after.len());
+}
+
+fn common_snapshot(store: &MemoryStore) -> std::collections::BTreeMap<String, Vec<u8>> {
+    store
+        .list("")
+        .unwrap()
+        .into_iter()
+        .map(|k| {
+            let v = store.get(&k).unwrap().unwrap();
+            (k, v)
+        })
+        .collect()
+}
+
+#[test]
+fn python_non_finite_attributes() {
+    // zarr-python writes NaN and infinite attributes as bare tokens.
+    let s = Arc::new(MemoryStore::new());
+    s.set(
+        "zarr.json",
+        br#"{"zarr_format":3,"node_type":"group","attributes":{"valid_max":NaN},
+            "consolidated_metadata":{"kind":"inline","must_understand":false,"metadata":{
+              "x":{"zarr_format":3,"node_type":"array","shape":[2],"data_type":"float32",
+                   "chunk_grid":{"name":"regular","configuration":{"chunk_shape":[2]}},
+                   "chunk_key_encoding":{"name":"default"},"fill_value":"NaN",
+                   "codecs":[{"name":"bytes","configuration":{"endian":"little"}}],
+                   "attributes":{"lo":-Infinity,"hi":Infinity}}}}}"#,
+    )
+    .unwrap();
+    let c: StoreRef = Arc::new(ConsolidatedStore::open(s.clone(), "").unwrap());
+    let x = Array::open(c.clone(), "x").unwrap();
+    assert_eq!(x.attributes()["lo"], "-Infinity");
+    assert_eq!(x.attributes()["hi"], "Infinity");
+    assert_eq!(Group::open(c, "").unwrap().attributes()["valid_max"], "NaN");
+    assert_eq!(Group::open(s, "").unwrap().attributes()["valid_max"], "NaN");
 }
 
 #[test]

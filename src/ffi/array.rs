@@ -269,7 +269,9 @@ pub unsafe extern "C" fn zarrio_array_metadata(
 }
 
 /// The array's attributes as JSON object text (release with
-/// `zarrio_string_free`).
+/// `zarrio_string_free`). Non-finite numbers stored as Python writes them
+/// (bare `NaN`, `Infinity`, `-Infinity`) come back as the strings "NaN",
+/// "Infinity" and "-Infinity".
 ///
 /// # Safety
 /// As `zarrio_array_metadata`.

@@ -83,7 +83,8 @@ pub unsafe extern "C" fn zarrio_group_free(group: *mut zarrio_group) {
 }
 
 /// The group's attributes as JSON object text in `*out_json`, to release
-/// with `zarrio_string_free`.
+/// with `zarrio_string_free` (non-finite numbers as in
+/// `zarrio_array_attributes`).
 ///
 /// # Safety
 /// `group` is a live handle; `out_json` is valid for a write.
@@ -158,8 +159,8 @@ pub unsafe extern "C" fn zarrio_group_children(
 /// metadata until this runs again.
 ///
 /// Needs a store that can list. `ZARRIO_ERR_UNSUPPORTED` for a Zarr v2
-/// group; `ZARRIO_ERR_INVALID_METADATA` when a node below has invalid
-/// metadata, and then nothing is written. Must not race with other calls
+/// group; `ZARRIO_ERR_INVALID_METADATA` when any `zarr.json` below is not
+/// a valid array or group, and then nothing is written. Must not race with other calls
 /// on the same group, or with writers of metadata below it.
 ///
 /// # Safety

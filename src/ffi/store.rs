@@ -51,21 +51,27 @@ pub unsafe extern "C" fn zarrio_store_create_memory(out: *mut *mut zarrio_store)
 /// Open a store that answers every request for node metadata at or below
 /// the group at `path` ("" = the root) from that group's consolidated
 /// metadata, read once now, and passes every other request to `store`:
-/// groups and arrays opened on it need no further metadata requests, and
-/// `zarrio_group_children` works on stores that cannot list. The group's
-/// consolidated metadata is zarr-python's v3 form in its `zarr.json` (see
-/// `zarrio_group_consolidate_metadata`) or a Zarr v2 `.zmetadata`.
+/// groups and arrays at or below the group open with no further metadata
+/// requests, and `zarrio_group_children` of those groups works on stores
+/// that cannot list. The group's consolidated metadata is zarr-python's
+/// v3 form in its `zarr.json` (see `zarrio_group_consolidate_metadata`)
+/// or, when it has no `zarr.json`, a Zarr v2 `.zmetadata`. Open it on the
+/// plain store: through a consolidated store, a member group's metadata
+/// holds none of its members (they are in its ancestor's).
 ///
 /// Inside the group the consolidated metadata is the whole truth: nodes
 /// it does not name are not found. Chunks are read and written through
 /// the new store as through `store`, but node metadata is not written:
-/// creating nodes and setting attributes at or below the group return
+/// creating or replacing nodes at or below the group, creating an array
+/// at an ancestor of the group (which would erase what is below it) and
+/// setting attributes at or below the group return
 /// `ZARRIO_ERR_UNSUPPORTED` and change nothing.
 ///
 /// `ZARRIO_ERR_NOT_FOUND` when the group has no consolidated metadata (or
-/// there is no group), `ZARRIO_ERR_INVALID_METADATA` when it is malformed,
-/// `ZARRIO_ERR_UNSUPPORTED` for a kind other than "inline" or a
-/// `zarr_consolidated_format` other than 1. On success `*out` receives a
+/// there is no group), `ZARRIO_ERR_INVALID_METADATA` when it is malformed
+/// (the bare `NaN` and `Infinity` tokens Python writes are read as the
+/// strings "NaN" and "Infinity"), `ZARRIO_ERR_UNSUPPORTED` for a kind
+/// other than "inline" or a `zarr_consolidated_format` other than 1. On success `*out` receives a
 /// handle to release with `zarrio_store_free`; it keeps `store`'s storage
 /// alive, so `store` may be freed first. Thread-safe.
 ///

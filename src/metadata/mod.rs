@@ -12,10 +12,55 @@ pub use group::GroupMetadata;
 use crate::error::{invalid_metadata, Result};
 use serde_json::{Map, Value};
 
+/// Parse stored JSON text. Python's `json` (and so zarr-python) writes
+/// non-finite floats as the bare tokens `NaN`, `Infinity` and `-Infinity`,
+/// which JSON has not got: in a document that fails to parse, those
+/// tokens are read as the strings Zarr uses for them ("NaN", ...).
+pub fn parse_json(text: &[u8]) -> serde_json::Result<Value> {
+    serde_json::from_slice(text).or_else(|e| match quote_non_finite(text) {
+        Some(quoted) => serde_json::from_slice(&quoted),
+        None => Err(e),
+    })
+}
+
+/// `text` with `NaN`, `Infinity` and `-Infinity` outside strings quoted,
+/// or None when it has none of them.
+fn quote_non_finite(text: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() + 16);
+    let (mut in_string, mut escaped, mut changed) = (false, false, false);
+    let mut i = 0;
+    while i < text.len() {
+        let c = text[i];
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+        } else if c == b'"' {
+            in_string = true;
+        } else if let Some(token) = [&b"NaN"[..], b"Infinity", b"-Infinity"]
+            .into_iter()
+            .find(|t| text[i..].starts_with(t))
+        {
+            out.push(b'"');
+            out.extend_from_slice(token);
+            out.push(b'"');
+            i += token.len();
+            changed = true;
+            continue;
+        }
+        out.push(c);
+        i += 1;
+    }
+    changed.then_some(out)
+}
+
 /// Parse JSON text into an object.
 pub fn parse_object(text: &[u8], what: &str) -> Result<Map<String, Value>> {
-    let v: Value = serde_json::from_slice(text)
-        .map_err(|e| invalid_metadata(format!("{what}: malformed JSON: {e}")))?;
+    let v: Value =
+        parse_json(text).map_err(|e| invalid_metadata(format!("{what}: malformed JSON: {e}")))?;
     match v {
         Value::Object(o) => Ok(o),
         _ => Err(invalid_metadata(format!(
@@ -73,5 +118,26 @@ pub fn parse_attributes(o: &Map<String, Value>) -> Result<Map<String, Value>> {
         None => Ok(Map::new()),
         Some(Value::Object(a)) => Ok(a.clone()),
         Some(_) => Err(invalid_metadata("attributes must be a JSON object")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn non_finite_tokens_read_as_zarr_strings() {
+        let v =
+            parse_json(br#"{"a": NaN, "b": [Infinity, -Infinity, 1], "c": "NaN Infinity \" NaN"}"#)
+                .unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"a": "NaN", "b": ["Infinity", "-Infinity", 1], "c": "NaN Infinity \" NaN"})
+        );
+        // Strict JSON is read as it is; other errors stay errors.
+        assert_eq!(parse_json(br#"{"a":"NaN"}"#).unwrap()["a"], "NaN");
+        assert!(parse_json(b"{NaN}").is_err());
+        assert!(parse_json(b"{").is_err());
+        assert!(parse_object(br#"{"x": nan}"#, "doc").is_err());
     }
 }

@@ -61,6 +61,8 @@ def _zarr_python_hierarchy(path, zarr_format):
     b = sub.create_array("b", shape=(5, 6), chunks=(2, 4), dtype="<f8", fill_value=np.nan)
     b[:3] = data["sub/b"][:3]  # a hole: the rest reads as the NaN fill
     data["sub/b"][3:] = np.nan
+    b.attrs["valid_range"] = [float("-inf"), float("inf")]  # bare tokens in JSON
+    b.attrs["missing"] = float("nan")
     c = sub.create_group("deeper").create_array("c", shape=(4,), chunks=(3,), dtype="u1")
     c[:] = data["sub/deeper/c"]
     zarr.consolidate_metadata(str(path))
@@ -91,6 +93,9 @@ def test_zarrio_reads_zarr_python_consolidated(zarrio, tmp_path, zarr_format):
                     assert got.tobytes() == expected.tobytes()
             with Array.open(store, "a") as arr:
                 assert arr.attributes() == {"units": "m"}
+            with Array.open(store, "sub/b") as arr:
+                assert arr.attributes() == {"valid_range": ["-Infinity", "Infinity"],
+                                            "missing": "NaN"}
 
 
 def test_zarr_python_reads_zarrio_consolidated(zarrio, tmp_path):
