@@ -73,6 +73,11 @@ struct pipeline_free {
     void operator()(zarrio_pipeline *p) const noexcept { zarrio_pipeline_free(p); }
 };
 
+/// `T` in a position where it is not deduced.
+template <class T> struct named {
+    using type = T;
+};
+
 inline uint64_t element_count(const extents &shape) {
     uint64_t n = 1;
     for (uint64_t e : shape) {
@@ -228,6 +233,10 @@ template <class F> struct range_reader {
 /// The library's version string, e.g. "0.1.0" (`zarrio_version`).
 inline std::string version() { return zarrio_version(); }
 
+/// The library's version as a number (`zarrio_version_number`), to
+/// compare with `ZARRIO_VERSION_NUMBER` from the header built against.
+inline uint32_t version_number() { return zarrio_version_number(); }
+
 /// Decode threads for the whole process; 0 = one per core
 /// (`zarrio_set_threads`).
 inline void set_threads(uint32_t n) { detail::check(zarrio_set_threads(n), "zarrio_set_threads"); }
@@ -269,6 +278,7 @@ public:
         return store(h);
     }
     /// A store made of the host's callbacks (`zarrio_store_create_callbacks`).
+    /// They are C functions: they must not let a C++ exception out.
     static store callbacks(const zarrio_store_callbacks &table) {
         zarrio_store *h = nullptr;
         detail::check(zarrio_store_create_callbacks(&table, &h), "zarrio_store_create_callbacks");
@@ -286,6 +296,13 @@ public:
 
     /// The C handle, still owned by this object.
     zarrio_store *get() const noexcept { return h_.get(); }
+    /// Take ownership of a handle from the C API (NULL is refused).
+    static store adopt(zarrio_store *handle) {
+        if (!handle) throw error(ZARRIO_ERR_INVALID_ARGUMENT, "adopt: the handle is NULL");
+        return store(handle);
+    }
+    /// Give up ownership: the caller frees the handle with `zarrio_store_free`.
+    zarrio_store *release() noexcept { return h_.release(); }
 
 private:
     explicit store(zarrio_store *h) : h_(h) {}
@@ -344,6 +361,13 @@ public:
     }
 
     zarrio_group *get() const noexcept { return h_.get(); }
+    /// Take ownership of a handle from the C API (NULL is refused).
+    static group adopt(zarrio_group *handle) {
+        if (!handle) throw error(ZARRIO_ERR_INVALID_ARGUMENT, "adopt: the handle is NULL");
+        return group(handle);
+    }
+    /// Give up ownership: the caller frees the handle with `zarrio_group_free`.
+    zarrio_group *release() noexcept { return h_.release(); }
 
 private:
     explicit group(zarrio_group *h) : h_(h) {}
@@ -402,12 +426,18 @@ public:
     /// ZARRIO_CALLBACK_NOT_FOUND for no shard); see
     /// `zarrio_pipeline_decode_shard_region` for the arguments. An
     /// exception thrown by `read_range` fails the read with its message.
+    /// Unless `threads` is 1, `read_range` may be called from several of
+    /// the library's threads at once.
     template <class ReadRange>
     void decode_shard_region(ReadRange &&read_range, const extents &start, const extents &shape,
                              void *out, size_t capacity, const int64_t *strides = nullptr,
                              uint32_t threads = 0) const {
         detail::same_rank(start, shape);
         using F = std::remove_reference_t<ReadRange>;
+        using R = std::invoke_result_t<F &, uint64_t, uint64_t, bool, zarrio_io *>;
+        static_assert(std::is_integral<R>::value && !std::is_same<R, bool>::value,
+                      "a range reader returns ZARRIO_CALLBACK_OK, ZARRIO_CALLBACK_NOT_FOUND or another "
+                      "int32_t status (a bool true would mean NOT_FOUND)");
         detail::range_reader<F> reader{read_range};
         detail::check(zarrio_pipeline_decode_shard_region(get(), &detail::range_reader<F>::call, &reader,
                                                           start.size(), start.data(), shape.data(), out,
@@ -416,6 +446,13 @@ public:
     }
 
     zarrio_pipeline *get() const noexcept { return h_.get(); }
+    /// Take ownership of a handle from the C API (NULL is refused).
+    static pipeline adopt(zarrio_pipeline *handle) {
+        if (!handle) throw error(ZARRIO_ERR_INVALID_ARGUMENT, "adopt: the handle is NULL");
+        return pipeline(handle);
+    }
+    /// Give up ownership: the caller frees the handle with `zarrio_pipeline_free`.
+    zarrio_pipeline *release() noexcept { return h_.release(); }
 
 private:
     friend class array;
@@ -466,8 +503,14 @@ public:
         return n;
     }
     /// The fill value's bytes, native byte order (`zarrio_array_fill_value`).
+    /// For `string` and `variable_length_bytes` arrays, whose fill item has
+    /// no fixed size, ZARRIO_ERR_UNSUPPORTED: it is in `metadata()`.
     std::vector<uint8_t> fill_value() const {
-        std::vector<uint8_t> v(element_size());
+        size_t size = element_size();
+        if (size == 0)
+            throw error(ZARRIO_ERR_UNSUPPORTED,
+                        "fill_value: a variable-length array's fill item is in its metadata()");
+        std::vector<uint8_t> v(size);
         detail::check(zarrio_array_fill_value(get(), v.data(), v.size()), "zarrio_array_fill_value");
         return v;
     }
@@ -487,10 +530,10 @@ public:
         detail::check(zarrio_array_set_attributes(get(), json.c_str()), "zarrio_array_set_attributes");
     }
 
-    /// Read a region into `out` (`capacity` bytes), laid out by element
+    /// Read a region into `capacity` bytes at `out`, laid out by element
     /// `strides` (nullptr = C order) (`zarrio_array_read`).
-    void read(const extents &start, const extents &shape, void *out, size_t capacity,
-              const int64_t *strides = nullptr) const {
+    void read_bytes(const extents &start, const extents &shape, void *out, size_t capacity,
+                    const int64_t *strides = nullptr) const {
         detail::same_rank(start, shape);
         detail::check(zarrio_array_read(get(), start.size(), start.data(), shape.data(), out, capacity, strides),
                       "zarrio_array_read");
@@ -500,12 +543,14 @@ public:
     void read(const extents &start, const extents &shape, T *out, size_t count,
               const int64_t *strides = nullptr) const {
         check_element<T>();
-        read(start, shape, static_cast<void *>(out), count * sizeof(T), strides);
+        read_bytes(start, shape, static_cast<void *>(out), count * sizeof(T), strides);
     }
     /// Read a region into a new C-order vector.
     template <class T> std::vector<T> read(const extents &start, const extents &shape) const {
+        static_assert(!std::is_same<T, bool>::value,
+                      "std::vector<bool> has no data(): read into a bool buffer with read(start, shape, ptr, count)");
         check_element<T>();
-        std::vector<T> out(checked_size(shape));
+        std::vector<T> out(region_size(start, shape));
         read(start, shape, out.data(), out.size());
         return out;
     }
@@ -514,8 +559,8 @@ public:
 
     /// Write a region from `size` bytes at `src`, laid out by element
     /// `strides` (nullptr = C order) (`zarrio_array_write`).
-    void write(const extents &start, const extents &shape, const void *src, size_t size,
-               const int64_t *strides = nullptr) {
+    void write_bytes(const extents &start, const extents &shape, const void *src, size_t size,
+                     const int64_t *strides = nullptr) {
         detail::same_rank(start, shape);
         detail::check(zarrio_array_write(get(), start.size(), start.data(), shape.data(), src, size, strides),
                       "zarrio_array_write");
@@ -525,15 +570,21 @@ public:
     void write(const extents &start, const extents &shape, const T *src, size_t count,
                const int64_t *strides = nullptr) {
         check_element<T>();
-        write(start, shape, static_cast<const void *>(src), count * sizeof(T), strides);
+        write_bytes(start, shape, static_cast<const void *>(src), count * sizeof(T), strides);
     }
     /// Write a region from a C-order vector.
     template <class T> void write(const extents &start, const extents &shape, const std::vector<T> &src) {
+        static_assert(!std::is_same<T, bool>::value,
+                      "std::vector<bool> has no data(): write from a bool buffer with write(start, shape, ptr, count)");
         write(start, shape, src.data(), src.size());
     }
 
     /// Set every element of a region to `value` (`zarrio_array_fill`).
-    template <class T> void fill(const extents &start, const extents &shape, const T &value) {
+    /// The element type is named, not deduced (`fill<float>(..., 1)`), so
+    /// that a literal of another type is converted rather than stored as
+    /// its bytes.
+    template <class T>
+    void fill(const extents &start, const extents &shape, const typename detail::named<T>::type &value) {
         check_element<T>();
         detail::same_rank(start, shape);
         detail::check(zarrio_array_fill(get(), start.size(), start.data(), shape.data(), &value, sizeof(T)),
@@ -551,8 +602,7 @@ public:
     /// The items of a region of a `string` or `variable_length_bytes`
     /// array, C order (`zarrio_array_read_strings`).
     std::vector<std::string> read_strings(const extents &start, const extents &shape) const {
-        detail::same_rank(start, shape);
-        std::vector<uint64_t> offsets(checked_size(shape) + 1);
+        std::vector<uint64_t> offsets(region_size(start, shape) + 1);
         uint8_t *data = nullptr;
         size_t len = 0;
         detail::check(zarrio_array_read_strings(get(), start.size(), start.data(), shape.data(), offsets.data(),
@@ -613,6 +663,13 @@ public:
     }
 
     zarrio_array *get() const noexcept { return h_.get(); }
+    /// Take ownership of a handle from the C API (NULL is refused).
+    static array adopt(zarrio_array *handle) {
+        if (!handle) throw error(ZARRIO_ERR_INVALID_ARGUMENT, "adopt: the handle is NULL");
+        return array(handle);
+    }
+    /// Give up ownership: the caller frees the handle with `zarrio_array_free`.
+    zarrio_array *release() noexcept { return h_.release(); }
 
 private:
     explicit array(zarrio_array *h) : h_(h) {}
@@ -630,6 +687,10 @@ private:
         return out;
     }
 
+    /// Refuse a C++ element type that does not fit the array: of another
+    /// size, or (for the core integer, float and bool types) of another
+    /// kind, as an int for a float32 array. Other types (float16,
+    /// complex, raw bits, datetime counts, ...) are checked by size alone.
     template <class T> void check_element() const {
         static_assert(std::is_trivially_copyable<T>::value, "array elements are trivially copyable");
         size_t size = element_size();
@@ -637,9 +698,35 @@ private:
             throw error(ZARRIO_ERR_INVALID_ARGUMENT,
                         "a C++ element of " + std::to_string(sizeof(T)) + " bytes for an array of " +
                             (size ? std::to_string(size) + "-byte elements" : std::string("variable-length items")));
+        if constexpr (std::is_arithmetic<T>::value) {
+            const char *given = std::is_same<T, bool>::value     ? "bool"
+                                : std::is_floating_point<T>::value ? "floating-point"
+                                : std::is_signed<T>::value         ? "signed integer"
+                                                                   : "unsigned integer";
+            std::string type = data_type();
+            const char *wanted = type == "bool"                                  ? "bool"
+                                 : type == "float32" || type == "float64"        ? "floating-point"
+                                 : type.compare(0, 3, "int") == 0                 ? "signed integer"
+                                 : type.compare(0, 4, "uint") == 0                ? "unsigned integer"
+                                                                                  : nullptr;
+            if (wanted && std::string(wanted) != given)
+                throw error(ZARRIO_ERR_INVALID_ARGUMENT,
+                            std::string("a C++ ") + given + " element for an array of " + type);
+        }
     }
 
-    static size_t checked_size(const extents &shape) {
+    /// The element count of a region inside the array, checked before a
+    /// buffer for it is allocated.
+    size_t region_size(const extents &start, const extents &shape) const {
+        detail::same_rank(start, shape);
+        extents whole = this->shape();
+        if (start.size() != whole.size())
+            throw error(ZARRIO_ERR_INVALID_ARGUMENT, "the region has " + std::to_string(start.size()) +
+                                                         " dimensions, the array " + std::to_string(whole.size()));
+        for (size_t d = 0; d < whole.size(); d++)
+            if (start[d] > whole[d] || shape[d] > whole[d] - start[d])
+                throw error(ZARRIO_ERR_OUT_OF_BOUNDS,
+                            "the region lies outside the array in dimension " + std::to_string(d));
         uint64_t n = detail::element_count(shape);
         if (n >= SIZE_MAX)
             throw error(ZARRIO_ERR_INVALID_ARGUMENT, "region too large for this machine's memory");

@@ -8,6 +8,7 @@
 
 #include "zarrio.hpp"
 
+#include <atomic>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -70,6 +71,9 @@ static void test_arrays(void) {
     std::vector<int16_t> fort(35);
     const int64_t strides[2] = {1, 5};
     a.read({0, 0}, {5, 7}, fort.data(), fort.size(), strides);
+    std::vector<int16_t> raw(35);
+    a.read_bytes({0, 0}, {5, 7}, raw.data(), raw.size() * 2);
+    CHECK(raw == src);
     wrong = 0;
     for (int y = 0; y < 5; y++)
         for (int x = 0; x < 7; x++) wrong += fort[x * 5 + y] != src[y * 7 + x];
@@ -97,10 +101,19 @@ static void test_arrays(void) {
     CHECK(thrown([&] { a.read_all<int32_t>(); }, &msg) == ZARRIO_ERR_INVALID_ARGUMENT);
     CHECK(msg.find("4 bytes") != std::string::npos);
     CHECK(thrown([&] { a.fill<int8_t>({0, 0}, {1, 1}, 1); }) == ZARRIO_ERR_INVALID_ARGUMENT);
-    CHECK(thrown([&] { a.read<int16_t>({0, 0}, {6, 1}); }, &msg) == ZARRIO_ERR_OUT_OF_BOUNDS);
-    CHECK(msg.rfind("zarrio_array_read: ", 0) == 0);
+    CHECK(thrown([&] { a.read<int16_t>({0, 0}, {6, 1}); }) == ZARRIO_ERR_OUT_OF_BOUNDS);
+    CHECK(thrown([&] { a.read_bytes({0, 0}, {6, 1}, src.data(), 70); }, &msg) == ZARRIO_ERR_OUT_OF_BOUNDS);
+    CHECK_MSG(msg.rfind("zarrio_array_read: ", 0) == 0, "message %s", msg.c_str());
     CHECK(thrown([&] { a.read<int16_t>({0}, {1, 1}); }) == ZARRIO_ERR_INVALID_ARGUMENT);
     CHECK(thrown([&] { a.read({0, 0}, {5, 7}, src.data(), 10); }) == ZARRIO_ERR_BUFFER_TOO_SMALL);
+    CHECK(thrown([&] { a.read_bytes({0, 0}, {5, 7}, src.data(), 69); }) == ZARRIO_ERR_BUFFER_TOO_SMALL);
+    /* The kind is checked too: an unsigned or a float of the same size is
+       not an int16. */
+    CHECK(thrown([&] { a.read_all<uint16_t>(); }, &msg) == ZARRIO_ERR_INVALID_ARGUMENT);
+    CHECK(msg.find("unsigned") != std::string::npos);
+    /* Regions are checked before a buffer is allocated for them. */
+    CHECK(thrown([&] { a.read<int16_t>({0, 0}, {1ull << 40, 1ull << 40}); }) == ZARRIO_ERR_OUT_OF_BOUNDS);
+    CHECK(thrown([&] { a.read<int16_t>({5, 0}, {1, 1}); }) == ZARRIO_ERR_OUT_OF_BOUNDS);
     CHECK(thrown([&] { a.read_strings({0, 0}, {1, 1}); }) == ZARRIO_ERR_UNSUPPORTED);
     CHECK(thrown([&] { zarrio::array::open(s, "missing"); }, &msg) == ZARRIO_ERR_NOT_FOUND);
     CHECK(msg.find("missing") != std::string::npos);
@@ -115,6 +128,11 @@ static void test_arrays(void) {
     /* Owners move; a moved-from owner frees nothing. */
     zarrio::array b = std::move(a);
     CHECK(a.get() == nullptr && b.get() != nullptr);
+    zarrio_array *raw_handle = b.release();
+    CHECK(b.get() == nullptr && raw_handle != nullptr);
+    zarrio::array c = zarrio::array::adopt(raw_handle);
+    CHECK(c.ndim() == 2);
+    CHECK(thrown([] { zarrio::array::adopt(nullptr); }) == ZARRIO_ERR_INVALID_ARGUMENT);
     std::vector<zarrio::array> many;
     for (int i = 0; i < 3; i++) many.push_back(zarrio::array::open(s, "a"));
     CHECK(many[2].read<int16_t>({4, 6}, {1, 1})[0] == src[34]);
@@ -130,6 +148,23 @@ static void test_arrays(void) {
     CHECK(std::isnan(z.read_all<double>().at(0)));
     z.write<double>({}, {}, std::vector<double>{2.5});
     CHECK(z.read_all<double>() == std::vector<double>{2.5});
+    /* A literal of another type is converted, not stored as its bytes. */
+    z.fill<double>({}, {}, 3);
+    CHECK(z.read_all<double>() == std::vector<double>{3.0});
+    CHECK(thrown([&] { z.read_all<int64_t>(); }) == ZARRIO_ERR_INVALID_ARGUMENT);
+
+    /* bool arrays read into bool buffers. */
+    zarrio::array flags = zarrio::array::create(
+        s, "flags",
+        "{\"zarr_format\":3,\"node_type\":\"array\",\"shape\":[3],\"data_type\":\"bool\","
+        "\"chunk_grid\":{\"name\":\"regular\",\"configuration\":{\"chunk_shape\":[2]}},"
+        "\"chunk_key_encoding\":{\"name\":\"default\"},\"fill_value\":false,"
+        "\"codecs\":[{\"name\":\"bytes\"}]}");
+    bool in[3] = {true, false, true}, out[3] = {false, true, false};
+    flags.write({0}, {3}, in, 3);
+    flags.read({0}, {3}, out, 3);
+    CHECK(out[0] && !out[1] && out[2]);
+    CHECK(thrown([&] { flags.read_all<uint8_t>(); }) == ZARRIO_ERR_INVALID_ARGUMENT);
 }
 
 static void test_strings(void) {
@@ -141,6 +176,7 @@ static void test_strings(void) {
         "\"chunk_key_encoding\":{\"name\":\"default\"},\"fill_value\":\"-\","
         "\"codecs\":[{\"name\":\"vlen-utf8\"}]}");
     CHECK(a.element_size() == 0);
+    CHECK(thrown([&] { a.fill_value(); }) == ZARRIO_ERR_UNSUPPORTED);
     CHECK(a.read_strings({0}, {5}) == std::vector<std::string>(5, "-"));
     std::vector<std::string> items = {"alpha", "", std::string("nul\0in", 6), "\xce\xbb"};
     a.write_strings({1}, {4}, items);
@@ -195,7 +231,7 @@ static void test_pipeline(void) {
     std::vector<uint8_t> dec = p.decode(enc);
     CHECK(dec.size() == 1024 && memcmp(dec.data(), data.data(), 1024) == 0);
 
-    long calls = 0;
+    std::atomic<long> calls{0};
     auto serve = [&](uint64_t off, uint64_t len, bool from_end, zarrio_io *io) -> int32_t {
         calls++;
         if (from_end) off = enc.size() - len;
@@ -207,7 +243,7 @@ static void test_pipeline(void) {
     int wrong = 0;
     for (int y = 0; y < 5; y++)
         for (int x = 0; x < 6; x++) wrong += region[y * 6 + x] != data[(y + 3) * 16 + x + 7];
-    CHECK_MSG(wrong == 0 && calls > 1, "%d wrong, %ld range reads", wrong, calls);
+    CHECK_MSG(wrong == 0 && calls > 1, "%d wrong, %ld range reads", wrong, calls.load());
 
     /* An exception in the reader fails the read with its message. */
     std::string msg;
@@ -224,6 +260,7 @@ int main(int argc, char **argv) {
     (void)argc;
     (void)argv;
     CHECK(zarrio::version() == ZARRIO_VERSION_STRING);
+    CHECK(zarrio::version_number() == ZARRIO_VERSION_NUMBER);
     zarrio::set_threads(2);
     CHECK(zarrio::threads() == 2);
     zarrio::set_io_concurrency(5);
