@@ -363,7 +363,7 @@ fn rows_across_shards_whose_entries_share_bytes_are_read_entry_by_entry() {
         index.extend(0u64.to_le_bytes());
         index.extend((encoded.len() as u64).to_le_bytes());
     }
-    let index = zarrio::codec::crc32c::Crc32cCodec::new()
+    let index = zarrio::codec::checksum::ChecksumCodec::crc32c()
         .encode_slice(&index)
         .unwrap();
     let shard = [encoded, index].concat();

@@ -198,6 +198,35 @@ impl BloscCodec {
 }
 
 /// Name of the compressor format recorded in a header's flags byte.
+/// numcodecs' Blosc configuration (`cname`, `clevel`, `shuffle` as a
+/// number, `blocksize`; numcodecs' defaults where absent) as this codec's
+/// spec, for items of `typesize` bytes: what a v2 `blosc` compressor
+/// means, and a v3 `numcodecs.blosc`, which numcodecs always meets as
+/// bytes (typesize 1).
+pub fn spec_from_numcodecs(cfg: &serde_json::Map<String, Value>, typesize: usize) -> Result<Value> {
+    // -1 lets blosc choose: bit shuffle for one-byte items. Decoding reads
+    // the shuffle from each chunk's header either way.
+    let shuffle = match cfg.get("shuffle").and_then(Value::as_i64).unwrap_or(1) {
+        0 => "noshuffle",
+        1 => "shuffle",
+        2 => "bitshuffle",
+        -1 if typesize == 1 => "bitshuffle",
+        -1 => "shuffle",
+        n => {
+            return Err(invalid_metadata(format!(
+                "blosc shuffle {n} is not -1, 0, 1 or 2"
+            )))
+        }
+    };
+    Ok(json!({"name": "blosc", "configuration": {
+        "cname": cfg.get("cname").cloned().unwrap_or("lz4".into()),
+        "clevel": cfg.get("clevel").cloned().unwrap_or(5.into()),
+        "shuffle": shuffle,
+        "typesize": typesize,
+        "blocksize": cfg.get("blocksize").cloned().unwrap_or(0.into()),
+    }}))
+}
+
 fn header_compressor(flags: u8) -> &'static str {
     match flags >> 5 {
         0 => "blosclz",

@@ -15,12 +15,15 @@ use std::sync::Arc;
 pub mod blosc;
 pub mod bytes;
 pub mod bz2;
-pub mod crc32c;
+pub mod checksum;
 pub mod gzip;
 pub mod lz4;
 pub mod lzma;
+pub mod numcodecs_alias;
 pub mod numeric;
+pub mod packbits;
 pub mod pipeline;
+pub mod rounding;
 pub mod sharding;
 mod sharding_items;
 pub mod shuffle;
@@ -497,6 +500,10 @@ pub fn build_codec(spec: &CodecSpec, repr: &ChunkRepr) -> Result<Codec> {
         numeric::DELTA | numeric::FIXED_SCALE_OFFSET | numeric::ASTYPE => {
             Codec::ArrayToArray(Arc::new(numeric::NumericFilter::from_spec(spec)?))
         }
+        packbits::NAME => Codec::ArrayToArray(Arc::new(packbits::PackBits::from_spec(spec)?)),
+        rounding::BITROUND | rounding::QUANTIZE => {
+            Codec::ArrayToArray(Arc::new(rounding::RoundingFilter::from_spec(spec)?))
+        }
         "transpose" => {
             Codec::ArrayToArray(Arc::new(transpose::TransposeCodec::from_spec(spec, repr)?))
         }
@@ -510,8 +517,13 @@ pub fn build_codec(spec: &CodecSpec, repr: &ChunkRepr) -> Result<Codec> {
             repr.dtype.size(),
         )?)),
         "zstd" => Codec::BytesToBytes(Arc::new(zstd::ZstdCodec::from_spec(spec)?)),
+        name if numcodecs_alias::NumcodecsAlias::is_name(name) => Codec::BytesToBytes(Arc::new(
+            numcodecs_alias::NumcodecsAlias::from_spec(spec, repr)?,
+        )),
         "blosc" => Codec::BytesToBytes(Arc::new(blosc::BloscCodec::from_spec(spec, repr)?)),
-        "crc32c" => Codec::BytesToBytes(Arc::new(crc32c::Crc32cCodec::from_spec(spec)?)),
+        name if checksum::ChecksumCodec::is_name(name) => {
+            Codec::BytesToBytes(Arc::new(checksum::ChecksumCodec::from_spec(spec)?))
+        }
         vlen::UTF8 | vlen::BYTES => {
             Codec::ArrayToBytes(Arc::new(vlen::VlenCodec::from_spec(spec)?))
         }

@@ -5,10 +5,13 @@
 //! `zarr.json`: the v2 key encoding with the array's separator, `order`
 //! "F" as a `transpose` to the reversed axes (a v2 chunk in Fortran order
 //! is the C-order chunk of the transposed array), the data type's byte
-//! order as the `bytes` codec's `endian`, the filters and the compressor as
-//! the bytes->bytes codecs they are (numcodecs' ids; `zlib` and `lz4` as
-//! the `numcodecs.*` codecs, `shuffle` as `numcodecs.shuffle`). The engine
-//! then reads v2 chunks through the same paths as v3 ones.
+//! order as the `bytes` codec's `endian`, the array->array filters
+//! (`delta`, `fixedscaleoffset`, `astype`, `bitround`, `quantize`,
+//! `packbits`) before `bytes` and the other filters and the compressor as
+//! the bytes->bytes codecs they are (numcodecs' ids as the `numcodecs.*`
+//! codecs, but for the Zarr codecs of the same format: `zstd`, `gzip`,
+//! `blosc`). The engine then reads v2 chunks through the same paths as v3
+//! ones.
 
 use super::{parse_object, ArrayMetadata};
 use crate::dtype::MAX_ITEM_BYTES;
@@ -257,29 +260,12 @@ fn numcodec(v: &Value, t: &V2Type, what: &str) -> Result<Value> {
         "shuffle" => json!({"name": "numcodecs.shuffle", "configuration": {
             "elementsize": cfg.get("elementsize").cloned().unwrap_or(4.into()),
         }}),
-        "blosc" => {
-            // numcodecs numbers the shuffles; -1 lets blosc choose (bit
-            // shuffle for one-byte items). Decoding reads the shuffle from
-            // each chunk's header either way.
-            let shuffle = match cfg.get("shuffle").and_then(Value::as_i64).unwrap_or(1) {
-                0 => "noshuffle",
-                1 => "shuffle",
-                2 => "bitshuffle",
-                -1 if t.size == 1 => "bitshuffle",
-                -1 => "shuffle",
-                n => {
-                    return Err(invalid_metadata(format!(
-                        ".zarray: blosc shuffle {n} is not -1, 0, 1 or 2"
-                    )))
-                }
-            };
-            json!({"name": "blosc", "configuration": {
-                "cname": cfg.get("cname").cloned().unwrap_or("lz4".into()),
-                "clevel": cfg.get("clevel").cloned().unwrap_or(5.into()),
-                "shuffle": shuffle,
-                "typesize": t.size.max(1),
-                "blocksize": cfg.get("blocksize").cloned().unwrap_or(0.into()),
-            }})
+        "blosc" => crate::codec::blosc::spec_from_numcodecs(&cfg, t.size.max(1))
+            .map_err(|e| e.context(".zarray"))?,
+        // numcodecs' checksums, as filters or the compressor.
+        "crc32" | "adler32" | "crc32c" | "fletcher32" | "jenkins_lookup3" => {
+            cfg.retain(|_, v| !v.is_null());
+            json!({"name": format!("numcodecs.{id}"), "configuration": cfg})
         }
         other => {
             return Err(unsupported(format!(
@@ -306,7 +292,8 @@ fn typestr_endian(s: &str) -> Option<&'static str> {
     }
 }
 
-/// A `delta`, `fixedscaleoffset` or `astype` filter as its v3 codec, and
+/// An array->array filter (`delta`, `fixedscaleoffset`, `astype`,
+/// `bitround`, `quantize` or `packbits`) as its v3 codec, and
 /// the byte order of the type it stores; None for other filters.
 /// `input_endian` is the byte order of the data it is applied to, which
 /// its decoded type must state: numcodecs would otherwise reinterpret the
@@ -318,6 +305,22 @@ fn numeric_filter(
     let Some(o) = f.as_object() else {
         return Ok(None);
     };
+    // Filters that keep the element type (the lossy float ones), and
+    // packbits, which stores bytes.
+    let mut cfg = o.clone();
+    cfg.remove("id");
+    cfg.retain(|_, v| !v.is_null());
+    match o.get("id").and_then(Value::as_str) {
+        Some(id @ ("bitround" | "quantize")) => {
+            let codec = json!({"name": format!("numcodecs.{id}"), "configuration": cfg});
+            return Ok(Some((codec, input_endian)));
+        }
+        Some("packbits") => {
+            let codec = json!({"name": "numcodecs.packbits", "configuration": cfg});
+            return Ok(Some((codec, None)));
+        }
+        _ => {}
+    }
     let (name, decoded_key, encoded_key) = match o.get("id").and_then(Value::as_str) {
         Some("delta") => ("numcodecs.delta", "dtype", "astype"),
         Some("fixedscaleoffset") => ("numcodecs.fixedscaleoffset", "dtype", "astype"),
@@ -627,8 +630,13 @@ mod tests {
                 K::Unsupported,
             ),
             (
-                json!({"filters": [{"id": "quantize", "digits": 2, "dtype": "<f8"}]}),
+                json!({"filters": [{"id": "categorize", "labels": ["a"], "dtype": "<i2"}]}),
                 K::Unsupported,
+            ),
+            // quantize rounds floats, and this array is of int16.
+            (
+                json!({"filters": [{"id": "quantize", "digits": 2, "dtype": "<f8"}]}),
+                K::InvalidMetadata,
             ),
             (
                 json!({"filters": [{"id": "delta", "dtype": ">i2"}]}),

@@ -15,7 +15,8 @@ with ZARRIO_ERR_UNSUPPORTED at open.
 In v3 arrays, `numcodecs.zlib`, `numcodecs.lz4`, `numcodecs.bz2`, `numcodecs.lzma` and
 `numcodecs.shuffle`
 written by zarr-python are read by zarrio, and zarrio's are read by
-zarr-python.
+zarr-python (the checksums, numcodecs' zstd / gzip / blosc and the lossy
+filters: test_numcodecs_v3.py).
 """
 
 from __future__ import annotations
@@ -139,6 +140,17 @@ CASES = [
            holes=[(slice(5, 10),)]),
     V2Case("m8_10s_be", ">m8[10s]", (4, 3), (3, 2), fill_value=7),
     V2Case("M8s_null_fill", "<M8[s]", (6,), (2,), fill_value=None, holes=[(slice(2, 4),)]),
+    V2Case("u2_crc32_filter_zstd", "<u2", (30, 4), (8, 4), filters=[numcodecs.CRC32()],
+           compressor=numcodecs.Zstd(level=1), holes=[(slice(8, 16), slice(0, 4))]),
+    V2Case("i4_adler32_end", "<i4", (17,), (5,), compressor=numcodecs.Adler32(location="end")),
+    V2Case("i2_be_crc32c_start", ">i2", (9, 4), (4, 3), compressor=numcodecs.CRC32C(location="start")),
+    V2Case("f8_fletcher32_F", "<f8", (7, 5), (3, 2), compressor=numcodecs.Fletcher32(), order="F"),
+    V2Case("u1_jenkins_lookup3", "|u1", (23,), (7,), compressor=numcodecs.JenkinsLookup3(initval=5)),
+    V2Case("f4_bitround_zstd", "<f4", (19, 6), (8, 4), filters=[numcodecs.BitRound(keepbits=7)],
+           compressor=numcodecs.Zstd(level=1), fill_value="NaN", holes=[(slice(0, 8), slice(0, 4))]),
+    V2Case("f8_be_quantize", ">f8", (15,), (6,), filters=[numcodecs.Quantize(digits=3, dtype=">f8")]),
+    V2Case("bool_packbits_zlib", "|b1", (21, 3), (5, 2), filters=[numcodecs.PackBits()],
+           compressor=numcodecs.Zlib(level=1), fill_value=True, holes=[(slice(0, 5), slice(0, 2))]),
     V2Case("zero_d", "<i4", (), (), compressor=numcodecs.Zstd(level=0)),
     V2Case("empty_dim", "<u2", (0, 4), (3, 2)),
 ]
@@ -249,7 +261,7 @@ def test_read_tensorstore_v2(zarrio, dtype, compressor, order, tmp_path):
 
 
 @pytest.mark.parametrize("dtype,filters,compressor,what", [
-    ("<f8", [numcodecs.Quantize(digits=3, dtype="<f8")], None, "quantize"),
+    ("<i2", [numcodecs.Categorize(labels=["a"], dtype="<U1", astype="<i2")], None, "categorize"),
     ("<i4", [numcodecs.Shuffle(elementsize=4), numcodecs.Delta(dtype="<i4")], None, "delta after shuffle"),
     ("<i4", None, numcodecs.LZMA(format=lzma.FORMAT_RAW,
                                  filters=[{"id": lzma.FILTER_LZMA2, "preset": 1}]), "raw lzma"),

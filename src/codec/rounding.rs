@@ -1,0 +1,410 @@
+//! numcodecs' lossy float filters, array->array codecs that keep the
+//! element type and round values so that they compress better:
+//! - `numcodecs.bitround` (`{"keepbits"}`): keeps the mantissa's top
+//!   `keepbits` bits, rounding half to even on the bit pattern;
+//! - `numcodecs.quantize` (`{"digits", "dtype"}`): rounds to a power of
+//!   two fine enough for `digits` decimal digits.
+//!
+//! Decoding is the identity: the rounded values are the values. Encoding
+//! is numcodecs' arithmetic, so zarrio writes the bytes numcodecs writes.
+
+use super::{codec_json, ArrayToArrayCodec, ChunkRepr, CodecSpec};
+use crate::dtype::DataType;
+use crate::error::{invalid_argument, invalid_metadata, unsupported, Result};
+use serde_json::{json, Value};
+
+pub const BITROUND: &str = "numcodecs.bitround";
+pub const QUANTIZE: &str = "numcodecs.quantize";
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Op {
+    BitRound {
+        keepbits: u32,
+    },
+    /// Values are rounded to multiples of 1 / `scale`.
+    Quantize {
+        digits: i64,
+        scale: f64,
+    },
+}
+
+/// One of the two filters; `dtype` is quantize's configured type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoundingFilter {
+    op: Op,
+    dtype: Option<DataType>,
+}
+
+/// The mantissa bits of a float type.
+fn mantissa_bits(t: DataType) -> Option<u32> {
+    match t {
+        DataType::Float16 => Some(10),
+        DataType::Float32 => Some(23),
+        DataType::Float64 => Some(52),
+        _ => None,
+    }
+}
+
+impl RoundingFilter {
+    pub fn from_spec(spec: &CodecSpec) -> Result<Self> {
+        let name = spec.name.as_str();
+        let int = |k: &str| {
+            spec.get(k).and_then(Value::as_i64).ok_or_else(|| {
+                invalid_metadata(format!("codec \"{name}\": \"{k}\" must be an integer"))
+            })
+        };
+        match name {
+            BITROUND => {
+                spec.check_keys(&["keepbits"])?;
+                let keepbits = u32::try_from(int("keepbits")?).map_err(|_| {
+                    invalid_metadata(format!(
+                        "codec \"{name}\": \"keepbits\" must not be negative"
+                    ))
+                })?;
+                Ok(RoundingFilter {
+                    op: Op::BitRound { keepbits },
+                    dtype: None,
+                })
+            }
+            QUANTIZE => {
+                spec.check_keys(&["digits", "dtype", "astype"])?;
+                let digits = int("digits")?;
+                let dtype = super::numeric::parse_typestr(name, "dtype", spec.get("dtype"))?;
+                if !matches!(dtype, DataType::Float32 | DataType::Float64) {
+                    return Err(invalid_metadata(format!(
+                        "codec \"{name}\": \"dtype\" must be a float type"
+                    )));
+                }
+                if let Some(a) = spec.get("astype").filter(|v| !v.is_null()) {
+                    if super::numeric::parse_typestr(name, "astype", Some(a))? != dtype {
+                        return Err(unsupported(format!(
+                            "codec \"{name}\": an \"astype\" other than \"dtype\" is not supported"
+                        )));
+                    }
+                }
+                Ok(RoundingFilter {
+                    op: Op::Quantize {
+                        digits,
+                        scale: quantize_scale(digits)?,
+                    },
+                    dtype: Some(dtype),
+                })
+            }
+            _ => Err(invalid_argument(format!(
+                "\"{name}\" is not a rounding filter"
+            ))),
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self.op {
+            Op::BitRound { .. } => BITROUND,
+            Op::Quantize { .. } => QUANTIZE,
+        }
+    }
+
+    fn check_input(&self, decoded: &ChunkRepr) -> Result<()> {
+        let t = decoded.dtype;
+        let ok = match self.op {
+            Op::BitRound { keepbits } => match mantissa_bits(t) {
+                Some(bits) if keepbits > bits => {
+                    return Err(invalid_metadata(format!(
+                        "codec \"{BITROUND}\": keepbits {keepbits} is more than the {bits} \
+                         mantissa bits of {}",
+                        t.name()
+                    )))
+                }
+                Some(_) => true,
+                None => false,
+            },
+            Op::Quantize { .. } => Some(t) == self.dtype,
+        };
+        if !ok {
+            return Err(invalid_metadata(format!(
+                "codec \"{}\": its input is {}, {}",
+                self.name(),
+                t.name(),
+                match self.dtype {
+                    Some(d) => format!("but it is configured for {}", d.name()),
+                    None => "not a float type".into(),
+                }
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// numcodecs' scale for `digits`: 2^ceil(log2(10^-e)), where e is
+/// log10(10^-digits) rounded away from zero, computed with the same
+/// floating-point steps (and so the same C library functions) as Python.
+fn quantize_scale(digits: i64) -> Result<f64> {
+    let precision = 10f64.powf(-(digits as f64));
+    let exp = precision.log10();
+    let exp = if exp < 0.0 { exp.floor() } else { exp.ceil() };
+    let bits = 10f64.powf(-exp).log2().ceil();
+    let scale = 2f64.powf(bits);
+    if !scale.is_finite() || scale == 0.0 {
+        return Err(invalid_metadata(format!(
+            "codec \"{QUANTIZE}\": digits {digits} is out of range"
+        )));
+    }
+    Ok(scale)
+}
+
+impl ArrayToArrayCodec for RoundingFilter {
+    fn to_json(&self) -> Value {
+        let cfg = match self.op {
+            Op::BitRound { keepbits } => json!({ "keepbits": keepbits }),
+            Op::Quantize { digits, .. } => {
+                let t = if self.dtype == Some(DataType::Float32) {
+                    "<f4"
+                } else {
+                    "<f8"
+                };
+                json!({"digits": digits, "dtype": t})
+            }
+        };
+        codec_json(self.name(), cfg)
+    }
+
+    fn encoded_repr(&self, decoded: &ChunkRepr) -> Result<ChunkRepr> {
+        self.check_input(decoded)?;
+        Ok(decoded.clone())
+    }
+
+    fn encode(&self, data: &[u8], decoded: &ChunkRepr) -> Result<Vec<u8>> {
+        self.check_input(decoded)?;
+        if data.len() != decoded.nbytes() {
+            return Err(invalid_argument(format!(
+                "codec \"{}\": {} bytes for a chunk of {}",
+                self.name(),
+                data.len(),
+                decoded.nbytes()
+            )));
+        }
+        let mut out = crate::alloc::copied(data)?;
+        match (self.op, decoded.dtype) {
+            (Op::BitRound { keepbits }, t) => {
+                let bits = mantissa_bits(t).expect("checked: a float type");
+                if keepbits < bits {
+                    match t.size() {
+                        2 => bit_round::<2>(&mut out, bits - keepbits),
+                        4 => bit_round::<4>(&mut out, bits - keepbits),
+                        _ => bit_round::<8>(&mut out, bits - keepbits),
+                    }
+                }
+            }
+            (Op::Quantize { scale, .. }, DataType::Float32) => {
+                // numpy multiplies a float32 array by a Python float in
+                // float32; the scale, a power of two, is exact either way.
+                let s = scale as f32;
+                for v in out.chunks_exact_mut(4) {
+                    let x = f32::from_ne_bytes(v.try_into().expect("4 bytes"));
+                    v.copy_from_slice(&((x * s).round_ties_even() / s).to_ne_bytes());
+                }
+            }
+            (Op::Quantize { scale, .. }, _) => {
+                for v in out.chunks_exact_mut(8) {
+                    let x = f64::from_ne_bytes(v.try_into().expect("8 bytes"));
+                    v.copy_from_slice(&((x * scale).round_ties_even() / scale).to_ne_bytes());
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn decode(&self, data: &[u8], decoded: &ChunkRepr) -> Result<Vec<u8>> {
+        self.check_input(decoded)?;
+        crate::alloc::copied(data)
+    }
+
+    fn decode_into(&self, data: &[u8], decoded: &ChunkRepr, out: &mut [u8]) -> Result<()> {
+        self.check_input(decoded)?;
+        if data.len() != out.len() {
+            return Err(crate::error::internal(format!(
+                "codec \"{}\": {} bytes to decode into {}",
+                self.name(),
+                data.len(),
+                out.len()
+            )));
+        }
+        out.copy_from_slice(data);
+        Ok(())
+    }
+}
+
+/// numcodecs' bit rounding of `N`-byte floats (native order) in place,
+/// dropping the low `maskbits` (at least 1) mantissa bits: add half a unit
+/// of the kept last bit, less one unless that bit is set (ties to even),
+/// then clear the dropped bits. Done on the bits as unsigned integers,
+/// which wrap as numpy's signed ones do.
+fn bit_round<const N: usize>(data: &mut [u8], maskbits: u32) {
+    let mask = u64::MAX << maskbits;
+    let half_minus_one = (1u64 << (maskbits - 1)) - 1;
+    let width_mask = if N == 8 {
+        u64::MAX
+    } else {
+        (1u64 << (8 * N)) - 1
+    };
+    for v in data.chunks_exact_mut(N) {
+        let mut w = [0u8; 8];
+        w[..N].copy_from_slice(v);
+        let b = if cfg!(target_endian = "little") {
+            u64::from_le_bytes(w)
+        } else {
+            u64::from_be_bytes(w) >> (64 - 8 * N)
+        };
+        let r = (b.wrapping_add(((b >> maskbits) & 1) + half_minus_one) & mask) & width_mask;
+        let bytes = if cfg!(target_endian = "little") {
+            r.to_le_bytes()
+        } else {
+            (r << (64 - 8 * N)).to_be_bytes()
+        };
+        v.copy_from_slice(&bytes[..N]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    fn filter(v: Value) -> Result<RoundingFilter> {
+        RoundingFilter::from_spec(&CodecSpec::from_json(&v).unwrap())
+    }
+
+    fn repr(t: DataType, n: u64) -> ChunkRepr {
+        ChunkRepr::new(vec![n], t, vec![0; t.size()])
+    }
+
+    fn f64s(v: &[f64]) -> Vec<u8> {
+        v.iter().flat_map(|x| x.to_ne_bytes()).collect()
+    }
+
+    fn f32s(v: &[f32]) -> Vec<u8> {
+        v.iter().flat_map(|x| x.to_ne_bytes()).collect()
+    }
+
+    /// Values numcodecs 0.17 gives (BitRound(keepbits=5).encode on
+    /// float32 and float64; Quantize(digits=2) on float64 and float32).
+    #[test]
+    fn numcodecs_values() {
+        let x = [0.1f64, 1.0 / 3.0, -2.7, 1e10, 0.0, -0.0];
+        let f = filter(json!({"name": BITROUND, "configuration": {"keepbits": 5}})).unwrap();
+        let enc = f.encode(&f64s(&x), &repr(DataType::Float64, 6)).unwrap();
+        let got: Vec<u64> = enc
+            .chunks(8)
+            .map(|c| u64::from_ne_bytes(c.try_into().unwrap()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                0x3fb9800000000000,
+                0x3fd5800000000000,
+                0xc005800000000000,
+                0x4202800000000000,
+                0,
+                0x8000000000000000
+            ]
+        );
+        let x32: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+        let enc = f.encode(&f32s(&x32), &repr(DataType::Float32, 6)).unwrap();
+        let got: Vec<u32> = enc
+            .chunks(4)
+            .map(|c| u32::from_ne_bytes(c.try_into().unwrap()))
+            .collect();
+        assert_eq!(
+            got,
+            [0x3dcc0000, 0x3eac0000, 0xc02c0000, 0x50140000, 0, 0x80000000]
+        );
+        let q = filter(json!({"name": QUANTIZE, "configuration": {"digits": 2, "dtype": "<f8"}}))
+            .unwrap();
+        let enc = q.encode(&f64s(&x), &repr(DataType::Float64, 6)).unwrap();
+        assert_eq!(
+            enc,
+            f64s(&[0.1015625, 0.3359375, -2.703125, 1e10, 0.0, -0.0])
+        );
+        let q = filter(json!({"name": QUANTIZE, "configuration": {"digits": 1, "dtype": "<f4"}}))
+            .unwrap();
+        let enc = q.encode(&f32s(&x32), &repr(DataType::Float32, 6)).unwrap();
+        assert_eq!(enc, f32s(&[0.125, 0.3125, -2.6875, 1e10, 0.0, -0.0]));
+        // Negative digits round to powers of two above one.
+        let q2 = filter(json!({"name": QUANTIZE, "configuration": {"digits": -2, "dtype": "<f8"}}))
+            .unwrap();
+        let enc2 = q2
+            .encode(&f64s(&[1234.5, 99.0]), &repr(DataType::Float64, 2))
+            .unwrap();
+        assert_eq!(enc2, f64s(&[1216.0, 128.0]));
+        // Decoding gives the rounded values back as they are.
+        assert_eq!(q.decode(&enc, &repr(DataType::Float32, 6)).unwrap(), enc);
+    }
+
+    #[test]
+    fn ties_round_to_even() {
+        // keepbits 2: units of 0.25 between 1 and 2; halfway values go to
+        // the neighbour whose last kept bit is 0.
+        let f = filter(json!({"name": BITROUND, "configuration": {"keepbits": 2}})).unwrap();
+        let x = [1.125f64, 1.375, -1.375, 1.625, 1.874, 1.126];
+        let enc = f.encode(&f64s(&x), &repr(DataType::Float64, 6)).unwrap();
+        assert_eq!(enc, f64s(&[1.0, 1.5, -1.5, 1.5, 1.75, 1.25]));
+    }
+
+    #[test]
+    fn keepbits_at_the_limit_and_beyond() {
+        let f = filter(json!({"name": BITROUND, "configuration": {"keepbits": 23}})).unwrap();
+        let x = f32s(&[0.1, 3.7]);
+        assert_eq!(f.encode(&x, &repr(DataType::Float32, 2)).unwrap(), x);
+        let e = f.encode(&x, &repr(DataType::Float16, 2)).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidMetadata);
+        assert_eq!(
+            f.encoded_repr(&repr(DataType::Int32, 2))
+                .unwrap_err()
+                .kind(),
+            ErrorKind::InvalidMetadata
+        );
+    }
+
+    #[test]
+    fn configurations() {
+        for (v, kind) in [
+            (
+                json!({"name": BITROUND, "configuration": {}}),
+                ErrorKind::InvalidMetadata,
+            ),
+            (
+                json!({"name": BITROUND, "configuration": {"keepbits": -1}}),
+                ErrorKind::InvalidMetadata,
+            ),
+            (
+                json!({"name": QUANTIZE, "configuration": {"digits": 2}}),
+                ErrorKind::InvalidMetadata,
+            ),
+            (
+                json!({"name": QUANTIZE, "configuration": {"digits": 2, "dtype": "<i4"}}),
+                ErrorKind::InvalidMetadata,
+            ),
+            (
+                json!({"name": QUANTIZE, "configuration": {"digits": 2, "dtype": "<f8", "astype": "<f4"}}),
+                ErrorKind::Unsupported,
+            ),
+            (
+                json!({"name": QUANTIZE, "configuration": {"digits": 400, "dtype": "<f8"}}),
+                ErrorKind::InvalidMetadata,
+            ),
+        ] {
+            assert_eq!(filter(v.clone()).unwrap_err().kind(), kind, "{v}");
+        }
+        let q = filter(json!({"name": QUANTIZE, "configuration": {"digits": 3, "dtype": "f8", "astype": "<f8"}}))
+            .unwrap();
+        assert_eq!(
+            q.to_json(),
+            json!({"name": QUANTIZE, "configuration": {"digits": 3, "dtype": "<f8"}})
+        );
+        assert_eq!(
+            q.encoded_repr(&repr(DataType::Float32, 2))
+                .unwrap_err()
+                .kind(),
+            ErrorKind::InvalidMetadata
+        );
+    }
+}
