@@ -206,7 +206,13 @@ impl BloscCodec {
 pub fn spec_from_numcodecs(cfg: &serde_json::Map<String, Value>, typesize: usize) -> Result<Value> {
     // -1 lets blosc choose: bit shuffle for one-byte items. Decoding reads
     // the shuffle from each chunk's header either way.
-    let shuffle = match cfg.get("shuffle").and_then(Value::as_i64).unwrap_or(1) {
+    let shuffle = match cfg.get("shuffle") {
+        None => 1,
+        Some(v) => v
+            .as_i64()
+            .ok_or_else(|| invalid_metadata(format!("blosc shuffle {v} is not -1, 0, 1 or 2")))?,
+    };
+    let shuffle = match shuffle {
         0 => "noshuffle",
         1 => "shuffle",
         2 => "bitshuffle",

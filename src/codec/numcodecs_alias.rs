@@ -47,17 +47,19 @@ impl NumcodecsAlias {
             BLOSC => {
                 spec.check_keys(&["cname", "clevel", "shuffle", "blocksize", "typesize"])?;
                 // numcodecs shuffles the bytes it is given as items of
-                // `typesize` bytes when told, else of one byte.
+                // `typesize` bytes when told, else of one byte; blosc takes
+                // a typesize above 255 as 1.
                 let typesize = match cfg.get("typesize") {
                     None | Some(Value::Null) => 1,
-                    Some(v) => v
-                        .as_u64()
-                        .filter(|n| (1..=255).contains(n))
-                        .ok_or_else(|| {
-                            crate::error::invalid_metadata(format!(
-                                "codec \"{BLOSC}\": typesize {v} is not from 1 to 255"
-                            ))
-                        })? as usize,
+                    Some(v) => match v.as_u64() {
+                        Some(n @ 1..=255) => n as usize,
+                        Some(256..) => 1,
+                        _ => {
+                            return Err(crate::error::invalid_metadata(format!(
+                                "codec \"{BLOSC}\": typesize {v} is not a positive integer"
+                            )))
+                        }
+                    },
                 };
                 blosc::spec_from_numcodecs(cfg, typesize).map_err(|e| e.context(&spec.name))?
             }
@@ -168,6 +170,9 @@ mod tests {
         let spec = json!({"name": BLOSC, "configuration": {"typesize": 2}});
         let bl = build(spec).unwrap().encode_slice(&data).unwrap();
         assert_eq!(bl[3], 2);
+        let spec = json!({"name": BLOSC, "configuration": {"typesize": 300}});
+        let bl = build(spec).unwrap().encode_slice(&data).unwrap();
+        assert_eq!(bl[3], 1);
     }
 
     #[test]

@@ -58,22 +58,25 @@ pub fn parse_typestr(codec: &str, what: &str, v: Option<&Value>) -> Result<DataT
             "codec \"{codec}\": \"{what}\" must be a numpy type string"
         ))
     })?;
+    // A type string ("<f8") or numpy's name for the type ("float64"),
+    // which zarr-python writes when it fills in a filter's type itself.
     let body = s.trim_start_matches(['<', '>', '|', '=']);
     let t = match body {
-        "i1" => DataType::Int8,
-        "i2" => DataType::Int16,
-        "i4" => DataType::Int32,
-        "i8" => DataType::Int64,
-        "u1" => DataType::UInt8,
-        "u2" => DataType::UInt16,
-        "u4" => DataType::UInt32,
-        "u8" => DataType::UInt64,
-        "f4" => DataType::Float32,
-        "f8" => DataType::Float64,
+        "i1" | "int8" => DataType::Int8,
+        "i2" | "int16" => DataType::Int16,
+        "i4" | "int32" => DataType::Int32,
+        "i8" | "int64" => DataType::Int64,
+        "u1" | "uint8" => DataType::UInt8,
+        "u2" | "uint16" => DataType::UInt16,
+        "u4" | "uint32" => DataType::UInt32,
+        "u8" | "uint64" => DataType::UInt64,
+        "f2" | "float16" => DataType::Float16,
+        "f4" | "float32" => DataType::Float32,
+        "f8" | "float64" => DataType::Float64,
         _ => {
             return Err(unsupported(format!(
-            "codec \"{codec}\": \"{what}\" \"{s}\" is not supported (integers and float32/64 are)"
-        )))
+                "codec \"{codec}\": \"{what}\" \"{s}\" is not supported (integers and floats are)"
+            )))
         }
     };
     Ok(t)
@@ -294,6 +297,14 @@ impl NumericFilter {
                 )))
             }
         };
+        for t in [decoded, encoded] {
+            if !supported(t) {
+                return Err(unsupported(format!(
+                    "codec \"{name}\": {} is not supported (integers and float32/64 are)",
+                    t.name()
+                )));
+            }
+        }
         Ok(NumericFilter {
             op,
             decoded,

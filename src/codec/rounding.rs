@@ -56,9 +56,10 @@ impl RoundingFilter {
         match name {
             BITROUND => {
                 spec.check_keys(&["keepbits"])?;
-                let keepbits = u32::try_from(int("keepbits")?).map_err(|_| {
+                let keepbits = int("keepbits")?;
+                let keepbits = u32::try_from(keepbits).map_err(|_| {
                     invalid_metadata(format!(
-                        "codec \"{name}\": \"keepbits\" must not be negative"
+                        "codec \"{name}\": \"keepbits\" {keepbits} is out of range"
                     ))
                 })?;
                 Ok(RoundingFilter {
@@ -70,7 +71,7 @@ impl RoundingFilter {
                 spec.check_keys(&["digits", "dtype", "astype"])?;
                 let digits = int("digits")?;
                 let dtype = super::numeric::parse_typestr(name, "dtype", spec.get("dtype"))?;
-                if !matches!(dtype, DataType::Float32 | DataType::Float64) {
+                if mantissa_bits(dtype).is_none() {
                     return Err(invalid_metadata(format!(
                         "codec \"{name}\": \"dtype\" must be a float type"
                     )));
@@ -156,10 +157,10 @@ impl ArrayToArrayCodec for RoundingFilter {
         let cfg = match self.op {
             Op::BitRound { keepbits } => json!({ "keepbits": keepbits }),
             Op::Quantize { digits, .. } => {
-                let t = if self.dtype == Some(DataType::Float32) {
-                    "<f4"
-                } else {
-                    "<f8"
+                let t = match self.dtype {
+                    Some(DataType::Float16) => "<f2",
+                    Some(DataType::Float32) => "<f4",
+                    _ => "<f8",
                 };
                 json!({"digits": digits, "dtype": t})
             }
@@ -192,6 +193,16 @@ impl ArrayToArrayCodec for RoundingFilter {
                         4 => bit_round::<4>(&mut out, bits - keepbits),
                         _ => bit_round::<8>(&mut out, bits - keepbits),
                     }
+                }
+            }
+            (Op::Quantize { scale, .. }, DataType::Float16) => {
+                // numpy's float16 arithmetic: each operation in float32,
+                // rounded to float16 (as `half` does it).
+                let s = half::f16::from_f64(scale);
+                for v in out.chunks_exact_mut(2) {
+                    let x = half::f16::from_ne_bytes(v.try_into().expect("2 bytes"));
+                    let r = half::f16::from_f32((x * s).to_f32().round_ties_even()) / s;
+                    v.copy_from_slice(&r.to_ne_bytes());
                 }
             }
             (Op::Quantize { scale, .. }, DataType::Float32) => {

@@ -38,6 +38,12 @@ CASES = [
     ("bitround_f8", "<f8", lambda nc: [nc.BitRound(keepbits=11)], lambda nc: []),
     ("quantize_f8", "<f8", lambda nc: [nc.Quantize(digits=2, dtype="<f8")], lambda nc: []),
     ("quantize_f4", "<f4", lambda nc: [nc.Quantize(digits=4, dtype="<f4")], lambda nc: [nc.Zstd(level=1)]),
+    ("quantize_dtype_filled_in", "<f8", lambda nc: [nc.Quantize(digits=3)], lambda nc: []),
+    ("quantize_f2", "<f2", lambda nc: [nc.Quantize(digits=1, dtype="f2")], lambda nc: []),
+    ("bitround_f2", "<f2", lambda nc: [nc.BitRound(keepbits=4)], lambda nc: []),
+    ("fixedscaleoffset_dtype_filled_in", "<f8",
+     lambda nc: [nc.FixedScaleOffset(offset=0, scale=10, astype="i4")], lambda nc: []),
+    ("blosc_typesize_300", "<i4", [], lambda nc: [nc.Blosc(typesize=300)]),
     ("packbits", "|b1", lambda nc: [nc.PackBits()], lambda nc: [nc.Zstd(level=1)]),
 ]
 
@@ -55,7 +61,7 @@ def test_numcodecs_v3_both_ways(zarrio, case, tmp_path):
     if name.startswith("bitround"):
         # Ties, where rounding half to even decides: k kept bits, and the
         # dropped ones exactly half a unit of the last kept one.
-        k = 6 if dtype == "<f4" else 11
+        k = {"<f2": 4, "<f4": 6, "<f8": 11}[dtype]
         half, unit = 2.0 ** -(k + 1), 2.0 ** -k
         data.flat[3:9] = [1 + half, 1 + unit + half, -(1 + unit + half), 3 * (1 + half),
                           1 + unit, 1 + half / 2]
