@@ -2,7 +2,7 @@
 ! array, read it back two ways (reversed dimensions without strides, and
 ! Zarr's order with Fortran strides), and check the values; then write and
 ! read back an array of variable-length strings; then consolidate the
-! hierarchy's metadata and open the array again through it.
+! hierarchy's metadata and open the array again through it, and resize it.
 program zarrio_fortran_example
   use, intrinsic :: iso_c_binding
   use zarrio
@@ -98,6 +98,13 @@ program zarrio_fortran_example
   if (any(back /= field)) stop "read through consolidated metadata differs"
   call zarrio_array_free(other)
   call zarrio_store_free(consolidated)
+
+  ! Resize: cut the field to its first 4 levels (Zarr's dimension 0).
+  shape(1) = 4
+  call check(zarrio_array_resize(array, 3_c_size_t, shape), "resize")
+  shape = 0
+  call check(zarrio_array_shape(array, shape, 3_c_size_t), "shape")
+  if (shape(1) /= 4 .or. shape(2) /= ny .or. shape(3) /= nx) stop "resize gave another shape"
 
   ! An error has a status and a message.
   st = zarrio_array_open(store, zarrio_cstr("missing"), other)

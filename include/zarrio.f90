@@ -135,6 +135,14 @@ module zarrio
       type(c_ptr), value :: array
     end subroutine
 
+    function zarrio_array_resize(array, ndim, shape) bind(c, name="zarrio_array_resize")
+      import :: c_ptr, c_size_t, c_int64_t, c_int32_t
+      type(c_ptr), value :: array
+      integer(c_size_t), value :: ndim
+      integer(c_int64_t), dimension(*), intent(in) :: shape
+      integer(c_int32_t) :: zarrio_array_resize
+    end function
+
     function zarrio_array_ndim(array, ndim) bind(c, name="zarrio_array_ndim")
       import :: c_ptr, c_size_t, c_int32_t
       type(c_ptr), value :: array

@@ -619,6 +619,27 @@ zarrio_status zarrio_array_set_io_concurrency(zarrio_array *array, uint32_t n);
 zarrio_status zarrio_array_pipeline(const zarrio_array *array, zarrio_pipeline **out);
 
 /**
+ * Give the array the shape `shape` (`ndim` entries, the array's number
+ * of dimensions; any may grow or shrink, to zero included), as
+ * zarr-python's `resize`: the chunk grid stays. Elements cut off by
+ * shrinking are set to the fill value first (chunks wholly outside the
+ * new shape are erased, the cut part of chunks on the new edge is
+ * rewritten), so growing again later shows the fill value there; then
+ * zarr.json is rewritten. Growing only rewrites zarr.json. On failure the
+ * array keeps its old shape; values of the part being cut may be lost,
+ * never those of the part kept.
+ *
+ * Must not run concurrently with any other call on this handle; other
+ * handles on the array must not use it meanwhile and must be reopened to
+ * see the new shape. `ZARRIO_ERR_UNSUPPORTED` for a Zarr v2 array.
+ *
+ * # Safety
+ * `array` is a live handle that no other thread is using; `shape` holds
+ * `ndim` entries.
+ */
+zarrio_status zarrio_array_resize(zarrio_array *array, size_t ndim, const uint64_t *shape);
+
+/**
  * Create a store from a table of host callbacks (copied; the table itself
  * need not outlive the call, `user_data` must). On success the store owns
  * `user_data` and calls `release` when it is freed; on failure `release`

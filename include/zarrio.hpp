@@ -649,6 +649,14 @@ public:
         detail::check(zarrio_array_erase_chunk(get(), indices.size(), indices.data()), "zarrio_array_erase_chunk");
     }
 
+    /// Give the array a new shape, as zarr-python's resize; elements cut
+    /// off read as the fill value if the array grows back
+    /// (`zarrio_array_resize`). Not to run alongside other calls on this
+    /// array.
+    void resize(const extents &shape) {
+        detail::check(zarrio_array_resize(get(), shape.size(), shape.data()), "zarrio_array_resize");
+    }
+
     /// Decode threads for this array; 1 = the calling thread only
     /// (`zarrio_array_set_threads`).
     void set_threads(uint32_t n) { detail::check(zarrio_array_set_threads(get(), n), "zarrio_array_set_threads"); }

@@ -92,6 +92,14 @@ static void test_arrays(void) {
     a.write_chunk({0, 0}, ones.data(), ones.size() * 2);
     CHECK(a.read<int16_t>({1, 1}, {1, 1})[0] == 1);
 
+    /* Resize: cut values come back as the fill value. */
+    a.resize({2, 2});
+    CHECK((a.shape() == zarrio::extents{2, 2}));
+    a.resize({5, 7});
+    CHECK(a.read<int16_t>({4, 6}, {1, 1})[0] == -9);
+    CHECK(thrown([&] { a.resize({1}); }) == ZARRIO_ERR_INVALID_ARGUMENT);
+    a.write({0, 0}, {5, 7}, src);
+
     a.set_threads(1);
     a.set_io_concurrency(4);
 

@@ -1,6 +1,7 @@
 //! Arrays: metadata plus the read and write paths over a store.
 
 mod read;
+mod resize;
 mod shard_rows;
 mod strings;
 mod write;

@@ -11,8 +11,8 @@ use super::memory::{into_c_bytes, into_c_string};
 use super::pipeline::zarrio_pipeline;
 use super::store::zarrio_store;
 use super::{
-    c_str, check_out, guard, handle, json_object, opt_strides, region, slice, slice_mut, write_out,
-    zarrio_status,
+    c_str, check_out, guard, handle, handle_mut, json_object, opt_strides, region, slice,
+    slice_mut, write_out, zarrio_status,
 };
 use crate::array::Array;
 use crate::codec::vlen::ItemsRef;
@@ -666,5 +666,36 @@ pub unsafe extern "C" fn zarrio_array_pipeline(
             zarrio_pipeline::new_raw(a.inner.codecs().clone())?,
             "out",
         )
+    })
+}
+
+/// Give the array the shape `shape` (`ndim` entries, the array's number
+/// of dimensions; any may grow or shrink, to zero included), as
+/// zarr-python's `resize`: the chunk grid stays. Elements cut off by
+/// shrinking are set to the fill value first (chunks wholly outside the
+/// new shape are erased, the cut part of chunks on the new edge is
+/// rewritten), so growing again later shows the fill value there; then
+/// zarr.json is rewritten. Growing only rewrites zarr.json. On failure the
+/// array keeps its old shape; values of the part being cut may be lost,
+/// never those of the part kept.
+///
+/// Must not run concurrently with any other call on this handle; other
+/// handles on the array must not use it meanwhile and must be reopened to
+/// see the new shape. `ZARRIO_ERR_UNSUPPORTED` for a Zarr v2 array.
+///
+/// # Safety
+/// `array` is a live handle that no other thread is using; `shape` holds
+/// `ndim` entries.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_array_resize(
+    array: *mut zarrio_array,
+    ndim: usize,
+    shape: *const u64,
+) -> zarrio_status {
+    guard(|| {
+        let a = handle_mut(array, "array")?;
+        check_ndim(&a.inner, ndim)?;
+        let shape = slice(shape, ndim, "shape")?;
+        a.inner.resize(shape)
     })
 }

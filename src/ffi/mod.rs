@@ -104,6 +104,16 @@ pub(crate) unsafe fn handle<'a, T>(p: *const T, what: &str) -> Result<&'a T> {
         .ok_or_else(|| invalid_argument(format!("{what} is NULL")))
 }
 
+/// A live handle for exclusive use, or an error when the pointer is NULL.
+///
+/// # Safety
+/// `p` is NULL or points to a live `T` that no other thread uses while
+/// the returned reference lives (the calls that take one say so).
+pub(crate) unsafe fn handle_mut<'a, T>(p: *mut T, what: &str) -> Result<&'a mut T> {
+    p.as_mut()
+        .ok_or_else(|| invalid_argument(format!("{what} is NULL")))
+}
+
 /// Write a result through an out-pointer.
 ///
 /// # Safety

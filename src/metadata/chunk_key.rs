@@ -50,6 +50,38 @@ impl ChunkKeyEncoding {
         }
     }
 
+    /// The grid indices of the chunk whose key (relative to the array's
+    /// node) is `key`, in an array of `ndim` dimensions; None when `key`
+    /// is not a chunk key of this encoding.
+    pub fn indices(&self, key: &str, ndim: usize) -> Option<Vec<u64>> {
+        let (rest, sep) = match self {
+            ChunkKeyEncoding::Default { separator } => {
+                if ndim == 0 {
+                    return (key == "c").then(Vec::new);
+                }
+                (key.strip_prefix('c')?.strip_prefix(*separator)?, *separator)
+            }
+            ChunkKeyEncoding::V2 { separator } => {
+                if ndim == 0 {
+                    return (key == "0").then(Vec::new);
+                }
+                (key, *separator)
+            }
+        };
+        let indices: Vec<u64> = rest
+            .split(sep)
+            .map(|p| {
+                // Only the canonical form `key` writes: digits, no sign or
+                // leading zero.
+                let canonical = !p.is_empty()
+                    && p.bytes().all(|b| b.is_ascii_digit())
+                    && (p == "0" || !p.starts_with('0'));
+                canonical.then(|| p.parse().ok()).flatten()
+            })
+            .collect::<Option<_>>()?;
+        (indices.len() == ndim).then_some(indices)
+    }
+
     /// The key of a chunk relative to the array's node.
     pub fn key(&self, indices: &[u64]) -> String {
         let join = |sep: char| {
@@ -106,5 +138,38 @@ mod tests {
         .is_err());
         assert!(ChunkKeyEncoding::from_json(&json!({"name": "other"})).is_err());
         assert_eq!(ChunkKeyEncoding::from_json(&d.to_json()).unwrap(), d);
+    }
+
+    #[test]
+    fn keys_parse_back_to_indices() {
+        for enc in [
+            ChunkKeyEncoding::Default { separator: '/' },
+            ChunkKeyEncoding::Default { separator: '.' },
+            ChunkKeyEncoding::V2 { separator: '.' },
+            ChunkKeyEncoding::V2 { separator: '/' },
+        ] {
+            for idx in [vec![], vec![0], vec![3, 0, 12], vec![u64::MAX, 7]] {
+                assert_eq!(enc.indices(&enc.key(&idx), idx.len()), Some(idx.clone()));
+                if !idx.is_empty() {
+                    assert_eq!(enc.indices(&enc.key(&idx), idx.len() + 1), None);
+                }
+            }
+            for bad in [
+                "",
+                "zarr.json",
+                "c/x",
+                "c/01",
+                "c/-1",
+                "c/1/",
+                "1..2",
+                "c//1",
+            ] {
+                assert_eq!(enc.indices(bad, 2), None, "{enc:?} {bad}");
+            }
+        }
+        let d = ChunkKeyEncoding::Default { separator: '/' };
+        assert_eq!(d.indices("c/1/2", 2), Some(vec![1, 2]));
+        assert_eq!(d.indices("1/2", 2), None);
+        assert_eq!(d.indices("c/18446744073709551616/0", 2), None);
     }
 }

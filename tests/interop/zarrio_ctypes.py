@@ -104,6 +104,7 @@ _SIGNATURES = {
     "zarrio_array_read": (_status, [c_void_p, c_size_t, _u64p, _u64p, c_void_p, c_size_t, _i64p]),
     "zarrio_array_write": (_status, [c_void_p, c_size_t, _u64p, _u64p, c_void_p, c_size_t, _i64p]),
     "zarrio_array_set_threads": (_status, [c_void_p, c_uint32]),
+    "zarrio_array_resize": (_status, [c_void_p, c_size_t, _u64p]),
     "zarrio_array_set_attributes": (_status, [c_void_p, c_char_p]),
     "zarrio_array_read_strings": (_status, [c_void_p, c_size_t, _u64p, _u64p, _u64p, c_size_t,
                                             POINTER(c_void_p), POINTER(c_size_t)]),
@@ -389,6 +390,12 @@ class Array:
         p = c_void_p()
         L.check(L.fn("zarrio_array_attributes")(self.handle, byref(p)), "zarrio_array_attributes")
         return json.loads(L.take_string(p))
+
+    def resize(self, shape) -> None:
+        L = lib()
+        L.check(L.fn("zarrio_array_resize")(self.handle, len(shape), _u64_array(shape)),
+                "zarrio_array_resize")
+        self.shape = self._shape_call("zarrio_array_shape")
 
     def set_threads(self, n: int) -> None:
         L = lib()

@@ -1,0 +1,242 @@
+//! `Array::resize` against a model: after any sequence of writes,
+//! shrinks and growths, the array reads as the model does (the part a
+//! growth adds holds the fill value, even where a shrink cut off data
+//! before), no chunk outside the shape is left stored, and a reopened
+//! array has the new shape.
+
+use serde_json::json;
+use std::sync::Arc;
+use zarrio::error::ErrorKind;
+use zarrio::{Array, MemoryStore, Store, StoreRef};
+
+const FILL: i32 = -7;
+
+fn meta(codecs: serde_json::Value) -> String {
+    json!({
+        "zarr_format": 3, "node_type": "array", "shape": [10, 9], "data_type": "int32",
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [4, 3]}},
+        "chunk_key_encoding": {"name": "default"},
+        "fill_value": FILL, "codecs": codecs, "attributes": {"kept": true}
+    })
+    .to_string()
+}
+
+fn codec_lists() -> Vec<serde_json::Value> {
+    let bytes = json!({"name": "bytes", "configuration": {"endian": "little"}});
+    vec![
+        json!([bytes]),
+        json!([bytes, {"name": "zstd", "configuration": {"level": 1}}]),
+        json!([{"name": "sharding_indexed", "configuration": {
+            "chunk_shape": [2, 3], "codecs": [bytes],
+            "index_codecs": [bytes, {"name": "crc32c"}]}}]),
+    ]
+}
+
+/// A dense model of the array, as wide as it ever gets.
+struct Model {
+    shape: [u64; 2],
+    v: Vec<i32>,
+}
+
+const CAP: usize = 24;
+
+impl Model {
+    fn at(&mut self, y: u64, x: u64) -> &mut i32 {
+        &mut self.v[y as usize * CAP + x as usize]
+    }
+    fn resize(&mut self, s: [u64; 2]) {
+        // What is cut off is gone: it reads as the fill value if it grows back.
+        for y in 0..CAP as u64 {
+            for x in 0..CAP as u64 {
+                if y >= s[0] || x >= s[1] {
+                    *self.at(y, x) = FILL;
+                }
+            }
+        }
+        self.shape = s;
+    }
+}
+
+fn read_all(a: &Array) -> Vec<i32> {
+    let s = a.shape().to_vec();
+    let mut out = vec![0u8; (s[0] * s[1] * 4) as usize];
+    a.read_region(&[0, 0], &s, &mut out, None).unwrap();
+    out.chunks(4)
+        .map(|c| i32::from_le_bytes(c.try_into().unwrap()))
+        .collect()
+}
+
+fn check(a: &Array, m: &mut Model, store: &MemoryStore, what: &str) {
+    assert_eq!(a.shape(), &m.shape[..], "{what}");
+    let got = read_all(a);
+    let [h, w] = m.shape;
+    let want: Vec<i32> = (0..h)
+        .flat_map(|y| (0..w).map(move |x| (y, x)))
+        .map(|(y, x)| *m.at(y, x))
+        .collect();
+    assert_eq!(got, want, "{what}");
+    // No chunk is stored outside the grid of the shape.
+    let grid = [h.div_ceil(4), w.div_ceil(3)];
+    for key in store.list("a/c/").unwrap() {
+        let idx: Vec<u64> = key["a/c/".len()..]
+            .split('/')
+            .map(|p| p.parse().unwrap())
+            .collect();
+        assert!(
+            idx[0] < grid[0] && idx[1] < grid[1],
+            "{what}: chunk {key} is outside the grid {grid:?}"
+        );
+    }
+}
+
+/// A memory store that cannot list (as over HTTP): shrinking then visits
+/// every chunk position of the cut part instead of the stored chunks.
+#[derive(Debug)]
+struct NoList(Arc<MemoryStore>);
+
+impl Store for NoList {
+    fn get(&self, key: &str) -> zarrio::Result<Option<Vec<u8>>> {
+        self.0.get(key)
+    }
+    fn set(&self, key: &str, value: &[u8]) -> zarrio::Result<()> {
+        self.0.set(key, value)
+    }
+    fn erase(&self, key: &str) -> zarrio::Result<()> {
+        self.0.erase(key)
+    }
+    fn list(&self, _prefix: &str) -> zarrio::Result<Vec<String>> {
+        Err(zarrio::error::unsupported("no listing here"))
+    }
+}
+
+#[test]
+fn resizes_match_the_model() {
+    for (codecs, listing) in codec_lists()
+        .into_iter()
+        .flat_map(|c| [(c.clone(), true), (c, false)])
+    {
+        let store = Arc::new(MemoryStore::new());
+        let sref: StoreRef = if listing {
+            store.clone()
+        } else {
+            Arc::new(NoList(store.clone()))
+        };
+        let mut a = Array::create(sref.clone(), "a", &meta(codecs.clone())).unwrap();
+        let mut m = Model {
+            shape: [10, 9],
+            v: vec![FILL; CAP * CAP],
+        };
+        let mut seed = 1u32;
+        let mut next = |n: u64| {
+            seed = seed.wrapping_mul(1664525).wrapping_add(1013904223);
+            (seed >> 8) as u64 % n
+        };
+        for step in 0..40 {
+            let what = format!("{codecs} listing {listing} step {step}");
+            if step % 2 == 0 {
+                // Write a random region with distinct values.
+                let [h, w] = m.shape;
+                if h == 0 || w == 0 {
+                    continue;
+                }
+                let (y0, x0) = (next(h), next(w));
+                let (rh, rw) = (1 + next(h - y0), 1 + next(w - x0));
+                let mut src = Vec::new();
+                for y in y0..y0 + rh {
+                    for x in x0..x0 + rw {
+                        let v = (step * 1000 + y * 31 + x) as i32;
+                        *m.at(y, x) = v;
+                        src.extend(v.to_le_bytes());
+                    }
+                }
+                a.write_region(&[y0, x0], &[rh, rw], &src, None).unwrap();
+            } else {
+                let s = [next(CAP as u64 + 1), next(CAP as u64 + 1)];
+                a.resize(&s).unwrap();
+                m.resize(s);
+            }
+            check(&a, &mut m, &store, &what);
+        }
+        // A reopened array has the last shape and the attributes.
+        let b = Array::open(sref, "a").unwrap();
+        assert_eq!(b.shape(), &m.shape[..]);
+        assert_eq!(b.attributes()["kept"], true);
+        check(&b, &mut m, &store, "reopened");
+    }
+}
+
+#[test]
+fn string_arrays_resize_too() {
+    let store: StoreRef = Arc::new(MemoryStore::new());
+    let meta = json!({
+        "zarr_format": 3, "node_type": "array", "shape": [5], "data_type": "string",
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [2]}},
+        "chunk_key_encoding": {"name": "default"}, "fill_value": "-",
+        "codecs": [{"name": "vlen-utf8"}]
+    });
+    let mut a = Array::create(store.clone(), "s", &meta.to_string()).unwrap();
+    let items = ["a", "bb", "ccc", "dddd", "eeeee"];
+    let data = items.concat();
+    let mut offsets = vec![0u64];
+    for i in items {
+        offsets.push(offsets.last().unwrap() + i.len() as u64);
+    }
+    a.write_strings(
+        &[0],
+        &[5],
+        zarrio::codec::vlen::ItemsRef {
+            data: data.as_bytes(),
+            offsets: &offsets,
+        },
+    )
+    .unwrap();
+    a.resize(&[3]).unwrap();
+    a.resize(&[6]).unwrap();
+    let got = a.read_strings(&[0], &[6]).unwrap();
+    let got: Vec<&[u8]> = (0..6).map(|i| got.get(i)).collect();
+    assert_eq!(got, [&b"a"[..], b"bb", b"ccc", b"-", b"-", b"-"]);
+}
+
+#[test]
+fn refusals_change_nothing() {
+    let store = Arc::new(MemoryStore::new());
+    let sref: StoreRef = store.clone();
+    let mut a = Array::create(sref.clone(), "a", &meta(codec_lists().remove(0))).unwrap();
+    a.write_region(&[0, 0], &[10, 9], &vec![1u8; 360], None)
+        .unwrap();
+    let before: Vec<_> = store
+        .list("")
+        .unwrap()
+        .into_iter()
+        .map(|k| (store.get(&k).unwrap(), k))
+        .collect();
+    assert_eq!(
+        a.resize(&[3]).unwrap_err().kind(),
+        ErrorKind::InvalidArgument
+    );
+    assert_eq!(
+        a.resize(&[3, 3, 3]).unwrap_err().kind(),
+        ErrorKind::InvalidArgument
+    );
+    let after: Vec<_> = store
+        .list("")
+        .unwrap()
+        .into_iter()
+        .map(|k| (store.get(&k).unwrap(), k))
+        .collect();
+    assert_eq!(before, after);
+    assert_eq!(a.shape(), &[10, 9]);
+
+    // Growing to the largest shape and shrinking back visits stored
+    // chunks, not chunk positions.
+    a.resize(&[u64::MAX, 9]).unwrap();
+    a.resize(&[10, 9]).unwrap();
+    let mut out = vec![0u8; 360];
+    a.read_region(&[0, 0], &[10, 9], &mut out, None).unwrap();
+    assert_eq!(out, vec![1u8; 360]);
+
+    // v2 arrays are read only.
+    store.set("v/.zarray", br#"{"zarr_format":2,"shape":[4],"chunks":[2],"dtype":"<i2","compressor":null,"fill_value":0,"order":"C","filters":null}"#).unwrap();
+    let mut v = Array::open(sref, "v").unwrap();
+    assert_eq!(v.resize(&[2]).unwrap_err().kind(), ErrorKind::Unsupported);
+}
