@@ -107,6 +107,13 @@ module zarrio
       type(c_ptr), value :: group
     end subroutine
 
+    function zarrio_group_erase_child(group, name) bind(c, name="zarrio_group_erase_child")
+      import :: c_char, c_ptr, c_int32_t
+      type(c_ptr), value :: group
+      character(kind=c_char), dimension(*), intent(in) :: name
+      integer(c_int32_t) :: zarrio_group_erase_child
+    end function
+
     function zarrio_group_consolidate_metadata(group) bind(c, name="zarrio_group_consolidate_metadata")
       import :: c_ptr, c_int32_t
       type(c_ptr), value :: group

@@ -763,6 +763,20 @@ zarrio_status zarrio_group_children(const zarrio_group *group, char **out_json);
 zarrio_status zarrio_group_consolidate_metadata(zarrio_group *group);
 
 /**
+ * Erase the child node `name` of the group (a path relative to it; an
+ * array or a group, v3 or v2) with everything below it, as zarr-python's
+ * `del group[name]`: its metadata first, then its chunks or children.
+ * Needs a store that can list (else `ZARRIO_ERR_UNSUPPORTED`, erasing
+ * nothing). `ZARRIO_ERR_NOT_FOUND` when there is no such node,
+ * `ZARRIO_ERR_UNSUPPORTED` for a Zarr v2 group or through a consolidated
+ * store. Handles open on the erased nodes must not be used afterwards.
+ *
+ * # Safety
+ * `group` is a live handle; `name` is NUL-terminated.
+ */
+zarrio_status zarrio_group_erase_child(zarrio_group *group, const char *name);
+
+/**
  * Set the result bytes of a get or get_range callback to a copy of
  * `len` bytes at `data`. `data` may point into the memory
  * `zarrio_io_resize` gave for this `io` (e.g. to drop a header the host

@@ -354,6 +354,11 @@ public:
         detail::check(zarrio_group_children(get(), &json), "zarrio_group_children");
         return detail::take_string(json);
     }
+    /// Erase the child node `name` and everything below it
+    /// (`zarrio_group_erase_child`).
+    void erase_child(const std::string &name) {
+        detail::check(zarrio_group_erase_child(get(), name.c_str()), "zarrio_group_erase_child");
+    }
     /// Write the consolidated metadata of every node below
     /// (`zarrio_group_consolidate_metadata`).
     void consolidate_metadata() {

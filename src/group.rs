@@ -3,7 +3,7 @@
 use crate::consolidated::v3_consolidated;
 use crate::error::{not_found, unsupported, Result};
 use crate::metadata::{parse_object, v2, ArrayMetadata, GroupMetadata};
-use crate::node::{metadata_key, node_metadata_keys, node_prefix, normalize_path};
+use crate::node::{erase_node, metadata_key, node_metadata_keys, node_prefix, normalize_path};
 use crate::store::{join_key, StoreRef};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -176,6 +176,31 @@ impl Group {
         }
         out.sort();
         Ok(out)
+    }
+
+    /// Erase the child node `name` (a path relative to this group; an
+    /// array or a group, v3 or v2) with everything below it, as
+    /// zarr-python's `del group[name]`. Needs a store that can list; a
+    /// "not found" error, erasing nothing, when there is no such node.
+    /// Handles open on the erased nodes must not be used afterwards.
+    pub fn erase_child(&self, name: &str) -> Result<()> {
+        if self.v2 {
+            return Err(unsupported(format!(
+                "group \"{}\" is a Zarr v2 group: zarrio reads v2 groups but does not write them",
+                self.path
+            )));
+        }
+        let name = normalize_path(name)?;
+        if name.is_empty() {
+            return Err(crate::error::invalid_argument(
+                "a child's name must not be empty",
+            ));
+        }
+        let path = join_key(&self.path, &name);
+        if !erase_node(self.store.as_ref(), &path)? {
+            return Err(not_found(format!("no node at \"{path}\"")));
+        }
+        Ok(())
     }
 
     /// Gather the metadata of every Zarr v3 node below this group into

@@ -222,6 +222,11 @@ static void test_groups_and_consolidated(void) {
     CHECK(sub.size() == 1 && sub[0].name == "x" && sub[0].is_array);
     CHECK(zarrio::array::open(c, odd).data_type() == "int16");
     CHECK(thrown([&] { zarrio::group::create(c, "new"); }) == ZARRIO_ERR_UNSUPPORTED);
+    CHECK(thrown([&] { zarrio::group::open(c, "").erase_child("sub"); }) == ZARRIO_ERR_UNSUPPORTED);
+    root.erase_child("sub");
+    kids = root.children();
+    CHECK(kids.size() == 1 && kids[0].name == odd);
+    CHECK(thrown([&] { root.erase_child("sub"); }) == ZARRIO_ERR_NOT_FOUND);
 }
 
 static void test_pipeline(void) {

@@ -4,7 +4,7 @@
  * Calls: zarrio_store_open_filesystem, zarrio_store_create_memory,
  * zarrio_store_free, zarrio_group_create, zarrio_group_open,
  * zarrio_group_free, zarrio_group_attributes, zarrio_group_set_attributes,
- * zarrio_group_children, zarrio_string_free (and zarrio_array_create /
+ * zarrio_group_children, zarrio_group_erase_child, zarrio_string_free (and zarrio_array_create /
  * _open / _free for an array child).
  */
 #include "check.h"
@@ -342,6 +342,40 @@ static void test_filesystem_store(const char *dir) {
         free(plain);
         free(f);
         free(d);
+    }
+
+    /* Erasing a child on the filesystem: its directory's files go, a
+       sibling stays; bad arguments erase nothing. */
+    {
+        zarrio_group *r = NULL;
+        REQUIRE_OK(zarrio_group_open(s, "", &r));
+        zarrio_group *e = NULL;
+        REQUIRE_OK(zarrio_group_create(s, "erase_me/inner", NULL, &e));
+        zarrio_group_free(e);
+        /* Not a node yet: only below it is there one. */
+        CHECK_STATUS(zarrio_group_erase_child(r, "erase_me"), ZARRIO_ERR_NOT_FOUND);
+        e = NULL;
+        REQUIRE_OK(zarrio_group_create(s, "erase_me", NULL, &e));
+        zarrio_group_free(e);
+        zarrio_array *arr = NULL;
+        REQUIRE_OK(zarrio_array_open(s, "a/arr", &arr));
+        zarrio_array_free(arr);
+        char *inner = path_join(root, "erase_me/inner/zarr.json");
+        CHECK(file_exists(inner));
+        CHECK_STATUS(zarrio_group_erase_child(NULL, "erase_me"), ZARRIO_ERR_INVALID_ARGUMENT);
+        CHECK_STATUS(zarrio_group_erase_child(r, NULL), ZARRIO_ERR_INVALID_ARGUMENT);
+        CHECK_STATUS(zarrio_group_erase_child(r, ""), ZARRIO_ERR_INVALID_ARGUMENT);
+        CHECK_STATUS(zarrio_group_erase_child(r, "no_such_node"), ZARRIO_ERR_NOT_FOUND);
+        CHECK(file_exists(inner));
+        CHECK_OK(zarrio_group_erase_child(r, "erase_me"));
+        CHECK(!file_exists(inner));
+        zarrio_group *gone = NULL;
+        CHECK_STATUS(zarrio_group_open(s, "erase_me", &gone), ZARRIO_ERR_NOT_FOUND);
+        arr = NULL;
+        CHECK_OK(zarrio_array_open(s, "a/arr", &arr));
+        zarrio_array_free(arr);
+        zarrio_group_free(r);
+        free(inner);
     }
 
     /* The store may be freed before the groups opened on it. */

@@ -12,7 +12,7 @@ use crate::codec::{ChunkRepr, CodecChain};
 use crate::dtype::DataType;
 use crate::error::{invalid_argument, not_found, out_of_bounds, unsupported, Result};
 use crate::metadata::{v2, ArrayMetadata};
-use crate::node::{metadata_key, node_metadata_keys, node_prefix, normalize_path};
+use crate::node::{erase_node, metadata_key, normalize_path};
 use crate::store::{join_key, StoreRef};
 use serde_json::{Map, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -44,26 +44,8 @@ impl Array {
         let path = normalize_path(path)?;
         let meta = ArrayMetadata::parse(zarr_json.as_bytes())?;
         // Replace an existing node, v3 or v2: remove its chunks or
-        // children. Keys under a path that holds no node are left alone.
-        let meta_keys = node_metadata_keys(&path);
-        let mut present = Vec::new();
-        for key in &meta_keys {
-            if store.size(key)?.is_some() {
-                present.push(key);
-            }
-        }
-        if !present.is_empty() {
-            // Listed before anything is erased, so that a store that cannot
-            // list fails with the old node whole. The metadata goes first:
-            // stopped halfway, no node is left pointing at stale chunks.
-            let old = store.list(&node_prefix(&path))?;
-            for key in &present {
-                store.erase(key)?;
-            }
-            for key in old.iter().filter(|k| !meta_keys.contains(k)) {
-                store.erase(key)?;
-            }
-        }
+        // children.
+        erase_node(store.as_ref(), &path)?;
         store.set(&metadata_key(&path), meta.to_string_pretty().as_bytes())?;
         Ok(Array::from_parts(store, path, meta))
     }

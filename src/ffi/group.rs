@@ -171,3 +171,24 @@ pub unsafe extern "C" fn zarrio_group_consolidate_metadata(
 ) -> zarrio_status {
     guard(|| handle(group, "group")?.inner.consolidate_metadata())
 }
+
+/// Erase the child node `name` of the group (a path relative to it; an
+/// array or a group, v3 or v2) with everything below it, as zarr-python's
+/// `del group[name]`: its metadata first, then its chunks or children.
+/// Needs a store that can list (else `ZARRIO_ERR_UNSUPPORTED`, erasing
+/// nothing). `ZARRIO_ERR_NOT_FOUND` when there is no such node,
+/// `ZARRIO_ERR_UNSUPPORTED` for a Zarr v2 group or through a consolidated
+/// store. Handles open on the erased nodes must not be used afterwards.
+///
+/// # Safety
+/// `group` is a live handle; `name` is NUL-terminated.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_group_erase_child(
+    group: *mut zarrio_group,
+    name: *const c_char,
+) -> zarrio_status {
+    guard(|| {
+        let g = handle(group, "group")?;
+        g.inner.erase_child(c_str(name, "name")?)
+    })
+}

@@ -118,6 +118,7 @@ _SIGNATURES = {
     "zarrio_group_set_attributes": (_status, [c_void_p, c_char_p]),
     "zarrio_group_children": (_status, [c_void_p, POINTER(c_void_p)]),
     "zarrio_group_consolidate_metadata": (_status, [c_void_p]),
+    "zarrio_group_erase_child": (_status, [c_void_p, c_char_p]),
     "zarrio_set_threads": (_status, [c_uint32]),
     "zarrio_threads": (c_uint32, []),
 }

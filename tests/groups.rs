@@ -1,0 +1,113 @@
+//! Erasing a group's child: the node and everything below it go, and
+//! nothing else; refusals erase nothing.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use zarrio::error::{unsupported, ErrorKind};
+use zarrio::{Array, ConsolidatedStore, Group, MemoryStore, Result, Store, StoreRef};
+
+const ARRAY: &str = r#"{"zarr_format":3,"node_type":"array","shape":[4],"data_type":"uint8",
+    "chunk_grid":{"name":"regular","configuration":{"chunk_shape":[2]}},
+    "chunk_key_encoding":{"name":"default"},"fill_value":0,"codecs":[{"name":"bytes"}]}"#;
+
+fn snapshot(s: &MemoryStore) -> BTreeMap<String, Vec<u8>> {
+    s.list("")
+        .unwrap()
+        .into_iter()
+        .map(|k| {
+            let v = s.get(&k).unwrap().unwrap();
+            (k, v)
+        })
+        .collect()
+}
+
+/// root { a: array, ab: array, g: group { x: array, h: group { y: array } }, v2: v2 array }
+fn hierarchy() -> (Arc<MemoryStore>, Group) {
+    let s = Arc::new(MemoryStore::new());
+    let store: StoreRef = s.clone();
+    let root = Group::create(store.clone(), "", Default::default()).unwrap();
+    for path in ["a", "ab", "g/x", "g/h/y"] {
+        if path.contains('/') {
+            let parent = &path[..path.rfind('/').unwrap()];
+            Group::create(store.clone(), parent, Default::default()).unwrap();
+        }
+        let a = Array::create(store.clone(), path, ARRAY).unwrap();
+        a.write_region(&[0], &[4], &[1, 2, 3, 4], None).unwrap();
+    }
+    s.set("v2/.zarray", br#"{"zarr_format":2,"shape":[2],"chunks":[2],"dtype":"|u1","compressor":null,"fill_value":0,"order":"C","filters":null}"#).unwrap();
+    s.set("v2/0", &[5, 6]).unwrap();
+    (s, root)
+}
+
+fn names(g: &Group) -> Vec<String> {
+    g.children().unwrap().into_iter().map(|(n, _)| n).collect()
+}
+
+#[test]
+fn erasing_children() {
+    let (s, root) = hierarchy();
+    assert_eq!(names(&root), ["a", "ab", "g", "v2"]);
+    root.erase_child("a").unwrap();
+    assert_eq!(names(&root), ["ab", "g", "v2"]);
+    assert!(s.list("a/").unwrap().is_empty());
+    assert_eq!(
+        s.list("ab/").unwrap().len(),
+        3,
+        "a sibling sharing the prefix stays"
+    );
+    root.erase_child("g/h").unwrap();
+    assert!(s.list("g/h/").unwrap().is_empty());
+    assert_eq!(names(&Group::open(s.clone(), "g").unwrap()), ["x"]);
+    root.erase_child("/g/").unwrap();
+    assert!(s.list("g/").unwrap().is_empty());
+    root.erase_child("v2").unwrap();
+    assert!(s.list("v2/").unwrap().is_empty());
+    assert_eq!(names(&root), ["ab"]);
+}
+
+#[test]
+fn refusals_erase_nothing() {
+    let (s, root) = hierarchy();
+    let before = snapshot(&s);
+    let kind = |r: Result<()>| r.unwrap_err().kind();
+    assert_eq!(kind(root.erase_child("nothing")), ErrorKind::NotFound);
+    assert_eq!(kind(root.erase_child("g/nothing")), ErrorKind::NotFound);
+    assert_eq!(kind(root.erase_child("")), ErrorKind::InvalidArgument);
+    assert_eq!(kind(root.erase_child("../a")), ErrorKind::InvalidArgument);
+
+    // A store that cannot list.
+    #[derive(Debug)]
+    struct NoList(Arc<MemoryStore>);
+    impl Store for NoList {
+        fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
+            self.0.get(key)
+        }
+        fn set(&self, key: &str, value: &[u8]) -> Result<()> {
+            self.0.set(key, value)
+        }
+        fn erase(&self, key: &str) -> Result<()> {
+            self.0.erase(key)
+        }
+        fn list(&self, _prefix: &str) -> Result<Vec<String>> {
+            Err(unsupported("no listing"))
+        }
+    }
+    let g = Group::open(Arc::new(NoList(s.clone())), "").unwrap();
+    assert_eq!(kind(g.erase_child("a")), ErrorKind::Unsupported);
+    assert_eq!(snapshot(&s), before);
+
+    // Through consolidated metadata.
+    root.consolidate_metadata().unwrap();
+    let before = snapshot(&s);
+    let c = Arc::new(ConsolidatedStore::open(s.clone(), "").unwrap());
+    let g = Group::open(c, "").unwrap();
+    assert_eq!(kind(g.erase_child("g")), ErrorKind::Unsupported);
+    assert_eq!(snapshot(&s), before);
+
+    // A v2 group is read only.
+    s.set("old/.zgroup", br#"{"zarr_format":2}"#).unwrap();
+    s.set("old/x/.zgroup", br#"{"zarr_format":2}"#).unwrap();
+    let old = Group::open(s.clone(), "old").unwrap();
+    assert_eq!(kind(old.erase_child("x")), ErrorKind::Unsupported);
+    assert!(s.get("old/x/.zgroup").unwrap().is_some());
+}
