@@ -2,6 +2,8 @@
 //! `ConsolidatedStore` opens a hierarchy from it with no further metadata
 //! requests, on a store that cannot list.
 
+mod common;
+
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use zarrio::error::{unsupported, ErrorKind};
@@ -262,7 +264,7 @@ fn creating_a_node_above_the_group_erases_nothing() {
         .unwrap()
         .write_region(&[0], &[6], &bytes(&[9; 6]), None)
         .unwrap();
-    let before = common_snapshot(&remote.inner);
+    let before = common::snapshot(&remote.inner);
     let c: StoreRef = Arc::new(ConsolidatedStore::open(store, "g").unwrap());
     for path in ["", "/"] {
         let e = Array::create(c.clone(), path, &array_json(5))
@@ -274,7 +276,7 @@ fn creating_a_node_above_the_group_erases_nothing() {
         // rewrites the root's zarr.json, outside the consolidated group.
         e.unwrap();
     }
-    let after = common_snapshot(&remote.inner);
+    let after = common::snapshot(&remote.inner);
     let changed: Vec<_> = after
         .iter()
         .filter(|(k, v)| before.get(*k) != Some(v))
@@ -282,18 +284,6 @@ fn creating_a_node_above_the_group_erases_nothing() {
         .collect();
     assert_eq!(changed, ["zarr.json"]);
     assert_eq!(before.len(), after.len());
-}
-
-fn common_snapshot(store: &MemoryStore) -> std::collections::BTreeMap<String, Vec<u8>> {
-    store
-        .list("")
-        .unwrap()
-        .into_iter()
-        .map(|k| {
-            let v = store.get(&k).unwrap().unwrap();
-            (k, v)
-        })
-        .collect()
 }
 
 #[test]

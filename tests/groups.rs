@@ -1,7 +1,9 @@
 //! Erasing a group's child: the node and everything below it go, and
 //! nothing else; refusals erase nothing.
 
-use std::collections::BTreeMap;
+mod common;
+
+use common::snapshot;
 use std::sync::Arc;
 use zarrio::error::{unsupported, ErrorKind};
 use zarrio::{Array, ConsolidatedStore, Group, MemoryStore, Result, Store, StoreRef};
@@ -9,17 +11,6 @@ use zarrio::{Array, ConsolidatedStore, Group, MemoryStore, Result, Store, StoreR
 const ARRAY: &str = r#"{"zarr_format":3,"node_type":"array","shape":[4],"data_type":"uint8",
     "chunk_grid":{"name":"regular","configuration":{"chunk_shape":[2]}},
     "chunk_key_encoding":{"name":"default"},"fill_value":0,"codecs":[{"name":"bytes"}]}"#;
-
-fn snapshot(s: &MemoryStore) -> BTreeMap<String, Vec<u8>> {
-    s.list("")
-        .unwrap()
-        .into_iter()
-        .map(|k| {
-            let v = s.get(&k).unwrap().unwrap();
-            (k, v)
-        })
-        .collect()
-}
 
 /// root { a: array, ab: array, g: group { x: array, h: group { y: array } }, v2: v2 array }
 fn hierarchy() -> (Arc<MemoryStore>, Group) {
@@ -68,7 +59,7 @@ fn erasing_children() {
 #[test]
 fn refusals_erase_nothing() {
     let (s, root) = hierarchy();
-    let before = snapshot(&s);
+    let before = snapshot(s.as_ref());
     let kind = |r: Result<()>| r.unwrap_err().kind();
     assert_eq!(kind(root.erase_child("nothing")), ErrorKind::NotFound);
     assert_eq!(kind(root.erase_child("g/nothing")), ErrorKind::NotFound);
@@ -94,15 +85,15 @@ fn refusals_erase_nothing() {
     }
     let g = Group::open(Arc::new(NoList(s.clone())), "").unwrap();
     assert_eq!(kind(g.erase_child("a")), ErrorKind::Unsupported);
-    assert_eq!(snapshot(&s), before);
+    assert_eq!(snapshot(s.as_ref()), before);
 
     // Through consolidated metadata.
     root.consolidate_metadata().unwrap();
-    let before = snapshot(&s);
+    let before = snapshot(s.as_ref());
     let c = Arc::new(ConsolidatedStore::open(s.clone(), "").unwrap());
     let g = Group::open(c, "").unwrap();
     assert_eq!(kind(g.erase_child("g")), ErrorKind::Unsupported);
-    assert_eq!(snapshot(&s), before);
+    assert_eq!(snapshot(s.as_ref()), before);
 
     // A v2 group is read only.
     s.set("old/.zgroup", br#"{"zarr_format":2}"#).unwrap();
