@@ -4,6 +4,8 @@
 //! before), no chunk outside the shape is left stored, and a reopened
 //! array has the new shape.
 
+mod common;
+
 use serde_json::json;
 use std::sync::Arc;
 use zarrio::error::ErrorKind;
@@ -235,8 +237,60 @@ fn refusals_change_nothing() {
     a.read_region(&[0, 0], &[10, 9], &mut out, None).unwrap();
     assert_eq!(out, vec![1u8; 360]);
 
+    // On a store that cannot list, a shrink that would visit more than
+    // 2^24 chunk positions is refused before anything changes.
+    let mut n = Array::open(Arc::new(NoList(store.clone())), "a").unwrap();
+    n.resize(&[1 << 40, 9]).unwrap();
+    let before = common::snapshot(store.as_ref());
+    let e = n.resize(&[10, 9]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unsupported, "{}", e.message());
+    assert_eq!(common::snapshot(store.as_ref()), before);
+    assert_eq!(n.shape(), &[1 << 40, 9]);
+    n.resize(&[1 << 40, 9]).unwrap();
+
+    // Attributes another handle set are kept: the stored zarr.json is
+    // rewritten, not this handle's copy.
+    let other = Array::open(sref.clone(), "a").unwrap();
+    let mut attrs = serde_json::Map::new();
+    attrs.insert("late".into(), 1.into());
+    other.set_attributes(attrs).unwrap();
+    a.resize(&[10, 9]).unwrap();
+    assert_eq!(a.attributes()["late"], 1);
+    assert_eq!(
+        Array::open(sref.clone(), "a").unwrap().attributes()["late"],
+        1
+    );
+
     // v2 arrays are read only.
     store.set("v/.zarray", br#"{"zarr_format":2,"shape":[4],"chunks":[2],"dtype":"<i2","compressor":null,"fill_value":0,"order":"C","filters":null}"#).unwrap();
     let mut v = Array::open(sref, "v").unwrap();
     assert_eq!(v.resize(&[2]).unwrap_err().kind(), ErrorKind::Unsupported);
+}
+
+#[test]
+fn values_past_the_old_edge_are_reset_on_the_new_edge() {
+    // Another writer's shrink left values past the edge in chunk (1, 0)
+    // (rows 4..8 of a 10-row array cut to 6): a shrink to 5 and a growth
+    // back must not bring them back.
+    let store = Arc::new(MemoryStore::new());
+    let sref: StoreRef = store.clone();
+    let mut a = Array::create(sref.clone(), "a", &meta(codec_lists().remove(1))).unwrap();
+    let all: Vec<u8> = (0..90).flat_map(|i: i32| i.to_le_bytes()).collect();
+    a.write_region(&[0, 0], &[10, 9], &all, None).unwrap();
+    // What zarr-python's resize to 6 rows leaves: the shape in zarr.json,
+    // and the chunks in place.
+    let text = String::from_utf8(store.get("a/zarr.json").unwrap().unwrap()).unwrap();
+    let mut doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    doc["shape"] = json!([6, 9]);
+    store
+        .set("a/zarr.json", doc.to_string().as_bytes())
+        .unwrap();
+    a = Array::open(sref, "a").unwrap();
+    a.resize(&[5, 9]).unwrap();
+    a.resize(&[10, 9]).unwrap();
+    let got = read_all(&a);
+    for (i, v) in got.iter().enumerate() {
+        let want = if i < 45 { i as i32 } else { FILL };
+        assert_eq!(*v, want, "element {i}");
+    }
 }

@@ -2,9 +2,14 @@
 //! unlimited dimensions do: the chunk grid stays, so only the edge changes.
 
 use super::Array;
-use crate::error::{invalid_argument, ErrorKind, Result};
-use crate::metadata::ArrayMetadata;
+use crate::error::{invalid_argument, not_found, unsupported, ErrorKind, Result};
+use crate::metadata::{parse_object, ArrayMetadata};
 use crate::node::{metadata_key, node_prefix};
+use serde_json::{json, Value};
+
+/// The most chunk positions a shrink visits on a store that cannot list
+/// (each one an erase request, or a rewrite on the new edge).
+const MAX_POSITIONS: u128 = 1 << 24;
 
 impl Array {
     /// Give the array the shape `new_shape` (the same number of
@@ -19,39 +24,61 @@ impl Array {
     /// store failure), the array keeps its old shape and may have lost
     /// values of the part being cut, never of the part being kept.
     ///
-    /// On a store that can list, shrinking visits the stored chunks only;
-    /// on one that cannot, every chunk position the cut part covers.
+    /// On a store that can list, shrinking visits the stored chunks only
+    /// (and resets what lies past the new edge in chunks on it, values an
+    /// earlier shrink by another writer left there included); on one that
+    /// cannot, every chunk position the cut part covers, and an
+    /// "unsupported" error, changing nothing, when there are more than
+    /// 2^24 of them.
     ///
     /// Takes the handle exclusively; other handles on the same array (in
     /// this process or others) must not read or write it meanwhile, and
     /// must be reopened to see the new shape.
     pub fn resize(&mut self, new_shape: &[u64]) -> Result<()> {
         self.check_writable()?;
-        let old = self.shape().to_vec();
-        if new_shape.len() != old.len() {
+        if new_shape.len() != self.ndim() {
             return Err(invalid_argument(format!(
                 "the new shape has {} dimensions, the array {}",
                 new_shape.len(),
-                old.len()
+                self.ndim()
             )));
         }
-        // The new document, validated as a whole before anything changes.
-        let mut meta = self.meta.clone();
-        meta.attributes = self.attributes();
-        let current = meta.to_string_pretty();
-        meta.shape = new_shape.to_vec();
-        let text = meta.to_string_pretty();
-        ArrayMetadata::parse(text.as_bytes())
-            .map_err(|e| e.context(format!("array \"{}\": new shape", self.path)))?;
+        // The stored document with the new shape, everything else as it
+        // is stored (attributes another handle set included), validated as
+        // a whole before anything changes.
+        let key = metadata_key(&self.path);
+        let what = format!("array \"{}\"", self.path);
+        let stored = self
+            .store
+            .get(&key)?
+            .ok_or_else(|| not_found(format!("{what}: its zarr.json is gone")))?;
+        let current = ArrayMetadata::parse(&stored).map_err(|e| e.context(&what))?;
+        let mut doc = parse_object(&stored, "zarr.json").map_err(|e| e.context(&what))?;
+        doc.insert("shape".into(), json!(new_shape));
+        let text = serde_json::to_string_pretty(&Value::Object(doc))
+            .expect("JSON values always serialise");
+        let meta = ArrayMetadata::parse(text.as_bytes()).map_err(|e| e.context(&what))?;
+        if meta.data_type != self.meta.data_type
+            || meta.chunk_shape != self.meta.chunk_shape
+            || meta.chunk_key_encoding != self.meta.chunk_key_encoding
+        {
+            return Err(invalid_argument(format!(
+                "{what} was replaced by another writer since this handle opened it"
+            )));
+        }
+        // The shape as stored: another handle may have resized it since
+        // this one read it.
+        let old = current.shape;
+        self.meta.shape = old.clone();
         if new_shape.iter().zip(&old).any(|(n, o)| n < o) {
             // A store that refuses the metadata (a consolidated view)
             // refuses it before any chunk is cut.
-            self.store
-                .set(&metadata_key(&self.path), current.as_bytes())?;
+            self.store.set(&key, &stored)?;
             self.cut(&old, new_shape)?;
         }
-        self.store.set(&metadata_key(&self.path), text.as_bytes())?;
+        self.store.set(&key, text.as_bytes())?;
         self.meta.shape = new_shape.to_vec();
+        *self.attributes.write().unwrap_or_else(|e| e.into_inner()) = meta.attributes;
         Ok(())
     }
 
@@ -61,8 +88,7 @@ impl Array {
         let keys = match self.store.list(&prefix) {
             Ok(keys) => keys,
             Err(e) if e.kind() == ErrorKind::Unsupported => {
-                let everything: Vec<u64> = vec![0; old.len()];
-                return self.fill_cut(old, new, &everything, old);
+                return self.cut_every_position(old, new);
             }
             Err(e) => return Err(e),
         };
@@ -72,10 +98,10 @@ impl Array {
             let Some(idx) = encoding.indices(&key[prefix.len()..], old.len()) else {
                 continue;
             };
-            // The chunk's box, as far as the array reaches. Chunks wholly
-            // outside the new shape go, and so do those wholly outside the
-            // old one (left by another writer's shrink), which a growing
-            // dimension would otherwise bring back.
+            // Chunks wholly outside the new shape go, and so do those
+            // wholly outside the old one (left by another writer's
+            // shrink), which a growing dimension would otherwise bring
+            // back.
             let lo: Vec<u64> = idx
                 .iter()
                 .zip(&chunk)
@@ -86,17 +112,94 @@ impl Array {
                 self.store.erase(&key)?;
                 continue;
             }
-            let hi: Vec<u64> = lo
-                .iter()
-                .zip(&chunk)
-                .zip(old)
-                .map(|((&l, &c), &o)| l.saturating_add(c).min(o))
-                .collect();
-            if hi.iter().zip(new).any(|(h, n)| h > n) {
+            let reaches_past = |shape: &[u64]| {
+                lo.iter()
+                    .zip(&chunk)
+                    .zip(shape)
+                    .any(|((l, c), s)| l.saturating_add(*c) > *s)
+            };
+            if !reaches_past(new) {
+                continue;
+            }
+            if self.data_type().is_variable_length() {
+                let hi: Vec<u64> = lo
+                    .iter()
+                    .zip(&chunk)
+                    .zip(old)
+                    .map(|((l, c), o)| l.saturating_add(*c).min(*o))
+                    .collect();
                 self.fill_cut(old, new, &lo, &hi)?;
+            } else {
+                self.reset_outside(&idx, &lo, new)?;
             }
         }
         Ok(())
+    }
+
+    /// Rewrite the chunk at `idx` (whose first element is at `lo`) with
+    /// every element outside `new` set to the fill value: the cut part,
+    /// and whatever lies past the old edge too (an edge chunk holds the
+    /// full chunk shape; another writer's shrink may have left values
+    /// there that a later growth would bring back).
+    fn reset_outside(&self, idx: &[u64], lo: &[u64], new: &[u64]) -> Result<()> {
+        let repr = self.chunk_repr();
+        let elem = repr.dtype.size();
+        let mut data = crate::alloc::zeroed(repr.nbytes())?;
+        self.read_chunk(idx, &mut data)?;
+        let fill = self.fill_value().to_vec();
+        let shape = &repr.shape;
+        let mut pos = vec![0u64; shape.len()];
+        for e in data.chunks_exact_mut(elem) {
+            if pos.iter().zip(lo).zip(new).any(|((p, l), n)| p + l >= *n) {
+                e.copy_from_slice(&fill);
+            }
+            // The next element's position, C order.
+            for d in (0..pos.len()).rev() {
+                pos[d] += 1;
+                if pos[d] < shape[d] {
+                    break;
+                }
+                pos[d] = 0;
+            }
+        }
+        self.write_chunk(idx, &data)
+    }
+
+    /// `cut` on a store that cannot list: every chunk position of the cut
+    /// part, refused up front when there are more than `MAX_POSITIONS`
+    /// (after a growth to a huge shape, say), which would take hours.
+    fn cut_every_position(&self, old: &[u64], new: &[u64]) -> Result<()> {
+        let chunk = self.chunk_shape();
+        let mut positions = 0u128;
+        for d in 0..old.len() {
+            if new[d] >= old[d] {
+                continue;
+            }
+            let mut n = 1u128;
+            for e in 0..old.len() {
+                let (from, to) = match e.cmp(&d) {
+                    std::cmp::Ordering::Less => (0, new[e].min(old[e])),
+                    std::cmp::Ordering::Equal => (new[e], old[e]),
+                    std::cmp::Ordering::Greater => (0, old[e]),
+                };
+                let count = if to > from {
+                    (to - 1) / chunk[e] - from / chunk[e] + 1
+                } else {
+                    0
+                };
+                n = n.saturating_mul(count as u128);
+            }
+            positions = positions.saturating_add(n);
+        }
+        if positions > MAX_POSITIONS {
+            return Err(unsupported(format!(
+                "array \"{}\": shrinking would visit {positions} chunk positions on a store \
+                 that cannot list its chunks (at most {MAX_POSITIONS} are visited)",
+                self.path
+            )));
+        }
+        let everything = vec![0; old.len()];
+        self.fill_cut(old, new, &everything, old)
     }
 
     /// Fill what lies in the box `lo..hi` and outside `new` (within `old`)

@@ -675,9 +675,13 @@ pub unsafe extern "C" fn zarrio_array_pipeline(
 /// shrinking are set to the fill value first (chunks wholly outside the
 /// new shape are erased, the cut part of chunks on the new edge is
 /// rewritten), so growing again later shows the fill value there; then
-/// zarr.json is rewritten. Growing only rewrites zarr.json. On failure the
-/// array keeps its old shape; values of the part being cut may be lost,
-/// never those of the part kept.
+/// zarr.json is rewritten (the stored one, with only its shape changed).
+/// Growing only rewrites zarr.json. On failure the array keeps its old
+/// shape; values of the part being cut may be lost, never those of the
+/// part kept. On a store that cannot list, shrinking visits every chunk
+/// position of the cut part, and returns `ZARRIO_ERR_UNSUPPORTED`,
+/// changing nothing, when there are more than 2^24 of them (after growing
+/// to a huge shape, say).
 ///
 /// Must not run concurrently with any other call on this handle; other
 /// handles on the array must not use it meanwhile and must be reopened to

@@ -3,7 +3,7 @@
 Shrinking sets what is cut off to the fill value (chunks wholly outside the
 new shape are erased), so after growing back zarr-python reads the fill
 value there, and the kept part bit for bit; zarr.json keeps everything but
-the shape.
+the shape (numbers as JSON numbers: integers beyond 64 bits become floats).
 """
 
 from __future__ import annotations
