@@ -250,8 +250,12 @@ extern "C" {
 /**
  * Create an array at `path` from the text of its zarr.json and return a
  * handle. Any node already at `path` (and everything below it) is
- * removed first. The metadata is validated completely (data type, fill
- * value, chunk grid, codec list) before anything is written.
+ * removed first. Ancestors of `path` that are not nodes become groups
+ * without attributes, as zarr-python makes them, so that the array is
+ * found from the root; an ancestor that is an array is
+ * `ZARRIO_ERR_INVALID_ARGUMENT`. The metadata is validated completely
+ * (data type, fill value, chunk grid, codec list) before anything is
+ * written.
  *
  * # Safety
  * `store` is a live handle; strings are NUL-terminated; `out` is valid
@@ -687,6 +691,9 @@ const char *zarrio_status_name(zarrio_status status);
 /**
  * Create a group at `path` ("" = the store root) with the attributes in
  * `attributes_json` (a JSON object; NULL = {}), and return its handle.
+ * Ancestors of `path` that are not nodes become groups without
+ * attributes, as zarr-python makes them; an ancestor that is an array is
+ * `ZARRIO_ERR_INVALID_ARGUMENT`, and nothing is written.
  *
  * # Safety
  * `store` is a live store handle; strings are NUL-terminated or NULL

@@ -3,7 +3,9 @@
 use crate::consolidated::v3_consolidated;
 use crate::error::{not_found, unsupported, Result};
 use crate::metadata::{parse_object, v2, ArrayMetadata, GroupMetadata};
-use crate::node::{erase_node, metadata_key, node_metadata_keys, node_prefix, normalize_path};
+use crate::node::{
+    create_parent_groups, erase_node, metadata_key, node_metadata_keys, node_prefix, normalize_path,
+};
 use crate::store::{join_key, StoreRef};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -39,13 +41,15 @@ pub struct Group {
 
 impl Group {
     /// Create a group (replacing the metadata of any node at `path`, v3 or
-    /// v2; the node's children are kept).
+    /// v2; the node's children are kept); ancestors that are not nodes
+    /// become groups, as zarr-python makes them.
     pub fn create(store: StoreRef, path: &str, attributes: Map<String, Value>) -> Result<Group> {
         let path = normalize_path(path)?;
         let meta = GroupMetadata {
             attributes,
             extra: Map::new(),
         };
+        create_parent_groups(store.as_ref(), &path)?;
         // A v2 node's metadata goes, so that the path is one v3 group and
         // no reader of either format finds the old node's metadata.
         for key in &node_metadata_keys(&path)[1..] {

@@ -64,3 +64,55 @@ pub fn erase_node(store: &dyn Store, path: &str) -> Result<bool> {
     }
     Ok(true)
 }
+
+/// The kind of node at `path`, from its metadata: Some(true) for an
+/// array, Some(false) for a group, None when there is no node.
+fn node_kind(store: &dyn Store, path: &str) -> Result<Option<bool>> {
+    if let Some(text) = store.get(&metadata_key(path))? {
+        let doc = crate::metadata::parse_object(&text, "zarr.json")
+            .map_err(|e| e.context(format!("node \"{path}\"")))?;
+        return Ok(Some(
+            doc.get("node_type").and_then(serde_json::Value::as_str) == Some("array"),
+        ));
+    }
+    if store.size(&join_key(path, ".zarray"))?.is_some() {
+        return Ok(Some(true));
+    }
+    if store.size(&join_key(path, ".zgroup"))?.is_some() {
+        return Ok(Some(false));
+    }
+    Ok(None)
+}
+
+/// Make every ancestor of `path` that is not a node a group (no
+/// attributes), from the root down, as zarr-python does when it creates a
+/// node: a Zarr v3 hierarchy is found from its root through groups only.
+/// An ancestor that is an array is an "invalid argument" error, raised
+/// before anything is written. Groups are created only where absent
+/// (atomically on stores that can), so writers creating nodes side by side
+/// under a new group do not overwrite its attributes.
+pub fn create_parent_groups(store: &dyn Store, path: &str) -> Result<()> {
+    let mut ancestors = Vec::new();
+    let mut p = path;
+    while !p.is_empty() {
+        p = p.rsplit_once('/').map_or("", |(parent, _)| parent);
+        ancestors.push(p);
+    }
+    let mut missing = Vec::new();
+    for a in ancestors.into_iter().rev() {
+        match node_kind(store, a)? {
+            Some(true) => {
+                return Err(invalid_argument(format!(
+                    "cannot create \"{path}\": \"{a}\" is an array, and arrays have no children"
+                )))
+            }
+            Some(false) => {}
+            None => missing.push(a),
+        }
+    }
+    let group = crate::metadata::GroupMetadata::default().to_string_pretty();
+    for a in missing {
+        store.set_if_absent(&metadata_key(a), group.as_bytes())?;
+    }
+    Ok(())
+}

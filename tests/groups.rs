@@ -102,3 +102,40 @@ fn refusals_erase_nothing() {
     assert_eq!(kind(old.erase_child("x")), ErrorKind::Unsupported);
     assert!(s.get("old/x/.zgroup").unwrap().is_some());
 }
+
+#[test]
+fn ancestors_become_groups() {
+    let s = Arc::new(MemoryStore::new());
+    let store: StoreRef = s.clone();
+    Array::create(store.clone(), "p/q/r", ARRAY).unwrap();
+    for path in ["", "p", "p/q"] {
+        let g = Group::open(store.clone(), path).unwrap();
+        assert!(g.attributes().is_empty(), "{path}");
+    }
+    assert_eq!(names(&Group::open(store.clone(), "p/q").unwrap()), ["r"]);
+    // Existing groups keep their attributes; a v2 group stays v2.
+    let mut attrs = serde_json::Map::new();
+    attrs.insert("k".into(), 1.into());
+    Group::open(store.clone(), "p")
+        .unwrap()
+        .set_attributes(attrs)
+        .unwrap();
+    s.set("old/.zgroup", br#"{"zarr_format":2}"#).unwrap();
+    Group::create(store.clone(), "p/other", Default::default()).unwrap();
+    Array::create(store.clone(), "old/new", ARRAY).unwrap();
+    assert_eq!(
+        Group::open(store.clone(), "p").unwrap().attributes()["k"],
+        1
+    );
+    assert!(s.get("old/zarr.json").unwrap().is_none());
+    assert!(Group::open(store.clone(), "old").unwrap().is_v2());
+    // Below an array: refused, nothing written.
+    let before = snapshot(s.as_ref());
+    for path in ["p/q/r/x", "p/q/r/x/y"] {
+        let e = Array::create(store.clone(), path, ARRAY).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{}", e.message());
+        let e = Group::create(store.clone(), path, Default::default()).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{}", e.message());
+    }
+    assert_eq!(snapshot(s.as_ref()), before);
+}

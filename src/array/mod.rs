@@ -12,7 +12,7 @@ use crate::codec::{ChunkRepr, CodecChain};
 use crate::dtype::DataType;
 use crate::error::{invalid_argument, not_found, out_of_bounds, unsupported, Result};
 use crate::metadata::{v2, ArrayMetadata};
-use crate::node::{erase_node, metadata_key, normalize_path};
+use crate::node::{create_parent_groups, erase_node, metadata_key, normalize_path};
 use crate::store::{join_key, StoreRef};
 use serde_json::{Map, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -39,10 +39,13 @@ pub struct Array {
 }
 
 impl Array {
-    /// Create an array from `zarr.json` text, replacing any node at `path`.
+    /// Create an array from `zarr.json` text, replacing any node at `path`
+    /// (and what lies below it); ancestors that are not nodes become
+    /// groups, as zarr-python makes them.
     pub fn create(store: StoreRef, path: &str, zarr_json: &str) -> Result<Array> {
         let path = normalize_path(path)?;
         let meta = ArrayMetadata::parse(zarr_json.as_bytes())?;
+        create_parent_groups(store.as_ref(), &path)?;
         // Replace an existing node, v3 or v2: remove its chunks or
         // children.
         erase_node(store.as_ref(), &path)?;

@@ -36,8 +36,12 @@ fn check_ndim(a: &Array, ndim: usize) -> Result<()> {
 
 /// Create an array at `path` from the text of its zarr.json and return a
 /// handle. Any node already at `path` (and everything below it) is
-/// removed first. The metadata is validated completely (data type, fill
-/// value, chunk grid, codec list) before anything is written.
+/// removed first. Ancestors of `path` that are not nodes become groups
+/// without attributes, as zarr-python makes them, so that the array is
+/// found from the root; an ancestor that is an array is
+/// `ZARRIO_ERR_INVALID_ARGUMENT`. The metadata is validated completely
+/// (data type, fill value, chunk grid, codec list) before anything is
+/// written.
 ///
 /// # Safety
 /// `store` is a live handle; strings are NUL-terminated; `out` is valid

@@ -16,6 +16,9 @@ pub struct zarrio_group {
 
 /// Create a group at `path` ("" = the store root) with the attributes in
 /// `attributes_json` (a JSON object; NULL = {}), and return its handle.
+/// Ancestors of `path` that are not nodes become groups without
+/// attributes, as zarr-python makes them; an ancestor that is an array is
+/// `ZARRIO_ERR_INVALID_ARGUMENT`, and nothing is written.
 ///
 /// # Safety
 /// `store` is a live store handle; strings are NUL-terminated or NULL
