@@ -180,6 +180,13 @@ module zarrio
       integer(c_int32_t) :: zarrio_array_element_size
     end function
 
+    function zarrio_array_fill_value_size(array, size) bind(c, name="zarrio_array_fill_value_size")
+      import :: c_ptr, c_size_t, c_int32_t
+      type(c_ptr), value :: array
+      integer(c_size_t), intent(out) :: size
+      integer(c_int32_t) :: zarrio_array_fill_value_size
+    end function
+
     ! start and shape hold ndim entries in Zarr (C) dimension order;
     ! strides (elements) may be c_null_ptr for C order. buf is any array.
     function zarrio_array_read(array, ndim, start, shape, buf, capacity, strides) bind(c, name="zarrio_array_read")

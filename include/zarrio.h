@@ -357,12 +357,23 @@ zarrio_status zarrio_array_element_size(const zarrio_array *array, size_t *out);
  * The fill value: one element in native byte order, written to `out`
  * (which holds `capacity` bytes, at least the element size). For the
  * variable-length types, the fill item's bytes (UTF-8 for `string`),
- * which may be none; `zarrio_array_metadata` states it too.
+ * which may be none; `zarrio_array_fill_value_size` says how many, and
+ * `zarrio_array_metadata` states it too.
  *
  * # Safety
  * `array` is a live handle; `out` holds `capacity` bytes.
  */
 zarrio_status zarrio_array_fill_value(const zarrio_array *array, void *out, size_t capacity);
+
+/**
+ * The size in bytes of the fill value `zarrio_array_fill_value` writes:
+ * the element size, or for the variable-length types the fill item's
+ * length (0 for an empty item).
+ *
+ * # Safety
+ * `array` is a live handle; `out` is valid for a write.
+ */
+zarrio_status zarrio_array_fill_value_size(const zarrio_array *array, size_t *out);
 
 /**
  * The array's zarr.json as text in `*out_json` (for a Zarr v2 array, its

@@ -507,14 +507,12 @@ public:
         detail::check(zarrio_array_element_size(get(), &n), "zarrio_array_element_size");
         return n;
     }
-    /// The fill value's bytes, native byte order (`zarrio_array_fill_value`).
-    /// For `string` and `variable_length_bytes` arrays, whose fill item has
-    /// no fixed size, ZARRIO_ERR_UNSUPPORTED: it is in `metadata()`.
+    /// The fill value's bytes, native byte order; for `string` and
+    /// `variable_length_bytes` arrays, the fill item's bytes
+    /// (`zarrio_array_fill_value`).
     std::vector<uint8_t> fill_value() const {
-        size_t size = element_size();
-        if (size == 0)
-            throw error(ZARRIO_ERR_UNSUPPORTED,
-                        "fill_value: a variable-length array's fill item is in its metadata()");
+        size_t size = 0;
+        detail::check(zarrio_array_fill_value_size(get(), &size), "zarrio_array_fill_value_size");
         std::vector<uint8_t> v(size);
         detail::check(zarrio_array_fill_value(get(), v.data(), v.size()), "zarrio_array_fill_value");
         return v;

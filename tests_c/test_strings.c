@@ -9,7 +9,7 @@
  *
  * Calls: zarrio_array_read_strings, zarrio_array_write_strings,
  * zarrio_array_fill (an item), zarrio_bytes_free, zarrio_array_element_size,
- * zarrio_array_fill_value,
+ * zarrio_array_fill_value, zarrio_array_fill_value_size,
  * zarrio_array_data_type, zarrio_array_pipeline and zarrio_pipeline_create
  * (refused for strings; a datetime pipeline from a data type object), and
  * the array and store calls around them.
@@ -111,6 +111,11 @@ static void test_strings(const char *dir) {
     CHECK_OK(zarrio_array_element_size(a, &es));
     CHECK(es == 0);
     char fill[8] = {0};
+    size_t fill_size = 99;
+    CHECK_OK(zarrio_array_fill_value_size(a, &fill_size));
+    CHECK(fill_size == 1);
+    CHECK_STATUS(zarrio_array_fill_value_size(a, NULL), ZARRIO_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(zarrio_array_fill_value(a, fill, 0), ZARRIO_ERR_BUFFER_TOO_SMALL);
     CHECK_OK(zarrio_array_fill_value(a, fill, sizeof fill));
     CHECK(strcmp(fill, "-") == 0);
 

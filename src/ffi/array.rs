@@ -229,7 +229,8 @@ pub unsafe extern "C" fn zarrio_array_element_size(
 /// The fill value: one element in native byte order, written to `out`
 /// (which holds `capacity` bytes, at least the element size). For the
 /// variable-length types, the fill item's bytes (UTF-8 for `string`),
-/// which may be none; `zarrio_array_metadata` states it too.
+/// which may be none; `zarrio_array_fill_value_size` says how many, and
+/// `zarrio_array_metadata` states it too.
 ///
 /// # Safety
 /// `array` is a live handle; `out` holds `capacity` bytes.
@@ -251,6 +252,20 @@ pub unsafe extern "C" fn zarrio_array_fill_value(
         slice_mut(out as *mut u8, fill.len(), "out")?.copy_from_slice(fill);
         Ok(())
     })
+}
+
+/// The size in bytes of the fill value `zarrio_array_fill_value` writes:
+/// the element size, or for the variable-length types the fill item's
+/// length (0 for an empty item).
+///
+/// # Safety
+/// `array` is a live handle; `out` is valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_array_fill_value_size(
+    array: *const zarrio_array,
+    out: *mut usize,
+) -> zarrio_status {
+    guard(|| write_out(out, handle(array, "array")?.inner.fill_value().len(), "out"))
 }
 
 /// The array's zarr.json as text in `*out_json` (for a Zarr v2 array, its
