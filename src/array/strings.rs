@@ -2,18 +2,33 @@
 //! `variable_length_bytes`): a region's items side by side in C order,
 //! with their offsets, rather than fixed-size elements at strides.
 //!
-//! Each chunk is decoded whole into its items (or stands for the fill
-//! value when missing); a write rebuilds the chunks it touches from their
-//! items and erases those that end up all fill value. Chunks are decoded
+//! A read decodes each chunk whole into its items (or takes the fill
+//! value for a missing one), but of a shard it covers only in part just
+//! the inner chunks it touches, fetched by byte range after the index; a
+//! write rebuilds the chunks it touches from their items and erases those
+//! that end up all fill value. Chunks are decoded
 //! and encoded on the array's threads.
 
 use super::Array;
 use crate::codec::vlen::{Items, ItemsRef};
-use crate::error::{unsupported, Result};
+use crate::error::{not_found, unsupported, Result};
 use crate::region::{
-    c_strides, check_region, flat_index as flat, for_each_index, num_elements, RegionPlan,
+    c_strides, check_region, flat_index as flat, for_each_index, num_elements, ChunkPart,
+    RegionPlan,
 };
+use crate::store::ByteRange;
 use std::sync::Mutex;
+
+/// What one chunk gives a region read of items.
+enum PartItems {
+    /// Nothing stored: the fill value.
+    Fill,
+    /// The chunk's items, all of them.
+    Whole(Items),
+    /// For a shard read in part, the items of each inner chunk the part
+    /// touches, with where they lie relative to the part.
+    Inner(Vec<(ChunkPart, Items)>),
+}
 
 impl Array {
     fn check_variable_length(&self) -> Result<()> {
@@ -38,6 +53,44 @@ impl Array {
         }
     }
 
+    /// What a region read needs of the chunk `part` lies in: its items,
+    /// or for a shard the part covers only in part, the items of the inner
+    /// chunks it touches, fetched by byte range after the index.
+    fn part_items(&self, part: &ChunkPart) -> Result<PartItems> {
+        let sh = match self.codecs().sharding() {
+            Some(sh) if !part.is_whole(self.chunk_shape()) => sh,
+            _ => {
+                return Ok(self
+                    .chunk_items(&part.chunk)?
+                    .map_or(PartItems::Fill, PartItems::Whole))
+            }
+        };
+        let key = self.chunk_key(&part.chunk);
+        let what = || format!("shard {:?} of array \"{}\"", part.chunk, self.path());
+        let Some(index) = self.store().get_range(&key, sh.index_range())? else {
+            return Ok(PartItems::Fill);
+        };
+        let index = sh
+            .decode_index(&index, None)
+            .map_err(|e| e.context(what()))?;
+        let mut inner = Vec::new();
+        for (flat, inner_part) in sh.inner_part_iter(&part.in_chunk, &part.shape)? {
+            let Some((offset, len)) = index.entry(flat) else {
+                continue; // an empty inner chunk: the fill value
+            };
+            let bytes = self
+                .store()
+                .get_range(&key, ByteRange::new(offset, len))?
+                .ok_or_else(|| not_found(format!("{}: gone while read", what())))?;
+            let items = sh
+                .inner()
+                .decode_items(&bytes)
+                .map_err(|e| e.context(what()))?;
+            inner.push((inner_part, items));
+        }
+        Ok(PartItems::Inner(inner))
+    }
+
     /// The items of the region `start..start+shape`, C order.
     pub fn read_strings(&self, start: &[u64], shape: &[u64]) -> Result<Items> {
         self.check_variable_length()?;
@@ -46,11 +99,11 @@ impl Array {
         let plan = RegionPlan::new(self.chunk_shape(), start, shape);
         let parts = plan.checked_len()?;
         // The chunks' items, then each region element's item from them.
-        let mut chunks: Vec<Option<Items>> = crate::alloc::with_capacity(parts)?;
-        chunks.resize_with(parts, || None);
+        let mut chunks: Vec<PartItems> = crate::alloc::with_capacity(parts)?;
+        chunks.resize_with(parts, || PartItems::Fill);
         let chunks = Mutex::new(chunks);
         crate::threads::for_each(self.threads(), parts, |i| {
-            let items = self.chunk_items(&plan.part(i).chunk)?;
+            let items = self.part_items(&plan.part(i))?;
             chunks.lock().unwrap_or_else(|e| e.into_inner())[i] = items;
             Ok(())
         })?;
@@ -58,14 +111,37 @@ impl Array {
         let fill = self.fill_value();
         let mut slots: Vec<&[u8]> = crate::alloc::with_capacity(n)?;
         slots.resize(n, fill);
-        let (chunk_strides, region_strides) = (c_strides(self.chunk_shape()), c_strides(shape));
+        let region_strides = c_strides(shape);
+        let chunk_strides = c_strides(self.chunk_shape());
+        let inner_strides = self
+            .codecs()
+            .sharding()
+            .map(|sh| c_strides(sh.chunk_shape()))
+            .unwrap_or_default();
         for (p, items) in chunks.iter().enumerate() {
-            let Some(items) = items else { continue };
             let part = plan.part(p);
-            for_each_index(&part.shape, |idx| {
-                let r = flat(&part.in_region, idx, &region_strides);
-                slots[r] = items.get(flat(&part.in_chunk, idx, &chunk_strides));
-            });
+            match items {
+                PartItems::Fill => {}
+                PartItems::Whole(items) => for_each_index(&part.shape, |idx| {
+                    let r = flat(&part.in_region, idx, &region_strides);
+                    slots[r] = items.get(flat(&part.in_chunk, idx, &chunk_strides));
+                }),
+                PartItems::Inner(inner) => {
+                    for (ip, items) in inner {
+                        // `ip.in_region` is relative to the part's region.
+                        let at: Vec<u64> = part
+                            .in_region
+                            .iter()
+                            .zip(&ip.in_region)
+                            .map(|(a, b)| a + b)
+                            .collect();
+                        for_each_index(&ip.shape, |idx| {
+                            let r = flat(&at, idx, &region_strides);
+                            slots[r] = items.get(flat(&ip.in_chunk, idx, &inner_strides));
+                        });
+                    }
+                }
+            }
         }
         Items::from_slices(&slots)
     }
