@@ -252,8 +252,12 @@ extern "C" {
  * handle. Any node already at `path` (and everything below it) is
  * removed first. Ancestors of `path` that are not nodes become groups
  * without attributes, as zarr-python makes them, so that the array is
- * found from the root; an ancestor that is an array is
- * `ZARRIO_ERR_INVALID_ARGUMENT`. The metadata is validated completely
+ * found from the root (an ancestor that is a Zarr v2 group stays as it
+ * is); an ancestor that is an array is `ZARRIO_ERR_INVALID_ARGUMENT`.
+ * Such groups are created only where absent: atomically on the
+ * filesystem and memory stores, by a read and a write on a host's
+ * callback store (a group another writer creates in between may lose
+ * its attributes). The metadata is validated completely
  * (data type, fill value, chunk grid, codec list) before anything is
  * written.
  *
@@ -396,7 +400,9 @@ zarrio_status zarrio_array_metadata(const zarrio_array *array, char **out_json);
 zarrio_status zarrio_array_attributes(const zarrio_array *array, char **out_json);
 
 /**
- * Replace the attributes with `json` (a JSON object) and rewrite zarr.json.
+ * Replace the attributes with `json` (a JSON object) in the stored
+ * zarr.json, the rest of which is kept as stored (a shape another handle
+ * set included).
  *
  * # Safety
  * `array` is a live handle; `json` is NUL-terminated.
@@ -703,7 +709,8 @@ const char *zarrio_status_name(zarrio_status status);
  * Create a group at `path` ("" = the store root) with the attributes in
  * `attributes_json` (a JSON object; NULL = {}), and return its handle.
  * Ancestors of `path` that are not nodes become groups without
- * attributes, as zarr-python makes them; an ancestor that is an array is
+ * attributes, as zarr-python makes them (only where absent, as
+ * `zarrio_array_create` says); an ancestor that is an array is
  * `ZARRIO_ERR_INVALID_ARGUMENT`, and nothing is written.
  *
  * # Safety
@@ -746,8 +753,8 @@ void zarrio_group_free(zarrio_group *group);
 zarrio_status zarrio_group_attributes(const zarrio_group *group, char **out_json);
 
 /**
- * Replace the group's attributes with `json` (a JSON object) and rewrite
- * its zarr.json.
+ * Replace the group's attributes with `json` (a JSON object) in its
+ * stored zarr.json, the rest of which is kept as stored.
  *
  * # Safety
  * `group` is a live handle; `json` is NUL-terminated.
@@ -767,7 +774,8 @@ zarrio_status zarrio_group_children(const zarrio_group *group, char **out_json);
 
 /**
  * Gather the metadata of every Zarr v3 node below the group into the
- * group's `zarr.json` as consolidated metadata (zarr-python's inline
+ * group's stored `zarr.json` (the rest of it kept as stored) as
+ * consolidated metadata (zarr-python's inline
  * form, which `zarr.open_consolidated` reads; any earlier consolidated
  * metadata is replaced), for readers that open it with
  * `zarrio_store_open_consolidated`. Zarr v2 nodes below are left out.
@@ -790,13 +798,14 @@ zarrio_status zarrio_group_consolidate_metadata(zarrio_group *group);
  * `del group[name]`: its metadata first, then its chunks or children.
  * Needs a store that can list (else `ZARRIO_ERR_UNSUPPORTED`, erasing
  * nothing). `ZARRIO_ERR_NOT_FOUND` when there is no such node,
- * `ZARRIO_ERR_UNSUPPORTED` for a Zarr v2 group or through a consolidated
- * store. Handles open on the erased nodes must not be used afterwards.
+ * `ZARRIO_ERR_UNSUPPORTED` for a Zarr v2 group, or through a consolidated
+ * store for a node at or below its consolidated group. Handles open on the erased nodes must not be used afterwards.
  *
  * # Safety
  * `group` is a live handle; `name` is NUL-terminated.
  */
-zarrio_status zarrio_group_erase_child(zarrio_group *group, const char *name);
+zarrio_status zarrio_group_erase_child(zarrio_group *group,
+                                       const char *name);
 
 /**
  * Set the result bytes of a get or get_range callback to a copy of

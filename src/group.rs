@@ -4,7 +4,8 @@ use crate::consolidated::v3_consolidated;
 use crate::error::{not_found, unsupported, Result};
 use crate::metadata::{parse_object, v2, ArrayMetadata, GroupMetadata};
 use crate::node::{
-    create_parent_groups, erase_node, metadata_key, node_metadata_keys, node_prefix, normalize_path,
+    create_parent_groups, erase_node, metadata_key, node_metadata_keys, node_prefix,
+    normalize_path, update_metadata,
 };
 use crate::store::{join_key, StoreRef};
 use serde_json::{Map, Value};
@@ -114,7 +115,8 @@ impl Group {
             .clone()
     }
 
-    /// Replace the attributes and rewrite `zarr.json`.
+    /// Replace the attributes in the stored `zarr.json` (the rest of it
+    /// as stored).
     pub fn set_attributes(&self, attributes: Map<String, Value>) -> Result<()> {
         if self.v2 {
             return Err(unsupported(format!(
@@ -122,13 +124,9 @@ impl Group {
                 self.path
             )));
         }
-        let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        let mut m = self.meta.read().unwrap_or_else(|e| e.into_inner()).clone();
-        m.attributes = attributes;
-        self.store
-            .set(&metadata_key(&self.path), m.to_string_pretty().as_bytes())?;
-        *self.meta.write().unwrap_or_else(|e| e.into_inner()) = m;
-        Ok(())
+        self.update(|doc| {
+            doc.insert("attributes".into(), Value::Object(attributes));
+        })
     }
 
     /// The direct children that are nodes (have a `zarr.json`, or a v2
@@ -224,12 +222,22 @@ impl Group {
         }
         let mut members = BTreeMap::new();
         self.collect_members("", &mut members)?;
+        self.update(|doc| {
+            doc.insert("consolidated_metadata".into(), v3_consolidated(members));
+        })
+    }
+
+    /// Rewrite the stored `zarr.json` with `change` applied (the rest as
+    /// stored, what other handles wrote included), and take it as this
+    /// handle's metadata.
+    fn update(&self, change: impl FnOnce(&mut Map<String, Value>)) -> Result<()> {
         let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        let mut m = self.meta.read().unwrap_or_else(|e| e.into_inner()).clone();
-        m.extra
-            .insert("consolidated_metadata".into(), v3_consolidated(members));
-        self.store
-            .set(&metadata_key(&self.path), m.to_string_pretty().as_bytes())?;
+        let m = update_metadata(
+            self.store.as_ref(),
+            &self.path,
+            change,
+            GroupMetadata::parse,
+        )?;
         *self.meta.write().unwrap_or_else(|e| e.into_inner()) = m;
         Ok(())
     }

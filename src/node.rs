@@ -1,7 +1,8 @@
 //! Node paths inside a store.
 
-use crate::error::{invalid_argument, Result};
+use crate::error::{invalid_argument, not_found, Result};
 use crate::store::{join_key, Store};
+use serde_json::{Map, Value};
 
 /// Normalise a node path: no leading or trailing `/`; `""` is the root.
 pub fn normalize_path(path: &str) -> Result<String> {
@@ -115,4 +116,30 @@ pub fn create_parent_groups(store: &dyn Store, path: &str) -> Result<()> {
         store.set_if_absent(&metadata_key(a), group.as_bytes())?;
     }
     Ok(())
+}
+
+/// Rewrite the stored `zarr.json` of the node at `path` with `change`
+/// applied, everything else as it is stored (what other handles wrote
+/// since this one read it included, rather than this handle's copy).
+/// `check` validates the changed document before it is written, and its
+/// result is returned.
+pub fn update_metadata<T>(
+    store: &dyn Store,
+    path: &str,
+    change: impl FnOnce(&mut Map<String, Value>),
+    check: impl FnOnce(&[u8]) -> Result<T>,
+) -> Result<T> {
+    let key = metadata_key(path);
+    let what = format!("node \"{path}\"");
+    let stored = store
+        .get(&key)?
+        .ok_or_else(|| not_found(format!("{what}: its zarr.json is gone")))?;
+    let mut doc =
+        crate::metadata::parse_object(&stored, "zarr.json").map_err(|e| e.context(&what))?;
+    change(&mut doc);
+    let text =
+        serde_json::to_string_pretty(&Value::Object(doc)).expect("JSON values always serialise");
+    let checked = check(text.as_bytes()).map_err(|e| e.context(&what))?;
+    store.set(&key, text.as_bytes())?;
+    Ok(checked)
 }

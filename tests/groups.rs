@@ -139,3 +139,29 @@ fn ancestors_become_groups() {
     }
     assert_eq!(snapshot(s.as_ref()), before);
 }
+
+#[test]
+fn metadata_writes_keep_what_other_handles_wrote() {
+    let (s, _) = hierarchy();
+    let store: StoreRef = s.clone();
+    let (g1, g2) = (
+        Group::open(store.clone(), "g").unwrap(),
+        Group::open(store.clone(), "g").unwrap(),
+    );
+    let mut attrs = serde_json::Map::new();
+    attrs.insert("v".into(), 2.into());
+    g2.set_attributes(attrs).unwrap();
+    g1.consolidate_metadata().unwrap();
+    let g = Group::open(store.clone(), "g").unwrap();
+    assert_eq!(g.attributes()["v"], 2, "consolidating kept g2's attributes");
+    assert_eq!(g1.attributes()["v"], 2, "and g1 took them up");
+    // An array's attributes written through a handle opened before another
+    // handle resized it keep the new shape.
+    let (a1, mut a2) = (
+        Array::open(store.clone(), "a").unwrap(),
+        Array::open(store.clone(), "a").unwrap(),
+    );
+    a2.resize(&[9]).unwrap();
+    a1.set_attributes(serde_json::Map::new()).unwrap();
+    assert_eq!(Array::open(store, "a").unwrap().shape(), &[9]);
+}

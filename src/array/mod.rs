@@ -12,7 +12,9 @@ use crate::codec::{ChunkRepr, CodecChain};
 use crate::dtype::DataType;
 use crate::error::{invalid_argument, not_found, out_of_bounds, unsupported, Result};
 use crate::metadata::{v2, ArrayMetadata};
-use crate::node::{create_parent_groups, erase_node, metadata_key, normalize_path};
+use crate::node::{
+    create_parent_groups, erase_node, metadata_key, normalize_path, update_metadata,
+};
 use crate::store::{join_key, StoreRef};
 use serde_json::{Map, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -178,18 +180,23 @@ impl Array {
             .clone()
     }
 
-    /// Replace the attributes and rewrite `zarr.json`.
+    /// Replace the attributes in the stored `zarr.json` (the rest of it
+    /// as stored, a shape another handle set included).
     pub fn set_attributes(&self, attributes: Map<String, Value>) -> Result<()> {
         self.check_writable()?;
         let _writer = self
             .attributes_writer
             .lock()
             .unwrap_or_else(|e| e.into_inner());
-        let mut m = self.meta.clone();
-        m.attributes = attributes.clone();
-        self.store
-            .set(&metadata_key(&self.path), m.to_string_pretty().as_bytes())?;
-        *self.attributes.write().unwrap_or_else(|e| e.into_inner()) = attributes;
+        let stored = update_metadata(
+            self.store.as_ref(),
+            &self.path,
+            |doc| {
+                doc.insert("attributes".into(), Value::Object(attributes));
+            },
+            ArrayMetadata::parse,
+        )?;
+        *self.attributes.write().unwrap_or_else(|e| e.into_inner()) = stored.attributes;
         Ok(())
     }
 

@@ -38,8 +38,12 @@ fn check_ndim(a: &Array, ndim: usize) -> Result<()> {
 /// handle. Any node already at `path` (and everything below it) is
 /// removed first. Ancestors of `path` that are not nodes become groups
 /// without attributes, as zarr-python makes them, so that the array is
-/// found from the root; an ancestor that is an array is
-/// `ZARRIO_ERR_INVALID_ARGUMENT`. The metadata is validated completely
+/// found from the root (an ancestor that is a Zarr v2 group stays as it
+/// is); an ancestor that is an array is `ZARRIO_ERR_INVALID_ARGUMENT`.
+/// Such groups are created only where absent: atomically on the
+/// filesystem and memory stores, by a read and a write on a host's
+/// callback store (a group another writer creates in between may lose
+/// its attributes). The metadata is validated completely
 /// (data type, fill value, chunk grid, codec list) before anything is
 /// written.
 ///
@@ -310,7 +314,9 @@ pub unsafe extern "C" fn zarrio_array_attributes(
     })
 }
 
-/// Replace the attributes with `json` (a JSON object) and rewrite zarr.json.
+/// Replace the attributes with `json` (a JSON object) in the stored
+/// zarr.json, the rest of which is kept as stored (a shape another handle
+/// set included).
 ///
 /// # Safety
 /// `array` is a live handle; `json` is NUL-terminated.

@@ -17,7 +17,8 @@ pub struct zarrio_group {
 /// Create a group at `path` ("" = the store root) with the attributes in
 /// `attributes_json` (a JSON object; NULL = {}), and return its handle.
 /// Ancestors of `path` that are not nodes become groups without
-/// attributes, as zarr-python makes them; an ancestor that is an array is
+/// attributes, as zarr-python makes them (only where absent, as
+/// `zarrio_array_create` says); an ancestor that is an array is
 /// `ZARRIO_ERR_INVALID_ARGUMENT`, and nothing is written.
 ///
 /// # Safety
@@ -107,8 +108,8 @@ pub unsafe extern "C" fn zarrio_group_attributes(
     })
 }
 
-/// Replace the group's attributes with `json` (a JSON object) and rewrite
-/// its zarr.json.
+/// Replace the group's attributes with `json` (a JSON object) in its
+/// stored zarr.json, the rest of which is kept as stored.
 ///
 /// # Safety
 /// `group` is a live handle; `json` is NUL-terminated.
@@ -154,7 +155,8 @@ pub unsafe extern "C" fn zarrio_group_children(
 }
 
 /// Gather the metadata of every Zarr v3 node below the group into the
-/// group's `zarr.json` as consolidated metadata (zarr-python's inline
+/// group's stored `zarr.json` (the rest of it kept as stored) as
+/// consolidated metadata (zarr-python's inline
 /// form, which `zarr.open_consolidated` reads; any earlier consolidated
 /// metadata is replaced), for readers that open it with
 /// `zarrio_store_open_consolidated`. Zarr v2 nodes below are left out.
@@ -180,8 +182,8 @@ pub unsafe extern "C" fn zarrio_group_consolidate_metadata(
 /// `del group[name]`: its metadata first, then its chunks or children.
 /// Needs a store that can list (else `ZARRIO_ERR_UNSUPPORTED`, erasing
 /// nothing). `ZARRIO_ERR_NOT_FOUND` when there is no such node,
-/// `ZARRIO_ERR_UNSUPPORTED` for a Zarr v2 group or through a consolidated
-/// store. Handles open on the erased nodes must not be used afterwards.
+/// `ZARRIO_ERR_UNSUPPORTED` for a Zarr v2 group, or through a consolidated
+/// store for a node at or below its consolidated group. Handles open on the erased nodes must not be used afterwards.
 ///
 /// # Safety
 /// `group` is a live handle; `name` is NUL-terminated.
