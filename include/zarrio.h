@@ -35,6 +35,12 @@
 #define ZARRIO_CALLBACK_NOT_FOUND 1
 
 /**
+ * Returned by a `set_if_absent` callback: the key exists, and nothing
+ * was stored.
+ */
+#define ZARRIO_CALLBACK_EXISTS 2
+
+/**
  * The most threads, or store requests in flight, one setting may ask for
  * (`zarrio_set_threads`, `zarrio_set_io_concurrency`, their per-array
  * forms and the pipeline's `threads`); more is `ZARRIO_ERR_INVALID_ARGUMENT`.
@@ -101,7 +107,7 @@ typedef int32_t zarrio_status;
  * back: no `get_range` reads whole values and slices them; no `set_range`
  * rewrites whole shards; no `set`, `erase` make the store read-only; no
  * `list` makes group listings empty-handed (an error); no `size` uses
- * `get`.
+ * `get`; no `set_if_absent` checks with `size` and then calls `set`.
  *
  * `struct_size` must be `sizeof(zarrio_store_callbacks)` as the host was
  * compiled with: later versions may add entries at the end, and entries
@@ -158,6 +164,21 @@ typedef struct {
    * array using it is freed), to free `user_data`. May be NULL.
    */
   void (*release)(void *user_data);
+  /**
+   * Store a whole value only when the key is absent, atomically (an
+   * object store's conditional put, "If-None-Match: *"): return
+   * `ZARRIO_CALLBACK_OK` when it stored the value,
+   * `ZARRIO_CALLBACK_EXISTS` when the key was there (nothing stored).
+   * The library uses it to create parent groups without overwriting a
+   * group another writer has just created; without it, it reads and
+   * then writes. It comes after `release`: a table whose `struct_size`
+   * ends before it has none.
+   */
+  int32_t (*set_if_absent)(void *user_data,
+                           const char *key,
+                           const uint8_t *data,
+                           size_t len,
+                           zarrio_io *io);
 } zarrio_store_callbacks;
 
 /**
@@ -255,9 +276,9 @@ extern "C" {
  * found from the root (an ancestor that is a Zarr v2 group stays as it
  * is); an ancestor that is an array is `ZARRIO_ERR_INVALID_ARGUMENT`.
  * Such groups are created only where absent: atomically on the
- * filesystem and memory stores, by a read and a write on a host's
- * callback store (a group another writer creates in between may lose
- * its attributes). The metadata is validated completely
+ * filesystem and memory stores and on a host's callback store with a
+ * `set_if_absent` callback; by a read and a write on one without (a
+ * group another writer creates in between may lose its attributes). The metadata is validated completely
  * (data type, fill value, chunk grid, codec list) before anything is
  * written.
  *

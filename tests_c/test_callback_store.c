@@ -7,6 +7,7 @@
 #include "check.h"
 
 #include <pthread.h>
+#include <stddef.h>
 
 #define MAX_ENTRIES 64
 
@@ -30,7 +31,7 @@ typedef struct {
     int n;
     enum mode mode;
     int releases;
-    long gets, range_gets, sets, range_sets;
+    long gets, range_gets, sets, range_sets, conditional_sets;
     long huge_refused; /* MODE_HUGE gets whose resize returned NULL */
     zarrio_array *reenter; /* MODE_REENTER: the array whose attributes set reads */
     zarrio_status reentered; /* what that read returned */
@@ -146,6 +147,23 @@ static int32_t t_set(void *ud, const char *key, const uint8_t *data, size_t len,
     t->lens[i] = len;
     pthread_mutex_unlock(&t->lock);
     return ZARRIO_CALLBACK_OK;
+}
+
+/* A conditional put: stores only new keys, under the table's lock. */
+static int32_t t_set_if_absent(void *ud, const char *key, const uint8_t *data, size_t len, zarrio_io *io) {
+    table *t = ud;
+    pthread_mutex_lock(&t->lock);
+    t->conditional_sets++;
+    int exists = slot(t, key) >= 0;
+    enum mode mode = t->mode;
+    pthread_mutex_unlock(&t->lock);
+    if (mode == MODE_FAIL) {
+        zarrio_io_set_error(io, "boom: the host store is down");
+        return -7;
+    }
+    if (mode == MODE_SET_LOST) return ZARRIO_CALLBACK_NOT_FOUND;
+    if (exists) return ZARRIO_CALLBACK_EXISTS;
+    return t_set(ud, key, data, len, io);
 }
 
 static int32_t t_set_range(void *ud, const char *key, uint64_t off, const uint8_t *data, size_t len, zarrio_io *io) {
@@ -575,6 +593,62 @@ static void test_consolidated_without_list(void) {
     t_clear(&t);
 }
 
+/* Parent groups go through set_if_absent when the table has it: a group
+   already there keeps its attributes; a failing or misbehaving callback
+   is an error. A table whose struct_size ends before the entry works
+   without it. */
+static void test_conditional_parent_groups(void) {
+    table t = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    zarrio_store_callbacks cb = full_table(&t);
+    cb.set_if_absent = t_set_if_absent;
+    zarrio_store *s = NULL;
+    zarrio_array *a = NULL;
+    zarrio_group *g = NULL;
+    REQUIRE_OK(zarrio_store_create_callbacks(&cb, &s));
+    REQUIRE_OK(zarrio_group_create(s, "p", "{\"keep\":1}", &g));
+    zarrio_group_free(g);
+    long before = t.conditional_sets;
+    REQUIRE_OK(zarrio_array_create(s, "p/q/x", SHARDED, &a));
+    zarrio_array_free(a);
+    CHECK_MSG(t.conditional_sets == before + 1, "%ld conditional puts for the one missing parent",
+              t.conditional_sets - before);
+    CHECK(slot(&t, "p/q/zarr.json") >= 0);
+    g = NULL;
+    REQUIRE_OK(zarrio_group_open(s, "p", &g));
+    char *json = NULL;
+    CHECK_OK(zarrio_group_attributes(g, &json));
+    CHECK(json && json_contains(json, "\"keep\":1"));
+    zarrio_string_free(json);
+    zarrio_group_free(g);
+    /* The root existed already (created with "p"): no conditional put. */
+    before = t.conditional_sets;
+    a = NULL;
+    REQUIRE_OK(zarrio_array_create(s, "y", SHARDED, &a));
+    zarrio_array_free(a);
+    CHECK(t.conditional_sets == before);
+
+    t.mode = MODE_FAIL;
+    a = NULL;
+    CHECK_STATUS(zarrio_array_create(s, "new/x", SHARDED, &a), ZARRIO_ERR_IO);
+    t.mode = MODE_SET_LOST;
+    CHECK_STATUS(zarrio_array_create(s, "new/x", SHARDED, &a), ZARRIO_ERR_IO);
+    CHECK(strstr(zarrio_last_error(), "EXISTS") != NULL);
+    t.mode = MODE_OK;
+    CHECK(a == NULL && slot(&t, "new/x/zarr.json") < 0);
+    zarrio_store_free(s);
+
+    /* An older table, cut before set_if_absent. */
+    cb.struct_size = offsetof(zarrio_store_callbacks, set_if_absent);
+    REQUIRE_OK(zarrio_store_create_callbacks(&cb, &s));
+    before = t.conditional_sets;
+    a = NULL;
+    REQUIRE_OK(zarrio_array_create(s, "old/x", SHARDED, &a));
+    zarrio_array_free(a);
+    CHECK(t.conditional_sets == before && slot(&t, "old/zarr.json") >= 0);
+    zarrio_store_free(s);
+    t_clear(&t);
+}
+
 /* The shard the range reader below serves, and who called it. */
 static struct {
     const uint8_t *bytes;
@@ -638,6 +712,7 @@ int main(void) {
     test_io_buffer_reuse();
     test_lost_writes_and_replacing_nodes();
     test_consolidated_without_list();
+    test_conditional_parent_groups();
     test_one_thread_keeps_the_reader_on_the_caller();
     return TEST_RETURN();
 }

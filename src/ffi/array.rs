@@ -41,9 +41,9 @@ fn check_ndim(a: &Array, ndim: usize) -> Result<()> {
 /// found from the root (an ancestor that is a Zarr v2 group stays as it
 /// is); an ancestor that is an array is `ZARRIO_ERR_INVALID_ARGUMENT`.
 /// Such groups are created only where absent: atomically on the
-/// filesystem and memory stores, by a read and a write on a host's
-/// callback store (a group another writer creates in between may lose
-/// its attributes). The metadata is validated completely
+/// filesystem and memory stores and on a host's callback store with a
+/// `set_if_absent` callback; by a read and a write on one without (a
+/// group another writer creates in between may lose its attributes). The metadata is validated completely
 /// (data type, fill value, chunk grid, codec list) before anything is
 /// written.
 ///

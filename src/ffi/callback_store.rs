@@ -2,7 +2,7 @@
 //! object-store SDK, an HTTP client, a test double) as a table of C
 //! function pointers with a `user_data` pointer.
 
-use super::io::{zarrio_io, ZARRIO_CALLBACK_NOT_FOUND, ZARRIO_CALLBACK_OK};
+use super::io::{zarrio_io, ZARRIO_CALLBACK_EXISTS, ZARRIO_CALLBACK_NOT_FOUND, ZARRIO_CALLBACK_OK};
 use super::store::zarrio_store;
 use super::{check_out, guard, write_out, zarrio_status};
 use crate::error::{corrupt, invalid_argument, io_error, unsupported, Error, Result};
@@ -31,7 +31,7 @@ use std::sync::Arc;
 /// back: no `get_range` reads whole values and slices them; no `set_range`
 /// rewrites whole shards; no `set`, `erase` make the store read-only; no
 /// `list` makes group listings empty-handed (an error); no `size` uses
-/// `get`.
+/// `get`; no `set_if_absent` checks with `size` and then calls `set`.
 ///
 /// `struct_size` must be `sizeof(zarrio_store_callbacks)` as the host was
 /// compiled with: later versions may add entries at the end, and entries
@@ -105,12 +105,29 @@ pub struct zarrio_store_callbacks {
     /// Called once when the store is released (the last handle, group or
     /// array using it is freed), to free `user_data`. May be NULL.
     pub release: Option<unsafe extern "C" fn(user_data: *mut c_void)>,
+    /// Store a whole value only when the key is absent, atomically (an
+    /// object store's conditional put, "If-None-Match: *"): return
+    /// `ZARRIO_CALLBACK_OK` when it stored the value,
+    /// `ZARRIO_CALLBACK_EXISTS` when the key was there (nothing stored).
+    /// The library uses it to create parent groups without overwriting a
+    /// group another writer has just created; without it, it reads and
+    /// then writes. It comes after `release`: a table whose `struct_size`
+    /// ends before it has none.
+    pub set_if_absent: Option<
+        unsafe extern "C" fn(
+            user_data: *mut c_void,
+            key: *const c_char,
+            data: *const u8,
+            len: usize,
+            io: *mut zarrio_io,
+        ) -> i32,
+    >,
 }
 
 // Every entry is pointer-sized, which the copy in
 // `zarrio_store_create_callbacks` relies on to cut at whole entries.
 const _: () =
-    assert!(std::mem::size_of::<zarrio_store_callbacks>() == 10 * std::mem::size_of::<usize>());
+    assert!(std::mem::size_of::<zarrio_store_callbacks>() == 11 * std::mem::size_of::<usize>());
 
 /// The engine's view of a host callback table.
 pub(crate) struct CallbackStore {
@@ -295,6 +312,45 @@ impl Store for CallbackStore {
         Ok(keys)
     }
 
+    fn set_if_absent(&self, key: &str, value: &[u8]) -> Result<bool> {
+        crate::store::validate_key(key)?;
+        let Some(f) = self.cb.set_if_absent else {
+            // Not atomic: another writer may store the key in between.
+            if self.size(key)?.is_some() {
+                return Ok(false);
+            }
+            self.set(key, value)?;
+            return Ok(true);
+        };
+        let k = key_cstring(key)?;
+        let mut io = zarrio_io::default();
+        // SAFETY: a host callback called as its contract describes; `value`
+        // outlives the call.
+        let rc = unsafe {
+            f(
+                self.cb.user_data,
+                k.as_ptr(),
+                value.as_ptr(),
+                value.len(),
+                &mut io,
+            )
+        };
+        if rc == ZARRIO_CALLBACK_EXISTS && io.misuse.is_none() {
+            return Ok(false);
+        }
+        if !outcome("set_if_absent", key, rc, &io)? {
+            return Err(io_error(format!(
+                "set_if_absent callback for {key} returned ZARRIO_CALLBACK_NOT_FOUND; \
+                 it returns ZARRIO_CALLBACK_EXISTS when the key is there"
+            )));
+        }
+        Ok(true)
+    }
+
+    fn supports_set_if_absent(&self) -> bool {
+        self.cb.set_if_absent.is_some()
+    }
+
     fn size(&self, key: &str) -> Result<Option<u64>> {
         let Some(f) = self.cb.size else {
             return Ok(self.get(key)?.map(|v| v.len() as u64));
@@ -349,6 +405,7 @@ pub unsafe extern "C" fn zarrio_store_create_callbacks(
             list: None,
             size: None,
             release: None,
+            set_if_absent: None,
         };
         // Whole entries only (all are pointer-sized): one cut short by
         // `struct_size` counts as NULL, not as half a pointer.

@@ -9,6 +9,9 @@ use std::ffi::{c_char, c_void};
 pub const ZARRIO_CALLBACK_OK: i32 = 0;
 /// Returned by a host callback: the key does not exist.
 pub const ZARRIO_CALLBACK_NOT_FOUND: i32 = 1;
+/// Returned by a `set_if_absent` callback: the key exists, and nothing
+/// was stored.
+pub const ZARRIO_CALLBACK_EXISTS: i32 = 2;
 
 /// Passed to each host callback for one operation; valid only during that
 /// callback. The host gives data with `zarrio_io_set_data` or
