@@ -173,9 +173,31 @@ fn outcome(op: &str, key: &str, rc: i32, io: &zarrio_io) -> Result<bool> {
     }
 }
 
+/// The signature of the callbacks that store a whole value.
+type PutFn =
+    unsafe extern "C" fn(*mut c_void, *const c_char, *const u8, usize, *mut zarrio_io) -> i32;
+
 impl CallbackStore {
     fn missing(&self, op: &str) -> Error {
         unsupported(format!("this callback store has no {op} callback"))
+    }
+
+    /// Call `set` or `set_if_absent`: its return code and io.
+    fn put(&self, f: PutFn, key: &str, value: &[u8]) -> Result<(i32, zarrio_io)> {
+        let k = key_cstring(key)?;
+        let mut io = zarrio_io::default();
+        // SAFETY: a host callback called as its contract describes; `value`
+        // outlives the call.
+        let rc = unsafe {
+            f(
+                self.cb.user_data,
+                k.as_ptr(),
+                value.as_ptr(),
+                value.len(),
+                &mut io,
+            )
+        };
+        Ok((rc, io))
     }
 }
 
@@ -237,19 +259,7 @@ impl Store for CallbackStore {
     fn set(&self, key: &str, value: &[u8]) -> Result<()> {
         crate::store::validate_key(key)?;
         let f = self.cb.set.ok_or_else(|| self.missing("set"))?;
-        let k = key_cstring(key)?;
-        let mut io = zarrio_io::default();
-        // SAFETY: a host callback called as its contract describes; `value`
-        // outlives the call.
-        let rc = unsafe {
-            f(
-                self.cb.user_data,
-                k.as_ptr(),
-                value.as_ptr(),
-                value.len(),
-                &mut io,
-            )
-        };
+        let (rc, io) = self.put(f, key, value)?;
         if !outcome("set", key, rc, &io)? {
             // Nothing was stored: reporting success would lose the data.
             return Err(io_error(format!(
@@ -322,19 +332,7 @@ impl Store for CallbackStore {
             self.set(key, value)?;
             return Ok(true);
         };
-        let k = key_cstring(key)?;
-        let mut io = zarrio_io::default();
-        // SAFETY: a host callback called as its contract describes; `value`
-        // outlives the call.
-        let rc = unsafe {
-            f(
-                self.cb.user_data,
-                k.as_ptr(),
-                value.as_ptr(),
-                value.len(),
-                &mut io,
-            )
-        };
+        let (rc, io) = self.put(f, key, value)?;
         if rc == ZARRIO_CALLBACK_EXISTS && io.misuse.is_none() {
             return Ok(false);
         }
