@@ -15,7 +15,7 @@ use crate::metadata::{check_format_and_type, parse_object};
 use crate::node::{metadata_key, node_prefix, normalize_path};
 use crate::store::memory::SharedValue;
 use crate::store::{join_key, slice_range, ByteRange, Store, StoreRef, ValueReader};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -211,21 +211,31 @@ fn serialized(doc: &Value) -> Vec<u8> {
     serde_json::to_vec(doc).expect("JSON values always serialise")
 }
 
-/// The v3 `consolidated_metadata` object for a group whose members are
-/// `members` (relative path -> `zarr.json` document), as zarr-python
-/// writes it: flat, with each member group's own consolidated metadata
-/// empty.
-pub(crate) fn v3_consolidated(members: BTreeMap<String, Map<String, Value>>) -> Value {
-    let mut flat = Map::new();
-    for (rel, mut doc) in members {
-        if doc.get("node_type").and_then(Value::as_str) == Some("group") {
-            doc.insert("consolidated_metadata".into(), empty_inline());
+/// The v3 `consolidated_metadata` object's text for a group whose members
+/// are `members` (relative path -> stored `zarr.json` text, and whether
+/// it is a group), as zarr-python writes it: flat, with each member
+/// group's own consolidated metadata empty. The members' documents are
+/// taken as stored (Python's `NaN` tokens and long integers included).
+pub(crate) fn v3_consolidated(members: &BTreeMap<String, (Vec<u8>, bool)>) -> Result<String> {
+    let empty = empty_inline().to_string();
+    let mut out = String::from(r#"{"kind": "inline", "must_understand": false, "metadata": {"#);
+    for (n, (rel, (text, is_group))) in members.iter().enumerate() {
+        let doc = if *is_group {
+            crate::metadata::splice::set_member(text, "consolidated_metadata", &empty)?
+        } else {
+            text.clone()
+        };
+        let doc = String::from_utf8(doc)
+            .map_err(|_| invalid_metadata(format!("the zarr.json of \"{rel}\" is not UTF-8")))?;
+        if n > 0 {
+            out.push_str(", ");
         }
-        flat.insert(rel, Value::Object(doc));
+        out.push_str(&Value::String(rel.clone()).to_string());
+        out.push_str(": ");
+        out.push_str(doc.trim());
     }
-    let mut cm = empty_inline();
-    cm["metadata"] = Value::Object(flat);
-    cm
+    out.push_str("}}");
+    Ok(out)
 }
 
 fn empty_inline() -> Value {

@@ -2,10 +2,10 @@
 
 use crate::consolidated::v3_consolidated;
 use crate::error::{not_found, unsupported, Result};
-use crate::metadata::{parse_object, v2, ArrayMetadata, GroupMetadata};
+use crate::metadata::{parse_object, pretty, v2, ArrayMetadata, GroupMetadata};
 use crate::node::{
-    create_parent_groups, erase_node, metadata_key, node_metadata_keys, node_prefix,
-    normalize_path, update_metadata,
+    create_parent_groups, erase_node, metadata_key, missing_parent_groups, node_metadata_keys,
+    node_prefix, normalize_path, update_metadata,
 };
 use crate::store::{join_key, StoreRef};
 use serde_json::{Map, Value};
@@ -50,7 +50,7 @@ impl Group {
             attributes,
             extra: Map::new(),
         };
-        create_parent_groups(store.as_ref(), &path)?;
+        let parents = missing_parent_groups(store.as_ref(), &path)?;
         // A v2 node's metadata goes, so that the path is one v3 group and
         // no reader of either format finds the old node's metadata.
         for key in &node_metadata_keys(&path)[1..] {
@@ -59,6 +59,7 @@ impl Group {
             }
         }
         store.set(&metadata_key(&path), meta.to_string_pretty().as_bytes())?;
+        create_parent_groups(store.as_ref(), &parents)?;
         Ok(Group {
             store,
             path,
@@ -124,9 +125,7 @@ impl Group {
                 self.path
             )));
         }
-        self.update(|doc| {
-            doc.insert("attributes".into(), Value::Object(attributes));
-        })
+        self.update("attributes", &pretty(&Value::Object(attributes)))
     }
 
     /// The direct children that are nodes (have a `zarr.json`, or a v2
@@ -222,20 +221,19 @@ impl Group {
         }
         let mut members = BTreeMap::new();
         self.collect_members("", &mut members)?;
-        self.update(|doc| {
-            doc.insert("consolidated_metadata".into(), v3_consolidated(members));
-        })
+        self.update("consolidated_metadata", &v3_consolidated(&members)?)
     }
 
-    /// Rewrite the stored `zarr.json` with `change` applied (the rest as
-    /// stored, what other handles wrote included), and take it as this
-    /// handle's metadata.
-    fn update(&self, change: impl FnOnce(&mut Map<String, Value>)) -> Result<()> {
+    /// Rewrite the stored `zarr.json` with `member` set to `value` (JSON
+    /// text; the rest as stored, what other handles wrote included), and
+    /// take it as this handle's metadata.
+    fn update(&self, member: &str, value: &str) -> Result<()> {
         let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let m = update_metadata(
             self.store.as_ref(),
             &self.path,
-            change,
+            member,
+            value,
             GroupMetadata::parse,
         )?;
         *self.meta.write().unwrap_or_else(|e| e.into_inner()) = m;
@@ -250,7 +248,7 @@ impl Group {
     fn collect_members(
         &self,
         rel: &str,
-        out: &mut BTreeMap<String, Map<String, Value>>,
+        out: &mut BTreeMap<String, (Vec<u8>, bool)>,
     ) -> Result<()> {
         let prefix = node_prefix(&self.path);
         for key in self.store.list_metadata(&prefix)? {
@@ -264,9 +262,10 @@ impl Group {
             let what = format!("node \"{path}\"");
             let member = join_key(rel, name);
             let doc = parse_object(&text, &what)?;
-            match doc.get("node_type").and_then(Value::as_str) {
+            let is_group = match doc.get("node_type").and_then(Value::as_str) {
                 Some("array") => {
                     ArrayMetadata::parse(&text).map_err(|e| e.context(&what))?;
+                    false
                 }
                 Some("group") => {
                     let meta = GroupMetadata::parse(&text).map_err(|e| e.context(&what))?;
@@ -278,14 +277,15 @@ impl Group {
                         v2: false,
                     };
                     child.collect_members(&member, out)?;
+                    true
                 }
                 _ => {
                     return Err(crate::error::invalid_metadata(format!(
                         "{what}: zarr.json has no node_type \"array\" or \"group\""
                     )))
                 }
-            }
-            out.insert(member, doc);
+            };
+            out.insert(member, (text, is_group));
         }
         Ok(())
     }

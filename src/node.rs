@@ -2,7 +2,6 @@
 
 use crate::error::{invalid_argument, not_found, Result};
 use crate::store::{join_key, Store};
-use serde_json::{Map, Value};
 
 /// Normalise a node path: no leading or trailing `/`; `""` is the root.
 pub fn normalize_path(path: &str) -> Result<String> {
@@ -85,14 +84,10 @@ fn node_kind(store: &dyn Store, path: &str) -> Result<Option<bool>> {
     Ok(None)
 }
 
-/// Make every ancestor of `path` that is not a node a group (no
-/// attributes), from the root down, as zarr-python does when it creates a
-/// node: a Zarr v3 hierarchy is found from its root through groups only.
-/// An ancestor that is an array is an "invalid argument" error, raised
-/// before anything is written. Groups are created only where absent
-/// (atomically on stores that can), so writers creating nodes side by side
-/// under a new group do not overwrite its attributes.
-pub fn create_parent_groups(store: &dyn Store, path: &str) -> Result<()> {
+/// The ancestors of `path` that are not nodes, from the root down: the
+/// groups `create_parent_groups` makes once the node itself is written.
+/// An ancestor that is an array is an "invalid argument" error.
+pub fn missing_parent_groups(store: &dyn Store, path: &str) -> Result<Vec<String>> {
     let mut ancestors = Vec::new();
     let mut p = path;
     while !p.is_empty() {
@@ -108,9 +103,20 @@ pub fn create_parent_groups(store: &dyn Store, path: &str) -> Result<()> {
                 )))
             }
             Some(false) => {}
-            None => missing.push(a),
+            None => missing.push(a.to_string()),
         }
     }
+    Ok(missing)
+}
+
+/// Make the ancestors `missing_parent_groups` found groups (no
+/// attributes), as zarr-python does when it creates a node: a Zarr v3
+/// hierarchy is found from its root through groups only. Called after the
+/// node itself is written, so that a node the store refuses leaves no new
+/// groups behind. Groups are created only where absent (atomically on
+/// stores that can), so writers creating nodes side by side under a new
+/// group do not overwrite its attributes.
+pub fn create_parent_groups(store: &dyn Store, missing: &[String]) -> Result<()> {
     let group = crate::metadata::GroupMetadata::default().to_string_pretty();
     for a in missing {
         store.set_if_absent(&metadata_key(a), group.as_bytes())?;
@@ -118,28 +124,32 @@ pub fn create_parent_groups(store: &dyn Store, path: &str) -> Result<()> {
     Ok(())
 }
 
-/// Rewrite the stored `zarr.json` of the node at `path` with `change`
-/// applied, everything else as it is stored (what other handles wrote
-/// since this one read it included, rather than this handle's copy).
+/// The stored `zarr.json` of the node at `path` ("not found" when it is
+/// gone).
+pub fn read_metadata(store: &dyn Store, path: &str) -> Result<Vec<u8>> {
+    store
+        .get(&metadata_key(path))?
+        .ok_or_else(|| not_found(format!("node \"{path}\": its zarr.json is gone")))
+}
+
+/// Rewrite the stored `zarr.json` of the node at `path` with its member
+/// `member` set to `value` (JSON text), every other byte as it is stored:
+/// what other handles wrote since this one read it, and what a JSON
+/// library would not keep (Python's `NaN` tokens, integers past 64 bits).
 /// `check` validates the changed document before it is written, and its
 /// result is returned.
 pub fn update_metadata<T>(
     store: &dyn Store,
     path: &str,
-    change: impl FnOnce(&mut Map<String, Value>),
+    member: &str,
+    value: &str,
     check: impl FnOnce(&[u8]) -> Result<T>,
 ) -> Result<T> {
-    let key = metadata_key(path);
     let what = format!("node \"{path}\"");
-    let stored = store
-        .get(&key)?
-        .ok_or_else(|| not_found(format!("{what}: its zarr.json is gone")))?;
-    let mut doc =
-        crate::metadata::parse_object(&stored, "zarr.json").map_err(|e| e.context(&what))?;
-    change(&mut doc);
-    let text =
-        serde_json::to_string_pretty(&Value::Object(doc)).expect("JSON values always serialise");
-    let checked = check(text.as_bytes()).map_err(|e| e.context(&what))?;
-    store.set(&key, text.as_bytes())?;
+    let stored = read_metadata(store, path)?;
+    let text = crate::metadata::splice::set_member(&stored, member, value)
+        .map_err(|e| e.context(&what))?;
+    let checked = check(&text).map_err(|e| e.context(&what))?;
+    store.set(&metadata_key(path), &text)?;
     Ok(checked)
 }

@@ -344,3 +344,20 @@ fn v2_groups_are_read_not_consolidated() {
         [("x".to_string(), NodeType::Array)]
     );
 }
+
+#[test]
+fn a_refused_node_leaves_no_parent_groups() {
+    // A consolidated group "p" in a store whose root is not a node.
+    let s = Arc::new(MemoryStore::new());
+    let store: StoreRef = s.clone();
+    let p = Group::create(store.clone(), "p", Default::default()).unwrap();
+    s.erase("zarr.json").unwrap();
+    p.consolidate_metadata().unwrap();
+    let before = common::snapshot(s.as_ref());
+    let c: StoreRef = Arc::new(ConsolidatedStore::open(store, "p").unwrap());
+    let e = Array::create(c.clone(), "p/new/arr", &array_json(1)).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unsupported, "{}", e.message());
+    let e = Group::create(c, "p/new", Default::default()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unsupported, "{}", e.message());
+    assert_eq!(common::snapshot(s.as_ref()), before);
+}

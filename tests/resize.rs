@@ -294,3 +294,28 @@ fn values_past_the_old_edge_are_reset_on_the_new_edge() {
         assert_eq!(*v, want, "element {i}");
     }
 }
+
+#[test]
+fn the_stored_codecs_are_the_ones_resized_with() {
+    // Handle `a` opened the array; another writer then recreated it with
+    // a transpose and other values. Resizing through `a` keeps what the
+    // stored array holds in the kept part.
+    let store: StoreRef = Arc::new(MemoryStore::new());
+    let mut a = Array::create(store.clone(), "a", &meta(codec_lists().remove(0))).unwrap();
+    let mut doc: serde_json::Value = serde_json::from_str(&meta(codec_lists().remove(0))).unwrap();
+    doc["codecs"] = json!([{"name": "transpose", "configuration": {"order": [1, 0]}},
+                           {"name": "bytes", "configuration": {"endian": "little"}}]);
+    doc["fill_value"] = json!(3);
+    let b = Array::create(store.clone(), "a", &doc.to_string()).unwrap();
+    let all: Vec<u8> = (0..90).flat_map(|i: i32| i.to_le_bytes()).collect();
+    b.write_region(&[0, 0], &[10, 9], &all, None).unwrap();
+    a.resize(&[10, 5]).unwrap();
+    let got = read_all(&a);
+    for y in 0..10 {
+        for x in 0..5 {
+            assert_eq!(got[y * 5 + x], (y * 9 + x) as i32, "({y}, {x})");
+        }
+    }
+    a.resize(&[10, 9]).unwrap();
+    assert_eq!(read_all(&a)[8], 3, "the stored fill value");
+}

@@ -11,9 +11,10 @@ pub(crate) use read::{read_shard_region, ShardRead};
 use crate::codec::{ChunkRepr, CodecChain};
 use crate::dtype::DataType;
 use crate::error::{invalid_argument, not_found, out_of_bounds, unsupported, Result};
-use crate::metadata::{v2, ArrayMetadata};
+use crate::metadata::{pretty, v2, ArrayMetadata};
 use crate::node::{
-    create_parent_groups, erase_node, metadata_key, normalize_path, update_metadata,
+    create_parent_groups, erase_node, metadata_key, missing_parent_groups, normalize_path,
+    update_metadata,
 };
 use crate::store::{join_key, StoreRef};
 use serde_json::{Map, Value};
@@ -47,11 +48,12 @@ impl Array {
     pub fn create(store: StoreRef, path: &str, zarr_json: &str) -> Result<Array> {
         let path = normalize_path(path)?;
         let meta = ArrayMetadata::parse(zarr_json.as_bytes())?;
-        create_parent_groups(store.as_ref(), &path)?;
+        let parents = missing_parent_groups(store.as_ref(), &path)?;
         // Replace an existing node, v3 or v2: remove its chunks or
         // children.
         erase_node(store.as_ref(), &path)?;
         store.set(&metadata_key(&path), meta.to_string_pretty().as_bytes())?;
+        create_parent_groups(store.as_ref(), &parents)?;
         Ok(Array::from_parts(store, path, meta))
     }
 
@@ -191,9 +193,8 @@ impl Array {
         let stored = update_metadata(
             self.store.as_ref(),
             &self.path,
-            |doc| {
-                doc.insert("attributes".into(), Value::Object(attributes));
-            },
+            "attributes",
+            &pretty(&Value::Object(attributes)),
             ArrayMetadata::parse,
         )?;
         *self.attributes.write().unwrap_or_else(|e| e.into_inner()) = stored.attributes;

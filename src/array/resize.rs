@@ -2,10 +2,11 @@
 //! unlimited dimensions do: the chunk grid stays, so only the edge changes.
 
 use super::Array;
-use crate::error::{invalid_argument, not_found, unsupported, ErrorKind, Result};
-use crate::metadata::{parse_object, ArrayMetadata};
-use crate::node::{metadata_key, node_prefix};
-use serde_json::{json, Value};
+use crate::error::{invalid_argument, unsupported, ErrorKind, Result};
+use crate::metadata::splice::set_member;
+use crate::metadata::ArrayMetadata;
+use crate::node::{metadata_key, node_prefix, read_metadata};
+use serde_json::json;
 
 /// The most chunk positions a shrink visits on a store that cannot list
 /// (each one an erase request, or a rewrite on the new edge).
@@ -43,21 +44,16 @@ impl Array {
                 self.ndim()
             )));
         }
-        // The stored document with the new shape, everything else as it
+        // The stored document with the new shape, every other byte as it
         // is stored (attributes another handle set included), validated as
         // a whole before anything changes.
         let key = metadata_key(&self.path);
         let what = format!("array \"{}\"", self.path);
-        let stored = self
-            .store
-            .get(&key)?
-            .ok_or_else(|| not_found(format!("{what}: its zarr.json is gone")))?;
+        let stored = read_metadata(self.store.as_ref(), &self.path)?;
         let current = ArrayMetadata::parse(&stored).map_err(|e| e.context(&what))?;
-        let mut doc = parse_object(&stored, "zarr.json").map_err(|e| e.context(&what))?;
-        doc.insert("shape".into(), json!(new_shape));
-        let text = serde_json::to_string_pretty(&Value::Object(doc))
-            .expect("JSON values always serialise");
-        let meta = ArrayMetadata::parse(text.as_bytes()).map_err(|e| e.context(&what))?;
+        let text = set_member(&stored, "shape", &json!(new_shape).to_string())
+            .map_err(|e| e.context(&what))?;
+        let meta = ArrayMetadata::parse(&text).map_err(|e| e.context(&what))?;
         if meta.data_type != self.meta.data_type
             || meta.chunk_shape != self.meta.chunk_shape
             || meta.chunk_key_encoding != self.meta.chunk_key_encoding
@@ -66,17 +62,18 @@ impl Array {
                 "{what} was replaced by another writer since this handle opened it"
             )));
         }
-        // The shape as stored: another handle may have resized it since
-        // this one read it.
-        let old = current.shape;
-        self.meta.shape = old.clone();
+        // The array as stored: another handle may have resized it, or
+        // rewritten it with other codecs or another fill value, since this
+        // one read it; the cut rewrites edge chunks with what is stored.
+        let old = current.shape.clone();
+        self.meta = current;
         if new_shape.iter().zip(&old).any(|(n, o)| n < o) {
             // A store that refuses the metadata (a consolidated view)
             // refuses it before any chunk is cut.
             self.store.set(&key, &stored)?;
             self.cut(&old, new_shape)?;
         }
-        self.store.set(&key, text.as_bytes())?;
+        self.store.set(&key, &text)?;
         self.meta.shape = new_shape.to_vec();
         *self.attributes.write().unwrap_or_else(|e| e.into_inner()) = meta.attributes;
         Ok(())
@@ -150,7 +147,12 @@ impl Array {
         let shape = &repr.shape;
         let mut pos = vec![0u64; shape.len()];
         for e in data.chunks_exact_mut(elem) {
-            if pos.iter().zip(lo).zip(new).any(|((p, l), n)| p + l >= *n) {
+            if pos
+                .iter()
+                .zip(lo)
+                .zip(new)
+                .any(|((p, l), n)| p.saturating_add(*l) >= *n)
+            {
                 e.copy_from_slice(&fill);
             }
             // The next element's position, C order.

@@ -708,9 +708,11 @@ pub unsafe extern "C" fn zarrio_array_pipeline(
 /// changing nothing, when there are more than 2^24 of them (after growing
 /// to a huge shape, say).
 ///
-/// Must not run concurrently with any other call on this handle; other
-/// handles on the array must not use it meanwhile and must be reopened to
-/// see the new shape. `ZARRIO_ERR_UNSUPPORTED` for a Zarr v2 array.
+/// Must not run concurrently with any other call on this handle, store
+/// callbacks it makes included (they must not call the library on this
+/// handle); other handles on the array must not use it meanwhile and must
+/// be reopened to see the new shape. `ZARRIO_ERR_UNSUPPORTED` for a Zarr
+/// v2 array.
 ///
 /// # Safety
 /// `array` is a live handle that no other thread is using; `shape` holds

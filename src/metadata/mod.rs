@@ -3,6 +3,7 @@
 pub mod array;
 pub mod chunk_key;
 pub mod group;
+pub mod splice;
 pub mod v2;
 
 pub use array::ArrayMetadata;
@@ -55,6 +56,11 @@ fn quote_non_finite(text: &[u8]) -> Option<Vec<u8>> {
         i += 1;
     }
     changed.then_some(out)
+}
+
+/// A value as indented JSON text, as zarr.json documents are written.
+pub fn pretty(v: &Value) -> String {
+    serde_json::to_string_pretty(v).expect("JSON values always serialise")
 }
 
 /// Parse JSON text into an object.

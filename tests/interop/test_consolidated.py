@@ -177,3 +177,26 @@ def test_a_group_without_consolidated_metadata(zarrio, tmp_path):
             Store.consolidated(plain)
         assert e.value.status_name == "ZARRIO_ERR_NOT_FOUND"
         assert "consolidated" in e.value.message
+
+
+def test_zarrio_consolidation_keeps_python_nan_attributes(zarrio, tmp_path):
+    import math
+
+    import zarr
+
+    root = zarr.open_group(str(tmp_path), mode="w", zarr_format=3, attributes={"r": float("nan")})
+    root.create_array("x", shape=(2,), dtype="f4").attrs["valid_max"] = float("inf")
+    root.create_group("g").attrs["n"] = float("-inf")
+    L = lib()
+    with Store.filesystem(tmp_path) as store:
+        g = c_void_p()
+        L.check(L.fn("zarrio_group_open")(store.handle, b"", byref(g)), "zarrio_group_open")
+        try:
+            L.check(L.fn("zarrio_group_consolidate_metadata")(g), "zarrio_group_consolidate_metadata")
+        finally:
+            L.fn("zarrio_group_free")(g)
+    _delete_member_metadata(tmp_path)
+    c = zarr.open_consolidated(str(tmp_path), zarr_format=3)
+    assert math.isnan(c.attrs["r"])
+    assert c["x"].attrs["valid_max"] == float("inf")
+    assert c["g"].attrs["n"] == float("-inf")

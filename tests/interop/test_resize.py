@@ -49,3 +49,19 @@ def test_shrink_then_grow(zarrio, tmp_path, sharded):
     assert rest(after) == rest(before)
     back = np.asarray(zarr.open_array(str(tmp_path / "a"), mode="r")[...])
     assert back.tobytes() == want.tobytes()
+
+
+def test_resize_keeps_python_nan_attributes(zarrio, tmp_path):
+    """zarr-python writes float attributes as bare NaN / Infinity tokens and
+    big integers exactly; a zarrio resize rewrites only the shape."""
+    import math
+
+    import zarr
+
+    a = zarr.create_array(str(tmp_path / "a"), shape=(6,), chunks=(4,), dtype="<f4")
+    a.attrs.update({"missing": float("nan"), "top": float("inf"), "big": 2**70})
+    with Store.filesystem(tmp_path) as store, Array.open(store, "a") as arr:
+        arr.resize((3,))
+    attrs = dict(zarr.open_array(str(tmp_path / "a"), mode="r").attrs)
+    assert math.isnan(attrs["missing"]) and attrs["top"] == float("inf")
+    assert attrs["big"] == 2**70

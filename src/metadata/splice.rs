@@ -1,0 +1,175 @@
+//! Changing one member of a stored JSON document in its text, leaving
+//! every other byte as it was: numbers beyond what a JSON library keeps
+//! (integers past 64 bits), Python's bare `NaN` and `Infinity`, key order
+//! and layout all survive a metadata rewrite.
+
+use crate::error::{invalid_metadata, Result};
+
+/// `text` (a JSON object) with the top-level member `key` set to
+/// `value` (JSON text): replaced where it is, or added at the end.
+pub fn set_member(text: &[u8], key: &str, value: &str) -> Result<Vec<u8>> {
+    let bad = || invalid_metadata("the stored document is not a JSON object");
+    let mut i = skip_space(text, 0);
+    if text.get(i) != Some(&b'{') {
+        return Err(bad());
+    }
+    i += 1;
+    let mut members = 0;
+    loop {
+        i = skip_space(text, i);
+        match text.get(i) {
+            Some(b'}') => {
+                // Not there: added before the closing brace.
+                let mut out = text[..i].to_vec();
+                let last = out.iter().rposition(|b| !b.is_ascii_whitespace());
+                if members > 0 {
+                    out.truncate(last.map_or(0, |p| p + 1));
+                    out.push(b',');
+                }
+                out.extend_from_slice(format!("\n  \"{key}\": {value}\n").as_bytes());
+                out.extend_from_slice(&text[i..]);
+                return Ok(out);
+            }
+            Some(b'"') => {}
+            _ => return Err(bad()),
+        }
+        let key_end = skip_string(text, i).ok_or_else(bad)?;
+        let this_key = serde_json::from_slice::<String>(&text[i..key_end]).map_err(|_| bad())?;
+        i = skip_space(text, key_end);
+        if text.get(i) != Some(&b':') {
+            return Err(bad());
+        }
+        let value_start = skip_space(text, i + 1);
+        let value_end = skip_value(text, value_start).ok_or_else(bad)?;
+        if this_key == key {
+            let mut out = text[..value_start].to_vec();
+            out.extend_from_slice(value.as_bytes());
+            out.extend_from_slice(&text[value_end..]);
+            return Ok(out);
+        }
+        members += 1;
+        i = skip_space(text, value_end);
+        match text.get(i) {
+            Some(b',') => i += 1,
+            Some(b'}') => {}
+            _ => return Err(bad()),
+        }
+    }
+}
+
+fn skip_space(text: &[u8], mut i: usize) -> usize {
+    while text.get(i).is_some_and(|b| b.is_ascii_whitespace()) {
+        i += 1;
+    }
+    i
+}
+
+/// The end of the string starting at `i` (its opening quote).
+fn skip_string(text: &[u8], i: usize) -> Option<usize> {
+    let mut j = i + 1;
+    loop {
+        match text.get(j)? {
+            b'\\' => j += 2,
+            b'"' => return Some(j + 1),
+            _ => j += 1,
+        }
+    }
+}
+
+/// The end of the value starting at `i`: strings, nested objects and
+/// arrays, and bare tokens (numbers, literals, `NaN`, `-Infinity`).
+fn skip_value(text: &[u8], i: usize) -> Option<usize> {
+    match text.get(i)? {
+        b'"' => skip_string(text, i),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut j = i;
+            loop {
+                match text.get(j)? {
+                    b'"' => {
+                        j = skip_string(text, j)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return Some(j + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+        }
+        _ => {
+            let mut j = i;
+            while text
+                .get(j)
+                .is_some_and(|b| !b.is_ascii_whitespace() && !b",}]".contains(b))
+            {
+                j += 1;
+            }
+            (j > i).then_some(j)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(text: &str, key: &str, value: &str) -> String {
+        String::from_utf8(set_member(text.as_bytes(), key, value).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn replaces_in_place_and_keeps_the_rest() {
+        let doc = r#"{"a": NaN, "shape": [1, 2], "big": 1180591620717411303424, "s": "x\"}"}"#;
+        assert_eq!(
+            set(doc, "shape", "[3]"),
+            r#"{"a": NaN, "shape": [3], "big": 1180591620717411303424, "s": "x\"}"}"#
+        );
+        assert_eq!(
+            set(doc, "s", r#"{"k": [1, {"n": "]"}]}"#),
+            r#"{"a": NaN, "shape": [1, 2], "big": 1180591620717411303424, "s": {"k": [1, {"n": "]"}]}}"#
+        );
+        assert_eq!(set(doc, "a", "-Infinity"), doc.replace("NaN", "-Infinity"));
+    }
+
+    #[test]
+    fn adds_a_missing_member() {
+        let got = set("{\n  \"a\": 1\n}", "b", "{}");
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&got).unwrap()["b"],
+            serde_json::json!({})
+        );
+        assert!(got.starts_with("{\n  \"a\": 1,"), "{got}");
+        let got = set("{ }", "b", "2");
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&got).unwrap()["b"],
+            2
+        );
+        // A key with escapes is matched by its value.
+        let got = set(r#"{"\u0061": 1}"#, "a", "5");
+        assert_eq!(got, r#"{"\u0061": 5}"#);
+    }
+
+    #[test]
+    fn malformed_documents_are_errors() {
+        for bad in [
+            "",
+            "[]",
+            "{",
+            "{\"a\"",
+            "{\"a\": ",
+            "{\"a\": 1 \"b\": 2}",
+            "{1: 2}",
+            "{\"a\": [1, 2}",
+        ] {
+            // A key after every member, so that the whole text is scanned
+            // (callers parse what comes back, which catches the rest).
+            assert!(set_member(bad.as_bytes(), "zz", "1").is_err(), "{bad}");
+        }
+    }
+}
