@@ -319,3 +319,54 @@ fn the_stored_codecs_are_the_ones_resized_with() {
     a.resize(&[10, 9]).unwrap();
     assert_eq!(read_all(&a)[8], 3, "the stored fill value");
 }
+
+#[test]
+fn string_items_past_the_old_edge_are_reset_too() {
+    let store = Arc::new(MemoryStore::new());
+    let sref: StoreRef = store.clone();
+    let meta = json!({
+        "zarr_format": 3, "node_type": "array", "shape": [10], "data_type": "string",
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [4]}},
+        "chunk_key_encoding": {"name": "default"}, "fill_value": "-",
+        "codecs": [{"name": "vlen-utf8"}]
+    });
+    let a = Array::create(sref.clone(), "s", &meta.to_string()).unwrap();
+    let data: String = (0..10).map(|i| i.to_string()).collect();
+    let offsets: Vec<u64> = (0..=10).collect();
+    a.write_strings(
+        &[0],
+        &[10],
+        zarrio::codec::vlen::ItemsRef {
+            data: data.as_bytes(),
+            offsets: &offsets,
+        },
+    )
+    .unwrap();
+    // Another writer's shrink to 6, chunks left as they were.
+    let mut doc: serde_json::Value =
+        serde_json::from_slice(&store.get("s/zarr.json").unwrap().unwrap()).unwrap();
+    doc["shape"] = json!([6]);
+    store
+        .set("s/zarr.json", doc.to_string().as_bytes())
+        .unwrap();
+    let mut a = Array::open(sref, "s").unwrap();
+    a.resize(&[5]).unwrap();
+    a.resize(&[10]).unwrap();
+    let got = a.read_strings(&[0], &[10]).unwrap();
+    let got: Vec<&[u8]> = (0..10).map(|i| got.get(i)).collect();
+    assert_eq!(
+        got,
+        [
+            &b"0"[..],
+            b"1",
+            b"2",
+            b"3",
+            b"4",
+            b"-",
+            b"-",
+            b"-",
+            b"-",
+            b"-"
+        ]
+    );
+}

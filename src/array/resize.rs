@@ -6,6 +6,7 @@ use crate::error::{invalid_argument, unsupported, ErrorKind, Result};
 use crate::metadata::splice::set_member;
 use crate::metadata::ArrayMetadata;
 use crate::node::{metadata_key, node_prefix, read_metadata};
+use crate::region::for_each_index;
 use serde_json::json;
 
 /// The most chunk positions a shrink visits on a store that cannot list
@@ -119,13 +120,7 @@ impl Array {
                 continue;
             }
             if self.data_type().is_variable_length() {
-                let hi: Vec<u64> = lo
-                    .iter()
-                    .zip(&chunk)
-                    .zip(old)
-                    .map(|((l, c), o)| l.saturating_add(*c).min(*o))
-                    .collect();
-                self.fill_cut(old, new, &lo, &hi)?;
+                self.reset_items_outside(&idx, &lo, new)?;
             } else {
                 self.reset_outside(&idx, &lo, new)?;
             }
@@ -144,26 +139,13 @@ impl Array {
         let mut data = crate::alloc::zeroed(repr.nbytes())?;
         self.read_chunk(idx, &mut data)?;
         let fill = self.fill_value().to_vec();
-        let shape = &repr.shape;
-        let mut pos = vec![0u64; shape.len()];
-        for e in data.chunks_exact_mut(elem) {
-            if pos
-                .iter()
-                .zip(lo)
-                .zip(new)
-                .any(|((p, l), n)| p.saturating_add(*l) >= *n)
-            {
-                e.copy_from_slice(&fill);
+        let mut k = 0;
+        for_each_index(&repr.shape, |pos| {
+            if outside(pos, lo, new) {
+                data[k * elem..(k + 1) * elem].copy_from_slice(&fill);
             }
-            // The next element's position, C order.
-            for d in (0..pos.len()).rev() {
-                pos[d] += 1;
-                if pos[d] < shape[d] {
-                    break;
-                }
-                pos[d] = 0;
-            }
-        }
+            k += 1;
+        });
         self.write_chunk(idx, &data)
     }
 
@@ -232,4 +214,13 @@ impl Array {
         }
         Ok(())
     }
+}
+
+/// Whether the element at `pos` in a chunk whose first element is at `lo`
+/// lies outside `shape`.
+pub(super) fn outside(pos: &[u64], lo: &[u64], shape: &[u64]) -> bool {
+    pos.iter()
+        .zip(lo)
+        .zip(shape)
+        .any(|((p, l), n)| p.saturating_add(*l) >= *n)
 }

@@ -199,12 +199,36 @@ impl Array {
                 let k = flat(&part.in_chunk, idx, &chunk_strides);
                 slots[k] = item_at(flat(&part.in_region, idx, &region_strides));
             });
-            let key = self.chunk_key(&part.chunk);
-            if slots.iter().all(|s| *s == fill) {
-                return self.store().erase(&key);
-            }
-            let chunk = Items::from_slices(&slots)?;
-            self.store().set(&key, &self.codecs().encode_items(&chunk)?)
+            self.store_items(&part.chunk, &slots)
         })
+    }
+
+    /// Store a chunk's items (C order), erasing it when all are the fill
+    /// value.
+    fn store_items(&self, chunk: &[u64], slots: &[&[u8]]) -> Result<()> {
+        let key = self.chunk_key(chunk);
+        if slots.iter().all(|s| *s == self.fill_value()) {
+            return self.store().erase(&key);
+        }
+        let items = Items::from_slices(slots)?;
+        self.store().set(&key, &self.codecs().encode_items(&items)?)
+    }
+
+    /// Rewrite the stored chunk at `idx` (its first item at `lo`) with
+    /// every item outside `shape` set to the fill value, what lies past
+    /// the array's edge included (see `Array::resize`).
+    pub(super) fn reset_items_outside(&self, idx: &[u64], lo: &[u64], shape: &[u64]) -> Result<()> {
+        let Some(items) = self.chunk_items(idx)? else {
+            return Ok(());
+        };
+        let chunk = self.chunk_shape();
+        let fill = self.fill_value();
+        let mut slots: Vec<&[u8]> = crate::alloc::with_capacity(items.len())?;
+        for_each_index(chunk, |pos| {
+            let k = slots.len();
+            let outside = super::resize::outside(pos, lo, shape);
+            slots.push(if outside { fill } else { items.get(k) });
+        });
+        self.store_items(idx, &slots)
     }
 }
