@@ -69,6 +69,11 @@ struct group_free {
 struct array_free {
     void operator()(zarrio_array *p) const noexcept { zarrio_array_free(p); }
 };
+/// Frees library-allocated bytes of a known length.
+struct bytes_free {
+    size_t len;
+    void operator()(uint8_t *p) const noexcept { zarrio_bytes_free(p, len); }
+};
 struct pipeline_free {
     void operator()(zarrio_pipeline *p) const noexcept { zarrio_pipeline_free(p); }
 };
@@ -415,15 +420,8 @@ public:
         uint8_t *bytes = nullptr;
         size_t n = 0;
         detail::check(zarrio_pipeline_encode(get(), data, len, &bytes, &n), "zarrio_pipeline_encode");
-        std::vector<uint8_t> out;
-        try {
-            out.assign(bytes, bytes + n);
-        } catch (...) {
-            zarrio_bytes_free(bytes, n);
-            throw;
-        }
-        zarrio_bytes_free(bytes, n);
-        return out;
+        std::unique_ptr<uint8_t, detail::bytes_free> owned(bytes, detail::bytes_free{n});
+        return std::vector<uint8_t>(bytes, bytes + n);
     }
     /// Decode the region `start .. start + shape` of a shard whose bytes
     /// `read_range(offset, length, from_end, io)` hands over with
@@ -611,7 +609,7 @@ public:
         detail::check(zarrio_array_read_strings(get(), start.size(), start.data(), shape.data(), offsets.data(),
                                                 offsets.size(), &data, &len),
                       "zarrio_array_read_strings");
-        std::unique_ptr<uint8_t, bytes_free> owned(data, bytes_free{len});
+        std::unique_ptr<uint8_t, detail::bytes_free> owned(data, detail::bytes_free{len});
         std::vector<std::string> items;
         items.reserve(offsets.size() - 1);
         const char *chars = reinterpret_cast<const char *>(data);
@@ -625,7 +623,10 @@ public:
         std::vector<uint64_t> offsets;
         offsets.reserve(items.size() + 1);
         offsets.push_back(0);
+        size_t total = 0;
+        for (const auto &item : items) total += item.size();
         std::string data;
+        data.reserve(total);
         for (const auto &item : items) {
             data += item;
             offsets.push_back(data.size());
@@ -685,11 +686,6 @@ public:
 private:
     explicit array(zarrio_array *h) : h_(h) {}
     std::unique_ptr<zarrio_array, detail::array_free> h_;
-
-    struct bytes_free {
-        size_t len;
-        void operator()(uint8_t *p) const noexcept { zarrio_bytes_free(p, len); }
-    };
 
     extents dims(zarrio_status (*call)(const zarrio_array *, uint64_t *, size_t), const char *name) const {
         extents out(ndim());

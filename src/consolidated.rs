@@ -12,15 +12,12 @@
 
 use crate::error::{invalid_metadata, not_found, unsupported, Result};
 use crate::metadata::{check_format_and_type, parse_object};
-use crate::node::{metadata_key, node_prefix, normalize_path};
+use crate::node::{metadata_key, node_prefix, normalize_path, METADATA_NAMES};
 use crate::store::memory::SharedValue;
 use crate::store::{join_key, slice_range, ByteRange, Store, StoreRef, ValueReader};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-
-/// The file names that hold node metadata, v3 and v2.
-const METADATA_NAMES: [&str; 4] = ["zarr.json", ".zarray", ".zgroup", ".zattrs"];
 
 /// The v2 consolidated document's key, beside the group's `.zgroup`.
 const ZMETADATA: &str = ".zmetadata";
@@ -155,7 +152,7 @@ fn add_v3_members(base: &str, cm: &Value, out: &mut BTreeMap<String, Arc<Vec<u8>
             add_v3_members(&node, nested, out)?;
         }
         out.entry(metadata_key(&node))
-            .or_insert(Arc::new(serialized(doc)));
+            .or_insert_with(|| Arc::new(serialized(doc)));
     }
     Ok(())
 }
@@ -294,10 +291,7 @@ impl Store for ConsolidatedStore {
         match self.document(key) {
             Some(v) => {
                 buf.clear();
-                buf.try_reserve(v.len()).map_err(|_| {
-                    crate::error::out_of_memory(format!("{key}: {} bytes", v.len()))
-                })?;
-                buf.extend_from_slice(v);
+                crate::alloc::append(buf, v)?;
                 Ok(true)
             }
             None => Ok(false),

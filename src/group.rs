@@ -51,14 +51,16 @@ impl Group {
             extra: Map::new(),
         };
         let parents = missing_parent_groups(store.as_ref(), &path)?;
-        // A v2 node's metadata goes, so that the path is one v3 group and
-        // no reader of either format finds the old node's metadata.
+        store.set(&metadata_key(&path), meta.to_string_pretty().as_bytes())?;
+        // A v2 node's metadata goes after the new zarr.json is there (which
+        // readers take first), so that a failed write leaves the old node
+        // whole, and no reader of either format finds its metadata.
+        // (Only those present: a store without erase can still make groups.)
         for key in &node_metadata_keys(&path)[1..] {
             if store.size(key)?.is_some() {
                 store.erase(key)?;
             }
         }
-        store.set(&metadata_key(&path), meta.to_string_pretty().as_bytes())?;
         create_parent_groups(store.as_ref(), &parents)?;
         Ok(Group {
             store,
@@ -219,8 +221,7 @@ impl Group {
                 self.path
             )));
         }
-        let mut members = BTreeMap::new();
-        self.collect_members("", &mut members)?;
+        let members = self.collect_members()?;
         self.update("consolidated_metadata", &v3_consolidated(&members)?)
     }
 
@@ -240,27 +241,36 @@ impl Group {
         Ok(())
     }
 
-    /// Add the `zarr.json` of every v3 node below this group to `out`,
-    /// keyed by its path relative to the group being consolidated (this
-    /// group is at `rel` from it). Every `zarr.json` found must be a valid
-    /// array or group: `children` passes over documents it cannot read,
-    /// but consolidated metadata that left one out would hide a node.
-    fn collect_members(
-        &self,
-        rel: &str,
-        out: &mut BTreeMap<String, (Vec<u8>, bool)>,
-    ) -> Result<()> {
+    /// The stored `zarr.json` of every v3 node below this group, keyed by
+    /// its path relative to the group, with whether it is a group: from
+    /// one listing of the group's keys, taking a node only when every
+    /// node between it and this group is a group (paths sort parents
+    /// first). Every `zarr.json` taken must be a valid array or group:
+    /// `children` passes over documents it cannot read, but consolidated
+    /// metadata that left one out would hide a node.
+    fn collect_members(&self) -> Result<BTreeMap<String, (Vec<u8>, bool)>> {
         let prefix = node_prefix(&self.path);
-        for key in self.store.list_metadata(&prefix)? {
-            let Some((name, "zarr.json")) = key[prefix.len()..].split_once('/') else {
-                continue;
+        let mut out: BTreeMap<String, (Vec<u8>, bool)> = BTreeMap::new();
+        let keys = self.store.list_metadata(&prefix)?;
+        // Node paths, sorted: a parent before its children (not so the
+        // keys: "a/b/zarr.json" sorts before "a/zarr.json").
+        let rels: std::collections::BTreeSet<&str> = keys
+            .iter()
+            .filter_map(|key| key[prefix.len()..].strip_suffix("/zarr.json"))
+            .collect();
+        for rel in rels {
+            let key = metadata_key(&join_key(&self.path, rel));
+            let parent_is_group = match rel.rsplit_once('/') {
+                None => true,
+                Some((parent, _)) => out.get(parent).is_some_and(|(_, group)| *group),
             };
+            if !parent_is_group {
+                continue;
+            }
             let Some(text) = self.store.get(&key)? else {
                 continue; // erased since it was listed
             };
-            let path = join_key(&self.path, name);
-            let what = format!("node \"{path}\"");
-            let member = join_key(rel, name);
+            let what = format!("node \"{}\"", join_key(&self.path, rel));
             let doc = parse_object(&text, &what)?;
             let is_group = match doc.get("node_type").and_then(Value::as_str) {
                 Some("array") => {
@@ -268,15 +278,7 @@ impl Group {
                     false
                 }
                 Some("group") => {
-                    let meta = GroupMetadata::parse(&text).map_err(|e| e.context(&what))?;
-                    let child = Group {
-                        store: self.store.clone(),
-                        path,
-                        meta: RwLock::new(meta),
-                        writer: Mutex::new(()),
-                        v2: false,
-                    };
-                    child.collect_members(&member, out)?;
+                    GroupMetadata::parse(&text).map_err(|e| e.context(&what))?;
                     true
                 }
                 _ => {
@@ -285,8 +287,8 @@ impl Group {
                     )))
                 }
             };
-            out.insert(member, (text, is_group));
+            out.insert(rel.to_string(), (text, is_group));
         }
-        Ok(())
+        Ok(out)
     }
 }

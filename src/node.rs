@@ -18,15 +18,13 @@ pub fn metadata_key(path: &str) -> String {
     join_key(path, "zarr.json")
 }
 
-/// The keys that make `path` a node: `zarr.json`, and a v2 node's
+/// The file names that hold node metadata: `zarr.json`, then a v2 node's
 /// `.zarray`, `.zgroup` and `.zattrs`.
+pub const METADATA_NAMES: [&str; 4] = ["zarr.json", ".zarray", ".zgroup", ".zattrs"];
+
+/// The keys that make `path` a node, in the order of `METADATA_NAMES`.
 pub fn node_metadata_keys(path: &str) -> [String; 4] {
-    [
-        metadata_key(path),
-        join_key(path, ".zarray"),
-        join_key(path, ".zgroup"),
-        join_key(path, ".zattrs"),
-    ]
+    METADATA_NAMES.map(|name| join_key(path, name))
 }
 
 /// The prefix under which all of a node's keys live (`""` for the root).

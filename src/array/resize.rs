@@ -206,11 +206,7 @@ impl Array {
                 continue;
             }
             let shape: Vec<u64> = start.iter().zip(&end).map(|(s, e)| e - s).collect();
-            if self.data_type().is_variable_length() {
-                self.fill_strings(&start, &shape, &fill)?;
-            } else {
-                self.fill_region(&start, &shape, &fill)?;
-            }
+            self.fill_region(&start, &shape, &fill)?;
         }
         Ok(())
     }

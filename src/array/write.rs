@@ -56,8 +56,12 @@ impl Array {
     }
 
     /// Set every element of the region to `value` (one element, native
-    /// byte order). Fully covered chunks share one encoding of the value.
+    /// byte order; for `string` and `variable_length_bytes` arrays, one
+    /// item). Fully covered chunks share one encoding of the value.
     pub fn fill_region(&self, start: &[u64], shape: &[u64], value: &[u8]) -> Result<()> {
+        if self.data_type().is_variable_length() {
+            return self.fill_strings(start, shape, value);
+        }
         self.check_writable()?;
         self.check_fixed_size()?;
         check_region(self.shape(), start, shape)?;

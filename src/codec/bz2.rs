@@ -52,7 +52,7 @@ impl StreamFormat for Bz2 {
     }
 
     fn decompressor<'a>(&self, input: &'a [u8]) -> Result<Box<dyn Read + 'a>> {
-        Ok(Box::new(bzip2::read::MultiBzDecoder::new(input)))
+        Ok(Box::new(bzip2::bufread::MultiBzDecoder::new(input)))
     }
 }
 

@@ -11,7 +11,7 @@ use super::stream::{StreamCodec, StreamFormat};
 use super::CodecSpec;
 use crate::alloc::GrowingSink;
 use crate::error::{invalid_metadata, Result};
-use flate2::read::MultiGzDecoder;
+use flate2::bufread::MultiGzDecoder;
 use flate2::write::{GzEncoder, ZlibEncoder};
 use flate2::Compression;
 use serde_json::{json, Value};

@@ -5,9 +5,7 @@
 //! configuration in metadata so that what zarrio writes back is what was
 //! read.
 
-use super::{
-    blosc, gzip, zstd, BytesToBytesCodec, ChunkRepr, CodecSpec, DecodedSize, PieceDecoder,
-};
+use super::{blosc, BytesToBytesCodec, ChunkRepr, CodecSpec, DecodedSize, PieceDecoder};
 use crate::error::Result;
 use serde_json::{json, Value};
 use std::borrow::Cow;
@@ -24,56 +22,61 @@ pub struct NumcodecsAlias {
     inner: Arc<dyn BytesToBytesCodec>,
 }
 
+/// The Zarr codec spec of numcodecs' `zstd`, `gzip` or `blosc` with
+/// configuration `cfg` (numcodecs' defaults where absent): what a v2
+/// compressor of that id and a v3 `numcodecs.<id>` mean. Blosc shuffles
+/// items of `typesize` bytes (the configuration's own, when it has one; a
+/// typesize above 255 blosc takes as 1).
+pub fn zarr_spec(id: &str, cfg: &serde_json::Map<String, Value>, typesize: usize) -> Result<Value> {
+    let level = |default: i64| cfg.get("level").cloned().unwrap_or(default.into());
+    Ok(match id {
+        "zstd" => json!({"name": "zstd", "configuration": {
+            "level": level(0),
+            "checksum": cfg.get("checksum").cloned().unwrap_or(false.into()),
+        }}),
+        "gzip" => json!({"name": "gzip", "configuration": {"level": level(1)}}),
+        "blosc" => {
+            let typesize = match cfg.get("typesize") {
+                None | Some(Value::Null) => typesize,
+                Some(v) => match v.as_u64() {
+                    Some(n @ 1..=255) => n as usize,
+                    Some(256..) => 1,
+                    _ => {
+                        return Err(crate::error::invalid_metadata(format!(
+                            "blosc typesize {v} is not a positive integer"
+                        )))
+                    }
+                },
+            };
+            blosc::spec_from_numcodecs(cfg, typesize)?
+        }
+        other => {
+            return Err(crate::error::internal(format!(
+                "\"{other}\" is not a numcodecs compressor with a Zarr codec"
+            )))
+        }
+    })
+}
+
 impl NumcodecsAlias {
     pub fn is_name(name: &str) -> bool {
         [ZSTD, GZIP, BLOSC].contains(&name)
     }
 
     pub fn from_spec(spec: &CodecSpec, repr: &ChunkRepr) -> Result<Self> {
-        let cfg = &spec.configuration;
-        let level = |default: i64| cfg.get("level").cloned().unwrap_or(default.into());
-        let zarr = match spec.name.as_str() {
-            ZSTD => {
-                spec.check_keys(&["level", "checksum"])?;
-                json!({"name": "zstd", "configuration": {
-                    "level": level(0),
-                    "checksum": cfg.get("checksum").cloned().unwrap_or(false.into()),
-                }})
-            }
-            GZIP => {
-                spec.check_keys(&["level"])?;
-                json!({"name": "gzip", "configuration": {"level": level(1)}})
-            }
-            BLOSC => {
-                spec.check_keys(&["cname", "clevel", "shuffle", "blocksize", "typesize"])?;
-                // numcodecs shuffles the bytes it is given as items of
-                // `typesize` bytes when told, else of one byte; blosc takes
-                // a typesize above 255 as 1.
-                let typesize = match cfg.get("typesize") {
-                    None | Some(Value::Null) => 1,
-                    Some(v) => match v.as_u64() {
-                        Some(n @ 1..=255) => n as usize,
-                        Some(256..) => 1,
-                        _ => {
-                            return Err(crate::error::invalid_metadata(format!(
-                                "codec \"{BLOSC}\": typesize {v} is not a positive integer"
-                            )))
-                        }
-                    },
-                };
-                blosc::spec_from_numcodecs(cfg, typesize).map_err(|e| e.context(&spec.name))?
-            }
-            other => {
-                return Err(crate::error::internal(format!(
-                    "\"{other}\" is not a numcodecs alias"
-                )))
-            }
+        let allowed: &[&str] = match spec.name.as_str() {
+            ZSTD => &["level", "checksum"],
+            GZIP => &["level"],
+            _ => &["cname", "clevel", "shuffle", "blocksize", "typesize"],
         };
-        let zarr = CodecSpec::from_json(&zarr)?;
-        let inner: Arc<dyn BytesToBytesCodec> = match zarr.name.as_str() {
-            "zstd" => Arc::new(zstd::ZstdCodec::from_spec(&zarr)?),
-            "gzip" => Arc::new(gzip::GzipCodec::from_spec(&zarr)?),
-            _ => Arc::new(blosc::BloscCodec::from_spec(&zarr, repr)?),
+        spec.check_keys(allowed)?;
+        let cfg = &spec.configuration;
+        let id = spec.name.trim_start_matches("numcodecs.");
+        // numcodecs meets the bytes it compresses as items of one byte.
+        let zarr = zarr_spec(id, cfg, 1).map_err(|e| e.context(&spec.name))?;
+        let inner = match super::build_codec(&CodecSpec::from_json(&zarr)?, repr)? {
+            super::Codec::BytesToBytes(c) => c,
+            _ => return Err(crate::error::internal("a compressor built as another kind")),
         };
         let mut own = serde_json::Map::new();
         own.insert("name".into(), spec.name.clone().into());

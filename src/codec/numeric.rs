@@ -412,10 +412,24 @@ impl ArrayToArrayCodec for NumericFilter {
     }
 
     fn decode(&self, data: &[u8], decoded: &ChunkRepr) -> Result<Vec<u8>> {
+        let mut out = crate::alloc::zeroed(decoded.nbytes())?;
+        self.decode_into(data, decoded, &mut out)?;
+        Ok(out)
+    }
+
+    /// Straight into `out`, the last codec's destination, without a chunk
+    /// of its own first.
+    fn decode_into(&self, data: &[u8], decoded: &ChunkRepr, out: &mut [u8]) -> Result<()> {
         self.check_input(decoded)?;
         let n = self.check_len(data, decoded, self.encoded)?;
         let (d, e) = (self.decoded, self.encoded);
-        let mut out = crate::alloc::zeroed(n * d.size())?;
+        if out.len() != n * d.size() {
+            return Err(crate::error::internal(format!(
+                "codec \"{}\": {} bytes to decode {n} elements into",
+                self.name(),
+                out.len()
+            )));
+        }
         let sum_type = promote(d, e);
         let mut acc = None;
         for i in 0..n {
@@ -435,9 +449,9 @@ impl ArrayToArrayCodec for NumericFilter {
                 }
                 Op::AsType => cast(x, d),
             };
-            store(&mut out, i, d, y);
+            store(out, i, d, y);
         }
-        Ok(out)
+        Ok(())
     }
 }
 

@@ -131,6 +131,9 @@ impl CodecChain {
                         )));
                     }
                     let next = c.encoded_repr(&current)?;
+                    // A filter that widens the element type (astype, delta)
+                    // can make the encoded chunk larger than the decoded one.
+                    next.check_addressable()?;
                     array_to_array.push((c, current));
                     current = next;
                 }

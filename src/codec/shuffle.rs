@@ -70,6 +70,9 @@ impl BytesToBytesCodec for ShuffleCodec {
     }
 
     fn encode(&self, input: Vec<u8>) -> Result<Vec<u8>> {
+        if self.elementsize <= 1 {
+            return Ok(input); // nothing moves
+        }
         self.permute(&input, false)
     }
 
@@ -80,6 +83,9 @@ impl BytesToBytesCodec for ShuffleCodec {
     fn decode<'a>(&self, input: Cow<'a, [u8]>, size: DecodedSize) -> Result<Cow<'a, [u8]>> {
         if !size.allows(input.len() as u64) {
             return Err(size.mismatch(NAME, Some(input.len() as u64)));
+        }
+        if self.elementsize <= 1 {
+            return Ok(input); // nothing moves
         }
         Ok(Cow::Owned(self.permute(&input, true)?))
     }

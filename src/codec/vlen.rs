@@ -167,32 +167,27 @@ impl VlenCodec {
         if n > bytes.len() / 4 {
             return Err(bad(format!("{} bytes cannot hold {n} items", bytes.len())));
         }
+        // The items take at most what the lengths leave of the data.
         let mut items = Items {
-            data: Vec::new(),
+            data: Vec::with_capacity(bytes.len().saturating_sub(4 * (n + 1))),
             offsets: Vec::with_capacity(n + 1),
         };
         items.offsets.push(0);
-        let mut spans = Vec::with_capacity(n);
         for i in 0..n {
             let len = u32_at(&mut at, "an item's length")?;
-            let end = at
+            let item = at
                 .checked_add(len)
-                .filter(|e| *e <= bytes.len())
+                .and_then(|end| bytes.get(at..end))
                 .ok_or_else(|| bad(format!("item {i} of {len} bytes runs past the data")))?;
-            spans.push(at..end);
-            at = end;
-        }
-        // Bytes after the last item are ignored, as numcodecs ignores them.
-        items.data = Vec::with_capacity(at - 4 * (n + 1));
-        for (i, s) in spans.into_iter().enumerate() {
-            let item = &bytes[s];
             if self.utf8 {
                 std::str::from_utf8(item)
                     .map_err(|e| bad(format!("item {i} is not UTF-8: {e}")))?;
             }
             items.data.extend_from_slice(item);
             items.offsets.push(items.data.len() as u64);
+            at += len;
         }
+        // Bytes after the last item are ignored, as numcodecs ignores them.
         Ok(items)
     }
 

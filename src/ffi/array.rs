@@ -426,24 +426,13 @@ pub unsafe extern "C" fn zarrio_array_read_strings(
         if offsets_count <= n {
             return Err(buffer_too_small(format!(
                 "the region has {n} items, which need {} offsets; offsets_count is {offsets_count}",
-                n as u64 + 1
+                n.saturating_add(1)
             )));
         }
-        // As bytes: the caller's u64 array need not be aligned for Rust.
-        let offsets_bytes = n
-            .checked_add(1)
-            .and_then(|k| k.checked_mul(8))
-            .ok_or_else(|| invalid_argument("offsets_count is too large"))?;
-        let dst = slice_mut(offsets as *mut u8, offsets_bytes, "offsets")?;
+        let dst = slice_mut(offsets, n + 1, "offsets")?;
         let items = a.read_strings(start, shape)?;
-        for (d, o) in dst.chunks_exact_mut(8).zip(&items.offsets) {
-            d.copy_from_slice(&o.to_ne_bytes());
-        }
-        let (ptr, len) = if items.data.is_empty() {
-            (std::ptr::null_mut(), 0)
-        } else {
-            into_c_bytes(items.data)
-        };
+        dst.copy_from_slice(&items.offsets);
+        let (ptr, len) = into_c_bytes(items.data);
         write_out(out_data, ptr, "out_data")?;
         write_out(out_len, len, "out_len")
     })
@@ -558,14 +547,11 @@ pub unsafe extern "C" fn zarrio_array_fill(
         let a = &handle(array, "array")?.inner;
         check_ndim(a, ndim)?;
         let (start, shape) = region(ndim, start, shape)?;
-        let value = slice(value as *const u8, value_size, "value")?;
-        if a.data_type().is_variable_length() {
-            return a.fill_strings(start, shape, value);
-        }
-        if value.is_empty() {
-            return Err(invalid_argument("value is empty"));
-        }
-        a.fill_region(start, shape, value)
+        a.fill_region(
+            start,
+            shape,
+            slice(value as *const u8, value_size, "value")?,
+        )
     })
 }
 

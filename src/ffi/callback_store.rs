@@ -325,12 +325,7 @@ impl Store for CallbackStore {
     fn set_if_absent(&self, key: &str, value: &[u8]) -> Result<bool> {
         crate::store::validate_key(key)?;
         let Some(f) = self.cb.set_if_absent else {
-            // Not atomic: another writer may store the key in between.
-            if self.size(key)?.is_some() {
-                return Ok(false);
-            }
-            self.set(key, value)?;
-            return Ok(true);
+            return crate::store::set_unless_present(self, key, value);
         };
         let (rc, io) = self.put(f, key, value)?;
         if rc == ZARRIO_CALLBACK_EXISTS && io.misuse.is_none() {

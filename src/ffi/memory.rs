@@ -11,6 +11,11 @@ pub(crate) fn into_c_string(s: String) -> *mut c_char {
 
 /// Move bytes to the caller (release with `zarrio_bytes_free`).
 pub(crate) fn into_c_bytes(v: Vec<u8>) -> (*mut u8, usize) {
+    if v.is_empty() {
+        // NULL for nothing: `zarrio_bytes_free` takes it, and no host sees
+        // a dangling pointer.
+        return (std::ptr::null_mut(), 0);
+    }
     let b = v.into_boxed_slice();
     let len = b.len();
     (Box::into_raw(b) as *mut u8, len)

@@ -73,26 +73,38 @@ pub(crate) unsafe fn slice<'a, T>(p: *const T, n: usize, what: &str) -> Result<&
     if n == 0 {
         return Ok(&[]);
     }
-    if p.is_null() {
-        return Err(invalid_argument(format!("{what} is NULL")));
-    }
-    // SAFETY: non-null with `n` readable elements per the caller's contract.
+    check_pointer(p, what)?;
+    // SAFETY: non-null and aligned (checked), with `n` readable elements
+    // per the caller's contract.
     Ok(std::slice::from_raw_parts(p, n))
 }
 
-/// A mutable buffer argument of `n` bytes; NULL only when `n` is 0.
+/// A mutable array argument of `n` elements; NULL only when `n` is 0.
 ///
 /// # Safety
-/// `p` is NULL or points to `n` writable bytes not aliased elsewhere.
-pub(crate) unsafe fn slice_mut<'a>(p: *mut u8, n: usize, what: &str) -> Result<&'a mut [u8]> {
+/// `p` is NULL or points to `n` writable elements not aliased elsewhere.
+pub(crate) unsafe fn slice_mut<'a, T>(p: *mut T, n: usize, what: &str) -> Result<&'a mut [T]> {
     if n == 0 {
         return Ok(&mut []);
     }
+    check_pointer(p, what)?;
+    // SAFETY: non-null and aligned (checked), with `n` writable, unaliased
+    // elements per the contract.
+    Ok(std::slice::from_raw_parts_mut(p, n))
+}
+
+/// A NULL or misaligned array pointer is an error, not undefined
+/// behaviour when a slice is made of it.
+fn check_pointer<T>(p: *const T, what: &str) -> Result<()> {
     if p.is_null() {
         return Err(invalid_argument(format!("{what} is NULL")));
     }
-    // SAFETY: non-null with `n` writable, unaliased bytes per the contract.
-    Ok(std::slice::from_raw_parts_mut(p, n))
+    if (p as usize) % std::mem::align_of::<T>() != 0 {
+        return Err(invalid_argument(format!(
+            "{what} is not aligned for its element type"
+        )));
+    }
+    Ok(())
 }
 
 /// A handle argument.

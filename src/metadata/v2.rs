@@ -240,11 +240,10 @@ fn numcodec(v: &Value, t: &V2Type, what: &str) -> Result<Value> {
     cfg.remove("id");
     let level = || cfg.get("level").cloned().unwrap_or(1.into());
     let codec = match id {
-        "zstd" => json!({"name": "zstd", "configuration": {
-            "level": level(),
-            "checksum": cfg.get("checksum").cloned().unwrap_or(false.into()),
-        }}),
-        "gzip" => json!({"name": "gzip", "configuration": {"level": level()}}),
+        "zstd" | "gzip" | "blosc" => {
+            crate::codec::numcodecs_alias::zarr_spec(id, &cfg, t.size.max(1))
+                .map_err(|e| e.context(".zarray"))?
+        }
         "zlib" => json!({"name": "numcodecs.zlib", "configuration": {"level": level()}}),
         "lz4" => json!({"name": "numcodecs.lz4", "configuration": {
             "acceleration": cfg.get("acceleration").cloned().unwrap_or(1.into()),
@@ -260,8 +259,6 @@ fn numcodec(v: &Value, t: &V2Type, what: &str) -> Result<Value> {
         "shuffle" => json!({"name": "numcodecs.shuffle", "configuration": {
             "elementsize": cfg.get("elementsize").cloned().unwrap_or(4.into()),
         }}),
-        "blosc" => crate::codec::blosc::spec_from_numcodecs(&cfg, t.size.max(1))
-            .map_err(|e| e.context(".zarray"))?,
         // numcodecs' checksums, as filters or the compressor.
         "crc32" | "adler32" | "crc32c" | "fletcher32" | "jenkins_lookup3" => {
             cfg.retain(|_, v| !v.is_null());
@@ -339,9 +336,6 @@ fn numeric_filter(
         )));
     }
     let encoded = typ(encoded_key).unwrap_or(decoded);
-    let mut cfg = o.clone();
-    cfg.remove("id");
-    cfg.retain(|_, v| !v.is_null());
     Ok(Some((
         json!({"name": name, "configuration": cfg}),
         typestr_endian(encoded),

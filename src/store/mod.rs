@@ -203,11 +203,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// created the value. Stores that cannot do this atomically say so
     /// with `supports_set_if_absent`.
     fn set_if_absent(&self, key: &str, value: &[u8]) -> Result<bool> {
-        if self.get(key)?.is_some() {
-            return Ok(false);
-        }
-        self.set(key, value)?;
-        Ok(true)
+        set_unless_present(self, key, value)
     }
     /// Whether `set_if_absent` is atomic.
     fn supports_set_if_absent(&self) -> bool {
@@ -251,6 +247,21 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 }
 
 pub type StoreRef = Arc<dyn Store>;
+
+/// `set_if_absent` for a store that cannot do it atomically: a `size`
+/// request (not a read of the whole value) and then a `set`; another
+/// writer may store the key in between.
+pub(crate) fn set_unless_present<S: Store + ?Sized>(
+    store: &S,
+    key: &str,
+    value: &[u8],
+) -> Result<bool> {
+    if store.size(key)?.is_some() {
+        return Ok(false);
+    }
+    store.set(key, value)?;
+    Ok(true)
+}
 
 /// The pieces one after another in a new buffer, or `OutOfMemory`.
 pub(crate) fn concatenated(parts: &[&[u8]]) -> Result<Vec<u8>> {
