@@ -298,10 +298,12 @@ zarrio_status zarrio_array_create(zarrio_store *store,
  * `zarrio_array_set_attributes` return `ZARRIO_ERR_UNSUPPORTED` and change
  * nothing. `|O` arrays with a `vlen-utf8` or `vlen-bytes` filter open as
  * `string` or `variable_length_bytes` arrays (`zarrio_array_read_strings`);
- * `|S` and `|V` items read as raw `r<N>` data, `U<n>` as
- * `fixed_length_utf32`, `M8[unit]` / `m8[unit]` as `numpy.datetime64` /
- * `numpy.timedelta64`. v2 data types with no v3 counterpart here (other
- * objects, structured) and
+ * `|S<n>` and `|V<n>` as `null_terminated_bytes` and `raw_bytes`,
+ * `U<n>` as `fixed_length_utf32`, `M8[unit]` / `m8[unit]` as
+ * `numpy.datetime64` / `numpy.timedelta64`, structured dtypes as
+ * `struct`. v2 data types with no v3 counterpart here (other objects,
+ * structured dtypes whose fields differ in byte order or hold subarrays)
+ * and
  * filters or compressors other than `shuffle`, `delta`,
  * `fixedscaleoffset` (to integers), `astype`, `blosc`, `zstd`, `gzip`,
  * `zlib`, `lz4`, `bz2` and `lzma` (.xz and legacy .lzma) are
@@ -360,8 +362,11 @@ zarrio_status zarrio_array_inner_chunk_shape(const zarrio_array *array,
 /**
  * The data type name ("uint16", "float32", "r24", "string",
  * "fixed_length_utf32" (its length is the element size / 4),
- * "numpy.datetime64" (unit and scale in `zarrio_array_metadata`), ...) in
- * `*out_name`, to release with `zarrio_string_free`.
+ * "null_terminated_bytes" and "raw_bytes" (the element size is the
+ * length), "numpy.datetime64" (unit and scale in
+ * `zarrio_array_metadata`), "struct" (fields in `zarrio_array_metadata`:
+ * an element holds them packed in declaration order, each in native byte
+ * order), ...) in `*out_name`, to release with `zarrio_string_free`.
  *
  * # Safety
  * `array` is a live handle; `out_name` is valid for a write.

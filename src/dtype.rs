@@ -8,9 +8,14 @@ use crate::error::{invalid_metadata, unsupported, Result};
 use crate::time_unit::TimeUnit;
 use half::{bf16, f16};
 use serde_json::Value;
+use std::sync::Arc;
+
+mod structure;
+pub(crate) use structure::{swap_units, MAX_DEPTH as MAX_STRUCT_DEPTH};
+pub use structure::{StructField, StructType, SwapRun};
 
 /// A Zarr data type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum DataType {
     Bool,
     Int8,
@@ -45,6 +50,25 @@ pub enum DataType {
     DateTime64(TimeUnit, u32),
     /// `numpy.timedelta64`: int64 counts of the unit times the scale.
     TimeDelta64(TimeUnit, u32),
+    /// `null_terminated_bytes` (numpy's `S<n>`, `{"length_bytes": n}`): n
+    /// bytes, NUL-padded.
+    NullTerminatedBytes(usize),
+    /// `raw_bytes` (numpy's `V<n>`, `{"length_bytes": n}`): n opaque bytes.
+    RawBytes(usize),
+    /// `struct`: records of named fields, packed in declaration order.
+    Struct(Arc<StructType>),
+}
+
+/// How a change of byte order rearranges the bytes of a type's elements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ByteOrderUnits<'a> {
+    /// Nothing moves: no unit has more than one byte.
+    None,
+    /// Every `n`-byte group of the data is reversed (n > 1).
+    Every(usize),
+    /// The runs of units of each element of `elem` bytes (a struct whose
+    /// fields differ).
+    Runs { elem: usize, runs: &'a [SwapRun] },
 }
 
 /// The largest element of a string-like fixed-size type (`U<n>`, v2's
@@ -56,6 +80,8 @@ pub(crate) const MAX_ITEM_BYTES: usize = 1 << 20;
 const FIXED_UTF32: &str = "fixed_length_utf32";
 const DATETIME64: &str = "numpy.datetime64";
 const TIMEDELTA64: &str = "numpy.timedelta64";
+const NULL_TERMINATED_BYTES: &str = "null_terminated_bytes";
+const RAW_BYTES: &str = "raw_bytes";
 
 impl DataType {
     /// The `data_type` field of `zarr.json`: the name, or for a type with a
@@ -71,12 +97,21 @@ impl DataType {
                     "configuration": {"unit": unit.name(), "scale_factor": scale}
                 })
             }
+            DataType::NullTerminatedBytes(n) | DataType::RawBytes(n) => serde_json::json!({
+                "name": self.name(), "configuration": {"length_bytes": n}
+            }),
+            DataType::Struct(s) => s.to_json(),
             _ => Value::String(self.name()),
         }
     }
 
     /// Parse the `data_type` field of `zarr.json`.
     pub fn from_json(v: &Value) -> Result<DataType> {
+        DataType::from_json_at(v, 0)
+    }
+
+    /// `from_json` for a type nested `depth` structs deep.
+    fn from_json_at(v: &Value, depth: usize) -> Result<DataType> {
         match v {
             Value::String(s) => DataType::from_name(s),
             Value::Object(o) => {
@@ -98,6 +133,31 @@ impl DataType {
                             ))
                         })?;
                     return Ok(DataType::FixedUtf32(n as usize / 4));
+                }
+                if name == NULL_TERMINATED_BYTES || name == RAW_BYTES {
+                    let n = o
+                        .get("configuration")
+                        .and_then(|c| c.get("length_bytes"))
+                        .and_then(Value::as_u64)
+                        .filter(|n| *n > 0 && *n <= MAX_ITEM_BYTES as u64)
+                        .ok_or_else(|| {
+                            invalid_metadata(format!(
+                                "data type \"{name}\" needs a configuration with \
+                                 \"length_bytes\", 1 to {MAX_ITEM_BYTES}"
+                            ))
+                        })? as usize;
+                    return Ok(if name == RAW_BYTES {
+                        DataType::RawBytes(n)
+                    } else {
+                        DataType::NullTerminatedBytes(n)
+                    });
+                }
+                if name == structure::STRUCT || name == structure::STRUCTURED {
+                    return Ok(DataType::Struct(Arc::new(StructType::from_configuration(
+                        name,
+                        o.get("configuration"),
+                        depth,
+                    )?)));
                 }
                 if name == DATETIME64 || name == TIMEDELTA64 {
                     let cfg = o.get("configuration");
@@ -210,6 +270,9 @@ impl DataType {
             FixedUtf32(_) => FIXED_UTF32.into(),
             DateTime64(..) => DATETIME64.into(),
             TimeDelta64(..) => TIMEDELTA64.into(),
+            NullTerminatedBytes(_) => NULL_TERMINATED_BYTES.into(),
+            RawBytes(_) => RAW_BYTES.into(),
+            Struct(_) => structure::STRUCT.into(),
         }
     }
 
@@ -230,20 +293,65 @@ impl DataType {
             Int32 | UInt32 | Float32 => 4,
             Int64 | UInt64 | Float64 | Complex64 => 8,
             Complex128 => 16,
-            RawBits(n) => *n,
+            RawBits(n) | NullTerminatedBytes(n) | RawBytes(n) => *n,
+            Struct(s) => s.size(),
         }
     }
 
-    /// The unit whose bytes an endianness change reverses: the element,
-    /// each half of a complex number, or 1 for types without byte order.
-    pub fn swap_unit(&self) -> usize {
+    /// How a change of byte order rearranges this type's elements.
+    pub fn byte_order_units(&self) -> ByteOrderUnits<'_> {
         use DataType::*;
-        match self {
+        let unit = match self {
             Complex64 => 4,
             Complex128 => 8,
-            RawBits(_) => 1,
+            RawBits(_) | NullTerminatedBytes(_) | RawBytes(_) | String | Bytes => 1,
             FixedUtf32(_) => 4,
+            Struct(s) => {
+                return match s.swaps() {
+                    [] => ByteOrderUnits::None,
+                    [r] if r.offset == 0 && r.unit * r.count == s.size() => {
+                        ByteOrderUnits::Every(r.unit)
+                    }
+                    runs => ByteOrderUnits::Runs {
+                        elem: s.size(),
+                        runs,
+                    },
+                }
+            }
             t => t.size(),
+        };
+        if unit > 1 {
+            ByteOrderUnits::Every(unit)
+        } else {
+            ByteOrderUnits::None
+        }
+    }
+
+    /// Whether the type has a byte order (some unit of more than one byte).
+    pub fn has_byte_order(&self) -> bool {
+        self.byte_order_units() != ByteOrderUnits::None
+    }
+
+    /// Add this type's byte-order units, for an element placed at `offset`
+    /// in a struct, to `runs`.
+    fn push_swaps(&self, offset: usize, runs: &mut Vec<SwapRun>) {
+        match self.byte_order_units() {
+            ByteOrderUnits::None => {}
+            ByteOrderUnits::Every(unit) => SwapRun::push(runs, offset, unit, self.size() / unit),
+            ByteOrderUnits::Runs { runs: inner, .. } => {
+                for r in inner {
+                    SwapRun::push(runs, offset + r.offset, r.unit, r.count);
+                }
+            }
+        }
+    }
+
+    /// Reverse the byte order of `data`, elements of this type.
+    pub fn swap_byte_order(&self, data: &mut [u8]) {
+        match self.byte_order_units() {
+            ByteOrderUnits::None => {}
+            ByteOrderUnits::Every(unit) => crate::codec::bytes::swap_in_place(data, unit),
+            ByteOrderUnits::Runs { elem, runs } => swap_units(data, runs, elem),
         }
     }
 
@@ -283,20 +391,28 @@ impl DataType {
                 Ok((x as i64).to_ne_bytes_trunc(self.size()))
             }
             Float16 | BFloat16 | Float32 | Float64 => {
-                parse_float(v, self.size(), *self).ok_or_else(bad)
+                parse_float(v, self.size(), self).ok_or_else(bad)
             }
             Complex64 | Complex128 => {
                 let part = if *self == Complex64 { Float32 } else { Float64 };
                 match v {
                     Value::Array(a) if a.len() == 2 => {
-                        let mut out = parse_float(&a[0], part.size(), part).ok_or_else(bad)?;
-                        out.extend(parse_float(&a[1], part.size(), part).ok_or_else(bad)?);
+                        let mut out = parse_float(&a[0], part.size(), &part).ok_or_else(bad)?;
+                        out.extend(parse_float(&a[1], part.size(), &part).ok_or_else(bad)?);
                         Ok(out)
                     }
                     _ => Err(bad()),
                 }
             }
             RawBits(n) => fill_bytes(v).filter(|b| b.len() == *n).ok_or_else(bad),
+            // zarr-python writes these as base64, numpy's scalar of the
+            // type: trailing NULs dropped, so shorter values are padded.
+            NullTerminatedBytes(n) | RawBytes(n) => {
+                let mut b = fill_bytes(v).filter(|b| b.len() <= *n).ok_or_else(bad)?;
+                b.resize(*n, 0);
+                Ok(b)
+            }
+            Struct(s) => s.parse_fill_value(v),
             String => match v {
                 Value::String(s) => Ok(s.as_bytes().to_vec()),
                 _ => Err(bad()),
@@ -333,25 +449,30 @@ impl DataType {
             UInt16 => u16::from_ne_bytes(bytes.try_into().unwrap()).into(),
             UInt32 => u32::from_ne_bytes(bytes.try_into().unwrap()).into(),
             UInt64 => u64::from_ne_bytes(bytes.try_into().unwrap()).into(),
-            Float16 | BFloat16 | Float32 | Float64 => float_to_json(bytes, *self),
+            Float16 | BFloat16 | Float32 | Float64 => float_to_json(bytes, self),
             Complex64 => Value::Array(vec![
-                float_to_json(&bytes[..4], Float32),
-                float_to_json(&bytes[4..], Float32),
+                float_to_json(&bytes[..4], &Float32),
+                float_to_json(&bytes[4..], &Float32),
             ]),
             Complex128 => Value::Array(vec![
-                float_to_json(&bytes[..8], Float64),
-                float_to_json(&bytes[8..], Float64),
+                float_to_json(&bytes[..8], &Float64),
+                float_to_json(&bytes[8..], &Float64),
             ]),
             RawBits(_) => Value::Array(bytes.iter().map(|b| Value::from(*b)).collect()),
             String => Value::String(std::string::String::from_utf8_lossy(bytes).into_owned()),
-            Bytes => {
-                use base64::Engine;
-                base64::engine::general_purpose::STANDARD
-                    .encode(bytes)
-                    .into()
+            Bytes | RawBytes(_) => base64_json(bytes),
+            // As numpy's scalar of the type, without its trailing NULs.
+            NullTerminatedBytes(_) => {
+                let end = bytes.iter().rposition(|b| *b != 0).map_or(0, |i| i + 1);
+                base64_json(&bytes[..end])
             }
+            Struct(s) => s.fill_value_to_json(bytes),
+            // The least int64 is NaT, which numpy and zarr-python spell so.
             DateTime64(..) | TimeDelta64(..) => {
-                i64::from_ne_bytes(bytes.try_into().expect("8 bytes")).into()
+                match i64::from_ne_bytes(bytes.try_into().expect("8 bytes")) {
+                    i64::MIN => "NaT".into(),
+                    n => n.into(),
+                }
             }
             // numpy drops trailing NULs; a unit that is no character
             // becomes U+FFFD.
@@ -369,6 +490,14 @@ impl DataType {
             }
         }
     }
+}
+
+/// Bytes as base64 text.
+fn base64_json(bytes: &[u8]) -> Value {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .encode(bytes)
+        .into()
 }
 
 /// A fill value given as bytes: an array of byte values, or base64 text
@@ -421,7 +550,7 @@ fn bits_to_bytes(bits: u64, size: usize) -> Vec<u8> {
 }
 
 /// Bits of the canonical quiet NaN for each float width.
-fn canonical_nan(t: DataType) -> u64 {
+fn canonical_nan(t: &DataType) -> u64 {
     match t {
         DataType::Float16 => f16::NAN.to_bits() as u64,
         DataType::BFloat16 => bf16::NAN.to_bits() as u64,
@@ -430,7 +559,7 @@ fn canonical_nan(t: DataType) -> u64 {
     }
 }
 
-fn from_f64(x: f64, t: DataType) -> u64 {
+fn from_f64(x: f64, t: &DataType) -> u64 {
     match t {
         DataType::Float16 => f16::from_f64(x).to_bits() as u64,
         DataType::BFloat16 => bf16::from_f64(x).to_bits() as u64,
@@ -439,7 +568,7 @@ fn from_f64(x: f64, t: DataType) -> u64 {
     }
 }
 
-fn to_f64(bits: u64, t: DataType) -> f64 {
+fn to_f64(bits: u64, t: &DataType) -> f64 {
     match t {
         DataType::Float16 => f16::from_bits(bits as u16).to_f64(),
         DataType::BFloat16 => bf16::from_bits(bits as u16).to_f64(),
@@ -448,7 +577,7 @@ fn to_f64(bits: u64, t: DataType) -> f64 {
     }
 }
 
-fn parse_float(v: &Value, size: usize, t: DataType) -> Option<Vec<u8>> {
+fn parse_float(v: &Value, size: usize, t: &DataType) -> Option<Vec<u8>> {
     let bits = match v {
         Value::Number(n) => from_f64(n.as_f64()?, t),
         Value::String(s) => match s.as_str() {
@@ -468,7 +597,7 @@ fn parse_float(v: &Value, size: usize, t: DataType) -> Option<Vec<u8>> {
     Some(bits_to_bytes(bits, size))
 }
 
-fn float_to_json(bytes: &[u8], t: DataType) -> Value {
+fn float_to_json(bytes: &[u8], t: &DataType) -> Value {
     let bits = float_bits(bytes);
     let x = to_f64(bits, t);
     if x.is_nan() {
@@ -636,5 +765,39 @@ mod tests {
             .parse_fill_value(&json!("AQI="))
             .is_err());
         assert_eq!(r.fill_value_to_json(&[1, 2, 3]), json!([1, 2, 3]));
+    }
+
+    #[test]
+    fn fixed_length_bytes_types() {
+        let s = DataType::from_json(
+            &json!({"name": "null_terminated_bytes", "configuration": {"length_bytes": 4}}),
+        )
+        .unwrap();
+        assert_eq!(s, DataType::NullTerminatedBytes(4));
+        assert_eq!((s.size(), s.has_byte_order()), (4, false));
+        // base64, shorter values NUL-padded, written without trailing NULs.
+        assert_eq!(s.parse_fill_value(&json!("")).unwrap(), [0; 4]);
+        assert_eq!(s.parse_fill_value(&json!("YWI=")).unwrap(), *b"ab\0\0");
+        assert!(s.parse_fill_value(&json!("YWJjZGU=")).is_err());
+        assert_eq!(s.fill_value_to_json(b"ab\0\0"), json!("YWI="));
+        assert_eq!(s.fill_value_to_json(&[0; 4]), json!(""));
+        let v = DataType::from_json(
+            &json!({"name": "raw_bytes", "configuration": {"length_bytes": 3}}),
+        )
+        .unwrap();
+        assert_eq!(v, DataType::RawBytes(3));
+        assert_eq!(v.parse_fill_value(&json!("AAAA")).unwrap(), [0; 3]);
+        assert_eq!(v.fill_value_to_json(&[1, 0, 0]), json!("AQAA"));
+        assert_eq!(
+            v.to_json(),
+            json!({"name": "raw_bytes", "configuration": {"length_bytes": 3}})
+        );
+        for bad in [
+            json!({"name": "raw_bytes"}),
+            json!({"name": "raw_bytes", "configuration": {"length_bytes": 0}}),
+            json!({"name": "null_terminated_bytes", "configuration": {"length_bytes": "4"}}),
+        ] {
+            assert!(DataType::from_json(&bad).is_err(), "{bad}");
+        }
     }
 }

@@ -135,8 +135,8 @@ impl Array {
         self.meta.shape.len()
     }
 
-    pub fn data_type(&self) -> DataType {
-        self.meta.data_type
+    pub fn data_type(&self) -> &DataType {
+        &self.meta.data_type
     }
 
     /// The chunk (shard) shape of the grid.

@@ -423,7 +423,7 @@ mod tests {
     }
 
     fn repr(dtype: DataType) -> ChunkRepr {
-        ChunkRepr::new(vec![10], dtype, vec![0; dtype.size()])
+        ChunkRepr::new(vec![10], dtype.clone(), vec![0; dtype.size()])
     }
 
     fn codec(cfg: Value, dtype: DataType) -> Result<BloscCodec> {

@@ -65,7 +65,7 @@ impl BytesCodec {
                 )))
             }
         };
-        if endian.is_none() && repr.dtype.swap_unit() > 1 {
+        if endian.is_none() && repr.dtype.has_byte_order() {
             return Err(invalid_metadata(format!(
                 "codec \"bytes\": \"endian\" is required for data type {}",
                 repr.dtype.name()
@@ -74,14 +74,9 @@ impl BytesCodec {
         Ok(BytesCodec { endian })
     }
 
-    /// The unit to byte-swap for `repr`, or `None` when the encoded bytes
-    /// are the native bytes.
-    fn swap(&self, repr: &ChunkRepr) -> Option<usize> {
-        let unit = repr.dtype.swap_unit();
-        match self.endian {
-            Some(e) if e != Endian::native() && unit > 1 => Some(unit),
-            _ => None,
-        }
+    /// Whether the encoded bytes of `repr` differ from the native ones.
+    fn swaps(&self, repr: &ChunkRepr) -> bool {
+        matches!(self.endian, Some(e) if e != Endian::native()) && repr.dtype.has_byte_order()
     }
 }
 
@@ -134,8 +129,8 @@ impl ArrayToBytesCodec for BytesCodec {
             )));
         }
         let mut out = crate::alloc::copied(data)?;
-        if let Some(unit) = self.swap(repr) {
-            swap_in_place(&mut out, unit);
+        if self.swaps(repr) {
+            repr.dtype.swap_byte_order(&mut out);
         }
         Ok(out)
     }
@@ -155,8 +150,8 @@ impl ArrayToBytesCodec for BytesCodec {
             )));
         }
         out.copy_from_slice(bytes);
-        if let Some(unit) = self.swap(repr) {
-            swap_in_place(out, unit);
+        if self.swaps(repr) {
+            repr.dtype.swap_byte_order(out);
         }
         Ok(())
     }
@@ -166,7 +161,7 @@ impl ArrayToBytesCodec for BytesCodec {
     }
 
     fn is_identity(&self, repr: &ChunkRepr) -> bool {
-        self.swap(repr).is_none()
+        !self.swaps(repr)
     }
 
     fn can_decode_in_place(&self) -> bool {
@@ -181,8 +176,8 @@ impl ArrayToBytesCodec for BytesCodec {
                 repr.nbytes()
             )));
         }
-        if let Some(unit) = self.swap(repr) {
-            swap_in_place(data, unit);
+        if self.swaps(repr) {
+            repr.dtype.swap_byte_order(data);
         }
         Ok(())
     }
@@ -196,7 +191,7 @@ mod tests {
     use serde_json::json;
 
     fn repr(shape: &[u64], dtype: DataType) -> ChunkRepr {
-        ChunkRepr::new(shape.to_vec(), dtype, vec![0; dtype.size()])
+        ChunkRepr::new(shape.to_vec(), dtype.clone(), vec![0; dtype.size()])
     }
 
     fn spec(v: Value) -> CodecSpec {
@@ -300,7 +295,7 @@ mod tests {
             DataType::RawBits(16),
         ];
         for t in types {
-            let r = repr(&[4, 5], t);
+            let r = repr(&[4, 5], t.clone());
             let data: Vec<u8> = (0..r.nbytes()).map(|i| (i * 7 + 3) as u8).collect();
             for e in [Endian::Little, Endian::Big] {
                 let c = BytesCodec::new(Some(e));
@@ -308,7 +303,7 @@ mod tests {
                 assert_eq!(enc.len(), r.nbytes());
                 assert_eq!(c.fixed_encoded_size(&r), Some(r.nbytes() as u64));
                 assert_eq!(decode(&c, &enc, &r).unwrap(), data, "{t:?} {e:?}");
-                let identity = e == Endian::native() || t.swap_unit() == 1;
+                let identity = e == Endian::native() || !t.has_byte_order();
                 assert_eq!(c.is_identity(&r), identity, "{t:?} {e:?}");
                 assert_eq!(enc == data, identity, "{t:?} {e:?}");
             }
@@ -325,7 +320,7 @@ mod tests {
             DataType::RawBits(1),
             DataType::RawBits(4),
         ] {
-            let c = BytesCodec::from_spec(&none, &repr(&[2], t)).unwrap();
+            let c = BytesCodec::from_spec(&none, &repr(&[2], t.clone())).unwrap();
             assert!(c.is_identity(&repr(&[2], t)));
         }
         for t in [DataType::Int16, DataType::Float32, DataType::Complex64] {

@@ -43,7 +43,7 @@ enum Num {
 }
 
 /// Whether `t` is a type these filters handle.
-fn supported(t: DataType) -> bool {
+fn supported(t: &DataType) -> bool {
     use DataType::*;
     matches!(
         t,
@@ -84,7 +84,7 @@ pub fn parse_typestr(codec: &str, what: &str, v: Option<&Value>) -> Result<DataT
 
 /// numpy's type string for `t` (little-endian; byte order is the `bytes`
 /// codec's).
-fn typestr(t: DataType) -> String {
+fn typestr(t: &DataType) -> String {
     use DataType::*;
     let (k, n) = match t {
         Int8 | Int16 | Int32 | Int64 => ('i', t.size()),
@@ -99,7 +99,7 @@ fn typestr(t: DataType) -> String {
 }
 
 /// numpy's type promotion (`np.result_type`) of two supported types.
-fn promote(a: DataType, b: DataType) -> DataType {
+fn promote(a: &DataType, b: &DataType) -> DataType {
     use DataType::*;
     let int_of = |signed: bool, size: usize| match (signed, size) {
         (true, 1) => Int8,
@@ -116,7 +116,7 @@ fn promote(a: DataType, b: DataType) -> DataType {
         (true, true) => {
             let (s, u) = if signed(a) { (a, b) } else { (b, a) };
             if s.size() > u.size() {
-                s
+                s.clone()
             } else if u.size() < 8 {
                 int_of(true, 2 * u.size())
             } else {
@@ -124,7 +124,7 @@ fn promote(a: DataType, b: DataType) -> DataType {
             }
         }
         (false, false) => {
-            if a == Float64 || b == Float64 {
+            if *a == Float64 || *b == Float64 {
                 Float64
             } else {
                 Float32
@@ -132,7 +132,7 @@ fn promote(a: DataType, b: DataType) -> DataType {
         }
         _ => {
             let (f, i) = if is_int(a) { (b, a) } else { (a, b) };
-            if f == Float32 && i.size() <= 2 {
+            if *f == Float32 && i.size() <= 2 {
                 Float32
             } else {
                 Float64
@@ -141,17 +141,17 @@ fn promote(a: DataType, b: DataType) -> DataType {
     }
 }
 
-fn is_int(t: DataType) -> bool {
+fn is_int(t: &DataType) -> bool {
     !matches!(t, DataType::Float32 | DataType::Float64)
 }
 
-fn signed(t: DataType) -> bool {
+fn signed(t: &DataType) -> bool {
     use DataType::*;
     matches!(t, Int8 | Int16 | Int32 | Int64)
 }
 
 /// Wrap an integer to `t`'s width, as numpy's integer casts do.
-fn wrap(v: i128, t: DataType) -> i128 {
+fn wrap(v: i128, t: &DataType) -> i128 {
     let bits = t.size() as u32 * 8;
     let m = v & ((1i128 << bits) - 1);
     if signed(t) && m >= 1i128 << (bits - 1) {
@@ -162,7 +162,7 @@ fn wrap(v: i128, t: DataType) -> i128 {
 }
 
 /// numpy's cast of `v` to type `t`.
-fn cast(v: Num, t: DataType) -> Num {
+fn cast(v: Num, t: &DataType) -> Num {
     match (v, t) {
         (Num::Int(i), DataType::Float32) => Num::F32(i as f32),
         (Num::Int(i), DataType::Float64) => Num::F64(i as f64),
@@ -177,7 +177,7 @@ fn cast(v: Num, t: DataType) -> Num {
 }
 
 /// Element `i` of `data` (native byte order) as a number.
-fn load(data: &[u8], i: usize, t: DataType) -> Num {
+fn load(data: &[u8], i: usize, t: &DataType) -> Num {
     let n = t.size();
     let b = &data[i * n..(i + 1) * n];
     let mut w = [0u8; 8];
@@ -195,7 +195,7 @@ fn load(data: &[u8], i: usize, t: DataType) -> Num {
 }
 
 /// Store `v`, already of type `t`, as element `i` of `out`.
-fn store(out: &mut [u8], i: usize, t: DataType, v: Num) {
+fn store(out: &mut [u8], i: usize, t: &DataType, v: Num) {
     let n = t.size();
     let bytes: [u8; 8] = match v {
         Num::Int(x) => (x as i64).to_ne_bytes(),
@@ -260,7 +260,7 @@ impl NumericFilter {
                 spec.check_keys(&["dtype", "astype"])?;
                 let d = parse_typestr(name, "dtype", spec.get("dtype"))?;
                 let e = match spec.get("astype") {
-                    None | Some(Value::Null) => d,
+                    None | Some(Value::Null) => d.clone(),
                     v => parse_typestr(name, "astype", v)?,
                 };
                 (Op::Delta, d, e)
@@ -275,10 +275,10 @@ impl NumericFilter {
                 let (scale, offset) = (num("scale")?, num("offset")?);
                 let d = parse_typestr(name, "dtype", spec.get("dtype"))?;
                 let e = match spec.get("astype") {
-                    None | Some(Value::Null) => d,
+                    None | Some(Value::Null) => d.clone(),
                     v => parse_typestr(name, "astype", v)?,
                 };
-                if !is_int(e) {
+                if !is_int(&e) {
                     return Err(unsupported(format!(
                         "codec \"{name}\": a floating-point \"astype\" is not supported"
                     )));
@@ -297,7 +297,7 @@ impl NumericFilter {
                 )))
             }
         };
-        for t in [decoded, encoded] {
+        for t in [&decoded, &encoded] {
             if !supported(t) {
                 return Err(unsupported(format!(
                     "codec \"{name}\": {} is not supported (integers and float32/64 are)",
@@ -322,11 +322,11 @@ impl NumericFilter {
 
     /// The element type this filter stores.
     pub fn encoded_type(&self) -> DataType {
-        self.encoded
+        self.encoded.clone()
     }
 
     fn check_input(&self, decoded: &ChunkRepr) -> Result<()> {
-        if decoded.dtype != self.decoded || !supported(decoded.dtype) {
+        if decoded.dtype != self.decoded || !supported(&decoded.dtype) {
             return Err(invalid_metadata(format!(
                 "codec \"{}\": configured for {}, but its input is {}",
                 self.name(),
@@ -337,7 +337,7 @@ impl NumericFilter {
         Ok(())
     }
 
-    fn check_len(&self, data: &[u8], repr: &ChunkRepr, t: DataType) -> Result<usize> {
+    fn check_len(&self, data: &[u8], repr: &ChunkRepr, t: &DataType) -> Result<usize> {
         let n = repr.num_elements() as usize;
         if data.len() != n * t.size() {
             return Err(invalid_argument(format!(
@@ -354,13 +354,13 @@ impl NumericFilter {
 impl ArrayToArrayCodec for NumericFilter {
     fn to_json(&self) -> Value {
         let cfg = match &self.op {
-            Op::Delta => json!({"dtype": typestr(self.decoded), "astype": typestr(self.encoded)}),
+            Op::Delta => json!({"dtype": typestr(&self.decoded), "astype": typestr(&self.encoded)}),
             Op::FixedScaleOffset { scale, offset } => json!({
                 "scale": scale, "offset": offset,
-                "dtype": typestr(self.decoded), "astype": typestr(self.encoded),
+                "dtype": typestr(&self.decoded), "astype": typestr(&self.encoded),
             }),
             Op::AsType => json!({
-                "encode_dtype": typestr(self.encoded), "decode_dtype": typestr(self.decoded),
+                "encode_dtype": typestr(&self.encoded), "decode_dtype": typestr(&self.decoded),
             }),
         };
         codec_json(self.name(), cfg)
@@ -372,15 +372,19 @@ impl ArrayToArrayCodec for NumericFilter {
         // zarr-python's sharding compares inner chunks with, and fills
         // missing ones with).
         let mut fill = vec![0u8; self.encoded.size()];
-        let v = cast(load(&decoded.fill_value, 0, self.decoded), self.encoded);
-        store(&mut fill, 0, self.encoded, v);
-        Ok(ChunkRepr::new(decoded.shape.clone(), self.encoded, fill))
+        let v = cast(load(&decoded.fill_value, 0, &self.decoded), &self.encoded);
+        store(&mut fill, 0, &self.encoded, v);
+        Ok(ChunkRepr::new(
+            decoded.shape.clone(),
+            self.encoded.clone(),
+            fill,
+        ))
     }
 
     fn encode(&self, data: &[u8], decoded: &ChunkRepr) -> Result<Vec<u8>> {
         self.check_input(decoded)?;
-        let n = self.check_len(data, decoded, self.decoded)?;
-        let (d, e) = (self.decoded, self.encoded);
+        let n = self.check_len(data, decoded, &self.decoded)?;
+        let (d, e) = (&self.decoded, &self.encoded);
         let mut out = crate::alloc::zeroed(n * e.size())?;
         let mut prev = None;
         for i in 0..n {
@@ -421,8 +425,8 @@ impl ArrayToArrayCodec for NumericFilter {
     /// of its own first.
     fn decode_into(&self, data: &[u8], decoded: &ChunkRepr, out: &mut [u8]) -> Result<()> {
         self.check_input(decoded)?;
-        let n = self.check_len(data, decoded, self.encoded)?;
-        let (d, e) = (self.decoded, self.encoded);
+        let n = self.check_len(data, decoded, &self.encoded)?;
+        let (d, e) = (&self.decoded, &self.encoded);
         if out.len() != n * d.size() {
             return Err(crate::error::internal(format!(
                 "codec \"{}\": {} bytes to decode {n} elements into",
@@ -436,10 +440,10 @@ impl ArrayToArrayCodec for NumericFilter {
             let x = load(data, i, e);
             let y = match &self.op {
                 Op::Delta => {
-                    let v = cast(x, sum_type);
+                    let v = cast(x, &sum_type);
                     let s = match acc {
                         None => v,
-                        Some(a) => cast(add(a, v), sum_type),
+                        Some(a) => cast(add(a, v), &sum_type),
                     };
                     acc = Some(s);
                     cast(s, d)
@@ -465,7 +469,7 @@ mod tests {
     }
 
     fn repr(t: DataType, n: u64) -> ChunkRepr {
-        ChunkRepr::new(vec![n], t, vec![0; t.size()])
+        ChunkRepr::new(vec![n], t.clone(), vec![0; t.size()])
     }
 
     fn i32s(v: &[i32]) -> Vec<u8> {
@@ -502,12 +506,12 @@ mod tests {
     #[test]
     fn delta_sums_in_the_promoted_type() {
         use DataType::*;
-        assert_eq!(promote(Int32, Float32), Float64);
-        assert_eq!(promote(Int16, Float32), Float32);
-        assert_eq!(promote(UInt64, Int8), Float64);
-        assert_eq!(promote(UInt16, Int16), Int32);
-        assert_eq!(promote(UInt8, Int64), Int64);
-        assert_eq!(promote(UInt32, UInt8), UInt32);
+        assert_eq!(promote(&Int32, &Float32), Float64);
+        assert_eq!(promote(&Int16, &Float32), Float32);
+        assert_eq!(promote(&UInt64, &Int8), Float64);
+        assert_eq!(promote(&UInt16, &Int16), Int32);
+        assert_eq!(promote(&UInt8, &Int64), Int64);
+        assert_eq!(promote(&UInt32, &UInt8), UInt32);
         // float32 stored as int32: numpy sums in float64, then rounds each
         // sum to float32.
         let f = filter(json!({"name": DELTA, "configuration": {"dtype": "<f4", "astype": "<i4"}}))

@@ -64,7 +64,7 @@ fn check_variable_length(
     array_to_array: &[(Arc<dyn ArrayToArrayCodec>, ChunkRepr)],
     array_to_bytes: &Arc<dyn ArrayToBytesCodec>,
 ) -> Result<()> {
-    let dtype = repr.dtype;
+    let dtype = &repr.dtype;
     // Shards of variable-length items: the inner pipeline checked itself.
     if dtype.is_variable_length()
         && array_to_array.is_empty()
@@ -82,13 +82,13 @@ fn check_variable_length(
         (true, None) => Err(unsupported(format!(
             "data type {} needs the \"{}\" codec (or sharding over it) as its array->bytes codec",
             dtype.name(),
-            if dtype == DataType::String {
+            if *dtype == DataType::String {
                 vlen::UTF8
             } else {
                 vlen::BYTES
             }
         ))),
-        (true, Some(v)) if v.is_utf8() != (dtype == DataType::String) => {
+        (true, Some(v)) if v.is_utf8() != (*dtype == DataType::String) => {
             Err(invalid_metadata(format!(
                 "codec \"{}\" does not encode data type {}",
                 v.to_json()["name"],

@@ -36,7 +36,7 @@ pub struct RoundingFilter {
 }
 
 /// The mantissa bits of a float type.
-fn mantissa_bits(t: DataType) -> Option<u32> {
+fn mantissa_bits(t: &DataType) -> Option<u32> {
     match t {
         DataType::Float16 => Some(10),
         DataType::Float32 => Some(23),
@@ -71,7 +71,7 @@ impl RoundingFilter {
                 spec.check_keys(&["digits", "dtype", "astype"])?;
                 let digits = int("digits")?;
                 let dtype = super::numeric::parse_typestr(name, "dtype", spec.get("dtype"))?;
-                if mantissa_bits(dtype).is_none() {
+                if mantissa_bits(&dtype).is_none() {
                     return Err(invalid_metadata(format!(
                         "codec \"{name}\": \"dtype\" must be a float type"
                     )));
@@ -105,7 +105,7 @@ impl RoundingFilter {
     }
 
     fn check_input(&self, decoded: &ChunkRepr) -> Result<()> {
-        let t = decoded.dtype;
+        let t = &decoded.dtype;
         let ok = match self.op {
             Op::BitRound { keepbits } => match mantissa_bits(t) {
                 Some(bits) if keepbits > bits => {
@@ -118,14 +118,14 @@ impl RoundingFilter {
                 Some(_) => true,
                 None => false,
             },
-            Op::Quantize { .. } => Some(t) == self.dtype,
+            Op::Quantize { .. } => Some(t) == self.dtype.as_ref(),
         };
         if !ok {
             return Err(invalid_metadata(format!(
                 "codec \"{}\": its input is {}, {}",
                 self.name(),
                 t.name(),
-                match self.dtype {
+                match &self.dtype {
                     Some(d) => format!("but it is configured for {}", d.name()),
                     None => "not a float type".into(),
                 }
@@ -184,7 +184,7 @@ impl ArrayToArrayCodec for RoundingFilter {
             )));
         }
         let mut out = crate::alloc::copied(data)?;
-        match (self.op, decoded.dtype) {
+        match (self.op, &decoded.dtype) {
             (Op::BitRound { keepbits }, t) => {
                 let bits = mantissa_bits(t).expect("checked: a float type");
                 if keepbits < bits {
@@ -285,7 +285,7 @@ mod tests {
     }
 
     fn repr(t: DataType, n: u64) -> ChunkRepr {
-        ChunkRepr::new(vec![n], t, vec![0; t.size()])
+        ChunkRepr::new(vec![n], t.clone(), vec![0; t.size()])
     }
 
     fn f64s(v: &[f64]) -> Vec<u8> {

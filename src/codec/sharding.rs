@@ -120,7 +120,11 @@ impl ShardingCodec {
         };
         let inner = CodecChain::from_json(
             &codecs,
-            ChunkRepr::new(chunk_shape.clone(), repr.dtype, repr.fill_value.clone()),
+            ChunkRepr::new(
+                chunk_shape.clone(),
+                repr.dtype.clone(),
+                repr.fill_value.clone(),
+            ),
         )
         .map_err(|e| e.context("sharding inner codecs"))?;
         let index_codecs = match spec.get("index_codecs") {

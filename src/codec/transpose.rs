@@ -105,7 +105,7 @@ impl ArrayToArrayCodec for TransposeCodec {
         self.check_rank(decoded)?;
         Ok(ChunkRepr {
             shape: self.order.iter().map(|&o| decoded.shape[o]).collect(),
-            dtype: decoded.dtype,
+            dtype: decoded.dtype.clone(),
             fill_value: decoded.fill_value.clone(),
         })
     }
@@ -206,7 +206,7 @@ mod tests {
     }
 
     fn repr(shape: &[u64], dtype: DataType) -> ChunkRepr {
-        ChunkRepr::new(shape.to_vec(), dtype, vec![0; dtype.size()])
+        ChunkRepr::new(shape.to_vec(), dtype.clone(), vec![0; dtype.size()])
     }
 
     fn unravel(mut flat: usize, shape: &[u64]) -> Vec<usize> {
@@ -260,7 +260,7 @@ mod tests {
     }
 
     fn check(shape: &[u64], order: &[usize], dtype: DataType) {
-        let r = repr(shape, dtype);
+        let r = repr(shape, dtype.clone());
         let c = TransposeCodec::from_spec(
             &spec(json!({"name": "transpose", "configuration": {"order": order}})),
             &r,
@@ -306,7 +306,7 @@ mod tests {
                 DataType::Float64,
                 DataType::Complex128,
             ] {
-                check(&[2, 3, 4], &order, dtype);
+                check(&[2, 3, 4], &order, dtype.clone());
                 check(&[5, 1, 7], &order, dtype);
             }
             check(&[3, 4, 5], &order, DataType::RawBits(3));

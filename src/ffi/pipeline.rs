@@ -28,7 +28,7 @@ impl zarrio_pipeline {
     /// a variable-length data type is refused (its items are read with
     /// `zarrio_array_read_strings`).
     pub(crate) fn new_raw(chain: Arc<CodecChain>) -> Result<*mut zarrio_pipeline> {
-        let dtype = chain.repr().dtype;
+        let dtype = &chain.repr().dtype;
         if dtype.is_variable_length() {
             return Err(unsupported(format!(
                 "pipelines of variable-length data ({}) are not supported: read and write \

@@ -143,7 +143,7 @@ impl ArrayMetadata {
             Some(Value::Array(_)) => return Err(invalid_metadata("codecs must not be empty")),
             _ => return Err(invalid_metadata("zarr.json has no codecs array")),
         };
-        let repr = ChunkRepr::new(chunk_shape.clone(), data_type, fill_value.clone());
+        let repr = ChunkRepr::new(chunk_shape.clone(), data_type.clone(), fill_value.clone());
         let codecs = Arc::new(CodecChain::from_json(&codec_values, repr)?);
         Ok(ArrayMetadata {
             shape,
@@ -228,7 +228,7 @@ impl ArrayMetadata {
     pub fn chunk_repr(&self) -> ChunkRepr {
         ChunkRepr::new(
             self.chunk_shape.clone(),
-            self.data_type,
+            self.data_type.clone(),
             self.fill_value.clone(),
         )
     }

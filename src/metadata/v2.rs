@@ -14,7 +14,7 @@
 //! ones.
 
 use super::{parse_object, ArrayMetadata};
-use crate::dtype::MAX_ITEM_BYTES;
+use crate::dtype::{MAX_ITEM_BYTES, MAX_STRUCT_DEPTH};
 use crate::error::{invalid_metadata, unsupported, Result};
 use base64::Engine;
 use serde_json::{json, Map, Value};
@@ -43,8 +43,12 @@ fn check_v2_format(o: &Map<String, Value>, what: &str) -> Result<()> {
     }
 }
 
-/// The v3 name of numpy's fixed-length unicode type.
+/// The v3 names of numpy's fixed-length unicode, bytes and void types,
+/// and of structured types.
 const FIXED_UTF32: &str = "fixed_length_utf32";
+const NULL_TERMINATED_BYTES: &str = "null_terminated_bytes";
+const RAW_BYTES: &str = "raw_bytes";
+const STRUCT: &str = "struct";
 
 /// `parse_dtype`'s name for `|O`, which the filters make a v3 type.
 const OBJECT: &str = "object";
@@ -62,11 +66,7 @@ struct V2Type {
 fn parse_dtype(v: &Value) -> Result<V2Type> {
     let s = match v {
         Value::String(s) => s.as_str(),
-        Value::Array(_) => {
-            return Err(unsupported(
-                ".zarray: structured data types (a list of fields) are not supported",
-            ))
-        }
+        Value::Array(fields) => return parse_structured(fields, 0),
         _ => {
             return Err(invalid_metadata(format!(
                 ".zarray: dtype {v} is not a string"
@@ -137,14 +137,16 @@ fn parse_dtype(v: &Value) -> Result<V2Type> {
         ('u', 1 | 2 | 4 | 8) => format!("uint{}", size * 8),
         ('f', 2 | 4 | 8) => format!("float{}", size * 8),
         ('c', 8 | 16) => format!("complex{}", size * 8),
-        // Fixed-size bytes and void: the raw bytes, as r<N>. Items past
-        // MAX_ITEM_BYTES are refused before anything of their size is built.
+        // Fixed-size bytes and void, as zarr-python names them in v3.
+        // Items past MAX_ITEM_BYTES are refused before anything of their
+        // size is built.
         ('S' | 'V', n) if n > MAX_ITEM_BYTES => {
             return Err(unsupported(format!(
             ".zarray: dtype \"{s}\": items of more than {MAX_ITEM_BYTES} bytes are not supported"
         )))
         }
-        ('S' | 'V', n) if n > 0 => format!("r{}", n * 8),
+        ('S', n) if n > 0 => NULL_TERMINATED_BYTES.into(),
+        ('V', n) if n > 0 => RAW_BYTES.into(),
         // Fixed-length unicode: n UTF-32 code units.
         ('U', n) if n > MAX_ITEM_BYTES / 4 => {
             return Err(unsupported(format!(
@@ -164,8 +166,9 @@ fn parse_dtype(v: &Value) -> Result<V2Type> {
             ))
         })?)
     };
-    let json = (name == FIXED_UTF32)
-        .then(|| json!({"name": FIXED_UTF32, "configuration": {"length_bytes": size}}));
+    let json = [FIXED_UTF32, NULL_TERMINATED_BYTES, RAW_BYTES]
+        .contains(&name.as_str())
+        .then(|| json!({"name": name, "configuration": {"length_bytes": size}}));
     Ok(V2Type {
         name,
         endian,
@@ -178,14 +181,106 @@ fn is_variable_length(t: &V2Type) -> bool {
     t.name == "string" || t.name == "variable_length_bytes"
 }
 
+/// A structured dtype, `[[name, dtype], ...]` (`depth` structs deep), as
+/// the v3 `struct` type. Its fields share one byte order, which becomes
+/// the `bytes` codec's.
+fn parse_structured(fields: &[Value], depth: usize) -> Result<V2Type> {
+    // As deep as the v3 parser then takes it.
+    if depth > MAX_STRUCT_DEPTH {
+        return Err(unsupported(format!(
+            ".zarray: structured dtypes nested more than {MAX_STRUCT_DEPTH} deep are not supported"
+        )));
+    }
+    let mut v3_fields = Vec::with_capacity(fields.len());
+    let mut endian = None;
+    let mut size = 0usize;
+    for f in fields {
+        let (name, ftype) = match f.as_array().map(Vec::as_slice) {
+            Some([Value::String(n), t]) => (n, t),
+            Some([Value::String(_), _, _]) => {
+                return Err(unsupported(format!(
+                    ".zarray: structured dtype field {f}: fields of subarrays are not supported"
+                )))
+            }
+            _ => {
+                return Err(invalid_metadata(format!(
+                    ".zarray: structured dtype field {f} is not [name, dtype]"
+                )))
+            }
+        };
+        let t = match ftype {
+            Value::Array(inner) => parse_structured(inner, depth + 1)?,
+            t => parse_dtype(t)?,
+        };
+        if t.name == OBJECT {
+            return Err(unsupported(format!(
+                ".zarray: structured dtype field \"{name}\": object fields are not supported"
+            )));
+        }
+        match (endian, t.endian) {
+            (Some(a), Some(b)) if a != b => return Err(unsupported(
+                ".zarray: structured dtypes whose fields differ in byte order are not supported",
+            )),
+            (None, e) => endian = e,
+            _ => {}
+        }
+        size = size.saturating_add(t.size);
+        let dtype = t.json.unwrap_or(Value::String(t.name));
+        v3_fields.push(json!({"name": name, "data_type": dtype}));
+    }
+    Ok(V2Type {
+        name: STRUCT.into(),
+        endian,
+        size,
+        json: Some(json!({"name": STRUCT, "configuration": {"fields": v3_fields}})),
+    })
+}
+
+/// A structured dtype's v2 fill value (base64 of the element's bytes in
+/// the stored byte order; null: zeros) as the v3 object of field values.
+fn struct_fill_value(v: Option<&Value>, t: &V2Type) -> Result<Value> {
+    let dtype = crate::dtype::DataType::from_json(t.json.as_ref().expect("a struct's JSON"))
+        .map_err(|e| e.context(".zarray"))?;
+    let mut bytes = match v {
+        // zarr-python 2 took a fill value of 0 as zeros.
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Number(n)) if n.as_u64() == Some(0) => Vec::new(),
+        Some(Value::String(s)) => base64::engine::general_purpose::STANDARD
+            .decode(s)
+            .map_err(|e| invalid_metadata(format!(".zarray: fill_value \"{s}\": {e}")))?,
+        Some(other) => {
+            return Err(invalid_metadata(format!(
+                ".zarray: fill_value {other} of a structured dtype is not base64 text"
+            )))
+        }
+    };
+    if bytes.len() > dtype.size() {
+        return Err(invalid_metadata(format!(
+            ".zarray: fill_value is {} bytes, longer than the {}-byte item",
+            bytes.len(),
+            dtype.size()
+        )));
+    }
+    bytes.resize(dtype.size(), 0);
+    let native = if cfg!(target_endian = "big") {
+        "big"
+    } else {
+        "little"
+    };
+    if t.endian.is_some_and(|e| e != native) {
+        dtype.swap_byte_order(&mut bytes);
+    }
+    Ok(dtype.fill_value_to_json(&bytes))
+}
+
 /// The v3 `fill_value` for a v2 one. `null` (no fill value) reads as
 /// zeros, as zarr-python reads it.
 fn fill_value(v: Option<&Value>, t: &V2Type) -> Result<Value> {
-    let raw = t.name.starts_with('r');
+    if t.name == STRUCT {
+        return struct_fill_value(v, t);
+    }
     let zero = || -> Value {
-        if raw {
-            Value::Array(vec![0.into(); t.size])
-        } else if t.name == FIXED_UTF32 {
+        if t.name == FIXED_UTF32 || t.name == NULL_TERMINATED_BYTES || t.name == RAW_BYTES {
             "".into()
         } else if t.name.starts_with("numpy.") {
             // datetime64 / timedelta64: zarr-python's default is NaT.
@@ -199,22 +294,8 @@ fn fill_value(v: Option<&Value>, t: &V2Type) -> Result<Value> {
         }
     };
     match v {
+        // An empty string is base64 of nothing: zeros, as "" is for `U`.
         None | Some(Value::Null) => Ok(zero()),
-        // Bytes and void fills are base64, and may be shorter than the item.
-        Some(Value::String(s)) if raw => {
-            let mut b = base64::engine::general_purpose::STANDARD
-                .decode(s)
-                .map_err(|e| invalid_metadata(format!(".zarray: fill_value \"{s}\": {e}")))?;
-            if b.len() > t.size {
-                return Err(invalid_metadata(format!(
-                    ".zarray: fill_value \"{s}\" is {} bytes, longer than the {}-byte item",
-                    b.len(),
-                    t.size
-                )));
-            }
-            b.resize(t.size, 0);
-            Ok(Value::Array(b.into_iter().map(Value::from).collect()))
-        }
         Some(Value::Number(n)) if t.name == "bool" => match n.as_u64() {
             Some(0) => Ok(false.into()),
             Some(1) => Ok(true.into()),
@@ -519,9 +600,65 @@ mod tests {
         let m = array_from_zarray(&zarray(json!({"dtype": "|S4", "fill_value": "YWI="})), None)
             .unwrap();
         assert_eq!(m.fill_value, b"ab\0\0");
-        assert_eq!(m.data_type.name(), "r32");
+        assert_eq!(m.data_type.name(), "null_terminated_bytes");
+        let m =
+            array_from_zarray(&zarray(json!({"dtype": "|V3", "fill_value": null})), None).unwrap();
+        assert_eq!(
+            (m.data_type.name().as_str(), m.fill_value.as_slice()),
+            ("raw_bytes", &[0u8; 3][..])
+        );
         let m = array_from_zarray(&zarray(json!({"dtype": "|b1", "fill_value": 1})), None).unwrap();
         assert_eq!(m.fill_value, [1]);
+    }
+
+    #[test]
+    fn structured_dtypes() {
+        // Big-endian fields, one nested struct, a bytes field; the fill
+        // value is base64 of the element in the stored byte order.
+        let mut stored = 0x0102i16.to_be_bytes().to_vec();
+        stored.extend([7u8]);
+        stored.extend(0x0304u16.to_be_bytes());
+        stored.extend(*b"xy\0");
+        let fill = base64::engine::general_purpose::STANDARD.encode(&stored);
+        let dtype = json!([
+            ["a", ">i2"],
+            ["b", [["x", "|u1"], ["y", ">u2"]]],
+            ["c", "|S3"]
+        ]);
+        let m = v3(json!({"dtype": dtype, "fill_value": fill})).unwrap();
+        assert_eq!(m["data_type"]["name"], "struct");
+        assert_eq!(
+            m["data_type"]["configuration"]["fields"][1]["data_type"]["name"],
+            "struct"
+        );
+        assert_eq!(
+            m["codecs"][0],
+            json!({"name": "bytes", "configuration": {"endian": "big"}})
+        );
+        assert_eq!(
+            m["fill_value"],
+            json!({"a": 0x0102, "b": {"x": 7, "y": 0x0304}, "c": "eHk="})
+        );
+        let a =
+            array_from_zarray(&zarray(json!({"dtype": dtype, "fill_value": fill})), None).unwrap();
+        let mut native = 0x0102i16.to_ne_bytes().to_vec();
+        native.push(7);
+        native.extend(0x0304u16.to_ne_bytes());
+        native.extend(*b"xy\0");
+        assert_eq!(a.fill_value, native);
+        // null and 0 are zeros.
+        for f in [json!(null), json!(0)] {
+            let a =
+                array_from_zarray(&zarray(json!({"dtype": dtype, "fill_value": f})), None).unwrap();
+            assert_eq!(a.fill_value, [0; 8]);
+        }
+        // One-byte fields alone: no byte order.
+        let m = v3(json!({"dtype": [["x", "|u1"], ["s", "|S2"]], "fill_value": null})).unwrap();
+        assert_eq!(m["codecs"][0]["name"], "bytes");
+        assert!(
+            m["codecs"][0]["configuration"].get("endian").is_none(),
+            "{m}"
+        );
     }
 
     #[test]
@@ -610,7 +747,22 @@ mod tests {
             (json!({"dtype": "<M8[xs]"}), K::InvalidMetadata),
             (json!({"dtype": "<M4[s]"}), K::InvalidMetadata),
             (json!({"dtype": "|O"}), K::Unsupported),
-            (json!({"dtype": [["a", "<i4"]]}), K::Unsupported),
+            // Fields of two byte orders, subarray fields, object fields.
+            (
+                json!({"dtype": [["a", "<i4"], ["b", ">i2"]]}),
+                K::Unsupported,
+            ),
+            (json!({"dtype": [["a", "<i4", [2]]]}), K::Unsupported),
+            (json!({"dtype": [["a", "|O"]]}), K::Unsupported),
+            (json!({"dtype": [["a"]]}), K::InvalidMetadata),
+            (
+                json!({"dtype": [["a", "<i4"], ["a", "<i2"]]}),
+                K::InvalidMetadata,
+            ),
+            (
+                json!({"dtype": [["a", "<i4"]], "fill_value": "AAAAAAAA"}),
+                K::InvalidMetadata,
+            ),
             (json!({"dtype": "<x4"}), K::InvalidMetadata),
             (json!({"dtype": "|S4000000000"}), K::Unsupported),
             (json!({"dtype": "|V2305843009213693953"}), K::Unsupported),

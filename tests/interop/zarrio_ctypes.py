@@ -204,6 +204,41 @@ def numpy_dtype(name: str) -> np.dtype:
     raise ValueError(f"no numpy dtype for Zarr data type {name!r}")
 
 
+def _v2_dtype(dt):
+    """A .zarray dtype as numpy takes it: structured fields as tuples."""
+    if isinstance(dt, list):
+        return [(f[0], _v2_dtype(f[1]), *f[2:]) for f in dt]
+    return dt
+
+
+def _native_fields(dt: np.dtype) -> np.dtype:
+    """`dt` with every (nested) field in native byte order."""
+    if dt.names is None:
+        return dt.newbyteorder("=") if dt.kind not in "SVO" else dt
+    return np.dtype([(n, _native_fields(dt.fields[n][0])) for n in dt.names])
+
+
+def numpy_dtype_of_json(t) -> np.dtype:
+    """numpy dtype (native byte order, packed) of a v3 `data_type` value."""
+    if isinstance(t, str):
+        return numpy_dtype(t)
+    name, cfg = t["name"], t.get("configuration", {})
+    if name == "fixed_length_utf32":
+        return np.dtype(f"=U{cfg['length_bytes'] // 4}")
+    if name == "null_terminated_bytes":
+        return np.dtype(f"S{cfg['length_bytes']}")
+    if name == "raw_bytes":
+        return np.dtype(f"V{cfg['length_bytes']}")
+    if name in ("numpy.datetime64", "numpy.timedelta64"):
+        kind = "M8" if name == "numpy.datetime64" else "m8"
+        unit = "" if cfg["unit"] == "generic" else f"[{cfg['scale_factor']}{cfg['unit']}]"
+        return np.dtype(f"={kind}{unit}")
+    if name in ("struct", "structured"):
+        fields = [(f["name"], f["data_type"]) if isinstance(f, dict) else tuple(f) for f in cfg["fields"]]
+        return np.dtype([(n, numpy_dtype_of_json(ft)) for n, ft in fields])
+    return numpy_dtype(name)
+
+
 # ---------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------
@@ -359,16 +394,13 @@ class Array:
 
     @property
     def dtype(self) -> np.dtype:
-        if self.dtype_name == "fixed_length_utf32":
-            return np.dtype(f"=U{self.element_size // 4}")
-        if self.dtype_name in ("numpy.datetime64", "numpy.timedelta64"):
-            cfg = self.metadata()["data_type"]["configuration"] if "data_type" in self.metadata() else None
-            if cfg is None:  # a v2 array: its .zarray's dtype
-                return np.dtype(self.metadata()["dtype"]).newbyteorder("=")
-            kind = "M8" if self.dtype_name == "numpy.datetime64" else "m8"
-            unit = "" if cfg["unit"] == "generic" else f"[{cfg['scale_factor']}{cfg['unit']}]"
-            return np.dtype(f"={kind}{unit}")
-        return numpy_dtype(self.dtype_name)
+        if self.dtype_name in _NUMPY_OF:
+            return _NUMPY_OF[self.dtype_name]
+        meta = self.metadata()
+        if "data_type" in meta:
+            return numpy_dtype_of_json(meta["data_type"])
+        # A v2 array: its .zarray's dtype, every field in native order.
+        return _native_fields(np.dtype(_v2_dtype(meta["dtype"])))
 
     def fill_value_bytes(self) -> bytes:
         L = lib()
