@@ -110,6 +110,8 @@ program zarrio_fortran_example
   st = zarrio_array_open(store, zarrio_cstr("missing"), other)
   if (st /= ZARRIO_ERR_NOT_FOUND) stop "expected NOT_FOUND"
   print '(a, a)', "expected error: ", zarrio_error_message()
+  st = zarrio_store_open_zip(zarrio_cstr(trim(dir) // "/missing.zip"), consolidated)
+  if (st /= ZARRIO_ERR_NOT_FOUND) stop "expected NOT_FOUND for a missing zip archive"
 
   call zarrio_array_free(array)
   call zarrio_store_free(store)

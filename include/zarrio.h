@@ -1002,6 +1002,25 @@ zarrio_status zarrio_pipeline_decode_shard_region(const zarrio_pipeline *pipelin
 zarrio_status zarrio_store_open_filesystem(const char *path, zarrio_store **out);
 
 /**
+ * Open the zip archive at `path` as a read-only store (zarr-python's
+ * `ZipStore`: a hierarchy in one file, keys as the entries' names). The
+ * archive's directory is read now; stored entries (zarr-python's
+ * default) are then read straight from the file, by byte range too, and
+ * deflated ones are inflated whole; whole values are checked against
+ * their CRC-32 (`ZARRIO_ERR_CHECKSUM`). An archive holding a name twice
+ * reads the last entry, as Python's zipfile does. Entries compressed
+ * another way, or encrypted, are `ZARRIO_ERR_UNSUPPORTED` when read;
+ * every write is `ZARRIO_ERR_UNSUPPORTED`. `ZARRIO_ERR_NOT_FOUND` when
+ * there is no file, `ZARRIO_ERR_CORRUPT` when it is not a zip archive.
+ * The archive must not be rewritten while the store is open. On success
+ * `*out` receives a handle to release with `zarrio_store_free`.
+ *
+ * # Safety
+ * `path` is a NUL-terminated string; `out` is valid for a write.
+ */
+zarrio_status zarrio_store_open_zip(const char *path, zarrio_store **out);
+
+/**
  * Create an empty in-memory store. Its contents live as long as the
  * store handle or any group or array opened on it.
  *

@@ -276,6 +276,12 @@ public:
         detail::check(zarrio_store_open_filesystem(path.c_str(), &h), "zarrio_store_open_filesystem");
         return store(h);
     }
+    /// The zip archive `path`, read only (`zarrio_store_open_zip`).
+    static store zip(const std::string &path) {
+        zarrio_store *h = nullptr;
+        detail::check(zarrio_store_open_zip(path.c_str(), &h), "zarrio_store_open_zip");
+        return store(h);
+    }
     /// An empty in-memory store (`zarrio_store_create_memory`).
     static store memory() {
         zarrio_store *h = nullptr;

@@ -196,6 +196,7 @@ static void test_strings(void) {
     CHECK(a.read_strings({0}, {0}).empty());
     CHECK(thrown([&] { a.read_all<uint8_t>(); }) == ZARRIO_ERR_INVALID_ARGUMENT);
     CHECK(thrown([&] { a.write_strings({0}, {2}, {"x"}); }) != ZARRIO_OK);
+    CHECK(thrown([&] { zarrio::store::zip("/nonexistent/zarrio/archive.zip"); }) == ZARRIO_ERR_NOT_FOUND);
 }
 
 static void test_groups_and_consolidated(void) {

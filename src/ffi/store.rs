@@ -2,7 +2,7 @@
 
 use super::{c_str, guard, handle, write_out, zarrio_status};
 use crate::consolidated::ConsolidatedStore;
-use crate::store::{FilesystemStore, MemoryStore, StoreRef};
+use crate::store::{FilesystemStore, MemoryStore, StoreRef, ZipStore};
 use std::ffi::c_char;
 use std::sync::Arc;
 
@@ -31,6 +31,34 @@ pub unsafe extern "C" fn zarrio_store_open_filesystem(
         super::check_out(out, "out")?;
         let path = c_str(path, "path")?;
         let store = FilesystemStore::new(path)?;
+        write_out(out, into_handle(Arc::new(store)), "out")
+    })
+}
+
+/// Open the zip archive at `path` as a read-only store (zarr-python's
+/// `ZipStore`: a hierarchy in one file, keys as the entries' names). The
+/// archive's directory is read now; stored entries (zarr-python's
+/// default) are then read straight from the file, by byte range too, and
+/// deflated ones are inflated whole; whole values are checked against
+/// their CRC-32 (`ZARRIO_ERR_CHECKSUM`). An archive holding a name twice
+/// reads the last entry, as Python's zipfile does. Entries compressed
+/// another way, or encrypted, are `ZARRIO_ERR_UNSUPPORTED` when read;
+/// every write is `ZARRIO_ERR_UNSUPPORTED`. `ZARRIO_ERR_NOT_FOUND` when
+/// there is no file, `ZARRIO_ERR_CORRUPT` when it is not a zip archive.
+/// The archive must not be rewritten while the store is open. On success
+/// `*out` receives a handle to release with `zarrio_store_free`.
+///
+/// # Safety
+/// `path` is a NUL-terminated string; `out` is valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_store_open_zip(
+    path: *const c_char,
+    out: *mut *mut zarrio_store,
+) -> zarrio_status {
+    guard(|| {
+        super::check_out(out, "out")?;
+        let path = c_str(path, "path")?;
+        let store = ZipStore::open(path)?;
         write_out(out, into_handle(Arc::new(store)), "out")
     })
 }

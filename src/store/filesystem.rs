@@ -215,7 +215,7 @@ fn io_err(key: &str, e: std::io::Error) -> Error {
 }
 
 /// Read exactly `buf.len()` bytes at `offset`, failing on a short file.
-fn read_exact_at(f: &File, buf: &mut [u8], offset: u64, key: &str) -> Result<()> {
+pub(crate) fn read_exact_at(f: &File, buf: &mut [u8], offset: u64, key: &str) -> Result<()> {
     f.read_exact_at(buf, offset).map_err(|e| {
         if e.kind() == ErrorKind::UnexpectedEof {
             crate::error::corrupt(format!("{key}: value is shorter than expected"))

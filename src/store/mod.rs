@@ -9,9 +9,11 @@ use std::sync::Arc;
 
 pub mod filesystem;
 pub mod memory;
+pub mod zip;
 
 pub use filesystem::FilesystemStore;
 pub use memory::MemoryStore;
+pub use zip::ZipStore;
 
 /// A byte range of a stored value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -86,6 +86,7 @@ _SIGNATURES = {
     "zarrio_status_name": (c_char_p, [c_int32]),
     "zarrio_string_free": (None, [c_void_p]),
     "zarrio_store_open_filesystem": (_status, [c_char_p, POINTER(c_void_p)]),
+    "zarrio_store_open_zip": (_status, [c_char_p, POINTER(c_void_p)]),
     "zarrio_store_create_memory": (_status, [POINTER(c_void_p)]),
     "zarrio_store_free": (None, [c_void_p]),
     "zarrio_store_open_consolidated": (_status, [c_void_p, c_char_p, POINTER(c_void_p)]),
@@ -278,6 +279,14 @@ class Store:
         L.check(L.fn("zarrio_store_open_filesystem")(os.fsencode(str(path)), byref(h)),
                 "zarrio_store_open_filesystem")
         return cls(h, f"filesystem:{path}")
+
+    @classmethod
+    def zip(cls, path) -> "Store":
+        """A read-only store over the zip archive at `path`."""
+        L = lib()
+        h = c_void_p()
+        L.check(L.fn("zarrio_store_open_zip")(os.fsencode(str(path)), byref(h)), "zarrio_store_open_zip")
+        return cls(h, f"zip:{path}")
 
     @classmethod
     def memory(cls) -> "Store":

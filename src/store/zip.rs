@@ -1,0 +1,432 @@
+//! A read-only store over a zip archive (zarr-python's `ZipStore`, a Zarr
+//! hierarchy shipped as one file).
+//!
+//! The central directory is read once, at open. Stored (uncompressed)
+//! entries, zarr-python's default, are read by positional reads straight
+//! from the archive, by byte range too, so sharded arrays read only the
+//! inner chunks they need; deflated entries are inflated whole. Whole
+//! values are checked against the entry's CRC-32; ranges cannot be.
+//! Every write returns an "unsupported" error.
+
+use super::filesystem::read_exact_at;
+use super::{validate_key, ByteRange, Store, ValueReader};
+use crate::error::{checksum, corrupt, io_error, unsupported, Result};
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// How an entry's bytes are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Method {
+    Stored,
+    Deflated,
+    /// Another zip compression method (bzip2, zstd, ...), or encryption:
+    /// its entries are listed, and reading one is "unsupported".
+    Other(&'static str),
+}
+
+/// Where one value lies in the archive.
+#[derive(Debug, Clone)]
+struct Entry {
+    data_start: u64,
+    compressed_size: u64,
+    size: u64,
+    crc32: u32,
+    method: Method,
+}
+
+#[derive(Debug)]
+pub struct ZipStore {
+    path: PathBuf,
+    file: File,
+    entries: HashMap<String, Entry>,
+    /// Every key, sorted, for `list`.
+    keys: Vec<String>,
+}
+
+impl ZipStore {
+    /// Open the archive at `path` and read its central directory.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        let shown = path.display().to_string();
+        let file = File::open(&path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                crate::error::not_found(format!("{shown}: no such file"))
+            } else {
+                io_error(format!("{shown}: {e}"))
+            }
+        })?;
+        let mut archive = zip::ZipArchive::new(
+            file.try_clone()
+                .map_err(|e| io_error(format!("{shown}: {e}")))?,
+        )
+        .map_err(|e| corrupt(format!("{shown} is not a readable zip archive: {e}")))?;
+        let mut entries = HashMap::with_capacity(archive.len());
+        for i in 0..archive.len() {
+            let f = archive
+                .by_index_raw(i)
+                .map_err(|e| corrupt(format!("{shown}: entry {i}: {e}")))?;
+            let name = f.name().to_string();
+            // Directories, and names no key can have (absolute, "..").
+            if f.is_dir() || validate_key(&name).is_err() {
+                continue;
+            }
+            let method = if f.encrypted() {
+                Method::Other("encrypted")
+            } else {
+                // Built without the crate's codecs, deflate is its constant.
+                match f.compression() {
+                    zip::CompressionMethod::Stored => Method::Stored,
+                    m if m == zip::CompressionMethod::DEFLATE => Method::Deflated,
+                    _ => Method::Other("compressed with a method other than deflate"),
+                }
+            };
+            // A stored entry's bytes are its value.
+            if method == Method::Stored && f.compressed_size() != f.size() {
+                return Err(corrupt(format!(
+                    "{shown}: stored entry {name} has {} bytes for a value of {}",
+                    f.compressed_size(),
+                    f.size()
+                )));
+            }
+            let entry = Entry {
+                data_start: f.data_start(),
+                compressed_size: f.compressed_size(),
+                size: f.size(),
+                crc32: f.crc32(),
+                method,
+            };
+            // An archive appended to holds a name more than once; the
+            // last entry is the value, as Python's zipfile reads it.
+            entries.insert(name, entry);
+        }
+        let mut keys: Vec<String> = entries.keys().cloned().collect();
+        keys.sort_unstable();
+        Ok(ZipStore {
+            path,
+            file,
+            entries,
+            keys,
+        })
+    }
+
+    fn entry(&self, key: &str) -> Result<Option<&Entry>> {
+        validate_key(key)?;
+        let Some(e) = self.entries.get(key) else {
+            return Ok(None);
+        };
+        if let Method::Other(why) = e.method {
+            return Err(unsupported(format!(
+                "{}: entry {key} is {why}, which this store does not read",
+                self.path.display()
+            )));
+        }
+        Ok(Some(e))
+    }
+
+    fn what(&self, key: &str) -> String {
+        format!("{}: {key}", self.path.display())
+    }
+
+    /// The whole value of `e`, inflated when deflated, checked against its
+    /// CRC-32, in `buf` (whose capacity is reused).
+    fn read_value(&self, key: &str, e: &Entry, buf: &mut Vec<u8>) -> Result<()> {
+        let what = self.what(key);
+        let size = usize::try_from(e.size)
+            .map_err(|_| crate::error::out_of_memory(format!("{what}: {} bytes", e.size)))?;
+        match e.method {
+            Method::Stored => {
+                crate::alloc::resize_zeroed(buf, size).map_err(|err| err.context(&what))?;
+                read_exact_at(&self.file, buf, e.data_start, &what)?;
+            }
+            _ => {
+                let mut packed = Vec::new();
+                let packed_len = usize::try_from(e.compressed_size).map_err(|_| {
+                    crate::error::out_of_memory(format!("{what}: {} bytes", e.compressed_size))
+                })?;
+                crate::alloc::resize_zeroed(&mut packed, packed_len)
+                    .map_err(|err| err.context(&what))?;
+                read_exact_at(&self.file, &mut packed, e.data_start, &what)?;
+                buf.clear();
+                buf.try_reserve_exact(size)
+                    .map_err(|_| crate::error::out_of_memory(format!("{what}: {size} bytes")))?;
+                // One byte past the stated size shows a value that is longer.
+                flate2::read::DeflateDecoder::new(packed.as_slice())
+                    .take(e.size + 1)
+                    .read_to_end(buf)
+                    .map_err(|err| corrupt(format!("{what}: cannot inflate: {err}")))?;
+                if buf.len() != size {
+                    return Err(corrupt(format!(
+                        "{what}: inflates to {} bytes, the archive says {size}",
+                        buf.len()
+                    )));
+                }
+            }
+        }
+        if crc32fast::hash(buf) != e.crc32 {
+            return Err(checksum(format!("{what}: CRC-32 mismatch")));
+        }
+        Ok(())
+    }
+}
+
+/// A stored entry read by range.
+struct StoredReader<'a> {
+    store: &'a ZipStore,
+    entry: &'a Entry,
+    key: String,
+}
+
+impl ValueReader for StoredReader<'_> {
+    fn size(&self) -> u64 {
+        self.entry.size
+    }
+
+    fn read_at(&self, offset: u64, out: &mut [u8]) -> Result<()> {
+        let what = self.store.what(&self.key);
+        ByteRange::new(offset, out.len() as u64)
+            .resolve(self.entry.size)
+            .map_err(|e| e.context(&what))?;
+        read_exact_at(&self.store.file, out, self.entry.data_start + offset, &what)
+    }
+}
+
+/// A deflated entry, inflated once, read by range.
+struct InflatedReader {
+    value: Vec<u8>,
+    key: String,
+}
+
+impl ValueReader for InflatedReader {
+    fn size(&self) -> u64 {
+        self.value.len() as u64
+    }
+
+    fn read_at(&self, offset: u64, out: &mut [u8]) -> Result<()> {
+        let r = ByteRange::new(offset, out.len() as u64)
+            .resolve(self.value.len() as u64)
+            .map_err(|e| e.context(&self.key))?;
+        out.copy_from_slice(&self.value[r.start as usize..r.end as usize]);
+        Ok(())
+    }
+}
+
+fn read_only(key: &str) -> crate::error::Error {
+    unsupported(format!("{key}: zip stores are read only"))
+}
+
+impl Store for ZipStore {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        let mut buf = Vec::new();
+        Ok(self.get_reusing(key, &mut buf)?.then_some(buf))
+    }
+
+    fn get_reusing(&self, key: &str, buf: &mut Vec<u8>) -> Result<bool> {
+        match self.entry(key)? {
+            None => Ok(false),
+            Some(e) => self.read_value(key, e, buf).map(|()| true),
+        }
+    }
+
+    fn get_range(&self, key: &str, range: ByteRange) -> Result<Option<Vec<u8>>> {
+        let Some(e) = self.entry(key)? else {
+            return Ok(None);
+        };
+        if e.method != Method::Stored {
+            let mut v = Vec::new();
+            self.read_value(key, e, &mut v)?;
+            return super::slice_range(&v, &range).map(Some);
+        }
+        let what = self.what(key);
+        let r = range.resolve(e.size).map_err(|err| err.context(&what))?;
+        let mut out = Vec::new();
+        crate::alloc::resize_zeroed(&mut out, (r.end - r.start) as usize)
+            .map_err(|err| err.context(&what))?;
+        read_exact_at(&self.file, &mut out, e.data_start + r.start, &what)?;
+        Ok(Some(out))
+    }
+
+    fn get_into(&self, key: &str, out: &mut [u8]) -> Result<Option<bool>> {
+        let Some(e) = self.entry(key)? else {
+            return Ok(None);
+        };
+        if e.size != out.len() as u64 {
+            return Ok(Some(false));
+        }
+        if e.method != Method::Stored {
+            let mut v = Vec::new();
+            self.read_value(key, e, &mut v)?;
+            out.copy_from_slice(&v);
+            return Ok(Some(true));
+        }
+        let what = self.what(key);
+        read_exact_at(&self.file, out, e.data_start, &what)?;
+        if crc32fast::hash(out) != e.crc32 {
+            return Err(checksum(format!("{what}: CRC-32 mismatch")));
+        }
+        Ok(Some(true))
+    }
+
+    fn value_reader(&self, key: &str) -> Result<Option<Box<dyn ValueReader + '_>>> {
+        let Some(e) = self.entry(key)? else {
+            return Ok(None);
+        };
+        if e.method == Method::Stored {
+            return Ok(Some(Box::new(StoredReader {
+                store: self,
+                entry: e,
+                key: key.to_string(),
+            })));
+        }
+        let mut value = Vec::new();
+        self.read_value(key, e, &mut value)?;
+        Ok(Some(Box::new(InflatedReader {
+            value,
+            key: self.what(key),
+        })))
+    }
+
+    fn supports_value_reader(&self) -> bool {
+        true
+    }
+
+    fn size(&self, key: &str) -> Result<Option<u64>> {
+        validate_key(key)?;
+        Ok(self.entries.get(key).map(|e| e.size))
+    }
+
+    fn list(&self, prefix: &str) -> Result<Vec<String>> {
+        // Sorted: the keys with the prefix are one run.
+        let start = self.keys.partition_point(|k| k.as_str() < prefix);
+        Ok(self.keys[start..]
+            .iter()
+            .take_while(|k| k.starts_with(prefix))
+            .cloned()
+            .collect())
+    }
+
+    fn set(&self, key: &str, _value: &[u8]) -> Result<()> {
+        Err(read_only(key))
+    }
+
+    fn set_if_absent(&self, key: &str, _value: &[u8]) -> Result<bool> {
+        Err(read_only(key))
+    }
+
+    fn erase(&self, key: &str) -> Result<()> {
+        Err(read_only(key))
+    }
+
+    fn erase_prefix(&self, prefix: &str) -> Result<()> {
+        Err(read_only(prefix))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+    use std::io::Write;
+
+    /// An archive of stored entries, in order, after a directory entry.
+    fn archive(dir: &Path, entries: &[(&str, &[u8])]) -> PathBuf {
+        let path = dir.join("t.zip");
+        let mut w = zip::ZipWriter::new(File::create(&path).unwrap());
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        w.add_directory("d/", opts).unwrap();
+        for (name, value) in entries {
+            w.start_file(*name, opts).unwrap();
+            w.write_all(value).unwrap();
+        }
+        w.finish().unwrap();
+        path
+    }
+
+    #[test]
+    fn reads_lists_and_refuses_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = archive(
+            dir.path(),
+            &[("d/zarr.json", b"{}"), ("d/c/0", b"0123456789"), ("e", b"")],
+        );
+        let s = ZipStore::open(&path).unwrap();
+        assert_eq!(s.list("").unwrap(), ["d/c/0", "d/zarr.json", "e"]);
+        assert_eq!(s.list("d/").unwrap(), ["d/c/0", "d/zarr.json"]);
+        assert!(s.list("x").unwrap().is_empty());
+        assert_eq!(s.get("d/c/0").unwrap().unwrap(), b"0123456789");
+        assert_eq!(s.get("e").unwrap().unwrap(), b"");
+        assert!(s.get("d").unwrap().is_none());
+        assert!(s.get("d/c/1").unwrap().is_none());
+        assert_eq!(
+            s.get_range("d/c/0", ByteRange::new(3, 4)).unwrap().unwrap(),
+            b"3456"
+        );
+        assert_eq!(
+            s.get_range("d/c/0", ByteRange::Suffix { length: 2 })
+                .unwrap()
+                .unwrap(),
+            b"89"
+        );
+        assert!(s.get_range("d/c/0", ByteRange::new(8, 4)).is_err());
+        let r = s.value_reader("d/c/0").unwrap().unwrap();
+        let mut out = [0u8; 3];
+        r.read_at(7, &mut out).unwrap();
+        assert_eq!(&out, b"789");
+        assert!(r.read_at(8, &mut out).is_err());
+        let mut exact = [0u8; 10];
+        assert_eq!(s.get_into("d/c/0", &mut exact).unwrap(), Some(true));
+        assert_eq!(s.get_into("d/c/0", &mut out).unwrap(), Some(false));
+        assert_eq!(s.size("d/c/0").unwrap(), Some(10));
+        for e in [
+            s.set("d/c/0", b"x").unwrap_err(),
+            s.erase("d/c/0").unwrap_err(),
+            s.erase_prefix("d").unwrap_err(),
+            s.set_if_absent("n", b"x").unwrap_err(),
+        ] {
+            assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
+        }
+        assert_eq!(s.get("d/c/0").unwrap().unwrap(), b"0123456789");
+        assert!(s.get("../x").is_err());
+    }
+
+    /// (An archive holding a name twice, which this crate's writer cannot
+    /// make, is tested from Python.)
+    #[test]
+    fn damage_is_a_checksum_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = archive(dir.path(), &[("j", b"old value"), ("k", b"new value")]);
+        let s = ZipStore::open(&path).unwrap();
+        assert_eq!(s.get("k").unwrap().unwrap(), b"new value");
+        drop(s);
+        // Damage the entry's bytes in place.
+        let mut raw = std::fs::read(&path).unwrap();
+        let at = raw.windows(9).rposition(|w| w == b"new value").unwrap();
+        raw[at] = b'N';
+        std::fs::write(&path, &raw).unwrap();
+        let s = ZipStore::open(&path).unwrap();
+        assert_eq!(s.get("k").unwrap_err().kind(), ErrorKind::Checksum);
+        let mut out = [0u8; 9];
+        assert_eq!(
+            s.get_into("k", &mut out).unwrap_err().kind(),
+            ErrorKind::Checksum
+        );
+        // Ranges cannot be checked.
+        assert_eq!(
+            s.get_range("k", ByteRange::new(0, 3)).unwrap().unwrap(),
+            b"New"
+        );
+        std::fs::write(&path, b"not an archive").unwrap();
+        assert_eq!(
+            ZipStore::open(&path).unwrap_err().kind(),
+            ErrorKind::Corrupt
+        );
+        assert_eq!(
+            ZipStore::open(dir.path().join("none.zip"))
+                .unwrap_err()
+                .kind(),
+            ErrorKind::NotFound
+        );
+    }
+}

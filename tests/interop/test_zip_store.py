@@ -1,0 +1,149 @@
+"""zarrio reads hierarchies zarr-python wrote into a zip archive (`ZipStore`).
+
+Stored entries (zarr-python's default) and deflated ones; groups found by
+listing; sharded arrays by byte range. The store is read only: writes are
+refused and the archive is left as it was. A damaged entry is a checksum
+error, a file that is no zip archive a corrupt one.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from ctypes import byref, c_void_p
+
+import numpy as np
+import pytest
+
+from zarrio_ctypes import Array, Store, ZarrioError, lib
+
+
+def _children(store: Store, path: str) -> list:
+    L = lib()
+    g = c_void_p()
+    L.check(L.fn("zarrio_group_open")(store.handle, path.encode(), byref(g)), "zarrio_group_open")
+    try:
+        p = c_void_p()
+        L.check(L.fn("zarrio_group_children")(g, byref(p)), "zarrio_group_children")
+        return json.loads(L.take_string(p))
+    finally:
+        L.fn("zarrio_group_free")(g)
+
+
+def _write_zip(path, compression, zarr_format=3) -> dict:
+    import zarr
+    from zarr.storage import ZipStore
+
+    rng = np.random.default_rng(3)
+    data = {
+        "plain": rng.integers(-1000, 1000, size=(13, 9), dtype="<i4"),
+        "sub/sharded": rng.standard_normal((20, 12)).astype("<f8"),
+        "sub/raw": rng.integers(0, 255, size=(33,), dtype="u1"),
+    }
+    store = ZipStore(str(path), mode="w", compression=compression)
+    root = zarr.open_group(store=store, mode="w", zarr_format=zarr_format, attributes={"k": 1})
+    root.create_array("plain", shape=data["plain"].shape, chunks=(4, 4), dtype="<i4", fill_value=-1)
+    kw = dict(shards=(10, 6), chunks=(5, 3)) if zarr_format == 3 else dict(chunks=(5, 3))
+    root.create_array("sub/sharded", shape=(20, 12), dtype="<f8", **kw)
+    root.create_array("sub/raw", shape=(33,), chunks=(10,), dtype="u1", compressors=None)
+    # One chunk of the first array is all fill value, so it is not stored.
+    data["plain"][12:, 8:] = -1
+    # Each array written once: a zip archive cannot replace an entry.
+    for k, v in data.items():
+        root[k][:] = v
+    store.close()
+    return data
+
+
+@pytest.mark.parametrize("zarr_format", [3, 2])
+@pytest.mark.parametrize("compression", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED], ids=["stored", "deflated"])
+def test_reads_zarr_python_zip(zarrio, tmp_path, compression, zarr_format):
+    import zarr
+    from zarr.storage import ZipStore
+
+    path = tmp_path / "h.zip"
+    data = _write_zip(path, compression, zarr_format)
+    names = {i.filename: i.compress_type for i in zipfile.ZipFile(path).infolist()}
+    assert set(names.values()) == {compression}, names
+    before = path.read_bytes()
+    with Store.zip(path) as store:
+        def kids(path):
+            return [(c["name"], c["node_type"]) for c in _children(store, path)]
+
+        assert kids("") == [("plain", "array"), ("sub", "group")]
+        assert kids("sub") == [("raw", "array"), ("sharded", "array")]
+        for key, want in data.items():
+            with Array.open(store, key) as arr:
+                assert arr.read().tobytes() == want.tobytes(), key
+                if want.ndim == 2:
+                    assert arr.read((3, 2), (7, 5)).tobytes() == np.ascontiguousarray(want[3:10, 2:7]).tobytes()
+                    assert np.array_equal(arr.read(order="F"), want)
+    # And zarr-python agrees.
+    back = zarr.open_group(store=ZipStore(str(path), mode="r"), mode="r")
+    assert np.array_equal(back["sub/sharded"][...], data["sub/sharded"])
+    assert path.read_bytes() == before
+
+
+def test_refuses_writes(zarrio, tmp_path):
+    path = tmp_path / "h.zip"
+    data = _write_zip(path, zipfile.ZIP_STORED)
+    before = path.read_bytes()
+    meta = {"zarr_format": 3, "node_type": "array", "shape": [4], "data_type": "uint8",
+            "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [4]}},
+            "chunk_key_encoding": {"name": "default"}, "fill_value": 0, "codecs": [{"name": "bytes"}]}
+    with Store.zip(path) as store:
+        for make in (lambda: Array.create(store, "new", meta), lambda: Array.create(store, "plain", meta)):
+            with pytest.raises(ZarrioError) as e:
+                make()
+            assert e.value.status_name == "ZARRIO_ERR_UNSUPPORTED", e.value
+            assert "read only" in e.value.message
+        with Array.open(store, "sub/raw") as arr:
+            with pytest.raises(ZarrioError) as e:
+                arr.write((0,), np.zeros(3, "u1"))
+            assert e.value.status_name == "ZARRIO_ERR_UNSUPPORTED", e.value
+            assert arr.read().tobytes() == data["sub/raw"].tobytes()
+    assert path.read_bytes() == before
+
+
+def test_last_entry_of_a_name_wins(zarrio, tmp_path):
+    """An archive appended to holds names twice; Python's zipfile reads the last."""
+    path = tmp_path / "dup.zip"
+    meta = {"zarr_format": 3, "node_type": "array", "shape": [4], "data_type": "uint8",
+            "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [4]}},
+            "chunk_key_encoding": {"name": "default"}, "fill_value": 0, "codecs": [{"name": "bytes"}]}
+    with pytest.warns(UserWarning):
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("a/zarr.json", json.dumps(meta))
+            z.writestr("a/c/0", bytes([1, 2, 3, 4]))
+            z.writestr("a/c/0", bytes([5, 6, 7, 8]))
+    with zipfile.ZipFile(path) as z:
+        assert z.read("a/c/0") == bytes([5, 6, 7, 8])
+    with Store.zip(path) as store, Array.open(store, "a") as arr:
+        assert arr.read().tolist() == [5, 6, 7, 8]
+
+
+def test_damaged_and_foreign_files(zarrio, tmp_path):
+    path = tmp_path / "h.zip"
+    data = _write_zip(path, zipfile.ZIP_STORED)
+    # Flip one byte inside a compressed chunk of "plain": the whole-value
+    # read sees the CRC-32 mismatch.
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo("plain/c/1/1")
+    raw = bytearray(path.read_bytes())
+    name_len = int.from_bytes(raw[info.header_offset + 26: info.header_offset + 28], "little")
+    extra_len = int.from_bytes(raw[info.header_offset + 28: info.header_offset + 30], "little")
+    start = info.header_offset + 30 + name_len + extra_len
+    raw[start + info.compress_size // 2] ^= 0x40
+    path.write_bytes(bytes(raw))
+    with Store.zip(path) as store, Array.open(store, "plain") as arr:
+        with pytest.raises(ZarrioError) as e:
+            arr.read()
+        assert e.value.status_name == "ZARRIO_ERR_CHECKSUM", e.value
+        # Chunks away from the damage read as before.
+        assert arr.read((0, 0), (4, 4)).tobytes() == np.ascontiguousarray(data["plain"][:4, :4]).tobytes()
+    other = tmp_path / "not.zip"
+    other.write_bytes(b"PK\x03\x04 but nothing more")
+    for p, status in [(other, "ZARRIO_ERR_CORRUPT"), (tmp_path / "missing.zip", "ZARRIO_ERR_NOT_FOUND")]:
+        with pytest.raises(ZarrioError) as e:
+            Store.zip(p)
+        assert e.value.status_name == status, e.value
