@@ -9,6 +9,7 @@
 //! Every write returns an "unsupported" error.
 
 use super::filesystem::read_exact_at;
+use super::memory::SharedValue;
 use super::{validate_key, ByteRange, Store, ValueReader};
 use crate::error::{checksum, corrupt, io_error, unsupported, Result};
 use std::collections::HashMap;
@@ -192,26 +193,6 @@ impl ValueReader for StoredReader<'_> {
     }
 }
 
-/// A deflated entry, inflated once, read by range.
-struct InflatedReader {
-    value: Vec<u8>,
-    key: String,
-}
-
-impl ValueReader for InflatedReader {
-    fn size(&self) -> u64 {
-        self.value.len() as u64
-    }
-
-    fn read_at(&self, offset: u64, out: &mut [u8]) -> Result<()> {
-        let r = ByteRange::new(offset, out.len() as u64)
-            .resolve(self.value.len() as u64)
-            .map_err(|e| e.context(&self.key))?;
-        out.copy_from_slice(&self.value[r.start as usize..r.end as usize]);
-        Ok(())
-    }
-}
-
 fn read_only(key: &str) -> crate::error::Error {
     unsupported(format!("{key}: zip stores are read only"))
 }
@@ -279,12 +260,13 @@ impl Store for ZipStore {
                 key: key.to_string(),
             })));
         }
+        // A deflated entry, inflated once, read by range from memory.
         let mut value = Vec::new();
         self.read_value(key, e, &mut value)?;
-        Ok(Some(Box::new(InflatedReader {
-            value,
-            key: self.what(key),
-        })))
+        Ok(Some(Box::new(SharedValue::new(
+            std::sync::Arc::new(value),
+            &self.what(key),
+        ))))
     }
 
     fn supports_value_reader(&self) -> bool {
