@@ -17,8 +17,9 @@ pub(crate) const STRUCT: &str = "struct";
 /// zarr-python's earlier name, read only.
 pub(crate) const STRUCTURED: &str = "structured";
 
-/// Nested structs deeper than this are refused: metadata must not be able
-/// to drive the parser's recursion arbitrarily deep.
+/// Structs nested in more levels than this (the outermost is one) are
+/// refused as unsupported: metadata must not be able to drive the parser's
+/// recursion arbitrarily deep.
 pub(crate) const MAX_DEPTH: usize = 16;
 
 /// One field of a struct.
@@ -101,8 +102,8 @@ impl StructType {
         cfg: Option<&Value>,
         depth: usize,
     ) -> Result<Self> {
-        if depth > MAX_DEPTH {
-            return Err(invalid_metadata(format!(
+        if depth >= MAX_DEPTH {
+            return Err(crate::error::unsupported(format!(
                 "data type \"{name}\": structs nested more than {MAX_DEPTH} deep are not supported"
             )));
         }
@@ -357,12 +358,16 @@ mod tests {
         assert!(with(json!([{"name": "a", "data_type": "int7"}])).is_err());
         assert!(with(json!(["a", "int8"])).is_err());
         assert!(parse(json!({"name": "struct"})).is_err());
-        // Deeper than MAX_DEPTH.
+        // MAX_DEPTH levels of structs, and one more.
         let mut t = json!("int8");
-        for _ in 0..=MAX_DEPTH + 1 {
+        for _ in 0..MAX_DEPTH {
             t = json!({"name": "struct", "configuration": {"fields": [{"name": "f", "data_type": t}]}});
         }
+        assert_eq!(parse(t.clone()).unwrap().size(), 1);
+        let t =
+            json!({"name": "struct", "configuration": {"fields": [{"name": "f", "data_type": t}]}});
         let e = parse(t).unwrap_err();
+        assert_eq!(e.kind(), crate::error::ErrorKind::Unsupported, "{e}");
         assert!(e.to_string().contains("nested"), "{e}");
         // Elements past MAX_ITEM_BYTES.
         let big = json!({"name": "raw_bytes", "configuration": {"length_bytes": MAX_ITEM_BYTES}});

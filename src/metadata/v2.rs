@@ -186,7 +186,7 @@ fn is_variable_length(t: &V2Type) -> bool {
 /// the `bytes` codec's.
 fn parse_structured(fields: &[Value], depth: usize) -> Result<V2Type> {
     // As deep as the v3 parser then takes it.
-    if depth > MAX_STRUCT_DEPTH {
+    if depth >= MAX_STRUCT_DEPTH {
         return Err(unsupported(format!(
             ".zarray: structured dtypes nested more than {MAX_STRUCT_DEPTH} deep are not supported"
         )));
@@ -194,9 +194,12 @@ fn parse_structured(fields: &[Value], depth: usize) -> Result<V2Type> {
     let mut v3_fields = Vec::with_capacity(fields.len());
     let mut endian = None;
     let mut size = 0usize;
-    for f in fields {
+    for (i, f) in fields.iter().enumerate() {
         let (name, ftype) = match f.as_array().map(Vec::as_slice) {
-            Some([Value::String(n), t]) => (n, t),
+            // numpy names a field without a name (the padding of an
+            // aligned struct, as zarr-python 2 wrote it) by its place.
+            Some([Value::String(n), t]) if n.is_empty() => (format!("f{i}"), t),
+            Some([Value::String(n), t]) => (n.clone(), t),
             Some([Value::String(_), _, _]) => {
                 return Err(unsupported(format!(
                     ".zarray: structured dtype field {f}: fields of subarrays are not supported"
@@ -237,7 +240,10 @@ fn parse_structured(fields: &[Value], depth: usize) -> Result<V2Type> {
 }
 
 /// A structured dtype's v2 fill value (base64 of the element's bytes in
-/// the stored byte order; null: zeros) as the v3 object of field values.
+/// the stored byte order; null: zeros) as v3's base64 form, its fields
+/// little-endian: every byte kept, where the object of field values would
+/// lose those JSON cannot say (a bool byte of 2, a UTF-32 unit that is no
+/// character).
 fn struct_fill_value(v: Option<&Value>, t: &V2Type) -> Result<Value> {
     let dtype = crate::dtype::DataType::from_json(t.json.as_ref().expect("a struct's JSON"))
         .map_err(|e| e.context(".zarray"))?;
@@ -262,15 +268,12 @@ fn struct_fill_value(v: Option<&Value>, t: &V2Type) -> Result<Value> {
         )));
     }
     bytes.resize(dtype.size(), 0);
-    let native = if cfg!(target_endian = "big") {
-        "big"
-    } else {
-        "little"
-    };
-    if t.endian.is_some_and(|e| e != native) {
+    if t.endian == Some("big") {
         dtype.swap_byte_order(&mut bytes);
     }
-    Ok(dtype.fill_value_to_json(&bytes))
+    Ok(base64::engine::general_purpose::STANDARD
+        .encode(&bytes)
+        .into())
 }
 
 /// The v3 `fill_value` for a v2 one. `null` (no fill value) reads as
@@ -613,6 +616,7 @@ mod tests {
 
     #[test]
     fn structured_dtypes() {
+        use crate::dtype::DataType;
         // Big-endian fields, one nested struct, a bytes field; the fill
         // value is base64 of the element in the stored byte order.
         let mut stored = 0x0102i16.to_be_bytes().to_vec();
@@ -652,6 +656,21 @@ mod tests {
                 array_from_zarray(&zarray(json!({"dtype": dtype, "fill_value": f})), None).unwrap();
             assert_eq!(a.fill_value, [0; 8]);
         }
+        // Padding of an aligned struct, as zarr-python 2 wrote it: numpy
+        // names it by its place. Fill bytes JSON cannot say are kept.
+        let padded = json!([["a", "|b1"], ["", "|V3"], ["b", "<U1"]]);
+        let fill =
+            base64::engine::general_purpose::STANDARD.encode([2u8, 9, 9, 9, 0x00, 0xd8, 0, 0]);
+        let a =
+            array_from_zarray(&zarray(json!({"dtype": padded, "fill_value": fill})), None).unwrap();
+        let DataType::Struct(st) = &a.data_type else {
+            panic!("{:?}", a.data_type)
+        };
+        let names: Vec<&str> = st.fields().iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["a", "f1", "b"]);
+        let mut want = vec![2u8, 9, 9, 9];
+        want.extend(0xd800u32.to_ne_bytes());
+        assert_eq!(a.fill_value, want);
         // One-byte fields alone: no byte order.
         let m = v3(json!({"dtype": [["x", "|u1"], ["s", "|S2"]], "fill_value": null})).unwrap();
         assert_eq!(m["codecs"][0]["name"], "bytes");
