@@ -180,6 +180,23 @@ module zarrio
       integer(c_int32_t) :: zarrio_array_chunk_shape
     end function
 
+    function zarrio_array_grid_shape(array, shape, capacity) bind(c, name="zarrio_array_grid_shape")
+      import :: c_ptr, c_int64_t, c_size_t, c_int32_t
+      type(c_ptr), value :: array
+      integer(c_int64_t), dimension(*), intent(out) :: shape
+      integer(c_size_t), value :: capacity
+      integer(c_int32_t) :: zarrio_array_grid_shape
+    end function
+
+    function zarrio_array_chunk_span(array, ndim, indices, origin, shape) bind(c, name="zarrio_array_chunk_span")
+      import :: c_ptr, c_int64_t, c_size_t, c_int32_t
+      type(c_ptr), value :: array
+      integer(c_size_t), value :: ndim
+      integer(c_int64_t), dimension(*), intent(in) :: indices
+      integer(c_int64_t), dimension(*), intent(out) :: origin, shape
+      integer(c_int32_t) :: zarrio_array_chunk_span
+    end function
+
     function zarrio_array_element_size(array, size) bind(c, name="zarrio_array_element_size")
       import :: c_ptr, c_size_t, c_int32_t
       type(c_ptr), value :: array

@@ -342,7 +342,9 @@ zarrio_status zarrio_array_ndim(const zarrio_array *array, size_t *out);
 zarrio_status zarrio_array_shape(const zarrio_array *array, uint64_t *out, size_t capacity);
 
 /**
- * The chunk shape of the grid (the shard shape of a sharded array).
+ * The chunk shape of the grid (the shard shape of a sharded array). An
+ * array with a rectilinear chunk grid, whose chunks differ in shape, is
+ * `ZARRIO_ERR_UNSUPPORTED`: see `zarrio_array_chunk_span`.
  *
  * # Safety
  * As `zarrio_array_shape`.
@@ -350,7 +352,9 @@ zarrio_status zarrio_array_shape(const zarrio_array *array, uint64_t *out, size_
 zarrio_status zarrio_array_chunk_shape(const zarrio_array *array, uint64_t *out, size_t capacity);
 
 /**
- * The inner chunk shape of a sharded array; the chunk shape otherwise.
+ * The inner chunk shape of a sharded array; the chunk shape otherwise
+ * (an unsharded array with a rectilinear chunk grid is
+ * `ZARRIO_ERR_UNSUPPORTED`, as at `zarrio_array_chunk_shape`).
  *
  * # Safety
  * As `zarrio_array_shape`.
@@ -358,6 +362,35 @@ zarrio_status zarrio_array_chunk_shape(const zarrio_array *array, uint64_t *out,
 zarrio_status zarrio_array_inner_chunk_shape(const zarrio_array *array,
                                              uint64_t *out,
                                              size_t capacity);
+
+/**
+ * The number of chunks (shards) along each dimension: `ndim` entries
+ * written to `out`, which holds `capacity` entries. Chunk indices run
+ * from 0 to these, exclusive.
+ *
+ * # Safety
+ * As `zarrio_array_shape`.
+ */
+zarrio_status zarrio_array_grid_shape(const zarrio_array *array, uint64_t *out, size_t capacity);
+
+/**
+ * Where the chunk (shard) at `chunk_indices` lies: its first element in
+ * `out_origin` and its full shape in `out_shape` (`ndim` entries each),
+ * the shape `zarrio_array_read_chunk` reads, which for a chunk at the
+ * array's edge reaches past it. For a regular grid the origin is the
+ * indices times the chunk shape; for a rectilinear one, the sum of the
+ * edges before it. `ZARRIO_ERR_OUT_OF_BOUNDS` for indices outside the
+ * grid (`zarrio_array_grid_shape`).
+ *
+ * # Safety
+ * `array` is a live handle; `chunk_indices`, `out_origin` and `out_shape`
+ * hold `ndim` entries each.
+ */
+zarrio_status zarrio_array_chunk_span(const zarrio_array *array,
+                                      size_t ndim,
+                                      const uint64_t *chunk_indices,
+                                      uint64_t *out_origin,
+                                      uint64_t *out_shape);
 
 /**
  * The data type name ("uint16", "float32", "r24", "string",
@@ -592,9 +625,11 @@ zarrio_status zarrio_array_fill(zarrio_array *array,
                                 size_t value_size);
 
 /**
- * Read one whole chunk (the full chunk shape in C order; the parts of an
- * edge chunk outside the array hold whatever was stored there, the fill
- * value for chunks written by zarrio) into `out` of `capacity` bytes.
+ * Read one whole chunk (the full chunk shape in C order, for a
+ * rectilinear grid this chunk's shape from `zarrio_array_chunk_span`;
+ * the parts of an edge chunk outside the array hold whatever was stored
+ * there, the fill value for chunks written by zarrio) into `out` of
+ * `capacity` bytes.
  * An uncompressed chunk is read straight into `out`, fastest when `out`
  * is page-aligned (see `zarrio_array_read`).
  *
@@ -609,7 +644,9 @@ zarrio_status zarrio_array_read_chunk(const zarrio_array *array,
                                       size_t capacity);
 
 /**
- * Write one whole chunk from `src` (exactly one chunk's bytes, C order).
+ * Write one whole chunk from `src` (exactly one chunk's bytes, C order;
+ * a rectilinear grid's chunks differ in shape, see
+ * `zarrio_array_chunk_span`).
  *
  * # Safety
  * `array` is a live handle; `chunk_indices` holds `ndim` entries; `src`
@@ -658,7 +695,9 @@ zarrio_status zarrio_array_set_io_concurrency(zarrio_array *array, uint32_t n);
 /**
  * The array's codec pipeline as a pipeline handle (release with
  * `zarrio_pipeline_free`), for hosts that fetch chunk bytes themselves.
- * `ZARRIO_ERR_UNSUPPORTED` for an array of variable-length data.
+ * `ZARRIO_ERR_UNSUPPORTED` for an array of variable-length data, and for
+ * one with a rectilinear chunk grid (a pipeline decodes chunks of one
+ * shape: build one per shape with `zarrio_pipeline_create`).
  *
  * # Safety
  * `array` is a live handle; `out` is valid for a write.

@@ -499,6 +499,16 @@ public:
     extents inner_chunk_shape() const {
         return dims(zarrio_array_inner_chunk_shape, "zarrio_array_inner_chunk_shape");
     }
+    /// Chunks along each dimension (`zarrio_array_grid_shape`).
+    extents grid_shape() const { return dims(zarrio_array_grid_shape, "zarrio_array_grid_shape"); }
+    /// The first element and the full shape of the chunk at `indices`
+    /// (`zarrio_array_chunk_span`; rectilinear grids' chunks differ).
+    std::pair<extents, extents> chunk_span(const extents &indices) const {
+        extents origin(indices.size()), shape(indices.size());
+        detail::check(zarrio_array_chunk_span(get(), indices.size(), indices.data(), origin.data(), shape.data()),
+                      "zarrio_array_chunk_span");
+        return {origin, shape};
+    }
     /// The data type's name, e.g. "uint16" (`zarrio_array_data_type`).
     std::string data_type() const {
         char *name = nullptr;

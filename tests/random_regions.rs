@@ -1,5 +1,6 @@
 //! Writes, fills and reads of random regions of random arrays (1 to 4
-//! dimensions, edge chunks, chunks larger than the array, sharding,
+//! dimensions, edge chunks, chunks larger than the array, regular and
+//! rectilinear chunk grids, sharding,
 //! transposes, compressors, either endianness, any caller strides),
 //! checked element by element against a plain model of the array, on a
 //! memory store and on a directory. A read must also leave every byte of
@@ -178,6 +179,37 @@ fn codecs(rng: &mut Rng, chunk: &[u64], elem: usize) -> Value {
     Value::Array(list)
 }
 
+/// A rectilinear grid for `shape` whose edges are multiples of `unit`
+/// (so that inner chunks chosen for `unit` divide every shard): a step
+/// along some dimensions, listed edges (runs among them, some past the
+/// extent) along the others.
+fn rectilinear_grid(rng: &mut Rng, shape: &[u64], unit: &[u64]) -> Value {
+    let dims: Vec<Value> = shape
+        .iter()
+        .zip(unit)
+        .map(|(&n, &u)| {
+            if rng.range(0, 3) == 0 {
+                return json!(u * rng.range(1, 2));
+            }
+            let mut edges = Vec::new();
+            let mut sum = 0;
+            while sum < n || rng.range(0, 4) == 0 {
+                let e = u * rng.range(1, 3);
+                if rng.range(0, 2) == 0 {
+                    let count = rng.range(1, 3);
+                    edges.push(json!([e, count]));
+                    sum += e * count;
+                } else {
+                    edges.push(json!(e));
+                    sum += e;
+                }
+            }
+            Value::Array(edges)
+        })
+        .collect();
+    json!({"name": "rectilinear", "configuration": {"kind": "inline", "chunk_shapes": dims}})
+}
+
 fn run_case(seed: u64, store: StoreRef) {
     let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
     let ndim = rng.range(1, 4) as usize;
@@ -191,9 +223,14 @@ fn run_case(seed: u64, store: StoreRef) {
         ("uint64", 8),
     ]);
     let codec_list = codecs(&mut rng, &chunk, elem);
+    let grid = if rng.range(0, 2) == 0 {
+        rectilinear_grid(&mut rng, &shape, &chunk)
+    } else {
+        json!({"name": "regular", "configuration": {"chunk_shape": chunk}})
+    };
     let meta = json!({
         "zarr_format": 3, "node_type": "array", "shape": shape, "data_type": dtype,
-        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": chunk}},
+        "chunk_grid": grid,
         "chunk_key_encoding": {"name": "default"}, "fill_value": 7,
         "codecs": codec_list,
     })

@@ -199,6 +199,32 @@ static void test_strings(void) {
     CHECK(thrown([&] { zarrio::store::zip("/nonexistent/zarrio/archive.zip"); }) == ZARRIO_ERR_NOT_FOUND);
 }
 
+static void test_rectilinear(void) {
+    zarrio::store s = zarrio::store::memory();
+    zarrio::array a = zarrio::array::create(
+        s, "r",
+        "{\"zarr_format\":3,\"node_type\":\"array\",\"shape\":[10,4],\"data_type\":\"int16\","
+        "\"chunk_grid\":{\"name\":\"rectilinear\",\"configuration\":{\"kind\":\"inline\","
+        "\"chunk_shapes\":[[2,[3,2],2],3]}},"
+        "\"chunk_key_encoding\":{\"name\":\"default\"},\"fill_value\":-1,"
+        "\"codecs\":[{\"name\":\"bytes\",\"configuration\":{\"endian\":\"little\"}}]}");
+    CHECK(a.grid_shape() == (zarrio::extents{4, 2}));
+    auto span = a.chunk_span({2, 1});
+    CHECK(span.first == (zarrio::extents{5, 3}) && span.second == (zarrio::extents{3, 3}));
+    CHECK(thrown([&] { a.chunk_shape(); }) == ZARRIO_ERR_UNSUPPORTED);
+    std::vector<int16_t> v(40);
+    for (int i = 0; i < 40; i++) v[i] = (int16_t)i;
+    a.write({0, 0}, {10, 4}, v.data(), v.size());
+    std::vector<int16_t> back(40, 0);
+    a.read({0, 0}, {10, 4}, back.data(), back.size());
+    CHECK(back == v);
+    /* Chunk (2, 1) in full: rows 5..7, columns 3..5, the last two past the edge. */
+    std::vector<int16_t> chunk(9, 0);
+    a.read_chunk({2, 1}, chunk.data(), chunk.size() * sizeof(int16_t));
+    CHECK(chunk[1] == -1 && chunk[2] == -1);
+    CHECK(chunk[0] == 23 && chunk[3] == 27 && chunk[6] == 31);
+}
+
 static void test_groups_and_consolidated(void) {
     zarrio::store s = zarrio::store::memory();
     zarrio::group root = zarrio::group::create(s, "", "{\"title\":\"t\"}");
@@ -287,6 +313,7 @@ int main(int argc, char **argv) {
     try {
         test_arrays();
         test_strings();
+        test_rectilinear();
         test_groups_and_consolidated();
         test_pipeline();
     } catch (const zarrio::error &e) {

@@ -1,6 +1,7 @@
 //! Arrays: metadata plus the read and write paths over a store.
 
 mod read;
+mod rectilinear;
 mod resize;
 mod shard_rows;
 mod strings;
@@ -39,6 +40,12 @@ pub struct Array {
     threads: AtomicUsize,
     /// Store requests in flight during a read (0 = the library default).
     io_concurrency: AtomicUsize,
+    /// Added to chunk indices to make keys: a view of one chunk of a
+    /// rectilinear array has chunk 0 where the array has this one. Empty
+    /// otherwise.
+    chunk_offset: Vec<u64>,
+    /// A rectilinear array's codec pipelines, one per chunk shape met.
+    chains: Mutex<std::collections::HashMap<Vec<u64>, Arc<CodecChain>>>,
 }
 
 impl Array {
@@ -116,6 +123,8 @@ impl Array {
             attributes_writer: Mutex::new(()),
             threads: AtomicUsize::new(0),
             io_concurrency: AtomicUsize::new(0),
+            chunk_offset: Vec::new(),
+            chains: Mutex::new(Default::default()),
         }
     }
 
@@ -229,7 +238,21 @@ impl Array {
 
     /// The store key of a chunk.
     pub fn chunk_key(&self, indices: &[u64]) -> String {
-        join_key(&self.path, &self.meta.chunk_key_encoding.key(indices))
+        if self.chunk_offset.is_empty() {
+            return join_key(&self.path, &self.meta.chunk_key_encoding.key(indices));
+        }
+        let at: Vec<u64> = indices
+            .iter()
+            .zip(&self.chunk_offset)
+            .map(|(i, o)| i + o)
+            .collect();
+        join_key(&self.path, &self.meta.chunk_key_encoding.key(&at))
+    }
+
+    /// Whether chunks differ in shape (a `rectilinear` chunk grid): reads
+    /// and writes then go chunk by chunk through a view of each.
+    pub fn is_rectilinear(&self) -> bool {
+        self.meta.rectilinear.is_some()
     }
 
     fn check_chunk_indices(&self, indices: &[u64]) -> Result<()> {

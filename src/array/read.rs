@@ -123,6 +123,9 @@ impl Array {
         out: &mut [u8],
         strides: Option<&[i64]>,
     ) -> Result<()> {
+        if self.is_rectilinear() {
+            return self.read_rectilinear(start, shape, out, strides);
+        }
         self.check_fixed_size()?;
         check_region(self.shape(), start, shape)?;
         let layout = Layout::new(shape, strides, self.elem(), out.len())?;
@@ -189,6 +192,9 @@ impl Array {
     /// Read one whole chunk (full chunk shape, C order, edge chunks include
     /// their out-of-bounds fill) into `out`.
     pub fn read_chunk(&self, indices: &[u64], out: &mut [u8]) -> Result<()> {
+        if self.is_rectilinear() {
+            return self.read_chunk_rectilinear(indices, out);
+        }
         self.check_fixed_size()?;
         self.check_chunk_indices(indices)?;
         let repr = self.chunk_repr();
@@ -445,7 +451,7 @@ impl Array {
     }
 
     /// What reading the shard at `key` needs from this array.
-    fn shard_read<'a>(
+    pub(super) fn shard_read<'a>(
         &'a self,
         key: &'a str,
         sharding: &'a ShardingCodec,
@@ -464,7 +470,7 @@ impl Array {
 
     /// Read one chunk's part of a region into `dest`. `threads`: how many
     /// threads may read this one chunk (1 when other chunks keep them busy).
-    fn read_chunk_part(
+    pub(super) fn read_chunk_part(
         &self,
         part: &ChunkPart,
         dest: &DestBuffer,

@@ -38,6 +38,7 @@ impl Array {
     /// must be reopened to see the new shape.
     pub fn resize(&mut self, new_shape: &[u64]) -> Result<()> {
         self.check_writable()?;
+        self.check_not_rectilinear("resize")?;
         if new_shape.len() != self.ndim() {
             return Err(invalid_argument(format!(
                 "the new shape has {} dimensions, the array {}",

@@ -32,6 +32,7 @@ enum PartItems {
 
 impl Array {
     fn check_variable_length(&self) -> Result<()> {
+        self.check_not_rectilinear("reading and writing variable-length items")?;
         if !self.data_type().is_variable_length() {
             return Err(unsupported(format!(
                 "array \"{}\" holds {} elements of a fixed size: read and write them with \

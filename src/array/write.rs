@@ -25,7 +25,7 @@ enum Patch {
 
 /// What a write puts into one chunk part.
 #[derive(Clone, Copy)]
-enum Content<'a> {
+pub(super) enum Content<'a> {
     /// A block of the caller's buffer.
     Source(&'a SourceBuffer<'a>),
     /// One element value everywhere.
@@ -47,6 +47,9 @@ impl Array {
         check_region(self.shape(), start, shape)?;
         let layout = Layout::new(shape, strides, self.elem(), src.len())?;
         let source = SourceBuffer::new(src, layout);
+        if self.is_rectilinear() {
+            return self.write_rectilinear(start, shape, Content::Source(&source));
+        }
         // Chunk by chunk from the plan, as a fill does: tiny chunks would
         // make a list of parts many times the caller's buffer.
         let plan = RegionPlan::new(self.chunk_shape(), start, shape);
@@ -73,6 +76,9 @@ impl Array {
                 self.elem()
             )));
         }
+        if self.is_rectilinear() {
+            return self.write_rectilinear(start, shape, Content::Scalar(value));
+        }
         // Chunk by chunk from the plan: a fill has no buffer bounding how
         // many chunks its region touches.
         let plan = RegionPlan::new(self.chunk_shape(), start, shape);
@@ -84,6 +90,9 @@ impl Array {
 
     /// Write one whole chunk (full chunk shape, C order).
     pub fn write_chunk(&self, indices: &[u64], data: &[u8]) -> Result<()> {
+        if self.is_rectilinear() {
+            return self.write_chunk_rectilinear(indices, data);
+        }
         self.check_writable()?;
         self.check_fixed_size()?;
         self.check_chunk_indices(indices)?;
@@ -150,7 +159,7 @@ impl Array {
         part.in_chunk.iter().all(|&o| o == 0) && part.shape == self.chunk_extent(&part.chunk)
     }
 
-    fn write_part(
+    pub(super) fn write_part(
         &self,
         part: &ChunkPart,
         content: Content,

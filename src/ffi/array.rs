@@ -163,7 +163,9 @@ pub unsafe extern "C" fn zarrio_array_shape(
     guard(|| copy_shape(handle(array, "array")?.inner.shape(), out, capacity))
 }
 
-/// The chunk shape of the grid (the shard shape of a sharded array).
+/// The chunk shape of the grid (the shard shape of a sharded array). An
+/// array with a rectilinear chunk grid, whose chunks differ in shape, is
+/// `ZARRIO_ERR_UNSUPPORTED`: see `zarrio_array_chunk_span`.
 ///
 /// # Safety
 /// As `zarrio_array_shape`.
@@ -173,10 +175,16 @@ pub unsafe extern "C" fn zarrio_array_chunk_shape(
     out: *mut u64,
     capacity: usize,
 ) -> zarrio_status {
-    guard(|| copy_shape(handle(array, "array")?.inner.chunk_shape(), out, capacity))
+    guard(|| {
+        let a = &handle(array, "array")?.inner;
+        a.check_not_rectilinear("a single chunk shape")?;
+        copy_shape(a.chunk_shape(), out, capacity)
+    })
 }
 
-/// The inner chunk shape of a sharded array; the chunk shape otherwise.
+/// The inner chunk shape of a sharded array; the chunk shape otherwise
+/// (an unsharded array with a rectilinear chunk grid is
+/// `ZARRIO_ERR_UNSUPPORTED`, as at `zarrio_array_chunk_shape`).
 ///
 /// # Safety
 /// As `zarrio_array_shape`.
@@ -187,11 +195,55 @@ pub unsafe extern "C" fn zarrio_array_inner_chunk_shape(
     capacity: usize,
 ) -> zarrio_status {
     guard(|| {
-        copy_shape(
-            handle(array, "array")?.inner.inner_chunk_shape(),
-            out,
-            capacity,
-        )
+        let a = &handle(array, "array")?.inner;
+        if a.codecs().sharding().is_none() {
+            a.check_not_rectilinear("a single chunk shape")?;
+        }
+        copy_shape(a.inner_chunk_shape(), out, capacity)
+    })
+}
+
+/// The number of chunks (shards) along each dimension: `ndim` entries
+/// written to `out`, which holds `capacity` entries. Chunk indices run
+/// from 0 to these, exclusive.
+///
+/// # Safety
+/// As `zarrio_array_shape`.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_array_grid_shape(
+    array: *const zarrio_array,
+    out: *mut u64,
+    capacity: usize,
+) -> zarrio_status {
+    guard(|| copy_shape(&handle(array, "array")?.inner.grid_shape(), out, capacity))
+}
+
+/// Where the chunk (shard) at `chunk_indices` lies: its first element in
+/// `out_origin` and its full shape in `out_shape` (`ndim` entries each),
+/// the shape `zarrio_array_read_chunk` reads, which for a chunk at the
+/// array's edge reaches past it. For a regular grid the origin is the
+/// indices times the chunk shape; for a rectilinear one, the sum of the
+/// edges before it. `ZARRIO_ERR_OUT_OF_BOUNDS` for indices outside the
+/// grid (`zarrio_array_grid_shape`).
+///
+/// # Safety
+/// `array` is a live handle; `chunk_indices`, `out_origin` and `out_shape`
+/// hold `ndim` entries each.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_array_chunk_span(
+    array: *const zarrio_array,
+    ndim: usize,
+    chunk_indices: *const u64,
+    out_origin: *mut u64,
+    out_shape: *mut u64,
+) -> zarrio_status {
+    guard(|| {
+        let a = &handle(array, "array")?.inner;
+        check_ndim(a, ndim)?;
+        let idx = slice(chunk_indices, ndim, "chunk_indices")?;
+        let (origin, shape) = a.chunk_span(idx)?;
+        copy_shape(&origin, out_origin, ndim)?;
+        copy_shape(&shape, out_shape, ndim)
     })
 }
 
@@ -560,9 +612,11 @@ pub unsafe extern "C" fn zarrio_array_fill(
     })
 }
 
-/// Read one whole chunk (the full chunk shape in C order; the parts of an
-/// edge chunk outside the array hold whatever was stored there, the fill
-/// value for chunks written by zarrio) into `out` of `capacity` bytes.
+/// Read one whole chunk (the full chunk shape in C order, for a
+/// rectilinear grid this chunk's shape from `zarrio_array_chunk_span`;
+/// the parts of an edge chunk outside the array hold whatever was stored
+/// there, the fill value for chunks written by zarrio) into `out` of
+/// `capacity` bytes.
 /// An uncompressed chunk is read straight into `out`, fastest when `out`
 /// is page-aligned (see `zarrio_array_read`).
 ///
@@ -585,7 +639,9 @@ pub unsafe extern "C" fn zarrio_array_read_chunk(
     })
 }
 
-/// Write one whole chunk from `src` (exactly one chunk's bytes, C order).
+/// Write one whole chunk from `src` (exactly one chunk's bytes, C order;
+/// a rectilinear grid's chunks differ in shape, see
+/// `zarrio_array_chunk_span`).
 ///
 /// # Safety
 /// `array` is a live handle; `chunk_indices` holds `ndim` entries; `src`
@@ -665,7 +721,9 @@ pub unsafe extern "C" fn zarrio_array_set_io_concurrency(
 
 /// The array's codec pipeline as a pipeline handle (release with
 /// `zarrio_pipeline_free`), for hosts that fetch chunk bytes themselves.
-/// `ZARRIO_ERR_UNSUPPORTED` for an array of variable-length data.
+/// `ZARRIO_ERR_UNSUPPORTED` for an array of variable-length data, and for
+/// one with a rectilinear chunk grid (a pipeline decodes chunks of one
+/// shape: build one per shape with `zarrio_pipeline_create`).
 ///
 /// # Safety
 /// `array` is a live handle; `out` is valid for a write.
@@ -677,6 +735,7 @@ pub unsafe extern "C" fn zarrio_array_pipeline(
     guard(|| {
         check_out(out, "out")?;
         let a = handle(array, "array")?;
+        a.inner.check_not_rectilinear("a single chunk pipeline")?;
         write_out(
             out,
             zarrio_pipeline::new_raw(a.inner.codecs().clone())?,

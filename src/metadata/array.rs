@@ -1,5 +1,6 @@
 //! Array metadata (`zarr.json` with `"node_type": "array"`).
 
+use super::rectilinear::{self, RectilinearGrid};
 use super::{
     check_format_and_type, parse_attributes, parse_object, take_extra_fields, ChunkKeyEncoding,
 };
@@ -28,8 +29,12 @@ const KNOWN_FIELDS: &[&str] = &[
 pub struct ArrayMetadata {
     pub shape: Vec<u64>,
     pub data_type: DataType,
-    /// The regular chunk grid's chunk shape (the shard shape when sharded).
+    /// The regular chunk grid's chunk shape (the shard shape when sharded);
+    /// for a rectilinear grid, its first chunk's.
     pub chunk_shape: Vec<u64>,
+    /// A `rectilinear` chunk grid, whose chunks differ in shape; None for
+    /// a regular one.
+    pub rectilinear: Option<Arc<RectilinearGrid>>,
     pub chunk_key_encoding: ChunkKeyEncoding,
     /// One element in native byte order.
     pub fill_value: Vec<u8>,
@@ -57,13 +62,24 @@ fn parse_u64_list(v: Option<&Value>, what: &str) -> Result<Vec<u64>> {
         .collect()
 }
 
-fn parse_chunk_grid(v: Option<&Value>, rank: usize) -> Result<Vec<u64>> {
+/// The chunk shape, and the grid when it is rectilinear (the chunk shape
+/// is then its first chunk's).
+type ChunkGrid = (Vec<u64>, Option<Arc<RectilinearGrid>>);
+
+fn parse_chunk_grid(v: Option<&Value>, shape: &[u64]) -> Result<ChunkGrid> {
+    let rank = shape.len();
     let v = v.ok_or_else(|| invalid_metadata("zarr.json has no chunk_grid"))?;
     let spec = CodecSpec::from_json(v).map_err(|e| e.context("chunk_grid"))?;
+    if spec.name == rectilinear::NAME {
+        let grid = RectilinearGrid::parse(v, shape)?;
+        let (_, first) = grid.chunk_span(&vec![0; rank]);
+        return Ok((first, Some(Arc::new(grid))));
+    }
     if spec.name != "regular" {
         return Err(unsupported(format!(
-            "chunk_grid \"{}\" is not supported (only \"regular\")",
-            spec.name
+            "chunk_grid \"{}\" is not supported (\"regular\" and \"{}\" are)",
+            spec.name,
+            rectilinear::NAME
         )));
     }
     spec.check_keys(&["chunk_shape"])?;
@@ -79,7 +95,7 @@ fn parse_chunk_grid(v: Option<&Value>, rank: usize) -> Result<Vec<u64>> {
             "chunk_grid chunk_shape entries must be positive",
         ));
     }
-    Ok(shape)
+    Ok((shape, None))
 }
 
 impl ArrayMetadata {
@@ -97,7 +113,7 @@ impl ArrayMetadata {
             o.get("data_type")
                 .ok_or_else(|| invalid_metadata("zarr.json has no data_type"))?,
         )?;
-        let chunk_shape = parse_chunk_grid(o.get("chunk_grid"), shape.len())?;
+        let (chunk_shape, rectilinear) = parse_chunk_grid(o.get("chunk_grid"), &shape)?;
         let chunk_key_encoding = ChunkKeyEncoding::from_json(
             o.get("chunk_key_encoding")
                 .ok_or_else(|| invalid_metadata("zarr.json has no chunk_key_encoding"))?,
@@ -149,6 +165,7 @@ impl ArrayMetadata {
             shape,
             data_type,
             chunk_shape,
+            rectilinear,
             chunk_key_encoding,
             fill_value,
             codecs,
@@ -178,7 +195,10 @@ impl ArrayMetadata {
         m.insert("data_type".into(), self.data_type.to_json());
         m.insert(
             "chunk_grid".into(),
-            serde_json::json!({"name": "regular", "configuration": {"chunk_shape": self.chunk_shape}}),
+            match &self.rectilinear {
+                Some(grid) => grid.to_json(),
+                None => serde_json::json!({"name": "regular", "configuration": {"chunk_shape": self.chunk_shape}}),
+            },
         );
         m.insert(
             "chunk_key_encoding".into(),
@@ -217,6 +237,9 @@ impl ArrayMetadata {
 
     /// The number of chunks along each dimension.
     pub fn grid_shape(&self) -> Vec<u64> {
+        if let Some(grid) = &self.rectilinear {
+            return grid.grid_shape();
+        }
         self.shape
             .iter()
             .zip(&self.chunk_shape)

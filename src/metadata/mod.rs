@@ -3,6 +3,7 @@
 pub mod array;
 pub mod chunk_key;
 pub mod group;
+pub mod rectilinear;
 pub mod splice;
 pub mod v2;
 

@@ -97,6 +97,8 @@ _SIGNATURES = {
     "zarrio_array_shape": (_status, [c_void_p, _u64p, c_size_t]),
     "zarrio_array_chunk_shape": (_status, [c_void_p, _u64p, c_size_t]),
     "zarrio_array_inner_chunk_shape": (_status, [c_void_p, _u64p, c_size_t]),
+    "zarrio_array_grid_shape": (_status, [c_void_p, _u64p, c_size_t]),
+    "zarrio_array_chunk_span": (_status, [c_void_p, c_size_t, _u64p, _u64p, _u64p]),
     "zarrio_array_data_type": (_status, [c_void_p, POINTER(c_void_p)]),
     "zarrio_array_element_size": (_status, [c_void_p, POINTER(c_size_t)]),
     "zarrio_array_fill_value": (_status, [c_void_p, c_void_p, c_size_t]),
@@ -400,6 +402,18 @@ class Array:
     @property
     def inner_chunk_shape(self) -> tuple:
         return self._shape_call("zarrio_array_inner_chunk_shape")
+
+    @property
+    def grid_shape(self) -> tuple:
+        return self._shape_call("zarrio_array_grid_shape")
+
+    def chunk_span(self, indices) -> tuple:
+        """(origin, full shape) of the chunk at `indices`."""
+        L = lib()
+        origin, shape = _u64_array([0] * self.ndim), _u64_array([0] * self.ndim)
+        L.check(L.fn("zarrio_array_chunk_span")(self.handle, self.ndim, _u64_array(indices), origin, shape),
+                "zarrio_array_chunk_span")
+        return tuple(int(origin[i]) for i in range(self.ndim)), tuple(int(shape[i]) for i in range(self.ndim))
 
     @property
     def dtype(self) -> np.dtype:

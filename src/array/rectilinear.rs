@@ -1,0 +1,255 @@
+//! Reads and writes of arrays with a rectilinear chunk grid, whose chunks
+//! differ in shape.
+//!
+//! Each chunk a region touches is handled through a view of it: an array
+//! of the chunk's in-bounds extent whose single chunk has the chunk's full
+//! shape, the codec pipeline built for that shape, and keys offset to the
+//! chunk's place in the grid. The regular grid's per-chunk paths then do
+//! the work unchanged: reads straight into the caller's buffer, partial
+//! reads of shards, in-place shard patches, erasing chunks that become
+//! all fill value.
+
+use super::read::read_shard_region;
+use super::write::Content;
+use super::Array;
+use crate::codec::{ChunkRepr, CodecChain};
+use crate::error::{invalid_argument, unsupported, Result};
+use crate::metadata::ArrayMetadata;
+use crate::region::{check_region, ChunkPart};
+use crate::strided::{DestBuffer, Layout};
+use crate::threads;
+use serde_json::Map;
+use std::sync::Arc;
+
+/// Codec pipelines kept per array; more distinct chunk shapes than this
+/// start the cache afresh.
+const MAX_CHAINS: usize = 256;
+
+/// The chunks a region touches: the first one's indices and how many
+/// along each dimension.
+struct Touched {
+    first: Vec<u64>,
+    counts: Vec<u64>,
+    len: usize,
+}
+
+impl Touched {
+    /// The indices of the `i`-th touched chunk, C order.
+    fn chunk(&self, mut i: usize) -> Vec<u64> {
+        let mut g = self.first.clone();
+        for d in (0..g.len()).rev() {
+            let c = self.counts[d] as usize;
+            g[d] += (i % c) as u64;
+            i /= c;
+        }
+        g
+    }
+}
+
+impl Array {
+    /// An error for what a rectilinear array does not do yet.
+    pub(crate) fn check_not_rectilinear(&self, what: &str) -> Result<()> {
+        if self.is_rectilinear() {
+            return Err(unsupported(format!(
+                "array \"{}\" has a rectilinear chunk grid: {what} is not supported for it",
+                self.path()
+            )));
+        }
+        Ok(())
+    }
+
+    /// The codec pipeline of chunks of `shape`.
+    fn chain_for(&self, shape: &[u64]) -> Result<Arc<CodecChain>> {
+        if shape == self.meta.chunk_shape.as_slice() {
+            return Ok(self.meta.codecs.clone());
+        }
+        let mut chains = self.chains.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(c) = chains.get(shape) {
+            return Ok(c.clone());
+        }
+        let repr = ChunkRepr::new(
+            shape.to_vec(),
+            self.meta.data_type.clone(),
+            self.meta.fill_value.clone(),
+        );
+        let codecs = self.meta.codecs.to_json();
+        let chain = Arc::new(
+            CodecChain::from_json(codecs.as_array().map_or(&[][..], Vec::as_slice), repr)
+                .map_err(|e| e.context(format!("chunks of shape {shape:?}")))?,
+        );
+        if chains.len() >= MAX_CHAINS {
+            chains.clear();
+        }
+        chains.insert(shape.to_vec(), chain.clone());
+        Ok(chain)
+    }
+
+    /// A view of chunk `g` (see the module's documentation).
+    fn chunk_view(&self, g: &[u64]) -> Result<Array> {
+        let grid = self
+            .meta
+            .rectilinear
+            .as_ref()
+            .expect("only rectilinear arrays have chunk views");
+        let (origin, edges) = grid.chunk_span(g);
+        let extent = (0..g.len())
+            .map(|d| edges[d].min(self.meta.shape[d] - origin[d]))
+            .collect();
+        let meta = ArrayMetadata {
+            shape: extent,
+            data_type: self.meta.data_type.clone(),
+            codecs: self.chain_for(&edges)?,
+            chunk_shape: edges,
+            rectilinear: None,
+            chunk_key_encoding: self.meta.chunk_key_encoding,
+            fill_value: self.meta.fill_value.clone(),
+            attributes: Map::new(),
+            dimension_names: None,
+            extra: Map::new(),
+            v2: None,
+        };
+        let mut view = Array::from_parts(self.store().clone(), self.path().to_string(), meta);
+        view.chunk_offset = g.to_vec();
+        view.set_threads(self.threads());
+        view.set_io_concurrency(self.io_concurrency());
+        Ok(view)
+    }
+
+    /// The chunks the (checked) region touches.
+    fn touched(&self, start: &[u64], shape: &[u64]) -> Result<Touched> {
+        let grid = self.meta.rectilinear.as_ref().expect("a rectilinear array");
+        let mut first = Vec::with_capacity(shape.len());
+        let mut counts = Vec::with_capacity(shape.len());
+        for d in 0..shape.len() {
+            if shape[d] == 0 {
+                return Ok(Touched {
+                    first: vec![0; shape.len()],
+                    counts: vec![0; shape.len()],
+                    len: 0,
+                });
+            }
+            let lo = grid.index_of(d, start[d]);
+            let hi = grid.index_of(d, start[d] + shape[d] - 1);
+            first.push(lo);
+            counts.push(hi - lo + 1);
+        }
+        let len = counts
+            .iter()
+            .try_fold(1usize, |n, c| n.checked_mul(usize::try_from(*c).ok()?))
+            .ok_or_else(|| {
+                invalid_argument("the region touches more chunks than can be counted")
+            })?;
+        Ok(Touched { first, counts, len })
+    }
+
+    /// The view of chunk `g` and the part of it the region covers, in the
+    /// view's coordinates (its chunk is chunk 0).
+    fn view_part(&self, g: &[u64], start: &[u64], shape: &[u64]) -> Result<(Array, ChunkPart)> {
+        let view = self.chunk_view(g)?;
+        let (origin, _) = self
+            .meta
+            .rectilinear
+            .as_ref()
+            .expect("a rectilinear array")
+            .chunk_span(g);
+        let n = g.len();
+        let (mut in_chunk, mut in_region, mut part_shape) = (vec![0; n], vec![0; n], vec![0; n]);
+        for d in 0..n {
+            let lo = start[d].max(origin[d]);
+            let hi = (start[d] + shape[d]).min(origin[d] + view.shape()[d]);
+            in_chunk[d] = lo - origin[d];
+            in_region[d] = lo - start[d];
+            part_shape[d] = hi - lo;
+        }
+        let part = ChunkPart {
+            chunk: vec![0; n],
+            in_chunk,
+            in_region,
+            shape: part_shape,
+        };
+        Ok((view, part))
+    }
+
+    /// `read_region` of a rectilinear array.
+    pub(super) fn read_rectilinear(
+        &self,
+        start: &[u64],
+        shape: &[u64],
+        out: &mut [u8],
+        strides: Option<&[i64]>,
+    ) -> Result<()> {
+        self.check_fixed_size()?;
+        check_region(self.shape(), start, shape)?;
+        let layout = Layout::new(shape, strides, self.elem(), out.len())?;
+        let mut dest = DestBuffer::new(out, layout);
+        let touched = self.touched(start, shape)?;
+        let (workers, gate) = threads::plan(self.threads(), self.io_concurrency());
+        if touched.len > 1 {
+            // As a regular grid's read does: rows placed into a large
+            // destination stream better into pages faulted in first.
+            dest.populate(workers);
+        }
+        let spare = if touched.len == 1 { self.threads() } else { 1 };
+        threads::for_each(workers, touched.len, |i| {
+            let (view, part) = self.view_part(&touched.chunk(i), start, shape)?;
+            match view.codecs().sharding() {
+                Some(sharding) => {
+                    let key = view.chunk_key(&part.chunk);
+                    let ctx = view.shard_read(&key, sharding, &gate, touched.len == 1);
+                    read_shard_region(&ctx, view.chunk_shape(), &part, &dest, workers)
+                }
+                None => view.read_chunk_part(&part, &dest, &gate, spare),
+            }
+        })
+    }
+
+    /// `write_region` (`Content::Source`) and `fill_region`
+    /// (`Content::Scalar`) of a rectilinear array, the region checked.
+    pub(super) fn write_rectilinear(
+        &self,
+        start: &[u64],
+        shape: &[u64],
+        content: Content,
+    ) -> Result<()> {
+        let touched = self.touched(start, shape)?;
+        threads::for_each(self.threads(), touched.len, |i| {
+            let (view, part) = self.view_part(&touched.chunk(i), start, shape)?;
+            view.write_part(&part, content, None)
+        })
+    }
+
+    /// `read_chunk` of a rectilinear array: the chunk at `indices`, its
+    /// full shape.
+    pub(super) fn read_chunk_rectilinear(&self, indices: &[u64], out: &mut [u8]) -> Result<()> {
+        self.check_fixed_size()?;
+        self.check_chunk_indices(indices)?;
+        self.chunk_view(indices)?
+            .read_chunk(&vec![0; indices.len()], out)
+    }
+
+    /// `write_chunk` of a rectilinear array.
+    pub(super) fn write_chunk_rectilinear(&self, indices: &[u64], data: &[u8]) -> Result<()> {
+        self.check_writable()?;
+        self.check_fixed_size()?;
+        self.check_chunk_indices(indices)?;
+        self.chunk_view(indices)?
+            .write_chunk(&vec![0; indices.len()], data)
+    }
+
+    /// The first element and the full shape of the chunk at `indices` (a
+    /// chunk at the array's edge reaches past it).
+    pub fn chunk_span(&self, indices: &[u64]) -> Result<(Vec<u64>, Vec<u64>)> {
+        self.check_chunk_indices(indices)?;
+        Ok(match &self.meta.rectilinear {
+            Some(grid) => grid.chunk_span(indices),
+            None => (
+                indices
+                    .iter()
+                    .zip(self.chunk_shape())
+                    .map(|(i, c)| i * c)
+                    .collect(),
+                self.chunk_shape().to_vec(),
+            ),
+        })
+    }
+}

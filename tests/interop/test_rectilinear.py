@@ -1,0 +1,148 @@
+"""Rectilinear chunk grids (zarr-extensions `chunk-grids/rectilinear`), both
+ways with zarr-python, which writes them behind its
+`array.rectilinear_chunks` flag.
+
+Chunks of listed edge lengths (runs `[edge, count]` among them), or of a
+step repeated along a dimension, sharded or not: zarrio reads what
+zarr-python writes bit for bit (missing chunks as the fill value), writes
+into such arrays and creates its own, and zarr-python reads the result.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from zarrio_ctypes import Array, Store, ZarrioError
+
+
+@pytest.fixture
+def rectilinear_zarr():
+    import zarr
+
+    with zarr.config.set({"array.rectilinear_chunks": True}):
+        yield zarr
+
+
+CASES = {
+    "edges": dict(shape=(10, 7), chunks=[[2, 3, 5], [4, 3]]),
+    "runs": dict(shape=(12, 5), chunks=[[1, 1, 1, 1, 8], [2, 3]]),
+    "step_and_edges": dict(shape=(9, 6, 5), chunks=[[4, 5], 4, [1, 4]]),
+    "sharded": dict(shape=(12, 8), shards=[[4, 8], [8]], chunks=(4, 4)),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_reads_what_zarr_python_writes(zarrio, tmp_path, rectilinear_zarr, name):
+    zarr = rectilinear_zarr
+    case = CASES[name]
+    shape = case["shape"]
+    a = zarr.create_array(str(tmp_path / "a"), dtype="<i4", fill_value=-7, **case)
+    rng = np.random.default_rng(len(name))
+    data = rng.integers(-1000, 1000, size=shape, dtype="<i4")
+    # The last index of dimension 0 is left unwritten: chunks there are
+    # missing, or part fill value.
+    a[: shape[0] - 1] = data[: shape[0] - 1]
+    want = np.asarray(zarr.open_array(str(tmp_path / "a"), mode="r")[...])
+    grid = json.loads((tmp_path / "a" / "zarr.json").read_text())["chunk_grid"]
+    assert grid["name"] == "rectilinear"
+    with Store.filesystem(tmp_path) as store, Array.open(store, "a") as arr:
+        assert np.array_equal(arr.read(), want)
+        assert np.array_equal(arr.read(order="F"), want)
+        start = tuple(1 for _ in shape)
+        size = tuple(n - 2 for n in shape)
+        sub = tuple(slice(s, s + n) for s, n in zip(start, size))
+        assert np.array_equal(arr.read(start, size), want[sub])
+        # Element by element: every chunk boundary crossed on its own.
+        for idx in [(0,) * len(shape), tuple(n - 1 for n in shape), tuple(n // 2 for n in shape)]:
+            assert arr.read(idx, (1,) * len(shape)).item() == want[idx]
+        with pytest.raises(ZarrioError) as e:
+            arr.chunk_shape
+        assert e.value.status_name == "ZARRIO_ERR_UNSUPPORTED", e.value
+        assert arr.metadata()["chunk_grid"] == grid
+
+
+def test_grid_shape_and_chunk_spans(zarrio, tmp_path, rectilinear_zarr):
+    zarr = rectilinear_zarr
+    # The fourth edge of dimension 0 lies past the extent, as a shrink
+    # leaves it in zarr-python.
+    meta = {"zarr_format": 3, "node_type": "array", "shape": [10, 7], "data_type": "uint8",
+            "chunk_grid": {"name": "rectilinear", "configuration": {
+                "kind": "inline", "chunk_shapes": [[2, 3, 5, 4], 3]}},
+            "chunk_key_encoding": {"name": "default"}, "fill_value": 0, "codecs": [{"name": "bytes"}]}
+    data = np.arange(70, dtype="u1").reshape(10, 7)
+    with Store.filesystem(tmp_path) as store, Array.create(store, "a", meta) as arr:
+        assert arr.grid_shape == (3, 3)
+        assert arr.chunk_span((0, 0)) == ((0, 0), (2, 3))
+        assert arr.chunk_span((2, 2)) == ((5, 6), (5, 3))
+        with pytest.raises(ZarrioError) as e:
+            arr.chunk_span((3, 0))
+        assert e.value.status_name == "ZARRIO_ERR_OUT_OF_BOUNDS", e.value
+        arr.write((0, 0), data)
+    assert np.array_equal(zarr.open_array(str(tmp_path / "a"), mode="r")[...], data)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_zarr_python_reads_what_zarrio_writes(zarrio, tmp_path, rectilinear_zarr, name):
+    zarr = rectilinear_zarr
+    case = CASES[name]
+    shape = case["shape"]
+    zarr.create_array(str(tmp_path / "a"), dtype="<f8", fill_value=0.5, **case)
+    rng = np.random.default_rng(7)
+    want = np.full(shape, 0.5)
+    with Store.filesystem(tmp_path) as store, Array.open(store, "a") as arr:
+        for _ in range(4):
+            start = tuple(int(rng.integers(0, n)) for n in shape)
+            size = tuple(int(rng.integers(1, n - s + 1)) for n, s in zip(shape, start))
+            block = rng.standard_normal(size)
+            arr.write(start, block)
+            want[tuple(slice(s, s + n) for s, n in zip(start, size))] = block
+        # Back to the fill value: chunks wholly of it are erased.
+        arr.write((0,) * len(shape), np.full((1,) * len(shape), 0.5))
+        want[(0,) * len(shape)] = 0.5
+        assert np.array_equal(arr.read(), want)
+    got = np.asarray(zarr.open_array(str(tmp_path / "a"), mode="r")[...])
+    assert np.array_equal(got, want)
+
+
+def test_zarrio_creates_rectilinear_arrays(zarrio, tmp_path, rectilinear_zarr):
+    zarr = rectilinear_zarr
+    meta = {"zarr_format": 3, "node_type": "array", "shape": [11, 6], "data_type": "uint16",
+            "chunk_grid": {"name": "rectilinear", "configuration": {
+                "kind": "inline", "chunk_shapes": [[[3, 2], 5], 4]}},
+            "chunk_key_encoding": {"name": "default"}, "fill_value": 9,
+            "codecs": [{"name": "bytes", "configuration": {"endian": "big"}},
+                       {"name": "zstd", "configuration": {"level": 1}}]}
+    data = np.arange(66, dtype="=u2").reshape(11, 6)
+    with Store.filesystem(tmp_path) as store:
+        with Array.create(store, "a", meta) as arr:
+            assert arr.grid_shape == (3, 2)
+            arr.write((0, 0), data[:9])
+    stored = json.loads((tmp_path / "a" / "zarr.json").read_text())
+    assert stored["chunk_grid"] == meta["chunk_grid"]
+    got = np.asarray(zarr.open_array(str(tmp_path / "a"), mode="r")[...])
+    want = data.copy()
+    want[9:] = 9
+    assert np.array_equal(got, want)
+    # Chunk (2, 1): rows 6..10, columns 4..5 (edge 4 past the extent).
+    assert sorted(p.name for p in (tmp_path / "a" / "c").iterdir()) == ["0", "1", "2"]
+
+
+def test_refusals(zarrio, tmp_path, rectilinear_zarr):
+    zarr = rectilinear_zarr
+    short = {"zarr_format": 3, "node_type": "array", "shape": [10], "data_type": "uint8",
+             "chunk_grid": {"name": "rectilinear", "configuration": {"kind": "inline", "chunk_shapes": [[4, 4]]}},
+             "chunk_key_encoding": {"name": "default"}, "fill_value": 0, "codecs": [{"name": "bytes"}]}
+    with Store.filesystem(tmp_path) as store:
+        with pytest.raises(ZarrioError) as e:
+            Array.create(store, "short", short)
+        assert e.value.status_name == "ZARRIO_ERR_INVALID_METADATA", e.value
+        assert not (tmp_path / "short").exists()
+    zarr.create_array(str(tmp_path / "a"), shape=(10,), chunks=[[4, 6]], dtype="u1")
+    with Store.filesystem(tmp_path) as store, Array.open(store, "a") as arr:
+        with pytest.raises(ZarrioError) as e:
+            arr.resize((12,))
+        assert e.value.status_name == "ZARRIO_ERR_UNSUPPORTED", e.value
+        assert arr.shape == (10,)
