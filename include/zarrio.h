@@ -270,11 +270,17 @@ extern "C" {
 
 /**
  * Create an array at `path` from the text of its zarr.json and return a
- * handle. Any node already at `path` (and everything below it) is
+ * handle; or a Zarr v2 array from the text of its `.zarray`
+ * (`"zarr_format": 2`, with every member the v2 specification requires:
+ * `shape`, `chunks`, `dtype`, `compressor`, `fill_value`, `order`,
+ * `filters`; the data types, filters and compressors
+ * `zarrio_array_open` reads), stored as given with an empty `.zattrs`.
+ * Any node already at `path` (and everything below it) is
  * removed first. Ancestors of `path` that are not nodes become groups
  * without attributes, as zarr-python makes them, so that the array is
- * found from the root (an ancestor that is a Zarr v2 group stays as it
- * is); an ancestor that is an array is `ZARRIO_ERR_INVALID_ARGUMENT`.
+ * found from the root (Zarr v2 groups for a v2 array; an ancestor that
+ * is a group of the other format stays as it is); an ancestor that is an
+ * array is `ZARRIO_ERR_INVALID_ARGUMENT`.
  * Such groups are created only where absent: atomically on the
  * filesystem and memory stores and on a host's callback store with a
  * `set_if_absent` callback; by a read and a write on one without (a
@@ -293,10 +299,9 @@ zarrio_status zarrio_array_create(zarrio_store *store,
 
 /**
  * Open the array at `path` ("" = the store root): its `zarr.json`, or,
- * when there is none, a Zarr v2 array's `.zarray` and `.zattrs`. A v2
- * array is read only: writes, fills, chunk writes and erases, and
- * `zarrio_array_set_attributes` return `ZARRIO_ERR_UNSUPPORTED` and change
- * nothing. `|O` arrays with a `vlen-utf8` or `vlen-bytes` filter open as
+ * when there is none, a Zarr v2 array's `.zarray` and `.zattrs`, which
+ * is written as a v3 array is (its attributes to `.zattrs`, a resize to
+ * `.zarray`). `|O` arrays with a `vlen-utf8` or `vlen-bytes` filter open as
  * `string` or `variable_length_bytes` arrays (`zarrio_array_read_strings`);
  * `|S<n>` and `|V<n>` as `null_terminated_bytes` and `raw_bytes`,
  * `U<n>` as `fixed_length_utf32`, `M8[unit]` / `m8[unit]` as
@@ -791,8 +796,8 @@ zarrio_status zarrio_group_create(zarrio_store *store,
 
 /**
  * Open the group at `path`: its `zarr.json`, or, when there is none, a
- * Zarr v2 group's `.zgroup` and `.zattrs` (read only:
- * `zarrio_group_set_attributes` returns `ZARRIO_ERR_UNSUPPORTED`).
+ * Zarr v2 group's `.zgroup` and `.zattrs` (`zarrio_group_set_attributes`
+ * then writes `.zattrs`).
  * `ZARRIO_ERR_NOT_FOUND` when there is no node,
  * `ZARRIO_ERR_INVALID_METADATA` when the node is not a valid group.
  *

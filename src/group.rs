@@ -36,7 +36,7 @@ pub struct Group {
     /// Held by `set_attributes` while it writes `zarr.json` (see
     /// `Array::set_attributes`).
     writer: Mutex<()>,
-    /// A Zarr v2 group (`.zgroup`), which zarrio reads but does not write.
+    /// A Zarr v2 group (`.zgroup`; its attributes are in `.zattrs`).
     v2: bool,
 }
 
@@ -61,7 +61,7 @@ impl Group {
                 store.erase(key)?;
             }
         }
-        create_parent_groups(store.as_ref(), &parents)?;
+        create_parent_groups(store.as_ref(), &parents, false)?;
         Ok(Group {
             store,
             path,
@@ -72,7 +72,7 @@ impl Group {
     }
 
     /// Open the group at `path`: its `zarr.json`, or else a Zarr v2
-    /// group's `.zgroup` (and `.zattrs`), which opens read only.
+    /// group's `.zgroup` (and `.zattrs`).
     pub fn open(store: StoreRef, path: &str) -> Result<Group> {
         let path = normalize_path(path)?;
         let (meta, v2) = match store.get(&metadata_key(&path))? {
@@ -101,7 +101,7 @@ impl Group {
         })
     }
 
-    /// Whether this is a Zarr v2 group (read only).
+    /// Whether this is a Zarr v2 group.
     pub fn is_v2(&self) -> bool {
         self.v2
     }
@@ -119,15 +119,20 @@ impl Group {
     }
 
     /// Replace the attributes in the stored `zarr.json` (the rest of it
-    /// as stored).
+    /// as stored); a v2 group's `.zattrs`.
     pub fn set_attributes(&self, attributes: Map<String, Value>) -> Result<()> {
+        let text = pretty(&Value::Object(attributes.clone()));
         if self.v2 {
-            return Err(unsupported(format!(
-                "group \"{}\" is a Zarr v2 group: zarrio reads v2 groups but does not write them",
-                self.path
-            )));
+            let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+            self.store
+                .set(&join_key(&self.path, ".zattrs"), text.as_bytes())?;
+            self.meta
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .attributes = attributes;
+            return Ok(());
         }
-        self.update("attributes", &pretty(&Value::Object(attributes)))
+        self.update("attributes", &text)
     }
 
     /// The direct children that are nodes (have a `zarr.json`, or a v2
@@ -187,12 +192,6 @@ impl Group {
     /// "not found" error, erasing nothing, when there is no such node.
     /// Handles open on the erased nodes must not be used afterwards.
     pub fn erase_child(&self, name: &str) -> Result<()> {
-        if self.v2 {
-            return Err(unsupported(format!(
-                "group \"{}\" is a Zarr v2 group: zarrio reads v2 groups but does not write them",
-                self.path
-            )));
-        }
         let name = normalize_path(name)?;
         if name.is_empty() {
             return Err(crate::error::invalid_argument(

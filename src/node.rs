@@ -114,10 +114,19 @@ pub fn missing_parent_groups(store: &dyn Store, path: &str) -> Result<Vec<String
 /// groups behind. Groups are created only where absent (atomically on
 /// stores that can), so writers creating nodes side by side under a new
 /// group do not overwrite its attributes.
-pub fn create_parent_groups(store: &dyn Store, missing: &[String]) -> Result<()> {
-    let group = crate::metadata::GroupMetadata::default().to_string_pretty();
+/// With `v2`, Zarr v2 groups (`.zgroup`) for a v2 node, as zarr-python
+/// makes them in a v2 hierarchy.
+pub fn create_parent_groups(store: &dyn Store, missing: &[String], v2: bool) -> Result<()> {
+    let (name, group) = if v2 {
+        (".zgroup", "{\n  \"zarr_format\": 2\n}".to_string())
+    } else {
+        (
+            "zarr.json",
+            crate::metadata::GroupMetadata::default().to_string_pretty(),
+        )
+    };
     for a in missing {
-        store.set_if_absent(&metadata_key(a), group.as_bytes())?;
+        store.set_if_absent(&join_key(a, name), group.as_bytes())?;
     }
     Ok(())
 }

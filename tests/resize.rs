@@ -261,10 +261,14 @@ fn refusals_change_nothing() {
         1
     );
 
-    // v2 arrays are read only.
-    store.set("v/.zarray", br#"{"zarr_format":2,"shape":[4],"chunks":[2],"dtype":"<i2","compressor":null,"fill_value":0,"order":"C","filters":null}"#).unwrap();
+    // A v2 array: its .zarray, only the shape changed.
+    let zarray = br#"{"zarr_format":2,"shape":[4],"chunks":[2],"dtype":"<i2","compressor":null,"fill_value":0,"order":"C","filters":null}"#;
+    store.set("v/.zarray", zarray).unwrap();
     let mut v = Array::open(sref, "v").unwrap();
-    assert_eq!(v.resize(&[2]).unwrap_err().kind(), ErrorKind::Unsupported);
+    v.resize(&[3]).unwrap();
+    let text = String::from_utf8(store.get("v/.zarray").unwrap().unwrap()).unwrap();
+    assert_eq!(text, String::from_utf8_lossy(zarray).replace("[4]", "[3]"));
+    assert_eq!(v.shape(), [3]);
 }
 
 #[test]

@@ -22,7 +22,7 @@ use serde_json::{Map, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
-/// A Zarr v3 array in a store (or a Zarr v2 array, read only).
+/// A Zarr v3 (or v2) array in a store.
 ///
 /// Reads may run from many threads at once. Writes to disjoint chunks may
 /// too; writes to the same chunk from two threads race (last one wins).
@@ -49,23 +49,40 @@ pub struct Array {
 }
 
 impl Array {
-    /// Create an array from `zarr.json` text, replacing any node at `path`
+    /// Create an array from `zarr.json` text, or a Zarr v2 array from
+    /// `.zarray` text (`"zarr_format": 2`), replacing any node at `path`
     /// (and what lies below it); ancestors that are not nodes become
-    /// groups, as zarr-python makes them.
+    /// groups of the same format, as zarr-python makes them.
     pub fn create(store: StoreRef, path: &str, zarr_json: &str) -> Result<Array> {
         let path = normalize_path(path)?;
+        if v2::is_v2_document(zarr_json.as_bytes()) {
+            return Array::create_v2(store, path, zarr_json);
+        }
         let meta = ArrayMetadata::parse(zarr_json.as_bytes())?;
         let parents = missing_parent_groups(store.as_ref(), &path)?;
         // Replace an existing node, v3 or v2: remove its chunks or
         // children.
         erase_node(store.as_ref(), &path)?;
         store.set(&metadata_key(&path), meta.to_string_pretty().as_bytes())?;
-        create_parent_groups(store.as_ref(), &parents)?;
+        create_parent_groups(store.as_ref(), &parents, false)?;
+        Ok(Array::from_parts(store, path, meta))
+    }
+
+    /// `create` of a Zarr v2 array: its `.zarray` (which must hold every
+    /// member the v2 specification requires) and an empty `.zattrs`, as
+    /// zarr-python writes them.
+    fn create_v2(store: StoreRef, path: String, zarray: &str) -> Result<Array> {
+        let (text, meta) = v2::zarray_to_write(zarray.as_bytes())?;
+        let parents = missing_parent_groups(store.as_ref(), &path)?;
+        erase_node(store.as_ref(), &path)?;
+        store.set(&join_key(&path, ".zarray"), text.as_bytes())?;
+        store.set(&join_key(&path, ".zattrs"), b"{}")?;
+        create_parent_groups(store.as_ref(), &parents, true)?;
         Ok(Array::from_parts(store, path, meta))
     }
 
     /// Open the array at `path`: its `zarr.json`, or else a Zarr v2
-    /// array's `.zarray` (and `.zattrs`), which opens read only.
+    /// array's `.zarray` (and `.zattrs`).
     pub fn open(store: StoreRef, path: &str) -> Result<Array> {
         let path = normalize_path(path)?;
         let meta = match store.get(&metadata_key(&path))? {
@@ -82,7 +99,7 @@ impl Array {
         Ok(Array::from_parts(store, path, meta))
     }
 
-    /// Whether this is a Zarr v2 array (read only).
+    /// Whether this is a Zarr v2 array.
     pub fn is_v2(&self) -> bool {
         self.meta.v2.is_some()
     }
@@ -97,17 +114,6 @@ impl Array {
                  zarrio_array_read_strings / zarrio_array_write_strings",
                 self.path,
                 self.data_type().name()
-            )));
-        }
-        Ok(())
-    }
-
-    /// An error for a change to a v2 array, which zarrio does not write.
-    fn check_writable(&self) -> Result<()> {
-        if self.is_v2() {
-            return Err(unsupported(format!(
-                "array \"{}\" is a Zarr v2 array: zarrio reads v2 arrays but does not write them",
-                self.path
             )));
         }
         Ok(())
@@ -192,13 +198,20 @@ impl Array {
     }
 
     /// Replace the attributes in the stored `zarr.json` (the rest of it
-    /// as stored, a shape another handle set included).
+    /// as stored, a shape another handle set included); a v2 array's
+    /// `.zattrs`.
     pub fn set_attributes(&self, attributes: Map<String, Value>) -> Result<()> {
-        self.check_writable()?;
         let _writer = self
             .attributes_writer
             .lock()
             .unwrap_or_else(|e| e.into_inner());
+        if self.is_v2() {
+            let text = pretty(&Value::Object(attributes.clone()));
+            self.store
+                .set(&join_key(&self.path, ".zattrs"), text.as_bytes())?;
+            *self.attributes.write().unwrap_or_else(|e| e.into_inner()) = attributes;
+            return Ok(());
+        }
         let stored = update_metadata(
             self.store.as_ref(),
             &self.path,

@@ -229,7 +229,6 @@ impl Array {
 
     /// `write_chunk` of a rectilinear array.
     pub(super) fn write_chunk_rectilinear(&self, indices: &[u64], data: &[u8]) -> Result<()> {
-        self.check_writable()?;
         self.check_fixed_size()?;
         self.check_chunk_indices(indices)?;
         self.chunk_view(indices)?

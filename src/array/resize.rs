@@ -4,10 +4,14 @@
 use super::Array;
 use crate::error::{invalid_argument, unsupported, ErrorKind, Result};
 use crate::metadata::splice::set_member;
-use crate::metadata::ArrayMetadata;
-use crate::node::{metadata_key, node_prefix, read_metadata};
+use crate::metadata::{v2, ArrayMetadata};
+use crate::node::{metadata_key, node_prefix};
 use crate::region::for_each_index;
+use crate::store::join_key;
 use serde_json::json;
+
+/// A parser of an array's stored metadata document.
+type ParseMetadata = fn(&[u8]) -> Result<ArrayMetadata>;
 
 /// The most chunk positions a shrink visits on a store that cannot list
 /// (each one an erase request, or a rewrite on the new edge).
@@ -22,7 +26,8 @@ impl Array {
     /// chunks on the new edge is rewritten, so that growing again later
     /// shows the fill value there rather than the old data (zarr-python
     /// leaves the old data in edge chunks). Then `zarr.json` is
-    /// rewritten. Growing only rewrites `zarr.json`. Stopped halfway (a
+    /// rewritten (a v2 array's `.zarray`). Growing only rewrites
+    /// `zarr.json`. Stopped halfway (a
     /// store failure), the array keeps its old shape and may have lost
     /// values of the part being cut, never of the part being kept.
     ///
@@ -37,7 +42,6 @@ impl Array {
     /// this process or others) must not read or write it meanwhile, and
     /// must be reopened to see the new shape.
     pub fn resize(&mut self, new_shape: &[u64]) -> Result<()> {
-        self.check_writable()?;
         self.check_not_rectilinear("resize")?;
         if new_shape.len() != self.ndim() {
             return Err(invalid_argument(format!(
@@ -49,13 +53,23 @@ impl Array {
         // The stored document with the new shape, every other byte as it
         // is stored (attributes another handle set included), validated as
         // a whole before anything changes.
-        let key = metadata_key(&self.path);
+        let v2 = self.is_v2();
+        let (key, parse): (String, ParseMetadata) = if v2 {
+            (join_key(&self.path, ".zarray"), |t| {
+                v2::array_from_zarray(t, None)
+            })
+        } else {
+            (metadata_key(&self.path), ArrayMetadata::parse)
+        };
         let what = format!("array \"{}\"", self.path);
-        let stored = read_metadata(self.store.as_ref(), &self.path)?;
-        let current = ArrayMetadata::parse(&stored).map_err(|e| e.context(&what))?;
+        let stored = self
+            .store
+            .get(&key)?
+            .ok_or_else(|| crate::error::not_found(format!("{what}: its metadata is gone")))?;
+        let current = parse(&stored).map_err(|e| e.context(&what))?;
         let text = set_member(&stored, "shape", &json!(new_shape).to_string())
             .map_err(|e| e.context(&what))?;
-        let meta = ArrayMetadata::parse(&text).map_err(|e| e.context(&what))?;
+        let meta = parse(&text).map_err(|e| e.context(&what))?;
         if meta.data_type != self.meta.data_type
             || meta.chunk_shape != self.meta.chunk_shape
             || meta.chunk_key_encoding != self.meta.chunk_key_encoding
@@ -76,8 +90,11 @@ impl Array {
             self.cut(&old, new_shape)?;
         }
         self.store.set(&key, &text)?;
-        self.meta.shape = new_shape.to_vec();
-        *self.attributes.write().unwrap_or_else(|e| e.into_inner()) = meta.attributes;
+        // A v2 array's attributes are in `.zattrs`, which this leaves.
+        if !v2 {
+            *self.attributes.write().unwrap_or_else(|e| e.into_inner()) = meta.attributes.clone();
+        }
+        self.meta = meta;
         Ok(())
     }
 

@@ -149,7 +149,6 @@ impl Array {
 
     /// Write the region `start..start+shape` from `items` (C order).
     pub fn write_strings(&self, start: &[u64], shape: &[u64], items: ItemsRef) -> Result<()> {
-        self.check_writable()?;
         self.check_variable_length()?;
         check_region(self.shape(), start, shape)?;
         items.check(num_elements(shape)?, self.codecs().vlen_is_utf8())?;
@@ -158,7 +157,6 @@ impl Array {
 
     /// Set every item of the region `start..start+shape` to `item`.
     pub fn fill_strings(&self, start: &[u64], shape: &[u64], item: &[u8]) -> Result<()> {
-        self.check_writable()?;
         self.check_variable_length()?;
         check_region(self.shape(), start, shape)?;
         let one = [0, item.len() as u64];

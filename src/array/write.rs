@@ -42,7 +42,6 @@ impl Array {
         src: &[u8],
         strides: Option<&[i64]>,
     ) -> Result<()> {
-        self.check_writable()?;
         self.check_fixed_size()?;
         check_region(self.shape(), start, shape)?;
         let layout = Layout::new(shape, strides, self.elem(), src.len())?;
@@ -65,7 +64,6 @@ impl Array {
         if self.data_type().is_variable_length() {
             return self.fill_strings(start, shape, value);
         }
-        self.check_writable()?;
         self.check_fixed_size()?;
         check_region(self.shape(), start, shape)?;
         if value.len() != self.elem() {
@@ -93,7 +91,6 @@ impl Array {
         if self.is_rectilinear() {
             return self.write_chunk_rectilinear(indices, data);
         }
-        self.check_writable()?;
         self.check_fixed_size()?;
         self.check_chunk_indices(indices)?;
         let n = self.chunk_repr().nbytes();
@@ -108,7 +105,6 @@ impl Array {
 
     /// Remove one chunk; it then reads as the fill value.
     pub fn erase_chunk(&self, indices: &[u64]) -> Result<()> {
-        self.check_writable()?;
         self.check_chunk_indices(indices)?;
         self.store().erase(&self.chunk_key(indices))
     }

@@ -35,11 +35,17 @@ fn check_ndim(a: &Array, ndim: usize) -> Result<()> {
 }
 
 /// Create an array at `path` from the text of its zarr.json and return a
-/// handle. Any node already at `path` (and everything below it) is
+/// handle; or a Zarr v2 array from the text of its `.zarray`
+/// (`"zarr_format": 2`, with every member the v2 specification requires:
+/// `shape`, `chunks`, `dtype`, `compressor`, `fill_value`, `order`,
+/// `filters`; the data types, filters and compressors
+/// `zarrio_array_open` reads), stored as given with an empty `.zattrs`.
+/// Any node already at `path` (and everything below it) is
 /// removed first. Ancestors of `path` that are not nodes become groups
 /// without attributes, as zarr-python makes them, so that the array is
-/// found from the root (an ancestor that is a Zarr v2 group stays as it
-/// is); an ancestor that is an array is `ZARRIO_ERR_INVALID_ARGUMENT`.
+/// found from the root (Zarr v2 groups for a v2 array; an ancestor that
+/// is a group of the other format stays as it is); an ancestor that is an
+/// array is `ZARRIO_ERR_INVALID_ARGUMENT`.
 /// Such groups are created only where absent: atomically on the
 /// filesystem and memory stores and on a host's callback store with a
 /// `set_if_absent` callback; by a read and a write on one without (a
@@ -74,10 +80,9 @@ pub unsafe extern "C" fn zarrio_array_create(
 }
 
 /// Open the array at `path` ("" = the store root): its `zarr.json`, or,
-/// when there is none, a Zarr v2 array's `.zarray` and `.zattrs`. A v2
-/// array is read only: writes, fills, chunk writes and erases, and
-/// `zarrio_array_set_attributes` return `ZARRIO_ERR_UNSUPPORTED` and change
-/// nothing. `|O` arrays with a `vlen-utf8` or `vlen-bytes` filter open as
+/// when there is none, a Zarr v2 array's `.zarray` and `.zattrs`, which
+/// is written as a v3 array is (its attributes to `.zattrs`, a resize to
+/// `.zarray`). `|O` arrays with a `vlen-utf8` or `vlen-bytes` filter open as
 /// `string` or `variable_length_bytes` arrays (`zarrio_array_read_strings`);
 /// `|S<n>` and `|V<n>` as `null_terminated_bytes` and `raw_bytes`,
 /// `U<n>` as `fixed_length_utf32`, `M8[unit]` / `m8[unit]` as

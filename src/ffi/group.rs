@@ -49,8 +49,8 @@ pub unsafe extern "C" fn zarrio_group_create(
 }
 
 /// Open the group at `path`: its `zarr.json`, or, when there is none, a
-/// Zarr v2 group's `.zgroup` and `.zattrs` (read only:
-/// `zarrio_group_set_attributes` returns `ZARRIO_ERR_UNSUPPORTED`).
+/// Zarr v2 group's `.zgroup` and `.zattrs` (`zarrio_group_set_attributes`
+/// then writes `.zattrs`).
 /// `ZARRIO_ERR_NOT_FOUND` when there is no node,
 /// `ZARRIO_ERR_INVALID_METADATA` when the node is not a valid group.
 ///

@@ -44,8 +44,8 @@ pub struct ArrayMetadata {
     pub dimension_names: Option<Vec<Option<String>>>,
     /// Unknown fields marked `must_understand: false`, kept verbatim.
     pub extra: Map<String, Value>,
-    /// The `.zarray` document of a Zarr v2 array (`metadata::v2`), which
-    /// zarrio reads but does not write; None for a v3 array.
+    /// The `.zarray` document of a Zarr v2 array (`metadata::v2`); None
+    /// for a v3 array.
     pub v2: Option<Map<String, Value>>,
 }
 

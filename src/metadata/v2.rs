@@ -1,4 +1,4 @@
-//! Zarr v2 metadata (`.zarray`, `.zgroup`, `.zattrs`), read only.
+//! Zarr v2 metadata (`.zarray`, `.zgroup`, `.zattrs`).
 //!
 //! A v2 array is opened by translating its `.zarray` into the v3 document
 //! that describes the same stored bytes, and validating that like any
@@ -25,6 +25,38 @@ pub fn parse_zattrs(text: Option<&[u8]>) -> Result<Map<String, Value>> {
         None => Ok(Map::new()),
         Some(t) => parse_object(t, ".zattrs"),
     }
+}
+
+/// Whether metadata text is a Zarr v2 document (`"zarr_format": 2`);
+/// false for anything else, malformed text included, which the v3 parser
+/// then reports.
+pub fn is_v2_document(text: &[u8]) -> bool {
+    parse_object(text, "metadata")
+        .is_ok_and(|o| o.get("zarr_format").and_then(Value::as_u64) == Some(2))
+}
+
+/// The `.zarray` text to store for a v2 array created from `text`, and the
+/// array it opens as: every member the v2 specification requires must be
+/// there (zarr-python reads nothing less).
+pub fn zarray_to_write(text: &[u8]) -> Result<(String, ArrayMetadata)> {
+    let o = parse_object(text, ".zarray")?;
+    for k in [
+        "zarr_format",
+        "shape",
+        "chunks",
+        "dtype",
+        "compressor",
+        "fill_value",
+        "order",
+        "filters",
+    ] {
+        if !o.contains_key(k) {
+            return Err(invalid_metadata(format!(".zarray has no \"{k}\"")));
+        }
+    }
+    let text = super::pretty(&Value::Object(o));
+    let meta = array_from_zarray(text.as_bytes(), None)?;
+    Ok((text, meta))
 }
 
 /// Check a `.zgroup` document.
@@ -427,7 +459,7 @@ fn numeric_filter(
 }
 
 /// Translate `.zarray` (and `.zattrs`) into array metadata. The result
-/// keeps the `.zarray` document, which marks the array as v2 (read only).
+/// keeps the `.zarray` document, which marks the array as v2.
 pub fn array_from_zarray(zarray: &[u8], zattrs: Option<&[u8]>) -> Result<ArrayMetadata> {
     let o = parse_object(zarray, ".zarray")?;
     check_v2_format(&o, ".zarray")?;

@@ -1,0 +1,107 @@
+"""Zarr v2 hierarchies written by zarrio, read by zarr-python.
+
+`zarrio_array_create` takes `.zarray` text as it takes `zarr.json` text:
+the array's ancestors become v2 groups (`.zgroup`), an empty `.zattrs`
+goes beside the `.zarray`, strings and records are written as zarr-python
+writes them, and a resize rewrites `.zarray` with only its shape changed.
+(Every compressor, filter, data type and order of the v2 read suite is
+written too: test_v2_and_numcodecs.py.)
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from zarrio_ctypes import Array, Store, ZarrioError
+
+
+def _zarray(**over):
+    doc = {"zarr_format": 2, "shape": [7, 5], "chunks": [3, 2], "dtype": "<i4", "compressor": {"id": "zstd", "level": 1},
+           "fill_value": -1, "order": "C", "filters": None, "dimension_separator": "."}
+    doc.update(over)
+    return doc
+
+
+def test_nested_array_makes_v2_groups(zarrio, tmp_path):
+    import zarr
+
+    data = np.arange(35, dtype="<i4").reshape(7, 5)
+    with Store.filesystem(tmp_path) as store:
+        with Array.create(store, "a/b/c", _zarray()) as arr:
+            arr.write((0, 0), data)
+    for group in ["", "a", "a/b"]:
+        assert json.loads((tmp_path / group / ".zgroup").read_text()) == {"zarr_format": 2}
+        assert not (tmp_path / group / "zarr.json").exists()
+    assert json.loads((tmp_path / "a/b/c/.zattrs").read_text()) == {}
+    root = zarr.open_group(str(tmp_path), mode="r", zarr_format=2)
+    assert np.array_equal(root["a/b/c"][...], data)
+
+
+def test_resize_rewrites_the_zarray(zarrio, tmp_path):
+    import zarr
+
+    data = np.arange(35, dtype="<i4").reshape(7, 5)
+    with Store.filesystem(tmp_path) as store:
+        with Array.create(store, "a", _zarray()) as arr:
+            arr.write((0, 0), data)
+            before = json.loads((tmp_path / "a/.zarray").read_text())
+            arr.resize((4, 3))
+            arr.resize((8, 5))
+            assert arr.shape == (8, 5)
+            assert arr.metadata()["shape"] == [8, 5]
+    after = json.loads((tmp_path / "a/.zarray").read_text())
+    assert after == dict(before, shape=[8, 5])
+    want = np.full((8, 5), -1, "<i4")
+    want[:4, :3] = data[:4, :3]
+    assert np.array_equal(zarr.open_array(str(tmp_path / "a"), mode="r", zarr_format=2)[...], want)
+
+
+@pytest.mark.parametrize("kind", ["str", "bytes"])
+def test_strings(zarrio, tmp_path, kind):
+    import zarr
+
+    items = [b"", b"alpha", "\u00e9t\u00e9".encode(), b"x" * 300, b"z", b"", b"last"]
+    zarray = _zarray(shape=[7], chunks=[3], dtype="|O", fill_value="" if kind == "str" else None,
+                     filters=[{"id": "vlen-utf8" if kind == "str" else "vlen-bytes"}])
+    with Store.filesystem(tmp_path) as store:
+        with Array.create(store, "s", zarray) as arr:
+            arr.write_strings((0,), (7,), items)
+            assert arr.read_strings() == items
+    got = zarr.open_array(str(tmp_path / "s"), mode="r", zarr_format=2)[...]
+    want = [i.decode() for i in items] if kind == "str" else items
+    assert list(got) == want
+
+
+def test_records(zarrio, tmp_path):
+    import zarr
+
+    dtype = np.dtype([("id", ">i4"), ("point", [("x", ">f4"), ("y", ">f4")]), ("tag", "S2")])
+    fill = np.array((-1, (0.5, 1.5), b"no"), dtype)
+    zarray = _zarray(shape=[6], chunks=[4], dtype=[["id", ">i4"], ["point", [["x", ">f4"], ["y", ">f4"]]],
+                                                   ["tag", "|S2"]],
+                     fill_value=__import__("base64").b64encode(fill.tobytes()).decode())
+    data = np.zeros(3, dtype)
+    data["id"] = [1, 2, 3]
+    data["point"]["x"] = [0.25, 0.5, 0.75]
+    data["tag"] = [b"ab", b"c", b""]
+    with Store.filesystem(tmp_path) as store:
+        with Array.create(store, "r", zarray) as arr:
+            arr.write((0,), data.astype(arr.dtype))
+    got = zarr.open_array(str(tmp_path / "r"), mode="r", zarr_format=2)[...]
+    assert got[:3].tobytes() == data.tobytes()
+    assert got[3:].tobytes() == fill.tobytes() * 3
+
+
+@pytest.mark.parametrize("missing", ["compressor", "filters", "order", "fill_value", "chunks"])
+def test_incomplete_zarray_is_refused(zarrio, tmp_path, missing):
+    doc = _zarray()
+    del doc[missing]
+    with Store.filesystem(tmp_path) as store:
+        with pytest.raises(ZarrioError) as e:
+            Array.create(store, "a", doc)
+        assert e.value.status_name == "ZARRIO_ERR_INVALID_METADATA", e.value
+        assert missing in e.value.message
+    assert not (tmp_path / "a").exists() and not (tmp_path / ".zgroup").exists()
