@@ -58,6 +58,10 @@ impl ZipStore {
                 io_error(format!("{shown}: {e}"))
             }
         })?;
+        let file_len = file
+            .metadata()
+            .map_err(|e| io_error(format!("{shown}: {e}")))?
+            .len();
         let mut archive = zip::ZipArchive::new(
             file.try_clone()
                 .map_err(|e| io_error(format!("{shown}: {e}")))?,
@@ -89,6 +93,31 @@ impl ZipStore {
                     "{shown}: stored entry {name} has {} bytes for a value of {}",
                     f.compressed_size(),
                     f.size()
+                )));
+            }
+            // Sizes are the archive's word: one that lies past the file's
+            // end must not become an allocation of that size.
+            if f.data_start()
+                .checked_add(f.compressed_size())
+                .is_none_or(|end| end > file_len)
+            {
+                return Err(corrupt(format!(
+                    "{shown}: entry {name} claims {} bytes past the end of the archive",
+                    f.compressed_size()
+                )));
+            }
+            // Deflate expands at most about 1032 times: a larger claim is
+            // a lie (or a bomb), refused before it sizes a buffer.
+            if method == Method::Deflated
+                && f.size()
+                    > f.compressed_size()
+                        .saturating_mul(1032)
+                        .saturating_add(1024)
+            {
+                return Err(corrupt(format!(
+                    "{shown}: deflated entry {name} claims {} bytes from {}",
+                    f.size(),
+                    f.compressed_size()
                 )));
             }
             let entry = Entry {
@@ -399,6 +428,17 @@ mod tests {
             s.get_range("k", ByteRange::new(0, 3)).unwrap().unwrap(),
             b"New"
         );
+        // Sizes in the central directory past the archive's end.
+        let mut lying = std::fs::read(&path).unwrap();
+        let central = lying.windows(4).rposition(|w| w == b"PK\x01\x02").unwrap();
+        for field in [20, 24] {
+            lying[central + field..central + field + 4]
+                .copy_from_slice(&0xF000_0000u32.to_le_bytes());
+        }
+        std::fs::write(&path, &lying).unwrap();
+        let e = ZipStore::open(&path).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Corrupt, "{e}");
+        assert!(e.to_string().contains("past the end"), "{e}");
         std::fs::write(&path, b"not an archive").unwrap();
         assert_eq!(
             ZipStore::open(&path).unwrap_err().kind(),
