@@ -186,8 +186,16 @@ impl Array {
         let (workers, gate) = threads::plan(self.threads(), self.io_concurrency());
         if touched.len > 1 {
             // As a regular grid's read does: rows placed into a large
-            // destination stream better into pages faulted in first.
-            dest.populate(workers);
+            // destination stream better into pages faulted in first;
+            // blocks read straight into place do not.
+            let (_, first) = self.view_part(&touched.chunk(0), start, shape)?;
+            if dest
+                .layout()
+                .contiguous_block(&first.in_region, &first.shape)
+                .is_none()
+            {
+                dest.populate(workers);
+            }
         }
         let spare = if touched.len == 1 { self.threads() } else { 1 };
         threads::for_each(workers, touched.len, |i| {

@@ -161,6 +161,23 @@ impl ArrayMetadata {
         };
         let repr = ChunkRepr::new(chunk_shape.clone(), data_type.clone(), fill_value.clone());
         let codecs = Arc::new(CodecChain::from_json(&codec_values, repr)?);
+        if let (Some(grid), true) = (&rectilinear, codecs.sharding().is_some()) {
+            // Inner chunks must divide every shard, whose edges differ:
+            // each edge length met is checked as the first shard's is
+            // (dimension by dimension, as divisibility is).
+            for d in 0..shape.len() {
+                for edge in grid.distinct_edges(d) {
+                    if edge != chunk_shape[d] {
+                        let mut other = chunk_shape.clone();
+                        other[d] = edge;
+                        let repr = ChunkRepr::new(other, data_type.clone(), fill_value.clone());
+                        CodecChain::from_json(&codec_values, repr).map_err(|e| {
+                            e.context(format!("shards of edge {edge} along dimension {d}"))
+                        })?;
+                    }
+                }
+            }
+        }
         Ok(ArrayMetadata {
             shape,
             data_type,

@@ -212,6 +212,21 @@ impl RectilinearGrid {
             .unzip()
     }
 
+    /// The distinct edge lengths of the chunks along dimension `d` that
+    /// hold elements of the array, ascending.
+    pub fn distinct_edges(&self, d: usize) -> Vec<u64> {
+        let dim = &self.dims[d];
+        let mut edges: Vec<u64> = dim
+            .runs
+            .iter()
+            .filter(|r| r.first < dim.chunks)
+            .map(|r| r.edge)
+            .collect();
+        edges.sort_unstable();
+        edges.dedup();
+        edges
+    }
+
     /// The chunk holding element `pos` along dimension `d`.
     pub fn index_of(&self, d: usize, pos: u64) -> u64 {
         self.dims[d].index_of(pos)

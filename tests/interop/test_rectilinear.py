@@ -135,11 +135,18 @@ def test_refusals(zarrio, tmp_path, rectilinear_zarr):
     short = {"zarr_format": 3, "node_type": "array", "shape": [10], "data_type": "uint8",
              "chunk_grid": {"name": "rectilinear", "configuration": {"kind": "inline", "chunk_shapes": [[4, 4]]}},
              "chunk_key_encoding": {"name": "default"}, "fill_value": 0, "codecs": [{"name": "bytes"}]}
+    # Inner chunks that divide the first shard but not the second.
+    undivided = dict(short, chunk_grid={"name": "rectilinear", "configuration": {
+        "kind": "inline", "chunk_shapes": [[4, 6]]}}, codecs=[{"name": "sharding_indexed", "configuration": {
+            "chunk_shape": [4], "codecs": [{"name": "bytes"}],
+            "index_codecs": [{"name": "bytes", "configuration": {"endian": "little"}}]}}])
     with Store.filesystem(tmp_path) as store:
-        with pytest.raises(ZarrioError) as e:
-            Array.create(store, "short", short)
-        assert e.value.status_name == "ZARRIO_ERR_INVALID_METADATA", e.value
-        assert not (tmp_path / "short").exists()
+        for name, meta in [("short", short), ("undivided", undivided)]:
+            with pytest.raises(ZarrioError) as e:
+                Array.create(store, name, meta)
+            assert e.value.status_name == "ZARRIO_ERR_INVALID_METADATA", e.value
+            assert not (tmp_path / name).exists()
+        assert "does not divide" in str(e.value)
     zarr.create_array(str(tmp_path / "a"), shape=(10,), chunks=[[4, 6]], dtype="u1")
     with Store.filesystem(tmp_path) as store, Array.open(store, "a") as arr:
         with pytest.raises(ZarrioError) as e:
