@@ -235,6 +235,27 @@ pub(crate) fn v3_consolidated(members: &BTreeMap<String, (Vec<u8>, bool)>) -> Re
     Ok(out)
 }
 
+/// The v2 `.zmetadata` text for a group whose metadata files below it
+/// (relative key -> stored text: `.zgroup`, `.zattrs`, `.zarray`, the
+/// group's own included) are `files`, as zarr-python writes it. The
+/// documents are taken as stored.
+pub(crate) fn v2_consolidated(files: &BTreeMap<String, Vec<u8>>) -> Result<String> {
+    let mut out = String::from("{\n  \"metadata\": {");
+    for (n, (rel, text)) in files.iter().enumerate() {
+        let doc = std::str::from_utf8(text)
+            .map_err(|_| invalid_metadata(format!("\"{rel}\" is not UTF-8")))?;
+        if n > 0 {
+            out.push(',');
+        }
+        out.push_str("\n    ");
+        out.push_str(&Value::String(rel.clone()).to_string());
+        out.push_str(": ");
+        out.push_str(doc.trim());
+    }
+    out.push_str("\n  },\n  \"zarr_consolidated_format\": 1\n}");
+    Ok(out)
+}
+
 fn empty_inline() -> Value {
     serde_json::json!({"kind": "inline", "must_understand": false, "metadata": {}})
 }

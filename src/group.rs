@@ -1,7 +1,7 @@
 //! Groups: nodes that hold attributes and children.
 
-use crate::consolidated::v3_consolidated;
-use crate::error::{not_found, unsupported, Result};
+use crate::consolidated::{v2_consolidated, v3_consolidated};
+use crate::error::{not_found, Result};
 use crate::metadata::{parse_object, pretty, v2, ArrayMetadata, GroupMetadata};
 use crate::node::{
     create_parent_groups, erase_node, metadata_key, missing_parent_groups, node_metadata_keys,
@@ -208,20 +208,49 @@ impl Group {
     /// Gather the metadata of every Zarr v3 node below this group into
     /// the group's `zarr.json` as consolidated metadata (zarr-python's
     /// inline form, replacing any earlier), so that a reader opens the
-    /// whole hierarchy with one request (`ConsolidatedStore`). v2 nodes
-    /// below are left out; a v2 group is refused as "unsupported". A node
-    /// below whose `zarr.json` is not valid fails the call, and nothing is
-    /// written. Nodes created or changed later are not seen by readers of
-    /// the consolidated metadata until this runs again.
+    /// whole hierarchy with one request (`ConsolidatedStore`); v2 nodes
+    /// below are left out. For a v2 group, every v2 metadata file at and
+    /// below it (`.zgroup`, `.zattrs`, `.zarray`) goes into its
+    /// `.zmetadata`, as zarr-python writes it. A node below whose metadata
+    /// is not valid fails the call, and nothing is written. Nodes created
+    /// or changed later are not seen by readers of the consolidated
+    /// metadata until this runs again.
     pub fn consolidate_metadata(&self) -> Result<()> {
         if self.v2 {
-            return Err(unsupported(format!(
-                "group \"{}\" is a Zarr v2 group: zarrio reads v2 consolidated metadata but does not write it",
-                self.path
-            )));
+            let files = self.collect_v2_files()?;
+            let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+            return self.store.set(
+                &join_key(&self.path, ".zmetadata"),
+                v2_consolidated(&files)?.as_bytes(),
+            );
         }
         let members = self.collect_members()?;
         self.update("consolidated_metadata", &v3_consolidated(&members)?)
+    }
+
+    /// The v2 metadata files at and below this group, keyed relative to it,
+    /// each checked as the document it is.
+    fn collect_v2_files(&self) -> Result<BTreeMap<String, Vec<u8>>> {
+        let prefix = node_prefix(&self.path);
+        let mut out = BTreeMap::new();
+        for key in self.store.list_metadata(&prefix)? {
+            let rel = &key[prefix.len()..];
+            let name = rel.rsplit('/').next().unwrap_or(rel);
+            if !matches!(name, ".zarray" | ".zgroup" | ".zattrs") {
+                continue;
+            }
+            let Some(text) = self.store.get(&key)? else {
+                continue; // erased since it was listed
+            };
+            let checked = match name {
+                ".zarray" => v2::array_from_zarray(&text, None).map(|_| ()),
+                ".zgroup" => v2::check_zgroup(&text),
+                _ => v2::parse_zattrs(Some(&text)).map(|_| ()),
+            };
+            checked.map_err(|e| e.context(format!("\"{key}\"")))?;
+            out.insert(rel.to_string(), text);
+        }
+        Ok(out)
     }
 
     /// Rewrite the stored `zarr.json` with `member` set to `value` (JSON

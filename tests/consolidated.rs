@@ -310,7 +310,7 @@ fn python_non_finite_attributes() {
 }
 
 #[test]
-fn v2_groups_are_read_not_consolidated() {
+fn v2_groups_are_read_and_consolidated() {
     let s = Arc::new(MemoryStore::new());
     s.set(".zgroup", br#"{"zarr_format":2}"#).unwrap();
     s.set(
@@ -323,17 +323,9 @@ fn v2_groups_are_read_not_consolidated() {
     )
     .unwrap();
     let plain: StoreRef = s.clone();
-    assert_eq!(
-        Group::open(plain.clone(), "")
-            .unwrap()
-            .consolidate_metadata()
-            .unwrap_err()
-            .kind(),
-        ErrorKind::Unsupported
-    );
     // Not in the store itself, only in .zmetadata.
-    assert!(Array::open(plain, "x").is_err());
-    let c: StoreRef = Arc::new(ConsolidatedStore::open(s, "").unwrap());
+    assert!(Array::open(plain.clone(), "x").is_err());
+    let c: StoreRef = Arc::new(ConsolidatedStore::open(s.clone(), "").unwrap());
     let x = Array::open(c.clone(), "x").unwrap();
     assert_eq!(x.attributes()["u"], 2);
     let mut out = [0u8; 6];
@@ -343,6 +335,35 @@ fn v2_groups_are_read_not_consolidated() {
         Group::open(c, "").unwrap().children().unwrap(),
         [("x".to_string(), NodeType::Array)]
     );
+    // Consolidating the v2 group writes .zmetadata from the files that
+    // are there: y, a v2 array zarrio made, and its .zattrs.
+    let zarray = r#"{"zarr_format":2,"shape":[2],"chunks":[2],"dtype":"|u1","compressor":null,
+                     "fill_value":7,"order":"C","filters":null}"#;
+    Array::create(plain.clone(), "y", zarray).unwrap();
+    Group::open(plain.clone(), "")
+        .unwrap()
+        .consolidate_metadata()
+        .unwrap();
+    let doc: serde_json::Value =
+        serde_json::from_slice(&s.get(".zmetadata").unwrap().unwrap()).unwrap();
+    let keys: Vec<&String> = doc["metadata"].as_object().unwrap().keys().collect();
+    assert_eq!(keys, [".zgroup", "y/.zarray", "y/.zattrs"]);
+    assert_eq!(doc["zarr_consolidated_format"], 1);
+    let c: StoreRef = Arc::new(ConsolidatedStore::open(s.clone(), "").unwrap());
+    let mut out = [0u8; 2];
+    Array::open(c, "y")
+        .unwrap()
+        .read_region(&[0], &[2], &mut out, None)
+        .unwrap();
+    assert_eq!(out, [7, 7]);
+    // A broken .zarray below fails the call and writes nothing.
+    s.set("z/.zarray", b"{\"zarr_format\": 2}").unwrap();
+    let before = s.get(".zmetadata").unwrap();
+    assert!(Group::open(plain, "")
+        .unwrap()
+        .consolidate_metadata()
+        .is_err());
+    assert_eq!(s.get(".zmetadata").unwrap(), before);
 }
 
 #[test]

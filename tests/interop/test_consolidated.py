@@ -144,6 +144,40 @@ def test_zarr_python_reads_zarrio_consolidated(zarrio, tmp_path):
     assert np.isnan(root["b"].fill_value)
 
 
+def test_zarr_python_reads_zarrio_v2_consolidated(zarrio, tmp_path):
+    """zarrio writes a v2 group's .zmetadata, as zarr-python's consolidate_metadata."""
+    import zarr
+
+    data = _zarr_python_hierarchy(tmp_path / "theirs", 2)
+    theirs = json.loads((tmp_path / "theirs" / ".zmetadata").read_text(), parse_constant=str)
+    (tmp_path / "theirs" / ".zmetadata").unlink()
+    L = lib()
+    with Store.filesystem(tmp_path / "theirs") as store:
+        g = c_void_p()
+        L.check(L.fn("zarrio_group_open")(store.handle, b"", byref(g)), "zarrio_group_open")
+        try:
+            L.check(L.fn("zarrio_group_consolidate_metadata")(g), "zarrio_group_consolidate_metadata")
+        finally:
+            L.fn("zarrio_group_free")(g)
+    ours = json.loads((tmp_path / "theirs" / ".zmetadata").read_text(), parse_constant=str)
+
+    # zarr-python puts an empty consolidated_metadata into member .zgroup
+    # documents it has written since; the rest is the same.
+    def plain(doc):
+        return {k: {kk: vv for kk, vv in v.items() if kk != "consolidated_metadata"}
+                for k, v in doc["metadata"].items()}
+
+    assert ours["zarr_consolidated_format"] == 1
+    assert plain(ours) == plain(theirs)
+    _delete_member_metadata(tmp_path / "theirs")
+    root = zarr.open_consolidated(str(tmp_path / "theirs"), zarr_format=2)
+    for path, expected in data.items():
+        assert np.asarray(root[path][...]).tobytes() == expected.tobytes(), path
+    with Store.filesystem(tmp_path / "theirs") as plain_store, Store.consolidated(plain_store) as store:
+        with Array.open(store, "sub/deeper/c") as arr:
+            assert arr.read().tobytes() == data["sub/deeper/c"].tobytes()
+
+
 def test_metadata_is_not_written_through_a_consolidated_store(zarrio, tmp_path):
     import zarr
 
