@@ -12,10 +12,11 @@
 use super::read::read_shard_region;
 use super::write::Content;
 use super::Array;
+use crate::codec::vlen::Items;
 use crate::codec::{ChunkRepr, CodecChain};
 use crate::error::{invalid_argument, unsupported, Result};
 use crate::metadata::ArrayMetadata;
-use crate::region::{check_region, ChunkPart};
+use crate::region::{c_strides, check_region, flat_index, for_each_index, num_elements, ChunkPart};
 use crate::strided::{DestBuffer, Layout};
 use crate::threads;
 use serde_json::Map;
@@ -223,6 +224,61 @@ impl Array {
         threads::for_each(self.threads(), touched.len, |i| {
             let (view, part) = self.view_part(&touched.chunk(i), start, shape)?;
             view.write_part(&part, content, None)
+        })
+    }
+
+    /// `read_strings` of a rectilinear array (region checked): each
+    /// touched chunk's block from its view, then every item in its place.
+    pub(super) fn read_strings_rectilinear(&self, start: &[u64], shape: &[u64]) -> Result<Items> {
+        let touched = self.touched(start, shape)?;
+        let n = num_elements(shape)?;
+        let mut blocks: Vec<Option<(ChunkPart, Items)>> = crate::alloc::with_capacity(touched.len)?;
+        blocks.resize_with(touched.len, || None);
+        let blocks = std::sync::Mutex::new(blocks);
+        threads::for_each(self.threads(), touched.len, |i| {
+            let (view, part) = self.view_part(&touched.chunk(i), start, shape)?;
+            let items = view.read_strings(&part.in_chunk, &part.shape)?;
+            blocks.lock().unwrap_or_else(|e| e.into_inner())[i] = Some((part, items));
+            Ok(())
+        })?;
+        let blocks = blocks.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut slots: Vec<&[u8]> = crate::alloc::with_capacity(n)?;
+        slots.resize(n, &[]);
+        let strides = c_strides(shape);
+        for (part, items) in blocks.iter().flatten() {
+            let mut k = 0;
+            for_each_index(&part.shape, |idx| {
+                slots[flat_index(&part.in_region, idx, &strides)] = items.get(k);
+                k += 1;
+            });
+        }
+        Items::from_slices(&slots)
+    }
+
+    /// `write_items` of a rectilinear array: item `r` of the region (C
+    /// order) is `item_at(r)`; each touched chunk takes its block through
+    /// its view. (`item_at` is dynamic: the view's `write_items` is
+    /// generic over its own closure, which holds this one.)
+    pub(super) fn write_items_rectilinear<'a>(
+        &self,
+        start: &[u64],
+        shape: &[u64],
+        item_at: &(dyn Fn(usize) -> &'a [u8] + Sync),
+    ) -> Result<()> {
+        let touched = self.touched(start, shape)?;
+        let strides = c_strides(shape);
+        threads::for_each(self.threads(), touched.len, |i| {
+            let (view, part) = self.view_part(&touched.chunk(i), start, shape)?;
+            // Item `r` of the chunk's block, C order, is at `idx` in it.
+            view.write_items(&part.in_chunk, &part.shape, |mut r| {
+                let mut idx = vec![0u64; part.shape.len()];
+                for d in (0..idx.len()).rev() {
+                    let n = part.shape[d] as usize;
+                    idx[d] = (r % n) as u64;
+                    r /= n;
+                }
+                item_at(flat_index(&part.in_region, &idx, &strides))
+            })
         })
     }
 

@@ -32,7 +32,6 @@ enum PartItems {
 
 impl Array {
     fn check_variable_length(&self) -> Result<()> {
-        self.check_not_rectilinear("reading and writing variable-length items")?;
         if !self.data_type().is_variable_length() {
             return Err(unsupported(format!(
                 "array \"{}\" holds {} elements of a fixed size: read and write them with \
@@ -96,6 +95,9 @@ impl Array {
     pub fn read_strings(&self, start: &[u64], shape: &[u64]) -> Result<Items> {
         self.check_variable_length()?;
         check_region(self.shape(), start, shape)?;
+        if self.is_rectilinear() {
+            return self.read_strings_rectilinear(start, shape);
+        }
         let n = num_elements(shape)?;
         let plan = RegionPlan::new(self.chunk_shape(), start, shape);
         let parts = plan.checked_len()?;
@@ -171,12 +173,15 @@ impl Array {
     /// Write the region's items, item `r` (C order in the region) being
     /// `item_at(r)`: chunk by chunk, merged with the items of chunks the
     /// region covers in part.
-    fn write_items<'a>(
+    pub(super) fn write_items<'a>(
         &self,
         start: &[u64],
         shape: &[u64],
         item_at: impl Fn(usize) -> &'a [u8] + Sync,
     ) -> Result<()> {
+        if self.is_rectilinear() {
+            return self.write_items_rectilinear(start, shape, &item_at);
+        }
         let plan = RegionPlan::new(self.chunk_shape(), start, shape);
         let chunk_len = num_elements(self.chunk_shape())?;
         let fill = self.fill_value();

@@ -153,3 +153,24 @@ def test_refusals(zarrio, tmp_path, rectilinear_zarr):
             arr.resize((12,))
         assert e.value.status_name == "ZARRIO_ERR_UNSUPPORTED", e.value
         assert arr.shape == (10,)
+
+
+@pytest.mark.parametrize("sharded", [False, True], ids=["chunks", "shards"])
+def test_strings(zarrio, tmp_path, rectilinear_zarr, sharded):
+    zarr = rectilinear_zarr
+    kw = dict(shards=[[4, 8], [3, 3]], chunks=(4, 3)) if sharded else dict(chunks=[[2, 5, 5], [1, 5]])
+    a = zarr.create_array(str(tmp_path / "s"), shape=(12, 6), dtype=str, fill_value="-", **kw)
+    rng = np.random.default_rng(3)
+    words = np.array([f"w{int(v)}" * int(v % 4) for v in rng.integers(0, 1000, 72)], dtype=object).reshape(12, 6)
+    a[:10] = words[:10]
+    want = np.asarray(zarr.open_array(str(tmp_path / "s"), mode="r")[...])
+    with Store.filesystem(tmp_path) as store, Array.open(store, "s") as arr:
+        assert [i.decode() for i in arr.read_strings()] == list(want.reshape(-1))
+        part = arr.read_strings((1, 1), (9, 4))
+        assert [i.decode() for i in part] == list(want[1:10, 1:5].reshape(-1))
+        new = [f"z{k}".encode() for k in range(5 * 4)]
+        arr.write_strings((6, 2), (5, 4), new)
+        want[6:11, 2:6] = np.array([b.decode() for b in new], dtype=object).reshape(5, 4)
+        assert [i.decode() for i in arr.read_strings()] == list(want.reshape(-1))
+    got = np.asarray(zarr.open_array(str(tmp_path / "s"), mode="r")[...])
+    assert list(got.reshape(-1)) == list(want.reshape(-1))
