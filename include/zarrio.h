@@ -275,6 +275,11 @@ extern "C" {
  * `shape`, `chunks`, `dtype`, `compressor`, `fill_value`, `order`,
  * `filters`; the data types, filters and compressors
  * `zarrio_array_open` reads), stored as given with an empty `.zattrs`.
+ * What the v2 reader forgives of old writers but zarr-python cannot
+ * open is refused here (`ZARRIO_ERR_INVALID_METADATA`): codec keys
+ * numcodecs does not take, a null `dimension_separator`, native byte
+ * order (`=`), Zarr v3 spellings of fill values, numbers as the fill
+ * value of objects, a shuffle of variable-length items.
  * Any node already at `path` (and everything below it) is
  * removed first. Ancestors of `path` that are not nodes become groups
  * without attributes, as zarr-python makes them, so that the array is
@@ -310,8 +315,10 @@ zarrio_status zarrio_array_create(zarrio_store *store,
  * structured dtypes whose fields differ in byte order or hold subarrays)
  * and
  * filters or compressors other than `shuffle`, `delta`,
- * `fixedscaleoffset` (to integers), `astype`, `blosc`, `zstd`, `gzip`,
- * `zlib`, `lz4`, `bz2` and `lzma` (.xz and legacy .lzma) are
+ * `fixedscaleoffset` (to integers), `astype`, `quantize`, `bitround`,
+ * `packbits`, the checksums (`crc32`, `crc32c`, `adler32`,
+ * `fletcher32`, `jenkins_lookup3`), `blosc`, `zstd`, `gzip`, `zlib`,
+ * `lz4`, `bz2` and `lzma` (.xz and legacy .lzma) are
  * `ZARRIO_ERR_UNSUPPORTED`. Creating an array or group where a v2 node is
  * replaces it, as it replaces a v3 node.
  *
@@ -466,7 +473,7 @@ zarrio_status zarrio_array_attributes(const zarrio_array *array, char **out_json
 /**
  * Replace the attributes with `json` (a JSON object) in the stored
  * zarr.json, the rest of which is kept as stored (a shape another handle
- * set included).
+ * set included); for a Zarr v2 array, its `.zattrs`.
  *
  * # Safety
  * `array` is a live handle; `json` is NUL-terminated.
@@ -556,7 +563,7 @@ zarrio_status zarrio_array_read_strings(const zarrio_array *array,
  * every item must be UTF-8 (without a terminating NUL). Chunks the region
  * covers only in part are read and merged; chunks whose items all equal
  * the fill value are erased. `ZARRIO_ERR_UNSUPPORTED` for an array of
- * fixed-size elements (use `zarrio_array_write`) and for a Zarr v2 array.
+ * fixed-size elements (use `zarrio_array_write`).
  * Thread rules as for `zarrio_array_write`.
  *
  * # Safety
@@ -727,8 +734,9 @@ zarrio_status zarrio_array_pipeline(const zarrio_array *array, zarrio_pipeline *
  * Must not run concurrently with any other call on this handle, store
  * callbacks it makes included (they must not call the library on this
  * handle); other handles on the array must not use it meanwhile and must
- * be reopened to see the new shape. `ZARRIO_ERR_UNSUPPORTED` for a Zarr
- * v2 array.
+ * be reopened to see the new shape. A Zarr v2 array's `.zarray` is
+ * rewritten with only its shape changed; an array with a rectilinear
+ * chunk grid is `ZARRIO_ERR_UNSUPPORTED`.
  *
  * # Safety
  * `array` is a live handle that no other thread is using; `shape` holds
@@ -826,7 +834,8 @@ zarrio_status zarrio_group_attributes(const zarrio_group *group, char **out_json
 
 /**
  * Replace the group's attributes with `json` (a JSON object) in its
- * stored zarr.json, the rest of which is kept as stored.
+ * stored zarr.json, the rest of which is kept as stored; for a Zarr v2
+ * group, its `.zattrs`.
  *
  * # Safety
  * `group` is a live handle; `json` is NUL-terminated.
@@ -872,7 +881,7 @@ zarrio_status zarrio_group_consolidate_metadata(zarrio_group *group);
  * `del group[name]`: its metadata first, then its chunks or children.
  * Needs a store that can list (else `ZARRIO_ERR_UNSUPPORTED`, erasing
  * nothing). `ZARRIO_ERR_NOT_FOUND` when there is no such node,
- * `ZARRIO_ERR_UNSUPPORTED` for a Zarr v2 group, or through a consolidated
+ * `ZARRIO_ERR_UNSUPPORTED` through a consolidated
  * store for a node at or below its consolidated group. Handles open on the erased nodes must not be used afterwards.
  *
  * # Safety

@@ -109,7 +109,8 @@ pub unsafe extern "C" fn zarrio_group_attributes(
 }
 
 /// Replace the group's attributes with `json` (a JSON object) in its
-/// stored zarr.json, the rest of which is kept as stored.
+/// stored zarr.json, the rest of which is kept as stored; for a Zarr v2
+/// group, its `.zattrs`.
 ///
 /// # Safety
 /// `group` is a live handle; `json` is NUL-terminated.
@@ -184,7 +185,7 @@ pub unsafe extern "C" fn zarrio_group_consolidate_metadata(
 /// `del group[name]`: its metadata first, then its chunks or children.
 /// Needs a store that can list (else `ZARRIO_ERR_UNSUPPORTED`, erasing
 /// nothing). `ZARRIO_ERR_NOT_FOUND` when there is no such node,
-/// `ZARRIO_ERR_UNSUPPORTED` for a Zarr v2 group, or through a consolidated
+/// `ZARRIO_ERR_UNSUPPORTED` through a consolidated
 /// store for a node at or below its consolidated group. Handles open on the erased nodes must not be used afterwards.
 ///
 /// # Safety

@@ -54,9 +54,105 @@ pub fn zarray_to_write(text: &[u8]) -> Result<(String, ArrayMetadata)> {
             return Err(invalid_metadata(format!(".zarray has no \"{k}\"")));
         }
     }
+    check_for_writing(&o)?;
     let text = super::pretty(&Value::Object(o));
     let meta = array_from_zarray(text.as_bytes(), None)?;
     Ok((text, meta))
+}
+
+/// The numcodecs configuration keys of each codec this module maps
+/// (besides "id"): what numcodecs' constructors take.
+fn numcodecs_keys(id: &str) -> Option<&'static [&'static str]> {
+    Some(match id {
+        "zstd" => &["level", "checksum"],
+        "gzip" | "zlib" | "bz2" => &["level"],
+        "blosc" => &["cname", "clevel", "shuffle", "blocksize", "typesize"],
+        "lz4" => &["acceleration"],
+        "lzma" => &["format", "check", "preset", "filters"],
+        "shuffle" => &["elementsize"],
+        "delta" => &["dtype", "astype"],
+        "fixedscaleoffset" => &["offset", "scale", "dtype", "astype"],
+        "astype" => &["encode_dtype", "decode_dtype"],
+        "quantize" => &["digits", "dtype", "astype"],
+        "bitround" => &["keepbits"],
+        "crc32" | "crc32c" | "adler32" => &["location"],
+        "jenkins_lookup3" => &["initval", "prefix"],
+        "packbits" | "fletcher32" | "vlen-utf8" | "vlen-bytes" => &[],
+        _ => return None,
+    })
+}
+
+/// What a `.zarray` zarrio writes must hold beyond what it reads: the
+/// reader forgives forms of old writers (unknown codec keys, a null
+/// separator, native byte order, Zarr v3's fill value spellings), which
+/// zarr-python refuses to open, so an array zarrio writes with them could
+/// not be read elsewhere.
+fn check_for_writing(o: &Map<String, Value>) -> Result<()> {
+    let bad =
+        |what: String| invalid_metadata(format!(".zarray: {what}, which zarr-python cannot read"));
+    fn typestrs<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+        match v {
+            Value::String(s) => out.push(s),
+            Value::Array(fields) => {
+                for f in fields {
+                    if let Some(t) = f.get(1) {
+                        typestrs(t, out);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut types = Vec::new();
+    typestrs(o.get("dtype").unwrap_or(&Value::Null), &mut types);
+    if let Some(t) = types.iter().find(|t| !t.starts_with(['<', '>', '|'])) {
+        return Err(bad(format!(
+            "dtype \"{t}\" has no byte order '<', '>' or '|'"
+        )));
+    }
+    if let Some(sep) = o.get("dimension_separator") {
+        if sep != "." && sep != "/" {
+            return Err(bad(format!("dimension_separator {sep}")));
+        }
+    }
+    let filters = o.get("filters").and_then(Value::as_array);
+    let codecs = filters.into_iter().flatten().chain(o.get("compressor"));
+    for c in codecs.filter(|c| !c.is_null()) {
+        let id = c.get("id").and_then(Value::as_str).unwrap_or("");
+        let Some(keys) = numcodecs_keys(id) else {
+            continue; // the reader refuses it
+        };
+        if let Some(k) = c
+            .as_object()
+            .into_iter()
+            .flat_map(|m| m.keys())
+            .find(|k| *k != "id" && !keys.contains(&k.as_str()))
+        {
+            return Err(bad(format!("codec \"{id}\" has the key \"{k}\"")));
+        }
+    }
+    let dtype = o.get("dtype").and_then(Value::as_str).unwrap_or("");
+    let fill = o.get("fill_value").unwrap_or(&Value::Null);
+    if dtype == "|O" {
+        let shuffled = filters
+            .into_iter()
+            .flatten()
+            .any(|f| f.get("id").and_then(Value::as_str) == Some("shuffle"));
+        if shuffled {
+            return Err(bad("a shuffle filter on variable-length items".into()));
+        }
+        if !(fill.is_null() || fill.is_string()) {
+            return Err(bad(format!("fill_value {fill} for objects")));
+        }
+    }
+    if dtype.get(1..2).is_some_and(|k| k == "f" || k == "c") {
+        if let Value::String(s) = fill {
+            if !matches!(s.as_str(), "NaN" | "Infinity" | "-Infinity") {
+                return Err(bad(format!("fill_value \"{s}\"")));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Check a `.zgroup` document.

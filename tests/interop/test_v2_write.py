@@ -105,3 +105,26 @@ def test_incomplete_zarray_is_refused(zarrio, tmp_path, missing):
         assert e.value.status_name == "ZARRIO_ERR_INVALID_METADATA", e.value
         assert missing in e.value.message
     assert not (tmp_path / "a").exists() and not (tmp_path / ".zgroup").exists()
+
+
+@pytest.mark.parametrize("over", [
+    {"compressor": {"id": "zlib", "level": 1, "foo": 2}},
+    {"compressor": {"id": "zstd", "lvl": 9}},
+    {"compressor": {"id": "lz4", "level": 9}},
+    {"filters": [{"id": "shuffle", "elementsize": 4, "x": 1}]},
+    {"dimension_separator": None},
+    {"dtype": "=i4"},
+    {"dtype": "<f4", "fill_value": "0x7fc00001"},
+    {"dtype": "|O", "filters": [{"id": "vlen-bytes"}], "fill_value": 0},
+    {"dtype": "|O", "filters": [{"id": "vlen-utf8"}, {"id": "shuffle", "elementsize": 4}], "fill_value": ""},
+], ids=["zlib_key", "zstd_key", "lz4_key", "shuffle_key", "null_separator", "native_order", "hex_fill",
+        "object_number_fill", "object_shuffle"])
+def test_what_zarr_python_cannot_read_is_not_written(zarrio, tmp_path, over):
+    """The reader forgives these forms of old writers; zarr-python refuses
+    to open them, so zarrio does not write them."""
+    with Store.filesystem(tmp_path) as store:
+        with pytest.raises(ZarrioError) as e:
+            Array.create(store, "a", _zarray(**over))
+        assert e.value.status_name == "ZARRIO_ERR_INVALID_METADATA", e.value
+        assert "zarr-python cannot read" in e.value.message
+    assert not (tmp_path / "a").exists()
