@@ -735,8 +735,9 @@ zarrio_status zarrio_array_pipeline(const zarrio_array *array, zarrio_pipeline *
  * callbacks it makes included (they must not call the library on this
  * handle); other handles on the array must not use it meanwhile and must
  * be reopened to see the new shape. A Zarr v2 array's `.zarray` is
- * rewritten with only its shape changed; an array with a rectilinear
- * chunk grid is `ZARRIO_ERR_UNSUPPORTED`.
+ * rewritten with only its shape changed. A rectilinear chunk grid whose
+ * listed edges fall short of a grown extent gains one edge reaching it,
+ * as zarr-python's resize adds it.
  *
  * # Safety
  * `array` is a live handle that no other thread is using; `shape` holds

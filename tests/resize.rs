@@ -14,9 +14,22 @@ use zarrio::{Array, MemoryStore, Store, StoreRef};
 const FILL: i32 = -7;
 
 fn meta(codecs: serde_json::Value) -> String {
+    meta_on(
+        codecs,
+        json!({"name": "regular", "configuration": {"chunk_shape": [4, 3]}}),
+    )
+}
+
+/// A rectilinear grid for the model's array: listed edges along one
+/// dimension (growing past them adds an edge), a step along the other.
+fn rectilinear() -> serde_json::Value {
+    json!({"name": "rectilinear", "configuration": {"kind": "inline", "chunk_shapes": [[1, [3, 2], 5], 3]}})
+}
+
+fn meta_on(codecs: serde_json::Value, grid: serde_json::Value) -> String {
     json!({
         "zarr_format": 3, "node_type": "array", "shape": [10, 9], "data_type": "int32",
-        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [4, 3]}},
+        "chunk_grid": grid,
         "chunk_key_encoding": {"name": "default"},
         "fill_value": FILL, "codecs": codecs, "attributes": {"kept": true}
     })
@@ -78,7 +91,7 @@ fn check(a: &Array, m: &mut Model, store: &MemoryStore, what: &str) {
         .collect();
     assert_eq!(got, want, "{what}");
     // No chunk is stored outside the grid of the shape.
-    let grid = [h.div_ceil(4), w.div_ceil(3)];
+    let grid = a.grid_shape();
     for key in store.list("a/c/").unwrap() {
         let idx: Vec<u64> = key["a/c/".len()..]
             .split('/')
@@ -113,9 +126,17 @@ impl Store for NoList {
 
 #[test]
 fn resizes_match_the_model() {
-    for (codecs, listing) in codec_lists()
+    // Rectilinear grids without sharding: an edge added by growing need
+    // not be a multiple of the inner chunks.
+    let grids = [
+        json!({"name": "regular", "configuration": {"chunk_shape": [4, 3]}}),
+        rectilinear(),
+    ];
+    for (codecs, listing, grid) in codec_lists()
         .into_iter()
         .flat_map(|c| [(c.clone(), true), (c, false)])
+        .flat_map(|(c, l)| grids.clone().map(|g| (c.clone(), l, g)))
+        .filter(|(c, _, g)| g["name"] == "regular" || !c.to_string().contains("sharding"))
     {
         let store = Arc::new(MemoryStore::new());
         let sref: StoreRef = if listing {
@@ -123,7 +144,8 @@ fn resizes_match_the_model() {
         } else {
             Arc::new(NoList(store.clone()))
         };
-        let mut a = Array::create(sref.clone(), "a", &meta(codecs.clone())).unwrap();
+        let mut a =
+            Array::create(sref.clone(), "a", &meta_on(codecs.clone(), grid.clone())).unwrap();
         let mut m = Model {
             shape: [10, 9],
             v: vec![FILL; CAP * CAP],
@@ -134,7 +156,7 @@ fn resizes_match_the_model() {
             (seed >> 8) as u64 % n
         };
         for step in 0..40 {
-            let what = format!("{codecs} listing {listing} step {step}");
+            let what = format!("{codecs} {grid} listing {listing} step {step}");
             if step % 2 == 0 {
                 // Write a random region with distinct values.
                 let [h, w] = m.shape;

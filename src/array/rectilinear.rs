@@ -86,7 +86,7 @@ impl Array {
     }
 
     /// A view of chunk `g` (see the module's documentation).
-    fn chunk_view(&self, g: &[u64]) -> Result<Array> {
+    pub(super) fn chunk_view(&self, g: &[u64]) -> Result<Array> {
         let grid = self
             .meta
             .rectilinear

@@ -42,7 +42,6 @@ impl Array {
     /// this process or others) must not read or write it meanwhile, and
     /// must be reopened to see the new shape.
     pub fn resize(&mut self, new_shape: &[u64]) -> Result<()> {
-        self.check_not_rectilinear("resize")?;
         if new_shape.len() != self.ndim() {
             return Err(invalid_argument(format!(
                 "the new shape has {} dimensions, the array {}",
@@ -67,8 +66,16 @@ impl Array {
             .get(&key)?
             .ok_or_else(|| crate::error::not_found(format!("{what}: its metadata is gone")))?;
         let current = parse(&stored).map_err(|e| e.context(&what))?;
-        let text = set_member(&stored, "shape", &json!(new_shape).to_string())
+        let mut text = set_member(&stored, "shape", &json!(new_shape).to_string())
             .map_err(|e| e.context(&what))?;
+        if let Some(grid) = current
+            .rectilinear
+            .as_ref()
+            .and_then(|g| g.grown_to(new_shape))
+        {
+            text =
+                set_member(&text, "chunk_grid", &grid.to_string()).map_err(|e| e.context(&what))?;
+        }
         let meta = parse(&text).map_err(|e| e.context(&what))?;
         if meta.data_type != self.meta.data_type
             || meta.chunk_shape != self.meta.chunk_shape
@@ -108,7 +115,6 @@ impl Array {
             }
             Err(e) => return Err(e),
         };
-        let chunk = self.chunk_shape().to_vec();
         let encoding = self.meta.chunk_key_encoding;
         for key in keys {
             let Some(idx) = encoding.indices(&key[prefix.len()..], old.len()) else {
@@ -118,11 +124,7 @@ impl Array {
             // wholly outside the old one (left by another writer's
             // shrink), which a growing dimension would otherwise bring
             // back.
-            let lo: Vec<u64> = idx
-                .iter()
-                .zip(&chunk)
-                .map(|(&i, &c)| i.saturating_mul(c))
-                .collect();
+            let (lo, chunk) = self.chunk_place(&idx);
             let outside = |shape: &[u64]| lo.iter().zip(shape).any(|(l, s)| l >= s);
             if outside(new) || outside(old) {
                 self.store.erase(&key)?;
@@ -137,13 +139,37 @@ impl Array {
             if !reaches_past(new) {
                 continue;
             }
-            if self.data_type().is_variable_length() {
-                self.reset_items_outside(&idx, &lo, new)?;
+            // A rectilinear array's chunk through its view (chunk 0 of
+            // it), whose shape and codecs are the chunk's.
+            let view;
+            let (target, at) = if self.is_rectilinear() {
+                view = self.chunk_view(&idx)?;
+                (&view, vec![0; idx.len()])
             } else {
-                self.reset_outside(&idx, &lo, new)?;
+                (self, idx)
+            };
+            if self.data_type().is_variable_length() {
+                target.reset_items_outside(&at, &lo, new)?;
+            } else {
+                target.reset_outside(&at, &lo, new)?;
             }
         }
         Ok(())
+    }
+
+    /// The first element and the full shape of the chunk at `idx`, which
+    /// may lie past the grid (a key another writer left; saturating).
+    fn chunk_place(&self, idx: &[u64]) -> (Vec<u64>, Vec<u64>) {
+        match &self.meta.rectilinear {
+            Some(grid) => grid.chunk_span(idx),
+            None => (
+                idx.iter()
+                    .zip(self.chunk_shape())
+                    .map(|(&i, &c)| i.saturating_mul(c))
+                    .collect(),
+                self.chunk_shape().to_vec(),
+            ),
+        }
     }
 
     /// Rewrite the chunk at `idx` (whose first element is at `lo`) with
@@ -184,10 +210,10 @@ impl Array {
                     std::cmp::Ordering::Equal => (new[e], old[e]),
                     std::cmp::Ordering::Greater => (0, old[e]),
                 };
-                let count = if to > from {
-                    (to - 1) / chunk[e] - from / chunk[e] + 1
-                } else {
-                    0
+                let count = match (&self.meta.rectilinear, to > from) {
+                    (_, false) => 0,
+                    (Some(grid), true) => grid.index_of(e, to - 1) - grid.index_of(e, from) + 1,
+                    (None, true) => (to - 1) / chunk[e] - from / chunk[e] + 1,
                 };
                 n = n.saturating_mul(count as u128);
             }

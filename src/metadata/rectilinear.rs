@@ -33,6 +33,8 @@ struct Dimension {
     runs: Vec<Run>,
     /// Chunks that hold an element of the array (start below its extent).
     chunks: u64,
+    /// The sum of the listed edges; None for a step.
+    total: Option<u64>,
 }
 
 impl Dimension {
@@ -74,6 +76,7 @@ impl Dimension {
                 return Ok(Dimension {
                     runs,
                     chunks: extent.div_ceil(step),
+                    total: None,
                 });
             }
             Value::Array(items) if !items.is_empty() => {
@@ -102,7 +105,11 @@ impl Dimension {
                 "the edges add up to {start}, short of the array's extent {extent}"
             )));
         }
-        let dim = Dimension { runs, chunks: 0 };
+        let dim = Dimension {
+            runs,
+            chunks: 0,
+            total: Some(start),
+        };
         let chunks = if extent == 0 {
             0
         } else {
@@ -124,10 +131,12 @@ impl Dimension {
         r.first + (pos - r.start) / r.edge
     }
 
-    /// First element and edge length of chunk `i`.
+    /// First element and edge length of chunk `i` (saturating: a chunk
+    /// key past the listed edges, another writer's, lies past the end).
     fn span(&self, i: u64) -> (u64, u64) {
         let r = self.run_of_chunk(i);
-        (r.start + (i - r.first) * r.edge, r.edge)
+        let origin = (i - r.first).saturating_mul(r.edge).saturating_add(r.start);
+        (origin, r.edge)
     }
 }
 
@@ -212,6 +221,23 @@ impl RectilinearGrid {
             .unzip()
     }
 
+    /// The `chunk_grid` object for the array grown to `shape`, as
+    /// zarr-python grows it: a dimension of listed edges that falls short
+    /// of the new extent gains one edge reaching it; steps, and edges that
+    /// already reach it, stay. None when nothing changes.
+    pub fn grown_to(&self, shape: &[u64]) -> Option<Value> {
+        let mut json = self.json.clone();
+        let mut changed = false;
+        for (d, (dim, extent)) in self.dims.iter().zip(shape).enumerate() {
+            if let Some(total) = dim.total.filter(|t| t < extent) {
+                let list = json["configuration"]["chunk_shapes"][d].as_array_mut()?;
+                list.push(Value::from(extent - total));
+                changed = true;
+            }
+        }
+        changed.then_some(json)
+    }
+
     /// The distinct edge lengths of the chunks along dimension `d` that
     /// hold elements of the array, ascending.
     pub fn distinct_edges(&self, d: usize) -> Vec<u64> {
@@ -282,6 +308,20 @@ mod tests {
         );
         // An empty dimension has no chunks.
         assert_eq!(grid(json!([[5]]), &[0]).unwrap().grid_shape(), [0]);
+    }
+
+    #[test]
+    fn growing_appends_an_edge_where_listed_edges_fall_short() {
+        let g = grid(json!([[2, [3, 2]], 4, [5, 9]]), &[8, 10, 12]).unwrap();
+        assert_eq!(g.grown_to(&[8, 100, 14]), None);
+        let grown = g.grown_to(&[11, 100, 20]).unwrap();
+        assert_eq!(
+            grown["configuration"]["chunk_shapes"],
+            json!([[2, [3, 2], 3], 4, [5, 9, 6]])
+        );
+        let g = RectilinearGrid::parse(&grown, &[11, 100, 20]).unwrap();
+        assert_eq!(g.grid_shape(), [4, 25, 3]);
+        assert_eq!(g.chunk_span(&[3, 0, 2]), (vec![8, 0, 14], vec![3, 4, 6]));
     }
 
     #[test]
