@@ -128,3 +128,27 @@ def test_what_zarr_python_cannot_read_is_not_written(zarrio, tmp_path, over):
         assert e.value.status_name == "ZARRIO_ERR_INVALID_METADATA", e.value
         assert "zarr-python cannot read" in e.value.message
     assert not (tmp_path / "a").exists()
+
+
+@pytest.mark.parametrize("dtype,compressor,order,sep", [
+    ("<u2", None, "C", "."),
+    (">i4", {"id": "zlib", "level": 3}, "F", "/"),
+    ("<f8", {"id": "blosc", "cname": "lz4hc", "clevel": 4, "shuffle": 2, "blocksize": 0}, "C", "."),
+    ("<i8", {"id": "zstd", "level": 2}, "F", "."),
+    ("|b1", {"id": "bz2", "level": 5}, "C", "/"),
+])
+def test_tensorstore_reads_zarrio_v2(zarrio, tmp_path, dtype, compressor, order, sep):
+    import tensorstore as ts
+
+    shape, chunks = (13, 10, 6), (5, 4, 3)
+    zarray = _zarray(shape=list(shape), chunks=list(chunks), dtype=dtype, compressor=compressor, order=order,
+                     dimension_separator=sep, fill_value=(True if dtype == "|b1" else 7))
+    rng = np.random.default_rng(9)
+    data = rng.integers(0, 2 if dtype == "|b1" else 1000, size=shape).astype(np.dtype(dtype).newbyteorder("="))
+    with Store.filesystem(tmp_path) as store:
+        with Array.create(store, "a", zarray) as arr:
+            arr.write((1, 0, 0), data[1:])
+    want = data.copy()
+    want[0] = zarray["fill_value"]
+    t = ts.open({"driver": "zarr", "kvstore": {"driver": "file", "path": str(tmp_path / "a")}}).result()
+    assert np.array_equal(np.asarray(t.read().result()), want)
