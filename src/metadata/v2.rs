@@ -440,7 +440,8 @@ fn fill_value(v: Option<&Value>, t: &V2Type) -> Result<Value> {
 
 /// The v3 codec for a numcodecs `{"id": ...}` object (a filter or the
 /// compressor).
-fn numcodec(v: &Value, t: &V2Type, what: &str) -> Result<Value> {
+/// `elem` is the size of the elements it is given (blosc's typesize).
+fn numcodec(v: &Value, elem: usize, what: &str) -> Result<Value> {
     let o = v
         .as_object()
         .ok_or_else(|| invalid_metadata(format!(".zarray: {what} {v} is not an object")))?;
@@ -453,7 +454,7 @@ fn numcodec(v: &Value, t: &V2Type, what: &str) -> Result<Value> {
     let level = || cfg.get("level").cloned().unwrap_or(1.into());
     let codec = match id {
         "zstd" | "gzip" | "blosc" => {
-            crate::codec::numcodecs_alias::zarr_spec(id, &cfg, t.size.max(1))
+            crate::codec::numcodecs_alias::zarr_spec(id, &cfg, elem.max(1))
                 .map_err(|e| e.context(".zarray"))?
         }
         "zlib" => json!({"name": "numcodecs.zlib", "configuration": {"level": level()}}),
@@ -507,10 +508,14 @@ fn typestr_endian(s: &str) -> Option<&'static str> {
 /// `input_endian` is the byte order of the data it is applied to, which
 /// its decoded type must state: numcodecs would otherwise reinterpret the
 /// bytes, which this translation does not.
+/// The third value is the size of the elements it stores, when it
+/// changes it (blosc's typesize after it, as numcodecs takes it from the
+/// array it is given).
+#[allow(clippy::type_complexity)]
 fn numeric_filter(
     f: &Value,
     input_endian: Option<&'static str>,
-) -> Result<Option<(Value, Option<&'static str>)>> {
+) -> Result<Option<(Value, Option<&'static str>, Option<usize>)>> {
     let Some(o) = f.as_object() else {
         return Ok(None);
     };
@@ -522,11 +527,11 @@ fn numeric_filter(
     match o.get("id").and_then(Value::as_str) {
         Some(id @ ("bitround" | "quantize")) => {
             let codec = json!({"name": format!("numcodecs.{id}"), "configuration": cfg});
-            return Ok(Some((codec, input_endian)));
+            return Ok(Some((codec, input_endian, None)));
         }
         Some("packbits") => {
             let codec = json!({"name": "numcodecs.packbits", "configuration": cfg});
-            return Ok(Some((codec, None)));
+            return Ok(Some((codec, None, Some(1))));
         }
         _ => {}
     }
@@ -548,9 +553,18 @@ fn numeric_filter(
         )));
     }
     let encoded = typ(encoded_key).unwrap_or(decoded);
+    // An encoded type it does not know is refused when the codec is built.
+    let size = crate::codec::numeric::parse_typestr(
+        name,
+        encoded_key,
+        o.get(encoded_key).or(o.get(decoded_key)),
+    )
+    .ok()
+    .map(|t| t.size());
     Ok(Some((
         json!({"name": name, "configuration": cfg}),
         typestr_endian(encoded),
+        size,
     )))
 }
 
@@ -635,19 +649,21 @@ pub fn array_from_zarray(zarray: &[u8], zattrs: Option<&[u8]>) -> Result<ArrayMe
         codecs.push(json!({"name": codec}));
     }
     let mut stored_endian = t.endian;
+    let mut stored_size = t.size;
     let mut after_bytes = Vec::new();
     for f in &filters {
         match numeric_filter(f, stored_endian)? {
-            Some((codec, endian)) if after_bytes.is_empty() => {
+            Some((codec, endian, size)) if after_bytes.is_empty() => {
                 codecs.push(codec);
                 stored_endian = endian;
+                stored_size = size.unwrap_or(stored_size);
             }
             Some(_) => {
                 return Err(unsupported(
                     ".zarray: a numeric filter after a byte-level filter is not supported",
                 ))
             }
-            None => after_bytes.push(numcodec(f, &t, "filter")?),
+            None => after_bytes.push(numcodec(f, stored_size, "filter")?),
         }
     }
     if !is_variable_length(&t) {
@@ -659,7 +675,7 @@ pub fn array_from_zarray(zarray: &[u8], zattrs: Option<&[u8]>) -> Result<ArrayMe
     codecs.extend(after_bytes);
     match o.get("compressor") {
         None | Some(Value::Null) => {}
-        Some(c) => codecs.push(numcodec(c, &t, "compressor")?),
+        Some(c) => codecs.push(numcodec(c, stored_size, "compressor")?),
     }
     let v3 = json!({
         "zarr_format": 3,

@@ -152,3 +152,22 @@ def test_tensorstore_reads_zarrio_v2(zarrio, tmp_path, dtype, compressor, order,
     want[0] = zarray["fill_value"]
     t = ts.open({"driver": "zarr", "kvstore": {"driver": "file", "path": str(tmp_path / "a")}}).result()
     assert np.array_equal(np.asarray(t.read().result()), want)
+
+
+def test_blosc_after_a_narrowing_filter_writes_numcodecs_bytes(zarrio, tmp_path):
+    """blosc shuffles the elements the filters before it leave (here int16
+    after a delta into int16), as numcodecs does: the chunks are byte for
+    byte the ones zarr-python writes."""
+    import numcodecs
+    import zarr
+
+    data = np.cumsum(np.random.default_rng(1).integers(-50, 50, 400)).astype("<i8").reshape(20, 20)
+    a = zarr.create_array(str(tmp_path / "theirs"), shape=(20, 20), chunks=(10, 10), dtype="<i8",
+                          zarr_format=2, filters=[numcodecs.Delta(dtype="<i8", astype="<i2")],
+                          compressors=numcodecs.Blosc(cname="lz4", clevel=5, shuffle=numcodecs.Blosc.SHUFFLE))
+    a[:] = data
+    zarray = json.loads((tmp_path / "theirs" / ".zarray").read_text())
+    with Store.filesystem(tmp_path) as store, Array.create(store, "ours", zarray) as arr:
+        arr.write((0, 0), data)
+    for key in ["0.0", "0.1", "1.0", "1.1"]:
+        assert (tmp_path / "ours" / key).read_bytes() == (tmp_path / "theirs" / key).read_bytes(), key
