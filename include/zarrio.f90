@@ -72,6 +72,19 @@ module zarrio
       integer(c_int32_t) :: zarrio_store_open_zip
     end function
 
+    function zarrio_store_create_zip(path, store) bind(c, name="zarrio_store_create_zip")
+      import :: c_char, c_ptr, c_int32_t
+      character(kind=c_char), dimension(*), intent(in) :: path
+      type(c_ptr), intent(out) :: store
+      integer(c_int32_t) :: zarrio_store_create_zip
+    end function
+
+    function zarrio_store_close(store) bind(c, name="zarrio_store_close")
+      import :: c_ptr, c_int32_t
+      type(c_ptr), value :: store
+      integer(c_int32_t) :: zarrio_store_close
+    end function
+
     function zarrio_store_create_memory(store) bind(c, name="zarrio_store_create_memory")
       import :: c_ptr, c_int32_t
       type(c_ptr), intent(out) :: store

@@ -1077,6 +1077,40 @@ zarrio_status zarrio_store_open_filesystem(const char *path, zarrio_store **out)
 zarrio_status zarrio_store_open_zip(const char *path, zarrio_store **out);
 
 /**
+ * Create a store that writes the zip archive `path` (zarr-python's
+ * `ZipStore` in mode "w"): what is stored through it is kept in a
+ * staging directory beside `path` (`.<name>.zarrio-staging-...`), with
+ * every operation of a directory store, and `zarrio_store_close` writes
+ * the archive from it (each key once, stored uncompressed, as
+ * zarr-python writes them; any file at `path` is replaced then) and
+ * removes the staging directory. A store released without
+ * `zarrio_store_close` writes its archive when the last handle on it
+ * (stores, groups and arrays opened on it) goes, with no one to report
+ * an error to. `ZARRIO_ERR_NOT_FOUND` when the directory `path` is in
+ * does not exist. On success `*out` receives a handle to release with
+ * `zarrio_store_free`.
+ *
+ * # Safety
+ * `path` is a NUL-terminated string; `out` is valid for a write.
+ */
+zarrio_status zarrio_store_create_zip(const char *path, zarrio_store **out);
+
+/**
+ * Finish writing a store: a zip archive being written
+ * (`zarrio_store_create_zip`) is written out, and every later request
+ * through the store (groups and arrays opened on it included) is
+ * `ZARRIO_ERR_UNSUPPORTED`. Nothing to do for other stores (a
+ * consolidated store closes the store under it). Closing twice does
+ * nothing the second time; after an error the staged values are kept and
+ * closing again retries. The handle is still released with
+ * `zarrio_store_free`. Must not run while other calls use the store.
+ *
+ * # Safety
+ * `store` is a live handle.
+ */
+zarrio_status zarrio_store_close(const zarrio_store *store);
+
+/**
  * Create an empty in-memory store. Its contents live as long as the
  * store handle or any group or array opened on it.
  *

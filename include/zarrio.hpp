@@ -282,6 +282,16 @@ public:
         detail::check(zarrio_store_open_zip(path.c_str(), &h), "zarrio_store_open_zip");
         return store(h);
     }
+    /// A store writing the zip archive `path` when closed
+    /// (`zarrio_store_create_zip`; see `close`).
+    static store create_zip(const std::string &path) {
+        zarrio_store *h = nullptr;
+        detail::check(zarrio_store_create_zip(path.c_str(), &h), "zarrio_store_create_zip");
+        return store(h);
+    }
+    /// Finish writing (`zarrio_store_close`): a zip archive being written
+    /// is written out; later requests through the store are refused.
+    void close() const { detail::check(zarrio_store_close(get()), "zarrio_store_close"); }
     /// An empty in-memory store (`zarrio_store_create_memory`).
     static store memory() {
         zarrio_store *h = nullptr;

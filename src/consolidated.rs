@@ -397,6 +397,10 @@ impl Store for ConsolidatedStore {
         self.inner.list(prefix)
     }
 
+    fn close(&self) -> Result<()> {
+        self.inner.close()
+    }
+
     fn list_metadata(&self, prefix: &str) -> Result<Vec<String>> {
         let own = node_prefix(&self.path);
         let mut keys: Vec<String> = if prefix.starts_with(&own) {

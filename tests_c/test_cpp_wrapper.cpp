@@ -197,6 +197,8 @@ static void test_strings(void) {
     CHECK(thrown([&] { a.read_all<uint8_t>(); }) == ZARRIO_ERR_INVALID_ARGUMENT);
     CHECK(thrown([&] { a.write_strings({0}, {2}, {"x"}); }) != ZARRIO_OK);
     CHECK(thrown([&] { zarrio::store::zip("/nonexistent/zarrio/archive.zip"); }) == ZARRIO_ERR_NOT_FOUND);
+    CHECK(thrown([&] { zarrio::store::create_zip("/nonexistent/zarrio/archive.zip"); }) == ZARRIO_ERR_NOT_FOUND);
+    s.close(); /* a memory store: nothing to write out */
 }
 
 static void test_rectilinear(void) {

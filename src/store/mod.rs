@@ -10,10 +10,12 @@ use std::sync::Arc;
 pub mod filesystem;
 pub mod memory;
 pub mod zip;
+pub mod zip_writer;
 
 pub use filesystem::FilesystemStore;
 pub use memory::MemoryStore;
 pub use zip::ZipStore;
+pub use zip_writer::ZipWriteStore;
 
 /// A byte range of a stored value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -238,6 +240,12 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Size of a value in bytes, or None when absent.
     fn size(&self, key: &str) -> Result<Option<u64>> {
         Ok(self.get(key)?.map(|v| v.len() as u64))
+    }
+    /// Finish writing: what a store keeps until the end (a zip archive) is
+    /// written out, and the store then refuses further requests. Nothing
+    /// to do for most stores.
+    fn close(&self) -> Result<()> {
+        Ok(())
     }
     /// Remove every key under `prefix`.
     fn erase_prefix(&self, prefix: &str) -> Result<()> {

@@ -147,3 +147,58 @@ def test_damaged_and_foreign_files(zarrio, tmp_path):
         with pytest.raises(ZarrioError) as e:
             Store.zip(p)
         assert e.value.status_name == status, e.value
+
+
+def test_zarr_python_reads_the_zip_zarrio_writes(zarrio, tmp_path):
+    """zarrio_store_create_zip: a hierarchy written (metadata rewritten,
+    chunks rewritten and patched in place, a node erased) and closed into
+    one archive holding each key once, which zarr-python's ZipStore reads."""
+    import zarr
+    from zarr.storage import ZipStore
+
+    path = tmp_path / "out.zip"
+    rng = np.random.default_rng(5)
+    a = rng.integers(-1000, 1000, size=(12, 9), dtype="<i4")
+    b = rng.standard_normal((20,)).astype("<f8")
+    meta_a = {"zarr_format": 3, "node_type": "array", "shape": [12, 9], "data_type": "int32",
+              "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [6, 9]}},
+              "chunk_key_encoding": {"name": "default"}, "fill_value": 0,
+              "codecs": [{"name": "sharding_indexed", "configuration": {
+                  "chunk_shape": [3, 3], "codecs": [{"name": "bytes", "configuration": {"endian": "little"}}],
+                  "index_codecs": [{"name": "bytes", "configuration": {"endian": "little"}}, {"name": "crc32c"}]}}]}
+    zarray_b = {"zarr_format": 2, "shape": [20], "chunks": [8], "dtype": "<f8", "compressor": {"id": "zlib", "level": 1},
+                "fill_value": None, "order": "C", "filters": None}
+    L = lib()
+    with Store.create_zip(path) as store:
+        with Array.create(store, "g/a", meta_a) as arr:
+            arr.write((0, 0), np.zeros((12, 9), "<i4") + 5)
+            arr.write((0, 0), a)              # whole shards again
+            arr.write((4, 4), a[4:5, 4:5])    # one inner chunk patched in place
+            L.check(L.fn("zarrio_array_set_attributes")(arr.handle, b'{"units": "m"}'), "set_attributes")
+        with Array.create(store, "old", meta_a):
+            pass
+        g = c_void_p()
+        L.check(L.fn("zarrio_group_open")(store.handle, b"", byref(g)), "zarrio_group_open")
+        try:
+            L.check(L.fn("zarrio_group_erase_child")(g, b"old"), "zarrio_group_erase_child")
+        finally:
+            L.fn("zarrio_group_free")(g)
+        with Array.create(store, "v2/b", zarray_b) as arr:
+            arr.write((0,), b)
+        assert not path.exists()
+        store.finish()
+        store.finish()
+        with pytest.raises(ZarrioError) as e:
+            Array.open(store, "g/a")
+        assert e.value.status_name == "ZARRIO_ERR_UNSUPPORTED", e.value
+    names = zipfile.ZipFile(path).namelist()
+    assert len(names) == len(set(names)), names
+    assert not any(n.startswith("old") for n in names)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.zip"]
+    root = zarr.open_group(store=ZipStore(str(path), mode="r"), mode="r", zarr_format=3)
+    assert np.array_equal(root["g/a"][...], a)
+    assert dict(root["g/a"].attrs) == {"units": "m"}
+    v2 = zarr.open_array(store=ZipStore(str(path), mode="r"), path="v2/b", mode="r", zarr_format=2)
+    assert np.asarray(v2[...]).tobytes() == b.tobytes()
+    with Store.zip(path) as store, Array.open(store, "g/a") as arr:
+        assert arr.read().tobytes() == a.tobytes()

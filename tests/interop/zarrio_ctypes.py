@@ -87,6 +87,8 @@ _SIGNATURES = {
     "zarrio_string_free": (None, [c_void_p]),
     "zarrio_store_open_filesystem": (_status, [c_char_p, POINTER(c_void_p)]),
     "zarrio_store_open_zip": (_status, [c_char_p, POINTER(c_void_p)]),
+    "zarrio_store_create_zip": (_status, [c_char_p, POINTER(c_void_p)]),
+    "zarrio_store_close": (_status, [c_void_p]),
     "zarrio_store_create_memory": (_status, [POINTER(c_void_p)]),
     "zarrio_store_free": (None, [c_void_p]),
     "zarrio_store_open_consolidated": (_status, [c_void_p, c_char_p, POINTER(c_void_p)]),
@@ -289,6 +291,19 @@ class Store:
         h = c_void_p()
         L.check(L.fn("zarrio_store_open_zip")(os.fsencode(str(path)), byref(h)), "zarrio_store_open_zip")
         return cls(h, f"zip:{path}")
+
+    @classmethod
+    def create_zip(cls, path) -> "Store":
+        """A store writing the zip archive `path` when finished (`finish`)."""
+        L = lib()
+        h = c_void_p()
+        L.check(L.fn("zarrio_store_create_zip")(os.fsencode(str(path)), byref(h)), "zarrio_store_create_zip")
+        return cls(h, f"zip-writer:{path}")
+
+    def finish(self) -> None:
+        """`zarrio_store_close`: write out what the store keeps until the end."""
+        L = lib()
+        L.check(L.fn("zarrio_store_close")(self.handle), "zarrio_store_close")
 
     @classmethod
     def memory(cls) -> "Store":

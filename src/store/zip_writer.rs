@@ -1,0 +1,254 @@
+//! A store that writes a zip archive (zarr-python's `ZipStore` in mode
+//! "w"): a hierarchy shipped as one file.
+//!
+//! A zip archive cannot replace or remove an entry, while writing an array
+//! rewrites metadata and chunks. So values are kept in a staging directory
+//! beside the archive, with every operation of a directory store (ranges,
+//! in-place shard patches, erasing), and `close` writes the archive from
+//! it: each key once, stored uncompressed (zarr-python's default), to a
+//! temporary file renamed over the archive, and removes the staging
+//! directory. Until then the archive does not exist (or is the old one);
+//! after it, the store refuses every request.
+
+use super::{ByteRange, FilesystemStore, Store};
+use crate::error::{io_error, unsupported, Result};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::RwLock;
+
+static STAGING_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+#[derive(Debug)]
+pub struct ZipWriteStore {
+    path: PathBuf,
+    /// None once the archive is written.
+    staging: RwLock<Option<FilesystemStore>>,
+}
+
+impl ZipWriteStore {
+    /// A store that writes the archive `path` when closed (replacing any
+    /// file there then). Its values are staged in a new directory beside
+    /// it; the directory `path` is in must exist.
+    pub fn create(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        let parent = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        if !parent.is_dir() {
+            return Err(crate::error::not_found(format!(
+                "{}: no directory {}",
+                path.display(),
+                parent.display()
+            )));
+        }
+        let name = path.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
+            crate::error::invalid_argument(format!("{} names no file", path.display()))
+        })?;
+        let staging = path.with_file_name(format!(
+            ".{name}.zarrio-staging-{}-{}",
+            std::process::id(),
+            STAGING_COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        if staging.exists() {
+            return Err(crate::error::already_exists(format!(
+                "{} exists",
+                staging.display()
+            )));
+        }
+        let store = FilesystemStore::new(&staging)?;
+        Ok(ZipWriteStore {
+            path,
+            staging: RwLock::new(Some(store)),
+        })
+    }
+
+    /// Run `f` on the staging store, or refuse once the archive is written.
+    fn with<T>(&self, f: impl FnOnce(&FilesystemStore) -> Result<T>) -> Result<T> {
+        let guard = self.staging.read().unwrap_or_else(|e| e.into_inner());
+        match guard.as_ref() {
+            Some(s) => f(s),
+            None => Err(closed(&self.path)),
+        }
+    }
+
+    /// Write the archive from the staged values and remove them; later
+    /// calls do nothing. On an error the staged values stay, and closing
+    /// again retries.
+    pub fn finish(&self) -> Result<()> {
+        let mut guard = self.staging.write().unwrap_or_else(|e| e.into_inner());
+        let Some(staging) = guard.as_ref() else {
+            return Ok(());
+        };
+        let shown = self.path.display().to_string();
+        let tmp = self.path.with_file_name(format!(
+            "{}.zarrio-tmp",
+            staging
+                .root()
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("archive")
+        ));
+        let io = |e: &dyn std::fmt::Display| io_error(format!("{shown}: {e}"));
+        let write = || -> Result<()> {
+            let file = std::fs::File::create(&tmp).map_err(|e| io(&e))?;
+            let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(file));
+            for key in staging.list("")? {
+                let Some(value) = staging.get(&key)? else {
+                    continue;
+                };
+                let options = zip::write::SimpleFileOptions::default()
+                    .compression_method(zip::CompressionMethod::Stored)
+                    .large_file(value.len() as u64 >= u32::MAX as u64);
+                zip.start_file(key.as_str(), options).map_err(|e| io(&e))?;
+                zip.write_all(&value).map_err(|e| io(&e))?;
+            }
+            let mut out = zip.finish().map_err(|e| io(&e))?;
+            out.flush().map_err(|e| io(&e))?;
+            out.get_ref().sync_all().map_err(|e| io(&e))?;
+            std::fs::rename(&tmp, &self.path).map_err(|e| io(&e))
+        };
+        if let Err(e) = write() {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+        let dir = staging.root().to_path_buf();
+        *guard = None;
+        std::fs::remove_dir_all(&dir).map_err(|e| io_error(format!("{}: {e}", dir.display())))
+    }
+}
+
+impl Drop for ZipWriteStore {
+    /// A store dropped without `close` writes its archive now; an error
+    /// here has no one to go to (call `close` to learn of it), and leaves
+    /// the staged values for a later look.
+    fn drop(&mut self) {
+        let _ = self.finish();
+    }
+}
+
+fn closed(path: &Path) -> crate::error::Error {
+    unsupported(format!(
+        "{}: the zip archive is written; its store is closed",
+        path.display()
+    ))
+}
+
+impl Store for ZipWriteStore {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        self.with(|s| s.get(key))
+    }
+    fn get_range(&self, key: &str, range: ByteRange) -> Result<Option<Vec<u8>>> {
+        self.with(|s| s.get_range(key, range))
+    }
+    fn get_into(&self, key: &str, out: &mut [u8]) -> Result<Option<bool>> {
+        self.with(|s| s.get_into(key, out))
+    }
+    fn get_reusing(&self, key: &str, buf: &mut Vec<u8>) -> Result<bool> {
+        self.with(|s| s.get_reusing(key, buf))
+    }
+    fn get_in_pieces(
+        &self,
+        key: &str,
+        total: usize,
+        sink: &mut dyn FnMut(&[u8]) -> Result<()>,
+    ) -> Result<Option<bool>> {
+        self.with(|s| s.get_in_pieces(key, total, sink))
+    }
+    fn set(&self, key: &str, value: &[u8]) -> Result<()> {
+        self.with(|s| s.set(key, value))
+    }
+    fn set_parts(&self, key: &str, parts: &[&[u8]]) -> Result<()> {
+        self.with(|s| s.set_parts(key, parts))
+    }
+    fn min_part_len(&self) -> Option<usize> {
+        self.with(|s| Ok(s.min_part_len())).ok().flatten()
+    }
+    fn set_if_absent(&self, key: &str, value: &[u8]) -> Result<bool> {
+        self.with(|s| s.set_if_absent(key, value))
+    }
+    fn supports_set_if_absent(&self) -> bool {
+        true
+    }
+    fn set_range(&self, key: &str, offset: u64, bytes: &[u8]) -> Result<()> {
+        self.with(|s| s.set_range(key, offset, bytes))
+    }
+    fn supports_set_range(&self) -> bool {
+        true
+    }
+    fn erase(&self, key: &str) -> Result<()> {
+        self.with(|s| s.erase(key))
+    }
+    fn list(&self, prefix: &str) -> Result<Vec<String>> {
+        self.with(|s| s.list(prefix))
+    }
+    fn size(&self, key: &str) -> Result<Option<u64>> {
+        self.with(|s| s.size(key))
+    }
+    fn close(&self) -> Result<()> {
+        self.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+    use crate::store::ZipStore;
+
+    #[test]
+    fn close_writes_each_key_once_as_last_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.zip");
+        let s = ZipWriteStore::create(&path).unwrap();
+        s.set("zarr.json", b"{}").unwrap();
+        s.set("a/c/0", b"0123456789").unwrap();
+        s.set("a/c/1", b"gone").unwrap();
+        s.set("zarr.json", b"{\"x\": 1}").unwrap();
+        s.set_range("a/c/0", 2, b"AB").unwrap();
+        s.erase("a/c/1").unwrap();
+        assert!(s.set_if_absent("a/c/2", b"two").unwrap());
+        assert!(!s.set_if_absent("a/c/2", b"other").unwrap());
+        assert_eq!(s.get("a/c/0").unwrap().unwrap(), b"01AB456789");
+        assert!(!path.exists(), "no archive before close");
+        s.close().unwrap();
+        s.close().unwrap();
+        assert_eq!(
+            s.get("zarr.json").unwrap_err().kind(),
+            ErrorKind::Unsupported
+        );
+        assert_eq!(s.set("k", b"v").unwrap_err().kind(), ErrorKind::Unsupported);
+        let z = ZipStore::open(&path).unwrap();
+        assert_eq!(z.list("").unwrap(), ["a/c/0", "a/c/2", "zarr.json"]);
+        assert_eq!(z.get("zarr.json").unwrap().unwrap(), b"{\"x\": 1}");
+        assert_eq!(z.get("a/c/0").unwrap().unwrap(), b"01AB456789");
+        // Only the archive is left beside it.
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["h.zip"]);
+    }
+
+    #[test]
+    fn the_directory_must_exist() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = ZipWriteStore::create(dir.path().join("no/such/dir/x.zip")).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn dropping_without_close_writes_the_archive() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("d.zip");
+        {
+            let s = ZipWriteStore::create(&path).unwrap();
+            s.set("k", b"value").unwrap();
+        }
+        let z = ZipStore::open(&path).unwrap();
+        assert_eq!(z.get("k").unwrap().unwrap(), b"value");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}
