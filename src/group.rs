@@ -228,27 +228,67 @@ impl Group {
         self.update("consolidated_metadata", &v3_consolidated(&members)?)
     }
 
-    /// The v2 metadata files at and below this group, keyed relative to it,
-    /// each checked as the document it is.
+    /// The v2 metadata files of this group and of the v2 nodes below it
+    /// that are found from it through v2 groups (as zarr-python gathers
+    /// them: not nodes under an array, a v3 group or a directory that is
+    /// no node), keyed relative to it, each checked as the document it is
+    /// (an array whose codecs zarrio lacks is copied all the same).
     fn collect_v2_files(&self) -> Result<BTreeMap<String, Vec<u8>>> {
         let prefix = node_prefix(&self.path);
-        let mut out = BTreeMap::new();
+        // (directory relative to the group, file name) of each file.
+        let mut files = BTreeMap::new();
         for key in self.store.list_metadata(&prefix)? {
             let rel = &key[prefix.len()..];
-            let name = rel.rsplit('/').next().unwrap_or(rel);
-            if !matches!(name, ".zarray" | ".zgroup" | ".zattrs") {
+            let (dir, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+            let name = match name {
+                ".zarray" => ".zarray",
+                ".zgroup" => ".zgroup",
+                ".zattrs" => ".zattrs",
+                _ => continue,
+            };
+            files.insert((dir.to_string(), name), key.clone());
+        }
+        let mut groups = std::collections::BTreeSet::from([String::new()]);
+        let mut out = BTreeMap::new();
+        // Directories sort before those below them.
+        let dirs: std::collections::BTreeSet<&String> = files.keys().map(|(d, _)| d).collect();
+        for dir in dirs {
+            let parent = dir.rsplit_once('/').map_or("", |(p, _)| p);
+            let is_group = files.contains_key(&(dir.clone(), ".zgroup"));
+            let is_array = !is_group && files.contains_key(&(dir.clone(), ".zarray"));
+            if !dir.is_empty() && !(groups.contains(parent) && (is_group || is_array)) {
                 continue;
             }
-            let Some(text) = self.store.get(&key)? else {
-                continue; // erased since it was listed
+            if dir.is_empty() || is_group {
+                groups.insert(dir.clone());
+            }
+            let names: &[&str] = if is_array {
+                &[".zarray", ".zattrs"]
+            } else {
+                &[".zgroup", ".zattrs"]
             };
-            let checked = match name {
-                ".zarray" => v2::array_from_zarray(&text, None).map(|_| ()),
-                ".zgroup" => v2::check_zgroup(&text),
-                _ => v2::parse_zattrs(Some(&text)).map(|_| ()),
-            };
-            checked.map_err(|e| e.context(format!("\"{key}\"")))?;
-            out.insert(rel.to_string(), text);
+            for name in names {
+                let Some(key) = files.get(&(dir.clone(), *name)) else {
+                    continue;
+                };
+                let Some(text) = self.store.get(key)? else {
+                    continue; // erased since it was listed
+                };
+                let checked =
+                    match *name {
+                        ".zgroup" => v2::check_zgroup(&text),
+                        ".zattrs" => v2::parse_zattrs(Some(&text)).map(|_| ()),
+                        // Copied as text: codecs zarrio lacks are no error here.
+                        _ => v2::array_from_zarray(&text, None).map(|_| ()).or_else(|e| {
+                            match e.kind() {
+                                crate::error::ErrorKind::Unsupported => Ok(()),
+                                _ => Err(e),
+                            }
+                        }),
+                    };
+                checked.map_err(|e| e.context(format!("\"{key}\"")))?;
+                out.insert(key[prefix.len()..].to_string(), text);
+            }
         }
         Ok(out)
     }

@@ -134,21 +134,31 @@ fn check_for_writing(o: &Map<String, Value>) -> Result<()> {
     let dtype = o.get("dtype").and_then(Value::as_str).unwrap_or("");
     let fill = o.get("fill_value").unwrap_or(&Value::Null);
     if dtype == "|O" {
-        let shuffled = filters
+        let ids: Vec<&str> = filters
             .into_iter()
             .flatten()
-            .any(|f| f.get("id").and_then(Value::as_str) == Some("shuffle"));
-        if shuffled {
+            .filter_map(|f| f.get("id").and_then(Value::as_str))
+            .collect();
+        if ids.contains(&"shuffle") {
             return Err(bad("a shuffle filter on variable-length items".into()));
         }
-        if !(fill.is_null() || fill.is_string()) {
-            return Err(bad(format!("fill_value {fill} for objects")));
+        // zarr-python takes a number as the text of a string's fill, not
+        // of a bytes item's.
+        if ids.first() == Some(&"vlen-bytes") && !(fill.is_null() || fill.is_string()) {
+            return Err(bad(format!("fill_value {fill} for bytes items")));
         }
+    }
+    if o.get("dtype").is_some_and(Value::is_array) && !(fill.is_null() || fill.is_string()) {
+        return Err(bad(format!(
+            "fill_value {fill} for a structured dtype (base64 text or null)"
+        )));
     }
     if dtype.get(1..2).is_some_and(|k| k == "f" || k == "c") {
         if let Value::String(s) = fill {
             if !matches!(s.as_str(), "NaN" | "Infinity" | "-Infinity") {
-                return Err(bad(format!("fill_value \"{s}\"")));
+                return Err(invalid_metadata(format!(
+                    ".zarray: fill_value \"{s}\" is not a number, \"NaN\", \"Infinity\" or \"-Infinity\""
+                )));
             }
         }
     }
