@@ -396,3 +396,28 @@ fn string_items_past_the_old_edge_are_reset_too() {
         ]
     );
 }
+
+#[test]
+fn a_shape_the_grid_cannot_take_is_an_argument_error() {
+    // Growing a sharded rectilinear array adds an edge of 2, which its
+    // inner chunks of 4 do not divide: refused, nothing changed.
+    let store = Arc::new(MemoryStore::new());
+    let sref: StoreRef = store.clone();
+    let bytes = json!({"name": "bytes", "configuration": {"endian": "little"}});
+    let meta = json!({
+        "zarr_format": 3, "node_type": "array", "shape": [8], "data_type": "int32",
+        "chunk_grid": {"name": "rectilinear", "configuration": {"kind": "inline", "chunk_shapes": [[4, 4]]}},
+        "chunk_key_encoding": {"name": "default"}, "fill_value": 0,
+        "codecs": [{"name": "sharding_indexed", "configuration": {
+            "chunk_shape": [4], "codecs": [bytes], "index_codecs": [bytes]}}],
+    })
+    .to_string();
+    let mut a = Array::create(sref, "a", &meta).unwrap();
+    let before = store.get("a/zarr.json").unwrap();
+    let e = a.resize(&[10]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{}", e.message());
+    assert_eq!(a.shape(), [8]);
+    assert_eq!(store.get("a/zarr.json").unwrap(), before);
+    a.resize(&[12]).unwrap();
+    assert_eq!(a.grid_shape(), [3]);
+}

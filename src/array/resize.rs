@@ -76,7 +76,14 @@ impl Array {
             text =
                 set_member(&text, "chunk_grid", &grid.to_string()).map_err(|e| e.context(&what))?;
         }
-        let meta = parse(&text).map_err(|e| e.context(&what))?;
+        // The stored document was valid: what fails now is the new shape
+        // (a grown rectilinear edge its inner chunks do not divide, say).
+        let meta = parse(&text).map_err(|e| {
+            invalid_argument(format!(
+                "{what}: the shape {new_shape:?} is not possible: {}",
+                e.message()
+            ))
+        })?;
         if meta.data_type != self.meta.data_type
             || meta.chunk_shape != self.meta.chunk_shape
             || meta.chunk_key_encoding != self.meta.chunk_key_encoding
