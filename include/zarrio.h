@@ -861,14 +861,16 @@ zarrio_status zarrio_group_children(const zarrio_group *group, char **out_json);
  * form, which `zarr.open_consolidated` reads; any earlier consolidated
  * metadata is replaced), for readers that open it with
  * `zarrio_store_open_consolidated`. Zarr v2 nodes below are left out.
- * For a Zarr v2 group, every v2 metadata file at and below it
- * (`.zgroup`, `.zattrs`, `.zarray`) goes into its `.zmetadata`, as
- * zarr-python's `consolidate_metadata` writes it. Nodes created or
- * changed afterwards are not seen through consolidated metadata until
- * this runs again.
+ * For a Zarr v2 group, the metadata files (`.zgroup`, `.zattrs`,
+ * `.zarray`) of the group and of every v2 node found from it through v2
+ * groups (not those under an array, a v3 group or a directory that is no
+ * node) go into its `.zmetadata`, as zarr-python's
+ * `consolidate_metadata` gathers them; an array whose codecs zarrio
+ * lacks is copied all the same. Nodes created or changed afterwards are
+ * not seen through consolidated metadata until this runs again.
  *
- * Needs a store that can list. `ZARRIO_ERR_INVALID_METADATA` when any
- * node's metadata below is not valid, and then nothing is written. Must not race with other calls
+ * Needs a store that can list. `ZARRIO_ERR_INVALID_METADATA` when the
+ * metadata of a node taken is not valid, and then nothing is written. Must not race with other calls
  * on the same group, or with writers of metadata below it.
  *
  * # Safety
@@ -1086,9 +1088,12 @@ zarrio_status zarrio_store_open_zip(const char *path, zarrio_store **out);
  * removes the staging directory. A store released without
  * `zarrio_store_close` writes its archive when the last handle on it
  * (stores, groups and arrays opened on it) goes, with no one to report
- * an error to. `ZARRIO_ERR_NOT_FOUND` when the directory `path` is in
- * does not exist. On success `*out` receives a handle to release with
- * `zarrio_store_free`.
+ * an error to (nor in a forked child, which leaves the parent's archive
+ * to the parent). A relative `path` is taken against the working
+ * directory now. `ZARRIO_ERR_NOT_FOUND` when the directory `path` is in
+ * does not exist, `ZARRIO_ERR_INVALID_ARGUMENT` when `path` is a
+ * directory or ends in `/`. On success `*out` receives a handle to
+ * release with `zarrio_store_free`.
  *
  * # Safety
  * `path` is a NUL-terminated string; `out` is valid for a write.
@@ -1099,11 +1104,15 @@ zarrio_status zarrio_store_create_zip(const char *path, zarrio_store **out);
  * Finish writing a store: a zip archive being written
  * (`zarrio_store_create_zip`) is written out, and every later request
  * through the store (groups and arrays opened on it included) is
- * `ZARRIO_ERR_UNSUPPORTED`. Nothing to do for other stores (a
- * consolidated store closes the store under it). Closing twice does
- * nothing the second time; after an error the staged values are kept and
- * closing again retries. The handle is still released with
- * `zarrio_store_free`. Must not run while other calls use the store.
+ * `ZARRIO_ERR_INVALID_ARGUMENT` ("closed"). Nothing to do for other
+ * stores (a consolidated store closes the store under it). Closing twice
+ * does nothing the second time. An error before the archive is in place
+ * (`ZARRIO_ERR_IO`; a staging directory someone removed is one, and
+ * leaves any old archive as it was) keeps the staged values, and closing
+ * again retries; once the archive is in place the store is closed, even
+ * if removing the staging directory then fails. Calls running through
+ * the store meanwhile finish first. The handle is still released with
+ * `zarrio_store_free`.
  *
  * # Safety
  * `store` is a live handle.

@@ -11,7 +11,7 @@ use serde_json::Value;
 use std::sync::Arc;
 
 mod structure;
-pub(crate) use structure::{swap_units, MAX_DEPTH as MAX_STRUCT_DEPTH};
+pub(crate) use structure::{swap_units, MAX_DEPTH as MAX_STRUCT_DEPTH, STRUCT};
 pub use structure::{StructField, StructType, SwapRun};
 
 /// A Zarr data type.
@@ -77,11 +77,11 @@ pub enum ByteOrderUnits<'a> {
 pub(crate) const MAX_ITEM_BYTES: usize = 1 << 20;
 
 /// The name of numpy's fixed-length unicode type in Zarr v3.
-const FIXED_UTF32: &str = "fixed_length_utf32";
+pub(crate) const FIXED_UTF32: &str = "fixed_length_utf32";
 const DATETIME64: &str = "numpy.datetime64";
 const TIMEDELTA64: &str = "numpy.timedelta64";
-const NULL_TERMINATED_BYTES: &str = "null_terminated_bytes";
-const RAW_BYTES: &str = "raw_bytes";
+pub(crate) const NULL_TERMINATED_BYTES: &str = "null_terminated_bytes";
+pub(crate) const RAW_BYTES: &str = "raw_bytes";
 
 impl DataType {
     /// The `data_type` field of `zarr.json`: the name, or for a type with a

@@ -209,10 +209,11 @@ impl Group {
     /// the group's `zarr.json` as consolidated metadata (zarr-python's
     /// inline form, replacing any earlier), so that a reader opens the
     /// whole hierarchy with one request (`ConsolidatedStore`); v2 nodes
-    /// below are left out. For a v2 group, every v2 metadata file at and
-    /// below it (`.zgroup`, `.zattrs`, `.zarray`) goes into its
-    /// `.zmetadata`, as zarr-python writes it. A node below whose metadata
-    /// is not valid fails the call, and nothing is written. Nodes created
+    /// below are left out. For a v2 group, the v2 metadata files of the
+    /// group and of the nodes found from it through v2 groups go into its
+    /// `.zmetadata` (`collect_v2_files`), as zarr-python writes it. A node
+    /// taken whose metadata is not valid fails the call, and nothing is
+    /// written. Nodes created
     /// or changed later are not seen by readers of the consolidated
     /// metadata until this runs again.
     pub fn consolidate_metadata(&self) -> Result<()> {

@@ -303,16 +303,6 @@ impl Array {
     /// chunk at the array's edge reaches past it).
     pub fn chunk_span(&self, indices: &[u64]) -> Result<(Vec<u64>, Vec<u64>)> {
         self.check_chunk_indices(indices)?;
-        Ok(match &self.meta.rectilinear {
-            Some(grid) => grid.chunk_span(indices),
-            None => (
-                indices
-                    .iter()
-                    .zip(self.chunk_shape())
-                    .map(|(i, c)| i * c)
-                    .collect(),
-                self.chunk_shape().to_vec(),
-            ),
-        })
+        Ok(self.chunk_place(indices))
     }
 }

@@ -26,8 +26,9 @@ impl Array {
     /// chunks on the new edge is rewritten, so that growing again later
     /// shows the fill value there rather than the old data (zarr-python
     /// leaves the old data in edge chunks). Then `zarr.json` is
-    /// rewritten (a v2 array's `.zarray`). Growing only rewrites
-    /// `zarr.json`. Stopped halfway (a
+    /// rewritten (a v2 array's `.zarray`). Growing only rewrites the
+    /// metadata (its shape, and a rectilinear grid's edges where they fall
+    /// short). Stopped halfway (a
     /// store failure), the array keeps its old shape and may have lost
     /// values of the part being cut, never of the part being kept.
     ///
@@ -166,7 +167,7 @@ impl Array {
 
     /// The first element and the full shape of the chunk at `idx`, which
     /// may lie past the grid (a key another writer left; saturating).
-    fn chunk_place(&self, idx: &[u64]) -> (Vec<u64>, Vec<u64>) {
+    pub(super) fn chunk_place(&self, idx: &[u64]) -> (Vec<u64>, Vec<u64>) {
         match &self.meta.rectilinear {
             Some(grid) => grid.chunk_span(idx),
             None => (

@@ -161,14 +161,16 @@ pub unsafe extern "C" fn zarrio_group_children(
 /// form, which `zarr.open_consolidated` reads; any earlier consolidated
 /// metadata is replaced), for readers that open it with
 /// `zarrio_store_open_consolidated`. Zarr v2 nodes below are left out.
-/// For a Zarr v2 group, every v2 metadata file at and below it
-/// (`.zgroup`, `.zattrs`, `.zarray`) goes into its `.zmetadata`, as
-/// zarr-python's `consolidate_metadata` writes it. Nodes created or
-/// changed afterwards are not seen through consolidated metadata until
-/// this runs again.
+/// For a Zarr v2 group, the metadata files (`.zgroup`, `.zattrs`,
+/// `.zarray`) of the group and of every v2 node found from it through v2
+/// groups (not those under an array, a v3 group or a directory that is no
+/// node) go into its `.zmetadata`, as zarr-python's
+/// `consolidate_metadata` gathers them; an array whose codecs zarrio
+/// lacks is copied all the same. Nodes created or changed afterwards are
+/// not seen through consolidated metadata until this runs again.
 ///
-/// Needs a store that can list. `ZARRIO_ERR_INVALID_METADATA` when any
-/// node's metadata below is not valid, and then nothing is written. Must not race with other calls
+/// Needs a store that can list. `ZARRIO_ERR_INVALID_METADATA` when the
+/// metadata of a node taken is not valid, and then nothing is written. Must not race with other calls
 /// on the same group, or with writers of metadata below it.
 ///
 /// # Safety

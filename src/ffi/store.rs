@@ -72,9 +72,12 @@ pub unsafe extern "C" fn zarrio_store_open_zip(
 /// removes the staging directory. A store released without
 /// `zarrio_store_close` writes its archive when the last handle on it
 /// (stores, groups and arrays opened on it) goes, with no one to report
-/// an error to. `ZARRIO_ERR_NOT_FOUND` when the directory `path` is in
-/// does not exist. On success `*out` receives a handle to release with
-/// `zarrio_store_free`.
+/// an error to (nor in a forked child, which leaves the parent's archive
+/// to the parent). A relative `path` is taken against the working
+/// directory now. `ZARRIO_ERR_NOT_FOUND` when the directory `path` is in
+/// does not exist, `ZARRIO_ERR_INVALID_ARGUMENT` when `path` is a
+/// directory or ends in `/`. On success `*out` receives a handle to
+/// release with `zarrio_store_free`.
 ///
 /// # Safety
 /// `path` is a NUL-terminated string; `out` is valid for a write.
@@ -94,11 +97,15 @@ pub unsafe extern "C" fn zarrio_store_create_zip(
 /// Finish writing a store: a zip archive being written
 /// (`zarrio_store_create_zip`) is written out, and every later request
 /// through the store (groups and arrays opened on it included) is
-/// `ZARRIO_ERR_UNSUPPORTED`. Nothing to do for other stores (a
-/// consolidated store closes the store under it). Closing twice does
-/// nothing the second time; after an error the staged values are kept and
-/// closing again retries. The handle is still released with
-/// `zarrio_store_free`. Must not run while other calls use the store.
+/// `ZARRIO_ERR_INVALID_ARGUMENT` ("closed"). Nothing to do for other
+/// stores (a consolidated store closes the store under it). Closing twice
+/// does nothing the second time. An error before the archive is in place
+/// (`ZARRIO_ERR_IO`; a staging directory someone removed is one, and
+/// leaves any old archive as it was) keeps the staged values, and closing
+/// again retries; once the archive is in place the store is closed, even
+/// if removing the staging directory then fails. Calls running through
+/// the store meanwhile finish first. The handle is still released with
+/// `zarrio_store_free`.
 ///
 /// # Safety
 /// `store` is a live handle.

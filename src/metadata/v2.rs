@@ -14,7 +14,9 @@
 //! ones.
 
 use super::{parse_object, ArrayMetadata};
-use crate::dtype::{MAX_ITEM_BYTES, MAX_STRUCT_DEPTH};
+use crate::dtype::{
+    FIXED_UTF32, MAX_ITEM_BYTES, MAX_STRUCT_DEPTH, NULL_TERMINATED_BYTES, RAW_BYTES, STRUCT,
+};
 use crate::error::{invalid_metadata, unsupported, Result};
 use base64::Engine;
 use serde_json::{json, Map, Value};
@@ -180,13 +182,6 @@ fn check_v2_format(o: &Map<String, Value>, what: &str) -> Result<()> {
         None => Err(invalid_metadata(format!("{what} has no zarr_format"))),
     }
 }
-
-/// The v3 names of numpy's fixed-length unicode, bytes and void types,
-/// and of structured types.
-const FIXED_UTF32: &str = "fixed_length_utf32";
-const NULL_TERMINATED_BYTES: &str = "null_terminated_bytes";
-const RAW_BYTES: &str = "raw_bytes";
-const STRUCT: &str = "struct";
 
 /// `parse_dtype`'s name for `|O`, which the filters make a v3 type.
 const OBJECT: &str = "object";

@@ -11,7 +11,7 @@
 //! after it, the store refuses every request.
 
 use super::{ByteRange, FilesystemStore, Store};
-use crate::error::{io_error, unsupported, Result};
+use crate::error::{io_error, Result};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,9 +21,15 @@ static STAGING_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 #[derive(Debug)]
 pub struct ZipWriteStore {
+    /// The archive, absolute (a later change of directory moves nothing).
     path: PathBuf,
+    /// The temporary file the archive is written to, then renamed.
+    tmp: PathBuf,
     /// None once the archive is written.
     staging: RwLock<Option<FilesystemStore>>,
+    /// The process that created the store: a forked child's copy must not
+    /// write the parent's archive when it goes.
+    pid: u32,
 }
 
 impl ZipWriteStore {
@@ -31,36 +37,52 @@ impl ZipWriteStore {
     /// file there then). Its values are staged in a new directory beside
     /// it; the directory `path` is in must exist.
     pub fn create(path: impl AsRef<Path>) -> Result<Self> {
-        let path = path.as_ref().to_path_buf();
-        let parent = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
+        let given = path.as_ref();
+        let shown = given.display().to_string();
+        let path = std::path::absolute(given)
+            .map_err(|e| crate::error::invalid_argument(format!("{shown}: {e}")))?;
+        let name = match path.file_name().and_then(|n| n.to_str()) {
+            Some(n) if !shown.ends_with('/') => n.to_string(),
+            _ => {
+                return Err(crate::error::invalid_argument(format!(
+                    "{shown} does not name a file (in UTF-8)"
+                )))
+            }
         };
+        if path.is_dir() {
+            return Err(crate::error::invalid_argument(format!(
+                "{shown} is a directory"
+            )));
+        }
+        let parent = path.parent().unwrap_or(Path::new("/"));
         if !parent.is_dir() {
             return Err(crate::error::not_found(format!(
-                "{}: no directory {}",
-                path.display(),
+                "{shown}: no directory {}",
                 parent.display()
             )));
         }
-        let name = path.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
-            crate::error::invalid_argument(format!("{} names no file", path.display()))
-        })?;
-        let staging = path.with_file_name(format!(
-            ".{name}.zarrio-staging-{}-{}",
-            std::process::id(),
-            STAGING_COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        if staging.exists() {
-            return Err(crate::error::already_exists(format!(
-                "{} exists",
-                staging.display()
-            )));
-        }
-        let store = FilesystemStore::new(&staging)?;
+        // A directory of its own: create_dir fails on one that exists (a
+        // crashed run's with the same process id, say), and the next name
+        // is tried.
+        let pid = std::process::id();
+        let staging = loop {
+            let n = STAGING_COUNTER.fetch_add(1, Ordering::Relaxed);
+            let dir = parent.join(format!(".{name}.zarrio-staging-{pid}-{n}"));
+            match std::fs::create_dir(&dir) {
+                Ok(()) => break dir,
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 1 << 20 => continue,
+                Err(e) => return Err(io_error(format!("{}: {e}", dir.display()))),
+            }
+        };
+        let mut tmp = staging.clone().into_os_string();
+        tmp.push(".zarrio-tmp");
+        let tmp = PathBuf::from(tmp);
+        let store = FilesystemStore::open_existing(&staging)?;
         Ok(ZipWriteStore {
             path,
+            tmp,
             staging: RwLock::new(Some(store)),
+            pid,
         })
     }
 
@@ -74,62 +96,70 @@ impl ZipWriteStore {
     }
 
     /// Write the archive from the staged values and remove them; later
-    /// calls do nothing. On an error the staged values stay, and closing
-    /// again retries.
+    /// calls do nothing. On an error before the archive is in place, the
+    /// staged values stay and closing again retries.
     pub fn finish(&self) -> Result<()> {
         let mut guard = self.staging.write().unwrap_or_else(|e| e.into_inner());
         let Some(staging) = guard.as_ref() else {
             return Ok(());
         };
         let shown = self.path.display().to_string();
-        let tmp = self.path.with_file_name(format!(
-            "{}.zarrio-tmp",
-            staging
-                .root()
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or("archive")
-        ));
+        let root = staging.root().to_path_buf();
+        // A staging directory someone removed must not become an empty
+        // archive over the old one.
+        if !root.is_dir() {
+            return Err(io_error(format!(
+                "{shown}: the staging directory {} is gone",
+                root.display()
+            )));
+        }
         let io = |e: &dyn std::fmt::Display| io_error(format!("{shown}: {e}"));
         let write = || -> Result<()> {
-            let file = std::fs::File::create(&tmp).map_err(|e| io(&e))?;
+            let file = std::fs::File::create(&self.tmp).map_err(|e| io(&e))?;
             let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(file));
             for key in staging.list("")? {
-                let Some(value) = staging.get(&key)? else {
-                    continue;
+                // Streamed from the staged file: a shard need not fit in
+                // memory.
+                let Ok(mut value) = std::fs::File::open(root.join(&key)) else {
+                    continue; // erased since it was listed
                 };
+                let len = value.metadata().map_err(|e| io(&e))?.len();
                 let options = zip::write::SimpleFileOptions::default()
                     .compression_method(zip::CompressionMethod::Stored)
-                    .large_file(value.len() as u64 >= u32::MAX as u64);
+                    .large_file(len >= u32::MAX as u64);
                 zip.start_file(key.as_str(), options).map_err(|e| io(&e))?;
-                zip.write_all(&value).map_err(|e| io(&e))?;
+                std::io::copy(&mut value, &mut zip).map_err(|e| io(&e))?;
             }
             let mut out = zip.finish().map_err(|e| io(&e))?;
             out.flush().map_err(|e| io(&e))?;
             out.get_ref().sync_all().map_err(|e| io(&e))?;
-            std::fs::rename(&tmp, &self.path).map_err(|e| io(&e))
+            std::fs::rename(&self.tmp, &self.path).map_err(|e| io(&e))
         };
         if let Err(e) = write() {
-            let _ = std::fs::remove_file(&tmp);
+            let _ = std::fs::remove_file(&self.tmp);
             return Err(e);
         }
-        let dir = staging.root().to_path_buf();
+        // The archive is in place: the store is closed whatever the
+        // cleanup does.
         *guard = None;
-        std::fs::remove_dir_all(&dir).map_err(|e| io_error(format!("{}: {e}", dir.display())))
+        std::fs::remove_dir_all(&root).map_err(|e| io_error(format!("{}: {e}", root.display())))
     }
 }
 
 impl Drop for ZipWriteStore {
     /// A store dropped without `close` writes its archive now; an error
     /// here has no one to go to (call `close` to learn of it), and leaves
-    /// the staged values for a later look.
+    /// the staged values for a later look. A forked child's copy writes
+    /// nothing.
     fn drop(&mut self) {
-        let _ = self.finish();
+        if std::process::id() == self.pid {
+            let _ = self.finish();
+        }
     }
 }
 
 fn closed(path: &Path) -> crate::error::Error {
-    unsupported(format!(
+    crate::error::invalid_argument(format!(
         "{}: the zip archive is written; its store is closed",
         path.display()
     ))
@@ -216,9 +246,12 @@ mod tests {
         s.close().unwrap();
         assert_eq!(
             s.get("zarr.json").unwrap_err().kind(),
-            ErrorKind::Unsupported
+            ErrorKind::InvalidArgument
         );
-        assert_eq!(s.set("k", b"v").unwrap_err().kind(), ErrorKind::Unsupported);
+        assert_eq!(
+            s.set("k", b"v").unwrap_err().kind(),
+            ErrorKind::InvalidArgument
+        );
         let z = ZipStore::open(&path).unwrap();
         assert_eq!(z.list("").unwrap(), ["a/c/0", "a/c/2", "zarr.json"]);
         assert_eq!(z.get("zarr.json").unwrap().unwrap(), b"{\"x\": 1}");
@@ -232,11 +265,47 @@ mod tests {
     }
 
     #[test]
-    fn the_directory_must_exist() {
+    fn the_directory_must_exist_and_the_path_name_a_file() {
         let dir = tempfile::tempdir().unwrap();
         let e = ZipWriteStore::create(dir.path().join("no/such/dir/x.zip")).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        std::fs::create_dir(dir.path().join("d.zip")).unwrap();
+        for bad in [dir.path().join("d.zip"), dir.path().join("x.zip/")] {
+            let e = ZipWriteStore::create(&bad).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
+        }
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_staging_directory_that_is_gone_writes_no_empty_archive() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("g.zip");
+        std::fs::write(&path, b"the old archive").unwrap();
+        let s = ZipWriteStore::create(&path).unwrap();
+        s.set("k", b"v").unwrap();
+        let staging = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.is_dir())
+            .unwrap();
+        std::fs::remove_dir_all(&staging).unwrap();
+        assert_eq!(s.close().unwrap_err().kind(), ErrorKind::Io);
+        assert_eq!(s.close().unwrap_err().kind(), ErrorKind::Io);
+        assert_eq!(std::fs::read(&path).unwrap(), b"the old archive");
+    }
+
+    #[test]
+    fn a_relative_path_stays_where_it_was_given() {
+        // The store's paths are absolute: resolved against the directory
+        // at creation (the test's working directory is the crate's).
+        let s = ZipWriteStore::create("zarrio-relative-test.zip").unwrap();
+        assert!(s.path.is_absolute() && s.tmp.is_absolute());
+        s.set("k", b"v").unwrap();
+        s.close().unwrap();
+        let z = ZipStore::open(&s.path).unwrap();
+        assert_eq!(z.get("k").unwrap().unwrap(), b"v");
+        std::fs::remove_file(&s.path).unwrap();
     }
 
     #[test]
