@@ -203,3 +203,22 @@ def test_zarr_python_reads_the_zip_zarrio_writes(zarrio, tmp_path):
     assert np.asarray(v2[...]).tobytes() == b.tobytes()
     with Store.zip(path) as store, Array.open(store, "g/a") as arr:
         assert arr.read().tobytes() == a.tobytes()
+
+
+def test_tensorstore_reads_the_zip_zarrio_writes(zarrio, tmp_path):
+    import tensorstore as ts
+
+    path = tmp_path / "ts.zip"
+    data = np.arange(12 * 9, dtype="<u2").reshape(12, 9)
+    meta = {"zarr_format": 3, "node_type": "array", "shape": [12, 9], "data_type": "uint16",
+            "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [5, 4]}},
+            "chunk_key_encoding": {"name": "default"}, "fill_value": 0,
+            "codecs": [{"name": "bytes", "configuration": {"endian": "little"}},
+                       {"name": "zstd", "configuration": {"level": 1}}]}
+    with Store.create_zip(path) as store:
+        with Array.create(store, "a", meta) as arr:
+            arr.write((0, 0), data)
+        store.finish()
+    t = ts.open({"driver": "zarr3", "kvstore": {"driver": "zip", "base": f"file://{path}"}, "path": "a/"},
+                open=True, read=True).result()
+    assert np.array_equal(np.asarray(t.read().result()), data)
