@@ -34,7 +34,9 @@ pub use consolidated::ConsolidatedStore;
 pub use dtype::DataType;
 pub use error::{Error, ErrorKind, Result};
 pub use group::{Group, NodeType};
-pub use store::{ByteRange, FilesystemStore, MemoryStore, Store, StoreRef};
+pub use store::{
+    ByteRange, FilesystemStore, MemoryStore, Store, StoreRef, ZipStore, ZipWriteStore,
+};
 
 /// The library version, e.g. "0.1.0".
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
