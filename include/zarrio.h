@@ -709,12 +709,29 @@ zarrio_status zarrio_array_set_io_concurrency(zarrio_array *array, uint32_t n);
  * `zarrio_pipeline_free`), for hosts that fetch chunk bytes themselves.
  * `ZARRIO_ERR_UNSUPPORTED` for an array of variable-length data, and for
  * one with a rectilinear chunk grid (a pipeline decodes chunks of one
- * shape: build one per shape with `zarrio_pipeline_create`).
+ * shape: `zarrio_array_chunk_pipeline` gives each chunk's).
  *
  * # Safety
  * `array` is a live handle; `out` is valid for a write.
  */
 zarrio_status zarrio_array_pipeline(const zarrio_array *array, zarrio_pipeline **out);
+
+/**
+ * The codec pipeline of the chunk (shard) at `chunk_indices` as a
+ * pipeline handle (release with `zarrio_pipeline_free`): the array's
+ * own, or for a rectilinear chunk grid the one for that chunk's shape
+ * (`zarrio_array_chunk_span`), for hosts that fetch chunk bytes
+ * themselves. `ZARRIO_ERR_OUT_OF_BOUNDS` for indices outside the grid,
+ * `ZARRIO_ERR_UNSUPPORTED` for an array of variable-length data.
+ *
+ * # Safety
+ * `array` is a live handle; `chunk_indices` holds `ndim` entries; `out`
+ * is valid for a write.
+ */
+zarrio_status zarrio_array_chunk_pipeline(const zarrio_array *array,
+                                          size_t ndim,
+                                          const uint64_t *chunk_indices,
+                                          zarrio_pipeline **out);
 
 /**
  * Give the array the shape `shape` (`ndim` entries, the array's number

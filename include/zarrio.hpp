@@ -699,6 +699,14 @@ public:
         detail::check(zarrio_array_pipeline(get(), &h), "zarrio_array_pipeline");
         return zarrio::pipeline(h);
     }
+    /// The codec pipeline of the chunk at `indices`
+    /// (`zarrio_array_chunk_pipeline`; a rectilinear grid's chunks differ).
+    zarrio::pipeline chunk_pipeline(const extents &indices) const {
+        zarrio_pipeline *h = nullptr;
+        detail::check(zarrio_array_chunk_pipeline(get(), indices.size(), indices.data(), &h),
+                      "zarrio_array_chunk_pipeline");
+        return zarrio::pipeline(h);
+    }
 
     zarrio_array *get() const noexcept { return h_.get(); }
     /// Take ownership of a handle from the C API (NULL is refused).

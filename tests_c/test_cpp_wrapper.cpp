@@ -224,6 +224,8 @@ static void test_rectilinear(void) {
     std::vector<int16_t> chunk(9, 0);
     a.read_chunk({2, 1}, chunk.data(), chunk.size() * sizeof(int16_t));
     CHECK(chunk[1] == -1 && chunk[2] == -1);
+    CHECK(a.chunk_pipeline({2, 1}).decoded_size() == 9 * sizeof(int16_t));
+    CHECK(thrown([&] { a.pipeline(); }) == ZARRIO_ERR_UNSUPPORTED);
     CHECK(chunk[0] == 23 && chunk[3] == 27 && chunk[6] == 31);
 }
 

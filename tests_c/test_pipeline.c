@@ -1,7 +1,7 @@
 /*
  * Codec pipelines for hosts that move chunk bytes themselves.
  *
- * Calls: zarrio_pipeline_create, zarrio_array_pipeline,
+ * Calls: zarrio_pipeline_create, zarrio_array_pipeline, zarrio_array_chunk_pipeline,
  * zarrio_pipeline_decoded_size, zarrio_pipeline_encode,
  * zarrio_pipeline_decode, zarrio_pipeline_free, zarrio_bytes_free,
  * zarrio_string_free (and arrays on a filesystem store for the chunk files).
@@ -520,8 +520,52 @@ static void test_array_pipeline(const char *dir) {
     free(root);
 }
 
+/* A rectilinear grid's chunks differ in shape: each has its own pipeline,
+ * which decodes its stored bytes into the chunk zarrio_array_read_chunk
+ * gives; the array-wide pipeline is refused. */
+static void test_chunk_pipelines(const char *dir) {
+    char *root = path_join(dir, "rect");
+    zarrio_store *s = NULL;
+    REQUIRE_OK(zarrio_store_open_filesystem(root, &s));
+    const char *json =
+        "{\"zarr_format\":3,\"node_type\":\"array\",\"shape\":[7,5],\"data_type\":\"int16\","
+        "\"chunk_grid\":{\"name\":\"rectilinear\",\"configuration\":{\"kind\":\"inline\","
+        "\"chunk_shapes\":[[2,5],[3,3]]}},\"chunk_key_encoding\":{\"name\":\"default\"},\"fill_value\":-1,"
+        "\"codecs\":[" BYTES_LE ",{\"name\":\"zstd\",\"configuration\":{\"level\":1}}]}";
+    zarrio_array *a = NULL;
+    REQUIRE_OK(zarrio_array_create(s, "r", json, &a));
+    int16_t v[35];
+    for (int i = 0; i < 35; i++) v[i] = (int16_t)(i * 3);
+    uint64_t zero[2] = {0, 0}, shape[2] = {7, 5};
+    CHECK_OK(zarrio_array_write(a, 2, zero, shape, v, sizeof v, NULL));
+    zarrio_pipeline *p = NULL;
+    CHECK_STATUS(zarrio_array_pipeline(a, &p), ZARRIO_ERR_UNSUPPORTED);
+    uint64_t idx[2] = {1, 1}, outside[2] = {2, 0};
+    CHECK_STATUS(zarrio_array_chunk_pipeline(a, 2, outside, &p), ZARRIO_ERR_OUT_OF_BOUNDS);
+    CHECK_OK(zarrio_array_chunk_pipeline(a, 2, idx, &p));
+    size_t decoded = 0;
+    if (p) CHECK_OK(zarrio_pipeline_decoded_size(p, &decoded));
+    CHECK_MSG(decoded == 5 * 3 * 2, "chunk (1, 1) is 5 x 3, %zu bytes decoded", decoded);
+    char *file = path_join(root, "r/c/1/1");
+    size_t len = 0;
+    unsigned char *stored = read_file_bytes(file, &len);
+    int16_t via_pipeline[15], via_array[15];
+    if (p && stored) CHECK_OK(zarrio_pipeline_decode(p, stored, len, via_pipeline, sizeof via_pipeline));
+    CHECK_OK(zarrio_array_read_chunk(a, 2, idx, via_array, sizeof via_array));
+    CHECK(memcmp(via_pipeline, via_array, sizeof via_array) == 0);
+    /* Row 2 of the array, columns 3 and 4, and the fill past the edge. */
+    CHECK(via_array[0] == v[2 * 5 + 3] && via_array[1] == v[2 * 5 + 4] && via_array[2] == -1);
+    free(stored);
+    free(file);
+    zarrio_pipeline_free(p);
+    zarrio_array_free(a);
+    zarrio_store_free(s);
+    free(root);
+}
+
 int main(int argc, char **argv) {
     char *dir = make_scratch_dir(argc, argv, "pipeline");
+    test_chunk_pipelines(dir);
     test_standalone();
     test_errors();
     test_array_pipeline(dir);

@@ -301,6 +301,17 @@ impl Array {
 
     /// The first element and the full shape of the chunk at `indices` (a
     /// chunk at the array's edge reaches past it).
+    /// The codec pipeline of the chunk at `indices`: the array's, or for a
+    /// rectilinear grid the one for that chunk's shape.
+    pub fn chunk_codecs(&self, indices: &[u64]) -> Result<Arc<CodecChain>> {
+        self.check_chunk_indices(indices)?;
+        if !self.is_rectilinear() {
+            return Ok(self.codecs().clone());
+        }
+        let (_, shape) = self.chunk_place(indices);
+        self.chain_for(&shape)
+    }
+
     pub fn chunk_span(&self, indices: &[u64]) -> Result<(Vec<u64>, Vec<u64>)> {
         self.check_chunk_indices(indices)?;
         Ok(self.chunk_place(indices))

@@ -735,7 +735,7 @@ pub unsafe extern "C" fn zarrio_array_set_io_concurrency(
 /// `zarrio_pipeline_free`), for hosts that fetch chunk bytes themselves.
 /// `ZARRIO_ERR_UNSUPPORTED` for an array of variable-length data, and for
 /// one with a rectilinear chunk grid (a pipeline decodes chunks of one
-/// shape: build one per shape with `zarrio_pipeline_create`).
+/// shape: `zarrio_array_chunk_pipeline` gives each chunk's).
 ///
 /// # Safety
 /// `array` is a live handle; `out` is valid for a write.
@@ -753,6 +753,32 @@ pub unsafe extern "C" fn zarrio_array_pipeline(
             zarrio_pipeline::new_raw(a.inner.codecs().clone())?,
             "out",
         )
+    })
+}
+
+/// The codec pipeline of the chunk (shard) at `chunk_indices` as a
+/// pipeline handle (release with `zarrio_pipeline_free`): the array's
+/// own, or for a rectilinear chunk grid the one for that chunk's shape
+/// (`zarrio_array_chunk_span`), for hosts that fetch chunk bytes
+/// themselves. `ZARRIO_ERR_OUT_OF_BOUNDS` for indices outside the grid,
+/// `ZARRIO_ERR_UNSUPPORTED` for an array of variable-length data.
+///
+/// # Safety
+/// `array` is a live handle; `chunk_indices` holds `ndim` entries; `out`
+/// is valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_array_chunk_pipeline(
+    array: *const zarrio_array,
+    ndim: usize,
+    chunk_indices: *const u64,
+    out: *mut *mut zarrio_pipeline,
+) -> zarrio_status {
+    guard(|| {
+        check_out(out, "out")?;
+        let a = &handle(array, "array")?.inner;
+        check_ndim(a, ndim)?;
+        let idx = slice(chunk_indices, ndim, "chunk_indices")?;
+        write_out(out, zarrio_pipeline::new_raw(a.chunk_codecs(idx)?)?, "out")
     })
 }
 
