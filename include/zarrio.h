@@ -279,7 +279,8 @@ extern "C" {
  * open is refused here (`ZARRIO_ERR_INVALID_METADATA`): codec keys
  * numcodecs does not take, a null `dimension_separator`, native byte
  * order (`=`), Zarr v3 spellings of fill values, numbers as the fill
- * value of objects, a shuffle of variable-length items.
+ * value of bytes items or of structured dtypes (base64 text is theirs), a
+ * shuffle of variable-length items.
  * Any node already at `path` (and everything below it) is
  * removed first. Ancestors of `path` that are not nodes become groups
  * without attributes, as zarr-python makes them, so that the array is
