@@ -1,6 +1,7 @@
 //! Reads of a region of a sharded string array fetch the shard index and
-//! only the inner chunks the region touches, by byte range, and give what
-//! a read of whole shards gives.
+//! only the inner chunks the region touches, by byte range (those that lie
+//! close together in one request), and give what a read of whole shards
+//! gives.
 
 mod common;
 
@@ -92,6 +93,10 @@ fn partial_reads_fetch_only_the_inner_chunks_they_need() {
             }
         }
         assert!(rec.gets.lock().unwrap().is_empty(), "no whole shard read");
+        // The first shard's index, then its touched inner chunks in one
+        // run (they lie side by side); the second shard is missing.
+        let ranges = rec.ranges.lock().unwrap().len();
+        assert!(ranges <= 3, "{location}: {ranges} range requests");
         assert_eq!(whole[7 * 40 + 1], "~");
         assert_eq!(whole[2 * 40 + 30], "~");
     }

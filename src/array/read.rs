@@ -1010,18 +1010,18 @@ fn side_by_side_tasks(
 const COALESCE_GAP: u64 = 16 << 10;
 /// Runs stop growing at this size, to keep requests parallel (unless
 /// `WHOLE_SHARD_RUN` applies).
-const COALESCE_MAX: u64 = 16 << 20;
+pub(super) const COALESCE_MAX: u64 = 16 << 20;
 
 /// A byte range of a shard and the inner chunks (indices into the part
 /// list) it holds.
-struct Run {
-    start: u64,
-    end: u64,
-    members: Vec<usize>,
+pub(super) struct Run {
+    pub(super) start: u64,
+    pub(super) end: u64,
+    pub(super) members: Vec<usize>,
 }
 
 /// Group (offset, nbytes, part) entries into runs of nearby bytes.
-fn coalesce(mut entries: Vec<(u64, u64, usize)>, max: u64) -> Vec<Run> {
+pub(super) fn coalesce(mut entries: Vec<(u64, u64, usize)>, max: u64) -> Vec<Run> {
     entries.sort_unstable();
     let mut runs: Vec<Run> = Vec::new();
     for (offset, nbytes, i) in entries {

@@ -73,20 +73,41 @@ impl Array {
         let index = sh
             .decode_index(&index, None)
             .map_err(|e| e.context(what()))?;
-        let mut inner = Vec::new();
-        for (flat, inner_part) in sh.inner_part_iter(&part.in_chunk, &part.shape)? {
-            let Some((offset, len)) = index.entry(flat) else {
-                continue; // an empty inner chunk: the fill value
-            };
+        // The stored inner chunks the part touches (empty ones are the
+        // fill value), fetched in runs of nearby bytes, one request each.
+        let touched: Vec<(ChunkPart, u64, u64)> = sh
+            .inner_part_iter(&part.in_chunk, &part.shape)?
+            .filter_map(|(flat, ip)| index.entry(flat).map(|(offset, len)| (ip, offset, len)))
+            .collect();
+        let entries = touched
+            .iter()
+            .enumerate()
+            .map(|(i, (_, offset, len))| (*offset, *len, i))
+            .collect();
+        let mut inner = Vec::with_capacity(touched.len());
+        for run in super::read::coalesce(entries, super::read::COALESCE_MAX) {
             let bytes = self
                 .store()
-                .get_range(&key, ByteRange::new(offset, len))?
+                .get_range(&key, ByteRange::new(run.start, run.end - run.start))?
                 .ok_or_else(|| not_found(format!("{}: gone while read", what())))?;
-            let items = sh
-                .inner()
-                .decode_items(&bytes)
-                .map_err(|e| e.context(what()))?;
-            inner.push((inner_part, items));
+            // A host's store may hand back another length: never slice past it.
+            if bytes.len() as u64 != run.end - run.start {
+                return Err(crate::error::corrupt(format!(
+                    "{}: got {} bytes, {} were asked for",
+                    what(),
+                    bytes.len(),
+                    run.end - run.start
+                )));
+            }
+            for i in run.members {
+                let (ip, offset, len) = &touched[i];
+                let at = (offset - run.start) as usize;
+                let items = sh
+                    .inner()
+                    .decode_items(&bytes[at..at + *len as usize])
+                    .map_err(|e| e.context(what()))?;
+                inner.push((ip.clone(), items));
+            }
         }
         Ok(PartItems::Inner(inner))
     }
