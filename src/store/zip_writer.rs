@@ -165,6 +165,9 @@ fn closed(path: &Path) -> crate::error::Error {
     ))
 }
 
+/// Every request goes to the staging store under the read lock `close`
+/// takes to write, except `value_reader`: a reader outlives the call and
+/// so would outlive the lock, so this store reads values whole instead.
 impl Store for ZipWriteStore {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
         self.with(|s| s.get(key))
