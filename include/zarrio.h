@@ -48,6 +48,11 @@
 #define ZARRIO_MAX_THREADS 1024
 
 /**
+ * An 8-bit floating-point format.
+ */
+typedef struct Float8 Float8;
+
+/**
  * An array handle.
  */
 typedef struct zarrio_array zarrio_array;
@@ -197,6 +202,8 @@ typedef int32_t (*zarrio_read_range_fn)(void *user_data,
                                         uint64_t length,
                                         int32_t from_end,
                                         zarrio_io *io);
+
+
 
 /**
  * Success.
@@ -406,7 +413,7 @@ zarrio_status zarrio_array_chunk_span(const zarrio_array *array,
                                       uint64_t *out_shape);
 
 /**
- * The data type name ("uint16", "float32", "r24", "string",
+ * The data type name ("uint16", "float32", "float8_e4m3fn", "r24", "string",
  * "fixed_length_utf32" (its length is the element size / 4),
  * "null_terminated_bytes" and "raw_bytes" (the element size is the
  * length), "numpy.datetime64" (unit and scale in

@@ -10,7 +10,9 @@ use half::{bf16, f16};
 use serde_json::Value;
 use std::sync::Arc;
 
+mod float8;
 mod structure;
+pub use float8::Float8;
 pub(crate) use structure::{swap_units, MAX_DEPTH as MAX_STRUCT_DEPTH, STRUCT};
 pub use structure::{StructField, StructType, SwapRun};
 
@@ -57,6 +59,8 @@ pub enum DataType {
     RawBytes(usize),
     /// `struct`: records of named fields, packed in declaration order.
     Struct(Arc<StructType>),
+    /// `float8_e4m3fn`, `float8_e5m2`, ...: one-byte floats.
+    Float8(Float8),
 }
 
 /// How a change of byte order rearranges the bytes of a type's elements.
@@ -221,6 +225,9 @@ impl DataType {
             "complex128" => Complex128,
             "string" => String,
             "variable_length_bytes" | "bytes" => Bytes,
+            _ if float8::Float8::from_name(name).is_some() => {
+                Float8(float8::Float8::from_name(name).expect("just found"))
+            }
             _ => {
                 // r<bits>, plain decimal digits only ("r+8" and "r008" are
                 // not names of the spec; Rust's parser would take them).
@@ -270,6 +277,7 @@ impl DataType {
             FixedUtf32(_) => FIXED_UTF32.into(),
             DateTime64(..) => DATETIME64.into(),
             TimeDelta64(..) => TIMEDELTA64.into(),
+            Float8(f) => f.name().into(),
             NullTerminatedBytes(_) => NULL_TERMINATED_BYTES.into(),
             RawBytes(_) => RAW_BYTES.into(),
             Struct(_) => structure::STRUCT.into(),
@@ -288,7 +296,7 @@ impl DataType {
             String | Bytes => 0,
             FixedUtf32(n) => 4 * n,
             DateTime64(..) | TimeDelta64(..) => 8,
-            Bool | Int8 | UInt8 => 1,
+            Bool | Int8 | UInt8 | Float8(_) => 1,
             Int16 | UInt16 | Float16 | BFloat16 => 2,
             Int32 | UInt32 | Float32 => 4,
             Int64 | UInt64 | Float64 | Complex64 => 8,
@@ -413,6 +421,28 @@ impl DataType {
                 Ok(b)
             }
             Struct(s) => s.parse_fill_value(v),
+            Float8(f) => {
+                let x = match v {
+                    Value::Number(n) => n.as_f64().ok_or_else(bad)?,
+                    Value::String(s) => match s.as_str() {
+                        "NaN" => f64::NAN,
+                        "Infinity" => f64::INFINITY,
+                        "-Infinity" => f64::NEG_INFINITY,
+                        // The byte itself, as for the other floats.
+                        _ => {
+                            let hex = s
+                                .strip_prefix("0x")
+                                .filter(|h| {
+                                    h.len() == 2 && h.bytes().all(|c| c.is_ascii_hexdigit())
+                                })
+                                .ok_or_else(bad)?;
+                            return Ok(vec![u8::from_str_radix(hex, 16).map_err(|_| bad())?]);
+                        }
+                    },
+                    _ => return Err(bad()),
+                };
+                Ok(vec![f.from_f64(x)])
+            }
             String => match v {
                 Value::String(s) => Ok(s.as_bytes().to_vec()),
                 _ => Err(bad()),
@@ -467,6 +497,22 @@ impl DataType {
                 base64_json(&bytes[..end])
             }
             Struct(s) => s.fill_value_to_json(bytes),
+            Float8(f) => {
+                let x = f.to_f64(bytes[0]);
+                if x.is_nan() {
+                    if bytes[0] == f.nan() {
+                        "NaN".into()
+                    } else {
+                        format!("0x{:02x}", bytes[0]).into()
+                    }
+                } else if x.is_infinite() {
+                    if x > 0.0 { "Infinity" } else { "-Infinity" }.into()
+                } else {
+                    serde_json::Number::from_f64(x)
+                        .map(Value::Number)
+                        .unwrap_or(Value::Null)
+                }
+            }
             // The least int64 is NaT, which numpy and zarr-python spell so.
             DateTime64(..) | TimeDelta64(..) => {
                 match i64::from_ne_bytes(bytes.try_into().expect("8 bytes")) {

@@ -260,7 +260,7 @@ pub unsafe extern "C" fn zarrio_array_chunk_span(
     })
 }
 
-/// The data type name ("uint16", "float32", "r24", "string",
+/// The data type name ("uint16", "float32", "float8_e4m3fn", "r24", "string",
 /// "fixed_length_utf32" (its length is the element size / 4),
 /// "null_terminated_bytes" and "raw_bytes" (the element size is the
 /// length), "numpy.datetime64" (unit and scale in
