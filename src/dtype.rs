@@ -497,22 +497,7 @@ impl DataType {
                 base64_json(&bytes[..end])
             }
             Struct(s) => s.fill_value_to_json(bytes),
-            Float8(f) => {
-                let x = f.to_f64(bytes[0]);
-                if x.is_nan() {
-                    if bytes[0] == f.nan() {
-                        "NaN".into()
-                    } else {
-                        format!("0x{:02x}", bytes[0]).into()
-                    }
-                } else if x.is_infinite() {
-                    if x > 0.0 { "Infinity" } else { "-Infinity" }.into()
-                } else {
-                    serde_json::Number::from_f64(x)
-                        .map(Value::Number)
-                        .unwrap_or(Value::Null)
-                }
-            }
+            Float8(f) => float_json(f.to_f64(bytes[0]), bytes[0] == f.nan(), bytes[0] as u64, 1),
             // The least int64 is NaT, which numpy and zarr-python spell so.
             DateTime64(..) | TimeDelta64(..) => {
                 match i64::from_ne_bytes(bytes.try_into().expect("8 bytes")) {
@@ -645,12 +630,18 @@ fn parse_float(v: &Value, size: usize, t: &DataType) -> Option<Vec<u8>> {
 
 fn float_to_json(bytes: &[u8], t: &DataType) -> Value {
     let bits = float_bits(bytes);
-    let x = to_f64(bits, t);
+    float_json(to_f64(bits, t), bits == canonical_nan(t), bits, bytes.len())
+}
+
+/// The JSON form of a float's value `x`, whose `size` bytes hold `bits`:
+/// a number, "Infinity" / "-Infinity", "NaN" for the canonical NaN, or
+/// the bits in hex for another NaN (its payload kept).
+fn float_json(x: f64, canonical_nan: bool, bits: u64, size: usize) -> Value {
     if x.is_nan() {
-        if bits == canonical_nan(t) {
+        if canonical_nan {
             "NaN".into()
         } else {
-            format!("0x{:0width$x}", bits, width = bytes.len() * 2).into()
+            format!("0x{:0width$x}", bits, width = size * 2).into()
         }
     } else if x.is_infinite() {
         if x > 0.0 { "Infinity" } else { "-Infinity" }.into()

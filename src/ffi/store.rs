@@ -16,6 +16,22 @@ fn into_handle(inner: StoreRef) -> *mut zarrio_store {
     Box::into_raw(Box::new(zarrio_store { inner }))
 }
 
+/// A store opened from a path: `*out` receives its handle.
+///
+/// # Safety
+/// As the callers': `path` NUL-terminated, `out` valid for a write.
+unsafe fn open_at_path<S: crate::store::Store + 'static>(
+    path: *const c_char,
+    out: *mut *mut zarrio_store,
+    open: impl FnOnce(&str) -> crate::error::Result<S>,
+) -> zarrio_status {
+    guard(|| {
+        super::check_out(out, "out")?;
+        let store = open(c_str(path, "path")?)?;
+        write_out(out, into_handle(Arc::new(store)), "out")
+    })
+}
+
 /// Open a store over the directory `path`, creating the directory when it
 /// does not exist. On success `*out` receives a handle to release with
 /// `zarrio_store_free`.
@@ -27,12 +43,7 @@ pub unsafe extern "C" fn zarrio_store_open_filesystem(
     path: *const c_char,
     out: *mut *mut zarrio_store,
 ) -> zarrio_status {
-    guard(|| {
-        super::check_out(out, "out")?;
-        let path = c_str(path, "path")?;
-        let store = FilesystemStore::new(path)?;
-        write_out(out, into_handle(Arc::new(store)), "out")
-    })
+    open_at_path(path, out, |p| FilesystemStore::new(p))
 }
 
 /// Open the zip archive at `path` as a read-only store (zarr-python's
@@ -55,12 +66,7 @@ pub unsafe extern "C" fn zarrio_store_open_zip(
     path: *const c_char,
     out: *mut *mut zarrio_store,
 ) -> zarrio_status {
-    guard(|| {
-        super::check_out(out, "out")?;
-        let path = c_str(path, "path")?;
-        let store = ZipStore::open(path)?;
-        write_out(out, into_handle(Arc::new(store)), "out")
-    })
+    open_at_path(path, out, |p| ZipStore::open(p))
 }
 
 /// Create a store that writes the zip archive `path` (zarr-python's
@@ -86,12 +92,7 @@ pub unsafe extern "C" fn zarrio_store_create_zip(
     path: *const c_char,
     out: *mut *mut zarrio_store,
 ) -> zarrio_status {
-    guard(|| {
-        super::check_out(out, "out")?;
-        let path = c_str(path, "path")?;
-        let store = ZipWriteStore::create(path)?;
-        write_out(out, into_handle(Arc::new(store)), "out")
-    })
+    open_at_path(path, out, |p| ZipWriteStore::create(p))
 }
 
 /// Finish writing a store: a zip archive being written
