@@ -217,6 +217,14 @@ module zarrio
       integer(c_int32_t) :: zarrio_array_element_size
     end function
 
+    function zarrio_array_fill_value(array, out, capacity) bind(c, name="zarrio_array_fill_value")
+      import :: c_ptr, c_size_t, c_int32_t
+      type(c_ptr), value :: array
+      type(c_ptr), value :: out
+      integer(c_size_t), value :: capacity
+      integer(c_int32_t) :: zarrio_array_fill_value
+    end function
+
     function zarrio_array_fill_value_size(array, size) bind(c, name="zarrio_array_fill_value_size")
       import :: c_ptr, c_size_t, c_int32_t
       type(c_ptr), value :: array

@@ -225,10 +225,10 @@ impl DataType {
             "complex128" => Complex128,
             "string" => String,
             "variable_length_bytes" | "bytes" => Bytes,
-            _ if float8::Float8::from_name(name).is_some() => {
-                Float8(float8::Float8::from_name(name).expect("just found"))
-            }
             _ => {
+                if let Some(f) = float8::Float8::from_name(name) {
+                    return Ok(Float8(f));
+                }
                 // r<bits>, plain decimal digits only ("r+8" and "r008" are
                 // not names of the spec; Rust's parser would take them).
                 if let Some(bits) = name.strip_prefix('r').filter(|b| {
@@ -524,7 +524,7 @@ impl DataType {
 }
 
 /// Bytes as base64 text.
-fn base64_json(bytes: &[u8]) -> Value {
+pub(crate) fn base64_json(bytes: &[u8]) -> Value {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD
         .encode(bytes)
@@ -539,12 +539,15 @@ fn fill_bytes(v: &Value) -> Option<Vec<u8>> {
             .iter()
             .map(|x| x.as_u64().filter(|b| *b < 256).map(|b| b as u8))
             .collect(),
-        Value::String(s) => {
-            use base64::Engine;
-            base64::engine::general_purpose::STANDARD.decode(s).ok()
-        }
+        Value::String(s) => base64_decode(s),
         _ => None,
     }
+}
+
+/// The bytes of base64 text, or None when it is not base64.
+pub(crate) fn base64_decode(s: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.decode(s).ok()
 }
 
 trait TruncBytes {

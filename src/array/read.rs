@@ -112,6 +112,23 @@ fn get_into_on_threads(
     Ok(Some(true))
 }
 
+/// Fault in a destination that takes many chunks, when its first chunk's
+/// block is not contiguous in it. Such blocks are placed row by row, with
+/// streaming stores into a large destination: those gain from the pages
+/// being faulted in first. Blocks read or decoded straight into place are
+/// written with ordinary stores, which find the lines the kernel has just
+/// cleared still in the cache when each page is faulted in as they reach
+/// it.
+pub(super) fn populate_for(dest: &mut DestBuffer, first: &ChunkPart, workers: usize) {
+    if dest
+        .layout()
+        .contiguous_block(&first.in_region, &first.shape)
+        .is_none()
+    {
+        dest.populate(workers);
+    }
+}
+
 impl Array {
     /// Read the region `start..start+shape` into `out`, whose layout is
     /// given by element `strides` (None = C order). Elements are in native
@@ -123,30 +140,17 @@ impl Array {
         out: &mut [u8],
         strides: Option<&[i64]>,
     ) -> Result<()> {
-        if self.is_rectilinear() {
-            return self.read_rectilinear(start, shape, out, strides);
-        }
         self.check_fixed_size()?;
         check_region(self.shape(), start, shape)?;
         let layout = Layout::new(shape, strides, self.elem(), out.len())?;
         let mut dest = DestBuffer::new(out, layout);
+        if self.is_rectilinear() {
+            return self.read_rectilinear(start, shape, &mut dest);
+        }
         let plan = RegionPlan::new(self.chunk_shape(), start, shape);
         let (workers, gate) = threads::plan(self.threads(), self.io_concurrency());
-        // Chunks whose blocks are not contiguous in the destination are
-        // placed row by row, with streaming stores into a large one: those
-        // gain from the pages being faulted in first. Blocks read or
-        // decoded straight into place are written with ordinary stores,
-        // which find the lines the kernel has just cleared still in the
-        // cache when each page is faulted in as they reach it.
         if plan.len() > 1 {
-            let first = plan.part(0);
-            if dest
-                .layout()
-                .contiguous_block(&first.in_region, &first.shape)
-                .is_none()
-            {
-                dest.populate(workers);
-            }
+            populate_for(&mut dest, &plan.part(0), workers);
         }
         match self.codecs().sharding() {
             Some(sharding) => {
@@ -859,20 +863,7 @@ pub(crate) fn read_shard_region(
                 place_run(run, &buf[..len])
             });
         }
-        let bytes = store
-            .get_range(key, ByteRange::new(run.start, run.end - run.start))
-            .map_err(|e| e.context(key))?
-            .ok_or_else(|| {
-                crate::error::corrupt(format!("{key}: shard vanished during the read"))
-            })?;
-        if bytes.len() as u64 != run.end - run.start {
-            return Err(crate::error::corrupt(format!(
-                "{key}: got {} bytes of the shard, {} were asked for",
-                bytes.len(),
-                run.end - run.start
-            )));
-        }
-        place_run(run, &bytes)
+        place_run(run, &fetch_run(store, key, run)?)
     })
 }
 
@@ -1018,6 +1009,23 @@ pub(super) struct Run {
     pub(super) start: u64,
     pub(super) end: u64,
     pub(super) members: Vec<usize>,
+}
+
+/// The bytes of one run of a shard, exactly (a host's store may hand back
+/// another length: never sliced past).
+pub(super) fn fetch_run(store: &dyn Store, key: &str, run: &Run) -> Result<Vec<u8>> {
+    let bytes = store
+        .get_range(key, ByteRange::new(run.start, run.end - run.start))
+        .map_err(|e| e.context(key))?
+        .ok_or_else(|| crate::error::corrupt(format!("{key}: shard vanished during the read")))?;
+    if bytes.len() as u64 != run.end - run.start {
+        return Err(crate::error::corrupt(format!(
+            "{key}: got {} bytes of the shard, {} were asked for",
+            bytes.len(),
+            run.end - run.start
+        )));
+    }
+    Ok(bytes)
 }
 
 /// Group (offset, nbytes, part) entries into runs of nearby bytes.

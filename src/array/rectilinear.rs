@@ -16,8 +16,8 @@ use crate::codec::vlen::Items;
 use crate::codec::{ChunkRepr, CodecChain};
 use crate::error::{invalid_argument, unsupported, Result};
 use crate::metadata::ArrayMetadata;
-use crate::region::{c_strides, check_region, flat_index, for_each_index, num_elements, ChunkPart};
-use crate::strided::{DestBuffer, Layout};
+use crate::region::{c_strides, flat_index, for_each_index, num_elements, ChunkPart};
+use crate::strided::DestBuffer;
 use crate::threads;
 use serde_json::Map;
 use std::sync::Arc;
@@ -87,12 +87,13 @@ impl Array {
 
     /// A view of chunk `g` (see the module's documentation).
     pub(super) fn chunk_view(&self, g: &[u64]) -> Result<Array> {
-        let grid = self
-            .meta
-            .rectilinear
-            .as_ref()
-            .expect("only rectilinear arrays have chunk views");
-        let (origin, edges) = grid.chunk_span(g);
+        let (origin, edges) = self.chunk_place(g);
+        self.view_at(g, &origin, edges)
+    }
+
+    /// The view of chunk `g`, whose first element is at `origin` and
+    /// whose full shape is `edges`.
+    fn view_at(&self, g: &[u64], origin: &[u64], edges: Vec<u64>) -> Result<Array> {
         let extent = (0..g.len())
             .map(|d| edges[d].min(self.meta.shape[d] - origin[d]))
             .collect();
@@ -143,21 +144,16 @@ impl Array {
         Ok(Touched { first, counts, len })
     }
 
-    /// The view of chunk `g` and the part of it the region covers, in the
-    /// view's coordinates (its chunk is chunk 0).
-    fn view_part(&self, g: &[u64], start: &[u64], shape: &[u64]) -> Result<(Array, ChunkPart)> {
-        let view = self.chunk_view(g)?;
-        let (origin, _) = self
-            .meta
-            .rectilinear
-            .as_ref()
-            .expect("a rectilinear array")
-            .chunk_span(g);
+    /// The part of chunk `g` the region covers, in the coordinates of its
+    /// view (whose chunk is chunk 0), and the chunk's origin and edges.
+    fn part_of(&self, g: &[u64], start: &[u64], shape: &[u64]) -> (ChunkPart, Vec<u64>, Vec<u64>) {
+        let (origin, edges) = self.chunk_place(g);
         let n = g.len();
         let (mut in_chunk, mut in_region, mut part_shape) = (vec![0; n], vec![0; n], vec![0; n]);
         for d in 0..n {
+            let end = (origin[d] + edges[d]).min(self.meta.shape[d]);
             let lo = start[d].max(origin[d]);
-            let hi = (start[d] + shape[d]).min(origin[d] + view.shape()[d]);
+            let hi = (start[d] + shape[d]).min(end);
             in_chunk[d] = lo - origin[d];
             in_region[d] = lo - start[d];
             part_shape[d] = hi - lo;
@@ -168,36 +164,29 @@ impl Array {
             in_region,
             shape: part_shape,
         };
-        Ok((view, part))
+        (part, origin, edges)
     }
 
-    /// `read_region` of a rectilinear array.
+    /// The view of chunk `g` and the part of it the region covers.
+    fn view_part(&self, g: &[u64], start: &[u64], shape: &[u64]) -> Result<(Array, ChunkPart)> {
+        let (part, origin, edges) = self.part_of(g, start, shape);
+        Ok((self.view_at(g, &origin, edges)?, part))
+    }
+
+    /// `read_region` of a rectilinear array, into its checked destination.
     pub(super) fn read_rectilinear(
         &self,
         start: &[u64],
         shape: &[u64],
-        out: &mut [u8],
-        strides: Option<&[i64]>,
+        dest: &mut DestBuffer,
     ) -> Result<()> {
-        self.check_fixed_size()?;
-        check_region(self.shape(), start, shape)?;
-        let layout = Layout::new(shape, strides, self.elem(), out.len())?;
-        let mut dest = DestBuffer::new(out, layout);
         let touched = self.touched(start, shape)?;
         let (workers, gate) = threads::plan(self.threads(), self.io_concurrency());
         if touched.len > 1 {
-            // As a regular grid's read does: rows placed into a large
-            // destination stream better into pages faulted in first;
-            // blocks read straight into place do not.
-            let (_, first) = self.view_part(&touched.chunk(0), start, shape)?;
-            if dest
-                .layout()
-                .contiguous_block(&first.in_region, &first.shape)
-                .is_none()
-            {
-                dest.populate(workers);
-            }
+            let (first, ..) = self.part_of(&touched.chunk(0), start, shape);
+            super::read::populate_for(dest, &first, workers);
         }
+        let dest = &*dest;
         let spare = if touched.len == 1 { self.threads() } else { 1 };
         threads::for_each(workers, touched.len, |i| {
             let (view, part) = self.view_part(&touched.chunk(i), start, shape)?;
@@ -205,9 +194,9 @@ impl Array {
                 Some(sharding) => {
                     let key = view.chunk_key(&part.chunk);
                     let ctx = view.shard_read(&key, sharding, &gate, touched.len == 1);
-                    read_shard_region(&ctx, view.chunk_shape(), &part, &dest, workers)
+                    read_shard_region(&ctx, view.chunk_shape(), &part, dest, workers)
                 }
-                None => view.read_chunk_part(&part, &dest, &gate, spare),
+                None => view.read_chunk_part(&part, dest, &gate, spare),
             }
         })
     }
@@ -271,13 +260,13 @@ impl Array {
             let (view, part) = self.view_part(&touched.chunk(i), start, shape)?;
             // Item `r` of the chunk's block, C order, is at `idx` in it.
             view.write_items(&part.in_chunk, &part.shape, |mut r| {
-                let mut idx = vec![0u64; part.shape.len()];
-                for d in (0..idx.len()).rev() {
-                    let n = part.shape[d] as usize;
-                    idx[d] = (r % n) as u64;
-                    r /= n;
+                let mut at = 0u64;
+                for d in (0..part.shape.len()).rev() {
+                    let n = part.shape[d];
+                    at += (part.in_region[d] + r as u64 % n) * strides[d];
+                    r /= n as usize;
                 }
-                item_at(flat_index(&part.in_region, &idx, &strides))
+                item_at(at as usize)
             })
         })
     }
@@ -299,8 +288,6 @@ impl Array {
             .write_chunk(&vec![0; indices.len()], data)
     }
 
-    /// The first element and the full shape of the chunk at `indices` (a
-    /// chunk at the array's edge reaches past it).
     /// The codec pipeline of the chunk at `indices`: the array's, or for a
     /// rectilinear grid the one for that chunk's shape.
     pub fn chunk_codecs(&self, indices: &[u64]) -> Result<Arc<CodecChain>> {
@@ -312,6 +299,8 @@ impl Array {
         self.chain_for(&shape)
     }
 
+    /// The first element and the full shape of the chunk at `indices` (a
+    /// chunk at the array's edge reaches past it).
     pub fn chunk_span(&self, indices: &[u64]) -> Result<(Vec<u64>, Vec<u64>)> {
         self.check_chunk_indices(indices)?;
         Ok(self.chunk_place(indices))

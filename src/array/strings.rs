@@ -11,12 +11,11 @@
 
 use super::Array;
 use crate::codec::vlen::{Items, ItemsRef};
-use crate::error::{not_found, unsupported, Result};
+use crate::error::{unsupported, Result};
 use crate::region::{
     c_strides, check_region, flat_index as flat, for_each_index, num_elements, ChunkPart,
     RegionPlan,
 };
-use crate::store::ByteRange;
 use std::sync::Mutex;
 
 /// What one chunk gives a region read of items.
@@ -86,19 +85,7 @@ impl Array {
             .collect();
         let mut inner = Vec::with_capacity(touched.len());
         for run in super::read::coalesce(entries, super::read::COALESCE_MAX) {
-            let bytes = self
-                .store()
-                .get_range(&key, ByteRange::new(run.start, run.end - run.start))?
-                .ok_or_else(|| not_found(format!("{}: gone while read", what())))?;
-            // A host's store may hand back another length: never slice past it.
-            if bytes.len() as u64 != run.end - run.start {
-                return Err(crate::error::corrupt(format!(
-                    "{}: got {} bytes, {} were asked for",
-                    what(),
-                    bytes.len(),
-                    run.end - run.start
-                )));
-            }
+            let bytes = super::read::fetch_run(self.store().as_ref(), &key, &run)?;
             for i in run.members {
                 let (ip, offset, len) = &touched[i];
                 let at = (offset - run.start) as usize;

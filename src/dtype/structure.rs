@@ -192,10 +192,7 @@ impl StructType {
                 Ok(out)
             }
             Value::String(s) => {
-                use base64::Engine;
-                let mut b = base64::engine::general_purpose::STANDARD
-                    .decode(s)
-                    .ok()
+                let mut b = super::base64_decode(s)
                     .filter(|b| b.len() == self.size)
                     .ok_or_else(|| {
                         invalid_metadata(format!(
@@ -260,9 +257,10 @@ pub fn swap_units(data: &mut [u8], runs: &[SwapRun], elem: usize) {
     }
     for e in data.chunks_exact_mut(elem) {
         for r in runs {
-            for u in e[r.offset..r.offset + r.unit * r.count].chunks_exact_mut(r.unit) {
-                u.reverse();
-            }
+            crate::codec::bytes::swap_in_place(
+                &mut e[r.offset..r.offset + r.unit * r.count],
+                r.unit,
+            );
         }
     }
 }

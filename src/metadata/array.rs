@@ -245,7 +245,7 @@ impl ArrayMetadata {
     }
 
     pub fn to_string_pretty(&self) -> String {
-        serde_json::to_string_pretty(&self.to_json()).expect("JSON values always serialise")
+        super::pretty(&self.to_json())
     }
 
     pub fn ndim(&self) -> usize {

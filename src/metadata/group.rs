@@ -34,7 +34,7 @@ impl GroupMetadata {
     }
 
     pub fn to_string_pretty(&self) -> String {
-        serde_json::to_string_pretty(&self.to_json()).expect("JSON values always serialise")
+        super::pretty(&self.to_json())
     }
 }
 

@@ -18,7 +18,6 @@ use crate::dtype::{
     FIXED_UTF32, MAX_ITEM_BYTES, MAX_STRUCT_DEPTH, NULL_TERMINATED_BYTES, RAW_BYTES, STRUCT,
 };
 use crate::error::{invalid_metadata, unsupported, Result};
-use base64::Engine;
 use serde_json::{json, Map, Value};
 
 /// The attributes in `.zattrs` text (absent: none).
@@ -384,9 +383,9 @@ fn struct_fill_value(v: Option<&Value>, t: &V2Type) -> Result<Value> {
         // zarr-python 2 took a fill value of 0 as zeros.
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Number(n)) if n.as_u64() == Some(0) => Vec::new(),
-        Some(Value::String(s)) => base64::engine::general_purpose::STANDARD
-            .decode(s)
-            .map_err(|e| invalid_metadata(format!(".zarray: fill_value \"{s}\": {e}")))?,
+        Some(Value::String(s)) => crate::dtype::base64_decode(s).ok_or_else(|| {
+            invalid_metadata(format!(".zarray: fill_value \"{s}\" is not base64"))
+        })?,
         Some(other) => {
             return Err(invalid_metadata(format!(
                 ".zarray: fill_value {other} of a structured dtype is not base64 text"
@@ -404,9 +403,7 @@ fn struct_fill_value(v: Option<&Value>, t: &V2Type) -> Result<Value> {
     if t.endian == Some("big") {
         dtype.swap_byte_order(&mut bytes);
     }
-    Ok(base64::engine::general_purpose::STANDARD
-        .encode(&bytes)
-        .into())
+    Ok(crate::dtype::base64_json(&bytes))
 }
 
 /// The v3 `fill_value` for a v2 one. `null` (no fill value) reads as
@@ -704,6 +701,7 @@ pub fn array_from_zarray(zarray: &[u8], zattrs: Option<&[u8]>) -> Result<ArrayMe
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine;
 
     fn zarray(extra: Value) -> Vec<u8> {
         let mut o = json!({

@@ -120,8 +120,12 @@ impl ZipWriteStore {
             for key in staging.list("")? {
                 // Streamed from the staged file: a shard need not fit in
                 // memory.
-                let Ok(mut value) = std::fs::File::open(root.join(&key)) else {
-                    continue; // erased since it was listed
+                let mut value = match std::fs::File::open(root.join(&key)) {
+                    Ok(f) => f,
+                    // Erased since it was listed.
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    // Any other failure keeps the staged values: nothing is lost.
+                    Err(e) => return Err(io(&format!("{key}: {e}"))),
                 };
                 let len = value.metadata().map_err(|e| io(&e))?.len();
                 let options = zip::write::SimpleFileOptions::default()
