@@ -15,6 +15,7 @@ use std::sync::Arc;
 pub mod blosc;
 pub mod bytes;
 pub mod bz2;
+pub mod cast_value;
 pub mod checksum;
 pub mod gzip;
 pub mod lz4;
@@ -24,6 +25,8 @@ pub mod numeric;
 pub mod packbits;
 pub mod pipeline;
 pub mod rounding;
+pub(crate) mod scalar;
+pub mod scale_offset;
 pub mod sharding;
 mod sharding_items;
 pub mod shuffle;
@@ -169,6 +172,18 @@ pub trait ArrayToArrayCodec: Send + Sync + Debug {
         out.copy_from_slice(&array);
         Ok(())
     }
+}
+
+/// `decode` for a codec whose work is in `decode_into`: into a new chunk
+/// of the decoded size.
+pub(crate) fn decode_to_vec(
+    codec: &impl ArrayToArrayCodec,
+    data: &[u8],
+    decoded: &ChunkRepr,
+) -> Result<Vec<u8>> {
+    let mut out = crate::alloc::zeroed(decoded.nbytes())?;
+    codec.decode_into(data, decoded, &mut out)?;
+    Ok(out)
 }
 
 /// A codec that serialises an array to bytes (`bytes`, `sharding_indexed`).
@@ -499,6 +514,12 @@ pub fn build_codec(spec: &CodecSpec, repr: &ChunkRepr) -> Result<Codec> {
         }
         numeric::DELTA | numeric::FIXED_SCALE_OFFSET | numeric::ASTYPE => {
             Codec::ArrayToArray(Arc::new(numeric::NumericFilter::from_spec(spec)?))
+        }
+        cast_value::NAME => {
+            Codec::ArrayToArray(Arc::new(cast_value::CastValue::from_spec(spec, repr)?))
+        }
+        scale_offset::NAME => {
+            Codec::ArrayToArray(Arc::new(scale_offset::ScaleOffset::from_spec(spec, repr)?))
         }
         packbits::NAME => Codec::ArrayToArray(Arc::new(packbits::PackBits::from_spec(spec)?)),
         rounding::BITROUND | rounding::QUANTIZE => {

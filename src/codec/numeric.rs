@@ -416,9 +416,7 @@ impl ArrayToArrayCodec for NumericFilter {
     }
 
     fn decode(&self, data: &[u8], decoded: &ChunkRepr) -> Result<Vec<u8>> {
-        let mut out = crate::alloc::zeroed(decoded.nbytes())?;
-        self.decode_into(data, decoded, &mut out)?;
-        Ok(out)
+        super::decode_to_vec(self, data, decoded)
     }
 
     /// Straight into `out`, the last codec's destination, without a chunk

@@ -120,8 +120,14 @@ impl CodecChain {
         let mut bytes_to_bytes = Vec::new();
         let mut current = repr.clone();
         for spec in specs {
-            let codec = build_codec(spec, &current)
-                .map_err(|e| e.context(format!("codec \"{}\"", spec.name)))?;
+            let codec = build_codec(spec, &current).map_err(|e| {
+                let what = format!("codec \"{}\"", spec.name);
+                if e.message().starts_with(&what) {
+                    e
+                } else {
+                    e.context(what)
+                }
+            })?;
             match codec {
                 Codec::ArrayToArray(c) => {
                     if array_to_bytes.is_some() {

@@ -127,9 +127,7 @@ impl ArrayToArrayCodec for TransposeCodec {
     }
 
     fn decode(&self, data: &[u8], decoded: &ChunkRepr) -> Result<Vec<u8>> {
-        let mut out = crate::alloc::zeroed(decoded.nbytes())?;
-        self.decode_into(data, decoded, &mut out)?;
-        Ok(out)
+        super::decode_to_vec(self, data, decoded)
     }
 
     fn decode_into(&self, data: &[u8], decoded: &ChunkRepr, out: &mut [u8]) -> Result<()> {

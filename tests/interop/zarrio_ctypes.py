@@ -116,6 +116,11 @@ _SIGNATURES = {
     "zarrio_array_write_strings": (_status, [c_void_p, c_size_t, _u64p, _u64p, c_void_p, c_size_t,
                                              _u64p, c_size_t]),
     "zarrio_bytes_free": (None, [c_void_p, c_size_t]),
+    "zarrio_pipeline_create": (_status, [c_char_p, c_char_p, c_size_t, POINTER(c_uint64), c_char_p,
+                                       POINTER(c_void_p)]),
+    "zarrio_pipeline_free": (None, [c_void_p]),
+    "zarrio_pipeline_encode": (_status, [c_void_p, c_void_p, c_size_t, POINTER(c_void_p), POINTER(c_size_t)]),
+    "zarrio_pipeline_decode": (_status, [c_void_p, c_void_p, c_size_t, c_void_p, c_size_t]),
     "zarrio_group_open": (_status, [c_void_p, c_char_p, POINTER(c_void_p)]),
     "zarrio_group_create": (_status, [c_void_p, c_char_p, c_char_p, POINTER(c_void_p)]),
     "zarrio_group_free": (None, [c_void_p]),
@@ -330,6 +335,58 @@ class Store:
     def close(self) -> None:
         if self._h is not None and _LIB is not None:
             _LIB.fn("zarrio_store_free")(self._h)
+        self._h = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+class Pipeline:
+    """A codec pipeline on its own (`zarrio_pipeline_*`) for one chunk shape."""
+
+    def __init__(self, codecs: list, data_type, chunk_shape, fill_value):
+        L = lib()
+        self._h = c_void_p()
+        dt = data_type if isinstance(data_type, str) else json.dumps(data_type)
+        L.check(L.fn("zarrio_pipeline_create")(json.dumps(codecs).encode(), dt.encode(), len(chunk_shape),
+                                                _u64_array(chunk_shape), json.dumps(fill_value).encode(),
+                                                byref(self._h)), "zarrio_pipeline_create")
+
+    def encode(self, data: np.ndarray) -> bytes:
+        data = np.ascontiguousarray(data)
+        L = lib()
+        out, n = c_void_p(), c_size_t()
+        dummy = (c_uint8 * 1)()
+        ptr = data.ctypes.data if data.nbytes else ctypes.addressof(dummy)
+        L.check(L.fn("zarrio_pipeline_encode")(self._h, ptr, data.nbytes, byref(out), byref(n)),
+                "zarrio_pipeline_encode")
+        try:
+            return ctypes.string_at(out.value, n.value) if n.value else b""
+        finally:
+            L.fn("zarrio_bytes_free")(out, n.value)
+
+    def decode(self, encoded: bytes, dtype, shape) -> np.ndarray:
+        out = np.empty(shape, dtype)
+        buf = ctypes.create_string_buffer(encoded, max(len(encoded), 1))
+        dummy = (c_uint8 * 1)()
+        ptr = out.ctypes.data if out.nbytes else ctypes.addressof(dummy)
+        L = lib()
+        L.check(L.fn("zarrio_pipeline_decode")(self._h, buf, len(encoded), ptr, out.nbytes),
+                "zarrio_pipeline_decode")
+        return out
+
+    def close(self) -> None:
+        if self._h is not None and self._h.value:
+            lib().fn("zarrio_pipeline_free")(self._h)
         self._h = None
 
     def __enter__(self):
