@@ -23,6 +23,7 @@ pub mod lzma;
 pub mod numcodecs_alias;
 pub mod numeric;
 pub mod packbits;
+pub mod pcodec;
 pub mod pipeline;
 pub mod rounding;
 pub(crate) mod scalar;
@@ -521,6 +522,7 @@ pub fn build_codec(spec: &CodecSpec, repr: &ChunkRepr) -> Result<Codec> {
         scale_offset::NAME => {
             Codec::ArrayToArray(Arc::new(scale_offset::ScaleOffset::from_spec(spec, repr)?))
         }
+        pcodec::NAME => pcodec::build(spec, repr)?,
         packbits::NAME => Codec::ArrayToArray(Arc::new(packbits::PackBits::from_spec(spec)?)),
         rounding::BITROUND | rounding::QUANTIZE => {
             Codec::ArrayToArray(Arc::new(rounding::RoundingFilter::from_spec(spec)?))

@@ -79,6 +79,14 @@ fn numcodecs_keys(id: &str) -> Option<&'static [&'static str]> {
         "crc32" | "crc32c" | "adler32" => &["location"],
         "jenkins_lookup3" => &["initval", "prefix"],
         "packbits" | "fletcher32" | "vlen-utf8" | "vlen-bytes" => &[],
+        "pcodec" => &[
+            "level",
+            "mode_spec",
+            "delta_spec",
+            "paging_spec",
+            "delta_encoding_order",
+            "equal_pages_up_to",
+        ],
         _ => return None,
     })
 }
@@ -668,16 +676,32 @@ pub fn array_from_zarray(zarray: &[u8], zattrs: Option<&[u8]>) -> Result<ArrayMe
             None => after_bytes.push(numcodec(f, stored_size, "filter")?),
         }
     }
+    let compressor = o.get("compressor").filter(|c| !c.is_null());
+    // pcodec compresses the numbers themselves: it takes the place of
+    // `bytes` (an array->bytes codec, as zarr-python 3 names it in v3).
+    let pcodec = compressor.and_then(|c| c.get("id")).and_then(Value::as_str) == Some("pcodec");
+    if pcodec && (!after_bytes.is_empty() || stored_endian == Some("big")) {
+        return Err(unsupported(
+            ".zarray: pcodec after a byte-level filter, or of big-endian numbers, is not supported",
+        ));
+    }
     if !is_variable_length(&t) {
-        codecs.push(match stored_endian {
-            Some(e) => json!({"name": "bytes", "configuration": {"endian": e}}),
-            None => json!({"name": "bytes"}),
+        codecs.push(match (pcodec, stored_endian, compressor) {
+            (true, _, Some(Value::Object(c))) => {
+                let mut cfg = c.clone();
+                cfg.remove("id");
+                json!({"name": crate::codec::pcodec::NAME, "configuration": cfg})
+            }
+            (_, Some(e), _) => json!({"name": "bytes", "configuration": {"endian": e}}),
+            _ => json!({"name": "bytes"}),
         });
     }
     codecs.extend(after_bytes);
-    match o.get("compressor") {
-        None | Some(Value::Null) => {}
-        Some(c) => codecs.push(numcodec(c, stored_size, "compressor")?),
+    match compressor {
+        Some(c) if !pcodec || is_variable_length(&t) => {
+            codecs.push(numcodec(c, stored_size, "compressor")?)
+        }
+        _ => {}
     }
     let v3 = json!({
         "zarr_format": 3,

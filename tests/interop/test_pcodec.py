@@ -1,0 +1,179 @@
+"""numcodecs' pcodec (`numcodecs.pcodec`, an array->bytes codec in
+zarr-python 3): arrays both ways with zarr-python, every configuration
+numcodecs takes, and damaged chunks."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from zarrio_ctypes import Array, Store, ZarrioError
+
+pcodec = pytest.importorskip("pcodec")
+
+TYPES = ["int16", "int32", "int64", "uint16", "uint32", "uint64", "float16", "float32", "float64"]
+CONFIGS = [
+    {},
+    {"level": 0},
+    {"level": 12, "mode_spec": "classic"},
+    {"delta_spec": "no_op"},
+    {"delta_spec": "try_lookback"},
+    {"delta_spec": "try_consecutive", "delta_encoding_order": 2},
+    {"delta_spec": "auto", "delta_encoding_order": 1},
+    {"level": 3, "paging_spec": "equal_pages_up_to", "equal_pages_up_to": 100},
+]
+
+
+def _data(dtype, shape):
+    n = int(np.prod(shape))
+    rng = np.random.default_rng(n)
+    if dtype.startswith("float"):
+        x = np.cumsum(rng.standard_normal(n)) * 10
+        x[::17] = np.round(x[::17], 1)
+        x = x.astype(dtype)
+        x[1], x[2], x[3], x[4] = np.nan, np.inf, -np.inf, -0.0
+    else:
+        info = np.iinfo(dtype)
+        x = (np.arange(n) * 37 % 1000 + rng.integers(0, 5, n)).astype(np.int64)
+        x = np.clip(x + (int(info.min) if info.min < 0 else 0) // 2, info.min, info.max).astype(dtype)
+        x[0], x[1] = info.min, info.max
+    return x.reshape(shape)
+
+
+def _meta(dtype, cfg, sharded, fill):
+    pco = {"name": "numcodecs.pcodec", "configuration": cfg}
+    if sharded:
+        codecs = [{"name": "sharding_indexed", "configuration": {
+            "chunk_shape": [5, 8], "codecs": [pco],
+            "index_codecs": [{"name": "bytes", "configuration": {"endian": "little"}}, {"name": "crc32c"}]}}]
+    else:
+        codecs = [pco]
+    return {"zarr_format": 3, "node_type": "array", "shape": [23, 30], "data_type": dtype,
+            "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [10, 16]}},
+            "chunk_key_encoding": {"name": "default"}, "fill_value": fill, "codecs": codecs, "attributes": {}}
+
+
+@pytest.mark.parametrize("sharded", [False, True])
+@pytest.mark.parametrize("k", range(len(CONFIGS)))
+@pytest.mark.parametrize("dtype", TYPES)
+def test_both_ways_with_zarr_python(zarrio, tmp_path, dtype, k, sharded):
+    import zarr
+
+    meta = _meta(dtype, CONFIGS[k], sharded, 0)
+    data = _data(dtype, (23, 30))
+    (tmp_path / "theirs").mkdir()
+    (tmp_path / "theirs" / "zarr.json").write_text(json.dumps(meta))
+    theirs = zarr.open_array(str(tmp_path / "theirs"), mode="r+")
+    theirs[:20, :25] = data[:20, :25]
+    want = theirs[:]
+    with Store.filesystem(tmp_path) as store:
+        with Array.open(store, "theirs") as a:
+            assert a.read().tobytes() == want.tobytes()
+            assert a.read((3, 5), (9, 20), order="F").tobytes() == np.asfortranarray(want[3:12, 5:25]).tobytes()
+        with Array.create(store, "ours", meta) as a:
+            a.write((0, 0), np.ascontiguousarray(data[:20, :25]))
+    assert zarr.open_array(str(tmp_path / "ours"), mode="r")[:].tobytes() == want.tobytes()
+    # The same pco writes the same bytes (zarr-python may lay a shard's
+    # inner chunks out in another order: compared by its index).
+    from importlib.metadata import version
+
+    if version("pcodec").split(".")[:2] == ["1", "1"]:
+        for c in sorted((tmp_path / "theirs" / "c").rglob("*")):
+            if c.is_file():
+                mine = (tmp_path / "ours" / c.relative_to(tmp_path / "theirs")).read_bytes()
+                assert _inner_chunks(mine, sharded) == _inner_chunks(c.read_bytes(), sharded), c
+
+
+def _inner_chunks(b, sharded):
+    """A chunk's bytes, or a shard's inner chunks in index order (2 x 2
+    of them, the index at the end with a crc32c)."""
+    if not sharded:
+        return [b]
+    index = np.frombuffer(b[-4 - 4 * 16 : -4], "<u8").reshape(4, 2)
+    return [None if o == 2**64 - 1 else b[o : o + n] for o, n in index.tolist()]
+
+
+@pytest.mark.parametrize("cfg,status", [
+    ({"level": 13}, -2), ({"mode_spec": "try_float_mult"}, -2), ({"delta_spec": "sideways"}, -2),
+    ({"delta_spec": "try_consecutive"}, -2), ({"delta_spec": "no_op", "delta_encoding_order": 1}, -2),
+    ({"delta_encoding_order": 8}, -2), ({"equal_pages_up_to": 0}, -2), ({"paging_spec": "exact"}, -2),
+    ({"level": "high"}, -2), ({"extra": 1}, -2),
+])
+def test_bad_configurations_are_refused(zarrio, cfg, status):
+    with Store.memory() as store:
+        with pytest.raises(ZarrioError) as e:
+            Array.create(store, "a", _meta("float32", cfg, False, 0))
+        assert e.value.status == status, e.value
+
+
+def test_types_pcodec_does_not_take_are_unsupported(zarrio):
+    for dtype, fill in [("uint8", 0), ("int8", 0), ("bool", False), ("complex64", [0, 0])]:
+        with Store.memory() as store:
+            with pytest.raises(ZarrioError) as e:
+                Array.create(store, "a", _meta(dtype, {}, False, fill))
+            assert e.value.status == -3, e.value
+
+
+def test_damaged_chunks_fail_cleanly(zarrio, tmp_path):
+    """Every truncation of a stored chunk is an error; a flipped bit at
+    every byte reads as an error or as some values (pco keeps no
+    checksum): never a crash."""
+    import zarr
+
+    meta = _meta("float64", {}, False, 0)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "zarr.json").write_text(json.dumps(meta))
+    zarr.open_array(str(tmp_path / "a"), mode="r+")[:] = _data("float64", (23, 30))
+    chunk = tmp_path / "a" / "c" / "0" / "0"
+    good = chunk.read_bytes()
+    cuts = [good[:n] for n in range(0, len(good), 3)]
+    flips = [good[:i] + bytes([good[i] ^ (1 << (i % 8))]) + good[i + 1:] for i in range(len(good))]
+    with Store.filesystem(tmp_path) as store:
+        with Array.open(store, "a") as a:
+            for m in cuts + flips:
+                chunk.write_bytes(m)
+                try:
+                    a.read((0, 0), (10, 16))
+                except ZarrioError as e:
+                    assert e.status == -6, e
+                else:
+                    assert m in flips, f"a chunk cut to {len(m)} bytes read"
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("dtype", TYPES)
+def test_v2_compressor_both_ways(zarrio, tmp_path, dtype, order):
+    """In a v2 array pcodec is the compressor; it compresses the numbers,
+    so it stands where v3 has `bytes`."""
+    import zarr
+    from numcodecs.pcodec import PCodec
+
+    data = _data(dtype, (23, 30))
+    theirs = zarr.create_array(str(tmp_path / "theirs"), shape=(23, 30), chunks=(10, 16), dtype="<" + np.dtype(dtype).str[1:],
+                               compressors=PCodec(level=5, delta_spec="try_consecutive", delta_encoding_order=1),
+                               zarr_format=2, fill_value=0, order=order)
+    theirs[:20, :25] = data[:20, :25]
+    want = theirs[:]
+    zarray = (tmp_path / "theirs" / ".zarray").read_text()
+    with Store.filesystem(tmp_path) as store:
+        with Array.open(store, "theirs") as a:
+            assert a.read().tobytes() == want.tobytes()
+        with Array.create(store, "ours", zarray) as a:
+            a.write((0, 0), np.ascontiguousarray(data[:20, :25]))
+    assert zarr.open_array(str(tmp_path / "ours"), mode="r")[:].tobytes() == want.tobytes()
+    for c in sorted((tmp_path / "theirs").glob("*.*")):
+        if not c.name.startswith("."):
+            assert (tmp_path / "ours" / c.name).read_bytes() == c.read_bytes(), c.name
+
+
+def test_v2_pcodec_after_a_byte_filter_is_unsupported(zarrio, tmp_path):
+    zarray = {"zarr_format": 2, "shape": [4], "chunks": [4], "dtype": "<f4", "fill_value": 0, "order": "C",
+              "filters": [{"id": "shuffle", "elementsize": 4}], "compressor": {"id": "pcodec", "level": 8}}
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / ".zarray").write_text(json.dumps(zarray))
+    with Store.filesystem(tmp_path) as store:
+        with pytest.raises(ZarrioError) as e:
+            Array.open(store, "a")
+        assert e.value.status == -3
