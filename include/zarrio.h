@@ -53,6 +53,11 @@
 typedef struct Float8 Float8;
 
 /**
+ * A data type of fewer than 8 bits, one element per byte.
+ */
+typedef struct SubByte SubByte;
+
+/**
  * An array handle.
  */
 typedef struct zarrio_array zarrio_array;
@@ -202,6 +207,8 @@ typedef int32_t (*zarrio_read_range_fn)(void *user_data,
                                         uint64_t length,
                                         int32_t from_end,
                                         zarrio_io *io);
+
+
 
 
 
@@ -614,6 +621,11 @@ zarrio_status zarrio_array_write_strings(zarrio_array *array,
  * or a store without `set_range`, a partial write rewrites the shard
  * whole (read, merge, write), and concurrent writers of one shard race.
  * A damaged shard (bad index, wrong size) is an error and is not written.
+ *
+ * A write that fails (a store error, a value a codec cannot encode, such
+ * as one out of `cast_value`'s range) leaves the chunk it failed on as it
+ * was; other chunks of the region may already hold the new data, as
+ * with every Zarr implementation (chunks are written independently).
  *
  * # Safety
  * `array` is a live handle; `start`, `shape` (and `strides` unless NULL)

@@ -12,9 +12,11 @@ use std::sync::Arc;
 
 mod float8;
 mod structure;
+mod subbyte;
 pub use float8::Float8;
 pub(crate) use structure::{swap_units, MAX_DEPTH as MAX_STRUCT_DEPTH, STRUCT};
 pub use structure::{StructField, StructType, SwapRun};
+pub use subbyte::SubByte;
 
 /// A Zarr data type.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -61,6 +63,8 @@ pub enum DataType {
     Struct(Arc<StructType>),
     /// `float8_e4m3fn`, `float8_e5m2`, ...: one-byte floats.
     Float8(Float8),
+    /// `int2`, `int4`, `float4_e2m1fn`: fewer than 8 bits, one byte each.
+    SubByte(SubByte),
 }
 
 /// How a change of byte order rearranges the bytes of a type's elements.
@@ -229,6 +233,9 @@ impl DataType {
                 if let Some(f) = float8::Float8::from_name(name) {
                     return Ok(Float8(f));
                 }
+                if let Some(t) = subbyte::SubByte::from_name(name) {
+                    return Ok(SubByte(t));
+                }
                 // r<bits>, plain decimal digits only ("r+8" and "r008" are
                 // not names of the spec; Rust's parser would take them).
                 if let Some(bits) = name.strip_prefix('r').filter(|b| {
@@ -278,6 +285,7 @@ impl DataType {
             DateTime64(..) => DATETIME64.into(),
             TimeDelta64(..) => TIMEDELTA64.into(),
             Float8(f) => f.name().into(),
+            SubByte(t) => t.name().into(),
             NullTerminatedBytes(_) => NULL_TERMINATED_BYTES.into(),
             RawBytes(_) => RAW_BYTES.into(),
             Struct(_) => structure::STRUCT.into(),
@@ -296,7 +304,7 @@ impl DataType {
             String | Bytes => 0,
             FixedUtf32(n) => 4 * n,
             DateTime64(..) | TimeDelta64(..) => 8,
-            Bool | Int8 | UInt8 | Float8(_) => 1,
+            Bool | Int8 | UInt8 | Float8(_) | SubByte(_) => 1,
             Int16 | UInt16 | Float16 | BFloat16 => 2,
             Int32 | UInt32 | Float32 => 4,
             Int64 | UInt64 | Float64 | Complex64 => 8,
@@ -380,7 +388,9 @@ impl DataType {
                 _ => Err(bad()),
             },
             Int8 | Int16 | Int32 | Int64 => {
-                let x = v.as_i64().ok_or_else(bad)?;
+                let x = intish(v)
+                    .and_then(|x| i64::try_from(x).ok())
+                    .ok_or_else(bad)?;
                 let bits = self.size() * 8;
                 if bits < 64 {
                     let (lo, hi) = (-(1i64 << (bits - 1)), (1i64 << (bits - 1)) - 1);
@@ -391,7 +401,9 @@ impl DataType {
                 Ok(x.to_ne_bytes_trunc(self.size()))
             }
             UInt8 | UInt16 | UInt32 | UInt64 => {
-                let x = v.as_u64().ok_or_else(bad)?;
+                let x = intish(v)
+                    .and_then(|x| u64::try_from(x).ok())
+                    .ok_or_else(bad)?;
                 let bits = self.size() * 8;
                 if bits < 64 && x >= (1u64 << bits) {
                     return Err(bad());
@@ -421,11 +433,16 @@ impl DataType {
                 Ok(b)
             }
             Struct(s) => s.parse_fill_value(v),
+            SubByte(t) => t.parse_fill(v).map(|b| vec![b]).ok_or_else(bad),
             Float8(f) => {
                 let x = match v {
                     Value::Number(n) => n.as_f64().ok_or_else(bad)?,
                     Value::String(s) => match s.as_str() {
                         "NaN" => f64::NAN,
+                        // e8m0fnu has no infinity to stand for.
+                        "Infinity" | "-Infinity" if *f == float8::Float8::E8M0FNU => {
+                            return Err(bad())
+                        }
                         "Infinity" => f64::INFINITY,
                         "-Infinity" => f64::NEG_INFINITY,
                         // The byte itself, as for the other floats.
@@ -497,7 +514,14 @@ impl DataType {
                 base64_json(&bytes[..end])
             }
             Struct(s) => s.fill_value_to_json(bytes),
+            // tensorstore reads numbers as e8m0fnu fill values with another
+            // bias than the specification's (0.5 as 2^-65): the byte
+            // itself, in hex, means the same to every reader.
+            Float8(float8::Float8::E8M0FNU) if bytes[0] != 0xFF => {
+                format!("0x{:02x}", bytes[0]).into()
+            }
             Float8(f) => float_json(f.to_f64(bytes[0]), bytes[0] == f.nan(), bytes[0] as u64, 1),
+            SubByte(t) => t.fill_json(bytes[0]),
             // The least int64 is NaT, which numpy and zarr-python spell so.
             DateTime64(..) | TimeDelta64(..) => {
                 match i64::from_ne_bytes(bytes.try_into().expect("8 bytes")) {
@@ -520,6 +544,30 @@ impl DataType {
                     .into()
             }
         }
+    }
+}
+
+/// An integer fill value as zarr-python takes it: a JSON integer, a float
+/// with an integral value (`5.0`), or a string of one (`"42"`).
+fn intish(v: &Value) -> Option<i128> {
+    match v {
+        Value::Number(n) => n
+            .as_i64()
+            .map(i128::from)
+            .or(n.as_u64().map(i128::from))
+            .or_else(|| {
+                let f = n.as_f64()?;
+                // Within ±2^64 an integral float converts exactly.
+                (f.fract() == 0.0 && f.abs() < 1.8446744073709552e19).then_some(f as i128)
+            }),
+        Value::String(s) => {
+            let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
+            if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit()) {
+                return None;
+            }
+            s.parse().ok()
+        }
+        _ => None,
     }
 }
 
@@ -593,9 +641,27 @@ fn canonical_nan(t: &DataType) -> u64 {
     }
 }
 
+/// float64 to float16 rounded once, to nearest (ties to even), as numpy
+/// converts fill values (`half`'s own conversion goes through float32 and
+/// can round twice). Rounding to float32 "to odd" first keeps the bits
+/// the second rounding needs.
+pub(crate) fn f16_from_f64(x: f64) -> f16 {
+    let r = x as f32;
+    if x.is_nan() || r as f64 == x {
+        return f16::from_f32(r);
+    }
+    // The float32 next to x towards zero, with its last bit set.
+    let t = if (r as f64).abs() > x.abs() {
+        r.to_bits() - 1
+    } else {
+        r.to_bits()
+    };
+    f16::from_f32(f32::from_bits(t | 1))
+}
+
 fn from_f64(x: f64, t: &DataType) -> u64 {
     match t {
-        DataType::Float16 => f16::from_f64(x).to_bits() as u64,
+        DataType::Float16 => f16_from_f64(x).to_bits() as u64,
         DataType::BFloat16 => bf16::from_f64(x).to_bits() as u64,
         DataType::Float32 => (x as f32).to_bits() as u64,
         _ => x.to_bits(),
@@ -705,7 +771,12 @@ mod tests {
         );
         assert!(t.parse_fill_value(&json!(40000)).is_err());
         assert!(t.parse_fill_value(&json!(1.5)).is_err());
-        assert!(t.parse_fill_value(&json!("0")).is_err());
+        // Integral floats and strings of integers, as zarr-python reads them.
+        assert_eq!(t.parse_fill_value(&json!(5.0)).unwrap(), 5i16.to_ne_bytes());
+        assert_eq!(t.parse_fill_value(&json!("-7")).unwrap(), (-7i16).to_ne_bytes());
+        for bad in [json!("0x10"), json!("1.5"), json!(""), json!("-"), json!(4e4), json!("40000")] {
+            assert!(t.parse_fill_value(&bad).is_err(), "{bad}");
+        }
         let u = DataType::UInt64;
         assert_eq!(
             u.parse_fill_value(&json!(u64::MAX)).unwrap(),

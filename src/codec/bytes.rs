@@ -4,8 +4,13 @@
 //! `{"name": "bytes", "configuration": {"endian": "little" | "big"}}`; the
 //! `endian` field is required for data types with a byte order and optional
 //! for those without (`bool`, `int8`, `uint8`, `r<N>`).
+//!
+//! Types narrower than a byte (`int4`, ...) keep their value in each
+//! byte's low bits: writing stores those alone, reading ignores the
+//! others (see `dtype::SubByte`).
 
 use super::{codec_json, ArrayToBytesCodec, ChunkRepr, CodecSpec};
+use crate::dtype::{DataType, SubByte};
 use crate::error::{corrupt, invalid_argument, invalid_metadata, Result};
 use serde_json::{Map, Value};
 
@@ -80,6 +85,24 @@ impl BytesCodec {
     }
 }
 
+/// The type of `repr` when it is narrower than a byte: stored in the low
+/// bits of each byte, so bytes change on the way in and out.
+fn sub_byte(repr: &ChunkRepr) -> Option<SubByte> {
+    match repr.dtype {
+        DataType::SubByte(t) => Some(t),
+        _ => None,
+    }
+}
+
+/// Stored bytes of a sub-byte type as the caller's elements.
+fn decode_sub_byte(data: &mut [u8], repr: &ChunkRepr) {
+    if let Some(t) = sub_byte(repr) {
+        for b in data {
+            *b = t.decode(*b);
+        }
+    }
+}
+
 /// Reverse the bytes of every `unit`-byte group of `data` in place. A tail
 /// shorter than `unit` is left alone; units of 0 or 1 do nothing.
 pub fn swap_in_place(data: &mut [u8], unit: usize) {
@@ -132,6 +155,11 @@ impl ArrayToBytesCodec for BytesCodec {
         if self.swaps(repr) {
             repr.dtype.swap_byte_order(&mut out);
         }
+        if let Some(t) = sub_byte(repr) {
+            for b in &mut out {
+                *b = t.encode(*b);
+            }
+        }
         Ok(out)
     }
 
@@ -153,6 +181,7 @@ impl ArrayToBytesCodec for BytesCodec {
         if self.swaps(repr) {
             repr.dtype.swap_byte_order(out);
         }
+        decode_sub_byte(out, repr);
         Ok(())
     }
 
@@ -161,7 +190,7 @@ impl ArrayToBytesCodec for BytesCodec {
     }
 
     fn is_identity(&self, repr: &ChunkRepr) -> bool {
-        !self.swaps(repr)
+        !self.swaps(repr) && sub_byte(repr).is_none()
     }
 
     fn can_decode_in_place(&self) -> bool {
@@ -179,6 +208,7 @@ impl ArrayToBytesCodec for BytesCodec {
         if self.swaps(repr) {
             repr.dtype.swap_byte_order(data);
         }
+        decode_sub_byte(data, repr);
         Ok(())
     }
 }

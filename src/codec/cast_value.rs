@@ -335,6 +335,15 @@ pub(crate) fn cast(
             }
         }
         Scalar::Float(f) => match to {
+            // cast-value-rs narrows to float16 through float32, so a value
+            // that float32 rounds to 65520 overflows: as there.
+            DataType::Float16
+                if matches!(rounding, Rounding::NearestEven | Rounding::NearestAway)
+                    && f.is_finite()
+                    && (f as f32).abs() >= 65520.0 =>
+            {
+                float_result(None, v, f < 0.0)
+            }
             DataType::Float16 => float_result(round_narrow::<f16>(f, rounding), v, f < 0.0),
             DataType::Float32 => float_result(round_narrow::<f32>(f, rounding), v, f < 0.0),
             _ => Ok(v),
@@ -394,8 +403,8 @@ fn parse_map(v: Option<&Value>, from: &DataType, to: &DataType, dir: &str) -> Re
         .iter()
         .map(|e| match e.as_array().map(Vec::as_slice) {
             Some([k, v]) => Ok((
-                scalar::parse(from, k, NAME, &format!("scalar_map \"{dir}\" key"))?,
-                scalar::parse(to, v, NAME, &format!("scalar_map \"{dir}\" value"))?,
+                map_value(from, k, &format!("scalar_map \"{dir}\" key"))?,
+                map_value(to, v, &format!("scalar_map \"{dir}\" value"))?,
             )),
             _ => Err(bad_config(format!(
                 "scalar_map \"{dir}\" entry {e} is not a [key, value] pair"
@@ -404,8 +413,25 @@ fn parse_map(v: Option<&Value>, from: &DataType, to: &DataType, dir: &str) -> Re
         .collect()
 }
 
+/// The entry for `v`; of entries for one value the last, as zarr-python
+/// makes a dict of the list.
+/// A scalar map entry's value of type `t`. cast-value-rs takes a float16
+/// from a number through float32 (where a fill value rounds once), so
+/// here too.
+fn map_value(t: &DataType, v: &Value, what: &str) -> Result<Scalar> {
+    match (t, v.as_f64()) {
+        (DataType::Float16, Some(x)) if v.is_number() => {
+            Ok(Scalar::Float(f16::from_f64(x).to_f64()))
+        }
+        _ => scalar::parse(t, v, NAME, what),
+    }
+}
+
 fn lookup(map: &ScalarMap, v: Scalar) -> Option<Scalar> {
-    map.iter().find(|(k, _)| k.same_value(v)).map(|(_, to)| *to)
+    map.iter()
+        .rev()
+        .find(|(k, _)| k.same_value(v))
+        .map(|(_, to)| *to)
 }
 
 impl CastValue {
@@ -489,6 +515,21 @@ impl CastValue {
             oor: self.out_of_range,
             map,
         };
+        if from == to {
+            // A cast to the same type keeps every bit (signalling NaNs
+            // too), apart from scalar map entries.
+            out.copy_from_slice(data);
+            if map.is_empty() {
+                return Ok(());
+            }
+            let n = from.size();
+            for (i, o) in out.chunks_exact_mut(n).enumerate() {
+                if let Some(c) = lookup(map, scalar::load(from, &data[i * n..(i + 1) * n])) {
+                    scalar::store(from, c, o);
+                }
+            }
+            return Ok(());
+        }
         scalar::map_elements(from, to, data, out, &kernel)
     }
 

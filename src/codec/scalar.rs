@@ -205,6 +205,16 @@ pub(crate) fn map_same<K: Kernel>(
     with_elem!(t, same,)
 }
 
+/// Store `v`, a value type `t` holds exactly, as the one element in `o`.
+pub(crate) fn store(t: &DataType, v: Scalar, o: &mut [u8]) {
+    macro_rules! write {
+        ($s:ty,) => {
+            <$s as Elem>::write(v, o)
+        };
+    }
+    with_elem!(t, write,)
+}
+
 /// The value of the one element in `b`, of numeric type `t`.
 pub(crate) fn load(t: &DataType, b: &[u8]) -> Scalar {
     macro_rules! read {

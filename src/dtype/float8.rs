@@ -9,6 +9,12 @@
 //! `e4m3b11fnuz`). Conversions round to nearest, ties to even, and values
 //! past the largest finite one become infinity, or NaN where there is
 //! none, as ml_dtypes converts them.
+//!
+//! And `e8m0fnu`, an exponent alone (the scales of the MX formats): byte b
+//! is 2^(b - 127), 0xFF is NaN; there is no zero and no sign. Values round
+//! to the nearest power of two, ties upwards (the significand 1.1b rounds
+//! to even, 10b); zero, negative values and those past 2^127 are NaN,
+//! values below 2^-127 the least, as ml_dtypes converts them.
 
 /// An 8-bit floating-point format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -19,6 +25,7 @@ pub enum Float8 {
     E4M3B11FNUZ,
     E5M2,
     E5M2FNUZ,
+    E8M0FNU,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -29,13 +36,14 @@ enum Family {
 }
 
 impl Float8 {
-    pub const ALL: [Float8; 6] = [
+    pub const ALL: [Float8; 7] = [
         Float8::E3M4,
         Float8::E4M3FN,
         Float8::E4M3FNUZ,
         Float8::E4M3B11FNUZ,
         Float8::E5M2,
         Float8::E5M2FNUZ,
+        Float8::E8M0FNU,
     ];
 
     /// The data type's name in `zarr.json`.
@@ -47,6 +55,7 @@ impl Float8 {
             Float8::E4M3B11FNUZ => "float8_e4m3b11fnuz",
             Float8::E5M2 => "float8_e5m2",
             Float8::E5M2FNUZ => "float8_e5m2fnuz",
+            Float8::E8M0FNU => "float8_e8m0fnu",
         }
     }
 
@@ -63,11 +72,19 @@ impl Float8 {
             Float8::E4M3B11FNUZ => (4, 3, 11, Family::Fnuz),
             Float8::E5M2 => (5, 2, 15, Family::Ieee),
             Float8::E5M2FNUZ => (5, 2, 16, Family::Fnuz),
+            Float8::E8M0FNU => unreachable!("e8m0fnu is converted on its own"),
         }
     }
 
     /// The value of the byte `b`.
     pub fn to_f64(self, b: u8) -> f64 {
+        if self == Float8::E8M0FNU {
+            return if b == 0xFF {
+                f64::NAN
+            } else {
+                2f64.powi(b as i32 - 127)
+            };
+        }
         let (e, m, bias, family) = self.params();
         let sign = if b & 0x80 != 0 { -1.0 } else { 1.0 };
         let exp = ((b >> m) & ((1 << e) - 1) as u8) as i32;
@@ -95,6 +112,9 @@ impl Float8 {
 
     /// The byte of NaN.
     pub fn nan(self) -> u8 {
+        if self == Float8::E8M0FNU {
+            return 0xFF;
+        }
         match self.params().3 {
             Family::Fnuz => 0x80,
             Family::Fn => 0x7F,
@@ -109,6 +129,9 @@ impl Float8 {
     /// The byte nearest `x`: ties to even, past the largest finite value
     /// infinity (NaN where the format has none).
     pub fn from_f64(self, x: f64) -> u8 {
+        if self == Float8::E8M0FNU {
+            return e8m0_from_f64(x);
+        }
         let family = self.params().3;
         if x.is_nan() {
             return self.nan();
@@ -161,6 +184,23 @@ impl Float8 {
     }
 }
 
+/// The `float8_e8m0fnu` byte nearest `x` (see the module's notes).
+fn e8m0_from_f64(x: f64) -> u8 {
+    if x.is_nan() || x <= 0.0 || x.is_infinite() {
+        return 0xFF;
+    }
+    // x = m * 2^k with 1 <= m < 2; f64's subnormals lie far below 2^-127.
+    let bits = x.to_bits();
+    let k = ((bits >> 52) & 0x7FF) as i32 - 1023;
+    let half_or_more = bits & (1 << 51) != 0;
+    let k = k + half_or_more as i32;
+    if k > 127 {
+        0xFF
+    } else {
+        (k.max(-127) + 127) as u8
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,5 +241,35 @@ mod tests {
         assert_eq!(Float8::E4M3FNUZ.from_f64(-1e-10), 0x00);
         assert_eq!(Float8::E4M3FN.from_f64(-1e-10), 0x80);
         assert_eq!(Float8::E5M2.from_f64(-0.0), 0x80);
+    }
+
+    #[test]
+    fn e8m0fnu_bytes_as_ml_dtypes() {
+        let f = Float8::E8M0FNU;
+        // (value, byte) pairs checked with ml_dtypes.
+        for (x, b) in [
+            (0.0, 0xFF),
+            (-0.0, 0xFF),
+            (1.0, 0x7F),
+            (1.5, 0x80),
+            (1.4, 0x7F),
+            (3.0, 0x81),
+            (2.9, 0x80),
+            (6.0, 0x82),
+            (-1.0, 0xFF),
+            (f64::INFINITY, 0xFF),
+            (f64::NAN, 0xFF),
+            (1e-40, 0x00),
+            (2f64.powi(-128), 0x00),
+            (2f64.powi(127), 0xFE),
+            (2f64.powi(128), 0xFF),
+            (3e38, 0xFF),
+        ] {
+            assert_eq!(f.from_f64(x), b, "{x}");
+        }
+        for b in 0..=0xFEu8 {
+            assert_eq!(f.from_f64(f.to_f64(b)), b);
+        }
+        assert!(f.to_f64(0xFF).is_nan());
     }
 }

@@ -130,6 +130,14 @@ impl StructType {
             };
             let dtype = DataType::from_json_at(ftype, depth + 1)
                 .map_err(|e| e.context(format!("data type \"{name}\", field \"{fname}\"")))?;
+            // Their bytes change on the way in and out, which only the
+            // `bytes` codec does for whole elements.
+            if let DataType::SubByte(t) = &dtype {
+                return Err(crate::error::unsupported(format!(
+                    "data type \"{name}\", field \"{fname}\": {} fields are not supported",
+                    t.name()
+                )));
+            }
             parsed.push((fname.clone(), dtype));
         }
         StructType::new(parsed)

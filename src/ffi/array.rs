@@ -573,6 +573,11 @@ pub unsafe extern "C" fn zarrio_array_write_strings(
 /// whole (read, merge, write), and concurrent writers of one shard race.
 /// A damaged shard (bad index, wrong size) is an error and is not written.
 ///
+/// A write that fails (a store error, a value a codec cannot encode, such
+/// as one out of `cast_value`'s range) leaves the chunk it failed on as it
+/// was; other chunks of the region may already hold the new data, as
+/// with every Zarr implementation (chunks are written independently).
+///
 /// # Safety
 /// `array` is a live handle; `start`, `shape` (and `strides` unless NULL)
 /// hold `ndim` entries; `src` holds `size` readable bytes.

@@ -35,7 +35,8 @@ def _values(name: str) -> np.ndarray:
         xs |= {int(v) for v in rng.integers(-(2**40), 2**40, 20)}
         return np.array(sorted(x for x in xs if info.min <= x <= info.max), dtype=name)
     xs = [0.0, -0.0, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 0.7, -0.7, 1.0, -1.0, 127.5, 128.0, -128.5, -129.0,
-          253.5, 255.4, 255.5, 256.0, 32767.5, 32768.0, -32768.5, 65504.0, 65519.99, 65520.0, 65535.5, 65536.0,
+          253.5, 255.4, 255.5, 256.0, 32767.5, 32768.0, -32768.5, 65504.0, 65519.99, 65519.99999999999,
+          -65519.99999999999, 65520.0, 65535.5, 65536.0,
           2.0**31 - 0.5, 2.0**31, -(2.0**31) - 1, 2.0**32, 2.0**53 + 2, 2.0**63, -(2.0**63), 2.0**64, 2.0**70,
           1.8e19, 3.4028234663852886e38, 3.4028235677973366e38, 3.5e38, 1e300, -1e300, 1e-10, -1e-10,
           6e-8, 3e-8, 2.0**-25, -(2.0**-25), 1e-40, 1e-45, 2.0**-150, 5e-324,
@@ -362,3 +363,69 @@ def test_a_value_out_of_range_fails_the_write_and_keeps_the_chunk(zarrio, tmp_pa
             assert "out of the range of uint8" in str(e.value)
             assert (tmp_path / "a" / "c" / "0").read_bytes() == before
             assert a.read().tolist() == [1, 2, 3, 4]
+
+
+def test_repeated_scalar_map_keys_take_the_last_entry(zarrio):
+    """zarr-python makes a dict of each list, so the last entry for a
+    value wins (0.0 and -0.0 are one value, and so are NaNs)."""
+    for enc, x, want in [([[1.0, 2], [1.0, 3]], 1.0, 3), ([[0.0, 1], [-0.0, 2]], 0.0, 2),
+                         ([["NaN", 1], ["NaN", 2]], float("nan"), 2)]:
+        cfg = _config("uint8", "nearest-even", None, {"encode": enc})
+        with Pipeline([cfg, {"name": "bytes"}], "float32", [1], 0) as p:
+            assert p.encode(np.array([x], "f4")) == bytes([want]), enc
+
+
+@pytest.mark.parametrize("t,bits", [("float16", np.array([0x7C01, 0xFE01], "u2")),
+                                    ("float32", np.array([0x7F800001, 0xFFA00001], "u4")),
+                                    ("float64", np.array([0x7FF0000000000001], "u8"))])
+def test_a_cast_to_the_same_type_keeps_every_bit(zarrio, t, bits):
+    """Signalling NaNs and payloads pass unchanged, as cast-value-rs
+    passes them, both ways."""
+    x = bits.view(t)
+    cfg = _config(t, "nearest-even", None, {"encode": [[1.0, 2.0]], "decode": [[2.0, 1.0]]})
+    with Pipeline([cfg, {"name": "bytes", "configuration": {"endian": "little"}}], t, [len(x)], 0) as p:
+        enc = p.encode(x)
+        assert enc == x.tobytes()
+        assert p.decode(enc, np.dtype(t), (len(x),)).tobytes() == x.tobytes()
+    want = cast_value_rs.cast_array(x, target_dtype=t, rounding_mode="nearest-even")
+    assert want.tobytes() == x.tobytes()
+
+
+def test_integer_parameters_written_as_whole_floats_are_read(zarrio, tmp_path):
+    """zarr-python keeps offset 5.0 of an int16 array as written (and a
+    map value 0.0 of a uint8 target); numbers with integral values are
+    integers, as zarr-python reads them."""
+    import zarr
+    from zarr.codecs import CastValue, ScaleOffset
+
+    a = zarr.create_array(str(tmp_path / "a"), shape=(4,), chunks=(4,), dtype="int16", fill_value=5,
+                          filters=[ScaleOffset(offset=5.0, scale=2.0)], compressors=None)
+    a[:] = np.array([5, 7, -1, 9], "i2")
+    b = zarr.create_array(str(tmp_path / "b"), shape=(3,), chunks=(3,), dtype="float32", fill_value=1.0,
+                          filters=[CastValue(data_type="uint8", scalar_map={"encode": {"NaN": 0.0}})],
+                          compressors=None)
+    b[:] = np.array([np.nan, 2, 3], "f4")
+    with Store.filesystem(tmp_path) as store:
+        with Array.open(store, "a") as arr:
+            assert arr.read().tolist() == [5, 7, -1, 9]
+        with Array.open(store, "b") as arr:
+            assert arr.read()[1:].tolist() == [2, 3]
+    assert "5.0" in (tmp_path / "a" / "zarr.json").read_text()
+
+
+def test_float16_fill_values_round_once_as_numpy(zarrio):
+    """A decimal fill value (or scale_offset parameter) of a float16 array
+    is the float16 numpy rounds it to: once, not through float32."""
+    rng = np.random.default_rng(16)
+    xs = [9.498e-05, 1.0004882812500908, 65519.99999999999] + list(rng.standard_normal(300) * 100)
+    xs += list(np.exp(rng.uniform(-17, 11, 300)))
+    # Just past float16 ties, where rounding through float32 lands on the tie.
+    f16 = np.array([1.0, 3.0, 1e-5, 500.0], "f2").astype("f8")
+    xs += list((f16 + np.nextafter(f16.astype("f2"), np.float16(np.inf)).astype("f8")) / 2 * (1 + 2.0**-40))
+    meta = {"zarr_format": 3, "node_type": "array", "shape": [2], "data_type": "float16",
+            "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [2]}},
+            "chunk_key_encoding": {"name": "default"}, "codecs": [{"name": "bytes", "configuration": {"endian": "little"}}]}
+    with Store.memory() as store:
+        for x in xs:
+            with Array.create(store, "a", dict(meta, fill_value=float(x))) as arr:
+                assert arr.fill_value_bytes() == np.float16(x).tobytes(), x
