@@ -773,8 +773,18 @@ mod tests {
         assert!(t.parse_fill_value(&json!(1.5)).is_err());
         // Integral floats and strings of integers, as zarr-python reads them.
         assert_eq!(t.parse_fill_value(&json!(5.0)).unwrap(), 5i16.to_ne_bytes());
-        assert_eq!(t.parse_fill_value(&json!("-7")).unwrap(), (-7i16).to_ne_bytes());
-        for bad in [json!("0x10"), json!("1.5"), json!(""), json!("-"), json!(4e4), json!("40000")] {
+        assert_eq!(
+            t.parse_fill_value(&json!("-7")).unwrap(),
+            (-7i16).to_ne_bytes()
+        );
+        for bad in [
+            json!("0x10"),
+            json!("1.5"),
+            json!(""),
+            json!("-"),
+            json!(4e4),
+            json!("40000"),
+        ] {
             assert!(t.parse_fill_value(&bad).is_err(), "{bad}");
         }
         let u = DataType::UInt64;
