@@ -549,7 +549,7 @@ impl DataType {
 
 /// An integer fill value as zarr-python takes it: a JSON integer, a float
 /// with an integral value (`5.0`), or a string of one (`"42"`).
-fn intish(v: &Value) -> Option<i128> {
+pub(crate) fn intish(v: &Value) -> Option<i128> {
     match v {
         Value::Number(n) => n
             .as_i64()
@@ -557,8 +557,10 @@ fn intish(v: &Value) -> Option<i128> {
             .or(n.as_u64().map(i128::from))
             .or_else(|| {
                 let f = n.as_f64()?;
-                // Within ±2^64 an integral float converts exactly.
-                (f.fract() == 0.0 && f.abs() < 1.8446744073709552e19).then_some(f as i128)
+                // Only below 2^53, where a float is exact: an integer
+                // literal past i64 and u64 also arrives as a float here,
+                // and must not pass as its rounded value.
+                (f.fract() == 0.0 && f.abs() < 9007199254740992.0).then_some(f as i128)
             }),
         Value::String(s) => {
             let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
@@ -799,6 +801,16 @@ mod tests {
             i64::MIN.to_ne_bytes()
         );
         assert_eq!(DataType::Int8.fill_value_to_json(&[0xff]), json!(-1));
+        // Integer literals past i64 / u64 arrive as floats; not as those.
+        for text in [
+            "-9223372036854775809",
+            "18446744073709551616",
+            "-9223372036854776000",
+        ] {
+            let v: Value = serde_json::from_str(text).unwrap();
+            assert!(DataType::Int64.parse_fill_value(&v).is_err(), "{text}");
+            assert!(DataType::UInt64.parse_fill_value(&v).is_err(), "{text}");
+        }
     }
 
     #[test]

@@ -28,12 +28,23 @@ fn bad_config(what: String) -> crate::error::Error {
     invalid_metadata(format!("codec \"{NAME}\": {what}"))
 }
 
-/// Whether pcodec takes elements of `t`.
+/// Whether pcodec takes elements of `t` (the numpy time types as the
+/// int64 counts numcodecs hands pcodec).
 fn supported(t: &DataType) -> bool {
     use DataType::*;
     matches!(
         t,
-        Int16 | Int32 | Int64 | UInt16 | UInt32 | UInt64 | Float16 | Float32 | Float64
+        Int16
+            | Int32
+            | Int64
+            | UInt16
+            | UInt32
+            | UInt64
+            | Float16
+            | Float32
+            | Float64
+            | DateTime64(..)
+            | TimeDelta64(..)
     )
 }
 
@@ -80,10 +91,12 @@ pub fn build(spec: &CodecSpec, repr: &ChunkRepr) -> Result<super::Codec> {
     )))
 }
 
-/// An optional non-negative integer setting.
-fn uint(spec: &CodecSpec, key: &str) -> Result<Option<usize>> {
+/// An optional non-negative integer setting (null, as numcodecs writes
+/// an unset `delta_encoding_order`, only where `nullable`).
+fn uint(spec: &CodecSpec, key: &str, nullable: bool) -> Result<Option<usize>> {
     match spec.get(key) {
-        None | Some(Value::Null) => Ok(None),
+        None => Ok(None),
+        Some(Value::Null) if nullable => Ok(None),
         Some(v) => v
             .as_u64()
             .and_then(|n| usize::try_from(n).ok())
@@ -94,7 +107,7 @@ fn uint(spec: &CodecSpec, key: &str) -> Result<Option<usize>> {
 
 fn string<'a>(spec: &'a CodecSpec, key: &str, default: &'a str) -> Result<&'a str> {
     match spec.get(key) {
-        None | Some(Value::Null) => Ok(default),
+        None => Ok(default),
         Some(Value::String(s)) => Ok(s),
         Some(v) => Err(bad_config(format!("\"{key}\" {v} is not a string"))),
     }
@@ -108,7 +121,7 @@ type Config = ();
 /// numcodecs' settings as pco's chunk configuration, refusing what
 /// numcodecs refuses.
 fn parse_config(spec: &CodecSpec) -> Result<Config> {
-    let level = uint(spec, "level")?.unwrap_or(8);
+    let level = uint(spec, "level", false)?.unwrap_or(8);
     if level > 12 {
         return Err(bad_config(format!("\"level\" {level} is past 12")));
     }
@@ -117,7 +130,7 @@ fn parse_config(spec: &CodecSpec) -> Result<Config> {
         return Err(bad_config(format!("unknown mode_spec \"{mode}\"")));
     }
     let delta = string(spec, "delta_spec", "auto")?;
-    let order = uint(spec, "delta_encoding_order")?;
+    let order = uint(spec, "delta_encoding_order", true)?;
     if order.is_some_and(|o| o > 7) {
         return Err(bad_config(format!(
             "\"delta_encoding_order\" {} is past 7",
@@ -147,7 +160,7 @@ fn parse_config(spec: &CodecSpec) -> Result<Config> {
     if paging != "equal_pages_up_to" {
         return Err(bad_config(format!("unknown paging_spec \"{paging}\"")));
     }
-    let pages = uint(spec, "equal_pages_up_to")?.unwrap_or(262144);
+    let pages = uint(spec, "equal_pages_up_to", false)?.unwrap_or(262144);
     if pages == 0 {
         return Err(bad_config("\"equal_pages_up_to\" must be positive".into()));
     }
@@ -255,7 +268,9 @@ macro_rules! by_type {
         match $t {
             DataType::Int16 => imp::$f::<i16>($($arg),*),
             DataType::Int32 => imp::$f::<i32>($($arg),*),
-            DataType::Int64 => imp::$f::<i64>($($arg),*),
+            DataType::Int64 | DataType::DateTime64(..) | DataType::TimeDelta64(..) => {
+                imp::$f::<i64>($($arg),*)
+            }
             DataType::UInt16 => imp::$f::<u16>($($arg),*),
             DataType::UInt32 => imp::$f::<u32>($($arg),*),
             DataType::UInt64 => imp::$f::<u64>($($arg),*),
@@ -319,6 +334,8 @@ mod tests {
             json!({"paging_spec": "exact"}),
             json!({"equal_pages_up_to": 0}),
             json!({"speed": 1}),
+            json!({"level": null}),
+            json!({"mode_spec": null}),
         ] {
             let e = build_for(cfg.clone(), DataType::Float32).unwrap_err();
             assert_eq!(e.kind(), ErrorKind::InvalidMetadata, "{cfg}: {e}");

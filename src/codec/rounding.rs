@@ -168,9 +168,22 @@ impl ArrayToArrayCodec for RoundingFilter {
         codec_json(self.name(), cfg)
     }
 
+    /// numcodecs' bitround hands on its rounded floats as integers of
+    /// the same width (unless it keeps every bit), which a following
+    /// pcodec then stores as integers: the same here, bytes unchanged.
     fn encoded_repr(&self, decoded: &ChunkRepr) -> Result<ChunkRepr> {
         self.check_input(decoded)?;
-        Ok(decoded.clone())
+        let mut repr = decoded.clone();
+        if let Op::BitRound { keepbits } = self.op {
+            if mantissa_bits(&decoded.dtype).is_some_and(|bits| keepbits < bits) {
+                repr.dtype = match decoded.dtype.size() {
+                    2 => DataType::Int16,
+                    4 => DataType::Int32,
+                    _ => DataType::Int64,
+                };
+            }
+        }
+        Ok(repr)
     }
 
     fn encode(&self, data: &[u8], decoded: &ChunkRepr) -> Result<Vec<u8>> {

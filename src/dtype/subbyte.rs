@@ -69,8 +69,8 @@ impl SubByte {
     pub fn parse_fill(self, v: &Value) -> Option<u8> {
         match self {
             SubByte::Int2 | SubByte::Int4 => {
-                let x = v.as_i64()?;
-                let half = 1i64 << (self.bits() - 1);
+                let x = super::intish(v)?;
+                let half = 1i128 << (self.bits() - 1);
                 (-half..half).contains(&x).then_some(x as i8 as u8)
             }
             SubByte::Float4E2M1FN => match v {
@@ -81,8 +81,14 @@ impl SubByte {
                     "-Infinity" => Some(float4_from_f64(f64::NEG_INFINITY)),
                     _ => {
                         let hex = s.strip_prefix("0x")?;
+                        if hex.is_empty()
+                            || hex.len() > 2
+                            || !hex.bytes().all(|c| c.is_ascii_hexdigit())
+                        {
+                            return None;
+                        }
                         let code = u8::from_str_radix(hex, 16).ok()?;
-                        (hex.len() <= 2 && code < 16).then_some(code)
+                        (code < 16).then_some(code)
                     }
                 },
                 _ => None,
@@ -159,6 +165,8 @@ mod tests {
         assert_eq!(SubByte::Float4E2M1FN.decode(0xf3), 0x03);
         assert_eq!(SubByte::Int4.parse_fill(&json!(-8)), Some(0xf8));
         assert_eq!(SubByte::Int4.parse_fill(&json!(8)), None);
+        assert_eq!(SubByte::Int4.parse_fill(&json!(-1.0)), Some(0xff));
+        assert_eq!(SubByte::Float4E2M1FN.parse_fill(&json!("0x+f")), None);
         assert_eq!(SubByte::Int2.parse_fill(&json!(-3)), None);
         assert_eq!(SubByte::Int4.fill_json(0xf8), json!(-8));
     }

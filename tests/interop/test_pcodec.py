@@ -177,3 +177,75 @@ def test_v2_pcodec_after_a_byte_filter_is_unsupported(zarrio, tmp_path):
         with pytest.raises(ZarrioError) as e:
             Array.open(store, "a")
         assert e.value.status == -3
+
+
+@pytest.mark.parametrize("zarr_format", [2, 3])
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_after_bitround_both_ways(zarrio, tmp_path, dtype, zarr_format):
+    """numcodecs' bitround hands pcodec its floats as integers of the same
+    width, so the stream holds integers: read, and written the same."""
+    import zarr
+    from numcodecs import BitRound
+    from numcodecs.pcodec import PCodec
+
+    data = _data(dtype, (23, 30))
+    kw = dict(shape=(23, 30), chunks=(10, 16), dtype=dtype, fill_value=0, zarr_format=zarr_format)
+    if zarr_format == 2:
+        kw.update(filters=[BitRound(keepbits=5)], compressors=PCodec())
+    else:
+        from zarr.codecs.numcodecs import BitRound as BR, PCodec as PC
+        kw.update(filters=[BR(keepbits=5)], serializer=PC(), compressors=None)
+    theirs = zarr.create_array(str(tmp_path / "theirs"), **kw)
+    theirs[:20, :25] = data[:20, :25]
+    want = theirs[:]
+    meta_name = ".zarray" if zarr_format == 2 else "zarr.json"
+    meta = (tmp_path / "theirs" / meta_name).read_text()
+    with Store.filesystem(tmp_path) as store:
+        with Array.open(store, "theirs") as a:
+            assert a.read().tobytes() == want.tobytes()
+        with Array.create(store, "ours", meta) as a:
+            a.write((0, 0), np.ascontiguousarray(data[:20, :25]))
+    assert zarr.open_array(str(tmp_path / "ours"), mode="r")[:].tobytes() == want.tobytes()
+    for c in sorted((tmp_path / "theirs").rglob("*")):
+        if c.is_file() and not c.name.startswith(".") and c.name != "zarr.json":
+            assert (tmp_path / "ours" / c.relative_to(tmp_path / "theirs")).read_bytes() == c.read_bytes(), c
+
+
+@pytest.mark.parametrize("zarr_format", [2, 3])
+@pytest.mark.parametrize("dtype", ["datetime64[s]", "timedelta64[ms]"])
+def test_time_types_as_int64_counts(zarrio, tmp_path, dtype, zarr_format):
+    """numcodecs hands pcodec the int64 counts of numpy's time types."""
+    import zarr
+    from numcodecs.pcodec import PCodec
+
+    data = (np.arange(40, dtype="i8") * 86400 + 1_700_000_000).view(dtype).reshape(4, 10)
+    data[1, 2] = np.array("NaT", dtype=dtype)
+    kw = dict(shape=(4, 10), chunks=(3, 4), dtype=dtype, zarr_format=zarr_format)
+    if zarr_format == 2:
+        kw.update(compressors=PCodec(level=4))
+    else:
+        from zarr.codecs.numcodecs import PCodec as PC
+        kw.update(serializer=PC(level=4), compressors=None)
+    theirs = zarr.create_array(str(tmp_path / "theirs"), **kw)
+    theirs[:] = data
+    meta = (tmp_path / "theirs" / (".zarray" if zarr_format == 2 else "zarr.json")).read_text()
+    with Store.filesystem(tmp_path) as store:
+        with Array.open(store, "theirs") as a:
+            out = np.empty((4, 10), "i8")
+            from zarrio_ctypes import _u64_array, lib
+            L = lib()
+            L.check(L.fn("zarrio_array_read")(a.handle, 2, _u64_array([0, 0]), _u64_array([4, 10]),
+                                              out.ctypes.data, out.nbytes, None), "zarrio_array_read")
+            assert out.tobytes() == data.tobytes()
+        with Array.create(store, "ours", meta) as a:
+            L.check(L.fn("zarrio_array_write")(a.handle, 2, _u64_array([0, 0]), _u64_array([4, 10]),
+                                               data.ctypes.data, data.nbytes, None), "zarrio_array_write")
+    assert zarr.open_array(str(tmp_path / "ours"), mode="r")[:].tobytes() == data.tobytes()
+
+
+@pytest.mark.parametrize("key", ["level", "mode_spec", "delta_spec", "paging_spec", "equal_pages_up_to"])
+def test_null_settings_numcodecs_refuses_are_refused(zarrio, key):
+    with Store.memory() as store:
+        with pytest.raises(ZarrioError) as e:
+            Array.create(store, "a", _meta("float32", {key: None}, False, 0))
+        assert e.value.status == -2
