@@ -48,16 +48,6 @@
 #define ZARRIO_MAX_THREADS 1024
 
 /**
- * An 8-bit floating-point format.
- */
-typedef struct Float8 Float8;
-
-/**
- * A data type of fewer than 8 bits, one element per byte.
- */
-typedef struct SubByte SubByte;
-
-/**
  * An array handle.
  */
 typedef struct zarrio_array zarrio_array;
@@ -334,8 +324,8 @@ zarrio_status zarrio_array_create(zarrio_store *store,
  * `packbits`, the checksums (`crc32`, `crc32c`, `adler32`,
  * `fletcher32`, `jenkins_lookup3`), `blosc`, `zstd`, `gzip`, `zlib`,
  * `lz4`, `bz2`, `lzma` (.xz and legacy .lzma) and `pcodec` (in builds
- * with it, see README) are
- * `ZARRIO_ERR_UNSUPPORTED`. Creating an array or group where a v2 node is
+ * with it, see README; not after a byte-level filter or of big-endian
+ * numbers) are `ZARRIO_ERR_UNSUPPORTED`. Creating an array or group where a v2 node is
  * replaces it, as it replaces a v3 node.
  *
  * # Safety

@@ -644,9 +644,9 @@ fn canonical_nan(t: &DataType) -> u64 {
 }
 
 /// float64 to float16 rounded once, to nearest (ties to even), as numpy
-/// converts fill values (`half`'s own conversion goes through float32 and
-/// can round twice). Rounding to float32 "to odd" first keeps the bits
-/// the second rounding needs.
+/// converts fill values (`half`'s own conversion rounds once or twice
+/// depending on the CPU). Rounding to float32 "to odd" first keeps the
+/// bits the second rounding needs.
 pub(crate) fn f16_from_f64(x: f64) -> f16 {
     let r = x as f32;
     if x.is_nan() || r as f64 == x {
@@ -786,9 +786,18 @@ mod tests {
             json!("-"),
             json!(4e4),
             json!("40000"),
+            json!(" 5"),
         ] {
             assert!(t.parse_fill_value(&bad).is_err(), "{bad}");
         }
+        assert_eq!(
+            t.parse_fill_value(&json!("+5")).unwrap(),
+            5i16.to_ne_bytes()
+        );
+        assert_eq!(
+            t.parse_fill_value(&json!("007")).unwrap(),
+            7i16.to_ne_bytes()
+        );
         let u = DataType::UInt64;
         assert_eq!(
             u.parse_fill_value(&json!(u64::MAX)).unwrap(),

@@ -3,7 +3,8 @@
 //!
 //! `{"name": "bytes", "configuration": {"endian": "little" | "big"}}`; the
 //! `endian` field is required for data types with a byte order and optional
-//! for those without (`bool`, `int8`, `uint8`, `r<N>`).
+//! for those without (one-byte types such as `bool`, `int8`, `uint8`, the
+//! 8-bit floats, `int4`; `r<N>`).
 //!
 //! Types narrower than a byte (`int4`, ...) keep their value in each
 //! byte's low bits: writing stores those alone, reading ignores the

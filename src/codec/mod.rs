@@ -33,6 +33,7 @@ mod sharding_items;
 pub mod shuffle;
 pub mod stream;
 pub mod transpose;
+pub(crate) mod value_cast;
 pub mod vlen;
 pub mod zstd;
 pub mod zstd_compressor;

@@ -8,8 +8,9 @@
 //! `paging_spec` ("equal_pages_up_to") and `equal_pages_up_to`.
 //!
 //! Element types are numcodecs': the 16-, 32- and 64-bit integers and
-//! floats. Built with the cargo feature `pcodec` (on by default; the
-//! `pco` crate needs Rust 1.87); without it the codec is unsupported.
+//! floats, and numpy's time types as their int64 counts. Built with the
+//! cargo feature `pcodec` (on by default; the `pco` crate needs Rust
+//! 1.87); without it the codec is unsupported.
 
 #[cfg(feature = "pcodec")]
 use super::{codec_json, ArrayToBytesCodec};
@@ -23,6 +24,16 @@ use serde_json::Map;
 use serde_json::Value;
 
 pub const NAME: &str = "numcodecs.pcodec";
+
+/// The settings numcodecs' PCodec takes (as `.zarray` keys beside "id").
+pub const CONFIG_KEYS: &[&str] = &[
+    "level",
+    "mode_spec",
+    "delta_spec",
+    "paging_spec",
+    "delta_encoding_order",
+    "equal_pages_up_to",
+];
 
 fn bad_config(what: String) -> crate::error::Error {
     invalid_metadata(format!("codec \"{NAME}\": {what}"))
@@ -59,18 +70,11 @@ pub struct PcodecCodec {
 /// The codec for chunks of `repr`; unsupported in builds without pco
 /// (after the configuration is checked, so bad metadata says so).
 pub fn build(spec: &CodecSpec, repr: &ChunkRepr) -> Result<super::Codec> {
-    spec.check_keys(&[
-        "level",
-        "mode_spec",
-        "delta_spec",
-        "paging_spec",
-        "delta_encoding_order",
-        "equal_pages_up_to",
-    ])?;
+    spec.check_keys(CONFIG_KEYS)?;
     if !supported(&repr.dtype) {
         return Err(unsupported(format!(
             "codec \"{NAME}\": data type {} is not supported (16-, 32- and 64-bit \
-             integers and floats are)",
+             integers and floats, and numpy's time types, are)",
             repr.dtype.name()
         )));
     }
@@ -231,7 +235,9 @@ mod imp {
 
     pub(super) fn decode_into<T: Number>(bytes: &[u8], out: &mut [u8]) -> Result<()> {
         let n = out.len() / std::mem::size_of::<T>();
-        // SAFETY: as in `numbers`: any bytes pco writes are values of T.
+        // SAFETY: T is one of pcodec's number types, without padding and
+        // with a value for every bit pattern: the bytes already in `out`
+        // are values of T, and whatever pco writes leaves them bytes.
         let (head, mid, tail) = unsafe { out.align_to_mut::<T>() };
         let progress = if head.is_empty() && tail.is_empty() {
             simple_decompress_into(bytes, mid)
@@ -303,11 +309,32 @@ impl ArrayToBytesCodec for PcodecCodec {
     }
 
     fn decode_into(&self, bytes: &[u8], repr: &ChunkRepr, out: &mut [u8]) -> Result<()> {
+        if out.len() != repr.nbytes() {
+            return Err(crate::error::internal(format!(
+                "codec \"{NAME}\": {} bytes to decode a chunk of {} into",
+                out.len(),
+                repr.nbytes()
+            )));
+        }
         by_type!(&repr.dtype, decode_into, bytes, out)
     }
 
     fn fixed_encoded_size(&self, _repr: &ChunkRepr) -> Option<u64> {
         None
+    }
+
+    /// pco's own bound for the configured paging, so that a compressor
+    /// after pcodec cannot be made to expand a chunk without limit.
+    fn max_encoded_size(&self, repr: &ChunkRepr) -> u64 {
+        use pco::standalone::guarantee::file_size;
+        let n = repr.num_elements() as usize;
+        let paging = &self.config.paging_spec;
+        match repr.dtype.size() {
+            2 => file_size::<u16>(n, paging),
+            4 => file_size::<u32>(n, paging),
+            _ => file_size::<u64>(n, paging),
+        }
+        .map_or(u64::MAX, |b| b as u64)
     }
 }
 

@@ -118,7 +118,11 @@ impl RoundingFilter {
                 Some(_) => true,
                 None => false,
             },
-            Op::Quantize { .. } => Some(t) == self.dtype.as_ref(),
+            // numcodecs views the input as the configured type (after
+            // bitround it arrives as integers of that size).
+            Op::Quantize { .. } => self.dtype.as_ref().is_some_and(|d| {
+                d == t || (d.size() == t.size() && crate::codec::scalar::is_int(t))
+            }),
         };
         if !ok {
             return Err(invalid_metadata(format!(
@@ -174,6 +178,10 @@ impl ArrayToArrayCodec for RoundingFilter {
     fn encoded_repr(&self, decoded: &ChunkRepr) -> Result<ChunkRepr> {
         self.check_input(decoded)?;
         let mut repr = decoded.clone();
+        if let Some(d) = &self.dtype {
+            // quantize stores its configured float type.
+            repr.dtype = d.clone();
+        }
         if let Op::BitRound { keepbits } = self.op {
             if mantissa_bits(&decoded.dtype).is_some_and(|bits| keepbits < bits) {
                 repr.dtype = match decoded.dtype.size() {
@@ -197,7 +205,7 @@ impl ArrayToArrayCodec for RoundingFilter {
             )));
         }
         let mut out = crate::alloc::copied(data)?;
-        match (self.op, &decoded.dtype) {
+        match (self.op, self.dtype.as_ref().unwrap_or(&decoded.dtype)) {
             (Op::BitRound { keepbits }, t) => {
                 let bits = mantissa_bits(t).expect("checked: a float type");
                 if keepbits < bits {

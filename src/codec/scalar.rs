@@ -29,24 +29,25 @@ impl Scalar {
     }
 }
 
+/// Values as error messages show them: large and tiny floats in
+/// scientific notation rather than in hundreds of digits.
+impl std::fmt::Display for Scalar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Scalar::Int(x) => write!(f, "{x}"),
+            Scalar::Float(v) if v != 0.0 && v.is_finite() && !(1e-4..1e16).contains(&v.abs()) => {
+                write!(f, "{v:e}")
+            }
+            Scalar::Float(v) => write!(f, "{v}"),
+        }
+    }
+}
+
 /// Whether `t` is one of the types these codecs compute with: the
 /// integers and numpy's floats (what zarr-python's `scale_offset` and
 /// the `cast_value` implementation it calls accept).
 pub(crate) fn is_numeric(t: &DataType) -> bool {
-    use DataType::*;
-    matches!(
-        t,
-        Int8 | Int16
-            | Int32
-            | Int64
-            | UInt8
-            | UInt16
-            | UInt32
-            | UInt64
-            | Float16
-            | Float32
-            | Float64
-    )
+    is_int(t) || matches!(t, DataType::Float16 | DataType::Float32 | DataType::Float64)
 }
 
 #[inline(always)]

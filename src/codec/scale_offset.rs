@@ -175,13 +175,6 @@ impl ScaleOffset {
         }
         Ok(())
     }
-
-    fn show(v: Scalar) -> String {
-        match v {
-            Scalar::Int(x) => x.to_string(),
-            Scalar::Float(f) => f.to_string(),
-        }
-    }
 }
 
 impl ArrayToArrayCodec for ScaleOffset {
@@ -196,7 +189,7 @@ impl ArrayToArrayCodec for ScaleOffset {
             .map_err(|x| {
                 invalid_metadata(format!(
                     "codec \"{NAME}\": the fill value {} encodes past the range of {}",
-                    Self::show(x),
+                    x,
                     self.dtype.name()
                 ))
             })?;
@@ -213,7 +206,7 @@ impl ArrayToArrayCodec for ScaleOffset {
         self.map_all(data, &mut out, true).map_err(|x| {
             invalid_argument(format!(
                 "codec \"{NAME}\": {} encodes past the range of {}",
-                Self::show(x),
+                x,
                 self.dtype.name()
             ))
         })?;
@@ -237,7 +230,7 @@ impl ArrayToArrayCodec for ScaleOffset {
             corrupt(format!(
                 "codec \"{NAME}\": stored value {} does not decode to a value of {} \
                  (scale does not divide it, or the result is out of range)",
-                Self::show(x),
+                x,
                 self.dtype.name()
             ))
         })

@@ -10,8 +10,10 @@
 //! `packbits`) before `bytes` and the other filters and the compressor as
 //! the bytes->bytes codecs they are (numcodecs' ids as the `numcodecs.*`
 //! codecs, but for the Zarr codecs of the same format: `zstd`, `gzip`,
-//! `blosc`). The engine then reads v2 chunks through the same paths as v3
-//! ones.
+//! `blosc`). A `pcodec` compressor compresses the numbers themselves, so it
+//! stands where `bytes` would (`numcodecs.pcodec`, an array->bytes codec);
+//! after a byte-level filter, or of big-endian numbers, it is unsupported.
+//! The engine then reads v2 chunks through the same paths as v3 ones.
 
 use super::{parse_object, ArrayMetadata};
 use crate::dtype::{
@@ -79,14 +81,7 @@ fn numcodecs_keys(id: &str) -> Option<&'static [&'static str]> {
         "crc32" | "crc32c" | "adler32" => &["location"],
         "jenkins_lookup3" => &["initval", "prefix"],
         "packbits" | "fletcher32" | "vlen-utf8" | "vlen-bytes" => &[],
-        "pcodec" => &[
-            "level",
-            "mode_spec",
-            "delta_spec",
-            "paging_spec",
-            "delta_encoding_order",
-            "equal_pages_up_to",
-        ],
+        "pcodec" => crate::codec::pcodec::CONFIG_KEYS,
         _ => return None,
     })
 }

@@ -46,7 +46,11 @@ def _values(name: str) -> np.ndarray:
     # Midpoints between neighbouring float32 and float16 values (ties).
     xs += list((f32.astype("f8") + np.nextafter(f32, np.float32(np.inf)).astype("f8")) / 2)
     f16 = np.array([1.0, 2.5, 1000.0, 6e-5], "f2")
-    xs += list((f16.astype("f8") + np.nextafter(f16, np.float16(np.inf)).astype("f8")) / 2)
+    mids16 = (f16.astype("f8") + np.nextafter(f16, np.float16(np.inf)).astype("f8")) / 2
+    # Ties and values just past them, which rounding through float32 (as
+    # cast-value-rs rounds to float16) moves onto the tie.
+    xs += list(mids16) + list(mids16 * (1 + 2.0**-40)) + list(mids16 * (1 - 2.0**-40))
+    xs += [1 + 3 * 2.0**-11 - 2.0**-25]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         out = np.array(xs, "f8").astype(name)
@@ -330,7 +334,7 @@ def test_bad_configurations_are_refused(zarrio, codec, why):
     with Store.memory() as store:
         with pytest.raises(ZarrioError) as e:
             Array.create(store, "a", meta)
-        assert e.value.status in (-2, -3), (why, e.value)
+        assert e.value.status == -2, (why, e.value)
 
 
 def test_unsupported_types_say_so(zarrio):

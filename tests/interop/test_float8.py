@@ -97,3 +97,16 @@ def test_both_ways_with_tensorstore(zarrio, tmp_path, name):
     # e8m0fnu fill values are written as their byte (tensorstore reads its
     # numbers with another bias).
     assert meta["data_type"] == name and meta["fill_value"] == ("0x7e" if name == "float8_e8m0fnu" else 0.5)
+
+
+def test_e8m0fnu_has_no_infinity_fill(zarrio):
+    """The specification gives float8_e8m0fnu no "Infinity" fill value."""
+    from zarrio_ctypes import ZarrioError
+
+    with Store.memory() as store:
+        for fill in ["Infinity", "-Infinity"]:
+            with pytest.raises(ZarrioError) as e:
+                Array.create(store, "a", _meta("float8_e8m0fnu", fill))
+            assert e.value.status == -2
+        with Array.create(store, "a", _meta("float8_e8m0fnu", "NaN")) as arr:
+            assert arr.fill_value_bytes() == b"\xff"

@@ -168,15 +168,43 @@ def test_v2_compressor_both_ways(zarrio, tmp_path, dtype, order):
             assert (tmp_path / "ours" / c.name).read_bytes() == c.read_bytes(), c.name
 
 
-def test_v2_pcodec_after_a_byte_filter_is_unsupported(zarrio, tmp_path):
-    zarray = {"zarr_format": 2, "shape": [4], "chunks": [4], "dtype": "<f4", "fill_value": 0, "order": "C",
-              "filters": [{"id": "shuffle", "elementsize": 4}], "compressor": {"id": "pcodec", "level": 8}}
+@pytest.mark.parametrize("dtype,filters", [("<f4", [{"id": "shuffle", "elementsize": 4}]), (">f4", None)])
+def test_v2_pcodec_after_a_byte_filter_or_big_endian_is_unsupported(zarrio, tmp_path, dtype, filters):
+    zarray = {"zarr_format": 2, "shape": [4], "chunks": [4], "dtype": dtype, "fill_value": 0, "order": "C",
+              "filters": filters, "compressor": {"id": "pcodec", "level": 8}}
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / ".zarray").write_text(json.dumps(zarray))
     with Store.filesystem(tmp_path) as store:
         with pytest.raises(ZarrioError) as e:
             Array.open(store, "a")
         assert e.value.status == -3
+
+
+def test_bitround_then_numeric_filters_v2_both_ways(zarrio, tmp_path):
+    """numcodecs views each filter's input as its configured type, so the
+    integers bitround hands on are floats again to delta and quantize."""
+    import zarr
+    from numcodecs import BitRound, Delta, Quantize
+    from numcodecs.pcodec import PCodec
+
+    data = _data("float64", (23, 30))
+    data[~np.isfinite(data)] = 1.5
+    for k, filters in enumerate([[BitRound(keepbits=20), Delta(dtype="<f8")],
+                                 [BitRound(keepbits=20), Quantize(digits=3, dtype="<f8")]]):
+        theirs = zarr.create_array(str(tmp_path / f"theirs{k}"), shape=(23, 30), chunks=(10, 16), dtype="<f8",
+                                   fill_value=0, zarr_format=2, filters=filters, compressors=PCodec())
+        theirs[:] = data
+        want = theirs[:]
+        zarray = (tmp_path / f"theirs{k}" / ".zarray").read_text()
+        with Store.filesystem(tmp_path) as store:
+            with Array.open(store, f"theirs{k}") as a:
+                assert a.read().tobytes() == want.tobytes()
+            with Array.create(store, f"ours{k}", zarray) as a:
+                a.write((0, 0), data)
+        assert zarr.open_array(str(tmp_path / f"ours{k}"), mode="r")[:].tobytes() == want.tobytes()
+        for c in sorted((tmp_path / f"theirs{k}").glob("*.*")):
+            if not c.name.startswith("."):
+                assert (tmp_path / f"ours{k}" / c.name).read_bytes() == c.read_bytes(), (k, c.name)
 
 
 @pytest.mark.parametrize("zarr_format", [2, 3])
