@@ -133,6 +133,16 @@ fn bytes_codec(rng: &mut Rng, elem: usize) -> Value {
     }
 }
 
+/// The array->bytes codec: `bytes`, or now and then pcodec (which takes
+/// 16- to 64-bit elements, into buffers at any alignment).
+fn array_to_bytes(rng: &mut Rng, elem: usize) -> Value {
+    if cfg!(feature = "pcodec") && elem >= 2 && rng.range(0, 3) == 0 {
+        json!({"name": "numcodecs.pcodec", "configuration": {"level": rng.range(0, 8)}})
+    } else {
+        bytes_codec(rng, elem)
+    }
+}
+
 /// A random codec list for chunks of `chunk` elements of `elem` bytes.
 fn codecs(rng: &mut Rng, chunk: &[u64], elem: usize) -> Value {
     let n = chunk.len();
@@ -164,7 +174,7 @@ fn codecs(rng: &mut Rng, chunk: &[u64], elem: usize) -> Value {
                 *rng.pick(&divisors)
             })
             .collect();
-        let mut inner_codecs = vec![bytes_codec(rng, elem)];
+        let mut inner_codecs = vec![array_to_bytes(rng, elem)];
         inner_codecs.extend(compressor(rng));
         list.push(json!({"name": "sharding_indexed", "configuration": {
             "chunk_shape": inner,
@@ -173,7 +183,7 @@ fn codecs(rng: &mut Rng, chunk: &[u64], elem: usize) -> Value {
             "index_location": rng.pick(&["start", "end"]),
         }}));
     } else {
-        list.push(bytes_codec(rng, elem));
+        list.push(array_to_bytes(rng, elem));
         list.extend(compressor(rng));
     }
     Value::Array(list)
