@@ -324,17 +324,33 @@ impl ArrayToBytesCodec for PcodecCodec {
     }
 
     /// pco's own bound for the configured paging, so that a compressor
-    /// after pcodec cannot be made to expand a chunk without limit.
+    /// after pcodec cannot be made to expand a chunk without limit. As
+    /// pco's `file_size` adds it up, but for the two page sizes equal
+    /// paging makes rather than page by page (pco lists every page: a
+    /// hostile chunk shape with pages of one number would not fit in
+    /// memory).
     fn max_encoded_size(&self, repr: &ChunkRepr) -> u64 {
-        use pco::standalone::guarantee::file_size;
-        let n = repr.num_elements() as usize;
-        let paging = &self.config.paging_spec;
-        match repr.dtype.size() {
-            2 => file_size::<u16>(n, paging),
-            4 => file_size::<u32>(n, paging),
-            _ => file_size::<u64>(n, paging),
+        use pco::standalone::guarantee::{chunk_size, header_size};
+        let n = repr.num_elements();
+        let pco::PagingSpec::EqualPagesUpTo(per_page) = self.config.paging_spec else {
+            return u64::MAX;
+        };
+        if n == 0 {
+            return (header_size() + 1) as u64;
         }
-        .map_or(u64::MAX, |b| b as u64)
+        let pages = n.div_ceil(per_page as u64);
+        let (low, high_pages) = (n / pages, n % pages);
+        let page = |k: u64| -> u64 {
+            let k = k as usize;
+            (match repr.dtype.size() {
+                2 => chunk_size::<u16>(k),
+                4 => chunk_size::<u32>(k),
+                _ => chunk_size::<u64>(k),
+            }) as u64
+        };
+        (header_size() as u64 + 1)
+            .saturating_add(high_pages.saturating_mul(page(low + 1)))
+            .saturating_add((pages - high_pages).saturating_mul(page(low)))
     }
 }
 
@@ -376,6 +392,38 @@ mod tests {
     fn without_the_feature_the_codec_is_unsupported() {
         let e = build_for(json!({"level": 3}), DataType::Float32).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Unsupported);
+    }
+
+    #[cfg(feature = "pcodec")]
+    #[test]
+    fn the_encoded_size_bound_is_pcos_and_takes_no_memory() {
+        use pco::standalone::guarantee::file_size;
+        for (pages, n) in [
+            (262144, 1u64),
+            (262144, 300000),
+            (3, 10),
+            (1, 7),
+            (100, 1000),
+            (7, 50),
+        ] {
+            let super::super::Codec::ArrayToBytes(c) =
+                build_for(json!({"equal_pages_up_to": pages}), DataType::Float32).unwrap()
+            else {
+                panic!("pcodec is an array->bytes codec")
+            };
+            let repr = ChunkRepr::new(vec![n], DataType::Float32, vec![0; 4]);
+            let want =
+                file_size::<u32>(n as usize, &pco::PagingSpec::EqualPagesUpTo(pages)).unwrap();
+            assert_eq!(c.max_encoded_size(&repr), want as u64, "{pages} {n}");
+        }
+        // A chunk of 2^40 numbers in pages of one: a bound, not 8 TB of list.
+        let super::super::Codec::ArrayToBytes(c) =
+            build_for(json!({"equal_pages_up_to": 1}), DataType::Float32).unwrap()
+        else {
+            panic!("pcodec is an array->bytes codec")
+        };
+        let repr = ChunkRepr::new(vec![1 << 40], DataType::Float32, vec![0; 4]);
+        assert!(c.max_encoded_size(&repr) > 1 << 40);
     }
 
     #[cfg(feature = "pcodec")]

@@ -277,3 +277,14 @@ def test_null_settings_numcodecs_refuses_are_refused(zarrio, key):
         with pytest.raises(ZarrioError) as e:
             Array.create(store, "a", _meta("float32", {key: None}, False, 0))
         assert e.value.status == -2
+
+
+def test_a_huge_chunk_in_pages_of_one_opens(zarrio):
+    """pco lists a chunk's pages to bound its size; a hostile shape with
+    pages of one number must not make zarrio try to list 2^40 of them."""
+    meta = _meta("float32", {"equal_pages_up_to": 1}, False, 0)
+    meta["shape"], meta["chunk_grid"]["configuration"]["chunk_shape"] = [2**40], [2**40]
+    meta["codecs"] = meta["codecs"] + [{"name": "zstd", "configuration": {"level": 1}}]
+    with Store.memory() as store:
+        with Array.create(store, "a", meta) as a:
+            assert a.read((5,), (3,)).tolist() == [0, 0, 0]
