@@ -5,7 +5,7 @@
 
 use super::Array;
 use crate::codec::sharding::ShardingCodec;
-use crate::codec::{all_equal_to, ChunkRepr};
+use crate::codec::{all_equal_to, all_fill, ChunkRepr};
 use crate::error::{invalid_argument, Result};
 use crate::region::{check_region, ChunkPart, RegionPlan};
 use crate::scratch::with_scratch;
@@ -126,7 +126,7 @@ impl Array {
             return self.store_chunk_parts(indices, &[data]);
         }
         let key = self.chunk_key(indices);
-        if all_equal_to(data, self.fill_value()) {
+        if all_fill(data, self.fill_value(), self.data_type()) {
             return self.store().erase(&key);
         }
         let encoded = if transposed {

@@ -124,6 +124,16 @@ pub fn fill_bytes(element: &[u8], n: usize) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+/// True when every element of `data`, of type `dtype`, is the fill value
+/// `fill`: its bytes, or for a type narrower than a byte its value (the
+/// caller's bytes may carry upper bits that the type ignores).
+pub fn all_fill(data: &[u8], fill: &[u8], dtype: &DataType) -> bool {
+    match dtype {
+        DataType::SubByte(t) => data.iter().all(|b| t.decode(*b) == fill[0]),
+        _ => all_equal_to(data, fill),
+    }
+}
+
 /// True when every element of `data` has exactly the bytes of `element`.
 pub fn all_equal_to(data: &[u8], element: &[u8]) -> bool {
     if element.iter().all(|b| *b == 0) {

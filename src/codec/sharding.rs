@@ -5,7 +5,9 @@
 //! encoded with `index_codecs` (which must have a fixed size), at the start
 //! or the end of the shard. (2^64-1, 2^64-1) marks an empty inner chunk.
 
-use super::{all_equal_to, codec_json, ArrayToBytesCodec, ChunkRepr, CodecChain, CodecSpec};
+use super::{
+    all_equal_to, all_fill, codec_json, ArrayToBytesCodec, ChunkRepr, CodecChain, CodecSpec,
+};
 use crate::dtype::DataType;
 use crate::error::{corrupt, invalid_metadata, Result};
 use crate::region::{c_strides, ChunkPart, RegionPlan};
@@ -357,7 +359,8 @@ impl ShardingCodec {
     /// inner chunk empty) and whether it holds only the fill value. Dense
     /// shards store fill-valued inner chunks too, to keep every slot.
     pub fn encode_inner(&self, data: &[u8]) -> Result<(Option<Vec<u8>>, bool)> {
-        let is_fill = all_equal_to(data, &self.inner.repr().fill_value);
+        let repr = self.inner.repr();
+        let is_fill = all_fill(data, &repr.fill_value, &repr.dtype);
         if is_fill {
             if self.slot_size.is_some() {
                 return Ok((Some(crate::alloc::copied(self.encoded_fill()?)?), true));

@@ -155,3 +155,17 @@ def test_struct_fields_of_these_types_are_unsupported(zarrio):
         with pytest.raises(ZarrioError) as e:
             Array.create(store, "a", meta)
         assert e.value.status == -3
+
+
+@pytest.mark.parametrize("name,fill,caller", [("int4", -2, 0x0E), ("int2", -1, 0x03), ("float4_e2m1fn", 1.5, 0x13)])
+@pytest.mark.parametrize("sharded", [False, True])
+def test_chunks_of_the_fill_value_in_other_upper_bits_are_erased(zarrio, tmp_path, name, fill, caller, sharded):
+    """ml_dtypes holds int4's -2 as 0x0e where zarrio's fill is 0xfe: a
+    chunk of them is still all fill value, and is not stored."""
+    meta = _meta(name, fill, shape=(4, 6), chunks=(4, 6), sharded=sharded)
+    with Store.filesystem(tmp_path) as store:
+        with Array.create(store, "a", meta) as arr:
+            _write(arr, (0, 0), np.full((4, 6), caller, np.uint8))
+            assert not (tmp_path / "a" / "c" / "0" / "0").exists()
+            _write(arr, (0, 0), np.full((1, 1), caller ^ 0x01, np.uint8))
+            assert (tmp_path / "a" / "c" / "0" / "0").exists()
