@@ -320,7 +320,7 @@ zarrio_status zarrio_array_create(zarrio_store *store,
  * structured dtypes whose fields differ in byte order or hold subarrays)
  * and
  * filters or compressors other than `shuffle`, `delta`,
- * `fixedscaleoffset` (to integers), `astype`, `quantize`, `bitround`,
+ * `fixedscaleoffset`, `astype`, `quantize`, `bitround`,
  * `packbits`, the checksums (`crc32`, `crc32c`, `adler32`,
  * `fletcher32`, `jenkins_lookup3`), `blosc`, `zstd`, `gzip`, `zlib`,
  * `lz4`, `bz2`, `lzma` (.xz and legacy .lzma) and `pcodec` (in builds

@@ -12,8 +12,8 @@
 //!   and `dtype` to (integers wrap; uint64 with a signed type sums in
 //!   float64), each sum cast to `dtype`; encoding the differences in
 //!   `dtype`, cast to `astype`;
-//! - fixedscaleoffset (integer `astype` only): decoding computes
-//!   `e / scale + offset` in float64 and casts to `dtype`, encoding
+//! - fixedscaleoffset: decoding computes `e / scale + offset` in float64
+//!   (in float32 when `astype` is float32) and casts to `dtype`, encoding
 //!   `round_half_even((x - offset) * scale)` cast to `astype`;
 //! - astype: a numpy cast each way.
 //!
@@ -278,11 +278,6 @@ impl NumericFilter {
                     None | Some(Value::Null) => d.clone(),
                     v => parse_typestr(name, "astype", v)?,
                 };
-                if !is_int(&e) {
-                    return Err(unsupported(format!(
-                        "codec \"{name}\": a floating-point \"astype\" is not supported"
-                    )));
-                }
                 (Op::FixedScaleOffset { scale, offset }, d, e)
             }
             ASTYPE => {
@@ -449,9 +444,12 @@ impl ArrayToArrayCodec for NumericFilter {
                     acc = Some(s);
                     cast(s, d)
                 }
-                Op::FixedScaleOffset { scale, offset } => {
-                    cast(Num::F64(as_f64(x) / scale + offset), d)
-                }
+                // numpy computes in the stored type when that is float32
+                // (a Python float takes the array's type), else in float64.
+                Op::FixedScaleOffset { scale, offset } => match x {
+                    Num::F32(f) => cast(Num::F32(f / *scale as f32 + *offset as f32), d),
+                    _ => cast(Num::F64(as_f64(x) / scale + offset), d),
+                },
                 Op::AsType => cast(x, d),
             };
             store(out, i, d, y);
@@ -582,7 +580,7 @@ mod tests {
                 ErrorKind::InvalidMetadata,
             ),
             (
-                json!({"name": FIXED_SCALE_OFFSET, "configuration": {"scale": 1, "offset": 0, "dtype": "<f8", "astype": "<f4"}}),
+                json!({"name": FIXED_SCALE_OFFSET, "configuration": {"scale": 1, "offset": 0, "dtype": "<f8", "astype": "<f2"}}),
                 ErrorKind::Unsupported,
             ),
             (

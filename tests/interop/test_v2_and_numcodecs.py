@@ -130,6 +130,13 @@ CASES = [
            compressor=numcodecs.Blosc(cname="lz4", clevel=5, shuffle=0)),
     V2Case("f4_fixedscaleoffset_i1", "<f4", (25,), (10,),
            filters=[numcodecs.FixedScaleOffset(offset=0.5, scale=7.5, dtype="<f4", astype="|i1")]),
+    # A float astype: numpy decodes float32 in float32, float64 in float64.
+    V2Case("f4_fixedscaleoffset_f4", "<f4", (25, 3), (10, 3), fill_value=1.5,
+           filters=[numcodecs.FixedScaleOffset(offset=0.25, scale=10, dtype="<f4", astype="<f4")]),
+    V2Case("f8_fixedscaleoffset_f4_zstd", "<f8", (25,), (10,), compressor=numcodecs.Zstd(level=1),
+           filters=[numcodecs.FixedScaleOffset(offset=1000, scale=3.3, dtype="<f8", astype="<f4")]),
+    V2Case("f4_fixedscaleoffset_f8", "<f4", (25,), (10,),
+           filters=[numcodecs.FixedScaleOffset(offset=-2, scale=1e3, dtype="<f4", astype="<f8")]),
     V2Case("u1_astype_f8_then_delta", "|u1", (5, 13), (2, 5), compressor=numcodecs.GZip(level=1),
            filters=[numcodecs.AsType(encode_dtype="<f8", decode_dtype="|u1"),
                     numcodecs.Delta(dtype="<f8", astype="<f4")]),
@@ -414,8 +421,9 @@ def test_creating_over_a_v2_node_replaces_it(zarrio, tmp_path):
 @pytest.mark.parametrize("dtype,make_filter", [
     ("<i4", lambda nz: nz.Delta(dtype="<i4", astype="<i2")),
     ("<f8", lambda nz: nz.FixedScaleOffset(offset=3, scale=1000, dtype="<f8", astype="<i4")),
+    ("<f4", lambda nz: nz.FixedScaleOffset(offset=0.5, scale=30, dtype="<f4", astype="<f4")),
     ("<u2", lambda nz: nz.AsType(encode_dtype="<f4", decode_dtype="<u2")),
-], ids=["delta", "fixedscaleoffset", "astype"])
+], ids=["delta", "fixedscaleoffset", "fixedscaleoffset_float", "astype"])
 def test_numeric_filters_in_v3(zarrio, dtype, make_filter, tmp_path):
     """zarr-python's numcodecs.delta / fixedscaleoffset / astype read back bit for bit, and round-trip."""
     import warnings
