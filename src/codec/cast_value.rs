@@ -231,18 +231,6 @@ impl CastValue {
         }
         scalar::map_elements(from, to, data, out, &kernel)
     }
-
-    fn check_len(&self, data: &[u8], repr: &ChunkRepr, t: &DataType) -> Result<()> {
-        let n = repr.num_elements();
-        if n.checked_mul(t.size() as u64) != Some(data.len() as u64) {
-            return Err(invalid_argument(format!(
-                "codec \"{NAME}\": {} bytes for {n} elements of {}",
-                data.len(),
-                t.name()
-            )));
-        }
-        Ok(())
-    }
 }
 
 impl ArrayToArrayCodec for CastValue {
@@ -277,7 +265,7 @@ impl ArrayToArrayCodec for CastValue {
 
     fn encode(&self, data: &[u8], decoded: &ChunkRepr) -> Result<Vec<u8>> {
         self.check_input(decoded)?;
-        self.check_len(data, decoded, &self.source)?;
+        super::check_elements(NAME, data, decoded, &self.source)?;
         // As many elements as `data` holds (checked above), of the target's size.
         let n = data.len() / self.source.size();
         let size = n.checked_mul(self.target.size()).ok_or_else(|| {
@@ -297,7 +285,7 @@ impl ArrayToArrayCodec for CastValue {
 
     fn decode_into(&self, data: &[u8], decoded: &ChunkRepr, out: &mut [u8]) -> Result<()> {
         self.check_input(decoded)?;
-        self.check_len(data, decoded, &self.target)?;
+        super::check_elements(NAME, data, decoded, &self.target)?;
         if out.len() != decoded.nbytes() {
             return Err(crate::error::internal(format!(
                 "codec \"{NAME}\": {} bytes to decode {} elements into",

@@ -186,6 +186,26 @@ pub trait ArrayToArrayCodec: Send + Sync + Debug {
     }
 }
 
+/// The number of elements of `repr`, when `data` holds exactly that many
+/// of type `t` (the type on one side of an array->array codec); else an
+/// invalid-argument error naming `codec`.
+pub(crate) fn check_elements(
+    codec: &str,
+    data: &[u8],
+    repr: &ChunkRepr,
+    t: &DataType,
+) -> Result<usize> {
+    let n = repr.num_elements();
+    if n.checked_mul(t.size() as u64) != Some(data.len() as u64) {
+        return Err(crate::error::invalid_argument(format!(
+            "codec \"{codec}\": {} bytes for {n} elements of {}",
+            data.len(),
+            t.name()
+        )));
+    }
+    Ok(n as usize)
+}
+
 /// `decode` for a codec whose work is in `decode_into`: into a new chunk
 /// of the decoded size.
 pub(crate) fn decode_to_vec(

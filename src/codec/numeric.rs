@@ -336,16 +336,7 @@ impl NumericFilter {
     }
 
     fn check_len(&self, data: &[u8], repr: &ChunkRepr, t: &DataType) -> Result<usize> {
-        let n = repr.num_elements() as usize;
-        if data.len() != n * t.size() {
-            return Err(invalid_argument(format!(
-                "codec \"{}\": {} bytes for {n} elements of {}",
-                self.name(),
-                data.len(),
-                t.name()
-            )));
-        }
-        Ok(n)
+        super::check_elements(self.name(), data, repr, t)
     }
 }
 

@@ -165,15 +165,7 @@ impl ScaleOffset {
 
     fn check(&self, data: &[u8], repr: &ChunkRepr) -> Result<()> {
         self.check_type(&repr.dtype)?;
-        if data.len() as u64 != repr.num_elements() * self.dtype.size() as u64 {
-            return Err(invalid_argument(format!(
-                "codec \"{NAME}\": {} bytes for {} elements of {}",
-                data.len(),
-                repr.num_elements(),
-                self.dtype.name()
-            )));
-        }
-        Ok(())
+        super::check_elements(NAME, data, repr, &self.dtype).map(drop)
     }
 }
 
