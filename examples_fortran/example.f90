@@ -1,6 +1,7 @@
 ! zarrio from Fortran: create a zstd-compressed array, write a Fortran
 ! array, read it back two ways (reversed dimensions without strides, and
-! Zarr's order with Fortran strides), and check the values; then write and
+! Zarr's order with Fortran strides), and check the values; read every
+! other element, and two points; then write and
 ! read back an array of variable-length strings; then consolidate the
 ! hierarchy's metadata and open the array again through it, and resize it.
 program zarrio_fortran_example
@@ -13,6 +14,10 @@ program zarrio_fortran_example
   integer(c_int32_t), dimension(nx, ny, nz), target :: field, back
   integer(c_int32_t), dimension(nz, ny, nx), target :: zorder
   integer(c_int64_t), dimension(3), target :: start, shape, strides
+  integer(c_int64_t), dimension(3) :: step, count
+  integer(c_int32_t), dimension(nx / 2, ny / 2, nz / 2), target :: halves
+  integer(c_int64_t), dimension(6) :: points
+  integer(c_int32_t), dimension(2), target :: at_points
   character(len=:), allocatable :: meta, words
   integer(c_int64_t), dimension(4) :: offsets, got_offsets
   integer(c_int64_t), dimension(1) :: sstart, sshape
@@ -63,6 +68,20 @@ program zarrio_fortran_example
       end do
     end do
   end do
+
+  ! Every other element along each dimension: halves(i, j, k) =
+  ! field(2i - 1, 2j - 1, 2k - 1), in the reversed layout again.
+  step = 2
+  count = shape / 2
+  call check(zarrio_array_read_stepped(array, 3_c_size_t, start, step, count, c_loc(halves), &
+                                       int(4 * size(halves), c_size_t), c_null_ptr), "stepped read")
+  if (any(halves /= field(1:nx:2, 1:ny:2, 1:nz:2))) stop "stepped read differs"
+
+  ! Two points, each given by its Zarr-order (z, y, x) coordinates from 0.
+  points = [0_c_int64_t, 0_c_int64_t, 0_c_int64_t, 9_c_int64_t, 19_c_int64_t, 28_c_int64_t]
+  call check(zarrio_array_read_points(array, 3_c_size_t, 2_c_size_t, points, c_loc(at_points), &
+                                      int(4 * size(at_points), c_size_t)), "point read")
+  if (at_points(1) /= field(1, 1, 1) .or. at_points(2) /= field(29, 20, 10)) stop "point read differs"
 
   ! Variable-length strings: the items side by side, with offsets.
   meta = '{"zarr_format":3,"node_type":"array","shape":[3],"data_type":"string",' // &

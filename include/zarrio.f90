@@ -256,6 +256,85 @@ module zarrio
       integer(c_int32_t) :: zarrio_array_write
     end function
 
+    ! Every step(d)-th element from start(d), count(d) of them, along each
+    ! dimension (Zarr's order, as start in zarrio_array_read).
+    function zarrio_array_read_stepped(array, ndim, start, step, count, buf, capacity, strides) &
+        bind(c, name="zarrio_array_read_stepped")
+      import :: c_ptr, c_size_t, c_int64_t, c_int32_t
+      type(c_ptr), value :: array
+      integer(c_size_t), value :: ndim
+      integer(c_int64_t), dimension(*), intent(in) :: start, step, count
+      type(c_ptr), value :: buf
+      integer(c_size_t), value :: capacity
+      type(c_ptr), value :: strides
+      integer(c_int32_t) :: zarrio_array_read_stepped
+    end function
+
+    function zarrio_array_write_stepped(array, ndim, start, step, count, src, size, strides) &
+        bind(c, name="zarrio_array_write_stepped")
+      import :: c_ptr, c_size_t, c_int64_t, c_int32_t
+      type(c_ptr), value :: array
+      integer(c_size_t), value :: ndim
+      integer(c_int64_t), dimension(*), intent(in) :: start, step, count
+      type(c_ptr), value :: src
+      integer(c_size_t), value :: size
+      type(c_ptr), value :: strides
+      integer(c_int32_t) :: zarrio_array_write_stepped
+    end function
+
+    ! Lists of (0-based) indices per dimension: indices(d) = c_loc of an
+    ! integer(c_int64_t) list of counts(d) entries, or c_null_ptr for every
+    ! index of the dimension (counts(d) its extent).
+    function zarrio_array_read_orthogonal(array, ndim, indices, counts, buf, capacity, strides) &
+        bind(c, name="zarrio_array_read_orthogonal")
+      import :: c_ptr, c_size_t, c_int32_t
+      type(c_ptr), value :: array
+      integer(c_size_t), value :: ndim
+      type(c_ptr), dimension(*), intent(in) :: indices
+      integer(c_size_t), dimension(*), intent(in) :: counts
+      type(c_ptr), value :: buf
+      integer(c_size_t), value :: capacity
+      type(c_ptr), value :: strides
+      integer(c_int32_t) :: zarrio_array_read_orthogonal
+    end function
+
+    function zarrio_array_write_orthogonal(array, ndim, indices, counts, src, size, strides) &
+        bind(c, name="zarrio_array_write_orthogonal")
+      import :: c_ptr, c_size_t, c_int32_t
+      type(c_ptr), value :: array
+      integer(c_size_t), value :: ndim
+      type(c_ptr), dimension(*), intent(in) :: indices
+      integer(c_size_t), dimension(*), intent(in) :: counts
+      type(c_ptr), value :: src
+      integer(c_size_t), value :: size
+      type(c_ptr), value :: strides
+      integer(c_int32_t) :: zarrio_array_write_orthogonal
+    end function
+
+    ! Points: coords holds each point's ndim (0-based, Zarr-order)
+    ! coordinates in turn, npoints * ndim entries; one element per point.
+    function zarrio_array_read_points(array, ndim, npoints, coords, buf, capacity) &
+        bind(c, name="zarrio_array_read_points")
+      import :: c_ptr, c_size_t, c_int64_t, c_int32_t
+      type(c_ptr), value :: array
+      integer(c_size_t), value :: ndim, npoints
+      integer(c_int64_t), dimension(*), intent(in) :: coords
+      type(c_ptr), value :: buf
+      integer(c_size_t), value :: capacity
+      integer(c_int32_t) :: zarrio_array_read_points
+    end function
+
+    function zarrio_array_write_points(array, ndim, npoints, coords, src, size) &
+        bind(c, name="zarrio_array_write_points")
+      import :: c_ptr, c_size_t, c_int64_t, c_int32_t
+      type(c_ptr), value :: array
+      integer(c_size_t), value :: ndim, npoints
+      integer(c_int64_t), dimension(*), intent(in) :: coords
+      type(c_ptr), value :: src
+      integer(c_size_t), value :: size
+      integer(c_int32_t) :: zarrio_array_write_points
+    end function
+
     ! Items of a string or bytes array: item i is out_data(offsets(i)+1 :
     ! offsets(i+1)) (offsets holds the region's item count + 1 entries);
     ! release out_data with zarrio_bytes_free(out_data, out_len).

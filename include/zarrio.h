@@ -1078,6 +1078,143 @@ zarrio_status zarrio_pipeline_decode_shard_region(const zarrio_pipeline *pipelin
                                                   uint32_t threads);
 
 /**
+ * Read every `step[d]`-th element from `start[d]`, `count[d]` of them
+ * along each dimension (netCDF's `nc_get_vars`, HDF5's hyperslab with a
+ * stride, zarr-python's `a[start:stop:step]`), into `out`: element
+ * `(k0, k1, ...)` of the result is the array's element at `(start[0] +
+ * k0 * step[0], ...)`. Steps are at least 1, and every selected index
+ * must lie inside the array. `out` is laid out as in
+ * `zarrio_array_read` over the shape `count` (`strides` NULL for C
+ * order), and `capacity` is its size in bytes. Each chunk the selection
+ * touches is read once (of a shard, only the inner chunks holding
+ * selected elements); missing chunks read as the fill value. On failure
+ * the result's elements in `out` are unspecified.
+ *
+ * # Safety
+ * `array` is a live handle; `start`, `step`, `count` (and `strides`
+ * unless NULL) hold `ndim` entries; `out` holds `capacity` writable
+ * bytes.
+ */
+zarrio_status zarrio_array_read_stepped(const zarrio_array *array,
+                                        size_t ndim,
+                                        const uint64_t *start,
+                                        const uint64_t *step,
+                                        const uint64_t *count,
+                                        void *out,
+                                        size_t capacity,
+                                        const int64_t *strides);
+
+/**
+ * Write every `step[d]`-th element from `start[d]`, `count[d]` of them
+ * along each dimension, from `src` (`size` bytes, laid out as `out` of
+ * `zarrio_array_read_stepped`). Each chunk the selection touches is
+ * written once: the chunk (of a shard, the inner chunks from the first
+ * to the last the selection touches along each dimension) is read unless
+ * the selection covers it, the selected elements are set, and it is
+ * written back as by `zarrio_array_write`, whose rules for shards, fill
+ * chunks and failures apply.
+ *
+ * # Safety
+ * `array` is a live handle; `start`, `step`, `count` (and `strides`
+ * unless NULL) hold `ndim` entries; `src` holds `size` readable bytes.
+ */
+zarrio_status zarrio_array_write_stepped(zarrio_array *array,
+                                         size_t ndim,
+                                         const uint64_t *start,
+                                         const uint64_t *step,
+                                         const uint64_t *count,
+                                         const void *src,
+                                         size_t size,
+                                         const int64_t *strides);
+
+/**
+ * Read an orthogonal selection (zarr-python's `oindex`, numpy's
+ * `a[np.ix_(i0, i1, ...)]`): along dimension `d` the `counts[d]` indices
+ * `indices[d][0..counts[d]]`, in any order, repeats allowed; or, where
+ * `indices[d]` is NULL, every index (`counts[d]` must then be the
+ * dimension's extent). Element `(k0, k1, ...)` of the result is the
+ * array's element at `(indices[0][k0], indices[1][k1], ...)`. `out` is
+ * laid out as in `zarrio_array_read` over the shape `counts` (`strides`
+ * NULL for C order), and `capacity` is its size in bytes. Each chunk
+ * touched is read once (of a shard, only the inner chunks holding
+ * selected elements). On failure the result's elements in `out` are
+ * unspecified.
+ *
+ * # Safety
+ * `array` is a live handle; `indices` and `counts` (and `strides` unless
+ * NULL) hold `ndim` entries; each non-NULL `indices[d]` holds `counts[d]`
+ * entries; `out` holds `capacity` writable bytes.
+ */
+zarrio_status zarrio_array_read_orthogonal(const zarrio_array *array,
+                                           size_t ndim,
+                                           const uint64_t *const *indices,
+                                           const size_t *counts,
+                                           void *out,
+                                           size_t capacity,
+                                           const int64_t *strides);
+
+/**
+ * Write an orthogonal selection (indices as in
+ * `zarrio_array_read_orthogonal`) from `src` (`size` bytes, laid out as
+ * `out` there): the array's element at `(indices[0][k0], ...)` becomes
+ * element `(k0, ...)` of `src`. Where an index repeats, its last position
+ * along the dimension is written (numpy's assignment). Chunks are
+ * written as by `zarrio_array_write_stepped`.
+ *
+ * # Safety
+ * `array` is a live handle; `indices` and `counts` (and `strides` unless
+ * NULL) hold `ndim` entries; each non-NULL `indices[d]` holds `counts[d]`
+ * entries; `src` holds `size` readable bytes.
+ */
+zarrio_status zarrio_array_write_orthogonal(zarrio_array *array,
+                                            size_t ndim,
+                                            const uint64_t *const *indices,
+                                            const size_t *counts,
+                                            const void *src,
+                                            size_t size,
+                                            const int64_t *strides);
+
+/**
+ * Read the elements at `npoints` points (zarr-python's `vindex`, HDF5's
+ * point selection) into `out`, one after another: `coords` holds each
+ * point's `ndim` coordinates in turn (point `p` at `coords[p * ndim ..
+ * (p + 1) * ndim]`), in any order, repeats allowed. `capacity` is `out`'s
+ * size in bytes, at least `npoints` elements. Points are grouped by the
+ * chunk (of a shard, the inner chunk) that holds them, and each group's
+ * chunk is read once. On failure `out`'s contents are unspecified.
+ *
+ * # Safety
+ * `array` is a live handle; `coords` holds `npoints * ndim` entries;
+ * `out` holds `capacity` writable bytes.
+ */
+zarrio_status zarrio_array_read_points(const zarrio_array *array,
+                                       size_t ndim,
+                                       size_t npoints,
+                                       const uint64_t *coords,
+                                       void *out,
+                                       size_t capacity);
+
+/**
+ * Write the elements at `npoints` points (`coords` as in
+ * `zarrio_array_read_points`) from `src` (`size` bytes, at least
+ * `npoints` elements, one after another). Of repeated points the last is
+ * written. Each chunk holding points is written once: the chunk (of a
+ * shard, the inner chunks from the first to the last the points touch
+ * along each dimension) is read, the points set, and it is written back
+ * as by `zarrio_array_write`.
+ *
+ * # Safety
+ * `array` is a live handle; `coords` holds `npoints * ndim` entries;
+ * `src` holds `size` readable bytes.
+ */
+zarrio_status zarrio_array_write_points(zarrio_array *array,
+                                        size_t ndim,
+                                        size_t npoints,
+                                        const uint64_t *coords,
+                                        const void *src,
+                                        size_t size);
+
+/**
  * Open a store over the directory `path`, creating the directory when it
  * does not exist. On success `*out` receives a handle to release with
  * `zarrio_store_free`.

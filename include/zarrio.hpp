@@ -606,6 +606,86 @@ public:
         write(start, shape, src.data(), src.size());
     }
 
+    /// Read `count[d]` elements from `start[d]` in steps of `step[d]` along
+    /// each dimension into a new C-order vector of the shape `count`
+    /// (`zarrio_array_read_stepped`).
+    template <class T>
+    std::vector<T> read_stepped(const extents &start, const extents &step, const extents &count) const {
+        static_assert(!std::is_same<T, bool>::value, "std::vector<bool> has no data()");
+        check_element<T>();
+        detail::same_rank(start, step);
+        detail::same_rank(start, count);
+        extents whole = shape();
+        for (size_t d = 0; d < count.size() && d < whole.size(); d++)
+            if (count[d] > whole[d]) // steps are at least 1
+                throw error(ZARRIO_ERR_OUT_OF_BOUNDS, "more indices than the extent in dimension " + std::to_string(d));
+        std::vector<T> out(selection_size(count));
+        detail::check(zarrio_array_read_stepped(get(), start.size(), start.data(), step.data(), count.data(),
+                                                out.data(), out.size() * sizeof(T), nullptr),
+                      "zarrio_array_read_stepped");
+        return out;
+    }
+    /// Write those elements from a C-order vector of the shape `count`
+    /// (`zarrio_array_write_stepped`).
+    template <class T>
+    void write_stepped(const extents &start, const extents &step, const extents &count, const std::vector<T> &src) {
+        static_assert(!std::is_same<T, bool>::value, "std::vector<bool> has no data()");
+        check_element<T>();
+        detail::same_rank(start, step);
+        detail::same_rank(start, count);
+        detail::check(zarrio_array_write_stepped(get(), start.size(), start.data(), step.data(), count.data(),
+                                                 src.data(), src.size() * sizeof(T), nullptr),
+                      "zarrio_array_write_stepped");
+    }
+    /// Read the elements at `indices[0][k0], indices[1][k1], ...` (any
+    /// order, repeats allowed) into a new C-order vector whose shape is the
+    /// lists' lengths (`zarrio_array_read_orthogonal`).
+    template <class T> std::vector<T> read_orthogonal(const std::vector<extents> &indices) const {
+        static_assert(!std::is_same<T, bool>::value, "std::vector<bool> has no data()");
+        check_element<T>();
+        std::vector<const uint64_t *> lists;
+        std::vector<size_t> counts;
+        size_t n = lists_of(indices, lists, counts);
+        std::vector<T> out(n);
+        detail::check(zarrio_array_read_orthogonal(get(), lists.size(), lists.data(), counts.data(), out.data(),
+                                                   out.size() * sizeof(T), nullptr),
+                      "zarrio_array_read_orthogonal");
+        return out;
+    }
+    /// Write those elements from a C-order vector; of repeated indices the
+    /// last position is written (`zarrio_array_write_orthogonal`).
+    template <class T> void write_orthogonal(const std::vector<extents> &indices, const std::vector<T> &src) {
+        static_assert(!std::is_same<T, bool>::value, "std::vector<bool> has no data()");
+        check_element<T>();
+        std::vector<const uint64_t *> lists;
+        std::vector<size_t> counts;
+        lists_of(indices, lists, counts);
+        detail::check(zarrio_array_write_orthogonal(get(), lists.size(), lists.data(), counts.data(), src.data(),
+                                                    src.size() * sizeof(T), nullptr),
+                      "zarrio_array_write_orthogonal");
+    }
+    /// Read the elements at points given by their coordinates one point
+    /// after another (`ndim()` each) into a new vector
+    /// (`zarrio_array_read_points`).
+    template <class T> std::vector<T> read_points(const extents &coords) const {
+        static_assert(!std::is_same<T, bool>::value, "std::vector<bool> has no data()");
+        check_element<T>();
+        size_t n = ndim(), npoints = n ? coords.size() / n : 0;
+        std::vector<T> out(npoints);
+        detail::check(zarrio_array_read_points(get(), n, npoints, coords.data(), out.data(), out.size() * sizeof(T)),
+                      "zarrio_array_read_points");
+        return out;
+    }
+    /// Write the elements at those points from a vector; of repeated points
+    /// the last is written (`zarrio_array_write_points`).
+    template <class T> void write_points(const extents &coords, const std::vector<T> &src) {
+        static_assert(!std::is_same<T, bool>::value, "std::vector<bool> has no data()");
+        check_element<T>();
+        size_t n = ndim(), npoints = n ? coords.size() / n : 0;
+        detail::check(zarrio_array_write_points(get(), n, npoints, coords.data(), src.data(), src.size() * sizeof(T)),
+                      "zarrio_array_write_points");
+    }
+
     /// Set every element of a region to `value` (`zarrio_array_fill`).
     /// The element type is named, not deduced (`fill<float>(..., 1)`), so
     /// that a literal of another type is converted rather than stored as
@@ -754,6 +834,27 @@ private:
                 throw error(ZARRIO_ERR_INVALID_ARGUMENT,
                             std::string("a C++ ") + given + " element for an array of " + type);
         }
+    }
+
+    /// The element count of a selection of the shape `count`, checked
+    /// before a buffer for it is allocated.
+    static size_t selection_size(const extents &count) {
+        uint64_t n = detail::element_count(count);
+        if (n >= SIZE_MAX) throw error(ZARRIO_ERR_INVALID_ARGUMENT, "selection too large for this machine's memory");
+        return size_t(n);
+    }
+
+    /// The C form of per-dimension index lists; returns the selection's
+    /// element count.
+    static size_t lists_of(const std::vector<extents> &indices, std::vector<const uint64_t *> &lists,
+                           std::vector<size_t> &counts) {
+        extents shape;
+        for (const extents &list : indices) {
+            lists.push_back(list.data());
+            counts.push_back(list.size());
+            shape.push_back(list.size());
+        }
+        return selection_size(shape);
     }
 
     /// The element count of a region inside the array, checked before a

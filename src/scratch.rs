@@ -18,6 +18,7 @@ pub(crate) fn release_if_large(buf: &mut Vec<u8>) {
 
 thread_local! {
     static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    static BOXES: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     static FETCHED: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     static FETCHED_ROW: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
 }
@@ -51,7 +52,21 @@ fn page_aligned(buf: &mut Vec<u8>, len: usize) -> Result<&mut [u8]> {
 /// is a chunk's size, which comes from metadata: a buffer that cannot be
 /// allocated is an `OutOfMemory` error.
 pub fn with_scratch<T>(len: usize, f: impl FnOnce(&mut [u8]) -> Result<T>) -> Result<T> {
-    SCRATCH.with(|cell| match cell.try_borrow_mut() {
+    page_aligned_from(&SCRATCH, len, f)
+}
+
+/// `with_scratch` with a buffer of its own, for a box of a selection: the
+/// box is held while the read path that fills it uses `with_scratch`.
+pub fn with_box_scratch<T>(len: usize, f: impl FnOnce(&mut [u8]) -> Result<T>) -> Result<T> {
+    page_aligned_from(&BOXES, len, f)
+}
+
+fn page_aligned_from<T>(
+    key: &'static std::thread::LocalKey<RefCell<Vec<u8>>>,
+    len: usize,
+    f: impl FnOnce(&mut [u8]) -> Result<T>,
+) -> Result<T> {
+    key.with(|cell| match cell.try_borrow_mut() {
         Ok(mut buf) => {
             let r = f(page_aligned(&mut buf, len)?);
             release_if_large(&mut buf);

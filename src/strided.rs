@@ -128,6 +128,11 @@ impl Layout {
         (count == span).then(|| count as usize * self.elem)
     }
 
+    /// Element strides, all positive.
+    pub fn strides(&self) -> &[u64] {
+        &self.strides
+    }
+
     /// Byte offset of an element.
     pub fn offset(&self, index: &[u64]) -> usize {
         index
@@ -180,6 +185,20 @@ impl<'a> DestBuffer<'a> {
             ptr: buf.as_mut_ptr(),
             len: buf.len(),
             streaming: buf.len() >= crate::nontemporal::MIN_DEST_BYTES,
+            layout,
+            _buf: PhantomData,
+        }
+    }
+
+    /// A buffer of the library's own that is read back right after it is
+    /// filled (a box a selection copies elements out of): its rows are
+    /// placed with ordinary stores, which leave them in the caches, and no
+    /// huge pages are asked for.
+    pub fn scratch(buf: &'a mut [u8], layout: Layout) -> Self {
+        DestBuffer {
+            ptr: buf.as_mut_ptr(),
+            len: buf.len(),
+            streaming: false,
             layout,
             _buf: PhantomData,
         }

@@ -8,6 +8,7 @@
 
 use serde_json::{json, Value};
 use std::sync::Arc;
+use zarrio::array::DimSelection;
 use zarrio::{Array, FilesystemStore, MemoryStore, StoreRef};
 
 /// xorshift64*: deterministic, so a failure names the case that made it.
@@ -316,6 +317,7 @@ fn run_case(seed: u64, store: StoreRef) {
             stray, None,
             "{case}: step {step}: a byte outside the region written"
         );
+        selection_step(&mut rng, &a, &mut model, &format!("{case}: step {step}"));
     }
     // Opened afresh, the whole array reads as the model.
     let b = Array::open(store, "a").unwrap();
@@ -323,6 +325,130 @@ fn run_case(seed: u64, store: StoreRef) {
     b.read_region(&vec![0; ndim], &shape, &mut whole, None)
         .unwrap();
     assert!(whole == model.data, "{case}: reopened array differs");
+}
+
+/// Random indices along a dimension of `n` elements, as a step range or
+/// as a list (any order, repeats); now and then none.
+fn random_dim(rng: &mut Rng, n: u64) -> Vec<u64> {
+    match rng.range(0, 9) {
+        0 => vec![],
+        1..=4 => {
+            let start = rng.range(0, n - 1);
+            let step = rng.range(1, 4);
+            let count = rng.range(1, (n - 1 - start) / step + 1);
+            (0..count).map(|k| start + k * step).collect()
+        }
+        _ => (0..rng.range(1, n + 2))
+            .map(|_| rng.range(0, n - 1))
+            .collect(),
+    }
+}
+
+/// Whether `list` is what a step range gives.
+fn as_range(list: &[u64]) -> Option<DimSelection<'static>> {
+    let step = if list.len() > 1 {
+        list[1].checked_sub(list[0])?
+    } else {
+        1
+    };
+    let stepped = step > 0
+        && list
+            .windows(2)
+            .all(|w| w[1].checked_sub(w[0]) == Some(step));
+    (stepped && !list.is_empty()).then(|| DimSelection::Range {
+        start: list[0],
+        step,
+        count: list.len() as u64,
+    })
+}
+
+/// One random selection read or written (orthogonal, by steps or lists,
+/// into or from a buffer of any layout; or points), checked against and
+/// applied to the model.
+fn selection_step(rng: &mut Rng, a: &Array, model: &mut Model, case: &str) {
+    let (shape, elem) = (model.shape.clone(), model.elem);
+    let ndim = shape.len();
+    if rng.range(0, 1) == 0 {
+        let lists: Vec<Vec<u64>> = shape.iter().map(|&n| random_dim(rng, n)).collect();
+        let sel: Vec<DimSelection> = lists
+            .iter()
+            .map(|l| match as_range(l) {
+                Some(r) if rng.range(0, 1) == 0 => r,
+                _ => DimSelection::List(l),
+            })
+            .collect();
+        let counts: Vec<u64> = lists.iter().map(|l| l.len() as u64).collect();
+        let (strides, len) = if counts.contains(&0) {
+            (None, 0)
+        } else {
+            layout(rng, &counts)
+        };
+        let at =
+            |idx: &[u64]| -> Vec<u64> { (0..ndim).map(|d| lists[d][idx[d] as usize]).collect() };
+        if rng.range(0, 1) == 0 {
+            let src: Vec<u8> = (0..len * elem).map(|_| rng.next() as u8).collect();
+            a.write_orthogonal(&sel, &src, strides.as_deref())
+                .unwrap_or_else(|e| panic!("{case}: write {sel:?}: {e}"));
+            for idx in indices(&counts) {
+                let o = model.offset(&at(&idx));
+                let p = position(&idx, &strides, &counts) * elem;
+                model.data[o..o + elem].copy_from_slice(&src[p..p + elem]);
+            }
+        } else {
+            let mut out = vec![0xEEu8; len * elem + 16];
+            a.read_orthogonal(&sel, &mut out, strides.as_deref())
+                .unwrap_or_else(|e| panic!("{case}: read {sel:?}: {e}"));
+            let mut addressed = vec![false; out.len()];
+            for idx in indices(&counts) {
+                let o = model.offset(&at(&idx));
+                let p = position(&idx, &strides, &counts) * elem;
+                assert_eq!(
+                    &out[p..p + elem],
+                    &model.data[o..o + elem],
+                    "{case}: element {idx:?} of {sel:?} into {strides:?}"
+                );
+                addressed[p..p + elem].fill(true);
+            }
+            let stray = (0..out.len()).find(|&i| !addressed[i] && out[i] != 0xEE);
+            assert_eq!(stray, None, "{case}: a byte outside {sel:?} written");
+        }
+    } else {
+        let mut points: Vec<u64> = Vec::new();
+        for p in 0..rng.range(0, 12) as usize {
+            if p > 0 && rng.range(0, 4) == 0 {
+                // The point before, again.
+                points.extend_from_within((p - 1) * ndim..p * ndim);
+            } else {
+                points.extend(shape.iter().map(|&n| rng.range(0, n - 1)));
+            }
+        }
+        let count = points.len() / ndim;
+        if rng.range(0, 1) == 0 {
+            let src: Vec<u8> = (0..count * elem).map(|_| rng.next() as u8).collect();
+            a.write_points(&points, &src)
+                .unwrap_or_else(|e| panic!("{case}: write points {points:?}: {e}"));
+            for (p, point) in points.chunks(ndim).enumerate() {
+                let o = model.offset(point);
+                model.data[o..o + elem].copy_from_slice(&src[p * elem..(p + 1) * elem]);
+            }
+        } else {
+            let mut out = vec![0xEEu8; count * elem + 16];
+            a.read_points(&points, &mut out)
+                .unwrap_or_else(|e| panic!("{case}: read points {points:?}: {e}"));
+            for (p, point) in points.chunks(ndim).enumerate() {
+                let o = model.offset(point);
+                assert_eq!(
+                    &out[p * elem..(p + 1) * elem],
+                    &model.data[o..o + elem],
+                    "{case}: point {point:?} of {points:?}"
+                );
+            }
+            assert!(
+                out[count * elem..].iter().all(|&b| b == 0xEE),
+                "{case}: past the points"
+            );
+        }
+    }
 }
 
 #[test]

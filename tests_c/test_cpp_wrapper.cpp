@@ -100,6 +100,24 @@ static void test_arrays(void) {
     CHECK(thrown([&] { a.resize({1}); }) == ZARRIO_ERR_INVALID_ARGUMENT);
     a.write({0, 0}, {5, 7}, src);
 
+    /* Selections: steps, lists and points, read and written. */
+    std::vector<int16_t> stepped = a.read_stepped<int16_t>({1, 0}, {2, 3}, {2, 3});
+    CHECK((stepped == std::vector<int16_t>{src[7], src[10], src[13], src[21], src[24], src[27]}));
+    std::vector<int16_t> listed = a.read_orthogonal<int16_t>({{4, 0}, {6, 6}});
+    CHECK((listed == std::vector<int16_t>{src[34], src[34], src[6], src[6]}));
+    std::vector<int16_t> points = a.read_points<int16_t>({0, 1, 3, 5});
+    CHECK((points == std::vector<int16_t>{src[1], src[26]}));
+    a.write_stepped<int16_t>({0, 6}, {4, 1}, {2, 1}, {-1, -2});
+    a.write_orthogonal<int16_t>({{2}, {0, 0}}, {-3, -4});
+    a.write_points<int16_t>({1, 1}, {-5});
+    std::vector<int16_t> changed = src;
+    changed[6] = -1, changed[34] = -2, changed[14] = -4, changed[8] = -5;
+    CHECK(a.read_all<int16_t>() == changed);
+    CHECK(thrown([&] { a.read_stepped<int16_t>({0, 0}, {1, 1}, {6, 1}); }) == ZARRIO_ERR_OUT_OF_BOUNDS);
+    CHECK(thrown([&] { a.read_points<int32_t>({0, 0}); }) == ZARRIO_ERR_INVALID_ARGUMENT);
+    CHECK(thrown([&] { a.write_orthogonal<int16_t>({{9}, {0}}, {1}); }) == ZARRIO_ERR_OUT_OF_BOUNDS);
+    a.write({0, 0}, {5, 7}, src);
+
     a.set_threads(1);
     a.set_io_concurrency(4);
 

@@ -3,11 +3,13 @@
 mod read;
 mod rectilinear;
 mod resize;
+mod selection;
 mod shard_rows;
 mod strings;
 mod write;
 
 pub(crate) use read::{read_shard_region, ShardRead};
+pub use selection::DimSelection;
 
 use crate::codec::{ChunkRepr, CodecChain};
 use crate::dtype::DataType;

@@ -469,6 +469,7 @@ impl Array {
             fill_value: self.fill_value(),
             gate,
             alone,
+            index: None,
         }
     }
 
@@ -735,6 +736,26 @@ pub(crate) struct ShardRead<'a> {
     /// Whether this shard is all the read has to do: its workers then wait
     /// while a whole shard is fetched, unless they fetch it in runs.
     pub alone: bool,
+    /// The shard's index, when the caller has fetched it already (it reads
+    /// several parts of the shard): inner chunks are then fetched by range.
+    pub index: Option<&'a ShardIndex>,
+}
+
+/// The index of the shard at `key`, fetched by range, or None when no
+/// shard is stored there.
+pub(crate) fn fetch_shard_index(
+    store: &dyn Store,
+    key: &str,
+    sharding: &ShardingCodec,
+) -> Result<Option<ShardIndex>> {
+    match store.get_range(key, sharding.index_range())? {
+        Some(b) => Ok(Some(
+            sharding
+                .decode_index(&b, None)
+                .map_err(|e| e.context(key))?,
+        )),
+        None => Ok(None),
+    }
 }
 
 pub(crate) fn read_shard_region(
@@ -760,28 +781,31 @@ pub(crate) fn read_shard_region(
     } else {
         None
     };
-    let (source, index) = if let Some(reader) = &reader {
-        (
-            ShardSource::Ranged,
-            index_through(&**reader, sharding, key)?,
-        )
-    } else if whole {
-        match store.get(key)? {
-            Some(b) => {
-                let index = sharding.index_of(&b).map_err(|e| e.context(key))?;
-                (ShardSource::Whole(b), index)
-            }
-            None => return fill(),
-        }
-    } else {
-        match store.get_range(key, sharding.index_range())? {
-            Some(b) => (
-                ShardSource::Ranged,
-                sharding
-                    .decode_index(&b, None)
-                    .map_err(|e| e.context(key))?,
-            ),
-            None => return fill(),
+    let fetched;
+    let (source, index) = match ctx.index {
+        Some(index) => (ShardSource::Ranged, index),
+        None => {
+            let (source, index) = if let Some(reader) = &reader {
+                (
+                    ShardSource::Ranged,
+                    index_through(&**reader, sharding, key)?,
+                )
+            } else if whole {
+                match store.get(key)? {
+                    Some(b) => {
+                        let index = sharding.index_of(&b).map_err(|e| e.context(key))?;
+                        (ShardSource::Whole(b), index)
+                    }
+                    None => return fill(),
+                }
+            } else {
+                match fetch_shard_index(store, key, sharding)? {
+                    Some(index) => (ShardSource::Ranged, index),
+                    None => return fill(),
+                }
+            };
+            fetched = index;
+            (source, &fetched)
         }
     };
     let inner = sharding.inner_parts(&part.in_chunk, &part.shape)?;
@@ -800,19 +824,11 @@ pub(crate) fn read_shard_region(
     let read_task = |source: &ShardSource, members: &[usize]| match members {
         [i] => {
             let (flat, ip) = &inner[*i];
-            read_inner_chunk(ctx, source, &index, *flat, ip, &dst_start(ip), dest)
+            read_inner_chunk(ctx, source, index, *flat, ip, &dst_start(ip), dest)
         }
         _ => {
             let first = &inner[members[0]].1;
-            read_inner_row(
-                ctx,
-                source,
-                &index,
-                &inner,
-                members,
-                &dst_start(first),
-                dest,
-            )
+            read_inner_row(ctx, source, index, &inner, members, &dst_start(first), dest)
         }
     };
     if let ShardSource::Whole(_) = source {
@@ -850,7 +866,7 @@ pub(crate) fn read_shard_region(
     threads::for_each(workers, empty.len() + runs.len(), |t| {
         if t < empty.len() {
             let (flat, ip) = &inner[empty[t]];
-            return read_inner_chunk(ctx, &source, &index, *flat, ip, &dst_start(ip), dest);
+            return read_inner_chunk(ctx, &source, index, *flat, ip, &dst_start(ip), dest);
         }
         let run = &runs[t - empty.len()];
         if let Some(reader) = &reader {

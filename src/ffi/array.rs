@@ -24,7 +24,7 @@ pub struct zarrio_array {
     pub(crate) inner: Array,
 }
 
-fn check_ndim(a: &Array, ndim: usize) -> Result<()> {
+pub(super) fn check_ndim(a: &Array, ndim: usize) -> Result<()> {
     if ndim != a.ndim() {
         return Err(invalid_argument(format!(
             "ndim is {ndim}, the array has {} dimensions",

@@ -13,6 +13,7 @@ pub mod group;
 pub mod io;
 pub mod memory;
 pub mod pipeline;
+pub mod selection;
 pub mod store;
 pub mod version;
 

@@ -339,6 +339,7 @@ pub unsafe extern "C" fn zarrio_pipeline_decode_shard_region(
             fill_value: &repr.fill_value,
             gate: &gate,
             alone: true,
+            index: None,
         };
         read_shard_region(&ctx, &repr.shape, &part, &dest, workers)
     })

@@ -257,6 +257,11 @@ impl RectilinearGrid {
     pub fn index_of(&self, d: usize, pos: u64) -> u64 {
         self.dims[d].index_of(pos)
     }
+
+    /// First element and edge length of chunk `i` along dimension `d`.
+    pub fn span_along(&self, d: usize, i: u64) -> (u64, u64) {
+        self.dims[d].span(i)
+    }
 }
 
 #[cfg(test)]

@@ -108,6 +108,14 @@ _SIGNATURES = {
     "zarrio_array_attributes": (_status, [c_void_p, POINTER(c_void_p)]),
     "zarrio_array_read": (_status, [c_void_p, c_size_t, _u64p, _u64p, c_void_p, c_size_t, _i64p]),
     "zarrio_array_write": (_status, [c_void_p, c_size_t, _u64p, _u64p, c_void_p, c_size_t, _i64p]),
+    "zarrio_array_read_stepped": (_status, [c_void_p, c_size_t, _u64p, _u64p, _u64p, c_void_p, c_size_t, _i64p]),
+    "zarrio_array_write_stepped": (_status, [c_void_p, c_size_t, _u64p, _u64p, _u64p, c_void_p, c_size_t, _i64p]),
+    "zarrio_array_read_orthogonal": (_status, [c_void_p, c_size_t, POINTER(_u64p), POINTER(c_size_t),
+                                               c_void_p, c_size_t, _i64p]),
+    "zarrio_array_write_orthogonal": (_status, [c_void_p, c_size_t, POINTER(_u64p), POINTER(c_size_t),
+                                                c_void_p, c_size_t, _i64p]),
+    "zarrio_array_read_points": (_status, [c_void_p, c_size_t, c_size_t, _u64p, c_void_p, c_size_t]),
+    "zarrio_array_write_points": (_status, [c_void_p, c_size_t, c_size_t, _u64p, c_void_p, c_size_t]),
     "zarrio_array_set_threads": (_status, [c_void_p, c_uint32]),
     "zarrio_array_resize": (_status, [c_void_p, c_size_t, _u64p]),
     "zarrio_array_set_attributes": (_status, [c_void_p, c_char_p]),
@@ -613,6 +621,111 @@ class Array:
         st = L.fn("zarrio_array_write")(self.handle, self.ndim, _u64_array(start), _u64_array(shape),
                                         ptr, data.nbytes, strides)
         L.check(st, "zarrio_array_write")
+
+    # ---- selections ------------------------------------------------------
+    def _out(self, shape, order):
+        out = np.empty(shape, dtype=self.dtype, order=order)
+        strides = None
+        if order == "F":
+            strides = (c_int64 * max(self.ndim, 1))(*_elem_strides(shape, "F"))
+        return out, strides
+
+    @staticmethod
+    def _ptr(data: np.ndarray, keep: list):
+        if data.nbytes:
+            return data.ctypes.data
+        dummy = (c_uint8 * 1)()
+        keep.append(dummy)
+        return ctypes.addressof(dummy)
+
+    def _source(self, data: np.ndarray, shape):
+        """data as a numpy array of this array's type and `shape`, with its strides (None for C order)."""
+        data = np.asarray(data)
+        if data.dtype != self.dtype:
+            raise TypeError(f"data dtype {data.dtype} != array dtype {self.dtype}")
+        if tuple(data.shape) != tuple(shape):
+            raise ValueError(f"data shape {data.shape} != selection shape {tuple(shape)}")
+        if data.ndim >= 2 and data.flags.f_contiguous and not data.flags.c_contiguous:
+            return data, (c_int64 * data.ndim)(*_elem_strides(shape, "F"))
+        if not data.flags.c_contiguous:
+            data = np.array(data, order="C")
+        return data, None
+
+    def read_stepped(self, start, step, count, order: str = "C") -> np.ndarray:
+        """Elements start[d] + k * step[d], k < count[d], along each dimension."""
+        out, strides = self._out(tuple(int(c) for c in count), order)
+        keep = []
+        L = lib()
+        L.check(L.fn("zarrio_array_read_stepped")(self.handle, self.ndim, _u64_array(start), _u64_array(step),
+                                                  _u64_array(count), self._ptr(out, keep), out.nbytes, strides),
+                "zarrio_array_read_stepped")
+        return out
+
+    def write_stepped(self, start, step, count, data: np.ndarray) -> None:
+        data, strides = self._source(data, tuple(int(c) for c in count))
+        keep = []
+        L = lib()
+        L.check(L.fn("zarrio_array_write_stepped")(self.handle, self.ndim, _u64_array(start), _u64_array(step),
+                                                   _u64_array(count), self._ptr(data, keep), data.nbytes, strides),
+                "zarrio_array_write_stepped")
+
+    def _lists(self, indices):
+        """indices: per dimension a sequence of ints, or None for every index."""
+        lists = (_u64p * max(self.ndim, 1))()
+        counts = (c_size_t * max(self.ndim, 1))()
+        keep = []
+        for d, ix in enumerate(indices):
+            if ix is None:
+                lists[d] = None
+                counts[d] = self.shape[d]
+            else:
+                arr = _u64_array(ix)
+                keep.append(arr)
+                lists[d] = ctypes.cast(arr, _u64p)
+                counts[d] = len(ix)
+        shape = tuple(int(counts[d]) for d in range(self.ndim))
+        return lists, counts, shape, keep
+
+    def read_orthogonal(self, indices, order: str = "C") -> np.ndarray:
+        lists, counts, shape, keep = self._lists(indices)
+        out, strides = self._out(shape, order)
+        L = lib()
+        L.check(L.fn("zarrio_array_read_orthogonal")(self.handle, self.ndim, lists, counts,
+                                                     self._ptr(out, keep), out.nbytes, strides),
+                "zarrio_array_read_orthogonal")
+        return out
+
+    def write_orthogonal(self, indices, data: np.ndarray) -> None:
+        lists, counts, shape, keep = self._lists(indices)
+        data, strides = self._source(data, shape)
+        L = lib()
+        L.check(L.fn("zarrio_array_write_orthogonal")(self.handle, self.ndim, lists, counts,
+                                                      self._ptr(data, keep), data.nbytes, strides),
+                "zarrio_array_write_orthogonal")
+
+    def read_points(self, coords) -> np.ndarray:
+        """coords: (npoints, ndim) integers; the elements there, in order."""
+        coords = np.ascontiguousarray(coords, dtype=np.uint64).reshape(-1, self.ndim)
+        out = np.empty(len(coords), dtype=self.dtype)
+        keep = []
+        L = lib()
+        L.check(L.fn("zarrio_array_read_points")(self.handle, self.ndim, len(coords),
+                                                 ctypes.cast(self._ptr(coords, keep), _u64p),
+                                                 self._ptr(out, keep), out.nbytes),
+                "zarrio_array_read_points")
+        return out
+
+    def write_points(self, coords, data: np.ndarray, size=None) -> None:
+        """size: the data's size in bytes told to the library (default: all of it; less, to check its checks)."""
+        coords = np.ascontiguousarray(coords, dtype=np.uint64).reshape(-1, self.ndim)
+        data, _ = self._source(data, (len(coords),))
+        keep = []
+        L = lib()
+        size = data.nbytes if size is None else min(size, data.nbytes)
+        L.check(L.fn("zarrio_array_write_points")(self.handle, self.ndim, len(coords),
+                                                  ctypes.cast(self._ptr(coords, keep), _u64p),
+                                                  self._ptr(data, keep), size),
+                "zarrio_array_write_points")
 
     def __repr__(self):
         return f"<zarrio Array {self.path!r} shape={self.shape} dtype={self.dtype_name}>"

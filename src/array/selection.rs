@@ -1,0 +1,845 @@
+//! Selections that are not one box: along each dimension every `step`-th
+//! index, or a list of indices in any order (an orthogonal selection,
+//! zarr-python's `oindex`, netCDF's strided `nc_get_vars`); or a list of
+//! points (zarr-python's `vindex`, HDF5's point selections).
+//!
+//! Along each dimension a selection's indices, sorted, fall into runs: the
+//! indices of one chunk whose decode units (inner chunks of a shard, else
+//! the chunk) lie side by side. A read takes every combination of runs,
+//! one per dimension, as a box: it reads the box through the region read
+//! path into a per-thread buffer (partial shard reads fetch only the inner
+//! chunks in it, and the shard's index once per chunk for all its boxes)
+//! and copies the selected elements out of it. Points are grouped by the
+//! unit that holds them, and each unit's box read once. A write assembles
+//! the box of the units it touches in each chunk (reading it first unless
+//! the selection covers it), sets the selected elements and writes the box
+//! back through the region write path: every chunk is written once, by one
+//! task, with whole units where the write path patches shards in place.
+
+use super::read::{fetch_shard_index, read_shard_region, ShardRead};
+use super::Array;
+use crate::codec::sharding::ShardIndex;
+use crate::error::{invalid_argument, out_of_bounds, out_of_memory, Error, Result};
+use crate::region::{c_strides, ChunkPart};
+use crate::scratch::with_box_scratch;
+use crate::strided::{fill_slice, DestBuffer, Layout};
+use crate::threads::{self, Gate};
+use std::ops::Range;
+
+/// What an orthogonal selection takes along one dimension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DimSelection<'a> {
+    /// `count` indices: `start`, `start + step`, ... (`step` at least 1).
+    Range { start: u64, step: u64, count: u64 },
+    /// Indices in any order; an index may repeat.
+    List(&'a [u64]),
+}
+
+impl DimSelection<'_> {
+    /// Every index of a dimension of `extent` elements.
+    pub fn all(extent: u64) -> DimSelection<'static> {
+        DimSelection::Range {
+            start: 0,
+            step: 1,
+            count: extent,
+        }
+    }
+
+    /// How many indices it takes (the selection's extent along it).
+    pub fn len(&self) -> u64 {
+        match self {
+            DimSelection::Range { count, .. } => *count,
+            DimSelection::List(l) => l.len() as u64,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// One dimension's indices in increasing order, each with its position in
+/// the selection (positions increasing among equal indices, so that of
+/// repeated indices the caller's last is written last).
+enum Sorted {
+    Range {
+        start: u64,
+        step: u64,
+        count: u64,
+    },
+    /// (index, position), sorted by index.
+    List(Vec<(u64, u64)>),
+}
+
+impl Sorted {
+    fn new(sel: &DimSelection, extent: u64, d: usize) -> Result<Sorted> {
+        match *sel {
+            DimSelection::Range { start, step, count } => {
+                if step == 0 {
+                    return Err(invalid_argument(format!(
+                        "dimension {d}: step 0; steps must be at least 1"
+                    )));
+                }
+                if count > 0 {
+                    let last = (count - 1)
+                        .checked_mul(step)
+                        .and_then(|x| x.checked_add(start));
+                    if last.is_none_or(|l| l >= extent) {
+                        return Err(out_of_bounds(format!(
+                            "dimension {d}: {count} indices from {start} in steps of {step} \
+                             go past the extent {extent}"
+                        )));
+                    }
+                }
+                Ok(Sorted::Range { start, step, count })
+            }
+            DimSelection::List(list) => {
+                if let Some((k, i)) = list.iter().enumerate().find(|(_, &i)| i >= extent) {
+                    return Err(out_of_bounds(format!(
+                        "dimension {d}: index {i} (entry {k}) is outside the extent {extent}"
+                    )));
+                }
+                let mut v: Vec<(u64, u64)> = crate::alloc::with_capacity(list.len())?;
+                v.extend(list.iter().enumerate().map(|(k, &i)| (i, k as u64)));
+                if !v.is_sorted_by_key(|e| e.0) {
+                    // Stable: equal indices keep their positions' order.
+                    v.sort_by_key(|e| e.0);
+                }
+                Ok(Sorted::List(v))
+            }
+        }
+    }
+
+    fn len(&self) -> u64 {
+        match self {
+            Sorted::Range { count, .. } => *count,
+            Sorted::List(v) => v.len() as u64,
+        }
+    }
+
+    /// The `k`-th smallest index.
+    fn index(&self, k: u64) -> u64 {
+        match self {
+            Sorted::Range { start, step, .. } => start + k * step,
+            Sorted::List(v) => v[k as usize].0,
+        }
+    }
+
+    /// Where the `k`-th smallest index stands in the selection.
+    fn position(&self, k: u64) -> u64 {
+        match self {
+            Sorted::Range { .. } => k,
+            Sorted::List(v) => v[k as usize].1,
+        }
+    }
+
+    /// The first `k'` from `k` on whose index is at least `bound` (the
+    /// length when there is none).
+    fn first_from(&self, k: u64, bound: u64) -> u64 {
+        match self {
+            Sorted::Range { start, step, count } => {
+                let at = if bound <= *start {
+                    0
+                } else {
+                    (bound - start).div_ceil(*step)
+                };
+                at.clamp(k, *count)
+            }
+            Sorted::List(v) => k + v[k as usize..].partition_point(|e| e.0 < bound) as u64,
+        }
+    }
+}
+
+/// Where chunks and decode units lie along each dimension.
+struct Cuts<'a> {
+    array: &'a Array,
+    /// The inner chunk shape of a sharded array.
+    inner: Option<Vec<u64>>,
+}
+
+impl<'a> Cuts<'a> {
+    fn new(array: &'a Array) -> Self {
+        Cuts {
+            array,
+            inner: array.codecs().sharding().map(|s| s.chunk_shape().to_vec()),
+        }
+    }
+
+    /// The chunk that holds element `i` along dimension `d`: its grid
+    /// index and its elements `[origin, end)` (inside the extent).
+    fn chunk(&self, d: usize, i: u64) -> (u64, u64, u64) {
+        let extent = self.array.shape()[d];
+        let (c, origin, edge) = match &self.array.meta.rectilinear {
+            Some(grid) => {
+                let c = grid.index_of(d, i);
+                let (origin, edge) = grid.span_along(d, c);
+                (c, origin, edge)
+            }
+            None => {
+                let edge = self.array.chunk_shape()[d];
+                (i / edge, i / edge * edge, edge)
+            }
+        };
+        (c, origin, origin.saturating_add(edge).min(extent))
+    }
+
+    /// The unit that holds element `i` of the chunk `[origin, end)` along
+    /// dimension `d`: `[lo, hi)`.
+    fn unit(&self, d: usize, i: u64, origin: u64, end: u64) -> (u64, u64) {
+        match &self.inner {
+            Some(inner) => {
+                let lo = origin + (i - origin) / inner[d] * inner[d];
+                (lo, lo.saturating_add(inner[d]).min(end))
+            }
+            None => (origin, end),
+        }
+    }
+}
+
+/// Indices of one dimension that lie in one unit.
+#[derive(Debug, Clone)]
+struct Run {
+    /// The grid index, along the dimension, of the chunk holding the unit.
+    chunk: u64,
+    /// The run's entries in the dimension's sorted order.
+    entries: Range<u64>,
+    /// The unit's elements: `[unit_lo, unit_hi)`, inside the extent.
+    unit_lo: u64,
+    unit_hi: u64,
+}
+
+/// One dimension of an orthogonal selection, cut into runs.
+struct Axis {
+    sorted: Sorted,
+    runs: Vec<Run>,
+    /// The runs of each chunk the selection touches, in order.
+    chunks: Vec<Range<usize>>,
+}
+
+impl Axis {
+    fn new(sorted: Sorted, cuts: &Cuts, d: usize) -> Result<Axis> {
+        let n = sorted.len();
+        let (mut runs, mut chunks): (Vec<Run>, Vec<Range<usize>>) = (Vec::new(), Vec::new());
+        let mut k = 0;
+        while k < n {
+            let first = sorted.index(k);
+            let (chunk, origin, end) = cuts.chunk(d, first);
+            let (unit_lo, unit_hi) = cuts.unit(d, first, origin, end);
+            let next = sorted.first_from(k, unit_hi);
+            runs.try_reserve(1).map_err(|_| too_many())?;
+            runs.push(Run {
+                chunk,
+                entries: k..next,
+                unit_lo,
+                unit_hi,
+            });
+            match chunks.last_mut() {
+                Some(c) if runs[c.start].chunk == chunk => c.end = runs.len(),
+                _ => {
+                    chunks.try_reserve(1).map_err(|_| too_many())?;
+                    chunks.push(runs.len() - 1..runs.len());
+                }
+            }
+            k = next;
+        }
+        Ok(Axis {
+            sorted,
+            runs,
+            chunks,
+        })
+    }
+
+    /// The entries of the `c`-th touched chunk, in sorted order.
+    fn chunk_entries(&self, c: usize) -> Range<u64> {
+        let r = &self.chunks[c];
+        self.runs[r.start].entries.start..self.runs[r.end - 1].entries.end
+    }
+
+    /// How many distinct indices `entries` hold.
+    fn distinct(&self, entries: Range<u64>) -> u64 {
+        match &self.sorted {
+            Sorted::Range { .. } => entries.end - entries.start,
+            Sorted::List(v) => {
+                let e = &v[entries.start as usize..entries.end as usize];
+                e.len() as u64 - e.windows(2).filter(|w| w[0].0 == w[1].0).count() as u64
+            }
+        }
+    }
+}
+
+fn too_many() -> Error {
+    out_of_memory("the selection's runs of indices do not fit in memory")
+}
+
+/// The product of `counts`, or an error when it cannot be counted.
+fn product(mut counts: impl Iterator<Item = usize>) -> Result<usize> {
+    counts
+        .try_fold(1usize, |n, c| n.checked_mul(c))
+        .ok_or_else(|| invalid_argument("the selection touches more chunks than can be counted"))
+}
+
+/// The `i`-th tuple, in C order, of `counts[d]` choices per dimension.
+fn unflatten(mut i: usize, counts: &[usize]) -> Vec<usize> {
+    let mut at = vec![0; counts.len()];
+    for d in (0..counts.len()).rev() {
+        at[d] = i % counts[d];
+        i /= counts[d];
+    }
+    at
+}
+
+/// The byte offsets of one dimension's entries in a box (C order) and in
+/// the selection's buffer.
+struct Offsets {
+    in_box: Vec<usize>,
+    in_sel: Vec<usize>,
+}
+
+/// Offsets of the entries `entries` of `axis`, for a box from `lo` whose
+/// elements lie `box_stride` bytes apart along the dimension, and a
+/// selection buffer whose lie `sel_stride` bytes apart.
+fn offsets(
+    axis: &Axis,
+    entries: Range<u64>,
+    lo: u64,
+    box_stride: usize,
+    sel_stride: usize,
+) -> Offsets {
+    let n = (entries.end - entries.start) as usize;
+    let (mut in_box, mut in_sel) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for k in entries {
+        in_box.push((axis.sorted.index(k) - lo) as usize * box_stride);
+        in_sel.push(axis.sorted.position(k) as usize * sel_stride);
+    }
+    Offsets { in_box, in_sel }
+}
+
+/// Call `copy(box_offset, selection_offset, len)` for every run of
+/// elements the dimensions' offsets pair up, C order; along the last
+/// dimension, neighbours adjacent in both buffers make one run.
+fn for_each_pair(dims: &[Offsets], elem: usize, mut copy: impl FnMut(usize, usize, usize)) {
+    let Some((last, outer)) = dims.split_last() else {
+        copy(0, 0, elem);
+        return;
+    };
+    let mut segments: Vec<(usize, usize, usize)> = Vec::new();
+    for (&b, &s) in last.in_box.iter().zip(&last.in_sel) {
+        match segments.last_mut() {
+            Some((pb, ps, len)) if *pb + *len == b && *ps + *len == s => *len += elem,
+            _ => segments.push((b, s, elem)),
+        }
+    }
+    if segments.is_empty() || outer.iter().any(|o| o.in_box.is_empty()) {
+        return;
+    }
+    let mut at = vec![0usize; outer.len()];
+    loop {
+        let (mut b, mut s) = (0, 0);
+        for (o, &k) in outer.iter().zip(&at) {
+            b += o.in_box[k];
+            s += o.in_sel[k];
+        }
+        for &(sb, ss, len) in &segments {
+            copy(b + sb, s + ss, len);
+        }
+        let mut d = outer.len();
+        loop {
+            if d == 0 {
+                return;
+            }
+            d -= 1;
+            at[d] += 1;
+            if at[d] < outer[d].in_box.len() {
+                break;
+            }
+            at[d] = 0;
+        }
+    }
+}
+
+/// A checked orthogonal selection, cut along each dimension.
+struct Orthogonal {
+    axes: Vec<Axis>,
+    /// Byte strides of the selection's buffer.
+    sel_strides: Vec<usize>,
+    /// How many chunks the selection touches along each dimension.
+    chunk_counts: Vec<usize>,
+    elem: usize,
+}
+
+impl Orthogonal {
+    /// How many chunks the selection touches.
+    fn chunks(&self) -> Result<usize> {
+        product(self.chunk_counts.iter().copied())
+    }
+
+    /// The runs of the `c`-th touched chunk (C order), per dimension.
+    fn chunk_runs(&self, c: usize) -> Vec<&[Run]> {
+        let at = unflatten(c, &self.chunk_counts);
+        self.axes
+            .iter()
+            .zip(&at)
+            .map(|(a, &g)| &a.runs[a.chunks[g].clone()])
+            .collect()
+    }
+
+    /// The offsets of the entries `entries(d)` of each dimension, in the
+    /// box `lo..lo+shape` (C order) and in the selection's buffer.
+    fn offsets(
+        &self,
+        entries: impl Fn(usize) -> Range<u64>,
+        lo: &[u64],
+        shape: &[u64],
+    ) -> Vec<Offsets> {
+        let box_strides = c_strides(shape);
+        (0..self.axes.len())
+            .map(|d| {
+                offsets(
+                    &self.axes[d],
+                    entries(d),
+                    lo[d],
+                    box_strides[d] as usize * self.elem,
+                    self.sel_strides[d],
+                )
+            })
+            .collect()
+    }
+}
+
+/// The caller's buffer a read copies selected elements into, from several
+/// threads at once.
+struct SharedOut {
+    ptr: *mut u8,
+    len: usize,
+}
+
+// SAFETY: the buffer is the caller's, borrowed mutably for the whole read;
+// tasks write it only through `write`, whose contract is that no two tasks
+// write the same bytes.
+unsafe impl Send for SharedOut {}
+unsafe impl Sync for SharedOut {}
+
+impl SharedOut {
+    fn new(out: &mut [u8]) -> Self {
+        SharedOut {
+            ptr: out.as_mut_ptr(),
+            len: out.len(),
+        }
+    }
+
+    /// Copy `data` to byte `at`.
+    ///
+    /// # Safety
+    /// No other task writes these bytes. (Each selected element belongs to
+    /// one box, or one point to one group, and the validated layout maps
+    /// distinct elements to distinct bytes.)
+    unsafe fn write(&self, at: usize, data: &[u8]) {
+        assert!(at <= self.len && data.len() <= self.len - at);
+        // SAFETY: in bounds (checked above), and no other task reads or
+        // writes these bytes while the slice lives (the contract).
+        let dst = unsafe { std::slice::from_raw_parts_mut(self.ptr.add(at), data.len()) };
+        copy_elements(data, dst);
+    }
+}
+
+/// `dst.copy_from_slice(src)`, with the sizes of one element of the common
+/// types as constants: a gather copies elements one by one, and a copy of
+/// a size known at compile time is a load and a store, not a call.
+#[inline(always)]
+fn copy_elements(src: &[u8], dst: &mut [u8]) {
+    macro_rules! fixed {
+        ($($n:literal)*) => {
+            match src.len() {
+                $($n => dst[..$n].copy_from_slice(&src[..$n]),)*
+                _ => dst.copy_from_slice(src),
+            }
+        };
+    }
+    fixed!(1 2 4 8 16)
+}
+
+/// A chunk a read touches, opened for reading boxes of it.
+struct OpenChunk<'a> {
+    /// The chunk's array: the array itself, or for a rectilinear grid the
+    /// view of this chunk (see `rectilinear`).
+    view: Option<Array>,
+    array: &'a Array,
+    /// The chunk's indices in that array.
+    indices: Vec<u64>,
+    /// The chunk's first element in the array.
+    origin: Vec<u64>,
+    key: String,
+    shard: Shard,
+}
+
+enum Shard {
+    NotSharded,
+    Absent,
+    Index(ShardIndex),
+}
+
+impl<'a> OpenChunk<'a> {
+    fn new(array: &'a Array, chunk: &[u64]) -> Result<Self> {
+        let (origin, _) = array.chunk_place(chunk);
+        let (view, indices) = if array.is_rectilinear() {
+            (Some(array.chunk_view(chunk)?), vec![0; chunk.len()])
+        } else {
+            (None, chunk.to_vec())
+        };
+        let a = view.as_ref().unwrap_or(array);
+        let key = a.chunk_key(&indices);
+        let shard = match a.codecs().sharding() {
+            None => Shard::NotSharded,
+            Some(sharding) => match fetch_shard_index(a.store().as_ref(), &key, sharding)? {
+                Some(index) => Shard::Index(index),
+                None => Shard::Absent,
+            },
+        };
+        Ok(OpenChunk {
+            view,
+            array,
+            indices,
+            origin,
+            key,
+            shard,
+        })
+    }
+
+    /// Read the box `lo..lo+shape` (array coordinates, inside this chunk)
+    /// into `out`, C order.
+    fn read_box(&self, lo: &[u64], shape: &[u64], out: &mut [u8], gate: &Gate) -> Result<()> {
+        let a = self.view.as_ref().unwrap_or(self.array);
+        if let Shard::Absent = self.shard {
+            fill_slice(out, a.fill_value());
+            return Ok(());
+        }
+        let part = ChunkPart {
+            chunk: self.indices.clone(),
+            in_chunk: lo.iter().zip(&self.origin).map(|(l, o)| l - o).collect(),
+            in_region: vec![0; lo.len()],
+            shape: shape.to_vec(),
+        };
+        let dest = DestBuffer::scratch(out, Layout::c_order(shape, a.elem()));
+        match (&self.shard, a.codecs().sharding()) {
+            (Shard::Index(index), Some(sharding)) => {
+                let ctx = ShardRead {
+                    store: a.store().as_ref(),
+                    key: &self.key,
+                    sharding,
+                    fill_value: a.fill_value(),
+                    gate,
+                    alone: false,
+                    index: Some(index),
+                };
+                read_shard_region(&ctx, a.chunk_shape(), &part, &dest, 1)
+            }
+            _ => a.read_chunk_part(&part, &dest, gate, 1),
+        }
+    }
+}
+
+/// Bytes of a C-order box of `shape` elements of `elem` bytes.
+fn box_bytes(shape: &[u64], elem: usize) -> Result<usize> {
+    product(shape.iter().map(|&n| n as usize))?
+        .checked_mul(elem)
+        .ok_or_else(|| invalid_argument("a box of the selection is too large to address"))
+}
+
+impl Array {
+    /// Check, sort and cut an orthogonal selection whose buffer (`len`
+    /// bytes) is laid out by `strides`; None when it selects nothing.
+    fn plan_orthogonal(
+        &self,
+        sel: &[DimSelection],
+        strides: Option<&[i64]>,
+        len: usize,
+    ) -> Result<Option<Orthogonal>> {
+        self.check_fixed_size()?;
+        if sel.len() != self.ndim() {
+            return Err(invalid_argument(format!(
+                "the selection has {} dimensions, the array {}",
+                sel.len(),
+                self.ndim()
+            )));
+        }
+        let cuts = Cuts::new(self);
+        let mut axes = Vec::with_capacity(sel.len());
+        for (d, s) in sel.iter().enumerate() {
+            axes.push(Axis::new(Sorted::new(s, self.shape()[d], d)?, &cuts, d)?);
+        }
+        let shape: Vec<u64> = sel.iter().map(DimSelection::len).collect();
+        let elem = self.elem();
+        let layout = Layout::new(&shape, strides, elem, len)?;
+        if shape.contains(&0) {
+            return Ok(None);
+        }
+        let chunk_counts = axes.iter().map(|a| a.chunks.len()).collect();
+        Ok(Some(Orthogonal {
+            sel_strides: layout
+                .strides()
+                .iter()
+                .map(|&s| s as usize * elem)
+                .collect(),
+            axes,
+            chunk_counts,
+            elem,
+        }))
+    }
+
+    /// Read an orthogonal selection into `out`: element `(k0, k1, ...)` of
+    /// the result is the array's element at `(sel[0][k0], sel[1][k1],
+    /// ...)`. `out`'s layout is given by element `strides` over the
+    /// selection's shape (None = C order), as for `read_region`.
+    pub fn read_orthogonal(
+        &self,
+        sel: &[DimSelection],
+        out: &mut [u8],
+        strides: Option<&[i64]>,
+    ) -> Result<()> {
+        let Some(plan) = self.plan_orthogonal(sel, strides, out.len())? else {
+            return Ok(());
+        };
+        let out = SharedOut::new(out);
+        let (workers, gate) = threads::plan(self.threads(), self.io_concurrency());
+        threads::for_each(workers, plan.chunks()?, |c| {
+            let runs = plan.chunk_runs(c);
+            let chunk: Vec<u64> = runs.iter().map(|r| r[0].chunk).collect();
+            let open = OpenChunk::new(self, &chunk)?;
+            let run_counts: Vec<usize> = runs.iter().map(|r| r.len()).collect();
+            threads::for_each(workers, product(run_counts.iter().copied())?, |b| {
+                let pick = unflatten(b, &run_counts);
+                let runs: Vec<&Run> = runs.iter().zip(&pick).map(|(r, &k)| &r[k]).collect();
+                // The whole unit: it is decoded whole, straight into the
+                // box when the box is all of it.
+                let lo: Vec<u64> = runs.iter().map(|r| r.unit_lo).collect();
+                let shape: Vec<u64> = runs.iter().map(|r| r.unit_hi - r.unit_lo).collect();
+                let dims = plan.offsets(|d| runs[d].entries.clone(), &lo, &shape);
+                with_box_scratch(box_bytes(&shape, plan.elem)?, |scratch| {
+                    open.read_box(&lo, &shape, scratch, &gate)?;
+                    for_each_pair(&dims, plan.elem, |b, s, len| {
+                        // SAFETY: the elements of this box's entries are
+                        // this task's alone (see `SharedOut::write`).
+                        unsafe { out.write(s, &scratch[b..b + len]) }
+                    });
+                    Ok(())
+                })
+            })
+        })
+    }
+
+    /// Write an orthogonal selection from `src` (laid out as `out` of
+    /// `read_orthogonal`): the array's element at `(sel[0][k0], sel[1][k1],
+    /// ...)` becomes element `(k0, k1, ...)` of `src`. Where an index
+    /// repeats along a dimension, the last of its positions is written.
+    pub fn write_orthogonal(
+        &self,
+        sel: &[DimSelection],
+        src: &[u8],
+        strides: Option<&[i64]>,
+    ) -> Result<()> {
+        let Some(plan) = self.plan_orthogonal(sel, strides, src.len())? else {
+            return Ok(());
+        };
+        threads::for_each(self.threads(), plan.chunks()?, |c| {
+            let at = unflatten(c, &plan.chunk_counts);
+            // The box of the units the selection touches in this chunk.
+            let (mut lo, mut shape, mut covered) = (Vec::new(), Vec::new(), true);
+            for (runs, (a, &g)) in plan.chunk_runs(c).iter().zip(plan.axes.iter().zip(&at)) {
+                let (l, h) = (runs[0].unit_lo, runs[runs.len() - 1].unit_hi);
+                covered &= a.distinct(a.chunk_entries(g)) == h - l;
+                lo.push(l);
+                shape.push(h - l);
+            }
+            let dims = plan.offsets(|d| plan.axes[d].chunk_entries(at[d]), &lo, &shape);
+            with_box_scratch(box_bytes(&shape, plan.elem)?, |scratch| {
+                if !covered {
+                    self.read_region(&lo, &shape, scratch, None)?;
+                }
+                for_each_pair(&dims, plan.elem, |b, s, len| {
+                    copy_elements(&src[s..s + len], &mut scratch[b..b + len])
+                });
+                self.write_region(&lo, &shape, scratch, None)
+            })
+        })
+    }
+
+    /// Check `points` (`ndim` coordinates each, C order) and group them:
+    /// their order, sorted by chunk and then unit (stable), the ranges of
+    /// that order each chunk holds, and within those the ranges each unit
+    /// holds.
+    fn group_points(&self, points: &[u64]) -> Result<PointGroups> {
+        self.check_fixed_size()?;
+        let n = self.ndim();
+        if n == 0 {
+            return Err(invalid_argument(
+                "a point selection needs an array of one dimension or more",
+            ));
+        }
+        if points.len() % n != 0 {
+            return Err(invalid_argument(format!(
+                "{} coordinates do not make points of {n} dimensions",
+                points.len()
+            )));
+        }
+        let count = points.len() / n;
+        let cuts = Cuts::new(self);
+        // Per point: its chunk's index along each dimension, then its
+        // unit's first element along each.
+        let mut keys: Vec<u64> = crate::alloc::with_capacity(points.len().saturating_mul(2))?;
+        for (p, point) in points.chunks_exact(n).enumerate() {
+            for (d, (&i, &extent)) in point.iter().zip(self.shape()).enumerate() {
+                if i >= extent {
+                    return Err(out_of_bounds(format!(
+                        "point {p}: coordinate {i} in dimension {d} is outside the extent \
+                         {extent}"
+                    )));
+                }
+            }
+            for (d, &i) in point.iter().enumerate() {
+                keys.push(cuts.chunk(d, i).0);
+            }
+            for (d, &i) in point.iter().enumerate() {
+                let (_, origin, end) = cuts.chunk(d, i);
+                keys.push(cuts.unit(d, i, origin, end).0);
+            }
+        }
+        let key = |p: usize| &keys[p * 2 * n..(p + 1) * 2 * n];
+        let mut order: Vec<usize> = crate::alloc::with_capacity(count)?;
+        order.extend(0..count);
+        order.sort_by(|&a, &b| key(a).cmp(key(b)));
+        let (mut chunks, mut units): (Vec<Range<usize>>, Vec<Range<usize>>) = (vec![], vec![]);
+        for k in 0..count {
+            let same = |m: usize| k > 0 && key(order[k - 1])[..m] == key(order[k])[..m];
+            if !same(2 * n) {
+                units.push(k..k + 1);
+            } else if let Some(u) = units.last_mut() {
+                u.end = k + 1;
+            }
+            if !same(n) {
+                chunks.push(units.len() - 1..units.len());
+            } else if let Some(c) = chunks.last_mut() {
+                c.end = units.len();
+            }
+        }
+        Ok(PointGroups {
+            order,
+            chunks,
+            units,
+        })
+    }
+
+    /// The box of the units that hold the points `members` (all in one
+    /// chunk), from the first unit to the last along each dimension.
+    fn units_box(&self, cuts: &Cuts, points: &[u64], members: &[usize]) -> (Vec<u64>, Vec<u64>) {
+        let n = self.ndim();
+        let (mut lo, mut hi) = (vec![u64::MAX; n], vec![0; n]);
+        for &p in members {
+            for d in 0..n {
+                lo[d] = lo[d].min(points[p * n + d]);
+                hi[d] = hi[d].max(points[p * n + d]);
+            }
+        }
+        for d in 0..n {
+            let (_, origin, end) = cuts.chunk(d, lo[d]);
+            lo[d] = cuts.unit(d, lo[d], origin, end).0;
+            hi[d] = cuts.unit(d, hi[d], origin, end).1;
+        }
+        (lo, hi)
+    }
+
+    /// Read the elements at `points` (`ndim` coordinates each, C order)
+    /// into `out`, one after another.
+    pub fn read_points(&self, points: &[u64], out: &mut [u8]) -> Result<()> {
+        let groups = self.group_points(points)?;
+        let (n, elem) = (self.ndim(), self.elem());
+        let need = groups.order.len().checked_mul(elem);
+        if need.is_none_or(|b| b > out.len()) {
+            return Err(crate::error::buffer_too_small(format!(
+                "{} points of {elem} bytes do not fit a buffer of {} bytes",
+                groups.order.len(),
+                out.len()
+            )));
+        }
+        let out = SharedOut::new(out);
+        let cuts = Cuts::new(self);
+        let (workers, gate) = threads::plan(self.threads(), self.io_concurrency());
+        threads::for_each(workers, groups.chunks.len(), |c| {
+            let units = groups.chunks[c].clone();
+            let first = groups.order[groups.units[units.start].start];
+            let chunk: Vec<u64> = (0..n)
+                .map(|d| cuts.chunk(d, points[first * n + d]).0)
+                .collect();
+            let open = OpenChunk::new(self, &chunk)?;
+            threads::for_each(workers, units.len(), |u| {
+                let members = &groups.order[groups.units[units.start + u].clone()];
+                // The whole unit: it is decoded whole, straight into the
+                // box when the box is all of it.
+                let (lo, hi) = self.units_box(&cuts, points, members);
+                let shape: Vec<u64> = hi.iter().zip(&lo).map(|(h, l)| h - l).collect();
+                let box_strides = c_strides(&shape);
+                with_box_scratch(box_bytes(&shape, elem)?, |scratch| {
+                    open.read_box(&lo, &shape, scratch, &gate)?;
+                    for &p in members {
+                        let at: usize = (0..n)
+                            .map(|d| (points[p * n + d] - lo[d]) as usize * box_strides[d] as usize)
+                            .sum::<usize>()
+                            * elem;
+                        // SAFETY: each point is in one unit's group, and
+                        // point p's element is at p * elem.
+                        unsafe { out.write(p * elem, &scratch[at..at + elem]) };
+                    }
+                    Ok(())
+                })
+            })
+        })
+    }
+
+    /// Write the elements at `points` (`ndim` coordinates each, C order)
+    /// from `src`, one after another. Of points that repeat, the last is
+    /// written.
+    pub fn write_points(&self, points: &[u64], src: &[u8]) -> Result<()> {
+        let groups = self.group_points(points)?;
+        let (n, elem) = (self.ndim(), self.elem());
+        let need = groups.order.len().checked_mul(elem);
+        if need.is_none_or(|b| b > src.len()) {
+            return Err(invalid_argument(format!(
+                "{} points of {elem} bytes need {} bytes of data, {} were given",
+                groups.order.len(),
+                groups.order.len().saturating_mul(elem),
+                src.len()
+            )));
+        }
+        let cuts = Cuts::new(self);
+        threads::for_each(self.threads(), groups.chunks.len(), |c| {
+            let units = groups.chunks[c].clone();
+            let members =
+                &groups.order[groups.units[units.start].start..groups.units[units.end - 1].end];
+            let (lo, hi) = self.units_box(&cuts, points, members);
+            let shape: Vec<u64> = hi.iter().zip(&lo).map(|(h, l)| h - l).collect();
+            let box_strides = c_strides(&shape);
+            with_box_scratch(box_bytes(&shape, elem)?, |scratch| {
+                self.read_region(&lo, &shape, scratch, None)?;
+                // In the caller's order among equal points: the last wins.
+                for &p in members {
+                    let at: usize = (0..n)
+                        .map(|d| (points[p * n + d] - lo[d]) as usize * box_strides[d] as usize)
+                        .sum::<usize>()
+                        * elem;
+                    copy_elements(&src[p * elem..(p + 1) * elem], &mut scratch[at..at + elem]);
+                }
+                self.write_region(&lo, &shape, scratch, None)
+            })
+        })
+    }
+}
+
+/// Points grouped by the chunk and the unit that hold them.
+struct PointGroups {
+    /// Point numbers, sorted by chunk and unit, the caller's order kept
+    /// among points of one unit.
+    order: Vec<usize>,
+    /// Per chunk, its range of `units`.
+    chunks: Vec<Range<usize>>,
+    /// Per unit, its range of `order`.
+    units: Vec<Range<usize>>,
+}
