@@ -284,7 +284,7 @@ module zarrio
 
     ! Lists of (0-based) indices per dimension: indices(d) = c_loc of an
     ! integer(c_int64_t) list of counts(d) entries, or c_null_ptr for every
-    ! index of the dimension (counts(d) its extent).
+    ! index of the dimension (counts(d) its extent; or 0 for none).
     function zarrio_array_read_orthogonal(array, ndim, indices, counts, buf, capacity, strides) &
         bind(c, name="zarrio_array_read_orthogonal")
       import :: c_ptr, c_size_t, c_int32_t

@@ -1132,7 +1132,7 @@ zarrio_status zarrio_array_write_stepped(zarrio_array *array,
  * `a[np.ix_(i0, i1, ...)]`): along dimension `d` the `counts[d]` indices
  * `indices[d][0..counts[d]]`, in any order, repeats allowed; or, where
  * `indices[d]` is NULL, every index (`counts[d]` must then be the
- * dimension's extent). Element `(k0, k1, ...)` of the result is the
+ * dimension's extent, or 0 for none: an empty list may be NULL). Element `(k0, k1, ...)` of the result is the
  * array's element at `(indices[0][k0], indices[1][k1], ...)`. `out` is
  * laid out as in `zarrio_array_read` over the shape `counts` (`strides`
  * NULL for C order), and `capacity` is its size in bytes. Each chunk

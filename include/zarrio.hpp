@@ -670,9 +670,9 @@ public:
     template <class T> std::vector<T> read_points(const extents &coords) const {
         static_assert(!std::is_same<T, bool>::value, "std::vector<bool> has no data()");
         check_element<T>();
-        size_t n = ndim(), npoints = n ? coords.size() / n : 0;
+        size_t npoints = points_in(coords);
         std::vector<T> out(npoints);
-        detail::check(zarrio_array_read_points(get(), n, npoints, coords.data(), out.data(), out.size() * sizeof(T)),
+        detail::check(zarrio_array_read_points(get(), ndim(), npoints, coords.data(), out.data(), out.size() * sizeof(T)),
                       "zarrio_array_read_points");
         return out;
     }
@@ -681,7 +681,7 @@ public:
     template <class T> void write_points(const extents &coords, const std::vector<T> &src) {
         static_assert(!std::is_same<T, bool>::value, "std::vector<bool> has no data()");
         check_element<T>();
-        size_t n = ndim(), npoints = n ? coords.size() / n : 0;
+        size_t n = ndim(), npoints = points_in(coords);
         detail::check(zarrio_array_write_points(get(), n, npoints, coords.data(), src.data(), src.size() * sizeof(T)),
                       "zarrio_array_write_points");
     }
@@ -844,13 +844,24 @@ private:
         return size_t(n);
     }
 
+    /// How many points `coords` holds, `ndim()` coordinates each.
+    size_t points_in(const extents &coords) const {
+        size_t n = ndim();
+        if (n == 0 || coords.size() % n != 0)
+            throw error(ZARRIO_ERR_INVALID_ARGUMENT, std::to_string(coords.size()) +
+                                                         " coordinates do not make points of " + std::to_string(n) +
+                                                         " dimensions");
+        return coords.size() / n;
+    }
+
     /// The C form of per-dimension index lists; returns the selection's
     /// element count.
     static size_t lists_of(const std::vector<extents> &indices, std::vector<const uint64_t *> &lists,
                            std::vector<size_t> &counts) {
+        static const uint64_t none = 0; // an empty list's data() may be NULL, which means every index
         extents shape;
         for (const extents &list : indices) {
-            lists.push_back(list.data());
+            lists.push_back(list.empty() ? &none : list.data());
             counts.push_back(list.size());
             shape.push_back(list.size());
         }

@@ -116,6 +116,8 @@ static void test_arrays(void) {
     CHECK(thrown([&] { a.read_stepped<int16_t>({0, 0}, {1, 1}, {6, 1}); }) == ZARRIO_ERR_OUT_OF_BOUNDS);
     CHECK(thrown([&] { a.read_points<int32_t>({0, 0}); }) == ZARRIO_ERR_INVALID_ARGUMENT);
     CHECK(thrown([&] { a.write_orthogonal<int16_t>({{9}, {0}}, {1}); }) == ZARRIO_ERR_OUT_OF_BOUNDS);
+    CHECK(a.read_orthogonal<int16_t>({{}, {1, 2}}).empty()); /* an empty list, not every index */
+    CHECK(thrown([&] { a.read_points<int16_t>({1, 2, 3}); }) == ZARRIO_ERR_INVALID_ARGUMENT);
     a.write({0, 0}, {5, 7}, src);
 
     a.set_threads(1);

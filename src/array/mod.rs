@@ -4,6 +4,7 @@ mod read;
 mod rectilinear;
 mod resize;
 mod selection;
+mod selection_copy;
 mod shard_rows;
 mod strings;
 mod write;

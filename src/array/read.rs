@@ -470,6 +470,7 @@ impl Array {
             gate,
             alone,
             index: None,
+            fetched: None,
         }
     }
 
@@ -739,6 +740,9 @@ pub(crate) struct ShardRead<'a> {
     /// The shard's index, when the caller has fetched it already (it reads
     /// several parts of the shard): inner chunks are then fetched by range.
     pub index: Option<&'a ShardIndex>,
+    /// With `index`: the shard's bytes from an offset on, fetched by the
+    /// caller, holding every stored inner chunk the part touches.
+    pub fetched: Option<(u64, &'a [u8])>,
 }
 
 /// The index of the shard at `key`, fetched by range, or None when no
@@ -772,8 +776,12 @@ pub(crate) fn read_shard_region(
         Ok(())
     };
     let whole = part.is_whole(shard_shape);
-    // One version of the shard, read by range from several threads.
-    let reader = if whole && ctx.alone && workers >= 2 && store.supports_value_reader() {
+    // One version of the shard, read by range: for a part of it, so that
+    // its index and its inner chunks agree while another writer replaces
+    // the shard (a store's ranged reads may each see another version); for
+    // all of it, from several threads.
+    let by_reader = ctx.index.is_none() && (!whole || (ctx.alone && workers >= 2));
+    let reader = if by_reader && store.supports_value_reader() {
         let Some(r) = store.value_reader(key)? else {
             return fill();
         };
@@ -783,7 +791,10 @@ pub(crate) fn read_shard_region(
     };
     let fetched;
     let (source, index) = match ctx.index {
-        Some(index) => (ShardSource::Ranged, index),
+        Some(index) => match ctx.fetched {
+            Some((start, bytes)) => (ShardSource::Run { start, bytes }, index),
+            None => (ShardSource::Ranged, index),
+        },
         None => {
             let (source, index) = if let Some(reader) = &reader {
                 (
@@ -831,7 +842,7 @@ pub(crate) fn read_shard_region(
             read_inner_row(ctx, source, index, &inner, members, &dst_start(first), dest)
         }
     };
-    if let ShardSource::Whole(_) = source {
+    if let ShardSource::Whole(_) | ShardSource::Run { .. } = source {
         let all: Vec<usize> = (0..inner.len()).collect();
         let tasks = side_by_side_tasks(&inner, &all, inner_shape, row_len, may_lead);
         return threads::for_each(workers, tasks.len(), |t| {
@@ -1082,7 +1093,18 @@ fn inner_chunk_bytes<'s>(
     Ok(Some(match source {
         ShardSource::Whole(b) => b[offset as usize..(offset + nbytes) as usize].into(),
         ShardSource::Run { start, bytes } => {
-            bytes[(offset - start) as usize..(offset - start + nbytes) as usize].into()
+            // A run holds the inner chunks it was fetched for; one it does
+            // not hold is a caller's mistake, not a reason to panic.
+            let at = offset.checked_sub(*start).map(|o| o as usize);
+            match at.and_then(|o| bytes.get(o..o.checked_add(nbytes as usize)?)) {
+                Some(b) => b.into(),
+                None => {
+                    return Err(crate::error::internal(format!(
+                        "{}: not in the fetched bytes",
+                        inner_chunk_name(key, ip)
+                    )))
+                }
+            }
         }
         ShardSource::Ranged => {
             let fetched = ctx

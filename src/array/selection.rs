@@ -16,15 +16,24 @@
 //! back through the region write path: every chunk is written once, by one
 //! task, with whole units where the write path patches shards in place.
 
-use super::read::{fetch_shard_index, read_shard_region, ShardRead};
+use super::read::{
+    coalesce, fetch_run, fetch_shard_index, index_through, read_shard_region, ShardRead,
+    COALESCE_MAX,
+};
+use super::selection_copy::{Offsets, Pairs};
 use super::Array;
 use crate::codec::sharding::ShardIndex;
 use crate::error::{invalid_argument, out_of_bounds, out_of_memory, Error, Result};
 use crate::region::{c_strides, ChunkPart};
-use crate::scratch::with_box_scratch;
+use crate::scratch::{with_box_scratch, with_fetched};
+use crate::store::ValueReader;
 use crate::strided::{fill_slice, DestBuffer, Layout};
 use crate::threads::{self, Gate};
 use std::ops::Range;
+
+/// The most stored bytes of a chunk's units a read fetches before it
+/// decodes them (and holds while it does).
+const BATCH_BYTES: u64 = 16 << 20;
 
 /// What an orthogonal selection takes along one dimension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -288,13 +297,6 @@ fn unflatten(mut i: usize, counts: &[usize]) -> Vec<usize> {
     at
 }
 
-/// The byte offsets of one dimension's entries in a box (C order) and in
-/// the selection's buffer.
-struct Offsets {
-    in_box: Vec<usize>,
-    in_sel: Vec<usize>,
-}
-
 /// Offsets of the entries `entries` of `axis`, for a box from `lo` whose
 /// elements lie `box_stride` bytes apart along the dimension, and a
 /// selection buffer whose lie `sel_stride` bytes apart.
@@ -312,49 +314,6 @@ fn offsets(
         in_sel.push(axis.sorted.position(k) as usize * sel_stride);
     }
     Offsets { in_box, in_sel }
-}
-
-/// Call `copy(box_offset, selection_offset, len)` for every run of
-/// elements the dimensions' offsets pair up, C order; along the last
-/// dimension, neighbours adjacent in both buffers make one run.
-fn for_each_pair(dims: &[Offsets], elem: usize, mut copy: impl FnMut(usize, usize, usize)) {
-    let Some((last, outer)) = dims.split_last() else {
-        copy(0, 0, elem);
-        return;
-    };
-    let mut segments: Vec<(usize, usize, usize)> = Vec::new();
-    for (&b, &s) in last.in_box.iter().zip(&last.in_sel) {
-        match segments.last_mut() {
-            Some((pb, ps, len)) if *pb + *len == b && *ps + *len == s => *len += elem,
-            _ => segments.push((b, s, elem)),
-        }
-    }
-    if segments.is_empty() || outer.iter().any(|o| o.in_box.is_empty()) {
-        return;
-    }
-    let mut at = vec![0usize; outer.len()];
-    loop {
-        let (mut b, mut s) = (0, 0);
-        for (o, &k) in outer.iter().zip(&at) {
-            b += o.in_box[k];
-            s += o.in_sel[k];
-        }
-        for &(sb, ss, len) in &segments {
-            copy(b + sb, s + ss, len);
-        }
-        let mut d = outer.len();
-        loop {
-            if d == 0 {
-                return;
-            }
-            d -= 1;
-            at[d] += 1;
-            if at[d] < outer[d].in_box.len() {
-                break;
-            }
-            at[d] = 0;
-        }
-    }
 }
 
 /// A checked orthogonal selection, cut along each dimension.
@@ -383,16 +342,11 @@ impl Orthogonal {
             .collect()
     }
 
-    /// The offsets of the entries `entries(d)` of each dimension, in the
-    /// box `lo..lo+shape` (C order) and in the selection's buffer.
-    fn offsets(
-        &self,
-        entries: impl Fn(usize) -> Range<u64>,
-        lo: &[u64],
-        shape: &[u64],
-    ) -> Vec<Offsets> {
+    /// The pairs of places of the entries `entries(d)` of each dimension,
+    /// in the box `lo..lo+shape` (C order) and in the selection's buffer.
+    fn pairs(&self, entries: impl Fn(usize) -> Range<u64>, lo: &[u64], shape: &[u64]) -> Pairs {
         let box_strides = c_strides(shape);
-        (0..self.axes.len())
+        let dims = (0..self.axes.len())
             .map(|d| {
                 offsets(
                     &self.axes[d],
@@ -402,7 +356,8 @@ impl Orthogonal {
                     self.sel_strides[d],
                 )
             })
-            .collect()
+            .collect();
+        Pairs::new(dims, self.elem)
     }
 }
 
@@ -433,6 +388,17 @@ impl SharedOut {
     /// No other task writes these bytes. (Each selected element belongs to
     /// one box, or one point to one group, and the validated layout maps
     /// distinct elements to distinct bytes.)
+    /// Copy the selected elements of `from_box` to their places.
+    ///
+    /// # Safety
+    /// As `write`, for every place `pairs` names.
+    unsafe fn gather(&self, pairs: &Pairs, from_box: &[u8]) {
+        // SAFETY: the buffer is valid for `len` bytes while the read runs;
+        // exclusive by the contract.
+        unsafe { pairs.gather(from_box, self.ptr, self.len) }
+    }
+
+    #[inline]
     unsafe fn write(&self, at: usize, data: &[u8]) {
         assert!(at <= self.len && data.len() <= self.len - at);
         // SAFETY: in bounds (checked above), and no other task reads or
@@ -470,6 +436,10 @@ struct OpenChunk<'a> {
     origin: Vec<u64>,
     key: String,
     shard: Shard,
+    /// One version of the shard, where the store reads values by range:
+    /// its index and its inner chunks then agree even while another
+    /// writer replaces the shard.
+    reader: Option<Box<dyn ValueReader + 'a>>,
 }
 
 enum Shard {
@@ -488,13 +458,20 @@ impl<'a> OpenChunk<'a> {
         };
         let a = view.as_ref().unwrap_or(array);
         let key = a.chunk_key(&indices);
-        let shard = match a.codecs().sharding() {
-            None => Shard::NotSharded,
-            Some(sharding) => match fetch_shard_index(a.store().as_ref(), &key, sharding)? {
-                Some(index) => Shard::Index(index),
-                None => Shard::Absent,
-            },
-        };
+        // The view's store is the array's.
+        let store = array.store().as_ref();
+        let (mut shard, mut reader) = (Shard::NotSharded, None);
+        if let Some(sharding) = a.codecs().sharding() {
+            shard = Shard::Absent;
+            if store.supports_value_reader() {
+                if let Some(r) = store.value_reader(&key)? {
+                    shard = Shard::Index(index_through(&*r, sharding, &key)?);
+                    reader = Some(r);
+                }
+            } else if let Some(index) = fetch_shard_index(store, &key, sharding)? {
+                shard = Shard::Index(index);
+            }
+        }
         Ok(OpenChunk {
             view,
             array,
@@ -502,13 +479,117 @@ impl<'a> OpenChunk<'a> {
             origin,
             key,
             shard,
+            reader,
         })
     }
 
-    /// Read the box `lo..lo+shape` (array coordinates, inside this chunk)
-    /// into `out`, C order.
-    fn read_box(&self, lo: &[u64], shape: &[u64], out: &mut [u8], gate: &Gate) -> Result<()> {
-        let a = self.view.as_ref().unwrap_or(self.array);
+    fn array(&self) -> &Array {
+        self.view.as_ref().unwrap_or(self.array)
+    }
+
+    /// Read the units `0..n` of this chunk (`unit(u)`: its box, array
+    /// coordinates, one unit each) on `workers` threads, each into a box
+    /// buffer of its task's, and hand it to `take(u, lo, shape, box)`. Of a
+    /// shard, the units' stored bytes are fetched first, a batch of units
+    /// at a time (about `BATCH_BYTES`), nearby ones with one request.
+    fn read_units(
+        &self,
+        n: usize,
+        workers: usize,
+        gate: &Gate,
+        unit: impl Fn(usize) -> (Vec<u64>, Vec<u64>) + Sync,
+        take: impl Fn(usize, &[u64], &[u64], &[u8]) -> Result<()> + Sync,
+    ) -> Result<()> {
+        let a = self.array();
+        let read = |u: usize, fetched: Option<(u64, &[u8])>| {
+            let (lo, shape) = unit(u);
+            with_box_scratch(box_bytes(&shape, a.elem())?, |scratch| {
+                self.read_box(&lo, &shape, scratch, gate, fetched)?;
+                take(u, &lo, &shape, scratch)
+            })
+        };
+        let (Shard::Index(index), Some(sharding)) = (&self.shard, a.codecs().sharding()) else {
+            return threads::for_each(workers, n, |u| read(u, None));
+        };
+        let store = a.store().as_ref();
+        let mut next = 0;
+        while next < n {
+            let first = next;
+            let (mut entries, mut total) = (Vec::new(), 0u64);
+            while next < n && (next == first || total < BATCH_BYTES) {
+                let (lo, shape) = unit(next);
+                let in_chunk: Vec<u64> = lo.iter().zip(&self.origin).map(|(l, o)| l - o).collect();
+                for (flat, _) in sharding.inner_parts(&in_chunk, &shape)? {
+                    if let Some((offset, nbytes)) = index.entry(flat) {
+                        entries.push((offset, nbytes, next - first));
+                        total = total.saturating_add(nbytes);
+                    }
+                }
+                next += 1;
+            }
+            let runs = coalesce(entries, COALESCE_MAX);
+            let mut holder = vec![None; next - first];
+            for (r, run) in runs.iter().enumerate() {
+                for &m in &run.members {
+                    holder[m] = Some(r);
+                }
+            }
+            let read_batch = |bytes: &[&[u8]]| {
+                threads::for_each(workers, next - first, |i| {
+                    read(first + i, holder[i].map(|r| (runs[r].start, bytes[r])))
+                })
+            };
+            match &self.reader {
+                // The runs side by side in this thread's reused buffer.
+                Some(reader) => with_fetched(|buf| {
+                    let len = runs.iter().map(|r| (r.end - r.start) as usize).sum();
+                    if buf.len() < len {
+                        crate::alloc::resize_zeroed(buf, len)?;
+                    }
+                    let mut pieces = Vec::with_capacity(runs.len());
+                    let mut rest = &mut buf[..len];
+                    for run in &runs {
+                        let (piece, tail) = rest.split_at_mut((run.end - run.start) as usize);
+                        pieces.push(std::sync::Mutex::new(piece));
+                        rest = tail;
+                    }
+                    // Each task locks its own piece once: the mutexes only
+                    // hand the disjoint pieces to the threads.
+                    threads::for_each(workers, runs.len(), |r| {
+                        let mut piece = pieces[r].lock().unwrap_or_else(|e| e.into_inner());
+                        reader.read_at(runs[r].start, &mut piece)
+                    })?;
+                    let pieces: Vec<&mut [u8]> = pieces
+                        .into_iter()
+                        .map(|p| p.into_inner().unwrap_or_else(|e| e.into_inner()))
+                        .collect();
+                    let bytes: Vec<&[u8]> = pieces.iter().map(|p| &p[..]).collect();
+                    read_batch(&bytes)
+                })?,
+                None => {
+                    let fetched = threads::map(workers, runs.len(), |r| {
+                        fetch_run(store, &self.key, &runs[r])
+                    })?;
+                    let bytes: Vec<&[u8]> = fetched.iter().map(|b| &b[..]).collect();
+                    read_batch(&bytes)?
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Read the box `lo..lo+shape` (array coordinates, inside one unit of
+    /// this chunk) into `out`, C order; of a shard, from `fetched` (the
+    /// shard's bytes from an offset on, holding the unit) when given.
+    fn read_box(
+        &self,
+        lo: &[u64],
+        shape: &[u64],
+        out: &mut [u8],
+        gate: &Gate,
+        fetched: Option<(u64, &[u8])>,
+    ) -> Result<()> {
+        let a = self.array();
         if let Shard::Absent = self.shard {
             fill_slice(out, a.fill_value());
             return Ok(());
@@ -530,6 +611,7 @@ impl<'a> OpenChunk<'a> {
                     gate,
                     alone: false,
                     index: Some(index),
+                    fetched,
                 };
                 read_shard_region(&ctx, a.chunk_shape(), &part, &dest, 1)
             }
@@ -562,23 +644,31 @@ impl Array {
                 self.ndim()
             )));
         }
-        let cuts = Cuts::new(self);
-        let mut axes = Vec::with_capacity(sel.len());
+        let mut sorted = Vec::with_capacity(sel.len());
         for (d, s) in sel.iter().enumerate() {
-            axes.push(Axis::new(Sorted::new(s, self.shape()[d], d)?, &cuts, d)?);
+            sorted.push(Sorted::new(s, self.shape()[d], d)?);
         }
+        // The buffer is checked before any work that grows with the
+        // selection, and an empty selection does none.
         let shape: Vec<u64> = sel.iter().map(DimSelection::len).collect();
         let elem = self.elem();
         let layout = Layout::new(&shape, strides, elem, len)?;
         if shape.contains(&0) {
             return Ok(None);
         }
+        let cuts = Cuts::new(self);
+        let mut axes = Vec::with_capacity(sel.len());
+        for (d, s) in sorted.into_iter().enumerate() {
+            axes.push(Axis::new(s, &cuts, d)?);
+        }
         let chunk_counts = axes.iter().map(|a| a.chunks.len()).collect();
         Ok(Some(Orthogonal {
             sel_strides: layout
                 .strides()
                 .iter()
-                .map(|&s| s as usize * elem)
+                // A stride of a dimension of one index may be anything: it
+                // is only ever multiplied by 0.
+                .map(|&s| (s as usize).saturating_mul(elem))
                 .collect(),
             axes,
             chunk_counts,
@@ -606,24 +696,32 @@ impl Array {
             let chunk: Vec<u64> = runs.iter().map(|r| r[0].chunk).collect();
             let open = OpenChunk::new(self, &chunk)?;
             let run_counts: Vec<usize> = runs.iter().map(|r| r.len()).collect();
-            threads::for_each(workers, product(run_counts.iter().copied())?, |b| {
-                let pick = unflatten(b, &run_counts);
-                let runs: Vec<&Run> = runs.iter().zip(&pick).map(|(r, &k)| &r[k]).collect();
-                // The whole unit: it is decoded whole, straight into the
-                // box when the box is all of it.
+            let pick = |u: usize| -> Vec<&Run> {
+                let at = unflatten(u, &run_counts);
+                runs.iter().zip(&at).map(|(r, &k)| &r[k]).collect()
+            };
+            // Whole units: each is decoded whole, straight into the box.
+            let unit = |u: usize| {
+                let runs = pick(u);
                 let lo: Vec<u64> = runs.iter().map(|r| r.unit_lo).collect();
-                let shape: Vec<u64> = runs.iter().map(|r| r.unit_hi - r.unit_lo).collect();
-                let dims = plan.offsets(|d| runs[d].entries.clone(), &lo, &shape);
-                with_box_scratch(box_bytes(&shape, plan.elem)?, |scratch| {
-                    open.read_box(&lo, &shape, scratch, &gate)?;
-                    for_each_pair(&dims, plan.elem, |b, s, len| {
-                        // SAFETY: the elements of this box's entries are
-                        // this task's alone (see `SharedOut::write`).
-                        unsafe { out.write(s, &scratch[b..b + len]) }
-                    });
-                    Ok(())
-                })
-            })
+                let shape = runs.iter().map(|r| r.unit_hi - r.unit_lo).collect();
+                (lo, shape)
+            };
+            let take = |u: usize, lo: &[u64], shape: &[u64], scratch: &[u8]| {
+                let runs = pick(u);
+                let pairs = plan.pairs(|d| runs[d].entries.clone(), lo, shape);
+                // SAFETY: the elements of this box's entries are this
+                // task's alone (see `SharedOut::write`).
+                unsafe { out.gather(&pairs, scratch) };
+                Ok(())
+            };
+            open.read_units(
+                product(run_counts.iter().copied())?,
+                workers,
+                &gate,
+                unit,
+                take,
+            )
         })
     }
 
@@ -642,24 +740,36 @@ impl Array {
         };
         threads::for_each(self.threads(), plan.chunks()?, |c| {
             let at = unflatten(c, &plan.chunk_counts);
+            let runs = plan.chunk_runs(c);
+            if self.patches_units() {
+                let run_counts: Vec<usize> = runs.iter().map(|r| r.len()).collect();
+                return threads::for_each(
+                    self.threads(),
+                    product(run_counts.iter().copied())?,
+                    |u| {
+                        let pick = unflatten(u, &run_counts);
+                        let runs: Vec<&Run> = runs.iter().zip(&pick).map(|(r, &k)| &r[k]).collect();
+                        let (mut lo, mut shape, mut covered) = (Vec::new(), Vec::new(), true);
+                        for (r, a) in runs.iter().zip(&plan.axes) {
+                            covered &= a.distinct(r.entries.clone()) == r.unit_hi - r.unit_lo;
+                            lo.push(r.unit_lo);
+                            shape.push(r.unit_hi - r.unit_lo);
+                        }
+                        let pairs = plan.pairs(|d| runs[d].entries.clone(), &lo, &shape);
+                        self.write_box(&lo, &shape, covered, |b| pairs.scatter(src, b))
+                    },
+                );
+            }
             // The box of the units the selection touches in this chunk.
             let (mut lo, mut shape, mut covered) = (Vec::new(), Vec::new(), true);
-            for (runs, (a, &g)) in plan.chunk_runs(c).iter().zip(plan.axes.iter().zip(&at)) {
+            for (runs, (a, &g)) in runs.iter().zip(plan.axes.iter().zip(&at)) {
                 let (l, h) = (runs[0].unit_lo, runs[runs.len() - 1].unit_hi);
                 covered &= a.distinct(a.chunk_entries(g)) == h - l;
                 lo.push(l);
                 shape.push(h - l);
             }
-            let dims = plan.offsets(|d| plan.axes[d].chunk_entries(at[d]), &lo, &shape);
-            with_box_scratch(box_bytes(&shape, plan.elem)?, |scratch| {
-                if !covered {
-                    self.read_region(&lo, &shape, scratch, None)?;
-                }
-                for_each_pair(&dims, plan.elem, |b, s, len| {
-                    copy_elements(&src[s..s + len], &mut scratch[b..b + len])
-                });
-                self.write_region(&lo, &shape, scratch, None)
-            })
+            let pairs = plan.pairs(|d| plan.axes[d].chunk_entries(at[d]), &lo, &shape);
+            self.write_box(&lo, &shape, covered, |b| pairs.scatter(src, b))
         })
     }
 
@@ -682,10 +792,6 @@ impl Array {
             )));
         }
         let count = points.len() / n;
-        let cuts = Cuts::new(self);
-        // Per point: its chunk's index along each dimension, then its
-        // unit's first element along each.
-        let mut keys: Vec<u64> = crate::alloc::with_capacity(points.len().saturating_mul(2))?;
         for (p, point) in points.chunks_exact(n).enumerate() {
             for (d, (&i, &extent)) in point.iter().zip(self.shape()).enumerate() {
                 if i >= extent {
@@ -695,32 +801,74 @@ impl Array {
                     )));
                 }
             }
-            for (d, &i) in point.iter().enumerate() {
-                keys.push(cuts.chunk(d, i).0);
-            }
-            for (d, &i) in point.iter().enumerate() {
-                let (_, origin, end) = cuts.chunk(d, i);
-                keys.push(cuts.unit(d, i, origin, end).0);
-            }
         }
-        let key = |p: usize| &keys[p * 2 * n..(p + 1) * 2 * n];
+        let cuts = Cuts::new(self);
+        // A point's place: its chunk's indices, then its unit's within the
+        // chunk, as the digits of one number where the grid allows
+        // (sorting numbers is many times faster than sorting lists).
+        let grid = self.grid_shape();
+        let units: Vec<u64> = (0..n)
+            .map(|d| {
+                cuts.inner
+                    .as_ref()
+                    .map_or(1, |i| self.shape()[d].div_ceil(i[d]))
+            })
+            .collect();
+        let span = units.iter().try_fold(1u64, |a, &u| a.checked_mul(u.max(1)));
+        // The unit digits' span, when all the digits fit in a u64.
+        let digits = span.filter(|&sp| {
+            grid.iter()
+                .try_fold(sp, |a, &g| a.checked_mul(g.max(1)))
+                .is_some()
+        });
         let mut order: Vec<usize> = crate::alloc::with_capacity(count)?;
-        order.extend(0..count);
-        order.sort_by(|&a, &b| key(a).cmp(key(b)));
-        let (mut chunks, mut units): (Vec<Range<usize>>, Vec<Range<usize>>) = (vec![], vec![]);
-        for k in 0..count {
-            let same = |m: usize| k > 0 && key(order[k - 1])[..m] == key(order[k])[..m];
-            if !same(2 * n) {
-                units.push(k..k + 1);
-            } else if let Some(u) = units.last_mut() {
-                u.end = k + 1;
+        let (chunks, units) = if let Some(span) = digits {
+            let mut keyed: Vec<(u64, usize)> = crate::alloc::with_capacity(count)?;
+            for (p, point) in points.chunks_exact(n).enumerate() {
+                let (mut chunk, mut unit) = (0u64, 0u64);
+                for (d, &i) in point.iter().enumerate() {
+                    let (c, origin, end) = cuts.chunk(d, i);
+                    chunk = chunk * grid[d].max(1) + c;
+                    let lo = cuts.unit(d, i, origin, end).0;
+                    let within = cuts
+                        .inner
+                        .as_ref()
+                        .map_or(0, |inner| (lo - origin) / inner[d]);
+                    unit = unit * units[d].max(1) + within;
+                }
+                keyed.push((chunk * span + unit, p));
             }
-            if !same(n) {
-                chunks.push(units.len() - 1..units.len());
-            } else if let Some(c) = chunks.last_mut() {
-                c.end = units.len();
+            // Ties broken by the point's number: the caller's order.
+            keyed.sort_unstable();
+            order.extend(keyed.iter().map(|k| k.1));
+            group_sorted(
+                count,
+                |a, b| keyed[a].0 / span == keyed[b].0 / span,
+                |a, b| keyed[a].0 == keyed[b].0,
+            )
+        } else {
+            // Per point: its chunk's index along each dimension, then its
+            // unit's first element along each.
+            let mut keys: Vec<u64> = crate::alloc::with_capacity(points.len().saturating_mul(2))?;
+            for point in points.chunks_exact(n) {
+                for (d, &i) in point.iter().enumerate() {
+                    keys.push(cuts.chunk(d, i).0);
+                }
+                for (d, &i) in point.iter().enumerate() {
+                    let (_, origin, end) = cuts.chunk(d, i);
+                    keys.push(cuts.unit(d, i, origin, end).0);
+                }
             }
-        }
+            let key = |p: usize| &keys[p * 2 * n..(p + 1) * 2 * n];
+            order.extend(0..count);
+            order.sort_by(|&a, &b| key(a).cmp(key(b)));
+            let order = &order;
+            group_sorted(
+                count,
+                |a, b| key(order[a])[..n] == key(order[b])[..n],
+                |a, b| key(order[a]) == key(order[b]),
+            )
+        };
         Ok(PointGroups {
             order,
             chunks,
@@ -728,8 +876,9 @@ impl Array {
         })
     }
 
-    /// The box of the units that hold the points `members` (all in one
-    /// chunk), from the first unit to the last along each dimension.
+    /// The box (first element, shape) of the units that hold the points
+    /// `members` (all in one chunk), from the first unit to the last along
+    /// each dimension.
     fn units_box(&self, cuts: &Cuts, points: &[u64], members: &[usize]) -> (Vec<u64>, Vec<u64>) {
         let n = self.ndim();
         let (mut lo, mut hi) = (vec![u64::MAX; n], vec![0; n]);
@@ -742,7 +891,7 @@ impl Array {
         for d in 0..n {
             let (_, origin, end) = cuts.chunk(d, lo[d]);
             lo[d] = cuts.unit(d, lo[d], origin, end).0;
-            hi[d] = cuts.unit(d, hi[d], origin, end).1;
+            hi[d] = cuts.unit(d, hi[d], origin, end).1 - lo[d];
         }
         (lo, hi)
     }
@@ -770,27 +919,23 @@ impl Array {
                 .map(|d| cuts.chunk(d, points[first * n + d]).0)
                 .collect();
             let open = OpenChunk::new(self, &chunk)?;
-            threads::for_each(workers, units.len(), |u| {
-                let members = &groups.order[groups.units[units.start + u].clone()];
-                // The whole unit: it is decoded whole, straight into the
-                // box when the box is all of it.
-                let (lo, hi) = self.units_box(&cuts, points, members);
-                let shape: Vec<u64> = hi.iter().zip(&lo).map(|(h, l)| h - l).collect();
-                let box_strides = c_strides(&shape);
-                with_box_scratch(box_bytes(&shape, elem)?, |scratch| {
-                    open.read_box(&lo, &shape, scratch, &gate)?;
-                    for &p in members {
-                        let at: usize = (0..n)
-                            .map(|d| (points[p * n + d] - lo[d]) as usize * box_strides[d] as usize)
-                            .sum::<usize>()
-                            * elem;
-                        // SAFETY: each point is in one unit's group, and
-                        // point p's element is at p * elem.
-                        unsafe { out.write(p * elem, &scratch[at..at + elem]) };
-                    }
-                    Ok(())
-                })
-            })
+            let members = |u: usize| &groups.order[groups.units[units.start + u].clone()];
+            // Whole units: each is decoded whole, straight into the box.
+            let unit = |u: usize| self.units_box(&cuts, points, &members(u)[..1]);
+            let take = |u: usize, lo: &[u64], shape: &[u64], scratch: &[u8]| {
+                let box_strides = c_strides(shape);
+                for &p in members(u) {
+                    let at: usize = (0..n)
+                        .map(|d| (points[p * n + d] - lo[d]) as usize * box_strides[d] as usize)
+                        .sum::<usize>()
+                        * elem;
+                    // SAFETY: each point is in one unit's group, and point
+                    // p's element is at p * elem.
+                    unsafe { out.write(p * elem, &scratch[at..at + elem]) };
+                }
+                Ok(())
+            };
+            open.read_units(units.len(), workers, &gate, unit, take)
         })
     }
 
@@ -802,7 +947,7 @@ impl Array {
         let (n, elem) = (self.ndim(), self.elem());
         let need = groups.order.len().checked_mul(elem);
         if need.is_none_or(|b| b > src.len()) {
-            return Err(invalid_argument(format!(
+            return Err(crate::error::buffer_too_small(format!(
                 "{} points of {elem} bytes need {} bytes of data, {} were given",
                 groups.order.len(),
                 groups.order.len().saturating_mul(elem),
@@ -810,27 +955,84 @@ impl Array {
             )));
         }
         let cuts = Cuts::new(self);
+        let set = |members: &[usize], lo: &[u64], shape: &[u64], scratch: &mut [u8]| {
+            let box_strides = c_strides(shape);
+            // In the caller's order among equal points: the last wins.
+            for &p in members {
+                let at: usize = (0..n)
+                    .map(|d| (points[p * n + d] - lo[d]) as usize * box_strides[d] as usize)
+                    .sum::<usize>()
+                    * elem;
+                copy_elements(&src[p * elem..(p + 1) * elem], &mut scratch[at..at + elem]);
+            }
+        };
         threads::for_each(self.threads(), groups.chunks.len(), |c| {
             let units = groups.chunks[c].clone();
+            if self.patches_units() {
+                return threads::for_each(self.threads(), units.len(), |u| {
+                    let members = &groups.order[groups.units[units.start + u].clone()];
+                    let (lo, shape) = self.units_box(&cuts, points, members);
+                    self.write_box(&lo, &shape, false, |b| set(members, &lo, &shape, b))
+                });
+            }
             let members =
                 &groups.order[groups.units[units.start].start..groups.units[units.end - 1].end];
-            let (lo, hi) = self.units_box(&cuts, points, members);
-            let shape: Vec<u64> = hi.iter().zip(&lo).map(|(h, l)| h - l).collect();
-            let box_strides = c_strides(&shape);
-            with_box_scratch(box_bytes(&shape, elem)?, |scratch| {
-                self.read_region(&lo, &shape, scratch, None)?;
-                // In the caller's order among equal points: the last wins.
-                for &p in members {
-                    let at: usize = (0..n)
-                        .map(|d| (points[p * n + d] - lo[d]) as usize * box_strides[d] as usize)
-                        .sum::<usize>()
-                        * elem;
-                    copy_elements(&src[p * elem..(p + 1) * elem], &mut scratch[at..at + elem]);
-                }
-                self.write_region(&lo, &shape, scratch, None)
-            })
+            let (lo, shape) = self.units_box(&cuts, points, members);
+            self.write_box(&lo, &shape, false, |b| set(members, &lo, &shape, b))
         })
     }
+
+    /// Whether a write of part of a shard patches its inner chunks in
+    /// place (dense shards on a store with `set_range`): a selection then
+    /// writes each unit it touches on its own, leaving the others to any
+    /// other writer. Otherwise it writes each chunk once, rewriting the
+    /// shard once.
+    fn patches_units(&self) -> bool {
+        self.codecs()
+            .sharding()
+            .is_some_and(|s| s.slot_size().is_some())
+            && self.store().supports_set_range()
+    }
+
+    /// Write the box `lo..lo+shape`: read it first unless `covered` (every
+    /// element is set), `set` the selected elements, write it back.
+    fn write_box(
+        &self,
+        lo: &[u64],
+        shape: &[u64],
+        covered: bool,
+        set: impl FnOnce(&mut [u8]),
+    ) -> Result<()> {
+        with_box_scratch(box_bytes(shape, self.elem())?, |scratch| {
+            if !covered {
+                self.read_region(lo, shape, scratch, None)?;
+            }
+            set(scratch);
+            self.write_region(lo, shape, scratch, None)
+        })
+    }
+}
+
+/// The groups of `count` sorted points: ranges of units per chunk, and of
+/// points per unit, given whether the `a`-th and `b`-th (in sorted order)
+/// share a chunk, and a unit.
+fn group_sorted(
+    count: usize,
+    same_chunk: impl Fn(usize, usize) -> bool,
+    same_unit: impl Fn(usize, usize) -> bool,
+) -> (Vec<Range<usize>>, Vec<Range<usize>>) {
+    let (mut chunks, mut units): (Vec<Range<usize>>, Vec<Range<usize>>) = (vec![], vec![]);
+    for k in 0..count {
+        match units.last_mut() {
+            Some(u) if same_unit(k - 1, k) => u.end = k + 1,
+            _ => units.push(k..k + 1),
+        }
+        match chunks.last_mut() {
+            Some(c) if same_chunk(k - 1, k) => c.end = units.len(),
+            _ => chunks.push(units.len() - 1..units.len()),
+        }
+    }
+    (chunks, units)
 }
 
 /// Points grouped by the chunk and the unit that hold them.

@@ -74,9 +74,9 @@ pub(crate) unsafe fn slice<'a, T>(p: *const T, n: usize, what: &str) -> Result<&
     if n == 0 {
         return Ok(&[]);
     }
-    check_pointer(p, what)?;
-    // SAFETY: non-null and aligned (checked), with `n` readable elements
-    // per the caller's contract.
+    check_slice(p, n, what)?;
+    // SAFETY: non-null, aligned and of a possible size (checked), with `n`
+    // readable elements per the caller's contract.
     Ok(std::slice::from_raw_parts(p, n))
 }
 
@@ -88,10 +88,25 @@ pub(crate) unsafe fn slice_mut<'a, T>(p: *mut T, n: usize, what: &str) -> Result
     if n == 0 {
         return Ok(&mut []);
     }
-    check_pointer(p, what)?;
-    // SAFETY: non-null and aligned (checked), with `n` writable, unaliased
-    // elements per the contract.
+    check_slice(p, n, what)?;
+    // SAFETY: non-null, aligned and of a possible size (checked), with `n`
+    // writable, unaliased elements per the contract.
     Ok(std::slice::from_raw_parts_mut(p, n))
+}
+
+/// A NULL or misaligned array pointer, or a length no object can have,
+/// is an error, not undefined behaviour when a slice is made of it.
+fn check_slice<T>(p: *const T, n: usize, what: &str) -> Result<()> {
+    check_pointer(p, what)?;
+    // No object is larger than isize::MAX bytes (slice::from_raw_parts).
+    if n.checked_mul(std::mem::size_of::<T>())
+        .is_none_or(|b| b > isize::MAX as usize)
+    {
+        return Err(invalid_argument(format!(
+            "{what}: {n} elements are more than memory can hold"
+        )));
+    }
+    Ok(())
 }
 
 /// A NULL or misaligned array pointer is an error, not undefined

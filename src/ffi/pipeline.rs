@@ -340,6 +340,7 @@ pub unsafe extern "C" fn zarrio_pipeline_decode_shard_region(
             gate: &gate,
             alone: true,
             index: None,
+            fetched: None,
         };
         read_shard_region(&ctx, &repr.shape, &part, &dest, workers)
     })

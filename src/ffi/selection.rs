@@ -38,7 +38,8 @@ unsafe fn stepped(
 }
 
 /// The selection of the lists `indices[d]` of `counts[d]` entries (NULL:
-/// every index of the dimension, `counts[d]` its extent).
+/// every index of the dimension, `counts[d]` its extent; or none, when
+/// `counts[d]` is 0).
 ///
 /// # Safety
 /// `indices` and `counts` are NULL or point to `ndim` elements; each
@@ -57,14 +58,16 @@ unsafe fn lists<'a>(
     for d in 0..ndim {
         if lists[d].is_null() {
             let extent = a.shape()[d];
-            if counts[d] as u64 != extent {
+            // NULL with a count of 0 is an empty list (what malloc(0) may
+            // give), else every index.
+            if counts[d] != 0 && counts[d] as u64 != extent {
                 return Err(invalid_argument(format!(
                     "indices[{d}] is NULL (every index) but counts[{d}] is {}, not the \
                      extent {extent}",
                     counts[d]
                 )));
             }
-            sel.push(DimSelection::all(extent));
+            sel.push(DimSelection::all(counts[d] as u64));
         } else {
             sel.push(DimSelection::List(slice(
                 lists[d],
@@ -161,7 +164,7 @@ pub unsafe extern "C" fn zarrio_array_write_stepped(
 /// `a[np.ix_(i0, i1, ...)]`): along dimension `d` the `counts[d]` indices
 /// `indices[d][0..counts[d]]`, in any order, repeats allowed; or, where
 /// `indices[d]` is NULL, every index (`counts[d]` must then be the
-/// dimension's extent). Element `(k0, k1, ...)` of the result is the
+/// dimension's extent, or 0 for none: an empty list may be NULL). Element `(k0, k1, ...)` of the result is the
 /// array's element at `(indices[0][k0], indices[1][k1], ...)`. `out` is
 /// laid out as in `zarrio_array_read` over the shape `counts` (`strides`
 /// NULL for C order), and `capacity` is its size in bytes. Each chunk

@@ -143,7 +143,7 @@ def test_bad_selections_are_clear_errors(zarrio, tmp_path):
              "ZARRIO_ERR_OUT_OF_BOUNDS"),
             (lambda: arr.read_points([[0, 26]]), "ZARRIO_ERR_OUT_OF_BOUNDS"),
             (lambda: arr.write_points([[0, 0]], np.zeros(1, "<i4"), size=2),
-             "ZARRIO_ERR_INVALID_ARGUMENT"),
+             "ZARRIO_ERR_BUFFER_TOO_SMALL"),
         ]
         for call, status in cases:
             with pytest.raises(ZarrioError) as e:
