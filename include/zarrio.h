@@ -1108,11 +1108,13 @@ zarrio_status zarrio_array_read_stepped(const zarrio_array *array,
  * Write every `step[d]`-th element from `start[d]`, `count[d]` of them
  * along each dimension, from `src` (`size` bytes, laid out as `out` of
  * `zarrio_array_read_stepped`). Each chunk the selection touches is
- * written once: the chunk (of a shard, the inner chunks from the first
- * to the last the selection touches along each dimension) is read unless
- * the selection covers it, the selected elements are set, and it is
- * written back as by `zarrio_array_write`, whose rules for shards, fill
- * chunks and failures apply.
+ * written once, by one task: it is read unless the selection covers it,
+ * the selected elements are set, and it is written back. Of a shard,
+ * only the inner chunks holding selected elements are decoded and
+ * encoded again, the others' stored bytes kept; a densely laid out
+ * shard has just those inner chunks patched in place, so writers of its
+ * other inner chunks may write at the same time. The rules of
+ * `zarrio_array_write` for fill chunks and failures apply.
  *
  * # Safety
  * `array` is a live handle; `start`, `step`, `count` (and `strides`
@@ -1198,10 +1200,8 @@ zarrio_status zarrio_array_read_points(const zarrio_array *array,
  * Write the elements at `npoints` points (`coords` as in
  * `zarrio_array_read_points`) from `src` (`size` bytes, at least
  * `npoints` elements, one after another). Of repeated points the last is
- * written. Each chunk holding points is written once: the chunk (of a
- * shard, the inner chunks from the first to the last the points touch
- * along each dimension) is read, the points set, and it is written back
- * as by `zarrio_array_write`.
+ * written. Chunks are written as by `zarrio_array_write_stepped`: each
+ * once, and of a shard only the inner chunks holding points.
  *
  * # Safety
  * `array` is a live handle; `coords` holds `npoints * ndim` entries;

@@ -1025,7 +1025,7 @@ fn side_by_side_tasks(
 }
 
 /// Inner chunks closer than this in a shard are fetched with one request.
-const COALESCE_GAP: u64 = 16 << 10;
+pub(super) const COALESCE_GAP: u64 = 16 << 10;
 /// Runs stop growing at this size, to keep requests parallel (unless
 /// `WHOLE_SHARD_RUN` applies).
 pub(super) const COALESCE_MAX: u64 = 16 << 20;

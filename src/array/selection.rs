@@ -18,11 +18,12 @@
 
 use super::read::{
     coalesce, fetch_run, fetch_shard_index, index_through, read_shard_region, ShardRead,
-    COALESCE_MAX,
+    COALESCE_GAP, COALESCE_MAX,
 };
 use super::selection_copy::{Offsets, Pairs};
+use super::write::ShardEdit;
 use super::Array;
-use crate::codec::sharding::ShardIndex;
+use crate::codec::sharding::{ShardIndex, ShardingCodec};
 use crate::error::{invalid_argument, out_of_bounds, out_of_memory, Error, Result};
 use crate::region::{c_strides, ChunkPart};
 use crate::scratch::{with_box_scratch, with_fetched};
@@ -515,6 +516,8 @@ impl<'a> OpenChunk<'a> {
         let mut next = 0;
         while next < n {
             let first = next;
+            // What a batch may fetch: its inner chunks and, where runs
+            // join them, the gaps between (at most one per inner chunk).
             let (mut entries, mut total) = (Vec::new(), 0u64);
             while next < n && (next == first || total < BATCH_BYTES) {
                 let (lo, shape) = unit(next);
@@ -522,7 +525,7 @@ impl<'a> OpenChunk<'a> {
                 for (flat, _) in sharding.inner_parts(&in_chunk, &shape)? {
                     if let Some((offset, nbytes)) = index.entry(flat) {
                         entries.push((offset, nbytes, next - first));
-                        total = total.saturating_add(nbytes);
+                        total = total.saturating_add(nbytes).saturating_add(COALESCE_GAP);
                     }
                 }
                 next += 1;
@@ -741,26 +744,33 @@ impl Array {
         threads::for_each(self.threads(), plan.chunks()?, |c| {
             let at = unflatten(c, &plan.chunk_counts);
             let runs = plan.chunk_runs(c);
-            if self.patches_units() {
+            if self.codecs().sharding().is_some() {
+                // Each touched inner chunk: its place and whether the
+                // selection sets all of it.
                 let run_counts: Vec<usize> = runs.iter().map(|r| r.len()).collect();
-                return threads::for_each(
-                    self.threads(),
-                    product(run_counts.iter().copied())?,
-                    |u| {
-                        let pick = unflatten(u, &run_counts);
-                        let runs: Vec<&Run> = runs.iter().zip(&pick).map(|(r, &k)| &r[k]).collect();
-                        let (mut lo, mut shape, mut covered) = (Vec::new(), Vec::new(), true);
-                        for (r, a) in runs.iter().zip(&plan.axes) {
-                            covered &= a.distinct(r.entries.clone()) == r.unit_hi - r.unit_lo;
-                            lo.push(r.unit_lo);
-                            shape.push(r.unit_hi - r.unit_lo);
-                        }
-                        let pairs = plan.pairs(|d| runs[d].entries.clone(), &lo, &shape);
-                        self.write_box(&lo, &shape, covered, |b| pairs.scatter(src, b))
-                    },
-                );
+                let pick = |u: usize| -> Vec<&Run> {
+                    let at = unflatten(u, &run_counts);
+                    runs.iter().zip(&at).map(|(r, &k)| &r[k]).collect()
+                };
+                let mut units = Vec::new();
+                for u in 0..product(run_counts.iter().copied())? {
+                    let runs = pick(u);
+                    let lo: Vec<u64> = runs.iter().map(|r| r.unit_lo).collect();
+                    let covered = runs
+                        .iter()
+                        .zip(&plan.axes)
+                        .all(|(r, a)| a.distinct(r.entries.clone()) == r.unit_hi - r.unit_lo);
+                    units.push((lo, covered));
+                }
+                let chunk: Vec<u64> = runs.iter().map(|r| r[0].chunk).collect();
+                return self.write_units(&chunk, units, |u, lo, inner_shape, buf| {
+                    let runs = pick(u);
+                    plan.pairs(|d| runs[d].entries.clone(), lo, inner_shape)
+                        .scatter(src, buf)
+                });
             }
-            // The box of the units the selection touches in this chunk.
+            // The chunk: the selection's elements set into it, read first
+            // unless the selection covers it.
             let (mut lo, mut shape, mut covered) = (Vec::new(), Vec::new(), true);
             for (runs, (a, &g)) in runs.iter().zip(plan.axes.iter().zip(&at)) {
                 let (l, h) = (runs[0].unit_lo, runs[runs.len() - 1].unit_hi);
@@ -771,6 +781,51 @@ impl Array {
             let pairs = plan.pairs(|d| plan.axes[d].chunk_entries(at[d]), &lo, &shape);
             self.write_box(&lo, &shape, covered, |b| pairs.scatter(src, b))
         })
+    }
+
+    /// Write the touched inner chunks of the shard `chunk`: `units` lists
+    /// each one's first element (array coordinates) and whether the
+    /// selection sets all of it, and `set(u, lo, inner_shape, buf)` sets
+    /// the selected elements of unit `u` in `buf`, its inner chunk decoded
+    /// (full inner shape, C order). The shard is written once: its touched
+    /// inner chunks patched in place where it is dense, else rewritten
+    /// with the others' stored bytes kept.
+    fn write_units(
+        &self,
+        chunk: &[u64],
+        units: Vec<(Vec<u64>, bool)>,
+        set: impl Fn(usize, &[u64], &[u64], &mut [u8]) + Sync,
+    ) -> Result<()> {
+        let (origin, _) = self.chunk_place(chunk);
+        let view = match self.is_rectilinear() {
+            true => Some(self.chunk_view(chunk)?),
+            false => None,
+        };
+        let (a, indices) = match &view {
+            Some(v) => (v, vec![0; chunk.len()]),
+            None => (self, chunk.to_vec()),
+        };
+        let Some(sharding) = a.codecs().sharding() else {
+            return Err(crate::error::internal(
+                "write_units of an array without shards",
+            ));
+        };
+        let (inner, grid) = (sharding.chunk_shape(), sharding.chunks_per_shard());
+        let mut flats: Vec<(usize, usize, bool)> = Vec::with_capacity(units.len());
+        for (u, (lo, covered)) in units.iter().enumerate() {
+            let flat =
+                (0..lo.len()).fold(0u64, |f, d| f * grid[d] + (lo[d] - origin[d]) / inner[d]);
+            flats.push((flat as usize, u, *covered));
+        }
+        flats.sort_unstable();
+        let all = flats.len() as u64 == grid.iter().product::<u64>() && flats.iter().all(|f| f.2);
+        let edit = UnitsEdit {
+            sharding,
+            key: a.chunk_key(&indices),
+            flats,
+            set: |u: usize, buf: &mut [u8]| set(u, &units[u].0, inner, buf),
+        };
+        a.write_shard(sharding, &indices, &edit, all)
     }
 
     /// Check `points` (`ndim` coordinates each, C order) and group them:
@@ -807,11 +862,15 @@ impl Array {
         // chunk, as the digits of one number where the grid allows
         // (sorting numbers is many times faster than sorting lists).
         let grid = self.grid_shape();
+        // Units along a chunk: of a regular grid's chunk edge; a
+        // rectilinear grid's chunks differ, the extent bounds them all.
         let units: Vec<u64> = (0..n)
             .map(|d| {
-                cuts.inner
-                    .as_ref()
-                    .map_or(1, |i| self.shape()[d].div_ceil(i[d]))
+                let edge = match self.is_rectilinear() {
+                    true => self.shape()[d],
+                    false => self.chunk_shape()[d],
+                };
+                cuts.inner.as_ref().map_or(1, |i| edge.div_ceil(i[d]))
             })
             .collect();
         let span = units.iter().try_fold(1u64, |a, &u| a.checked_mul(u.max(1)));
@@ -968,11 +1027,17 @@ impl Array {
         };
         threads::for_each(self.threads(), groups.chunks.len(), |c| {
             let units = groups.chunks[c].clone();
-            if self.patches_units() {
-                return threads::for_each(self.threads(), units.len(), |u| {
-                    let members = &groups.order[groups.units[units.start + u].clone()];
-                    let (lo, shape) = self.units_box(&cuts, points, members);
-                    self.write_box(&lo, &shape, false, |b| set(members, &lo, &shape, b))
+            let members = |u: usize| &groups.order[groups.units[units.start + u].clone()];
+            if self.codecs().sharding().is_some() {
+                let first = members(0)[0];
+                let chunk: Vec<u64> = (0..n)
+                    .map(|d| cuts.chunk(d, points[first * n + d]).0)
+                    .collect();
+                let los = (0..units.len())
+                    .map(|u| (self.units_box(&cuts, points, &members(u)[..1]).0, false))
+                    .collect();
+                return self.write_units(&chunk, los, |u, lo, inner_shape, buf| {
+                    set(members(u), lo, inner_shape, buf)
                 });
             }
             let members =
@@ -980,18 +1045,6 @@ impl Array {
             let (lo, shape) = self.units_box(&cuts, points, members);
             self.write_box(&lo, &shape, false, |b| set(members, &lo, &shape, b))
         })
-    }
-
-    /// Whether a write of part of a shard patches its inner chunks in
-    /// place (dense shards on a store with `set_range`): a selection then
-    /// writes each unit it touches on its own, leaving the others to any
-    /// other writer. Otherwise it writes each chunk once, rewriting the
-    /// shard once.
-    fn patches_units(&self) -> bool {
-        self.codecs()
-            .sharding()
-            .is_some_and(|s| s.slot_size().is_some())
-            && self.store().supports_set_range()
     }
 
     /// Write the box `lo..lo+shape`: read it first unless `covered` (every
@@ -1044,4 +1097,50 @@ struct PointGroups {
     chunks: Vec<Range<usize>>,
     /// Per unit, its range of `order`.
     units: Vec<Range<usize>>,
+}
+
+/// A selection's part of one shard: the inner chunks it touches, each
+/// decoded (unless the selection sets all of it), its selected elements
+/// set, and encoded again.
+struct UnitsEdit<'a, F> {
+    sharding: &'a ShardingCodec,
+    key: String,
+    /// (flat index, unit, whether the selection sets all of it), by flat
+    /// index.
+    flats: Vec<(usize, usize, bool)>,
+    set: F,
+}
+
+impl<F: Fn(usize, &mut [u8]) + Sync> ShardEdit for UnitsEdit<'_, F> {
+    fn touches(&self, flat: usize) -> bool {
+        self.flats.binary_search_by_key(&flat, |f| f.0).is_ok()
+    }
+
+    fn touched(&self) -> Result<Vec<usize>> {
+        Ok(self.flats.iter().map(|f| f.0).collect())
+    }
+
+    fn encode(
+        &self,
+        flat: usize,
+        stored: &dyn Fn() -> Result<Option<Vec<u8>>>,
+    ) -> Result<(Option<Vec<u8>>, bool)> {
+        let Ok(k) = self.flats.binary_search_by_key(&flat, |f| f.0) else {
+            return Err(crate::error::internal(format!(
+                "{}: inner chunk {flat} is not in the selection",
+                self.key
+            )));
+        };
+        let (_, unit, covered) = self.flats[k];
+        let inner = self.sharding.inner();
+        let previous = if covered { None } else { stored()? };
+        let mut buf = match previous {
+            Some(bytes) => inner
+                .decode(&bytes)
+                .map_err(|e| e.context(format!("{}: inner chunk {flat}", self.key)))?,
+            None => inner.repr().filled()?,
+        };
+        (self.set)(unit, &mut buf);
+        self.sharding.encode_inner(&buf)
+    }
 }

@@ -181,7 +181,16 @@ impl Array {
             }
         }
         if let Some(sharding) = self.codecs().sharding() {
-            return self.write_shard(sharding, part, content, covered);
+            let key = self.chunk_key(&part.chunk);
+            let edit = RegionEdit {
+                array: self,
+                sharding,
+                part,
+                content,
+                plan: RegionPlan::new(sharding.chunk_shape(), &part.in_chunk, &part.shape),
+                key: &key,
+            };
+            return self.write_shard(sharding, &part.chunk, &edit, covered);
         }
         if covered && part.is_whole(&repr.shape) {
             if let (Content::Source(src), Some(strides)) =
@@ -233,39 +242,39 @@ impl Array {
         self.store_chunk(&part.chunk, &chunk)
     }
 
-    /// Write the part of one shard a region touches. With a dense shard
-    /// layout and a store that writes byte ranges, only the touched inner
-    /// chunks' slots are patched in place; otherwise the shard is rewritten
-    /// whole.
-    fn write_shard(
+    /// Write the inner chunks `edit` touches of the shard at `chunk`
+    /// (`covered`: all of them, wholly). With a dense shard layout and a
+    /// store that writes byte ranges, only the touched inner chunks' slots
+    /// are patched in place; otherwise the shard is rewritten whole.
+    pub(super) fn write_shard(
         &self,
         sharding: &ShardingCodec,
-        part: &ChunkPart,
-        content: Content,
+        chunk: &[u64],
+        edit: &dyn ShardEdit,
         covered: bool,
     ) -> Result<()> {
         let store = self.store();
         if covered || sharding.slot_size().is_none() || !store.supports_set_range() {
             return self
-                .rewrite_shard(sharding, part, content, covered, false)
+                .rewrite_shard(sharding, chunk, edit, covered, false)
                 .map(|_| ());
         }
-        match self.patch_shard(sharding, part, content)? {
+        match self.patch_shard(sharding, chunk, edit)? {
             Patch::Done => return Ok(()),
             Patch::NotDense => {}
             Patch::Absent if store.supports_set_if_absent() => {
                 // Allocate the dense shard; when another writer got there
                 // first, patch the shard it made.
-                if self.rewrite_shard(sharding, part, content, false, true)? {
+                if self.rewrite_shard(sharding, chunk, edit, false, true)? {
                     return Ok(());
                 }
-                if let Patch::Done = self.patch_shard(sharding, part, content)? {
+                if let Patch::Done = self.patch_shard(sharding, chunk, edit)? {
                     return Ok(());
                 }
             }
             Patch::Absent => {}
         }
-        self.rewrite_shard(sharding, part, content, false, false)
+        self.rewrite_shard(sharding, chunk, edit, false, false)
             .map(|_| ())
     }
 
@@ -273,10 +282,10 @@ impl Array {
     fn patch_shard(
         &self,
         sharding: &ShardingCodec,
-        part: &ChunkPart,
-        content: Content,
+        chunk: &[u64],
+        edit: &dyn ShardEdit,
     ) -> Result<Patch> {
-        let key = self.chunk_key(&part.chunk);
+        let key = self.chunk_key(chunk);
         let store = self.store();
         let Some(index_bytes) = store.get_range(&key, sharding.index_range())? else {
             return Ok(Patch::Absent);
@@ -300,9 +309,9 @@ impl Array {
             }
             None => return Ok(Patch::Absent),
         }
-        let touched = sharding.inner_parts(&part.in_chunk, &part.shape)?;
+        let touched = edit.touched()?;
         threads::for_each(self.threads(), touched.len(), |i| {
-            let (flat, ip) = &touched[i];
+            let flat = &touched[i];
             // is_dense checked that every slot is present.
             let Some((offset, size)) = index.entry(*flat) else {
                 return Err(crate::error::internal(format!(
@@ -312,8 +321,7 @@ impl Array {
             let stored = || -> Result<Option<Vec<u8>>> {
                 store.get_range(&key, ByteRange::new(offset, size))
             };
-            let (bytes, _) =
-                self.encode_inner_part(sharding, part, *flat, ip, content, stored, &key)?;
+            let (bytes, _) = edit.encode(*flat, &stored)?;
             // Never write past the slot: that would damage the neighbour.
             match bytes {
                 Some(b) if b.len() as u64 == size => store.set_range(&key, offset, &b),
@@ -334,12 +342,12 @@ impl Array {
     fn rewrite_shard(
         &self,
         sharding: &ShardingCodec,
-        part: &ChunkPart,
-        content: Content,
+        chunk: &[u64],
+        edit: &dyn ShardEdit,
         covered: bool,
         create_only: bool,
     ) -> Result<bool> {
-        let key = self.chunk_key(&part.chunk);
+        let key = self.chunk_key(chunk);
         let existing = if covered || create_only {
             None
         } else {
@@ -351,12 +359,7 @@ impl Array {
                 None => None,
             }
         };
-        // The touched inner chunks are found by arithmetic, not listed: a
-        // list holds a part per inner chunk the region touches, which tiny
-        // inner chunks make as many as the region has elements.
-        let touched = RegionPlan::new(sharding.chunk_shape(), &part.in_chunk, &part.shape);
-        let grid = sharding.chunks_per_shard();
-        let n_inner = grid.iter().product::<u64>() as usize;
+        let n_inner = sharding.chunks_per_shard().iter().product::<u64>() as usize;
         let stored = |flat: usize| -> Option<&[u8]> {
             let (b, index) = existing.as_ref()?;
             index
@@ -364,8 +367,8 @@ impl Array {
                 .map(|(o, n)| &b[o as usize..(o + n) as usize])
         };
         let encoded = threads::map(self.threads(), n_inner, |flat| {
-            match touched.part_at_flat(grid, flat as u64) {
-                None => {
+            match edit.touches(flat) {
+                false => {
                     let bytes = stored(flat);
                     let is_fill = sharding.stored_is_fill(bytes)?;
                     match bytes {
@@ -377,15 +380,7 @@ impl Array {
                         None => Ok((None, true)),
                     }
                 }
-                Some(ip) => self.encode_inner_part(
-                    sharding,
-                    part,
-                    flat,
-                    &ip,
-                    content,
-                    || stored(flat).map(crate::alloc::copied).transpose(),
-                    &key,
-                ),
+                true => edit.encode(flat, &|| stored(flat).map(crate::alloc::copied).transpose()),
             }
         })?;
         if encoded.iter().all(|(_, is_fill)| *is_fill) {
@@ -415,7 +410,7 @@ impl Array {
         flat: usize,
         ip: &ChunkPart,
         content: Content,
-        stored: impl FnOnce() -> Result<Option<Vec<u8>>>,
+        stored: &dyn Fn() -> Result<Option<Vec<u8>>>,
         key: &str,
     ) -> Result<(Option<Vec<u8>>, bool)> {
         let inner_shape = sharding.chunk_shape();
@@ -505,6 +500,76 @@ impl Array {
             Ok(None) => self.store().erase(&key),
             Err(e) => Err(e.clone().context(&key)),
         }
+    }
+}
+
+/// What a write puts into the inner chunks of one shard it touches.
+pub(super) trait ShardEdit: Sync {
+    /// Whether inner chunk `flat` is touched.
+    fn touches(&self, flat: usize) -> bool;
+    /// The touched inner chunks.
+    fn touched(&self) -> Result<Vec<usize>>;
+    /// The new encoded bytes of touched inner chunk `flat` (None: not
+    /// stored), and whether it holds only the fill value; `stored` fetches
+    /// what it holds now, where the edit needs that.
+    fn encode(
+        &self,
+        flat: usize,
+        stored: &dyn Fn() -> Result<Option<Vec<u8>>>,
+    ) -> Result<(Option<Vec<u8>>, bool)>;
+}
+
+/// A region's part of a shard: the inner chunks it touches take its
+/// content.
+struct RegionEdit<'a> {
+    array: &'a Array,
+    sharding: &'a ShardingCodec,
+    part: &'a ChunkPart,
+    content: Content<'a>,
+    /// The touched inner chunks, found by arithmetic, not listed: a list
+    /// holds a part per inner chunk the region touches, which tiny inner
+    /// chunks make as many as the region has elements.
+    plan: RegionPlan,
+    key: &'a str,
+}
+
+impl ShardEdit for RegionEdit<'_> {
+    fn touches(&self, flat: usize) -> bool {
+        self.plan
+            .part_at_flat(self.sharding.chunks_per_shard(), flat as u64)
+            .is_some()
+    }
+
+    fn touched(&self) -> Result<Vec<usize>> {
+        let parts = self
+            .sharding
+            .inner_parts(&self.part.in_chunk, &self.part.shape)?;
+        Ok(parts.into_iter().map(|(flat, _)| flat).collect())
+    }
+
+    fn encode(
+        &self,
+        flat: usize,
+        stored: &dyn Fn() -> Result<Option<Vec<u8>>>,
+    ) -> Result<(Option<Vec<u8>>, bool)> {
+        let Some(ip) = self
+            .plan
+            .part_at_flat(self.sharding.chunks_per_shard(), flat as u64)
+        else {
+            return Err(crate::error::internal(format!(
+                "{}: inner chunk {flat} is not in the region",
+                self.key
+            )));
+        };
+        self.array.encode_inner_part(
+            self.sharding,
+            self.part,
+            flat,
+            &ip,
+            self.content,
+            stored,
+            self.key,
+        )
     }
 }
 
