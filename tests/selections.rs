@@ -315,6 +315,22 @@ fn writes_patch_only_the_selected_inner_chunks_of_a_dense_shard() {
         store.set_ranges.load(std::sync::atomic::Ordering::SeqCst),
         4
     );
+    // Inner chunks side by side in the shard are patched with one request,
+    // by a selection and by a region write alike.
+    let side_by_side = [9u64, 10, 11];
+    let src3: Vec<u8> = [2i32, 2, 2].iter().flat_map(|v| v.to_ne_bytes()).collect();
+    store.clear();
+    a.write_orthogonal(
+        &[DimSelection::all(1), DimSelection::List(&side_by_side)],
+        &src3,
+        None,
+    )
+    .unwrap();
+    a.write_region(&[0, 9], &[1, 3], &src3, None).unwrap();
+    assert_eq!(
+        store.set_ranges.load(std::sync::atomic::Ordering::SeqCst),
+        6
+    );
     let mut out = vec![0u8; 4096 * 4];
     a.read_region(&[0, 0], &[1, 4096], &mut out, None).unwrap();
     let values: Vec<i32> = out
@@ -326,6 +342,7 @@ fn writes_patch_only_the_selected_inner_chunks_of_a_dense_shard() {
             0 => 1,
             4095 => 1,
             7 => 2,
+            9..=11 => 2,
             _ => 5,
         })
         .collect();

@@ -14,6 +14,10 @@ use crate::strided::{Layout, SourceBuffer};
 use crate::threads;
 use std::sync::OnceLock;
 
+/// The most bytes of side-by-side slots of a dense shard one request
+/// patches.
+const PATCH_RUN_MAX: u64 = 16 << 20;
+
 /// The outcome of an attempt to patch a shard in place.
 enum Patch {
     Done,
@@ -309,27 +313,72 @@ impl Array {
             }
             None => return Ok(Patch::Absent),
         }
-        let touched = edit.touched()?;
-        threads::for_each(self.threads(), touched.len(), |i| {
-            let flat = &touched[i];
+        let mut touched = edit.touched()?;
+        touched.sort_unstable();
+        touched.dedup();
+        let slot = sharding.slot_size().unwrap_or(0);
+        // Touched inner chunks side by side in the shard are patched
+        // together: their stored slots read with one request (when any of
+        // them needs them) and written back with one.
+        let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
+        for (i, &flat) in touched.iter().enumerate() {
+            match runs.last_mut() {
+                Some(r)
+                    if touched[r.end - 1] + 1 == flat
+                        && (r.len() as u64 + 1) * slot <= PATCH_RUN_MAX =>
+                {
+                    r.end = i + 1
+                }
+                _ => runs.push(i..i + 1),
+            }
+        }
+        threads::for_each(self.threads(), runs.len(), |r| {
+            let flats = &touched[runs[r].clone()];
             // is_dense checked that every slot is present.
-            let Some((offset, size)) = index.entry(*flat) else {
+            let Some((start, _)) = index.entry(flats[0]) else {
                 return Err(crate::error::internal(format!(
-                    "{key}: dense shard without slot {flat}"
+                    "{key}: dense shard without slot {}",
+                    flats[0]
                 )));
             };
-            let stored = || -> Result<Option<Vec<u8>>> {
-                store.get_range(&key, ByteRange::new(offset, size))
-            };
-            let (bytes, _) = edit.encode(*flat, &stored)?;
-            // Never write past the slot: that would damage the neighbour.
-            match bytes {
-                Some(b) if b.len() as u64 == size => store.set_range(&key, offset, &b),
-                other => Err(crate::error::internal(format!(
-                    "{key}: inner chunk {flat} encoded to {} bytes, its slot holds {size}",
-                    other.map_or(0, |b| b.len())
-                ))),
+            let len = slot * flats.len() as u64;
+            let run_stored: std::cell::RefCell<Option<Option<Vec<u8>>>> = Default::default();
+            let mut patched = crate::alloc::with_capacity(len as usize)?;
+            for (k, flat) in flats.iter().enumerate() {
+                let stored = || -> Result<Option<Vec<u8>>> {
+                    let mut run = run_stored.borrow_mut();
+                    if run.is_none() {
+                        let got = store.get_range(&key, ByteRange::new(start, len))?;
+                        if let Some(b) = &got {
+                            if b.len() as u64 != len {
+                                return Err(crate::error::corrupt(format!(
+                                    "{key}: got {} bytes of the shard, {len} were asked for",
+                                    b.len()
+                                )));
+                            }
+                        }
+                        *run = Some(got);
+                    }
+                    let at = k * slot as usize;
+                    Ok(run
+                        .as_ref()
+                        .and_then(|b| b.as_ref())
+                        .and_then(|b| b.get(at..at + slot as usize))
+                        .map(<[u8]>::to_vec))
+                };
+                let (bytes, _) = edit.encode(*flat, &stored)?;
+                // Never write past the slot: that would damage the neighbour.
+                match bytes {
+                    Some(b) if b.len() as u64 == slot => patched.extend_from_slice(&b),
+                    other => {
+                        return Err(crate::error::internal(format!(
+                            "{key}: inner chunk {flat} encoded to {} bytes, its slot holds {slot}",
+                            other.map_or(0, |b| b.len())
+                        )))
+                    }
+                }
             }
+            store.set_range(&key, start, &patched)
         })?;
         Ok(Patch::Done)
     }
