@@ -475,3 +475,126 @@ fn points_of_a_grid_past_64_bits_of_chunks_are_grouped_too() {
         .unwrap();
     assert_eq!(u16s(&out), [40, 30, 20, 3, 30]);
 }
+
+/// A 6 x 6 int32 array in shards of 4 x 4 of inner chunks 2 x 2, stored
+/// as plain bytes (dense shards), fill value -1, holding 0..36.
+fn small_dense(store: StoreRef) -> Array {
+    let meta = json!({
+        "zarr_format": 3, "node_type": "array", "shape": [6, 6], "data_type": "int32",
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [4, 4]}},
+        "chunk_key_encoding": {"name": "default"}, "fill_value": -1,
+        "codecs": [{"name": "sharding_indexed", "configuration": {
+            "chunk_shape": [2, 2],
+            "codecs": [{"name": "bytes", "configuration": {"endian": "little"}}],
+            "index_codecs": [{"name": "bytes", "configuration": {"endian": "little"}}]}}],
+    });
+    let a = Array::create(store, "a", &meta.to_string()).unwrap();
+    let data: Vec<u8> = (0..36i32).flat_map(i32::to_ne_bytes).collect();
+    a.write_region(&[0, 0], &[6, 6], &data, None).unwrap();
+    a
+}
+
+#[test]
+fn selections_setting_whole_shards_to_the_fill_value_erase_them() {
+    // Edge shards included, whose inner chunks past the extent no
+    // selection can touch; as a region write of the fill value does.
+    let fill: Vec<u8> = [-1i32; 36].iter().flat_map(|v| v.to_ne_bytes()).collect();
+    let every: Vec<u64> = (0..6).collect();
+    let points: Vec<u64> = (0..6u64)
+        .flat_map(|y| (0..6u64).flat_map(move |x| [y, x]))
+        .collect();
+    for how in 0..3 {
+        let store: StoreRef = Arc::new(MemoryStore::new());
+        let a = small_dense(store.clone());
+        match how {
+            0 => a.write_orthogonal(
+                &[DimSelection::List(&every), DimSelection::all(6)],
+                &fill,
+                None,
+            ),
+            1 => a.write_orthogonal(
+                &[
+                    DimSelection::Range {
+                        start: 0,
+                        step: 1,
+                        count: 6,
+                    },
+                    DimSelection::List(&every),
+                ],
+                &fill,
+                None,
+            ),
+            _ => a.write_points(&points, &fill),
+        }
+        .unwrap();
+        let left: Vec<String> = store
+            .list("")
+            .unwrap()
+            .into_iter()
+            .filter(|k| k.starts_with("a/c"))
+            .collect();
+        assert!(left.is_empty(), "way {how}: {left:?} still stored");
+    }
+}
+
+#[test]
+fn a_fill_leaves_the_fill_value_past_the_extent_of_edge_chunks() {
+    // zarrio_array_read_chunk's promise: an edge chunk written by zarrio
+    // holds the fill value where it lies past the array.
+    let meta = json!({
+        "zarr_format": 3, "node_type": "array", "shape": [5, 5], "data_type": "uint8",
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [4, 5]}},
+        "chunk_key_encoding": {"name": "default"}, "fill_value": 0,
+        "codecs": [{"name": "bytes"}],
+    });
+    let a = Array::create(Arc::new(MemoryStore::new()), "a", &meta.to_string()).unwrap();
+    a.fill_region(&[0, 0], &[5, 5], &[9]).unwrap();
+    let mut chunk = vec![0xEEu8; 20];
+    a.read_chunk(&[1, 0], &mut chunk).unwrap();
+    assert_eq!(&chunk[..5], &[9; 5]);
+    assert_eq!(&chunk[5..], &[0; 15]);
+}
+
+#[test]
+fn a_value_a_codec_cannot_encode_leaves_a_dense_shard_as_it_was() {
+    // cast_value to int8 refuses 1000: the write fails, and none of the
+    // shard's touched inner chunks (four runs of two side by side) was
+    // patched before.
+    let meta = json!({
+        "zarr_format": 3, "node_type": "array", "shape": [8, 8], "data_type": "int32",
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [8, 8]}},
+        "chunk_key_encoding": {"name": "default"}, "fill_value": 0,
+        "codecs": [{"name": "sharding_indexed", "configuration": {
+            "chunk_shape": [2, 2],
+            "codecs": [
+                {"name": "cast_value", "configuration": {"data_type": "int8", "out_of_range": "error"}},
+                {"name": "bytes"}],
+            "index_codecs": [{"name": "bytes", "configuration": {"endian": "little"}}]}}],
+    });
+    let a = Array::create(Arc::new(MemoryStore::new()), "a", &meta.to_string()).unwrap();
+    let ones: Vec<u8> = [1i32; 64].iter().flat_map(|v| v.to_ne_bytes()).collect();
+    a.write_region(&[0, 0], &[8, 8], &ones, None).unwrap();
+    let mut bad: Vec<i32> = vec![5; 32];
+    bad[29] = 1000;
+    let bad: Vec<u8> = bad.iter().flat_map(|v| v.to_ne_bytes()).collect();
+    for _ in 0..20 {
+        assert!(a.write_region(&[0, 0], &[8, 4], &bad, None).is_err());
+        let rows: Vec<u64> = (0..8).collect();
+        let sel = [
+            DimSelection::List(&rows),
+            DimSelection::Range {
+                start: 0,
+                step: 1,
+                count: 4,
+            },
+        ];
+        assert!(a.write_orthogonal(&sel, &bad, None).is_err());
+        let mut out = vec![0u8; 256];
+        a.read_region(&[0, 0], &[8, 8], &mut out, None).unwrap();
+        let changed = out
+            .chunks_exact(4)
+            .filter(|b| i32::from_ne_bytes((*b).try_into().unwrap()) != 1)
+            .count();
+        assert_eq!(changed, 0, "a failed write changed the shard");
+    }
+}

@@ -796,7 +796,7 @@ impl Array {
         units: Vec<(Vec<u64>, bool)>,
         set: impl Fn(usize, &[u64], &[u64], &mut [u8]) + Sync,
     ) -> Result<()> {
-        let (origin, _) = self.chunk_place(chunk);
+        let (origin, edges) = self.chunk_place(chunk);
         let view = match self.is_rectilinear() {
             true => Some(self.chunk_view(chunk)?),
             false => None,
@@ -818,7 +818,15 @@ impl Array {
             flats.push((flat as usize, u, *covered));
         }
         flats.sort_unstable();
-        let all = flats.len() as u64 == grid.iter().product::<u64>() && flats.iter().all(|f| f.2);
+        // Whether the selection sets every inner chunk that holds an
+        // element of the array (an edge shard's others lie past the
+        // extent): the shard is then written whole, as a region write
+        // covering it is (and erased if it is all fill value).
+        let in_extent = (0..chunk.len()).try_fold(1u64, |n, d| {
+            let extent = edges[d].min(self.shape()[d] - origin[d]);
+            n.checked_mul(extent.div_ceil(inner[d]))
+        });
+        let all = Some(flats.len() as u64) == in_extent && flats.iter().all(|f| f.2);
         let edit = UnitsEdit {
             sharding,
             key: a.chunk_key(&indices),
@@ -1034,7 +1042,11 @@ impl Array {
                     .map(|d| cuts.chunk(d, points[first * n + d]).0)
                     .collect();
                 let los = (0..units.len())
-                    .map(|u| (self.units_box(&cuts, points, &members(u)[..1]).0, false))
+                    .map(|u| {
+                        let (lo, shape) = self.units_box(&cuts, points, &members(u)[..1]);
+                        let covered = covers(points, n, members(u), &lo, &shape);
+                        (lo, covered)
+                    })
                     .collect();
                 return self.write_units(&chunk, los, |u, lo, inner_shape, buf| {
                     set(members(u), lo, inner_shape, buf)
@@ -1097,6 +1109,29 @@ struct PointGroups {
     chunks: Vec<Range<usize>>,
     /// Per unit, its range of `order`.
     units: Vec<Range<usize>>,
+}
+
+/// Whether the points `members` (`n` coordinates each in `points`) hold
+/// every element of the box `lo..lo+shape`.
+fn covers(points: &[u64], n: usize, members: &[usize], lo: &[u64], shape: &[u64]) -> bool {
+    let volume = shape
+        .iter()
+        .try_fold(1usize, |v, &e| v.checked_mul(e as usize));
+    if volume.is_none_or(|v| members.len() < v) {
+        return false;
+    }
+    let strides = c_strides(shape);
+    let mut at: Vec<u64> = members
+        .iter()
+        .map(|&p| {
+            (0..n)
+                .map(|d| (points[p * n + d] - lo[d]) * strides[d])
+                .sum()
+        })
+        .collect();
+    at.sort_unstable();
+    at.dedup();
+    Some(at.len()) == volume
 }
 
 /// A selection's part of one shard: the inner chunks it touches, each

@@ -178,7 +178,9 @@ impl Array {
                     }
                 }
                 Content::Scalar(value) => {
-                    if let Some(shared) = shared {
+                    // An edge chunk holds the fill value past the extent,
+                    // so it cannot share a whole chunk of the value.
+                    if let (Some(shared), true) = (shared, part.is_whole(&repr.shape)) {
                         return self.store_shared_fill(part, value, &repr, shared);
                     }
                 }
@@ -332,7 +334,10 @@ impl Array {
                 _ => runs.push(i..i + 1),
             }
         }
-        threads::for_each(self.threads(), runs.len(), |r| {
+        // Every run is encoded before any is written: an inner chunk that
+        // cannot be encoded (a value out of a codec's range) fails the
+        // write with the shard as it was.
+        let patched = threads::map(self.threads(), runs.len(), |r| {
             let flats = &touched[runs[r].clone()];
             // is_dense checked that every slot is present.
             let Some((start, _)) = index.entry(flats[0]) else {
@@ -378,7 +383,11 @@ impl Array {
                     }
                 }
             }
-            store.set_range(&key, start, &patched)
+            Ok((start, patched))
+        })?;
+        threads::for_each(self.threads(), patched.len(), |r| {
+            let (start, bytes) = &patched[r];
+            store.set_range(&key, *start, bytes)
         })?;
         Ok(Patch::Done)
     }
@@ -415,24 +424,34 @@ impl Array {
                 .entry(flat)
                 .map(|(o, n)| &b[o as usize..(o + n) as usize])
         };
+        // Per inner chunk: its bytes, and whether it holds only the fill
+        // value (None: an untouched one, not yet looked at).
         let encoded = threads::map(self.threads(), n_inner, |flat| {
             match edit.touches(flat) {
-                false => {
-                    let bytes = stored(flat);
-                    let is_fill = sharding.stored_is_fill(bytes)?;
-                    match bytes {
-                        Some(b) => Ok((Some(crate::alloc::copied(b)?), is_fill)),
-                        // Dense shards keep a slot for every inner chunk.
-                        None if sharding.slot_size().is_some() => {
-                            Ok((Some(crate::alloc::copied(sharding.encoded_fill()?)?), true))
-                        }
-                        None => Ok((None, true)),
-                    }
-                }
-                true => edit.encode(flat, &|| stored(flat).map(crate::alloc::copied).transpose()),
+                false => match stored(flat) {
+                    Some(b) => Ok((Some(crate::alloc::copied(b)?), None)),
+                    // Dense shards keep a slot for every inner chunk.
+                    None if sharding.slot_size().is_some() => Ok((
+                        Some(crate::alloc::copied(sharding.encoded_fill()?)?),
+                        Some(true),
+                    )),
+                    None => Ok((None, Some(true))),
+                },
+                true => edit
+                    .encode(flat, &|| stored(flat).map(crate::alloc::copied).transpose())
+                    .map(|(b, fill)| (b, Some(fill))),
             }
         })?;
-        if encoded.iter().all(|(_, is_fill)| *is_fill) {
+        // Whether the shard now holds only the fill value: untouched inner
+        // chunks are decoded to tell only when every touched one does.
+        let mut all_fill = encoded.iter().all(|(_, fill)| *fill != Some(false));
+        for (bytes, _) in encoded.iter().filter(|(_, fill)| fill.is_none()) {
+            if !all_fill {
+                break;
+            }
+            all_fill = sharding.stored_is_fill(bytes.as_deref())?;
+        }
+        if all_fill {
             // Every inner chunk holds the fill value: the shard is not stored.
             if !create_only {
                 self.store().erase(&key)?;
