@@ -145,6 +145,33 @@ impl RegionPlan {
         part
     }
 
+    /// The C-order indices, in a grid of `grid` chunks, of the chunks the
+    /// region touches, in increasing order: eight bytes each, where a list
+    /// of parts would hold a few hundred.
+    pub fn flat_indices(&self, grid: &[u64]) -> Result<Vec<usize>> {
+        let mut flats = crate::alloc::with_capacity(self.checked_len()?)?;
+        let n = grid.len();
+        if self.counts.contains(&0) {
+            return Ok(flats);
+        }
+        let mut at = vec![0u64; n];
+        loop {
+            flats.push((0..n).fold(0u64, |f, d| f * grid[d] + self.first[d] + at[d]) as usize);
+            let mut d = n;
+            loop {
+                if d == 0 {
+                    return Ok(flats);
+                }
+                d -= 1;
+                at[d] += 1;
+                if at[d] < self.counts[d] {
+                    break;
+                }
+                at[d] = 0;
+            }
+        }
+    }
+
     /// The part of the chunk whose C-order index in a grid of `grid`
     /// chunks is `flat`, or None when the region does not touch it. Lets a
     /// caller walk a whole grid without a list of the touched parts, which

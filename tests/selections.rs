@@ -598,3 +598,46 @@ fn a_value_a_codec_cannot_encode_leaves_a_dense_shard_as_it_was() {
         assert_eq!(changed, 0, "a failed write changed the shard");
     }
 }
+
+#[test]
+fn a_dense_patch_reads_only_the_slots_it_merges_into() {
+    // 256 inner chunks of 1 x 16 in one dense shard; a region write of all
+    // but the last element covers 255 of them: only the last one's slot
+    // is read, not the run of slots written back.
+    let store = Arc::new(Recording::default());
+    let meta = json!({
+        "zarr_format": 3, "node_type": "array", "shape": [1, 4096], "data_type": "int32",
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [1, 4096]}},
+        "chunk_key_encoding": {"name": "default"}, "fill_value": 0,
+        "codecs": [{"name": "sharding_indexed", "configuration": {
+            "chunk_shape": [1, 16],
+            "codecs": [{"name": "bytes", "configuration": {"endian": "little"}}],
+            "index_codecs": [{"name": "bytes", "configuration": {"endian": "little"}}]}}],
+    });
+    let a = Array::create(store.clone(), "a", &meta.to_string()).unwrap();
+    a.fill_region(&[0, 0], &[1, 4096], &7i32.to_ne_bytes())
+        .unwrap();
+    store.clear();
+    let src: Vec<u8> = (0..4095i32).flat_map(i32::to_ne_bytes).collect();
+    a.write_region(&[0, 0], &[1, 4095], &src, None).unwrap();
+    let ranges = store.ranges.lock().unwrap().clone();
+    let slot_reads: Vec<_> = ranges
+        .iter()
+        .filter(|(_, r)| !matches!(r, ByteRange::Suffix { .. }))
+        .collect();
+    assert_eq!(slot_reads.len(), 1, "{ranges:?}");
+    assert!(
+        matches!(
+            slot_reads[0].1,
+            ByteRange::FromStart {
+                length: Some(64),
+                ..
+            }
+        ),
+        "{ranges:?}"
+    );
+    let mut out = vec![0u8; 8];
+    a.read_points(&[0, 4094, 0, 4095], &mut out).unwrap();
+    assert_eq!(out[..4], 4094i32.to_ne_bytes());
+    assert_eq!(out[4..], 7i32.to_ne_bytes());
+}

@@ -1155,6 +1155,12 @@ impl<F: Fn(usize, &mut [u8]) + Sync> ShardEdit for UnitsEdit<'_, F> {
         Ok(self.flats.iter().map(|f| f.0).collect())
     }
 
+    fn needs_stored(&self, flat: usize) -> bool {
+        self.flats
+            .binary_search_by_key(&flat, |f| f.0)
+            .is_ok_and(|k| !self.flats[k].2)
+    }
+
     fn encode(
         &self,
         flat: usize,

@@ -16,7 +16,9 @@ use std::sync::OnceLock;
 
 /// The most bytes of side-by-side slots of a dense shard one request
 /// patches.
-const PATCH_RUN_MAX: u64 = 16 << 20;
+const PATCH_RUN_MAX: u64 = 1 << 20;
+/// The most bytes of encoded slots a patch holds before it writes them.
+const PATCH_HOLD_MAX: u64 = 64 << 20;
 
 /// The outcome of an attempt to patch a shard in place.
 enum Patch {
@@ -320,75 +322,78 @@ impl Array {
         touched.dedup();
         let slot = sharding.slot_size().unwrap_or(0);
         // Touched inner chunks side by side in the shard are patched
-        // together: their stored slots read with one request (when any of
-        // them needs them) and written back with one.
-        let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
-        for (i, &flat) in touched.iter().enumerate() {
-            match runs.last_mut() {
-                Some(r)
-                    if touched[r.end - 1] + 1 == flat
-                        && (r.len() as u64 + 1) * slot <= PATCH_RUN_MAX =>
-                {
-                    r.end = i + 1
-                }
-                _ => runs.push(i..i + 1),
-            }
-        }
-        // Every run is encoded before any is written: an inner chunk that
-        // cannot be encoded (a value out of a codec's range) fails the
-        // write with the shard as it was.
-        let patched = threads::map(self.threads(), runs.len(), |r| {
-            let flats = &touched[runs[r].clone()];
-            // is_dense checked that every slot is present.
-            let Some((start, _)) = index.entry(flats[0]) else {
-                return Err(crate::error::internal(format!(
-                    "{key}: dense shard without slot {}",
-                    flats[0]
-                )));
-            };
-            let len = slot * flats.len() as u64;
-            let run_stored: std::cell::RefCell<Option<Option<Vec<u8>>>> = Default::default();
-            let mut patched = crate::alloc::with_capacity(len as usize)?;
-            for (k, flat) in flats.iter().enumerate() {
-                let stored = || -> Result<Option<Vec<u8>>> {
-                    let mut run = run_stored.borrow_mut();
-                    if run.is_none() {
-                        let got = store.get_range(&key, ByteRange::new(start, len))?;
-                        if let Some(b) = &got {
-                            if b.len() as u64 != len {
-                                return Err(crate::error::corrupt(format!(
-                                    "{key}: got {} bytes of the shard, {len} were asked for",
-                                    b.len()
-                                )));
-                            }
-                        }
-                        *run = Some(got);
-                    }
-                    let at = k * slot as usize;
-                    Ok(run
-                        .as_ref()
-                        .and_then(|b| b.as_ref())
-                        .and_then(|b| b.get(at..at + slot as usize))
-                        .map(<[u8]>::to_vec))
+        // together, written back with one request.
+        let runs = side_by_side(&touched, (PATCH_RUN_MAX / slot.max(1)).max(1) as usize);
+        // Runs are encoded a group at a time, every run of a group before
+        // any is written: an inner chunk that cannot be encoded (a value
+        // out of a codec's range) fails the write with the group as it
+        // was, and a patch of at most `PATCH_HOLD_MAX` bytes, one group,
+        // with the shard as it was.
+        let groups = side_by_side_groups(&runs, (PATCH_HOLD_MAX / PATCH_RUN_MAX) as usize);
+        for group in groups {
+            let patched = threads::map(self.threads(), group.len(), |g| {
+                let flats = &touched[runs[group.start + g].clone()];
+                // is_dense checked that every slot is present.
+                let Some((start, _)) = index.entry(flats[0]) else {
+                    return Err(crate::error::internal(format!(
+                        "{key}: dense shard without slot {}",
+                        flats[0]
+                    )));
                 };
-                let (bytes, _) = edit.encode(*flat, &stored)?;
-                // Never write past the slot: that would damage the neighbour.
-                match bytes {
-                    Some(b) if b.len() as u64 == slot => patched.extend_from_slice(&b),
-                    other => {
-                        return Err(crate::error::internal(format!(
+                // The stored slots of the inner chunks the edit merges
+                // into, side by side ones with one request.
+                let merged: Vec<usize> = (0..flats.len())
+                    .filter(|&k| edit.needs_stored(flats[k]))
+                    .collect();
+                let mut stored: Vec<Option<Vec<u8>>> = vec![None; flats.len()];
+                for r in side_by_side(&merged, usize::MAX) {
+                    let (first, count) = (merged[r.start] as u64, r.len() as u64);
+                    let range = ByteRange::new(start + first * slot, count * slot);
+                    let Some(bytes) = store.get_range(&key, range)? else {
+                        continue;
+                    };
+                    if bytes.len() as u64 != count * slot {
+                        return Err(crate::error::corrupt(format!(
+                            "{key}: got {} bytes of the shard, {} were asked for",
+                            bytes.len(),
+                            count * slot
+                        )));
+                    }
+                    for (j, &k) in merged[r].iter().enumerate() {
+                        let at = j * slot as usize;
+                        stored[k] = Some(bytes[at..at + slot as usize].to_vec());
+                    }
+                }
+                let mut patched =
+                    crate::alloc::with_capacity((slot * flats.len() as u64) as usize)?;
+                for (k, flat) in flats.iter().enumerate() {
+                    // A slot not fetched above is fetched on its own, should
+                    // the edit ask for it after all.
+                    let prior = || match merged.binary_search(&k) {
+                        Ok(_) => Ok(stored[k].clone()),
+                        Err(_) => {
+                            let at = start + k as u64 * slot;
+                            store.get_range(&key, ByteRange::new(at, slot))
+                        }
+                    };
+                    let (bytes, _) = edit.encode(*flat, &prior)?;
+                    // Never write past the slot: that would damage the
+                    // neighbour.
+                    match bytes {
+                        Some(b) if b.len() as u64 == slot => patched.extend_from_slice(&b),
+                        other => return Err(crate::error::internal(format!(
                             "{key}: inner chunk {flat} encoded to {} bytes, its slot holds {slot}",
                             other.map_or(0, |b| b.len())
-                        )))
+                        ))),
                     }
                 }
-            }
-            Ok((start, patched))
-        })?;
-        threads::for_each(self.threads(), patched.len(), |r| {
-            let (start, bytes) = &patched[r];
-            store.set_range(&key, *start, bytes)
-        })?;
+                Ok((start, patched))
+            })?;
+            threads::for_each(self.threads(), patched.len(), |r| {
+                let (start, bytes) = &patched[r];
+                store.set_range(&key, *start, bytes)
+            })?;
+        }
         Ok(Patch::Done)
     }
 
@@ -483,20 +488,13 @@ impl Array {
     ) -> Result<(Option<Vec<u8>>, bool)> {
         let inner_shape = sharding.chunk_shape();
         let inner_idx = unflatten(flat, sharding.chunks_per_shard());
-        // The inner chunk's in-bounds extent (edge shards clip it).
-        let extent: Vec<u64> = (0..inner_shape.len())
-            .map(|d| {
-                let origin = part.chunk[d] * self.chunk_shape()[d] + inner_idx[d] * inner_shape[d];
-                inner_shape[d].min(self.shape()[d].saturating_sub(origin))
-            })
-            .collect();
         let src_start: Vec<u64> = part
             .in_region
             .iter()
             .zip(&ip.in_region)
             .map(|(a, b)| a + b)
             .collect();
-        let covers_inner = ip.in_chunk.iter().all(|&o| o == 0) && ip.shape == extent;
+        let covers_inner = self.covers_inner(sharding, part, flat, ip);
         if covers_inner && ip.shape == inner_shape {
             if let Content::Source(src) = content {
                 if let Some(block) = src.contiguous_block(&src_start, &ip.shape) {
@@ -538,6 +536,25 @@ impl Array {
         sharding.encode_inner(&buf)
     }
 
+    /// Whether `ip`, the part of inner chunk `flat` a region's `part` of a
+    /// shard covers, is every in-bounds element of it (edge shards clip
+    /// inner chunks).
+    fn covers_inner(
+        &self,
+        sharding: &ShardingCodec,
+        part: &ChunkPart,
+        flat: usize,
+        ip: &ChunkPart,
+    ) -> bool {
+        let inner_shape = sharding.chunk_shape();
+        let inner_idx = unflatten(flat, sharding.chunks_per_shard());
+        ip.in_chunk.iter().all(|&o| o == 0)
+            && (0..inner_shape.len()).all(|d| {
+                let origin = part.chunk[d] * self.chunk_shape()[d] + inner_idx[d] * inner_shape[d];
+                ip.shape[d] == inner_shape[d].min(self.shape()[d].saturating_sub(origin))
+            })
+    }
+
     /// The stored chunk decoded, or the fill value when absent.
     fn load_chunk(&self, indices: &[u64], repr: &ChunkRepr) -> Result<Vec<u8>> {
         let key = self.chunk_key(indices);
@@ -575,8 +592,11 @@ impl Array {
 pub(super) trait ShardEdit: Sync {
     /// Whether inner chunk `flat` is touched.
     fn touches(&self, flat: usize) -> bool;
-    /// The touched inner chunks.
+    /// The touched inner chunks, in increasing order.
     fn touched(&self) -> Result<Vec<usize>>;
+    /// Whether encoding touched inner chunk `flat` reads what it holds now
+    /// (it is not wholly overwritten).
+    fn needs_stored(&self, flat: usize) -> bool;
     /// The new encoded bytes of touched inner chunk `flat` (None: not
     /// stored), and whether it holds only the fill value; `stored` fetches
     /// what it holds now, where the edit needs that.
@@ -609,10 +629,13 @@ impl ShardEdit for RegionEdit<'_> {
     }
 
     fn touched(&self) -> Result<Vec<usize>> {
-        let parts = self
-            .sharding
-            .inner_parts(&self.part.in_chunk, &self.part.shape)?;
-        Ok(parts.into_iter().map(|(flat, _)| flat).collect())
+        self.plan.flat_indices(self.sharding.chunks_per_shard())
+    }
+
+    fn needs_stored(&self, flat: usize) -> bool {
+        self.plan
+            .part_at_flat(self.sharding.chunks_per_shard(), flat as u64)
+            .is_some_and(|ip| !self.array.covers_inner(self.sharding, self.part, flat, &ip))
     }
 
     fn encode(
@@ -639,6 +662,27 @@ impl ShardEdit for RegionEdit<'_> {
             self.key,
         )
     }
+}
+
+/// The runs of consecutive numbers in `sorted` (ranges of its positions),
+/// each of at most `max` numbers.
+fn side_by_side(sorted: &[usize], max: usize) -> Vec<std::ops::Range<usize>> {
+    let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
+    for (i, &n) in sorted.iter().enumerate() {
+        match runs.last_mut() {
+            Some(r) if sorted[r.end - 1] + 1 == n && r.len() < max => r.end = i + 1,
+            _ => runs.push(i..i + 1),
+        }
+    }
+    runs
+}
+
+/// `runs` taken `max` at a time (ranges of their positions).
+fn side_by_side_groups(runs: &[std::ops::Range<usize>], max: usize) -> Vec<std::ops::Range<usize>> {
+    (0..runs.len())
+        .step_by(max.max(1))
+        .map(|g| g..(g + max.max(1)).min(runs.len()))
+        .collect()
 }
 
 /// C-order grid indices of a flat index.

@@ -577,6 +577,11 @@ pub unsafe extern "C" fn zarrio_array_write_strings(
 /// as one out of `cast_value`'s range) leaves the chunk it failed on as it
 /// was; other chunks of the region may already hold the new data, as
 /// with every Zarr implementation (chunks are written independently).
+/// A dense shard patched in place is written a run of side-by-side inner
+/// chunks at a time: a store error may leave some of its touched inner
+/// chunks new and others old (each one whole), and a value a codec cannot
+/// encode leaves the shard as it was when the patch holds at most 64 MiB
+/// of inner chunks (beyond that, 64 MiB at a time).
 ///
 /// # Safety
 /// `array` is a live handle; `start`, `shape` (and `strides` unless NULL)
