@@ -324,14 +324,13 @@ impl Array {
         // Touched inner chunks side by side in the shard are patched
         // together, written back with one request.
         let runs = side_by_side(&touched, (PATCH_RUN_MAX / slot.max(1)).max(1) as usize);
-        // Runs are encoded a group at a time, every run of a group before
-        // any is written: an inner chunk that cannot be encoded (a value
-        // out of a codec's range) fails the write with the group as it
-        // was, and a patch of at most `PATCH_HOLD_MAX` bytes, one group,
-        // with the shard as it was.
+        // Runs are encoded a group at a time (at most `PATCH_HOLD_MAX`
+        // bytes held), every run of a group before any is written: an
+        // inner chunk that cannot be encoded (a value out of a codec's
+        // range) fails the write with the shard as it was.
         let groups = side_by_side_groups(&runs, (PATCH_HOLD_MAX / PATCH_RUN_MAX) as usize);
-        for group in groups {
-            let patched = threads::map(self.threads(), group.len(), |g| {
+        let encode_group = |group: &std::ops::Range<usize>| {
+            threads::map(self.threads(), group.len(), |g| {
                 let flats = &touched[runs[group.start + g].clone()];
                 // is_dense checked that every slot is present.
                 let Some((start, _)) = index.entry(flats[0]) else {
@@ -381,14 +380,26 @@ impl Array {
                     // neighbour.
                     match bytes {
                         Some(b) if b.len() as u64 == slot => patched.extend_from_slice(&b),
-                        other => return Err(crate::error::internal(format!(
+                        other => {
+                            return Err(crate::error::internal(format!(
                             "{key}: inner chunk {flat} encoded to {} bytes, its slot holds {slot}",
                             other.map_or(0, |b| b.len())
-                        ))),
+                        )))
+                        }
                     }
                 }
                 Ok((start, patched))
-            })?;
+            })
+        };
+        if groups.len() > 1 {
+            // More than can be held: every inner chunk is encoded once
+            // first, so that none is written unless all can be.
+            for group in &groups {
+                encode_group(group)?;
+            }
+        }
+        for group in &groups {
+            let patched = encode_group(group)?;
             threads::for_each(self.threads(), patched.len(), |r| {
                 let (start, bytes) = &patched[r];
                 store.set_range(&key, *start, bytes)
@@ -721,4 +732,21 @@ fn place(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_of_side_by_side_inner_chunks_and_their_groups() {
+        let flats = [0, 1, 2, 5, 6, 9, 10, 11, 12];
+        assert_eq!(side_by_side(&flats, usize::MAX), [0..3, 3..5, 5..9]);
+        // At most two a run: long runs are cut.
+        assert_eq!(side_by_side(&flats, 2), [0..2, 2..3, 3..5, 5..7, 7..9]);
+        assert_eq!(side_by_side(&[], 4), Vec::<std::ops::Range<usize>>::new());
+        let runs = side_by_side(&flats, 2);
+        assert_eq!(side_by_side_groups(&runs, 2), [0..2, 2..4, 4..5]);
+        assert_eq!(side_by_side_groups(&runs, 9), [0..5]);
+    }
 }

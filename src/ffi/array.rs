@@ -579,9 +579,10 @@ pub unsafe extern "C" fn zarrio_array_write_strings(
 /// with every Zarr implementation (chunks are written independently).
 /// A dense shard patched in place is written a run of side-by-side inner
 /// chunks at a time: a store error may leave some of its touched inner
-/// chunks new and others old (each one whole), and a value a codec cannot
-/// encode leaves the shard as it was when the patch holds at most 64 MiB
-/// of inner chunks (beyond that, 64 MiB at a time).
+/// chunks new and others old (each one whole); a value a codec cannot
+/// encode leaves the shard as it was (a patch of more than 64 MiB of
+/// inner chunks encodes them twice to make sure of that, holding 64 MiB
+/// at a time).
 ///
 /// # Safety
 /// `array` is a live handle; `start`, `shape` (and `strides` unless NULL)
