@@ -99,17 +99,31 @@ fn get_into_on_threads(
             ((base + even).next_multiple_of(READ_PIECE_ALIGN) - base).min(len)
         };
         let (head, tail) = std::mem::take(&mut rest).split_at_mut(end - offset);
-        // Each task locks its own piece once: the mutexes only hand the
-        // disjoint pieces to the threads.
-        pieces.push((offset as u64, std::sync::Mutex::new(head)));
+        pieces.push((offset as u64, head));
         (rest, offset) = (tail, end);
     }
+    read_pieces(&*reader, pieces, threads)?;
+    Ok(Some(true))
+}
+
+/// Read each piece `(offset, buffer)` of one version of a value through
+/// `reader`, the pieces on `threads` threads.
+pub(super) fn read_pieces(
+    reader: &dyn ValueReader,
+    pieces: Vec<(u64, &mut [u8])>,
+    threads: usize,
+) -> Result<()> {
+    // Each task locks its own piece once: the mutexes only hand the
+    // disjoint pieces to the threads.
+    let pieces: Vec<(u64, std::sync::Mutex<&mut [u8]>)> = pieces
+        .into_iter()
+        .map(|(at, p)| (at, std::sync::Mutex::new(p)))
+        .collect();
     threads::for_each(threads, pieces.len(), |i| {
         let (at, piece) = &pieces[i];
         let mut p = piece.lock().unwrap_or_else(|e| e.into_inner());
         reader.read_at(*at, &mut p)
-    })?;
-    Ok(Some(true))
+    })
 }
 
 /// Fault in a destination that takes many chunks, when its first chunk's

@@ -3,22 +3,23 @@
 //! zarr-python's `oindex`, netCDF's strided `nc_get_vars`); or a list of
 //! points (zarr-python's `vindex`, HDF5's point selections).
 //!
-//! Along each dimension a selection's indices, sorted, fall into runs: the
-//! indices of one chunk whose decode units (inner chunks of a shard, else
-//! the chunk) lie side by side. A read takes every combination of runs,
-//! one per dimension, as a box: it reads the box through the region read
-//! path into a per-thread buffer (partial shard reads fetch only the inner
-//! chunks in it, and the shard's index once per chunk for all its boxes)
-//! and copies the selected elements out of it. Points are grouped by the
-//! unit that holds them, and each unit's box read once. A write assembles
-//! the box of the units it touches in each chunk (reading it first unless
-//! the selection covers it), sets the selected elements and writes the box
-//! back through the region write path: every chunk is written once, by one
-//! task, with whole units where the write path patches shards in place.
+//! Everything is cut at decode units: the inner chunks of a shard, else
+//! the chunks. Along each dimension a selection's indices, sorted, fall
+//! into runs, one per unit; a combination of runs, one per dimension, is
+//! one unit's share of an orthogonal selection, as a group of points in
+//! one unit is of a point selection. A read opens each touched chunk once
+//! (a shard's index read once, through one version of the shard), fetches
+//! the touched units' stored bytes in coalesced batches, decodes each unit
+//! whole into a per-thread box and copies the selected elements out
+//! (`selection_copy`). A write handles each touched chunk once, by one
+//! task: an unsharded chunk is read unless the selection covers it, set
+//! and written back; a shard goes through the shard write path
+//! (`write::ShardEdit`), which decodes and encodes only the touched inner
+//! chunks and patches a dense shard in place.
 
 use super::read::{
-    coalesce, fetch_run, fetch_shard_index, index_through, read_shard_region, ShardRead,
-    COALESCE_GAP, COALESCE_MAX,
+    coalesce, fetch_run, fetch_shard_index, index_through, read_pieces, read_shard_region,
+    ShardRead, COALESCE_GAP, COALESCE_MAX,
 };
 use super::selection_copy::{Offsets, Pairs};
 use super::write::ShardEdit;
@@ -383,12 +384,6 @@ impl SharedOut {
         }
     }
 
-    /// Copy `data` to byte `at`.
-    ///
-    /// # Safety
-    /// No other task writes these bytes. (Each selected element belongs to
-    /// one box, or one point to one group, and the validated layout maps
-    /// distinct elements to distinct bytes.)
     /// Copy the selected elements of `from_box` to their places.
     ///
     /// # Safety
@@ -399,6 +394,12 @@ impl SharedOut {
         unsafe { pairs.gather(from_box, self.ptr, self.len) }
     }
 
+    /// Copy `data` to byte `at`.
+    ///
+    /// # Safety
+    /// No other task writes these bytes. (Each selected element belongs to
+    /// one box, or one point to one group, and the validated layout maps
+    /// distinct elements to distinct bytes.)
     #[inline]
     unsafe fn write(&self, at: usize, data: &[u8]) {
         assert!(at <= self.len && data.len() <= self.len - at);
@@ -520,13 +521,10 @@ impl<'a> OpenChunk<'a> {
             // join them, the gaps between (at most one per inner chunk).
             let (mut entries, mut total) = (Vec::new(), 0u64);
             while next < n && (next == first || total < BATCH_BYTES) {
-                let (lo, shape) = unit(next);
-                let in_chunk: Vec<u64> = lo.iter().zip(&self.origin).map(|(l, o)| l - o).collect();
-                for (flat, _) in sharding.inner_parts(&in_chunk, &shape)? {
-                    if let Some((offset, nbytes)) = index.entry(flat) {
-                        entries.push((offset, nbytes, next - first));
-                        total = total.saturating_add(nbytes).saturating_add(COALESCE_GAP);
-                    }
+                let flat = inner_flat(sharding, &unit(next).0, &self.origin);
+                if let Some((offset, nbytes)) = index.entry(flat) {
+                    entries.push((offset, nbytes, next - first));
+                    total = total.saturating_add(nbytes).saturating_add(COALESCE_GAP);
                 }
                 next += 1;
             }
@@ -553,20 +551,17 @@ impl<'a> OpenChunk<'a> {
                     let mut rest = &mut buf[..len];
                     for run in &runs {
                         let (piece, tail) = rest.split_at_mut((run.end - run.start) as usize);
-                        pieces.push(std::sync::Mutex::new(piece));
+                        pieces.push((run.start, piece));
                         rest = tail;
                     }
-                    // Each task locks its own piece once: the mutexes only
-                    // hand the disjoint pieces to the threads.
-                    threads::for_each(workers, runs.len(), |r| {
-                        let mut piece = pieces[r].lock().unwrap_or_else(|e| e.into_inner());
-                        reader.read_at(runs[r].start, &mut piece)
-                    })?;
-                    let pieces: Vec<&mut [u8]> = pieces
-                        .into_iter()
-                        .map(|p| p.into_inner().unwrap_or_else(|e| e.into_inner()))
-                        .collect();
-                    let bytes: Vec<&[u8]> = pieces.iter().map(|p| &p[..]).collect();
+                    read_pieces(&**reader, pieces, workers)?;
+                    let mut bytes = Vec::with_capacity(runs.len());
+                    let mut rest = &buf[..len];
+                    for run in &runs {
+                        let (piece, tail) = rest.split_at((run.end - run.start) as usize);
+                        bytes.push(piece);
+                        rest = tail;
+                    }
                     read_batch(&bytes)
                 })?,
                 None => {
@@ -621,6 +616,40 @@ impl<'a> OpenChunk<'a> {
             _ => a.read_chunk_part(&part, &dest, gate, 1),
         }
     }
+}
+
+/// The flat index, in its shard's grid of inner chunks, of the inner chunk
+/// whose first element is `lo` (array coordinates), of the shard whose
+/// first element is `origin`.
+fn inner_flat(sharding: &ShardingCodec, lo: &[u64], origin: &[u64]) -> usize {
+    let (inner, grid) = (sharding.chunk_shape(), sharding.chunks_per_shard());
+    (0..lo.len()).fold(0u64, |f, d| f * grid[d] + (lo[d] - origin[d]) / inner[d]) as usize
+}
+
+/// The runs of unit `u` of a chunk whose runs along each dimension are
+/// `runs` (units in C order).
+fn unit_runs<'r>(runs: &[&'r [Run]], u: usize) -> Vec<&'r Run> {
+    let counts: Vec<usize> = runs.iter().map(|r| r.len()).collect();
+    let at = unflatten(u, &counts);
+    runs.iter().zip(&at).map(|(r, &k)| &r[k]).collect()
+}
+
+/// The byte offset of point `p` (of `points`, `n` coordinates each) in the
+/// C-order box from `lo` whose element strides are `box_strides`.
+fn point_offset(points: &[u64], n: usize, p: usize, lo: &[u64], box_strides: &[u64]) -> usize {
+    (0..n)
+        .map(|d| (points[p * n + d] - lo[d]) * box_strides[d])
+        .sum::<u64>() as usize
+}
+
+/// Check that a buffer of `len` bytes holds `count` points of `elem` bytes.
+fn check_points_buffer(count: usize, elem: usize, len: usize, what: &str) -> Result<()> {
+    if count.checked_mul(elem).is_none_or(|b| b > len) {
+        return Err(crate::error::buffer_too_small(format!(
+            "{count} points of {elem} bytes do not fit the {what} of {len} bytes"
+        )));
+    }
+    Ok(())
 }
 
 /// Bytes of a C-order box of `shape` elements of `elem` bytes.
@@ -698,33 +727,23 @@ impl Array {
             let runs = plan.chunk_runs(c);
             let chunk: Vec<u64> = runs.iter().map(|r| r[0].chunk).collect();
             let open = OpenChunk::new(self, &chunk)?;
-            let run_counts: Vec<usize> = runs.iter().map(|r| r.len()).collect();
-            let pick = |u: usize| -> Vec<&Run> {
-                let at = unflatten(u, &run_counts);
-                runs.iter().zip(&at).map(|(r, &k)| &r[k]).collect()
-            };
+            let units = product(runs.iter().map(|r| r.len()))?;
             // Whole units: each is decoded whole, straight into the box.
             let unit = |u: usize| {
-                let runs = pick(u);
+                let runs = unit_runs(&runs, u);
                 let lo: Vec<u64> = runs.iter().map(|r| r.unit_lo).collect();
                 let shape = runs.iter().map(|r| r.unit_hi - r.unit_lo).collect();
                 (lo, shape)
             };
             let take = |u: usize, lo: &[u64], shape: &[u64], scratch: &[u8]| {
-                let runs = pick(u);
+                let runs = unit_runs(&runs, u);
                 let pairs = plan.pairs(|d| runs[d].entries.clone(), lo, shape);
                 // SAFETY: the elements of this box's entries are this
                 // task's alone (see `SharedOut::write`).
                 unsafe { out.gather(&pairs, scratch) };
                 Ok(())
             };
-            open.read_units(
-                product(run_counts.iter().copied())?,
-                workers,
-                &gate,
-                unit,
-                take,
-            )
+            open.read_units(units, workers, &gate, unit, take)
         })
     }
 
@@ -747,14 +766,9 @@ impl Array {
             if self.codecs().sharding().is_some() {
                 // Each touched inner chunk: its place and whether the
                 // selection sets all of it.
-                let run_counts: Vec<usize> = runs.iter().map(|r| r.len()).collect();
-                let pick = |u: usize| -> Vec<&Run> {
-                    let at = unflatten(u, &run_counts);
-                    runs.iter().zip(&at).map(|(r, &k)| &r[k]).collect()
-                };
                 let mut units = Vec::new();
-                for u in 0..product(run_counts.iter().copied())? {
-                    let runs = pick(u);
+                for u in 0..product(runs.iter().map(|r| r.len()))? {
+                    let runs = unit_runs(&runs, u);
                     let lo: Vec<u64> = runs.iter().map(|r| r.unit_lo).collect();
                     let covered = runs
                         .iter()
@@ -764,7 +778,7 @@ impl Array {
                 }
                 let chunk: Vec<u64> = runs.iter().map(|r| r[0].chunk).collect();
                 return self.write_units(&chunk, units, |u, lo, inner_shape, buf| {
-                    let runs = pick(u);
+                    let runs = unit_runs(&runs, u);
                     plan.pairs(|d| runs[d].entries.clone(), lo, inner_shape)
                         .scatter(src, buf)
                 });
@@ -810,13 +824,12 @@ impl Array {
                 "write_units of an array without shards",
             ));
         };
-        let (inner, grid) = (sharding.chunk_shape(), sharding.chunks_per_shard());
-        let mut flats: Vec<(usize, usize, bool)> = Vec::with_capacity(units.len());
-        for (u, (lo, covered)) in units.iter().enumerate() {
-            let flat =
-                (0..lo.len()).fold(0u64, |f, d| f * grid[d] + (lo[d] - origin[d]) / inner[d]);
-            flats.push((flat as usize, u, *covered));
-        }
+        let inner = sharding.chunk_shape();
+        let mut flats: Vec<(usize, usize, bool)> = units
+            .iter()
+            .enumerate()
+            .map(|(u, (lo, covered))| (inner_flat(sharding, lo, &origin), u, *covered))
+            .collect();
         flats.sort_unstable();
         // Whether the selection sets every inner chunk that holds an
         // element of the array (an edge shard's others lie past the
@@ -968,14 +981,7 @@ impl Array {
     pub fn read_points(&self, points: &[u64], out: &mut [u8]) -> Result<()> {
         let groups = self.group_points(points)?;
         let (n, elem) = (self.ndim(), self.elem());
-        let need = groups.order.len().checked_mul(elem);
-        if need.is_none_or(|b| b > out.len()) {
-            return Err(crate::error::buffer_too_small(format!(
-                "{} points of {elem} bytes do not fit a buffer of {} bytes",
-                groups.order.len(),
-                out.len()
-            )));
-        }
+        check_points_buffer(groups.order.len(), elem, out.len(), "buffer")?;
         let out = SharedOut::new(out);
         let cuts = Cuts::new(self);
         let (workers, gate) = threads::plan(self.threads(), self.io_concurrency());
@@ -992,10 +998,7 @@ impl Array {
             let take = |u: usize, lo: &[u64], shape: &[u64], scratch: &[u8]| {
                 let box_strides = c_strides(shape);
                 for &p in members(u) {
-                    let at: usize = (0..n)
-                        .map(|d| (points[p * n + d] - lo[d]) as usize * box_strides[d] as usize)
-                        .sum::<usize>()
-                        * elem;
+                    let at = point_offset(points, n, p, lo, &box_strides) * elem;
                     // SAFETY: each point is in one unit's group, and point
                     // p's element is at p * elem.
                     unsafe { out.write(p * elem, &scratch[at..at + elem]) };
@@ -1012,24 +1015,13 @@ impl Array {
     pub fn write_points(&self, points: &[u64], src: &[u8]) -> Result<()> {
         let groups = self.group_points(points)?;
         let (n, elem) = (self.ndim(), self.elem());
-        let need = groups.order.len().checked_mul(elem);
-        if need.is_none_or(|b| b > src.len()) {
-            return Err(crate::error::buffer_too_small(format!(
-                "{} points of {elem} bytes need {} bytes of data, {} were given",
-                groups.order.len(),
-                groups.order.len().saturating_mul(elem),
-                src.len()
-            )));
-        }
+        check_points_buffer(groups.order.len(), elem, src.len(), "data")?;
         let cuts = Cuts::new(self);
         let set = |members: &[usize], lo: &[u64], shape: &[u64], scratch: &mut [u8]| {
             let box_strides = c_strides(shape);
             // In the caller's order among equal points: the last wins.
             for &p in members {
-                let at: usize = (0..n)
-                    .map(|d| (points[p * n + d] - lo[d]) as usize * box_strides[d] as usize)
-                    .sum::<usize>()
-                    * elem;
+                let at = point_offset(points, n, p, lo, &box_strides) * elem;
                 copy_elements(&src[p * elem..(p + 1) * elem], &mut scratch[at..at + elem]);
             }
         };
@@ -1055,7 +1047,8 @@ impl Array {
             let members =
                 &groups.order[groups.units[units.start].start..groups.units[units.end - 1].end];
             let (lo, shape) = self.units_box(&cuts, points, members);
-            self.write_box(&lo, &shape, false, |b| set(members, &lo, &shape, b))
+            let covered = covers(points, n, members, &lo, &shape);
+            self.write_box(&lo, &shape, covered, |b| set(members, &lo, &shape, b))
         })
     }
 
@@ -1121,13 +1114,9 @@ fn covers(points: &[u64], n: usize, members: &[usize], lo: &[u64], shape: &[u64]
         return false;
     }
     let strides = c_strides(shape);
-    let mut at: Vec<u64> = members
+    let mut at: Vec<usize> = members
         .iter()
-        .map(|&p| {
-            (0..n)
-                .map(|d| (points[p * n + d] - lo[d]) * strides[d])
-                .sum()
-        })
+        .map(|&p| point_offset(points, n, p, lo, &strides))
         .collect();
     at.sort_unstable();
     at.dedup();

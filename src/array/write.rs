@@ -295,12 +295,9 @@ impl Array {
     ) -> Result<Patch> {
         let key = self.chunk_key(chunk);
         let store = self.store();
-        let Some(index_bytes) = store.get_range(&key, sharding.index_range())? else {
+        let Some(index) = super::read::fetch_shard_index(store.as_ref(), &key, sharding)? else {
             return Ok(Patch::Absent);
         };
-        let index = sharding
-            .decode_index(&index_bytes, None)
-            .map_err(|e| e.context(&key))?;
         if !sharding.is_dense(&index) {
             return Ok(Patch::NotDense);
         }
@@ -317,9 +314,8 @@ impl Array {
             }
             None => return Ok(Patch::Absent),
         }
-        let mut touched = edit.touched()?;
-        touched.sort_unstable();
-        touched.dedup();
+        let touched = edit.touched()?;
+        debug_assert!(touched.windows(2).all(|w| w[0] < w[1]));
         let slot = sharding.slot_size().unwrap_or(0);
         // Touched inner chunks side by side in the shard are patched
         // together, written back with one request.
@@ -344,7 +340,9 @@ impl Array {
                 let merged: Vec<usize> = (0..flats.len())
                     .filter(|&k| edit.needs_stored(flats[k]))
                     .collect();
-                let mut stored: Vec<Option<Vec<u8>>> = vec![None; flats.len()];
+                // (fetched run, slot's offset in it) of each merged slot.
+                let mut fetched: Vec<Vec<u8>> = Vec::new();
+                let mut stored: Vec<Option<(usize, usize)>> = vec![None; flats.len()];
                 for r in side_by_side(&merged, usize::MAX) {
                     let (first, count) = (merged[r.start] as u64, r.len() as u64);
                     let range = ByteRange::new(start + first * slot, count * slot);
@@ -359,9 +357,9 @@ impl Array {
                         )));
                     }
                     for (j, &k) in merged[r].iter().enumerate() {
-                        let at = j * slot as usize;
-                        stored[k] = Some(bytes[at..at + slot as usize].to_vec());
+                        stored[k] = Some((fetched.len(), j * slot as usize));
                     }
+                    fetched.push(bytes);
                 }
                 let mut patched =
                     crate::alloc::with_capacity((slot * flats.len() as u64) as usize)?;
@@ -369,7 +367,9 @@ impl Array {
                     // A slot not fetched above is fetched on its own, should
                     // the edit ask for it after all.
                     let prior = || match merged.binary_search(&k) {
-                        Ok(_) => Ok(stored[k].clone()),
+                        Ok(_) => Ok(
+                            stored[k].map(|(r, at)| fetched[r][at..at + slot as usize].to_vec())
+                        ),
                         Err(_) => {
                             let at = start + k as u64 * slot;
                             store.get_range(&key, ByteRange::new(at, slot))
