@@ -12,6 +12,7 @@ use std::borrow::Cow;
 use std::fmt::Debug;
 use std::sync::Arc;
 
+pub mod bit_packing;
 pub mod blosc;
 pub mod bytes;
 pub mod bz2;
@@ -25,6 +26,7 @@ pub mod numeric;
 pub mod packbits;
 pub mod pcodec;
 pub mod pipeline;
+pub mod reshape;
 pub mod rounding;
 pub(crate) mod scalar;
 pub mod scale_offset;
@@ -541,6 +543,9 @@ pub fn codec_json(name: &str, cfg: Value) -> Value {
 /// input has (needed for validation and defaults such as blosc's typesize).
 pub fn build_codec(spec: &CodecSpec, repr: &ChunkRepr) -> Result<Codec> {
     let c = match spec.name.as_str() {
+        bit_packing::NAME => {
+            Codec::ArrayToBytes(Arc::new(bit_packing::BitPacking::from_spec(spec, repr)?))
+        }
         "bytes" | "endian" => {
             Codec::ArrayToBytes(Arc::new(bytes::BytesCodec::from_spec(spec, repr)?))
         }
@@ -555,8 +560,11 @@ pub fn build_codec(spec: &CodecSpec, repr: &ChunkRepr) -> Result<Codec> {
         }
         pcodec::NAME => pcodec::build(spec, repr)?,
         packbits::NAME => Codec::ArrayToArray(Arc::new(packbits::PackBits::from_spec(spec)?)),
-        rounding::BITROUND | rounding::QUANTIZE => {
+        rounding::BITROUND | rounding::EXT_BITROUND | rounding::QUANTIZE => {
             Codec::ArrayToArray(Arc::new(rounding::RoundingFilter::from_spec(spec)?))
+        }
+        reshape::RESHAPE | reshape::SQUEEZE => {
+            Codec::ArrayToArray(Arc::new(reshape::Reshape::from_spec(spec)?))
         }
         "transpose" => {
             Codec::ArrayToArray(Arc::new(transpose::TransposeCodec::from_spec(spec, repr)?))

@@ -1,7 +1,12 @@
-//! numcodecs' lossy float filters, array->array codecs that keep the
-//! element type and round values so that they compress better:
-//! - `numcodecs.bitround` (`{"keepbits"}`): keeps the mantissa's top
-//!   `keepbits` bits, rounding half to even on the bit pattern;
+//! Lossy array->array codecs that keep the element type and round
+//! values so that they compress better:
+//! - `numcodecs.bitround` (`{"keepbits"}`): keeps a float's top
+//!   `keepbits` mantissa bits, rounding half to even on the bit pattern;
+//! - `bitround` (zarr-extensions, `{"keepbits"}`): the same for floats
+//!   (`bfloat16` and the complex types too, each part on its own), and
+//!   for integers (the time types as `int64`) keeps `keepbits` bits from
+//!   the highest set one of the bit pattern, rounding the same way; a
+//!   carry past the type's largest pattern stops there;
 //! - `numcodecs.quantize` (`{"digits", "dtype"}`): rounds to a power of
 //!   two fine enough for `digits` decimal digits.
 //!
@@ -14,11 +19,18 @@ use crate::error::{invalid_argument, invalid_metadata, unsupported, Result};
 use serde_json::{json, Value};
 
 pub const BITROUND: &str = "numcodecs.bitround";
+/// zarr-extensions' `bitround`, of which `numcodecs.bitround` is the
+/// float-only ancestor.
+pub const EXT_BITROUND: &str = "bitround";
 pub const QUANTIZE: &str = "numcodecs.quantize";
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Op {
     BitRound {
+        keepbits: u32,
+    },
+    /// zarr-extensions' `bitround`.
+    ExtBitRound {
         keepbits: u32,
     },
     /// Values are rounded to multiples of 1 / `scale`.
@@ -54,18 +66,24 @@ impl RoundingFilter {
             })
         };
         match name {
-            BITROUND => {
+            BITROUND | EXT_BITROUND => {
                 spec.check_keys(&["keepbits"])?;
                 let keepbits = int("keepbits")?;
-                let keepbits = u32::try_from(keepbits).map_err(|_| {
-                    invalid_metadata(format!(
-                        "codec \"{name}\": \"keepbits\" {keepbits} is out of range"
-                    ))
-                })?;
-                Ok(RoundingFilter {
-                    op: Op::BitRound { keepbits },
-                    dtype: None,
-                })
+                let least = if name == EXT_BITROUND { 1 } else { 0 };
+                let keepbits = u32::try_from(keepbits)
+                    .ok()
+                    .filter(|&k| k >= least)
+                    .ok_or_else(|| {
+                        invalid_metadata(format!(
+                            "codec \"{name}\": \"keepbits\" {keepbits} is out of range"
+                        ))
+                    })?;
+                let op = if name == EXT_BITROUND {
+                    Op::ExtBitRound { keepbits }
+                } else {
+                    Op::BitRound { keepbits }
+                };
+                Ok(RoundingFilter { op, dtype: None })
             }
             QUANTIZE => {
                 spec.check_keys(&["digits", "dtype", "astype"])?;
@@ -100,6 +118,7 @@ impl RoundingFilter {
     fn name(&self) -> &'static str {
         match self.op {
             Op::BitRound { .. } => BITROUND,
+            Op::ExtBitRound { .. } => EXT_BITROUND,
             Op::Quantize { .. } => QUANTIZE,
         }
     }
@@ -118,6 +137,7 @@ impl RoundingFilter {
                 Some(_) => true,
                 None => false,
             },
+            Op::ExtBitRound { .. } => ext_parts(t).is_some(),
             // numcodecs views the input as the configured type (after
             // bitround it arrives as integers of that size).
             Op::Quantize { .. } => self.dtype.as_ref().is_some_and(|d| {
@@ -131,6 +151,7 @@ impl RoundingFilter {
                 t.name(),
                 match &self.dtype {
                     Some(d) => format!("but it is configured for {}", d.name()),
+                    None if self.name() == EXT_BITROUND => "not a number type".into(),
                     None => "not a float type".into(),
                 }
             )));
@@ -159,7 +180,9 @@ fn quantize_scale(digits: i64) -> Result<f64> {
 impl ArrayToArrayCodec for RoundingFilter {
     fn to_json(&self) -> Value {
         let cfg = match self.op {
-            Op::BitRound { keepbits } => json!({ "keepbits": keepbits }),
+            Op::BitRound { keepbits } | Op::ExtBitRound { keepbits } => {
+                json!({ "keepbits": keepbits })
+            }
             Op::Quantize { digits, .. } => {
                 let t = match self.dtype {
                     Some(DataType::Float16) => "<f2",
@@ -206,6 +229,10 @@ impl ArrayToArrayCodec for RoundingFilter {
         }
         let mut out = crate::alloc::copied(data)?;
         match (self.op, self.dtype.as_ref().unwrap_or(&decoded.dtype)) {
+            (Op::ExtBitRound { keepbits }, t) => {
+                let (size, mantissa) = ext_parts(t).expect("checked: a number type");
+                ext_bit_round(&mut out, size, keepbits, mantissa);
+            }
             (Op::BitRound { keepbits }, t) => {
                 let bits = mantissa_bits(t).expect("checked: a float type");
                 if keepbits < bits {
@@ -262,6 +289,56 @@ impl ArrayToArrayCodec for RoundingFilter {
         }
         out.copy_from_slice(data);
         Ok(())
+    }
+}
+
+/// What zarr-extensions' `bitround` rounds in an element of `t`: parts
+/// of `size` bytes (a complex number has two), each a float with
+/// `Some(mantissa)` bits or an integer (`None`).
+fn ext_parts(t: &DataType) -> Option<(usize, Option<u32>)> {
+    use DataType::*;
+    Some(match t {
+        Float16 | Float32 | Float64 => (t.size(), mantissa_bits(t)),
+        BFloat16 => (2, Some(7)),
+        Complex64 => (4, Some(23)),
+        Complex128 => (8, Some(52)),
+        DateTime64(..) | TimeDelta64(..) => (8, None),
+        _ if crate::codec::scalar::is_int(t) => (t.size(), None),
+        _ => return None,
+    })
+}
+
+/// zarr-extensions' `bitround` of parts of `size` bytes (native order) in
+/// place. A float keeps `keepbits` of its `mantissa` bits; an integer's
+/// bit pattern keeps `keepbits` from its highest set bit. The dropped
+/// bits round half to even into the kept ones, as `bit_round` does, but a
+/// carry past the largest pattern of the width stays at it instead of
+/// wrapping to zero.
+fn ext_bit_round(data: &mut [u8], size: usize, keepbits: u32, mantissa: Option<u32>) {
+    let width = 8 * size as u32;
+    let top = u64::MAX >> (64 - width);
+    for v in data.chunks_exact_mut(size) {
+        let mut w = [0u8; 8];
+        let b = if cfg!(target_endian = "little") {
+            w[..size].copy_from_slice(v);
+            u64::from_le_bytes(w)
+        } else {
+            w[8 - size..].copy_from_slice(v);
+            u64::from_be_bytes(w)
+        };
+        let significant = mantissa.unwrap_or(64 - b.leading_zeros());
+        if keepbits >= significant {
+            continue;
+        }
+        let maskbits = significant - keepbits;
+        let up = ((b >> maskbits) & 1) + (1u64 << (maskbits - 1)) - 1;
+        let r =
+            (u128::from(b) + u128::from(up)).min(u128::from(top)) as u64 & (u64::MAX << maskbits);
+        if cfg!(target_endian = "little") {
+            v.copy_from_slice(&r.to_le_bytes()[..size]);
+        } else {
+            v.copy_from_slice(&r.to_be_bytes()[8 - size..]);
+        }
     }
 }
 

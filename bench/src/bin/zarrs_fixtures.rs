@@ -1,0 +1,433 @@
+//! Writes, with the zarrs crate, the arrays that `tests/zarrs_codecs.rs`
+//! checks zarrio against: codecs from zarr-extensions that neither
+//! zarr-python nor tensorstore write (`bitround`, `packbits`, `reshape`,
+//! zarrs' `zarrs.squeeze`).
+//!
+//!     cargo run --release --bin zarrs_fixtures -- ../tests/data/zarrs
+//!
+//! Each array goes to `DIR/NAME/` (`zarr.json` and the chunks as zarrs
+//! stores them), with two files beside them: `input.bin`, the C-order
+//! bytes the array was written from, and `read.bin`, what zarrs reads
+//! back from the whole array. The test reads every array and compares
+//! with `read.bin`, and writes `input.bin` through the same metadata and
+//! compares every stored chunk with zarrs' bytes.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+use zarrs::array::{Array, ArrayBytes, ArrayMetadata, ArraySubset};
+use zarrs::filesystem::FilesystemStore;
+
+fn write(dir: &Path, name: &str, meta: Value, input: Vec<u8>) {
+    let path = dir.join(name);
+    let _ = std::fs::remove_dir_all(&path);
+    std::fs::create_dir_all(&path).unwrap();
+    let store = Arc::new(FilesystemStore::new(&path).unwrap());
+    let shape: Vec<u64> = serde_json::from_value(meta["shape"].clone()).unwrap();
+    let meta: ArrayMetadata = serde_json::from_value(meta).unwrap();
+    let array = Array::new_with_metadata(store, "/", meta).unwrap();
+    array.store_metadata().unwrap();
+    let all = ArraySubset::new_with_shape(shape);
+    array
+        .store_array_subset(&all, ArrayBytes::new_flen(input.clone()))
+        .unwrap();
+    let back: ArrayBytes<'static> = array.retrieve_array_subset(&all).unwrap();
+    let back = back.into_fixed().unwrap();
+    // zarrs signs its arrays in their attributes; the fixtures keep the
+    // metadata the codecs need and nothing else.
+    let json_path = path.join("zarr.json");
+    let mut stored: Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
+    stored.as_object_mut().unwrap().remove("attributes");
+    std::fs::write(&json_path, serde_json::to_string_pretty(&stored).unwrap()).unwrap();
+    std::fs::write(path.join("input.bin"), &input).unwrap();
+    std::fs::write(path.join("read.bin"), &back[..]).unwrap();
+    println!("{name}: {} bytes in, {} read", input.len(), back.len());
+}
+
+fn meta(shape: &[u64], chunk: &[u64], dtype: &str, fill: Value, codecs: Value) -> Value {
+    json!({
+        "zarr_format": 3, "node_type": "array", "shape": shape, "data_type": dtype,
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": chunk}},
+        "chunk_key_encoding": {"name": "default"}, "fill_value": fill, "codecs": codecs,
+    })
+}
+
+fn bytes_le() -> Value {
+    json!({"name": "bytes", "configuration": {"endian": "little"}})
+}
+
+/// `n` pseudo-random u64s (a fixed LCG: the fixtures never change).
+fn noise(n: usize, seed: u64) -> Vec<u64> {
+    let mut s = seed;
+    (0..n)
+        .map(|_| {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            s ^ (s >> 29)
+        })
+        .collect()
+}
+
+fn floats32(n: usize) -> Vec<u8> {
+    let mut v: Vec<f32> = noise(n, 1)
+        .iter()
+        .map(|&r| ((r % 2_000_001) as f32 - 1e6) * 1.37e-3 * (1 + r % 7) as f32)
+        .collect();
+    let special = [
+        0.0,
+        -0.0,
+        f32::INFINITY,
+        f32::NEG_INFINITY,
+        f32::NAN,
+        f32::MAX,
+        f32::MIN_POSITIVE,
+        1.0e-40,
+    ];
+    v[..special.len()].copy_from_slice(&special);
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+fn floats64(n: usize) -> Vec<u8> {
+    let mut v: Vec<f64> = noise(n, 2)
+        .iter()
+        .map(|&r| ((r % 2_000_001) as f64 - 1e6) * 3.1e-5 * (1 + r % 13) as f64)
+        .collect();
+    let special = [0.0, -0.0, f64::INFINITY, f64::NAN, f64::MAX, 5e-324];
+    v[..special.len()].copy_from_slice(&special);
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+/// Little-endian integers of `size` bytes: noise of every magnitude.
+fn ints(n: usize, size: usize, seed: u64) -> Vec<u8> {
+    let mut out = vec![];
+    for (i, r) in noise(n, seed).into_iter().enumerate() {
+        let width = 1 + (r % (8 * size as u64)) as u32;
+        let mut v = (r >> 7) & (u64::MAX >> (64 - width));
+        if i % 5 == 0 {
+            v = !v; // negative, for the signed types
+        }
+        if i < 4 {
+            v = [0, u64::MAX, 1, 3][i];
+        }
+        out.extend_from_slice(&v.to_le_bytes()[..size]);
+    }
+    out
+}
+
+fn main() {
+    let dir = std::env::args().nth(1).expect("usage: zarrs_fixtures DIR");
+    let dir = Path::new(&dir);
+    let br = |k: u32| json!({"name": "bitround", "configuration": {"keepbits": k}});
+
+    // bitround: floats keep mantissa bits; integers keep bits from the
+    // highest set one.
+    write(
+        dir,
+        "bitround_float32",
+        meta(
+            &[7, 9],
+            &[4, 4],
+            "float32",
+            json!(0.0),
+            json!([br(5), bytes_le()]),
+        ),
+        floats32(63),
+    );
+    write(
+        dir,
+        "bitround_float64",
+        meta(
+            &[50],
+            &[16],
+            "float64",
+            json!(0.0),
+            json!([br(11), bytes_le()]),
+        ),
+        floats64(50),
+    );
+    write(
+        dir,
+        "bitround_float16",
+        meta(
+            &[40],
+            &[40],
+            "float16",
+            json!(0.0),
+            json!([br(3), bytes_le()]),
+        ),
+        ints(40, 2, 3),
+    );
+    write(
+        dir,
+        "bitround_bfloat16",
+        meta(
+            &[40],
+            &[40],
+            "bfloat16",
+            json!(0.0),
+            json!([br(2), bytes_le()]),
+        ),
+        ints(40, 2, 4),
+    );
+    write(
+        dir,
+        "bitround_complex64",
+        meta(
+            &[30],
+            &[8],
+            "complex64",
+            json!([0.0, 0.0]),
+            json!([br(4), bytes_le()]),
+        ),
+        floats32(60),
+    );
+    write(
+        dir,
+        "bitround_int16",
+        meta(&[64], &[64], "int16", json!(0), json!([br(3), bytes_le()])),
+        ints(64, 2, 5),
+    );
+    write(
+        dir,
+        "bitround_uint8",
+        meta(&[64], &[32], "uint8", json!(0), json!([br(2), bytes_le()])),
+        ints(64, 1, 6),
+    );
+    write(
+        dir,
+        "bitround_int32",
+        meta(&[64], &[64], "int32", json!(0), json!([br(7), bytes_le()])),
+        ints(64, 4, 7),
+    );
+    write(
+        dir,
+        "bitround_uint64",
+        meta(&[64], &[64], "uint64", json!(0), json!([br(9), bytes_le()])),
+        ints(64, 8, 8),
+    );
+    write(
+        dir,
+        "bitround_int64_keep1",
+        meta(&[64], &[64], "int64", json!(0), json!([br(1), bytes_le()])),
+        ints(64, 8, 9),
+    );
+
+    // packbits, with each padding encoding and bit range.
+    let pb = |cfg: Value| json!({"name": "packbits", "configuration": cfg});
+    let bools: Vec<u8> = noise(77, 10).iter().map(|r| (r % 3 == 0) as u8).collect();
+    write(
+        dir,
+        "packbits_bool",
+        meta(
+            &[7, 11],
+            &[3, 5],
+            "bool",
+            json!(false),
+            json!([pb(json!({}))]),
+        ),
+        bools.clone(),
+    );
+    write(
+        dir,
+        "packbits_bool_first_byte",
+        meta(
+            &[77],
+            &[13],
+            "bool",
+            json!(false),
+            json!([pb(json!({"padding_encoding": "first_byte"}))]),
+        ),
+        bools.clone(),
+    );
+    write(
+        dir,
+        "packbits_bool_last_byte",
+        meta(
+            &[77],
+            &[13],
+            "bool",
+            json!(false),
+            json!([pb(json!({"padding_encoding": "last_byte"}))]),
+        ),
+        bools,
+    );
+    let int4: Vec<u8> = noise(45, 11)
+        .iter()
+        .map(|r| ((r % 16) as i8 - 8) as u8)
+        .collect();
+    write(
+        dir,
+        "packbits_int4",
+        meta(&[5, 9], &[5, 9], "int4", json!(0), json!([pb(json!({}))])),
+        int4,
+    );
+    let int2: Vec<u8> = noise(30, 12)
+        .iter()
+        .map(|r| ((r % 4) as i8 - 2) as u8)
+        .collect();
+    write(
+        dir,
+        "packbits_int2",
+        meta(&[30], &[7], "int2", json!(0), json!([pb(json!({}))])),
+        int2,
+    );
+    let f4: Vec<u8> = noise(21, 13).iter().map(|r| (r % 16) as u8).collect();
+    write(
+        dir,
+        "packbits_float4_e2m1fn",
+        meta(
+            &[21],
+            &[21],
+            "float4_e2m1fn",
+            json!("0x0"),
+            json!([pb(json!({"padding_encoding": "last_byte"}))]),
+        ),
+        f4,
+    );
+    write(
+        dir,
+        "packbits_uint8_bits_2_5",
+        meta(
+            &[40],
+            &[40],
+            "uint8",
+            json!(0),
+            json!([pb(json!({"first_bit": 2, "last_bit": 5}))]),
+        ),
+        ints(40, 1, 14),
+    );
+    write(
+        dir,
+        "packbits_int16_bits_0_9",
+        meta(
+            &[6, 7],
+            &[4, 4],
+            "int16",
+            json!(0),
+            json!([pb(json!({"last_bit": 9, "padding_encoding": "first_byte"}))]),
+        ),
+        ints(42, 2, 15),
+    );
+    write(
+        dir,
+        "packbits_int32_bits_3_20",
+        meta(
+            &[33],
+            &[33],
+            "int32",
+            json!(0),
+            json!([pb(json!({"first_bit": 3, "last_bit": 20}))]),
+        ),
+        ints(33, 4, 16),
+    );
+    write(
+        dir,
+        "packbits_uint64",
+        meta(
+            &[9],
+            &[9],
+            "uint64",
+            json!(0),
+            json!([pb(json!({"first_bit": 7}))]),
+        ),
+        ints(9, 8, 17),
+    );
+    write(
+        dir,
+        "packbits_float32",
+        meta(&[20], &[20], "float32", json!(0.0), json!([pb(json!({}))])),
+        floats32(20),
+    );
+    write(
+        dir,
+        "packbits_complex64_bits_16_31",
+        meta(
+            &[10],
+            &[10],
+            "complex64",
+            json!([0.0, 0.0]),
+            json!([pb(json!({"first_bit": 16, "last_bit": 31}))]),
+        ),
+        floats32(20),
+    );
+    write(
+        dir,
+        "packbits_int8_then_zstd",
+        meta(
+            &[64],
+            &[32],
+            "int8",
+            json!(0),
+            json!([pb(json!({"last_bit": 2})), {"name": "zstd", "configuration": {"level": 3, "checksum": false}}]),
+        ),
+        ints(64, 1, 18),
+    );
+
+    // reshape and squeeze only change the shape that the codecs after
+    // them see: a transpose after them shows it.
+    let u16s = |n: usize| -> Vec<u8> { (0..n as u16).flat_map(|v| v.to_le_bytes()).collect() };
+    let tr = |order: Value| json!({"name": "transpose", "configuration": {"order": order}});
+    let rs = |shape: Value| json!({"name": "reshape", "configuration": {"shape": shape}});
+    write(
+        dir,
+        "reshape_merge_transpose",
+        meta(
+            &[4, 6, 5],
+            &[4, 6, 5],
+            "uint16",
+            json!(0),
+            json!([rs(json!([[0, 1], 5])), tr(json!([1, 0])), bytes_le()]),
+        ),
+        u16s(120),
+    );
+    write(
+        dir,
+        "reshape_split_transpose",
+        meta(
+            &[8, 6],
+            &[4, 6],
+            "uint16",
+            json!(0),
+            json!([rs(json!([[0], 2, -1])), tr(json!([2, 0, 1])), bytes_le()]),
+        ),
+        u16s(48),
+    );
+    write(
+        dir,
+        "reshape_sizes",
+        meta(
+            &[6, 10],
+            &[6, 10],
+            "uint16",
+            json!(0),
+            json!([rs(json!([3, 4, 5])), tr(json!([2, 1, 0])), bytes_le()]),
+        ),
+        u16s(60),
+    );
+    write(
+        dir,
+        "reshape_then_sharding",
+        meta(
+            &[8, 8],
+            &[8, 8],
+            "uint16",
+            json!(0),
+            json!([rs(json!([[0, 1]])), {"name": "sharding_indexed", "configuration": {"chunk_shape": [16], "codecs": [bytes_le()], "index_codecs": [bytes_le(), {"name": "crc32c"}]}}]),
+        ),
+        u16s(64),
+    );
+    write(
+        dir,
+        "squeeze_transpose",
+        meta(
+            &[1, 6, 1, 4],
+            &[1, 3, 1, 4],
+            "uint16",
+            json!(0),
+            json!([{"name": "zarrs.squeeze", "configuration": {}}, tr(json!([1, 0])), bytes_le()]),
+        ),
+        u16s(24),
+    );
+}
