@@ -63,7 +63,8 @@ pub enum DataType {
     Struct(Arc<StructType>),
     /// `float8_e4m3fn`, `float8_e5m2`, ...: one-byte floats.
     Float8(Float8),
-    /// `int2`, `int4`, `float4_e2m1fn`: fewer than 8 bits, one byte each.
+    /// `int2`, `int4`, `uint2`, `uint4`, `float4_e2m1fn`: fewer than 8
+    /// bits, one byte each.
     SubByte(SubByte),
 }
 

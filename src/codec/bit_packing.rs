@@ -12,7 +12,7 @@
 //!
 //! Decoding shifts the stored bits back to `first_bit` and extends them
 //! to the type's width, with the sign for the signed integers (`int2`
-//! and `int4` too), with zeros for everything else. (`numcodecs.packbits`,
+//! and `int4` too), with zeros for everything else (`uint2`, `uint4`). (`numcodecs.packbits`,
 //! Zarr v2's filter for `bool`, orders bits the other way: see
 //! `packbits`.)
 
@@ -72,12 +72,8 @@ impl Parts {
                 ..p(1, 1, false)
             },
             SubByte(s) => Parts {
-                bits: if *s == crate::dtype::SubByte::Int2 {
-                    2
-                } else {
-                    4
-                },
-                ..p(1, 1, *s != crate::dtype::SubByte::Float4E2M1FN)
+                bits: s.bits(),
+                ..p(1, 1, s.is_signed())
             },
             Int8 | Int16 | Int32 | Int64 => p(1, t.size(), true),
             DateTime64(..) | TimeDelta64(..) => p(1, 8, true),
@@ -179,8 +175,7 @@ impl BitPacking {
     /// of padding bits in the last one.
     fn data_bytes(&self, parts: u64) -> (u64, u8) {
         let bits = parts * u64::from(self.width);
-        let bytes = bits.div_ceil(8);
-        (bytes, (bytes * 8 - bits) as u8)
+        (bits.div_ceil(8), ((8 - bits % 8) % 8) as u8)
     }
 
     fn encoded_len(&self, parts: u64) -> u64 {

@@ -172,6 +172,12 @@ pub trait ArrayToArrayCodec: Send + Sync + Debug {
     fn transpose_order(&self) -> Option<&[usize]> {
         None
     }
+    /// Whether the codec gives its output another shape than its input's
+    /// beyond a permutation (`reshape`): whether it builds for one chunk
+    /// shape tells nothing of another.
+    fn reshapes(&self) -> bool {
+        false
+    }
     /// `decode` into `out`, exactly `decoded.nbytes()` long: the last
     /// codec of a chain writes the caller's buffer without a copy.
     fn decode_into(&self, data: &[u8], decoded: &ChunkRepr, out: &mut [u8]) -> Result<()> {

@@ -289,6 +289,14 @@ impl CodecChain {
         }
     }
 
+    /// Whether a pipeline built for one chunk shape may fail to build for
+    /// another: the array->bytes codec is a sharding codec (its inner
+    /// chunks must divide the chunk), or an array->array codec reshapes.
+    pub fn depends_on_shape(&self) -> bool {
+        self.array_to_bytes.as_sharding().is_some()
+            || self.array_to_array.iter().any(|(c, _)| c.reshapes())
+    }
+
     /// The sharding codec when it is the array->bytes codec and no
     /// array->array codec comes first (bytes->bytes codecs may follow), so
     /// its inner chunks are in the chunk's own coordinates.

@@ -82,7 +82,9 @@ impl Reshape {
                                 "input dimension {d} comes after a later one in \"shape\""
                             )));
                         }
-                        next_input = d + 1;
+                        next_input = d
+                            .checked_add(1)
+                            .ok_or_else(|| bad(format!("{d} is not a dimension")))?;
                         list.push(d);
                     }
                     Dim::Inputs(list)
@@ -131,7 +133,8 @@ impl Reshape {
                                 a.len()
                             ))
                         })?;
-                        p *= size; // at most `total`
+                        // Distinct dimensions: at most `total`.
+                        p = p.checked_mul(*size).ok_or_else(|| bad("overflow".into()))?;
                     }
                     p
                 }
@@ -145,7 +148,7 @@ impl Reshape {
             (Some(k), None) if k == total => {}
             _ => {
                 return Err(bad(format!(
-                    "{:?} does not reshape a chunk of shape {a:?}",
+                    "{} does not reshape a chunk of shape {a:?}",
                     self.to_json()["configuration"]["shape"]
                 )))
             }
@@ -186,6 +189,10 @@ impl ArrayToArrayCodec for Reshape {
                 codec_json(RESHAPE, json!({ "shape": shape }))
             }
         }
+    }
+
+    fn reshapes(&self) -> bool {
+        true
     }
 
     fn encoded_repr(&self, decoded: &ChunkRepr) -> Result<ChunkRepr> {

@@ -5,8 +5,8 @@
 //! - `bitround` (zarr-extensions, `{"keepbits"}`): the same for floats
 //!   (`bfloat16` and the complex types too, each part on its own), and
 //!   for integers (the time types as `int64`) keeps `keepbits` bits from
-//!   the highest set one of the bit pattern, rounding the same way; a
-//!   carry past the type's largest pattern stops there;
+//!   the highest set one of the magnitude, rounding the same way and
+//!   keeping the sign (see `ext_bit_round`);
 //! - `numcodecs.quantize` (`{"digits", "dtype"}`): rounds to a power of
 //!   two fine enough for `digits` decimal digits.
 //!
@@ -151,7 +151,9 @@ impl RoundingFilter {
                 t.name(),
                 match &self.dtype {
                     Some(d) => format!("but it is configured for {}", d.name()),
-                    None if self.name() == EXT_BITROUND => "not a number type".into(),
+                    None if self.name() == EXT_BITROUND => {
+                        "not a type it rounds (floats, complex numbers, integers)".into()
+                    }
                     None => "not a float type".into(),
                 }
             )));
@@ -230,8 +232,8 @@ impl ArrayToArrayCodec for RoundingFilter {
         let mut out = crate::alloc::copied(data)?;
         match (self.op, self.dtype.as_ref().unwrap_or(&decoded.dtype)) {
             (Op::ExtBitRound { keepbits }, t) => {
-                let (size, mantissa) = ext_parts(t).expect("checked: a number type");
-                ext_bit_round(&mut out, size, keepbits, mantissa);
+                let (size, part) = ext_parts(t).expect("checked: a number type");
+                ext_bit_round(&mut out, size, keepbits, part);
             }
             (Op::BitRound { keepbits }, t) => {
                 let bits = mantissa_bits(t).expect("checked: a float type");
@@ -292,29 +294,62 @@ impl ArrayToArrayCodec for RoundingFilter {
     }
 }
 
+/// What zarr-extensions' `bitround` rounds in a part of an element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    /// A float with this many mantissa bits.
+    Float(u32),
+    Unsigned,
+    /// A two's complement integer: its magnitude is rounded.
+    Signed,
+}
+
 /// What zarr-extensions' `bitround` rounds in an element of `t`: parts
-/// of `size` bytes (a complex number has two), each a float with
-/// `Some(mantissa)` bits or an integer (`None`).
-fn ext_parts(t: &DataType) -> Option<(usize, Option<u32>)> {
+/// of `size` bytes (a complex number has two), and what they are.
+fn ext_parts(t: &DataType) -> Option<(usize, Part)> {
     use DataType::*;
     Some(match t {
-        Float16 | Float32 | Float64 => (t.size(), mantissa_bits(t)),
-        BFloat16 => (2, Some(7)),
-        Complex64 => (4, Some(23)),
-        Complex128 => (8, Some(52)),
-        DateTime64(..) | TimeDelta64(..) => (8, None),
-        _ if crate::codec::scalar::is_int(t) => (t.size(), None),
+        Float16 | Float32 | Float64 => (t.size(), Part::Float(mantissa_bits(t)?)),
+        BFloat16 => (2, Part::Float(7)),
+        Complex64 => (4, Part::Float(23)),
+        Complex128 => (8, Part::Float(52)),
+        DateTime64(..) | TimeDelta64(..) | Int8 | Int16 | Int32 | Int64 => (t.size(), Part::Signed),
+        UInt8 | UInt16 | UInt32 | UInt64 => (t.size(), Part::Unsigned),
         _ => return None,
     })
 }
 
+/// `m` with its bits below `maskbits` (at least 1) rounded half to even
+/// into the ones above (a carry may lengthen it by a bit), unless that
+/// passes `max`: then they are dropped (the nearest value below with
+/// the kept bits).
+fn round_low_bits(m: u64, maskbits: u32, max: u64) -> u64 {
+    let up = ((m >> maskbits) & 1) + (1u64 << (maskbits - 1)) - 1;
+    let kept = !((1u128 << maskbits) - 1);
+    let r = (u128::from(m) + u128::from(up)) & kept;
+    if r > u128::from(max) {
+        (u128::from(m) & kept) as u64
+    } else {
+        r as u64
+    }
+}
+
 /// zarr-extensions' `bitround` of parts of `size` bytes (native order) in
-/// place. A float keeps `keepbits` of its `mantissa` bits; an integer's
-/// bit pattern keeps `keepbits` from its highest set bit. The dropped
-/// bits round half to even into the kept ones, as `bit_round` does, but a
-/// carry past the largest pattern of the width stays at it instead of
-/// wrapping to zero.
-fn ext_bit_round(data: &mut [u8], size: usize, keepbits: u32, mantissa: Option<u32>) {
+/// place, each keeping `keepbits` significant bits and rounding the
+/// others half to even into them:
+/// - a float keeps `keepbits` of its mantissa bits (a carry into the
+///   exponent is the next binade, as numcodecs rounds; one past the
+///   largest bit pattern stays at it);
+/// - an integer keeps `keepbits` bits from the highest set bit of its
+///   magnitude, and its sign. A value whose rounding would pass the
+///   type's range is rounded down instead.
+///
+/// zarrs 0.23 rounds a signed integer's bit pattern as if unsigned, so
+/// that negative values lose all but their top bits and a carry into
+/// the sign bit turns a large positive value negative: zarrio keeps the
+/// sign (and writes other bytes than zarrs for those values; reading is
+/// the identity either way).
+fn ext_bit_round(data: &mut [u8], size: usize, keepbits: u32, part: Part) {
     let width = 8 * size as u32;
     let top = u64::MAX >> (64 - width);
     for v in data.chunks_exact_mut(size) {
@@ -326,14 +361,34 @@ fn ext_bit_round(data: &mut [u8], size: usize, keepbits: u32, mantissa: Option<u
             w[8 - size..].copy_from_slice(v);
             u64::from_be_bytes(w)
         };
-        let significant = mantissa.unwrap_or(64 - b.leading_zeros());
-        if keepbits >= significant {
-            continue;
-        }
-        let maskbits = significant - keepbits;
-        let up = ((b >> maskbits) & 1) + (1u64 << (maskbits - 1)) - 1;
-        let r =
-            (u128::from(b) + u128::from(up)).min(u128::from(top)) as u64 & (u64::MAX << maskbits);
+        let bits_of = |m: u64| 64 - m.leading_zeros();
+        let r = match part {
+            Part::Float(mantissa) if keepbits < mantissa => {
+                round_low_bits(b, mantissa - keepbits, top)
+            }
+            Part::Float(_) => continue,
+            Part::Unsigned if keepbits < bits_of(b) => {
+                round_low_bits(b, bits_of(b) - keepbits, top)
+            }
+            Part::Unsigned => continue,
+            Part::Signed => {
+                // Sign-extend to 64 bits, round the magnitude, put the
+                // sign back: the least value's magnitude is one more
+                // than the greatest's.
+                let x = ((b << (64 - width)) as i64) >> (64 - width);
+                let m = x.unsigned_abs();
+                if keepbits >= bits_of(m) {
+                    continue;
+                }
+                let max = (top >> 1) + u64::from(x < 0);
+                let r = round_low_bits(m, bits_of(m) - keepbits, max);
+                if x < 0 {
+                    r.wrapping_neg() & top
+                } else {
+                    r
+                }
+            }
+        };
         if cfg!(target_endian = "little") {
             v.copy_from_slice(&r.to_le_bytes()[..size]);
         } else {
@@ -446,6 +501,30 @@ mod tests {
         assert_eq!(enc2, f64s(&[1216.0, 128.0]));
         // Decoding gives the rounded values back as they are.
         assert_eq!(q.decode(&enc, &repr(DataType::Float32, 6)).unwrap(), enc);
+    }
+
+    #[test]
+    fn integers_keep_their_sign() {
+        let f = filter(json!({"name": EXT_BITROUND, "configuration": {"keepbits": 2}})).unwrap();
+        let x: Vec<u8> = [30000i16, -1, -300, 100, -32768, 0, 7, -7]
+            .iter()
+            .flat_map(|v| v.to_ne_bytes())
+            .collect();
+        let enc = f.encode(&x, &repr(DataType::Int16, 8)).unwrap();
+        let got: Vec<i16> = enc
+            .chunks(2)
+            .map(|c| i16::from_ne_bytes([c[0], c[1]]))
+            .collect();
+        // 30000 would round up past 32767: down to 24576 instead.
+        assert_eq!(got, [24576, -1, -256, 96, -32768, 0, 8, -8]);
+        let f = filter(json!({"name": EXT_BITROUND, "configuration": {"keepbits": 1}})).unwrap();
+        let x: Vec<u8> = [127i8, -128, -100, 100].iter().map(|v| *v as u8).collect();
+        let enc = f.encode(&x, &repr(DataType::Int8, 4)).unwrap();
+        let got: Vec<i8> = enc.iter().map(|b| *b as i8).collect();
+        assert_eq!(got, [64, -128, -128, 64]);
+        // Unsigned: a carry past the largest value rounds down.
+        let enc = f.encode(&[255, 191, 3], &repr(DataType::UInt8, 3)).unwrap();
+        assert_eq!(enc, [128, 128, 4]);
     }
 
     #[test]

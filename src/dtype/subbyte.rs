@@ -1,12 +1,14 @@
 //! The data types narrower than a byte that tensorstore's zarr3 arrays
-//! store one per byte (zarr-extensions `int2`, `int4`, `float4_e2m1fn`):
-//! the `bytes` codec keeps the value in the low bits and ignores the
-//! rest when reading.
+//! store one per byte (zarr-extensions `int2`, `int4`, `float4_e2m1fn`,
+//! and `uint2`, `uint4`, which zarrs writes): the `bytes` codec keeps
+//! the value in the low bits and ignores the rest when reading; the
+//! `packbits` codec packs the bits alone.
 //!
-//! In the caller's memory each element is one byte: the integers as an
-//! `int8` (sign-extended), `float4_e2m1fn` as its 4-bit code with the
-//! upper bits clear (as ml_dtypes holds them; ml_dtypes' `int4` reads the
-//! sign-extended bytes too). Writing keeps the low bits, so other upper
+//! In the caller's memory each element is one byte: the signed integers
+//! as an `int8` (sign-extended), the unsigned ones as a `uint8`,
+//! `float4_e2m1fn` as its 4-bit code with the upper bits clear (as
+//! ml_dtypes holds them; ml_dtypes' `int4` reads the sign-extended bytes
+//! too). Writing keeps the low bits, so other upper
 //! bits are ignored as readers ignore them, and stores them clear, as
 //! tensorstore does.
 
@@ -17,6 +19,8 @@ use serde_json::Value;
 pub enum SubByte {
     Int2,
     Int4,
+    UInt2,
+    UInt4,
     /// 1 sign, 2 exponent and 1 mantissa bits: 0, 0.5, 1, 1.5, 2, 3, 4,
     /// 6 and their negatives; no infinity, no NaN.
     Float4E2M1FN,
@@ -26,12 +30,20 @@ pub enum SubByte {
 const FLOAT4: [f64; 8] = [0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0];
 
 impl SubByte {
-    pub const ALL: [SubByte; 3] = [SubByte::Int2, SubByte::Int4, SubByte::Float4E2M1FN];
+    pub const ALL: [SubByte; 5] = [
+        SubByte::Int2,
+        SubByte::Int4,
+        SubByte::UInt2,
+        SubByte::UInt4,
+        SubByte::Float4E2M1FN,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             SubByte::Int2 => "int2",
             SubByte::Int4 => "int4",
+            SubByte::UInt2 => "uint2",
+            SubByte::UInt4 => "uint4",
             SubByte::Float4E2M1FN => "float4_e2m1fn",
         }
     }
@@ -40,11 +52,17 @@ impl SubByte {
         SubByte::ALL.into_iter().find(|t| t.name() == name)
     }
 
-    fn bits(self) -> u32 {
+    /// The bits an element has.
+    pub fn bits(self) -> u32 {
         match self {
-            SubByte::Int2 => 2,
+            SubByte::Int2 | SubByte::UInt2 => 2,
             _ => 4,
         }
+    }
+
+    /// Whether the type is a signed integer (its elements sign-extend).
+    pub fn is_signed(self) -> bool {
+        matches!(self, SubByte::Int2 | SubByte::Int4)
     }
 
     /// A stored byte as the caller's element: the low bits, sign-extended
@@ -52,9 +70,10 @@ impl SubByte {
     #[inline]
     pub fn decode(self, b: u8) -> u8 {
         let shift = 8 - self.bits();
-        match self {
-            SubByte::Float4E2M1FN => b & 0x0F,
-            _ => (((b << shift) as i8) >> shift) as u8,
+        if self.is_signed() {
+            (((b << shift) as i8) >> shift) as u8
+        } else {
+            self.encode(b)
         }
     }
 
@@ -72,6 +91,10 @@ impl SubByte {
                 let x = super::intish(v)?;
                 let half = 1i128 << (self.bits() - 1);
                 (-half..half).contains(&x).then_some(x as i8 as u8)
+            }
+            SubByte::UInt2 | SubByte::UInt4 => {
+                let x = super::intish(v)?;
+                (0..1i128 << self.bits()).contains(&x).then_some(x as u8)
             }
             SubByte::Float4E2M1FN => match v {
                 Value::Number(n) => Some(float4_from_f64(n.as_f64()?)),
@@ -108,7 +131,8 @@ impl SubByte {
                     serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
                 }
             }
-            _ => Value::from(self.decode(b) as i8),
+            _ if self.is_signed() => Value::from(self.decode(b) as i8),
+            _ => Value::from(self.decode(b)),
         }
     }
 }
@@ -169,6 +193,14 @@ mod tests {
         assert_eq!(SubByte::Float4E2M1FN.parse_fill(&json!("0x+f")), None);
         assert_eq!(SubByte::Int2.parse_fill(&json!(-3)), None);
         assert_eq!(SubByte::Int4.fill_json(0xf8), json!(-8));
+        // The unsigned ones keep their low bits and extend with zeros.
+        assert_eq!(SubByte::UInt4.decode(0xfe), 0x0e);
+        assert_eq!(SubByte::UInt2.decode(0x07), 3);
+        assert_eq!(SubByte::UInt4.encode(0xfe), 0x0e);
+        assert_eq!(SubByte::UInt4.parse_fill(&json!(15)), Some(15));
+        assert_eq!(SubByte::UInt4.parse_fill(&json!(16)), None);
+        assert_eq!(SubByte::UInt2.parse_fill(&json!(-1)), None);
+        assert_eq!(SubByte::UInt4.fill_json(0x0f), json!(15));
     }
 
     #[test]

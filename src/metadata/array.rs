@@ -161,22 +161,8 @@ impl ArrayMetadata {
         };
         let repr = ChunkRepr::new(chunk_shape.clone(), data_type.clone(), fill_value.clone());
         let codecs = Arc::new(CodecChain::from_json(&codec_values, repr)?);
-        if let (Some(grid), true) = (&rectilinear, codecs.sharding().is_some()) {
-            // Inner chunks must divide every shard, whose edges differ:
-            // each edge length met is checked as the first shard's is
-            // (dimension by dimension, as divisibility is).
-            for d in 0..shape.len() {
-                for edge in grid.distinct_edges(d) {
-                    if edge != chunk_shape[d] {
-                        let mut other = chunk_shape.clone();
-                        other[d] = edge;
-                        let repr = ChunkRepr::new(other, data_type.clone(), fill_value.clone());
-                        CodecChain::from_json(&codec_values, repr).map_err(|e| {
-                            e.context(format!("shards of edge {edge} along dimension {d}"))
-                        })?;
-                    }
-                }
-            }
+        if let (Some(grid), true) = (&rectilinear, codecs.depends_on_shape()) {
+            check_chunk_shapes(grid, &chunk_shape, &codec_values, &data_type, &fill_value)?;
         }
         Ok(ArrayMetadata {
             shape,
@@ -274,6 +260,66 @@ impl ArrayMetadata {
     }
 }
 
+/// Chunk shapes met whose pipelines are built to check them at most; a
+/// grid with more is checked dimension by dimension.
+const MAX_SHAPES_CHECKED: usize = 1024;
+
+/// Check that the pipeline builds for every chunk shape of a rectilinear
+/// grid, which differ (inner chunks must divide every shard; a `reshape`
+/// must fit every chunk), so that a bad combination is refused when the
+/// array is opened, not when a chunk of that shape is first met. With
+/// more combinations of edge lengths than `MAX_SHAPES_CHECKED`, each edge
+/// length met is checked with the first chunk's other edges (which finds
+/// every divisibility failure, as divisibility goes dimension by
+/// dimension).
+fn check_chunk_shapes(
+    grid: &RectilinearGrid,
+    first: &[u64],
+    codecs: &[Value],
+    data_type: &DataType,
+    fill_value: &[u8],
+) -> Result<()> {
+    let edges: Vec<Vec<u64>> = (0..first.len()).map(|d| grid.distinct_edges(d)).collect();
+    let build = |shape: Vec<u64>| {
+        let repr = ChunkRepr::new(shape.clone(), data_type.clone(), fill_value.to_vec());
+        CodecChain::from_json(codecs, repr)
+            .map(drop)
+            .map_err(|e| e.context(format!("chunks of shape {shape:?}")))
+    };
+    let combinations = edges
+        .iter()
+        .try_fold(1usize, |acc, e| acc.checked_mul(e.len().max(1)));
+    match combinations {
+        Some(n) if n <= MAX_SHAPES_CHECKED => {
+            let counts: Vec<u64> = edges.iter().map(|e| e.len().max(1) as u64).collect();
+            let mut result = Ok(());
+            crate::region::for_each_index(&counts, |idx| {
+                if result.is_ok() {
+                    let shape: Vec<u64> = (0..first.len())
+                        .map(|d| edges[d].get(idx[d] as usize).copied().unwrap_or(first[d]))
+                        .collect();
+                    if shape != first {
+                        result = build(shape);
+                    }
+                }
+            });
+            result
+        }
+        _ => {
+            for (d, list) in edges.iter().enumerate() {
+                for &edge in list {
+                    if edge != first[d] {
+                        let mut other = first.to_vec();
+                        other[d] = edge;
+                        build(other)?;
+                    }
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -299,6 +345,31 @@ mod tests {
         let mut v = base();
         f(v.as_object_mut().unwrap());
         parse(&v)
+    }
+
+    #[test]
+    fn every_rectilinear_chunk_shape_must_fit_a_reshape() {
+        let grid = |edges: Value| {
+            with(|o| {
+                o.insert("shape".into(), json!([10, 9]));
+                o.insert(
+                    "chunk_grid".into(),
+                    json!({"name": "rectilinear", "configuration": {
+                        "kind": "inline", "chunk_shapes": edges}}),
+                );
+                o.insert(
+                    "codecs".into(),
+                    json!([{"name": "reshape", "configuration": {"shape": [2, -1]}},
+                           {"name": "bytes", "configuration": {"endian": "little"}}]),
+                );
+            })
+        };
+        // Every edge fits with the first chunk's other edge ([3, 4], [2, 1]
+        // and so on), but a chunk of [3, 1] holds 3 elements.
+        let e = grid(json!([[2, 3, 5], [4, 4, 1]])).unwrap_err();
+        assert_eq!(e.kind(), crate::error::ErrorKind::InvalidMetadata);
+        assert!(e.message().contains("[3, 1]"), "{}", e.message());
+        grid(json!([[2, 4, 4], [4, 4, 1]])).unwrap();
     }
 
     #[test]
