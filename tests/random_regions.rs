@@ -135,12 +135,16 @@ fn bytes_codec(rng: &mut Rng, elem: usize) -> Value {
 }
 
 /// The array->bytes codec: `bytes`, or now and then pcodec (which takes
-/// 16- to 64-bit elements, into buffers at any alignment).
+/// 16- to 64-bit elements, into buffers at any alignment) or `packbits`
+/// of every bit (lossless; with a padding byte it packs bit by bit).
 fn array_to_bytes(rng: &mut Rng, elem: usize) -> Value {
-    if cfg!(feature = "pcodec") && elem >= 2 && rng.range(0, 3) == 0 {
-        json!({"name": "numcodecs.pcodec", "configuration": {"level": rng.range(0, 8)}})
-    } else {
-        bytes_codec(rng, elem)
+    match rng.range(0, 5) {
+        0 if cfg!(feature = "pcodec") && elem >= 2 => {
+            json!({"name": "numcodecs.pcodec", "configuration": {"level": rng.range(0, 8)}})
+        }
+        1 => json!({"name": "packbits", "configuration": {
+            "padding_encoding": rng.pick(&["none", "first_byte", "last_byte"])}}),
+        _ => bytes_codec(rng, elem),
     }
 }
 
@@ -184,6 +188,13 @@ fn codecs(rng: &mut Rng, chunk: &[u64], elem: usize) -> Value {
             "index_location": rng.pick(&["start", "end"]),
         }}));
     } else {
+        // Now and then a codec that only reshapes (which a transpose or
+        // sharding after it would have to fit, so only here).
+        match rng.range(0, 5) {
+            0 => list.push(json!({"name": "reshape", "configuration": {"shape": [-1]}})),
+            1 => list.push(json!({"name": "zarrs.squeeze"})),
+            _ => {}
+        }
         list.push(array_to_bytes(rng, elem));
         list.extend(compressor(rng));
     }

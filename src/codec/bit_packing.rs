@@ -376,8 +376,8 @@ impl ArrayToBytesCodec for BitPacking {
         };
         if stored_padding != padding {
             return Err(corrupt(format!(
-                "codec \"{NAME}\": the chunk says {stored_padding} bits of padding, its size \
-                 {padding}"
+                "codec \"{NAME}\": the chunk's padding byte says {stored_padding} bits, its \
+                 size needs {padding}"
             )));
         }
         let mut r = BitReader {
