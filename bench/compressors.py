@@ -20,7 +20,6 @@ markdown table of medians and zarrio's ratio to the faster peer.
 
 import os
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +31,9 @@ import tensorstore as ts  # noqa: E402
 import zarr  # noqa: E402
 from zarr.codecs import BloscCodec, GzipCodec  # noqa: E402
 from zarrio_ctypes import Array, Store  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+from turns import medians_in_turns, print_table  # noqa: E402
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 512
 REPS = int(sys.argv[2]) if len(sys.argv) > 2 else 7
@@ -84,25 +86,15 @@ def main():
             }
             for what, impls in cases.items():
                 names = list(impls)
-                times = {k: [] for k in names}
                 for k in names:  # warm-up, and the check
                     got = impls[k]()
                     if what == "read":
                         assert np.array_equal(np.asarray(got), data), (name, k)
-                for r in range(REPS):
-                    for k in names[r % len(names):] + names[:r % len(names)]:
-                        t0 = time.perf_counter()
-                        impls[k]()
-                        times[k].append(time.perf_counter() - t0)
+                med = medians_in_turns(impls, REPS)
                 assert np.array_equal(arr.read(), data), (name, "after the writes")
-                med = {k: float(np.median(v)) for k, v in times.items()}
                 best = min(med["tensorstore"], med["zarr"])
                 rows.append((name, what, med["zarrio"], med["tensorstore"], med["zarr"], med["zarrio"] / best))
-    print(f"N = {N}, medians of {REPS} repetitions, seconds\n")
-    print("| compressor | what | zarrio | tensorstore | zarr-python | zarrio / best peer |")
-    print("|---|---|---:|---:|---:|---:|")
-    for name, what, a, b, c, ratio in rows:
-        print(f"| {name} | {what} | {a:.4f} | {b:.4f} | {c:.4f} | {ratio:.2f} |")
+    print_table(N, REPS, "compressor", rows)
 
 
 if __name__ == "__main__":

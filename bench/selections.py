@@ -19,7 +19,6 @@ zarrio's ratio to the faster peer.
 
 import os
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +29,9 @@ sys.path.insert(0, str(ROOT / "tests" / "interop"))
 import tensorstore as ts  # noqa: E402
 import zarr  # noqa: E402
 from zarrio_ctypes import Array, Store  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+from turns import medians_in_turns, print_table  # noqa: E402
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 512
 REPS = int(sys.argv[2]) if len(sys.argv) > 2 else 7
@@ -83,23 +85,13 @@ def main():
             }
             for what, impls in cases.items():
                 names = list(impls)
-                times = {k: [] for k in names}
                 want = np.asarray(impls["zarr"]())
                 for k in names:  # warm-up, and the check
                     assert np.array_equal(np.asarray(impls[k]()), want), (name, what, k)
-                for r in range(REPS):
-                    for k in names[r % len(names):] + names[:r % len(names)]:
-                        t0 = time.perf_counter()
-                        impls[k]()
-                        times[k].append(time.perf_counter() - t0)
-                med = {k: float(np.median(v)) for k, v in times.items()}
+                med = medians_in_turns(impls, REPS)
                 best = min(med["tensorstore"], med["zarr"])
                 rows.append((name, what, med["zarrio"], med["tensorstore"], med["zarr"], med["zarrio"] / best))
-    print(f"N = {N}, medians of {REPS} repetitions, seconds\n")
-    print("| dataset | selection | zarrio | tensorstore | zarr-python | zarrio / best peer |")
-    print("|---|---|---:|---:|---:|---:|")
-    for name, what, a, b, c, ratio in rows:
-        print(f"| {name} | {what} | {a:.4f} | {b:.4f} | {c:.4f} | {ratio:.2f} |")
+    print_table(N, REPS, "dataset", rows)
 
 
 if __name__ == "__main__":

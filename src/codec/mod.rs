@@ -214,6 +214,20 @@ pub(crate) fn check_elements(
     Ok(n as usize)
 }
 
+/// `decode_into` for a codec whose decoding is the identity: `data`
+/// copied into `out`, which must be as long.
+pub(crate) fn copy_decoded(codec: &str, data: &[u8], out: &mut [u8]) -> Result<()> {
+    if data.len() != out.len() {
+        return Err(crate::error::internal(format!(
+            "codec \"{codec}\": {} bytes to decode into {}",
+            data.len(),
+            out.len()
+        )));
+    }
+    out.copy_from_slice(data);
+    Ok(())
+}
+
 /// `decode` for a codec whose work is in `decode_into`: into a new chunk
 /// of the decoded size.
 pub(crate) fn decode_to_vec(

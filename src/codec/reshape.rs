@@ -10,7 +10,7 @@
 //! `sharding_indexed` after them works on the new shape.
 
 use super::{codec_json, ArrayToArrayCodec, ChunkRepr, CodecSpec};
-use crate::error::{invalid_argument, invalid_metadata, Result};
+use crate::error::{invalid_metadata, Result};
 use serde_json::{json, Value};
 
 pub const RESHAPE: &str = "reshape";
@@ -214,30 +214,13 @@ impl ArrayToArrayCodec for Reshape {
 
     fn decode_into(&self, data: &[u8], decoded: &ChunkRepr, out: &mut [u8]) -> Result<()> {
         self.check_len(data, decoded)?;
-        if out.len() != data.len() {
-            return Err(crate::error::internal(format!(
-                "codec \"{}\": {} bytes to decode into {}",
-                self.name(),
-                data.len(),
-                out.len()
-            )));
-        }
-        out.copy_from_slice(data);
-        Ok(())
+        super::copy_decoded(self.name(), data, out)
     }
 }
 
 impl Reshape {
     fn check_len(&self, data: &[u8], decoded: &ChunkRepr) -> Result<()> {
-        if data.len() != decoded.nbytes() {
-            return Err(invalid_argument(format!(
-                "codec \"{}\": {} bytes for a chunk of {}",
-                self.name(),
-                data.len(),
-                decoded.nbytes()
-            )));
-        }
-        Ok(())
+        super::check_elements(self.name(), data, decoded, &decoded.dtype).map(drop)
     }
 }
 

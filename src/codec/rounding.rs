@@ -221,14 +221,7 @@ impl ArrayToArrayCodec for RoundingFilter {
 
     fn encode(&self, data: &[u8], decoded: &ChunkRepr) -> Result<Vec<u8>> {
         self.check_input(decoded)?;
-        if data.len() != decoded.nbytes() {
-            return Err(invalid_argument(format!(
-                "codec \"{}\": {} bytes for a chunk of {}",
-                self.name(),
-                data.len(),
-                decoded.nbytes()
-            )));
-        }
+        super::check_elements(self.name(), data, decoded, &decoded.dtype)?;
         let mut out = crate::alloc::copied(data)?;
         match (self.op, self.dtype.as_ref().unwrap_or(&decoded.dtype)) {
             (Op::ExtBitRound { keepbits }, t) => {
@@ -281,16 +274,7 @@ impl ArrayToArrayCodec for RoundingFilter {
 
     fn decode_into(&self, data: &[u8], decoded: &ChunkRepr, out: &mut [u8]) -> Result<()> {
         self.check_input(decoded)?;
-        if data.len() != out.len() {
-            return Err(crate::error::internal(format!(
-                "codec \"{}\": {} bytes to decode into {}",
-                self.name(),
-                data.len(),
-                out.len()
-            )));
-        }
-        out.copy_from_slice(data);
-        Ok(())
+        super::copy_decoded(self.name(), data, out)
     }
 }
 
