@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what building and testing zarrio needs on a fresh Debian machine
 # with a Rust toolchain: cmake, pkg-config, C, C++ and Fortran compilers,
-# valgrind, and a Python venv with zarr-python, tensorstore, numpy, pytest.
+# valgrind, libzfp, and a Python venv with zarr-python, tensorstore, numpy,
+# pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,8 @@ need=()
 for tool in cmake pkg-config cc c++ gfortran valgrind; do
   command -v "$tool" >/dev/null 2>&1 || need+=("$tool")
 done
+# The zfp library the tests build the zfpy codec against (cargo feature zfp).
+[ -f /usr/include/zfp.h ] || need+=(libzfp-dev)
 if [ ${#need[@]} -gt 0 ]; then
   pkgs=()
   for t in "${need[@]}"; do

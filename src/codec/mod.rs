@@ -37,6 +37,9 @@ pub mod stream;
 pub mod transpose;
 pub(crate) mod value_cast;
 pub mod vlen;
+#[cfg(feature = "zfp")]
+mod zfp_ffi;
+pub mod zfpy;
 pub mod zstd;
 pub mod zstd_compressor;
 mod zstd_pieces;
@@ -579,6 +582,7 @@ pub fn build_codec(spec: &CodecSpec, repr: &ChunkRepr) -> Result<Codec> {
             Codec::ArrayToArray(Arc::new(scale_offset::ScaleOffset::from_spec(spec, repr)?))
         }
         pcodec::NAME => pcodec::build(spec, repr)?,
+        zfpy::NAME => zfpy::build(spec, repr)?,
         packbits::NAME => Codec::ArrayToArray(Arc::new(packbits::PackBits::from_spec(spec)?)),
         rounding::BITROUND | rounding::EXT_BITROUND | rounding::QUANTIZE => {
             Codec::ArrayToArray(Arc::new(rounding::RoundingFilter::from_spec(spec)?))

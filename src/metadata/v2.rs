@@ -10,9 +10,10 @@
 //! `packbits`) before `bytes` and the other filters and the compressor as
 //! the bytes->bytes codecs they are (numcodecs' ids as the `numcodecs.*`
 //! codecs, but for the Zarr codecs of the same format: `zstd`, `gzip`,
-//! `blosc`). A `pcodec` compressor compresses the numbers themselves, so it
-//! stands where `bytes` would (`numcodecs.pcodec`, an array->bytes codec);
-//! after a byte-level filter, or of big-endian numbers, it is unsupported.
+//! `blosc`). A `pcodec` or `zfpy` compressor compresses the numbers
+//! themselves, so it stands where `bytes` would (`numcodecs.pcodec`,
+//! `numcodecs.zfpy`, array->bytes codecs); after a byte-level filter, or
+//! of big-endian numbers, it is unsupported.
 //! The engine then reads v2 chunks through the same paths as v3 ones.
 
 use super::{parse_object, ArrayMetadata};
@@ -82,6 +83,7 @@ fn numcodecs_keys(id: &str) -> Option<&'static [&'static str]> {
         "jenkins_lookup3" => &["initval", "prefix"],
         "packbits" | "fletcher32" | "vlen-utf8" | "vlen-bytes" => &[],
         "pcodec" => crate::codec::pcodec::CONFIG_KEYS,
+        "zfpy" => crate::codec::zfpy::CONFIG_KEYS,
         _ => return None,
     })
 }
@@ -672,20 +674,26 @@ pub fn array_from_zarray(zarray: &[u8], zattrs: Option<&[u8]>) -> Result<ArrayMe
         }
     }
     let compressor = o.get("compressor").filter(|c| !c.is_null());
-    // pcodec compresses the numbers themselves: it takes the place of
-    // `bytes` (an array->bytes codec, as zarr-python 3 names it in v3).
-    let pcodec = compressor.and_then(|c| c.get("id")).and_then(Value::as_str) == Some("pcodec");
-    if pcodec && (!after_bytes.is_empty() || stored_endian == Some("big")) {
-        return Err(unsupported(
-            ".zarray: pcodec after a byte-level filter, or of big-endian numbers, is not supported",
-        ));
+    // pcodec and zfpy compress the numbers themselves: they take the
+    // place of `bytes` (array->bytes codecs, as zarr-python 3 names them
+    // in v3).
+    let array_codec = match compressor.and_then(|c| c.get("id")).and_then(Value::as_str) {
+        Some("pcodec") => Some(crate::codec::pcodec::NAME),
+        Some("zfpy") => Some(crate::codec::zfpy::NAME),
+        _ => None,
+    };
+    if array_codec.is_some() && (!after_bytes.is_empty() || stored_endian == Some("big")) {
+        return Err(unsupported(format!(
+            ".zarray: {} after a byte-level filter, or of big-endian numbers, is not supported",
+            array_codec.unwrap_or_default()
+        )));
     }
     if !is_variable_length(&t) {
-        codecs.push(match (pcodec, stored_endian, compressor) {
-            (true, _, Some(Value::Object(c))) => {
+        codecs.push(match (array_codec, stored_endian, compressor) {
+            (Some(name), _, Some(Value::Object(c))) => {
                 let mut cfg = c.clone();
                 cfg.remove("id");
-                json!({"name": crate::codec::pcodec::NAME, "configuration": cfg})
+                json!({"name": name, "configuration": cfg})
             }
             (_, Some(e), _) => json!({"name": "bytes", "configuration": {"endian": e}}),
             _ => json!({"name": "bytes"}),
@@ -693,7 +701,7 @@ pub fn array_from_zarray(zarray: &[u8], zattrs: Option<&[u8]>) -> Result<ArrayMe
     }
     codecs.extend(after_bytes);
     match compressor {
-        Some(c) if !pcodec || is_variable_length(&t) => {
+        Some(c) if array_codec.is_none() || is_variable_length(&t) => {
             codecs.push(numcodec(c, stored_size, "compressor")?)
         }
         _ => {}
@@ -953,7 +961,7 @@ mod tests {
             (json!({"dtype": "|V2305843009213693953"}), K::Unsupported),
             (json!({"dtype": "i4"}), K::InvalidMetadata),
             (
-                json!({"compressor": {"id": "zfpy", "mode": 4}}),
+                json!({"dtype": "<u2", "compressor": {"id": "zfpy", "mode": 4}}),
                 K::Unsupported,
             ),
             (

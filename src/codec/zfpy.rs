@@ -1,0 +1,498 @@
+//! numcodecs' `zfpy` (`numcodecs.zfpy` in zarr-python 3's arrays, `zfpy`
+//! as a v2 compressor): an array->bytes codec that stores a chunk as a
+//! zfp stream with its full header (the array's type and shape and the
+//! compression mode), as zfpy's `compress_numpy` writes it. zfp
+//! compresses blocks of 4^d values of 1- to 4-dimensional arrays of
+//! float32, float64, int32 or int64, lossily but for its reversible
+//! mode.
+//!
+//! Configuration as numcodecs takes it: `mode` (2 fixed rate, 3 fixed
+//! precision, 4 fixed accuracy, the default; 5, zfp's reversible mode,
+//! is read too) and the setting of that mode: `rate` (bits per value),
+//! `precision` (bits kept) or `tolerance` (the absolute error allowed).
+//! numcodecs compresses reversibly when that setting is -1 (unset).
+//!
+//! Built with the cargo feature `zfp`, which links the system's libzfp
+//! (Debian's `libzfp-dev`); without it the codec reports unsupported.
+
+use super::{ChunkRepr, CodecSpec};
+use crate::dtype::DataType;
+use crate::error::{invalid_metadata, unsupported, Result};
+use std::os::raw::c_int;
+
+pub const NAME: &str = "numcodecs.zfpy";
+
+/// The settings numcodecs' ZFPY takes (as `.zarray` keys beside "id"),
+/// and `compression_kwargs`, which its configuration also lists (the one
+/// setting of the mode, again).
+pub const CONFIG_KEYS: &[&str] = &[
+    "mode",
+    "tolerance",
+    "rate",
+    "precision",
+    "compression_kwargs",
+];
+
+/// How a chunk is compressed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Mode {
+    Rate(f64),
+    Precision(u32),
+    Accuracy(f64),
+    Reversible,
+}
+
+fn bad_config(what: String) -> crate::error::Error {
+    invalid_metadata(format!("codec \"{NAME}\": {what}"))
+}
+
+/// numcodecs' mode and setting as zfp's: a negative setting (numcodecs'
+/// default -1) compresses reversibly.
+fn parse_mode(spec: &CodecSpec) -> Result<Mode> {
+    let number = |key: &str| -> Result<f64> {
+        match spec.get(key) {
+            None => Ok(-1.0),
+            Some(v) => v
+                .as_f64()
+                .filter(|x| x.is_finite())
+                .ok_or_else(|| bad_config(format!("\"{key}\" {v} is not a number"))),
+        }
+    };
+    let mode = match spec.get("mode") {
+        None => 4,
+        Some(v) => v
+            .as_i64()
+            .ok_or_else(|| bad_config(format!("\"mode\" {v} is not an integer")))?,
+    };
+    Ok(match mode {
+        2 => match number("rate")? {
+            r if r >= 0.0 => Mode::Rate(r),
+            _ => Mode::Reversible,
+        },
+        3 => match number("precision")? {
+            p if p >= 0.0 && p.fract() == 0.0 && p <= 64.0 => Mode::Precision(p as u32),
+            p if p < 0.0 => Mode::Reversible,
+            p => return Err(bad_config(format!("\"precision\" {p} is not a bit count"))),
+        },
+        4 => match number("tolerance")? {
+            t if t >= 0.0 => Mode::Accuracy(t),
+            _ => Mode::Reversible,
+        },
+        5 => Mode::Reversible,
+        m => {
+            return Err(bad_config(format!(
+                "mode {m} is not one numcodecs takes (2 fixed rate, 3 fixed precision, \
+                 4 fixed accuracy)"
+            )))
+        }
+    })
+}
+
+/// zfp's scalar types (`zfp_type`).
+const ZFP_INT32: c_int = 1;
+const ZFP_INT64: c_int = 2;
+const ZFP_FLOAT: c_int = 3;
+const ZFP_DOUBLE: c_int = 4;
+
+/// The zfp scalar type of `t`, if zfp takes it.
+fn zfp_type(t: &DataType) -> Option<c_int> {
+    match t {
+        DataType::Int32 => Some(ZFP_INT32),
+        DataType::Int64 => Some(ZFP_INT64),
+        DataType::Float32 => Some(ZFP_FLOAT),
+        DataType::Float64 => Some(ZFP_DOUBLE),
+        _ => None,
+    }
+}
+
+/// The codec for chunks of `repr`; unsupported in builds without libzfp
+/// (after the configuration is checked, so bad metadata says so).
+pub fn build(spec: &CodecSpec, repr: &ChunkRepr) -> Result<super::Codec> {
+    spec.check_keys(CONFIG_KEYS)?;
+    let mode = parse_mode(spec)?;
+    let ztype = zfp_type(&repr.dtype).ok_or_else(|| {
+        unsupported(format!(
+            "codec \"{NAME}\": data type {} is not supported (int32, int64, float32 and \
+             float64 are)",
+            repr.dtype.name()
+        ))
+    })?;
+    if !(1..=4).contains(&repr.shape.len()) {
+        return Err(unsupported(format!(
+            "codec \"{NAME}\": zfp compresses arrays of 1 to 4 dimensions, not {}",
+            repr.shape.len()
+        )));
+    }
+    #[cfg(not(feature = "zfp"))]
+    {
+        let _ = (mode, ztype);
+        Err(unsupported(format!(
+            "codec \"{NAME}\": this build of zarrio has no zfp (cargo feature \"zfp\", which \
+             links the system's libzfp)"
+        )))
+    }
+    #[cfg(feature = "zfp")]
+    Ok(super::Codec::ArrayToBytes(std::sync::Arc::new(imp::Zfpy {
+        json: spec.configuration.clone(),
+        mode,
+        ztype,
+        elem: repr.dtype.size(),
+        // zfp's x is the fastest-varying dimension: the last.
+        dims: repr.shape.iter().rev().map(|&d| d as usize).collect(),
+    })))
+}
+
+#[cfg(feature = "zfp")]
+mod imp {
+    use super::super::zfp_ffi as z;
+    use super::super::{codec_json, ArrayToBytesCodec, ChunkRepr};
+    use super::{Mode, NAME};
+    use crate::error::{corrupt, internal, invalid_argument, Result};
+    use serde_json::{Map, Value};
+    use std::os::raw::c_void;
+
+    #[derive(Debug, Clone)]
+    pub struct Zfpy {
+        pub json: Map<String, Value>,
+        pub mode: Mode,
+        pub ztype: std::os::raw::c_int,
+        pub elem: usize,
+        /// The chunk's shape, fastest-varying dimension first.
+        pub dims: Vec<usize>,
+    }
+
+    /// A zfp stream, a field and the bit stream under them, closed
+    /// together.
+    struct Session {
+        stream: *mut z::ZfpStream,
+        field: *mut z::ZfpField,
+        bits: *mut z::Bitstream,
+    }
+
+    impl Session {
+        fn new() -> Result<Session> {
+            // SAFETY: both allocate and return NULL on failure; a NULL
+            // bit stream is allowed (one is attached later).
+            let s = unsafe {
+                Session {
+                    stream: z::zfp_stream_open(std::ptr::null_mut()),
+                    field: z::zfp_field_alloc(),
+                    bits: std::ptr::null_mut(),
+                }
+            };
+            if s.stream.is_null() || s.field.is_null() {
+                return Err(crate::error::out_of_memory("zfp: cannot allocate a stream"));
+            }
+            Ok(s)
+        }
+
+        /// Attach `buf` as the bit stream, at its start. zfp reads and
+        /// writes whole 64-bit words, so `buf` must be a multiple of 8
+        /// bytes long, and it must outlive every use of the stream.
+        fn attach(&mut self, buf: &mut [u8]) -> Result<()> {
+            debug_assert_eq!(buf.len() % 8, 0);
+            // SAFETY: the old bit stream (if any) is ours to close; the
+            // new one spans exactly `buf`, which the caller keeps alive
+            // while the stream is used.
+            unsafe {
+                if !self.bits.is_null() {
+                    z::stream_close(self.bits);
+                }
+                self.bits = z::stream_open(buf.as_mut_ptr().cast::<c_void>(), buf.len());
+                if self.bits.is_null() {
+                    return Err(crate::error::out_of_memory("zfp: cannot open a bit stream"));
+                }
+                z::zfp_stream_set_bit_stream(self.stream, self.bits);
+                z::zfp_stream_rewind(self.stream);
+            }
+            Ok(())
+        }
+    }
+
+    impl Drop for Session {
+        fn drop(&mut self) {
+            // SAFETY: each pointer was returned by its allocator and is
+            // freed once, here.
+            unsafe {
+                z::zfp_stream_close(self.stream);
+                if !self.bits.is_null() {
+                    z::stream_close(self.bits);
+                }
+                z::zfp_field_free(self.field);
+            }
+        }
+    }
+
+    /// Zeroed 64-bit words for `len` bytes: a buffer aligned for any of
+    /// zfp's scalars.
+    fn words(len: usize) -> Result<Vec<u64>> {
+        let n = len.div_ceil(8);
+        let mut w = crate::alloc::with_capacity::<u64>(n)?;
+        w.resize(n, 0);
+        Ok(w)
+    }
+
+    /// The first `len` bytes of `w` (at most its size in bytes).
+    fn as_bytes(w: &mut [u64], len: usize) -> &mut [u8] {
+        assert!(len <= w.len() * 8);
+        // SAFETY: the bytes lie within `w`, which the result borrows
+        // mutably; any byte pattern is a valid u8, and u8 needs no
+        // alignment.
+        unsafe { std::slice::from_raw_parts_mut(w.as_mut_ptr().cast::<u8>(), len) }
+    }
+
+    /// `bytes` followed by one bits up to `len` bytes.
+    fn padded(bytes: &[u8], len: usize) -> Result<Vec<u8>> {
+        let mut buf = crate::alloc::with_capacity(len)?;
+        buf.extend_from_slice(bytes);
+        buf.resize(len, 0xff);
+        Ok(buf)
+    }
+
+    fn round_up_8(n: usize) -> Option<usize> {
+        n.checked_add(7).map(|m| m & !7)
+    }
+
+    impl Zfpy {
+        /// Set `field`'s type and shape to the chunk's (and no data).
+        fn describe(&self, s: &Session) {
+            let d = &self.dims;
+            // SAFETY: `s.field` is a live field; sizes are plain numbers.
+            unsafe {
+                z::zfp_field_set_type(s.field, self.ztype);
+                match d.len() {
+                    1 => z::zfp_field_set_size_1d(s.field, d[0]),
+                    2 => z::zfp_field_set_size_2d(s.field, d[0], d[1]),
+                    3 => z::zfp_field_set_size_3d(s.field, d[0], d[1], d[2]),
+                    _ => z::zfp_field_set_size_4d(s.field, d[0], d[1], d[2], d[3]),
+                }
+            }
+        }
+
+        fn set_mode(&self, s: &Session) {
+            // SAFETY: `s.stream` is a live stream; the settings are numbers.
+            unsafe {
+                match self.mode {
+                    Mode::Rate(r) => {
+                        z::zfp_stream_set_rate(s.stream, r, self.ztype, self.dims.len() as u32, 0);
+                    }
+                    Mode::Precision(p) => {
+                        z::zfp_stream_set_precision(s.stream, p);
+                    }
+                    Mode::Accuracy(t) => {
+                        z::zfp_stream_set_accuracy(s.stream, t);
+                    }
+                    Mode::Reversible => z::zfp_stream_set_reversible(s.stream),
+                }
+            }
+        }
+
+        fn values(&self) -> usize {
+            self.dims.iter().product()
+        }
+
+        /// Whether `p` is aligned for the chunk's scalars, as zfp reads
+        /// and writes them through typed pointers.
+        fn aligned(&self, p: *const u8) -> bool {
+            (p as usize) % self.elem == 0
+        }
+    }
+
+    impl ArrayToBytesCodec for Zfpy {
+        fn to_json(&self) -> Value {
+            codec_json(NAME, Value::Object(self.json.clone()))
+        }
+
+        fn encode(&self, data: &[u8], repr: &ChunkRepr) -> Result<Vec<u8>> {
+            if data.len() != repr.nbytes() || data.len() != self.values() * self.elem {
+                return Err(invalid_argument(format!(
+                    "codec \"{NAME}\": {} bytes for a chunk of {}",
+                    data.len(),
+                    repr.nbytes()
+                )));
+            }
+            // zfp reads the values through typed pointers.
+            let mut copy;
+            let data = if self.aligned(data.as_ptr()) {
+                data
+            } else {
+                copy = words(data.len())?;
+                let c = as_bytes(&mut copy, data.len());
+                c.copy_from_slice(data);
+                &*c
+            };
+            let mut s = Session::new()?;
+            self.describe(&s);
+            self.set_mode(&s);
+            // SAFETY: the field describes exactly `data` (checked length,
+            // aligned), which zfp only reads while compressing.
+            unsafe { z::zfp_field_set_pointer(s.field, data.as_ptr() as *mut c_void) };
+            // SAFETY: stream and field are live and fully set.
+            let max = unsafe { z::zfp_stream_maximum_size(s.stream, s.field) };
+            let mut out = crate::alloc::zeroed(round_up_8(max).ok_or_else(|| {
+                crate::error::out_of_memory("zfp: the compressed size overflows")
+            })?)?;
+            s.attach(&mut out)?;
+            // SAFETY: the stream writes into `out`, which holds the most
+            // zfp can write for this field and mode, header included.
+            let size = unsafe {
+                if z::zfp_write_header(s.stream, s.field, z::HEADER_FULL) == 0 {
+                    return Err(internal("zfp could not write its header"));
+                }
+                z::zfp_compress(s.stream, s.field)
+            };
+            drop(s);
+            // zfp writes whole 64-bit words; libzfp 1.0.0 counts the bytes
+            // of the last one in use, 1.0.1 (zfpy's) the whole word, whose
+            // other bytes are zero: the whole word, as zfpy stores it.
+            let size = round_up_8(size).unwrap_or(usize::MAX);
+            if size == 0 || size > out.len() {
+                return Err(internal(format!("zfp compressed to {size} bytes")));
+            }
+            out.truncate(size);
+            Ok(out)
+        }
+
+        fn decode_into(&self, bytes: &[u8], repr: &ChunkRepr, out: &mut [u8]) -> Result<()> {
+            if out.len() != repr.nbytes() || out.len() != self.values() * self.elem {
+                return Err(internal(format!(
+                    "codec \"{NAME}\": a buffer of {} bytes for a chunk of {}",
+                    out.len(),
+                    repr.nbytes()
+                )));
+            }
+            if !self.aligned(out.as_ptr()) {
+                let mut tmp = words(out.len())?;
+                let tmp = as_bytes(&mut tmp, out.len());
+                self.decode_into(bytes, repr, tmp)?;
+                out.copy_from_slice(tmp);
+                return Ok(());
+            }
+            let bad = |what: &str| corrupt(format!("codec \"{NAME}\": {what}"));
+            // zfp reads whole words and does not check where the stream
+            // ends: the bytes go into a buffer of at least a header's
+            // length, and once the header gives the mode, of the most
+            // this field and mode can take, so no read leaves it. The
+            // buffer is padded with one bits: a stream cut short then
+            // reads on (a zero bit would end a block's bit planes) until
+            // it has used more than the bytes there are, and is refused.
+            let len = round_up_8(bytes.len()).ok_or_else(|| bad("too large"))?;
+            let mut buf = padded(bytes, len.max(z::HEADER_MAX_BITS.div_ceil(64) * 8))?;
+            let mut s = Session::new()?;
+            s.attach(&mut buf)?;
+            // SAFETY: the header is read from `buf`, longer than the
+            // longest header.
+            let header_bits = unsafe { z::zfp_read_header(s.stream, s.field, z::HEADER_FULL) };
+            if header_bits == 0 || header_bits > bytes.len() * 8 {
+                return Err(bad("not a zfp stream with a full header"));
+            }
+            let mut sizes = [0usize; 4];
+            // SAFETY: `sizes` has room for the four dimensions zfp has.
+            let (kind, ndim) = unsafe {
+                z::zfp_field_size(s.field, sizes.as_mut_ptr());
+                (
+                    z::zfp_field_type(s.field),
+                    z::zfp_field_dimensionality(s.field) as usize,
+                )
+            };
+            if kind != self.ztype || ndim != self.dims.len() || sizes[..ndim] != self.dims[..] {
+                return Err(bad(&format!(
+                    "the stream holds {}-dimensional data of zfp type {kind}, sizes {:?} \
+                     (fastest first), not the chunk's {:?}",
+                    ndim,
+                    &sizes[..ndim.min(4)],
+                    self.dims
+                )));
+            }
+            // SAFETY: stream and field are live, the field's shape and
+            // the mode from the header.
+            let most = unsafe { z::zfp_stream_maximum_size(s.stream, s.field) };
+            let most = round_up_8(most).ok_or_else(|| bad("too large"))?;
+            if most > buf.len() {
+                buf = padded(bytes, most)?;
+                s.attach(&mut buf)?;
+                // SAFETY: as above, from the same bytes.
+                if unsafe { z::zfp_read_header(s.stream, s.field, z::HEADER_FULL) } == 0 {
+                    return Err(bad("not a zfp stream with a full header"));
+                }
+            }
+            // SAFETY: the field (type and sizes checked against the
+            // chunk's) now points at `out`, exactly the chunk's bytes and
+            // aligned for its scalars; zfp reads at most `most` bytes of
+            // `buf`, which is at least that long.
+            let used = unsafe {
+                z::zfp_field_set_pointer(s.field, out.as_mut_ptr().cast::<c_void>());
+                z::zfp_decompress(s.stream, s.field)
+            };
+            if used == 0 || used > len {
+                return Err(bad("the stream is cut short or damaged"));
+            }
+            Ok(())
+        }
+
+        fn fixed_encoded_size(&self, _repr: &ChunkRepr) -> Option<u64> {
+            None
+        }
+
+        fn max_encoded_size(&self, _repr: &ChunkRepr) -> u64 {
+            // A stream's mode, and so its size, is in its header: any
+            // mode may have written it.
+            u64::MAX
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+    use serde_json::{json, Value};
+
+    fn spec(cfg: Value) -> CodecSpec {
+        CodecSpec::from_json(&json!({"name": NAME, "configuration": cfg})).unwrap()
+    }
+
+    #[test]
+    fn modes_as_numcodecs_sets_them() {
+        for (cfg, mode) in [
+            (json!({}), Mode::Reversible),
+            (json!({"mode": 4, "tolerance": 0.01}), Mode::Accuracy(0.01)),
+            (json!({"mode": 4, "tolerance": -1}), Mode::Reversible),
+            (json!({"mode": 2, "rate": 8}), Mode::Rate(8.0)),
+            (json!({"mode": 3, "precision": 12}), Mode::Precision(12)),
+            (
+                json!({"mode": 3, "precision": -1, "tolerance": 1}),
+                Mode::Reversible,
+            ),
+            (json!({"mode": 5}), Mode::Reversible),
+        ] {
+            assert_eq!(parse_mode(&spec(cfg.clone())).unwrap(), mode, "{cfg}");
+        }
+        for cfg in [
+            json!({"mode": 1}),
+            json!({"mode": "4"}),
+            json!({"mode": 3, "precision": 2.5}),
+            json!({"mode": 4, "tolerance": "x"}),
+        ] {
+            let e = parse_mode(&spec(cfg.clone())).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidMetadata, "{cfg}");
+        }
+    }
+
+    #[test]
+    fn types_and_dimensions_zfp_takes() {
+        let repr =
+            |t: DataType, shape: Vec<u64>| ChunkRepr::new(shape, t.clone(), vec![0; t.size()]);
+        let s = spec(json!({"mode": 4, "tolerance": 0.5}));
+        for (t, shape) in [
+            (DataType::UInt16, vec![4]),
+            (DataType::Float32, vec![]),
+            (DataType::Float32, vec![2, 2, 2, 2, 2]),
+        ] {
+            let e = build(&s, &repr(t, shape)).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Unsupported);
+        }
+        let built = build(&s, &repr(DataType::Float64, vec![3, 5]));
+        assert_eq!(built.is_ok(), cfg!(feature = "zfp"));
+    }
+}
