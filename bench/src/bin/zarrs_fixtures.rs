@@ -274,11 +274,37 @@ fn main() {
         int2,
     );
     let u4: Vec<u8> = noise(23, 19).iter().map(|r| (r % 16) as u8).collect();
-    write(dir, "packbits_uint4", meta(&[23], &[10], "uint4", json!(3), json!([pb(json!({"padding_encoding": "first_byte"}))])), u4.clone());
-    write(dir, "bytes_uint4", meta(&[23], &[10], "uint4", json!(15), json!([bytes_le()])), u4);
+    write(
+        dir,
+        "packbits_uint4",
+        meta(
+            &[23],
+            &[10],
+            "uint4",
+            json!(3),
+            json!([pb(json!({"padding_encoding": "first_byte"}))]),
+        ),
+        u4.clone(),
+    );
+    write(
+        dir,
+        "bytes_uint4",
+        meta(&[23], &[10], "uint4", json!(15), json!([bytes_le()])),
+        u4,
+    );
     let u2: Vec<u8> = noise(19, 20).iter().map(|r| (r % 4) as u8).collect();
-    write(dir, "packbits_uint2", meta(&[19], &[19], "uint2", json!(1), json!([pb(json!({}))])), u2.clone());
-    write(dir, "bytes_uint2", meta(&[19], &[8], "uint2", json!(0), json!([bytes_le()])), u2);
+    write(
+        dir,
+        "packbits_uint2",
+        meta(&[19], &[19], "uint2", json!(1), json!([pb(json!({}))])),
+        u2.clone(),
+    );
+    write(
+        dir,
+        "bytes_uint2",
+        meta(&[19], &[8], "uint2", json!(0), json!([bytes_le()])),
+        u2,
+    );
     let f4: Vec<u8> = noise(21, 13).iter().map(|r| (r % 16) as u8).collect();
     write(
         dir,
