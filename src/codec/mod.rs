@@ -37,6 +37,9 @@ pub mod stream;
 pub mod transpose;
 pub(crate) mod value_cast;
 pub mod vlen;
+/// libzfp's functions, for the zfpy codec: not part of zarrio's C API.
+///
+/// cbindgen:ignore
 #[cfg(feature = "zfp")]
 mod zfp_ffi;
 pub mod zfpy;

@@ -7,59 +7,59 @@
 use std::os::raw::{c_double, c_int, c_uint, c_void};
 
 #[repr(C)]
-pub struct ZfpStream {
+pub(crate) struct ZfpStream {
     _private: [u8; 0],
 }
 
 #[repr(C)]
-pub struct ZfpField {
+pub(crate) struct ZfpField {
     _private: [u8; 0],
 }
 
 #[repr(C)]
-pub struct Bitstream {
+pub(crate) struct Bitstream {
     _private: [u8; 0],
 }
 
 /// `ZFP_HEADER_FULL`: magic, field metadata and compression mode.
-pub const HEADER_FULL: c_uint = 0x7;
+pub(crate) const HEADER_FULL: c_uint = 0x7;
 /// `ZFP_HEADER_MAX_BITS`.
-pub const HEADER_MAX_BITS: usize = 148;
+pub(crate) const HEADER_MAX_BITS: usize = 148;
 
 extern "C" {
-    pub fn stream_open(buffer: *mut c_void, bytes: usize) -> *mut Bitstream;
-    pub fn stream_close(stream: *mut Bitstream);
+    pub(crate) fn stream_open(buffer: *mut c_void, bytes: usize) -> *mut Bitstream;
+    pub(crate) fn stream_close(stream: *mut Bitstream);
 
-    pub fn zfp_stream_open(stream: *mut Bitstream) -> *mut ZfpStream;
-    pub fn zfp_stream_close(stream: *mut ZfpStream);
-    pub fn zfp_stream_set_bit_stream(stream: *mut ZfpStream, bs: *mut Bitstream);
-    pub fn zfp_stream_rewind(stream: *mut ZfpStream);
-    pub fn zfp_stream_maximum_size(stream: *const ZfpStream, field: *const ZfpField) -> usize;
-    pub fn zfp_stream_set_reversible(stream: *mut ZfpStream);
-    pub fn zfp_stream_set_rate(
+    pub(crate) fn zfp_stream_open(stream: *mut Bitstream) -> *mut ZfpStream;
+    pub(crate) fn zfp_stream_close(stream: *mut ZfpStream);
+    pub(crate) fn zfp_stream_set_bit_stream(stream: *mut ZfpStream, bs: *mut Bitstream);
+    pub(crate) fn zfp_stream_rewind(stream: *mut ZfpStream);
+    pub(crate) fn zfp_stream_maximum_size(stream: *const ZfpStream, field: *const ZfpField) -> usize;
+    pub(crate) fn zfp_stream_set_reversible(stream: *mut ZfpStream);
+    pub(crate) fn zfp_stream_set_rate(
         stream: *mut ZfpStream,
         rate: c_double,
         kind: c_int,
         dims: c_uint,
         align: c_int,
     ) -> c_double;
-    pub fn zfp_stream_set_precision(stream: *mut ZfpStream, precision: c_uint) -> c_uint;
-    pub fn zfp_stream_set_accuracy(stream: *mut ZfpStream, tolerance: c_double) -> c_double;
+    pub(crate) fn zfp_stream_set_precision(stream: *mut ZfpStream, precision: c_uint) -> c_uint;
+    pub(crate) fn zfp_stream_set_accuracy(stream: *mut ZfpStream, tolerance: c_double) -> c_double;
 
-    pub fn zfp_field_alloc() -> *mut ZfpField;
-    pub fn zfp_field_free(field: *mut ZfpField);
-    pub fn zfp_field_type(field: *const ZfpField) -> c_int;
-    pub fn zfp_field_dimensionality(field: *const ZfpField) -> c_uint;
-    pub fn zfp_field_size(field: *const ZfpField, size: *mut usize) -> usize;
-    pub fn zfp_field_set_pointer(field: *mut ZfpField, pointer: *mut c_void);
-    pub fn zfp_field_set_type(field: *mut ZfpField, kind: c_int) -> c_int;
-    pub fn zfp_field_set_size_1d(field: *mut ZfpField, nx: usize);
-    pub fn zfp_field_set_size_2d(field: *mut ZfpField, nx: usize, ny: usize);
-    pub fn zfp_field_set_size_3d(field: *mut ZfpField, nx: usize, ny: usize, nz: usize);
-    pub fn zfp_field_set_size_4d(field: *mut ZfpField, nx: usize, ny: usize, nz: usize, nw: usize);
+    pub(crate) fn zfp_field_alloc() -> *mut ZfpField;
+    pub(crate) fn zfp_field_free(field: *mut ZfpField);
+    pub(crate) fn zfp_field_type(field: *const ZfpField) -> c_int;
+    pub(crate) fn zfp_field_dimensionality(field: *const ZfpField) -> c_uint;
+    pub(crate) fn zfp_field_size(field: *const ZfpField, size: *mut usize) -> usize;
+    pub(crate) fn zfp_field_set_pointer(field: *mut ZfpField, pointer: *mut c_void);
+    pub(crate) fn zfp_field_set_type(field: *mut ZfpField, kind: c_int) -> c_int;
+    pub(crate) fn zfp_field_set_size_1d(field: *mut ZfpField, nx: usize);
+    pub(crate) fn zfp_field_set_size_2d(field: *mut ZfpField, nx: usize, ny: usize);
+    pub(crate) fn zfp_field_set_size_3d(field: *mut ZfpField, nx: usize, ny: usize, nz: usize);
+    pub(crate) fn zfp_field_set_size_4d(field: *mut ZfpField, nx: usize, ny: usize, nz: usize, nw: usize);
 
-    pub fn zfp_compress(stream: *mut ZfpStream, field: *const ZfpField) -> usize;
-    pub fn zfp_decompress(stream: *mut ZfpStream, field: *mut ZfpField) -> usize;
-    pub fn zfp_write_header(stream: *mut ZfpStream, field: *const ZfpField, mask: c_uint) -> usize;
-    pub fn zfp_read_header(stream: *mut ZfpStream, field: *mut ZfpField, mask: c_uint) -> usize;
+    pub(crate) fn zfp_compress(stream: *mut ZfpStream, field: *const ZfpField) -> usize;
+    pub(crate) fn zfp_decompress(stream: *mut ZfpStream, field: *mut ZfpField) -> usize;
+    pub(crate) fn zfp_write_header(stream: *mut ZfpStream, field: *const ZfpField, mask: c_uint) -> usize;
+    pub(crate) fn zfp_read_header(stream: *mut ZfpStream, field: *mut ZfpField, mask: c_uint) -> usize;
 }
