@@ -151,6 +151,15 @@ fn damaged_streams_never_crash() {
                 mutants.push(m);
             }
         }
+        // The header's 12-bit mode (bits 84 to 95) set to 0: a fixed
+        // rate of one bit per block, less than a float block's exponent,
+        // which zfp's decoder would take past any buffer's end.
+        let mut header = good[..12].to_vec();
+        header[10] &= 0x0f;
+        header[11] = 0;
+        mutants.push(header.clone());
+        header.extend_from_slice(&good[12..]);
+        mutants.push(header);
         let mut longer = good.clone();
         longer.extend_from_slice(&[0xff; 64]);
         mutants.push(longer);

@@ -25,8 +25,23 @@ pub(crate) struct Bitstream {
 pub(crate) const HEADER_FULL: c_uint = 0x7;
 /// `ZFP_HEADER_MAX_BITS`.
 pub(crate) const HEADER_MAX_BITS: usize = 148;
+/// `ZFP_MIN_BITS`, `ZFP_MAX_BITS`, `ZFP_MAX_PREC`.
+pub(crate) const MIN_BITS: c_uint = 1;
+pub(crate) const MAX_BITS: c_uint = 16658;
+pub(crate) const MAX_PREC: c_uint = 64;
+/// `ZFP_MIN_EXP`.
+pub(crate) const MIN_EXP: c_int = -1074;
+/// `zfp_mode`: the modes whose parameters zfp sets itself.
+pub(crate) const MODE_EXPERT: c_int = 1;
+pub(crate) const MODE_FIXED_RATE: c_int = 2;
+pub(crate) const MODE_FIXED_PRECISION: c_int = 3;
+pub(crate) const MODE_FIXED_ACCURACY: c_int = 4;
+pub(crate) const MODE_REVERSIBLE: c_int = 5;
 
 extern "C" {
+    /// Bits in the library's stream word (it counts sizes in words).
+    pub(crate) static stream_word_bits: usize;
+
     pub(crate) fn stream_open(buffer: *mut c_void, bytes: usize) -> *mut Bitstream;
     pub(crate) fn stream_close(stream: *mut Bitstream);
 
@@ -34,7 +49,10 @@ extern "C" {
     pub(crate) fn zfp_stream_close(stream: *mut ZfpStream);
     pub(crate) fn zfp_stream_set_bit_stream(stream: *mut ZfpStream, bs: *mut Bitstream);
     pub(crate) fn zfp_stream_rewind(stream: *mut ZfpStream);
-    pub(crate) fn zfp_stream_maximum_size(stream: *const ZfpStream, field: *const ZfpField) -> usize;
+    pub(crate) fn zfp_stream_maximum_size(
+        stream: *const ZfpStream,
+        field: *const ZfpField,
+    ) -> usize;
     pub(crate) fn zfp_stream_set_reversible(stream: *mut ZfpStream);
     pub(crate) fn zfp_stream_set_rate(
         stream: *mut ZfpStream,
@@ -44,6 +62,14 @@ extern "C" {
         align: c_int,
     ) -> c_double;
     pub(crate) fn zfp_stream_set_precision(stream: *mut ZfpStream, precision: c_uint) -> c_uint;
+    pub(crate) fn zfp_stream_params(
+        stream: *const ZfpStream,
+        minbits: *mut c_uint,
+        maxbits: *mut c_uint,
+        maxprec: *mut c_uint,
+        minexp: *mut c_int,
+    );
+    pub(crate) fn zfp_stream_compression_mode(stream: *const ZfpStream) -> c_int;
     pub(crate) fn zfp_stream_set_accuracy(stream: *mut ZfpStream, tolerance: c_double) -> c_double;
 
     pub(crate) fn zfp_field_alloc() -> *mut ZfpField;
@@ -56,10 +82,24 @@ extern "C" {
     pub(crate) fn zfp_field_set_size_1d(field: *mut ZfpField, nx: usize);
     pub(crate) fn zfp_field_set_size_2d(field: *mut ZfpField, nx: usize, ny: usize);
     pub(crate) fn zfp_field_set_size_3d(field: *mut ZfpField, nx: usize, ny: usize, nz: usize);
-    pub(crate) fn zfp_field_set_size_4d(field: *mut ZfpField, nx: usize, ny: usize, nz: usize, nw: usize);
+    pub(crate) fn zfp_field_set_size_4d(
+        field: *mut ZfpField,
+        nx: usize,
+        ny: usize,
+        nz: usize,
+        nw: usize,
+    );
 
     pub(crate) fn zfp_compress(stream: *mut ZfpStream, field: *const ZfpField) -> usize;
     pub(crate) fn zfp_decompress(stream: *mut ZfpStream, field: *mut ZfpField) -> usize;
-    pub(crate) fn zfp_write_header(stream: *mut ZfpStream, field: *const ZfpField, mask: c_uint) -> usize;
-    pub(crate) fn zfp_read_header(stream: *mut ZfpStream, field: *mut ZfpField, mask: c_uint) -> usize;
+    pub(crate) fn zfp_write_header(
+        stream: *mut ZfpStream,
+        field: *const ZfpField,
+        mask: c_uint,
+    ) -> usize;
+    pub(crate) fn zfp_read_header(
+        stream: *mut ZfpStream,
+        field: *mut ZfpField,
+        mask: c_uint,
+    ) -> usize;
 }

@@ -62,15 +62,24 @@ fn parse_mode(spec: &CodecSpec) -> Result<Mode> {
         None => 4,
         Some(v) => v
             .as_i64()
+            .or_else(|| v.as_f64().filter(|m| m.fract() == 0.0).map(|m| m as i64))
             .ok_or_else(|| bad_config(format!("\"mode\" {v} is not an integer")))?,
     };
     Ok(match mode {
         2 => match number("rate")? {
+            // More bits per value than any type has: zfp's header could
+            // not hold the bits per block of some such rates.
+            r if r > 64.0 => {
+                return Err(unsupported(format!(
+                    "codec \"{NAME}\": rate {r} is more bits per value than any type has"
+                )))
+            }
             r if r >= 0.0 => Mode::Rate(r),
             _ => Mode::Reversible,
         },
+        // zfp keeps at most 64 bit planes (and takes 0 as all of them).
         3 => match number("precision")? {
-            p if p >= 0.0 && p.fract() == 0.0 && p <= 64.0 => Mode::Precision(p as u32),
+            p if p >= 0.0 && p.fract() == 0.0 => Mode::Precision(p.min(64.0) as u32),
             p if p < 0.0 => Mode::Reversible,
             p => return Err(bad_config(format!("\"precision\" {p} is not a bit count"))),
         },
@@ -120,6 +129,16 @@ pub fn build(spec: &CodecSpec, repr: &ChunkRepr) -> Result<super::Codec> {
     if !(1..=4).contains(&repr.shape.len()) {
         return Err(unsupported(format!(
             "codec \"{NAME}\": zfp compresses arrays of 1 to 4 dimensions, not {}",
+            repr.shape.len()
+        )));
+    }
+    // zfp's header holds each size in 48, 24, 16 or 12 bits.
+    let most = 1u64 << [48, 24, 16, 12][repr.shape.len() - 1];
+    if repr.shape.iter().any(|&n| n > most) {
+        return Err(unsupported(format!(
+            "codec \"{NAME}\": zfp's header cannot hold a chunk of shape {:?} (at most {most} \
+             along each of {} dimensions)",
+            repr.shape,
             repr.shape.len()
         )));
     }
@@ -241,6 +260,107 @@ mod imp {
         unsafe { std::slice::from_raw_parts_mut(w.as_mut_ptr().cast::<u8>(), len) }
     }
 
+    /// The type and shape a stream's header gives.
+    struct StreamShape {
+        kind: std::os::raw::c_int,
+        values: usize,
+        /// zfp's blocks of 4^d values.
+        blocks: usize,
+        /// Values in a block: 4^d.
+        block_values: u64,
+    }
+
+    fn stream_shape(s: &Session) -> StreamShape {
+        let mut sizes = [0usize; 4];
+        // SAFETY: `sizes` has room for the four dimensions zfp has.
+        let (kind, ndim) = unsafe {
+            z::zfp_field_size(s.field, sizes.as_mut_ptr());
+            (
+                z::zfp_field_type(s.field),
+                (z::zfp_field_dimensionality(s.field) as usize).min(4),
+            )
+        };
+        let sizes = &sizes[..ndim];
+        StreamShape {
+            kind,
+            values: sizes
+                .iter()
+                .try_fold(1usize, |a, &n| a.checked_mul(n))
+                .unwrap_or(usize::MAX),
+            blocks: sizes
+                .iter()
+                .try_fold(1usize, |a, &n| a.checked_mul(n.div_ceil(4)))
+                .unwrap_or(usize::MAX),
+            block_values: 1 << (2 * ndim),
+        }
+    }
+
+    /// The most bits a block may take in a stream zarrio reads: every
+    /// bit plane of 64-bit values and a group test per value, plus the
+    /// exponent. zfp's own largest (`ZFP_MAX_BITS`) is 4^4 x 65 + 18.
+    fn block_bits_cap(block_values: u64) -> u64 {
+        block_values * 66 + 64
+    }
+
+    /// Check the compression parameters a stream's header gave: those of
+    /// zfp's fixed-rate, fixed-precision, fixed-accuracy or reversible
+    /// mode, as zfp sets them (expert parameters can make zfp's decoder
+    /// read past the bound its size function gives). For a fixed rate,
+    /// the bits its blocks take, which the stream must hold.
+    fn check_params(
+        s: &Session,
+        kind: std::os::raw::c_int,
+        shape: &StreamShape,
+    ) -> std::result::Result<Option<u64>, String> {
+        let (mut minbits, mut maxbits, mut maxprec, mut minexp) = (0u32, 0u32, 0u32, 0i32);
+        // SAFETY: a live stream; four out-parameters of the declared types.
+        let mode = unsafe {
+            z::zfp_stream_params(
+                s.stream,
+                &mut minbits,
+                &mut maxbits,
+                &mut maxprec,
+                &mut minexp,
+            );
+            z::zfp_stream_compression_mode(s.stream)
+        };
+        // A block of floats starts with its sign... and exponent bits,
+        // which the decoder takes before it counts any.
+        let overhead = match kind {
+            super::ZFP_FLOAT => 9,
+            super::ZFP_DOUBLE => 12,
+            _ => 0,
+        };
+        match mode {
+            z::MODE_FIXED_RATE
+                if maxbits >= overhead.max(1)
+                    && u64::from(maxbits) <= block_bits_cap(shape.block_values) =>
+            {
+                Ok(Some(u64::from(maxbits) * shape.blocks as u64))
+            }
+            z::MODE_FIXED_PRECISION | z::MODE_FIXED_ACCURACY if maxprec <= z::MAX_PREC => Ok(None),
+            // zfp's defaults, which it counts as expert parameters: what
+            // an accuracy of 0 sets.
+            z::MODE_EXPERT
+                if minbits == z::MIN_BITS
+                    && maxbits == z::MAX_BITS
+                    && maxprec == z::MAX_PREC
+                    && minexp == z::MIN_EXP =>
+            {
+                Ok(None)
+            }
+            z::MODE_REVERSIBLE
+                if minbits == z::MIN_BITS && maxbits == z::MAX_BITS && maxprec == z::MAX_PREC =>
+            {
+                Ok(None)
+            }
+            _ => Err(format!(
+                "the stream's parameters (minbits {minbits}, maxbits {maxbits}, maxprec \
+                 {maxprec}, minexp {minexp}) are not those of a mode zfpy writes"
+            )),
+        }
+    }
+
     /// `bytes` followed by one bits up to `len` bytes.
     fn padded(bytes: &[u8], len: usize) -> Result<Vec<u8>> {
         let mut buf = crate::alloc::with_capacity(len)?;
@@ -342,9 +462,9 @@ mod imp {
                 z::zfp_compress(s.stream, s.field)
             };
             drop(s);
-            // zfp writes whole 64-bit words; libzfp 1.0.0 counts the bytes
-            // of the last one in use, 1.0.1 (zfpy's) the whole word, whose
-            // other bytes are zero: the whole word, as zfpy stores it.
+            // zfp counts the stream in its words: of 8 bits in Debian's
+            // libzfp, of 64 in zfpy's, whose last word's unused bytes are
+            // zero. Stored as zfpy stores it, to a whole 64-bit word.
             let size = round_up_8(size).unwrap_or(usize::MAX);
             if size == 0 || size > out.len() {
                 return Err(internal(format!("zfp compressed to {size} bytes")));
@@ -370,12 +490,15 @@ mod imp {
             }
             let bad = |what: &str| corrupt(format!("codec \"{NAME}\": {what}"));
             // zfp reads whole words and does not check where the stream
-            // ends: the bytes go into a buffer of at least a header's
-            // length, and once the header gives the mode, of the most
-            // this field and mode can take, so no read leaves it. The
-            // buffer is padded with one bits: a stream cut short then
-            // reads on (a zero bit would end a block's bit planes) until
-            // it has used more than the bytes there are, and is refused.
+            // ends, nor whether the header's parameters make sense: the
+            // bytes go into a buffer of at least a header's length; the
+            // header must hold the parameters of one of zfp's four modes
+            // (what zfpy writes) and the chunk's count of values of its
+            // type; then the buffer grows to the most a stream of that
+            // shape and mode can take, so no read leaves it. The buffer
+            // is padded with one bits: a stream cut short then reads on
+            // (a zero bit would end a block's bit planes) until it has
+            // used more than the bytes there are, and is refused.
             let len = round_up_8(bytes.len()).ok_or_else(|| bad("too large"))?;
             let mut buf = padded(bytes, len.max(z::HEADER_MAX_BITS.div_ceil(64) * 8))?;
             let mut s = Session::new()?;
@@ -386,28 +509,34 @@ mod imp {
             if header_bits == 0 || header_bits > bytes.len() * 8 {
                 return Err(bad("not a zfp stream with a full header"));
             }
-            let mut sizes = [0usize; 4];
-            // SAFETY: `sizes` has room for the four dimensions zfp has.
-            let (kind, ndim) = unsafe {
-                z::zfp_field_size(s.field, sizes.as_mut_ptr());
-                (
-                    z::zfp_field_type(s.field),
-                    z::zfp_field_dimensionality(s.field) as usize,
-                )
-            };
-            if kind != self.ztype || ndim != self.dims.len() || sizes[..ndim] != self.dims[..] {
+            let shape = stream_shape(&s);
+            // numcodecs' filters that flatten a chunk (delta,
+            // fixedscaleoffset) hand zfpy one dimension: any shape of the
+            // chunk's count of values reads as the same values in order.
+            if shape.kind != self.ztype || shape.values != self.values() {
                 return Err(bad(&format!(
-                    "the stream holds {}-dimensional data of zfp type {kind}, sizes {:?} \
-                     (fastest first), not the chunk's {:?}",
-                    ndim,
-                    &sizes[..ndim.min(4)],
-                    self.dims
+                    "the stream holds {} values of zfp type {}, not the chunk's {} of type {}",
+                    shape.values,
+                    shape.kind,
+                    self.values(),
+                    self.ztype
                 )));
             }
+            let bits_read = check_params(&s, self.ztype, &shape).map_err(|w| bad(&w))?;
+            if let Some(bits) = bits_read {
+                // A fixed rate: every block takes the same bits.
+                if (bytes.len() as u64) * 8 < header_bits as u64 + bits {
+                    return Err(bad("the stream is cut short"));
+                }
+            }
             // SAFETY: stream and field are live, the field's shape and
-            // the mode from the header.
+            // the (checked) mode from the header. zfp's own bound, plus
+            // a word per block for the bit-plane ends it does not count.
             let most = unsafe { z::zfp_stream_maximum_size(s.stream, s.field) };
-            let most = round_up_8(most).ok_or_else(|| bad("too large"))?;
+            let most = most
+                .checked_add(shape.blocks.saturating_mul(8) + 16)
+                .and_then(round_up_8)
+                .ok_or_else(|| bad("too large"))?;
             if most > buf.len() {
                 buf = padded(bytes, most)?;
                 s.attach(&mut buf)?;
@@ -416,15 +545,20 @@ mod imp {
                     return Err(bad("not a zfp stream with a full header"));
                 }
             }
-            // SAFETY: the field (type and sizes checked against the
-            // chunk's) now points at `out`, exactly the chunk's bytes and
-            // aligned for its scalars; zfp reads at most `most` bytes of
-            // `buf`, which is at least that long.
+            // SAFETY: the field (its type and count of values checked
+            // against the chunk's) now points at `out`, exactly the
+            // chunk's bytes and aligned for its scalars; zfp reads at
+            // most `most` bytes of `buf`, which is at least that long.
             let used = unsafe {
                 z::zfp_field_set_pointer(s.field, out.as_mut_ptr().cast::<c_void>());
                 z::zfp_decompress(s.stream, s.field)
             };
-            if used == 0 || used > len {
+            // zfp counts what it read in its stream words (of 8 bits in
+            // Debian's libzfp, 64 in zfpy's).
+            // SAFETY: a constant the library exports.
+            let word = (unsafe { z::stream_word_bits } / 8).max(1);
+            let given = bytes.len().div_ceil(word) * word;
+            if used == 0 || used > given {
                 return Err(bad("the stream is cut short or damaged"));
             }
             Ok(())
@@ -435,9 +569,11 @@ mod imp {
         }
 
         fn max_encoded_size(&self, _repr: &ChunkRepr) -> u64 {
-            // A stream's mode, and so its size, is in its header: any
-            // mode may have written it.
-            u64::MAX
+            // The most a stream the decoder accepts can take: blocks of
+            // at most `block_bits_cap` bits, for 1-dimensional streams
+            // (the most blocks) of the chunk's values, and the header.
+            let blocks = (self.values() as u64).div_ceil(4);
+            (blocks * block_bits_cap(4)).div_ceil(8) + 64
         }
     }
 }

@@ -187,6 +187,28 @@ def test_damaged_chunks_fail_cleanly(zfp, tmp_path):
                     assert m in flips, f"a chunk cut to {len(m)} bytes read"
 
 
+def test_after_a_filter_that_flattens_the_chunk(zfp, tmp_path):
+    """numcodecs' delta hands zfpy the chunk flattened: its streams are
+    one-dimensional, and read as the chunk's values in order."""
+    import zarr
+
+    meta = _meta("float64", [12, 10], [6, 5], {"mode": 4, "tolerance": 0.001}, 0)
+    meta["codecs"] = [{"name": "numcodecs.delta", "configuration": {"dtype": "<f8"}}] + meta["codecs"]
+    data = _data("float64", (12, 10))
+    (tmp_path / "theirs").mkdir()
+    (tmp_path / "theirs" / "zarr.json").write_text(json.dumps(meta))
+    theirs = zarr.open_array(str(tmp_path / "theirs"), mode="r+")
+    theirs[:] = data
+    want = theirs[:]
+    with Store.filesystem(tmp_path) as store:
+        with Array.open(store, "theirs") as a:
+            assert a.read().tobytes() == want.tobytes()
+        with Array.create(store, "ours", meta) as a:
+            a.write((0, 0), data)
+            ours = a.read()
+    assert zarr.open_array(str(tmp_path / "ours"), mode="r")[:].tobytes() == ours.tobytes()
+
+
 @pytest.mark.parametrize("cfg", [{"mode": 1}, {"mode": 3, "precision": 2.5}, {"mode": "4"}, {"tolerance": "x"}, {"level": 1}])
 def test_bad_configurations_are_refused(zarrio, cfg):
     with Store.memory() as store:
@@ -195,9 +217,17 @@ def test_bad_configurations_are_refused(zarrio, cfg):
         assert e.value.status == -2, e.value
 
 
-@pytest.mark.parametrize("dtype,shape,fill", [("uint16", [4], 0), ("float32", [2, 2, 2, 2, 2], 0), ("complex64", [4], [0, 0])])
-def test_types_and_shapes_zfp_does_not_take_are_unsupported(zarrio, dtype, shape, fill):
+@pytest.mark.parametrize("dtype,shape,fill,cfg", [
+    ("uint16", [4], 0, {"mode": 4, "tolerance": 0.1}),
+    ("float32", [2, 2, 2, 2, 2], 0, {"mode": 4, "tolerance": 0.1}),
+    ("complex64", [4], [0, 0], {"mode": 4, "tolerance": 0.1}),
+    # zfp's header holds at most 4096 values along each of 4 dimensions.
+    ("float32", [1, 1, 1, 5000], 0, {"mode": 4, "tolerance": 0.1}),
+    # More bits per value than any type has.
+    ("float32", [8], 0, {"mode": 2, "rate": 100}),
+])
+def test_types_shapes_and_rates_zfp_does_not_take_are_unsupported(zarrio, dtype, shape, fill, cfg):
     with Store.memory() as store:
         with pytest.raises(ZarrioError) as e:
-            Array.create(store, "a", _meta(dtype, shape, shape, {"mode": 4, "tolerance": 0.1}, fill))
+            Array.create(store, "a", _meta(dtype, shape, shape, cfg, fill))
         assert e.value.status == -3, e.value
