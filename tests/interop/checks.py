@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from make_matrix import Case, describe_mismatch, same_bits
-from zarrio_ctypes import ZarrioError
+from zarrio_ctypes import Array, Store, ZarrioError
 
 
 class Problems:
@@ -124,3 +124,46 @@ def check_peer_read(reader: str, result, case: Case, p: Problems) -> None:
         p.add(f"{reader} attributes", f"{info['attributes']!r} != {case.attributes!r}")
     if case.dimension_names is not None and info["dimension_names"] != case.dimension_names:
         p.add(f"{reader} dimension_names", f"{info['dimension_names']!r} != {case.dimension_names!r}")
+
+
+def v2_compressor_both_ways(tmp_path, data, compressors, order="C"):
+    """A v2 array of `data` (2-D) written by zarr-python with
+    `compressors` in 10 x 16 chunks reads in zarrio as in zarr-python;
+    zarrio, creating the same `.zarray`, writes chunks zarr-python reads
+    the same and whose bytes are zarr-python's."""
+    import zarr
+
+    shape = data.shape
+    part = tuple(slice(0, s - s // 8) for s in shape)
+    theirs = zarr.create_array(str(tmp_path / "theirs"), shape=shape, chunks=(10, 16),
+                               dtype="<" + data.dtype.str[1:], compressors=compressors,
+                               zarr_format=2, fill_value=0, order=order)
+    theirs[part] = data[part]
+    want = theirs[:]
+    zarray = (tmp_path / "theirs" / ".zarray").read_text()
+    with Store.filesystem(tmp_path) as store:
+        with Array.open(store, "theirs") as a:
+            assert a.read().tobytes() == want.tobytes()
+        with Array.create(store, "ours", zarray) as a:
+            a.write((0, 0), np.ascontiguousarray(data[part]))
+    assert zarr.open_array(str(tmp_path / "ours"), mode="r")[:].tobytes() == want.tobytes()
+    for c in sorted((tmp_path / "theirs").glob("*.*")):
+        if not c.name.startswith("."):
+            assert (tmp_path / "ours" / c.name).read_bytes() == c.read_bytes(), c.name
+
+
+def damaged_chunk_reads(chunk, cuts, read):
+    """Write each of `cuts` (the chunk file's bytes cut short) and of the
+    chunk with one bit flipped at each byte over the chunk file `chunk`,
+    and `read()`: a cut must be refused as corrupt, a flip either read as
+    some values (when nothing checksums the bytes) or refused so."""
+    good = chunk.read_bytes()
+    flips = [good[:i] + bytes([good[i] ^ (1 << (i % 8))]) + good[i + 1:] for i in range(len(good))]
+    for m in cuts + flips:
+        chunk.write_bytes(m)
+        try:
+            read()
+        except ZarrioError as e:
+            assert e.status == -6, e
+        else:
+            assert m in flips, f"a chunk cut to {len(m)} bytes read"
