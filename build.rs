@@ -1,6 +1,5 @@
 //! Sets the shared library's SONAME so programs link against the ABI
-//! version (libzarrio.so.MAJOR), not the bare development name, and
-//! links libzfp when the `zfp` feature is on.
+//! version (libzarrio.so.MAJOR), not the bare development name.
 fn main() {
     let major = std::env::var("CARGO_PKG_VERSION_MAJOR").unwrap();
     let target_os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
@@ -13,10 +12,6 @@ fn main() {
             major
         };
         println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libzarrio.so.{soversion}");
-    }
-    // numcodecs' zfpy codec calls the system's libzfp.
-    if std::env::var_os("CARGO_FEATURE_ZFP").is_some() {
-        println!("cargo:rustc-link-lib=zfp");
     }
     println!("cargo:rerun-if-changed=build.rs");
 }

@@ -11,9 +11,9 @@ echo "== cargo fmt --check"
 cargo fmt --check
 (cd bench && cargo fmt --check)
 
-# Everything is built with the zfp feature (numcodecs' zfpy codec, through
-# the system's libzfp, which setup-deps installs); the interoperability
-# suite then expects the codec (ZARRIO_EXPECT_ZFP).
+# Everything is built with the zfp feature (numcodecs' zfpy codec, zfp
+# built in; setup-deps installs the libclang its bindings need); the
+# interoperability suite then expects the codec (ZARRIO_EXPECT_ZFP).
 echo "== cargo test (with zfp)"
 cargo test --release --features zfp 2>&1
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what building and testing zarrio needs on a fresh Debian machine
 # with a Rust toolchain: cmake, pkg-config, C, C++ and Fortran compilers,
-# valgrind, libzfp, and a Python venv with zarr-python, tensorstore, numpy,
+# valgrind, libclang, and a Python venv with zarr-python, tensorstore, numpy,
 # pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,8 +10,10 @@ need=()
 for tool in cmake pkg-config cc c++ gfortran valgrind; do
   command -v "$tool" >/dev/null 2>&1 || need+=("$tool")
 done
-# The zfp library the tests build the zfpy codec against (cargo feature zfp).
-[ -f /usr/include/zfp.h ] || need+=(libzfp-dev)
+# libclang, for the zfp-sys crate's bindgen (the tests build the zfpy
+# codec: cargo feature zfp).
+ls /usr/lib/llvm-*/lib/libclang.so* /usr/lib/x86_64-linux-gnu/libclang-*.so* >/dev/null 2>&1 \
+  || need+=(libclang-dev)
 if [ ${#need[@]} -gt 0 ]; then
   pkgs=()
   for t in "${need[@]}"; do

@@ -1,5 +1,4 @@
-//! numcodecs' zfpy codec through the system's libzfp (cargo feature
-//! `zfp`): every type and mode round trips within what the mode
+//! numcodecs' zfpy codec with zfp built in (cargo feature `zfp`): every type and mode round trips within what the mode
 //! promises, buffers at any alignment, and damaged streams (cut short,
 //! bits flipped) read as an error or as some values, never a crash.
 //! run-tests.sh runs this under valgrind, which checks that no stream

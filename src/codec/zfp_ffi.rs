@@ -1,8 +1,12 @@
-//! The few functions of the zfp C library (`zfp.h`, libzfp 1.0) that
-//! the `numcodecs.zfpy` codec calls, declared by hand: streams, fields
-//! and headers are opaque pointers handed back and forth, and every
-//! argument is a pointer, a size or a plain number. Linked with the
-//! cargo feature `zfp` (build.rs adds `-lzfp`).
+//! The few functions of the zfp C library (`zfp.h`, zfp 1.0) that the
+//! `numcodecs.zfpy` codec calls, declared by hand: streams, fields and
+//! headers are opaque pointers handed back and forth, and every argument
+//! is a pointer, a size or a plain number. The library is the zfp-sys
+//! crate's, built from its bundled source and linked in statically with
+//! the cargo feature `zfp`.
+
+// zfp-sys builds and links the library; its own bindings go unused.
+extern crate zfp_sys as _;
 
 use std::os::raw::{c_double, c_int, c_uint, c_void};
 
@@ -39,8 +43,6 @@ pub(crate) const MODE_FIXED_ACCURACY: c_int = 4;
 pub(crate) const MODE_REVERSIBLE: c_int = 5;
 
 extern "C" {
-    /// Bits in the library's stream word (it counts sizes in words).
-    pub(crate) static stream_word_bits: usize;
 
     pub(crate) fn stream_open(buffer: *mut c_void, bytes: usize) -> *mut Bitstream;
     pub(crate) fn stream_close(stream: *mut Bitstream);

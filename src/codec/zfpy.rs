@@ -12,8 +12,9 @@
 //! `precision` (bits kept) or `tolerance` (the absolute error allowed).
 //! numcodecs compresses reversibly when that setting is -1 (unset).
 //!
-//! Built with the cargo feature `zfp`, which links the system's libzfp
-//! (Debian's `libzfp-dev`); without it the codec reports unsupported.
+//! Built with the cargo feature `zfp`, which builds zfp into the library
+//! from the zfp-sys crate's source (that needs libclang); without it the
+//! codec reports unsupported.
 
 use super::{ChunkRepr, CodecSpec};
 use crate::dtype::DataType;
@@ -114,7 +115,7 @@ fn zfp_type(t: &DataType) -> Option<c_int> {
     }
 }
 
-/// The codec for chunks of `repr`; unsupported in builds without libzfp
+/// The codec for chunks of `repr`; unsupported in builds without zfp
 /// (after the configuration is checked, so bad metadata says so).
 pub fn build(spec: &CodecSpec, repr: &ChunkRepr) -> Result<super::Codec> {
     spec.check_keys(CONFIG_KEYS)?;
@@ -146,8 +147,7 @@ pub fn build(spec: &CodecSpec, repr: &ChunkRepr) -> Result<super::Codec> {
     {
         let _ = (mode, ztype);
         Err(unsupported(format!(
-            "codec \"{NAME}\": this build of zarrio has no zfp (cargo feature \"zfp\", which \
-             links the system's libzfp)"
+            "codec \"{NAME}\": this build of zarrio has no zfp (cargo feature \"zfp\")"
         )))
     }
     #[cfg(feature = "zfp")]
@@ -362,10 +362,20 @@ mod imp {
     }
 
     /// `bytes` followed by one bits up to `len` bytes.
-    fn padded(bytes: &[u8], len: usize) -> Result<Vec<u8>> {
-        let mut buf = crate::alloc::with_capacity(len)?;
-        buf.extend_from_slice(bytes);
-        buf.resize(len, 0xff);
+    /// `bytes`, `slack` bytes to the next 64-bit word (zeros are what a
+    /// writer with 64-bit stream words stores there), one bits for a few
+    /// KiB (which a stream cut short reads on into, taking every bit a
+    /// block may, until it has used more than the bytes there are), then
+    /// zeros up to `len` bytes (pages the allocator zeroes as they are
+    /// first touched, so the room a stream's mode allows but does not use
+    /// costs nothing). `len` is at least the bytes rounded up to a word.
+    fn padded(bytes: &[u8], slack: u8, len: usize) -> Result<Vec<u8>> {
+        let mut buf = crate::alloc::zeroed(len)?;
+        buf[..bytes.len()].copy_from_slice(bytes);
+        let word_end = bytes.len().div_ceil(8) * 8;
+        buf[bytes.len()..word_end].fill(slack);
+        let ones = len.min(word_end + (4 << 10));
+        buf[word_end..ones].fill(0xff);
         Ok(buf)
     }
 
@@ -462,9 +472,9 @@ mod imp {
                 z::zfp_compress(s.stream, s.field)
             };
             drop(s);
-            // zfp counts the stream in its words: of 8 bits in Debian's
-            // libzfp, of 64 in zfpy's, whose last word's unused bytes are
-            // zero. Stored as zfpy stores it, to a whole 64-bit word.
+            // zfp counts the stream in its words (64 bits here and in
+            // zfpy; some builds use 8), whose unused bytes are zero.
+            // Stored as zfpy stores it, to a whole 64-bit word.
             let size = round_up_8(size).unwrap_or(usize::MAX);
             if size == 0 || size > out.len() {
                 return Err(internal(format!("zfp compressed to {size} bytes")));
@@ -488,6 +498,40 @@ mod imp {
                 out.copy_from_slice(tmp);
                 return Ok(());
             }
+            self.decode_stream(bytes, 0x00, out)?;
+            if bytes.len() % 8 != 0 {
+                // A stream that ends inside a 64-bit word: written with
+                // 8-bit stream words (Debian's libzfp), or cut short. Its
+                // values must not depend on what follows its last byte.
+                let mut other = words(out.len())?;
+                let other = as_bytes(&mut other, out.len());
+                self.decode_stream(bytes, 0xff, other)?;
+                if other != out {
+                    return Err(corrupt(format!(
+                        "codec \"{NAME}\": the stream is cut short"
+                    )));
+                }
+            }
+            Ok(())
+        }
+
+        fn fixed_encoded_size(&self, _repr: &ChunkRepr) -> Option<u64> {
+            None
+        }
+
+        fn max_encoded_size(&self, _repr: &ChunkRepr) -> u64 {
+            // The most a stream the decoder accepts can take: blocks of
+            // at most `block_bits_cap` bits, for 1-dimensional streams
+            // (the most blocks) of the chunk's values, and the header.
+            let blocks = (self.values() as u64).div_ceil(4);
+            (blocks * block_bits_cap(4)).div_ceil(8) + 64
+        }
+    }
+
+    impl Zfpy {
+        /// Decode `bytes` into `out` (the chunk's bytes, aligned), the
+        /// rest of the stream's last 64-bit word taken as `slack` bytes.
+        fn decode_stream(&self, bytes: &[u8], slack: u8, out: &mut [u8]) -> Result<()> {
             let bad = |what: &str| corrupt(format!("codec \"{NAME}\": {what}"));
             // zfp reads whole words and does not check where the stream
             // ends, nor whether the header's parameters make sense: the
@@ -495,12 +539,12 @@ mod imp {
             // header must hold the parameters of one of zfp's four modes
             // (what zfpy writes) and the chunk's count of values of its
             // type; then the buffer grows to the most a stream of that
-            // shape and mode can take, so no read leaves it. The buffer
-            // is padded with one bits: a stream cut short then reads on
-            // (a zero bit would end a block's bit planes) until it has
-            // used more than the bytes there are, and is refused.
+            // shape and mode can take, so no read leaves it. A stream cut
+            // short reads on into one bits (a zero bit would end a
+            // block's bit planes early) until it has used more than the
+            // bytes there are, and is refused (see `padded`).
             let len = round_up_8(bytes.len()).ok_or_else(|| bad("too large"))?;
-            let mut buf = padded(bytes, len.max(z::HEADER_MAX_BITS.div_ceil(64) * 8))?;
+            let mut buf = padded(bytes, slack, len.max(z::HEADER_MAX_BITS.div_ceil(64) * 8))?;
             let mut s = Session::new()?;
             s.attach(&mut buf)?;
             // SAFETY: the header is read from `buf`, longer than the
@@ -538,7 +582,7 @@ mod imp {
                 .and_then(round_up_8)
                 .ok_or_else(|| bad("too large"))?;
             if most > buf.len() {
-                buf = padded(bytes, most)?;
+                buf = padded(bytes, slack, most)?;
                 s.attach(&mut buf)?;
                 // SAFETY: as above, from the same bytes.
                 if unsafe { z::zfp_read_header(s.stream, s.field, z::HEADER_FULL) } == 0 {
@@ -553,27 +597,11 @@ mod imp {
                 z::zfp_field_set_pointer(s.field, out.as_mut_ptr().cast::<c_void>());
                 z::zfp_decompress(s.stream, s.field)
             };
-            // zfp counts what it read in its stream words (of 8 bits in
-            // Debian's libzfp, 64 in zfpy's).
-            // SAFETY: a constant the library exports.
-            let word = (unsafe { z::stream_word_bits } / 8).max(1);
-            let given = bytes.len().div_ceil(word) * word;
-            if used == 0 || used > given {
+            // zfp counts what it read in 64-bit words.
+            if used == 0 || used > len {
                 return Err(bad("the stream is cut short or damaged"));
             }
             Ok(())
-        }
-
-        fn fixed_encoded_size(&self, _repr: &ChunkRepr) -> Option<u64> {
-            None
-        }
-
-        fn max_encoded_size(&self, _repr: &ChunkRepr) -> u64 {
-            // The most a stream the decoder accepts can take: blocks of
-            // at most `block_bits_cap` bits, for 1-dimensional streams
-            // (the most blocks) of the chunk's values, and the header.
-            let blocks = (self.values() as u64).div_ceil(4);
-            (blocks * block_bits_cap(4)).div_ceil(8) + 64
         }
     }
 }

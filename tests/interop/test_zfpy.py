@@ -3,9 +3,9 @@
 mode numcodecs takes, 1 to 4 dimensions, the four types zfp compresses,
 and damaged chunks.
 
-zarrio links the system's libzfp (cargo feature `zfp`), zfpy bundles its
-own zfp: both are zfp 1.0, which compresses the same values to the same
-bytes, so the chunks are compared byte for byte too. A library built
+zarrio builds zfp in (cargo feature `zfp`, the zfp-sys crate's source),
+zfpy bundles its own: both are zfp 1.0, which compresses the same values
+to the same bytes, so the chunks are compared byte for byte too. A library built
 without the feature refuses the codec as unsupported: these tests then
 skip, unless ZARRIO_EXPECT_ZFP=1 (as scripts/run-tests.sh sets it) makes
 that a failure.
