@@ -12,7 +12,8 @@ for tool in cmake pkg-config cc c++ gfortran valgrind; do
 done
 # libclang, for the zfp-sys crate's bindgen (the tests build the zfpy
 # codec: cargo feature zfp).
-ls /usr/lib/llvm-*/lib/libclang.so* /usr/lib/x86_64-linux-gnu/libclang-*.so* >/dev/null 2>&1 \
+# (libclang-cpp, which some images carry, is another library.)
+ls /usr/lib/llvm-*/lib/libclang.so* /usr/lib/*/libclang-[0-9]*.so* >/dev/null 2>&1 \
   || need+=(libclang-dev)
 if [ ${#need[@]} -gt 0 ]; then
   pkgs=()
