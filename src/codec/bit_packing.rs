@@ -16,6 +16,7 @@
 //! Zarr v2's filter for `bool`, orders bits the other way: see
 //! `packbits`.)
 
+use super::scalar::{load_bits, store_bits};
 use super::{codec_json, ArrayToBytesCodec, ChunkRepr, CodecSpec};
 use crate::dtype::DataType;
 use crate::error::{corrupt, invalid_argument, invalid_metadata, Result};
@@ -200,14 +201,7 @@ impl BitPacking {
         if self.parts.boolean {
             return u64::from(b[0] != 0);
         }
-        let mut w = [0u8; 8];
-        if cfg!(target_endian = "little") {
-            w[..b.len()].copy_from_slice(b);
-            u64::from_le_bytes(w)
-        } else {
-            w[8 - b.len()..].copy_from_slice(b);
-            u64::from_be_bytes(w)
-        }
+        load_bits(b)
     }
 
     /// A part as the caller's memory holds it, from its stored bits.
@@ -222,12 +216,13 @@ impl BitPacking {
         } else {
             at
         };
-        if cfg!(target_endian = "little") {
-            out.copy_from_slice(&v.to_le_bytes()[..out.len()]);
-        } else {
-            out.copy_from_slice(&v.to_be_bytes()[8 - out.len()..]);
-        }
+        store_bits(v, out);
     }
+}
+
+/// A mask of the low `width` (1 to 64) bits.
+fn low_bits(width: u32) -> u64 {
+    u64::MAX >> (64 - width)
 }
 
 /// `width` bits (at most 64) at a time into bytes, least significant
@@ -277,12 +272,7 @@ impl BitReader<'_> {
             self.at += 1;
             self.held += 8;
         }
-        let mask = if width == 64 {
-            u64::MAX
-        } else {
-            (1u64 << width) - 1
-        };
-        let v = self.acc as u64 & mask;
+        let v = self.acc as u64 & low_bits(width);
         self.acc >>= width;
         self.held -= width;
         v
@@ -324,11 +314,7 @@ impl ArrayToBytesCodec for BitPacking {
             Padding::FirstByte => out[0] = padding,
             Padding::LastByte => out[bytes as usize] = padding,
         }
-        let mask = if self.width == 64 {
-            u64::MAX
-        } else {
-            (1u64 << self.width) - 1
-        };
+        let mask = low_bits(self.width);
         let mut w = BitWriter {
             out: &mut out[start..start + bytes as usize],
             at: 0,

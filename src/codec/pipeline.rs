@@ -346,6 +346,12 @@ impl CodecChain {
         for c in rest {
             bytes = c.encode(bytes)?;
         }
+        // Compressors write into room for their worst case (about the
+        // chunk's size): give back what the encoded chunk does not use,
+        // as writers hold encoded chunks (a shard's, a patch's) a while.
+        if bytes.capacity() - bytes.len() > bytes.len() / 8 + 4096 {
+            bytes.shrink_to_fit();
+        }
         Ok(bytes)
     }
 

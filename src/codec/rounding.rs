@@ -13,6 +13,7 @@
 //! Decoding is the identity: the rounded values are the values. Encoding
 //! is numcodecs' arithmetic, so zarrio writes the bytes numcodecs writes.
 
+use super::scalar::{load_bits, store_bits};
 use super::{codec_json, ArrayToArrayCodec, ChunkRepr, CodecSpec};
 use crate::dtype::DataType;
 use crate::error::{invalid_argument, invalid_metadata, unsupported, Result};
@@ -337,14 +338,7 @@ fn ext_bit_round(data: &mut [u8], size: usize, keepbits: u32, part: Part) {
     let width = 8 * size as u32;
     let top = u64::MAX >> (64 - width);
     for v in data.chunks_exact_mut(size) {
-        let mut w = [0u8; 8];
-        let b = if cfg!(target_endian = "little") {
-            w[..size].copy_from_slice(v);
-            u64::from_le_bytes(w)
-        } else {
-            w[8 - size..].copy_from_slice(v);
-            u64::from_be_bytes(w)
-        };
+        let b = load_bits(v);
         let bits_of = |m: u64| 64 - m.leading_zeros();
         let r = match part {
             Part::Float(mantissa) if keepbits < mantissa => {
@@ -373,11 +367,7 @@ fn ext_bit_round(data: &mut [u8], size: usize, keepbits: u32, part: Part) {
                 }
             }
         };
-        if cfg!(target_endian = "little") {
-            v.copy_from_slice(&r.to_le_bytes()[..size]);
-        } else {
-            v.copy_from_slice(&r.to_be_bytes()[8 - size..]);
-        }
+        store_bits(r, v);
     }
 }
 
@@ -389,26 +379,11 @@ fn ext_bit_round(data: &mut [u8], size: usize, keepbits: u32, part: Part) {
 fn bit_round<const N: usize>(data: &mut [u8], maskbits: u32) {
     let mask = u64::MAX << maskbits;
     let half_minus_one = (1u64 << (maskbits - 1)) - 1;
-    let width_mask = if N == 8 {
-        u64::MAX
-    } else {
-        (1u64 << (8 * N)) - 1
-    };
     for v in data.chunks_exact_mut(N) {
-        let mut w = [0u8; 8];
-        w[..N].copy_from_slice(v);
-        let b = if cfg!(target_endian = "little") {
-            u64::from_le_bytes(w)
-        } else {
-            u64::from_be_bytes(w) >> (64 - 8 * N)
-        };
-        let r = (b.wrapping_add(((b >> maskbits) & 1) + half_minus_one) & mask) & width_mask;
-        let bytes = if cfg!(target_endian = "little") {
-            r.to_le_bytes()
-        } else {
-            (r << (64 - 8 * N)).to_be_bytes()
-        };
-        v.copy_from_slice(&bytes[..N]);
+        let b = load_bits(v);
+        // A carry past the element's width is dropped by the store.
+        let r = b.wrapping_add(((b >> maskbits) & 1) + half_minus_one) & mask;
+        store_bits(r, v);
     }
 }
 

@@ -206,6 +206,31 @@ pub(crate) fn map_same<K: Kernel>(
     with_elem!(t, same,)
 }
 
+/// The bits of an element (or part) of 1 to 8 bytes in native byte
+/// order, as an unsigned integer: a bit pattern to shift and mask.
+#[inline]
+pub(crate) fn load_bits(b: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    if cfg!(target_endian = "little") {
+        w[..b.len()].copy_from_slice(b);
+        u64::from_le_bytes(w)
+    } else {
+        w[8 - b.len()..].copy_from_slice(b);
+        u64::from_be_bytes(w)
+    }
+}
+
+/// The low `o.len()` (1 to 8) bytes of `v` into `o` in native byte
+/// order: the inverse of `load_bits`.
+#[inline]
+pub(crate) fn store_bits(v: u64, o: &mut [u8]) {
+    if cfg!(target_endian = "little") {
+        o.copy_from_slice(&v.to_le_bytes()[..o.len()]);
+    } else {
+        o.copy_from_slice(&v.to_be_bytes()[8 - o.len()..]);
+    }
+}
+
 /// Store `v`, a value type `t` holds exactly, as the one element in `o`.
 pub(crate) fn store(t: &DataType, v: Scalar, o: &mut [u8]) {
     macro_rules! write {

@@ -361,7 +361,6 @@ mod imp {
         }
     }
 
-    /// `bytes` followed by one bits up to `len` bytes.
     /// `bytes`, `slack` bytes to the next 64-bit word (zeros are what a
     /// writer with 64-bit stream words stores there), one bits for a few
     /// KiB (which a stream cut short reads on into, taking every bit a
@@ -544,10 +543,14 @@ mod imp {
             // block's bit planes early) until it has used more than the
             // bytes there are, and is refused (see `padded`).
             let len = round_up_8(bytes.len()).ok_or_else(|| bad("too large"))?;
-            let mut buf = padded(bytes, slack, len.max(z::HEADER_MAX_BITS.div_ceil(64) * 8))?;
+            // The header alone first, from a copy of the stream's start
+            // just long enough to hold the longest one.
+            let mut head = [0u8; z::HEADER_MAX_BITS.div_ceil(64) * 8];
+            let n = bytes.len().min(head.len());
+            head[..n].copy_from_slice(&bytes[..n]);
             let mut s = Session::new()?;
-            s.attach(&mut buf)?;
-            // SAFETY: the header is read from `buf`, longer than the
+            s.attach(&mut head)?;
+            // SAFETY: the header is read from `head`, longer than the
             // longest header.
             let header_bits = unsafe { z::zfp_read_header(s.stream, s.field, z::HEADER_FULL) };
             if header_bits == 0 || header_bits > bytes.len() * 8 {
@@ -581,13 +584,12 @@ mod imp {
                 .checked_add(shape.blocks.saturating_mul(8) + 16)
                 .and_then(round_up_8)
                 .ok_or_else(|| bad("too large"))?;
-            if most > buf.len() {
-                buf = padded(bytes, slack, most)?;
-                s.attach(&mut buf)?;
-                // SAFETY: as above, from the same bytes.
-                if unsafe { z::zfp_read_header(s.stream, s.field, z::HEADER_FULL) } == 0 {
-                    return Err(bad("not a zfp stream with a full header"));
-                }
+            // The whole stream, in the one buffer it is read from.
+            let mut buf = padded(bytes, slack, most.max(len))?;
+            s.attach(&mut buf)?;
+            // SAFETY: as above, from the same bytes (now all of them).
+            if unsafe { z::zfp_read_header(s.stream, s.field, z::HEADER_FULL) } == 0 {
+                return Err(bad("not a zfp stream with a full header"));
             }
             // SAFETY: the field (its type and count of values checked
             // against the chunk's) now points at `out`, exactly the
