@@ -63,10 +63,20 @@ pub enum DataType {
     Struct(Arc<StructType>),
     /// `float8_e4m3fn`, `float8_e5m2`, ...: one-byte floats.
     Float8(Float8),
-    /// `int2`, `int4`, `uint2`, `uint4`, `float4_e2m1fn`: fewer than 8
-    /// bits, one byte each.
+    /// `int2`, `int4`, `uint2`, `uint4`, `float4_e2m1fn`, `float6_e2m3fn`,
+    /// `float6_e3m2fn`: fewer than 8 bits, one byte each.
     SubByte(SubByte),
+    /// `complex_float16`, `complex_bfloat16`, `complex_float32`,
+    /// `complex_float8_e4m3`, `complex_float4_e2m1fn`, ... (zarr-extensions;
+    /// the zarrs crate writes them): a real and an imaginary part of the
+    /// named float type, side by side, each as that type is stored (the
+    /// narrower-than-a-byte ones one byte each). `complex64` and
+    /// `complex128` are their own variants.
+    Complex(Box<DataType>),
 }
+
+/// The prefix of the complex types named by their parts' type.
+const COMPLEX_OF: &str = "complex_";
 
 /// How a change of byte order rearranges the bytes of a type's elements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -230,6 +240,13 @@ impl DataType {
             "complex128" => Complex128,
             "string" => String,
             "variable_length_bytes" | "bytes" => Bytes,
+            _ if name.starts_with(COMPLEX_OF) => {
+                return complex_part_from_name(&name[COMPLEX_OF.len()..])
+                    .map(|part| Complex(Box::new(part)))
+                    .ok_or_else(|| {
+                        unsupported(format!("unknown or unsupported data type \"{name}\""))
+                    })
+            }
             _ => {
                 if let Some(f) = float8::Float8::from_name(name) {
                     return Ok(Float8(f));
@@ -290,6 +307,28 @@ impl DataType {
             NullTerminatedBytes(_) => NULL_TERMINATED_BYTES.into(),
             RawBytes(_) => RAW_BYTES.into(),
             Struct(_) => structure::STRUCT.into(),
+            Complex(part) => format!("{COMPLEX_OF}{}", part.name()),
+        }
+    }
+
+    /// For a complex type, the type of its real and imaginary parts.
+    pub fn complex_part(&self) -> Option<DataType> {
+        match self {
+            DataType::Complex64 => Some(DataType::Float32),
+            DataType::Complex128 => Some(DataType::Float64),
+            DataType::Complex(part) => Some((**part).clone()),
+            _ => None,
+        }
+    }
+
+    /// The type narrower than a byte that every byte of an element holds
+    /// (the type itself, or the parts of a complex type of it): its bytes
+    /// change on the way in and out of the `bytes` codec.
+    pub fn sub_byte_unit(&self) -> Option<SubByte> {
+        match self {
+            DataType::SubByte(t) => Some(*t),
+            DataType::Complex(part) => part.sub_byte_unit(),
+            _ => None,
         }
     }
 
@@ -312,6 +351,7 @@ impl DataType {
             Complex128 => 16,
             RawBits(n) | NullTerminatedBytes(n) | RawBytes(n) => *n,
             Struct(s) => s.size(),
+            Complex(part) => 2 * part.size(),
         }
     }
 
@@ -321,6 +361,7 @@ impl DataType {
         let unit = match self {
             Complex64 => 4,
             Complex128 => 8,
+            Complex(part) => part.size(),
             RawBits(_) | NullTerminatedBytes(_) | RawBytes(_) | String | Bytes => 1,
             FixedUtf32(_) => 4,
             Struct(s) => {
@@ -434,6 +475,14 @@ impl DataType {
                 Ok(b)
             }
             Struct(s) => s.parse_fill_value(v),
+            Complex(part) => match v {
+                Value::Array(a) if a.len() == 2 => {
+                    let mut out = part.parse_fill_value(&a[0])?;
+                    out.extend(part.parse_fill_value(&a[1])?);
+                    Ok(out)
+                }
+                _ => Err(bad()),
+            },
             SubByte(t) => t.parse_fill(v).map(|b| vec![b]).ok_or_else(bad),
             Float8(f) => {
                 let x = match v {
@@ -515,6 +564,13 @@ impl DataType {
                 base64_json(&bytes[..end])
             }
             Struct(s) => s.fill_value_to_json(bytes),
+            Complex(part) => {
+                let (re, im) = bytes.split_at(part.size());
+                Value::Array(vec![
+                    part.fill_value_to_json(re),
+                    part.fill_value_to_json(im),
+                ])
+            }
             // tensorstore reads numbers as e8m0fnu fill values with another
             // bias than the specification's (0.5 as 2^-65): the byte
             // itself, in hex, means the same to every reader.
@@ -546,6 +602,20 @@ impl DataType {
             }
         }
     }
+}
+
+/// The part type of a `complex_<part>` data type: the floats the
+/// registered complex types are made of (zarr-extensions has no complex
+/// `float8_e4m3fn`).
+fn complex_part_from_name(part: &str) -> Option<DataType> {
+    let t = DataType::from_name(part).ok()?;
+    let float = match &t {
+        DataType::Float16 | DataType::BFloat16 | DataType::Float32 | DataType::Float64 => true,
+        DataType::Float8(f) => *f != Float8::E4M3FN,
+        DataType::SubByte(s) => s.float().is_some(),
+        _ => false,
+    };
+    float.then_some(t)
 }
 
 /// An integer fill value as zarr-python takes it: a JSON integer, a float
@@ -908,6 +978,71 @@ mod tests {
             .parse_fill_value(&json!("AQI="))
             .is_err());
         assert_eq!(r.fill_value_to_json(&[1, 2, 3]), json!([1, 2, 3]));
+    }
+
+    #[test]
+    fn complex_types_of_other_floats() {
+        for (name, size, unit) in [
+            ("complex_float16", 4, 2),
+            ("complex_bfloat16", 4, 2),
+            ("complex_float32", 8, 4),
+            ("complex_float64", 16, 8),
+            ("complex_float8_e4m3", 2, 1),
+            ("complex_float8_e8m0fnu", 2, 1),
+            ("complex_float4_e2m1fn", 2, 1),
+            ("complex_float6_e2m3fn", 2, 1),
+            ("complex_float6_e3m2fn", 2, 1),
+        ] {
+            let t = DataType::from_name(name).unwrap();
+            assert_eq!((t.name().as_str(), t.size()), (name, size));
+            let units = if unit > 1 {
+                ByteOrderUnits::Every(unit)
+            } else {
+                ByteOrderUnits::None
+            };
+            assert_eq!(t.byte_order_units(), units, "{name}");
+            assert!(t.complex_part().is_some());
+        }
+        // Only complex types of the floats zarr-extensions registers.
+        for bad in [
+            "complex_int8",
+            "complex_",
+            "complex_complex64",
+            "complex_float8_e4m3fn",
+            "complex_int4",
+            "complex_r16",
+        ] {
+            assert!(DataType::from_name(bad).is_err(), "{bad}");
+        }
+        let h = DataType::from_name("complex_float16").unwrap();
+        let b = h.parse_fill_value(&json!([1.5, "-Infinity"])).unwrap();
+        assert_eq!(&b[..2], &f16::from_f32(1.5).to_ne_bytes());
+        assert_eq!(&b[2..], &f16::NEG_INFINITY.to_ne_bytes());
+        assert_eq!(h.fill_value_to_json(&b), json!([1.5, "-Infinity"]));
+        assert!(h.parse_fill_value(&json!([1.5])).is_err());
+        assert!(h.parse_fill_value(&json!("0x3e00")).is_err());
+        // Parts narrower than a byte: each its code, in its own byte.
+        let f4 = DataType::from_name("complex_float4_e2m1fn").unwrap();
+        let b = f4.parse_fill_value(&json!([-6.0, "0x08"])).unwrap();
+        assert_eq!(b, vec![0x0f, 0x08]);
+        assert_eq!(f4.fill_value_to_json(&b), json!([-6.0, "0x08"]));
+        assert_eq!(f4.sub_byte_unit(), Some(SubByte::Float4E2M1FN));
+        assert!(f4.parse_fill_value(&json!(["0x10", 0])).is_err());
+        let e4m3 = DataType::from_name("complex_float8_e4m3").unwrap();
+        assert_eq!(
+            e4m3.parse_fill_value(&json!([1.0, "NaN"])).unwrap(),
+            vec![0x38, 0x7c]
+        );
+        // A struct field may be complex, but not of parts narrower than a
+        // byte.
+        let field = |t: &str| json!({"name": "struct", "configuration": {"fields": [{"name": "a", "data_type": t}]}});
+        assert_eq!(
+            DataType::from_json(&field("complex_float16"))
+                .unwrap()
+                .size(),
+            4
+        );
+        assert!(DataType::from_json(&field("complex_float6_e3m2fn")).is_err());
     }
 
     #[test]

@@ -80,8 +80,10 @@ impl Parts {
             DateTime64(..) | TimeDelta64(..) => p(1, 8, true),
             UInt8 | UInt16 | UInt32 | UInt64 | Float16 | BFloat16 | Float32 | Float64
             | Float8(_) => p(1, t.size(), false),
-            Complex64 => p(2, 4, false),
-            Complex128 => p(2, 8, false),
+            Complex64 | Complex128 | Complex(_) => {
+                let part = Parts::of(&t.complex_part()?)?;
+                Parts { parts: 2, ..part }
+            }
             _ => return None,
         })
     }

@@ -11,7 +11,7 @@
 //! others (see `dtype::SubByte`).
 
 use super::{codec_json, ArrayToBytesCodec, ChunkRepr, CodecSpec};
-use crate::dtype::{DataType, SubByte};
+use crate::dtype::SubByte;
 use crate::error::{corrupt, invalid_argument, invalid_metadata, Result};
 use serde_json::{Map, Value};
 
@@ -86,13 +86,10 @@ impl BytesCodec {
     }
 }
 
-/// The type of `repr` when it is narrower than a byte: stored in the low
-/// bits of each byte, so bytes change on the way in and out.
+/// The type narrower than a byte that each byte of `repr`'s elements
+/// holds in its low bits, so bytes change on the way in and out.
 fn sub_byte(repr: &ChunkRepr) -> Option<SubByte> {
-    match repr.dtype {
-        DataType::SubByte(t) => Some(t),
-        _ => None,
-    }
+    repr.dtype.sub_byte_unit()
 }
 
 /// Stored bytes of a sub-byte type as the caller's elements.

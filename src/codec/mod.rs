@@ -133,12 +133,15 @@ pub fn fill_bytes(element: &[u8], n: usize) -> Result<Vec<u8>> {
 }
 
 /// True when every element of `data`, of type `dtype`, is the fill value
-/// `fill`: its bytes, or for a type narrower than a byte its value (the
-/// caller's bytes may carry upper bits that the type ignores).
+/// `fill`: its bytes, or for a type narrower than a byte (or a complex
+/// type of one) its value (the caller's bytes may carry upper bits that
+/// the type ignores).
 pub fn all_fill(data: &[u8], fill: &[u8], dtype: &DataType) -> bool {
-    match dtype {
-        DataType::SubByte(t) => data.iter().all(|b| t.decode(*b) == fill[0]),
-        _ => all_equal_to(data, fill),
+    match dtype.sub_byte_unit() {
+        Some(t) => data
+            .chunks_exact(fill.len())
+            .all(|e| e.iter().zip(fill).all(|(b, f)| t.decode(*b) == *f)),
+        None => all_equal_to(data, fill),
     }
 }
 

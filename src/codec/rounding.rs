@@ -296,8 +296,10 @@ fn ext_parts(t: &DataType) -> Option<(usize, Part)> {
     Some(match t {
         Float16 | Float32 | Float64 => (t.size(), Part::Float(mantissa_bits(t)?)),
         BFloat16 => (2, Part::Float(7)),
-        Complex64 => (4, Part::Float(23)),
-        Complex128 => (8, Part::Float(52)),
+        Complex64 | Complex128 | Complex(_) => match ext_parts(&t.complex_part()?)? {
+            (size, Part::Float(m)) => (size, Part::Float(m)),
+            _ => return None,
+        },
         DateTime64(..) | TimeDelta64(..) | Int8 | Int16 | Int32 | Int64 => (t.size(), Part::Signed),
         UInt8 | UInt16 | UInt32 | UInt64 => (t.size(), Part::Unsigned),
         _ => return None,

@@ -3,7 +3,7 @@
 //! them. Elements are one byte; these conversions serve fill values.
 //!
 //! Three families: IEEE-like formats with infinities and NaNs (`e5m2`,
-//! `e3m4`); `fn` formats with no infinity and one NaN pattern per sign
+//! `e3m4`, `e4m3`); `fn` formats with no infinity and one NaN pattern per sign
 //! (`e4m3fn`); `fnuz` formats with no infinity, no negative zero and the
 //! negative-zero pattern as their only NaN (`e4m3fnuz`, `e5m2fnuz`,
 //! `e4m3b11fnuz`). Conversions round to nearest, ties to even, and values
@@ -20,6 +20,7 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Float8 {
     E3M4,
+    E4M3,
     E4M3FN,
     E4M3FNUZ,
     E4M3B11FNUZ,
@@ -36,8 +37,9 @@ enum Family {
 }
 
 impl Float8 {
-    pub const ALL: [Float8; 7] = [
+    pub const ALL: [Float8; 8] = [
         Float8::E3M4,
+        Float8::E4M3,
         Float8::E4M3FN,
         Float8::E4M3FNUZ,
         Float8::E4M3B11FNUZ,
@@ -50,6 +52,7 @@ impl Float8 {
     pub fn name(self) -> &'static str {
         match self {
             Float8::E3M4 => "float8_e3m4",
+            Float8::E4M3 => "float8_e4m3",
             Float8::E4M3FN => "float8_e4m3fn",
             Float8::E4M3FNUZ => "float8_e4m3fnuz",
             Float8::E4M3B11FNUZ => "float8_e4m3b11fnuz",
@@ -67,6 +70,7 @@ impl Float8 {
     fn params(self) -> (u32, u32, i32, Family) {
         match self {
             Float8::E3M4 => (3, 4, 3, Family::Ieee),
+            Float8::E4M3 => (4, 3, 7, Family::Ieee),
             Float8::E4M3FN => (4, 3, 7, Family::Fn),
             Float8::E4M3FNUZ => (4, 3, 8, Family::Fnuz),
             Float8::E4M3B11FNUZ => (4, 3, 11, Family::Fnuz),
@@ -211,6 +215,7 @@ mod tests {
         // as ml_dtypes gives them.
         for (f, one, max, max_b, nan, inf) in [
             (Float8::E3M4, 0x30, 15.5, 0x6F, 0x78, 0x70),
+            (Float8::E4M3, 0x38, 240.0, 0x77, 0x7C, 0x78),
             (Float8::E4M3FN, 0x38, 448.0, 0x7E, 0x7F, 0x7F),
             (Float8::E4M3FNUZ, 0x40, 240.0, 0x7F, 0x80, 0x80),
             (Float8::E4M3B11FNUZ, 0x58, 30.0, 0x7F, 0x80, 0x80),

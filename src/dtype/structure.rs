@@ -132,10 +132,10 @@ impl StructType {
                 .map_err(|e| e.context(format!("data type \"{name}\", field \"{fname}\"")))?;
             // Their bytes change on the way in and out, which only the
             // `bytes` codec does for whole elements.
-            if let DataType::SubByte(t) = &dtype {
+            if dtype.sub_byte_unit().is_some() {
                 return Err(crate::error::unsupported(format!(
                     "data type \"{name}\", field \"{fname}\": {} fields are not supported",
-                    t.name()
+                    dtype.name()
                 )));
             }
             parsed.push((fname.clone(), dtype));

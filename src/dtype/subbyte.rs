@@ -1,14 +1,13 @@
 //! The data types narrower than a byte that tensorstore's zarr3 arrays
 //! store one per byte (zarr-extensions `int2`, `int4`, `float4_e2m1fn`,
-//! and `uint2`, `uint4`, which zarrs writes): the `bytes` codec keeps
-//! the value in the low bits and ignores the rest when reading; the
-//! `packbits` codec packs the bits alone.
+//! and `uint2`, `uint4`, `float6_e2m3fn`, `float6_e3m2fn`, which zarrs
+//! writes): the `bytes` codec keeps the value in the low bits and ignores
+//! the rest when reading; the `packbits` codec packs the bits alone.
 //!
 //! In the caller's memory each element is one byte: the signed integers
-//! as an `int8` (sign-extended), the unsigned ones as a `uint8`,
-//! `float4_e2m1fn` as its 4-bit code with the upper bits clear (as
-//! ml_dtypes holds them; ml_dtypes' `int4` reads the sign-extended bytes
-//! too). Writing keeps the low bits, so other upper
+//! as an `int8` (sign-extended), the unsigned ones as a `uint8`, the
+//! floats as their code with the upper bits clear (as ml_dtypes holds
+//! them; ml_dtypes' `int4` reads the sign-extended bytes too). Writing keeps the low bits, so other upper
 //! bits are ignored as readers ignore them, and stores them clear, as
 //! tensorstore does.
 
@@ -24,18 +23,23 @@ pub enum SubByte {
     /// 1 sign, 2 exponent and 1 mantissa bits: 0, 0.5, 1, 1.5, 2, 3, 4,
     /// 6 and their negatives; no infinity, no NaN.
     Float4E2M1FN,
+    /// 1 sign, 2 exponent and 3 mantissa bits (exponent bias 1): up to
+    /// 7.5; no infinity, no NaN.
+    Float6E2M3FN,
+    /// 1 sign, 3 exponent and 2 mantissa bits (exponent bias 3): up to
+    /// 28; no infinity, no NaN.
+    Float6E3M2FN,
 }
 
-/// The positive values of `float4_e2m1fn`, by code.
-const FLOAT4: [f64; 8] = [0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0];
-
 impl SubByte {
-    pub const ALL: [SubByte; 5] = [
+    pub const ALL: [SubByte; 7] = [
         SubByte::Int2,
         SubByte::Int4,
         SubByte::UInt2,
         SubByte::UInt4,
         SubByte::Float4E2M1FN,
+        SubByte::Float6E2M3FN,
+        SubByte::Float6E3M2FN,
     ];
 
     pub fn name(self) -> &'static str {
@@ -45,6 +49,8 @@ impl SubByte {
             SubByte::UInt2 => "uint2",
             SubByte::UInt4 => "uint4",
             SubByte::Float4E2M1FN => "float4_e2m1fn",
+            SubByte::Float6E2M3FN => "float6_e2m3fn",
+            SubByte::Float6E3M2FN => "float6_e3m2fn",
         }
     }
 
@@ -56,7 +62,18 @@ impl SubByte {
     pub fn bits(self) -> u32 {
         match self {
             SubByte::Int2 | SubByte::UInt2 => 2,
+            SubByte::Float6E2M3FN | SubByte::Float6E3M2FN => 6,
             _ => 4,
+        }
+    }
+
+    /// For the floats, their format.
+    pub fn float(self) -> Option<MiniFloat> {
+        match self {
+            SubByte::Float4E2M1FN => Some(MiniFloat { exp: 2, mant: 1 }),
+            SubByte::Float6E2M3FN => Some(MiniFloat { exp: 2, mant: 3 }),
+            SubByte::Float6E3M2FN => Some(MiniFloat { exp: 3, mant: 2 }),
+            _ => None,
         }
     }
 
@@ -96,81 +113,118 @@ impl SubByte {
                 let x = super::intish(v)?;
                 (0..1i128 << self.bits()).contains(&x).then_some(x as u8)
             }
-            SubByte::Float4E2M1FN => match v {
-                Value::Number(n) => Some(float4_from_f64(n.as_f64()?)),
-                Value::String(s) => match s.as_str() {
-                    "NaN" => Some(float4_from_f64(f64::NAN)),
-                    "Infinity" => Some(float4_from_f64(f64::INFINITY)),
-                    "-Infinity" => Some(float4_from_f64(f64::NEG_INFINITY)),
-                    _ => {
-                        let hex = s.strip_prefix("0x")?;
-                        if hex.is_empty()
-                            || hex.len() > 2
-                            || !hex.bytes().all(|c| c.is_ascii_hexdigit())
-                        {
-                            return None;
+            SubByte::Float4E2M1FN | SubByte::Float6E2M3FN | SubByte::Float6E3M2FN => {
+                let f = self.float()?;
+                match v {
+                    Value::Number(n) => Some(f.nearest(n.as_f64()?)),
+                    Value::String(s) => match s.as_str() {
+                        "NaN" => Some(f.nearest(f64::NAN)),
+                        "Infinity" => Some(f.nearest(f64::INFINITY)),
+                        "-Infinity" => Some(f.nearest(f64::NEG_INFINITY)),
+                        _ => {
+                            let hex = s.strip_prefix("0x")?;
+                            if hex.is_empty()
+                                || hex.len() > 2
+                                || !hex.bytes().all(|c| c.is_ascii_hexdigit())
+                            {
+                                return None;
+                            }
+                            let code = u8::from_str_radix(hex, 16).ok()?;
+                            (code < 1 << self.bits()).then_some(code)
                         }
-                        let code = u8::from_str_radix(hex, 16).ok()?;
-                        (code < 16).then_some(code)
-                    }
-                },
-                _ => None,
-            },
+                    },
+                    _ => None,
+                }
+            }
         }
     }
 
     /// The JSON form of an element (the inverse of `parse_fill`).
     pub fn fill_json(self, b: u8) -> Value {
-        match self {
-            SubByte::Float4E2M1FN => {
-                let v = float4_to_f64(b);
+        match self.float() {
+            Some(f) => {
+                let v = f.value(b);
                 // -0.0 as a number would read back as 0.0.
-                if v == 0.0 && b & 0x08 != 0 {
-                    Value::String("0x08".into())
+                if v == 0.0 && b & f.sign_bit() != 0 {
+                    Value::String(format!("0x{:02x}", f.sign_bit()))
                 } else {
                     serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
                 }
             }
-            _ if self.is_signed() => Value::from(self.decode(b) as i8),
-            _ => Value::from(self.decode(b)),
+            None if self.is_signed() => Value::from(self.decode(b) as i8),
+            None => Value::from(self.decode(b)),
         }
     }
 }
 
-/// The value of a `float4_e2m1fn` code (its low 4 bits).
-pub fn float4_to_f64(b: u8) -> f64 {
-    let v = FLOAT4[(b & 0x07) as usize];
-    if b & 0x08 != 0 {
-        -v
-    } else {
-        v
-    }
+/// A float format of fewer than 8 bits with no infinity and no NaN (the
+/// `fn` formats of the MX specification): a sign bit, `exp` exponent
+/// bits with the bias `2^(exp-1) - 1`, `mant` mantissa bits, subnormals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MiniFloat {
+    exp: u32,
+    mant: u32,
 }
 
-/// The `float4_e2m1fn` code nearest `x`, as ml_dtypes converts: ties to
-/// the even code, past 6 (infinities too) the largest value; NaN, which
-/// the type cannot hold, gives a zero of the opposite sign.
-pub fn float4_from_f64(x: f64) -> u8 {
-    let sign = if x.is_sign_negative() { 0x08 } else { 0 };
-    if x.is_nan() {
-        return sign ^ 0x08;
+impl MiniFloat {
+    fn sign_bit(self) -> u8 {
+        1 << (self.exp + self.mant)
     }
-    let a = x.abs();
-    let i = FLOAT4.partition_point(|v| *v < a);
-    let code = if i == FLOAT4.len() {
-        7
-    } else if FLOAT4[i] == a || i == 0 {
-        i
-    } else {
-        let (lo, hi) = (FLOAT4[i - 1], FLOAT4[i]);
-        match (a - lo).partial_cmp(&(hi - a)) {
-            Some(std::cmp::Ordering::Less) => i - 1,
-            Some(std::cmp::Ordering::Greater) => i,
-            _ if (i - 1) % 2 == 0 => i - 1,
-            _ => i,
+
+    /// The value of a code (its low bits).
+    pub fn value(self, b: u8) -> f64 {
+        let magnitude = b & (self.sign_bit() - 1);
+        let (e, m) = (
+            (magnitude >> self.mant) as i32,
+            magnitude & ((1 << self.mant) - 1),
+        );
+        let bias = (1i32 << (self.exp - 1)) - 1;
+        let scale = |p: i32| 2f64.powi(p);
+        let v = if e == 0 {
+            f64::from(m) * scale(1 - bias - self.mant as i32)
+        } else {
+            (1.0 + f64::from(m) / scale(self.mant as i32)) * scale(e - bias)
+        };
+        if b & self.sign_bit() != 0 {
+            -v
+        } else {
+            v
         }
-    };
-    sign | code as u8
+    }
+
+    /// The code nearest `x`, as ml_dtypes converts: ties to the even
+    /// code, past the largest value (infinities too) the largest value;
+    /// NaN, which the format cannot hold, gives a zero of the opposite
+    /// sign.
+    pub fn nearest(self, x: f64) -> u8 {
+        let sign = if x.is_sign_negative() {
+            self.sign_bit()
+        } else {
+            0
+        };
+        if x.is_nan() {
+            return sign ^ self.sign_bit();
+        }
+        let a = x.abs();
+        // The positive values are the codes below the sign bit, in order.
+        let top = self.sign_bit() - 1;
+        let value = |c: u8| self.value(c);
+        let i = (0..=top).find(|c| value(*c) >= a);
+        let code = match i {
+            None => top,
+            Some(i) if i == 0 || value(i) == a => i,
+            Some(i) => {
+                let (lo, hi) = (value(i - 1), value(i));
+                match (a - lo).partial_cmp(&(hi - a)) {
+                    Some(std::cmp::Ordering::Less) => i - 1,
+                    Some(std::cmp::Ordering::Greater) => i,
+                    _ if (i - 1) % 2 == 0 => i - 1,
+                    _ => i,
+                }
+            }
+        };
+        sign | code
+    }
 }
 
 #[cfg(test)]
@@ -205,6 +259,7 @@ mod tests {
 
     #[test]
     fn float4_rounds_as_ml_dtypes() {
+        let float4_from_f64 = |x| SubByte::Float4E2M1FN.float().unwrap().nearest(x);
         // (value, code) pairs checked with ml_dtypes.
         for (x, code) in [
             (0.25, 0x0),
@@ -231,5 +286,44 @@ mod tests {
                 Some(b)
             );
         }
+    }
+
+    #[test]
+    fn float6_rounds_as_ml_dtypes() {
+        // (value, float6_e2m3fn code, float6_e3m2fn code) as ml_dtypes
+        // 0.7 converts them.
+        for (x, e2m3, e3m2) in [
+            (7.6, 31, 24),
+            (100.0, 31, 31),
+            (f64::INFINITY, 31, 31),
+            (f64::NEG_INFINITY, 63, 63),
+            (f64::NAN, 32, 32),
+            (-f64::NAN, 0, 0),
+            (0.3, 2, 5),
+            (-0.0, 32, 32),
+            (1e-9, 0, 0),
+            (1.0, 8, 12),
+            (0.125, 1, 2),
+            (28.0, 31, 31),
+            (0.0625, 0, 1),
+            (0.1875, 2, 3),
+            (0.09375, 1, 2),
+            (0.15625, 1, 2),
+            (26.0, 31, 30),
+            (30.0, 31, 31),
+        ] {
+            let (a, b) = (SubByte::Float6E2M3FN, SubByte::Float6E3M2FN);
+            assert_eq!(a.float().unwrap().nearest(x), e2m3, "e2m3 {x}");
+            assert_eq!(b.float().unwrap().nearest(x), e3m2, "e3m2 {x}");
+        }
+        for t in [SubByte::Float6E2M3FN, SubByte::Float6E3M2FN] {
+            for b in 0..64u8 {
+                assert_eq!(t.parse_fill(&t.fill_json(b)), Some(b), "{t:?} {b}");
+            }
+            assert_eq!(t.decode(0xff), 0x3f);
+            assert_eq!(t.parse_fill(&json!("0x40")), None);
+        }
+        assert_eq!(SubByte::Float6E2M3FN.float().unwrap().value(31), 7.5);
+        assert_eq!(SubByte::Float6E3M2FN.float().unwrap().value(31), 28.0);
     }
 }

@@ -48,26 +48,30 @@ def _caller_bytes(name, values):
     return values.astype(np.int8).view(np.uint8)
 
 
-def test_float4_fill_values_convert_as_ml_dtypes(zarrio):
+@pytest.mark.parametrize("name,bits", [("float4_e2m1fn", 4), ("float6_e2m3fn", 6), ("float6_e3m2fn", 6)])
+def test_narrow_float_fill_values_convert_as_ml_dtypes(zarrio, name, bits):
     import ml_dtypes
 
-    t = ml_dtypes.float4_e2m1fn
-    codes = np.arange(16, dtype=np.uint8).view(t).astype(np.float64)
+    t = getattr(ml_dtypes, name)
+    mask = (1 << bits) - 1
+    codes = np.arange(1 << bits, dtype=np.uint8).view(t).astype(np.float64)
     finite = np.unique(codes)
+    top = float(finite[-1])
     mids = (finite[1:] + finite[:-1]) / 2
-    xs = list(finite) + list(mids) + [7.0, 100.0, -100.0, 1e-9, -1e-9, -0.0, float("inf"), float("-inf")]
-    xs += list(np.random.default_rng(4).standard_normal(40) * 4)
+    xs = list(finite) + list(mids) + [top * 1.1, top * 20, -top * 20, 1e-9, -1e-9, -0.0, float("inf"),
+                                      float("-inf")]
+    xs += list(np.random.default_rng(4).standard_normal(40) * top / 2)
     with Store.memory() as store:
         for k, x in enumerate(xs):
-            with Array.create(store, f"a{k}", _meta("float4_e2m1fn", float(x) if np.isfinite(x) else
+            with Array.create(store, f"a{k}", _meta(name, float(x) if np.isfinite(x) else
                                                     ("Infinity" if x > 0 else "-Infinity"))) as arr:
                 got = arr.fill_value_bytes()[0]
-            want = int(np.array([x]).astype(t).view(np.uint8)[0]) & 0x0F
-            assert got == want, f"{x!r} -> {got:#x}, ml_dtypes {want:#x}"
-        for code in range(16):
-            with Array.create(store, "b", _meta("float4_e2m1fn", f"0x{code:02x}")) as arr:
+            want = int(np.array([x]).astype(t).view(np.uint8)[0]) & mask
+            assert got == want, f"{name}: {x!r} -> {got:#x}, ml_dtypes {want:#x}"
+        for code in range(1 << bits):
+            with Array.create(store, "b", _meta(name, f"0x{code:02x}")) as arr:
                 fill = arr.metadata()["fill_value"]
-            with Array.create(store, "c", _meta("float4_e2m1fn", fill)) as arr:
+            with Array.create(store, "c", _meta(name, fill)) as arr:
                 assert arr.fill_value_bytes()[0] == code, (code, fill)
 
 

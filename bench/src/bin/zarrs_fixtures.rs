@@ -1,7 +1,9 @@
 //! Writes, with the zarrs crate, the arrays that `tests/zarrs_codecs.rs`
 //! checks zarrio against: codecs from zarr-extensions that neither
 //! zarr-python nor tensorstore write (`bitround`, `packbits`, `reshape`,
-//! zarrs' `zarrs.squeeze`).
+//! zarrs' `zarrs.squeeze`), and data types only zarrs writes (the 6-bit
+//! floats, `float8_e4m3`, the complex types of other floats than
+//! float32 and float64).
 //!
 //!     cargo run --release --bin zarrs_fixtures -- ../tests/data/zarrs
 //!
@@ -395,6 +397,221 @@ fn main() {
             json!([pb(json!({"last_bit": 2})), {"name": "zstd", "configuration": {"level": 3, "checksum": false}}]),
         ),
         ints(64, 1, 18),
+    );
+
+    // The 6-bit floats, float8_e4m3 and the complex types of every float
+    // part: through `bytes` (either byte order), `packbits` and
+    // `bitround`. Codes of the narrow floats fill their low bits only.
+    let codes = |n: usize, bits: u32, seed: u64| -> Vec<u8> {
+        noise(n, seed)
+            .iter()
+            .map(|r| (r % (1 << bits)) as u8)
+            .collect()
+    };
+    let bytes_be = json!({"name": "bytes", "configuration": {"endian": "big"}});
+    write(
+        dir,
+        "bytes_float6_e2m3fn",
+        meta(
+            &[13],
+            &[5],
+            "float6_e2m3fn",
+            json!("0x21"),
+            json!([bytes_le()]),
+        ),
+        codes(13, 6, 19),
+    );
+    write(
+        dir,
+        "packbits_float6_e3m2fn",
+        meta(
+            &[29],
+            &[10],
+            "float6_e3m2fn",
+            json!("0x05"),
+            json!([pb(json!({}))]),
+        ),
+        codes(29, 6, 20),
+    );
+    write(
+        dir,
+        "packbits_float6_e2m3fn_bits_1_4",
+        meta(
+            &[17],
+            &[17],
+            "float6_e2m3fn",
+            json!("0x00"),
+            json!([pb(json!({"first_bit": 1, "last_bit": 4}))]),
+        ),
+        codes(17, 6, 21),
+    );
+    write(
+        dir,
+        "bytes_float8_e4m3",
+        meta(
+            &[20],
+            &[8],
+            "float8_e4m3",
+            json!("0x7c"),
+            json!([bytes_le()]),
+        ),
+        codes(20, 8, 22),
+    );
+    write(
+        dir,
+        "bytes_complex_float16_big",
+        meta(
+            &[5, 3],
+            &[2, 2],
+            "complex_float16",
+            json!([1.5, -2.0]),
+            json!([bytes_be.clone()]),
+        ),
+        ints(30, 2, 23),
+    );
+    write(
+        dir,
+        "bytes_complex_bfloat16",
+        meta(
+            &[11],
+            &[4],
+            "complex_bfloat16",
+            json!([0.0, 1.0]),
+            json!([bytes_le()]),
+        ),
+        ints(22, 2, 24),
+    );
+    write(
+        dir,
+        "bytes_complex_float32_big",
+        meta(
+            &[9],
+            &[4],
+            "complex_float32",
+            json!([0.25, 0.0]),
+            json!([bytes_be]),
+        ),
+        floats32(18),
+    );
+    write(
+        dir,
+        "bytes_complex_float64",
+        meta(
+            &[7],
+            &[3],
+            "complex_float64",
+            json!([0.0, -0.5]),
+            json!([bytes_le()]),
+        ),
+        floats64(14),
+    );
+    write(
+        dir,
+        "bytes_complex_float8_e4m3",
+        meta(
+            &[9],
+            &[4],
+            "complex_float8_e4m3",
+            json!(["0x38", "0x00"]),
+            json!([bytes_le()]),
+        ),
+        codes(18, 8, 25),
+    );
+    write(
+        dir,
+        "bytes_complex_float8_e8m0fnu",
+        meta(
+            &[6],
+            &[4],
+            "complex_float8_e8m0fnu",
+            json!(["0x7f", "0x80"]),
+            json!([bytes_le()]),
+        ),
+        codes(12, 8, 26),
+    );
+    write(
+        dir,
+        "bytes_complex_float4_e2m1fn",
+        meta(
+            &[10],
+            &[4],
+            "complex_float4_e2m1fn",
+            json!(["0x02", "0x0a"]),
+            json!([bytes_le()]),
+        ),
+        codes(20, 4, 27),
+    );
+    write(
+        dir,
+        "packbits_complex_float4_e2m1fn",
+        meta(
+            &[15],
+            &[8],
+            "complex_float4_e2m1fn",
+            json!(["0x01", "0x00"]),
+            json!([pb(json!({}))]),
+        ),
+        codes(30, 4, 28),
+    );
+    write(
+        dir,
+        "packbits_complex_float6_e3m2fn",
+        meta(
+            &[11],
+            &[11],
+            "complex_float6_e3m2fn",
+            json!(["0x00", "0x00"]),
+            json!([pb(json!({"padding_encoding": "first_byte"}))]),
+        ),
+        codes(22, 6, 29),
+    );
+    write(
+        dir,
+        "packbits_complex_float16_bits_5_14",
+        meta(
+            &[12],
+            &[12],
+            "complex_float16",
+            json!([0.0, 0.0]),
+            json!([pb(json!({"first_bit": 5, "last_bit": 14}))]),
+        ),
+        ints(24, 2, 30),
+    );
+    write(
+        dir,
+        "bitround_complex_float16",
+        meta(
+            &[20],
+            &[8],
+            "complex_float16",
+            json!([0.0, 0.0]),
+            json!([br(4), bytes_le()]),
+        ),
+        ints(40, 2, 31),
+    );
+    write(
+        dir,
+        "bitround_complex_bfloat16",
+        meta(
+            &[20],
+            &[20],
+            "complex_bfloat16",
+            json!([0.0, 0.0]),
+            json!([br(3), bytes_le()]),
+        ),
+        ints(40, 2, 32),
+    );
+    write(
+        dir,
+        "bitround_complex_float32",
+        meta(
+            &[16],
+            &[16],
+            "complex_float32",
+            json!([0.0, 0.0]),
+            json!([br(10), bytes_le()]),
+        ),
+        floats32(32),
     );
 
     // reshape and squeeze only change the shape that the codecs after
