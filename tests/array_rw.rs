@@ -72,6 +72,21 @@ fn codec_lists() -> Vec<(&'static str, serde_json::Value)> {
             json!([{"name": "transpose", "configuration": {"order": [1, 0]}},
             {"name": "sharding_indexed", "configuration": {"chunk_shape": [3, 4], "codecs": [bytes_le()]}}]),
         ),
+        (
+            "singleton_dim, transpose, offset, pad",
+            json!([{"name": "singleton_dim", "configuration": {"operations": [{"insert": 1}, {"insert": 0}]}},
+            {"name": "transpose", "configuration": {"order": [3, 1, 2, 0]}}, bytes_le(),
+            {"name": "zstd", "configuration": {"level": 1}},
+            {"name": "pad", "configuration": {"location": "end", "nbytes": 3, "padding": "AQID"}},
+            {"name": "offset", "configuration": {"offset": 5}}]),
+        ),
+        (
+            "sharded, padded inner chunks and index",
+            json!([{"name": "sharding_indexed", "configuration": {
+            "chunk_shape": [4, 3], "codecs": [bytes_le(), {"name": "pad", "configuration": {"location": "start", "nbytes": 2}}],
+            "index_codecs": [bytes_le(), {"name": "pad", "configuration": {"location": "end", "nbytes": 7}}, {"name": "crc32c"}],
+            "index_location": "start"}}]),
+        ),
     ]
 }
 

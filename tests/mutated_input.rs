@@ -169,6 +169,22 @@ fn pipelines() -> Vec<Pipeline> {
             write_decodes_chunk: true,
         },
         Pipeline {
+            // The headers `offset` and `pad` add are dropped unread, so
+            // only what zstd and crc32c check is detected.
+            name: "singleton_dim, zstd, crc32c, pad, offset",
+            meta: array_meta(
+                "uint16",
+                json!(3),
+                [4, 6],
+                json!([{"name": "singleton_dim", "configuration": {"operations": [{"insert": 2}]}},
+                       le(), zstd, crc(),
+                       {"name": "pad", "configuration": {"location": "end", "nbytes": 2}},
+                       {"name": "offset", "configuration": {"offset": 3, "prefix": "AAEC"}}]),
+            ),
+            detects: Detects::Nothing,
+            write_decodes_chunk: true,
+        },
+        Pipeline {
             name: "shards, index at the end",
             meta: array_meta(
                 "uint16",

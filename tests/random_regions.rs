@@ -193,6 +193,8 @@ fn codecs(rng: &mut Rng, chunk: &[u64], elem: usize) -> Value {
         match rng.range(0, 5) {
             0 => list.push(json!({"name": "reshape", "configuration": {"shape": [-1]}})),
             1 => list.push(json!({"name": "zarrs.squeeze"})),
+            2 => list.push(json!({"name": "singleton_dim", "configuration": {
+                "operations": [{"insert": rng.range(0, seen.len() as u64)}]}})),
             _ => {}
         }
         list.push(array_to_bytes(rng, elem));

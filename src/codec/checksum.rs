@@ -222,14 +222,7 @@ impl BytesToBytesCodec for ChecksumCodec {
         if !size.allows(n as u64) {
             return Err(size.mismatch(self.name, Some(n as u64)));
         }
-        Ok(match input {
-            Cow::Borrowed(b) => Cow::Borrowed(&b[payload]),
-            Cow::Owned(mut v) => {
-                v.truncate(payload.end);
-                v.drain(..payload.start);
-                Cow::Owned(v)
-            }
-        })
+        Ok(super::keep_range(input, payload))
     }
 
     fn encoded_size(&self, decoded_size: u64) -> Option<u64> {

@@ -12,6 +12,7 @@ use std::borrow::Cow;
 use std::fmt::Debug;
 use std::sync::Arc;
 
+pub mod affix;
 pub mod bit_packing;
 pub mod blosc;
 pub mod bytes;
@@ -130,6 +131,19 @@ pub fn fill_bytes(element: &[u8], n: usize) -> Result<Vec<u8>> {
         out.extend_from_slice(element);
     }
     Ok(out)
+}
+
+/// The bytes `range` of `input`, borrowed from it or cut from its own
+/// buffer (for codecs that decode by dropping bytes around the data).
+pub(crate) fn keep_range(input: Cow<'_, [u8]>, range: std::ops::Range<usize>) -> Cow<'_, [u8]> {
+    match input {
+        Cow::Borrowed(b) => Cow::Borrowed(&b[range]),
+        Cow::Owned(mut v) => {
+            v.truncate(range.end);
+            v.drain(..range.start);
+            Cow::Owned(v)
+        }
+    }
 }
 
 /// True when every element of `data`, of type `dtype`, is the fill value
@@ -593,7 +607,7 @@ pub fn build_codec(spec: &CodecSpec, repr: &ChunkRepr) -> Result<Codec> {
         rounding::BITROUND | rounding::EXT_BITROUND | rounding::QUANTIZE => {
             Codec::ArrayToArray(Arc::new(rounding::RoundingFilter::from_spec(spec)?))
         }
-        reshape::RESHAPE | reshape::SQUEEZE => {
+        reshape::RESHAPE | reshape::SQUEEZE | reshape::SINGLETON_DIM => {
             Codec::ArrayToArray(Arc::new(reshape::Reshape::from_spec(spec)?))
         }
         "transpose" => {
@@ -609,6 +623,9 @@ pub fn build_codec(spec: &CodecSpec, repr: &ChunkRepr) -> Result<Codec> {
             repr.dtype.size(),
         )?)),
         "zstd" => Codec::BytesToBytes(Arc::new(zstd::ZstdCodec::from_spec(spec)?)),
+        affix::OFFSET | affix::PAD => {
+            Codec::BytesToBytes(Arc::new(affix::AffixCodec::from_spec(spec)?))
+        }
         name if numcodecs_alias::NumcodecsAlias::is_name(name) => Codec::BytesToBytes(Arc::new(
             numcodecs_alias::NumcodecsAlias::from_spec(spec, repr)?,
         )),

@@ -4,7 +4,10 @@
 //!   dimension is a size, a list of input dimensions whose sizes multiply
 //!   to it, or `-1` (at most once) for whatever the element count leaves;
 //! - `zarrs.squeeze` (`{}`): the input without its dimensions of size 1
-//!   (`[1]` if that leaves none).
+//!   (`[1]` if that leaves none);
+//! - `singleton_dim` (zarr-extensions, `{"operations": [{"insert": i} |
+//!   {"remove": i}, ...]}`): dimensions of size 1 inserted or removed,
+//!   in turn, each index into the shape as the operations before left it.
 //!
 //! Encoding and decoding copy the bytes as they are; a `transpose` or a
 //! `sharding_indexed` after them works on the new shape.
@@ -15,6 +18,7 @@ use serde_json::{json, Value};
 
 pub const RESHAPE: &str = "reshape";
 pub const SQUEEZE: &str = "zarrs.squeeze";
+pub const SINGLETON_DIM: &str = "singleton_dim";
 
 /// One output dimension of `reshape`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,13 +30,23 @@ enum Dim {
     Rest,
 }
 
+/// One operation of `singleton_dim`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Singleton {
+    /// A dimension of size 1 inserted at this index.
+    Insert(usize),
+    /// The dimension at this index, of size 1, removed.
+    Remove(usize),
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Kind {
     Reshape(Vec<Dim>),
     Squeeze,
+    SingletonDim(Vec<Singleton>),
 }
 
-/// `reshape` or `zarrs.squeeze`.
+/// `reshape`, `zarrs.squeeze` or `singleton_dim`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reshape {
     kind: Kind,
@@ -48,6 +62,11 @@ impl Reshape {
             spec.check_keys(&[])?;
             return Ok(Reshape {
                 kind: Kind::Squeeze,
+            });
+        }
+        if spec.name == SINGLETON_DIM {
+            return Ok(Reshape {
+                kind: Kind::SingletonDim(singleton_ops(spec)?),
             });
         }
         spec.check_keys(&["shape"])?;
@@ -105,6 +124,7 @@ impl Reshape {
         match self.kind {
             Kind::Reshape(_) => RESHAPE,
             Kind::Squeeze => SQUEEZE,
+            Kind::SingletonDim(_) => SINGLETON_DIM,
         }
     }
 
@@ -115,6 +135,7 @@ impl Reshape {
                 let b: Vec<u64> = a.iter().copied().filter(|&d| d != 1).collect();
                 return Ok(if b.is_empty() { vec![1] } else { b });
             }
+            Kind::SingletonDim(ops) => return singleton_shape(ops, a),
             Kind::Reshape(dims) => dims,
         };
         let product = |s: &[u64]| s.iter().try_fold(1u64, |acc, &d| acc.checked_mul(d));
@@ -177,6 +198,16 @@ impl ArrayToArrayCodec for Reshape {
     fn to_json(&self) -> Value {
         match &self.kind {
             Kind::Squeeze => codec_json(SQUEEZE, json!({})),
+            Kind::SingletonDim(ops) => {
+                let ops: Vec<Value> = ops
+                    .iter()
+                    .map(|op| match op {
+                        Singleton::Insert(i) => json!({ "insert": i }),
+                        Singleton::Remove(i) => json!({ "remove": i }),
+                    })
+                    .collect();
+                codec_json(SINGLETON_DIM, json!({ "operations": ops }))
+            }
             Kind::Reshape(dims) => {
                 let shape: Vec<Value> = dims
                     .iter()
@@ -218,6 +249,55 @@ impl ArrayToArrayCodec for Reshape {
     }
 }
 
+/// The operations of a `singleton_dim` codec.
+fn singleton_ops(spec: &CodecSpec) -> Result<Vec<Singleton>> {
+    let bad = |msg: String| invalid_metadata(format!("codec \"{SINGLETON_DIM}\": {msg}"));
+    spec.check_keys(&["operations"])?;
+    let list = spec
+        .get("operations")
+        .and_then(Value::as_array)
+        .ok_or_else(|| bad("\"operations\" must be a list".into()))?;
+    list.iter()
+        .map(|op| {
+            let entry = op
+                .as_object()
+                .filter(|o| o.len() == 1)
+                .and_then(|o| o.iter().next());
+            let index = |v: &Value| v.as_u64().and_then(|i| usize::try_from(i).ok());
+            match entry {
+                Some((k, v)) if k == "insert" => index(v).map(Singleton::Insert),
+                Some((k, v)) if k == "remove" => index(v).map(Singleton::Remove),
+                _ => None,
+            }
+            .ok_or_else(|| {
+                bad(format!(
+                    "operation {op} is not {{\"insert\": index}} or {{\"remove\": index}}"
+                ))
+            })
+        })
+        .collect()
+}
+
+/// The shape `singleton_dim`'s operations make of `a`.
+fn singleton_shape(ops: &[Singleton], a: &[u64]) -> Result<Vec<u64>> {
+    let mut b = a.to_vec();
+    for op in ops {
+        match *op {
+            Singleton::Insert(i) if i <= b.len() => b.insert(i, 1),
+            Singleton::Remove(i) if b.get(i) == Some(&1) => {
+                b.remove(i);
+            }
+            _ => {
+                return Err(invalid_metadata(format!(
+                    "codec \"{SINGLETON_DIM}\": {op:?} does not apply to a chunk of shape {b:?} \
+                     (one of {a:?} after the operations before it)"
+                )))
+            }
+        }
+    }
+    Ok(b)
+}
+
 impl Reshape {
     fn check_len(&self, data: &[u8], decoded: &ChunkRepr) -> Result<()> {
         super::check_elements(self.name(), data, decoded, &decoded.dtype).map(drop)
@@ -255,6 +335,23 @@ mod tests {
         let squeeze = |a: &[u64]| shape_of(SQUEEZE, json!({}), a).unwrap();
         assert_eq!(squeeze(&[1, 6, 1, 4]), [6, 4]);
         assert_eq!(squeeze(&[1, 1]), [1]);
+        let ops = |ops: Value, a: &[u64]| shape_of(SINGLETON_DIM, json!({ "operations": ops }), a);
+        // The specification's example: insert at 0, then remove what
+        // was dimension 2.
+        assert_eq!(
+            ops(json!([{"insert": 0}, {"remove": 3}]), &[4, 5, 1, 6]).unwrap(),
+            [1, 4, 5, 6]
+        );
+        assert_eq!(ops(json!([{"insert": 2}]), &[4, 5]).unwrap(), [4, 5, 1]);
+        assert_eq!(
+            ops(json!([{"remove": 0}]), &[1]).unwrap(),
+            Vec::<u64>::new()
+        );
+        assert_eq!(ops(json!([]), &[3, 1]).unwrap(), [3, 1]);
+        assert_eq!(
+            ops(json!([{"remove": 1}, {"insert": 0}]), &[3, 1]).unwrap(),
+            [1, 3]
+        );
     }
 
     #[test]
@@ -279,5 +376,30 @@ mod tests {
         }
         let e = shape_of(SQUEEZE, json!({"axes": [0]}), &[1, 2]).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidMetadata);
+        for (cfg, a) in [
+            (json!({"operations": [{"insert": 3}]}), vec![2, 3]),
+            (json!({"operations": [{"remove": 2}]}), vec![2, 3]),
+            (json!({"operations": [{"remove": 0}]}), vec![2, 1]),
+            (
+                json!({"operations": [{"insert": 0, "remove": 1}]}),
+                vec![2, 1],
+            ),
+            (json!({"operations": [{"squeeze": 0}]}), vec![1]),
+            (json!({"operations": [{"insert": -1}]}), vec![1]),
+            (json!({"operations": {"insert": 0}}), vec![1]),
+            (json!({}), vec![1]),
+            (json!({"operations": [], "x": 1}), vec![1]),
+        ] {
+            let e = shape_of(SINGLETON_DIM, cfg.clone(), &a).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidMetadata, "{cfg} {a:?}");
+        }
+        // The configuration as given comes back.
+        let cfg = json!({"operations": [{"insert": 0}, {"remove": 3}]});
+        let spec =
+            CodecSpec::from_json(&json!({"name": SINGLETON_DIM, "configuration": cfg})).unwrap();
+        assert_eq!(
+            Reshape::from_spec(&spec).unwrap().to_json()["configuration"],
+            cfg
+        );
     }
 }
