@@ -26,7 +26,7 @@ fn names() -> Vec<String> {
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     v.sort();
-    assert!(v.len() >= 49, "the fixtures are missing: {v:?}");
+    assert!(v.len() >= 50, "the fixtures are missing: {v:?}");
     v
 }
 

@@ -103,7 +103,7 @@ impl Array {
             codecs: self.chain_for(&edges)?,
             chunk_shape: edges,
             rectilinear: None,
-            chunk_key_encoding: self.meta.chunk_key_encoding,
+            chunk_key_encoding: self.meta.chunk_key_encoding.clone(),
             fill_value: self.meta.fill_value.clone(),
             attributes: Map::new(),
             dimension_names: None,

@@ -123,7 +123,7 @@ impl Array {
             }
             Err(e) => return Err(e),
         };
-        let encoding = self.meta.chunk_key_encoding;
+        let encoding = self.meta.chunk_key_encoding.clone();
         for key in keys {
             let Some(idx) = encoding.indices(&key[prefix.len()..], old.len()) else {
                 continue;

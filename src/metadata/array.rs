@@ -118,6 +118,7 @@ impl ArrayMetadata {
             o.get("chunk_key_encoding")
                 .ok_or_else(|| invalid_metadata("zarr.json has no chunk_key_encoding"))?,
         )?;
+        chunk_key_encoding.check_rank(shape.len())?;
         let fill_value = data_type.parse_fill_value(
             o.get("fill_value")
                 .ok_or_else(|| invalid_metadata("zarr.json has no fill_value"))?,

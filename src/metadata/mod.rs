@@ -2,6 +2,7 @@
 
 pub mod array;
 pub mod chunk_key;
+mod chunk_key_template;
 pub mod group;
 pub mod rectilinear;
 pub mod splice;

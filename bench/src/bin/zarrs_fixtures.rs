@@ -614,6 +614,11 @@ fn main() {
         floats32(32),
     );
 
+    // zarrs' chunk key encoding with a suffix.
+    let mut m = meta(&[5, 4], &[2, 3], "uint16", json!(7), json!([bytes_le()]));
+    m["chunk_key_encoding"] = json!({"name": "zarrs.default_suffix", "configuration": {"separator": ".", "suffix": ".bin"}});
+    write(dir, "key_default_suffix", m, ints(20, 2, 33));
+
     // reshape and squeeze only change the shape that the codecs after
     // them see: a transpose after them shows it.
     let u16s = |n: usize| -> Vec<u8> { (0..n as u16).flat_map(|v| v.to_le_bytes()).collect() };
