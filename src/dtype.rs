@@ -477,8 +477,8 @@ impl DataType {
             Struct(s) => s.parse_fill_value(v),
             Complex(part) => match v {
                 Value::Array(a) if a.len() == 2 => {
-                    let mut out = part.parse_fill_value(&a[0])?;
-                    out.extend(part.parse_fill_value(&a[1])?);
+                    let mut out = part.parse_fill_value(&a[0]).map_err(|_| bad())?;
+                    out.extend(part.parse_fill_value(&a[1]).map_err(|_| bad())?);
                     Ok(out)
                 }
                 _ => Err(bad()),

@@ -195,6 +195,10 @@ fn codecs(rng: &mut Rng, chunk: &[u64], elem: usize) -> Value {
             1 => list.push(json!({"name": "zarrs.squeeze"})),
             2 => list.push(json!({"name": "singleton_dim", "configuration": {
                 "operations": [{"insert": rng.range(0, seen.len() as u64)}]}})),
+            // Two dimensions in, one out again.
+            3 => list.push(json!({"name": "singleton_dim", "configuration": {
+                "operations": [{"insert": 0}, {"insert": rng.range(0, seen.len() as u64 + 1)},
+                               {"remove": 0}]}})),
             _ => {}
         }
         list.push(array_to_bytes(rng, elem));

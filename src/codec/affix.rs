@@ -18,20 +18,17 @@ use std::borrow::Cow;
 pub const OFFSET: &str = "offset";
 pub const PAD: &str = "pad";
 
-/// The most bytes either codec adds: its bytes are built from metadata
-/// when encoding, which must not be able to ask for gigabytes.
-const MAX_AFFIX: u64 = 1 << 20;
-
 /// `offset` or `pad`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AffixCodec {
     name: &'static str,
     /// At the end (`pad` with `"location": "end"`), else at the start.
     at_end: bool,
-    /// The bytes written, `nbytes` of them.
-    bytes: Vec<u8>,
-    /// Whether the bytes were given (not zeros), for `to_json`.
-    given: bool,
+    /// How many bytes are added.
+    nbytes: usize,
+    /// The bytes written, when given (zeros otherwise, made only when
+    /// encoding: a reader of a large header never holds one).
+    given: Option<Vec<u8>>,
 }
 
 impl AffixCodec {
@@ -56,38 +53,46 @@ impl AffixCodec {
                 )))
             }
         };
-        let n = spec
+        let nbytes = spec
             .get(count_key)
             .and_then(Value::as_u64)
-            .filter(|n| *n <= MAX_AFFIX)
+            .and_then(|n| usize::try_from(n).ok())
             .ok_or_else(|| {
                 bad(format!(
-                    "\"{count_key}\" must be an integer from 0 to {MAX_AFFIX}, got {}",
+                    "\"{count_key}\" must be a byte count, got {}",
                     spec.get(count_key)
                         .map_or("nothing".into(), Value::to_string)
                 ))
-            })? as usize;
-        let (bytes, given) = match spec.get(bytes_key) {
-            None | Some(Value::Null) => (vec![0; n], false),
+            })?;
+        let given = match spec.get(bytes_key) {
+            None => None,
             Some(v) => {
                 let b = v
                     .as_str()
                     .and_then(crate::dtype::base64_decode)
                     .ok_or_else(|| bad(format!("\"{bytes_key}\" is not base64 text: {v}")))?;
-                if b.len() != n {
+                if b.len() != nbytes {
                     return Err(bad(format!(
-                        "\"{bytes_key}\" holds {} bytes, \"{count_key}\" says {n}",
+                        "\"{bytes_key}\" holds {} bytes, \"{count_key}\" says {nbytes}",
                         b.len()
                     )));
                 }
-                (b, true)
+                Some(b)
             }
         };
         Ok(AffixCodec {
             name,
             at_end,
-            bytes,
+            nbytes,
             given,
+        })
+    }
+
+    /// The bytes to add.
+    fn bytes(&self) -> Result<Cow<'_, [u8]>> {
+        Ok(match &self.given {
+            Some(b) => Cow::Borrowed(b),
+            None => Cow::Owned(crate::alloc::zeroed(self.nbytes)?),
         })
     }
 }
@@ -95,7 +100,7 @@ impl AffixCodec {
 impl BytesToBytesCodec for AffixCodec {
     fn to_json(&self) -> Value {
         let mut cfg = Map::new();
-        let n = json!(self.bytes.len());
+        let n = json!(self.nbytes);
         let bytes_key = if self.name == OFFSET {
             cfg.insert("offset".into(), n);
             "prefix"
@@ -105,26 +110,27 @@ impl BytesToBytesCodec for AffixCodec {
             cfg.insert("nbytes".into(), n);
             "padding"
         };
-        if self.given {
-            cfg.insert(bytes_key.into(), crate::dtype::base64_json(&self.bytes));
+        if let Some(b) = &self.given {
+            cfg.insert(bytes_key.into(), crate::dtype::base64_json(b));
         }
         codec_json(self.name, Value::Object(cfg))
     }
 
     fn encode(&self, mut input: Vec<u8>) -> Result<Vec<u8>> {
         if self.at_end {
-            crate::alloc::append(&mut input, &self.bytes)?;
+            crate::alloc::append(&mut input, &self.bytes()?)?;
             return Ok(input);
         }
         self.encode_slice(&input)
     }
 
     fn encode_slice(&self, input: &[u8]) -> Result<Vec<u8>> {
-        let mut out = crate::alloc::with_capacity(input.len().saturating_add(self.bytes.len()))?;
+        let added = self.bytes()?;
+        let mut out = crate::alloc::with_capacity(input.len().saturating_add(added.len()))?;
         let (first, second) = if self.at_end {
-            (input, &self.bytes[..])
+            (input, &added[..])
         } else {
-            (&self.bytes[..], input)
+            (&added[..], input)
         };
         out.extend_from_slice(first);
         out.extend_from_slice(second);
@@ -132,7 +138,7 @@ impl BytesToBytesCodec for AffixCodec {
     }
 
     fn decode<'a>(&self, input: Cow<'a, [u8]>, size: DecodedSize) -> Result<Cow<'a, [u8]>> {
-        let n = self.bytes.len();
+        let n = self.nbytes;
         let Some(len) = input.len().checked_sub(n) else {
             return Err(corrupt(format!(
                 "codec \"{}\": a chunk of {} bytes is shorter than the {n} bytes it adds",
@@ -154,7 +160,7 @@ impl BytesToBytesCodec for AffixCodec {
     }
 
     fn encoded_size(&self, decoded_size: u64) -> Option<u64> {
-        decoded_size.checked_add(self.bytes.len() as u64)
+        decoded_size.checked_add(self.nbytes as u64)
     }
 }
 
@@ -220,7 +226,11 @@ mod tests {
             (OFFSET, json!({"offset": -1})),
             (OFFSET, json!({"offset": 2, "prefix": "q7s"})),
             (OFFSET, json!({"offset": 3, "prefix": "q7s="})),
-            (OFFSET, json!({"offset": 1u64 << 40})),
+            (OFFSET, json!({"offset": 2, "prefix": null})),
+            (
+                PAD,
+                json!({"location": "end", "nbytes": 1, "padding": null}),
+            ),
             (OFFSET, json!({"offset": 1, "location": "end"})),
             (PAD, json!({"nbytes": 1})),
             (PAD, json!({"location": "middle", "nbytes": 1})),

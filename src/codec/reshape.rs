@@ -39,6 +39,15 @@ enum Singleton {
     Remove(usize),
 }
 
+impl Singleton {
+    fn to_json(&self) -> Value {
+        match self {
+            Singleton::Insert(i) => json!({ "insert": i }),
+            Singleton::Remove(i) => json!({ "remove": i }),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Kind {
     Reshape(Vec<Dim>),
@@ -199,13 +208,7 @@ impl ArrayToArrayCodec for Reshape {
         match &self.kind {
             Kind::Squeeze => codec_json(SQUEEZE, json!({})),
             Kind::SingletonDim(ops) => {
-                let ops: Vec<Value> = ops
-                    .iter()
-                    .map(|op| match op {
-                        Singleton::Insert(i) => json!({ "insert": i }),
-                        Singleton::Remove(i) => json!({ "remove": i }),
-                    })
-                    .collect();
+                let ops: Vec<Value> = ops.iter().map(Singleton::to_json).collect();
                 codec_json(SINGLETON_DIM, json!({ "operations": ops }))
             }
             Kind::Reshape(dims) => {
@@ -288,10 +291,11 @@ fn singleton_shape(ops: &[Singleton], a: &[u64]) -> Result<Vec<u64>> {
                 b.remove(i);
             }
             _ => {
+                let op = op.to_json();
                 return Err(invalid_metadata(format!(
-                    "codec \"{SINGLETON_DIM}\": {op:?} does not apply to a chunk of shape {b:?} \
-                     (one of {a:?} after the operations before it)"
-                )))
+                    "codec \"{SINGLETON_DIM}\": operation {op} does not apply to shape {b:?} \
+                     (the chunk shape {a:?} after the operations before it)"
+                )));
             }
         }
     }

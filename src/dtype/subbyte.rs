@@ -101,7 +101,8 @@ impl SubByte {
     }
 
     /// The element of a `fill_value`: an integer in range, or for the
-    /// float a number, "NaN", "Infinity", "-Infinity" or its code in hex.
+    /// floats a number or their code in hex (not "NaN" or the
+    /// infinities, which they cannot hold).
     pub fn parse_fill(self, v: &Value) -> Option<u8> {
         match self {
             SubByte::Int2 | SubByte::Int4 => {
@@ -117,22 +118,19 @@ impl SubByte {
                 let f = self.float()?;
                 match v {
                     Value::Number(n) => Some(f.nearest(n.as_f64()?)),
-                    Value::String(s) => match s.as_str() {
-                        "NaN" => Some(f.nearest(f64::NAN)),
-                        "Infinity" => Some(f.nearest(f64::INFINITY)),
-                        "-Infinity" => Some(f.nearest(f64::NEG_INFINITY)),
-                        _ => {
-                            let hex = s.strip_prefix("0x")?;
-                            if hex.is_empty()
-                                || hex.len() > 2
-                                || !hex.bytes().all(|c| c.is_ascii_hexdigit())
-                            {
-                                return None;
-                            }
-                            let code = u8::from_str_radix(hex, 16).ok()?;
-                            (code < 1 << self.bits()).then_some(code)
+                    // The code in hex; not "NaN" or the infinities, which
+                    // the format cannot hold and its specification refuses.
+                    Value::String(s) => {
+                        let hex = s.strip_prefix("0x")?;
+                        if hex.is_empty()
+                            || hex.len() > 2
+                            || !hex.bytes().all(|c| c.is_ascii_hexdigit())
+                        {
+                            return None;
                         }
-                    },
+                        let code = u8::from_str_radix(hex, 16).ok()?;
+                        (code < 1 << self.bits()).then_some(code)
+                    }
                     _ => None,
                 }
             }
@@ -322,6 +320,9 @@ mod tests {
             }
             assert_eq!(t.decode(0xff), 0x3f);
             assert_eq!(t.parse_fill(&json!("0x40")), None);
+            for constant in ["NaN", "Infinity", "-Infinity"] {
+                assert_eq!(t.parse_fill(&json!(constant)), None, "{t:?} {constant}");
+            }
         }
         assert_eq!(SubByte::Float6E2M3FN.float().unwrap().value(31), 7.5);
         assert_eq!(SubByte::Float6E3M2FN.float().unwrap().value(31), 28.0);

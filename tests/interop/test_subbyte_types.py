@@ -58,13 +58,16 @@ def test_narrow_float_fill_values_convert_as_ml_dtypes(zarrio, name, bits):
     finite = np.unique(codes)
     top = float(finite[-1])
     mids = (finite[1:] + finite[:-1]) / 2
-    xs = list(finite) + list(mids) + [top * 1.1, top * 20, -top * 20, 1e-9, -1e-9, -0.0, float("inf"),
-                                      float("-inf")]
+    xs = list(finite) + list(mids) + [top * 1.1, top * 20, -top * 20, 1e-9, -1e-9, -0.0]
     xs += list(np.random.default_rng(4).standard_normal(40) * top / 2)
     with Store.memory() as store:
+        # The format has no NaN or infinity: its specification refuses the
+        # constants as fill values.
+        for constant in ["NaN", "Infinity", "-Infinity"]:
+            with pytest.raises(ZarrioError):
+                Array.create(store, "bad", _meta(name, constant))
         for k, x in enumerate(xs):
-            with Array.create(store, f"a{k}", _meta(name, float(x) if np.isfinite(x) else
-                                                    ("Infinity" if x > 0 else "-Infinity"))) as arr:
+            with Array.create(store, f"a{k}", _meta(name, float(x))) as arr:
                 got = arr.fill_value_bytes()[0]
             want = int(np.array([x]).astype(t).view(np.uint8)[0]) & mask
             assert got == want, f"{name}: {x!r} -> {got:#x}, ml_dtypes {want:#x}"
