@@ -40,7 +40,7 @@ enum Singleton {
 }
 
 impl Singleton {
-    fn to_json(&self) -> Value {
+    fn to_json(self) -> Value {
         match self {
             Singleton::Insert(i) => json!({ "insert": i }),
             Singleton::Remove(i) => json!({ "remove": i }),
@@ -208,7 +208,7 @@ impl ArrayToArrayCodec for Reshape {
         match &self.kind {
             Kind::Squeeze => codec_json(SQUEEZE, json!({})),
             Kind::SingletonDim(ops) => {
-                let ops: Vec<Value> = ops.iter().map(Singleton::to_json).collect();
+                let ops: Vec<Value> = ops.iter().map(|op| op.to_json()).collect();
                 codec_json(SINGLETON_DIM, json!({ "operations": ops }))
             }
             Kind::Reshape(dims) => {
