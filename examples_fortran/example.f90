@@ -2,8 +2,10 @@
 ! array, read it back two ways (reversed dimensions without strides, and
 ! Zarr's order with Fortran strides), and check the values; read every
 ! other element, and two points; then write and
-! read back an array of variable-length strings; then consolidate the
-! hierarchy's metadata and open the array again through it, and resize it.
+! read back an array of variable-length strings; give the array and the
+! root group attributes (netCDF-style units and names) and read them, the
+! data type and the children back; then consolidate the hierarchy's
+! metadata and open the array again through it, and resize it.
 program zarrio_fortran_example
   use, intrinsic :: iso_c_binding
   use zarrio
@@ -18,7 +20,9 @@ program zarrio_fortran_example
   integer(c_int32_t), dimension(nx / 2, ny / 2, nz / 2), target :: halves
   integer(c_int64_t), dimension(6) :: points
   integer(c_int32_t), dimension(2), target :: at_points
-  character(len=:), allocatable :: meta, words
+  character(len=:), allocatable :: meta, words, attrs, dtype, children
+  type(c_ptr) :: returned
+  integer(c_int64_t), dimension(3) :: inner
   integer(c_int64_t), dimension(4) :: offsets, got_offsets
   integer(c_int64_t), dimension(1) :: sstart, sshape
   type(c_ptr) :: text, items
@@ -105,8 +109,32 @@ program zarrio_fortran_example
   call zarrio_bytes_free(items, items_len)
   call zarrio_array_free(text)
 
+  ! Attributes, as netCDF variables carry them, and what the array is.
+  call check(zarrio_array_set_attributes(array, zarrio_cstr('{"units":"K","long_name":"temperature"}')), &
+             "set attributes")
+  call check(zarrio_array_attributes(array, returned), "attributes")
+  attrs = zarrio_take_string(returned)
+  if (index(attrs, '"units":"K"') == 0 .or. index(attrs, '"long_name":"temperature"') == 0) &
+    stop "attributes differ"
+  call check(zarrio_array_data_type(array, returned), "data type")
+  dtype = zarrio_take_string(returned)
+  if (dtype /= "int32") stop "data type differs"
+  call check(zarrio_array_metadata(array, returned), "metadata")
+  meta = zarrio_take_string(returned)
+  if (index(meta, '"zstd"') == 0 .or. index(meta, '"units"') == 0) stop "metadata differs"
+  call check(zarrio_array_inner_chunk_shape(array, inner, 3_c_size_t), "inner chunk shape")
+  if (any(inner /= [4_c_int64_t, 8_c_int64_t, 16_c_int64_t])) stop "inner chunk shape differs"
+  call check(zarrio_array_set_io_concurrency(array, 4_c_int32_t), "io concurrency")
+
   ! Consolidated metadata: one request opens every node below the root.
   call check(zarrio_group_create(store, zarrio_cstr(""), zarrio_cstr("{}"), root), "create root")
+  call check(zarrio_group_set_attributes(root, zarrio_cstr('{"title":"fortran example"}')), "root attributes")
+  call check(zarrio_group_attributes(root, returned), "read root attributes")
+  attrs = zarrio_take_string(returned)
+  if (index(attrs, '"title":"fortran example"') == 0) stop "root attributes differ"
+  call check(zarrio_group_children(root, returned), "children")
+  children = zarrio_take_string(returned)
+  if (index(children, '"field"') == 0 .or. index(children, '"names"') == 0) stop "children differ"
   call check(zarrio_group_consolidate_metadata(root), "consolidate")
   call zarrio_group_free(root)
   call check(zarrio_store_open_consolidated(store, zarrio_cstr(""), consolidated), "open consolidated")

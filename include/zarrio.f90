@@ -4,7 +4,9 @@
 ! negative ZARRIO_ERR_* code; zarrio_error_message() gives the message of
 ! the last failure on this thread. Handles are type(c_ptr); free them with
 ! the matching *_free. Strings passed in must be NUL-terminated: use
-! zarrio_cstr("text").
+! zarrio_cstr("text"). Strings the library returns (attributes, metadata,
+! children, the data type) arrive as a type(c_ptr): zarrio_take_string(p)
+! copies one into a Fortran string and frees it.
 !
 ! Fortran arrays are column-major. A Fortran array buf(nx, ny, nz) has the
 ! memory layout of a C-order region of shape [nz, ny, nx], so passing the
@@ -134,6 +136,30 @@ module zarrio
       integer(c_int32_t) :: zarrio_group_erase_child
     end function
 
+    ! The group's attributes as JSON text, a library string.
+    function zarrio_group_attributes(group, out_json) bind(c, name="zarrio_group_attributes")
+      import :: c_ptr, c_int32_t
+      type(c_ptr), value :: group
+      type(c_ptr), intent(out) :: out_json
+      integer(c_int32_t) :: zarrio_group_attributes
+    end function
+
+    ! Replace the group's attributes with a JSON object's text.
+    function zarrio_group_set_attributes(group, json) bind(c, name="zarrio_group_set_attributes")
+      import :: c_char, c_ptr, c_int32_t
+      type(c_ptr), value :: group
+      character(kind=c_char), dimension(*), intent(in) :: json
+      integer(c_int32_t) :: zarrio_group_set_attributes
+    end function
+
+    ! The group's children as JSON text: [{"name": ..., "node_type": "array" or "group"}, ...].
+    function zarrio_group_children(group, out_json) bind(c, name="zarrio_group_children")
+      import :: c_ptr, c_int32_t
+      type(c_ptr), value :: group
+      type(c_ptr), intent(out) :: out_json
+      integer(c_int32_t) :: zarrio_group_children
+    end function
+
     function zarrio_group_consolidate_metadata(group) bind(c, name="zarrio_group_consolidate_metadata")
       import :: c_ptr, c_int32_t
       type(c_ptr), value :: group
@@ -170,6 +196,44 @@ module zarrio
       integer(c_int32_t) :: zarrio_array_resize
     end function
 
+    ! The array's data type name ("int32", "float64", ...), a library string.
+    function zarrio_array_data_type(array, out_name) bind(c, name="zarrio_array_data_type")
+      import :: c_ptr, c_int32_t
+      type(c_ptr), value :: array
+      type(c_ptr), intent(out) :: out_name
+      integer(c_int32_t) :: zarrio_array_data_type
+    end function
+
+    ! The array's metadata document as JSON text, a library string.
+    function zarrio_array_metadata(array, out_json) bind(c, name="zarrio_array_metadata")
+      import :: c_ptr, c_int32_t
+      type(c_ptr), value :: array
+      type(c_ptr), intent(out) :: out_json
+      integer(c_int32_t) :: zarrio_array_metadata
+    end function
+
+    ! The array's attributes as JSON text, a library string.
+    function zarrio_array_attributes(array, out_json) bind(c, name="zarrio_array_attributes")
+      import :: c_ptr, c_int32_t
+      type(c_ptr), value :: array
+      type(c_ptr), intent(out) :: out_json
+      integer(c_int32_t) :: zarrio_array_attributes
+    end function
+
+    ! Replace the array's attributes with a JSON object's text.
+    function zarrio_array_set_attributes(array, json) bind(c, name="zarrio_array_set_attributes")
+      import :: c_char, c_ptr, c_int32_t
+      type(c_ptr), value :: array
+      character(kind=c_char), dimension(*), intent(in) :: json
+      integer(c_int32_t) :: zarrio_array_set_attributes
+    end function
+
+    ! Free a string the library returned (zarrio_take_string does).
+    subroutine zarrio_string_free(s) bind(c, name="zarrio_string_free")
+      import :: c_ptr
+      type(c_ptr), value :: s
+    end subroutine
+
     function zarrio_array_ndim(array, ndim) bind(c, name="zarrio_array_ndim")
       import :: c_ptr, c_size_t, c_int32_t
       type(c_ptr), value :: array
@@ -191,6 +255,15 @@ module zarrio
       integer(c_int64_t), dimension(*), intent(out) :: shape
       integer(c_size_t), value :: capacity
       integer(c_int32_t) :: zarrio_array_chunk_shape
+    end function
+
+    function zarrio_array_inner_chunk_shape(array, shape, capacity) &
+        bind(c, name="zarrio_array_inner_chunk_shape")
+      import :: c_ptr, c_size_t, c_int64_t, c_int32_t
+      type(c_ptr), value :: array
+      integer(c_int64_t), dimension(*), intent(out) :: shape
+      integer(c_size_t), value :: capacity
+      integer(c_int32_t) :: zarrio_array_inner_chunk_shape
     end function
 
     function zarrio_array_grid_shape(array, shape, capacity) bind(c, name="zarrio_array_grid_shape")
@@ -415,6 +488,27 @@ module zarrio
       integer(c_int32_t) :: zarrio_array_set_threads
     end function
 
+    ! Store requests this array's reads keep in flight (0 = the default).
+    function zarrio_array_set_io_concurrency(array, n) bind(c, name="zarrio_array_set_io_concurrency")
+      import :: c_ptr, c_int32_t
+      type(c_ptr), value :: array
+      integer(c_int32_t), value :: n
+      integer(c_int32_t) :: zarrio_array_set_io_concurrency
+    end function
+
+    ! The default for every array (0 = as many as decode threads).
+    function zarrio_set_io_concurrency(n) bind(c, name="zarrio_set_io_concurrency")
+      import :: c_int32_t
+      integer(c_int32_t), value :: n
+      integer(c_int32_t) :: zarrio_set_io_concurrency
+    end function
+
+    function zarrio_c_strlen(s) bind(c, name="strlen")
+      import :: c_ptr, c_size_t
+      type(c_ptr), value :: s
+      integer(c_size_t) :: zarrio_c_strlen
+    end function
+
   end interface
 
 contains
@@ -424,6 +518,26 @@ contains
     character(len=*), intent(in) :: s
     character(kind=c_char, len=len_trim(s) + 1) :: c
     c = trim(s) // c_null_char
+  end function
+
+  !> The text of a string the library returned (attributes, metadata,
+  !> children, a data type name), which this frees; "" for a null pointer.
+  function zarrio_take_string(p) result(text)
+    type(c_ptr), intent(in) :: p
+    character(len=:), allocatable :: text
+    character(kind=c_char), dimension(:), pointer :: chars
+    integer(c_size_t) :: n, i
+    if (.not. c_associated(p)) then
+      text = ""
+      return
+    end if
+    n = zarrio_c_strlen(p)
+    call c_f_pointer(p, chars, [n])
+    allocate(character(len=n) :: text)
+    do i = 1, n
+      text(i:i) = chars(i)
+    end do
+    call zarrio_string_free(p)
   end function
 
   !> The message of the last failed call on this thread.
