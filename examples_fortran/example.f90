@@ -107,6 +107,13 @@ program zarrio_fortran_example
     if (got(i) /= words(i:i)) stop "string bytes differ"
   end do
   call zarrio_bytes_free(items, items_len)
+  ! Items 2 and 0 (a point selection): "gamma-ray" then "alpha".
+  call check(zarrio_array_read_strings_points(text, 1_c_size_t, 2_c_size_t, [2_c_int64_t, 0_c_int64_t], &
+                                              got_offsets, 3_c_size_t, items, items_len), "read string points")
+  if (any(got_offsets(1:3) /= [0_c_int64_t, 9_c_int64_t, 14_c_int64_t])) stop "string point offsets differ"
+  call c_f_pointer(items, got, [items_len])
+  if (got(1) /= "g" .or. got(10) /= "a") stop "string point bytes differ"
+  call zarrio_bytes_free(items, items_len)
   call zarrio_array_free(text)
 
   ! Attributes, as netCDF variables carry them, and what the array is.

@@ -437,6 +437,88 @@ module zarrio
       integer(c_int32_t) :: zarrio_array_write_strings
     end function
 
+    ! Selections of variable-length items: the _stepped, _orthogonal and
+    ! _points forms of zarrio_array_read_strings / zarrio_array_write_strings.
+    function zarrio_array_read_strings_stepped(array, ndim, start, step, count, offsets, offsets_count, &
+        out_data, out_len) bind(c, name="zarrio_array_read_strings_stepped")
+      import :: c_ptr, c_size_t, c_int64_t, c_int32_t
+      type(c_ptr), value :: array
+      integer(c_size_t), value :: ndim
+      integer(c_int64_t), dimension(*), intent(in) :: start, step, count
+      integer(c_int64_t), dimension(*), intent(out) :: offsets
+      integer(c_size_t), value :: offsets_count
+      type(c_ptr), intent(out) :: out_data
+      integer(c_size_t), intent(out) :: out_len
+      integer(c_int32_t) :: zarrio_array_read_strings_stepped
+    end function
+
+    function zarrio_array_write_strings_stepped(array, ndim, start, step, count, data, data_len, offsets, &
+        offsets_count) bind(c, name="zarrio_array_write_strings_stepped")
+      import :: c_ptr, c_size_t, c_int64_t, c_int32_t, c_char
+      type(c_ptr), value :: array
+      integer(c_size_t), value :: ndim
+      integer(c_int64_t), dimension(*), intent(in) :: start, step, count
+      character(kind=c_char), dimension(*), intent(in) :: data
+      integer(c_size_t), value :: data_len
+      integer(c_int64_t), dimension(*), intent(in) :: offsets
+      integer(c_size_t), value :: offsets_count
+      integer(c_int32_t) :: zarrio_array_write_strings_stepped
+    end function
+
+    function zarrio_array_read_strings_orthogonal(array, ndim, indices, counts, offsets, offsets_count, &
+        out_data, out_len) bind(c, name="zarrio_array_read_strings_orthogonal")
+      import :: c_ptr, c_size_t, c_int64_t, c_int32_t
+      type(c_ptr), value :: array
+      integer(c_size_t), value :: ndim
+      type(c_ptr), dimension(*), intent(in) :: indices
+      integer(c_size_t), dimension(*), intent(in) :: counts
+      integer(c_int64_t), dimension(*), intent(out) :: offsets
+      integer(c_size_t), value :: offsets_count
+      type(c_ptr), intent(out) :: out_data
+      integer(c_size_t), intent(out) :: out_len
+      integer(c_int32_t) :: zarrio_array_read_strings_orthogonal
+    end function
+
+    function zarrio_array_write_strings_orthogonal(array, ndim, indices, counts, data, data_len, offsets, &
+        offsets_count) bind(c, name="zarrio_array_write_strings_orthogonal")
+      import :: c_ptr, c_size_t, c_int64_t, c_int32_t, c_char
+      type(c_ptr), value :: array
+      integer(c_size_t), value :: ndim
+      type(c_ptr), dimension(*), intent(in) :: indices
+      integer(c_size_t), dimension(*), intent(in) :: counts
+      character(kind=c_char), dimension(*), intent(in) :: data
+      integer(c_size_t), value :: data_len
+      integer(c_int64_t), dimension(*), intent(in) :: offsets
+      integer(c_size_t), value :: offsets_count
+      integer(c_int32_t) :: zarrio_array_write_strings_orthogonal
+    end function
+
+    function zarrio_array_read_strings_points(array, ndim, npoints, coords, offsets, offsets_count, &
+        out_data, out_len) bind(c, name="zarrio_array_read_strings_points")
+      import :: c_ptr, c_size_t, c_int64_t, c_int32_t
+      type(c_ptr), value :: array
+      integer(c_size_t), value :: ndim, npoints
+      integer(c_int64_t), dimension(*), intent(in) :: coords
+      integer(c_int64_t), dimension(*), intent(out) :: offsets
+      integer(c_size_t), value :: offsets_count
+      type(c_ptr), intent(out) :: out_data
+      integer(c_size_t), intent(out) :: out_len
+      integer(c_int32_t) :: zarrio_array_read_strings_points
+    end function
+
+    function zarrio_array_write_strings_points(array, ndim, npoints, coords, data, data_len, offsets, &
+        offsets_count) bind(c, name="zarrio_array_write_strings_points")
+      import :: c_ptr, c_size_t, c_int64_t, c_int32_t, c_char
+      type(c_ptr), value :: array
+      integer(c_size_t), value :: ndim, npoints
+      integer(c_int64_t), dimension(*), intent(in) :: coords
+      character(kind=c_char), dimension(*), intent(in) :: data
+      integer(c_size_t), value :: data_len
+      integer(c_int64_t), dimension(*), intent(in) :: offsets
+      integer(c_size_t), value :: offsets_count
+      integer(c_int32_t) :: zarrio_array_write_strings_points
+    end function
+
     subroutine zarrio_bytes_free(bytes, len) bind(c, name="zarrio_bytes_free")
       import :: c_ptr, c_size_t
       type(c_ptr), value :: bytes

@@ -1221,6 +1221,134 @@ zarrio_status zarrio_array_write_points(zarrio_array *array,
                                         size_t size);
 
 /**
+ * `zarrio_array_read_stepped` for an array of variable-length data
+ * (`string`, `variable_length_bytes`): the selected items, C order over
+ * the shape `count`, side by side with offsets as
+ * `zarrio_array_read_strings` gives them (`offsets_count` at least the
+ * selection's element count + 1; the items' bytes released with
+ * `zarrio_bytes_free`). Of each chunk the selection touches, the box
+ * bounding its selected elements is read (of a shard, just the inner
+ * chunks in that box). `ZARRIO_ERR_UNSUPPORTED` for an array of
+ * fixed-size elements. Safe to call from many threads on one handle.
+ *
+ * # Safety
+ * `array` is a live handle; `start`, `step` and `count` hold `ndim`
+ * entries; `offsets` holds `offsets_count` writable entries; `out_data`
+ * and `out_len` are valid for a write.
+ */
+zarrio_status zarrio_array_read_strings_stepped(const zarrio_array *array,
+                                                size_t ndim,
+                                                const uint64_t *start,
+                                                const uint64_t *step,
+                                                const uint64_t *count,
+                                                uint64_t *offsets,
+                                                size_t offsets_count,
+                                                uint8_t **out_data,
+                                                size_t *out_len);
+
+/**
+ * `zarrio_array_read_orthogonal` for an array of variable-length data:
+ * the selected items, C order over the shape `counts`, side by side with
+ * offsets (as `zarrio_array_read_strings_stepped`).
+ *
+ * # Safety
+ * `array` is a live handle; `indices` and `counts` hold `ndim` entries;
+ * each non-NULL `indices[d]` holds `counts[d]` entries; `offsets` holds
+ * `offsets_count` writable entries; `out_data` and `out_len` are valid
+ * for a write.
+ */
+zarrio_status zarrio_array_read_strings_orthogonal(const zarrio_array *array,
+                                                   size_t ndim,
+                                                   const uint64_t *const *indices,
+                                                   const size_t *counts,
+                                                   uint64_t *offsets,
+                                                   size_t offsets_count,
+                                                   uint8_t **out_data,
+                                                   size_t *out_len);
+
+/**
+ * `zarrio_array_read_points` for an array of variable-length data: the
+ * items at the `npoints` points, one after another, side by side with
+ * offsets (as `zarrio_array_read_strings_stepped`).
+ *
+ * # Safety
+ * `array` is a live handle; `coords` holds `npoints * ndim` entries;
+ * `offsets` holds `offsets_count` writable entries; `out_data` and
+ * `out_len` are valid for a write.
+ */
+zarrio_status zarrio_array_read_strings_points(const zarrio_array *array,
+                                               size_t ndim,
+                                               size_t npoints,
+                                               const uint64_t *coords,
+                                               uint64_t *offsets,
+                                               size_t offsets_count,
+                                               uint8_t **out_data,
+                                               size_t *out_len);
+
+/**
+ * `zarrio_array_write_stepped` for an array of variable-length data:
+ * the selected items from `data` and `offsets` as
+ * `zarrio_array_write_strings` takes them (exactly the selection's
+ * element count + 1 offsets, C order over the shape `count`). Each
+ * chunk the selection touches is read, has the selected items set and
+ * is written back (erased when all its items are the fill value).
+ * Thread rules as for `zarrio_array_write`.
+ *
+ * # Safety
+ * `array` is a live handle; `start`, `step` and `count` hold `ndim`
+ * entries; `data` holds `data_len` bytes and `offsets` `offsets_count`
+ * entries.
+ */
+zarrio_status zarrio_array_write_strings_stepped(zarrio_array *array,
+                                                 size_t ndim,
+                                                 const uint64_t *start,
+                                                 const uint64_t *step,
+                                                 const uint64_t *count,
+                                                 const void *data,
+                                                 size_t data_len,
+                                                 const uint64_t *offsets,
+                                                 size_t offsets_count);
+
+/**
+ * `zarrio_array_write_orthogonal` for an array of variable-length data:
+ * the selected items from `data` and `offsets` (as
+ * `zarrio_array_write_strings_stepped`, C order over the shape
+ * `counts`); where an index repeats, its last position is written.
+ *
+ * # Safety
+ * `array` is a live handle; `indices` and `counts` hold `ndim` entries;
+ * each non-NULL `indices[d]` holds `counts[d]` entries; `data` holds
+ * `data_len` bytes and `offsets` `offsets_count` entries.
+ */
+zarrio_status zarrio_array_write_strings_orthogonal(zarrio_array *array,
+                                                    size_t ndim,
+                                                    const uint64_t *const *indices,
+                                                    const size_t *counts,
+                                                    const void *data,
+                                                    size_t data_len,
+                                                    const uint64_t *offsets,
+                                                    size_t offsets_count);
+
+/**
+ * `zarrio_array_write_points` for an array of variable-length data: the
+ * items at the `npoints` points from `data` and `offsets` (as
+ * `zarrio_array_write_strings_stepped`, one item per point); of repeated
+ * points the last is written.
+ *
+ * # Safety
+ * `array` is a live handle; `coords` holds `npoints * ndim` entries;
+ * `data` holds `data_len` bytes and `offsets` `offsets_count` entries.
+ */
+zarrio_status zarrio_array_write_strings_points(zarrio_array *array,
+                                                size_t ndim,
+                                                size_t npoints,
+                                                const uint64_t *coords,
+                                                const void *data,
+                                                size_t data_len,
+                                                const uint64_t *offsets,
+                                                size_t offsets_count);
+
+/**
  * Open a store over the directory `path`, creating the directory when it
  * does not exist. On success `*out` receives a handle to release with
  * `zarrio_store_free`.

@@ -615,10 +615,7 @@ public:
         check_element<T>();
         detail::same_rank(start, step);
         detail::same_rank(start, count);
-        extents whole = shape();
-        for (size_t d = 0; d < count.size() && d < whole.size(); d++)
-            if (count[d] > whole[d]) // steps are at least 1
-                throw error(ZARRIO_ERR_OUT_OF_BOUNDS, "more indices than the extent in dimension " + std::to_string(d));
+        check_counts(count);
         std::vector<T> out(selection_size(count));
         detail::check(zarrio_array_read_stepped(get(), start.size(), start.data(), step.data(), count.data(),
                                                 out.data(), out.size() * sizeof(T), nullptr),
@@ -715,31 +712,90 @@ public:
         detail::check(zarrio_array_read_strings(get(), start.size(), start.data(), shape.data(), offsets.data(),
                                                 offsets.size(), &data, &len),
                       "zarrio_array_read_strings");
-        std::unique_ptr<uint8_t, detail::bytes_free> owned(data, detail::bytes_free{len});
-        std::vector<std::string> items;
-        items.reserve(offsets.size() - 1);
-        const char *chars = reinterpret_cast<const char *>(data);
-        for (size_t i = 0; i + 1 < offsets.size(); i++)
-            items.emplace_back(chars ? chars + offsets[i] : "", size_t(offsets[i + 1] - offsets[i]));
-        return items;
+        return unpacked(offsets, data, len);
     }
     /// Write the items of a region, C order (`zarrio_array_write_strings`).
     void write_strings(const extents &start, const extents &shape, const std::vector<std::string> &items) {
         detail::same_rank(start, shape);
         std::vector<uint64_t> offsets;
-        offsets.reserve(items.size() + 1);
-        offsets.push_back(0);
-        size_t total = 0;
-        for (const auto &item : items) total += item.size();
-        std::string data;
-        data.reserve(total);
-        for (const auto &item : items) {
-            data += item;
-            offsets.push_back(data.size());
-        }
+        std::string data = packed(items, offsets);
         detail::check(zarrio_array_write_strings(get(), start.size(), start.data(), shape.data(), data.data(),
                                                  data.size(), offsets.data(), offsets.size()),
                       "zarrio_array_write_strings");
+    }
+    /// The items of a stepped selection, C order over `count`
+    /// (`zarrio_array_read_strings_stepped`).
+    std::vector<std::string> read_strings_stepped(const extents &start, const extents &step,
+                                                  const extents &count) const {
+        detail::same_rank(start, step);
+        detail::same_rank(start, count);
+        check_counts(count);
+        std::vector<uint64_t> offsets(selection_size(count) + 1);
+        uint8_t *data = nullptr;
+        size_t len = 0;
+        detail::check(zarrio_array_read_strings_stepped(get(), start.size(), start.data(), step.data(), count.data(),
+                                                        offsets.data(), offsets.size(), &data, &len),
+                      "zarrio_array_read_strings_stepped");
+        return unpacked(offsets, data, len);
+    }
+    /// Write the items of a stepped selection, C order over `count`
+    /// (`zarrio_array_write_strings_stepped`).
+    void write_strings_stepped(const extents &start, const extents &step, const extents &count,
+                               const std::vector<std::string> &items) {
+        detail::same_rank(start, step);
+        detail::same_rank(start, count);
+        std::vector<uint64_t> offsets;
+        std::string data = packed(items, offsets);
+        detail::check(zarrio_array_write_strings_stepped(get(), start.size(), start.data(), step.data(), count.data(),
+                                                         data.data(), data.size(), offsets.data(), offsets.size()),
+                      "zarrio_array_write_strings_stepped");
+    }
+    /// The items at `indices[0][k0], indices[1][k1], ...`, C order over
+    /// the lists' lengths (`zarrio_array_read_strings_orthogonal`).
+    std::vector<std::string> read_strings_orthogonal(const std::vector<extents> &indices) const {
+        std::vector<const uint64_t *> lists;
+        std::vector<size_t> counts;
+        std::vector<uint64_t> offsets(lists_of(indices, lists, counts) + 1);
+        uint8_t *data = nullptr;
+        size_t len = 0;
+        detail::check(zarrio_array_read_strings_orthogonal(get(), lists.size(), lists.data(), counts.data(),
+                                                           offsets.data(), offsets.size(), &data, &len),
+                      "zarrio_array_read_strings_orthogonal");
+        return unpacked(offsets, data, len);
+    }
+    /// Write those items; of repeated indices the last position is
+    /// written (`zarrio_array_write_strings_orthogonal`).
+    void write_strings_orthogonal(const std::vector<extents> &indices, const std::vector<std::string> &items) {
+        std::vector<const uint64_t *> lists;
+        std::vector<size_t> counts;
+        lists_of(indices, lists, counts);
+        std::vector<uint64_t> offsets;
+        std::string data = packed(items, offsets);
+        detail::check(zarrio_array_write_strings_orthogonal(get(), lists.size(), lists.data(), counts.data(),
+                                                            data.data(), data.size(), offsets.data(), offsets.size()),
+                      "zarrio_array_write_strings_orthogonal");
+    }
+    /// The items at points given by their coordinates one point after
+    /// another (`zarrio_array_read_strings_points`).
+    std::vector<std::string> read_strings_points(const extents &coords) const {
+        size_t npoints = points_in(coords);
+        std::vector<uint64_t> offsets(npoints + 1);
+        uint8_t *data = nullptr;
+        size_t len = 0;
+        detail::check(zarrio_array_read_strings_points(get(), ndim(), npoints, coords.data(), offsets.data(),
+                                                       offsets.size(), &data, &len),
+                      "zarrio_array_read_strings_points");
+        return unpacked(offsets, data, len);
+    }
+    /// Write the items at those points; of repeated points the last is
+    /// written (`zarrio_array_write_strings_points`).
+    void write_strings_points(const extents &coords, const std::vector<std::string> &items) {
+        size_t npoints = points_in(coords);
+        std::vector<uint64_t> offsets;
+        std::string data = packed(items, offsets);
+        detail::check(zarrio_array_write_strings_points(get(), ndim(), npoints, coords.data(), data.data(),
+                                                        data.size(), offsets.data(), offsets.size()),
+                      "zarrio_array_write_strings_points");
     }
 
     /// Read one whole chunk (shard) by its grid indices
@@ -866,6 +922,43 @@ private:
             shape.push_back(list.size());
         }
         return selection_size(shape);
+    }
+
+    /// Items the library returned: `offsets` cut `data` (`len` bytes, a
+    /// library allocation, freed here) into strings.
+    static std::vector<std::string> unpacked(const std::vector<uint64_t> &offsets, uint8_t *data, size_t len) {
+        std::unique_ptr<uint8_t, detail::bytes_free> owned(data, detail::bytes_free{len});
+        std::vector<std::string> items;
+        items.reserve(offsets.size() - 1);
+        const char *chars = reinterpret_cast<const char *>(data);
+        for (size_t i = 0; i + 1 < offsets.size(); i++)
+            items.emplace_back(chars ? chars + offsets[i] : "", size_t(offsets[i + 1] - offsets[i]));
+        return items;
+    }
+
+    /// `items` side by side, their offsets in `offsets`.
+    static std::string packed(const std::vector<std::string> &items, std::vector<uint64_t> &offsets) {
+        offsets.clear();
+        offsets.reserve(items.size() + 1);
+        offsets.push_back(0);
+        size_t total = 0;
+        for (const auto &item : items) total += item.size();
+        std::string data;
+        data.reserve(total);
+        for (const auto &item : items) {
+            data += item;
+            offsets.push_back(data.size());
+        }
+        return data;
+    }
+
+    /// Refuse step counts past the array's extents (steps are at least
+    /// 1) before a buffer for the selection is allocated.
+    void check_counts(const extents &count) const {
+        extents whole = shape();
+        for (size_t d = 0; d < count.size() && d < whole.size(); d++)
+            if (count[d] > whole[d])
+                throw error(ZARRIO_ERR_OUT_OF_BOUNDS, "more indices than the extent in dimension " + std::to_string(d));
     }
 
     /// The element count of a region inside the array, checked before a

@@ -216,6 +216,17 @@ static void test_strings(void) {
     CHECK(a.read_strings({0}, {0}).empty());
     CHECK(thrown([&] { a.read_all<uint8_t>(); }) == ZARRIO_ERR_INVALID_ARGUMENT);
     CHECK(thrown([&] { a.write_strings({0}, {2}, {"x"}); }) != ZARRIO_OK);
+    /* Now: "", "", "", "nul\0in", "\xce\xbb". Selections of items. */
+    CHECK((a.read_strings_points({4, 0, 3}) == std::vector<std::string>{"\xce\xbb", "", std::string("nul\0in", 6)}));
+    CHECK((a.read_strings_stepped({1}, {3}, {2}) == std::vector<std::string>{"", "\xce\xbb"}));
+    CHECK((a.read_strings_orthogonal({{4, 4}}) == std::vector<std::string>{"\xce\xbb", "\xce\xbb"}));
+    a.write_strings_points({0, 2, 0}, {"first", "two", "last"});
+    a.write_strings_stepped({1}, {2}, {2}, {"b", "d"});
+    a.write_strings_orthogonal({{4}}, {"e"});
+    CHECK((a.read_strings({0}, {5}) == std::vector<std::string>{"last", "b", "two", "d", "e"}));
+    CHECK(thrown([&] { a.read_strings_stepped({0}, {1}, {6}); }) == ZARRIO_ERR_OUT_OF_BOUNDS);
+    CHECK(thrown([&] { a.read_strings_points({5}); }) == ZARRIO_ERR_OUT_OF_BOUNDS);
+    CHECK(thrown([&] { a.write_strings_points({0, 1}, {"x"}); }) == ZARRIO_ERR_INVALID_ARGUMENT);
     CHECK(thrown([&] { zarrio::store::zip("/nonexistent/zarrio/archive.zip"); }) == ZARRIO_ERR_NOT_FOUND);
     CHECK(thrown([&] { zarrio::store::create_zip("/nonexistent/zarrio/archive.zip"); }) == ZARRIO_ERR_NOT_FOUND);
     s.close(); /* a memory store: nothing to write out */

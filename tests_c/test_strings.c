@@ -7,7 +7,10 @@
  * fixed-size calls on string arrays and string calls on fixed-size arrays,
  * too few offsets, bad offsets, items that are not UTF-8, NULL arguments.
  *
- * Calls: zarrio_array_read_strings, zarrio_array_write_strings,
+ * Then point, step and index-list selections read and written.
+ *
+ * Calls: zarrio_array_read_strings, zarrio_array_write_strings, their
+ * _points, _stepped and _orthogonal forms,
  * zarrio_array_fill (an item), zarrio_bytes_free, zarrio_array_element_size,
  * zarrio_array_fill_value, zarrio_array_fill_value_size,
  * zarrio_array_data_type, zarrio_array_pipeline and zarrio_pipeline_create
@@ -277,12 +280,108 @@ static void test_strings(const char *dir) {
     CHECK_STATUS(zarrio_array_create(s, "wrong", wrong, &a), ZARRIO_ERR_UNSUPPORTED);
     CHECK(a == NULL);
     zarrio_store_free(s);
-    for (size_t i = 0; i < N; i++) free(g_ref[i]);
+    for (size_t i = 0; i < N; i++) {
+        free(g_ref[i]);
+        g_ref[i] = NULL;
+    }
+}
+
+/* Check `n` items read by a selection call against the reference elements
+ * `at[0..n]` (flat indices). */
+static void check_items(const uint64_t *off, const uint8_t *data, size_t len, const size_t *at, size_t n,
+                        const char *what) {
+    CHECK_MSG(off[0] == 0 && off[n] == len, "%s: offsets run 0..%zu, data is %zu", what, (size_t)off[n], len);
+    for (size_t k = 0; k < n; k++) {
+        size_t got = (size_t)(off[k + 1] - off[k]), i = at[k];
+        CHECK_MSG(got == g_len[i] && memcmp(data + off[k], g_ref[i], got) == 0, "%s: item %zu is %.*s, expected %s",
+                  what, k, (int)got, data ? (const char *)data + off[k] : "", g_ref[i]);
+    }
+}
+
+/* Points, steps and index lists of a string array, read and written. */
+static void test_string_selections(const char *dir) {
+    zarrio_store *s = NULL;
+    REQUIRE_OK(zarrio_store_open_filesystem(dir, &s));
+    zarrio_array *a = NULL;
+    REQUIRE_OK(zarrio_array_create(s, "selections", STRING_JSON, &a));
+    char buf[32];
+    for (size_t i = 0; i < N; i++) {
+        int n = snprintf(buf, sizeof buf, "e%zu%s", i, i % 3 ? "\xc3\xa9" : "");
+        ref_set(i, buf, (size_t)n);
+    }
+    const uint64_t z[2] = {0, 0}, all[2] = {ROWS, COLS};
+    write_region(a, z, all);
+
+    uint64_t off[16];
+    uint8_t *data = NULL;
+    size_t len = 0;
+    /* Points in any order, one repeated. */
+    const uint64_t coords[8] = {6, 4, 0, 0, 3, 1, 0, 0};
+    const size_t at_points[4] = {6 * COLS + 4, 0, 3 * COLS + 1, 0};
+    if (CHECK_OK(zarrio_array_read_strings_points(a, 2, 4, coords, off, 5, &data, &len))) {
+        check_items(off, data, len, at_points, 4, "points");
+        zarrio_bytes_free(data, len);
+    }
+    /* Rows 0, 3, 6 and columns 1, 3. */
+    const uint64_t start[2] = {0, 1}, step[2] = {3, 2}, count[2] = {3, 2};
+    const size_t at_steps[6] = {1, 3, 3 * COLS + 1, 3 * COLS + 3, 6 * COLS + 1, 6 * COLS + 3};
+    if (CHECK_OK(zarrio_array_read_strings_stepped(a, 2, start, step, count, off, 7, &data, &len))) {
+        check_items(off, data, len, at_steps, 6, "steps");
+        zarrio_bytes_free(data, len);
+    }
+    /* Rows 4 and 0, every column (NULL). */
+    const uint64_t rows[2] = {4, 0};
+    const uint64_t *indices[2] = {rows, NULL};
+    const size_t counts[2] = {2, COLS};
+    size_t at_lists[10];
+    for (size_t k = 0; k < 10; k++) at_lists[k] = rows[k / COLS] * COLS + k % COLS;
+    if (CHECK_OK(zarrio_array_read_strings_orthogonal(a, 2, indices, counts, off, 11, &data, &len))) {
+        check_items(off, data, len, at_lists, 10, "lists");
+        zarrio_bytes_free(data, len);
+    }
+    CHECK_STATUS(zarrio_array_read_strings_points(a, 2, 4, coords, off, 4, &data, &len),
+                 ZARRIO_ERR_BUFFER_TOO_SMALL);
+    CHECK_STATUS(zarrio_array_read_strings_points(a, 2, 4, coords, off, 5, NULL, &len), ZARRIO_ERR_INVALID_ARGUMENT);
+    const uint64_t outside[2] = {7, 0};
+    CHECK_STATUS(zarrio_array_read_strings_points(a, 2, 1, outside, off, 2, &data, &len), ZARRIO_ERR_OUT_OF_BOUNDS);
+
+    /* Writes: two points (the repeated one takes the last item), then a
+     * stepped selection, then index lists. */
+    const uint64_t wcoords[6] = {2, 2, 5, 0, 2, 2};
+    const uint64_t woff[4] = {0, 3, 5, 7};
+    CHECK_OK(zarrio_array_write_strings_points(a, 2, 3, wcoords, "abcdeXY", 7, woff, 4));
+    ref_set(5 * COLS + 0, "de", 2);
+    ref_set(2 * COLS + 2, "XY", 2);
+    const uint64_t wstart[2] = {1, 0}, wstep[2] = {5, 4}, wcount[2] = {2, 2};
+    const uint64_t soff[5] = {0, 1, 2, 3, 4};
+    CHECK_OK(zarrio_array_write_strings_stepped(a, 2, wstart, wstep, wcount, "pqrs", 4, soff, 5));
+    ref_set(1 * COLS + 0, "p", 1);
+    ref_set(1 * COLS + 4, "q", 1);
+    ref_set(6 * COLS + 0, "r", 1);
+    ref_set(6 * COLS + 4, "s", 1);
+    const uint64_t wrows[1] = {3}, wcols[2] = {4, 2};
+    const uint64_t *windices[2] = {wrows, wcols};
+    const size_t wcounts[2] = {1, 2};
+    const uint64_t loff[3] = {0, 0, 1};
+    CHECK_OK(zarrio_array_write_strings_orthogonal(a, 2, windices, wcounts, "-", 1, loff, 3));
+    ref_set(3 * COLS + 4, "", 0);
+    ref_set(3 * COLS + 2, "-", 1);
+    /* Offsets that do not fit the selection: nothing is written. */
+    CHECK_STATUS(zarrio_array_write_strings_points(a, 2, 3, wcoords, "abcdeXY", 7, woff, 3),
+                 ZARRIO_ERR_INVALID_ARGUMENT);
+    check_region(a, z, all, "after selection writes");
+    zarrio_array_free(a);
+    zarrio_store_free(s);
+    for (size_t i = 0; i < N; i++) {
+        free(g_ref[i]);
+        g_ref[i] = NULL;
+    }
 }
 
 int main(int argc, char **argv) {
     char *dir = make_scratch_dir(argc, argv, "strings");
     test_strings(dir);
+    test_string_selections(dir);
     int rc = TEST_RETURN();
     if (rc == 0) remove_tree(dir);
     free(dir);

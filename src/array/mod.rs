@@ -6,6 +6,7 @@ mod resize;
 mod selection;
 mod selection_copy;
 mod shard_rows;
+mod string_selection;
 mod strings;
 mod write;
 

@@ -849,12 +849,9 @@ impl Array {
         a.write_shard(sharding, &indices, &edit, all)
     }
 
-    /// Check `points` (`ndim` coordinates each, C order) and group them:
-    /// their order, sorted by chunk and then unit (stable), the ranges of
-    /// that order each chunk holds, and within those the ranges each unit
-    /// holds.
-    fn group_points(&self, points: &[u64]) -> Result<PointGroups> {
-        self.check_fixed_size()?;
+    /// Check that `points` are whole points (`ndim` coordinates each)
+    /// inside the array; their count.
+    pub(super) fn check_points(&self, points: &[u64]) -> Result<usize> {
         let n = self.ndim();
         if n == 0 {
             return Err(invalid_argument(
@@ -867,7 +864,6 @@ impl Array {
                 points.len()
             )));
         }
-        let count = points.len() / n;
         for (p, point) in points.chunks_exact(n).enumerate() {
             for (d, (&i, &extent)) in point.iter().zip(self.shape()).enumerate() {
                 if i >= extent {
@@ -878,6 +874,17 @@ impl Array {
                 }
             }
         }
+        Ok(points.len() / n)
+    }
+
+    /// Check `points` (`ndim` coordinates each, C order) and group them:
+    /// their order, sorted by chunk and then unit (stable), the ranges of
+    /// that order each chunk holds, and within those the ranges each unit
+    /// holds.
+    fn group_points(&self, points: &[u64]) -> Result<PointGroups> {
+        self.check_fixed_size()?;
+        let n = self.ndim();
+        let count = self.check_points(points)?;
         let cuts = Cuts::new(self);
         // A point's place: its chunk's indices, then its unit's within the
         // chunk, as the digits of one number where the grid allows

@@ -19,7 +19,7 @@ use crate::region::{
 use std::sync::Mutex;
 
 /// What one chunk gives a region read of items.
-enum PartItems {
+pub(super) enum PartItems {
     /// Nothing stored: the fill value.
     Fill,
     /// The chunk's items, all of them.
@@ -30,7 +30,7 @@ enum PartItems {
 }
 
 impl Array {
-    fn check_variable_length(&self) -> Result<()> {
+    pub(super) fn check_variable_length(&self) -> Result<()> {
         if !self.data_type().is_variable_length() {
             return Err(unsupported(format!(
                 "array \"{}\" holds {} elements of a fixed size: read and write them with \
@@ -43,7 +43,7 @@ impl Array {
     }
 
     /// The items of one chunk: decoded, or the fill value when missing.
-    fn chunk_items(&self, chunk: &[u64]) -> Result<Option<Items>> {
+    pub(super) fn chunk_items(&self, chunk: &[u64]) -> Result<Option<Items>> {
         match self.store().get(&self.chunk_key(chunk))? {
             Some(bytes) => Ok(Some(self.codecs().decode_items(&bytes).map_err(|e| {
                 e.context(format!("chunk {chunk:?} of array \"{}\"", self.path()))
@@ -55,7 +55,7 @@ impl Array {
     /// What a region read needs of the chunk `part` lies in: its items,
     /// or for a shard the part covers only in part, the items of the inner
     /// chunks it touches, fetched by byte range after the index.
-    fn part_items(&self, part: &ChunkPart) -> Result<PartItems> {
+    pub(super) fn part_items(&self, part: &ChunkPart) -> Result<PartItems> {
         let sh = match self.codecs().sharding() {
             Some(sh) if !part.is_whole(self.chunk_shape()) => sh,
             _ => {
@@ -217,7 +217,7 @@ impl Array {
 
     /// Store a chunk's items (C order), erasing it when all are the fill
     /// value.
-    fn store_items(&self, chunk: &[u64], slots: &[&[u8]]) -> Result<()> {
+    pub(super) fn store_items(&self, chunk: &[u64], slots: &[&[u8]]) -> Result<()> {
         let key = self.chunk_key(chunk);
         if slots.iter().all(|s| *s == self.fill_value()) {
             return self.store().erase(&key);

@@ -491,22 +491,51 @@ pub unsafe extern "C" fn zarrio_array_read_strings(
         let a = &handle(array, "array")?.inner;
         check_ndim(a, ndim)?;
         let (start, shape) = region(ndim, start, shape)?;
-        check_out(out_data, "out_data")?;
-        check_out(out_len, "out_len")?;
         let n = crate::region::num_elements(shape)?;
-        if offsets_count <= n {
-            return Err(buffer_too_small(format!(
-                "the region has {n} items, which need {} offsets; offsets_count is {offsets_count}",
-                n.saturating_add(1)
-            )));
-        }
-        let dst = slice_mut(offsets, n + 1, "offsets")?;
-        let items = a.read_strings(start, shape)?;
-        dst.copy_from_slice(&items.offsets);
-        let (ptr, len) = into_c_bytes(items.data);
-        write_out(out_data, ptr, "out_data")?;
-        write_out(out_len, len, "out_len")
+        let offsets = items_out(n, offsets, offsets_count, out_data, out_len)?;
+        hand_out_items(a.read_strings(start, shape)?, offsets, out_data, out_len)
     })
+}
+
+/// The `n + 1` entries of `offsets` that a read of `n` items fills, with
+/// `out_data` and `out_len` checked; `ZARRIO_ERR_BUFFER_TOO_SMALL` when
+/// `offsets_count` is short.
+///
+/// # Safety
+/// `offsets` is NULL or holds `offsets_count` writable entries.
+pub(super) unsafe fn items_out<'a>(
+    n: usize,
+    offsets: *mut u64,
+    offsets_count: usize,
+    out_data: *mut *mut u8,
+    out_len: *mut usize,
+) -> Result<&'a mut [u64]> {
+    check_out(out_data, "out_data")?;
+    check_out(out_len, "out_len")?;
+    if offsets_count <= n {
+        return Err(buffer_too_small(format!(
+            "the selection has {n} items, which need {} offsets; offsets_count is {offsets_count}",
+            n.saturating_add(1)
+        )));
+    }
+    slice_mut(offsets, n + 1, "offsets")
+}
+
+/// Give the caller `items`: their offsets into `offsets` (as long as
+/// `items_out` gave), their bytes as a library allocation.
+///
+/// # Safety
+/// `out_data` and `out_len` are valid for a write.
+pub(super) unsafe fn hand_out_items(
+    items: crate::codec::vlen::Items,
+    offsets: &mut [u64],
+    out_data: *mut *mut u8,
+    out_len: *mut usize,
+) -> Result<()> {
+    offsets.copy_from_slice(&items.offsets);
+    let (ptr, len) = into_c_bytes(items.data);
+    write_out(out_data, ptr, "out_data")?;
+    write_out(out_len, len, "out_len")
 }
 
 /// Write the items of an array of variable-length data (`string`,

@@ -1,14 +1,16 @@
 //! `zarrio_array` reads and writes of selections that are not one box:
 //! every `step`-th element along each dimension, lists of indices per
-//! dimension, and lists of points.
+//! dimension, and lists of points; of fixed-size elements, and of
+//! variable-length items (`_strings_` calls).
 //!
 //! Thread rules: as `zarrio_array_read` and `zarrio_array_write` (see
 //! `array`): reads may run from many threads on one handle; writes of
 //! disjoint chunks may run together.
 
-use super::array::{check_ndim, zarrio_array};
+use super::array::{check_ndim, hand_out_items, items_out, zarrio_array};
 use super::{guard, handle, opt_strides, slice, slice_mut, zarrio_status};
 use crate::array::{Array, DimSelection};
+use crate::codec::vlen::ItemsRef;
 use crate::error::{invalid_argument, Result};
 use std::ffi::c_void;
 
@@ -282,5 +284,233 @@ pub unsafe extern "C" fn zarrio_array_write_points(
         let coords = points(ndim, npoints, coords)?;
         let src = slice(src as *const u8, size, "src")?;
         a.write_points(coords, src)
+    })
+}
+
+/// The number of elements of an orthogonal selection.
+fn selection_len(sel: &[DimSelection]) -> Result<usize> {
+    sel.iter()
+        .try_fold(1usize, |acc, s| {
+            usize::try_from(s.len())
+                .ok()
+                .and_then(|n| acc.checked_mul(n))
+        })
+        .ok_or_else(|| invalid_argument("the selection has too many elements"))
+}
+
+/// `zarrio_array_read_stepped` for an array of variable-length data
+/// (`string`, `variable_length_bytes`): the selected items, C order over
+/// the shape `count`, side by side with offsets as
+/// `zarrio_array_read_strings` gives them (`offsets_count` at least the
+/// selection's element count + 1; the items' bytes released with
+/// `zarrio_bytes_free`). Of each chunk the selection touches, the box
+/// bounding its selected elements is read (of a shard, just the inner
+/// chunks in that box). `ZARRIO_ERR_UNSUPPORTED` for an array of
+/// fixed-size elements. Safe to call from many threads on one handle.
+///
+/// # Safety
+/// `array` is a live handle; `start`, `step` and `count` hold `ndim`
+/// entries; `offsets` holds `offsets_count` writable entries; `out_data`
+/// and `out_len` are valid for a write.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn zarrio_array_read_strings_stepped(
+    array: *const zarrio_array,
+    ndim: usize,
+    start: *const u64,
+    step: *const u64,
+    count: *const u64,
+    offsets: *mut u64,
+    offsets_count: usize,
+    out_data: *mut *mut u8,
+    out_len: *mut usize,
+) -> zarrio_status {
+    guard(|| {
+        let a = &handle(array, "array")?.inner;
+        check_ndim(a, ndim)?;
+        let sel = stepped(ndim, start, step, count)?;
+        let offsets = items_out(
+            selection_len(&sel)?,
+            offsets,
+            offsets_count,
+            out_data,
+            out_len,
+        )?;
+        hand_out_items(a.read_strings_orthogonal(&sel)?, offsets, out_data, out_len)
+    })
+}
+
+/// `zarrio_array_read_orthogonal` for an array of variable-length data:
+/// the selected items, C order over the shape `counts`, side by side with
+/// offsets (as `zarrio_array_read_strings_stepped`).
+///
+/// # Safety
+/// `array` is a live handle; `indices` and `counts` hold `ndim` entries;
+/// each non-NULL `indices[d]` holds `counts[d]` entries; `offsets` holds
+/// `offsets_count` writable entries; `out_data` and `out_len` are valid
+/// for a write.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn zarrio_array_read_strings_orthogonal(
+    array: *const zarrio_array,
+    ndim: usize,
+    indices: *const *const u64,
+    counts: *const usize,
+    offsets: *mut u64,
+    offsets_count: usize,
+    out_data: *mut *mut u8,
+    out_len: *mut usize,
+) -> zarrio_status {
+    guard(|| {
+        let a = &handle(array, "array")?.inner;
+        check_ndim(a, ndim)?;
+        let sel = lists(a, ndim, indices, counts)?;
+        let offsets = items_out(
+            selection_len(&sel)?,
+            offsets,
+            offsets_count,
+            out_data,
+            out_len,
+        )?;
+        hand_out_items(a.read_strings_orthogonal(&sel)?, offsets, out_data, out_len)
+    })
+}
+
+/// `zarrio_array_read_points` for an array of variable-length data: the
+/// items at the `npoints` points, one after another, side by side with
+/// offsets (as `zarrio_array_read_strings_stepped`).
+///
+/// # Safety
+/// `array` is a live handle; `coords` holds `npoints * ndim` entries;
+/// `offsets` holds `offsets_count` writable entries; `out_data` and
+/// `out_len` are valid for a write.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn zarrio_array_read_strings_points(
+    array: *const zarrio_array,
+    ndim: usize,
+    npoints: usize,
+    coords: *const u64,
+    offsets: *mut u64,
+    offsets_count: usize,
+    out_data: *mut *mut u8,
+    out_len: *mut usize,
+) -> zarrio_status {
+    guard(|| {
+        let a = &handle(array, "array")?.inner;
+        check_ndim(a, ndim)?;
+        let coords = points(ndim, npoints, coords)?;
+        let offsets = items_out(npoints, offsets, offsets_count, out_data, out_len)?;
+        hand_out_items(a.read_strings_points(coords)?, offsets, out_data, out_len)
+    })
+}
+
+/// `zarrio_array_write_stepped` for an array of variable-length data:
+/// the selected items from `data` and `offsets` as
+/// `zarrio_array_write_strings` takes them (exactly the selection's
+/// element count + 1 offsets, C order over the shape `count`). Each
+/// chunk the selection touches is read, has the selected items set and
+/// is written back (erased when all its items are the fill value).
+/// Thread rules as for `zarrio_array_write`.
+///
+/// # Safety
+/// `array` is a live handle; `start`, `step` and `count` hold `ndim`
+/// entries; `data` holds `data_len` bytes and `offsets` `offsets_count`
+/// entries.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn zarrio_array_write_strings_stepped(
+    array: *mut zarrio_array,
+    ndim: usize,
+    start: *const u64,
+    step: *const u64,
+    count: *const u64,
+    data: *const c_void,
+    data_len: usize,
+    offsets: *const u64,
+    offsets_count: usize,
+) -> zarrio_status {
+    guard(|| {
+        let a = &handle(array, "array")?.inner;
+        check_ndim(a, ndim)?;
+        let sel = stepped(ndim, start, step, count)?;
+        let items = items_in(data, data_len, offsets, offsets_count)?;
+        a.write_strings_orthogonal(&sel, items)
+    })
+}
+
+/// `zarrio_array_write_orthogonal` for an array of variable-length data:
+/// the selected items from `data` and `offsets` (as
+/// `zarrio_array_write_strings_stepped`, C order over the shape
+/// `counts`); where an index repeats, its last position is written.
+///
+/// # Safety
+/// `array` is a live handle; `indices` and `counts` hold `ndim` entries;
+/// each non-NULL `indices[d]` holds `counts[d]` entries; `data` holds
+/// `data_len` bytes and `offsets` `offsets_count` entries.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn zarrio_array_write_strings_orthogonal(
+    array: *mut zarrio_array,
+    ndim: usize,
+    indices: *const *const u64,
+    counts: *const usize,
+    data: *const c_void,
+    data_len: usize,
+    offsets: *const u64,
+    offsets_count: usize,
+) -> zarrio_status {
+    guard(|| {
+        let a = &handle(array, "array")?.inner;
+        check_ndim(a, ndim)?;
+        let sel = lists(a, ndim, indices, counts)?;
+        let items = items_in(data, data_len, offsets, offsets_count)?;
+        a.write_strings_orthogonal(&sel, items)
+    })
+}
+
+/// `zarrio_array_write_points` for an array of variable-length data: the
+/// items at the `npoints` points from `data` and `offsets` (as
+/// `zarrio_array_write_strings_stepped`, one item per point); of repeated
+/// points the last is written.
+///
+/// # Safety
+/// `array` is a live handle; `coords` holds `npoints * ndim` entries;
+/// `data` holds `data_len` bytes and `offsets` `offsets_count` entries.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn zarrio_array_write_strings_points(
+    array: *mut zarrio_array,
+    ndim: usize,
+    npoints: usize,
+    coords: *const u64,
+    data: *const c_void,
+    data_len: usize,
+    offsets: *const u64,
+    offsets_count: usize,
+) -> zarrio_status {
+    guard(|| {
+        let a = &handle(array, "array")?.inner;
+        check_ndim(a, ndim)?;
+        let coords = points(ndim, npoints, coords)?;
+        let items = items_in(data, data_len, offsets, offsets_count)?;
+        a.write_strings_points(coords, items)
+    })
+}
+
+/// Items the caller gives: `data_len` bytes of `data` cut by `offsets`.
+///
+/// # Safety
+/// `data` holds `data_len` bytes and `offsets` `offsets_count` entries
+/// (each NULL only when its count is 0).
+unsafe fn items_in<'a>(
+    data: *const c_void,
+    data_len: usize,
+    offsets: *const u64,
+    offsets_count: usize,
+) -> Result<ItemsRef<'a>> {
+    Ok(ItemsRef {
+        data: slice(data as *const u8, data_len, "data")?,
+        offsets: slice(offsets, offsets_count, "offsets")?,
     })
 }

@@ -123,6 +123,18 @@ _SIGNATURES = {
                                             POINTER(c_void_p), POINTER(c_size_t)]),
     "zarrio_array_write_strings": (_status, [c_void_p, c_size_t, _u64p, _u64p, c_void_p, c_size_t,
                                              _u64p, c_size_t]),
+    "zarrio_array_read_strings_stepped": (_status, [c_void_p, c_size_t, _u64p, _u64p, _u64p, _u64p, c_size_t,
+                                                    POINTER(c_void_p), POINTER(c_size_t)]),
+    "zarrio_array_write_strings_stepped": (_status, [c_void_p, c_size_t, _u64p, _u64p, _u64p, c_void_p,
+                                                     c_size_t, _u64p, c_size_t]),
+    "zarrio_array_read_strings_orthogonal": (_status, [c_void_p, c_size_t, POINTER(_u64p), POINTER(c_size_t),
+                                                       _u64p, c_size_t, POINTER(c_void_p), POINTER(c_size_t)]),
+    "zarrio_array_write_strings_orthogonal": (_status, [c_void_p, c_size_t, POINTER(_u64p), POINTER(c_size_t),
+                                                        c_void_p, c_size_t, _u64p, c_size_t]),
+    "zarrio_array_read_strings_points": (_status, [c_void_p, c_size_t, c_size_t, _u64p, _u64p, c_size_t,
+                                                   POINTER(c_void_p), POINTER(c_size_t)]),
+    "zarrio_array_write_strings_points": (_status, [c_void_p, c_size_t, c_size_t, _u64p, c_void_p, c_size_t,
+                                                    _u64p, c_size_t]),
     "zarrio_bytes_free": (None, [c_void_p, c_size_t]),
     "zarrio_pipeline_create": (_status, [c_char_p, c_char_p, c_size_t, POINTER(c_uint64), c_char_p,
                                        POINTER(c_void_p)]),
@@ -577,30 +589,61 @@ class Array:
         """The items of a region of a variable-length array (C order), as bytes."""
         start, shape = self._region(start, shape)
         n = int(np.prod(shape, dtype=np.int64))
+        return self._items_out("zarrio_array_read_strings", n, _u64_array(start), _u64_array(shape))
+
+    def write_strings(self, start, shape, items: list[bytes]) -> None:
+        """Write the items (bytes, C order) of a region of a variable-length array."""
+        start, shape = self._region(start, shape)
+        self._items_in("zarrio_array_write_strings", items, _u64_array(start), _u64_array(shape))
+
+    def read_strings_stepped(self, start, step, count) -> list[bytes]:
+        n = int(np.prod(count, dtype=np.int64))
+        return self._items_out("zarrio_array_read_strings_stepped", n, _u64_array(start), _u64_array(step),
+                               _u64_array(count))
+
+    def write_strings_stepped(self, start, step, count, items: list[bytes]) -> None:
+        self._items_in("zarrio_array_write_strings_stepped", items, _u64_array(start), _u64_array(step),
+                       _u64_array(count))
+
+    def read_strings_orthogonal(self, indices) -> list[bytes]:
+        lists, counts, shape, keep = self._lists(indices)
+        n = int(np.prod(shape, dtype=np.int64))
+        return self._items_out("zarrio_array_read_strings_orthogonal", n, lists, counts)
+
+    def write_strings_orthogonal(self, indices, items: list[bytes]) -> None:
+        lists, counts, shape, keep = self._lists(indices)
+        self._items_in("zarrio_array_write_strings_orthogonal", items, lists, counts)
+
+    def read_strings_points(self, coords) -> list[bytes]:
+        coords = np.ascontiguousarray(coords, dtype=np.uint64).reshape(-1, self.ndim)
+        return self._items_out("zarrio_array_read_strings_points", len(coords), len(coords),
+                               _u64_array(coords.ravel()))
+
+    def write_strings_points(self, coords, items: list[bytes]) -> None:
+        coords = np.ascontiguousarray(coords, dtype=np.uint64).reshape(-1, self.ndim)
+        self._items_in("zarrio_array_write_strings_points", items, len(coords), _u64_array(coords.ravel()))
+
+    def _items_out(self, name, n, *selection) -> list[bytes]:
+        """Call a read of `n` items (the selection's arguments after ndim) and take them."""
         offsets = (c_uint64 * (n + 1))()
         data, length = c_void_p(), c_size_t()
         L = lib()
-        L.check(L.fn("zarrio_array_read_strings")(self.handle, self.ndim, _u64_array(start), _u64_array(shape),
-                                                  offsets, n + 1, byref(data), byref(length)),
-                "zarrio_array_read_strings")
+        L.check(L.fn(name)(self.handle, self.ndim, *selection, offsets, n + 1, byref(data), byref(length)), name)
         try:
             raw = ctypes.string_at(data.value, length.value) if length.value else b""
         finally:
             L.fn("zarrio_bytes_free")(data, length.value)
         return [raw[offsets[i]:offsets[i + 1]] for i in range(n)]
 
-    def write_strings(self, start, shape, items: list[bytes]) -> None:
-        """Write the items (bytes, C order) of a region of a variable-length array."""
-        start, shape = self._region(start, shape)
+    def _items_in(self, name, items: list[bytes], *selection) -> None:
+        """Call a write of `items` (the selection's arguments after ndim)."""
         data = b"".join(items)
         offs = [0]
         for it in items:
             offs.append(offs[-1] + len(it))
         buf = ctypes.create_string_buffer(data, max(len(data), 1))
         L = lib()
-        L.check(L.fn("zarrio_array_write_strings")(self.handle, self.ndim, _u64_array(start), _u64_array(shape),
-                                                   buf, len(data), _u64_array(offs), len(offs)),
-                "zarrio_array_write_strings")
+        L.check(L.fn(name)(self.handle, self.ndim, *selection, buf, len(data), _u64_array(offs), len(offs)), name)
 
     def write(self, start, data: np.ndarray) -> None:
         """Write a numpy array (C- or Fortran-contiguous; others are copied to C order) at start."""
