@@ -246,6 +246,40 @@ fn empty_and_bad_selections() {
 }
 
 #[test]
+fn zero_dimensional_arrays_have_one_item() {
+    let store: StoreRef = Arc::new(MemoryStore::new());
+    let meta = json!({
+        "zarr_format": 3, "node_type": "array", "shape": [], "data_type": "string",
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": []}},
+        "chunk_key_encoding": {"name": "default"}, "fill_value": "f",
+        "codecs": [{"name": "vlen-utf8"}],
+    });
+    let a = Array::create(store, "a", &meta.to_string()).unwrap();
+    assert_eq!(strings(&a.read_strings_orthogonal(&[]).unwrap(), 1), ["f"]);
+    a.write_strings_orthogonal(
+        &[],
+        ItemsRef {
+            data: b"one",
+            offsets: &[0, 3],
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        strings(&a.read_strings_orthogonal(&[]).unwrap(), 1),
+        ["one"]
+    );
+    let none = ItemsRef {
+        data: b"",
+        offsets: &[0],
+    };
+    assert!(a.write_strings_orthogonal(&[], none).is_err());
+    assert_eq!(
+        a.read_strings_points(&[]).unwrap_err().kind(),
+        ErrorKind::InvalidArgument
+    );
+}
+
+#[test]
 fn fixed_size_arrays_refuse_item_selections() {
     let store: StoreRef = Arc::new(MemoryStore::new());
     let meta = json!({

@@ -101,3 +101,42 @@ fn partial_reads_fetch_only_the_inner_chunks_they_need() {
         assert_eq!(whole[2 * 40 + 30], "~");
     }
 }
+
+/// A point selection fetches, of a shard, the index and the inner chunks
+/// that hold its points, not the inner chunks between them.
+#[test]
+fn point_reads_fetch_only_the_inner_chunks_holding_points() {
+    let rec = Arc::new(Recording::default());
+    let store: StoreRef = rec.clone();
+    let meta = json!({
+        "zarr_format": 3, "node_type": "array", "shape": [40, 40], "data_type": "string",
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [40, 40]}},
+        "chunk_key_encoding": {"name": "default"}, "fill_value": "",
+        "codecs": [{"name": "sharding_indexed", "configuration": {
+            "chunk_shape": [4, 4], "codecs": [{"name": "vlen-utf8"}],
+            "index_codecs": [{"name": "bytes", "configuration": {"endian": "little"}}]}}]
+    });
+    let a = Array::create(store.clone(), "s", &meta.to_string()).unwrap();
+    // Items long enough that the inner chunks between the corners are
+    // more bytes than reads bridge.
+    let long = [b'x'; 40];
+    a.fill_strings(&[0, 0], &[40, 40], &long).unwrap();
+    a.write_strings(
+        &[39, 39],
+        &[1, 1],
+        ItemsRef {
+            data: b"corner",
+            offsets: &[0, 6],
+        },
+    )
+    .unwrap();
+    rec.clear();
+    let got = a.read_strings_points(&[0, 0, 39, 39, 1, 2]).unwrap();
+    assert_eq!(got.get(0), long);
+    assert_eq!(got.get(1), b"corner");
+    assert_eq!(got.get(2), long);
+    assert!(rec.gets.lock().unwrap().is_empty(), "no whole shard read");
+    // The index, then the two inner chunks at opposite corners (far
+    // apart: two requests), not the 98 between them (70 KB).
+    assert_eq!(rec.ranges.lock().unwrap().len(), 3);
+}

@@ -3,36 +3,40 @@
 //! and lists or steps of indices per dimension (`oindex`, `a[::2]`), read
 //! as items side by side with offsets, and written from them.
 //!
-//! The selected elements are grouped by chunk. A read takes, of each
-//! touched chunk, the box that bounds its selected elements (of a shard,
-//! only the inner chunks that box touches, as a region read does), and
-//! picks the items out; a write rebuilds each touched chunk from its items
-//! with the selected ones set, in the caller's order (of repeated
-//! elements, the last one written wins), and erases a chunk that ends up
-//! all fill value.
+//! The selected elements are grouped by chunk. A read decodes each
+//! touched chunk (of a shard, only the inner chunks holding selected
+//! elements, after the shard's index) and keeps just the selected items
+//! before the next, so it holds the selection and the chunks in flight; a
+//! write rebuilds each touched chunk from its items with the selected ones
+//! set, in the caller's order (of repeated elements, the last one written
+//! wins), and erases a chunk that ends up all fill value.
 
-use super::strings::PartItems;
 use super::{Array, DimSelection};
 use crate::codec::vlen::{Items, ItemsRef};
 use crate::error::{invalid_argument, out_of_bounds, Result};
-use crate::region::{c_strides, flat_index as flat, ChunkPart};
+use crate::region::c_strides;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
 /// Selected elements grouped by chunk.
 struct Groups {
-    /// Every element's coordinates, `ndim` each, in the caller's order.
-    coords: Vec<u64>,
     ndim: usize,
+    /// Each element's chunk (grid indices) and place in it, `ndim` each,
+    /// in the caller's order.
+    chunk_of: Vec<u64>,
+    inside: Vec<u64>,
     /// Element numbers, ordered by chunk (the caller's order within one).
     order: Vec<usize>,
-    /// Each touched chunk: its grid indices and its run of `order`.
-    chunks: Vec<(Vec<u64>, std::ops::Range<usize>)>,
+    /// Each touched chunk's run of `order`.
+    runs: Vec<std::ops::Range<usize>>,
 }
 
 impl Groups {
-    fn point(&self, p: usize) -> &[u64] {
-        &self.coords[p * self.ndim..(p + 1) * self.ndim]
+    fn chunk(&self, p: usize) -> &[u64] {
+        &self.chunk_of[p * self.ndim..(p + 1) * self.ndim]
+    }
+    fn inside(&self, p: usize) -> &[u64] {
+        &self.inside[p * self.ndim..(p + 1) * self.ndim]
     }
 }
 
@@ -49,7 +53,12 @@ impl Array {
     /// ...)`.
     pub fn read_strings_orthogonal(&self, sel: &[DimSelection]) -> Result<Items> {
         self.check_variable_length()?;
-        self.read_items_at(self.orthogonal_points(sel)?)
+        let points = self.orthogonal_points(sel)?;
+        if self.ndim() == 0 {
+            // The one element of a 0-d array, which no point names.
+            return self.read_strings(&[], &[]);
+        }
+        self.read_items_at(points)
     }
 
     /// Write the items at `points` (`ndim` coordinates each) from `items`,
@@ -65,7 +74,11 @@ impl Array {
     /// positions is written.
     pub fn write_strings_orthogonal(&self, sel: &[DimSelection], items: ItemsRef) -> Result<()> {
         self.check_variable_length()?;
-        self.write_items_at(self.orthogonal_points(sel)?, items)
+        let points = self.orthogonal_points(sel)?;
+        if self.ndim() == 0 {
+            return self.write_strings(&[], &[], items);
+        }
+        self.write_items_at(points, items)
     }
 
     /// The coordinates of every element of an orthogonal selection, C
@@ -150,30 +163,36 @@ impl Array {
         }
     }
 
-    /// Group the elements at `coords` by chunk.
-    fn group_by_chunk(&self, coords: Vec<u64>) -> Result<Groups> {
+    /// Group the elements at `coords` (`ndim` each, at least one
+    /// dimension) by chunk.
+    fn group_by_chunk(&self, coords: &[u64]) -> Result<Groups> {
         let ndim = self.ndim();
-        let count = coords.len().checked_div(ndim).unwrap_or(0);
-        let mut keyed: Vec<(Vec<u64>, usize)> = crate::alloc::with_capacity(count)?;
-        for p in 0..count {
-            keyed.push((self.chunk_of_point(&coords[p * ndim..(p + 1) * ndim]).0, p));
+        let count = coords.len() / ndim;
+        let mut chunk_of = crate::alloc::with_capacity(coords.len())?;
+        let mut inside = crate::alloc::with_capacity(coords.len())?;
+        for point in coords.chunks_exact(ndim) {
+            let (c, i) = self.chunk_of_point(point);
+            chunk_of.extend(c);
+            inside.extend(i);
         }
+        let mut order: Vec<usize> = crate::alloc::with_capacity(count)?;
+        order.extend(0..count);
         // Stable: the caller's order stays within each chunk.
-        keyed.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut order = crate::alloc::with_capacity(count)?;
-        let mut chunks: Vec<(Vec<u64>, std::ops::Range<usize>)> = Vec::new();
-        for (chunk, p) in keyed {
-            match chunks.last_mut() {
-                Some((c, run)) if *c == chunk => run.end += 1,
-                _ => chunks.push((chunk, order.len()..order.len() + 1)),
+        let key = |p: usize| &chunk_of[p * ndim..(p + 1) * ndim];
+        order.sort_by(|&a, &b| key(a).cmp(key(b)));
+        let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
+        for (k, &p) in order.iter().enumerate() {
+            match runs.last_mut() {
+                Some(run) if key(order[run.start]) == key(p) => run.end = k + 1,
+                _ => runs.push(k..k + 1),
             }
-            order.push(p);
         }
         Ok(Groups {
-            coords,
             ndim,
+            chunk_of,
+            inside,
             order,
-            chunks,
+            runs,
         })
     }
 
@@ -188,64 +207,85 @@ impl Array {
     }
 
     fn read_items_at(&self, coords: Vec<u64>) -> Result<Items> {
-        let groups = self.group_by_chunk(coords)?;
-        let count = groups.order.len();
-        // Each touched chunk's part (the box bounding its elements) and
-        // what reading that part gave.
-        let mut got: Vec<Option<(ChunkPart, PartItems, Vec<u64>)>> =
-            crate::alloc::with_capacity(groups.chunks.len())?;
-        got.resize_with(groups.chunks.len(), || None);
-        let got = Mutex::new(got);
-        crate::threads::for_each(self.threads(), groups.chunks.len(), |c| {
-            let (chunk, run) = &groups.chunks[c];
-            let (view, at) = self.chunk_array(chunk)?;
-            let target = view.as_ref().unwrap_or(self);
-            let (mut lo, mut hi) = (vec![u64::MAX; groups.ndim], vec![0; groups.ndim]);
-            for &p in &groups.order[run.clone()] {
-                let (_, inside) = self.chunk_of_point(groups.point(p));
-                for d in 0..groups.ndim {
-                    lo[d] = lo[d].min(inside[d]);
-                    hi[d] = hi[d].max(inside[d]);
-                }
-            }
-            let part = ChunkPart {
-                chunk: at,
-                in_region: vec![0; groups.ndim],
-                shape: lo.iter().zip(&hi).map(|(l, h)| h - l + 1).collect(),
-                in_chunk: lo,
-            };
-            let items = target.part_items(&part)?;
-            let shape = target.chunk_shape().to_vec();
-            got.lock().unwrap_or_else(|e| e.into_inner())[c] = Some((part, items, shape));
+        let groups = self.group_by_chunk(&coords)?;
+        drop(coords);
+        // Each touched chunk's selected items, in its run's order: picked
+        // as soon as the chunk is decoded, so that a read holds the
+        // selection and the chunks in flight, not every chunk it touched.
+        let mut picked: Vec<Option<Items>> = crate::alloc::with_capacity(groups.runs.len())?;
+        picked.resize_with(groups.runs.len(), || None);
+        let picked = Mutex::new(picked);
+        crate::threads::for_each(self.threads(), groups.runs.len(), |g| {
+            let run = &groups.order[groups.runs[g].clone()];
+            let items = self.pick_items(&groups, run)?;
+            picked.lock().unwrap_or_else(|e| e.into_inner())[g] = items;
             Ok(())
         })?;
-        let got = got.into_inner().unwrap_or_else(|e| e.into_inner());
-        let fill = self.fill_value();
-        let inner = self.codecs().sharding().map(|sh| sh.chunk_shape().to_vec());
-        let mut slots: Vec<&[u8]> = crate::alloc::with_capacity(count)?;
-        slots.resize(count, fill);
-        for ((_, run), g) in groups.chunks.iter().zip(&got) {
-            let Some((part, items, chunk_shape)) = g else {
-                continue;
-            };
-            let pick = Picker::new(part, items, chunk_shape, inner.as_deref());
-            for &p in &groups.order[run.clone()] {
-                let (_, inside) = self.chunk_of_point(groups.point(p));
-                if let Some(item) = pick.item(&inside) {
-                    slots[p] = item;
+        let picked = picked.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut slots: Vec<&[u8]> = crate::alloc::with_capacity(groups.order.len())?;
+        slots.resize(groups.order.len(), self.fill_value());
+        for (range, items) in groups.runs.iter().zip(&picked) {
+            if let Some(items) = items {
+                for (k, &p) in groups.order[range.clone()].iter().enumerate() {
+                    slots[p] = items.get(k);
                 }
             }
         }
         Items::from_slices(&slots)
     }
 
+    /// The items of the elements `run` (all in one chunk), in order; None
+    /// when the chunk is not stored (all the fill value). Of a shard only
+    /// the inner chunks holding the elements are fetched and decoded.
+    fn pick_items(&self, groups: &Groups, run: &[usize]) -> Result<Option<Items>> {
+        let (view, at) = self.chunk_array(groups.chunk(run[0]))?;
+        let target = view.as_ref().unwrap_or(self);
+        let fill = self.fill_value();
+        let mut slots: Vec<&[u8]> = crate::alloc::with_capacity(run.len())?;
+        let Some(sh) = target.codecs().sharding() else {
+            let Some(items) = target.chunk_items(&at)? else {
+                return Ok(None);
+            };
+            let strides = c_strides(target.chunk_shape());
+            slots.extend(
+                run.iter()
+                    .map(|&p| items.get(offset(groups.inside(p), &strides))),
+            );
+            return Items::from_slices(&slots).map(Some);
+        };
+        // Each element's inner chunk (its index in the shard's grid of
+        // inner chunks) and place in it.
+        let (inner, grid) = (sh.chunk_shape(), c_strides(sh.chunks_per_shard()));
+        let inner_strides = c_strides(inner);
+        let place = |p: usize| {
+            let (mut flat, mut within) = (0u64, 0u64);
+            for (d, &i) in groups.inside(p).iter().enumerate() {
+                flat += i / inner[d] * grid[d];
+                within += i % inner[d] * inner_strides[d];
+            }
+            (flat as usize, within as usize)
+        };
+        let mut wanted: Vec<usize> = run.iter().map(|&p| place(p).0).collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let Some(found) = target.inner_chunk_items(sh, &at, &wanted)? else {
+            return Ok(None);
+        };
+        let found: HashMap<usize, Items> = found.into_iter().collect();
+        slots.extend(run.iter().map(|&p| {
+            let (flat, within) = place(p);
+            found.get(&flat).map_or(fill, |items| items.get(within))
+        }));
+        Items::from_slices(&slots).map(Some)
+    }
+
     fn write_items_at(&self, coords: Vec<u64>, items: ItemsRef) -> Result<()> {
-        let count = coords.len().checked_div(self.ndim()).unwrap_or(0);
-        items.check(count, self.codecs().vlen_is_utf8())?;
-        let groups = self.group_by_chunk(coords)?;
-        crate::threads::for_each(self.threads(), groups.chunks.len(), |c| {
-            let (chunk, run) = &groups.chunks[c];
-            let (view, at) = self.chunk_array(chunk)?;
+        items.check(coords.len() / self.ndim(), self.codecs().vlen_is_utf8())?;
+        let groups = self.group_by_chunk(&coords)?;
+        drop(coords);
+        crate::threads::for_each(self.threads(), groups.runs.len(), |g| {
+            let run = &groups.order[groups.runs[g].clone()];
+            let (view, at) = self.chunk_array(groups.chunk(run[0]))?;
             let target = view.as_ref().unwrap_or(self);
             let shape = target.chunk_shape();
             let chunk_len = crate::region::num_elements(shape)?;
@@ -256,88 +296,16 @@ impl Array {
                 None => slots.resize(chunk_len, self.fill_value()),
             }
             let strides = c_strides(shape);
-            for &p in &groups.order[run.clone()] {
-                let (_, inside) = self.chunk_of_point(groups.point(p));
-                slots[flat(&inside, &vec![0; inside.len()], &strides)] = items.get(p);
+            // In the caller's order: of repeated elements the last wins.
+            for &p in run {
+                slots[offset(groups.inside(p), &strides)] = items.get(p);
             }
             target.store_items(&at, &slots)
         })
     }
 }
 
-/// Finds an element's item in what a part read gave.
-struct Picker<'a> {
-    items: &'a PartItems,
-    chunk_strides: Vec<u64>,
-    /// For a shard read in part, where its inner chunks' items are.
-    inner: Option<InnerItems<'a>>,
-}
-
-/// The inner chunks a shard read in part gave: their shape and its
-/// strides, and each stored one's items by its grid indices in the shard.
-struct InnerItems<'a> {
-    shape: Vec<u64>,
-    strides: Vec<u64>,
-    by_index: HashMap<Vec<u64>, &'a Items>,
-}
-
-impl<'a> Picker<'a> {
-    fn new(
-        part: &ChunkPart,
-        items: &'a PartItems,
-        chunk_shape: &[u64],
-        inner_shape: Option<&[u64]>,
-    ) -> Self {
-        let inner = match (items, inner_shape) {
-            (PartItems::Inner(list), Some(shape)) => {
-                let by_index = list
-                    .iter()
-                    .map(|(ip, items)| {
-                        // `ip.in_region` is relative to the part.
-                        let idx = part
-                            .in_chunk
-                            .iter()
-                            .zip(&ip.in_region)
-                            .zip(shape)
-                            .map(|((lo, r), s)| (lo + r) / s)
-                            .collect();
-                        (idx, items)
-                    })
-                    .collect();
-                Some(InnerItems {
-                    shape: shape.to_vec(),
-                    strides: c_strides(shape),
-                    by_index,
-                })
-            }
-            _ => None,
-        };
-        Picker {
-            items,
-            chunk_strides: c_strides(chunk_shape),
-            inner,
-        }
-    }
-
-    /// The item at `inside` (a place in the chunk); None for the fill
-    /// value.
-    fn item(&self, inside: &[u64]) -> Option<&'a [u8]> {
-        let zero = vec![0; inside.len()];
-        match (self.items, &self.inner) {
-            (PartItems::Fill, _) => None,
-            (PartItems::Whole(items), _) => {
-                Some(items.get(flat(inside, &zero, &self.chunk_strides)))
-            }
-            (PartItems::Inner(_), Some(inner)) => {
-                let shape = &inner.shape;
-                let idx: Vec<u64> = inside.iter().zip(shape).map(|(i, s)| i / s).collect();
-                let within: Vec<u64> = inside.iter().zip(shape).map(|(i, s)| i % s).collect();
-                inner
-                    .by_index
-                    .get(&idx)
-                    .map(|items| items.get(flat(&within, &zero, &inner.strides)))
-            }
-            (PartItems::Inner(_), None) => None,
-        }
-    }
+/// The C-order offset of `at` by `strides`.
+fn offset(at: &[u64], strides: &[u64]) -> usize {
+    at.iter().zip(strides).map(|(a, s)| a * s).sum::<u64>() as usize
 }

@@ -10,6 +10,7 @@
 //! and encoded on the array's threads.
 
 use super::Array;
+use crate::codec::sharding::ShardingCodec;
 use crate::codec::vlen::{Items, ItemsRef};
 use crate::error::{unsupported, Result};
 use crate::region::{
@@ -19,7 +20,7 @@ use crate::region::{
 use std::sync::Mutex;
 
 /// What one chunk gives a region read of items.
-pub(super) enum PartItems {
+enum PartItems {
     /// Nothing stored: the fill value.
     Fill,
     /// The chunk's items, all of them.
@@ -55,7 +56,7 @@ impl Array {
     /// What a region read needs of the chunk `part` lies in: its items,
     /// or for a shard the part covers only in part, the items of the inner
     /// chunks it touches, fetched by byte range after the index.
-    pub(super) fn part_items(&self, part: &ChunkPart) -> Result<PartItems> {
+    fn part_items(&self, part: &ChunkPart) -> Result<PartItems> {
         let sh = match self.codecs().sharding() {
             Some(sh) if !part.is_whole(self.chunk_shape()) => sh,
             _ => {
@@ -64,39 +65,64 @@ impl Array {
                     .map_or(PartItems::Fill, PartItems::Whole))
             }
         };
-        let key = self.chunk_key(&part.chunk);
-        let what = || format!("shard {:?} of array \"{}\"", part.chunk, self.path());
-        let Some(index) = self.store().get_range(&key, sh.index_range())? else {
+        let parts: Vec<(usize, ChunkPart)> =
+            sh.inner_part_iter(&part.in_chunk, &part.shape)?.collect();
+        let wanted: Vec<usize> = parts.iter().map(|(flat, _)| *flat).collect();
+        let Some(found) = self.inner_chunk_items(sh, &part.chunk, &wanted)? else {
             return Ok(PartItems::Fill);
+        };
+        let mut parts: std::collections::HashMap<usize, ChunkPart> = parts.into_iter().collect();
+        Ok(PartItems::Inner(
+            found
+                .into_iter()
+                .filter_map(|(flat, items)| parts.remove(&flat).map(|ip| (ip, items)))
+                .collect(),
+        ))
+    }
+
+    /// The items of the inner chunks `wanted` (their indices in the
+    /// shard's C-order grid of inner chunks) of the shard at `chunk`, each
+    /// with its index, those not stored left out; None when the shard is
+    /// missing. The index is fetched first, then the inner chunks, nearby
+    /// ones in one request.
+    pub(super) fn inner_chunk_items(
+        &self,
+        sh: &ShardingCodec,
+        chunk: &[u64],
+        wanted: &[usize],
+    ) -> Result<Option<Vec<(usize, Items)>>> {
+        let key = self.chunk_key(chunk);
+        let what = || format!("shard {chunk:?} of array \"{}\"", self.path());
+        let Some(index) = self.store().get_range(&key, sh.index_range())? else {
+            return Ok(None);
         };
         let index = sh
             .decode_index(&index, None)
             .map_err(|e| e.context(what()))?;
-        // The stored inner chunks the part touches (empty ones are the
-        // fill value), fetched in runs of nearby bytes, one request each.
-        let touched: Vec<(ChunkPart, u64, u64)> = sh
-            .inner_part_iter(&part.in_chunk, &part.shape)?
-            .filter_map(|(flat, ip)| index.entry(flat).map(|(offset, len)| (ip, offset, len)))
+        // The stored ones (empty ones are the fill value).
+        let touched: Vec<(usize, u64, u64)> = wanted
+            .iter()
+            .filter_map(|&flat| index.entry(flat).map(|(offset, len)| (flat, offset, len)))
             .collect();
         let entries = touched
             .iter()
             .enumerate()
             .map(|(i, (_, offset, len))| (*offset, *len, i))
             .collect();
-        let mut inner = Vec::with_capacity(touched.len());
+        let mut found = Vec::with_capacity(touched.len());
         for run in super::read::coalesce(entries, super::read::COALESCE_MAX) {
             let bytes = super::read::fetch_run(self.store().as_ref(), &key, &run)?;
             for i in run.members {
-                let (ip, offset, len) = &touched[i];
+                let (flat, offset, len) = touched[i];
                 let at = (offset - run.start) as usize;
                 let items = sh
                     .inner()
-                    .decode_items(&bytes[at..at + *len as usize])
+                    .decode_items(&bytes[at..at + len as usize])
                     .map_err(|e| e.context(what()))?;
-                inner.push((ip.clone(), items));
+                found.push((flat, items));
             }
         }
-        Ok(PartItems::Inner(inner))
+        Ok(Some(found))
     }
 
     /// The items of the region `start..start+shape`, C order.

@@ -175,12 +175,27 @@ impl ChunkKeyEncoding {
 
     /// Check that the encoding can name the chunks of an array of `ndim`
     /// dimensions (a template fits some ranks only).
+    /// Also check, segment by segment, that its keys stay below the
+    /// array's node: literals that pass alone may still join into `..` (a
+    /// prefix `.` before a prefix `./`).
     pub fn check_rank(&self, ndim: usize) -> Result<()> {
         match self {
-            ChunkKeyEncoding::Template(t) => t.check_rank(ndim),
-            ChunkKeyEncoding::Affixed { base, .. } => base.check_rank(ndim),
-            _ => Ok(()),
+            ChunkKeyEncoding::Template(t) => t.check_rank(ndim)?,
+            ChunkKeyEncoding::Affixed { base, .. } => base.check_rank(ndim)?,
+            _ => {}
         }
+        let key = self.key(&vec![0; ndim]);
+        if key
+            .split('/')
+            .any(|s| s.is_empty() || s == "." || s == "..")
+        {
+            return Err(invalid_metadata(format!(
+                "chunk_key_encoding {}: its keys (\"{key}\" for the first chunk) have an empty, \
+                 \".\" or \"..\" path segment",
+                self.to_json()
+            )));
+        }
+        Ok(())
     }
 
     pub fn to_json(&self) -> Value {
@@ -525,6 +540,17 @@ mod tests {
             json!({"name": "zarrs.default_suffix", "configuration": {"suffix": ".b", "x": 1}}),
         ] {
             assert!(ChunkKeyEncoding::from_json(&v).is_err(), "{v}");
+        }
+        // Literals that join into a step out of the array's node, or a
+        // segment that names the node itself.
+        for v in [
+            json!({"name": "prefix", "configuration": {"prefix": ".", "base_encoding":
+                {"name": "prefix", "configuration": {"prefix": "./", "base_encoding": "default"}}}}),
+            json!({"name": "template", "configuration": {"format": "{0}/./{1}"}}),
+            json!({"name": "template", "configuration": {"format": "{0}/{1}/."}}),
+        ] {
+            let e = ChunkKeyEncoding::from_json(&v).unwrap();
+            assert!(e.check_rank(2).is_err(), "{v}");
         }
         // Nesting has a limit.
         let mut v = json!("default");

@@ -121,6 +121,30 @@ impl Template {
         if let Some(sep) = separator {
             check_literal("separator", sep)?;
         }
+        // Two coordinates with only digits (or nothing) between them run
+        // together: chunks (1, 23) and (12, 3) would share the key "123".
+        let delimits = |text: &str| text.bytes().any(|b| !b.is_ascii_digit());
+        if rests == 1 && !separator.is_some_and(delimits) {
+            return Err(bad(
+                "the separator of {*} must hold a character that is not a digit, \
+                 or the coordinates it joins run together"
+                    .into(),
+            ));
+        }
+        let mut after_coordinate = false;
+        for p in &pieces {
+            match p {
+                Piece::Literal(text) if delimits(text) => after_coordinate = false,
+                Piece::Literal(_) => {}
+                _ if after_coordinate => {
+                    return Err(bad(format!(
+                        "{format:?} has two expressions with nothing but digits between them: \
+                         their coordinates run together"
+                    )))
+                }
+                _ => after_coordinate = true,
+            }
+        }
         Ok(Template {
             format: format.to_string(),
             separator: separator.map(str::to_string),
@@ -264,6 +288,7 @@ fn parse_expression(expr: &str) -> Result<Piece> {
     if digits.is_empty()
         || !digits.bytes().all(|b| b.is_ascii_digit())
         || (digits.len() > 1 && digits.starts_with('0'))
+        || what == "-0"
     {
         return Err(bad(format!("{{{expr}}} is not a coordinate index or *")));
     }
@@ -348,11 +373,13 @@ mod tests {
         ] {
             assert_eq!(t.indices(other, 3), None, "{other}");
         }
-        // Runs of digits side by side: the split that writes the key.
-        let t = Template::new("{0}-{1:03}{2}", None).unwrap();
-        assert_eq!(t.key(&[12, 5, 67]), "12-00567");
-        assert_eq!(t.indices("12-00567", 3), Some(vec![12, 5, 67]));
-        assert_eq!(t.indices("12-1234", 3), Some(vec![12, 123, 4]));
+        // Padding and a literal that starts with digits: the split that
+        // writes the key.
+        let t = Template::new("{0}-{1:03}5x{2}", None).unwrap();
+        assert_eq!(t.key(&[12, 5, 67]), "12-0055x67");
+        assert_eq!(t.indices("12-0055x67", 3), Some(vec![12, 5, 67]));
+        assert_eq!(t.indices("12-12345x6", 3), Some(vec![12, 1234, 6]));
+        assert_eq!(t.indices("12-55x6", 3), None);
         let t = Template::new("x{{{0}}}", None).unwrap();
         assert_eq!(t.key(&[5]), "x{5}");
         assert_eq!(t.indices("x{5}", 1), Some(vec![5]));
@@ -377,6 +404,13 @@ mod tests {
             ("{0", None),
             ("{0}}", None),
             ("{*}", Some("..")),
+            // Coordinates that would run together.
+            ("{0}{1}", None),
+            ("{0}-{1:03}{2}", None),
+            ("{0}12{1}", None),
+            ("{*}", Some("")),
+            ("{*}", Some("1")),
+            ("{-0}", None),
         ] {
             assert!(Template::new(format, sep).is_err(), "{format:?} {sep:?}");
         }

@@ -96,3 +96,18 @@ def test_zarr_python_reads_what_selections_write(zarrio, tmp_path, layout):
         warnings.simplefilter("ignore")
         got = zarr.open_array(str(tmp_path / "s"), mode="r")[...]
     assert _enc(got) == _enc(model)
+
+
+def test_zero_dimensional_string_arrays(zarrio):
+    """A 0-d array's one item, through the stepped and orthogonal forms
+    (which take no dimensions); a point selection needs a dimension."""
+    meta = {"zarr_format": 3, "node_type": "array", "shape": [], "data_type": "string",
+            "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": []}},
+            "chunk_key_encoding": {"name": "default"}, "fill_value": "f", "codecs": [{"name": "vlen-utf8"}]}
+    with Store.memory() as store, Array.create(store, "a", meta) as arr:
+        assert arr.read_strings_stepped((), (), ()) == [b"f"]
+        arr.write_strings_orthogonal([], [b"one"])
+        assert arr.read_strings_orthogonal([]) == [b"one"]
+        assert arr.read_strings() == [b"one"]
+        with pytest.raises(ZarrioError):
+            arr._items_out("zarrio_array_read_strings_points", 1, 1, None)
