@@ -1,6 +1,7 @@
 ! zarrio from Fortran: create a zstd-compressed array, write a Fortran
 ! array, read it back two ways (reversed dimensions without strides, and
-! Zarr's order with Fortran strides), and check the values; read every
+! Zarr's order with Fortran strides), and check the values; read and
+! write it and a block of it with zarrio_get / zarrio_put; read every
 ! other element, and two points; then write and
 ! read back an array of variable-length strings; give the array and the
 ! root group attributes (netCDF-style units and names) and read them, the
@@ -15,6 +16,8 @@ program zarrio_fortran_example
   integer(c_int32_t) :: st
   integer(c_int32_t), dimension(nx, ny, nz), target :: field, back
   integer(c_int32_t), dimension(nz, ny, nx), target :: zorder
+  integer(c_int32_t), dimension(4, 2, 1) :: block
+  real(c_float), dimension(nx, ny, nz) :: reals
   integer(c_int64_t), dimension(3), target :: start, shape, strides
   integer(c_int64_t), dimension(3) :: step, count
   integer(c_int32_t), dimension(nx / 2, ny / 2, nz / 2), target :: halves
@@ -72,6 +75,27 @@ program zarrio_fortran_example
       end do
     end do
   end do
+
+  ! The same through zarrio_get and zarrio_put, which take Fortran arrays
+  ! as netCDF's nf90_get_var and nf90_put_var do: Fortran dimension
+  ! order, 1-based start.
+  back = 0
+  call check(zarrio_get(array, back), "zarrio_get")
+  if (any(back /= field)) stop "zarrio_get differs"
+  call check(zarrio_get(array, block, [3_c_int64_t, 2_c_int64_t, 4_c_int64_t]), "zarrio_get of a block")
+  if (any(block /= field(3:6, 2:3, 4:4))) stop "zarrio_get of a block differs"
+  block = -block
+  call check(zarrio_put(array, block, [3_c_int64_t, 2_c_int64_t, 4_c_int64_t]), "zarrio_put of a block")
+  field(3:6, 2:3, 4:4) = block
+  call check(zarrio_get(array, back), "zarrio_get after zarrio_put")
+  if (any(back /= field)) stop "zarrio_put differs"
+  ! Values of another kind than the array's, or a start of another rank.
+  st = zarrio_get(array, reals)
+  if (st /= ZARRIO_ERR_INVALID_ARGUMENT) stop "real values for an int32 array were not refused"
+  print '(a, a)', "expected error: ", zarrio_error_message()
+  st = zarrio_get(array, back, [1_c_int64_t, 1_c_int64_t])
+  if (st /= ZARRIO_ERR_INVALID_ARGUMENT) stop "a start of another rank was not refused"
+  print '(a, a)', "expected error: ", zarrio_error_message()
 
   ! Every other element along each dimension: halves(i, j, k) =
   ! field(2i - 1, 2j - 1, 2k - 1), in the reversed layout again.

@@ -1,4 +1,6 @@
-! zarrio: Fortran 2003 bindings (iso_c_binding) for the C API in zarrio.h.
+! zarrio: Fortran 2003 bindings (iso_c_binding) for the C API in zarrio.h,
+! and zarrio_get / zarrio_put, which take a Fortran array of any rank
+! (Fortran 2018's assumed-rank arrays, TS 29113).
 !
 ! Every function returns an integer(c_int32_t) status: ZARRIO_OK (0) or a
 ! negative ZARRIO_ERR_* code; zarrio_error_message() gives the message of
@@ -591,6 +593,36 @@ module zarrio
       integer(c_size_t) :: zarrio_c_strlen
     end function
 
+    ! Check that caller elements of `size` bytes and of `kind` ("bool",
+    ! "integer", "float", "complex") are the array's (zarrio_get and
+    ! zarrio_put do).
+    function zarrio_array_check_element(array, size, kind) bind(c, name="zarrio_array_check_element")
+      import :: c_ptr, c_size_t, c_char, c_int32_t
+      type(c_ptr), value :: array
+      integer(c_size_t), value :: size
+      character(kind=c_char), dimension(*), intent(in) :: kind
+      integer(c_int32_t) :: zarrio_array_check_element
+    end function
+  end interface
+
+  ! Read (zarrio_get) or write (zarrio_put) a Fortran array of any rank
+  ! and of a kind of logical(c_bool), integer (c_int8_t .. c_int64_t),
+  ! real (c_float, c_double) or complex (c_float_complex,
+  ! c_double_complex) as a region of a Zarr array, as netCDF's
+  ! nf90_get_var and nf90_put_var do: the region's Zarr shape is the
+  ! array's shape reversed (values(nx, ny, nz) is Zarr's [nz, ny, nx]),
+  ! and `start`, optional, gives its first element's 1-based indices in
+  ! the same Fortran order (default: all 1). The values' kind must be the
+  ! array's data type (an integer kind of its size for the integers, of
+  ! either sign). Returns a status, as every call here.
+  interface zarrio_get
+    module procedure zarrio_get_l1, zarrio_get_i1, zarrio_get_i2, zarrio_get_i4, zarrio_get_i8
+    module procedure zarrio_get_r4, zarrio_get_r8, zarrio_get_c4, zarrio_get_c8
+  end interface
+
+  interface zarrio_put
+    module procedure zarrio_put_l1, zarrio_put_i1, zarrio_put_i2, zarrio_put_i4, zarrio_put_i8
+    module procedure zarrio_put_r4, zarrio_put_r8, zarrio_put_c4, zarrio_put_c8
   end interface
 
 contains
@@ -620,6 +652,219 @@ contains
       text(i:i) = chars(i)
     end do
     call zarrio_string_free(p)
+  end function
+
+  !> zarrio_get / zarrio_put: a region of Fortran shape `fshape` at the
+  !> 1-based Fortran-order `start` (absent: all 1), its `elem`-byte
+  !> elements of `kind` at `ptr`.
+  function zarrio_region_io(array, fshape, start, ptr, elem, kind, write) result(status)
+    type(c_ptr), intent(in) :: array
+    integer(c_int64_t), dimension(:), intent(in) :: fshape
+    integer(c_int64_t), dimension(:), intent(in), optional :: start
+    type(c_ptr), intent(in) :: ptr
+    integer(c_size_t), intent(in) :: elem
+    character(len=*), intent(in) :: kind
+    logical, intent(in) :: write
+    integer(c_int32_t) :: status
+    integer(c_int64_t), dimension(size(fshape)) :: zstart, zshape
+    integer(c_size_t) :: nbytes, nd
+    integer :: d, n
+    n = size(fshape)
+    status = zarrio_array_check_element(array, elem, zarrio_cstr(kind))
+    if (status /= ZARRIO_OK) return
+    zstart = 0
+    if (present(start)) then
+      if (size(start) /= n) then
+        ! The library says which count is wrong (it checks the count of
+        ! dimensions first): the values' rank against the array's, else
+        ! start's length.
+        status = zarrio_array_ndim(array, nd)
+        if (status /= ZARRIO_OK) return
+        if (nd == n) then
+          status = zarrio_array_read(array, int(size(start), c_size_t), start, start, c_null_ptr, &
+                                     0_c_size_t, c_null_ptr)
+        else
+          status = zarrio_array_read(array, int(n, c_size_t), zstart, zstart, c_null_ptr, &
+                                     0_c_size_t, c_null_ptr)
+        end if
+        if (status == ZARRIO_OK) status = ZARRIO_ERR_INVALID_ARGUMENT
+        return
+      end if
+      do d = 1, n
+        zstart(d) = start(n - d + 1) - 1
+      end do
+    end if
+    do d = 1, n
+      zshape(d) = fshape(n - d + 1)
+    end do
+    nbytes = elem * product(max(fshape, 0_c_int64_t))
+    if (write) then
+      status = zarrio_array_write(array, int(n, c_size_t), zstart, zshape, ptr, nbytes, c_null_ptr)
+    else
+      status = zarrio_array_read(array, int(n, c_size_t), zstart, zshape, ptr, nbytes, c_null_ptr)
+    end if
+  end function
+
+  function zarrio_get_l1(array, values, start) result(status)
+    type(c_ptr), intent(in) :: array
+    logical(c_bool), dimension(..), contiguous, target, intent(inout) :: values
+    integer(c_int64_t), dimension(:), intent(in), optional :: start
+    integer(c_int32_t) :: status
+    status = zarrio_region_io(array, shape(values, kind=c_int64_t), start, c_loc(values), 1_c_size_t, &
+                              "bool", .false.)
+  end function
+
+  function zarrio_get_i1(array, values, start) result(status)
+    type(c_ptr), intent(in) :: array
+    integer(c_int8_t), dimension(..), contiguous, target, intent(inout) :: values
+    integer(c_int64_t), dimension(:), intent(in), optional :: start
+    integer(c_int32_t) :: status
+    status = zarrio_region_io(array, shape(values, kind=c_int64_t), start, c_loc(values), 1_c_size_t, &
+                              "integer", .false.)
+  end function
+
+  function zarrio_get_i2(array, values, start) result(status)
+    type(c_ptr), intent(in) :: array
+    integer(c_int16_t), dimension(..), contiguous, target, intent(inout) :: values
+    integer(c_int64_t), dimension(:), intent(in), optional :: start
+    integer(c_int32_t) :: status
+    status = zarrio_region_io(array, shape(values, kind=c_int64_t), start, c_loc(values), 2_c_size_t, &
+                              "integer", .false.)
+  end function
+
+  function zarrio_get_i4(array, values, start) result(status)
+    type(c_ptr), intent(in) :: array
+    integer(c_int32_t), dimension(..), contiguous, target, intent(inout) :: values
+    integer(c_int64_t), dimension(:), intent(in), optional :: start
+    integer(c_int32_t) :: status
+    status = zarrio_region_io(array, shape(values, kind=c_int64_t), start, c_loc(values), 4_c_size_t, &
+                              "integer", .false.)
+  end function
+
+  function zarrio_get_i8(array, values, start) result(status)
+    type(c_ptr), intent(in) :: array
+    integer(c_int64_t), dimension(..), contiguous, target, intent(inout) :: values
+    integer(c_int64_t), dimension(:), intent(in), optional :: start
+    integer(c_int32_t) :: status
+    status = zarrio_region_io(array, shape(values, kind=c_int64_t), start, c_loc(values), 8_c_size_t, &
+                              "integer", .false.)
+  end function
+
+  function zarrio_get_r4(array, values, start) result(status)
+    type(c_ptr), intent(in) :: array
+    real(c_float), dimension(..), contiguous, target, intent(inout) :: values
+    integer(c_int64_t), dimension(:), intent(in), optional :: start
+    integer(c_int32_t) :: status
+    status = zarrio_region_io(array, shape(values, kind=c_int64_t), start, c_loc(values), 4_c_size_t, &
+                              "float", .false.)
+  end function
+
+  function zarrio_get_r8(array, values, start) result(status)
+    type(c_ptr), intent(in) :: array
+    real(c_double), dimension(..), contiguous, target, intent(inout) :: values
+    integer(c_int64_t), dimension(:), intent(in), optional :: start
+    integer(c_int32_t) :: status
+    status = zarrio_region_io(array, shape(values, kind=c_int64_t), start, c_loc(values), 8_c_size_t, &
+                              "float", .false.)
+  end function
+
+  function zarrio_get_c4(array, values, start) result(status)
+    type(c_ptr), intent(in) :: array
+    complex(c_float_complex), dimension(..), contiguous, target, intent(inout) :: values
+    integer(c_int64_t), dimension(:), intent(in), optional :: start
+    integer(c_int32_t) :: status
+    status = zarrio_region_io(array, shape(values, kind=c_int64_t), start, c_loc(values), 8_c_size_t, &
+                              "complex", .false.)
+  end function
+
+  function zarrio_get_c8(array, values, start) result(status)
+    type(c_ptr), intent(in) :: array
+    complex(c_double_complex), dimension(..), contiguous, target, intent(inout) :: values
+    integer(c_int64_t), dimension(:), intent(in), optional :: start
+    integer(c_int32_t) :: status
+    status = zarrio_region_io(array, shape(values, kind=c_int64_t), start, c_loc(values), 16_c_size_t, &
+                              "complex", .false.)
+  end function
+
+  function zarrio_put_l1(array, values, start) result(status)
+    type(c_ptr), intent(in) :: array
+    logical(c_bool), dimension(..), contiguous, target, intent(in) :: values
+    integer(c_int64_t), dimension(:), intent(in), optional :: start
+    integer(c_int32_t) :: status
+    status = zarrio_region_io(array, shape(values, kind=c_int64_t), start, c_loc(values), 1_c_size_t, &
+                              "bool", .true.)
+  end function
+
+  function zarrio_put_i1(array, values, start) result(status)
+    type(c_ptr), intent(in) :: array
+    integer(c_int8_t), dimension(..), contiguous, target, intent(in) :: values
+    integer(c_int64_t), dimension(:), intent(in), optional :: start
+    integer(c_int32_t) :: status
+    status = zarrio_region_io(array, shape(values, kind=c_int64_t), start, c_loc(values), 1_c_size_t, &
+                              "integer", .true.)
+  end function
+
+  function zarrio_put_i2(array, values, start) result(status)
+    type(c_ptr), intent(in) :: array
+    integer(c_int16_t), dimension(..), contiguous, target, intent(in) :: values
+    integer(c_int64_t), dimension(:), intent(in), optional :: start
+    integer(c_int32_t) :: status
+    status = zarrio_region_io(array, shape(values, kind=c_int64_t), start, c_loc(values), 2_c_size_t, &
+                              "integer", .true.)
+  end function
+
+  function zarrio_put_i4(array, values, start) result(status)
+    type(c_ptr), intent(in) :: array
+    integer(c_int32_t), dimension(..), contiguous, target, intent(in) :: values
+    integer(c_int64_t), dimension(:), intent(in), optional :: start
+    integer(c_int32_t) :: status
+    status = zarrio_region_io(array, shape(values, kind=c_int64_t), start, c_loc(values), 4_c_size_t, &
+                              "integer", .true.)
+  end function
+
+  function zarrio_put_i8(array, values, start) result(status)
+    type(c_ptr), intent(in) :: array
+    integer(c_int64_t), dimension(..), contiguous, target, intent(in) :: values
+    integer(c_int64_t), dimension(:), intent(in), optional :: start
+    integer(c_int32_t) :: status
+    status = zarrio_region_io(array, shape(values, kind=c_int64_t), start, c_loc(values), 8_c_size_t, &
+                              "integer", .true.)
+  end function
+
+  function zarrio_put_r4(array, values, start) result(status)
+    type(c_ptr), intent(in) :: array
+    real(c_float), dimension(..), contiguous, target, intent(in) :: values
+    integer(c_int64_t), dimension(:), intent(in), optional :: start
+    integer(c_int32_t) :: status
+    status = zarrio_region_io(array, shape(values, kind=c_int64_t), start, c_loc(values), 4_c_size_t, &
+                              "float", .true.)
+  end function
+
+  function zarrio_put_r8(array, values, start) result(status)
+    type(c_ptr), intent(in) :: array
+    real(c_double), dimension(..), contiguous, target, intent(in) :: values
+    integer(c_int64_t), dimension(:), intent(in), optional :: start
+    integer(c_int32_t) :: status
+    status = zarrio_region_io(array, shape(values, kind=c_int64_t), start, c_loc(values), 8_c_size_t, &
+                              "float", .true.)
+  end function
+
+  function zarrio_put_c4(array, values, start) result(status)
+    type(c_ptr), intent(in) :: array
+    complex(c_float_complex), dimension(..), contiguous, target, intent(in) :: values
+    integer(c_int64_t), dimension(:), intent(in), optional :: start
+    integer(c_int32_t) :: status
+    status = zarrio_region_io(array, shape(values, kind=c_int64_t), start, c_loc(values), 8_c_size_t, &
+                              "complex", .true.)
+  end function
+
+  function zarrio_put_c8(array, values, start) result(status)
+    type(c_ptr), intent(in) :: array
+    complex(c_double_complex), dimension(..), contiguous, target, intent(in) :: values
+    integer(c_int64_t), dimension(:), intent(in), optional :: start
+    integer(c_int32_t) :: status
+    status = zarrio_region_io(array, shape(values, kind=c_int64_t), start, c_loc(values), 16_c_size_t, &
+                              "complex", .true.)
   end function
 
   !> The message of the last failed call on this thread.

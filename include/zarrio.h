@@ -435,6 +435,23 @@ zarrio_status zarrio_array_data_type(const zarrio_array *array, char **out_name)
 zarrio_status zarrio_array_element_size(const zarrio_array *array, size_t *out);
 
 /**
+ * Check that a caller's elements of `size` bytes, of the kind `kind`,
+ * are this array's elements, for bindings whose element types the
+ * header cannot check (Fortran, Julia, Python): the size must be the
+ * element size; and for the core types (`bool`, the integers, the
+ * floats, the complex types) `kind` must name theirs: "bool", "signed",
+ * "unsigned", "integer" (either), "float" or "complex". NULL checks the
+ * size alone, as does every kind for the other data types (a datetime's
+ * int64 counts, raw bits, structs, ...). `ZARRIO_ERR_INVALID_ARGUMENT`
+ * with a message saying what differs; `ZARRIO_ERR_UNSUPPORTED` for an
+ * array of variable-length items. Thread-safe.
+ *
+ * # Safety
+ * `array` is a live handle; `kind` is NULL or a NUL-terminated string.
+ */
+zarrio_status zarrio_array_check_element(const zarrio_array *array, size_t size, const char *kind);
+
+/**
  * The fill value: one element in native byte order, written to `out`
  * (which holds `capacity` bytes, at least the element size). For the
  * variable-length types, the fill item's bytes (UTF-8 for `string`),

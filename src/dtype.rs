@@ -78,6 +78,33 @@ pub enum DataType {
 /// The prefix of the complex types named by their parts' type.
 const COMPLEX_OF: &str = "complex_";
 
+/// What kind of number a core data type's elements are, for bindings
+/// that check a caller's element type (`zarrio_array_check_element`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumberKind {
+    Bool,
+    Signed,
+    Unsigned,
+    Float,
+    Complex,
+}
+
+impl NumberKind {
+    /// Whether a caller's elements of the kind named `given` ("bool",
+    /// "signed", "unsigned", "integer" for either, "float", "complex")
+    /// are of this kind.
+    pub fn accepts(self, given: &str) -> bool {
+        matches!(
+            (self, given),
+            (NumberKind::Bool, "bool")
+                | (NumberKind::Signed, "signed" | "integer")
+                | (NumberKind::Unsigned, "unsigned" | "integer")
+                | (NumberKind::Float, "float")
+                | (NumberKind::Complex, "complex")
+        )
+    }
+}
+
 /// How a change of byte order rearranges the bytes of a type's elements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ByteOrderUnits<'a> {
@@ -309,6 +336,20 @@ impl DataType {
             Struct(_) => structure::STRUCT.into(),
             Complex(part) => format!("{COMPLEX_OF}{}", part.name()),
         }
+    }
+
+    /// The kind of number of a core type's elements (None for the
+    /// others: raw bits, times, text, structs, the narrow floats, ...).
+    pub fn number_kind(&self) -> Option<NumberKind> {
+        use DataType::*;
+        Some(match self {
+            Bool => NumberKind::Bool,
+            Int8 | Int16 | Int32 | Int64 => NumberKind::Signed,
+            UInt8 | UInt16 | UInt32 | UInt64 => NumberKind::Unsigned,
+            Float16 | BFloat16 | Float32 | Float64 => NumberKind::Float,
+            Complex64 | Complex128 | Complex(_) => NumberKind::Complex,
+            _ => return None,
+        })
     }
 
     /// For a complex type, the type of its real and imaginary parts.

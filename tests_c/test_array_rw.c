@@ -6,7 +6,7 @@
  * with a zero-length dimension, and thread-count independence.
  *
  * Calls: zarrio_array_create, _open, _free, _ndim, _shape, _chunk_shape,
- * _inner_chunk_shape, _data_type, _element_size, _fill_value, _metadata,
+ * _inner_chunk_shape, _data_type, _element_size, _check_element, _fill_value, _metadata,
  * _attributes, _set_attributes, _read, _write, _fill, _read_chunk,
  * _write_chunk, _erase_chunk, _set_threads, zarrio_string_free, stores.
  */
@@ -129,6 +129,23 @@ static void check_getters(const config_t *c, zarrio_array *a) {
     size_t es = 0;
     CHECK_OK(zarrio_array_element_size(a, &es));
     CHECK_MSG(es == dtype_size(c->dtype), "%s: element size %zu", c->name, es);
+
+    /* A binding's element type: of the right size and kind, or refused. */
+    const char *d = c->dtype;
+    int integer = d[0] == 'i' || d[0] == 'u';
+    const char *kind = strcmp(d, "bool") == 0          ? "bool"
+                       : strncmp(d, "complex", 7) == 0 ? "complex"
+                       : d[0] == 'f'                   ? "float"
+                       : d[0] == 'u'                   ? "unsigned"
+                                                       : "signed";
+    const char *other = d[0] == 'f' ? "integer" : "float";
+    CHECK_OK_CTX(zarrio_array_check_element(a, es, kind), "%s: %s elements", c->name, kind);
+    CHECK_OK_CTX(zarrio_array_check_element(a, es, NULL), "%s: any kind", c->name);
+    if (integer) CHECK_OK_CTX(zarrio_array_check_element(a, es, "integer"), "%s", c->name);
+    CHECK_STATUS(zarrio_array_check_element(a, es, other), ZARRIO_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(zarrio_array_check_element(a, es * 2, kind), ZARRIO_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(zarrio_array_check_element(a, es, "quaternion"), ZARRIO_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(zarrio_array_check_element(NULL, es, kind), ZARRIO_ERR_INVALID_ARGUMENT);
 
     unsigned char fill[32], exp[32];
     memset(fill, 0xEE, sizeof fill);

@@ -11,12 +11,12 @@ use super::memory::{into_c_bytes, into_c_string};
 use super::pipeline::zarrio_pipeline;
 use super::store::zarrio_store;
 use super::{
-    c_str, check_out, guard, handle, handle_mut, json_object, opt_strides, region, slice,
-    slice_mut, write_out, zarrio_status,
+    c_str, check_out, guard, handle, handle_mut, json_object, opt_c_str, opt_strides, region,
+    slice, slice_mut, write_out, zarrio_status,
 };
 use crate::array::Array;
 use crate::codec::vlen::ItemsRef;
-use crate::error::{buffer_too_small, invalid_argument, Result};
+use crate::error::{buffer_too_small, invalid_argument, unsupported, Result};
 use std::ffi::{c_char, c_void};
 
 /// An array handle.
@@ -299,6 +299,67 @@ pub unsafe extern "C" fn zarrio_array_element_size(
     out: *mut usize,
 ) -> zarrio_status {
     guard(|| write_out(out, handle(array, "array")?.inner.data_type().size(), "out"))
+}
+
+/// Check that a caller's elements of `size` bytes, of the kind `kind`,
+/// are this array's elements, for bindings whose element types the
+/// header cannot check (Fortran, Julia, Python): the size must be the
+/// element size; and for the core types (`bool`, the integers, the
+/// floats, the complex types) `kind` must name theirs: "bool", "signed",
+/// "unsigned", "integer" (either), "float" or "complex". NULL checks the
+/// size alone, as does every kind for the other data types (a datetime's
+/// int64 counts, raw bits, structs, ...). `ZARRIO_ERR_INVALID_ARGUMENT`
+/// with a message saying what differs; `ZARRIO_ERR_UNSUPPORTED` for an
+/// array of variable-length items. Thread-safe.
+///
+/// # Safety
+/// `array` is a live handle; `kind` is NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_array_check_element(
+    array: *const zarrio_array,
+    size: usize,
+    kind: *const c_char,
+) -> zarrio_status {
+    guard(|| {
+        let a = &handle(array, "array")?.inner;
+        let kind = opt_c_str(kind, "kind")?;
+        let dtype = a.data_type();
+        if dtype.is_variable_length() {
+            return Err(unsupported(format!(
+                "array \"{}\" holds variable-length {} items, not elements of a fixed size",
+                a.path(),
+                dtype.name()
+            )));
+        }
+        if size != dtype.size() {
+            return Err(invalid_argument(format!(
+                "elements of {size} bytes for array \"{}\" of {} ({} bytes each)",
+                a.path(),
+                dtype.name(),
+                dtype.size()
+            )));
+        }
+        let Some(kind) = kind else {
+            return Ok(());
+        };
+        let given = match kind {
+            "bool" | "signed" | "unsigned" | "integer" | "float" | "complex" => kind,
+            other => {
+                return Err(invalid_argument(format!(
+                    "element kind {other:?} is not \"bool\", \"signed\", \"unsigned\", \
+                     \"integer\", \"float\" or \"complex\""
+                )))
+            }
+        };
+        match dtype.number_kind() {
+            Some(k) if !k.accepts(given) => Err(invalid_argument(format!(
+                "{given} elements for array \"{}\" of {}",
+                a.path(),
+                dtype.name()
+            ))),
+            _ => Ok(()),
+        }
+    })
 }
 
 /// The fill value: one element in native byte order, written to `out`
