@@ -438,11 +438,12 @@ zarrio_status zarrio_array_element_size(const zarrio_array *array, size_t *out);
  * Check that a caller's elements of `size` bytes, of the kind `kind`,
  * are this array's elements, for bindings whose element types the
  * header cannot check (Fortran, Julia, Python): the size must be the
- * element size; and for the core types (`bool`, the integers, the
- * floats, the complex types) `kind` must name theirs: "bool", "signed",
- * "unsigned", "integer" (either), "float" or "complex". NULL checks the
- * size alone, as does every kind for the other data types (a datetime's
- * int64 counts, raw bits, structs, ...). `ZARRIO_ERR_INVALID_ARGUMENT`
+ * element size; and for the types every language has (`bool`, the
+ * integers, `float32`, `float64`, `complex64`, `complex128`) `kind` must
+ * name theirs: "bool", "signed", "unsigned", "integer" (either), "float"
+ * or "complex". NULL checks the size alone, as does every kind for the
+ * other data types (float16, a datetime's int64 counts, raw bits,
+ * structs, ..., often held as integers or records of their size). `ZARRIO_ERR_INVALID_ARGUMENT`
  * with a message saying what differs; `ZARRIO_ERR_UNSUPPORTED` for an
  * array of variable-length items. Thread-safe.
  *

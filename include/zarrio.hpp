@@ -17,6 +17,7 @@
 #ifndef ZARRIO_HPP
 #define ZARRIO_HPP
 
+#include <complex>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -48,6 +49,10 @@ private:
 };
 
 namespace detail {
+
+/// Whether T is a std::complex.
+template <class T> struct is_complex : std::false_type {};
+template <class T> struct is_complex<std::complex<T>> : std::true_type {};
 
 inline void check(zarrio_status status, const char *call) {
     if (status != ZARRIO_OK)
@@ -864,32 +869,24 @@ private:
         return out;
     }
 
-    /// Refuse a C++ element type that does not fit the array: of another
-    /// size, or (for the core integer, float and bool types) of another
-    /// kind, as an int for a float32 array. Other types (float16,
-    /// complex, raw bits, datetime counts, ...) are checked by size alone.
+    /// Refuse a C++ element type that does not fit the array
+    /// (`zarrio_array_check_element`): of another size, or for the core
+    /// types (bool, the integers, float32 and float64, complex64 and
+    /// complex128) of another kind, as an int for a float32 array. Other
+    /// data types (float16, raw bits, datetime counts, structs, ...) are
+    /// checked by size alone.
     template <class T> void check_element() const {
         static_assert(std::is_trivially_copyable<T>::value, "array elements are trivially copyable");
-        size_t size = element_size();
-        if (size != sizeof(T))
-            throw error(ZARRIO_ERR_INVALID_ARGUMENT,
-                        "a C++ element of " + std::to_string(sizeof(T)) + " bytes for an array of " +
-                            (size ? std::to_string(size) + "-byte elements" : std::string("variable-length items")));
-        if constexpr (std::is_arithmetic<T>::value) {
-            const char *given = std::is_same<T, bool>::value     ? "bool"
-                                : std::is_floating_point<T>::value ? "floating-point"
-                                : std::is_signed<T>::value         ? "signed integer"
-                                                                   : "unsigned integer";
-            std::string type = data_type();
-            const char *wanted = type == "bool"                                  ? "bool"
-                                 : type == "float32" || type == "float64"        ? "floating-point"
-                                 : type.compare(0, 3, "int") == 0                 ? "signed integer"
-                                 : type.compare(0, 4, "uint") == 0                ? "unsigned integer"
-                                                                                  : nullptr;
-            if (wanted && std::string(wanted) != given)
-                throw error(ZARRIO_ERR_INVALID_ARGUMENT,
-                            std::string("a C++ ") + given + " element for an array of " + type);
-        }
+        const char *kind = nullptr;
+        if constexpr (std::is_same<T, bool>::value)
+            kind = "bool";
+        else if constexpr (std::is_floating_point<T>::value)
+            kind = "float";
+        else if constexpr (std::is_integral<T>::value)
+            kind = std::is_signed<T>::value ? "signed" : "unsigned";
+        else if constexpr (detail::is_complex<T>::value)
+            kind = "complex";
+        detail::check(zarrio_array_check_element(get(), sizeof(T), kind), "zarrio_array_check_element");
     }
 
     /// The element count of a selection of the shape `count`, checked

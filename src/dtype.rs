@@ -338,16 +338,18 @@ impl DataType {
         }
     }
 
-    /// The kind of number of a core type's elements (None for the
-    /// others: raw bits, times, text, structs, the narrow floats, ...).
+    /// The kind of number of the types every language has (bool, the
+    /// integers, float32 and float64, complex64 and complex128); None for
+    /// the others (float16, raw bits, times, structs, ...), which callers
+    /// often hold as integers or records of the same size.
     pub fn number_kind(&self) -> Option<NumberKind> {
         use DataType::*;
         Some(match self {
             Bool => NumberKind::Bool,
             Int8 | Int16 | Int32 | Int64 => NumberKind::Signed,
             UInt8 | UInt16 | UInt32 | UInt64 => NumberKind::Unsigned,
-            Float16 | BFloat16 | Float32 | Float64 => NumberKind::Float,
-            Complex64 | Complex128 | Complex(_) => NumberKind::Complex,
+            Float32 | Float64 => NumberKind::Float,
+            Complex64 | Complex128 => NumberKind::Complex,
             _ => return None,
         })
     }
