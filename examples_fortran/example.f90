@@ -96,6 +96,9 @@ program zarrio_fortran_example
   st = zarrio_get(array, back, [1_c_int64_t, 1_c_int64_t])
   if (st /= ZARRIO_ERR_INVALID_ARGUMENT) stop "a start of another rank was not refused"
   print '(a, a)', "expected error: ", zarrio_error_message()
+  st = zarrio_get(array, block, [1_c_int64_t, 0_c_int64_t, 1_c_int64_t])
+  if (st /= ZARRIO_ERR_OUT_OF_BOUNDS) stop "a start of 0 was not refused"
+  print '(a, a)', "expected error: ", zarrio_error_message()
 
   ! Every other element along each dimension: halves(i, j, k) =
   ! field(2i - 1, 2j - 1, 2k - 1), in the reversed layout again.
@@ -150,6 +153,7 @@ program zarrio_fortran_example
   call check(zarrio_array_data_type(array, returned), "data type")
   dtype = zarrio_take_string(returned)
   if (dtype /= "int32") stop "data type differs"
+  if (c_associated(returned)) stop "zarrio_take_string left the freed pointer"
   call check(zarrio_array_metadata(array, returned), "metadata")
   meta = zarrio_take_string(returned)
   if (index(meta, '"zstd"') == 0 .or. index(meta, '"units"') == 0) stop "metadata differs"

@@ -1,6 +1,7 @@
-! zarrio: Fortran 2003 bindings (iso_c_binding) for the C API in zarrio.h,
+! zarrio: Fortran bindings (iso_c_binding) for the C API in zarrio.h,
 ! and zarrio_get / zarrio_put, which take a Fortran array of any rank
-! (Fortran 2018's assumed-rank arrays, TS 29113).
+! (assumed-rank arrays: the module needs a Fortran 2018 compiler, such as
+! gfortran 9 or later).
 !
 ! Every function returns an integer(c_int32_t) status: ZARRIO_OK (0) or a
 ! negative ZARRIO_ERR_* code; zarrio_error_message() gives the message of
@@ -18,6 +19,12 @@
 module zarrio
   use, intrinsic :: iso_c_binding
   implicit none
+  ! Reached through zarrio_get / zarrio_put and zarrio_take_string only.
+  private :: zarrio_region_io
+  private :: zarrio_get_l1, zarrio_get_i1, zarrio_get_i2, zarrio_get_i4, zarrio_get_i8
+  private :: zarrio_get_r4, zarrio_get_r8, zarrio_get_c4, zarrio_get_c8
+  private :: zarrio_put_l1, zarrio_put_i1, zarrio_put_i2, zarrio_put_i4, zarrio_put_i8
+  private :: zarrio_put_r4, zarrio_put_r8, zarrio_put_c4, zarrio_put_c8
 
   integer(c_int32_t), parameter :: ZARRIO_OK = 0
   integer(c_int32_t), parameter :: ZARRIO_ERR_INVALID_ARGUMENT = -1
@@ -593,15 +600,23 @@ module zarrio
       integer(c_size_t) :: zarrio_c_strlen
     end function
 
-    ! Check that caller elements of `size` bytes and of `kind` ("bool",
-    ! "integer", "float", "complex") are the array's (zarrio_get and
-    ! zarrio_put do).
-    function zarrio_array_check_element(array, size, kind) bind(c, name="zarrio_array_check_element")
+    ! Check that caller elements of `elem_size` bytes and of `elem_kind`
+    ! ("bool", "signed", "unsigned", "integer", "float", "complex") are
+    ! the array's (zarrio_get and zarrio_put do).
+    function zarrio_array_check_element(array, elem_size, elem_kind) bind(c, name="zarrio_array_check_element")
       import :: c_ptr, c_size_t, c_char, c_int32_t
       type(c_ptr), value :: array
-      integer(c_size_t), value :: size
-      character(kind=c_char), dimension(*), intent(in) :: kind
+      integer(c_size_t), value :: elem_size
+      character(kind=c_char), dimension(*), intent(in) :: elem_kind
       integer(c_int32_t) :: zarrio_array_check_element
+    end function
+
+    ! Set this thread's last error message and return `status`.
+    function zarrio_set_last_error(status, message) bind(c, name="zarrio_set_last_error")
+      import :: c_char, c_int32_t
+      integer(c_int32_t), value :: status
+      character(kind=c_char), dimension(*), intent(in) :: message
+      integer(c_int32_t) :: zarrio_set_last_error
     end function
   end interface
 
@@ -614,7 +629,9 @@ module zarrio
   ! and `start`, optional, gives its first element's 1-based indices in
   ! the same Fortran order (default: all 1). The values' kind must be the
   ! array's data type (an integer kind of its size for the integers, of
-  ! either sign). Returns a status, as every call here.
+  ! either sign, and for the numpy times). Returns a status, as every call
+  ! here; a region past the array's edge is reported in Zarr's terms
+  ! (0-based indices, Zarr's dimension order).
   interface zarrio_get
     module procedure zarrio_get_l1, zarrio_get_i1, zarrio_get_i2, zarrio_get_i4, zarrio_get_i8
     module procedure zarrio_get_r4, zarrio_get_r8, zarrio_get_c4, zarrio_get_c8
@@ -635,9 +652,10 @@ contains
   end function
 
   !> The text of a string the library returned (attributes, metadata,
-  !> children, a data type name), which this frees; "" for a null pointer.
+  !> children, a data type name), which this frees, setting `p` to
+  !> c_null_ptr; "" for a null pointer.
   function zarrio_take_string(p) result(text)
-    type(c_ptr), intent(in) :: p
+    type(c_ptr), intent(inout) :: p
     character(len=:), allocatable :: text
     character(kind=c_char), dimension(:), pointer :: chars
     integer(c_size_t) :: n, i
@@ -652,6 +670,9 @@ contains
       text(i:i) = chars(i)
     end do
     call zarrio_string_free(p)
+    ! A later failed call leaves its out-argument as it was: not a
+    ! pointer to free again.
+    p = c_null_ptr
   end function
 
   !> zarrio_get / zarrio_put: a region of Fortran shape `fshape` at the
@@ -667,7 +688,8 @@ contains
     logical, intent(in) :: write
     integer(c_int32_t) :: status
     integer(c_int64_t), dimension(size(fshape)) :: zstart, zshape
-    integer(c_size_t) :: nbytes, nd
+    integer(c_size_t) :: nbytes
+    character(len=160) :: msg
     integer :: d, n
     n = size(fshape)
     status = zarrio_array_check_element(array, elem, zarrio_cstr(kind))
@@ -675,23 +697,19 @@ contains
     zstart = 0
     if (present(start)) then
       if (size(start) /= n) then
-        ! The library says which count is wrong (it checks the count of
-        ! dimensions first): the values' rank against the array's, else
-        ! start's length.
-        status = zarrio_array_ndim(array, nd)
-        if (status /= ZARRIO_OK) return
-        if (nd == n) then
-          status = zarrio_array_read(array, int(size(start), c_size_t), start, start, c_null_ptr, &
-                                     0_c_size_t, c_null_ptr)
-        else
-          status = zarrio_array_read(array, int(n, c_size_t), zstart, zstart, c_null_ptr, &
-                                     0_c_size_t, c_null_ptr)
-        end if
-        if (status == ZARRIO_OK) status = ZARRIO_ERR_INVALID_ARGUMENT
+        write (msg, '(a, i0, a, i0)') "zarrio_get/zarrio_put: start has ", size(start), &
+          " entries, the values' rank is ", n
+        status = zarrio_set_last_error(ZARRIO_ERR_INVALID_ARGUMENT, zarrio_cstr(msg))
         return
       end if
       do d = 1, n
-        zstart(d) = start(n - d + 1) - 1
+        if (start(d) < 1) then
+          write (msg, '(a, i0, a, i0, a)') "zarrio_get/zarrio_put: start(", d, ") is ", start(d), &
+            "; indices start at 1"
+          status = zarrio_set_last_error(ZARRIO_ERR_OUT_OF_BOUNDS, zarrio_cstr(msg))
+          return
+        end if
+        zstart(n - d + 1) = start(d) - 1
       end do
     end if
     do d = 1, n
@@ -886,6 +904,7 @@ contains
     integer(c_int64_t), dimension(:), intent(in) :: shape
     integer(c_int64_t), dimension(size(shape)) :: strides
     integer :: d
+    if (size(shape) == 0) return
     strides(1) = 1
     do d = 2, size(shape)
       strides(d) = strides(d - 1) * max(shape(d - 1), 1_c_int64_t)

@@ -439,11 +439,13 @@ zarrio_status zarrio_array_element_size(const zarrio_array *array, size_t *out);
  * are this array's elements, for bindings whose element types the
  * header cannot check (Fortran, Julia, Python): the size must be the
  * element size; and for the types every language has (`bool`, the
- * integers, `float32`, `float64`, `complex64`, `complex128`) `kind` must
- * name theirs: "bool", "signed", "unsigned", "integer" (either), "float"
- * or "complex". NULL checks the size alone, as does every kind for the
- * other data types (float16, a datetime's int64 counts, raw bits,
- * structs, ..., often held as integers or records of their size). `ZARRIO_ERR_INVALID_ARGUMENT`
+ * integers, `float32`, `float64`, `complex64`, `complex128`) and those
+ * held as integers (`int4` and the other narrow integers, one byte each;
+ * the numpy times, int64 counts) `kind` must name theirs: "bool",
+ * "signed", "unsigned", "integer" (either), "float" or "complex". NULL
+ * checks the size alone, as does every kind but "bool" for the other
+ * data types (float16, the narrow floats, raw bits, structs, ..., held
+ * as integers or records of their size). `ZARRIO_ERR_INVALID_ARGUMENT`
  * with a message saying what differs; `ZARRIO_ERR_UNSUPPORTED` for an
  * array of variable-length items. Thread-safe.
  *
@@ -831,6 +833,19 @@ const char *zarrio_last_error(void);
  * `buf` must be NULL or writable for `capacity` bytes.
  */
 size_t zarrio_last_error_copy(char *buf, size_t capacity);
+
+/**
+ * Set this thread's last error message to `message` (NULL: the empty
+ * message) and return `status` unchanged: for bindings that check their
+ * own arguments before they call the library (the Fortran module's
+ * `zarrio_get` does), so that `zarrio_last_error` explains their
+ * failures as it explains the library's. Thread-safe: each thread has
+ * its own message.
+ *
+ * # Safety
+ * `message` is NULL or a NUL-terminated string.
+ */
+zarrio_status zarrio_set_last_error(zarrio_status status, const char *message);
 
 /**
  * The name of a status code, e.g. "ZARRIO_ERR_IO" (a static string,

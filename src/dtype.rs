@@ -339,14 +339,19 @@ impl DataType {
     }
 
     /// The kind of number of the types every language has (bool, the
-    /// integers, float32 and float64, complex64 and complex128); None for
-    /// the others (float16, raw bits, times, structs, ...), which callers
-    /// often hold as integers or records of the same size.
+    /// integers, float32 and float64, complex64 and complex128) and of
+    /// those held as integers (the narrow integers, times); None for the
+    /// others (float16, the narrow floats, raw bits, structs, ...), which
+    /// callers hold as integers or records of the same size.
     pub fn number_kind(&self) -> Option<NumberKind> {
         use DataType::*;
         Some(match self {
             Bool => NumberKind::Bool,
-            Int8 | Int16 | Int32 | Int64 => NumberKind::Signed,
+            // The narrow integers are an int8 or uint8 each in the
+            // caller's memory, the times int64 counts.
+            Int8 | Int16 | Int32 | Int64 | DateTime64(..) | TimeDelta64(..) => NumberKind::Signed,
+            SubByte(t) if t.float().is_none() && t.is_signed() => NumberKind::Signed,
+            SubByte(t) if t.float().is_none() => NumberKind::Unsigned,
             UInt8 | UInt16 | UInt32 | UInt64 => NumberKind::Unsigned,
             Float32 | Float64 => NumberKind::Float,
             Complex64 | Complex128 => NumberKind::Complex,

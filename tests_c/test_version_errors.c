@@ -255,9 +255,65 @@ static void test_threads(void) {
     CHECK(zarrio_threads() == dflt);
 }
 
+/* A binding reports its own argument errors through the thread's last
+ * error, as the library reports its own. */
+static void test_set_last_error(void) {
+    CHECK(zarrio_set_last_error(ZARRIO_ERR_OUT_OF_BOUNDS, "start(2) is 0") == ZARRIO_ERR_OUT_OF_BOUNDS);
+    CHECK(strcmp(zarrio_last_error(), "start(2) is 0") == 0);
+    char buf[8];
+    CHECK(zarrio_last_error_copy(buf, sizeof buf) == 13 && strcmp(buf, "start(2") == 0);
+    CHECK(zarrio_set_last_error(ZARRIO_ERR_INVALID_ARGUMENT, NULL) == ZARRIO_ERR_INVALID_ARGUMENT);
+    CHECK(strcmp(zarrio_last_error(), "") == 0);
+}
+
+/* zarrio_array_check_element for the types held as integers, and those
+ * checked by size. */
+static void test_check_element(void) {
+    zarrio_store *s = NULL;
+    REQUIRE_OK(zarrio_store_create_memory(&s));
+    static const struct {
+        const char *dtype, *fill;
+        size_t size;
+        const char *fits[4], *refused[4];
+    } cases[] = {
+        {"\"int4\"", "0", 1, {"signed", "integer", NULL}, {"unsigned", "bool", "float", NULL}},
+        {"\"uint2\"", "0", 1, {"unsigned", "integer", NULL}, {"signed", "bool", NULL}},
+        {"{\"name\":\"numpy.datetime64\",\"configuration\":{\"unit\":\"D\",\"scale_factor\":1}}", "0", 8,
+         {"signed", "integer", NULL}, {"float", "unsigned", NULL}},
+        {"\"float16\"", "0.0", 2, {"unsigned", "float", "signed", NULL}, {"bool", NULL}},
+        {"\"r16\"", "[0,0]", 2, {"unsigned", "float", NULL}, {"bool", NULL}},
+        {"\"bool\"", "false", 1, {"bool", NULL}, {"unsigned", "integer", NULL}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char json[512];
+        snprintf(json, sizeof json,
+                 "{\"zarr_format\":3,\"node_type\":\"array\",\"shape\":[2],\"data_type\":%s,"
+                 "\"chunk_grid\":{\"name\":\"regular\",\"configuration\":{\"chunk_shape\":[2]}},"
+                 "\"chunk_key_encoding\":{\"name\":\"default\"},\"fill_value\":%s,"
+                 "\"codecs\":[{\"name\":\"bytes\",\"configuration\":{\"endian\":\"little\"}}]}",
+                 cases[i].dtype, cases[i].fill);
+        char path[16];
+        snprintf(path, sizeof path, "a%zu", i);
+        zarrio_array *a = NULL;
+        if (!CHECK_OK_CTX(zarrio_array_create(s, path, json, &a), "%s", cases[i].dtype)) continue;
+        for (size_t k = 0; cases[i].fits[k]; k++)
+            CHECK_OK_CTX(zarrio_array_check_element(a, cases[i].size, cases[i].fits[k]), "%s as %s",
+                         cases[i].dtype, cases[i].fits[k]);
+        for (size_t k = 0; cases[i].refused[k]; k++)
+            CHECK_STATUS(zarrio_array_check_element(a, cases[i].size, cases[i].refused[k]),
+                         ZARRIO_ERR_INVALID_ARGUMENT);
+        CHECK_OK(zarrio_array_check_element(a, cases[i].size, NULL));
+        CHECK_STATUS(zarrio_array_check_element(a, cases[i].size + 1, NULL), ZARRIO_ERR_INVALID_ARGUMENT);
+        zarrio_array_free(a);
+    }
+    zarrio_store_free(s);
+}
+
 int main(int argc, char **argv) {
     (void)argc;
     (void)argv;
+    test_set_last_error();
+    test_check_element();
     test_version();
     test_status_names();
     test_last_error_copy();

@@ -305,11 +305,13 @@ pub unsafe extern "C" fn zarrio_array_element_size(
 /// are this array's elements, for bindings whose element types the
 /// header cannot check (Fortran, Julia, Python): the size must be the
 /// element size; and for the types every language has (`bool`, the
-/// integers, `float32`, `float64`, `complex64`, `complex128`) `kind` must
-/// name theirs: "bool", "signed", "unsigned", "integer" (either), "float"
-/// or "complex". NULL checks the size alone, as does every kind for the
-/// other data types (float16, a datetime's int64 counts, raw bits,
-/// structs, ..., often held as integers or records of their size). `ZARRIO_ERR_INVALID_ARGUMENT`
+/// integers, `float32`, `float64`, `complex64`, `complex128`) and those
+/// held as integers (`int4` and the other narrow integers, one byte each;
+/// the numpy times, int64 counts) `kind` must name theirs: "bool",
+/// "signed", "unsigned", "integer" (either), "float" or "complex". NULL
+/// checks the size alone, as does every kind but "bool" for the other
+/// data types (float16, the narrow floats, raw bits, structs, ..., held
+/// as integers or records of their size). `ZARRIO_ERR_INVALID_ARGUMENT`
 /// with a message saying what differs; `ZARRIO_ERR_UNSUPPORTED` for an
 /// array of variable-length items. Thread-safe.
 ///
@@ -352,13 +354,20 @@ pub unsafe extern "C" fn zarrio_array_check_element(
                 )))
             }
         };
-        match dtype.number_kind() {
-            Some(k) if !k.accepts(given) => Err(invalid_argument(format!(
+        let fits = match dtype.number_kind() {
+            Some(k) => k.accepts(given),
+            // A caller's bool holds 0 or 1 only: only a bool array's
+            // elements are that.
+            None => given != "bool",
+        };
+        if fits {
+            Ok(())
+        } else {
+            Err(invalid_argument(format!(
                 "{given} elements for array \"{}\" of {}",
                 a.path(),
                 dtype.name()
-            ))),
-            _ => Ok(()),
+            )))
         }
     })
 }

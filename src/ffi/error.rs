@@ -99,6 +99,31 @@ pub unsafe extern "C" fn zarrio_last_error_copy(buf: *mut c_char, capacity: usiz
     })
 }
 
+/// Set this thread's last error message to `message` (NULL: the empty
+/// message) and return `status` unchanged: for bindings that check their
+/// own arguments before they call the library (the Fortran module's
+/// `zarrio_get` does), so that `zarrio_last_error` explains their
+/// failures as it explains the library's. Thread-safe: each thread has
+/// its own message.
+///
+/// # Safety
+/// `message` is NULL or a NUL-terminated string.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_set_last_error(
+    status: zarrio_status,
+    message: *const c_char,
+) -> zarrio_status {
+    let msg = if message.is_null() {
+        CString::default()
+    } else {
+        // SAFETY: non-null and NUL-terminated per the caller's contract;
+        // copied before this returns.
+        CString::from(std::ffi::CStr::from_ptr(message))
+    };
+    LAST_ERROR.with(|m| *m.borrow_mut() = msg);
+    status
+}
+
 /// The name of a status code, e.g. "ZARRIO_ERR_IO" (a static string,
 /// never NULL; "ZARRIO_ERR_UNKNOWN" for codes this version does not know).
 #[no_mangle]
