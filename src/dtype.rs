@@ -73,6 +73,15 @@ pub enum DataType {
     /// narrower-than-a-byte ones one byte each). `complex64` and
     /// `complex128` are their own variants.
     Complex(Box<DataType>),
+    /// `N<i>f<f>` (zarr-extensions' fixed-point proposal; Julia's
+    /// `Normed{UInt<bits>, f}`): an unsigned integer of `bits` bits (i + f:
+    /// 8, 16, 32 or 64) standing for itself over 2^f - 1. Stored, and held
+    /// in the caller's memory, as that unsigned integer; fill values are
+    /// the numbers they stand for.
+    Normed {
+        bits: u32,
+        frac: u32,
+    },
 }
 
 /// The prefix of the complex types named by their parts' type.
@@ -267,6 +276,10 @@ impl DataType {
             "complex128" => Complex128,
             "string" => String,
             "variable_length_bytes" | "bytes" => Bytes,
+            _ if normed_from_name(name).is_some() => {
+                let (bits, frac) = normed_from_name(name).expect("checked");
+                Normed { bits, frac }
+            }
             _ if name.starts_with(COMPLEX_OF) => {
                 return complex_part_from_name(&name[COMPLEX_OF.len()..])
                     .map(|part| Complex(Box::new(part)))
@@ -335,6 +348,21 @@ impl DataType {
             RawBytes(_) => RAW_BYTES.into(),
             Struct(_) => structure::STRUCT.into(),
             Complex(part) => format!("{COMPLEX_OF}{}", part.name()),
+            Normed { bits, frac } => format!("N{}f{frac}", bits - frac),
+        }
+    }
+
+    /// The type this one is stored as, which codecs see: the unsigned
+    /// integer of a normed fixed-point type, else the type itself.
+    pub fn storage_type(&self) -> DataType {
+        match self {
+            DataType::Normed { bits, .. } => match bits {
+                8 => DataType::UInt8,
+                16 => DataType::UInt16,
+                32 => DataType::UInt32,
+                _ => DataType::UInt64,
+            },
+            t => t.clone(),
         }
     }
 
@@ -352,7 +380,7 @@ impl DataType {
             Int8 | Int16 | Int32 | Int64 | DateTime64(..) | TimeDelta64(..) => NumberKind::Signed,
             SubByte(t) if t.float().is_none() && t.is_signed() => NumberKind::Signed,
             SubByte(t) if t.float().is_none() => NumberKind::Unsigned,
-            UInt8 | UInt16 | UInt32 | UInt64 => NumberKind::Unsigned,
+            UInt8 | UInt16 | UInt32 | UInt64 | Normed { .. } => NumberKind::Unsigned,
             Float32 | Float64 => NumberKind::Float,
             Complex64 | Complex128 => NumberKind::Complex,
             _ => return None,
@@ -400,6 +428,7 @@ impl DataType {
             RawBits(n) | NullTerminatedBytes(n) | RawBytes(n) => *n,
             Struct(s) => s.size(),
             Complex(part) => 2 * part.size(),
+            Normed { bits, .. } => *bits as usize / 8,
         }
     }
 
@@ -523,6 +552,13 @@ impl DataType {
                 Ok(b)
             }
             Struct(s) => s.parse_fill_value(v),
+            Normed { bits, frac } => {
+                let code = v
+                    .as_f64()
+                    .and_then(|x| normed_code(x, *bits, *frac))
+                    .ok_or_else(bad)?;
+                Ok((code as i64).to_ne_bytes_trunc(self.size()))
+            }
             Complex(part) => match v {
                 Value::Array(a) if a.len() == 2 => {
                     let mut out = part.parse_fill_value(&a[0]).map_err(|_| bad())?;
@@ -612,6 +648,11 @@ impl DataType {
                 base64_json(&bytes[..end])
             }
             Struct(s) => s.fill_value_to_json(bytes),
+            Normed { frac, .. } => {
+                let code = float_bits(bytes);
+                let v = code as f64 / (2f64.powi(*frac as i32) - 1.0);
+                serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
+            }
             Complex(part) => {
                 let (re, im) = bytes.split_at(part.size());
                 Value::Array(vec![
@@ -650,6 +691,38 @@ impl DataType {
             }
         }
     }
+}
+
+/// The integer and fractional bits of a normed fixed-point type's name,
+/// `N<i>f<f>` with i + f one of 8, 16, 32, 64 and f at least 1 (plain
+/// decimal digits).
+fn normed_from_name(name: &str) -> Option<(u32, u32)> {
+    let (i, f) = name.strip_prefix('N')?.split_once('f')?;
+    let number = |s: &str| {
+        (!s.is_empty()
+            && s.bytes().all(|b| b.is_ascii_digit())
+            && (s == "0" || !s.starts_with('0')))
+        .then(|| s.parse::<u32>().ok())
+        .flatten()
+    };
+    let (i, f) = (number(i)?, number(f)?);
+    let bits = i.checked_add(f)?;
+    (f >= 1 && [8, 16, 32, 64].contains(&bits)).then_some((bits, f))
+}
+
+/// The stored integer of the value `x` of a normed type: `x * (2^f - 1)`
+/// rounded to the nearest integer (ties to even, as Julia rounds), if it
+/// fits in `bits` bits.
+fn normed_code(x: f64, bits: u32, frac: u32) -> Option<u64> {
+    let r = (x * (2f64.powi(frac as i32) - 1.0)).round_ties_even();
+    // 2^64 - 1 is not a float: at 64 bits the largest value rounds to
+    // 2^64, which the cast below saturates to it.
+    let max = if bits == 64 {
+        2f64.powi(64)
+    } else {
+        ((1u64 << bits) - 1) as f64
+    };
+    (r.is_finite() && r >= 0.0 && r <= max).then_some(r as u64)
 }
 
 /// The part type of a `complex_<part>` data type: the floats the
@@ -1091,6 +1164,62 @@ mod tests {
             4
         );
         assert!(DataType::from_json(&field("complex_float6_e3m2fn")).is_err());
+    }
+
+    #[test]
+    fn normed_fixed_point_types() {
+        for (name, bits, frac, storage) in [
+            ("N0f8", 8, 8, DataType::UInt8),
+            ("N10f6", 16, 6, DataType::UInt16),
+            ("N0f16", 16, 16, DataType::UInt16),
+            ("N24f8", 32, 8, DataType::UInt32),
+            ("N0f64", 64, 64, DataType::UInt64),
+        ] {
+            let t = DataType::from_name(name).unwrap();
+            assert_eq!(t, DataType::Normed { bits, frac });
+            assert_eq!((t.name().as_str(), t.size()), (name, bits as usize / 8));
+            assert_eq!(t.storage_type(), storage);
+            assert_eq!(t.number_kind(), Some(NumberKind::Unsigned));
+        }
+        for bad in [
+            "N8f0", "N1f8", "N0f7", "N00f8", "N0f08", "Nf8", "N0f", "n0f8", "N-0f8",
+        ] {
+            assert!(DataType::from_name(bad).is_err(), "{bad}");
+        }
+        // Values rounded to the nearest code, ties to even, as Julia's
+        // N0f8(0.5) is 128/255.
+        let n0f8 = DataType::from_name("N0f8").unwrap();
+        for (v, code) in [
+            (0.0, 0u8),
+            (1.0, 255),
+            (0.5, 128),
+            (0.2, 51),
+            (127.0 / 255.0, 127),
+        ] {
+            assert_eq!(n0f8.parse_fill_value(&json!(v)).unwrap(), vec![code], "{v}");
+            let back = n0f8.fill_value_to_json(&[code]);
+            assert_eq!(n0f8.parse_fill_value(&back).unwrap(), vec![code], "{back}");
+        }
+        for bad in [
+            json!(1.01),
+            json!(-0.01),
+            json!("NaN"),
+            json!("0x10"),
+            json!(null),
+        ] {
+            assert!(n0f8.parse_fill_value(&bad).is_err(), "{bad}");
+        }
+        let n10f6 = DataType::from_name("N10f6").unwrap();
+        assert_eq!(
+            n10f6.parse_fill_value(&json!(2.0)).unwrap(),
+            126u16.to_ne_bytes().to_vec()
+        );
+        assert!(n10f6.parse_fill_value(&json!(1041.0)).is_err());
+        let n0f64 = DataType::from_name("N0f64").unwrap();
+        assert_eq!(
+            n0f64.parse_fill_value(&json!(1.0)).unwrap(),
+            u64::MAX.to_ne_bytes().to_vec()
+        );
     }
 
     #[test]

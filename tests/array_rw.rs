@@ -345,3 +345,48 @@ fn nan_fill_chunks_are_erased_bitwise() {
         "-0.0 is not the fill value 0.0"
     );
 }
+
+/// The normed fixed-point types (`N0f8`, `N10f6`, ...) are stored and
+/// held as their unsigned integers, through any codec of those; their
+/// fill values are the numbers they stand for.
+#[test]
+fn normed_fixed_point_arrays() {
+    for (dtype, fill, fill_code, codecs) in [
+        (
+            "N0f8",
+            json!(0.5),
+            128u64,
+            json!([bytes_le(), {"name": "zstd", "configuration": {"level": 1}}]),
+        ),
+        (
+            "N10f6",
+            json!(2.0),
+            126,
+            json!([{"name": "sharding_indexed", "configuration": {"chunk_shape": [2, 3],
+                "codecs": [{"name": "packbits", "configuration": {}}],
+                "index_codecs": [bytes_le()]}}]),
+        ),
+    ] {
+        let store: StoreRef = Arc::new(MemoryStore::new());
+        let a = Array::create(
+            store.clone(),
+            "n",
+            &meta(&[5, 6], &[4, 6], dtype, fill, codecs),
+        )
+        .unwrap_or_else(|e| panic!("{dtype}: {e}"));
+        let size = a.data_type().size();
+        let code_bytes = |c: u64| c.to_ne_bytes()[..size].to_vec();
+        // Unwritten elements read as the fill value's code.
+        let mut got = vec![0u8; 30 * size];
+        a.read_region(&[0, 0], &[5, 6], &mut got, None).unwrap();
+        assert_eq!(got, code_bytes(fill_code).repeat(30), "{dtype}");
+        let data: Vec<u8> = (0..12u64).flat_map(|i| code_bytes(i * 9 + 1)).collect();
+        a.write_region(&[1, 0], &[2, 6], &data, None).unwrap();
+        let b = Array::open(store, "n").unwrap();
+        assert_eq!(b.data_type().name(), dtype);
+        assert_eq!(b.fill_value(), code_bytes(fill_code).as_slice());
+        let mut back = vec![0u8; 12 * size];
+        b.read_region(&[1, 0], &[2, 6], &mut back, None).unwrap();
+        assert_eq!(back, data, "{dtype}");
+    }
+}

@@ -113,8 +113,11 @@ impl CodecChain {
         Self::from_specs(&specs, repr)
     }
 
-    pub fn from_specs(specs: &[CodecSpec], repr: ChunkRepr) -> Result<Self> {
+    pub fn from_specs(specs: &[CodecSpec], mut repr: ChunkRepr) -> Result<Self> {
         repr.check_addressable()?;
+        // Codecs see a type stored as another (the normed fixed-point
+        // types, as unsigned integers) as that one.
+        repr.dtype = repr.dtype.storage_type();
         let mut array_to_array = Vec::new();
         let mut array_to_bytes: Option<(Arc<dyn ArrayToBytesCodec>, ChunkRepr)> = None;
         let mut bytes_to_bytes = Vec::new();
