@@ -82,7 +82,19 @@ pub enum DataType {
         bits: u32,
         frac: u32,
     },
+    /// `binary_fixed_point` (zarr-extensions' proposal; Julia's
+    /// `Fixed{T, f}`): the integer `base` (int8..int64, uint8..uint64)
+    /// standing for itself times 2^-frac, with `int_bits` integer bits
+    /// (and a sign bit when signed) in use. Stored, and held in the
+    /// caller's memory, as that integer.
+    BinaryFixedPoint {
+        base: Box<DataType>,
+        frac: u32,
+        int_bits: u32,
+    },
 }
+
+const BINARY_FIXED_POINT: &str = "binary_fixed_point";
 
 /// The prefix of the complex types named by their parts' type.
 const COMPLEX_OF: &str = "complex_";
@@ -156,6 +168,15 @@ impl DataType {
                 "name": self.name(), "configuration": {"length_bytes": n}
             }),
             DataType::Struct(s) => s.to_json(),
+            DataType::BinaryFixedPoint {
+                base,
+                frac,
+                int_bits,
+            } => serde_json::json!({
+                "name": BINARY_FIXED_POINT,
+                "configuration": {"base_data_type": base.name(), "fractional_bits": frac,
+                                  "integer_bits": int_bits}
+            }),
             _ => Value::String(self.name()),
         }
     }
@@ -213,6 +234,9 @@ impl DataType {
                         o.get("configuration"),
                         depth,
                     )?)));
+                }
+                if name == BINARY_FIXED_POINT {
+                    return binary_fixed_point(o.get("configuration"));
                 }
                 if name == DATETIME64 || name == TIMEDELTA64 {
                     let cfg = o.get("configuration");
@@ -349,6 +373,7 @@ impl DataType {
             Struct(_) => structure::STRUCT.into(),
             Complex(part) => format!("{COMPLEX_OF}{}", part.name()),
             Normed { bits, frac } => format!("N{}f{frac}", bits - frac),
+            BinaryFixedPoint { .. } => BINARY_FIXED_POINT.into(),
         }
     }
 
@@ -362,6 +387,7 @@ impl DataType {
                 32 => DataType::UInt32,
                 _ => DataType::UInt64,
             },
+            DataType::BinaryFixedPoint { base, .. } => (**base).clone(),
             t => t.clone(),
         }
     }
@@ -381,6 +407,7 @@ impl DataType {
             SubByte(t) if t.float().is_none() && t.is_signed() => NumberKind::Signed,
             SubByte(t) if t.float().is_none() => NumberKind::Unsigned,
             UInt8 | UInt16 | UInt32 | UInt64 | Normed { .. } => NumberKind::Unsigned,
+            BinaryFixedPoint { base, .. } => return base.number_kind(),
             Float32 | Float64 => NumberKind::Float,
             Complex64 | Complex128 => NumberKind::Complex,
             _ => return None,
@@ -429,6 +456,7 @@ impl DataType {
             Struct(s) => s.size(),
             Complex(part) => 2 * part.size(),
             Normed { bits, .. } => *bits as usize / 8,
+            BinaryFixedPoint { base, .. } => base.size(),
         }
     }
 
@@ -552,6 +580,54 @@ impl DataType {
                 Ok(b)
             }
             Struct(s) => s.parse_fill_value(v),
+            BinaryFixedPoint {
+                base,
+                frac,
+                int_bits,
+            } => {
+                let signed = base.number_kind() == Some(NumberKind::Signed);
+                let used = frac + int_bits;
+                let code: i128 = match v {
+                    // The integer itself, as hex of the base type's size.
+                    Value::String(h) => {
+                        let hex = h
+                            .strip_prefix("0x")
+                            .filter(|x| {
+                                x.len() == 2 * base.size()
+                                    && x.bytes().all(|c| c.is_ascii_hexdigit())
+                            })
+                            .ok_or_else(bad)?;
+                        let raw = u64::from_str_radix(hex, 16).map_err(|_| bad())?;
+                        let bits = 8 * base.size() as u32;
+                        if signed {
+                            // Sign-extended from the base type's width.
+                            i128::from(((raw << (64 - bits)) as i64) >> (64 - bits))
+                        } else {
+                            i128::from(raw)
+                        }
+                    }
+                    _ => {
+                        let x = v.as_f64().ok_or_else(bad)?;
+                        let r = (x * 2f64.powi(*frac as i32)).round_ties_even();
+                        // Far out of range (and not a number) before the
+                        // cast, which saturates.
+                        if !r.is_finite() || r.abs() > 2f64.powi(used as i32 + 1) {
+                            return Err(bad());
+                        }
+                        r as i128
+                    }
+                };
+                // Within the integers the used bits hold.
+                let (lo, hi) = if signed {
+                    (-(1i128 << used), (1i128 << used) - 1)
+                } else {
+                    (0, (1i128 << used) - 1)
+                };
+                if code < lo || code > hi {
+                    return Err(bad());
+                }
+                Ok((code as i64).to_ne_bytes_trunc(self.size()))
+            }
             Normed { bits, frac } => {
                 let code = v
                     .as_f64()
@@ -648,6 +724,17 @@ impl DataType {
                 base64_json(&bytes[..end])
             }
             Struct(s) => s.fill_value_to_json(bytes),
+            BinaryFixedPoint { base, frac, .. } => {
+                let raw = float_bits(bytes);
+                let bits = 8 * bytes.len() as u32;
+                let code = if base.number_kind() == Some(NumberKind::Signed) {
+                    (((raw << (64 - bits)) as i64) >> (64 - bits)) as f64
+                } else {
+                    raw as f64
+                };
+                serde_json::Number::from_f64(code * 2f64.powi(-(*frac as i32)))
+                    .map_or(Value::Null, Value::Number)
+            }
             Normed { frac, .. } => {
                 let code = float_bits(bytes);
                 let v = code as f64 / (2f64.powi(*frac as i32) - 1.0);
@@ -691,6 +778,54 @@ impl DataType {
             }
         }
     }
+}
+
+/// The `binary_fixed_point` data type of a configuration: an integer base
+/// type wide enough for its integer and fractional bits (and a sign bit
+/// when signed).
+fn binary_fixed_point(cfg: Option<&Value>) -> Result<DataType> {
+    let bad = |msg: String| invalid_metadata(format!("data type \"{BINARY_FIXED_POINT}\": {msg}"));
+    let cfg = cfg
+        .and_then(Value::as_object)
+        .ok_or_else(|| bad("needs a configuration".into()))?;
+    if let Some(k) = cfg
+        .keys()
+        .find(|k| !["base_data_type", "fractional_bits", "integer_bits"].contains(&k.as_str()))
+    {
+        return Err(bad(format!("unknown configuration key \"{k}\"")));
+    }
+    let base = cfg
+        .get("base_data_type")
+        .and_then(Value::as_str)
+        .filter(|n| {
+            let ints = ["int8", "int16", "int32", "int64"];
+            ints.contains(n) || n.strip_prefix('u').is_some_and(|u| ints.contains(&u))
+        })
+        .and_then(|n| DataType::from_name(n).ok())
+        .ok_or_else(|| {
+            bad("\"base_data_type\" must be one of int8..int64, uint8..uint64".into())
+        })?;
+    let bits = |k: &str| {
+        cfg.get(k)
+            .and_then(Value::as_u64)
+            .and_then(|n| u32::try_from(n).ok())
+            .ok_or_else(|| bad(format!("\"{k}\" must be a count of bits")))
+    };
+    let (frac, int_bits) = (bits("fractional_bits")?, bits("integer_bits")?);
+    let signed = base.number_kind() == Some(NumberKind::Signed);
+    let width = 8 * base.size() as u64;
+    if u64::from(frac) + u64::from(int_bits) + u64::from(signed) > width {
+        return Err(bad(format!(
+            "{int_bits} integer and {frac} fractional bits{} do not fit {}",
+            if signed { " and a sign bit" } else { "" },
+            base.name()
+        )));
+    }
+    Ok(DataType::BinaryFixedPoint {
+        base: Box::new(base),
+        frac,
+        int_bits,
+    })
 }
 
 /// The integer and fractional bits of a normed fixed-point type's name,
@@ -1220,6 +1355,61 @@ mod tests {
             n0f64.parse_fill_value(&json!(1.0)).unwrap(),
             u64::MAX.to_ne_bytes().to_vec()
         );
+    }
+
+    #[test]
+    fn binary_fixed_point_types() {
+        let t = |base: &str, f: u32, i: u32| {
+            DataType::from_json(&json!({"name": "binary_fixed_point", "configuration":
+                {"base_data_type": base, "fractional_bits": f, "integer_bits": i}}))
+        };
+        // Q0.15: -1.0 to 0.99997.
+        let q = t("int16", 15, 0).unwrap();
+        assert_eq!((q.size(), q.storage_type()), (2, DataType::Int16));
+        assert_eq!(q.number_kind(), Some(NumberKind::Signed));
+        assert_eq!(DataType::from_json(&q.to_json()).unwrap(), q);
+        for (v, code) in [(-1.0, i16::MIN), (0.5, 16384), (0.0, 0), (-0.25, -8192)] {
+            let b = q.parse_fill_value(&json!(v)).unwrap();
+            assert_eq!(b, code.to_ne_bytes().to_vec(), "{v}");
+            assert_eq!(q.fill_value_to_json(&b), json!(v));
+        }
+        assert_eq!(
+            q.parse_fill_value(&json!("0x8000")).unwrap(),
+            i16::MIN.to_ne_bytes().to_vec()
+        );
+        for bad in [
+            json!(1.0),
+            json!(-1.01),
+            json!("0x80"),
+            json!("NaN"),
+            json!(null),
+        ] {
+            assert!(q.parse_fill_value(&bad).is_err(), "{bad}");
+        }
+        // UQ8.8 in uint16; bits beyond the used ones are out of range.
+        let u = t("uint16", 8, 8).unwrap();
+        assert_eq!(
+            u.parse_fill_value(&json!(255.5)).unwrap(),
+            0xff80u16.to_ne_bytes().to_vec()
+        );
+        let narrow = t("uint32", 4, 4).unwrap();
+        assert!(narrow.parse_fill_value(&json!(16.0)).is_err());
+        assert_eq!(
+            narrow.parse_fill_value(&json!(15.9375)).unwrap(),
+            255u32.to_ne_bytes().to_vec()
+        );
+        for bad in [
+            t("int16", 15, 1),
+            t("uint8", 5, 4),
+            t("float32", 4, 4),
+            t("N0f8", 4, 4),
+            t("int4", 1, 1),
+            DataType::from_json(&json!({"name": "binary_fixed_point"})),
+            DataType::from_json(&json!({"name": "binary_fixed_point", "configuration":
+                {"base_data_type": "int8", "fractional_bits": 4, "integer_bits": 1, "x": 1}})),
+        ] {
+            assert!(bad.is_err());
+        }
     }
 
     #[test]

@@ -390,3 +390,33 @@ fn normed_fixed_point_arrays() {
         assert_eq!(back, data, "{dtype}");
     }
 }
+
+/// `binary_fixed_point` arrays are stored and held as their base
+/// integers; the metadata written back names the type as read.
+#[test]
+fn binary_fixed_point_arrays() {
+    let store: StoreRef = Arc::new(MemoryStore::new());
+    let dtype = json!({"name": "binary_fixed_point", "configuration":
+        {"base_data_type": "int16", "fractional_bits": 8, "integer_bits": 7}});
+    let meta = json!({
+        "zarr_format": 3, "node_type": "array", "shape": [7], "data_type": dtype,
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [4]}},
+        "chunk_key_encoding": {"name": "default"}, "fill_value": -1.5,
+        "codecs": [{"name": "bytes", "configuration": {"endian": "big"}}, {"name": "crc32c"}],
+    });
+    let a = Array::create(store.clone(), "q", &meta.to_string()).unwrap();
+    let data: Vec<u8> = [256i16, -128, 32767]
+        .iter()
+        .flat_map(|v| v.to_ne_bytes())
+        .collect();
+    a.write_region(&[4], &[3], &data, None).unwrap();
+    let b = Array::open(store, "q").unwrap();
+    assert_eq!(b.data_type().to_json(), dtype);
+    let mut got = vec![0u8; 14];
+    b.read_region(&[0], &[7], &mut got, None).unwrap();
+    let want: Vec<u8> = [-384i16, -384, -384, -384, 256, -128, 32767]
+        .iter()
+        .flat_map(|v| v.to_ne_bytes())
+        .collect();
+    assert_eq!(got, want);
+}
