@@ -63,10 +63,16 @@ pub fn copied(data: &[u8]) -> Result<Vec<u8>> {
 /// Append `data` to `out`, growing it by exactly what is needed, or
 /// `OutOfMemory` (see `zeroed`).
 pub fn append(out: &mut Vec<u8>, data: &[u8]) -> Result<()> {
-    out.try_reserve_exact(data.len())
-        .map_err(|_| cannot_allocate(out.len().saturating_add(data.len())))?;
+    reserve(out, data.len())?;
     out.extend_from_slice(data);
     Ok(())
+}
+
+/// Room in `out` for `more` bytes past its length, exactly, or
+/// `OutOfMemory` (see `zeroed`).
+pub fn reserve(out: &mut Vec<u8>, more: usize) -> Result<()> {
+    out.try_reserve_exact(more)
+        .map_err(|_| cannot_allocate(out.len().saturating_add(more)))
 }
 
 /// A `Write` sink for streaming encoders whose output size is not known

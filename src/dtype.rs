@@ -464,9 +464,7 @@ impl DataType {
     pub fn byte_order_units(&self) -> ByteOrderUnits<'_> {
         use DataType::*;
         let unit = match self {
-            Complex64 => 4,
-            Complex128 => 8,
-            Complex(part) => part.size(),
+            Complex64 | Complex128 | Complex(_) => self.complex_part().map_or(1, |p| p.size()),
             RawBits(_) | NullTerminatedBytes(_) | RawBytes(_) | String | Bytes => 1,
             FixedUtf32(_) => 4,
             Struct(s) => {
@@ -560,17 +558,6 @@ impl DataType {
             Float16 | BFloat16 | Float32 | Float64 => {
                 parse_float(v, self.size(), self).ok_or_else(bad)
             }
-            Complex64 | Complex128 => {
-                let part = if *self == Complex64 { Float32 } else { Float64 };
-                match v {
-                    Value::Array(a) if a.len() == 2 => {
-                        let mut out = parse_float(&a[0], part.size(), &part).ok_or_else(bad)?;
-                        out.extend(parse_float(&a[1], part.size(), &part).ok_or_else(bad)?);
-                        Ok(out)
-                    }
-                    _ => Err(bad()),
-                }
-            }
             RawBits(n) => fill_bytes(v).filter(|b| b.len() == *n).ok_or_else(bad),
             // zarr-python writes these as base64, numpy's scalar of the
             // type: trailing NULs dropped, so shorter values are padded.
@@ -635,14 +622,18 @@ impl DataType {
                     .ok_or_else(bad)?;
                 Ok((code as i64).to_ne_bytes_trunc(self.size()))
             }
-            Complex(part) => match v {
-                Value::Array(a) if a.len() == 2 => {
-                    let mut out = part.parse_fill_value(&a[0]).map_err(|_| bad())?;
-                    out.extend(part.parse_fill_value(&a[1]).map_err(|_| bad())?);
-                    Ok(out)
+            // A real and an imaginary part, each as its type takes it.
+            Complex64 | Complex128 | Complex(_) => {
+                let part = self.complex_part().expect("a complex type");
+                match v {
+                    Value::Array(a) if a.len() == 2 => {
+                        let mut out = part.parse_fill_value(&a[0]).map_err(|_| bad())?;
+                        out.extend(part.parse_fill_value(&a[1]).map_err(|_| bad())?);
+                        Ok(out)
+                    }
+                    _ => Err(bad()),
                 }
-                _ => Err(bad()),
-            },
+            }
             SubByte(t) => t.parse_fill(v).map(|b| vec![b]).ok_or_else(bad),
             Float8(f) => {
                 let x = match v {
@@ -707,14 +698,6 @@ impl DataType {
             UInt32 => u32::from_ne_bytes(bytes.try_into().unwrap()).into(),
             UInt64 => u64::from_ne_bytes(bytes.try_into().unwrap()).into(),
             Float16 | BFloat16 | Float32 | Float64 => float_to_json(bytes, self),
-            Complex64 => Value::Array(vec![
-                float_to_json(&bytes[..4], &Float32),
-                float_to_json(&bytes[4..], &Float32),
-            ]),
-            Complex128 => Value::Array(vec![
-                float_to_json(&bytes[..8], &Float64),
-                float_to_json(&bytes[8..], &Float64),
-            ]),
             RawBits(_) => Value::Array(bytes.iter().map(|b| Value::from(*b)).collect()),
             String => Value::String(std::string::String::from_utf8_lossy(bytes).into_owned()),
             Bytes | RawBytes(_) => base64_json(bytes),
@@ -740,7 +723,8 @@ impl DataType {
                 let v = code as f64 / (2f64.powi(*frac as i32) - 1.0);
                 serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number)
             }
-            Complex(part) => {
+            Complex64 | Complex128 | Complex(_) => {
+                let part = self.complex_part().expect("a complex type");
                 let (re, im) = bytes.split_at(part.size());
                 Value::Array(vec![
                     part.fill_value_to_json(re),

@@ -143,23 +143,22 @@ impl Array {
         Ok(coords)
     }
 
-    /// The chunk that holds `point`: its grid indices, and the point's
-    /// place in it.
-    fn chunk_of_point(&self, point: &[u64]) -> (Vec<u64>, Vec<u64>) {
-        match &self.meta.rectilinear {
-            Some(grid) => point
-                .iter()
-                .enumerate()
-                .map(|(d, &i)| {
+    /// Push the grid indices of the chunk that holds `point` to `chunk`,
+    /// and the point's place in that chunk to `inside`.
+    fn push_chunk_of(&self, point: &[u64], chunk: &mut Vec<u64>, inside: &mut Vec<u64>) {
+        for (d, &i) in point.iter().enumerate() {
+            let (c, origin) = match &self.meta.rectilinear {
+                Some(grid) => {
                     let c = grid.index_of(d, i);
-                    (c, i - grid.span_along(d, c).0)
-                })
-                .unzip(),
-            None => point
-                .iter()
-                .zip(self.chunk_shape())
-                .map(|(&i, &edge)| (i / edge, i % edge))
-                .unzip(),
+                    (c, grid.span_along(d, c).0)
+                }
+                None => {
+                    let edge = self.chunk_shape()[d];
+                    (i / edge, i / edge * edge)
+                }
+            };
+            chunk.push(c);
+            inside.push(i - origin);
         }
     }
 
@@ -171,9 +170,7 @@ impl Array {
         let mut chunk_of = crate::alloc::with_capacity(coords.len())?;
         let mut inside = crate::alloc::with_capacity(coords.len())?;
         for point in coords.chunks_exact(ndim) {
-            let (c, i) = self.chunk_of_point(point);
-            chunk_of.extend(c);
-            inside.extend(i);
+            self.push_chunk_of(point, &mut chunk_of, &mut inside);
         }
         let mut order: Vec<usize> = crate::alloc::with_capacity(count)?;
         order.extend(0..count);
@@ -287,20 +284,13 @@ impl Array {
             let run = &groups.order[groups.runs[g].clone()];
             let (view, at) = self.chunk_array(groups.chunk(run[0]))?;
             let target = view.as_ref().unwrap_or(self);
-            let shape = target.chunk_shape();
-            let chunk_len = crate::region::num_elements(shape)?;
-            let old = target.chunk_items(&at)?;
-            let mut slots: Vec<&[u8]> = crate::alloc::with_capacity(chunk_len)?;
-            match &old {
-                Some(items) => slots.extend((0..chunk_len).map(|k| items.get(k))),
-                None => slots.resize(chunk_len, self.fill_value()),
-            }
-            let strides = c_strides(shape);
-            // In the caller's order: of repeated elements the last wins.
-            for &p in run {
-                slots[offset(groups.inside(p), &strides)] = items.get(p);
-            }
-            target.store_items(&at, &slots)
+            let strides = c_strides(target.chunk_shape());
+            target.rewrite_chunk_items(&at, false, |set| {
+                // In the caller's order: of repeated elements the last wins.
+                for &p in run {
+                    set(offset(groups.inside(p), &strides), items.get(p));
+                }
+            })
         })
     }
 }

@@ -217,33 +217,48 @@ impl Array {
             return self.write_items_rectilinear(start, shape, &item_at);
         }
         let plan = RegionPlan::new(self.chunk_shape(), start, shape);
-        let chunk_len = num_elements(self.chunk_shape())?;
-        let fill = self.fill_value();
         let (chunk_strides, region_strides) = (c_strides(self.chunk_shape()), c_strides(shape));
         crate::threads::for_each(self.threads(), plan.checked_len()?, |i| {
             let part = plan.part(i);
-            // The chunk's items as they are, unless the region covers it.
-            let old = if part.is_whole(self.chunk_shape()) {
-                None
-            } else {
-                self.chunk_items(&part.chunk)?
-            };
-            let mut slots: Vec<&[u8]> = crate::alloc::with_capacity(chunk_len)?;
-            match &old {
-                Some(items) => slots.extend((0..chunk_len).map(|k| items.get(k))),
-                None => slots.resize(chunk_len, fill),
-            }
-            for_each_index(&part.shape, |idx| {
-                let k = flat(&part.in_chunk, idx, &chunk_strides);
-                slots[k] = item_at(flat(&part.in_region, idx, &region_strides));
-            });
-            self.store_items(&part.chunk, &slots)
+            let covered = part.is_whole(self.chunk_shape());
+            self.rewrite_chunk_items(&part.chunk, covered, |set| {
+                for_each_index(&part.shape, |idx| {
+                    let k = flat(&part.in_chunk, idx, &chunk_strides);
+                    set(k, item_at(flat(&part.in_region, idx, &region_strides)));
+                })
+            })
         })
+    }
+
+    /// Rewrite the chunk at `chunk` with the items `set` gives it (`set`
+    /// calls its argument with an item's C-order place in the chunk and
+    /// the item; later calls for a place win), the others as stored (or
+    /// the fill value); unless `covered`: then `set` gives every item and
+    /// the stored chunk is not read.
+    pub(super) fn rewrite_chunk_items<'a>(
+        &self,
+        chunk: &[u64],
+        covered: bool,
+        set: impl FnOnce(&mut dyn FnMut(usize, &'a [u8])),
+    ) -> Result<()> {
+        let chunk_len = num_elements(self.chunk_shape())?;
+        let old = if covered {
+            None
+        } else {
+            self.chunk_items(chunk)?
+        };
+        let mut slots: Vec<&[u8]> = crate::alloc::with_capacity(chunk_len)?;
+        match &old {
+            Some(items) => slots.extend((0..chunk_len).map(|k| items.get(k))),
+            None => slots.resize(chunk_len, self.fill_value()),
+        }
+        set(&mut |k, item| slots[k] = item);
+        self.store_items(chunk, &slots)
     }
 
     /// Store a chunk's items (C order), erasing it when all are the fill
     /// value.
-    pub(super) fn store_items(&self, chunk: &[u64], slots: &[&[u8]]) -> Result<()> {
+    fn store_items(&self, chunk: &[u64], slots: &[&[u8]]) -> Result<()> {
         let key = self.chunk_key(chunk);
         if slots.iter().all(|s| *s == self.fill_value()) {
             return self.store().erase(&key);

@@ -88,12 +88,15 @@ impl AffixCodec {
         })
     }
 
-    /// The bytes to add.
-    fn bytes(&self) -> Result<Cow<'_, [u8]>> {
-        Ok(match &self.given {
-            Some(b) => Cow::Borrowed(b),
-            None => Cow::Owned(crate::alloc::zeroed(self.nbytes)?),
-        })
+    /// Append the bytes this codec adds to `out`, whose capacity holds
+    /// them (reserved by the caller, which may fail, rather than here,
+    /// which must not).
+    fn push_added(&self, out: &mut Vec<u8>) {
+        debug_assert!(out.capacity() - out.len() >= self.nbytes);
+        match &self.given {
+            Some(b) => out.extend_from_slice(b),
+            None => out.resize(out.len() + self.nbytes, 0),
+        }
     }
 }
 
@@ -118,22 +121,22 @@ impl BytesToBytesCodec for AffixCodec {
 
     fn encode(&self, mut input: Vec<u8>) -> Result<Vec<u8>> {
         if self.at_end {
-            crate::alloc::append(&mut input, &self.bytes()?)?;
+            crate::alloc::reserve(&mut input, self.nbytes)?;
+            self.push_added(&mut input);
             return Ok(input);
         }
         self.encode_slice(&input)
     }
 
     fn encode_slice(&self, input: &[u8]) -> Result<Vec<u8>> {
-        let added = self.bytes()?;
-        let mut out = crate::alloc::with_capacity(input.len().saturating_add(added.len()))?;
-        let (first, second) = if self.at_end {
-            (input, &added[..])
-        } else {
-            (&added[..], input)
-        };
-        out.extend_from_slice(first);
-        out.extend_from_slice(second);
+        let mut out = crate::alloc::with_capacity(input.len().saturating_add(self.nbytes))?;
+        if !self.at_end {
+            self.push_added(&mut out);
+        }
+        out.extend_from_slice(input);
+        if self.at_end {
+            self.push_added(&mut out);
+        }
         Ok(out)
     }
 

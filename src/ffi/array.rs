@@ -603,6 +603,13 @@ pub(super) unsafe fn hand_out_items(
     out_data: *mut *mut u8,
     out_len: *mut usize,
 ) -> Result<()> {
+    if offsets.len() != items.offsets.len() {
+        return Err(crate::error::internal(format!(
+            "{} items read where the selection has {}",
+            items.offsets.len() - 1,
+            offsets.len() - 1
+        )));
+    }
     offsets.copy_from_slice(&items.offsets);
     let (ptr, len) = into_c_bytes(items.data);
     write_out(out_data, ptr, "out_data")?;

@@ -9,6 +9,7 @@
 //! must be inserted exactly once, and `{*}` must take at least one.
 
 use crate::error::{invalid_metadata, Result};
+use std::sync::OnceLock;
 
 /// One piece of a template as written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,13 +33,25 @@ enum Part {
     Coordinate { dim: usize, width: usize },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Template {
     /// The format as given.
     format: String,
     separator: Option<String>,
     pieces: Vec<Piece>,
+    /// The pieces resolved for the rank `check_rank` last accepted: the
+    /// array's, so that each chunk key does not resolve them again.
+    resolved: OnceLock<(usize, Vec<Part>)>,
 }
+
+/// Templates are equal when written the same (whatever they resolved).
+impl PartialEq for Template {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.format, &self.separator) == (&other.format, &other.separator)
+    }
+}
+
+impl Eq for Template {}
 
 fn bad(msg: String) -> crate::error::Error {
     invalid_metadata(format!("chunk_key_encoding \"template\": {msg}"))
@@ -149,6 +162,7 @@ impl Template {
             format: format.to_string(),
             separator: separator.map(str::to_string),
             pieces,
+            resolved: OnceLock::new(),
         })
     }
 
@@ -220,31 +234,41 @@ impl Template {
         Ok(parts)
     }
 
-    /// Check that the template fits chunk coordinates of `ndim` values.
+    /// Check that the template fits chunk coordinates of `ndim` values
+    /// (and keep its pieces resolved for them).
     pub fn check_rank(&self, ndim: usize) -> Result<()> {
-        self.parts(ndim).map(drop)
+        let parts = self.parts(ndim)?;
+        let _ = self.resolved.set((ndim, parts));
+        Ok(())
+    }
+
+    /// Call `f` with the pieces for chunk coordinates of `ndim` values.
+    fn with_parts<T>(&self, ndim: usize, f: impl FnOnce(&[Part]) -> T) -> Result<T> {
+        match self.resolved.get() {
+            Some((n, parts)) if *n == ndim => Ok(f(parts)),
+            _ => Ok(f(&self.parts(ndim)?)),
+        }
     }
 
     /// The key of the chunk at `indices` (a rank `check_rank` accepted).
     pub fn key(&self, indices: &[u64]) -> String {
-        let parts = self
-            .parts(indices.len())
-            .expect("the rank was checked when the array was opened");
-        let mut key = String::new();
-        for p in &parts {
-            match p {
-                Part::Literal(s) => key.push_str(s),
-                Part::Coordinate { dim, width } => {
-                    key.push_str(&format!("{:0width$}", indices[*dim], width = *width))
+        self.with_parts(indices.len(), |parts| {
+            let mut key = String::new();
+            for p in parts {
+                match p {
+                    Part::Literal(s) => key.push_str(s),
+                    Part::Coordinate { dim, width } => {
+                        key.push_str(&format!("{:0width$}", indices[*dim], width = *width))
+                    }
                 }
             }
-        }
-        key
+            key
+        })
+        .expect("the rank was checked when the array was opened")
     }
 
     /// The coordinates whose key is `key`, if any.
     pub fn indices(&self, key: &str, ndim: usize) -> Option<Vec<u64>> {
-        let parts = self.parts(ndim).ok()?;
         let mut found = vec![None; ndim];
         // Only a split whose coordinates write this very key (padding
         // and all) counts.
@@ -252,7 +276,12 @@ impl Template {
             let idx: Option<Vec<u64>> = found.iter().copied().collect();
             idx.is_some_and(|idx| self.key(&idx) == key)
         };
-        if !match_parts(&parts, key, &mut found, &writes_key) {
+        let matched = self
+            .with_parts(ndim, |parts| {
+                match_parts(parts, key, &mut found, &writes_key)
+            })
+            .ok()?;
+        if !matched {
             return None;
         }
         found.into_iter().collect()
