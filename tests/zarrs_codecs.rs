@@ -2,7 +2,8 @@
 //! writes (`bitround`, `packbits`, `reshape`, and zarrs' `zarrs.squeeze`),
 //! and data types only zarrs writes (`float6_e2m3fn`, `float6_e3m2fn`,
 //! `float8_e4m3`, `complex_float16` and the other complex types named by
-//! their parts), checked against arrays the zarrs crate wrote: `tests/data/zarrs`,
+//! their parts), and zarrs' `zfp` codec (zfp streams without a header;
+//! with the cargo feature `zfp`), checked against arrays the zarrs crate wrote: `tests/data/zarrs`,
 //! made by `bench/src/bin/zarrs_fixtures.rs` (see there). Each array
 //! sits beside `input.bin`, the bytes zarrs wrote it from, and `read.bin`,
 //! what zarrs reads back.
@@ -20,14 +21,40 @@ fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/zarrs")
 }
 
+/// Every fixture, those of zarrs' `zfp` codec only in builds with zfp.
 fn names() -> Vec<String> {
+    let mut v = all_names();
+    v.retain(|n| cfg!(feature = "zfp") || !is_zfp(n));
+    v
+}
+
+fn all_names() -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(fixtures())
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     v.sort();
-    assert!(v.len() >= 50, "the fixtures are missing: {v:?}");
+    assert!(v.len() >= 75, "the fixtures are missing: {v:?}");
     v
+}
+
+fn is_zfp(name: &str) -> bool {
+    name.starts_with("zfp_")
+}
+
+/// Without zfp built in, an array of zarrs' `zfp` codec does not open,
+/// and says why.
+#[cfg(not(feature = "zfp"))]
+#[test]
+fn zfp_arrays_are_unsupported_without_zfp() {
+    let store: StoreRef = Arc::new(FilesystemStore::open_existing(fixtures()).unwrap());
+    let zfp: Vec<String> = all_names().into_iter().filter(|n| is_zfp(n)).collect();
+    assert!(zfp.len() >= 25);
+    for name in zfp {
+        let e = Array::open(store.clone(), &name).unwrap_err();
+        assert_eq!(e.kind(), zarrio::error::ErrorKind::Unsupported, "{name}");
+        assert!(e.message().contains("cargo feature"), "{name}: {e}");
+    }
 }
 
 /// Every chunk file below `dir` (relative path -> bytes), without the

@@ -38,11 +38,13 @@ pub mod stream;
 pub mod transpose;
 pub(crate) mod value_cast;
 pub mod vlen;
-/// libzfp's functions, for the zfpy codec: not part of zarrio's C API.
+pub mod zfp;
+/// libzfp's functions, for the zfp codecs: not part of zarrio's C API.
 ///
 /// cbindgen:ignore
 #[cfg(feature = "zfp")]
 mod zfp_ffi;
+mod zfp_stream;
 pub mod zfpy;
 pub mod zstd;
 pub mod zstd_compressor;
@@ -603,6 +605,7 @@ pub fn build_codec(spec: &CodecSpec, repr: &ChunkRepr) -> Result<Codec> {
         }
         pcodec::NAME => pcodec::build(spec, repr)?,
         zfpy::NAME => zfpy::build(spec, repr)?,
+        name if zfp::is_name(name) => zfp::build(spec, repr)?,
         packbits::NAME => Codec::ArrayToArray(Arc::new(packbits::PackBits::from_spec(spec)?)),
         rounding::BITROUND | rounding::EXT_BITROUND | rounding::QUANTIZE => {
             Codec::ArrayToArray(Arc::new(rounding::RoundingFilter::from_spec(spec)?))

@@ -1,5 +1,5 @@
 //! The few functions of the zfp C library (`zfp.h`, zfp 1.0) that the
-//! `numcodecs.zfpy` codec calls, declared by hand: streams, fields and
+//! zfp codecs (`numcodecs.zfpy`, zarrs' `zfp`) call, declared by hand: streams, fields and
 //! headers are opaque pointers handed back and forth, and every argument
 //! is a pointer, a size or a plain number. The library is the zfp-sys
 //! crate's, built from its bundled source and linked in statically with
@@ -64,6 +64,14 @@ extern "C" {
         align: c_int,
     ) -> c_double;
     pub(crate) fn zfp_stream_set_precision(stream: *mut ZfpStream, precision: c_uint) -> c_uint;
+    /// zfp's `zfp_bool` is an `int`.
+    pub(crate) fn zfp_stream_set_params(
+        stream: *mut ZfpStream,
+        minbits: c_uint,
+        maxbits: c_uint,
+        maxprec: c_uint,
+        minexp: c_int,
+    ) -> c_int;
     pub(crate) fn zfp_stream_params(
         stream: *const ZfpStream,
         minbits: *mut c_uint,

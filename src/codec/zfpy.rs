@@ -16,6 +16,7 @@
 //! from the zfp-sys crate's source (that needs libclang); without it the
 //! codec reports unsupported.
 
+use super::zfp_stream::{Mode, ZFP_DOUBLE, ZFP_FLOAT, ZFP_INT32, ZFP_INT64};
 use super::{ChunkRepr, CodecSpec};
 use crate::dtype::DataType;
 use crate::error::{invalid_metadata, unsupported, Result};
@@ -34,22 +35,14 @@ pub const CONFIG_KEYS: &[&str] = &[
     "compression_kwargs",
 ];
 
-/// How a chunk is compressed.
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Mode {
-    Rate(f64),
-    Precision(u32),
-    Accuracy(f64),
-    Reversible,
-}
-
 fn bad_config(what: String) -> crate::error::Error {
     invalid_metadata(format!("codec \"{NAME}\": {what}"))
 }
 
 /// numcodecs' mode and setting as zfp's: a negative setting (numcodecs'
-/// default -1) compresses reversibly.
-fn parse_mode(spec: &CodecSpec) -> Result<Mode> {
+/// default -1) compresses reversibly. A rate is per value of the `rank`
+/// dimensional blocks of the chunk.
+fn parse_mode(spec: &CodecSpec, rank: usize) -> Result<Mode> {
     let number = |key: &str| -> Result<f64> {
         match spec.get(key) {
             None => Ok(-1.0),
@@ -75,7 +68,10 @@ fn parse_mode(spec: &CodecSpec) -> Result<Mode> {
                     "codec \"{NAME}\": rate {r} is more bits per value than any type has"
                 )))
             }
-            r if r >= 0.0 => Mode::Rate(r),
+            r if r >= 0.0 => Mode::Rate {
+                rate: r,
+                dims: rank as u32,
+            },
             _ => Mode::Reversible,
         },
         // zfp keeps at most 64 bit planes (and takes 0 as all of them).
@@ -98,12 +94,6 @@ fn parse_mode(spec: &CodecSpec) -> Result<Mode> {
     })
 }
 
-/// zfp's scalar types (`zfp_type`).
-const ZFP_INT32: c_int = 1;
-const ZFP_INT64: c_int = 2;
-const ZFP_FLOAT: c_int = 3;
-const ZFP_DOUBLE: c_int = 4;
-
 /// The zfp scalar type of `t`, if zfp takes it.
 fn zfp_type(t: &DataType) -> Option<c_int> {
     match t {
@@ -119,7 +109,7 @@ fn zfp_type(t: &DataType) -> Option<c_int> {
 /// (after the configuration is checked, so bad metadata says so).
 pub fn build(spec: &CodecSpec, repr: &ChunkRepr) -> Result<super::Codec> {
     spec.check_keys(CONFIG_KEYS)?;
-    let mode = parse_mode(spec)?;
+    let mode = parse_mode(spec, repr.shape.len())?;
     let ztype = zfp_type(&repr.dtype).ok_or_else(|| {
         unsupported(format!(
             "codec \"{NAME}\": data type {} is not supported (int32, int64, float32 and \
@@ -164,11 +154,14 @@ pub fn build(spec: &CodecSpec, repr: &ChunkRepr) -> Result<super::Codec> {
 #[cfg(feature = "zfp")]
 mod imp {
     use super::super::zfp_ffi as z;
+    use super::super::zfp_stream::{
+        as_bytes, block_bits_cap, block_count, block_overhead_bits, decode_checked, padded,
+        round_up_8, words, Mode, Session,
+    };
     use super::super::{codec_json, ArrayToBytesCodec, ChunkRepr};
-    use super::{Mode, NAME};
+    use super::NAME;
     use crate::error::{corrupt, internal, invalid_argument, Result};
     use serde_json::{Map, Value};
-    use std::os::raw::c_void;
 
     #[derive(Debug, Clone)]
     pub struct Zfpy {
@@ -178,86 +171,6 @@ mod imp {
         pub elem: usize,
         /// The chunk's shape, fastest-varying dimension first.
         pub dims: Vec<usize>,
-    }
-
-    /// A zfp stream, a field and the bit stream under them, closed
-    /// together.
-    struct Session {
-        stream: *mut z::ZfpStream,
-        field: *mut z::ZfpField,
-        bits: *mut z::Bitstream,
-    }
-
-    impl Session {
-        fn new() -> Result<Session> {
-            // SAFETY: both allocate and return NULL on failure; a NULL
-            // bit stream is allowed (one is attached later).
-            let s = unsafe {
-                Session {
-                    stream: z::zfp_stream_open(std::ptr::null_mut()),
-                    field: z::zfp_field_alloc(),
-                    bits: std::ptr::null_mut(),
-                }
-            };
-            if s.stream.is_null() || s.field.is_null() {
-                return Err(crate::error::out_of_memory("zfp: cannot allocate a stream"));
-            }
-            Ok(s)
-        }
-
-        /// Attach `buf` as the bit stream, at its start. zfp reads and
-        /// writes whole 64-bit words, so `buf` must be a multiple of 8
-        /// bytes long, and it must outlive every use of the stream.
-        fn attach(&mut self, buf: &mut [u8]) -> Result<()> {
-            debug_assert_eq!(buf.len() % 8, 0);
-            // SAFETY: the old bit stream (if any) is ours to close; the
-            // new one spans exactly `buf`, which the caller keeps alive
-            // while the stream is used.
-            unsafe {
-                if !self.bits.is_null() {
-                    z::stream_close(self.bits);
-                }
-                self.bits = z::stream_open(buf.as_mut_ptr().cast::<c_void>(), buf.len());
-                if self.bits.is_null() {
-                    return Err(crate::error::out_of_memory("zfp: cannot open a bit stream"));
-                }
-                z::zfp_stream_set_bit_stream(self.stream, self.bits);
-                z::zfp_stream_rewind(self.stream);
-            }
-            Ok(())
-        }
-    }
-
-    impl Drop for Session {
-        fn drop(&mut self) {
-            // SAFETY: each pointer was returned by its allocator and is
-            // freed once, here.
-            unsafe {
-                z::zfp_stream_close(self.stream);
-                if !self.bits.is_null() {
-                    z::stream_close(self.bits);
-                }
-                z::zfp_field_free(self.field);
-            }
-        }
-    }
-
-    /// Zeroed 64-bit words for `len` bytes: a buffer aligned for any of
-    /// zfp's scalars.
-    fn words(len: usize) -> Result<Vec<u64>> {
-        let n = len.div_ceil(8);
-        let mut w = crate::alloc::with_capacity::<u64>(n)?;
-        w.resize(n, 0);
-        Ok(w)
-    }
-
-    /// The first `len` bytes of `w` (at most its size in bytes).
-    fn as_bytes(w: &mut [u64], len: usize) -> &mut [u8] {
-        assert!(len <= w.len() * 8);
-        // SAFETY: the bytes lie within `w`, which the result borrows
-        // mutably; any byte pattern is a valid u8, and u8 needs no
-        // alignment.
-        unsafe { std::slice::from_raw_parts_mut(w.as_mut_ptr().cast::<u8>(), len) }
     }
 
     /// The type and shape a stream's header gives.
@@ -281,25 +194,16 @@ mod imp {
             )
         };
         let sizes = &sizes[..ndim];
+        let (blocks, block_values) = block_count(sizes);
         StreamShape {
             kind,
             values: sizes
                 .iter()
                 .try_fold(1usize, |a, &n| a.checked_mul(n))
                 .unwrap_or(usize::MAX),
-            blocks: sizes
-                .iter()
-                .try_fold(1usize, |a, &n| a.checked_mul(n.div_ceil(4)))
-                .unwrap_or(usize::MAX),
-            block_values: 1 << (2 * ndim),
+            blocks,
+            block_values,
         }
-    }
-
-    /// The most bits a block may take in a stream zarrio reads: every
-    /// bit plane of 64-bit values and a group test per value, plus the
-    /// exponent. zfp's own largest (`ZFP_MAX_BITS`) is 4^4 x 65 + 18.
-    fn block_bits_cap(block_values: u64) -> u64 {
-        block_values * 66 + 64
     }
 
     /// Check the compression parameters a stream's header gave: those of
@@ -312,25 +216,10 @@ mod imp {
         kind: std::os::raw::c_int,
         shape: &StreamShape,
     ) -> std::result::Result<Option<u64>, String> {
-        let (mut minbits, mut maxbits, mut maxprec, mut minexp) = (0u32, 0u32, 0u32, 0i32);
-        // SAFETY: a live stream; four out-parameters of the declared types.
-        let mode = unsafe {
-            z::zfp_stream_params(
-                s.stream,
-                &mut minbits,
-                &mut maxbits,
-                &mut maxprec,
-                &mut minexp,
-            );
-            z::zfp_stream_compression_mode(s.stream)
-        };
-        // A block of floats starts with its sign... and exponent bits,
-        // which the decoder takes before it counts any.
-        let overhead = match kind {
-            super::ZFP_FLOAT => 9,
-            super::ZFP_DOUBLE => 12,
-            _ => 0,
-        };
+        let (minbits, maxbits, maxprec, minexp) = s.params();
+        // SAFETY: a live stream.
+        let mode = unsafe { z::zfp_stream_compression_mode(s.stream) };
+        let overhead = block_overhead_bits(kind);
         match mode {
             z::MODE_FIXED_RATE
                 if maxbits >= overhead.max(1)
@@ -361,61 +250,7 @@ mod imp {
         }
     }
 
-    /// `bytes`, `slack` bytes to the next 64-bit word (zeros are what a
-    /// writer with 64-bit stream words stores there), one bits for a few
-    /// KiB (which a stream cut short reads on into, taking every bit a
-    /// block may, until it has used more than the bytes there are), then
-    /// zeros up to `len` bytes (pages the allocator zeroes as they are
-    /// first touched, so the room a stream's mode allows but does not use
-    /// costs nothing). `len` is at least the bytes rounded up to a word.
-    fn padded(bytes: &[u8], slack: u8, len: usize) -> Result<Vec<u8>> {
-        let mut buf = crate::alloc::zeroed(len)?;
-        buf[..bytes.len()].copy_from_slice(bytes);
-        let word_end = bytes.len().div_ceil(8) * 8;
-        buf[bytes.len()..word_end].fill(slack);
-        let ones = len.min(word_end + (4 << 10));
-        buf[word_end..ones].fill(0xff);
-        Ok(buf)
-    }
-
-    fn round_up_8(n: usize) -> Option<usize> {
-        n.checked_add(7).map(|m| m & !7)
-    }
-
     impl Zfpy {
-        /// Set `field`'s type and shape to the chunk's (and no data).
-        fn describe(&self, s: &Session) {
-            let d = &self.dims;
-            // SAFETY: `s.field` is a live field; sizes are plain numbers.
-            unsafe {
-                z::zfp_field_set_type(s.field, self.ztype);
-                match d.len() {
-                    1 => z::zfp_field_set_size_1d(s.field, d[0]),
-                    2 => z::zfp_field_set_size_2d(s.field, d[0], d[1]),
-                    3 => z::zfp_field_set_size_3d(s.field, d[0], d[1], d[2]),
-                    _ => z::zfp_field_set_size_4d(s.field, d[0], d[1], d[2], d[3]),
-                }
-            }
-        }
-
-        fn set_mode(&self, s: &Session) {
-            // SAFETY: `s.stream` is a live stream; the settings are numbers.
-            unsafe {
-                match self.mode {
-                    Mode::Rate(r) => {
-                        z::zfp_stream_set_rate(s.stream, r, self.ztype, self.dims.len() as u32, 0);
-                    }
-                    Mode::Precision(p) => {
-                        z::zfp_stream_set_precision(s.stream, p);
-                    }
-                    Mode::Accuracy(t) => {
-                        z::zfp_stream_set_accuracy(s.stream, t);
-                    }
-                    Mode::Reversible => z::zfp_stream_set_reversible(s.stream),
-                }
-            }
-        }
-
         fn values(&self) -> usize {
             self.dims.iter().product()
         }
@@ -450,36 +285,10 @@ mod imp {
                 c.copy_from_slice(data);
                 &*c
             };
-            let mut s = Session::new()?;
-            self.describe(&s);
-            self.set_mode(&s);
-            // SAFETY: the field describes exactly `data` (checked length,
-            // aligned), which zfp only reads while compressing.
-            unsafe { z::zfp_field_set_pointer(s.field, data.as_ptr() as *mut c_void) };
-            // SAFETY: stream and field are live and fully set.
-            let max = unsafe { z::zfp_stream_maximum_size(s.stream, s.field) };
-            let mut out = crate::alloc::zeroed(round_up_8(max).ok_or_else(|| {
-                crate::error::out_of_memory("zfp: the compressed size overflows")
-            })?)?;
-            s.attach(&mut out)?;
-            // SAFETY: the stream writes into `out`, which holds the most
-            // zfp can write for this field and mode, header included.
-            let size = unsafe {
-                if z::zfp_write_header(s.stream, s.field, z::HEADER_FULL) == 0 {
-                    return Err(internal("zfp could not write its header"));
-                }
-                z::zfp_compress(s.stream, s.field)
-            };
-            drop(s);
-            // zfp counts the stream in its words (64 bits here and in
-            // zfpy; some builds use 8), whose unused bytes are zero.
-            // Stored as zfpy stores it, to a whole 64-bit word.
-            let size = round_up_8(size).unwrap_or(usize::MAX);
-            if size == 0 || size > out.len() {
-                return Err(internal(format!("zfp compressed to {size} bytes")));
-            }
-            out.truncate(size);
-            Ok(out)
+            let s = Session::new()?;
+            s.describe(self.ztype, &self.dims);
+            s.set_mode(self.mode, self.ztype);
+            s.compress(data, true)
         }
 
         fn decode_into(&self, bytes: &[u8], repr: &ChunkRepr, out: &mut [u8]) -> Result<()> {
@@ -497,21 +306,9 @@ mod imp {
                 out.copy_from_slice(tmp);
                 return Ok(());
             }
-            self.decode_stream(bytes, 0x00, out)?;
-            if bytes.len() % 8 != 0 {
-                // A stream that ends inside a 64-bit word: written with
-                // 8-bit stream words (Debian's libzfp), or cut short. Its
-                // values must not depend on what follows its last byte.
-                let mut other = words(out.len())?;
-                let other = as_bytes(&mut other, out.len());
-                self.decode_stream(bytes, 0xff, other)?;
-                if other != out {
-                    return Err(corrupt(format!(
-                        "codec \"{NAME}\": the stream is cut short"
-                    )));
-                }
-            }
-            Ok(())
+            decode_checked(NAME, bytes.len(), out, |slack, o| {
+                self.decode_stream(bytes, slack, o)
+            })
         }
 
         fn fixed_encoded_size(&self, _repr: &ChunkRepr) -> Option<u64> {
@@ -595,10 +392,7 @@ mod imp {
             // against the chunk's) now points at `out`, exactly the
             // chunk's bytes and aligned for its scalars; zfp reads at
             // most `most` bytes of `buf`, which is at least that long.
-            let used = unsafe {
-                z::zfp_field_set_pointer(s.field, out.as_mut_ptr().cast::<c_void>());
-                z::zfp_decompress(s.stream, s.field)
-            };
+            let used = unsafe { s.decompress(out) };
             // zfp counts what it read in 64-bit words.
             if used == 0 || used > len {
                 return Err(bad("the stream is cut short or damaged"));
@@ -624,7 +418,10 @@ mod tests {
             (json!({}), Mode::Reversible),
             (json!({"mode": 4, "tolerance": 0.01}), Mode::Accuracy(0.01)),
             (json!({"mode": 4, "tolerance": -1}), Mode::Reversible),
-            (json!({"mode": 2, "rate": 8}), Mode::Rate(8.0)),
+            (
+                json!({"mode": 2, "rate": 8}),
+                Mode::Rate { rate: 8.0, dims: 1 },
+            ),
             (json!({"mode": 3, "precision": 12}), Mode::Precision(12)),
             (
                 json!({"mode": 3, "precision": -1, "tolerance": 1}),
@@ -632,7 +429,7 @@ mod tests {
             ),
             (json!({"mode": 5}), Mode::Reversible),
         ] {
-            assert_eq!(parse_mode(&spec(cfg.clone())).unwrap(), mode, "{cfg}");
+            assert_eq!(parse_mode(&spec(cfg.clone()), 1).unwrap(), mode, "{cfg}");
         }
         for cfg in [
             json!({"mode": 1}),
@@ -640,7 +437,7 @@ mod tests {
             json!({"mode": 3, "precision": 2.5}),
             json!({"mode": 4, "tolerance": "x"}),
         ] {
-            let e = parse_mode(&spec(cfg.clone())).unwrap_err();
+            let e = parse_mode(&spec(cfg.clone()), 1).unwrap_err();
             assert_eq!(e.kind(), ErrorKind::InvalidMetadata, "{cfg}");
         }
     }

@@ -3,7 +3,7 @@
 //! zarr-python nor tensorstore write (`bitround`, `packbits`, `reshape`,
 //! zarrs' `zarrs.squeeze`), and data types only zarrs writes (the 6-bit
 //! floats, `float8_e4m3`, the complex types of other floats than
-//! float32 and float64).
+//! float32 and float64), and zarrs' `zfp` codec (the `zfp_*` arrays).
 //!
 //!     cargo run --release --bin zarrs_fixtures -- ../tests/data/zarrs
 //!
@@ -683,5 +683,247 @@ fn main() {
             json!([{"name": "zarrs.squeeze", "configuration": {}}, tr(json!([1, 0])), bytes_le()]),
         ),
         u16s(24),
+    );
+    zfp_fixtures(dir);
+}
+
+/// Integers of `size` bytes with the top bit clear: zarrs stores
+/// uint32 and uint64 as zfp's int32 and int64, clamping larger values.
+fn unsigned_in_signed_range(n: usize, size: usize, seed: u64) -> Vec<u8> {
+    let mut v = ints(n, size, seed);
+    for e in v.chunks_mut(size) {
+        e[size - 1] &= 0x7f;
+    }
+    v
+}
+
+/// zarrs' `zfp` codec (zarr-extensions' `zarrs.zfp`: zfp streams without
+/// a header): every mode, each type zarrs takes (the 8- and 16-bit
+/// integers promoted to int32), 1 to 4 dimensions with edge chunks, and
+/// inside a shard and after `zarrs.squeeze`.
+fn zfp_fixtures(dir: &Path) {
+    let zfp = |cfg: Value| json!([{"name": "zfp", "configuration": cfg}]);
+    let rev = || zfp(json!({"mode": "reversible"}));
+    for (name, shape, chunk, dtype, input) in [
+        (
+            "zfp_reversible_int8",
+            vec![10, 9],
+            vec![4, 4],
+            "int8",
+            ints(90, 1, 31),
+        ),
+        (
+            "zfp_reversible_uint8",
+            vec![37],
+            vec![16],
+            "uint8",
+            ints(37, 1, 32),
+        ),
+        (
+            "zfp_reversible_int16",
+            vec![5, 6, 7],
+            vec![4, 4, 4],
+            "int16",
+            ints(210, 2, 33),
+        ),
+        (
+            "zfp_reversible_uint16",
+            vec![3, 4, 5, 6],
+            vec![2, 3, 4, 5],
+            "uint16",
+            ints(360, 2, 34),
+        ),
+        (
+            "zfp_reversible_int32",
+            vec![40],
+            vec![40],
+            "int32",
+            ints(40, 4, 35),
+        ),
+        (
+            "zfp_reversible_uint32",
+            vec![6, 7],
+            vec![4, 4],
+            "uint32",
+            unsigned_in_signed_range(42, 4, 36),
+        ),
+        (
+            "zfp_reversible_int64",
+            vec![33],
+            vec![8],
+            "int64",
+            ints(33, 8, 37),
+        ),
+        (
+            "zfp_reversible_uint64",
+            vec![5, 5],
+            vec![5, 5],
+            "uint64",
+            unsigned_in_signed_range(25, 8, 38),
+        ),
+        (
+            "zfp_reversible_float32",
+            vec![9, 9],
+            vec![4, 8],
+            "float32",
+            floats32(81),
+        ),
+        (
+            "zfp_reversible_float64",
+            vec![4, 5, 6],
+            vec![4, 5, 6],
+            "float64",
+            floats64(120),
+        ),
+    ] {
+        write(
+            dir,
+            name,
+            meta(&shape, &chunk, dtype, json!(0), rev()),
+            input,
+        );
+    }
+    let smooth32 = |n: usize| -> Vec<u8> {
+        (0..n)
+            .flat_map(|i| (((i as f32) * 0.37).sin() * 100.0 + i as f32 * 0.25).to_le_bytes())
+            .collect()
+    };
+    let smooth64 = |n: usize| -> Vec<u8> {
+        (0..n)
+            .flat_map(|i| (((i as f64) * 0.21).cos() * 1e3 - i as f64).to_le_bytes())
+            .collect()
+    };
+    for (name, shape, chunk, dtype, cfg, input) in [
+        (
+            "zfp_fixed_rate_float32",
+            vec![7, 9],
+            vec![4, 4],
+            "float32",
+            json!({"mode": "fixed_rate", "rate": 10.5}),
+            smooth32(63),
+        ),
+        (
+            "zfp_fixed_rate_float64",
+            vec![50],
+            vec![16],
+            "float64",
+            json!({"mode": "fixed_rate", "rate": 8}),
+            smooth64(50),
+        ),
+        (
+            "zfp_fixed_rate_int32",
+            vec![6, 6, 6],
+            vec![4, 4, 4],
+            "int32",
+            json!({"mode": "fixed_rate", "rate": 6}),
+            ints(216, 4, 39),
+        ),
+        (
+            "zfp_fixed_rate_uint8",
+            vec![30],
+            vec![30],
+            "uint8",
+            json!({"mode": "fixed_rate", "rate": 3}),
+            ints(30, 1, 40),
+        ),
+        (
+            "zfp_fixed_precision_float64",
+            vec![5, 6, 7],
+            vec![4, 4, 4],
+            "float64",
+            json!({"mode": "fixed_precision", "precision": 19}),
+            smooth64(210),
+        ),
+        (
+            "zfp_fixed_precision_int16",
+            vec![70],
+            vec![32],
+            "int16",
+            json!({"mode": "fixed_precision", "precision": 12}),
+            ints(70, 2, 41),
+        ),
+        (
+            "zfp_fixed_precision_int64",
+            vec![8, 8],
+            vec![8, 8],
+            "int64",
+            json!({"mode": "fixed_precision", "precision": 40}),
+            ints(64, 8, 42),
+        ),
+        (
+            "zfp_fixed_accuracy_float32",
+            vec![3, 4, 5, 6],
+            vec![2, 4, 4, 4],
+            "float32",
+            json!({"mode": "fixed_accuracy", "tolerance": 0.05}),
+            smooth32(360),
+        ),
+        (
+            "zfp_fixed_accuracy_float64",
+            vec![100],
+            vec![64],
+            "float64",
+            json!({"mode": "fixed_accuracy", "tolerance": 1e-9}),
+            smooth64(100),
+        ),
+        (
+            "zfp_expert_float64",
+            vec![9, 9],
+            vec![8, 8],
+            "float64",
+            json!({"mode": "expert", "minbits": 1, "maxbits": 13, "maxprec": 19, "minexp": -2}),
+            smooth64(81),
+        ),
+        (
+            "zfp_expert_float32",
+            vec![40],
+            vec![40],
+            "float32",
+            json!({"mode": "expert", "minbits": 32, "maxbits": 300, "maxprec": 24, "minexp": -30}),
+            smooth32(40),
+        ),
+        (
+            "zfp_expert_int32",
+            vec![6, 7],
+            vec![6, 7],
+            "int32",
+            json!({"mode": "expert", "minbits": 0, "maxbits": 400, "maxprec": 20, "minexp": -1074}),
+            ints(42, 4, 43),
+        ),
+    ] {
+        write(
+            dir,
+            name,
+            meta(&shape, &chunk, dtype, json!(0), zfp(cfg)),
+            input,
+        );
+    }
+    let mut td = meta(&[20], &[8], "", json!(0), rev());
+    td["data_type"] =
+        json!({"name": "numpy.timedelta64", "configuration": {"unit": "s", "scale_factor": 1}});
+    write(dir, "zfp_reversible_timedelta64", td, ints(20, 8, 44));
+    write(
+        dir,
+        "zfp_in_shard",
+        meta(
+            &[12, 10],
+            &[8, 8],
+            "float32",
+            json!(0),
+            json!([{"name": "sharding_indexed", "configuration": {"chunk_shape": [4, 4], "codecs": [{"name": "zfp", "configuration": {"mode": "fixed_precision", "precision": 16}}], "index_codecs": [bytes_le(), {"name": "crc32c"}]}}]),
+        ),
+        smooth32(120),
+    );
+    write(
+        dir,
+        "zfp_after_squeeze",
+        meta(
+            &[1, 6, 1, 4, 5],
+            &[1, 3, 1, 4, 5],
+            "float64",
+            json!(0),
+            json!([{"name": "zarrs.squeeze", "configuration": {}}, {"name": "zfp", "configuration": {"mode": "reversible"}}]),
+        ),
+        smooth64(120),
     );
 }
