@@ -230,3 +230,36 @@ fn concurrent_writers_of_disjoint_inner_chunks_lose_nothing() {
         }
     }
 }
+
+/// A lossy inner codec of fixed size (`bitround`) cannot store every fill
+/// value exactly: shards are then not laid out densely, and inner chunks
+/// no one wrote stay absent and read as the fill value itself.
+#[test]
+fn shards_whose_codecs_round_the_fill_value_leave_unwritten_inner_chunks_absent() {
+    let meta = json!({
+        "zarr_format": 3, "node_type": "array", "shape": [8, 8], "data_type": "float32",
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [8, 8]}},
+        "chunk_key_encoding": {"name": "default"}, "fill_value": 0.1,
+        "codecs": [{"name": "sharding_indexed", "configuration": {
+            "chunk_shape": [4, 4],
+            "codecs": [{"name": "bitround", "configuration": {"keepbits": 2}}, bytes_le()],
+            "index_codecs": [bytes_le()]}}]
+    })
+    .to_string();
+    let s = Arc::new(MemoryStore::new());
+    let a = Array::create(s.clone(), "a", &meta).unwrap();
+    let ones: Vec<u8> = (0..16).flat_map(|_| 1.0f32.to_ne_bytes()).collect();
+    a.write_region(&[0, 0], &[4, 4], &ones, None).unwrap();
+    let mut got = vec![0u8; 64 * 4];
+    a.read_region(&[0, 0], &[8, 8], &mut got, None).unwrap();
+    let got: Vec<f32> = got
+        .chunks(4)
+        .map(|b| f32::from_ne_bytes(b.try_into().unwrap()))
+        .collect();
+    for (i, v) in got.iter().enumerate() {
+        let expected = if i / 8 < 4 && i % 8 < 4 { 1.0 } else { 0.1 };
+        assert_eq!(*v, expected, "element {i}");
+    }
+    // One inner chunk stored (16 x 4 bytes) and the index (4 x 16).
+    assert_eq!(s.get("a/c/0/0").unwrap().unwrap().len(), 64 + 64);
+}

@@ -472,3 +472,49 @@ fn fixed_rate_shards_are_patched_in_place_as_a_rewrite_would_store_them() {
     a.read_region(&[0, 0], &shape, &mut expected, None).unwrap();
     assert_eq!(out, expected);
 }
+
+/// A shard of inner chunks at a fixed rate would have a fixed slot for
+/// each, but zfp cannot store every fill value exactly: inner chunks no
+/// one wrote must read as the fill value itself (they are left absent, as
+/// zarrs leaves them), and a fill value zfp cannot take at all must not
+/// stop writes of values it can.
+#[test]
+fn unwritten_inner_chunks_of_lossy_shards_read_as_the_fill_value() {
+    for (dtype, fill, rate) in [
+        ("float32", json!(0.1), 0.5),
+        ("float64", json!("Infinity"), 4.0),
+        ("float32", json!("NaN"), 8.0),
+        ("int32", json!(-7), 0.25),
+        ("uint32", json!(4294967295u32), 8.0),
+    ] {
+        let case = format!("{dtype} fill {fill} rate {rate}");
+        let mut m: Value = serde_json::from_str(&zfp_meta(
+            dtype,
+            &[8, 8],
+            &[8, 8],
+            json!([{"name": "sharding_indexed", "configuration": {
+                "chunk_shape": [4, 4],
+                "codecs": [{"name": "zfp", "configuration": {"mode": "fixed_rate", "rate": rate}}],
+                "index_codecs": [{"name": "bytes", "configuration": {"endian": "little"}}],
+            }}]),
+        ))
+        .unwrap();
+        m["fill_value"] = fill;
+        let s = store();
+        let a = Array::create(s.clone(), "a", &m.to_string()).unwrap();
+        let elem = a.data_type().size();
+        let mut before = vec![0u8; 64 * elem];
+        a.read_region(&[0, 0], &[8, 8], &mut before, None).unwrap();
+        let ones = typed(dtype, 16);
+        a.write_region(&[0, 0], &[4, 4], &ones, None)
+            .unwrap_or_else(|e| panic!("{case}: {e}"));
+        let mut after = vec![0u8; 64 * elem];
+        a.read_region(&[0, 0], &[8, 8], &mut after, None).unwrap();
+        // Rows 4 to 7 and columns 4 to 7 of rows 0 to 3: never written.
+        assert_eq!(after[32 * elem..], before[32 * elem..], "{case}");
+        for r in 0..4 {
+            let row = (r * 8 + 4) * elem..(r * 8 + 8) * elem;
+            assert_eq!(after[row.clone()], before[row], "{case}");
+        }
+    }
+}

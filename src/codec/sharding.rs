@@ -39,10 +39,12 @@ pub struct ShardingCodec {
     /// The encoded size of every inner chunk when the inner codecs have a
     /// fixed size: shards are then laid out densely (every inner chunk
     /// stored, in C order), so each inner chunk has a fixed slot that a
-    /// partial write can patch in place.
-    slot_size: Option<u64>,
+    /// partial write can patch in place; but see `fill_round_trips`.
+    fixed_slot: Option<u64>,
     /// The encoding of an inner chunk full of the fill value (dense layout).
     encoded_fill: std::sync::OnceLock<Vec<u8>>,
+    /// Whether `encoded_fill` decodes to exactly the fill value.
+    fill_exact: std::sync::OnceLock<bool>,
 }
 
 /// The decoded index of one shard.
@@ -162,7 +164,7 @@ impl ShardingCodec {
                 ))
             }
         };
-        let slot_size = inner.fixed_encoded_size();
+        let fixed_slot = inner.fixed_encoded_size();
         Ok(ShardingCodec {
             chunk_shape,
             chunks_per_shard,
@@ -170,8 +172,9 @@ impl ShardingCodec {
             index,
             index_size,
             location,
-            slot_size,
+            fixed_slot,
             encoded_fill: std::sync::OnceLock::new(),
+            fill_exact: std::sync::OnceLock::new(),
         })
     }
 
@@ -325,14 +328,33 @@ impl ShardingCodec {
         Ok(out)
     }
 
-    /// The fixed encoded size of each inner chunk, when shards are dense.
+    /// The fixed encoded size of each inner chunk, when shards are dense:
+    /// when the inner codecs have a fixed size and store an inner chunk of
+    /// the fill value exactly. A dense shard stores every inner chunk no
+    /// one wrote as the fill value encoded; through a lossy codec (zfp at
+    /// a fixed rate, `bitround`) that would read back as the codec's
+    /// approximation, where an absent inner chunk reads as the fill value
+    /// itself, as other readers expect.
     pub fn slot_size(&self) -> Option<u64> {
-        self.slot_size
+        let slot = self.fixed_slot?;
+        self.fill_round_trips().then_some(slot)
+    }
+
+    fn fill_round_trips(&self) -> bool {
+        *self.fill_exact.get_or_init(|| {
+            let exact = || -> Result<bool> {
+                let fill = self.inner.repr().filled()?;
+                Ok(self.inner.decode(self.encoded_fill()?)? == fill)
+            };
+            // A fill value the codecs cannot encode (zfp's uint32 above
+            // 2^31 - 1) is not stored either: its inner chunks stay absent.
+            exact().unwrap_or(false)
+        })
     }
 
     /// The slot of inner chunk `flat` in a dense shard: (offset, size).
     pub fn dense_slot(&self, flat: usize) -> Option<(u64, u64)> {
-        let slot = self.slot_size?;
+        let slot = self.slot_size()?;
         let body_start = match self.location {
             IndexLocation::Start => self.index_size,
             IndexLocation::End => 0,
@@ -343,7 +365,7 @@ impl ShardingCodec {
     /// True when the index describes the dense layout, so inner chunks can
     /// be patched in place.
     pub fn is_dense(&self, index: &ShardIndex) -> bool {
-        self.slot_size.is_some() && (0..index.len()).all(|i| index.entry(i) == self.dense_slot(i))
+        self.slot_size().is_some() && (0..index.len()).all(|i| index.entry(i) == self.dense_slot(i))
     }
 
     /// The encoded bytes of an inner chunk holding only the fill value.
@@ -362,7 +384,7 @@ impl ShardingCodec {
         let repr = self.inner.repr();
         let is_fill = all_fill(data, &repr.fill_value, &repr.dtype);
         if is_fill {
-            if self.slot_size.is_some() {
+            if self.slot_size().is_some() {
                 return Ok((Some(crate::alloc::copied(self.encoded_fill()?)?), true));
             }
             return Ok((None, true));
@@ -374,7 +396,7 @@ impl ShardingCodec {
     pub fn stored_is_fill(&self, bytes: Option<&[u8]>) -> Result<bool> {
         match bytes {
             None => Ok(true),
-            Some(b) if self.slot_size.is_some() => Ok(b == self.encoded_fill()?),
+            Some(b) if self.slot_size().is_some() => Ok(b == self.encoded_fill()?),
             Some(b) => Ok(all_equal_to(
                 &self.inner.decode(b)?,
                 &self.inner.repr().fill_value,

@@ -142,11 +142,17 @@ fn parse_mode(spec: &CodecSpec) -> Result<Mode> {
     };
     Ok(match mode {
         "reversible" => Mode::Reversible,
+        // zfp takes the rate's bits per block of 4^3 values as an
+        // unsigned int; a block takes at most ZFP_MAX_BITS.
         "fixed_rate" => match number("rate")? {
-            r if r > 64.0 => {
+            r if r * 64.0 > f64::from(ZFP_MAX_BITS) => {
                 return Err(bad_config(
                     name,
-                    format!("rate {r} is more bits per value than any type has"),
+                    format!(
+                        "rate {r} is more bits per block of 64 values ({}) than zfp's most, \
+                         {ZFP_MAX_BITS}",
+                        r * 64.0
+                    ),
                 ))
             }
             rate => Mode::Rate { rate, dims: 3 },
@@ -155,12 +161,17 @@ fn parse_mode(spec: &CodecSpec) -> Result<Mode> {
         "fixed_accuracy" => Mode::Accuracy(number("tolerance")?),
         _ => {
             let minexp = get("minexp")?;
+            // zfp subtracts it from exponents in a C int: far beyond any
+            // float's exponents it would overflow.
             let minexp = minexp
                 .as_i64()
-                .and_then(|x| i32::try_from(x).ok())
+                .filter(|x| x.abs() <= 1 << 20)
                 .ok_or_else(|| {
-                    bad_config(name, format!("\"minexp\" {minexp} is not an integer"))
-                })?;
+                    bad_config(
+                        name,
+                        format!("\"minexp\" {minexp} is not an integer within 2^20 of 0"),
+                    )
+                })? as i32;
             Mode::Expert {
                 minbits: unsigned("minbits")?,
                 maxbits: unsigned("maxbits")?,
@@ -231,16 +242,27 @@ pub fn build(spec: &CodecSpec, repr: &ChunkRepr) -> Result<super::Codec> {
         if minbits > maxbits
             || minbits > ZFP_MAX_BITS
             || !(1..=64).contains(&maxprec)
-            || maxbits < overhead
+            || maxbits < overhead.max(1)
         {
             return Err(bad_config(
                 name,
                 format!(
                     "expert parameters minbits {minbits}, maxbits {maxbits}, maxprec {maxprec} \
                      are not zfp's (minbits at most maxbits and {ZFP_MAX_BITS}, maxprec 1 to \
-                     64, maxbits at least {overhead} for {})",
+                     64, maxbits at least {} for {})",
+                    overhead.max(1),
                     repr.dtype.name()
                 ),
+            ));
+        }
+    }
+    // zfp rounds 64 x rate to whole bits per block, and raises them to
+    // what a block of floats starts with: an integer block can get none.
+    if let Mode::Rate { rate, .. } = mode {
+        if (64.0 * rate + 0.5).floor() < 1.0 && !matches!(ztype, ZFP_FLOAT | ZFP_DOUBLE) {
+            return Err(bad_config(
+                name,
+                format!("rate {rate} gives a block of 64 values no bits"),
             ));
         }
     }
@@ -305,7 +327,12 @@ mod imp {
             }
             let (blocks, _) = block_count(&dims);
             let (minbits, maxbits, ..) = s.params();
-            let too_large = || crate::error::out_of_memory("zfp: the chunk's stream is too large");
+            let too_large = || {
+                crate::error::unsupported(format!(
+                    "codec \"{}\": a chunk of {} zfp blocks is too large",
+                    spec.name, blocks
+                ))
+            };
             // A fixed rate: every block takes the same bits, and zfp's
             // stream ends at the next 64-bit word.
             let fixed_size = match mode {
@@ -625,7 +652,11 @@ mod tests {
                 ErrorKind::InvalidMetadata,
             ),
             (
-                json!({"mode": "fixed_rate", "rate": 65}),
+                json!({"mode": "fixed_rate", "rate": 261}),
+                ErrorKind::InvalidMetadata,
+            ),
+            (
+                json!({"mode": "expert", "minbits": 1, "maxbits": 13, "maxprec": 19, "minexp": -2000000}),
                 ErrorKind::InvalidMetadata,
             ),
             (
@@ -684,6 +715,14 @@ mod tests {
             json!({"mode": "expert", "minbits": 16659, "maxbits": 16659, "maxprec": 64, "minexp": 0}),
         ] {
             let e = build(&spec(cfg.clone()), &repr(DataType::Float64, vec![4])).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidMetadata, "{cfg}");
+        }
+        // Integers given no bits per block.
+        for cfg in [
+            json!({"mode": "fixed_rate", "rate": 0.005}),
+            json!({"mode": "expert", "minbits": 0, "maxbits": 0, "maxprec": 64, "minexp": 0}),
+        ] {
+            let e = build(&spec(cfg.clone()), &repr(DataType::Int64, vec![8])).unwrap_err();
             assert_eq!(e.kind(), ErrorKind::InvalidMetadata, "{cfg}");
         }
         let built = build(&acc, &repr(DataType::Float64, vec![3, 5]));
