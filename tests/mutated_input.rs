@@ -185,6 +185,22 @@ fn pipelines() -> Vec<Pipeline> {
             write_decodes_chunk: true,
         },
         Pipeline {
+            // A damaged header can describe a shorter block, which reads
+            // padded with the fill value.
+            name: "n5_default, gzip",
+            meta: array_meta(
+                "int16",
+                json!(-2),
+                [8, 12],
+                json!([{"name": "n5_default", "configuration": {"codecs": [
+                    {"name": "transpose", "configuration": {"order": [1, 0]}},
+                    {"name": "bytes", "configuration": {"endian": "big"}},
+                    {"name": "gzip", "configuration": {"level": 1}}]}}]),
+            ),
+            detects: Detects::Nothing,
+            write_decodes_chunk: true,
+        },
+        Pipeline {
             name: "shards, index at the end",
             meta: array_meta(
                 "uint16",

@@ -22,6 +22,7 @@ pub mod checksum;
 pub mod gzip;
 pub mod lz4;
 pub mod lzma;
+pub mod n5;
 pub mod numcodecs_alias;
 pub mod numeric;
 pub mod packbits;
@@ -639,6 +640,7 @@ pub fn build_codec(spec: &CodecSpec, repr: &ChunkRepr) -> Result<Codec> {
         vlen::UTF8 | vlen::BYTES => {
             Codec::ArrayToBytes(Arc::new(vlen::VlenCodec::from_spec(spec)?))
         }
+        n5::NAME => Codec::ArrayToBytes(Arc::new(n5::N5DefaultCodec::from_spec(spec, repr)?)),
         "sharding_indexed" => {
             Codec::ArrayToBytes(Arc::new(sharding::ShardingCodec::from_spec(spec, repr)?))
         }
