@@ -116,6 +116,13 @@ module zarrio
       integer(c_int32_t) :: zarrio_store_open_consolidated
     end function
 
+    function zarrio_store_open_n5(store, n5) bind(c, name="zarrio_store_open_n5")
+      import :: c_ptr, c_int32_t
+      type(c_ptr), value :: store
+      type(c_ptr), intent(out) :: n5
+      integer(c_int32_t) :: zarrio_store_open_n5
+    end function
+
     function zarrio_group_create(store, path, attributes_json, group) bind(c, name="zarrio_group_create")
       import :: c_char, c_ptr, c_int32_t
       type(c_ptr), value :: store

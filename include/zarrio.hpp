@@ -319,6 +319,13 @@ public:
                       "zarrio_store_open_consolidated");
         return store(h);
     }
+    /// The N5 container in `inner` as a Zarr store: node metadata made
+    /// from and written as N5's `attributes.json` (`zarrio_store_open_n5`).
+    static store n5(const store &inner) {
+        zarrio_store *h = nullptr;
+        detail::check(zarrio_store_open_n5(inner.get(), &h), "zarrio_store_open_n5");
+        return store(h);
+    }
 
     /// The C handle, still owned by this object.
     zarrio_store *get() const noexcept { return h_.get(); }

@@ -35,7 +35,7 @@ pub use dtype::DataType;
 pub use error::{Error, ErrorKind, Result};
 pub use group::{Group, NodeType};
 pub use store::{
-    ByteRange, FilesystemStore, MemoryStore, Store, StoreRef, ZipStore, ZipWriteStore,
+    ByteRange, FilesystemStore, MemoryStore, N5Store, Store, StoreRef, ZipStore, ZipWriteStore,
 };
 
 /// The library version, e.g. "0.1.0".

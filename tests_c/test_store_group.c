@@ -443,10 +443,64 @@ static void test_memory_store(void) {
     }
 }
 
+/* An N5 container through zarrio_store_open_n5: an array created through
+ * it is written as N5 (attributes.json and blocks, no zarr.json) and reads
+ * back, through the N5 store and through a second one over the same
+ * directory. */
+static void test_n5_store(const char *dir) {
+    char *root = path_join(dir, "n5");
+    zarrio_store *fs = NULL, *n5 = NULL;
+    REQUIRE_OK(zarrio_store_open_filesystem(root, &fs));
+    CHECK_STATUS(zarrio_store_open_n5(NULL, &n5), ZARRIO_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(zarrio_store_open_n5(fs, NULL), ZARRIO_ERR_INVALID_ARGUMENT);
+    REQUIRE_OK(zarrio_store_open_n5(fs, &n5));
+    zarrio_store_free(fs); /* the N5 store keeps the storage alive */
+#define N5_ARRAY(FILL) \
+        "{\"zarr_format\":3,\"node_type\":\"array\",\"shape\":[5,3],\"data_type\":\"int16\"," \
+        "\"chunk_grid\":{\"name\":\"regular\",\"configuration\":{\"chunk_shape\":[4,2]}}," \
+        "\"chunk_key_encoding\":{\"name\":\"v2\",\"configuration\":{\"separator\":\"/\"}}," \
+        "\"fill_value\":" FILL ",\"codecs\":[{\"name\":\"n5_default\",\"configuration\":{\"codecs\":[" \
+        "{\"name\":\"transpose\",\"configuration\":{\"order\":[1,0]}}," \
+        "{\"name\":\"bytes\",\"configuration\":{\"endian\":\"big\"}}," \
+        "{\"name\":\"gzip\",\"configuration\":{\"level\":1}}]}}]}"
+    zarrio_array *a = NULL;
+    REQUIRE_OK(zarrio_array_create(n5, "g/a", N5_ARRAY("0"), &a));
+    int16_t values[15], back[15];
+    for (int i = 0; i < 15; i++) values[i] = (int16_t)(i * 7 - 40);
+    const uint64_t start[2] = {0, 0}, shape[2] = {5, 3};
+    CHECK_OK(zarrio_array_write(a, 2, start, shape, values, sizeof values, NULL));
+    zarrio_array_free(a);
+    char *attrs = path_join(root, "g/a/attributes.json");
+    char *zarr_json = path_join(root, "g/a/zarr.json");
+    char *edge_block = path_join(root, "g/a/1/1");
+    CHECK_MSG(file_exists(attrs), "%s was not written", attrs);
+    CHECK_MSG(file_exists(edge_block), "%s was not written", edge_block);
+    CHECK_MSG(!file_exists(zarr_json), "%s was written", zarr_json);
+    zarrio_store *fs2 = NULL, *n5b = NULL;
+    REQUIRE_OK(zarrio_store_open_filesystem(root, &fs2));
+    REQUIRE_OK(zarrio_store_open_n5(fs2, &n5b));
+    REQUIRE_OK(zarrio_array_open(n5b, "g/a", &a));
+    memset(back, 0, sizeof back);
+    CHECK_OK(zarrio_array_read(a, 2, start, shape, back, sizeof back, NULL));
+    CHECK(memcmp(back, values, sizeof back) == 0);
+    zarrio_array_free(a);
+    /* What N5 cannot hold is refused: a fill value other than 0. */
+    CHECK_STATUS(zarrio_array_create(n5b, "g/b", N5_ARRAY("1"), &a), ZARRIO_ERR_UNSUPPORTED);
+#undef N5_ARRAY
+    zarrio_store_free(fs2);
+    zarrio_store_free(n5b);
+    zarrio_store_free(n5);
+    free(attrs);
+    free(zarr_json);
+    free(edge_block);
+    free(root);
+}
+
 int main(int argc, char **argv) {
     char *dir = make_scratch_dir(argc, argv, "store_group");
     test_filesystem_store(dir);
     test_memory_store();
+    test_n5_store(dir);
     int rc = TEST_RETURN();
     if (rc == 0) remove_tree(dir);
     free(dir);

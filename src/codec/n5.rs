@@ -341,14 +341,8 @@ mod tests {
         for (head, kind) in [
             (vec![0, 0, 0], ErrorKind::Corrupt),
             (vec![0, 0, 0, 2, 0, 0, 0, 2], ErrorKind::Corrupt),
-            (
-                vec![0, 1, 0, 2, 0, 0, 0, 2, 0, 0, 0, 3],
-                ErrorKind::Corrupt,
-            ),
-            (
-                vec![0, 2, 0, 2, 0, 0, 0, 2, 0, 0, 0, 3],
-                ErrorKind::Corrupt,
-            ),
+            (vec![0, 1, 0, 2, 0, 0, 0, 2, 0, 0, 0, 3], ErrorKind::Corrupt),
+            (vec![0, 2, 0, 2, 0, 0, 0, 2, 0, 0, 0, 3], ErrorKind::Corrupt),
             (vec![0, 9, 0, 2, 0, 0, 0, 2, 0, 0, 0, 3], ErrorKind::Corrupt),
             (
                 vec![0, 0, 0, 3, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 1],

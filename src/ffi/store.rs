@@ -2,7 +2,7 @@
 
 use super::{c_str, guard, handle, write_out, zarrio_status};
 use crate::consolidated::ConsolidatedStore;
-use crate::store::{FilesystemStore, MemoryStore, StoreRef, ZipStore, ZipWriteStore};
+use crate::store::{FilesystemStore, MemoryStore, N5Store, StoreRef, ZipStore, ZipWriteStore};
 use std::ffi::c_char;
 use std::sync::Arc;
 
@@ -170,6 +170,52 @@ pub unsafe extern "C" fn zarrio_store_open_consolidated(
         let path = c_str(path, "path")?;
         let consolidated = ConsolidatedStore::open(store.inner.clone(), path)?;
         write_out(out, into_handle(Arc::new(consolidated)), "out")
+    })
+}
+
+/// Open an N5 container as a Zarr store (zarr-extensions' "N5 Default
+/// Store"): each node's metadata is made from its N5 `attributes.json`,
+/// and the datasets' blocks are read and written where N5 keeps them,
+/// through the `n5_default` codec. A dataset opens as an array of the
+/// same shape and dimension order, chunked by its block size, with fill
+/// value 0; its compression (raw, gzip, bzip2, xz, zstd or blosc) as the
+/// Zarr codec that reads it. Any other node is a group whose attributes
+/// are the other keys of its `attributes.json` (N5's version `n5`
+/// included); a directory without one that holds values, and is not
+/// inside a dataset, is a group without attributes (found by listing,
+/// so opening one costs a listing of what is below it; such groups are
+/// not among their parent's children).
+///
+/// Writing through the store writes `attributes.json`: groups (the root
+/// gets N5's version), attributes, and arrays N5 can read: data types
+/// uint8..uint64, int8..int64, float32 and float64, fill value 0, `v2`
+/// chunk keys joined by `/`, and one `n5_default` codec; anything else is
+/// `ZARRIO_ERR_UNSUPPORTED` and writes nothing. Blocks are written whole,
+/// edge blocks too (as tensorstore writes them); blocks cut short, as
+/// N5's Java library writes them, are read padded with 0.
+///
+/// `ZARRIO_ERR_UNSUPPORTED` when a node uses an N5 data type or
+/// compression zarrio does not read (`object`, lz4),
+/// `ZARRIO_ERR_INVALID_METADATA` when its `attributes.json` is malformed;
+/// both when the node is opened. On success `*out` receives a handle to
+/// release with `zarrio_store_free`; it keeps `store`'s storage alive, so
+/// `store` may be freed first. Thread-safe.
+///
+/// # Safety
+/// `store` is a live store handle; `out` is valid for a write.
+#[no_mangle]
+pub unsafe extern "C" fn zarrio_store_open_n5(
+    store: *const zarrio_store,
+    out: *mut *mut zarrio_store,
+) -> zarrio_status {
+    guard(|| {
+        super::check_out(out, "out")?;
+        let store = handle(store, "store")?;
+        write_out(
+            out,
+            into_handle(Arc::new(N5Store::new(store.inner.clone()))),
+            "out",
+        )
     })
 }
 

@@ -4,6 +4,7 @@ pub mod array;
 pub mod chunk_key;
 mod chunk_key_template;
 pub mod group;
+pub mod n5;
 pub mod rectilinear;
 pub mod splice;
 pub mod v2;

@@ -9,11 +9,13 @@ use std::sync::Arc;
 
 pub mod filesystem;
 pub mod memory;
+pub mod n5;
 pub mod zip;
 pub mod zip_writer;
 
 pub use filesystem::FilesystemStore;
 pub use memory::MemoryStore;
+pub use n5::N5Store;
 pub use zip::ZipStore;
 pub use zip_writer::ZipWriteStore;
 

@@ -162,3 +162,44 @@ def test_cut_short_edge_blocks_read_as_tensorstore_reads_them(zarrio, tmp_path, 
     expected[8] += 1
     t = ts.open({"driver": "n5", "kvstore": {"driver": "file", "path": str(tmp_path)}}).result()
     np.testing.assert_array_equal(t.read().result(), expected)
+
+
+@pytest.mark.parametrize("c", range(len(COMPRESSIONS)))
+def test_n5_containers_open_without_zarr_json(zarrio, tmp_path, c):
+    """`zarrio_store_open_n5`: the container as tensorstore left it, each
+    dataset's metadata made from its attributes.json."""
+    compression, _ = COMPRESSIONS[c]
+    written = {}
+    for path, (dtype, shape, blocks) in [("g/sub/d1", CASES[1]), ("d2", CASES[2])]:
+        data = _data(dtype, shape)
+        t = ts.open(_n5_spec(tmp_path / path, dtype, shape, blocks, compression), create=True).result()
+        t[...] = data
+        written[path] = data
+    with Store.filesystem(tmp_path) as fs, Store.n5(fs) as store:
+        for path, data in written.items():
+            a = Array.open(store, path)
+            np.testing.assert_array_equal(a.read(), data)
+            meta = a.metadata()
+            assert meta["codecs"][0]["name"] == "n5_default"
+            a.close()
+
+
+@pytest.mark.parametrize("c", range(len(COMPRESSIONS)))
+def test_tensorstore_reads_n5_containers_zarrio_made(zarrio, tmp_path, c):
+    """Arrays created through `zarrio_store_open_n5` are N5 datasets: only
+    attributes.json and blocks are written, and tensorstore reads them."""
+    compression, codec = COMPRESSIONS[c]
+    dtype, shape, blocks = CASES[4]
+    data = _data(dtype, shape)
+    meta = _zarr_json(dtype, shape, blocks, codec)
+    meta["attributes"] = {"pixelResolution": {"dimensions": [1, 1, 4, 1], "unit": "um"}}
+    with Store.filesystem(tmp_path) as fs, Store.n5(fs) as store:
+        a = Array.create(store, "g/data", meta)
+        a.write([0] * len(shape), data)
+        a.close()
+    assert not list(tmp_path.rglob("zarr.json"))
+    attrs = json.loads((tmp_path / "g/data/attributes.json").read_text())
+    assert attrs["dimensions"] == shape and attrs["blockSize"] == blocks and attrs["dataType"] == dtype
+    assert attrs["pixelResolution"]["unit"] == "um"
+    t = ts.open({"driver": "n5", "kvstore": {"driver": "file", "path": str(tmp_path / "g/data")}}).result()
+    np.testing.assert_array_equal(t.read().result(), data)

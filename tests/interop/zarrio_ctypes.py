@@ -92,6 +92,7 @@ _SIGNATURES = {
     "zarrio_store_create_memory": (_status, [POINTER(c_void_p)]),
     "zarrio_store_free": (None, [c_void_p]),
     "zarrio_store_open_consolidated": (_status, [c_void_p, c_char_p, POINTER(c_void_p)]),
+    "zarrio_store_open_n5": (_status, [c_void_p, POINTER(c_void_p)]),
     "zarrio_array_create": (_status, [c_void_p, c_char_p, c_char_p, POINTER(c_void_p)]),
     "zarrio_array_open": (_status, [c_void_p, c_char_p, POINTER(c_void_p)]),
     "zarrio_array_free": (None, [c_void_p]),
@@ -345,6 +346,14 @@ class Store:
         L.check(L.fn("zarrio_store_open_consolidated")(store.handle, path.encode(), byref(h)),
                 "zarrio_store_open_consolidated")
         return cls(h, f"consolidated:{store.description}:{path}")
+
+    @classmethod
+    def n5(cls, store: "Store") -> "Store":
+        """The N5 container in `store` as a Zarr store."""
+        L = lib()
+        h = c_void_p()
+        L.check(L.fn("zarrio_store_open_n5")(store.handle, byref(h)), "zarrio_store_open_n5")
+        return cls(h, f"n5:{store.description}")
 
     @property
     def handle(self) -> c_void_p:

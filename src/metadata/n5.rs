@@ -1,0 +1,393 @@
+//! An N5 node's `attributes.json` as the `zarr.json` of the same node, and
+//! back (zarr-extensions' `n5_default`, "N5 Default Store").
+//!
+//! A dataset (`dimensions`, `blockSize`, `dataType`, `compression`) is an
+//! array of the same shape and dimension order, chunked by the block
+//! size, with fill value 0 (N5 has none; its readers take 0), `v2` chunk
+//! keys joined by `/` (N5's block paths), and one `n5_default` codec:
+//! the transpose to the blocks' Fortran order, big-endian `bytes`, and
+//! the Zarr codec that reads N5's compression. Any other node is a group.
+//! Every other key of `attributes.json` is an attribute, N5's version
+//! (`n5`) included, so writing a node back keeps what it had.
+
+use crate::error::{invalid_metadata, unsupported, Result};
+use serde_json::{json, Map, Value};
+
+/// The keys of a dataset's `attributes.json` that are its array metadata.
+const DATASET_KEYS: &[&str] = &[
+    "dimensions",
+    "blockSize",
+    "dataType",
+    "compression",
+    "compressionType",
+];
+
+/// N5's data types, which are Zarr's names too.
+const DATA_TYPES: &[&str] = &[
+    "uint8", "uint16", "uint32", "uint64", "int8", "int16", "int32", "int64", "float32", "float64",
+];
+
+/// The version written into a new container's root.
+const N5_VERSION: &str = "4.0.0";
+
+fn bad(what: String) -> crate::error::Error {
+    invalid_metadata(format!("N5 attributes.json: {what}"))
+}
+
+fn is_dataset(attrs: &Map<String, Value>) -> bool {
+    attrs.contains_key("dimensions") && attrs.contains_key("dataType")
+}
+
+fn element_size(dtype: &str) -> u64 {
+    match dtype {
+        "uint8" | "int8" => 1,
+        "uint16" | "int16" => 2,
+        "uint32" | "int32" | "float32" => 4,
+        _ => 8,
+    }
+}
+
+/// The Zarr codec reading blocks of N5 compression `c` (None: raw).
+fn compressor(c: &Map<String, Value>, dtype: &str) -> Result<Option<Value>> {
+    let int = |k: &str, default: i64| -> Result<i64> {
+        match c.get(k) {
+            None => Ok(default),
+            Some(v) => v
+                .as_i64()
+                .ok_or_else(|| bad(format!("compression \"{k}\" {v} is not an integer"))),
+        }
+    };
+    let kind = c.get("type").and_then(Value::as_str).unwrap_or("raw");
+    Ok(Some(match kind {
+        "raw" => return Ok(None),
+        "gzip" => {
+            // -1 is zlib's default, 6.
+            let level = match int("level", -1)? {
+                -1 => 6,
+                l => l,
+            };
+            match c.get("useZlib").and_then(Value::as_bool).unwrap_or(false) {
+                true => json!({"name": "numcodecs.zlib", "configuration": {"level": level}}),
+                false => json!({"name": "gzip", "configuration": {"level": level}}),
+            }
+        }
+        "bzip2" => {
+            json!({"name": "numcodecs.bz2", "configuration": {"level": int("blockSize", 9)?}})
+        }
+        "xz" => {
+            json!({"name": "numcodecs.lzma", "configuration": {"format": 1, "preset": int("preset", 6)?}})
+        }
+        "zstd" => {
+            json!({"name": "zstd", "configuration": {"level": int("level", 3)?, "checksum": false}})
+        }
+        "blosc" => {
+            let shuffle = match int("shuffle", 1)? {
+                0 => "noshuffle",
+                1 => "shuffle",
+                2 => "bitshuffle",
+                s => return Err(bad(format!("blosc shuffle {s} is not 0, 1 or 2"))),
+            };
+            let cname = c.get("cname").and_then(Value::as_str).unwrap_or("blosclz");
+            json!({"name": "blosc", "configuration": {
+                "cname": cname, "clevel": int("clevel", 6)?, "shuffle": shuffle,
+                "typesize": element_size(dtype), "blocksize": int("blocksize", 0)?}})
+        }
+        // N5's lz4 frames blocks as Java's LZ4BlockOutputStream does, which
+        // no Zarr codec reads.
+        other => {
+            return Err(unsupported(format!(
+                "N5 compression \"{other}\" is not supported (raw, gzip, bzip2, xz, zstd and \
+                 blosc are)"
+            )))
+        }
+    }))
+}
+
+/// The `zarr.json` of the node whose `attributes.json` is `text`.
+pub fn zarr_json(text: &[u8]) -> Result<Vec<u8>> {
+    let attrs = match serde_json::from_slice::<Value>(text) {
+        Ok(Value::Object(m)) => m,
+        Ok(_) => return Err(bad("not a JSON object".into())),
+        Err(e) => return Err(bad(format!("not JSON: {e}"))),
+    };
+    let mut attributes = attrs.clone();
+    if !is_dataset(&attrs) {
+        return Ok(group_json(attributes));
+    }
+    attributes.retain(|k, _| !DATASET_KEYS.contains(&k.as_str()));
+    let u64s = |k: &str| -> Result<Vec<u64>> {
+        attrs
+            .get(k)
+            .and_then(|v| serde_json::from_value::<Vec<u64>>(v.clone()).ok())
+            .ok_or_else(|| bad(format!("\"{k}\" is not a list of lengths")))
+    };
+    let shape = u64s("dimensions")?;
+    let blocks = u64s("blockSize")?;
+    if blocks.len() != shape.len() || shape.is_empty() {
+        return Err(bad(format!(
+            "dimensions {shape:?} and blockSize {blocks:?} differ in rank or are empty"
+        )));
+    }
+    let dtype = attrs["dataType"].as_str().unwrap_or_default();
+    if !DATA_TYPES.contains(&dtype) {
+        return Err(unsupported(format!(
+            "N5 dataType {} is not supported ({} are)",
+            attrs["dataType"],
+            DATA_TYPES.join(", ")
+        )));
+    }
+    let compression = match (attrs.get("compression"), attrs.get("compressionType")) {
+        (Some(Value::Object(c)), _) => c.clone(),
+        (None, Some(Value::String(t))) => {
+            // N5 before 1.0: the type alone, with its defaults.
+            let mut c = Map::new();
+            c.insert("type".into(), Value::String(t.clone()));
+            c
+        }
+        (None, None) => Map::new(),
+        (c, t) => {
+            return Err(bad(format!(
+                "compression {} / compressionType {} is not an object / a name",
+                c.unwrap_or(&Value::Null),
+                t.unwrap_or(&Value::Null)
+            )))
+        }
+    };
+    let rank = shape.len();
+    let mut codecs = vec![
+        json!({"name": "transpose", "configuration": {"order": (0..rank).rev().collect::<Vec<_>>()}}),
+        json!({"name": "bytes", "configuration": {"endian": "big"}}),
+    ];
+    codecs.extend(compressor(&compression, dtype)?);
+    let doc = json!({
+        "zarr_format": 3, "node_type": "array", "shape": shape, "data_type": dtype,
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": blocks}},
+        "chunk_key_encoding": {"name": "v2", "configuration": {"separator": "/"}},
+        "fill_value": 0,
+        "codecs": [{"name": "n5_default", "configuration": {"codecs": codecs}}],
+        "attributes": attributes,
+    });
+    Ok(serde_json::to_vec(&doc).expect("JSON values serialize"))
+}
+
+fn group_json(attributes: Map<String, Value>) -> Vec<u8> {
+    let doc = json!({"zarr_format": 3, "node_type": "group", "attributes": attributes});
+    serde_json::to_vec(&doc).expect("JSON values serialize")
+}
+
+/// The `zarr.json` of a group that has no `attributes.json` (any
+/// directory of an N5 container is a group).
+pub fn implicit_group_json() -> Vec<u8> {
+    group_json(Map::new())
+}
+
+fn refuse(what: String) -> crate::error::Error {
+    unsupported(format!(
+        "an N5 container holds groups and arrays N5 can read: {what}"
+    ))
+}
+
+/// The N5 compression of the Zarr codec `c`, when N5 has it.
+fn n5_compression(c: &Value) -> Result<Value> {
+    let name = c.get("name").and_then(Value::as_str).unwrap_or_default();
+    let cfg = c.get("configuration").cloned().unwrap_or(json!({}));
+    let int = |k: &str| cfg.get(k).and_then(Value::as_i64);
+    Ok(match name {
+        "gzip" => json!({"type": "gzip", "level": int("level").unwrap_or(6), "useZlib": false}),
+        "numcodecs.zlib" => {
+            json!({"type": "gzip", "level": int("level").unwrap_or(6), "useZlib": true})
+        }
+        "numcodecs.bz2" => json!({"type": "bzip2", "blockSize": int("level").unwrap_or(9)}),
+        "numcodecs.lzma"
+            if int("format").unwrap_or(1) == 1
+                && !matches!(cfg.get("filters"), Some(f) if !f.is_null()) =>
+        {
+            json!({"type": "xz", "preset": int("preset").unwrap_or(6)})
+        }
+        "zstd" => json!({"type": "zstd", "level": int("level").unwrap_or(0)}),
+        "blosc" => {
+            let shuffle = match cfg.get("shuffle").and_then(Value::as_str) {
+                Some("noshuffle") => 0,
+                Some("bitshuffle") => 2,
+                _ => 1,
+            };
+            json!({"type": "blosc", "cname": cfg.get("cname").cloned().unwrap_or(json!("lz4")),
+                   "clevel": int("clevel").unwrap_or(5), "shuffle": shuffle,
+                   "blocksize": int("blocksize").unwrap_or(0)})
+        }
+        _ => {
+            return Err(refuse(format!(
+                "N5 has no compression like codec \"{name}\""
+            )))
+        }
+    })
+}
+
+/// The `attributes.json` of the node whose `zarr.json` is `text`, at the
+/// container's root when `root`; unsupported for arrays N5 cannot hold.
+pub fn attributes_json(text: &[u8], root: bool) -> Result<Vec<u8>> {
+    let doc: Value = serde_json::from_slice(text)
+        .map_err(|e| invalid_metadata(format!("zarr.json is not JSON: {e}")))?;
+    let mut out = match doc.get("attributes") {
+        Some(Value::Object(a)) => a.clone(),
+        _ => Map::new(),
+    };
+    if let Some(k) = DATASET_KEYS.iter().find(|k| out.contains_key(**k)) {
+        return Err(refuse(format!("attribute \"{k}\" is a key of N5's own")));
+    }
+    match doc.get("node_type").and_then(Value::as_str) {
+        Some("group") => {
+            if root && !out.contains_key("n5") {
+                out.insert("n5".into(), json!(N5_VERSION));
+            }
+        }
+        Some("array") => {
+            let dtype = doc["data_type"].as_str().unwrap_or_default();
+            if !DATA_TYPES.contains(&dtype) {
+                return Err(refuse(format!(
+                    "data type {} is not one of N5's",
+                    doc["data_type"]
+                )));
+            }
+            let fill = &doc["fill_value"];
+            if fill.as_f64() != Some(0.0) || fill.to_string().starts_with('-') {
+                return Err(refuse(format!(
+                    "fill value {fill}: N5 has none, and its readers take 0"
+                )));
+            }
+            let keys = &doc["chunk_key_encoding"];
+            let separator = keys["configuration"]["separator"].as_str().unwrap_or(".");
+            if keys["name"] != "v2" || separator != "/" {
+                return Err(refuse(format!(
+                    "chunk keys {keys}: N5's blocks are at v2 keys joined by \"/\""
+                )));
+            }
+            let grid = &doc["chunk_grid"];
+            if grid["name"] != "regular" {
+                return Err(refuse(format!(
+                    "chunk grid {}: N5's is regular",
+                    grid["name"]
+                )));
+            }
+            let codecs = doc["codecs"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let inner = match codecs {
+                [c] if c["name"] == "n5_default" => c["configuration"]["codecs"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default(),
+                _ => return Err(refuse("its codecs must be one n5_default".into())),
+            };
+            let compression = match inner.get(2) {
+                None => json!({"type": "raw"}),
+                Some(c) => n5_compression(c)?,
+            };
+            out.insert("dimensions".into(), doc["shape"].clone());
+            out.insert(
+                "blockSize".into(),
+                grid["configuration"]["chunk_shape"].clone(),
+            );
+            out.insert("dataType".into(), json!(dtype));
+            out.insert("compression".into(), compression);
+        }
+        t => return Err(invalid_metadata(format!("zarr.json: node_type {t:?}"))),
+    }
+    Ok(serde_json::to_vec(&Value::Object(out)).expect("JSON values serialize"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    fn parse(v: Vec<u8>) -> Value {
+        serde_json::from_slice(&v).unwrap()
+    }
+
+    #[test]
+    fn datasets_are_arrays_and_back() {
+        let attrs = json!({"dimensions": [100, 70, 3], "blockSize": [64, 64, 1], "dataType": "uint16",
+            "compression": {"type": "gzip", "level": -1}, "pixelResolution": [1, 1, 4]});
+        let z = parse(zarr_json(attrs.to_string().as_bytes()).unwrap());
+        assert_eq!(z["shape"], json!([100, 70, 3]));
+        assert_eq!(
+            z["chunk_grid"]["configuration"]["chunk_shape"],
+            json!([64, 64, 1])
+        );
+        let codecs = &z["codecs"][0]["configuration"]["codecs"];
+        assert_eq!(codecs[0]["configuration"]["order"], json!([2, 1, 0]));
+        assert_eq!(
+            codecs[2],
+            json!({"name": "gzip", "configuration": {"level": 6}})
+        );
+        assert_eq!(z["attributes"], json!({"pixelResolution": [1, 1, 4]}));
+        let back = parse(attributes_json(&serde_json::to_vec(&z).unwrap(), false).unwrap());
+        assert_eq!(back["dimensions"], attrs["dimensions"]);
+        assert_eq!(back["blockSize"], attrs["blockSize"]);
+        assert_eq!(
+            back["compression"],
+            json!({"type": "gzip", "level": 6, "useZlib": false})
+        );
+        assert_eq!(back["pixelResolution"], attrs["pixelResolution"]);
+    }
+
+    #[test]
+    fn groups_keep_every_key_and_the_root_its_version() {
+        let z = parse(zarr_json(br#"{"n5": "2.5.1", "name": "x"}"#).unwrap());
+        assert_eq!(z["node_type"], "group");
+        assert_eq!(z["attributes"], json!({"n5": "2.5.1", "name": "x"}));
+        let back = parse(attributes_json(&serde_json::to_vec(&z).unwrap(), true).unwrap());
+        assert_eq!(back, json!({"n5": "2.5.1", "name": "x"}));
+        let new = br#"{"zarr_format": 3, "node_type": "group"}"#;
+        assert_eq!(
+            parse(attributes_json(new, true).unwrap()),
+            json!({"n5": N5_VERSION})
+        );
+        assert_eq!(parse(attributes_json(new, false).unwrap()), json!({}));
+    }
+
+    #[test]
+    fn what_n5_cannot_hold_is_refused() {
+        for (attrs, kind) in [
+            (
+                json!({"dimensions": [4], "blockSize": [2], "dataType": "object"}),
+                ErrorKind::Unsupported,
+            ),
+            (
+                json!({"dimensions": [4], "blockSize": [2], "dataType": "uint8", "compression": {"type": "lz4"}}),
+                ErrorKind::Unsupported,
+            ),
+            (
+                json!({"dimensions": [4], "blockSize": [2, 2], "dataType": "uint8"}),
+                ErrorKind::InvalidMetadata,
+            ),
+            (
+                json!({"dimensions": "x", "blockSize": [2], "dataType": "uint8"}),
+                ErrorKind::InvalidMetadata,
+            ),
+        ] {
+            let e = zarr_json(attrs.to_string().as_bytes()).unwrap_err();
+            assert_eq!(e.kind(), kind, "{attrs}: {e}");
+        }
+        let array = |fill: Value, keys: Value, codecs: Value| {
+            json!({"zarr_format": 3, "node_type": "array", "shape": [4], "data_type": "int8",
+                "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [2]}},
+                "chunk_key_encoding": keys, "fill_value": fill, "codecs": codecs})
+            .to_string()
+        };
+        let n5 = json!([{"name": "n5_default", "configuration": {"codecs": [
+            {"name": "transpose", "configuration": {"order": [0]}}, {"name": "bytes"}]}}]);
+        let v2 = json!({"name": "v2", "configuration": {"separator": "/"}});
+        assert!(attributes_json(array(json!(0), v2.clone(), n5.clone()).as_bytes(), false).is_ok());
+        for doc in [
+            array(json!(1), v2.clone(), n5.clone()),
+            array(json!(0), json!({"name": "default"}), n5.clone()),
+            array(json!(0), v2.clone(), json!([{"name": "bytes"}])),
+        ] {
+            let e = attributes_json(doc.as_bytes(), false).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Unsupported, "{doc}: {e}");
+        }
+    }
+}
