@@ -360,6 +360,13 @@ impl Store for ConsolidatedStore {
         self.inner.supports_set_if_absent()
     }
 
+    fn check_metadata(&self, key: &str, value: &[u8]) -> Result<()> {
+        if self.governs(key) {
+            return Err(self.refuse(key));
+        }
+        self.inner.check_metadata(key, value)
+    }
+
     fn set_range(&self, key: &str, offset: u64, bytes: &[u8]) -> Result<()> {
         if self.governs(key) {
             return Err(self.refuse(key));

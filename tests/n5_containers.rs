@@ -179,7 +179,12 @@ fn what_n5_cannot_hold_is_refused_and_nothing_written() {
         let e = Array::create(n5(&s), "x", &doc).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Unsupported, "{doc}: {e}");
     }
-    let e = Group::create(n5(&s), "g", attrs(json!({"dimensions": [3]}))).unwrap_err();
+    let e = Group::create(
+        n5(&s),
+        "g",
+        attrs(json!({"dimensions": [3], "dataType": "uint8"})),
+    )
+    .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
     assert!(s.list("").unwrap().is_empty(), "{:?}", s.list("").unwrap());
     // Data types and compressions N5 has but zarrio does not read.
@@ -202,4 +207,123 @@ fn what_n5_cannot_hold_is_refused_and_nothing_written() {
         let e = Array::open(n5(&s), path).unwrap_err();
         assert_eq!(e.kind(), kind, "{path}: {e}");
     }
+}
+
+/// Every key below the root, with its bytes.
+fn snapshot(s: &MemoryStore) -> Vec<(String, Vec<u8>)> {
+    s.list("")
+        .unwrap()
+        .into_iter()
+        .map(|k| {
+            let v = s.get(&k).unwrap().unwrap();
+            (k, v)
+        })
+        .collect()
+}
+
+#[test]
+fn implicit_groups_are_children() {
+    let s = container();
+    let root = Group::open(n5(&s), "").unwrap();
+    assert_eq!(
+        root.children().unwrap(),
+        vec![
+            ("g".to_string(), NodeType::Group),
+            ("loose".to_string(), NodeType::Group)
+        ]
+    );
+    // A dataset's block directories are not groups, whatever is listed.
+    let d = n5(&s).list("g/d/").unwrap();
+    let meta: Vec<&String> = d.iter().filter(|k| k.ends_with("zarr.json")).collect();
+    assert_eq!(meta, ["g/d/zarr.json"], "{d:?}");
+}
+
+#[test]
+fn refused_nodes_leave_the_container_as_it_was() {
+    let s = container();
+    let before = snapshot(&s);
+    let ds = |fill: i64| {
+        json!({
+            "zarr_format": 3, "node_type": "array", "shape": [3, 2], "data_type": "uint16",
+            "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [2, 2]}},
+            "chunk_key_encoding": {"name": "v2", "configuration": {"separator": "/"}},
+            "fill_value": fill,
+            "codecs": [{"name": "n5_default", "configuration": {"codecs": [
+                {"name": "transpose", "configuration": {"order": [1, 0]}},
+                {"name": "bytes", "configuration": {"endian": "big"}}]}}]
+        })
+        .to_string()
+    };
+    // Over a dataset and over a group, with metadata N5 cannot hold.
+    for path in ["g/d", "g"] {
+        let e = Array::create(n5(&s), path, &ds(1)).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Unsupported, "{path}: {e}");
+    }
+    // Zarr v2 metadata.
+    let zarray = json!({"zarr_format": 2, "shape": [4], "chunks": [2], "dtype": "<u2",
+        "compressor": null, "fill_value": 0, "order": "C", "filters": null});
+    let e = Array::create(n5(&s), "g/d", &zarray.to_string()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
+    // Consolidated metadata, which attributes.json has no place for.
+    let e = Group::open(n5(&s), "g")
+        .unwrap()
+        .consolidate_metadata()
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
+    assert_eq!(snapshot(&s), before);
+}
+
+#[test]
+fn a_dataset_zarrio_cannot_read_is_still_a_child_and_can_be_erased() {
+    let s = container();
+    s.set(
+        "g/lz4/attributes.json",
+        br#"{"dimensions": [2], "blockSize": [2], "dataType": "uint8", "compression": {"type": "lz4"}}"#,
+    )
+    .unwrap();
+    s.set("g/lz4/0", b"block").unwrap();
+    s.set(
+        "g/text/attributes.json",
+        br#"{"dimensions": [2], "blockSize": [2], "dataType": "string"}"#,
+    )
+    .unwrap();
+    let g = Group::open(n5(&s), "g").unwrap();
+    let names: Vec<String> = g.children().unwrap().into_iter().map(|c| c.0).collect();
+    assert_eq!(names, vec!["d", "lz4", "text"]);
+    for (path, what) in [("g/lz4", "n5.lz4"), ("g/text", "n5.string")] {
+        let e = Array::open(n5(&s), path).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Unsupported, "{path}: {e}");
+        assert!(e.message().contains(what), "{path}: {e}");
+    }
+    g.erase_child("lz4").unwrap();
+    assert!(s.list("g/lz4/").unwrap().is_empty());
+}
+
+#[test]
+fn writing_attributes_keeps_the_roots_n5_version() {
+    let s = container();
+    let root = Group::open(n5(&s), "").unwrap();
+    root.set_attributes(attrs(json!({"title": "x"}))).unwrap();
+    let written: Value =
+        serde_json::from_slice(&s.get("attributes.json").unwrap().unwrap()).unwrap();
+    assert_eq!(written, json!({"n5": "2.5.1", "title": "x"}));
+}
+
+#[test]
+fn a_node_with_zarr_json_beside_attributes_json_lists_once_and_erases_whole() {
+    let s = container();
+    let made = n5(&s).get("g/d/zarr.json").unwrap().unwrap();
+    s.set("g/d/zarr.json", &made).unwrap();
+    let g = Group::open(n5(&s), "g").unwrap();
+    assert_eq!(
+        g.children().unwrap(),
+        vec![("d".to_string(), NodeType::Array)]
+    );
+    g.erase_child("d").unwrap();
+    assert!(
+        s.list("g/d/").unwrap().is_empty(),
+        "{:?}",
+        s.list("g/d/").unwrap()
+    );
+    assert!(g.children().unwrap().is_empty());
 }

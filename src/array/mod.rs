@@ -64,10 +64,12 @@ impl Array {
         }
         let meta = ArrayMetadata::parse(zarr_json.as_bytes())?;
         let parents = missing_parent_groups(store.as_ref(), &path)?;
+        let text = meta.to_string_pretty();
+        store.check_metadata(&metadata_key(&path), text.as_bytes())?;
         // Replace an existing node, v3 or v2: remove its chunks or
         // children.
         erase_node(store.as_ref(), &path)?;
-        store.set(&metadata_key(&path), meta.to_string_pretty().as_bytes())?;
+        store.set(&metadata_key(&path), text.as_bytes())?;
         create_parent_groups(store.as_ref(), &parents, false)?;
         Ok(Array::from_parts(store, path, meta))
     }
@@ -78,6 +80,7 @@ impl Array {
     fn create_v2(store: StoreRef, path: String, zarray: &str) -> Result<Array> {
         let (text, meta) = v2::zarray_to_write(zarray.as_bytes())?;
         let parents = missing_parent_groups(store.as_ref(), &path)?;
+        store.check_metadata(&join_key(&path, ".zarray"), text.as_bytes())?;
         erase_node(store.as_ref(), &path)?;
         store.set(&join_key(&path, ".zarray"), text.as_bytes())?;
         store.set(&join_key(&path, ".zattrs"), b"{}")?;

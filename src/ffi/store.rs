@@ -182,24 +182,28 @@ pub unsafe extern "C" fn zarrio_store_open_consolidated(
 /// Zarr codec that reads it. Any other node is a group whose attributes
 /// are the other keys of its `attributes.json` (N5's version `n5`
 /// included); a directory without one that holds values, and is not
-/// inside a dataset, is a group without attributes (found by listing,
-/// so opening one costs a listing of what is below it; such groups are
-/// not among their parent's children).
+/// inside a dataset, is a group without attributes (found by listing:
+/// opening one, or listing the children of a group, lists what is below
+/// it).
 ///
-/// Writing through the store writes `attributes.json`: groups (the root
-/// gets N5's version), attributes, and arrays N5 can read: data types
-/// uint8..uint64, int8..int64, float32 and float64, fill value 0, `v2`
-/// chunk keys joined by `/`, and one `n5_default` codec; anything else is
-/// `ZARRIO_ERR_UNSUPPORTED` and writes nothing. Blocks are written whole,
-/// edge blocks too (as tensorstore writes them); blocks cut short, as
-/// N5's Java library writes them, are read padded with 0.
+/// Writing through the store writes `attributes.json`: groups (a new root
+/// gets N5's version, an existing one keeps its own), attributes, and
+/// arrays N5 can read: data types uint8..uint64, int8..int64, float32 and
+/// float64, fill value 0, `v2` chunk keys joined by `/`, one
+/// `n5_default` codec, no dimension names. Anything else (Zarr v2
+/// metadata and consolidated metadata included) is
+/// `ZARRIO_ERR_UNSUPPORTED` and changes nothing, also when it would
+/// replace a node. Blocks are written whole, edge blocks too (as
+/// tensorstore writes them); blocks cut short, as N5's Java library
+/// writes them, are read padded with 0.
 ///
-/// `ZARRIO_ERR_UNSUPPORTED` when a node uses an N5 data type or
-/// compression zarrio does not read (`object`, lz4),
-/// `ZARRIO_ERR_INVALID_METADATA` when its `attributes.json` is malformed;
-/// both when the node is opened. On success `*out` receives a handle to
-/// release with `zarrio_store_free`; it keeps `store`'s storage alive, so
-/// `store` may be freed first. Thread-safe.
+/// A dataset of an N5 data type or compression zarrio does not read
+/// (`object`, `string`, lz4) is listed among its group's children and can
+/// be erased; opening it is `ZARRIO_ERR_UNSUPPORTED`, naming the type or
+/// compression (`n5.lz4`). A malformed `attributes.json` is
+/// `ZARRIO_ERR_INVALID_METADATA` when the node is opened. On success
+/// `*out` receives a handle to release with `zarrio_store_free`; it keeps
+/// `store`'s storage alive, so `store` may be freed first. Thread-safe.
 ///
 /// # Safety
 /// `store` is a live store handle; `out` is valid for a write.

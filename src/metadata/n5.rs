@@ -57,7 +57,23 @@ fn compressor(c: &Map<String, Value>, dtype: &str) -> Result<Option<Value>> {
                 .ok_or_else(|| bad(format!("compression \"{k}\" {v} is not an integer"))),
         }
     };
-    let kind = c.get("type").and_then(Value::as_str).unwrap_or("raw");
+    let kind = match c.get("type") {
+        Some(Value::String(t)) => t.as_str(),
+        t => {
+            return Err(bad(format!(
+                "compression \"type\" {} is not a name",
+                t.unwrap_or(&Value::Null)
+            )))
+        }
+    };
+    let flag = |k: &str| -> Result<bool> {
+        match c.get(k) {
+            None => Ok(false),
+            Some(v) => v
+                .as_bool()
+                .ok_or_else(|| bad(format!("compression \"{k}\" {v} is not true or false"))),
+        }
+    };
     Ok(Some(match kind {
         "raw" => return Ok(None),
         "gzip" => {
@@ -66,7 +82,7 @@ fn compressor(c: &Map<String, Value>, dtype: &str) -> Result<Option<Value>> {
                 -1 => 6,
                 l => l,
             };
-            match c.get("useZlib").and_then(Value::as_bool).unwrap_or(false) {
+            match flag("useZlib")? {
                 true => json!({"name": "numcodecs.zlib", "configuration": {"level": level}}),
                 false => json!({"name": "gzip", "configuration": {"level": level}}),
             }
@@ -87,23 +103,26 @@ fn compressor(c: &Map<String, Value>, dtype: &str) -> Result<Option<Value>> {
                 2 => "bitshuffle",
                 s => return Err(bad(format!("blosc shuffle {s} is not 0, 1 or 2"))),
             };
-            let cname = c.get("cname").and_then(Value::as_str).unwrap_or("blosclz");
+            let cname = match c.get("cname") {
+                None => "blosclz",
+                Some(Value::String(n)) => n.as_str(),
+                Some(v) => return Err(bad(format!("blosc \"cname\" {v} is not a name"))),
+            };
             json!({"name": "blosc", "configuration": {
                 "cname": cname, "clevel": int("clevel", 6)?, "shuffle": shuffle,
                 "typesize": element_size(dtype), "blocksize": int("blocksize", 0)?}})
         }
-        // N5's lz4 frames blocks as Java's LZ4BlockOutputStream does, which
-        // no Zarr codec reads.
-        other => {
-            return Err(unsupported(format!(
-                "N5 compression \"{other}\" is not supported (raw, gzip, bzip2, xz, zstd and \
-                 blosc are)"
-            )))
-        }
+        // Others (N5's lz4 frames blocks as Java's LZ4BlockOutputStream
+        // does, which no Zarr codec reads) keep their name, under which no
+        // codec is known: the array lists as one, and opening it says
+        // which compression it has.
+        other => json!({"name": format!("n5.{other}")}),
     }))
 }
 
-/// The `zarr.json` of the node whose `attributes.json` is `text`.
+/// The `zarr.json` of the node whose `attributes.json` is `text`. A data
+/// type or compression zarrio does not read keeps N5's name in it, so the
+/// node lists as the array it is and opening it says what it holds.
 pub fn zarr_json(text: &[u8]) -> Result<Vec<u8>> {
     let attrs = match serde_json::from_slice::<Value>(text) {
         Ok(Value::Object(m)) => m,
@@ -128,14 +147,9 @@ pub fn zarr_json(text: &[u8]) -> Result<Vec<u8>> {
             "dimensions {shape:?} and blockSize {blocks:?} differ in rank or are empty"
         )));
     }
-    let dtype = attrs["dataType"].as_str().unwrap_or_default();
-    if !DATA_TYPES.contains(&dtype) {
-        return Err(unsupported(format!(
-            "N5 dataType {} is not supported ({} are)",
-            attrs["dataType"],
-            DATA_TYPES.join(", ")
-        )));
-    }
+    let dtype = attrs["dataType"]
+        .as_str()
+        .ok_or_else(|| bad(format!("dataType {} is not a name", attrs["dataType"])))?;
     let compression = match (attrs.get("compression"), attrs.get("compressionType")) {
         (Some(Value::Object(c)), _) => c.clone(),
         (None, Some(Value::String(t))) => {
@@ -144,7 +158,12 @@ pub fn zarr_json(text: &[u8]) -> Result<Vec<u8>> {
             c.insert("type".into(), Value::String(t.clone()));
             c
         }
-        (None, None) => Map::new(),
+        // No compression: raw, as N5's readers take it.
+        (None, None) => {
+            let mut c = Map::new();
+            c.insert("type".into(), json!("raw"));
+            c
+        }
         (c, t) => {
             return Err(bad(format!(
                 "compression {} / compressionType {} is not an object / a name",
@@ -154,13 +173,24 @@ pub fn zarr_json(text: &[u8]) -> Result<Vec<u8>> {
         }
     };
     let rank = shape.len();
+    let compressor = if DATA_TYPES.contains(&dtype) {
+        compressor(&compression, dtype)?
+    } else {
+        None
+    };
     let mut codecs = vec![
         json!({"name": "transpose", "configuration": {"order": (0..rank).rev().collect::<Vec<_>>()}}),
         json!({"name": "bytes", "configuration": {"endian": "big"}}),
     ];
-    codecs.extend(compressor(&compression, dtype)?);
+    codecs.extend(compressor);
+    // N5's other types (object, string) by their names: no data type.
+    let data_type = if DATA_TYPES.contains(&dtype) {
+        dtype.to_string()
+    } else {
+        format!("n5.{dtype}")
+    };
     let doc = json!({
-        "zarr_format": 3, "node_type": "array", "shape": shape, "data_type": dtype,
+        "zarr_format": 3, "node_type": "array", "shape": shape, "data_type": data_type,
         "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": blocks}},
         "chunk_key_encoding": {"name": "v2", "configuration": {"separator": "/"}},
         "fill_value": 0,
@@ -223,25 +253,65 @@ fn n5_compression(c: &Value) -> Result<Value> {
     })
 }
 
-/// The `attributes.json` of the node whose `zarr.json` is `text`, at the
-/// container's root when `root`; unsupported for arrays N5 cannot hold.
-pub fn attributes_json(text: &[u8], root: bool) -> Result<Vec<u8>> {
+/// The members of `zarr.json` that N5 holds (`dimension_names` only when
+/// it names nothing).
+const ZARR_MEMBERS: &[&str] = &[
+    "zarr_format",
+    "node_type",
+    "attributes",
+    "shape",
+    "data_type",
+    "chunk_grid",
+    "chunk_key_encoding",
+    "fill_value",
+    "codecs",
+];
+
+/// Where a node's `attributes.json` is written.
+pub enum Node<'a> {
+    /// The container's root, and the N5 version its `attributes.json`
+    /// has now (None: it has none, or no `attributes.json`).
+    Root(Option<&'a Value>),
+    Other,
+}
+
+/// The `attributes.json` of the node whose `zarr.json` is `text`;
+/// unsupported for nodes N5 cannot hold. The root keeps the N5 version
+/// it has when its attributes do not give one, and a new root gets one.
+pub fn attributes_json(text: &[u8], node: Node) -> Result<Vec<u8>> {
     let doc: Value = serde_json::from_slice(text)
         .map_err(|e| invalid_metadata(format!("zarr.json is not JSON: {e}")))?;
     let mut out = match doc.get("attributes") {
         Some(Value::Object(a)) => a.clone(),
         _ => Map::new(),
     };
-    if let Some(k) = DATASET_KEYS.iter().find(|k| out.contains_key(**k)) {
-        return Err(refuse(format!("attribute \"{k}\" is a key of N5's own")));
+    if let Some((k, _)) = doc.as_object().into_iter().flatten().find(|(k, v)| {
+        let unnamed = k.as_str() == "dimension_names"
+            && v.as_array().is_some_and(|d| d.iter().all(Value::is_null));
+        !(ZARR_MEMBERS.contains(&k.as_str()) || unnamed)
+    }) {
+        return Err(refuse(format!("N5 has no place for zarr.json's \"{k}\"")));
     }
     match doc.get("node_type").and_then(Value::as_str) {
         Some("group") => {
-            if root && !out.contains_key("n5") {
-                out.insert("n5".into(), json!(N5_VERSION));
+            // Attributes that would make the group read as a dataset.
+            if is_dataset(&out) {
+                return Err(refuse(
+                    "a group's attributes \"dimensions\" and \"dataType\" would make it a \
+                     dataset"
+                        .into(),
+                ));
+            }
+            if let Node::Root(version) = node {
+                if !out.contains_key("n5") {
+                    out.insert("n5".into(), version.cloned().unwrap_or(json!(N5_VERSION)));
+                }
             }
         }
         Some("array") => {
+            if let Some(k) = DATASET_KEYS.iter().find(|k| out.contains_key(**k)) {
+                return Err(refuse(format!("attribute \"{k}\" is a key of N5's own")));
+            }
             let dtype = doc["data_type"].as_str().unwrap_or_default();
             if !DATA_TYPES.contains(&dtype) {
                 return Err(refuse(format!(
@@ -323,7 +393,7 @@ mod tests {
             json!({"name": "gzip", "configuration": {"level": 6}})
         );
         assert_eq!(z["attributes"], json!({"pixelResolution": [1, 1, 4]}));
-        let back = parse(attributes_json(&serde_json::to_vec(&z).unwrap(), false).unwrap());
+        let back = parse(attributes_json(&serde_json::to_vec(&z).unwrap(), Node::Other).unwrap());
         assert_eq!(back["dimensions"], attrs["dimensions"]);
         assert_eq!(back["blockSize"], attrs["blockSize"]);
         assert_eq!(
@@ -338,55 +408,76 @@ mod tests {
         let z = parse(zarr_json(br#"{"n5": "2.5.1", "name": "x"}"#).unwrap());
         assert_eq!(z["node_type"], "group");
         assert_eq!(z["attributes"], json!({"n5": "2.5.1", "name": "x"}));
-        let back = parse(attributes_json(&serde_json::to_vec(&z).unwrap(), true).unwrap());
+        let z = serde_json::to_vec(&z).unwrap();
+        let back = parse(attributes_json(&z, Node::Root(None)).unwrap());
         assert_eq!(back, json!({"n5": "2.5.1", "name": "x"}));
         let new = br#"{"zarr_format": 3, "node_type": "group"}"#;
-        assert_eq!(
-            parse(attributes_json(new, true).unwrap()),
-            json!({"n5": N5_VERSION})
-        );
-        assert_eq!(parse(attributes_json(new, false).unwrap()), json!({}));
+        let root = |v| parse(attributes_json(new, Node::Root(v)).unwrap());
+        assert_eq!(root(None), json!({"n5": N5_VERSION}));
+        assert_eq!(root(Some(&json!("2.5.1"))), json!({"n5": "2.5.1"}));
+        assert_eq!(parse(attributes_json(new, Node::Other).unwrap()), json!({}));
+        // A group may have an attribute named like one of a dataset's,
+        // but not the two that would make it one.
+        let g = br#"{"zarr_format": 3, "node_type": "group", "attributes": {"dimensions": [2]}}"#;
+        assert!(attributes_json(g, Node::Other).is_ok());
+        for doc in [
+            json!({"zarr_format": 3, "node_type": "group",
+                   "attributes": {"dimensions": [2], "dataType": "uint8"}}),
+            json!({"zarr_format": 3, "node_type": "group", "consolidated_metadata": {}}),
+        ] {
+            let e = attributes_json(doc.to_string().as_bytes(), Node::Other).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Unsupported, "{doc}: {e}");
+        }
     }
 
     #[test]
     fn what_n5_cannot_hold_is_refused() {
-        for (attrs, kind) in [
-            (
-                json!({"dimensions": [4], "blockSize": [2], "dataType": "object"}),
-                ErrorKind::Unsupported,
-            ),
-            (
-                json!({"dimensions": [4], "blockSize": [2], "dataType": "uint8", "compression": {"type": "lz4"}}),
-                ErrorKind::Unsupported,
-            ),
-            (
-                json!({"dimensions": [4], "blockSize": [2, 2], "dataType": "uint8"}),
-                ErrorKind::InvalidMetadata,
-            ),
-            (
-                json!({"dimensions": "x", "blockSize": [2], "dataType": "uint8"}),
-                ErrorKind::InvalidMetadata,
-            ),
+        // N5's types and compressions zarrio does not read keep their
+        // names, under which nothing is known.
+        let object = br#"{"dimensions": [4], "blockSize": [2], "dataType": "object"}"#;
+        assert_eq!(parse(zarr_json(object).unwrap())["data_type"], "n5.object");
+        let lz4 = json!({"dimensions": [4], "blockSize": [2], "dataType": "uint8",
+                         "compression": {"type": "lz4"}});
+        let z = parse(zarr_json(lz4.to_string().as_bytes()).unwrap());
+        assert_eq!(
+            z["codecs"][0]["configuration"]["codecs"][2]["name"],
+            "n5.lz4"
+        );
+        for attrs in [
+            json!({"dimensions": [4], "blockSize": [2, 2], "dataType": "uint8"}),
+            json!({"dimensions": "x", "blockSize": [2], "dataType": "uint8"}),
+            json!({"dimensions": [4], "blockSize": [2], "dataType": "uint8",
+                   "compression": {"level": 2}}),
+            json!({"dimensions": [4], "blockSize": [2], "dataType": "uint8",
+                   "compression": {"type": "gzip", "useZlib": 1}}),
+            json!({"dimensions": [4], "blockSize": [2], "dataType": "uint8",
+                   "compression": {"type": "blosc", "cname": 3}}),
         ] {
             let e = zarr_json(attrs.to_string().as_bytes()).unwrap_err();
-            assert_eq!(e.kind(), kind, "{attrs}: {e}");
+            assert_eq!(e.kind(), ErrorKind::InvalidMetadata, "{attrs}: {e}");
         }
         let array = |fill: Value, keys: Value, codecs: Value| {
             json!({"zarr_format": 3, "node_type": "array", "shape": [4], "data_type": "int8",
                 "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [2]}},
                 "chunk_key_encoding": keys, "fill_value": fill, "codecs": codecs})
-            .to_string()
         };
         let n5 = json!([{"name": "n5_default", "configuration": {"codecs": [
             {"name": "transpose", "configuration": {"order": [0]}}, {"name": "bytes"}]}}]);
         let v2 = json!({"name": "v2", "configuration": {"separator": "/"}});
-        assert!(attributes_json(array(json!(0), v2.clone(), n5.clone()).as_bytes(), false).is_ok());
+        let ok = array(json!(0), v2.clone(), n5.clone());
+        assert!(attributes_json(ok.to_string().as_bytes(), Node::Other).is_ok());
+        let mut unnamed = ok.clone();
+        unnamed["dimension_names"] = json!([null]);
+        assert!(attributes_json(unnamed.to_string().as_bytes(), Node::Other).is_ok());
+        let mut named = ok.clone();
+        named["dimension_names"] = json!(["x"]);
         for doc in [
             array(json!(1), v2.clone(), n5.clone()),
             array(json!(0), json!({"name": "default"}), n5.clone()),
             array(json!(0), v2.clone(), json!([{"name": "bytes"}])),
+            named,
         ] {
-            let e = attributes_json(doc.as_bytes(), false).unwrap_err();
+            let e = attributes_json(doc.to_string().as_bytes(), Node::Other).unwrap_err();
             assert_eq!(e.kind(), ErrorKind::Unsupported, "{doc}: {e}");
         }
     }

@@ -215,6 +215,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn supports_set_if_absent(&self) -> bool {
         false
     }
+    /// Check, before anything changes, that `set(key, value)` of node
+    /// metadata would be taken. A store that keeps node metadata in a form
+    /// of its own (an N5 container) refuses here what it cannot hold, so
+    /// that a node created over another is refused before the old one is
+    /// erased.
+    fn check_metadata(&self, _key: &str, _value: &[u8]) -> Result<()> {
+        Ok(())
+    }
     /// Overwrite `bytes.len()` bytes of an existing value at `offset`, in
     /// place. The range must lie inside the value. Writers of disjoint
     /// ranges do not disturb each other.

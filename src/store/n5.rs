@@ -10,6 +10,8 @@
 use super::{hand_over_whole, slice_range, ByteRange, Store, StoreRef, ValueReader};
 use crate::error::{unsupported, Result};
 use crate::metadata::n5;
+use serde_json::Value;
+use std::collections::{BTreeSet, HashSet};
 
 const ZARR_JSON: &str = "zarr.json";
 const ATTRIBUTES_JSON: &str = "attributes.json";
@@ -19,14 +21,30 @@ pub struct N5Store {
     inner: StoreRef,
 }
 
-/// The node path of a `zarr.json` key ("" for the root), or None for any
-/// other key.
-fn node_of(key: &str) -> Option<&str> {
-    if key == ZARR_JSON {
+/// The node path of a key named `name` ("" for the root), or None for
+/// any other key.
+fn node_of_named<'k>(key: &'k str, name: &str) -> Option<&'k str> {
+    if key == name {
         Some("")
     } else {
-        key.strip_suffix(ZARR_JSON)?.strip_suffix('/')
+        key.strip_suffix(name)?.strip_suffix('/')
     }
+}
+
+/// The node path of a `zarr.json` key, or None for any other key.
+fn node_of(key: &str) -> Option<&str> {
+    node_of_named(key, ZARR_JSON)
+}
+
+/// Zarr v2's node metadata, which an N5 container does not hold.
+fn is_v2_metadata(key: &str) -> bool {
+    crate::node::METADATA_NAMES[1..]
+        .iter()
+        .any(|name| node_of_named(key, name).is_some())
+}
+
+fn refuse_v2(key: &str) -> crate::error::Error {
+    unsupported(format!("{key}: an N5 container holds no Zarr v2 metadata"))
 }
 
 fn key_in(node: &str, name: &str) -> String {
@@ -67,7 +85,7 @@ impl N5Store {
 
     fn is_dataset(&self, node: &str) -> Result<bool> {
         Ok(match self.inner.get(&key_in(node, ATTRIBUTES_JSON))? {
-            Some(text) => serde_json::from_slice::<serde_json::Value>(&text)
+            Some(text) => serde_json::from_slice::<Value>(&text)
                 .is_ok_and(|v| v.get("dimensions").is_some() && v.get("dataType").is_some()),
             None => false,
         })
@@ -84,28 +102,80 @@ impl N5Store {
         Ok(None)
     }
 
-    /// `attributes.json` for the `zarr.json` `value` of `node`.
+    /// `attributes.json` for the `zarr.json` `value` of `node`. The root
+    /// keeps the N5 version it has.
     fn attributes(&self, node: &str, value: &[u8]) -> Result<(String, Vec<u8>)> {
-        Ok((
-            key_in(node, ATTRIBUTES_JSON),
-            n5::attributes_json(value, node.is_empty())?,
-        ))
+        let key = key_in(node, ATTRIBUTES_JSON);
+        let text = if node.is_empty() {
+            let old = self.inner.get(&key)?;
+            let version = old
+                .and_then(|t| serde_json::from_slice::<Value>(&t).ok())
+                .and_then(|v| v.get("n5").cloned());
+            n5::attributes_json(value, n5::Node::Root(version.as_ref()))?
+        } else {
+            n5::attributes_json(value, n5::Node::Other)?
+        };
+        Ok((key, text))
     }
 
-    /// Keys as the Zarr side sees them: each `attributes.json` as the
-    /// node's `zarr.json`.
-    fn as_zarr_keys(keys: Vec<String>) -> Vec<String> {
-        let mut out: Vec<String> = keys
-            .into_iter()
-            .map(|k| match k.strip_suffix(ATTRIBUTES_JSON) {
-                Some(node) if node.is_empty() || node.ends_with('/') => {
-                    format!("{node}{ZARR_JSON}")
-                }
-                _ => k,
-            })
+    /// Keys under `prefix` as the Zarr side sees them: each
+    /// `attributes.json` as its node's `zarr.json`, and a `zarr.json` for
+    /// each directory below `prefix` that holds values but no
+    /// `attributes.json` and is not inside a dataset (an implicit group).
+    fn as_zarr_keys(&self, prefix: &str, keys: Vec<String>) -> Result<Vec<String>> {
+        let with_attributes: Vec<&str> = keys
+            .iter()
+            .filter_map(|k| node_of_named(k, ATTRIBUTES_JSON))
             .collect();
+        let mut datasets = HashSet::new();
+        for &node in &with_attributes {
+            if self.is_dataset(node)? {
+                datasets.insert(node);
+            }
+        }
+        let below = prefix.strip_suffix('/').unwrap_or(prefix);
+        // Nothing below a dataset (or a directory of one) is a group.
+        let prefix_in_dataset =
+            !below.is_empty() && (self.is_dataset(below)? || self.inside_dataset(below)?);
+        let mut implicit = BTreeSet::new();
+        if !prefix_in_dataset {
+            for key in &keys {
+                // The key's directories below `prefix`, innermost first,
+                // then taken outermost first up to a dataset (whose
+                // directories hold its blocks).
+                let mut dirs = Vec::new();
+                let mut path = key.as_str();
+                while let Some((dir, _)) = path.rsplit_once('/') {
+                    if dir.len() < prefix.len() {
+                        break;
+                    }
+                    dirs.push(dir);
+                    path = dir;
+                }
+                for dir in dirs.into_iter().rev() {
+                    if datasets.contains(dir) {
+                        break;
+                    }
+                    implicit.insert(dir);
+                }
+            }
+        }
+        for node in &with_attributes {
+            implicit.remove(node);
+        }
+        let mut out: Vec<String> = keys
+            .iter()
+            .map(|k| match node_of_named(k, ATTRIBUTES_JSON) {
+                Some(node) => key_in(node, ZARR_JSON),
+                None => k.clone(),
+            })
+            .chain(implicit.into_iter().map(|d| key_in(d, ZARR_JSON)))
+            .collect();
+        // A node with both an attributes.json and a zarr.json of its own
+        // is listed once.
         out.sort();
-        out
+        out.dedup();
+        Ok(out)
     }
 }
 
@@ -184,13 +254,23 @@ impl Store for N5Store {
                 let (k, v) = self.attributes(node, value)?;
                 self.inner.set(&k, &v)
             }
+            None if is_v2_metadata(key) => Err(refuse_v2(key)),
             None => self.inner.set(key, value),
+        }
+    }
+
+    fn check_metadata(&self, key: &str, value: &[u8]) -> Result<()> {
+        match node_of(key) {
+            Some(node) => self.attributes(node, value).map(|_| ()),
+            None if is_v2_metadata(key) => Err(refuse_v2(key)),
+            None => self.inner.check_metadata(key, value),
         }
     }
 
     fn set_parts(&self, key: &str, parts: &[&[u8]]) -> Result<()> {
         match node_of(key) {
             Some(_) => self.set(key, &super::concatenated(parts)?),
+            None if is_v2_metadata(key) => Err(refuse_v2(key)),
             None => self.inner.set_parts(key, parts),
         }
     }
@@ -205,6 +285,7 @@ impl Store for N5Store {
                 let (k, v) = self.attributes(node, value)?;
                 self.inner.set_if_absent(&k, &v)
             }
+            None if is_v2_metadata(key) => Err(refuse_v2(key)),
             None => self.inner.set_if_absent(key, value),
         }
     }
@@ -228,7 +309,11 @@ impl Store for N5Store {
 
     fn erase(&self, key: &str) -> Result<()> {
         match node_of(key) {
-            Some(node) => self.inner.erase(&key_in(node, ATTRIBUTES_JSON)),
+            // A zarr.json of the node's own goes too.
+            Some(node) => {
+                self.inner.erase(&key_in(node, ATTRIBUTES_JSON))?;
+                self.inner.erase(key)
+            }
             None => self.inner.erase(key),
         }
     }
@@ -238,7 +323,7 @@ impl Store for N5Store {
     }
 
     fn list(&self, prefix: &str) -> Result<Vec<String>> {
-        Ok(Self::as_zarr_keys(self.inner.list(prefix)?))
+        self.as_zarr_keys(prefix, self.inner.list(prefix)?)
     }
 
     /// The store below knows `attributes.json` as an ordinary value, not
@@ -247,9 +332,15 @@ impl Store for N5Store {
         self.list(prefix)
     }
 
+    /// A node's metadata is there when its `attributes.json` is, even one
+    /// that cannot be read as Zarr metadata: that node can still be erased
+    /// or replaced.
     fn size(&self, key: &str) -> Result<Option<u64>> {
         match node_of(key) {
-            Some(node) => Ok(self.metadata(node)?.map(|v| v.len() as u64)),
+            Some(node) => match self.metadata(node) {
+                Ok(v) => Ok(v.map(|v| v.len() as u64)),
+                Err(_) => self.inner.size(&key_in(node, ATTRIBUTES_JSON)),
+            },
             None => self.inner.size(key),
         }
     }
