@@ -209,18 +209,6 @@ fn what_n5_cannot_hold_is_refused_and_nothing_written() {
     }
 }
 
-/// Every key below the root, with its bytes.
-fn snapshot(s: &MemoryStore) -> Vec<(String, Vec<u8>)> {
-    s.list("")
-        .unwrap()
-        .into_iter()
-        .map(|k| {
-            let v = s.get(&k).unwrap().unwrap();
-            (k, v)
-        })
-        .collect()
-}
-
 #[test]
 fn implicit_groups_are_children() {
     let s = container();
@@ -241,7 +229,7 @@ fn implicit_groups_are_children() {
 #[test]
 fn refused_nodes_leave_the_container_as_it_was() {
     let s = container();
-    let before = snapshot(&s);
+    let before = common::snapshot(s.as_ref());
     let ds = |fill: i64| {
         json!({
             "zarr_format": 3, "node_type": "array", "shape": [3, 2], "data_type": "uint16",
@@ -270,7 +258,7 @@ fn refused_nodes_leave_the_container_as_it_was() {
         .consolidate_metadata()
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
-    assert_eq!(snapshot(&s), before);
+    assert_eq!(common::snapshot(s.as_ref()), before);
 }
 
 #[test]
