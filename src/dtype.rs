@@ -11,9 +11,11 @@ use serde_json::Value;
 use std::sync::Arc;
 
 mod float8;
+mod ndarray;
 mod structure;
 mod subbyte;
 pub use float8::Float8;
+pub use ndarray::NdArrayType;
 pub(crate) use structure::{swap_units, MAX_DEPTH as MAX_STRUCT_DEPTH, STRUCT};
 pub use structure::{StructField, StructType, SwapRun};
 pub use subbyte::SubByte;
@@ -92,6 +94,10 @@ pub enum DataType {
         frac: u32,
         int_bits: u32,
     },
+    /// `ndarray` (zarr-extensions): each element an array of a core
+    /// scalar type of a shape pattern, of fixed size or (with a variable
+    /// dimension) variable-length items.
+    NdArray(Arc<NdArrayType>),
 }
 
 const BINARY_FIXED_POINT: &str = "binary_fixed_point";
@@ -168,6 +174,7 @@ impl DataType {
                 "name": self.name(), "configuration": {"length_bytes": n}
             }),
             DataType::Struct(s) => s.to_json(),
+            DataType::NdArray(t) => t.to_json(),
             DataType::BinaryFixedPoint {
                 base,
                 frac,
@@ -238,6 +245,11 @@ impl DataType {
                 if name == BINARY_FIXED_POINT {
                     return binary_fixed_point(o.get("configuration"));
                 }
+                if name == ndarray::NDARRAY {
+                    return Ok(DataType::NdArray(Arc::new(
+                        NdArrayType::from_configuration(o.get("configuration"))?,
+                    )));
+                }
                 if name == DATETIME64 || name == TIMEDELTA64 {
                     let cfg = o.get("configuration");
                     let unit = cfg
@@ -300,6 +312,11 @@ impl DataType {
             "complex128" => Complex128,
             "string" => String,
             "variable_length_bytes" | "bytes" => Bytes,
+            ndarray::NDARRAY => {
+                return Err(invalid_metadata(
+                    "data type \"ndarray\" needs a configuration with \"dtype\" and \"shape\"",
+                ))
+            }
             _ if normed_from_name(name).is_some() => {
                 let (bits, frac) = normed_from_name(name).expect("checked");
                 Normed { bits, frac }
@@ -374,6 +391,7 @@ impl DataType {
             Complex(part) => format!("{COMPLEX_OF}{}", part.name()),
             Normed { bits, frac } => format!("N{}f{frac}", bits - frac),
             BinaryFixedPoint { .. } => BINARY_FIXED_POINT.into(),
+            NdArray(_) => ndarray::NDARRAY.into(),
         }
     }
 
@@ -437,7 +455,11 @@ impl DataType {
 
     /// Whether elements have no fixed size (`string`, bytes).
     pub fn is_variable_length(&self) -> bool {
-        matches!(self, DataType::String | DataType::Bytes)
+        match self {
+            DataType::String | DataType::Bytes => true,
+            DataType::NdArray(t) => t.is_variable(),
+            _ => false,
+        }
     }
 
     /// Bytes per element (0 for the variable-length types).
@@ -457,6 +479,8 @@ impl DataType {
             Complex(part) => 2 * part.size(),
             Normed { bits, .. } => *bits as usize / 8,
             BinaryFixedPoint { base, .. } => base.size(),
+            NdArray(t) if t.is_variable() => 0,
+            NdArray(t) => t.record_size(),
         }
     }
 
@@ -467,6 +491,8 @@ impl DataType {
             Complex64 | Complex128 | Complex(_) => self.complex_part().map_or(1, |p| p.size()),
             RawBits(_) | NullTerminatedBytes(_) | RawBytes(_) | String | Bytes => 1,
             FixedUtf32(_) => 4,
+            // Each scalar of an element, whatever the element's length.
+            NdArray(t) => return t.scalar().byte_order_units(),
             Struct(s) => {
                 return match s.swaps() {
                     [] => ByteOrderUnits::None,
@@ -567,6 +593,7 @@ impl DataType {
                 Ok(b)
             }
             Struct(s) => s.parse_fill_value(v),
+            NdArray(t) => t.parse_fill_value(v),
             BinaryFixedPoint {
                 base,
                 frac,
@@ -707,6 +734,7 @@ impl DataType {
                 base64_json(&bytes[..end])
             }
             Struct(s) => s.fill_value_to_json(bytes),
+            NdArray(t) => t.fill_value_to_json(bytes),
             BinaryFixedPoint { base, frac, .. } => {
                 let raw = float_bits(bytes);
                 let bits = 8 * bytes.len() as u32;

@@ -277,7 +277,7 @@ impl Array {
     }
 
     fn write_items_at(&self, coords: Vec<u64>, items: ItemsRef) -> Result<()> {
-        items.check(coords.len() / self.ndim(), self.codecs().vlen_is_utf8())?;
+        items.check(coords.len() / self.ndim(), self.codecs().vlen_item_rule())?;
         let groups = self.group_by_chunk(&coords)?;
         drop(coords);
         crate::threads::for_each(self.threads(), groups.runs.len(), |g| {

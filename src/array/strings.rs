@@ -187,7 +187,7 @@ impl Array {
     pub fn write_strings(&self, start: &[u64], shape: &[u64], items: ItemsRef) -> Result<()> {
         self.check_variable_length()?;
         check_region(self.shape(), start, shape)?;
-        items.check(num_elements(shape)?, self.codecs().vlen_is_utf8())?;
+        items.check(num_elements(shape)?, self.codecs().vlen_item_rule())?;
         self.write_items(start, shape, |r| items.get(r))
     }
 
@@ -200,7 +200,7 @@ impl Array {
             data: item,
             offsets: &one,
         }
-        .check(1, self.codecs().vlen_is_utf8())?;
+        .check(1, self.codecs().vlen_item_rule())?;
         self.write_items(start, shape, |_| item)
     }
 

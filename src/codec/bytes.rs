@@ -71,6 +71,14 @@ impl BytesCodec {
                 )))
             }
         };
+        // ndarray elements are little-endian throughout: their fill value
+        // is, and zarr-extensions forbids big-endian chunks of them.
+        if endian == Some(Endian::Big) && matches!(repr.dtype, crate::dtype::DataType::NdArray(_)) {
+            return Err(invalid_metadata(format!(
+                "codec \"bytes\": ndarray elements are stored little-endian, not big ({})",
+                repr.dtype.to_json()
+            )));
+        }
         if endian.is_none() && repr.dtype.has_byte_order() {
             return Err(invalid_metadata(format!(
                 "codec \"bytes\": \"endian\" is required for data type {}",

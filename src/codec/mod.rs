@@ -637,8 +637,8 @@ pub fn build_codec(spec: &CodecSpec, repr: &ChunkRepr) -> Result<Codec> {
         name if checksum::ChecksumCodec::is_name(name) => {
             Codec::BytesToBytes(Arc::new(checksum::ChecksumCodec::from_spec(spec)?))
         }
-        vlen::UTF8 | vlen::BYTES => {
-            Codec::ArrayToBytes(Arc::new(vlen::VlenCodec::from_spec(spec)?))
+        vlen::UTF8 | vlen::BYTES | vlen::NDARRAY => {
+            Codec::ArrayToBytes(Arc::new(vlen::VlenCodec::from_spec(spec, repr)?))
         }
         n5::NAME => Codec::ArrayToBytes(Arc::new(n5::N5DefaultCodec::from_spec(spec, repr)?)),
         "sharding_indexed" => {

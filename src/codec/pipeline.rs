@@ -1,6 +1,6 @@
 //! A codec pipeline for one chunk representation.
 
-use super::vlen::{self, Items, VlenCodec};
+use super::vlen::{self, ItemRule, Items, VlenCodec};
 use super::{
     build_codec, ArrayToArrayCodec, ArrayToBytesCodec, BytesToBytesCodec, ChunkRepr, Codec,
     CodecSpec, DecodedSize, PieceDecoder,
@@ -79,22 +79,29 @@ fn check_variable_length(
             v.to_json()["name"].as_str().unwrap_or_default(),
             dtype.name()
         ))),
-        (true, None) => Err(unsupported(format!(
-            "data type {} needs the \"{}\" codec (or sharding over it) as its array->bytes codec",
-            dtype.name(),
-            if *dtype == DataType::String {
-                vlen::UTF8
-            } else {
-                vlen::BYTES
-            }
+        (true, None) => Err(unsupported(match dtype {
+            DataType::NdArray(t) if !t.is_leading_variable() => format!(
+                "data type {}: no codec here serves elements whose variable dimension is not \
+                 the only one, leading (\"{}\" serves [null, d1, ...])",
+                dtype.to_json(),
+                vlen::NDARRAY
+            ),
+            _ => format!(
+                "data type {} needs the \"{}\" codec (or sharding over it) as its array->bytes \
+                 codec",
+                dtype.name(),
+                match dtype {
+                    DataType::String => vlen::UTF8,
+                    DataType::NdArray(_) => vlen::NDARRAY,
+                    _ => vlen::BYTES,
+                }
+            ),
+        })),
+        (true, Some(v)) if !v.serves(dtype) => Err(invalid_metadata(format!(
+            "codec \"{}\" does not encode data type {}",
+            v.to_json()["name"],
+            dtype.name()
         ))),
-        (true, Some(v)) if v.is_utf8() != (*dtype == DataType::String) => {
-            Err(invalid_metadata(format!(
-                "codec \"{}\" does not encode data type {}",
-                v.to_json()["name"],
-                dtype.name()
-            )))
-        }
         (true, Some(_)) if !array_to_array.is_empty() => Err(unsupported(format!(
             "array->array codecs before a variable-length codec are not supported ({})",
             dtype.name()
@@ -220,14 +227,14 @@ impl CodecChain {
         Ok(bytes)
     }
 
-    /// Whether this pipeline's variable-length items must be UTF-8.
-    pub fn vlen_is_utf8(&self) -> bool {
+    /// What this pipeline's variable-length items must be.
+    pub fn vlen_item_rule(&self) -> ItemRule {
         match self.array_to_bytes.as_sharding() {
-            Some(sh) => sh.inner().vlen_is_utf8(),
+            Some(sh) => sh.inner().vlen_item_rule(),
             None => self
                 .array_to_bytes
                 .as_vlen()
-                .is_some_and(VlenCodec::is_utf8),
+                .map_or(ItemRule::Bytes, VlenCodec::item_rule),
         }
     }
 

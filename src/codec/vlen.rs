@@ -1,8 +1,10 @@
 //! The `vlen-utf8` and `vlen-bytes` array->bytes codecs (zarr-extensions;
 //! numcodecs' `VLenUTF8` / `VLenBytes`, Zarr v2's filters of the same
-//! names): a chunk of variable-length items is stored as a little-endian
-//! u32 item count, then for each item in C order its length as a
-//! little-endian u32 and its bytes.
+//! names), and `vlen-ndarray` (zarr-extensions, for the `ndarray` data
+//! type with a leading variable dimension: each item a whole number of
+//! records of little-endian scalars): a chunk of variable-length items is
+//! stored as a little-endian u32 item count, then for each item in C
+//! order its length as a little-endian u32 and its bytes.
 //!
 //! Items have no fixed size, so these codecs never go through the
 //! fixed-size paths (`encode`, `decode_into` refuse): `Array::read_strings`
@@ -10,11 +12,63 @@
 //! which end here.
 
 use super::{codec_json, ArrayToBytesCodec, ChunkRepr, CodecSpec};
-use crate::error::{corrupt, invalid_argument, unsupported, Result};
+use crate::dtype::{ByteOrderUnits, DataType};
+use crate::error::{corrupt, invalid_argument, invalid_metadata, unsupported, Result};
 use serde_json::{json, Value};
 
 pub const UTF8: &str = "vlen-utf8";
 pub const BYTES: &str = "vlen-bytes";
+pub const NDARRAY: &str = "vlen-ndarray";
+
+/// What each item of a chunk must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemRule {
+    /// Any bytes (`vlen-bytes`).
+    Bytes,
+    /// UTF-8 text (`vlen-utf8`).
+    Utf8,
+    /// A whole number of records of `record` bytes (`vlen-ndarray`): the
+    /// scalars of an ndarray element with a leading variable dimension,
+    /// stored little endian, in units of `unit` bytes.
+    Records { record: usize, unit: usize },
+}
+
+impl ItemRule {
+    /// Why item `i` breaks the rule, if it does.
+    fn broken_by(self, i: usize, item: &[u8]) -> Option<String> {
+        match self {
+            ItemRule::Bytes => None,
+            ItemRule::Utf8 => std::str::from_utf8(item)
+                .err()
+                .map(|e| format!("item {i} is not UTF-8: {e}")),
+            ItemRule::Records { record, .. } => (item.len() % record != 0).then(|| {
+                format!(
+                    "item {i} of {} bytes is not a whole number of {record}-byte records",
+                    item.len()
+                )
+            }),
+        }
+    }
+
+    /// Whether this codec's items are the elements of `dtype`.
+    fn serves(self, dtype: &DataType) -> bool {
+        match self {
+            ItemRule::Bytes => *dtype == DataType::Bytes,
+            ItemRule::Utf8 => *dtype == DataType::String,
+            ItemRule::Records { .. } => matches!(dtype, DataType::NdArray(_)),
+        }
+    }
+
+    /// Swap the scalars of stored (little-endian) items to the host's
+    /// byte order, or back: nothing to do on little-endian hosts.
+    fn swap_for_host(self, data: &mut [u8]) {
+        if let ItemRule::Records { unit, .. } = self {
+            if cfg!(target_endian = "big") && unit > 1 {
+                super::bytes::swap_in_place(data, unit);
+            }
+        }
+    }
+}
 
 /// Items side by side: item `i` is `data[offsets[i]..offsets[i + 1]]`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -37,9 +91,9 @@ impl<'a> ItemsRef<'a> {
         &self.data[self.offsets[i] as usize..self.offsets[i + 1] as usize]
     }
 
-    /// Check offsets a caller gave: `n` items, in order, inside `data`, and
-    /// UTF-8 when `utf8`.
-    pub fn check(&self, n: usize, utf8: bool) -> Result<()> {
+    /// Check offsets a caller gave: `n` items, in order, inside `data`,
+    /// each as `rule` wants it.
+    pub fn check(&self, n: usize, rule: ItemRule) -> Result<()> {
         if self.offsets.len() != n + 1 {
             return Err(invalid_argument(format!(
                 "{} offsets given for {n} items (n + 1 are needed)",
@@ -61,11 +115,9 @@ impl<'a> ItemsRef<'a> {
                 self.offsets[i + 1]
             )));
         }
-        if utf8 {
-            for i in 0..n {
-                if let Err(e) = std::str::from_utf8(self.get(i)) {
-                    return Err(invalid_argument(format!("item {i} is not UTF-8: {e}")));
-                }
+        for i in 0..n {
+            if let Some(why) = rule.broken_by(i, self.get(i)) {
+                return Err(invalid_argument(why));
             }
         }
         Ok(())
@@ -114,35 +166,60 @@ impl Items {
     }
 
     /// `ItemsRef::check` of these items.
-    pub fn check(&self, n: usize, utf8: bool) -> Result<()> {
-        self.view().check(n, utf8)
+    pub fn check(&self, n: usize, rule: ItemRule) -> Result<()> {
+        self.view().check(n, rule)
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VlenCodec {
-    utf8: bool,
+    rule: ItemRule,
 }
 
 impl VlenCodec {
-    pub fn from_spec(spec: &CodecSpec) -> Result<Self> {
+    /// The codec `spec` names, for chunks of `repr` (whose data type
+    /// `vlen-ndarray` needs).
+    pub fn from_spec(spec: &CodecSpec, repr: &ChunkRepr) -> Result<Self> {
         spec.check_keys(&[])?;
-        Ok(VlenCodec {
-            utf8: spec.name == UTF8,
-        })
+        let rule = match spec.name.as_str() {
+            UTF8 => ItemRule::Utf8,
+            BYTES => ItemRule::Bytes,
+            _ => match &repr.dtype {
+                DataType::NdArray(t) if t.is_leading_variable() => ItemRule::Records {
+                    record: t.record_size(),
+                    unit: match t.scalar().byte_order_units() {
+                        ByteOrderUnits::Every(n) => n,
+                        _ => 1,
+                    },
+                },
+                t => {
+                    return Err(invalid_metadata(format!(
+                        "codec \"{NDARRAY}\" serves ndarray data types whose one variable \
+                         dimension leads ([null, d1, ...]), not {}",
+                        t.to_json()
+                    )))
+                }
+            },
+        };
+        Ok(VlenCodec { rule })
     }
 
     fn name(&self) -> &'static str {
-        if self.utf8 {
-            UTF8
-        } else {
-            BYTES
+        match self.rule {
+            ItemRule::Utf8 => UTF8,
+            ItemRule::Bytes => BYTES,
+            ItemRule::Records { .. } => NDARRAY,
         }
     }
 
-    /// Whether items must be UTF-8.
-    pub fn is_utf8(&self) -> bool {
-        self.utf8
+    /// What each item must be.
+    pub fn item_rule(&self) -> ItemRule {
+        self.rule
+    }
+
+    /// Whether this codec's items are the elements of `dtype`.
+    pub fn serves(&self, dtype: &DataType) -> bool {
+        self.rule.serves(dtype)
     }
 
     /// The `n` items a chunk's bytes hold.
@@ -179,14 +256,14 @@ impl VlenCodec {
                 .checked_add(len)
                 .and_then(|end| bytes.get(at..end))
                 .ok_or_else(|| bad(format!("item {i} of {len} bytes runs past the data")))?;
-            if self.utf8 {
-                std::str::from_utf8(item)
-                    .map_err(|e| bad(format!("item {i} is not UTF-8: {e}")))?;
+            if let Some(why) = self.rule.broken_by(i, item) {
+                return Err(bad(why));
             }
             items.data.extend_from_slice(item);
             items.offsets.push(items.data.len() as u64);
             at += len;
         }
+        self.rule.swap_for_host(&mut items.data);
         // Bytes after the last item are ignored, as numcodecs ignores them.
         Ok(items)
     }
@@ -206,7 +283,9 @@ impl VlenCodec {
             let item = items.get(i);
             let len = u32::try_from(item.len()).map_err(|_| too_big())?;
             out.extend_from_slice(&len.to_le_bytes());
+            let at = out.len();
             out.extend_from_slice(item);
+            self.rule.swap_for_host(&mut out[at..]);
         }
         Ok(out)
     }
@@ -252,8 +331,10 @@ mod tests {
     use crate::error::ErrorKind;
 
     fn codec(name: &str) -> VlenCodec {
+        let repr = ChunkRepr::new(vec![1], DataType::Bytes, vec![]);
         VlenCodec::from_spec(
             &CodecSpec::from_json(&json!({"name": name, "configuration": {}})).unwrap(),
+            &repr,
         )
         .unwrap()
     }
@@ -312,11 +393,11 @@ mod tests {
         );
         // Offsets a caller gives are checked.
         let mut it = items(&[b"ab", b"c"]);
-        assert!(it.check(2, true).is_ok());
-        assert!(it.check(3, true).is_err());
+        assert!(it.check(2, ItemRule::Utf8).is_ok());
+        assert!(it.check(3, ItemRule::Utf8).is_err());
         it.offsets[1] = 4;
-        assert!(it.check(2, false).is_err());
-        assert!(items(&[&[0xc3]]).check(1, true).is_err());
+        assert!(it.check(2, ItemRule::Bytes).is_err());
+        assert!(items(&[&[0xc3]]).check(1, ItemRule::Utf8).is_err());
         let repr = ChunkRepr::new(vec![1], crate::dtype::DataType::String, vec![]);
         assert_eq!(
             c.encode(&[], &repr).unwrap_err().kind(),

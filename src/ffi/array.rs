@@ -288,8 +288,8 @@ pub unsafe extern "C" fn zarrio_array_data_type(
 }
 
 /// The size of one element in bytes (0 for the variable-length types
-/// `string` and `variable_length_bytes`, whose items are read with
-/// `zarrio_array_read_strings`).
+/// `string`, `variable_length_bytes` and `ndarray` with a variable
+/// dimension, whose items are read with `zarrio_array_read_strings`).
 ///
 /// # Safety
 /// `array` is a live handle; `out` is valid for a write.
@@ -531,9 +531,12 @@ pub unsafe extern "C" fn zarrio_array_read(
 }
 
 /// Read the items of an array of variable-length data (`string`,
-/// `variable_length_bytes`) in the region `start[d] .. start[d] +
-/// shape[d]`, C order: item `i` is `(*out_data)[offsets[i] ..
-/// offsets[i + 1]]` (UTF-8 without a terminating NUL for `string`).
+/// `variable_length_bytes`, `ndarray` with a variable dimension) in the
+/// region `start[d] .. start[d] + shape[d]`, C order: item `i` is
+/// `(*out_data)[offsets[i] .. offsets[i + 1]]` (UTF-8 without a
+/// terminating NUL for `string`; for `ndarray` the element's scalars in C
+/// order, in the host's byte order: an element of n x d1 x ... x dk
+/// scalars).
 /// `offsets` holds `offsets_count` entries, at least the region's element
 /// count + 1 (else `ZARRIO_ERR_BUFFER_TOO_SMALL`); the first count + 1 are
 /// written. The items' bytes are allocated by the library: `*out_data`
@@ -617,11 +620,13 @@ pub(super) unsafe fn hand_out_items(
 }
 
 /// Write the items of an array of variable-length data (`string`,
-/// `variable_length_bytes`) in the region `start[d] .. start[d] +
-/// shape[d]`, C order: item `i` is `data[offsets[i] .. offsets[i + 1]]`.
-/// `offsets` holds exactly the region's element count + 1 entries,
-/// starting at 0, never decreasing, ending at `data_len`; for `string`
-/// every item must be UTF-8 (without a terminating NUL). Chunks the region
+/// `variable_length_bytes`, `ndarray` with a variable dimension) in the
+/// region `start[d] .. start[d] + shape[d]`, C order: item `i` is
+/// `data[offsets[i] .. offsets[i + 1]]`. `offsets` holds exactly the
+/// region's element count + 1 entries, starting at 0, never decreasing,
+/// ending at `data_len`; for `string` every item must be UTF-8 (without a
+/// terminating NUL), for `ndarray` a whole number of records (d1 x ... x
+/// dk scalars, in the host's byte order). Chunks the region
 /// covers only in part are read and merged; chunks whose items all equal
 /// the fill value are erased. `ZARRIO_ERR_UNSUPPORTED` for an array of
 /// fixed-size elements (use `zarrio_array_write`).
