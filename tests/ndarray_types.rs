@@ -235,3 +235,92 @@ fn patterns_and_pairings_no_codec_serves_are_refused() {
         assert_eq!(e.kind(), kind, "{dtype} {codecs}: {e}");
     }
 }
+
+#[test]
+fn bool_scalars_are_0_or_1() {
+    let store: StoreRef = Arc::new(MemoryStore::new());
+    let doc = meta(
+        ndarray("bool", json!([null])),
+        &[2],
+        &[2],
+        json!(""),
+        json!([{"name": "vlen-ndarray"}]),
+    );
+    let a = Array::create(store, "a", &doc).unwrap();
+    let data = [1u8, 0, 2];
+    let offsets = [0u64, 2, 3];
+    let e = a
+        .write_strings(
+            &[0],
+            &[2],
+            ItemsRef {
+                data: &data,
+                offsets: &offsets,
+            },
+        )
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
+}
+
+#[test]
+fn structs_of_ndarray_fields_are_unsupported() {
+    let store: StoreRef = Arc::new(MemoryStore::new());
+    let t = json!({"name": "struct", "configuration": {"fields": [
+        {"name": "x", "data_type": ndarray("int16", json!([2]))}]}});
+    let doc = meta(
+        t,
+        &[2],
+        &[2],
+        json!("AAAAAA=="),
+        json!([{"name": "bytes", "configuration": {"endian": "little"}}]),
+    );
+    let e = Array::create(store, "a", &doc).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
+}
+
+/// A `transpose` before a variable-length codec stores the items in the
+/// transposed order: item (i, j) of a 2 x 3 chunk transposed by [1, 0]
+/// is stored at j * 2 + i.
+#[test]
+fn transposed_items_are_stored_in_the_transposed_order() {
+    for (dtype, codec) in [
+        (ndarray("uint8", json!([null])), "vlen-ndarray"),
+        (json!("string"), "vlen-utf8"),
+    ] {
+        let s = Arc::new(MemoryStore::new());
+        let store: StoreRef = s.clone();
+        let doc = meta(
+            dtype.clone(),
+            &[2, 3],
+            &[2, 3],
+            json!(""),
+            json!([{"name": "transpose", "configuration": {"order": [1, 0]}}, {"name": codec}]),
+        );
+        let a = Array::create(store, "a", &doc).unwrap();
+        let names: Vec<&[u8]> = vec![b"a", b"bb", b"c", b"dd", b"e", b"ff"];
+        let mut items = Items {
+            data: vec![],
+            offsets: vec![0],
+        };
+        for n in &names {
+            items.data.extend_from_slice(n);
+            items.offsets.push(items.data.len() as u64);
+        }
+        a.write_strings(&[0, 0], &[2, 3], items.view()).unwrap();
+        let back = a.read_strings(&[0, 0], &[2, 3]).unwrap();
+        for (i, n) in names.iter().enumerate() {
+            assert_eq!(back.get(i), *n, "{dtype}: item {i}");
+        }
+        // Stored: (0,0) (1,0) (0,1) (1,1) (0,2) (1,2).
+        let chunk = s.get("a/c/0/0").unwrap().unwrap();
+        let mut expected = 6u32.to_le_bytes().to_vec();
+        for i in [0, 3, 1, 4, 2, 5] {
+            expected.extend_from_slice(&(names[i].len() as u32).to_le_bytes());
+            expected.extend_from_slice(names[i]);
+        }
+        assert_eq!(chunk, expected, "{dtype}");
+        // A region that cuts the chunk reads the same items.
+        let part = a.read_strings(&[1, 1], &[1, 2]).unwrap();
+        assert_eq!((part.get(0), part.get(1)), (names[4], names[5]), "{dtype}");
+    }
+}

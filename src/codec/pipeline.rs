@@ -56,6 +56,42 @@ fn transposed_strides(
     Some(strides)
 }
 
+/// The items of a chunk of `shape` reordered as its `transpose` codecs
+/// lay them out (`to_stored`; the item at index `i`, C order, goes to
+/// `sum(i[d] * strides[d])`), or back from that order.
+fn reorder_items(items: &Items, shape: &[u64], strides: &[u64], to_stored: bool) -> Result<Items> {
+    let n = items.len();
+    // Where each item, in C order of the chunk, lies in the stored order.
+    let mut stored_at = crate::alloc::with_capacity::<usize>(n)?;
+    crate::region::for_each_index(shape, |idx| {
+        stored_at.push(idx.iter().zip(strides).map(|(i, s)| i * s).sum::<u64>() as usize);
+    });
+    if stored_at.len() != n || stored_at.iter().any(|&p| p >= n) {
+        return Err(crate::error::internal(
+            "items reordered through a shape of another size",
+        ));
+    }
+    // The item each place of the result takes.
+    let mut source = vec![0usize; n];
+    for (i, &p) in stored_at.iter().enumerate() {
+        if to_stored {
+            source[p] = i;
+        } else {
+            source[i] = p;
+        }
+    }
+    let mut out = Items {
+        data: crate::alloc::with_capacity(items.data.len())?,
+        offsets: crate::alloc::with_capacity(n + 1)?,
+    };
+    out.offsets.push(0);
+    for &s in &source {
+        out.data.extend_from_slice(items.get(s));
+        out.offsets.push(out.data.len() as u64);
+    }
+    Ok(out)
+}
+
 /// A variable-length data type takes a `vlen-utf8` (`string`) or
 /// `vlen-bytes` (bytes) codec and nothing before it; those codecs take
 /// nothing else.
@@ -99,13 +135,21 @@ fn check_variable_length(
         })),
         (true, Some(v)) if !v.serves(dtype) => Err(invalid_metadata(format!(
             "codec \"{}\" does not encode data type {}",
-            v.to_json()["name"],
+            v.to_json()["name"].as_str().unwrap_or_default(),
             dtype.name()
         ))),
-        (true, Some(_)) if !array_to_array.is_empty() => Err(unsupported(format!(
-            "array->array codecs before a variable-length codec are not supported ({})",
-            dtype.name()
-        ))),
+        // A transpose only reorders the items.
+        (true, Some(_))
+            if !array_to_array
+                .iter()
+                .all(|(c, _)| c.transpose_order().is_some()) =>
+        {
+            Err(unsupported(format!(
+                "array->array codecs other than transpose before a variable-length codec are \
+                 not supported ({})",
+                dtype.name()
+            )))
+        }
         (true, Some(_)) => Ok(()),
     }
 }
@@ -211,15 +255,25 @@ impl CodecChain {
         let vlen = self.vlen_codec()?;
         let n = usize::try_from(self.repr.num_elements())
             .map_err(|_| corrupt("a chunk holds more items than can be addressed"))?;
-        vlen.decode_items(&data, n)
+        let items = vlen.decode_items(&data, n)?;
+        match self.transposed_strides() {
+            Some(strides) => reorder_items(&items, &self.repr.shape, strides, false),
+            None => Ok(items),
+        }
     }
 
     /// Encode one chunk of a variable-length data type from its items (C
     /// order, checked by the caller).
     pub fn encode_items(&self, items: &Items) -> Result<Vec<u8>> {
-        let mut bytes = match self.array_to_bytes.as_sharding() {
-            Some(sh) => super::sharding_items::encode(sh, items, &self.bytes_repr)?,
-            None => self.vlen_codec()?.encode_items(items)?,
+        let mut bytes = match (self.array_to_bytes.as_sharding(), self.transposed_strides()) {
+            (Some(sh), _) => super::sharding_items::encode(sh, items, &self.bytes_repr)?,
+            (None, Some(strides)) => self.vlen_codec()?.encode_items(&reorder_items(
+                items,
+                &self.repr.shape,
+                strides,
+                true,
+            )?)?,
+            (None, None) => self.vlen_codec()?.encode_items(items)?,
         };
         for c in &self.bytes_to_bytes {
             bytes = c.encode(bytes)?;

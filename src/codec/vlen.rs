@@ -29,8 +29,13 @@ pub enum ItemRule {
     Utf8,
     /// A whole number of records of `record` bytes (`vlen-ndarray`): the
     /// scalars of an ndarray element with a leading variable dimension,
-    /// stored little endian, in units of `unit` bytes.
-    Records { record: usize, unit: usize },
+    /// stored little endian, in units of `unit` bytes; bytes 0 or 1 when
+    /// the scalars are `bool`.
+    Records {
+        record: usize,
+        unit: usize,
+        bools: bool,
+    },
 }
 
 impl ItemRule {
@@ -41,12 +46,18 @@ impl ItemRule {
             ItemRule::Utf8 => std::str::from_utf8(item)
                 .err()
                 .map(|e| format!("item {i} is not UTF-8: {e}")),
-            ItemRule::Records { record, .. } => (item.len() % record != 0).then(|| {
-                format!(
-                    "item {i} of {} bytes is not a whole number of {record}-byte records",
-                    item.len()
-                )
-            }),
+            ItemRule::Records { record, bools, .. } => {
+                if item.len() % record != 0 {
+                    Some(format!(
+                        "item {i} of {} bytes is not a whole number of {record}-byte records",
+                        item.len()
+                    ))
+                } else if bools && item.iter().any(|&b| b > 1) {
+                    Some(format!("item {i} holds a bool that is not 0 or 1"))
+                } else {
+                    None
+                }
+            }
         }
     }
 
@@ -116,7 +127,16 @@ impl<'a> ItemsRef<'a> {
             )));
         }
         for i in 0..n {
-            if let Some(why) = rule.broken_by(i, self.get(i)) {
+            let item = self.get(i);
+            // vlen framing counts an item's bytes in a u32: a longer item
+            // is refused before any chunk is written.
+            if u32::try_from(item.len()).is_err() {
+                return Err(invalid_argument(format!(
+                    "item {i} of {} bytes: items of 4 GiB or more cannot be stored",
+                    item.len()
+                )));
+            }
+            if let Some(why) = rule.broken_by(i, item) {
                 return Err(invalid_argument(why));
             }
         }
@@ -191,6 +211,7 @@ impl VlenCodec {
                         ByteOrderUnits::Every(n) => n,
                         _ => 1,
                     },
+                    bools: *t.scalar() == DataType::Bool,
                 },
                 t => {
                     return Err(invalid_metadata(format!(

@@ -83,25 +83,42 @@ impl NdArrayType {
             }
             _ => return Err(bad("\"shape\" must be a non-empty list".into())),
         };
-        let record = shape
-            .iter()
-            .flatten()
-            .try_fold(scalar.size() as u64, |a, &n| a.checked_mul(n))
-            .filter(|&n| n <= MAX_ITEM_BYTES as u64)
-            .ok_or_else(|| {
-                bad(format!(
-                    "the fixed dimensions of {shape:?} hold more than {MAX_ITEM_BYTES} bytes"
-                ))
-            })? as usize;
-        Ok(NdArrayType {
+        let t = NdArrayType {
             scalar,
             shape,
-            record,
-        })
+            record: 0,
+        };
+        let record = t
+            .shape
+            .iter()
+            .flatten()
+            .try_fold(t.scalar.size() as u64, |a, &n| a.checked_mul(n))
+            .and_then(|n| usize::try_from(n).ok())
+            .ok_or_else(|| {
+                bad(format!(
+                    "the elements of shape {} are too large",
+                    t.pattern()
+                ))
+            })?;
+        // A fixed element's bytes are made from metadata alone (its fill
+        // value); a record of a variable one never is.
+        if !t.is_variable() && record > MAX_ITEM_BYTES {
+            return Err(crate::error::unsupported(format!(
+                "data type \"{NDARRAY}\": elements of shape {} take more than {MAX_ITEM_BYTES} \
+                 bytes",
+                t.pattern()
+            )));
+        }
+        Ok(NdArrayType { record, ..t })
     }
 
     pub fn to_json(&self) -> Value {
         json!({"name": NDARRAY, "configuration": {"dtype": self.scalar.name(), "shape": self.shape}})
+    }
+
+    /// The shape pattern as written: `[null, 2]`.
+    pub fn pattern(&self) -> String {
+        serde_json::to_string(&self.shape).expect("JSON values serialize")
     }
 
     pub fn scalar(&self) -> &DataType {
@@ -142,11 +159,14 @@ impl NdArrayType {
         };
         if !fits {
             return Err(bad(format!(
-                "a fill_value of {} bytes is no element of shape {:?} of {}",
+                "a fill_value of {} bytes is no element of shape {} of {}",
                 bytes.len(),
-                self.shape,
+                self.pattern(),
                 self.scalar.name()
             )));
+        }
+        if self.scalar == DataType::Bool && bytes.iter().any(|&b| b > 1) {
+            return Err(bad("a bool fill_value byte is not 0 or 1".into()));
         }
         let mut bytes = bytes;
         if cfg!(target_endian = "big") {
@@ -194,11 +214,18 @@ mod tests {
             json!({"dtype": "string", "shape": [2]}),
             json!({"dtype": "bfloat16", "shape": [2]}),
             json!({"dtype": "int8", "shape": [2], "order": "C"}),
-            json!({"dtype": "int64", "shape": [1 << 20, 1 << 20]}),
+            json!({"dtype": "int64", "shape": [u64::MAX, 2]}),
         ] {
             let e = parse(cfg.clone()).unwrap_err();
             assert_eq!(e.kind(), ErrorKind::InvalidMetadata, "{cfg}: {e}");
         }
+        // Records of a variable dimension may be large; fixed elements
+        // whose fill value would be large are not supported.
+        let big = parse(json!({"dtype": "float64", "shape": [null, 200000]})).unwrap();
+        assert_eq!(big.record_size(), 1_600_000);
+        let e = parse(json!({"dtype": "int64", "shape": [1 << 20, 1 << 20]})).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
+        assert!(e.message().contains("[1048576,1048576]"), "{e}");
     }
 
     #[test]
@@ -217,6 +244,9 @@ mod tests {
         );
         assert!(ragged.parse_fill_value(&json!("AQA=")).is_err());
         assert!(ragged.parse_fill_value(&json!(0)).is_err());
+        let bools = parse(json!({"dtype": "bool", "shape": [2]})).unwrap();
+        assert!(bools.parse_fill_value(&json!("AQA=")).is_ok());
+        assert!(bools.parse_fill_value(&json!("AgI=")).is_err());
         let two = parse(json!({"dtype": "int16", "shape": [null, null]})).unwrap();
         assert!(two.parse_fill_value(&json!("")).is_ok());
         assert!(two.parse_fill_value(&json!("AQACAA==")).is_err());

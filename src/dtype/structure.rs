@@ -72,6 +72,13 @@ impl StructType {
                     dtype.name()
                 )));
             }
+            // An ndarray's scalars are little-endian whatever the `bytes`
+            // codec says, which a struct's fields follow.
+            if matches!(dtype, DataType::NdArray(_)) {
+                return Err(crate::error::unsupported(format!(
+                    "data type \"struct\": field \"{name}\" of type ndarray is not supported"
+                )));
+            }
             dtype.push_swaps(offset, &mut swaps);
             let size = dtype.size();
             out.push(StructField {

@@ -90,3 +90,39 @@ def test_zarr_python_reads_ragged_arrays_zarrio_wrote(zarrio, tmp_path, k, shard
     for i in range(n):
         np.testing.assert_array_equal(np.asarray(got[i]).reshape(values[i].shape), values[i])
         assert np.asarray(got[i]).dtype == np.dtype(dtype)
+
+
+@pytest.mark.parametrize("kind", ["ndarray", "string"])
+def test_transposed_items_both_ways(zarrio, tmp_path, kind):
+    """A `transpose` before the variable-length codec: zarr-python stores
+    the items in the transposed order, and zarrio reads and writes them so."""
+    from zarr.codecs import TransposeCodec
+
+    shape = (5, 7)
+    if kind == "ndarray":
+        dtype = zv.NDArray(dtype="int16", shape=(None,))
+        serializer = zv.VlenNDArrayCodec()
+        values = np.empty(shape, dtype=object)
+        for i in range(shape[0]):
+            for j in range(shape[1]):
+                values[i, j] = np.arange(i + j, dtype="int16") * (i + 1)
+        as_bytes = [np.ascontiguousarray(v).tobytes() for v in values.ravel()]
+    else:
+        dtype = str
+        serializer = "auto"
+        values = np.array([[f"{i}-{'x' * j}" for j in range(shape[1])] for i in range(shape[0])], dtype=object)
+        as_bytes = [v.encode() for v in values.ravel()]
+    a = zarr.create_array(tmp_path / "a", shape=shape, chunks=(3, 4), dtype=dtype,
+                          filters=[TransposeCodec(order=(1, 0))], serializer=serializer,
+                          fill_value="" if kind == "string" else None)
+    a[:] = values
+    with Store.filesystem(tmp_path) as store:
+        z = Array.open(store, "a")
+        assert z.read_strings([0, 0], list(shape)) == as_bytes
+        meta = z.metadata()
+        z.close()
+        b = Array.create(store, "b", meta)
+        b.write_strings([0, 0], list(shape), as_bytes)
+        b.close()
+    for key in ["c/0/0", "c/1/1"]:
+        assert (tmp_path / "b" / key).read_bytes() == (tmp_path / "a" / key).read_bytes(), key
