@@ -216,6 +216,15 @@ fn patterns_and_pairings_no_codec_serves_are_refused() {
             json!([{"name": "vlen-ndarray"}]),
             ErrorKind::InvalidMetadata,
         ),
+        // A transpose before sharding over variable-length items.
+        (
+            json!("string"),
+            json!(""),
+            json!([{"name": "transpose", "configuration": {"order": [0]}},
+            {"name": "sharding_indexed", "configuration": {"chunk_shape": [2], "codecs": [{"name": "vlen-utf8"}],
+             "index_codecs": [{"name": "bytes", "configuration": {"endian": "little"}}]}}]),
+            ErrorKind::Unsupported,
+        ),
         // The bare name, and fill values that are no element.
         (
             json!("ndarray"),

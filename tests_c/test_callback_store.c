@@ -514,6 +514,20 @@ static void test_lost_writes_and_replacing_nodes(void) {
     CHECK(memcmp(back, data, sizeof data) == 0);
     zarrio_array_free(a);
     zarrio_store_free(s);
+
+    /* Nor through a table that can erase and list but not set: the new
+       metadata could never be stored. */
+    cb = full_table(&t);
+    cb.set = NULL;
+    REQUIRE_OK(zarrio_store_create_callbacks(&cb, &s));
+    CHECK_STATUS(zarrio_array_create(s, "x", SHARDED, &a), ZARRIO_ERR_UNSUPPORTED);
+    after = snapshot(&t, "x/c/0/0", &len);
+    CHECK_MSG(after && len == shard_len && memcmp(after, shard, len) == 0, "the shard lost");
+    free(after);
+    after = snapshot(&t, "x/zarr.json", &len);
+    CHECK_MSG(after && len == meta_len && memcmp(after, meta, len) == 0, "zarr.json lost");
+    free(after);
+    zarrio_store_free(s);
     free(meta);
     free(shard);
     t_clear(&t);

@@ -102,10 +102,14 @@ fn check_variable_length(
 ) -> Result<()> {
     let dtype = &repr.dtype;
     // Shards of variable-length items: the inner pipeline checked itself.
-    if dtype.is_variable_length()
-        && array_to_array.is_empty()
-        && array_to_bytes.as_sharding().is_some()
-    {
+    if dtype.is_variable_length() && array_to_bytes.as_sharding().is_some() {
+        if !array_to_array.is_empty() {
+            return Err(unsupported(format!(
+                "array->array codecs before a sharding codec over variable-length items are not \
+                 supported ({}; inside the shard's codecs a transpose is)",
+                dtype.name()
+            )));
+        }
         return Ok(());
     }
     match (dtype.is_variable_length(), array_to_bytes.as_vlen()) {

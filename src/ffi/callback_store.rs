@@ -256,6 +256,12 @@ impl Store for CallbackStore {
         Ok(Some(io.data))
     }
 
+    /// A store without `set` cannot take node metadata: a node created
+    /// over another is refused before the old one is erased.
+    fn check_metadata(&self, _key: &str, _value: &[u8]) -> Result<()> {
+        self.cb.set.map(|_| ()).ok_or_else(|| self.missing("set"))
+    }
+
     fn set(&self, key: &str, value: &[u8]) -> Result<()> {
         crate::store::validate_key(key)?;
         let f = self.cb.set.ok_or_else(|| self.missing("set"))?;
