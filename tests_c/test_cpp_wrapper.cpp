@@ -301,6 +301,26 @@ static void test_groups_and_consolidated(void) {
     CHECK(thrown([&] { root.erase_child("sub"); }) == ZARRIO_ERR_NOT_FOUND);
 }
 
+/* An N5 container through store::n5: groups and attributes land in
+   attributes.json, where a second N5 store over the same memory finds them;
+   what N5 cannot hold (here an int16 array with default chunk keys) is
+   refused. */
+static void test_n5(void) {
+    zarrio::store mem = zarrio::store::memory();
+    zarrio::store n5 = zarrio::store::n5(mem);
+    zarrio::group::create(n5, "", "{\"title\":\"scan\"}");
+    zarrio::group::create(n5, "g", "{\"unit\":\"nm\"}");
+    zarrio::store again = zarrio::store::n5(mem);
+    std::string root = zarrio::group::open(again, "").attributes();
+    CHECK_MSG(json_contains(root.c_str(), "\"title\":\"scan\"") &&
+                  json_contains(root.c_str(), "\"n5\":\"4.0.0\""),
+              "root attributes: %s", root.c_str());
+    std::vector<zarrio::child> kids = zarrio::group::open(again, "").children();
+    CHECK(kids.size() == 1 && kids[0].name == "g" && !kids[0].is_array);
+    CHECK(thrown([&] { zarrio::array::create(n5, "g/a", INT16_2D); }) == ZARRIO_ERR_UNSUPPORTED);
+    CHECK(zarrio::group::open(again, "g").children().empty());
+}
+
 static void test_pipeline(void) {
     const char *codecs =
         "[{\"name\":\"sharding_indexed\",\"configuration\":{\"chunk_shape\":[4,4],"
@@ -360,6 +380,7 @@ int main(int argc, char **argv) {
         test_strings();
         test_rectilinear();
         test_groups_and_consolidated();
+        test_n5();
         test_pipeline();
     } catch (const zarrio::error &e) {
         CHECK_MSG(0, "uncaught zarrio::error %s: %s", e.status_name(), e.what());
