@@ -61,24 +61,25 @@ fn transposed_strides(
 /// `sum(i[d] * strides[d])`), or back from that order.
 fn reorder_items(items: &Items, shape: &[u64], strides: &[u64], to_stored: bool) -> Result<Items> {
     let n = items.len();
-    // Where each item, in C order of the chunk, lies in the stored order.
-    let mut stored_at = crate::alloc::with_capacity::<usize>(n)?;
+    // Where each item, in C order of the chunk, lies in the stored order:
+    // the item each place of the result takes when reading back.
+    let mut source = crate::alloc::with_capacity::<usize>(n)?;
     crate::region::for_each_index(shape, |idx| {
-        stored_at.push(idx.iter().zip(strides).map(|(i, s)| i * s).sum::<u64>() as usize);
+        source.push(idx.iter().zip(strides).map(|(i, s)| i * s).sum::<u64>() as usize);
     });
-    if stored_at.len() != n || stored_at.iter().any(|&p| p >= n) {
+    if source.len() != n || source.iter().any(|&p| p >= n) {
         return Err(crate::error::internal(
             "items reordered through a shape of another size",
         ));
     }
-    // The item each place of the result takes.
-    let mut source = vec![0usize; n];
-    for (i, &p) in stored_at.iter().enumerate() {
-        if to_stored {
-            source[p] = i;
-        } else {
-            source[i] = p;
+    if to_stored {
+        // The inverse permutation: the item stored at each place.
+        let mut inverse = crate::alloc::with_capacity::<usize>(n)?;
+        inverse.resize(n, 0);
+        for (i, &p) in source.iter().enumerate() {
+            inverse[p] = i;
         }
+        source = inverse;
     }
     let mut out = Items {
         data: crate::alloc::with_capacity(items.data.len())?,

@@ -311,6 +311,16 @@ mod imp {
         most: usize,
     }
 
+    /// A session with a field of `dims` of zfp's type `ztype`, and `mode`.
+    fn session(ztype: c_int, dims: &[usize], mode: Mode) -> Result<Session> {
+        let s = Session::new()?;
+        s.describe(ztype, dims);
+        if !s.set_mode(mode, ztype) {
+            return Err(internal("zfp refused checked expert parameters"));
+        }
+        Ok(s)
+    }
+
     impl Zfp {
         pub fn new(
             spec: &CodecSpec,
@@ -320,11 +330,7 @@ mod imp {
             elem: usize,
             dims: Vec<usize>,
         ) -> Result<Zfp> {
-            let s = Session::new()?;
-            s.describe(ztype, &dims);
-            if !s.set_mode(mode, ztype) {
-                return Err(internal("zfp refused checked expert parameters"));
-            }
+            let s = session(ztype, &dims, mode)?;
             let (blocks, _) = block_count(&dims);
             let (minbits, maxbits, ..) = s.params();
             let too_large = || {
@@ -405,11 +411,7 @@ mod imp {
                 }
                 Promotion::TopBitClear => {
                     // The top bit of each value, in native byte order.
-                    let top = if cfg!(target_endian = "little") {
-                        self.elem - 1
-                    } else {
-                        0
-                    };
+                    let top = self.top_byte();
                     if let Some(e) = from.chunks_exact(self.elem).find(|e| e[top] & 0x80 != 0) {
                         let (width, value) = if self.elem == 4 {
                             (32, u64::from(u32::from_ne_bytes(e.try_into().unwrap())))
@@ -462,11 +464,7 @@ mod imp {
                 Promotion::TopBitClear => {
                     // Negative values (which zfp's lossy modes can make of
                     // small ones) read as 0, as in zarrs.
-                    let top = if cfg!(target_endian = "little") {
-                        self.elem - 1
-                    } else {
-                        0
-                    };
+                    let top = self.top_byte();
                     for (f, t) in from
                         .chunks_exact(self.elem)
                         .zip(to.chunks_exact_mut(self.elem))
@@ -483,12 +481,16 @@ mod imp {
 
         /// A session with the chunk's field and the codec's mode.
         fn session(&self) -> Result<Session> {
-            let s = Session::new()?;
-            s.describe(self.ztype, &self.dims);
-            if !s.set_mode(self.mode, self.ztype) {
-                return Err(internal("zfp refused checked expert parameters"));
+            session(self.ztype, &self.dims, self.mode)
+        }
+
+        /// The byte of an element that holds its top bit (native order).
+        fn top_byte(&self) -> usize {
+            if cfg!(target_endian = "little") {
+                self.elem - 1
+            } else {
+                0
             }
-            Ok(s)
         }
 
         /// Decode `bytes` into `out` (zfp's scalars, aligned), the rest of

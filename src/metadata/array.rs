@@ -10,7 +10,7 @@ use crate::error::{invalid_metadata, unsupported, Result};
 use serde_json::{Map, Value};
 use std::sync::Arc;
 
-const KNOWN_FIELDS: &[&str] = &[
+pub(crate) const KNOWN_FIELDS: &[&str] = &[
     "zarr_format",
     "node_type",
     "shape",

@@ -253,20 +253,6 @@ fn n5_compression(c: &Value) -> Result<Value> {
     })
 }
 
-/// The members of `zarr.json` that N5 holds (`dimension_names` only when
-/// it names nothing).
-const ZARR_MEMBERS: &[&str] = &[
-    "zarr_format",
-    "node_type",
-    "attributes",
-    "shape",
-    "data_type",
-    "chunk_grid",
-    "chunk_key_encoding",
-    "fill_value",
-    "codecs",
-];
-
 /// Where a node's `attributes.json` is written.
 pub enum Node<'a> {
     /// The container's root, and the N5 version its `attributes.json`
@@ -285,10 +271,15 @@ pub fn attributes_json(text: &[u8], node: Node) -> Result<Vec<u8>> {
         Some(Value::Object(a)) => a.clone(),
         _ => Map::new(),
     };
+    // The members an array's zarr.json may have, but storage transformers
+    // and dimension names only when they say nothing.
     if let Some((k, _)) = doc.as_object().into_iter().flatten().find(|(k, v)| {
-        let unnamed = k.as_str() == "dimension_names"
-            && v.as_array().is_some_and(|d| d.iter().all(Value::is_null));
-        !(ZARR_MEMBERS.contains(&k.as_str()) || unnamed)
+        let says_nothing = match k.as_str() {
+            "storage_transformers" => v.as_array().is_some_and(Vec::is_empty),
+            "dimension_names" => v.as_array().is_some_and(|d| d.iter().all(Value::is_null)),
+            _ => true,
+        };
+        !(super::array::KNOWN_FIELDS.contains(&k.as_str()) && says_nothing)
     }) {
         return Err(refuse(format!("N5 has no place for zarr.json's \"{k}\"")));
     }
