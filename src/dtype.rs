@@ -12,10 +12,12 @@ use std::sync::Arc;
 
 mod float8;
 mod ndarray;
+mod optional;
 mod structure;
 mod subbyte;
 pub use float8::Float8;
 pub use ndarray::NdArrayType;
+pub use optional::OptionalType;
 pub(crate) use structure::{swap_units, MAX_DEPTH as MAX_STRUCT_DEPTH, STRUCT};
 pub use structure::{StructField, StructType, SwapRun};
 pub use subbyte::SubByte;
@@ -98,6 +100,11 @@ pub enum DataType {
     /// scalar type of a shape pattern, of fixed size or (with a variable
     /// dimension) variable-length items.
     NdArray(Arc<NdArrayType>),
+    /// `optional` (zarr-extensions; zarrs' `zarrs.optional`): an element
+    /// of the inner type or missing, held as the inner type's bytes and a
+    /// validity byte (1 present, 0 missing); stored through the
+    /// `optional` codec.
+    Optional(Arc<OptionalType>),
 }
 
 const BINARY_FIXED_POINT: &str = "binary_fixed_point";
@@ -175,6 +182,7 @@ impl DataType {
             }),
             DataType::Struct(s) => s.to_json(),
             DataType::NdArray(t) => t.to_json(),
+            DataType::Optional(t) => t.to_json(),
             DataType::BinaryFixedPoint {
                 base,
                 frac,
@@ -244,6 +252,11 @@ impl DataType {
                 }
                 if name == BINARY_FIXED_POINT {
                     return binary_fixed_point(o.get("configuration"));
+                }
+                if OptionalType::is_name(name) {
+                    return Ok(DataType::Optional(Arc::new(
+                        OptionalType::from_configuration(name, o.get("configuration"), depth)?,
+                    )));
                 }
                 if name == ndarray::NDARRAY {
                     return Ok(DataType::NdArray(Arc::new(
@@ -392,6 +405,7 @@ impl DataType {
             Normed { bits, frac } => format!("N{}f{frac}", bits - frac),
             BinaryFixedPoint { .. } => BINARY_FIXED_POINT.into(),
             NdArray(_) => ndarray::NDARRAY.into(),
+            Optional(t) => t.name().into(),
         }
     }
 
@@ -481,6 +495,7 @@ impl DataType {
             BinaryFixedPoint { base, .. } => base.size(),
             NdArray(t) if t.is_variable() => 0,
             NdArray(t) => t.record_size(),
+            Optional(t) => t.size(),
         }
     }
 
@@ -489,7 +504,9 @@ impl DataType {
         use DataType::*;
         let unit = match self {
             Complex64 | Complex128 | Complex(_) => self.complex_part().map_or(1, |p| p.size()),
-            RawBits(_) | NullTerminatedBytes(_) | RawBytes(_) | String | Bytes => 1,
+            // Only the `optional` codec takes these, and it hands the
+            // values to the inner type's codecs.
+            RawBits(_) | NullTerminatedBytes(_) | RawBytes(_) | String | Bytes | Optional(_) => 1,
             FixedUtf32(_) => 4,
             // Each scalar of an element, whatever the element's length.
             NdArray(t) => return t.scalar().byte_order_units(),
@@ -594,6 +611,7 @@ impl DataType {
             }
             Struct(s) => s.parse_fill_value(v),
             NdArray(t) => t.parse_fill_value(v),
+            Optional(t) => t.parse_fill_value(v),
             BinaryFixedPoint {
                 base,
                 frac,
@@ -735,6 +753,7 @@ impl DataType {
             }
             Struct(s) => s.fill_value_to_json(bytes),
             NdArray(t) => t.fill_value_to_json(bytes),
+            Optional(t) => t.fill_value_to_json(bytes),
             BinaryFixedPoint { base, frac, .. } => {
                 let raw = float_bits(bytes);
                 let bits = 8 * bytes.len() as u32;

@@ -3,20 +3,14 @@
 //! records of little-endian scalars, framed as vlen-bytes frames them),
 //! and elements of a fixed shape through `bytes` (little endian only).
 
+mod common;
+
+use common::v3_meta as meta;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use zarrio::codec::vlen::{Items, ItemsRef};
 use zarrio::error::ErrorKind;
 use zarrio::{Array, MemoryStore, Store, StoreRef};
-
-fn meta(dtype: Value, shape: &[u64], chunk: &[u64], fill: Value, codecs: Value) -> String {
-    json!({
-        "zarr_format": 3, "node_type": "array", "shape": shape, "data_type": dtype,
-        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": chunk}},
-        "chunk_key_encoding": {"name": "default"}, "fill_value": fill, "codecs": codecs,
-    })
-    .to_string()
-}
 
 fn ndarray(dtype: &str, shape: Value) -> Value {
     json!({"name": "ndarray", "configuration": {"dtype": dtype, "shape": shape}})

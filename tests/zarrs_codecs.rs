@@ -2,8 +2,10 @@
 //! writes (`bitround`, `packbits`, `reshape`, and zarrs' `zarrs.squeeze`),
 //! and data types only zarrs writes (`float6_e2m3fn`, `float6_e3m2fn`,
 //! `float8_e4m3`, `complex_float16` and the other complex types named by
-//! their parts), and zarrs' `zfp` codec (zfp streams without a header;
-//! with the cargo feature `zfp`), checked against arrays the zarrs crate wrote: `tests/data/zarrs`,
+//! their parts), zarrs' `zfp` codec (zfp streams without a header;
+//! with the cargo feature `zfp`), and zarrs' `optional` data type and
+//! codec (the `optional_*` arrays, whose `.bin` files hold each element
+//! as zarrio does: the value, then its validity bytes), checked against arrays the zarrs crate wrote: `tests/data/zarrs`,
 //! made by `bench/src/bin/zarrs_fixtures.rs` (see there). Each array
 //! sits beside `input.bin`, the bytes zarrs wrote it from, and `read.bin`,
 //! what zarrs reads back.

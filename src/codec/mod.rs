@@ -25,6 +25,7 @@ pub mod lzma;
 pub mod n5;
 pub mod numcodecs_alias;
 pub mod numeric;
+pub mod optional;
 pub mod packbits;
 pub mod pcodec;
 pub mod pipeline;
@@ -305,6 +306,11 @@ pub trait ArrayToBytesCodec: Send + Sync + Debug {
     /// The variable-length items codec (`vlen-utf8`, `vlen-bytes`).
     fn as_vlen(&self) -> Option<&vlen::VlenCodec> {
         None
+    }
+    /// Whether this is the `optional` codec, the one codec of the
+    /// `optional` data type.
+    fn is_optional(&self) -> bool {
+        false
     }
 }
 
@@ -639,6 +645,9 @@ pub fn build_codec(spec: &CodecSpec, repr: &ChunkRepr) -> Result<Codec> {
         }
         vlen::UTF8 | vlen::BYTES | vlen::NDARRAY => {
             Codec::ArrayToBytes(Arc::new(vlen::VlenCodec::from_spec(spec, repr)?))
+        }
+        name if optional::OptionalCodec::is_name(name) => {
+            Codec::ArrayToBytes(Arc::new(optional::OptionalCodec::from_spec(spec, repr)?))
         }
         n5::NAME => Codec::ArrayToBytes(Arc::new(n5::N5DefaultCodec::from_spec(spec, repr)?)),
         "sharding_indexed" => {

@@ -159,6 +159,33 @@ fn check_variable_length(
     }
 }
 
+/// The `optional` data type takes the `optional` codec (or sharding over
+/// it) and nothing before it; that codec takes nothing else.
+fn check_optional(
+    repr: &ChunkRepr,
+    array_to_array: &[(Arc<dyn ArrayToArrayCodec>, ChunkRepr)],
+    array_to_bytes: &Arc<dyn ArrayToBytesCodec>,
+) -> Result<()> {
+    let DataType::Optional(_) = &repr.dtype else {
+        // The codec refuses other types itself when it is built.
+        return Ok(());
+    };
+    if !array_to_array.is_empty() {
+        return Err(unsupported(format!(
+            "array->array codecs before the codecs of data type {} are not supported",
+            repr.dtype.name()
+        )));
+    }
+    if array_to_bytes.is_optional() || array_to_bytes.as_sharding().is_some() {
+        return Ok(());
+    }
+    Err(invalid_metadata(format!(
+        "data type {} needs the \"{}\" codec (or sharding over it) as its array->bytes codec",
+        repr.dtype.name(),
+        super::optional::NAME
+    )))
+}
+
 impl CodecChain {
     /// Build from the `codecs` list of `zarr.json`.
     pub fn from_json(codecs: &[Value], repr: ChunkRepr) -> Result<Self> {
@@ -226,6 +253,7 @@ impl CodecChain {
             invalid_metadata("the codec list has no array->bytes codec (e.g. \"bytes\")")
         })?;
         check_variable_length(&repr, &array_to_array, &array_to_bytes)?;
+        check_optional(&repr, &array_to_array, &array_to_bytes)?;
         let mut sizes = vec![array_to_bytes.fixed_encoded_size(&bytes_repr)];
         let mut bounds = vec![array_to_bytes.max_encoded_size(&bytes_repr)];
         for c in &bytes_to_bytes {

@@ -138,8 +138,9 @@ impl StructType {
             let dtype = DataType::from_json_at(ftype, depth + 1)
                 .map_err(|e| e.context(format!("data type \"{name}\", field \"{fname}\"")))?;
             // Their bytes change on the way in and out, which only the
-            // `bytes` codec does for whole elements.
-            if dtype.sub_byte_unit().is_some() {
+            // `bytes` codec does for whole elements; optional values go
+            // through their own codec, not `bytes`.
+            if dtype.sub_byte_unit().is_some() || matches!(dtype, DataType::Optional(_)) {
                 return Err(crate::error::unsupported(format!(
                     "data type \"{name}\", field \"{fname}\": {} fields are not supported",
                     dtype.name()

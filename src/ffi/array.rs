@@ -267,7 +267,12 @@ pub unsafe extern "C" fn zarrio_array_chunk_span(
 /// length), "numpy.datetime64" (unit and scale in
 /// `zarrio_array_metadata`), "struct" (fields in `zarrio_array_metadata`:
 /// an element holds them packed in declaration order, each in native byte
-/// order), ...) in `*out_name`, to release with `zarrio_string_free`.
+/// order), "optional" or "zarrs.optional" (the inner type in
+/// `zarrio_array_metadata`: an element holds the inner type's bytes, then
+/// one validity byte, 1 when the value is present and 0 when it is
+/// missing, its value bytes then 0; packed, so a C struct of them needs
+/// `#pragma pack(1)`; writes refuse other validity bytes), ...) in
+/// `*out_name`, to release with `zarrio_string_free`.
 ///
 /// # Safety
 /// `array` is a live handle; `out_name` is valid for a write.

@@ -1,5 +1,5 @@
-//! A memory store that records what the engine asks of it, shared by the
-//! integration tests.
+//! What the integration tests share: a memory store that records what the
+//! engine asks of it, snapshots of stores, and `zarr.json` text.
 #![allow(dead_code)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -194,4 +194,20 @@ pub fn assert_none_failed(failures: &[String]) {
         failures.len(),
         failures[..failures.len().min(20)].join("\n")
     );
+}
+
+/// The `zarr.json` text of a regular-grid array with default chunk keys.
+pub fn v3_meta(
+    dtype: serde_json::Value,
+    shape: &[u64],
+    chunk: &[u64],
+    fill: serde_json::Value,
+    codecs: serde_json::Value,
+) -> String {
+    serde_json::json!({
+        "zarr_format": 3, "node_type": "array", "shape": shape, "data_type": dtype,
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": chunk}},
+        "chunk_key_encoding": {"name": "default"}, "fill_value": fill, "codecs": codecs,
+    })
+    .to_string()
 }

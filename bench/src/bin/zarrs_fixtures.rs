@@ -3,7 +3,8 @@
 //! zarr-python nor tensorstore write (`bitround`, `packbits`, `reshape`,
 //! zarrs' `zarrs.squeeze`), and data types only zarrs writes (the 6-bit
 //! floats, `float8_e4m3`, the complex types of other floats than
-//! float32 and float64), and zarrs' `zfp` codec (the `zfp_*` arrays).
+//! float32 and float64), zarrs' `zfp` codec (the `zfp_*` arrays) and its
+//! `optional` data type and codec (the `optional_*` arrays).
 //!
 //!     cargo run --release --bin zarrs_fixtures -- ../tests/data/zarrs
 //!
@@ -22,6 +23,14 @@ use zarrs::array::{Array, ArrayBytes, ArrayMetadata, ArraySubset};
 use zarrs::filesystem::FilesystemStore;
 
 fn write(dir: &Path, name: &str, meta: Value, input: Vec<u8>) {
+    let back = store(dir, name, meta, ArrayBytes::new_flen(input.clone()));
+    let back = back.into_fixed().unwrap();
+    save(dir, name, &input, &back);
+}
+
+/// Store `bytes` through the array of `meta` at `DIR/NAME` and read the
+/// whole array back.
+fn store(dir: &Path, name: &str, meta: Value, bytes: ArrayBytes<'static>) -> ArrayBytes<'static> {
     let path = dir.join(name);
     let _ = std::fs::remove_dir_all(&path);
     std::fs::create_dir_all(&path).unwrap();
@@ -31,20 +40,73 @@ fn write(dir: &Path, name: &str, meta: Value, input: Vec<u8>) {
     let array = Array::new_with_metadata(store, "/", meta).unwrap();
     array.store_metadata().unwrap();
     let all = ArraySubset::new_with_shape(shape);
-    array
-        .store_array_subset(&all, ArrayBytes::new_flen(input.clone()))
-        .unwrap();
-    let back: ArrayBytes<'static> = array.retrieve_array_subset(&all).unwrap();
-    let back = back.into_fixed().unwrap();
+    array.store_array_subset(&all, bytes).unwrap();
+    array.retrieve_array_subset(&all).unwrap()
+}
+
+/// Keep the metadata the codecs need and write `input.bin` and `read.bin`.
+fn save(dir: &Path, name: &str, input: &[u8], back: &[u8]) {
+    let path = dir.join(name);
     // zarrs signs its arrays in their attributes; the fixtures keep the
     // metadata the codecs need and nothing else.
     let json_path = path.join("zarr.json");
     let mut stored: Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
     stored.as_object_mut().unwrap().remove("attributes");
     std::fs::write(&json_path, serde_json::to_string_pretty(&stored).unwrap()).unwrap();
-    std::fs::write(path.join("input.bin"), &input).unwrap();
-    std::fs::write(path.join("read.bin"), &back[..]).unwrap();
+    std::fs::write(path.join("input.bin"), input).unwrap();
+    std::fs::write(path.join("read.bin"), back).unwrap();
     println!("{name}: {} bytes in, {} read", input.len(), back.len());
+}
+
+/// An array of the `optional` data type (nested as deep as `masks` has
+/// masks, the innermost first) written from the values `values` (`size`
+/// bytes each, zero where missing). `input.bin` and `read.bin` hold each
+/// element as zarrio holds it: the value's bytes, then one validity byte
+/// per level, the innermost first.
+fn write_optional(
+    dir: &Path,
+    name: &str,
+    meta: Value,
+    values: Vec<u8>,
+    size: usize,
+    masks: Vec<Vec<u8>>,
+) {
+    let mut bytes = ArrayBytes::new_flen(values.clone());
+    for m in &masks {
+        bytes = bytes.with_optional_mask(m.clone());
+    }
+    let back = store(dir, name, meta, bytes);
+    let input = interleave(&values, size, &masks);
+    let back = flatten(back);
+    save(dir, name, &input, &back);
+}
+
+/// Values of `size` bytes each followed by their validity bytes.
+fn interleave(values: &[u8], size: usize, masks: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = vec![];
+    for (i, v) in values.chunks(size).enumerate() {
+        out.extend_from_slice(v);
+        out.extend(masks.iter().map(|m| m[i]));
+    }
+    out
+}
+
+/// zarrs' bytes of an optional type as zarrio holds its elements.
+fn flatten(bytes: ArrayBytes<'_>) -> Vec<u8> {
+    match bytes {
+        ArrayBytes::Optional(o) => {
+            let (data, mask) = o.into_parts();
+            let data = flatten(*data);
+            let size = data.len() / mask.len();
+            let mut out = vec![];
+            for (v, m) in data.chunks(size).zip(mask.iter()) {
+                out.extend_from_slice(v);
+                out.push(*m);
+            }
+            out
+        }
+        other => other.into_fixed().unwrap().to_vec(),
+    }
 }
 
 fn meta(shape: &[u64], chunk: &[u64], dtype: &str, fill: Value, codecs: Value) -> Value {
@@ -925,5 +987,141 @@ fn zfp_fixtures(dir: &Path) {
             json!([{"name": "zarrs.squeeze", "configuration": {}}, {"name": "zfp", "configuration": {"mode": "reversible"}}]),
         ),
         smooth64(120),
+    );
+
+    optional_fixtures(dir);
+}
+
+/// Arrays of zarrs' `optional` data type and codec.
+fn optional_fixtures(dir: &Path) {
+    let opt = |inner: Value| json!({"name": "zarrs.optional", "configuration": inner});
+    let codec = |mask: Value, data: Value| json!({"name": "zarrs.optional", "configuration": {"mask_codecs": mask, "data_codecs": data}});
+    let packbits = json!([{"name": "packbits", "configuration": {}}]);
+    let with_type = |mut m: Value, t: Value| {
+        m["data_type"] = t;
+        m
+    };
+    // Values zero where missing, as zarrio reads them back.
+    let masked = |values: Vec<u8>, size: usize, mask: &[u8]| -> Vec<u8> {
+        values
+            .chunks(size)
+            .zip(mask)
+            .flat_map(|(v, m)| if *m == 1 { v.to_vec() } else { vec![0; size] })
+            .collect()
+    };
+
+    // uint8, missing by default: the first chunk wholly missing (not
+    // stored), the last wholly present, the others mixed.
+    let mask: Vec<u8> = (0..100u32)
+        .map(|i| {
+            let (r, c) = (i / 10, i % 10);
+            match (r < 4 && c < 4, r >= 8 && c >= 8) {
+                (true, _) => 0,
+                (_, true) => 1,
+                _ => u8::from(i % 3 != 0),
+            }
+        })
+        .collect();
+    write_optional(
+        dir,
+        "optional_uint8",
+        with_type(
+            meta(
+                &[10, 10],
+                &[4, 4],
+                "",
+                Value::Null,
+                json!([codec(packbits.clone(), json!([bytes_le()]))]),
+            ),
+            opt(json!({"name": "uint8", "configuration": {}})),
+        ),
+        masked(ints(100, 1, 50), 1, &mask),
+        1,
+        vec![mask],
+    );
+
+    // float32 with a present fill value: a chunk wholly missing (stored),
+    // one wholly the fill value (not stored), zstd after the values.
+    let mask: Vec<u8> = (0..30)
+        .map(|i| u8::from(i >= 8 && (i < 16 || i % 4 != 1)))
+        .collect();
+    let mut values = floats32(30);
+    for i in 8..16 {
+        values[4 * i..4 * i + 4].copy_from_slice(&1.5f32.to_le_bytes());
+    }
+    write_optional(
+        dir,
+        "optional_float32_fill",
+        with_type(
+            meta(
+                &[30],
+                &[8],
+                "",
+                json!([1.5]),
+                json!([codec(
+                    json!([{"name": "bytes", "configuration": {}}]),
+                    json!([bytes_le(), {"name": "zstd", "configuration": {"level": 1, "checksum": false}}])
+                )]),
+            ),
+            opt(json!({"name": "float32", "configuration": {}})),
+        ),
+        masked(values, 4, &mask),
+        4,
+        vec![mask],
+    );
+
+    // An optional of an optional uint16, present-but-missing by default.
+    let outer: Vec<u8> = (0..30).map(|i| u8::from(i % 4 != 1)).collect();
+    let inner: Vec<u8> = (0..30)
+        .map(|i| u8::from(outer[i] == 1 && i % 3 != 2))
+        .collect();
+    write_optional(
+        dir,
+        "optional_nested_uint16",
+        with_type(
+            meta(
+                &[6, 5],
+                &[3, 5],
+                "",
+                json!([null]),
+                json!([codec(
+                    packbits.clone(),
+                    json!([codec(packbits.clone(), json!([bytes_le()]))])
+                )]),
+            ),
+            opt(
+                json!({"name": "zarrs.optional", "configuration": {"name": "uint16", "configuration": {}}}),
+            ),
+        ),
+        masked(ints(30, 2, 51), 2, &inner),
+        2,
+        vec![inner, outer],
+    );
+
+    // int64, big endian, compressed mask and values, a chunk wholly
+    // missing. (zarrs 0.23 does not shard optional types.)
+    let mask: Vec<u8> = (0..20)
+        .map(|i| u8::from(!(4..8).contains(&i) && i % 5 != 0))
+        .collect();
+    let zstd3 = json!({"name": "zstd", "configuration": {"level": 3, "checksum": false}});
+    write_optional(
+        dir,
+        "optional_int64_big_zstd",
+        with_type(
+            meta(
+                &[20],
+                &[4],
+                "",
+                Value::Null,
+                json!([codec(
+                    json!([{"name": "packbits", "configuration": {}}, zstd3]),
+                    json!([{"name": "bytes", "configuration": {"endian": "big"}}, zstd3])
+                )]),
+            ),
+            opt(json!({"name": "int64", "configuration": {}})),
+        ),
+        masked(ints(20, 8, 52), 8, &mask),
+        8,
+        vec![mask],
     );
 }
