@@ -102,7 +102,6 @@ impl Layout {
         }
     }
 
-    #[cfg(test)]
     pub fn elem(&self) -> usize {
         self.elem
     }

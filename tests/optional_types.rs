@@ -9,6 +9,7 @@ mod common;
 use common::v3_meta as meta;
 use serde_json::{json, Value};
 use std::sync::Arc;
+use zarrio::array::DimSelection;
 use zarrio::error::ErrorKind;
 use zarrio::{Array, MemoryStore, Store, StoreRef};
 
@@ -170,19 +171,78 @@ fn nested_optionals_keep_both_levels() {
 }
 
 #[test]
-fn a_validity_byte_other_than_0_or_1_is_refused_and_nothing_changes() {
-    let store: StoreRef = Arc::new(MemoryStore::new());
+fn a_validity_byte_other_than_0_or_1_is_refused_before_any_chunk_changes() {
+    let s = Arc::new(MemoryStore::new());
+    let store: StoreRef = s.clone();
     let a = new_array(&store, Value::Null, json!([codec(json!([le()]))]));
-    let values = pattern(4);
-    a.write_region(&[0], &[4], &elems(&values), None).unwrap();
-    let mut bad = elems(&[Some(1); 4]);
-    bad[9] = 2;
-    let e = a.write_region(&[0], &[4], &bad, None).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
-    assert!(e.message().contains("validity byte"), "{e}");
-    let mut back = vec![0; 20];
-    a.read_region(&[0], &[4], &mut back, None).unwrap();
+    let values = pattern(12);
+    a.write_region(&[0], &[12], &elems(&values), None).unwrap();
+    let before = common::snapshot(s.as_ref());
+    // Good elements in every chunk but the last, whose one bad validity
+    // byte must stop the whole write, however it is made.
+    let mut bad = elems(&[Some(1); 12]);
+    bad[11 * 5 + 4] = 2;
+    let every = [DimSelection::all(12)];
+    let points: Vec<u64> = (0..12).collect();
+    let attempts: Vec<(&str, zarrio::Result<()>)> = vec![
+        ("region", a.write_region(&[0], &[12], &bad, None)),
+        ("orthogonal", a.write_orthogonal(&every, &bad, None)),
+        ("points", a.write_points(&points, &bad)),
+        ("chunk", a.write_chunk(&[2], &bad[40..])),
+        ("fill", a.fill_region(&[0], &[12], &[0, 0, 0, 0, 7])),
+    ];
+    for (how, r) in attempts {
+        let e = r.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{how}: {e}");
+        assert!(e.message().contains("validity byte"), "{how}: {e}");
+        assert!(
+            common::snapshot(s.as_ref()) == before,
+            "{how} changed the store"
+        );
+    }
+    let mut back = vec![0; 60];
+    a.read_region(&[0], &[12], &mut back, None).unwrap();
     assert_eq!(back, elems(&values));
+    // Every level is checked, a missing element's inner one too.
+    let nested = optional(json!({"name": "optional", "configuration": {"name": "uint8"}}));
+    let doc = meta(
+        nested,
+        &[2],
+        &[2],
+        Value::Null,
+        json!([codec(json!([codec(json!([le()]))]))]),
+    );
+    let n = Array::create(store, "n", &doc).unwrap();
+    let e = n
+        .write_region(&[0], &[2], &[0, 0, 0, 9, 200, 0], None)
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
+}
+
+#[test]
+fn missing_values_match_a_missing_fill_value_whatever_their_bytes() {
+    let s = Arc::new(MemoryStore::new());
+    let store: StoreRef = s.clone();
+    let a = new_array(&store, Value::Null, json!([codec(json!([le()]))]));
+    a.write_region(&[0], &[12], &elems(&pattern(12)), None)
+        .unwrap();
+    // Missing elements with stray value bytes: the chunks hold only the
+    // fill value, and are erased.
+    let stray: Vec<u8> = [0xEE, 0xEE, 0xEE, 0xEE, 0].repeat(8);
+    a.write_region(&[0], &[8], &stray, None).unwrap();
+    assert!(s.get("a/c/0").unwrap().is_none());
+    assert!(s.get("a/c/1").unwrap().is_none());
+    a.fill_region(&[8], &[4], &[1, 2, 3, 4, 0]).unwrap();
+    assert!(s.get("a/c/2").unwrap().is_none());
+    let mut back = vec![1; 60];
+    a.read_region(&[0], &[12], &mut back, None).unwrap();
+    assert_eq!(back, vec![0; 60]);
+    // Inside a shard too: no inner chunk is stored, nor the shard.
+    let shard = json!({"name": "sharding_indexed", "configuration": {
+        "chunk_shape": [2], "codecs": [codec(json!([le()]))]}});
+    let b = new_array(&store, Value::Null, json!([shard]));
+    b.write_region(&[0], &[4], &stray[..20], None).unwrap();
+    assert!(s.get("a/c/0").unwrap().is_none());
 }
 
 #[test]
@@ -246,6 +306,20 @@ fn other_pairings_are_refused() {
         (
             opt.clone(),
             json!([{"name": "optional", "configuration": {"mask_codecs": [{"name": "zstd"}], "data_codecs": [le()]}}]),
+            ErrorKind::InvalidMetadata,
+        ),
+        // the values are a list whose length changes from chunk to chunk.
+        (
+            opt.clone(),
+            json!([codec(
+                json!([{"name": "sharding_indexed", "configuration": {"chunk_shape": [2]}}])
+            )]),
+            ErrorKind::Unsupported,
+        ),
+        // a type that needs a configuration says so.
+        (
+            optional(json!({"name": "numpy.datetime64", "configuration": {}})),
+            json!([codec(json!([le()]))]),
             ErrorKind::InvalidMetadata,
         ),
         // strings have no fixed size to hold beside a validity byte.

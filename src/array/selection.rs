@@ -760,6 +760,9 @@ impl Array {
         let Some(plan) = self.plan_orthogonal(sel, strides, src.len())? else {
             return Ok(());
         };
+        let shape: Vec<u64> = sel.iter().map(DimSelection::len).collect();
+        let layout = Layout::new(&shape, strides, self.elem(), src.len())?;
+        self.check_elements(src, &layout, &shape)?;
         threads::for_each(self.threads(), plan.chunks()?, |c| {
             let at = unflatten(c, &plan.chunk_counts);
             let runs = plan.chunk_runs(c);
@@ -1023,6 +1026,8 @@ impl Array {
         let groups = self.group_points(points)?;
         let (n, elem) = (self.ndim(), self.elem());
         check_points_buffer(groups.order.len(), elem, src.len(), "data")?;
+        let count = [groups.order.len() as u64];
+        self.check_elements(src, &Layout::c_order(&count, elem), &count)?;
         let cuts = Cuts::new(self);
         let set = |members: &[usize], lo: &[u64], shape: &[u64], scratch: &mut [u8]| {
             let box_strides = c_strides(shape);

@@ -6,6 +6,7 @@
 use super::Array;
 use crate::codec::sharding::ShardingCodec;
 use crate::codec::{all_equal_to, all_fill, ChunkRepr};
+use crate::dtype::DataType;
 use crate::error::{invalid_argument, Result};
 use crate::region::{check_region, ChunkPart, RegionPlan};
 use crate::scratch::with_scratch;
@@ -51,6 +52,7 @@ impl Array {
         self.check_fixed_size()?;
         check_region(self.shape(), start, shape)?;
         let layout = Layout::new(shape, strides, self.elem(), src.len())?;
+        self.check_elements(src, &layout, shape)?;
         let source = SourceBuffer::new(src, layout);
         if self.is_rectilinear() {
             return self.write_rectilinear(start, shape, Content::Source(&source));
@@ -80,6 +82,7 @@ impl Array {
                 self.elem()
             )));
         }
+        self.check_elements(value, &Layout::c_order(&[1], self.elem()), &[1])?;
         if self.is_rectilinear() {
             return self.write_rectilinear(start, shape, Content::Scalar(value));
         }
@@ -106,7 +109,27 @@ impl Array {
                 data.len()
             )));
         }
+        let shape = &self.chunk_repr().shape;
+        self.check_elements(data, &Layout::c_order(shape, self.elem()), shape)?;
         self.store_chunk(indices, data)
+    }
+
+    /// Refuse, before any chunk changes, a write of elements the data
+    /// type does not allow: the `shape` elements at `layout` in `src`
+    /// (an `optional` element's validity bytes must be 0 or 1). Other
+    /// types take any bytes.
+    pub(super) fn check_elements(&self, src: &[u8], layout: &Layout, shape: &[u64]) -> Result<()> {
+        let DataType::Optional(t) = self.data_type() else {
+            return Ok(());
+        };
+        let mut first_error = None;
+        crate::region::for_each_index(shape, |index| {
+            if first_error.is_none() {
+                let at = layout.offset(index);
+                first_error = t.check_element(&src[at..at + layout.elem()]).err();
+            }
+        });
+        first_error.map_or(Ok(()), Err)
     }
 
     /// Remove one chunk; it then reads as the fill value.
@@ -584,7 +607,7 @@ impl Array {
     ) -> Result<()> {
         let key = self.chunk_key(&part.chunk);
         let encoded = shared.get_or_init(|| {
-            if value == self.fill_value() {
+            if all_fill(value, self.fill_value(), self.data_type()) {
                 Ok(None)
             } else {
                 let chunk = crate::codec::fill_bytes(value, repr.num_elements() as usize)?;

@@ -153,8 +153,15 @@ pub(crate) fn keep_range(input: Cow<'_, [u8]>, range: std::ops::Range<usize>) ->
 /// True when every element of `data`, of type `dtype`, is the fill value
 /// `fill`: its bytes, or for a type narrower than a byte (or a complex
 /// type of one) its value (the caller's bytes may carry upper bits that
-/// the type ignores).
+/// the type ignores), or for an optional type missing where the fill
+/// value is missing.
 pub fn all_fill(data: &[u8], fill: &[u8], dtype: &DataType) -> bool {
+    // A missing optional value is missing whatever its value bytes.
+    if let DataType::Optional(t) = dtype {
+        return data
+            .chunks_exact(fill.len())
+            .all(|e| t.same_element(e, fill));
+    }
     match dtype.sub_byte_unit() {
         Some(t) => data
             .chunks_exact(fill.len())

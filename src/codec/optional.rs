@@ -65,6 +65,14 @@ impl OptionalCodec {
         .map_err(|e| e.context(format!("codec \"{name}\", mask_codecs")))?;
         let inner = t.inner().clone();
         let data_max = data_chain(name, &data_specs, &inner, repr.num_elements())?;
+        // The values' count differs from chunk to chunk: codecs that need a
+        // shape of their own cannot divide it.
+        if data_max.depends_on_shape() {
+            return Err(crate::error::unsupported(format!(
+                "codec \"{name}\": sharding or reshaping codecs among \"data_codecs\" are not \
+                 supported (the values are a list as long as the chunk has values present)"
+            )));
+        }
         Ok(OptionalCodec {
             name,
             mask,
@@ -74,8 +82,22 @@ impl OptionalCodec {
         })
     }
 
-    fn data_chain(&self, present: u64) -> Result<CodecChain> {
-        data_chain(self.name, &self.data_specs, &self.inner, present)
+    /// Run `f` with the values' codecs for `present` values: those built
+    /// up front when every element is present, else built for the count.
+    fn with_data_chain<R>(
+        &self,
+        present: u64,
+        f: impl FnOnce(&CodecChain) -> Result<R>,
+    ) -> Result<R> {
+        if present == self.data_max.repr().num_elements() {
+            return f(&self.data_max);
+        }
+        f(&data_chain(
+            self.name,
+            &self.data_specs,
+            &self.inner,
+            present,
+        )?)
     }
 }
 
@@ -127,7 +149,7 @@ impl ArrayToBytesCodec for OptionalCodec {
         let encoded_data = if count == 0 {
             Vec::new()
         } else {
-            self.data_chain(count as u64)?.encode(&present)?
+            self.with_data_chain(count as u64, |c| c.encode(&present))?
         };
         let mut out =
             crate::alloc::with_capacity(HEADER + encoded_mask.len() + encoded_data.len())?;
@@ -166,7 +188,7 @@ impl ArrayToBytesCodec for OptionalCodec {
             out.fill(0);
             return Ok(());
         }
-        let present = self.data_chain(count as u64)?.decode(encoded_data)?;
+        let present = self.with_data_chain(count as u64, |c| c.decode(encoded_data))?;
         let mut values = present.chunks_exact(value);
         for (e, valid) in out.chunks_exact_mut(elem).zip(&mask) {
             if *valid != 0 {

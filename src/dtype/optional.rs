@@ -69,7 +69,8 @@ impl OptionalType {
         // name with its (non-empty) configuration.
         let inner_json = match cfg.get("configuration") {
             None => Value::String(inner_name.into()),
-            Some(Value::Object(c)) if c.is_empty() => Value::String(inner_name.into()),
+            // As an object even when empty: a type that needs a
+            // configuration then says what it lacks.
             Some(c @ Value::Object(_)) => json!({"name": inner_name, "configuration": c}),
             Some(c) => {
                 return Err(invalid_metadata(format!(
@@ -91,6 +92,42 @@ impl OptionalType {
     /// The type of the values that are present.
     pub fn inner(&self) -> &DataType {
         &self.inner
+    }
+
+    /// How many validity bytes end an element: one per level of nesting.
+    fn levels(&self) -> usize {
+        match &self.inner {
+            DataType::Optional(t) => 1 + t.levels(),
+            _ => 1,
+        }
+    }
+
+    /// Refuse an element (of `size()` bytes) whose validity bytes, at any
+    /// level, are not 0 (missing) or 1 (present).
+    pub(crate) fn check_element(&self, element: &[u8]) -> Result<()> {
+        let levels = self.levels();
+        match element[element.len() - levels..].iter().find(|v| **v > 1) {
+            None => Ok(()),
+            Some(v) => Err(crate::error::invalid_argument(format!(
+                "an element of data type \"{}\" has the validity byte {v}, not 0 (missing) or \
+                 1 (present)",
+                self.name
+            ))),
+        }
+    }
+
+    /// Whether two elements hold the same: both missing (whatever their
+    /// value bytes), or both present with equal values.
+    pub(crate) fn same_element(&self, a: &[u8], b: &[u8]) -> bool {
+        let n = a.len() - 1;
+        match (a[n], b[n]) {
+            (0, 0) => true,
+            (x, y) if x != y => false,
+            _ => match &self.inner {
+                DataType::Optional(t) => t.same_element(&a[..n], &b[..n]),
+                inner => crate::codec::all_fill(&a[..n], &b[..n], inner),
+            },
+        }
     }
 
     pub(crate) fn name(&self) -> &'static str {
