@@ -139,7 +139,7 @@ impl Group {
     /// `.zarray` or `.zgroup` and no `zarr.json`), sorted by name.
     pub fn children(&self) -> Result<Vec<(String, NodeType)>> {
         let prefix = node_prefix(&self.path);
-        let keys = self.store.list_metadata(&prefix)?;
+        let keys = self.store.list_child_metadata(&prefix)?;
         let mut out = Vec::new();
         let mut v3_names = std::collections::BTreeSet::new();
         let mut v2_nodes = Vec::new();

@@ -129,6 +129,10 @@ pub unsafe extern "C" fn zarrio_group_set_attributes(
 /// The group's direct children as JSON text:
 /// `[{"name": "...", "node_type": "array"|"group"}, ...]`, sorted by name
 /// (Zarr v2 children, with a `.zarray` or `.zgroup`, included).
+/// On the filesystem store this reads the group's directory and looks
+/// for each child's metadata files, without walking the chunks below;
+/// other stores list every key below the group (a callback store through
+/// its `list`), consolidated metadata none.
 /// Release with `zarrio_string_free`.
 ///
 /// # Safety

@@ -506,6 +506,50 @@ impl Store for FilesystemStore {
         Ok(out)
     }
 
+    /// One directory read and a look for each child's metadata files:
+    /// the chunks of arrays below are never walked.
+    fn list_child_metadata(&self, prefix: &str) -> Result<Vec<String>> {
+        let Some(dir_part) = prefix.strip_suffix('/').or(prefix.is_empty().then_some("")) else {
+            return Err(crate::error::internal(format!(
+                "child metadata listed below \"{prefix}\", which is no node's prefix"
+            )));
+        };
+        let dir = if dir_part.is_empty() {
+            self.root.clone()
+        } else {
+            validate_key(dir_part)?;
+            self.root.join(dir_part)
+        };
+        let entries = match fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == ErrorKind::NotFound || e.kind() == ErrorKind::NotADirectory => {
+                return Ok(Vec::new())
+            }
+            Err(e) => return Err(io_error(format!("{}: {e}", dir.display()))),
+        };
+        let mut out = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| io_error(format!("{}: {e}", dir.display())))?;
+            let Ok(name) = entry.file_name().into_string() else {
+                continue;
+            };
+            let is_dir = entry
+                .file_type()
+                .map_err(|e| io_error(format!("{}: {e}", dir.display())))?
+                .is_dir();
+            if !is_dir || name.starts_with(TEMP_PREFIX) {
+                continue;
+            }
+            for file in crate::store::CHILD_METADATA {
+                if entry.path().join(file).is_file() {
+                    out.push(format!("{prefix}{name}/{file}"));
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
     fn size(&self, key: &str) -> Result<Option<u64>> {
         match fs::metadata(self.path(key)?) {
             Ok(m) if m.is_file() => Ok(Some(m.len())),
@@ -555,6 +599,57 @@ fn walk(dir: &Path, key_prefix: &str, out: &mut Vec<String>) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The child metadata keys found from one directory read are those a
+    /// walk of every key finds.
+    #[test]
+    fn child_metadata_from_one_level_as_from_a_walk() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = FilesystemStore::new(dir.path()).unwrap();
+        for key in [
+            "zarr.json",
+            "a/zarr.json",
+            "a/c/0/0/0",
+            "a/c/1/2/3",
+            "g/zarr.json",
+            "g/inner/zarr.json",
+            "g/inner/c/0",
+            "g/v2/.zarray",
+            "g/v2/.zattrs",
+            "g/v2/0.0",
+            "v2g/.zgroup",
+            "both/zarr.json",
+            "both/.zarray",
+            "deeper/only/zarr.json",
+            "plain",
+            "notes/readme.txt",
+        ] {
+            s.set(key, b"{}").unwrap();
+        }
+        std::fs::create_dir_all(dir.path().join("empty")).unwrap();
+        std::fs::create_dir_all(dir.path().join(format!("{TEMP_PREFIX}x"))).unwrap();
+        std::fs::write(dir.path().join(format!("{TEMP_PREFIX}x/zarr.json")), b"{}").unwrap();
+        for prefix in ["", "g/", "a/", "missing/"] {
+            let mut walked = s.list_metadata(prefix).unwrap();
+            walked.retain(|k| {
+                k.strip_prefix(prefix)
+                    .and_then(|rest| rest.split_once('/'))
+                    .is_some_and(|(_, file)| crate::store::CHILD_METADATA.contains(&file))
+            });
+            assert_eq!(s.list_child_metadata(prefix).unwrap(), walked, "{prefix:?}");
+        }
+        assert_eq!(
+            s.list_child_metadata("").unwrap(),
+            [
+                "a/zarr.json",
+                "both/.zarray",
+                "both/zarr.json",
+                "g/zarr.json",
+                "v2g/.zgroup"
+            ]
+        );
+        assert!(s.list_child_metadata("../").is_err());
+    }
 
     #[test]
     fn reads_into_reused_buffers_and_runs() {

@@ -247,6 +247,21 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn list_metadata(&self, prefix: &str) -> Result<Vec<String>> {
         self.list(prefix)
     }
+    /// The metadata keys that make the direct children of the node whose
+    /// keys start with `prefix` (empty, or a path ending in `/`) nodes:
+    /// `{prefix}{name}/{file}` for each `file` of [`CHILD_METADATA`]
+    /// present, sorted. What lists a group's children. The default takes
+    /// them from `list_metadata`; a store that can list one level (a
+    /// directory) answers without walking the chunks of the arrays below.
+    fn list_child_metadata(&self, prefix: &str) -> Result<Vec<String>> {
+        let mut keys = self.list_metadata(prefix)?;
+        keys.retain(|k| {
+            k.strip_prefix(prefix)
+                .and_then(|rest| rest.split_once('/'))
+                .is_some_and(|(_, file)| CHILD_METADATA.contains(&file))
+        });
+        Ok(keys)
+    }
     /// Size of a value in bytes, or None when absent.
     fn size(&self, key: &str) -> Result<Option<u64>> {
         Ok(self.get(key)?.map(|v| v.len() as u64))
@@ -267,6 +282,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 }
 
 pub type StoreRef = Arc<dyn Store>;
+
+/// The files whose presence makes a directory a node: Zarr v3's
+/// `zarr.json`, Zarr v2's `.zarray` and `.zgroup`.
+pub const CHILD_METADATA: [&str; 3] = ["zarr.json", ".zarray", ".zgroup"];
 
 /// `set_if_absent` for a store that cannot do it atomically: a `size`
 /// request (not a read of the whole value) and then a `set`; another
