@@ -631,7 +631,9 @@ zarrio_status zarrio_array_write_strings(zarrio_array *array,
  * that covers part of such a shard patches only the touched slots with
  * the store's `set_range` (filesystem, memory, and callback stores with
  * `set_range`); the first write to a missing shard allocates it whole,
- * atomically where the store can create-if-absent (filesystem, memory).
+ * atomically where the store can create-if-absent (filesystem, memory,
+ * callback stores with `set_if_absent`; on one without, the writers of
+ * this process take turns, and writers in other processes race).
  * So writers of disjoint inner chunks — threads, or processes on one
  * file system — may write the same shard at the same time. The bytes
  * stored are those a full rewrite of the same data stores, except that a
@@ -1571,7 +1573,10 @@ uint32_t zarrio_version_number(void);
  * Set the default number of decode threads for all arrays that do not
  * set their own (0 = one per core, the initial setting; at most
  * `ZARRIO_MAX_THREADS`). Thread-safe; reads already running keep the
- * count they started with.
+ * count they started with. Each count in use has a pool of its own
+ * threads; the pools of the four counts used last are kept between
+ * calls (a host that keeps changing counts starts threads again rather
+ * than piling them up).
  */
 zarrio_status zarrio_set_threads(uint32_t n);
 

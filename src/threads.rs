@@ -9,9 +9,14 @@ use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 
 /// The most threads (or requests in flight) one setting may ask for: each
-/// count has its own pool, kept for the life of the process. Larger
-/// settings from Rust are taken as this; the C API refuses them.
+/// count has its own pool. Larger settings from Rust are taken as this;
+/// the C API refuses them.
 pub(crate) const MAX_THREADS: usize = 1024;
+
+/// How many pools (of distinct sizes) are kept between calls: a host that
+/// keeps changing its thread count does not pile up idle threads. A pool
+/// dropped from the list ends its threads once the calls using it return.
+const POOLS_KEPT: usize = 4;
 
 struct Pools {
     /// The process the pools were started in: after fork() the child has
@@ -20,7 +25,10 @@ struct Pools {
     default_threads: usize,
     /// Requests in flight at once (0 = as many as decode threads).
     default_io: usize,
-    by_size: HashMap<usize, Arc<ThreadPool>>,
+    /// Pools by size, with when each was last handed out.
+    by_size: HashMap<usize, (Arc<ThreadPool>, u64)>,
+    /// Counts hand-outs, for the least recently used pool.
+    uses: u64,
 }
 
 fn pools() -> &'static Mutex<Pools> {
@@ -31,6 +39,7 @@ fn pools() -> &'static Mutex<Pools> {
             default_threads: cores(),
             default_io: 0,
             by_size: HashMap::new(),
+            uses: 0,
         })
     })
 }
@@ -138,6 +147,35 @@ thread_local! {
     static IN_OUR_POOL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
+thread_local! {
+    /// Set while a call runs on the calling thread alone (a count of 1):
+    /// the stages nested in it stay there, whatever the count says by
+    /// then (another thread may change an array's setting mid-call).
+    static SEQUENTIAL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Run `f` on the calling thread with nested calls held to it too.
+fn sequentially<T>(f: impl FnOnce() -> T) -> T {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            SEQUENTIAL.with(|c| c.set(self.0));
+        }
+    }
+    let _restore = Restore(SEQUENTIAL.with(|c| c.replace(true)));
+    f()
+}
+
+/// The threads a stage runs on: `threads` resolved, or 1 inside a call
+/// running on the calling thread alone.
+fn stage_threads(threads: usize) -> usize {
+    if SEQUENTIAL.with(|c| c.get()) {
+        1
+    } else {
+        resolve(threads)
+    }
+}
+
 /// Whether the calling thread is a worker of one of the library's pools
 /// (not merely some rayon pool: a host's own rayon workers call in like
 /// any other thread, and the array's thread count applies).
@@ -153,8 +191,21 @@ fn pool(n: usize) -> Result<Arc<ThreadPool>> {
         std::mem::forget(std::mem::take(&mut p.by_size));
         p.pid = std::process::id();
     }
-    if let Some(pool) = p.by_size.get(&n) {
+    p.uses += 1;
+    let now = p.uses;
+    if let Some((pool, used)) = p.by_size.get_mut(&n) {
+        *used = now;
         return Ok(pool.clone());
+    }
+    if p.by_size.len() >= POOLS_KEPT {
+        let oldest = p
+            .by_size
+            .iter()
+            .min_by_key(|(_, (_, used))| *used)
+            .map(|(size, _)| *size);
+        if let Some(size) = oldest {
+            p.by_size.remove(&size);
+        }
     }
     let pool = Arc::new(
         ThreadPoolBuilder::new()
@@ -164,7 +215,7 @@ fn pool(n: usize) -> Result<Arc<ThreadPool>> {
             .build()
             .map_err(|e| internal(format!("cannot start a thread pool: {e}")))?,
     );
-    p.by_size.insert(n, pool.clone());
+    p.by_size.insert(n, (pool.clone(), now));
     Ok(pool)
 }
 
@@ -175,8 +226,11 @@ pub fn for_each<F>(threads: usize, n: usize, f: F) -> Result<()>
 where
     F: Fn(usize) -> Result<()> + Send + Sync,
 {
-    let threads = resolve(threads);
-    if threads <= 1 || n <= 1 {
+    let threads = stage_threads(threads);
+    if threads <= 1 {
+        return sequentially(|| (0..n).try_for_each(f));
+    }
+    if n <= 1 {
         return (0..n).try_for_each(f);
     }
     if in_our_pool() {
@@ -195,13 +249,20 @@ where
     T: Send,
     F: Fn(usize) -> Result<T> + Send + Sync,
 {
-    let threads = resolve(threads);
+    let threads = stage_threads(threads);
     if threads <= 1 || n <= 1 {
-        let mut out = crate::alloc::with_capacity(n)?;
-        for i in 0..n {
-            out.push(f(i)?);
-        }
-        return Ok(out);
+        let run = || {
+            let mut out = crate::alloc::with_capacity(n)?;
+            for i in 0..n {
+                out.push(f(i)?);
+            }
+            Ok(out)
+        };
+        return if threads <= 1 {
+            sequentially(run)
+        } else {
+            run()
+        };
     }
     let mut slots: Vec<Option<T>> = crate::alloc::with_capacity(n)?;
     slots.resize_with(n, || None);
@@ -221,4 +282,45 @@ where
         .into_iter()
         .map(|v| v.expect("every slot is filled when no call failed"))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    /// Stages nested in a call running on the calling thread stay there,
+    /// even when they ask for more threads (a setting changed mid-call).
+    #[test]
+    fn nested_stages_of_a_one_thread_call_stay_on_the_calling_thread() {
+        let caller = std::thread::current().id();
+        let seen = Mutex::new(HashSet::new());
+        for_each(1, 3, |_| {
+            for_each(4, 8, |_| {
+                seen.lock().unwrap().insert(std::thread::current().id());
+                Ok(())
+            })?;
+            let ids = map(4, 8, |_| Ok(std::thread::current().id()))?;
+            seen.lock().unwrap().extend(ids);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(*seen.lock().unwrap(), HashSet::from([caller]));
+        // The hold ends with the call.
+        let after = map(2, 64, |_| {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+            Ok(std::thread::current().id())
+        })
+        .unwrap();
+        assert!(after.iter().any(|id| *id != caller));
+    }
+
+    /// Counts used one after another keep at most a few pools alive.
+    #[test]
+    fn pools_of_many_sizes_are_not_all_kept() {
+        for n in 2..12 {
+            for_each(n, n, |_| Ok(())).unwrap();
+        }
+        assert!(lock().by_size.len() <= POOLS_KEPT);
+    }
 }

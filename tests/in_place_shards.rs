@@ -174,9 +174,60 @@ fn a_partial_write_changes_only_the_touched_slot_in_place() {
 
 #[test]
 fn concurrent_writers_of_disjoint_inner_chunks_lose_nothing() {
-    for round in 0..20 {
-        let dir = tempfile::tempdir().unwrap();
-        let store: StoreRef = Arc::new(FilesystemStore::new(dir.path()).unwrap());
+    let dirs: Vec<_> = (0..20).map(|_| tempfile::tempdir().unwrap()).collect();
+    disjoint_writers_lose_nothing(20, |round| {
+        Arc::new(FilesystemStore::new(dirs[round].path()).unwrap())
+    });
+}
+
+/// A store that patches byte ranges but cannot create a value only where
+/// none is, and is slow to read whole values (another writer's shard
+/// creation lands in between).
+#[derive(Debug, Default)]
+struct NoCreateIfAbsent {
+    inner: MemoryStore,
+}
+
+impl Store for NoCreateIfAbsent {
+    fn get(&self, key: &str) -> zarrio::Result<Option<Vec<u8>>> {
+        let v = self.inner.get(key);
+        std::thread::sleep(std::time::Duration::from_micros(300));
+        v
+    }
+    fn get_range(
+        &self,
+        key: &str,
+        range: zarrio::store::ByteRange,
+    ) -> zarrio::Result<Option<Vec<u8>>> {
+        self.inner.get_range(key, range)
+    }
+    fn set(&self, key: &str, value: &[u8]) -> zarrio::Result<()> {
+        self.inner.set(key, value)
+    }
+    fn set_range(&self, key: &str, offset: u64, bytes: &[u8]) -> zarrio::Result<()> {
+        self.inner.set_range(key, offset, bytes)
+    }
+    fn supports_set_range(&self) -> bool {
+        true
+    }
+    fn erase(&self, key: &str) -> zarrio::Result<()> {
+        self.inner.erase(key)
+    }
+    fn list(&self, prefix: &str) -> zarrio::Result<Vec<String>> {
+        self.inner.list(prefix)
+    }
+}
+
+/// Writers in one process take turns creating a shard the store cannot
+/// create atomically: none replaces a shard another created and patched.
+#[test]
+fn writers_without_create_if_absent_lose_nothing_in_one_process() {
+    disjoint_writers_lose_nothing(10, |_| Arc::new(NoCreateIfAbsent::default()));
+}
+
+fn disjoint_writers_lose_nothing(rounds: usize, store_for: impl Fn(usize) -> StoreRef) {
+    for round in 0..rounds {
+        let store = store_for(round);
         let m = meta(
             round % 2 == 0,
             true,

@@ -7,7 +7,7 @@
 use super::Array;
 use crate::codec::pipeline::ChunkPieces;
 use crate::codec::sharding::{ShardIndex, ShardingCodec};
-use crate::error::{buffer_too_small, Result};
+use crate::error::{buffer_too_small, ErrorKind, Result};
 use crate::region::{check_region, ChunkPart, RegionPlan};
 use crate::scratch::{with_fetched, with_fetched_row, with_scratch};
 use crate::store::ByteRange;
@@ -783,7 +783,39 @@ pub(crate) fn read_shard_region(
     dest: &DestBuffer,
     workers: usize,
 ) -> Result<()> {
+    let first = read_shard_region_from(ctx, shard_shape, part, dest, workers, false);
+    // A store without value readers reads each range from whatever version
+    // of the shard it holds by then: an index and inner chunks of two
+    // versions, while another writer replaces the shard, do not decode.
+    // Read again from one whole value, which is one version.
+    let ranged = ctx.index.is_some() || !part.is_whole(shard_shape);
+    match first {
+        Err(e)
+            if ranged
+                && !ctx.store.supports_value_reader()
+                && matches!(
+                    e.kind(),
+                    ErrorKind::Corrupt | ErrorKind::Checksum | ErrorKind::Io
+                ) =>
+        {
+            read_shard_region_from(ctx, shard_shape, part, dest, workers, true)
+        }
+        r => r,
+    }
+}
+
+/// `read_shard_region`, from the whole stored shard when `whole_value`
+/// (whatever index the caller holds), else by range where that reads less.
+fn read_shard_region_from(
+    ctx: &ShardRead,
+    shard_shape: &[u64],
+    part: &ChunkPart,
+    dest: &DestBuffer,
+    workers: usize,
+    whole_value: bool,
+) -> Result<()> {
     let (store, key, sharding) = (ctx.store, ctx.key, ctx.sharding);
+    let given_index = if whole_value { None } else { ctx.index };
     let fill = || {
         // SAFETY: each shard part is a distinct block of the destination.
         unsafe { dest.fill(&part.in_region, &part.shape, ctx.fill_value) };
@@ -794,7 +826,8 @@ pub(crate) fn read_shard_region(
     // its index and its inner chunks agree while another writer replaces
     // the shard (a store's ranged reads may each see another version); for
     // all of it, from several threads.
-    let by_reader = ctx.index.is_none() && (!whole || (ctx.alone && workers >= 2));
+    let by_reader =
+        !whole_value && given_index.is_none() && (!whole || (ctx.alone && workers >= 2));
     let reader = if by_reader && store.supports_value_reader() {
         let Some(r) = store.value_reader(key)? else {
             return fill();
@@ -804,7 +837,7 @@ pub(crate) fn read_shard_region(
         None
     };
     let fetched;
-    let (source, index) = match ctx.index {
+    let (source, index) = match given_index {
         Some(index) => match ctx.fetched {
             Some((start, bytes)) => (ShardSource::Run { start, bytes }, index),
             None => (ShardSource::Ranged, index),
@@ -815,7 +848,7 @@ pub(crate) fn read_shard_region(
                     ShardSource::Ranged,
                     index_through(&**reader, sharding, key)?,
                 )
-            } else if whole {
+            } else if whole || whole_value {
                 match store.get(key)? {
                     Some(b) => {
                         let index = sharding.index_of(&b).map_err(|e| e.context(key))?;

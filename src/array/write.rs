@@ -303,7 +303,19 @@ impl Array {
                     return Ok(());
                 }
             }
-            Patch::Absent => {}
+            Patch::Absent => {
+                // No create-if-absent: writers in this process take turns
+                // allocating the shard, each looking again once it is its
+                // turn, so none replaces a shard another made and patched.
+                // (Writers in other processes still race.)
+                let _turn = creation_turn(&self.chunk_key(chunk));
+                if let Patch::Done = self.patch_shard(sharding, chunk, edit)? {
+                    return Ok(());
+                }
+                return self
+                    .rewrite_shard(sharding, chunk, edit, false, false)
+                    .map(|_| ());
+            }
         }
         self.rewrite_shard(sharding, chunk, edit, false, false)
             .map(|_| ())
@@ -620,6 +632,20 @@ impl Array {
             Err(e) => Err(e.clone().context(&key)),
         }
     }
+}
+
+/// The lock a writer holds while it allocates the shard at `key` on a
+/// store that cannot create a value only where none is: one of a fixed
+/// set, chosen by the key's hash (keys that share one only wait longer).
+fn creation_turn(key: &str) -> std::sync::MutexGuard<'static, ()> {
+    use std::hash::{Hash, Hasher};
+    const TURNS: usize = 64;
+    static LOCKS: [std::sync::Mutex<()>; TURNS] = [const { std::sync::Mutex::new(()) }; TURNS];
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    key.hash(&mut h);
+    LOCKS[h.finish() as usize % TURNS]
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
 }
 
 /// What a write puts into the inner chunks of one shard it touches.

@@ -679,7 +679,9 @@ pub unsafe extern "C" fn zarrio_array_write_strings(
 /// that covers part of such a shard patches only the touched slots with
 /// the store's `set_range` (filesystem, memory, and callback stores with
 /// `set_range`); the first write to a missing shard allocates it whole,
-/// atomically where the store can create-if-absent (filesystem, memory).
+/// atomically where the store can create-if-absent (filesystem, memory,
+/// callback stores with `set_if_absent`; on one without, the writers of
+/// this process take turns, and writers in other processes race).
 /// So writers of disjoint inner chunks — threads, or processes on one
 /// file system — may write the same shard at the same time. The bytes
 /// stored are those a full rewrite of the same data stores, except that a

@@ -276,6 +276,7 @@ impl Store for CallbackStore {
     }
 
     fn set_range(&self, key: &str, offset: u64, bytes: &[u8]) -> Result<()> {
+        crate::store::validate_key(key)?;
         let f = self.cb.set_range.ok_or_else(|| self.missing("set_range"))?;
         let k = key_cstring(key)?;
         let mut io = zarrio_io::default();
@@ -303,6 +304,8 @@ impl Store for CallbackStore {
     }
 
     fn erase(&self, key: &str) -> Result<()> {
+        // Keys a host listed, too: "a/../b" must not reach its erase.
+        crate::store::validate_key(key)?;
         let f = self.cb.erase.ok_or_else(|| self.missing("erase"))?;
         let k = key_cstring(key)?;
         let mut io = zarrio_io::default();

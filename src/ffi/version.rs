@@ -12,7 +12,7 @@ const _: () = assert!(ZARRIO_MAX_THREADS as usize == crate::threads::MAX_THREADS
 
 /// A thread or request count from the host, checked against
 /// `ZARRIO_MAX_THREADS`: every count starts its own pool of that many
-/// threads, kept for the life of the process.
+/// threads (the pools of the last few counts used are kept).
 pub(crate) fn thread_count(n: u32, what: &str) -> Result<usize> {
     if n > ZARRIO_MAX_THREADS {
         return Err(invalid_argument(format!(
@@ -41,7 +41,10 @@ pub extern "C" fn zarrio_version_number() -> u32 {
 /// Set the default number of decode threads for all arrays that do not
 /// set their own (0 = one per core, the initial setting; at most
 /// `ZARRIO_MAX_THREADS`). Thread-safe; reads already running keep the
-/// count they started with.
+/// count they started with. Each count in use has a pool of its own
+/// threads; the pools of the four counts used last are kept between
+/// calls (a host that keeps changing counts starts threads again rather
+/// than piling them up).
 #[no_mangle]
 pub extern "C" fn zarrio_set_threads(n: u32) -> zarrio_status {
     guard(|| {
