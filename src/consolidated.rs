@@ -385,6 +385,14 @@ impl Store for ConsolidatedStore {
         self.inner.erase(key)
     }
 
+    fn unlink_node(&self, path: &str) -> Result<bool> {
+        let prefix = node_prefix(path);
+        if self.overlaps(&prefix) {
+            return Err(self.refuse(&prefix));
+        }
+        self.inner.unlink_node(path)
+    }
+
     fn erase_prefix(&self, prefix: &str) -> Result<()> {
         if self.overlaps(prefix) {
             return Err(self.refuse(prefix));

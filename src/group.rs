@@ -202,6 +202,45 @@ impl Group {
         if !erase_node(self.store.as_ref(), &path)? {
             return Err(not_found(format!("no node at \"{path}\"")));
         }
+        self.forget_consolidated(&name)
+    }
+
+    /// Drop the node `name` and those below it from this group's
+    /// consolidated metadata (v3 `consolidated_metadata`, v2
+    /// `.zmetadata`), as zarr-python does when it deletes a member, so
+    /// readers of it no longer find the erased node.
+    fn forget_consolidated(&self, name: &str) -> Result<()> {
+        let below = format!("{name}/");
+        let gone = |k: &str| k == name || k.starts_with(&below);
+        let forget = |doc: &mut Value| -> bool {
+            match doc.get_mut("metadata").and_then(Value::as_object_mut) {
+                Some(m) if m.keys().any(|k| gone(k)) => {
+                    m.retain(|k, _| !gone(k));
+                    true
+                }
+                _ => false,
+            }
+        };
+        if self.v2 {
+            let key = join_key(&self.path, ".zmetadata");
+            let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+            let Some(text) = self.store.get(&key)? else {
+                return Ok(());
+            };
+            let mut doc = Value::Object(crate::metadata::parse_object(&text, &key)?);
+            if forget(&mut doc) {
+                self.store.set(&key, pretty(&doc).as_bytes())?;
+            }
+            return Ok(());
+        }
+        let stored = crate::node::read_metadata(self.store.as_ref(), &self.path)?;
+        let stored = crate::metadata::parse_object(&stored, "zarr.json")?;
+        let Some(mut consolidated) = stored.get("consolidated_metadata").cloned() else {
+            return Ok(());
+        };
+        if forget(&mut consolidated) {
+            self.update("consolidated_metadata", &consolidated.to_string())?;
+        }
         Ok(())
     }
 

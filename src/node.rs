@@ -40,12 +40,16 @@ pub fn node_prefix(path: &str) -> String {
 /// it, its chunks or its children: false, erasing nothing, when there is
 /// no node (keys under a path that holds no node are left alone). The
 /// keys are listed before anything is erased, so a store that cannot list
-/// fails with the node whole; the metadata goes first, so that stopped
-/// halfway no node is left pointing at stale chunks.
+/// fails with the node whole. The metadata goes last (`zarr.json`, which
+/// hides v2 metadata beside it, very last): stopped halfway, the node is
+/// still there, and erasing it again (or creating a node over it, which
+/// erases it first) takes the rest, so no later node at `path` finds its
+/// stale chunks. A node that the store keeps as a link to elsewhere (a
+/// symbolic link on the filesystem) loses the link, not what it points to.
 pub fn erase_node(store: &dyn Store, path: &str) -> Result<bool> {
     let meta_keys = node_metadata_keys(path);
     let mut present = Vec::new();
-    for key in &meta_keys {
+    for key in meta_keys.iter().rev() {
         if store.size(key)?.is_some() {
             present.push(key);
         }
@@ -53,11 +57,14 @@ pub fn erase_node(store: &dyn Store, path: &str) -> Result<bool> {
     if present.is_empty() {
         return Ok(false);
     }
+    if store.unlink_node(path)? {
+        return Ok(true);
+    }
     let old = store.list(&node_prefix(path))?;
-    for key in &present {
+    for key in old.iter().filter(|k| !meta_keys.contains(k)) {
         store.erase(key)?;
     }
-    for key in old.iter().filter(|k| !meta_keys.contains(k)) {
+    for key in &present {
         store.erase(key)?;
     }
     Ok(true)

@@ -8,7 +8,8 @@
 //! streamed decompression of large ones straight into the destination's
 //! rows, streaming (non-temporal) stores into large destinations, and rows
 //! of inner chunks, uncompressed chunks or small chunks decoded whole, read
-//! and placed together.
+//! and placed together, and small parts of large uncompressed chunks
+//! fetched as the one run of stored bytes that holds them.
 
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -1138,5 +1139,91 @@ fn a_store_handing_over_the_wrong_amount_is_an_error() {
             "more than"
         };
         assert!(err.to_string().contains(want), "{delta}: {err}");
+    }
+}
+
+/// A small part of a large uncompressed chunk is fetched as the run of
+/// bytes that holds it, and reads what the whole chunk read holds.
+#[test]
+fn small_parts_of_uncompressed_chunks_are_fetched_by_range() {
+    let store = Arc::new(Recording::default());
+    let dyn_store: StoreRef = store.clone();
+    let doc = json!({
+        "zarr_format": 3, "node_type": "array", "shape": [20, 24, 28], "data_type": "uint16",
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [10, 12, 14]}},
+        "chunk_key_encoding": {"name": "default"}, "fill_value": 7, "codecs": [le()]
+    })
+    .to_string();
+    let a = Array::create(dyn_store, "u", &doc).unwrap();
+    let all: Vec<u16> = (0..20 * 24 * 28u32).map(|i| (i * 7 + 3) as u16).collect();
+    let bytes: Vec<u8> = all.iter().flat_map(|v| v.to_ne_bytes()).collect();
+    // Every chunk but the last written.
+    a.write_region(
+        &[0, 0, 0],
+        &[20, 24, 14],
+        &{
+            let mut half = Vec::new();
+            for i in 0..20 * 24 {
+                half.extend_from_slice(&bytes[i * 56..i * 56 + 28]);
+            }
+            half
+        },
+        None,
+    )
+    .unwrap();
+    a.write_region(
+        &[0, 0, 14],
+        &[10, 24, 14],
+        &{
+            let mut q = Vec::new();
+            for i in 0..10 * 24 {
+                q.extend_from_slice(&bytes[i * 56 + 28..i * 56 + 56]);
+            }
+            q
+        },
+        None,
+    )
+    .unwrap();
+    let expect = |lo: [u64; 3], sh: [u64; 3]| -> Vec<u8> {
+        let mut out = Vec::new();
+        for z in lo[0]..lo[0] + sh[0] {
+            for y in lo[1]..lo[1] + sh[1] {
+                for x in lo[2]..lo[2] + sh[2] {
+                    let v = if z >= 10 && x >= 14 {
+                        7
+                    } else {
+                        all[((z * 24 + y) * 28 + x) as usize]
+                    };
+                    out.extend(v.to_ne_bytes());
+                }
+            }
+        }
+        out
+    };
+    let boxes = [
+        ([3, 5, 2], [1, 1, 9]),
+        ([3, 5, 2], [1, 4, 3]),
+        ([2, 0, 0], [2, 12, 14]),
+        ([9, 11, 13], [2, 2, 2]),
+        ([12, 13, 20], [1, 2, 3]),
+        ([0, 0, 0], [20, 24, 28]),
+        ([4, 1, 1], [3, 20, 25]),
+    ];
+    for (lo, sh) in boxes {
+        store.gets.lock().unwrap().clear();
+        store.ranges.lock().unwrap().clear();
+        let mut out = vec![0u8; (sh[0] * sh[1] * sh[2] * 2) as usize];
+        a.read_region(&lo, &sh, &mut out, None).unwrap();
+        assert!(out == expect(lo, sh), "{lo:?} {sh:?}");
+        if sh == [1, 1, 9] {
+            // One run of 9 elements, no whole chunk.
+            assert!(store.gets.lock().unwrap().is_empty());
+            let ranges = store.ranges.lock().unwrap();
+            assert_eq!(ranges.len(), 1);
+            assert_eq!(
+                ranges[0].1,
+                zarrio::store::ByteRange::new(((3 * 12 + 5) * 14 + 2) * 2, 18)
+            );
+        }
     }
 }

@@ -167,3 +167,104 @@ fn metadata_writes_keep_what_other_handles_wrote() {
     a1.set_attributes(serde_json::Map::new()).unwrap();
     assert_eq!(Array::open(store, "a").unwrap().shape(), &[9]);
 }
+
+/// A memory store whose erase of one key fails once.
+#[derive(Debug)]
+struct EraseFailsOnce {
+    inner: MemoryStore,
+    key: &'static str,
+    failed: std::sync::atomic::AtomicBool,
+}
+
+impl Store for EraseFailsOnce {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        self.inner.get(key)
+    }
+    fn set(&self, key: &str, value: &[u8]) -> Result<()> {
+        self.inner.set(key, value)
+    }
+    fn erase(&self, key: &str) -> Result<()> {
+        if key == self.key && !self.failed.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            return Err(zarrio::error::io_error(format!("{key}: erase failed")));
+        }
+        self.inner.erase(key)
+    }
+    fn list(&self, prefix: &str) -> Result<Vec<String>> {
+        self.inner.list(prefix)
+    }
+}
+
+/// An erase stopped by a store error leaves the node there: erasing it
+/// again finishes, and no new node at its path finds its old chunks.
+#[test]
+fn an_erase_stopped_halfway_can_be_finished() {
+    let s = Arc::new(EraseFailsOnce {
+        inner: MemoryStore::new(),
+        key: "a/c/1",
+        failed: Default::default(),
+    });
+    let store: StoreRef = s.clone();
+    let root = Group::create(store.clone(), "", Default::default()).unwrap();
+    let a = Array::create(store.clone(), "a", ARRAY).unwrap();
+    a.write_region(&[0], &[4], &[1, 2, 3, 4], None).unwrap();
+    assert_eq!(root.erase_child("a").unwrap_err().kind(), ErrorKind::Io);
+    assert_eq!(names(&root), ["a"], "the node is still there");
+    root.erase_child("a").unwrap();
+    assert!(s.inner.list("a/").unwrap().is_empty());
+    // And a node created over one whose erase stopped starts empty.
+    s.failed.store(false, std::sync::atomic::Ordering::SeqCst);
+    let a = Array::create(store.clone(), "a", ARRAY).unwrap();
+    a.write_region(&[0], &[4], &[1, 2, 3, 4], None).unwrap();
+    assert!(Array::create(store.clone(), "a", ARRAY).is_err());
+    let a = Array::create(store, "a", ARRAY).unwrap();
+    let mut out = [9u8; 4];
+    a.read_region(&[0], &[4], &mut out, None).unwrap();
+    assert_eq!(out, [0; 4]);
+}
+
+/// Erasing a child takes it out of the group's consolidated metadata, as
+/// zarr-python's `del group[name]` does.
+#[test]
+fn an_erased_child_leaves_the_consolidated_metadata() {
+    let (s, root) = hierarchy();
+    let store: StoreRef = s.clone();
+    root.consolidate_metadata().unwrap();
+    root.erase_child("g").unwrap();
+    let c: StoreRef = Arc::new(ConsolidatedStore::open(store.clone(), "").unwrap());
+    let through = Group::open(c, "").unwrap();
+    assert_eq!(names(&through), ["a", "ab"]);
+    let stored: serde_json::Value =
+        serde_json::from_slice(&s.get("zarr.json").unwrap().unwrap()).unwrap();
+    let kept: Vec<&String> = stored["consolidated_metadata"]["metadata"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    assert_eq!(kept, ["a", "ab"]);
+}
+
+/// On the filesystem: a child that is a symbolic link to a group
+/// elsewhere is listed, and erasing it removes the link, not what it
+/// points to. A directory whose name no key can hold is no child.
+#[cfg(unix)]
+#[test]
+fn linked_children_on_the_filesystem() {
+    let outside = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out: StoreRef = Arc::new(zarrio::FilesystemStore::new(outside.path()).unwrap());
+    Group::create(out.clone(), "", Default::default()).unwrap();
+    let x = Array::create(out.clone(), "x", ARRAY).unwrap();
+    x.write_region(&[0], &[4], &[1, 2, 3, 4], None).unwrap();
+    let store: StoreRef = Arc::new(zarrio::FilesystemStore::new(dir.path()).unwrap());
+    let root = Group::create(store.clone(), "", Default::default()).unwrap();
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("link")).unwrap();
+    std::fs::create_dir_all(dir.path().join("odd\\name")).unwrap();
+    std::fs::write(dir.path().join("odd\\name/zarr.json"), b"{}").unwrap();
+    assert_eq!(names(&root), ["link"]);
+    root.consolidate_metadata().unwrap();
+    root.erase_child("link").unwrap();
+    assert!(!dir.path().join("link").exists());
+    assert!(outside.path().join("x/zarr.json").exists());
+    assert!(outside.path().join("x/c/1").exists());
+    assert!(names(&root).is_empty());
+}

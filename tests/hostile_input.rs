@@ -375,3 +375,24 @@ fn a_region_of_2_to_the_64_elements_is_refused_not_wrapped() {
     assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{}", e.message());
     assert!(store.list("a/c").unwrap().is_empty());
 }
+
+/// The last chunk of a rectilinear grid near 2^64 elements ends past what
+/// a u64 holds: reading there gives its fill value, not an overflow.
+#[test]
+fn a_rectilinear_grid_ending_near_two_to_the_64() {
+    let store: StoreRef = Arc::new(MemoryStore::new());
+    let doc = json!({
+        "zarr_format": 3, "node_type": "array", "shape": [u64::MAX], "data_type": "uint8",
+        "chunk_grid": {"name": "rectilinear", "configuration": {"kind": "inline",
+            "chunk_shapes": [1u64 << 62]}},
+        "chunk_key_encoding": {"name": "default"}, "fill_value": 3,
+        "codecs": [{"name": "sharding_indexed", "configuration": {
+            "chunk_shape": [1u64 << 60], "codecs": [bytes_codec()], "index_codecs": index_codecs()}}]
+    })
+    .to_string();
+    let a = Array::create(store, "r", &doc).unwrap();
+    let mut out = [0u8; 2];
+    a.read_region(&[u64::MAX - 4], &[2], &mut out, None)
+        .unwrap();
+    assert_eq!(out, [3, 3]);
+}

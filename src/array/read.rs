@@ -542,6 +542,34 @@ impl Array {
             }
         }
         if chain.is_passthrough() {
+            let nbytes = chain.repr().nbytes();
+            if let Some(slab) = Slab::of(part, self.chunk_shape(), self.elem()) {
+                if slab.len < nbytes / 2 {
+                    // A small part of a large chunk: fetch only the run of
+                    // stored bytes that holds it (nothing for a missing one).
+                    return match self.store().get_range(&key, slab.range())? {
+                        Some(bytes) if bytes.len() == slab.len => {
+                            // SAFETY: this task alone writes this chunk's block.
+                            unsafe {
+                                dest.copy_from_chunk(
+                                    &part.in_region,
+                                    &bytes,
+                                    &slab.shape,
+                                    &slab.in_slab,
+                                    &part.shape,
+                                )
+                            };
+                            Ok(())
+                        }
+                        Some(_) => Err(uncompressed_size_differs(&key, nbytes)),
+                        None => {
+                            // SAFETY: each chunk part is a distinct block of the region.
+                            unsafe { dest.fill(&part.in_region, &part.shape, self.fill_value()) };
+                            Ok(())
+                        }
+                    };
+                }
+            }
             // Stored bytes are the decoded chunk: read them into this
             // thread's scratch buffer and place the part from there.
             return with_scratch(chain.repr().nbytes(), |decoded| {
@@ -695,6 +723,46 @@ unsafe fn place_part(dest: &DestBuffer, part: &ChunkPart, chunk_shape: &[u64], d
         &part.in_chunk,
         &part.shape,
     )
+}
+
+/// The run of a C-order chunk's bytes that holds a part of it: the part's
+/// indices in the dimensions before the first where it spans more than
+/// one, its span there, and all of every later dimension.
+struct Slab {
+    offset: u64,
+    len: usize,
+    /// The run as a block of its own.
+    shape: Vec<u64>,
+    /// Where the part lies in that block.
+    in_slab: Vec<u64>,
+}
+
+impl Slab {
+    fn of(part: &ChunkPart, chunk_shape: &[u64], elem: usize) -> Option<Slab> {
+        let n = chunk_shape.len();
+        if n == 0 || part.shape.contains(&0) {
+            return None;
+        }
+        let k = (0..n).find(|&d| part.shape[d] > 1).unwrap_or(n - 1);
+        let strides = crate::region::c_strides(chunk_shape);
+        let offset: u64 = (0..=k).map(|d| part.in_chunk[d] * strides[d]).sum();
+        let mut shape = vec![1; n];
+        shape[k] = part.shape[k];
+        shape[k + 1..].copy_from_slice(&chunk_shape[k + 1..]);
+        let mut in_slab = vec![0; n];
+        in_slab[k + 1..].copy_from_slice(&part.in_chunk[k + 1..]);
+        let len = shape.iter().product::<u64>() as usize * elem;
+        Some(Slab {
+            offset: offset * elem as u64,
+            len,
+            shape,
+            in_slab,
+        })
+    }
+
+    fn range(&self) -> ByteRange {
+        ByteRange::new(self.offset, self.len as u64)
+    }
 }
 
 /// Decode one encoded chunk of `chain` into `decoded` (this thread's

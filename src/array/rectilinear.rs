@@ -151,7 +151,9 @@ impl Array {
         let n = g.len();
         let (mut in_chunk, mut in_region, mut part_shape) = (vec![0; n], vec![0; n], vec![0; n]);
         for d in 0..n {
-            let end = (origin[d] + edges[d]).min(self.meta.shape[d]);
+            // Saturating: the last chunk of a grid near 2^64 elements may
+            // end past what a u64 holds (the region, checked, does not).
+            let end = origin[d].saturating_add(edges[d]).min(self.meta.shape[d]);
             let lo = start[d].max(origin[d]);
             let hi = (start[d] + shape[d]).min(end);
             in_chunk[d] = lo - origin[d];

@@ -506,8 +506,27 @@ impl Store for FilesystemStore {
         Ok(out)
     }
 
+    fn unlink_node(&self, path: &str) -> Result<bool> {
+        if path.is_empty() {
+            return Ok(false);
+        }
+        let dir = self.path(path)?;
+        match fs::symlink_metadata(&dir) {
+            Ok(m) if m.file_type().is_symlink() => {
+                fs::remove_file(&dir).map_err(|e| io_err(path, e))?;
+                Ok(true)
+            }
+            Ok(_) => Ok(false),
+            Err(e) if e.kind() == ErrorKind::NotFound || e.kind() == ErrorKind::NotADirectory => {
+                Ok(false)
+            }
+            Err(e) => Err(io_err(path, e)),
+        }
+    }
+
     /// One directory read and a look for each child's metadata files:
-    /// the chunks of arrays below are never walked.
+    /// the chunks of arrays below are never walked. Children that are
+    /// symbolic links to directories are followed, as reading them is.
     fn list_child_metadata(&self, prefix: &str) -> Result<Vec<String>> {
         let Some(dir_part) = prefix.strip_suffix('/').or(prefix.is_empty().then_some("")) else {
             return Err(crate::error::internal(format!(
@@ -533,11 +552,11 @@ impl Store for FilesystemStore {
             let Ok(name) = entry.file_name().into_string() else {
                 continue;
             };
-            let is_dir = entry
-                .file_type()
-                .map_err(|e| io_error(format!("{}: {e}", dir.display())))?
-                .is_dir();
-            if !is_dir || name.starts_with(TEMP_PREFIX) {
+            // Names no key can hold (a backslash, ...) are not children.
+            if !entry.path().is_dir()
+                || name.starts_with(TEMP_PREFIX)
+                || validate_key(&name).is_err()
+            {
                 continue;
             }
             for file in crate::store::CHILD_METADATA {
@@ -576,7 +595,9 @@ fn walk(dir: &Path, key_prefix: &str, out: &mut Vec<String>) -> Result<()> {
             Ok(n) => n,
             Err(_) => continue,
         };
-        if name.starts_with(TEMP_PREFIX) {
+        // Names no key can hold (a backslash, ...) are left out: nothing
+        // could read, write or erase them.
+        if name.starts_with(TEMP_PREFIX) || validate_key(&name).is_err() {
             continue;
         }
         let key = if key_prefix.is_empty() {

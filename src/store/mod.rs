@@ -262,6 +262,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         });
         Ok(keys)
     }
+    /// Remove the node at `path` (a node path, not the root) when the
+    /// store keeps it as a link to another place (a symbolic link on the
+    /// filesystem): the link goes, what it points to stays. True when it
+    /// did; false (the default) when the node is no link.
+    fn unlink_node(&self, _path: &str) -> Result<bool> {
+        Ok(false)
+    }
     /// Size of a value in bytes, or None when absent.
     fn size(&self, key: &str) -> Result<Option<u64>> {
         Ok(self.get(key)?.map(|v| v.len() as u64))

@@ -318,6 +318,10 @@ impl Store for N5Store {
         }
     }
 
+    fn unlink_node(&self, path: &str) -> Result<bool> {
+        self.inner.unlink_node(path)
+    }
+
     fn erase_prefix(&self, prefix: &str) -> Result<()> {
         self.inner.erase_prefix(prefix)
     }
