@@ -543,10 +543,26 @@ impl Array {
         }
         if chain.is_passthrough() {
             let nbytes = chain.repr().nbytes();
-            if let Some(slab) = Slab::of(part, self.chunk_shape(), self.elem()) {
-                if slab.len < nbytes / 2 {
-                    // A small part of a large chunk: fetch only the run of
-                    // stored bytes that holds it (nothing for a missing one).
+            let slab = (nbytes >= SLAB_MIN_CHUNK)
+                .then(|| Slab::of(part, self.chunk_shape(), self.elem()))
+                .flatten()
+                .filter(|slab| slab.len < nbytes / 2);
+            if let Some(slab) = slab {
+                // A small part of a large chunk: fetch only the run of
+                // stored bytes that holds it (nothing for a missing one),
+                // once the stored size says the chunk is whole.
+                match self.store().size(&key)? {
+                    None => {
+                        // SAFETY: each chunk part is a distinct block of the region.
+                        unsafe { dest.fill(&part.in_region, &part.shape, self.fill_value()) };
+                        return Ok(());
+                    }
+                    Some(n) if n != nbytes as u64 => {
+                        return Err(uncompressed_size_differs(&key, nbytes))
+                    }
+                    Some(_) => {}
+                }
+                {
                     return match self.store().get_range(&key, slab.range())? {
                         Some(bytes) if bytes.len() == slab.len => {
                             // SAFETY: this task alone writes this chunk's block.
@@ -724,6 +740,11 @@ unsafe fn place_part(dest: &DestBuffer, part: &ChunkPart, chunk_shape: &[u64], d
         &part.shape,
     )
 }
+
+/// The least size of an uncompressed chunk that a small part of is
+/// fetched by range (`Slab`): below it, the whole chunk in one request
+/// costs about as much as the size request and the range.
+const SLAB_MIN_CHUNK: usize = 1 << 20;
 
 /// The run of a C-order chunk's bytes that holds a part of it: the part's
 /// indices in the dimensions before the first where it spans more than

@@ -157,6 +157,9 @@ impl Store for Recording {
     fn list(&self, prefix: &str) -> Result<Vec<String>> {
         self.inner.list(prefix)
     }
+    fn size(&self, key: &str) -> Result<Option<u64>> {
+        self.inner.size(key)
+    }
 }
 
 /// Every key of `store` with its value.
