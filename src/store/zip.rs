@@ -16,6 +16,8 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 /// How an entry's bytes are stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +37,44 @@ struct Entry {
     size: u64,
     crc32: u32,
     method: Method,
+}
+
+/// What finding an archive's central directory may read beyond four
+/// times the file: a valid archive reads its end records and directory
+/// once or twice.
+const OPEN_READ_SLACK: u64 = 1 << 20;
+
+/// The archive file, read through a byte budget while the central
+/// directory is found: a file of many false end-of-directory records
+/// makes the zip crate try each, reading on to each one's offset, which
+/// for a few megabytes of them would take minutes.
+struct Budgeted {
+    file: File,
+    left: Arc<AtomicU64>,
+}
+
+impl Read for Budgeted {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.file.read(buf)?;
+        let before = self
+            .left
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                Some(left.saturating_sub(n as u64))
+            })
+            .unwrap_or(0);
+        if before < n as u64 {
+            return Err(std::io::Error::other(
+                "finding the central directory reads more than four times the file",
+            ));
+        }
+        Ok(n)
+    }
+}
+
+impl std::io::Seek for Budgeted {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.file.seek(pos)
+    }
 }
 
 #[derive(Debug)]
@@ -62,11 +102,18 @@ impl ZipStore {
             .metadata()
             .map_err(|e| io_error(format!("{shown}: {e}")))?
             .len();
-        let mut archive = zip::ZipArchive::new(
-            file.try_clone()
+        let budget = Arc::new(AtomicU64::new(
+            file_len.saturating_mul(4).saturating_add(OPEN_READ_SLACK),
+        ));
+        let mut archive = zip::ZipArchive::new(Budgeted {
+            file: file
+                .try_clone()
                 .map_err(|e| io_error(format!("{shown}: {e}")))?,
-        )
+            left: budget.clone(),
+        })
         .map_err(|e| corrupt(format!("{shown} is not a readable zip archive: {e}")))?;
+        // Reading the entries' local headers below is linear in the count.
+        budget.store(u64::MAX, Ordering::Relaxed);
         let mut entries = HashMap::with_capacity(archive.len());
         for i in 0..archive.len() {
             let f = archive
@@ -353,6 +400,38 @@ mod tests {
         }
         w.finish().unwrap();
         path
+    }
+
+    /// A file of nothing but false end-of-central-directory records (each
+    /// names one entry at offset 0 that is not there) is refused once
+    /// the search has read four times the file, not after trying each
+    /// record in turn; a real archive still opens.
+    #[test]
+    fn false_end_records_are_refused_within_a_read_budget() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut record = Vec::new();
+        record.extend(0x0605_4b50u32.to_le_bytes());
+        for field in [0u16, 0, 1, 1] {
+            record.extend(field.to_le_bytes());
+        }
+        record.extend([0u8; 8]);
+        record.extend(0u16.to_le_bytes());
+        assert_eq!(record.len(), 22);
+        let path = dir.path().join("false.zip");
+        std::fs::write(&path, record.repeat(40_000)).unwrap();
+        assert_eq!(
+            ZipStore::open(&path).unwrap_err().kind(),
+            ErrorKind::Corrupt
+        );
+        let good = archive(dir.path(), &[("a/zarr.json", b"{}"), ("a/c/0", &[7; 100])]);
+        assert_eq!(
+            ZipStore::open(&good)
+                .unwrap()
+                .get("a/c/0")
+                .unwrap()
+                .unwrap(),
+            [7; 100]
+        );
     }
 
     #[test]

@@ -19,6 +19,9 @@ use std::sync::RwLock;
 
 static STAGING_COUNTER: AtomicU64 = AtomicU64::new(0);
 
+/// The most bytes of the archive's name a staging directory's name keeps.
+const STAGING_HINT: usize = 64;
+
 #[derive(Debug)]
 pub struct ZipWriteStore {
     /// The archive, absolute (a later change of directory moves nothing).
@@ -65,9 +68,18 @@ impl ZipWriteStore {
         // crashed run's with the same process id, say), and the next name
         // is tried.
         let pid = std::process::id();
+        // The archive's name, cut short: with the rest of the staging
+        // name it must fit in a file name (255 bytes) whatever its length.
+        let mut hint = String::new();
+        for c in name.chars() {
+            if hint.len() + c.len_utf8() > STAGING_HINT {
+                break;
+            }
+            hint.push(c);
+        }
         let staging = loop {
             let n = STAGING_COUNTER.fetch_add(1, Ordering::Relaxed);
-            let dir = parent.join(format!(".{name}.zarrio-staging-{pid}-{n}"));
+            let dir = parent.join(format!(".{hint}.zarrio-staging-{pid}-{n}"));
             match std::fs::create_dir(&dir) {
                 Ok(()) => break dir,
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 1 << 20 => continue,
@@ -282,6 +294,29 @@ mod tests {
             assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
         }
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    /// Any name a file may have, up to the 255 bytes of one: the staging
+    /// directory and temporary file keep only the start of it.
+    #[test]
+    fn archives_with_long_names() {
+        let dir = tempfile::tempdir().unwrap();
+        for len in [200, 225, 251] {
+            let name = format!(
+                "{}.zip",
+                "\u{e9}".repeat((len - 4) / 2) + &"n".repeat((len - 4) % 2)
+            );
+            assert_eq!(name.len(), len);
+            let path = dir.path().join(&name);
+            let s = ZipWriteStore::create(&path).unwrap();
+            s.set("k", b"v").unwrap();
+            s.close().unwrap();
+            assert_eq!(
+                ZipStore::open(&path).unwrap().get("k").unwrap().unwrap(),
+                b"v"
+            );
+        }
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 3);
     }
 
     #[test]
