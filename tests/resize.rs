@@ -44,6 +44,9 @@ fn codec_lists() -> Vec<serde_json::Value> {
         json!([{"name": "sharding_indexed", "configuration": {
             "chunk_shape": [2, 3], "codecs": [bytes],
             "index_codecs": [bytes, {"name": "crc32c"}]}}]),
+        json!([{"name": "sharding_indexed", "configuration": {
+            "chunk_shape": [2, 1], "codecs": [bytes, {"name": "zstd", "configuration": {"level": 1}}],
+            "index_codecs": [bytes], "index_location": "start"}}]),
     ]
 }
 

@@ -186,6 +186,9 @@ impl Array {
     /// full chunk shape; another writer's shrink may have left values
     /// there that a later growth would bring back).
     fn reset_outside(&self, idx: &[u64], lo: &[u64], new: &[u64]) -> Result<()> {
+        if self.codecs().sharding().is_some() {
+            return self.fill_outside(idx, lo, new);
+        }
         let repr = self.chunk_repr();
         let elem = repr.dtype.size();
         let mut data = crate::alloc::zeroed(repr.nbytes())?;
@@ -199,6 +202,37 @@ impl Array {
             k += 1;
         });
         self.write_chunk(idx, &data)
+    }
+
+    /// `reset_outside` of a shard, by the boxes of it outside `new`
+    /// (those past `new` in a dimension and inside it in every earlier
+    /// one), each written as the fill value: only the inner chunks those
+    /// touch are decoded, never the whole shard at once.
+    fn fill_outside(&self, idx: &[u64], lo: &[u64], new: &[u64]) -> Result<()> {
+        let chunk = self.chunk_shape().to_vec();
+        let fill = self.fill_value().to_vec();
+        // Where `new` ends within the chunk, per dimension (the chunk
+        // starts inside it: chunks wholly outside are erased instead).
+        let inside: Vec<u64> = (0..chunk.len())
+            .map(|d| new[d].saturating_sub(lo[d]).min(chunk[d]))
+            .collect();
+        for d in 0..chunk.len() {
+            let mut start = vec![0; chunk.len()];
+            let mut end = chunk.clone();
+            end[..d].copy_from_slice(&inside[..d]);
+            start[d] = inside[d];
+            if start.iter().zip(&end).any(|(s, e)| s >= e) {
+                continue;
+            }
+            let part = crate::region::ChunkPart {
+                chunk: idx.to_vec(),
+                in_region: vec![0; chunk.len()],
+                shape: start.iter().zip(&end).map(|(s, e)| e - s).collect(),
+                in_chunk: start,
+            };
+            self.write_part(&part, super::write::Content::Scalar(&fill), None)?;
+        }
+        Ok(())
     }
 
     /// `cut` on a store that cannot list: every chunk position of the cut
