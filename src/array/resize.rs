@@ -98,6 +98,12 @@ impl Array {
         // one read it; the cut rewrites edge chunks with what is stored.
         let old = current.shape.clone();
         self.meta = current;
+        // Pipelines built from the metadata this handle had: the stored
+        // one (another writer's) may differ.
+        self.chains
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
         if new_shape.iter().zip(&old).any(|(n, o)| n < o) {
             // A store that refuses the metadata (a consolidated view)
             // refuses it before any chunk is cut.
@@ -110,6 +116,10 @@ impl Array {
             *self.attributes.write().unwrap_or_else(|e| e.into_inner()) = meta.attributes.clone();
         }
         self.meta = meta;
+        self.chains
+            .get_mut()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
         Ok(())
     }
 
