@@ -964,7 +964,12 @@ zarrio_status zarrio_group_consolidate_metadata(zarrio_group *group);
 /**
  * Erase the child node `name` of the group (a path relative to it; an
  * array or a group, v3 or v2) with everything below it, as zarr-python's
- * `del group[name]`: its metadata first, then its chunks or children.
+ * `del group[name]`: its chunks and the nodes below it first, its own
+ * metadata last, so an erase a store error stops leaves the node there
+ * to be erased again (and no node created at its path later finds its
+ * old chunks). The node is then dropped from the group's consolidated
+ * metadata, if it has any. A child that is a symbolic link (filesystem
+ * store) loses the link, not what it points to.
  * Needs a store that can list (else `ZARRIO_ERR_UNSUPPORTED`, erasing
  * nothing). `ZARRIO_ERR_NOT_FOUND` when there is no such node,
  * `ZARRIO_ERR_UNSUPPORTED` through a consolidated
@@ -1574,9 +1579,9 @@ uint32_t zarrio_version_number(void);
  * set their own (0 = one per core, the initial setting; at most
  * `ZARRIO_MAX_THREADS`). Thread-safe; reads already running keep the
  * count they started with. Each count in use has a pool of its own
- * threads; the pools of the four counts used last are kept between
- * calls (a host that keeps changing counts starts threads again rather
- * than piling them up).
+ * threads; pools are kept between calls up to 512 threads in all (the
+ * least recently used go first), so a host that keeps changing counts
+ * starts threads again rather than piling them up.
  */
 zarrio_status zarrio_set_threads(uint32_t n);
 

@@ -385,6 +385,10 @@ impl Store for ConsolidatedStore {
         self.inner.erase(key)
     }
 
+    fn serves_ranges(&self) -> bool {
+        self.inner.serves_ranges()
+    }
+
     fn unlink_node(&self, path: &str) -> Result<bool> {
         let prefix = node_prefix(path);
         if self.overlaps(&prefix) {

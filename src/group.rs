@@ -202,7 +202,11 @@ impl Group {
         if !erase_node(self.store.as_ref(), &path)? {
             return Err(not_found(format!("no node at \"{path}\"")));
         }
-        self.forget_consolidated(&name)
+        self.forget_consolidated(&name).map_err(|e| {
+            e.context(format!(
+                "\"{path}\" is erased, but the group's consolidated metadata still lists it"
+            ))
+        })
     }
 
     /// Drop the node `name` and those below it from this group's

@@ -61,7 +61,21 @@ pub fn erase_node(store: &dyn Store, path: &str) -> Result<bool> {
         return Ok(true);
     }
     let old = store.list(&node_prefix(path))?;
-    for key in old.iter().filter(|k| !meta_keys.contains(k)) {
+    // Chunks and other values first, then the metadata of the nodes below,
+    // the deepest first and each `zarr.json` after the v2 files beside
+    // it: however far it got, every chunk left has its node's metadata.
+    let is_metadata = |k: &str| METADATA_NAMES.contains(&k.rsplit('/').next().unwrap_or(k));
+    let (mut below, data): (Vec<&String>, Vec<&String>) = old
+        .iter()
+        .filter(|k| !meta_keys.contains(k))
+        .partition(|k| is_metadata(k));
+    below.sort_by_key(|k| {
+        (
+            std::cmp::Reverse(k.matches('/').count()),
+            k.ends_with("/zarr.json"),
+        )
+    });
+    for key in data.into_iter().chain(below) {
         store.erase(key)?;
     }
     for key in &present {

@@ -13,10 +13,13 @@ use std::sync::{Arc, Condvar, Mutex, OnceLock};
 /// the C API refuses them.
 pub(crate) const MAX_THREADS: usize = 1024;
 
-/// How many pools (of distinct sizes) are kept between calls: a host that
-/// keeps changing its thread count does not pile up idle threads. A pool
-/// dropped from the list ends its threads once the calls using it return.
-const POOLS_KEPT: usize = 4;
+/// How many threads the pools kept between calls may hold together (the
+/// pool of the count used last is kept whatever its size): a host that
+/// keeps changing its thread count does not pile up idle threads, and one
+/// whose arrays use a few counts does not start them again and again. A
+/// pool dropped from the list ends its threads once the calls using it
+/// return.
+const THREADS_KEPT: usize = 512;
 
 struct Pools {
     /// The process the pools were started in: after fork() the child has
@@ -155,15 +158,28 @@ thread_local! {
 }
 
 /// Run `f` on the calling thread with nested calls held to it too.
-fn sequentially<T>(f: impl FnOnce() -> T) -> T {
+pub(crate) fn sequentially<T>(f: impl FnOnce() -> T) -> T {
+    with_sequential(true, f)
+}
+
+/// Run `f` with the calling thread's hold on nested calls set to `hold`,
+/// restored after (a panic included).
+fn with_sequential<T>(hold: bool, f: impl FnOnce() -> T) -> T {
     struct Restore(bool);
     impl Drop for Restore {
         fn drop(&mut self) {
             SEQUENTIAL.with(|c| c.set(self.0));
         }
     }
-    let _restore = Restore(SEQUENTIAL.with(|c| c.replace(true)));
+    let _restore = Restore(SEQUENTIAL.with(|c| c.replace(hold)));
     f()
+}
+
+/// Run a host's code (a store callback): a call it makes into the library
+/// is a call of its own, on the counts its arrays have, however the call
+/// that reached the host runs.
+pub(crate) fn host_code<T>(f: impl FnOnce() -> T) -> T {
+    with_sequential(false, f)
 }
 
 /// The threads a stage runs on: `threads` resolved, or 1 inside a call
@@ -197,15 +213,15 @@ fn pool(n: usize) -> Result<Arc<ThreadPool>> {
         *used = now;
         return Ok(pool.clone());
     }
-    if p.by_size.len() >= POOLS_KEPT {
+    // Room for the new pool: the least recently used go first.
+    while !p.by_size.is_empty() && p.by_size.keys().sum::<usize>() + n > THREADS_KEPT {
         let oldest = p
             .by_size
             .iter()
             .min_by_key(|(_, (_, used))| *used)
-            .map(|(size, _)| *size);
-        if let Some(size) = oldest {
-            p.by_size.remove(&size);
-        }
+            .map(|(size, _)| *size)
+            .expect("not empty");
+        p.by_size.remove(&oldest);
     }
     let pool = Arc::new(
         ThreadPoolBuilder::new()
@@ -315,12 +331,13 @@ mod tests {
         assert!(after.iter().any(|id| *id != caller));
     }
 
-    /// Counts used one after another keep at most a few pools alive.
+    /// Counts used one after another keep a bounded number of threads.
     #[test]
     fn pools_of_many_sizes_are_not_all_kept() {
-        for n in 2..12 {
+        for n in (2..=200).step_by(9) {
             for_each(n, n, |_| Ok(())).unwrap();
         }
-        assert!(lock().by_size.len() <= POOLS_KEPT);
+        let kept = lock().by_size.keys().sum::<usize>();
+        assert!(kept <= THREADS_KEPT, "{kept}");
     }
 }

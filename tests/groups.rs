@@ -260,6 +260,9 @@ fn linked_children_on_the_filesystem() {
     std::os::unix::fs::symlink(outside.path(), dir.path().join("link")).unwrap();
     std::fs::create_dir_all(dir.path().join("odd\\name")).unwrap();
     std::fs::write(dir.path().join("odd\\name/zarr.json"), b"{}").unwrap();
+    // Links back to the directory or above it would make it endless.
+    std::os::unix::fs::symlink(".", dir.path().join("self")).unwrap();
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("root")).unwrap();
     assert_eq!(names(&root), ["link"]);
     root.consolidate_metadata().unwrap();
     root.erase_child("link").unwrap();

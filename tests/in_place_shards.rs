@@ -314,3 +314,105 @@ fn shards_whose_codecs_round_the_fill_value_leave_unwritten_inner_chunks_absent(
     // One inner chunk stored (16 x 4 bytes) and the index (4 x 16).
     assert_eq!(s.get("a/c/0/0").unwrap().unwrap().len(), 64 + 64);
 }
+
+/// Many absent dense shards written at once on many threads, on a store
+/// without create-if-absent: the writers taking turns never wait on one
+/// another for good (a worker waiting in the thread pool may be handed
+/// another shard's write).
+#[test]
+fn many_new_shards_on_many_threads_without_create_if_absent() {
+    let store: StoreRef = Arc::new(NoCreateIfAbsent::default());
+    let doc = json!({
+        "zarr_format": 3, "node_type": "array", "shape": [256 * 512, 64], "data_type": "uint8",
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [256, 64]}},
+        "chunk_key_encoding": {"name": "default"}, "fill_value": 0,
+        "codecs": [{"name": "sharding_indexed", "configuration": {
+            "chunk_shape": [1, 64], "codecs": [bytes_le(), {"name": "crc32c"}],
+            "index_codecs": [bytes_le()]}}]
+    })
+    .to_string();
+    let a = Array::create(store, "m", &doc).unwrap();
+    a.set_threads(8);
+    for round in 0..6u8 {
+        for shard in 0..512u64 {
+            a.erase_chunk(&[shard, 0]).unwrap();
+        }
+        let rows = 256 * 512;
+        let data: Vec<u8> = (0..rows * 32)
+            .map(|i| (i as u8).wrapping_add(round))
+            .collect();
+        a.write_region(&[0, 0], &[rows, 32], &data, None).unwrap();
+        let mut back = vec![0u8; rows as usize * 32];
+        a.read_region(&[0, 0], &[rows, 32], &mut back, None)
+            .unwrap();
+        assert!(back == data, "round {round}");
+    }
+}
+
+/// A store whose every write of a value also writes an array on another
+/// store of the same kind, as a host's callback may: the writer of a new
+/// shard here takes a turn there too.
+#[derive(Debug)]
+struct Mirroring {
+    inner: NoCreateIfAbsent,
+    mirror: std::sync::OnceLock<Array>,
+}
+
+impl Store for Mirroring {
+    fn get(&self, key: &str) -> zarrio::Result<Option<Vec<u8>>> {
+        self.inner.get(key)
+    }
+    fn get_range(
+        &self,
+        key: &str,
+        range: zarrio::store::ByteRange,
+    ) -> zarrio::Result<Option<Vec<u8>>> {
+        self.inner.get_range(key, range)
+    }
+    fn set(&self, key: &str, value: &[u8]) -> zarrio::Result<()> {
+        if let Some(m) = self.mirror.get() {
+            if let Some(rest) = key.strip_prefix("x/c/") {
+                let i: u64 = rest.split('/').next().unwrap().parse().unwrap();
+                m.write_region(&[i * 4, 0], &[4, 4], &values([4, 4], i as i32), None)?;
+            }
+        }
+        self.inner.set(key, value)
+    }
+    fn set_range(&self, key: &str, offset: u64, bytes: &[u8]) -> zarrio::Result<()> {
+        self.inner.set_range(key, offset, bytes)
+    }
+    fn supports_set_range(&self) -> bool {
+        true
+    }
+    fn erase(&self, key: &str) -> zarrio::Result<()> {
+        self.inner.erase(key)
+    }
+    fn list(&self, prefix: &str) -> zarrio::Result<Vec<String>> {
+        self.inner.list(prefix)
+    }
+}
+
+#[test]
+fn a_store_that_writes_another_array_while_a_shard_is_made() {
+    let other: StoreRef = Arc::new(NoCreateIfAbsent::default());
+    let m = meta(true, true, "end");
+    let b = Array::create(other.clone(), "x", &m).unwrap();
+    b.set_threads(1);
+    let store = Arc::new(Mirroring {
+        inner: NoCreateIfAbsent::default(),
+        mirror: std::sync::OnceLock::new(),
+    });
+    let dyn_store: StoreRef = store.clone();
+    let a = Array::create(dyn_store, "x", &m).unwrap();
+    store.mirror.set(b).unwrap();
+    a.set_threads(1);
+    // Every shard of `a` made by a partial write, each mirrored into `b`.
+    for i in 0..3u64 {
+        a.write_region(&[i * 8, 0], &[4, 4], &values([4, 4], 1), None)
+            .unwrap();
+    }
+    let b = store.mirror.get().unwrap();
+    let mut out = vec![0u8; 4 * 4 * 4];
+    b.read_region(&[4, 0], &[4, 4], &mut out, None).unwrap();
+    assert_eq!(out, values([4, 4], 1));
+}

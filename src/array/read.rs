@@ -543,7 +543,7 @@ impl Array {
         }
         if chain.is_passthrough() {
             let nbytes = chain.repr().nbytes();
-            let slab = (nbytes >= SLAB_MIN_CHUNK)
+            let slab = (nbytes >= SLAB_MIN_CHUNK && self.store().serves_ranges())
                 .then(|| Slab::of(part, self.chunk_shape(), self.elem()))
                 .flatten()
                 .filter(|slab| slab.len < nbytes / 2);
@@ -872,11 +872,12 @@ pub(crate) fn read_shard_region(
     dest: &DestBuffer,
     workers: usize,
 ) -> Result<()> {
-    let first = read_shard_region_from(ctx, shard_shape, part, dest, workers, false);
+    let first = read_shard_region_from(ctx, shard_shape, part, dest, workers);
     // A store without value readers reads each range from whatever version
     // of the shard it holds by then: an index and inner chunks of two
     // versions, while another writer replaces the shard, do not decode.
-    // Read again from one whole value, which is one version.
+    // Read again, once, by range through the index as it is now (the
+    // index and the touched inner chunks again, never the whole shard).
     let ranged = ctx.index.is_some() || !part.is_whole(shard_shape);
     match first {
         Err(e)
@@ -887,24 +888,35 @@ pub(crate) fn read_shard_region(
                     ErrorKind::Corrupt | ErrorKind::Checksum | ErrorKind::Io
                 ) =>
         {
-            read_shard_region_from(ctx, shard_shape, part, dest, workers, true)
+            let Ok(index) = fetch_shard_index(ctx.store, ctx.key, ctx.sharding) else {
+                return Err(e);
+            };
+            let again = ShardRead {
+                index: index.as_ref(),
+                fetched: None,
+                ..*ctx
+            };
+            if index.is_none() {
+                // Erased meanwhile: the fill value.
+                // SAFETY: each shard part is a distinct block of the destination.
+                unsafe { dest.fill(&part.in_region, &part.shape, ctx.fill_value) };
+                return Ok(());
+            }
+            read_shard_region_from(&again, shard_shape, part, dest, workers)
         }
         r => r,
     }
 }
 
-/// `read_shard_region`, from the whole stored shard when `whole_value`
-/// (whatever index the caller holds), else by range where that reads less.
+/// `read_shard_region`, one attempt.
 fn read_shard_region_from(
     ctx: &ShardRead,
     shard_shape: &[u64],
     part: &ChunkPart,
     dest: &DestBuffer,
     workers: usize,
-    whole_value: bool,
 ) -> Result<()> {
     let (store, key, sharding) = (ctx.store, ctx.key, ctx.sharding);
-    let given_index = if whole_value { None } else { ctx.index };
     let fill = || {
         // SAFETY: each shard part is a distinct block of the destination.
         unsafe { dest.fill(&part.in_region, &part.shape, ctx.fill_value) };
@@ -915,8 +927,7 @@ fn read_shard_region_from(
     // its index and its inner chunks agree while another writer replaces
     // the shard (a store's ranged reads may each see another version); for
     // all of it, from several threads.
-    let by_reader =
-        !whole_value && given_index.is_none() && (!whole || (ctx.alone && workers >= 2));
+    let by_reader = ctx.index.is_none() && (!whole || (ctx.alone && workers >= 2));
     let reader = if by_reader && store.supports_value_reader() {
         let Some(r) = store.value_reader(key)? else {
             return fill();
@@ -926,7 +937,7 @@ fn read_shard_region_from(
         None
     };
     let fetched;
-    let (source, index) = match given_index {
+    let (source, index) = match ctx.index {
         Some(index) => match ctx.fetched {
             Some((start, bytes)) => (ShardSource::Run { start, bytes }, index),
             None => (ShardSource::Ranged, index),
@@ -937,7 +948,7 @@ fn read_shard_region_from(
                     ShardSource::Ranged,
                     index_through(&**reader, sharding, key)?,
                 )
-            } else if whole || whole_value {
+            } else if whole {
                 match store.get(key)? {
                     Some(b) => {
                         let index = sharding.index_of(&b).map_err(|e| e.context(key))?;

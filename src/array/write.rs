@@ -308,13 +308,17 @@ impl Array {
                 // allocating the shard, each looking again once it is its
                 // turn, so none replaces a shard another made and patched.
                 // (Writers in other processes still race.)
-                let _turn = creation_turn(&self.chunk_key(chunk));
-                if let Patch::Done = self.patch_shard(sharding, chunk, edit)? {
-                    return Ok(());
-                }
-                return self
-                    .rewrite_shard(sharding, chunk, edit, false, false)
-                    .map(|_| ());
+                // The turn is held across store requests only, on this
+                // thread alone: nothing in it waits for the pool's other
+                // workers, which may be waiting for the turn.
+                let _turn = CreationTurn::take(store.as_ref(), &self.chunk_key(chunk));
+                return threads::sequentially(|| {
+                    if let Patch::Done = self.patch_shard(sharding, chunk, edit)? {
+                        return Ok(());
+                    }
+                    self.rewrite_shard(sharding, chunk, edit, false, false)
+                        .map(|_| ())
+                });
             }
         }
         self.rewrite_shard(sharding, chunk, edit, false, false)
@@ -634,18 +638,51 @@ impl Array {
     }
 }
 
-/// The lock a writer holds while it allocates the shard at `key` on a
-/// store that cannot create a value only where none is: one of a fixed
-/// set, chosen by the key's hash (keys that share one only wait longer).
-fn creation_turn(key: &str) -> std::sync::MutexGuard<'static, ()> {
-    use std::hash::{Hash, Hasher};
-    const TURNS: usize = 64;
-    static LOCKS: [std::sync::Mutex<()>; TURNS] = [const { std::sync::Mutex::new(()) }; TURNS];
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    key.hash(&mut h);
-    LOCKS[h.finish() as usize % TURNS]
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
+/// A writer's turn to allocate the shard at one key on a store that
+/// cannot create a value only where none is: while one writer in this
+/// process holds it, others for that key wait. Keys are the store's
+/// address and the key, so unrelated shards never wait on each other.
+struct CreationTurn {
+    id: String,
+}
+
+/// The keys whose turn is taken, and the waiters for them.
+fn creation_turns() -> &'static (
+    std::sync::Mutex<std::collections::HashSet<String>>,
+    std::sync::Condvar,
+) {
+    static TURNS: OnceLock<(
+        std::sync::Mutex<std::collections::HashSet<String>>,
+        std::sync::Condvar,
+    )> = OnceLock::new();
+    TURNS.get_or_init(Default::default)
+}
+
+impl CreationTurn {
+    fn take(store: &dyn crate::store::Store, key: &str) -> CreationTurn {
+        let id = format!(
+            "{:p}/{key}",
+            store as *const dyn crate::store::Store as *const ()
+        );
+        let (taken, freed) = creation_turns();
+        let mut held = taken.lock().unwrap_or_else(|e| e.into_inner());
+        while held.contains(&id) {
+            held = freed.wait(held).unwrap_or_else(|e| e.into_inner());
+        }
+        held.insert(id.clone());
+        CreationTurn { id }
+    }
+}
+
+impl Drop for CreationTurn {
+    fn drop(&mut self) {
+        let (taken, freed) = creation_turns();
+        taken
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.id);
+        freed.notify_all();
+    }
 }
 
 /// What a write puts into the inner chunks of one shard it touches.

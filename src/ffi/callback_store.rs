@@ -188,7 +188,7 @@ impl CallbackStore {
         let mut io = zarrio_io::default();
         // SAFETY: a host callback called as its contract describes; `value`
         // outlives the call.
-        let rc = unsafe {
+        let rc = crate::threads::host_code(|| unsafe {
             f(
                 self.cb.user_data,
                 k.as_ptr(),
@@ -196,7 +196,7 @@ impl CallbackStore {
                 value.len(),
                 &mut io,
             )
-        };
+        });
         Ok((rc, io))
     }
 }
@@ -207,7 +207,7 @@ impl Store for CallbackStore {
         let k = key_cstring(key)?;
         let mut io = zarrio_io::default();
         // SAFETY: a host callback called as its contract describes.
-        let rc = unsafe { f(self.cb.user_data, k.as_ptr(), &mut io) };
+        let rc = crate::threads::host_code(|| unsafe { f(self.cb.user_data, k.as_ptr(), &mut io) });
         Ok(outcome("get", key, rc, &io)?.then_some(io.data))
     }
 
@@ -232,7 +232,7 @@ impl Store for CallbackStore {
         let k = key_cstring(key)?;
         let mut io = zarrio_io::default();
         // SAFETY: a host callback called as its contract describes.
-        let rc = unsafe {
+        let rc = crate::threads::host_code(|| unsafe {
             f(
                 self.cb.user_data,
                 k.as_ptr(),
@@ -241,7 +241,7 @@ impl Store for CallbackStore {
                 from_end,
                 &mut io,
             )
-        };
+        });
         if !outcome("get_range", key, rc, &io)? {
             return Ok(None);
         }
@@ -281,7 +281,7 @@ impl Store for CallbackStore {
         let k = key_cstring(key)?;
         let mut io = zarrio_io::default();
         // SAFETY: as in `set`.
-        let rc = unsafe {
+        let rc = crate::threads::host_code(|| unsafe {
             f(
                 self.cb.user_data,
                 k.as_ptr(),
@@ -290,7 +290,7 @@ impl Store for CallbackStore {
                 bytes.len(),
                 &mut io,
             )
-        };
+        });
         if !outcome("set_range", key, rc, &io)? {
             return Err(crate::error::not_found(format!(
                 "{key}: no value to write a range into"
@@ -303,6 +303,11 @@ impl Store for CallbackStore {
         self.cb.set_range.is_some()
     }
 
+    /// Without either callback, each is a read of the whole value.
+    fn serves_ranges(&self) -> bool {
+        self.cb.get_range.is_some() && self.cb.size.is_some()
+    }
+
     fn erase(&self, key: &str) -> Result<()> {
         // Keys a host listed, too: "a/../b" must not reach its erase.
         crate::store::validate_key(key)?;
@@ -310,7 +315,7 @@ impl Store for CallbackStore {
         let k = key_cstring(key)?;
         let mut io = zarrio_io::default();
         // SAFETY: a host callback called as its contract describes.
-        let rc = unsafe { f(self.cb.user_data, k.as_ptr(), &mut io) };
+        let rc = crate::threads::host_code(|| unsafe { f(self.cb.user_data, k.as_ptr(), &mut io) });
         outcome("erase", key, rc, &io).map(|_| ())
     }
 
@@ -319,7 +324,7 @@ impl Store for CallbackStore {
         let k = key_cstring(prefix)?;
         let mut io = zarrio_io::default();
         // SAFETY: a host callback called as its contract describes.
-        let rc = unsafe { f(self.cb.user_data, k.as_ptr(), &mut io) };
+        let rc = crate::threads::host_code(|| unsafe { f(self.cb.user_data, k.as_ptr(), &mut io) });
         outcome("list", prefix, rc, &io)?;
         let mut keys: Vec<String> = io
             .keys
@@ -361,7 +366,9 @@ impl Store for CallbackStore {
         let mut io = zarrio_io::default();
         let mut size = 0u64;
         // SAFETY: a host callback called as its contract describes.
-        let rc = unsafe { f(self.cb.user_data, k.as_ptr(), &mut size, &mut io) };
+        let rc = crate::threads::host_code(|| unsafe {
+            f(self.cb.user_data, k.as_ptr(), &mut size, &mut io)
+        });
         Ok(outcome("size", key, rc, &io)?.then_some(size))
     }
 }

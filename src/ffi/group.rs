@@ -188,7 +188,12 @@ pub unsafe extern "C" fn zarrio_group_consolidate_metadata(
 
 /// Erase the child node `name` of the group (a path relative to it; an
 /// array or a group, v3 or v2) with everything below it, as zarr-python's
-/// `del group[name]`: its metadata first, then its chunks or children.
+/// `del group[name]`: its chunks and the nodes below it first, its own
+/// metadata last, so an erase a store error stops leaves the node there
+/// to be erased again (and no node created at its path later finds its
+/// old chunks). The node is then dropped from the group's consolidated
+/// metadata, if it has any. A child that is a symbolic link (filesystem
+/// store) loses the link, not what it points to.
 /// Needs a store that can list (else `ZARRIO_ERR_UNSUPPORTED`, erasing
 /// nothing). `ZARRIO_ERR_NOT_FOUND` when there is no such node,
 /// `ZARRIO_ERR_UNSUPPORTED` through a consolidated

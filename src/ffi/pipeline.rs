@@ -218,7 +218,9 @@ impl HostShardReader {
     fn read(&self, offset: u64, length: u64, from_end: bool) -> Result<Option<Vec<u8>>> {
         let mut io = zarrio_io::default();
         // SAFETY: the host's function, called as zarrio_read_range_fn says.
-        let rc = unsafe { (self.read)(self.user_data, offset, length, from_end as i32, &mut io) };
+        let rc = crate::threads::host_code(|| unsafe {
+            (self.read)(self.user_data, offset, length, from_end as i32, &mut io)
+        });
         // A bad call on the io (e.g. a length zarrio_io_resize could not
         // allocate) fails the read whatever the callback returned.
         if let Some(m) = io.misuse {

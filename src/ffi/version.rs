@@ -12,7 +12,7 @@ const _: () = assert!(ZARRIO_MAX_THREADS as usize == crate::threads::MAX_THREADS
 
 /// A thread or request count from the host, checked against
 /// `ZARRIO_MAX_THREADS`: every count starts its own pool of that many
-/// threads (the pools of the last few counts used are kept).
+/// threads (pools used lately are kept, up to 512 threads in all).
 pub(crate) fn thread_count(n: u32, what: &str) -> Result<usize> {
     if n > ZARRIO_MAX_THREADS {
         return Err(invalid_argument(format!(
@@ -42,9 +42,9 @@ pub extern "C" fn zarrio_version_number() -> u32 {
 /// set their own (0 = one per core, the initial setting; at most
 /// `ZARRIO_MAX_THREADS`). Thread-safe; reads already running keep the
 /// count they started with. Each count in use has a pool of its own
-/// threads; the pools of the four counts used last are kept between
-/// calls (a host that keeps changing counts starts threads again rather
-/// than piling them up).
+/// threads; pools are kept between calls up to 512 threads in all (the
+/// least recently used go first), so a host that keeps changing counts
+/// starts threads again rather than piling them up.
 #[no_mangle]
 pub extern "C" fn zarrio_set_threads(n: u32) -> zarrio_status {
     guard(|| {

@@ -559,6 +559,12 @@ impl Store for FilesystemStore {
             {
                 continue;
             }
+            // A link back to this directory or one above it would make the
+            // hierarchy endless.
+            let is_link = entry.file_type().is_ok_and(|t| t.is_symlink());
+            if is_link && links_back(&entry.path(), &dir) {
+                continue;
+            }
             for file in crate::store::CHILD_METADATA {
                 if entry.path().join(file).is_file() {
                     out.push(format!("{prefix}{name}/{file}"));
@@ -578,6 +584,15 @@ impl Store for FilesystemStore {
             }
             Err(e) => Err(io_err(key, e)),
         }
+    }
+}
+
+/// Whether the directory `link` leads to holds `dir` (is it or one of its
+/// ancestors); a link that cannot be resolved counts as one that does.
+fn links_back(link: &Path, dir: &Path) -> bool {
+    match (fs::canonicalize(link), fs::canonicalize(dir)) {
+        (Ok(target), Ok(here)) => here.starts_with(target),
+        _ => true,
     }
 }
 

@@ -269,6 +269,12 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn unlink_node(&self, _path: &str) -> Result<bool> {
         Ok(false)
     }
+    /// Whether `get_range` and `size` are answered without reading the
+    /// whole value (the default): reads then fetch small parts of large
+    /// values by range.
+    fn serves_ranges(&self) -> bool {
+        true
+    }
     /// Size of a value in bytes, or None when absent.
     fn size(&self, key: &str) -> Result<Option<u64>> {
         Ok(self.get(key)?.map(|v| v.len() as u64))

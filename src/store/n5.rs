@@ -318,6 +318,10 @@ impl Store for N5Store {
         }
     }
 
+    fn serves_ranges(&self) -> bool {
+        self.inner.serves_ranges()
+    }
+
     fn unlink_node(&self, path: &str) -> Result<bool> {
         self.inner.unlink_node(path)
     }
