@@ -551,40 +551,33 @@ impl Array {
                 // A small part of a large chunk: fetch only the run of
                 // stored bytes that holds it (nothing for a missing one),
                 // once the stored size says the chunk is whole.
-                match self.store().size(&key)? {
-                    None => {
+                let bytes = match self.store().size(&key)? {
+                    Some(n) if n != nbytes as u64 => None,
+                    Some(_) => self.store().get_range(&key, slab.range())?.map(Some),
+                    None => Some(None),
+                };
+                return match bytes {
+                    Some(Some(bytes)) if bytes.len() == slab.len => {
+                        // SAFETY: this task alone writes this chunk's block.
+                        unsafe {
+                            dest.copy_from_chunk(
+                                &part.in_region,
+                                &bytes,
+                                &slab.shape,
+                                &slab.in_slab,
+                                &part.shape,
+                            )
+                        };
+                        Ok(())
+                    }
+                    // Absent (or erased between the two requests).
+                    Some(None) => {
                         // SAFETY: each chunk part is a distinct block of the region.
                         unsafe { dest.fill(&part.in_region, &part.shape, self.fill_value()) };
-                        return Ok(());
+                        Ok(())
                     }
-                    Some(n) if n != nbytes as u64 => {
-                        return Err(uncompressed_size_differs(&key, nbytes))
-                    }
-                    Some(_) => {}
-                }
-                {
-                    return match self.store().get_range(&key, slab.range())? {
-                        Some(bytes) if bytes.len() == slab.len => {
-                            // SAFETY: this task alone writes this chunk's block.
-                            unsafe {
-                                dest.copy_from_chunk(
-                                    &part.in_region,
-                                    &bytes,
-                                    &slab.shape,
-                                    &slab.in_slab,
-                                    &part.shape,
-                                )
-                            };
-                            Ok(())
-                        }
-                        Some(_) => Err(uncompressed_size_differs(&key, nbytes)),
-                        None => {
-                            // SAFETY: each chunk part is a distinct block of the region.
-                            unsafe { dest.fill(&part.in_region, &part.shape, self.fill_value()) };
-                            Ok(())
-                        }
-                    };
-                }
+                    _ => Err(uncompressed_size_differs(&key, nbytes)),
+                };
             }
             // Stored bytes are the decoded chunk: read them into this
             // thread's scratch buffer and place the part from there.
@@ -888,21 +881,23 @@ pub(crate) fn read_shard_region(
                     ErrorKind::Corrupt | ErrorKind::Checksum | ErrorKind::Io
                 ) =>
         {
-            let Ok(index) = fetch_shard_index(ctx.store, ctx.key, ctx.sharding) else {
-                return Err(e);
-            };
-            let again = ShardRead {
-                index: index.as_ref(),
-                fetched: None,
-                ..*ctx
-            };
-            if index.is_none() {
-                // Erased meanwhile: the fill value.
-                // SAFETY: each shard part is a distinct block of the destination.
-                unsafe { dest.fill(&part.in_region, &part.shape, ctx.fill_value) };
-                return Ok(());
+            match fetch_shard_index(ctx.store, ctx.key, ctx.sharding) {
+                Ok(Some(index)) => {
+                    let again = ShardRead {
+                        index: Some(&index),
+                        fetched: None,
+                        ..*ctx
+                    };
+                    read_shard_region_from(&again, shard_shape, part, dest, workers)
+                }
+                Ok(None) => {
+                    // Erased meanwhile: the fill value.
+                    // SAFETY: each shard part is a distinct block of the destination.
+                    unsafe { dest.fill(&part.in_region, &part.shape, ctx.fill_value) };
+                    Ok(())
+                }
+                Err(_) => Err(e),
             }
-            read_shard_region_from(&again, shard_shape, part, dest, workers)
         }
         r => r,
     }

@@ -97,13 +97,7 @@ impl Array {
         // rewritten it with other codecs or another fill value, since this
         // one read it; the cut rewrites edge chunks with what is stored.
         let old = current.shape.clone();
-        self.meta = current;
-        // Pipelines built from the metadata this handle had: the stored
-        // one (another writer's) may differ.
-        self.chains
-            .get_mut()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
+        self.take_metadata(current);
         if new_shape.iter().zip(&old).any(|(n, o)| n < o) {
             // A store that refuses the metadata (a consolidated view)
             // refuses it before any chunk is cut.
@@ -115,12 +109,19 @@ impl Array {
         if !v2 {
             *self.attributes.write().unwrap_or_else(|e| e.into_inner()) = meta.attributes.clone();
         }
+        self.take_metadata(meta);
+        Ok(())
+    }
+
+    /// Make `meta` this handle's metadata, dropping the pipelines built
+    /// per chunk shape from the metadata it had (the stored metadata,
+    /// another writer's, may differ).
+    fn take_metadata(&mut self, meta: ArrayMetadata) {
         self.meta = meta;
         self.chains
             .get_mut()
             .unwrap_or_else(|e| e.into_inner())
             .clear();
-        Ok(())
     }
 
     /// Set everything of `old` outside `new` to the fill value.
@@ -219,21 +220,16 @@ impl Array {
     /// one), each written as the fill value: only the inner chunks those
     /// touch are decoded, never the whole shard at once.
     fn fill_outside(&self, idx: &[u64], lo: &[u64], new: &[u64]) -> Result<()> {
-        let chunk = self.chunk_shape().to_vec();
+        let chunk = self.chunk_shape();
         let fill = self.fill_value().to_vec();
-        // Where `new` ends within the chunk, per dimension (the chunk
-        // starts inside it: chunks wholly outside are erased instead).
-        let inside: Vec<u64> = (0..chunk.len())
-            .map(|d| new[d].saturating_sub(lo[d]).min(chunk[d]))
+        // `new` in the chunk's coordinates (it starts inside: chunks wholly
+        // outside are erased instead).
+        let limit: Vec<u64> = new
+            .iter()
+            .zip(lo)
+            .map(|(n, l)| n.saturating_sub(*l))
             .collect();
-        for d in 0..chunk.len() {
-            let mut start = vec![0; chunk.len()];
-            let mut end = chunk.clone();
-            end[..d].copy_from_slice(&inside[..d]);
-            start[d] = inside[d];
-            if start.iter().zip(&end).any(|(s, e)| s >= e) {
-                continue;
-            }
+        for (start, end) in boxes_outside(&vec![0; chunk.len()], chunk, &limit) {
             let part = crate::region::ChunkPart {
                 chunk: idx.to_vec(),
                 in_region: vec![0; chunk.len()],
@@ -278,34 +274,39 @@ impl Array {
                 self.path
             )));
         }
-        let everything = vec![0; old.len()];
-        self.fill_cut(old, new, &everything, old)
+        self.fill_cut(old, new)
     }
 
-    /// Fill what lies in the box `lo..hi` and outside `new` (within `old`)
-    /// with the fill value: one box per shrinking dimension d, holding the
-    /// kept range in the dimensions before d, the cut range in d and
-    /// everything after, so the boxes do not overlap.
-    fn fill_cut(&self, old: &[u64], new: &[u64], lo: &[u64], hi: &[u64]) -> Result<()> {
+    /// Fill what lies in `old` and outside `new` with the fill value, a
+    /// box at a time (`boxes_outside`).
+    fn fill_cut(&self, old: &[u64], new: &[u64]) -> Result<()> {
         let fill = self.fill_value().to_vec();
-        for d in 0..old.len() {
-            if new[d] >= old[d] {
-                continue;
-            }
-            let mut start = lo.to_vec();
-            let mut end = hi.to_vec();
-            for e in 0..d {
-                end[e] = end[e].min(new[e]);
-            }
-            start[d] = start[d].max(new[d]);
-            if start.iter().zip(&end).any(|(s, e)| s >= e) {
-                continue;
-            }
+        for (start, end) in boxes_outside(&vec![0; old.len()], old, new) {
             let shape: Vec<u64> = start.iter().zip(&end).map(|(s, e)| e - s).collect();
             self.fill_region(&start, &shape, &fill)?;
         }
         Ok(())
     }
+}
+
+/// The parts of the box `start..end` outside `limit`, as boxes that do
+/// not overlap: one per dimension d, holding what lies inside `limit` in
+/// the dimensions before d, past it in d, and everything after (empty
+/// ones left out).
+fn boxes_outside(start: &[u64], end: &[u64], limit: &[u64]) -> Vec<(Vec<u64>, Vec<u64>)> {
+    let mut out = Vec::new();
+    for d in 0..start.len() {
+        let mut s = start.to_vec();
+        let mut e = end.to_vec();
+        for k in 0..d {
+            e[k] = e[k].min(limit[k]);
+        }
+        s[d] = s[d].max(limit[d]);
+        if s.iter().zip(&e).all(|(a, b)| a < b) {
+            out.push((s, e));
+        }
+    }
+    out
 }
 
 /// Whether the element at `pos` in a chunk whose first element is at `lo`

@@ -79,13 +79,6 @@ impl BytesCodec {
                 repr.dtype.to_json()
             )));
         }
-        if let crate::dtype::DataType::Optional(_) = &repr.dtype {
-            return Err(invalid_metadata(format!(
-                "codec \"bytes\" does not encode data type {}: its codec is \"{}\"",
-                repr.dtype.name(),
-                super::optional::NAME
-            )));
-        }
         if endian.is_none() && repr.dtype.has_byte_order() {
             return Err(invalid_metadata(format!(
                 "codec \"bytes\": \"endian\" is required for data type {}",

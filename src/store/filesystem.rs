@@ -539,12 +539,8 @@ impl Store for FilesystemStore {
             validate_key(dir_part)?;
             self.root.join(dir_part)
         };
-        let entries = match fs::read_dir(&dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == ErrorKind::NotFound || e.kind() == ErrorKind::NotADirectory => {
-                return Ok(Vec::new())
-            }
-            Err(e) => return Err(io_error(format!("{}: {e}", dir.display()))),
+        let Some(entries) = read_dir_if_any(&dir)? else {
+            return Ok(Vec::new());
         };
         let mut out = Vec::new();
         for entry in entries {
@@ -596,13 +592,20 @@ fn links_back(link: &Path, dir: &Path) -> bool {
     }
 }
 
-fn walk(dir: &Path, key_prefix: &str, out: &mut Vec<String>) -> Result<()> {
-    let entries = match fs::read_dir(dir) {
-        Ok(e) => e,
+/// The entries of the directory `dir`, or None when there is none there.
+fn read_dir_if_any(dir: &Path) -> Result<Option<fs::ReadDir>> {
+    match fs::read_dir(dir) {
+        Ok(e) => Ok(Some(e)),
         Err(e) if e.kind() == ErrorKind::NotFound || e.kind() == ErrorKind::NotADirectory => {
-            return Ok(())
+            Ok(None)
         }
-        Err(e) => return Err(io_error(format!("{}: {e}", dir.display()))),
+        Err(e) => Err(io_error(format!("{}: {e}", dir.display()))),
+    }
+}
+
+fn walk(dir: &Path, key_prefix: &str, out: &mut Vec<String>) -> Result<()> {
+    let Some(entries) = read_dir_if_any(dir)? else {
+        return Ok(());
     };
     for entry in entries {
         let entry = entry.map_err(|e| io_error(format!("{}: {e}", dir.display())))?;

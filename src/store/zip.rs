@@ -56,12 +56,13 @@ struct Budgeted {
 impl Read for Budgeted {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.file.read(buf)?;
+        // The update never declines: Ok and Err both hold what was left.
         let before = self
             .left
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
                 Some(left.saturating_sub(n as u64))
             })
-            .unwrap_or(0);
+            .unwrap_or_else(|left| left);
         if before < n as u64 {
             return Err(std::io::Error::other(
                 "finding the central directory reads more than four times the file",
