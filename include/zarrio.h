@@ -492,8 +492,9 @@ zarrio_status zarrio_array_metadata(const zarrio_array *array, char **out_json);
 
 /**
  * The array's attributes as JSON object text (release with
- * `zarrio_string_free`). Non-finite numbers stored as Python writes them
- * (bare `NaN`, `Infinity`, `-Infinity`) come back as the strings "NaN",
+ * `zarrio_string_free`), numbers as they are stored (integers past 64
+ * bits included). Non-finite numbers stored as Python writes them (bare
+ * `NaN`, `Infinity`, `-Infinity`) come back as the strings "NaN",
  * "Infinity" and "-Infinity".
  *
  * # Safety
@@ -504,7 +505,10 @@ zarrio_status zarrio_array_attributes(const zarrio_array *array, char **out_json
 /**
  * Replace the attributes with `json` (a JSON object) in the stored
  * zarr.json, the rest of which is kept as stored (a shape another handle
- * set included); for a Zarr v2 array, its `.zattrs`.
+ * set included); for a Zarr v2 array, its `.zattrs`. `json` is stored as
+ * it is given: integers past 64 bits, and Python's bare `NaN`,
+ * `Infinity` and `-Infinity` (as zarr-python writes non-finite floats),
+ * are kept.
  *
  * # Safety
  * `array` is a live handle; `json` is NUL-terminated.
@@ -518,7 +522,11 @@ zarrio_status zarrio_array_set_attributes(zarrio_array *array, const char *json)
  * dimension, the distance in elements between neighbours in `out`; NULL
  * means C order. Pass Fortran-order strides (1, shape[0], ...) to fill a
  * column-major array, or the strides of a larger array to fill a view.
- * Strides must be positive and must not make elements overlap. Where the
+ * Strides must be positive and nest: taken from the smallest, each must
+ * step past every element the smaller ones reach (as the strides of an
+ * array, or of a view of one, in any dimension order do). That rules out
+ * overlap; layouts that interleave dimensions without overlapping (2 x 3
+ * elements at strides 3 and 2) are refused too. Where the
  * layout's contiguous dimension is not the chunks' last (Fortran order),
  * each chunk is copied into place transposed in cache-sized tiles: a
  * whole-array read into Fortran order took 1.3 to 2 times as long as
@@ -867,7 +875,8 @@ const char *zarrio_status_name(zarrio_status status);
 
 /**
  * Create a group at `path` ("" = the store root) with the attributes in
- * `attributes_json` (a JSON object; NULL = {}), and return its handle.
+ * `attributes_json` (a JSON object, stored as given, as
+ * `zarrio_group_set_attributes` says; NULL = {}), and return its handle.
  * Ancestors of `path` that are not nodes become groups without
  * attributes, as zarr-python makes them (only where absent, as
  * `zarrio_array_create` says); an ancestor that is an array is
@@ -915,7 +924,8 @@ zarrio_status zarrio_group_attributes(const zarrio_group *group, char **out_json
 /**
  * Replace the group's attributes with `json` (a JSON object) in its
  * stored zarr.json, the rest of which is kept as stored; for a Zarr v2
- * group, its `.zattrs`.
+ * group, its `.zattrs`. `json` is stored as it is given, as
+ * `zarrio_array_set_attributes` says.
  *
  * # Safety
  * `group` is a live handle; `json` is NUL-terminated.

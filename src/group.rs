@@ -2,7 +2,7 @@
 
 use crate::consolidated::{v2_consolidated, v3_consolidated};
 use crate::error::{not_found, Result};
-use crate::metadata::{parse_object, pretty, v2, ArrayMetadata, GroupMetadata};
+use crate::metadata::{parse_object, pretty, v2, ArrayMetadata, Attributes, GroupMetadata};
 use crate::node::{
     create_parent_groups, erase_node, metadata_key, missing_parent_groups, node_metadata_keys,
     node_prefix, normalize_path, update_metadata,
@@ -45,6 +45,12 @@ impl Group {
     /// v2; the node's children are kept); ancestors that are not nodes
     /// become groups, as zarr-python makes them.
     pub fn create(store: StoreRef, path: &str, attributes: Map<String, Value>) -> Result<Group> {
+        Group::create_with(store, path, Attributes::from_map(attributes))
+    }
+
+    /// `create` with attributes given as text (`Attributes::parse`), which
+    /// are stored as they are given.
+    pub fn create_with(store: StoreRef, path: &str, attributes: Attributes) -> Result<Group> {
         let path = normalize_path(path)?;
         let meta = GroupMetadata {
             attributes,
@@ -111,17 +117,32 @@ impl Group {
     }
 
     pub fn attributes(&self) -> Map<String, Value> {
-        self.meta
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .attributes
-            .clone()
+        self.meta_read().attributes.map().clone()
+    }
+
+    /// The attributes as JSON object text (see `Array::attributes_json`).
+    pub fn attributes_json(&self) -> String {
+        self.meta_read().attributes.json()
+    }
+
+    fn meta_read(&self) -> std::sync::RwLockReadGuard<'_, GroupMetadata> {
+        self.meta.read().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Replace the attributes in the stored `zarr.json` (the rest of it
     /// as stored); a v2 group's `.zattrs`.
     pub fn set_attributes(&self, attributes: Map<String, Value>) -> Result<()> {
-        let text = pretty(&Value::Object(attributes.clone()));
+        self.store_attributes(Attributes::from_map(attributes))
+    }
+
+    /// `set_attributes` from JSON object text, stored as it is given
+    /// (integers past 64 bits, Python's bare `NaN` and `Infinity`).
+    pub fn set_attributes_json(&self, text: &str) -> Result<()> {
+        self.store_attributes(Attributes::parse(text.as_bytes(), "attributes")?)
+    }
+
+    fn store_attributes(&self, attributes: Attributes) -> Result<()> {
+        let text = attributes.text().into_owned();
         if self.v2 {
             let _writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
             self.store

@@ -72,7 +72,10 @@ impl Layout {
             )));
         }
         // Non-overlap: taken in increasing stride order, each stride must
-        // step past everything the smaller strides can reach.
+        // step past everything the smaller strides can reach. (Sufficient,
+        // not necessary: interleaved layouts such as (2, 3) elements at
+        // strides (3, 2) do not overlap but are refused; an exact test is
+        // a subset-sum problem.)
         // An empty region addresses no element, so it cannot overlap.
         let empty = shape.contains(&0);
         let mut dims: Vec<usize> = (0..shape.len())
@@ -82,7 +85,13 @@ impl Layout {
         let mut reach = 0u64;
         for &d in &dims {
             if strides[d] <= reach {
-                return Err(invalid_argument("strides make elements overlap"));
+                return Err(invalid_argument(format!(
+                    "strides {:?} do not nest: dimension {d}'s stride {} does not step past \
+                     the {} elements the smaller strides reach",
+                    strides,
+                    strides[d],
+                    reach + 1
+                )));
             }
             reach += (shape[d] - 1) * strides[d];
         }

@@ -16,7 +16,7 @@ pub use selection::DimSelection;
 use crate::codec::{ChunkRepr, CodecChain};
 use crate::dtype::DataType;
 use crate::error::{invalid_argument, not_found, out_of_bounds, unsupported, Result};
-use crate::metadata::{pretty, v2, ArrayMetadata};
+use crate::metadata::{v2, ArrayMetadata, Attributes};
 use crate::node::{
     create_parent_groups, erase_node, metadata_key, missing_parent_groups, normalize_path,
     update_metadata,
@@ -35,7 +35,7 @@ pub struct Array {
     store: StoreRef,
     path: String,
     meta: ArrayMetadata,
-    attributes: RwLock<Map<String, Value>>,
+    attributes: RwLock<Attributes>,
     /// Held by `set_attributes` while it writes `zarr.json`, so that
     /// writers follow one another while readers of `attributes` (a store
     /// callback among them) are never blocked on the store.
@@ -193,29 +193,48 @@ impl Array {
     /// `.zarray`.
     pub fn metadata(&self) -> Value {
         let mut m = self.meta.clone();
-        m.attributes = self.attributes();
+        m.attributes = self.attributes_read().clone();
         m.to_json()
     }
 
+    fn attributes_read(&self) -> std::sync::RwLockReadGuard<'_, Attributes> {
+        self.attributes.read().unwrap_or_else(|e| e.into_inner())
+    }
+
     pub fn attributes(&self) -> Map<String, Value> {
-        self.attributes
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.attributes_read().map().clone()
+    }
+
+    /// The attributes as JSON object text: integers past 64 bits as they
+    /// are stored, Python's bare `NaN` and `Infinity` as the strings
+    /// "NaN" and "Infinity".
+    pub fn attributes_json(&self) -> String {
+        self.attributes_read().json()
     }
 
     /// Replace the attributes in the stored `zarr.json` (the rest of it
     /// as stored, a shape another handle set included); a v2 array's
     /// `.zattrs`.
     pub fn set_attributes(&self, attributes: Map<String, Value>) -> Result<()> {
+        self.store_attributes(Attributes::from_map(attributes))
+    }
+
+    /// `set_attributes` from JSON object text, stored as it is given
+    /// (integers past 64 bits, Python's bare `NaN` and `Infinity`).
+    pub fn set_attributes_json(&self, text: &str) -> Result<()> {
+        self.store_attributes(Attributes::parse(text.as_bytes(), "attributes")?)
+    }
+
+    fn store_attributes(&self, attributes: Attributes) -> Result<()> {
         let _writer = self
             .attributes_writer
             .lock()
             .unwrap_or_else(|e| e.into_inner());
         if self.is_v2() {
-            let text = pretty(&Value::Object(attributes.clone()));
-            self.store
-                .set(&join_key(&self.path, ".zattrs"), text.as_bytes())?;
+            self.store.set(
+                &join_key(&self.path, ".zattrs"),
+                attributes.text().as_bytes(),
+            )?;
             *self.attributes.write().unwrap_or_else(|e| e.into_inner()) = attributes;
             return Ok(());
         }
@@ -223,7 +242,7 @@ impl Array {
             self.store.as_ref(),
             &self.path,
             "attributes",
-            &pretty(&Value::Object(attributes)),
+            &attributes.text(),
             ArrayMetadata::parse,
         )?;
         *self.attributes.write().unwrap_or_else(|e| e.into_inner()) = stored.attributes;

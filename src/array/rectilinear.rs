@@ -105,7 +105,7 @@ impl Array {
             rectilinear: None,
             chunk_key_encoding: self.meta.chunk_key_encoding.clone(),
             fill_value: self.meta.fill_value.clone(),
-            attributes: Map::new(),
+            attributes: Default::default(),
             dimension_names: None,
             extra: Map::new(),
             v2: None,

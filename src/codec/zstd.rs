@@ -39,15 +39,21 @@ impl ZstdCodec {
     }
 
     pub fn from_spec(spec: &CodecSpec) -> Result<Self> {
+        // The codec's specification allows -131072 to 22 (zstd's own
+        // range); zarr-python and tensorstore refuse arrays outside it.
+        const LEVELS: std::ops::RangeInclusive<i64> = -131072..=22;
         spec.check_keys(&["level", "checksum"])?;
         let level = match spec.get("level") {
             None => 0,
             Some(v) => v
                 .as_i64()
-                .and_then(|l| i32::try_from(l).ok())
+                .filter(|l| LEVELS.contains(l))
+                .map(|l| l as i32)
                 .ok_or_else(|| {
                     invalid_metadata(format!(
-                        "codec \"zstd\": \"level\" must be an integer, got {v}"
+                        "codec \"zstd\": \"level\" must be an integer {}..{}, got {v}",
+                        LEVELS.start(),
+                        LEVELS.end()
                     ))
                 })?,
         };
@@ -694,10 +700,19 @@ mod tests {
         .unwrap();
         assert_eq!((c.level(), c.checksum()), (-3, true));
         assert_eq!(ZstdCodec::from_spec(&spec(c.to_json())).unwrap(), c);
+        for level in [-131072, 22] {
+            let c = ZstdCodec::from_spec(&spec(
+                json!({"name": "zstd", "configuration": {"level": level}}),
+            ))
+            .unwrap();
+            assert_eq!(c.level(), level);
+        }
         for cfg in [
             json!({"level": 1.5}),
             json!({"level": "3"}),
             json!({"level": 1u64 << 40}),
+            json!({"level": 23}),
+            json!({"level": -131073}),
             json!({"checksum": 1}),
             json!({"level": 1, "extra": 0}),
         ] {

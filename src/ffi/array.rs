@@ -11,8 +11,8 @@ use super::memory::{into_c_bytes, into_c_string};
 use super::pipeline::zarrio_pipeline;
 use super::store::zarrio_store;
 use super::{
-    c_str, check_out, guard, handle, handle_mut, json_object, opt_c_str, opt_strides, region,
-    slice, slice_mut, write_out, zarrio_status,
+    c_str, check_out, guard, handle, handle_mut, opt_c_str, opt_strides, region, slice, slice_mut,
+    write_out, zarrio_status,
 };
 use crate::array::Array;
 use crate::codec::vlen::ItemsRef;
@@ -439,8 +439,9 @@ pub unsafe extern "C" fn zarrio_array_metadata(
 }
 
 /// The array's attributes as JSON object text (release with
-/// `zarrio_string_free`). Non-finite numbers stored as Python writes them
-/// (bare `NaN`, `Infinity`, `-Infinity`) come back as the strings "NaN",
+/// `zarrio_string_free`), numbers as they are stored (integers past 64
+/// bits included). Non-finite numbers stored as Python writes them (bare
+/// `NaN`, `Infinity`, `-Infinity`) come back as the strings "NaN",
 /// "Infinity" and "-Infinity".
 ///
 /// # Safety
@@ -455,7 +456,7 @@ pub unsafe extern "C" fn zarrio_array_attributes(
         let a = handle(array, "array")?;
         write_out(
             out_json,
-            into_c_string(serde_json::Value::Object(a.inner.attributes()).to_string()),
+            into_c_string(a.inner.attributes_json()),
             "out_json",
         )
     })
@@ -463,7 +464,10 @@ pub unsafe extern "C" fn zarrio_array_attributes(
 
 /// Replace the attributes with `json` (a JSON object) in the stored
 /// zarr.json, the rest of which is kept as stored (a shape another handle
-/// set included); for a Zarr v2 array, its `.zattrs`.
+/// set included); for a Zarr v2 array, its `.zattrs`. `json` is stored as
+/// it is given: integers past 64 bits, and Python's bare `NaN`,
+/// `Infinity` and `-Infinity` (as zarr-python writes non-finite floats),
+/// are kept.
 ///
 /// # Safety
 /// `array` is a live handle; `json` is NUL-terminated.
@@ -474,8 +478,7 @@ pub unsafe extern "C" fn zarrio_array_set_attributes(
 ) -> zarrio_status {
     guard(|| {
         let a = handle(array, "array")?;
-        a.inner
-            .set_attributes(json_object(c_str(json, "json")?, "json")?)
+        a.inner.set_attributes_json(c_str(json, "json")?)
     })
 }
 
@@ -485,7 +488,11 @@ pub unsafe extern "C" fn zarrio_array_set_attributes(
 /// dimension, the distance in elements between neighbours in `out`; NULL
 /// means C order. Pass Fortran-order strides (1, shape[0], ...) to fill a
 /// column-major array, or the strides of a larger array to fill a view.
-/// Strides must be positive and must not make elements overlap. Where the
+/// Strides must be positive and nest: taken from the smallest, each must
+/// step past every element the smaller ones reach (as the strides of an
+/// array, or of a view of one, in any dimension order do). That rules out
+/// overlap; layouts that interleave dimensions without overlapping (2 x 3
+/// elements at strides 3 and 2) are refused too. Where the
 /// layout's contiguous dimension is not the chunks' last (Fortran order),
 /// each chunk is copied into place transposed in cache-sized tiles: a
 /// whole-array read into Fortran order took 1.3 to 2 times as long as

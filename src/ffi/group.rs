@@ -2,9 +2,10 @@
 
 use super::memory::into_c_string;
 use super::store::zarrio_store;
-use super::{c_str, check_out, guard, handle, json_object, opt_c_str, write_out, zarrio_status};
+use super::{c_str, check_out, guard, handle, opt_c_str, write_out, zarrio_status};
 use crate::group::Group;
-use serde_json::{json, Map, Value};
+use crate::metadata::Attributes;
+use serde_json::{json, Value};
 use std::ffi::c_char;
 
 /// A group handle. Attribute reads and `children` may run from many
@@ -15,7 +16,8 @@ pub struct zarrio_group {
 }
 
 /// Create a group at `path` ("" = the store root) with the attributes in
-/// `attributes_json` (a JSON object; NULL = {}), and return its handle.
+/// `attributes_json` (a JSON object, stored as given, as
+/// `zarrio_group_set_attributes` says; NULL = {}), and return its handle.
 /// Ancestors of `path` that are not nodes become groups without
 /// attributes, as zarr-python makes them (only where absent, as
 /// `zarrio_array_create` says); an ancestor that is an array is
@@ -36,10 +38,10 @@ pub unsafe extern "C" fn zarrio_group_create(
         let store = handle(store, "store")?;
         let path = c_str(path, "path")?;
         let attributes = match opt_c_str(attributes_json, "attributes_json")? {
-            Some(t) => json_object(t, "attributes_json")?,
-            None => Map::new(),
+            Some(t) => Attributes::parse(t.as_bytes(), "attributes_json")?,
+            None => Attributes::default(),
         };
-        let g = Group::create(store.inner.clone(), path, attributes)?;
+        let g = Group::create_with(store.inner.clone(), path, attributes)?;
         write_out(
             out,
             Box::into_raw(Box::new(zarrio_group { inner: g })),
@@ -102,7 +104,7 @@ pub unsafe extern "C" fn zarrio_group_attributes(
         let g = handle(group, "group")?;
         write_out(
             out_json,
-            into_c_string(Value::Object(g.inner.attributes()).to_string()),
+            into_c_string(g.inner.attributes_json()),
             "out_json",
         )
     })
@@ -110,7 +112,8 @@ pub unsafe extern "C" fn zarrio_group_attributes(
 
 /// Replace the group's attributes with `json` (a JSON object) in its
 /// stored zarr.json, the rest of which is kept as stored; for a Zarr v2
-/// group, its `.zattrs`.
+/// group, its `.zattrs`. `json` is stored as it is given, as
+/// `zarrio_array_set_attributes` says.
 ///
 /// # Safety
 /// `group` is a live handle; `json` is NUL-terminated.
@@ -121,8 +124,7 @@ pub unsafe extern "C" fn zarrio_group_set_attributes(
 ) -> zarrio_status {
     guard(|| {
         let g = handle(group, "group")?;
-        let attrs = json_object(c_str(json, "json")?, "json")?;
-        g.inner.set_attributes(attrs)
+        g.inner.set_attributes_json(c_str(json, "json")?)
     })
 }
 

@@ -164,22 +164,6 @@ pub(crate) fn check_out<T>(p: *mut T, what: &str) -> Result<()> {
     }
 }
 
-/// Parse a JSON object argument.
-pub(crate) fn json_object(
-    text: &str,
-    what: &str,
-) -> Result<serde_json::Map<String, serde_json::Value>> {
-    match serde_json::from_str::<serde_json::Value>(text) {
-        Ok(serde_json::Value::Object(m)) => Ok(m),
-        Ok(_) => Err(crate::error::invalid_metadata(format!(
-            "{what} must be a JSON object"
-        ))),
-        Err(e) => Err(crate::error::invalid_metadata(format!(
-            "{what}: malformed JSON: {e}"
-        ))),
-    }
-}
-
 /// Optional element strides of `ndim` entries (NULL = C order).
 ///
 /// # Safety

@@ -1,9 +1,7 @@
 //! Array metadata (`zarr.json` with `"node_type": "array"`).
 
 use super::rectilinear::{self, RectilinearGrid};
-use super::{
-    check_format_and_type, parse_attributes, parse_object, take_extra_fields, ChunkKeyEncoding,
-};
+use super::{check_format_and_type, parse_object, take_extra_fields, Attributes, ChunkKeyEncoding};
 use crate::codec::{ChunkRepr, CodecChain, CodecSpec};
 use crate::dtype::DataType;
 use crate::error::{invalid_metadata, unsupported, Result};
@@ -40,7 +38,7 @@ pub struct ArrayMetadata {
     pub fill_value: Vec<u8>,
     /// The codec pipeline for one chunk.
     pub codecs: Arc<CodecChain>,
-    pub attributes: Map<String, Value>,
+    pub attributes: Attributes,
     pub dimension_names: Option<Vec<Option<String>>>,
     /// Unknown fields marked `must_understand: false`, kept verbatim.
     pub extra: Map<String, Value>,
@@ -102,10 +100,13 @@ impl ArrayMetadata {
     /// Parse and validate `zarr.json` text, including the codec pipeline.
     pub fn parse(text: &[u8]) -> Result<Self> {
         let o = parse_object(text, "array zarr.json")?;
-        Self::from_object(&o)
+        let attributes = Attributes::of_document(text, &o)?;
+        Self::from_object(&o, attributes)
     }
 
-    pub fn from_object(o: &Map<String, Value>) -> Result<Self> {
+    /// The metadata in the parsed document `o`, whose `attributes` member
+    /// is `attributes`.
+    pub fn from_object(o: &Map<String, Value>, attributes: Attributes) -> Result<Self> {
         check_format_and_type(o, "array")?;
         let extra = take_extra_fields(o, KNOWN_FIELDS)?;
         let shape = parse_u64_list(o.get("shape"), "shape")?;
@@ -173,7 +174,7 @@ impl ArrayMetadata {
             chunk_key_encoding,
             fill_value,
             codecs,
-            attributes: parse_attributes(o)?,
+            attributes,
             dimension_names,
             extra,
             v2: None,
@@ -213,7 +214,10 @@ impl ArrayMetadata {
             self.data_type.fill_value_to_json(&self.fill_value),
         );
         m.insert("codecs".into(), self.codecs.to_json());
-        m.insert("attributes".into(), Value::Object(self.attributes.clone()));
+        m.insert(
+            "attributes".into(),
+            Value::Object(self.attributes.map().clone()),
+        );
         if let Some(names) = &self.dimension_names {
             m.insert(
                 "dimension_names".into(),
@@ -231,8 +235,14 @@ impl ArrayMetadata {
         Value::Object(m)
     }
 
+    /// The stored document as text, the attributes as their text has
+    /// them (integers past 64 bits, Python's `NaN` tokens).
     pub fn to_string_pretty(&self) -> String {
-        super::pretty(&self.to_json())
+        let text = super::pretty(&self.to_json());
+        match self.v2 {
+            Some(_) => text,
+            None => self.attributes.written_into(text),
+        }
     }
 
     pub fn ndim(&self) -> usize {

@@ -1,12 +1,12 @@
 //! Group metadata: `{"zarr_format": 3, "node_type": "group", "attributes"?}`.
 
-use super::{check_format_and_type, parse_attributes, parse_object, take_extra_fields};
+use super::{check_format_and_type, parse_object, take_extra_fields, Attributes};
 use crate::error::Result;
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GroupMetadata {
-    pub attributes: Map<String, Value>,
+    pub attributes: Attributes,
     /// Unknown fields marked `must_understand: false`, kept verbatim.
     pub extra: Map<String, Value>,
 }
@@ -17,7 +17,7 @@ impl GroupMetadata {
         check_format_and_type(&o, "group")?;
         let extra = take_extra_fields(&o, &["zarr_format", "node_type", "attributes"])?;
         Ok(GroupMetadata {
-            attributes: parse_attributes(&o)?,
+            attributes: Attributes::of_document(text, &o)?,
             extra,
         })
     }
@@ -26,15 +26,19 @@ impl GroupMetadata {
         let mut m = Map::new();
         m.insert("zarr_format".into(), 3.into());
         m.insert("node_type".into(), "group".into());
-        m.insert("attributes".into(), Value::Object(self.attributes.clone()));
+        m.insert(
+            "attributes".into(),
+            Value::Object(self.attributes.map().clone()),
+        );
         for (k, v) in &self.extra {
             m.insert(k.clone(), v.clone());
         }
         Value::Object(m)
     }
 
+    /// The document as text, the attributes as their text has them.
     pub fn to_string_pretty(&self) -> String {
-        super::pretty(&self.to_json())
+        self.attributes.written_into(super::pretty(&self.to_json()))
     }
 }
 
@@ -47,11 +51,12 @@ mod tests {
         let g =
             GroupMetadata::parse(br#"{"zarr_format":3,"node_type":"group","attributes":{"a":1}}"#)
                 .unwrap();
-        assert_eq!(g.attributes["a"], 1);
+        assert_eq!(g.attributes.map()["a"], 1);
         assert!(
             GroupMetadata::parse(br#"{"zarr_format":3,"node_type":"group"}"#)
                 .unwrap()
                 .attributes
+                .map()
                 .is_empty()
         );
         assert!(GroupMetadata::parse(br#"{"zarr_format":2,"node_type":"group"}"#).is_err());

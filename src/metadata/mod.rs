@@ -1,6 +1,7 @@
 //! `zarr.json` documents for arrays and groups (Zarr v3 core).
 
 pub mod array;
+mod attributes;
 pub mod chunk_key;
 mod chunk_key_template;
 pub mod group;
@@ -10,6 +11,7 @@ pub mod splice;
 pub mod v2;
 
 pub use array::ArrayMetadata;
+pub use attributes::Attributes;
 pub use chunk_key::ChunkKeyEncoding;
 pub use group::GroupMetadata;
 
@@ -29,7 +31,7 @@ pub fn parse_json(text: &[u8]) -> serde_json::Result<Value> {
 
 /// `text` with `NaN`, `Infinity` and `-Infinity` outside strings quoted,
 /// or None when it has none of them.
-fn quote_non_finite(text: &[u8]) -> Option<Vec<u8>> {
+pub(crate) fn quote_non_finite(text: &[u8]) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(text.len() + 16);
     let (mut in_string, mut escaped, mut changed) = (false, false, false);
     let mut i = 0;
@@ -119,15 +121,6 @@ pub fn take_extra_fields(o: &Map<String, Value>, known: &[&str]) -> Result<Map<S
         extra.insert(k.clone(), v.clone());
     }
     Ok(extra)
-}
-
-/// `attributes`: absent is `{}`, otherwise it must be an object.
-pub fn parse_attributes(o: &Map<String, Value>) -> Result<Map<String, Value>> {
-    match o.get("attributes") {
-        None => Ok(Map::new()),
-        Some(Value::Object(a)) => Ok(a.clone()),
-        Some(_) => Err(invalid_metadata("attributes must be a JSON object")),
-    }
 }
 
 #[cfg(test)]

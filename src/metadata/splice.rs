@@ -1,13 +1,57 @@
 //! Changing one member of a stored JSON document in its text, leaving
 //! every other byte as it was: numbers beyond what a JSON library keeps
 //! (integers past 64 bits), Python's bare `NaN` and `Infinity`, key order
-//! and layout all survive a metadata rewrite.
+//! and layout all survive a metadata rewrite. A member is read out as it
+//! is written the same way.
 
 use crate::error::{invalid_metadata, Result};
 
 /// `text` (a JSON object) with the top-level member `key` set to
 /// `value` (JSON text): replaced where it is, or added at the end.
 pub fn set_member(text: &[u8], key: &str, value: &str) -> Result<Vec<u8>> {
+    let mut out;
+    match locate(text, key)? {
+        Place::At(range) => {
+            out = text[..range.start].to_vec();
+            out.extend_from_slice(value.as_bytes());
+            out.extend_from_slice(&text[range.end..]);
+        }
+        Place::Before { close, members } => {
+            // Not there: added before the closing brace.
+            out = text[..close].to_vec();
+            let last = out.iter().rposition(|b| !b.is_ascii_whitespace());
+            if members > 0 {
+                out.truncate(last.map_or(0, |p| p + 1));
+                out.push(b',');
+            }
+            out.extend_from_slice(format!("\n  \"{key}\": {value}\n").as_bytes());
+            out.extend_from_slice(&text[close..]);
+        }
+    }
+    Ok(out)
+}
+
+/// The text of the top-level member `key` of `text` (a JSON object), as
+/// it is written there, or None when it has none.
+pub fn get_member<'a>(text: &'a [u8], key: &str) -> Result<Option<&'a [u8]>> {
+    Ok(match locate(text, key)? {
+        Place::At(range) => Some(&text[range]),
+        Place::Before { .. } => None,
+    })
+}
+
+/// Where a member's value is, or where it would go.
+enum Place {
+    At(std::ops::Range<usize>),
+    /// Absent: the object's closing brace is at `close`, after `members`
+    /// members.
+    Before {
+        close: usize,
+        members: usize,
+    },
+}
+
+fn locate(text: &[u8], key: &str) -> Result<Place> {
     let bad = || invalid_metadata("the stored document is not a JSON object");
     let mut i = skip_space(text, 0);
     if text.get(i) != Some(&b'{') {
@@ -18,18 +62,7 @@ pub fn set_member(text: &[u8], key: &str, value: &str) -> Result<Vec<u8>> {
     loop {
         i = skip_space(text, i);
         match text.get(i) {
-            Some(b'}') => {
-                // Not there: added before the closing brace.
-                let mut out = text[..i].to_vec();
-                let last = out.iter().rposition(|b| !b.is_ascii_whitespace());
-                if members > 0 {
-                    out.truncate(last.map_or(0, |p| p + 1));
-                    out.push(b',');
-                }
-                out.extend_from_slice(format!("\n  \"{key}\": {value}\n").as_bytes());
-                out.extend_from_slice(&text[i..]);
-                return Ok(out);
-            }
+            Some(b'}') => return Ok(Place::Before { close: i, members }),
             Some(b'"') => {}
             _ => return Err(bad()),
         }
@@ -42,10 +75,7 @@ pub fn set_member(text: &[u8], key: &str, value: &str) -> Result<Vec<u8>> {
         let value_start = skip_space(text, i + 1);
         let value_end = skip_value(text, value_start).ok_or_else(bad)?;
         if this_key == key {
-            let mut out = text[..value_start].to_vec();
-            out.extend_from_slice(value.as_bytes());
-            out.extend_from_slice(&text[value_end..]);
-            return Ok(out);
+            return Ok(Place::At(value_start..value_end));
         }
         members += 1;
         i = skip_space(text, value_end);
@@ -153,6 +183,19 @@ mod tests {
         // A key with escapes is matched by its value.
         let got = set(r#"{"\u0061": 1}"#, "a", "5");
         assert_eq!(got, r#"{"\u0061": 5}"#);
+    }
+
+    #[test]
+    fn gets_a_member_as_written() {
+        let doc =
+            br#"{"a": NaN, "attributes": {"big": 1180591620717411303424, "s": "}"} , "z": 1}"#;
+        assert_eq!(
+            get_member(doc, "attributes").unwrap(),
+            Some(&br#"{"big": 1180591620717411303424, "s": "}"}"#[..])
+        );
+        assert_eq!(get_member(doc, "a").unwrap(), Some(&b"NaN"[..]));
+        assert_eq!(get_member(doc, "zz").unwrap(), None);
+        assert!(get_member(b"[1]", "a").is_err());
     }
 
     #[test]

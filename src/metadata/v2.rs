@@ -16,7 +16,7 @@
 //! of big-endian numbers, it is unsupported.
 //! The engine then reads v2 chunks through the same paths as v3 ones.
 
-use super::{parse_object, ArrayMetadata};
+use super::{parse_object, ArrayMetadata, Attributes};
 use crate::dtype::{
     FIXED_UTF32, MAX_ITEM_BYTES, MAX_STRUCT_DEPTH, NULL_TERMINATED_BYTES, RAW_BYTES, STRUCT,
 };
@@ -24,10 +24,10 @@ use crate::error::{invalid_metadata, unsupported, Result};
 use serde_json::{json, Map, Value};
 
 /// The attributes in `.zattrs` text (absent: none).
-pub fn parse_zattrs(text: Option<&[u8]>) -> Result<Map<String, Value>> {
+pub fn parse_zattrs(text: Option<&[u8]>) -> Result<Attributes> {
     match text {
-        None => Ok(Map::new()),
-        Some(t) => parse_object(t, ".zattrs"),
+        None => Ok(Attributes::default()),
+        Some(t) => Attributes::parse(t, ".zattrs"),
     }
 }
 
@@ -715,12 +715,12 @@ pub fn array_from_zarray(zarray: &[u8], zattrs: Option<&[u8]>) -> Result<ArrayMe
         "chunk_key_encoding": {"name": "v2", "configuration": {"separator": separator}},
         "fill_value": fill_value(fill.as_ref(), &t)?,
         "codecs": codecs,
-        "attributes": parse_zattrs(zattrs)?,
     });
     let Value::Object(v3) = v3 else {
         unreachable!("json! of an object literal")
     };
-    let mut meta = ArrayMetadata::from_object(&v3).map_err(|e| e.context(".zarray"))?;
+    let mut meta =
+        ArrayMetadata::from_object(&v3, parse_zattrs(zattrs)?).map_err(|e| e.context(".zarray"))?;
     meta.v2 = Some(o);
     Ok(meta)
 }
@@ -929,7 +929,7 @@ mod tests {
     #[test]
     fn keeps_the_document_and_reads_attributes() {
         let m = array_from_zarray(&zarray(json!({})), Some(br#"{"units": "m"}"#)).unwrap();
-        assert_eq!(m.attributes["units"], "m");
+        assert_eq!(m.attributes.map()["units"], "m");
         assert_eq!(m.to_json()["zarr_format"], 2);
         assert_eq!(m.to_json()["dtype"], "<i2");
         assert_eq!(m.v3_json()["zarr_format"], 3);

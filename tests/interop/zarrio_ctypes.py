@@ -543,10 +543,19 @@ class Array:
         return json.loads(L.take_string(p))
 
     def attributes(self) -> dict:
+        return json.loads(self.attributes_text())
+
+    def attributes_text(self) -> str:
         L = lib()
         p = c_void_p()
         L.check(L.fn("zarrio_array_attributes")(self.handle, byref(p)), "zarrio_array_attributes")
-        return json.loads(L.take_string(p))
+        return L.take_string(p)
+
+    def set_attributes(self, text: str) -> None:
+        """Set the attributes from JSON object text, passed as it is."""
+        L = lib()
+        L.check(L.fn("zarrio_array_set_attributes")(self.handle, text.encode()),
+                "zarrio_array_set_attributes")
 
     def resize(self, shape) -> None:
         L = lib()

@@ -1,0 +1,120 @@
+"""Attributes as zarr-python writes them: integers past 64 bits exactly, and
+non-finite floats as Python's bare NaN / Infinity tokens.
+
+zarrio hands attributes out with integers as they are stored and the
+bare tokens as the strings "NaN", "Infinity", "-Infinity" (strict JSON);
+it stores the attributes a host gives (at create and set, arrays and
+groups, v3 and v2) as given, bare tokens and big integers included, so
+that zarr-python reads back the numbers it would have written.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from ctypes import byref, c_void_p
+
+import pytest
+
+from zarrio_ctypes import Array, Store, lib
+
+BIG = 2**70
+NEG = -(2**63) - 1
+
+
+def _python_values_ok(attrs):
+    assert attrs["big"] == BIG and isinstance(attrs["big"], int)
+    assert attrs["neg"] == NEG
+    assert math.isnan(attrs["missing"])
+    assert attrs["top"] == float("inf") and attrs["bottom"] == float("-inf")
+
+
+@pytest.mark.parametrize("zarr_format", [3, 2])
+def test_zarrio_reads_and_rewrites_python_attributes(zarrio, tmp_path, zarr_format):
+    import zarr
+
+    a = zarr.create_array(str(tmp_path / "a"), shape=(4,), chunks=(4,), dtype="<f4",
+                          zarr_format=zarr_format)
+    a.attrs.update({"big": BIG, "neg": NEG, "missing": float("nan"),
+                    "top": float("inf"), "bottom": float("-inf"), "name": "NaN"})
+    with Store.filesystem(tmp_path) as store, Array.open(store, "a") as arr:
+        got = arr.attributes()
+        # Integers exact; the bare tokens as the strings Zarr uses for them.
+        assert got["big"] == BIG and got["neg"] == NEG
+        assert (got["missing"], got["top"], got["bottom"]) == ("NaN", "Infinity", "-Infinity")
+        assert got["name"] == "NaN"
+        # A host that adds a key and writes back its own text keeps the
+        # numbers; bare tokens it writes are stored as Python writes them.
+        arr.set_attributes(
+            '{"big": %d, "neg": %d, "missing": NaN, "top": Infinity, "bottom": -Infinity, "added": 1}'
+            % (BIG, NEG))
+    attrs = dict(zarr.open_array(str(tmp_path / "a"), mode="r").attrs)
+    _python_values_ok(attrs)
+    assert attrs["added"] == 1
+
+
+def test_array_created_with_python_attributes(zarrio, tmp_path):
+    import zarr
+
+    doc = json.dumps({
+        "zarr_format": 3, "node_type": "array", "shape": [4], "data_type": "float32",
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [4]}},
+        "chunk_key_encoding": {"name": "default"}, "fill_value": 0.0,
+        "codecs": [{"name": "bytes", "configuration": {"endian": "little"}}],
+        "attributes": {"big": BIG, "neg": NEG, "missing": float("nan"),
+                       "top": float("inf"), "bottom": float("-inf")},
+    })
+    assert "NaN" in doc and str(BIG) in doc
+    with Store.filesystem(tmp_path) as store, Array.create(store, "a", doc) as arr:
+        assert arr.attributes()["big"] == BIG
+    _python_values_ok(dict(zarr.open_array(str(tmp_path / "a"), mode="r").attrs))
+
+
+def test_group_created_and_set_with_python_attributes(zarrio, tmp_path):
+    import zarr
+
+    L = lib()
+    text = ('{"big": %d, "neg": %d, "missing": NaN, "top": Infinity, "bottom": -Infinity}'
+            % (BIG, NEG))
+    with Store.filesystem(tmp_path) as store:
+        g = c_void_p()
+        L.check(L.fn("zarrio_group_create")(store.handle, b"g", text.encode(), byref(g)),
+                "zarrio_group_create")
+        try:
+            p = c_void_p()
+            L.check(L.fn("zarrio_group_attributes")(g, byref(p)), "zarrio_group_attributes")
+            got = json.loads(L.take_string(p))
+            assert got["big"] == BIG and got["missing"] == "NaN"
+        finally:
+            L.fn("zarrio_group_free")(g)
+    _python_values_ok(dict(zarr.open_group(str(tmp_path / "g"), mode="r").attrs))
+
+    with Store.filesystem(tmp_path) as store:
+        g = c_void_p()
+        L.check(L.fn("zarrio_group_open")(store.handle, b"g", byref(g)), "zarrio_group_open")
+        try:
+            L.check(L.fn("zarrio_group_set_attributes")(g, b'{"m": NaN, "b": %d}' % BIG),
+                    "zarrio_group_set_attributes")
+        finally:
+            L.fn("zarrio_group_free")(g)
+    attrs = dict(zarr.open_group(str(tmp_path / "g"), mode="r").attrs)
+    assert math.isnan(attrs["m"]) and attrs["b"] == BIG
+
+
+def test_malformed_attributes_are_refused(zarrio, tmp_path):
+    from zarrio_ctypes import ZarrioError
+
+    doc = json.dumps({
+        "zarr_format": 3, "node_type": "array", "shape": [4], "data_type": "uint8",
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [4]}},
+        "chunk_key_encoding": {"name": "default"}, "fill_value": 0,
+        "codecs": [{"name": "bytes"}], "attributes": {"k": 1},
+    })
+    with Store.filesystem(tmp_path) as store, Array.create(store, "a", doc) as arr:
+        before = (tmp_path / "a" / "zarr.json").read_bytes()
+        for bad in ['[1]', '{"a": nan}', '{"a": 1', '{"a": 1} x']:
+            with pytest.raises(ZarrioError) as e:
+                arr.set_attributes(bad)
+            assert e.value.status_name == "ZARRIO_ERR_INVALID_METADATA"
+        assert (tmp_path / "a" / "zarr.json").read_bytes() == before
+        assert arr.attributes() == {"k": 1}
