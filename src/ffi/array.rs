@@ -254,6 +254,9 @@ pub unsafe extern "C" fn zarrio_array_chunk_span(
     guard(|| {
         let a = &handle(array, "array")?.inner;
         check_ndim(a, ndim)?;
+        // Both outputs checked first: a failed call writes neither.
+        check_out(out_origin, "out_origin")?;
+        check_out(out_shape, "out_shape")?;
         let idx = slice(chunk_indices, ndim, "chunk_indices")?;
         let (origin, shape) = a.chunk_span(idx)?;
         copy_shape(&origin, out_origin, ndim)?;

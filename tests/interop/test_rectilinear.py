@@ -80,6 +80,12 @@ def test_grid_shape_and_chunk_spans(zarrio, tmp_path, rectilinear_zarr):
         with pytest.raises(ZarrioError) as e:
             arr.chunk_span((3, 0))
         assert e.value.status_name == "ZARRIO_ERR_OUT_OF_BOUNDS", e.value
+        # A failed call writes neither output.
+        from zarrio_ctypes import STATUS_NAMES, _u64_array, lib
+        origin = _u64_array([7, 7])
+        st = lib().fn("zarrio_array_chunk_span")(arr.handle, 2, _u64_array([1, 1]), origin, None)
+        assert STATUS_NAMES[st] == "ZARRIO_ERR_INVALID_ARGUMENT"
+        assert list(origin) == [7, 7]
         arr.write((0, 0), data)
     assert np.array_equal(zarr.open_array(str(tmp_path / "a"), mode="r")[...], data)
 
