@@ -17,6 +17,11 @@
 #ifndef ZARRIO_HPP
 #define ZARRIO_HPP
 
+/* MSVC reports 199711L unless /Zc:__cplusplus; _MSVC_LANG is its own. */
+#if (defined(_MSVC_LANG) ? _MSVC_LANG : __cplusplus) < 201703L
+#error "zarrio.hpp needs C++17 or newer (zarrio.h alone is C99 and C++11)"
+#endif
+
 #include <complex>
 #include <cstddef>
 #include <cstdint>

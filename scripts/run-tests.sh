@@ -10,6 +10,7 @@ bash scripts/setup-deps.sh --python
 echo "== cargo fmt --check"
 cargo fmt --check
 (cd bench && cargo fmt --check)
+(cd fuzz && cargo fmt --check)
 
 # Everything is built with the zfp feature (numcodecs' zfpy codec, zfp
 # built in; setup-deps installs the libclang its bindings need); the

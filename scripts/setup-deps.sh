@@ -2,19 +2,23 @@
 # Install what building and testing zarrio needs on a fresh Debian machine
 # with a Rust toolchain: cmake, pkg-config, C, C++ and Fortran compilers,
 # valgrind, libclang, and a Python venv with zarr-python, tensorstore, numpy,
-# pytest.
+# pytest. With --demo, only what the demo needs (cmake and a C compiler).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need=()
-for tool in cmake pkg-config cc c++ gfortran valgrind; do
+tools=(cmake pkg-config cc c++ gfortran valgrind)
+[ "${1:-}" = "--demo" ] && tools=(cmake cc)
+for tool in "${tools[@]}"; do
   command -v "$tool" >/dev/null 2>&1 || need+=("$tool")
 done
 # libclang, for the zfp-sys crate's bindgen (the tests build the zfpy
 # codec: cargo feature zfp).
 # (libclang-cpp, which some images carry, is another library.)
-ls /usr/lib/llvm-*/lib/libclang.so* /usr/lib/*/libclang-[0-9]*.so* >/dev/null 2>&1 \
-  || need+=(libclang-dev)
+if [ "${1:-}" != "--demo" ]; then
+  ls /usr/lib/llvm-*/lib/libclang.so* /usr/lib/*/libclang-[0-9]*.so* >/dev/null 2>&1 \
+    || need+=(libclang-dev)
+fi
 if [ ${#need[@]} -gt 0 ]; then
   pkgs=()
   for t in "${need[@]}"; do
