@@ -35,6 +35,16 @@ fn array(dtype: Value, fill: Value, shape: &[u64], chunk: &[u64], codecs: Value)
     .to_string()
 }
 
+/// An 8 x 8 array in one chunk.
+fn plain(dtype: Value, fill: Value, codecs: Value) -> String {
+    array(dtype, fill, &[8, 8], &[8, 8], codecs)
+}
+
+fn blosc(cname: &str, clevel: u32, shuffle: &str, typesize: u32) -> Value {
+    json!({"name": "blosc", "configuration": {
+        "cname": cname, "clevel": clevel, "shuffle": shuffle, "typesize": typesize, "blocksize": 0}})
+}
+
 fn bytes() -> Value {
     json!({"name": "bytes", "configuration": {"endian": "little"}})
 }
@@ -52,86 +62,67 @@ fn shard(inner: &[u64], codecs: Value, index: Value, location: &str) -> Value {
 /// The hand-written templates: every codec zarrio decodes, each in a chain
 /// a writer would use.
 fn written() -> Vec<(&'static str, String)> {
-    let s = [8u64, 8];
-    let c = [8u64, 8];
     let nc = |name: &str, cfg: Value| json!({"name": name, "configuration": cfg});
     vec![
         (
             "zstd_u16",
-            array(json!("uint16"), json!(0), &s, &c, json!([bytes(), zstd()])),
+            plain(json!("uint16"), json!(0), json!([bytes(), zstd()])),
         ),
         (
             "zstd_checksum_u16",
-            array(
+            plain(
                 json!("uint16"),
                 json!(7),
-                &s,
-                &c,
                 json!([bytes(), {"name": "zstd", "configuration": {"level": 3, "checksum": true}}]),
             ),
         ),
         (
             "gzip_big_u16",
-            array(
+            plain(
                 json!("uint16"),
                 json!(0),
-                &s,
-                &c,
                 json!([{"name": "bytes", "configuration": {"endian": "big"}},
                        {"name": "gzip", "configuration": {"level": 1}}]),
             ),
         ),
         (
             "blosc_lz4_f32",
-            array(
+            plain(
                 json!("float32"),
                 json!("NaN"),
-                &s,
-                &c,
-                json!([bytes(), {"name": "blosc", "configuration": {
-                    "cname": "lz4", "clevel": 5, "shuffle": "shuffle", "typesize": 4, "blocksize": 0}}]),
+                json!([bytes(), blosc("lz4", 5, "shuffle", 4)]),
             ),
         ),
         (
             "blosc_zstd_bitshuffle_f64",
-            array(
+            plain(
                 json!("float64"),
                 json!(0.5),
-                &s,
-                &c,
-                json!([bytes(), {"name": "blosc", "configuration": {
-                    "cname": "zstd", "clevel": 1, "shuffle": "bitshuffle", "typesize": 8, "blocksize": 0}}]),
+                json!([bytes(), blosc("zstd", 1, "bitshuffle", 8)]),
             ),
         ),
         (
             "blosc_zlib_noshuffle_u8",
-            array(
+            plain(
                 json!("uint8"),
                 json!(0),
-                &s,
-                &c,
-                json!([bytes(), {"name": "blosc", "configuration": {
-                    "cname": "zlib", "clevel": 1, "shuffle": "noshuffle", "typesize": 1, "blocksize": 0}}]),
+                json!([bytes(), blosc("zlib", 1, "noshuffle", 1)]),
             ),
         ),
         (
             "transpose_crc32c_i32",
-            array(
+            plain(
                 json!("int32"),
                 json!(-1),
-                &s,
-                &c,
                 json!([{"name": "transpose", "configuration": {"order": [1, 0]}},
                        bytes(), {"name": "crc32c"}]),
             ),
         ),
         (
             "shard_end_zstd_u8",
-            array(
+            plain(
                 json!("uint8"),
                 json!(0),
-                &s,
-                &c,
                 json!([shard(
                     &[4, 4],
                     json!([bytes(), zstd()]),
@@ -142,11 +133,9 @@ fn written() -> Vec<(&'static str, String)> {
         ),
         (
             "shard_start_gzip_u16",
-            array(
+            plain(
                 json!("uint16"),
                 json!(3),
-                &s,
-                &c,
                 json!([shard(
                     &[2, 4],
                     json!([bytes(), {"name": "gzip", "configuration": {"level": 1}}]),
@@ -157,21 +146,17 @@ fn written() -> Vec<(&'static str, String)> {
         ),
         (
             "shard_uncompressed_u32",
-            array(
+            plain(
                 json!("uint32"),
                 json!(0),
-                &s,
-                &c,
                 json!([shard(&[4, 2], json!([bytes()]), json!([bytes()]), "end")]),
             ),
         ),
         (
             "shard_nested_u16",
-            array(
+            plain(
                 json!("uint16"),
                 json!(0),
-                &s,
-                &c,
                 json!([shard(
                     &[4, 4],
                     json!([shard(
@@ -191,37 +176,27 @@ fn written() -> Vec<(&'static str, String)> {
                 json!("uint8"),
                 json!(1),
                 &[7, 5],
-                &c,
+                &[8, 8],
                 json!([shard(&[4, 4], json!([bytes()]), json!([bytes()]), "end")]),
             ),
         ),
         (
             "string_zstd",
-            array(
+            plain(
                 json!("string"),
                 json!(""),
-                &s,
-                &c,
                 json!([{"name": "vlen-utf8"}, zstd()]),
             ),
         ),
         (
             "bytes_vlen",
-            array(
-                json!("bytes"),
-                json!(""),
-                &s,
-                &c,
-                json!([{"name": "vlen-bytes"}]),
-            ),
+            plain(json!("bytes"), json!(""), json!([{"name": "vlen-bytes"}])),
         ),
         (
             "string_shard",
-            array(
+            plain(
                 json!("string"),
                 json!("x"),
-                &s,
-                &c,
                 json!([shard(
                     &[4, 4],
                     json!([{"name": "vlen-utf8"}]),
@@ -242,31 +217,25 @@ fn written() -> Vec<(&'static str, String)> {
         ),
         (
             "lz4_u8",
-            array(
+            plain(
                 json!("uint8"),
                 json!(0),
-                &s,
-                &c,
                 json!([bytes(), {"name": "numcodecs.lz4"}]),
             ),
         ),
         (
             "bz2_u8",
-            array(
+            plain(
                 json!("uint8"),
                 json!(0),
-                &s,
-                &c,
                 json!([bytes(), nc("numcodecs.bz2", json!({"level": 1}))]),
             ),
         ),
         (
             "lzma_xz_u8",
-            array(
+            plain(
                 json!("uint8"),
                 json!(0),
-                &s,
-                &c,
                 json!([
                     bytes(),
                     nc("numcodecs.lzma", json!({"format": 1, "preset": 1}))
@@ -275,11 +244,9 @@ fn written() -> Vec<(&'static str, String)> {
         ),
         (
             "lzma_alone_u8",
-            array(
+            plain(
                 json!("uint8"),
                 json!(0),
-                &s,
-                &c,
                 json!([
                     bytes(),
                     nc("numcodecs.lzma", json!({"format": 2, "preset": 1}))
@@ -288,11 +255,9 @@ fn written() -> Vec<(&'static str, String)> {
         ),
         (
             "zlib_shuffle_u32",
-            array(
+            plain(
                 json!("uint32"),
                 json!(0),
-                &s,
-                &c,
                 json!([
                     bytes(),
                     nc("numcodecs.shuffle", json!({"elementsize": 4})),
@@ -302,21 +267,17 @@ fn written() -> Vec<(&'static str, String)> {
         ),
         (
             "delta_f64",
-            array(
+            plain(
                 json!("float64"),
                 json!(0.0),
-                &s,
-                &c,
                 json!([nc("numcodecs.delta", json!({"dtype": "<f8"})), bytes()]),
             ),
         ),
         (
             "fixedscaleoffset_f64",
-            array(
+            plain(
                 json!("float64"),
                 json!(0.0),
-                &s,
-                &c,
                 json!([
                     nc(
                         "numcodecs.fixedscaleoffset",
@@ -328,11 +289,9 @@ fn written() -> Vec<(&'static str, String)> {
         ),
         (
             "quantize_f32",
-            array(
+            plain(
                 json!("float32"),
                 json!(0.0),
-                &s,
-                &c,
                 json!([
                     nc("numcodecs.quantize", json!({"digits": 3, "dtype": "<f4"})),
                     bytes()
@@ -341,11 +300,9 @@ fn written() -> Vec<(&'static str, String)> {
         ),
         (
             "bitround_f32",
-            array(
+            plain(
                 json!("float32"),
                 json!(0.0),
-                &s,
-                &c,
                 json!([
                     nc("numcodecs.bitround", json!({"keepbits": 5})),
                     bytes(),
@@ -355,11 +312,9 @@ fn written() -> Vec<(&'static str, String)> {
         ),
         (
             "astype_f64",
-            array(
+            plain(
                 json!("float64"),
                 json!(0.0),
-                &s,
-                &c,
                 json!([
                     nc(
                         "numcodecs.astype",
@@ -371,101 +326,81 @@ fn written() -> Vec<(&'static str, String)> {
         ),
         (
             "pcodec_f64",
-            array(
+            plain(
                 json!("float64"),
                 json!(0.0),
-                &s,
-                &c,
                 json!([nc("numcodecs.pcodec", json!({"level": 4}))]),
             ),
         ),
         (
             "pcodec_i16",
-            array(
+            plain(
                 json!("int16"),
                 json!(0),
-                &s,
-                &c,
                 json!([nc("numcodecs.pcodec", json!({"level": 8}))]),
             ),
         ),
         (
             "zfpy_f32",
-            array(
+            plain(
                 json!("float32"),
                 json!(0.0),
-                &s,
-                &c,
                 json!([nc("numcodecs.zfpy", json!({"mode": 4, "tolerance": -1}))]),
             ),
         ),
         (
             "zfpy_f64_precision",
-            array(
+            plain(
                 json!("float64"),
                 json!(0.0),
-                &s,
-                &c,
                 json!([nc("numcodecs.zfpy", json!({"mode": 3, "precision": 20}))]),
             ),
         ),
         (
             "numcodecs_packbits_bool",
-            array(
+            plain(
                 json!("bool"),
                 json!(false),
-                &s,
-                &c,
                 json!([{"name": "numcodecs.packbits"}, bytes()]),
             ),
         ),
         (
             "fletcher32_u16",
-            array(
+            plain(
                 json!("uint16"),
                 json!(0),
-                &s,
-                &c,
                 json!([bytes(), {"name": "numcodecs.fletcher32"}]),
             ),
         ),
         (
             "crc32_u16",
-            array(
+            plain(
                 json!("uint16"),
                 json!(0),
-                &s,
-                &c,
                 json!([bytes(), {"name": "numcodecs.crc32"}]),
             ),
         ),
         (
             "adler32_u16",
-            array(
+            plain(
                 json!("uint16"),
                 json!(0),
-                &s,
-                &c,
                 json!([bytes(), {"name": "numcodecs.adler32"}]),
             ),
         ),
         (
             "jenkins_u16",
-            array(
+            plain(
                 json!("uint16"),
                 json!(0),
-                &s,
-                &c,
                 json!([bytes(), {"name": "numcodecs.jenkins_lookup3"}]),
             ),
         ),
         (
             "pad_offset_u8",
-            array(
+            plain(
                 json!("uint8"),
                 json!(0),
-                &s,
-                &c,
                 json!([
                     bytes(),
                     nc(
@@ -479,11 +414,9 @@ fn written() -> Vec<(&'static str, String)> {
         ),
         (
             "cast_value_f32",
-            array(
+            plain(
                 json!("float32"),
                 json!(0.0),
-                &s,
-                &c,
                 json!([
                     nc(
                         "cast_value",
@@ -495,11 +428,9 @@ fn written() -> Vec<(&'static str, String)> {
         ),
         (
             "n5_default_u16",
-            array(
+            plain(
                 json!("uint16"),
                 json!(0),
-                &s,
-                &c,
                 json!([nc(
                     "n5_default",
                     json!({"codecs": [
@@ -522,11 +453,9 @@ fn written() -> Vec<(&'static str, String)> {
         ),
         (
             "complex64_big",
-            array(
+            plain(
                 json!("complex64"),
                 json!([0.0, 0.0]),
-                &s,
-                &c,
                 json!([{"name": "bytes", "configuration": {"endian": "big"}}]),
             ),
         ),
