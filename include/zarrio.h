@@ -483,7 +483,8 @@ zarrio_status zarrio_array_fill_value_size(const zarrio_array *array, size_t *ou
 
 /**
  * The array's zarr.json as text in `*out_json` (for a Zarr v2 array, its
- * `.zarray`; release with `zarrio_string_free`).
+ * `.zarray`; release with `zarrio_string_free`), its attributes as
+ * `zarrio_array_attributes` gives them.
  *
  * # Safety
  * `array` is a live handle; `out_json` is valid for a write.

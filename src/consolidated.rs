@@ -11,6 +11,7 @@
 //! `Group::consolidate_metadata` writes the v3 form.
 
 use crate::error::{invalid_metadata, not_found, unsupported, Result};
+use crate::metadata::splice::{self, get_member};
 use crate::metadata::{check_format_and_type, parse_object};
 use crate::node::{metadata_key, node_prefix, normalize_path, METADATA_NAMES};
 use crate::store::memory::SharedValue;
@@ -116,15 +117,27 @@ fn read_v3(path: &str, text: &[u8], out: &mut BTreeMap<String, Arc<Vec<u8>>>) ->
         None | Some(Value::Null) => Err(not_found(
             "the group's zarr.json has no consolidated metadata",
         )),
-        Some(cm) => add_v3_members(path, cm, out),
+        Some(cm) => add_v3_members(path, cm, member_text(text, "consolidated_metadata")?, out),
     }
 }
 
-/// Add the members of one `consolidated_metadata` object, whose keys are
-/// paths relative to the group at `base`. Groups among them may hold their
-/// own members nested (the flat form is what zarr-python writes; it reads
-/// both).
-fn add_v3_members(base: &str, cm: &Value, out: &mut BTreeMap<String, Arc<Vec<u8>>>) -> Result<()> {
+/// The text of the member `key` of the object `text`, which has it.
+fn member_text<'a>(text: &'a [u8], key: &str) -> Result<&'a [u8]> {
+    get_member(text, key)?
+        .ok_or_else(|| invalid_metadata(format!("\"{key}\" is missing from the document text")))
+}
+
+/// Add the members of one `consolidated_metadata` object (`cm`, parsed
+/// from `cm_text`), whose keys are paths relative to the group at `base`.
+/// Groups among them may hold their own members nested (the flat form is
+/// what zarr-python writes; it reads both). Each member's document is
+/// served as it is written (Python's `NaN` tokens and long integers).
+fn add_v3_members(
+    base: &str,
+    cm: &Value,
+    cm_text: &[u8],
+    out: &mut BTreeMap<String, Arc<Vec<u8>>>,
+) -> Result<()> {
     let cm = cm
         .as_object()
         .ok_or_else(|| invalid_metadata("consolidated_metadata must be an object"))?;
@@ -141,18 +154,20 @@ fn add_v3_members(base: &str, cm: &Value, out: &mut BTreeMap<String, Arc<Vec<u8>
         .get("metadata")
         .and_then(Value::as_object)
         .ok_or_else(|| invalid_metadata("consolidated_metadata has no metadata object"))?;
-    for (rel, doc) in members {
-        let node = member_path(base, rel)?;
-        if !doc.is_object() {
-            return Err(invalid_metadata(format!(
+    let texts = splice::members(member_text(cm_text, "metadata")?)?;
+    for (rel, doc_text) in texts {
+        let node = member_path(base, &rel)?;
+        let doc = members.get(&rel).filter(|d| d.is_object()).ok_or_else(|| {
+            invalid_metadata(format!(
                 "consolidated metadata of \"{rel}\" is not an object"
-            )));
-        }
+            ))
+        })?;
         if let Some(nested) = doc.get("consolidated_metadata").filter(|v| !v.is_null()) {
-            add_v3_members(&node, nested, out)?;
+            let nested_text = member_text(doc_text, "consolidated_metadata")?;
+            add_v3_members(&node, nested, nested_text, out)?;
         }
         out.entry(metadata_key(&node))
-            .or_insert_with(|| Arc::new(serialized(doc)));
+            .or_insert_with(|| Arc::new(doc_text.to_vec()));
     }
     Ok(())
 }
@@ -170,11 +185,10 @@ fn read_v2(path: &str, text: &[u8], out: &mut BTreeMap<String, Arc<Vec<u8>>>) ->
         }
         None => return Err(invalid_metadata("no zarr_consolidated_format")),
     }
-    let members = doc
-        .get("metadata")
-        .and_then(Value::as_object)
-        .ok_or_else(|| invalid_metadata("no metadata object"))?;
-    for (rel, value) in members {
+    if !doc.get("metadata").is_some_and(Value::is_object) {
+        return Err(invalid_metadata("no metadata object"));
+    }
+    for (rel, value) in splice::members(member_text(text, "metadata")?)? {
         let (dir, name) = match rel.rsplit_once('/') {
             Some((dir, name)) => (dir, name),
             None => ("", rel.as_str()),
@@ -189,7 +203,7 @@ fn read_v2(path: &str, text: &[u8], out: &mut BTreeMap<String, Arc<Vec<u8>>>) ->
         } else {
             member_path(path, dir)?
         };
-        out.insert(join_key(&node, name), Arc::new(serialized(value)));
+        out.insert(join_key(&node, name), Arc::new(value.to_vec()));
     }
     Ok(())
 }
@@ -202,10 +216,6 @@ fn member_path(base: &str, rel: &str) -> Result<String> {
         ))
     })?;
     Ok(join_key(base, rel))
-}
-
-fn serialized(doc: &Value) -> Vec<u8> {
-    serde_json::to_vec(doc).expect("JSON values always serialise")
 }
 
 /// The v3 `consolidated_metadata` object's text for a group whose members

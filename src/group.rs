@@ -2,7 +2,7 @@
 
 use crate::consolidated::{v2_consolidated, v3_consolidated};
 use crate::error::{not_found, Result};
-use crate::metadata::{parse_object, pretty, v2, ArrayMetadata, Attributes, GroupMetadata};
+use crate::metadata::{parse_object, splice, v2, ArrayMetadata, Attributes, GroupMetadata};
 use crate::node::{
     create_parent_groups, erase_node, metadata_key, missing_parent_groups, node_metadata_keys,
     node_prefix, normalize_path, update_metadata,
@@ -56,8 +56,13 @@ impl Group {
             attributes,
             extra: Map::new(),
         };
+        let text = meta.to_string_pretty();
+        // What is written must open again (attributes given as text may be
+        // too deep once inside the document).
+        GroupMetadata::parse(text.as_bytes())
+            .map_err(|e| e.context(format!("group \"{path}\"")))?;
         let parents = missing_parent_groups(store.as_ref(), &path)?;
-        store.set(&metadata_key(&path), meta.to_string_pretty().as_bytes())?;
+        store.set(&metadata_key(&path), text.as_bytes())?;
         // A v2 node's metadata goes after the new zarr.json is there (which
         // readers take first), so that a failed write leaves the old node
         // whole, and no reader of either format finds its metadata.
@@ -237,14 +242,23 @@ impl Group {
     fn forget_consolidated(&self, name: &str) -> Result<()> {
         let below = format!("{name}/");
         let gone = |k: &str| k == name || k.starts_with(&below);
-        let forget = |doc: &mut Value| -> bool {
-            match doc.get_mut("metadata").and_then(Value::as_object_mut) {
-                Some(m) if m.keys().any(|k| gone(k)) => {
-                    m.retain(|k, _| !gone(k));
-                    true
-                }
-                _ => false,
+        // `doc` (an object with a `metadata` object) without the members
+        // for the erased child, other members as they are written; None
+        // when it has none of them.
+        let forget = |doc: &[u8]| -> Result<Option<Vec<u8>>> {
+            let Some(metadata) = splice::get_member(doc, "metadata")? else {
+                return Ok(None);
+            };
+            let members = splice::members(metadata)?;
+            if !members.iter().any(|(k, _)| gone(k)) {
+                return Ok(None);
             }
+            let kept: Vec<(String, &[u8])> =
+                members.into_iter().filter(|(k, _)| !gone(k)).collect();
+            let text = String::from_utf8(splice::object_of(&kept)).map_err(|_| {
+                crate::error::invalid_metadata("consolidated metadata is not UTF-8")
+            })?;
+            splice::set_member(doc, "metadata", &text).map(Some)
         };
         if self.v2 {
             let key = join_key(&self.path, ".zmetadata");
@@ -252,19 +266,28 @@ impl Group {
             let Some(text) = self.store.get(&key)? else {
                 return Ok(());
             };
-            let mut doc = Value::Object(crate::metadata::parse_object(&text, &key)?);
-            if forget(&mut doc) {
-                self.store.set(&key, pretty(&doc).as_bytes())?;
+            crate::metadata::parse_object(&text, &key)?;
+            if let Some(changed) = forget(&text).map_err(|e| e.context(&key))? {
+                self.store.set(&key, &changed)?;
             }
             return Ok(());
         }
         let stored = crate::node::read_metadata(self.store.as_ref(), &self.path)?;
-        let stored = crate::metadata::parse_object(&stored, "zarr.json")?;
-        let Some(mut consolidated) = stored.get("consolidated_metadata").cloned() else {
+        let parsed = crate::metadata::parse_object(&stored, "zarr.json")?;
+        if parsed
+            .get("consolidated_metadata")
+            .is_none_or(|c| !c.is_object())
+        {
+            return Ok(());
+        }
+        let Some(consolidated) = splice::get_member(&stored, "consolidated_metadata")? else {
             return Ok(());
         };
-        if forget(&mut consolidated) {
-            self.update("consolidated_metadata", &consolidated.to_string())?;
+        if let Some(changed) = forget(consolidated)? {
+            let changed = String::from_utf8(changed).map_err(|_| {
+                crate::error::invalid_metadata("consolidated metadata is not UTF-8")
+            })?;
+            self.update("consolidated_metadata", &changed)?;
         }
         Ok(())
     }

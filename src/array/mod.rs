@@ -13,10 +13,11 @@ mod write;
 pub(crate) use read::{read_shard_region, ShardRead};
 pub use selection::DimSelection;
 
+use crate::codec::zstd::ZstdCodec;
 use crate::codec::{ChunkRepr, CodecChain};
 use crate::dtype::DataType;
 use crate::error::{invalid_argument, not_found, out_of_bounds, unsupported, Result};
-use crate::metadata::{v2, ArrayMetadata, Attributes};
+use crate::metadata::{pretty, v2, ArrayMetadata, Attributes};
 use crate::node::{
     create_parent_groups, erase_node, metadata_key, missing_parent_groups, normalize_path,
     update_metadata,
@@ -63,6 +64,7 @@ impl Array {
             return Array::create_v2(store, path, zarr_json);
         }
         let meta = ArrayMetadata::parse(zarr_json.as_bytes())?;
+        ZstdCodec::check_levels_for_writing(&meta.codecs.to_json())?;
         let parents = missing_parent_groups(store.as_ref(), &path)?;
         let text = meta.to_string_pretty();
         store.check_metadata(&metadata_key(&path), text.as_bytes())?;
@@ -79,6 +81,7 @@ impl Array {
     /// zarr-python writes them.
     fn create_v2(store: StoreRef, path: String, zarray: &str) -> Result<Array> {
         let (text, meta) = v2::zarray_to_write(zarray.as_bytes())?;
+        ZstdCodec::check_levels_for_writing(&meta.codecs.to_json())?;
         let parents = missing_parent_groups(store.as_ref(), &path)?;
         store.check_metadata(&join_key(&path, ".zarray"), text.as_bytes())?;
         erase_node(store.as_ref(), &path)?;
@@ -187,6 +190,16 @@ impl Array {
 
     pub fn chunk_repr(&self) -> ChunkRepr {
         self.meta.chunk_repr()
+    }
+
+    /// `metadata` as pretty-printed text, the attributes as
+    /// `attributes_json` gives them (integers exact).
+    pub fn metadata_json(&self) -> String {
+        let text = pretty(&self.metadata());
+        match self.is_v2() {
+            true => text,
+            false => self.attributes_read().shown_in(text),
+        }
     }
 
     /// The current metadata document: `zarr.json`, or a v2 array's

@@ -38,22 +38,51 @@ impl ZstdCodec {
         self.checksum
     }
 
-    pub fn from_spec(spec: &CodecSpec) -> Result<Self> {
-        // The codec's specification allows -131072 to 22 (zstd's own
-        // range); zarr-python and tensorstore refuse arrays outside it.
+    /// Arrays whose metadata has a zstd level outside the codec's
+    /// specification (-131072 to 22, zstd's own range) are refused when
+    /// they are created: tensorstore cannot open them, nor zarr-python
+    /// above 22. Existing ones are read (decoding ignores the level; zstd
+    /// clamps it when encoding), as zarr-python reads them. `codecs` is a
+    /// codec list as JSON, searched to any depth (shards, N5, optional).
+    pub fn check_levels_for_writing(codecs: &Value) -> Result<()> {
         const LEVELS: std::ops::RangeInclusive<i64> = -131072..=22;
+        match codecs {
+            Value::Array(items) => items.iter().try_for_each(Self::check_levels_for_writing),
+            Value::Object(o) => {
+                let zstd = matches!(
+                    o.get("name").and_then(Value::as_str),
+                    Some("zstd" | super::numcodecs_alias::ZSTD)
+                );
+                let level = o
+                    .get("configuration")
+                    .and_then(|c| c.get("level"))
+                    .and_then(Value::as_i64);
+                if let (true, Some(l)) = (zstd, level) {
+                    if !LEVELS.contains(&l) {
+                        return Err(invalid_metadata(format!(
+                            "codec \"zstd\": \"level\" {l} is outside {}..{}, which other \
+                             readers refuse",
+                            LEVELS.start(),
+                            LEVELS.end()
+                        )));
+                    }
+                }
+                o.values().try_for_each(Self::check_levels_for_writing)
+            }
+            _ => Ok(()),
+        }
+    }
+
+    pub fn from_spec(spec: &CodecSpec) -> Result<Self> {
         spec.check_keys(&["level", "checksum"])?;
         let level = match spec.get("level") {
             None => 0,
             Some(v) => v
                 .as_i64()
-                .filter(|l| LEVELS.contains(l))
-                .map(|l| l as i32)
+                .and_then(|l| i32::try_from(l).ok())
                 .ok_or_else(|| {
                     invalid_metadata(format!(
-                        "codec \"zstd\": \"level\" must be an integer {}..{}, got {v}",
-                        LEVELS.start(),
-                        LEVELS.end()
+                        "codec \"zstd\": \"level\" must be an integer, got {v}"
                     ))
                 })?,
         };
@@ -700,19 +729,26 @@ mod tests {
         .unwrap();
         assert_eq!((c.level(), c.checksum()), (-3, true));
         assert_eq!(ZstdCodec::from_spec(&spec(c.to_json())).unwrap(), c);
-        for level in [-131072, 22] {
+        // Levels outside the specification are read, and refused for new
+        // arrays, at any depth.
+        for level in [-131073, -131072, 22, 23, 100] {
             let c = ZstdCodec::from_spec(&spec(
                 json!({"name": "zstd", "configuration": {"level": level}}),
             ))
             .unwrap();
             assert_eq!(c.level(), level);
+            let nested = json!([{"name": "sharding_indexed", "configuration": {"codecs": [
+                {"name": "bytes"}, {"name": "numcodecs.zstd", "configuration": {"level": level}}]}}]);
+            assert_eq!(
+                ZstdCodec::check_levels_for_writing(&nested).is_ok(),
+                (-131072..=22).contains(&level),
+                "{level}"
+            );
         }
         for cfg in [
             json!({"level": 1.5}),
             json!({"level": "3"}),
             json!({"level": 1u64 << 40}),
-            json!({"level": 23}),
-            json!({"level": -131073}),
             json!({"checksum": 1}),
             json!({"level": 1, "extra": 0}),
         ] {

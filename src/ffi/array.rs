@@ -423,7 +423,8 @@ pub unsafe extern "C" fn zarrio_array_fill_value_size(
 }
 
 /// The array's zarr.json as text in `*out_json` (for a Zarr v2 array, its
-/// `.zarray`; release with `zarrio_string_free`).
+/// `.zarray`; release with `zarrio_string_free`), its attributes as
+/// `zarrio_array_attributes` gives them.
 ///
 /// # Safety
 /// `array` is a live handle; `out_json` is valid for a write.
@@ -435,9 +436,7 @@ pub unsafe extern "C" fn zarrio_array_metadata(
     guard(|| {
         check_out(out_json, "out_json")?;
         let a = handle(array, "array")?;
-        let text = serde_json::to_string_pretty(&a.inner.metadata())
-            .expect("JSON values always serialise");
-        write_out(out_json, into_c_string(text), "out_json")
+        write_out(out_json, into_c_string(a.inner.metadata_json()), "out_json")
     })
 }
 

@@ -70,15 +70,22 @@ impl Attributes {
     }
 
     /// `document` (a node's pretty-printed JSON, its `attributes` member
-    /// made from the map) with that member as the text has it.
+    /// made from the map) with that member as the text has it: what is
+    /// stored.
     pub fn written_into(&self, document: String) -> String {
-        let Some(text) = &self.text else {
-            return document;
-        };
-        super::splice::set_member(document.as_bytes(), "attributes", text)
-            .ok()
-            .and_then(|t| String::from_utf8(t).ok())
-            .expect("a document just written holds its attributes member")
+        match &self.text {
+            Some(text) => splice_attributes(document, text),
+            None => document,
+        }
+    }
+
+    /// `written_into` with the text as strict JSON (`json`): what is
+    /// handed out.
+    pub fn shown_in(&self, document: String) -> String {
+        match &self.text {
+            Some(_) => splice_attributes(document, &self.json()),
+            None => document,
+        }
     }
 
     /// The text as strict JSON: integers as they are written, bare
@@ -94,6 +101,13 @@ impl Attributes {
             None => text.clone(),
         }
     }
+}
+
+fn splice_attributes(document: String, text: &str) -> String {
+    super::splice::set_member(document.as_bytes(), "attributes", text)
+        .ok()
+        .and_then(|t| String::from_utf8(t).ok())
+        .expect("a document just written holds its attributes member")
 }
 
 #[cfg(test)]

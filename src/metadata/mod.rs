@@ -29,11 +29,15 @@ pub fn parse_json(text: &[u8]) -> serde_json::Result<Value> {
     })
 }
 
-/// `text` with `NaN`, `Infinity` and `-Infinity` outside strings quoted,
-/// or None when it has none of them.
+/// `text` with `NaN`, `Infinity` and `-Infinity` quoted where they stand
+/// for values (not inside strings, not as an object's keys, which Python
+/// never writes bare), or None when it has none of them.
 pub(crate) fn quote_non_finite(text: &[u8]) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(text.len() + 16);
     let (mut in_string, mut escaped, mut changed) = (false, false, false);
+    // The open containers, and whether an object key comes next.
+    let mut open: Vec<u8> = Vec::new();
+    let mut key_next = false;
     let mut i = 0;
     while i < text.len() {
         let c = text[i];
@@ -46,9 +50,22 @@ pub(crate) fn quote_non_finite(text: &[u8]) -> Option<Vec<u8>> {
             }
         } else if c == b'"' {
             in_string = true;
+        } else if b"{[}],:".contains(&c) {
+            match c {
+                b'{' | b'[' => open.push(c),
+                b'}' | b']' => {
+                    open.pop();
+                }
+                _ => {}
+            }
+            key_next = match c {
+                b'{' => true,
+                b',' => open.last() == Some(&b'{'),
+                _ => false,
+            };
         } else if let Some(token) = [&b"NaN"[..], b"Infinity", b"-Infinity"]
             .into_iter()
-            .find(|t| text[i..].starts_with(t))
+            .find(|t| !key_next && text[i..].starts_with(t))
         {
             out.push(b'"');
             out.extend_from_slice(token);
@@ -139,6 +156,18 @@ mod tests {
         // Strict JSON is read as it is; other errors stay errors.
         assert_eq!(parse_json(br#"{"a":"NaN"}"#).unwrap()["a"], "NaN");
         assert!(parse_json(b"{NaN}").is_err());
+        // Bare tokens are values, never keys.
+        for bad in [
+            &b"{NaN: 1}"[..],
+            b"{\"a\": 1, Infinity: 2}",
+            b"[{NaN: NaN}]",
+        ] {
+            assert!(parse_json(bad).is_err(), "{}", String::from_utf8_lossy(bad));
+        }
+        assert_eq!(
+            parse_json(b"[NaN, {\"k\": [Infinity, {\"j\": -Infinity}]}, NaN]").unwrap(),
+            serde_json::json!(["NaN", {"k": ["Infinity", {"j": "-Infinity"}]}, "NaN"])
+        );
         assert!(parse_json(b"{").is_err());
         assert!(parse_object(br#"{"x": nan}"#, "doc").is_err());
     }

@@ -51,7 +51,45 @@ enum Place {
     },
 }
 
+/// The last member named `key` (a JSON parser takes the last of
+/// repeated keys).
 fn locate(text: &[u8], key: &str) -> Result<Place> {
+    let mut found = None;
+    let (close, members) = scan(text, |k, range| {
+        if k == key {
+            found = Some(range);
+        }
+    })?;
+    Ok(match found {
+        Some(range) => Place::At(range),
+        None => Place::Before { close, members },
+    })
+}
+
+/// The members of `text` (a JSON object) in order, each key with the text
+/// of its value as it is written; a key repeated is given once, with its
+/// last value, where it first stood (as a JSON parser keeping key order
+/// reads it).
+pub fn members(text: &[u8]) -> Result<Vec<(String, &[u8])>> {
+    let mut out: Vec<(String, std::ops::Range<usize>)> = Vec::new();
+    let mut at: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    scan(text, |k, range| match at.get(k) {
+        Some(&n) => out[n].1 = range,
+        None => {
+            at.insert(k.to_string(), out.len());
+            out.push((k.to_string(), range));
+        }
+    })?;
+    Ok(out.into_iter().map(|(k, r)| (k, &text[r])).collect())
+}
+
+/// Visit the members of `text` (a JSON object): each key and the range of
+/// its value. Returns where the closing brace is and how many members
+/// there are.
+fn scan(
+    text: &[u8],
+    mut visit: impl FnMut(&str, std::ops::Range<usize>),
+) -> Result<(usize, usize)> {
     let bad = || invalid_metadata("the stored document is not a JSON object");
     let mut i = skip_space(text, 0);
     if text.get(i) != Some(&b'{') {
@@ -62,7 +100,7 @@ fn locate(text: &[u8], key: &str) -> Result<Place> {
     loop {
         i = skip_space(text, i);
         match text.get(i) {
-            Some(b'}') => return Ok(Place::Before { close: i, members }),
+            Some(b'}') => return Ok((i, members)),
             Some(b'"') => {}
             _ => return Err(bad()),
         }
@@ -74,9 +112,7 @@ fn locate(text: &[u8], key: &str) -> Result<Place> {
         }
         let value_start = skip_space(text, i + 1);
         let value_end = skip_value(text, value_start).ok_or_else(bad)?;
-        if this_key == key {
-            return Ok(Place::At(value_start..value_end));
-        }
+        visit(&this_key, value_start..value_end);
         members += 1;
         i = skip_space(text, value_end);
         match text.get(i) {
@@ -85,6 +121,22 @@ fn locate(text: &[u8], key: &str) -> Result<Place> {
             _ => return Err(bad()),
         }
     }
+}
+
+/// The text of a JSON object holding `members` (keys and their values'
+/// text) in order.
+pub fn object_of(members: &[(String, &[u8])]) -> Vec<u8> {
+    let mut out = b"{".to_vec();
+    for (n, (k, v)) in members.iter().enumerate() {
+        if n > 0 {
+            out.extend_from_slice(b", ");
+        }
+        out.extend_from_slice(serde_json::Value::String(k.clone()).to_string().as_bytes());
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(v);
+    }
+    out.push(b'}');
+    out
 }
 
 fn skip_space(text: &[u8], mut i: usize) -> usize {
@@ -195,7 +247,30 @@ mod tests {
         );
         assert_eq!(get_member(doc, "a").unwrap(), Some(&b"NaN"[..]));
         assert_eq!(get_member(doc, "zz").unwrap(), None);
+        // The last of repeated keys, as a JSON parser takes it.
+        let twice = br#"{"a": {"first": 1}, "b": 0, "a": {"last": 2}}"#;
+        assert_eq!(
+            get_member(twice, "a").unwrap(),
+            Some(&br#"{"last": 2}"#[..])
+        );
         assert!(get_member(b"[1]", "a").is_err());
+    }
+
+    #[test]
+    fn lists_members_as_written() {
+        let doc =
+            br#"{"a": NaN, "b": {"x": [1, "}"]}, "a": 1180591620717411303424, "\u0063": "s"}"#;
+        let m = members(doc).unwrap();
+        let keys: Vec<&str> = m.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["a", "b", "c"]);
+        assert_eq!(m[0].1, b"1180591620717411303424");
+        assert_eq!(m[1].1, br#"{"x": [1, "}"]}"#);
+        assert_eq!(
+            object_of(&m[1..]),
+            br#"{"b": {"x": [1, "}"]}, "c": "s"}"#.to_vec()
+        );
+        assert_eq!(object_of(&[]), b"{}".to_vec());
+        assert!(members(b"[]").is_err());
     }
 
     #[test]

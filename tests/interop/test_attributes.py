@@ -118,3 +118,95 @@ def test_malformed_attributes_are_refused(zarrio, tmp_path):
             assert e.value.status_name == "ZARRIO_ERR_INVALID_METADATA"
         assert (tmp_path / "a" / "zarr.json").read_bytes() == before
         assert arr.attributes() == {"k": 1}
+
+
+@pytest.mark.parametrize("zarr_format", [3, 2])
+def test_consolidated_metadata_keeps_python_attributes(zarrio, tmp_path, zarr_format):
+    """Reads through consolidated metadata hand out the members' attributes
+    as stored, and erasing a child rewrites only its own entries."""
+    import zarr
+
+    root = zarr.open_group(str(tmp_path), mode="w", zarr_format=zarr_format)
+    keep = root.create_array("keep", shape=(2,), chunks=(2,), dtype="<f4")
+    keep.attrs.update({"big": BIG, "neg": NEG, "missing": float("nan"),
+                       "top": float("inf"), "bottom": float("-inf")})
+    root.create_array("tmp", shape=(2,), chunks=(2,), dtype="<f4")
+    zarr.consolidate_metadata(str(tmp_path))
+    L = lib()
+    with Store.filesystem(tmp_path) as fs:
+        with Store.consolidated(fs) as cs, Array.open(cs, "keep") as arr:
+            got = arr.attributes()
+            assert got["big"] == BIG and got["neg"] == NEG and got["missing"] == "NaN"
+            if zarr_format == 3:  # a v2 array's metadata is its .zarray
+                assert arr.metadata()["attributes"]["big"] == BIG
+        g = c_void_p()
+        L.check(L.fn("zarrio_group_open")(fs.handle, b"", byref(g)), "zarrio_group_open")
+        try:
+            L.check(L.fn("zarrio_group_erase_child")(g, b"tmp"), "zarrio_group_erase_child")
+        finally:
+            L.fn("zarrio_group_free")(g)
+    reopened = zarr.open_consolidated(str(tmp_path), zarr_format=zarr_format)
+    assert sorted(k for k, _ in reopened.members()) == ["keep"]
+    _python_values_ok(dict(reopened["keep"].attrs))
+
+
+def test_bare_tokens_are_values_not_keys(zarrio, tmp_path):
+    from zarrio_ctypes import ZarrioError
+
+    doc = json.dumps({
+        "zarr_format": 3, "node_type": "array", "shape": [4], "data_type": "uint8",
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [4]}},
+        "chunk_key_encoding": {"name": "default"}, "fill_value": 0,
+        "codecs": [{"name": "bytes"}],
+    })
+    with Store.filesystem(tmp_path) as store, Array.create(store, "a", doc) as arr:
+        for bad in ['{NaN: 1}', '{"a": 1, Infinity: 2}', '{"a": [{-Infinity: 0}]}']:
+            with pytest.raises(ZarrioError) as e:
+                arr.set_attributes(bad)
+            assert e.value.status_name == "ZARRIO_ERR_INVALID_METADATA"
+        arr.set_attributes('{"NaN": NaN}')
+    assert math.isnan(dict(__import__("zarr").open_array(str(tmp_path / "a"), mode="r").attrs)["NaN"])
+
+
+@pytest.mark.parametrize("zarr_format", [3, 2])
+def test_zstd_levels_outside_the_specification(zarrio, tmp_path, zarr_format):
+    """zarr-python writes and reads zstd levels past 22; zarrio reads them
+    too, but does not create such arrays (tensorstore cannot open them)."""
+    import numcodecs
+    import numpy as np
+    import zarr
+    from zarrio_ctypes import ZarrioError
+
+    if zarr_format == 2:
+        z = zarr.create_array(str(tmp_path / "a"), shape=(4,), chunks=(2,), dtype="<i4",
+                              zarr_format=2, compressors=numcodecs.Zstd(level=23))
+    else:
+        z = zarr.create_array(str(tmp_path / "a"), shape=(4,), chunks=(2,), dtype="<i4",
+                              compressors=zarr.codecs.ZstdCodec(level=-200000))
+    z[:] = np.arange(4, dtype="<i4")
+    with Store.filesystem(tmp_path) as store:
+        with Array.open(store, "a") as arr:
+            assert arr.read().tolist() == [0, 1, 2, 3]
+            meta = arr.metadata()
+        if zarr_format == 3:
+            with pytest.raises(ZarrioError) as e:
+                Array.create(store, "b", json.dumps(meta))
+            assert e.value.status_name == "ZARRIO_ERR_INVALID_METADATA"
+            assert "level" in e.value.message
+
+
+def test_group_whose_document_would_not_open_is_not_created(zarrio, tmp_path):
+    """Attributes deep enough that the group's zarr.json (one level more)
+    passes the JSON reader's depth limit: refused, nothing written."""
+    L = lib()
+    deep = "[" * 126 + "]" * 126  # 127 levels of attributes, 128 of the document
+    with Store.filesystem(tmp_path) as store:
+        g = c_void_p()
+        st = L.fn("zarrio_group_create")(store.handle, b"g", ('{"d": %s}' % deep).encode(), byref(g))
+        assert st != 0 and not g.value
+        assert "group zarr.json" in L.fn("zarrio_last_error")().decode()
+        assert not (tmp_path / "g").exists()
+        st = L.fn("zarrio_group_create")(store.handle, b"h", ('{"d": %s}' % deep[10:-10]).encode(),
+                                         byref(g))
+        assert st == 0
+        L.fn("zarrio_group_free")(g)
