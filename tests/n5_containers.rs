@@ -295,6 +295,13 @@ fn writing_attributes_keeps_the_roots_n5_version() {
     let written: Value =
         serde_json::from_slice(&s.get("attributes.json").unwrap().unwrap()).unwrap();
     assert_eq!(written, json!({"n5": "2.5.1", "title": "x"}));
+    // Python's bare NaN has no place in attributes.json (N5's readers are
+    // strict JSON): refused as such, nothing written.
+    let e = root.set_attributes_json(r#"{"title": NaN}"#).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unsupported, "{}", e.message());
+    assert!(e.message().contains("NaN"), "{}", e.message());
+    let after: Value = serde_json::from_slice(&s.get("attributes.json").unwrap().unwrap()).unwrap();
+    assert_eq!(after, json!({"n5": "2.5.1", "title": "x"}));
 }
 
 #[test]

@@ -265,8 +265,15 @@ pub enum Node<'a> {
 /// unsupported for nodes N5 cannot hold. The root keeps the N5 version
 /// it has when its attributes do not give one, and a new root gets one.
 pub fn attributes_json(text: &[u8], node: Node) -> Result<Vec<u8>> {
-    let doc: Value = serde_json::from_slice(text)
-        .map_err(|e| invalid_metadata(format!("zarr.json is not JSON: {e}")))?;
+    let doc: Value = serde_json::from_slice(text).map_err(|e| {
+        if super::parse_json(text).is_ok() {
+            // Python's bare NaN / Infinity: attributes.json is read by
+            // N5's own (strict) JSON readers.
+            refuse("attributes.json cannot hold NaN or Infinity (JSON has no such numbers)".into())
+        } else {
+            invalid_metadata(format!("zarr.json is not JSON: {e}"))
+        }
+    })?;
     let mut out = match doc.get("attributes") {
         Some(Value::Object(a)) => a.clone(),
         _ => Map::new(),
