@@ -6,7 +6,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use std::sync::Arc;
-use zarrio::{MemoryStore, N5Store, Store, StoreRef};
+use zarrio::{MemoryStore, N5Store, StoreRef};
 use zarrio_fuzz::exercise_node;
 
 fuzz_target!(|data: &[u8]| {

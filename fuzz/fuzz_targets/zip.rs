@@ -5,7 +5,7 @@
 use libfuzzer_sys::fuzz_target;
 use std::io::Write;
 use std::sync::Arc;
-use zarrio::{Store, StoreRef, ZipStore};
+use zarrio::{StoreRef, ZipStore};
 use zarrio_fuzz::{exercise_node, no_internal};
 
 fuzz_target!(|data: &[u8]| {
