@@ -1,7 +1,9 @@
 //! Fuzzed metadata: the first input byte says which document the rest is
 //! (a v3 `zarr.json`, a v2 `.zarray`, a v2 `.zgroup` with `.zmetadata`,
-//! or an N5 `attributes.json`); the node is opened, and a small array is
-//! read and written.
+//! an N5 `attributes.json`, or attributes given to `set_attributes_json`);
+//! the node is opened, and a small array is read and written. Attributes
+//! taken must read back as strict JSON holding what the engine holds, and
+//! the same again after reopening.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -14,7 +16,11 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let inner: StoreRef = Arc::new(MemoryStore::new());
-    let store: StoreRef = match kind % 4 {
+    if kind % 5 == 4 {
+        attributes(doc);
+        return;
+    }
+    let store: StoreRef = match kind % 5 {
         0 => {
             inner.set("a/zarr.json", doc).unwrap();
             inner
@@ -39,3 +45,20 @@ fuzz_target!(|data: &[u8]| {
     };
     exercise_node(&store);
 });
+
+fn attributes(text: &[u8]) {
+    let Ok(text) = std::str::from_utf8(text) else {
+        return;
+    };
+    let store = zarrio_fuzz::store_with(&zarrio_fuzz::templates()[0].zarr_json);
+    let array = zarrio::Array::open(store.clone(), "a").expect("a template opens");
+    if zarrio_fuzz::no_internal("set_attributes_json", array.set_attributes_json(text)).is_none() {
+        return;
+    }
+    let shown: serde_json::Value =
+        serde_json::from_str(&array.attributes_json()).expect("attributes are handed out as JSON");
+    assert_eq!(shown, serde_json::Value::Object(array.attributes()));
+    let again = zarrio::Array::open(store, "a").expect("the array opens again");
+    assert_eq!(again.attributes(), array.attributes());
+    assert_eq!(again.attributes_json(), array.attributes_json());
+}
