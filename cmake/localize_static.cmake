@@ -6,6 +6,11 @@
 # (`ld -r`), everything but the zarrio_* calls made local, and the
 # object archived again. LLVM bitcode sections (for cross-language LTO)
 # are dropped: the binutils LTO plugin of an older LLVM cannot read them.
+# So are COMDAT section groups: a group whose signature symbol is now
+# local (Rust's DW.ref.rust_eh_personality) would still be merged by the
+# linker with another Rust library's group of the same name, leaving one
+# of the two libraries without its unwinding personality (a caught panic
+# would crash); without the group each keeps its own copy.
 #
 # cmake -DIN=cargo's libzarrio.a -DOUT=libzarrio.a -DLD=... -DOBJCOPY=...
 #       -DAR=... -DREADELF=... -DWORK=dir -P localize_static.cmake
@@ -35,7 +40,8 @@ if(keep STREQUAL "")
 endif()
 file(WRITE "${WORK}/keep.txt" "${keep}")
 run("${OBJCOPY}" "--keep-global-symbols=${WORK}/keep.txt"
-    --remove-section=.llvmbc --remove-section=.llvmcmd "${joined}" "${local}")
+    --remove-section=.llvmbc --remove-section=.llvmcmd --remove-section=.group
+    "${joined}" "${local}")
 file(REMOVE "${OUT}" "${joined}")
 run("${AR}" rcs "${OUT}" "${local}")
 file(REMOVE "${local}")

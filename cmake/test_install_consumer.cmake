@@ -62,6 +62,12 @@ if(READELF)
   if(globals LESS 50)
     message(FATAL_ERROR "libzarrio.a defines only ${globals} zarrio_* symbols")
   endif()
+  # No COMDAT group: one whose signature is local would be merged with
+  # another Rust library's (see cmake/localize_static.cmake).
+  execute_process(COMMAND "${READELF}" -W -g "${prefix}/lib/libzarrio.a" OUTPUT_VARIABLE groups)
+  if(groups MATCHES "COMDAT group")
+    message(FATAL_ERROR "libzarrio.a holds section groups:\n${groups}")
+  endif()
   message(STATUS "libzarrio.a: ${globals} global symbols, all zarrio_*")
 endif()
 
