@@ -282,6 +282,14 @@ static void test_null_arguments(void) {
     CHECK_STATUS(zarrio_array_ndim(a, NULL), IA);
     CHECK_STATUS(zarrio_array_shape(NULL, shape, 2), IA);
     CHECK_STATUS(zarrio_array_shape(a, NULL, 2), IA);
+    /* Misaligned outputs are refused, not written (nothing is). */
+    {
+        _Alignas(8) unsigned char raw[40];
+        memset(raw, 0xAB, sizeof raw);
+        CHECK_STATUS(zarrio_array_ndim(a, (size_t *)(void *)(raw + 1)), IA);
+        CHECK_STATUS(zarrio_array_shape(a, (uint64_t *)(void *)(raw + 1), 2), IA);
+        for (size_t k = 0; k < sizeof raw; k++) CHECK(raw[k] == 0xAB);
+    }
     CHECK_STATUS(zarrio_array_chunk_shape(NULL, shape, 2), IA);
     CHECK_STATUS(zarrio_array_chunk_shape(a, NULL, 2), IA);
     CHECK_STATUS(zarrio_array_inner_chunk_shape(NULL, shape, 2), IA);

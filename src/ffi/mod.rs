@@ -147,21 +147,18 @@ pub(crate) unsafe fn handle_mut<'a, T>(p: *mut T, what: &str) -> Result<&'a mut 
 /// # Safety
 /// `p` is NULL or valid for a write of `T`.
 pub(crate) unsafe fn write_out<T>(p: *mut T, value: T, what: &str) -> Result<()> {
-    if p.is_null() {
-        return Err(invalid_argument(format!("{what} is NULL")));
-    }
-    // SAFETY: non-null and writable per the caller's contract.
+    check_out(p, what)?;
+    // SAFETY: non-null and aligned (checked), writable per the caller's
+    // contract.
     p.write(value);
     Ok(())
 }
 
-/// Check an out-pointer before doing work whose result it will receive.
+/// Check an out-pointer before doing work whose result it will receive: a
+/// NULL or misaligned one is an error, not undefined behaviour when it is
+/// written.
 pub(crate) fn check_out<T>(p: *mut T, what: &str) -> Result<()> {
-    if p.is_null() {
-        Err(invalid_argument(format!("{what} is NULL")))
-    } else {
-        Ok(())
-    }
+    check_pointer(p.cast_const(), what)
 }
 
 /// Optional element strides of `ndim` entries (NULL = C order).
