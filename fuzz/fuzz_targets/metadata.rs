@@ -23,6 +23,11 @@ fuzz_target!(|data: &[u8]| {
     let store: StoreRef = match kind % 5 {
         0 => {
             inner.set("a/zarr.json", doc).unwrap();
+            // A group's inline consolidated metadata, read through the
+            // store that serves it.
+            if let Ok(c) = zarrio::ConsolidatedStore::open(inner.clone(), "a") {
+                exercise_node(&(Arc::new(c) as StoreRef));
+            }
             inner
         }
         1 => {

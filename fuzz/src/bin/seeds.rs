@@ -83,6 +83,15 @@ fn main() {
     let n5 = r#"{"dimensions": [8, 6], "blockSize": [4, 3], "dataType": "uint16",
         "compression": {"type": "gzip", "level": 1}, "units": ["m"]}"#;
     put(&metadata, "n5_dataset", 3, n5.as_bytes());
+    let v3_consolidated = r#"{"zarr_format": 3, "node_type": "group", "attributes": {"n": NaN},
+        "consolidated_metadata": {"kind": "inline", "must_understand": false, "metadata": {
+        "x": {"zarr_format": 3, "node_type": "array", "shape": [4], "data_type": "uint8",
+              "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [2]}},
+              "chunk_key_encoding": {"name": "default"}, "fill_value": 0,
+              "codecs": [{"name": "bytes"}], "attributes": {"big": 1180591620717411303424}},
+        "g": {"zarr_format": 3, "node_type": "group", "consolidated_metadata": {"kind": "inline",
+              "must_understand": false, "metadata": {"y": {"zarr_format": 3, "node_type": "group"}}}}}}}"#;
+    put(&metadata, "v3_consolidated", 0, v3_consolidated.as_bytes());
 
     // A small zip archive holding one array, written by zarrio.
     let dir = tempfile::tempdir().unwrap();
