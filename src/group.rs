@@ -245,7 +245,7 @@ impl Group {
         // `doc` (an object with a `metadata` object) without the members
         // for the erased child, other members as they are written; None
         // when it has none of them.
-        let forget = |doc: &[u8]| -> Result<Option<Vec<u8>>> {
+        let forget = |doc: &[u8]| -> Result<Option<String>> {
             let Some(metadata) = splice::get_member(doc, "metadata")? else {
                 return Ok(None);
             };
@@ -255,10 +255,13 @@ impl Group {
             }
             let kept: Vec<(String, &[u8])> =
                 members.into_iter().filter(|(k, _)| !gone(k)).collect();
-            let text = String::from_utf8(splice::object_of(&kept)).map_err(|_| {
-                crate::error::invalid_metadata("consolidated metadata is not UTF-8")
-            })?;
-            splice::set_member(doc, "metadata", &text).map(Some)
+            let utf8 = |v: Vec<u8>| {
+                String::from_utf8(v).map_err(|_| {
+                    crate::error::invalid_metadata("consolidated metadata is not UTF-8")
+                })
+            };
+            let object = utf8(splice::object_of(&kept))?;
+            utf8(splice::set_member(doc, "metadata", &object)?).map(Some)
         };
         if self.v2 {
             let key = join_key(&self.path, ".zmetadata");
@@ -268,7 +271,7 @@ impl Group {
             };
             crate::metadata::parse_object(&text, &key)?;
             if let Some(changed) = forget(&text).map_err(|e| e.context(&key))? {
-                self.store.set(&key, &changed)?;
+                self.store.set(&key, changed.as_bytes())?;
             }
             return Ok(());
         }
@@ -284,9 +287,6 @@ impl Group {
             return Ok(());
         };
         if let Some(changed) = forget(consolidated)? {
-            let changed = String::from_utf8(changed).map_err(|_| {
-                crate::error::invalid_metadata("consolidated metadata is not UTF-8")
-            })?;
             self.update("consolidated_metadata", &changed)?;
         }
         Ok(())
