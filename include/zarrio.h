@@ -493,10 +493,13 @@ zarrio_status zarrio_array_metadata(const zarrio_array *array, char **out_json);
 
 /**
  * The array's attributes as JSON object text (release with
- * `zarrio_string_free`), numbers as they are stored (integers past 64
- * bits included). Non-finite numbers stored as Python writes them (bare
- * `NaN`, `Infinity`, `-Infinity`) come back as the strings "NaN",
- * "Infinity" and "-Infinity".
+ * `zarrio_string_free`), numbers and strings as they are stored:
+ * integers of any size, numbers past float64's range and lone UTF-16
+ * surrogate escapes such as `"\ud800"`, all of which Python writes and
+ * JSON's grammar allows, are handed out as written (readers that keep
+ * to I-JSON, RFC 7493, refuse the last two). Non-finite numbers stored
+ * as Python writes them (bare `NaN`, `Infinity`, `-Infinity`) come back
+ * as the strings "NaN", "Infinity" and "-Infinity".
  *
  * # Safety
  * As `zarrio_array_metadata`.
@@ -507,9 +510,9 @@ zarrio_status zarrio_array_attributes(const zarrio_array *array, char **out_json
  * Replace the attributes with `json` (a JSON object) in the stored
  * zarr.json, the rest of which is kept as stored (a shape another handle
  * set included); for a Zarr v2 array, its `.zattrs`. `json` is stored as
- * it is given: integers past 64 bits, and Python's bare `NaN`,
- * `Infinity` and `-Infinity` (as zarr-python writes non-finite floats),
- * are kept.
+ * it is given: integers of any size, lone surrogate escapes, and
+ * Python's bare `NaN`, `Infinity` and `-Infinity` (as zarr-python writes
+ * non-finite floats), are kept.
  *
  * # Safety
  * `array` is a live handle; `json` is NUL-terminated.

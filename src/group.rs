@@ -141,7 +141,8 @@ impl Group {
     }
 
     /// `set_attributes` from JSON object text, stored as it is given
-    /// (integers past 64 bits, Python's bare `NaN` and `Infinity`).
+    /// (integers of any size, lone surrogate escapes, Python's bare `NaN`
+    /// and `Infinity`).
     pub fn set_attributes_json(&self, text: &str) -> Result<()> {
         self.store_attributes(Attributes::parse(text.as_bytes(), "attributes")?)
     }

@@ -123,7 +123,7 @@ fn new_containers_are_n5() {
     Group::create(n5(&s), "", Map::new()).unwrap();
     assert_eq!(
         s.get("attributes.json").unwrap().unwrap(),
-        br#"{"n5":"4.0.0"}"#
+        br#"{"n5": "4.0.0"}"#
     );
     let meta = json!({
         "zarr_format": 3, "node_type": "array", "shape": [5, 3], "data_type": "float32",
@@ -297,9 +297,17 @@ fn writing_attributes_keeps_the_roots_n5_version() {
     assert_eq!(written, json!({"n5": "2.5.1", "title": "x"}));
     // Python's bare NaN has no place in attributes.json (N5's readers are
     // strict JSON): refused as such, nothing written.
-    let e = root.set_attributes_json(r#"{"title": NaN}"#).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Unsupported, "{}", e.message());
-    assert!(e.message().contains("NaN"), "{}", e.message());
+    // Nor have numbers past float64 and lone surrogates, which would be
+    // written from what the engine reads them as (strings, U+FFFD).
+    for (text, named) in [
+        (r#"{"title": NaN}"#, "NaN"),
+        (r#"{"n": 1e400}"#, "float64"),
+        (r#"{"s": "\ud800"}"#, "surrogate"),
+    ] {
+        let e = root.set_attributes_json(text).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Unsupported, "{}", e.message());
+        assert!(e.message().contains(named), "{}", e.message());
+    }
     let after: Value = serde_json::from_slice(&s.get("attributes.json").unwrap().unwrap()).unwrap();
     assert_eq!(after, json!({"n5": "2.5.1", "title": "x"}));
 }
@@ -321,4 +329,63 @@ fn a_node_with_zarr_json_beside_attributes_json_lists_once_and_erases_whole() {
         s.list("g/d/").unwrap()
     );
     assert!(g.children().unwrap().is_empty());
+}
+
+#[test]
+fn attributes_are_kept_as_attributes_json_writes_them() {
+    let s = container();
+    let big = "1180591620717411303424"; // 2^70: a JSON library's float
+    let huge = "1".to_string() + &"0".repeat(400);
+    s.set(
+        "g/d/attributes.json",
+        format!(
+            r#"{{"dimensions": [3, 2], "blockSize": [2, 2], "dataType": "uint16",
+                "compression": {{"type": "raw"}}, "big": {big}, "huge": {huge}, "s": "\ud800"}}"#
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    // Opens as the dataset it is; its attributes as written, N5's keys
+    // apart.
+    let mut a = Array::open(n5(&s), "g/d").unwrap();
+    assert_eq!(
+        a.attributes_json(),
+        format!(r#"{{"big": {big}, "huge": {huge}, "s": "\ud800"}}"#)
+    );
+    assert_eq!(a.shape(), vec![3, 2]);
+    // attributes.json cannot be written with what N5's readers refuse: a
+    // resize is refused and nothing changes.
+    let before = s.get("g/d/attributes.json").unwrap().unwrap();
+    let e = a.resize(&[4, 2]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unsupported, "{}", e.message());
+    assert_eq!(s.get("g/d/attributes.json").unwrap().unwrap(), before);
+    // Integers past 64 bits are written exactly, also across a resize.
+    a.set_attributes_json(&format!(r#"{{"big": {big}, "n": [-{big}]}}"#))
+        .unwrap();
+    a.resize(&[4, 2]).unwrap();
+    let text = String::from_utf8(s.get("g/d/attributes.json").unwrap().unwrap()).unwrap();
+    assert!(
+        text.contains(&format!(r#""big": {big}"#)) && text.contains(&format!("[-{big}]")),
+        "{text}"
+    );
+    let written: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(written["dimensions"], json!([4, 2]));
+    assert_eq!(written["dataType"], "uint16");
+    let again = Array::open(n5(&s), "g/d").unwrap();
+    assert_eq!(
+        again.attributes_json(),
+        format!(r#"{{"big": {big}, "n": [-{big}]}}"#)
+    );
+    // A group's attributes too, and the root's N5 version is added.
+    let root = Group::open(n5(&s), "").unwrap();
+    root.set_attributes_json(&format!(r#"{{"big": {big}}}"#))
+        .unwrap();
+    assert_eq!(
+        s.get("attributes.json").unwrap().unwrap(),
+        format!(r#"{{"big": {big}, "n5": "2.5.1"}}"#).as_bytes()
+    );
+    assert_eq!(
+        Group::open(n5(&s), "").unwrap().attributes_json(),
+        format!(r#"{{"big": {big}, "n5": "2.5.1"}}"#)
+    );
 }

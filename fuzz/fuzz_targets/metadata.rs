@@ -2,8 +2,9 @@
 //! (a v3 `zarr.json`, a v2 `.zarray`, a v2 `.zgroup` with `.zmetadata`,
 //! an N5 `attributes.json`, or attributes given to `set_attributes_json`);
 //! the node is opened, and a small array is read and written. Attributes
-//! taken must read back as strict JSON holding what the engine holds, and
-//! the same again after reopening.
+//! taken must read back as JSON holding what the engine holds (strict
+//! JSON when they were given as strict JSON), and the same again after
+//! reopening.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -60,9 +61,17 @@ fn attributes(text: &[u8]) {
     if zarrio_fuzz::no_internal("set_attributes_json", array.set_attributes_json(text)).is_none() {
         return;
     }
-    let shown: serde_json::Value =
-        serde_json::from_str(&array.attributes_json()).expect("attributes are handed out as JSON");
+    // Handed out as stored: JSON's grammar, but numbers past float64 and
+    // lone surrogate escapes as they are written, which read as the
+    // engine holds them (strings of digits, U+FFFD) only as zarrio reads
+    // stored JSON; without them, strict JSON.
+    let shown_text = array.attributes_json();
+    let shown = zarrio::metadata::parse_json(shown_text.as_bytes())
+        .expect("attributes are handed out as JSON");
     assert_eq!(shown, serde_json::Value::Object(array.attributes()));
+    if serde_json::from_str::<serde_json::Value>(text).is_ok() {
+        serde_json::from_str::<serde_json::Value>(&shown_text).expect("strict JSON stays strict");
+    }
     let again = zarrio::Array::open(store, "a").expect("the array opens again");
     assert_eq!(again.attributes(), array.attributes());
     assert_eq!(again.attributes_json(), array.attributes_json());

@@ -218,9 +218,9 @@ impl Array {
         self.attributes_read().map().clone()
     }
 
-    /// The attributes as JSON object text: integers past 64 bits as they
-    /// are stored, Python's bare `NaN` and `Infinity` as the strings
-    /// "NaN" and "Infinity".
+    /// The attributes as JSON object text: numbers and strings as they
+    /// are stored (integers of any size, lone surrogate escapes), Python's
+    /// bare `NaN` and `Infinity` as the strings "NaN" and "Infinity".
     pub fn attributes_json(&self) -> String {
         self.attributes_read().json()
     }
@@ -233,7 +233,8 @@ impl Array {
     }
 
     /// `set_attributes` from JSON object text, stored as it is given
-    /// (integers past 64 bits, Python's bare `NaN` and `Infinity`).
+    /// (integers of any size, lone surrogate escapes, Python's bare `NaN`
+    /// and `Infinity`).
     pub fn set_attributes_json(&self, text: &str) -> Result<()> {
         self.store_attributes(Attributes::parse(text.as_bytes(), "attributes")?)
     }

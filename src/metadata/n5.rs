@@ -10,6 +10,7 @@
 //! Every other key of `attributes.json` is an attribute, N5's version
 //! (`n5`) included, so writing a node back keeps what it had.
 
+use super::splice;
 use crate::error::{invalid_metadata, unsupported, Result};
 use serde_json::{json, Map, Value};
 
@@ -124,11 +125,32 @@ fn compressor(c: &Map<String, Value>, dtype: &str) -> Result<Option<Value>> {
 /// type or compression zarrio does not read keeps N5's name in it, so the
 /// node lists as the array it is and opening it says what it holds.
 pub fn zarr_json(text: &[u8]) -> Result<Vec<u8>> {
-    let attrs = match serde_json::from_slice::<Value>(text) {
+    let attrs = match super::parse_json(text) {
         Ok(Value::Object(m)) => m,
         Ok(_) => return Err(bad("not a JSON object".into())),
         Err(e) => return Err(bad(format!("not JSON: {e}"))),
     };
+    let skip: &[&str] = if is_dataset(&attrs) {
+        DATASET_KEYS
+    } else {
+        &[]
+    };
+    let doc = zarr_json_of(attrs)?;
+    // The attributes as attributes.json writes them (integers past 64
+    // bits, numbers past float64 and all), not as a JSON library holds
+    // them.
+    let kept: Vec<_> = splice::members(text)?
+        .into_iter()
+        .filter(|(k, _)| !skip.contains(&k.as_str()))
+        .collect();
+    let attributes = splice::object_of(&kept);
+    // Parsed JSON is UTF-8 (outside strings only ASCII is allowed).
+    let attributes = std::str::from_utf8(&attributes).map_err(|_| bad("not UTF-8 text".into()))?;
+    splice::set_member(&doc, "attributes", attributes)
+}
+
+/// `zarr_json` of the parsed `attributes.json`, its attributes as parsed.
+fn zarr_json_of(attrs: Map<String, Value>) -> Result<Vec<u8>> {
     let mut attributes = attrs.clone();
     if !is_dataset(&attrs) {
         return Ok(group_json(attributes));
@@ -267,17 +289,23 @@ pub enum Node<'a> {
 pub fn attributes_json(text: &[u8], node: Node) -> Result<Vec<u8>> {
     let doc: Value = serde_json::from_slice(text).map_err(|e| {
         if super::parse_json(text).is_ok() {
-            // Python's bare NaN / Infinity: attributes.json is read by
-            // N5's own (strict) JSON readers.
-            refuse("attributes.json cannot hold NaN or Infinity (JSON has no such numbers)".into())
+            // What Python writes and strict JSON has not got: N5's
+            // readers (its Java library, tensorstore's n5 driver) would
+            // refuse the container's attributes.json.
+            refuse(
+                "attributes.json cannot hold NaN, Infinity, numbers past float64's range or \
+                 lone surrogate escapes"
+                    .into(),
+            )
         } else {
             invalid_metadata(format!("zarr.json is not JSON: {e}"))
         }
     })?;
-    let mut out = match doc.get("attributes") {
+    let out = match doc.get("attributes") {
         Some(Value::Object(a)) => a.clone(),
         _ => Map::new(),
     };
+    let mut added: Vec<(&str, Value)> = Vec::new();
     // The members an array's zarr.json may have, but storage transformers
     // and dimension names only when they say nothing.
     if let Some((k, _)) = doc.as_object().into_iter().flatten().find(|(k, v)| {
@@ -302,7 +330,7 @@ pub fn attributes_json(text: &[u8], node: Node) -> Result<Vec<u8>> {
             }
             if let Node::Root(version) = node {
                 if !out.contains_key("n5") {
-                    out.insert("n5".into(), version.cloned().unwrap_or(json!(N5_VERSION)));
+                    added.push(("n5", version.cloned().unwrap_or(json!(N5_VERSION))));
                 }
             }
         }
@@ -352,17 +380,25 @@ pub fn attributes_json(text: &[u8], node: Node) -> Result<Vec<u8>> {
                 None => json!({"type": "raw"}),
                 Some(c) => n5_compression(c)?,
             };
-            out.insert("dimensions".into(), doc["shape"].clone());
-            out.insert(
-                "blockSize".into(),
-                grid["configuration"]["chunk_shape"].clone(),
-            );
-            out.insert("dataType".into(), json!(dtype));
-            out.insert("compression".into(), compression);
+            added.push(("dimensions", doc["shape"].clone()));
+            added.push(("blockSize", grid["configuration"]["chunk_shape"].clone()));
+            added.push(("dataType", json!(dtype)));
+            added.push(("compression", compression));
         }
         t => return Err(invalid_metadata(format!("zarr.json: node_type {t:?}"))),
     }
-    Ok(serde_json::to_vec(&Value::Object(out)).expect("JSON values serialize"))
+    // The attributes as zarr.json has them written (integers past 64 bits
+    // exact), then N5's own keys.
+    let mut members = match splice::get_member(text, "attributes")? {
+        Some(written) if !out.is_empty() => splice::members(written)?,
+        _ => Vec::new(),
+    };
+    let added: Vec<(String, Vec<u8>)> = added
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string().into_bytes()))
+        .collect();
+    members.extend(added.iter().map(|(k, v)| (k.clone(), v.as_slice())));
+    Ok(splice::object_of(&members))
 }
 
 #[cfg(test)]

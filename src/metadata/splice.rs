@@ -105,7 +105,11 @@ fn scan(
             _ => return Err(bad()),
         }
         let key_end = skip_string(text, i).ok_or_else(bad)?;
-        let this_key = serde_json::from_slice::<String>(&text[i..key_end]).map_err(|_| bad())?;
+        // Read as stored JSON is (a lone surrogate escape as U+FFFD).
+        let this_key = match super::parse_json(&text[i..key_end]) {
+            Ok(serde_json::Value::String(k)) => k,
+            _ => return Err(bad()),
+        };
         i = skip_space(text, key_end);
         if text.get(i) != Some(&b':') {
             return Err(bad());
@@ -271,6 +275,9 @@ mod tests {
         );
         assert_eq!(object_of(&[]), b"{}".to_vec());
         assert!(members(b"[]").is_err());
+        // A key with a lone surrogate escape, as Python writes it.
+        let m = members(br#"{"\ud800k": 1e400}"#).unwrap();
+        assert_eq!(m, [("\u{fffd}k".to_string(), &b"1e400"[..])]);
     }
 
     #[test]

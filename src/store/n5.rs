@@ -10,7 +10,6 @@
 use super::{hand_over_whole, slice_range, ByteRange, Store, StoreRef, ValueReader};
 use crate::error::{unsupported, Result};
 use crate::metadata::n5;
-use serde_json::Value;
 use std::collections::{BTreeSet, HashSet};
 
 const ZARR_JSON: &str = "zarr.json";
@@ -85,7 +84,7 @@ impl N5Store {
 
     fn is_dataset(&self, node: &str) -> Result<bool> {
         Ok(match self.inner.get(&key_in(node, ATTRIBUTES_JSON))? {
-            Some(text) => serde_json::from_slice::<Value>(&text)
+            Some(text) => crate::metadata::parse_json(&text)
                 .is_ok_and(|v| v.get("dimensions").is_some() && v.get("dataType").is_some()),
             None => false,
         })
@@ -109,7 +108,7 @@ impl N5Store {
         let text = if node.is_empty() {
             let old = self.inner.get(&key)?;
             let version = old
-                .and_then(|t| serde_json::from_slice::<Value>(&t).ok())
+                .and_then(|t| crate::metadata::parse_json(&t).ok())
                 .and_then(|v| v.get("n5").cloned());
             n5::attributes_json(value, n5::Node::Root(version.as_ref()))?
         } else {

@@ -1,4 +1,5 @@
-"""Attributes as zarr-python writes them: integers past 64 bits exactly, and
+"""Attributes as zarr-python writes them: integers past 64 bits exactly (of
+any size, past float64's range too), strings with lone surrogates, and
 non-finite floats as Python's bare NaN / Infinity tokens.
 
 zarrio hands attributes out with integers as they are stored and the
@@ -20,6 +21,9 @@ from zarrio_ctypes import Array, Store, lib
 
 BIG = 2**70
 NEG = -(2**63) - 1
+# What JSON's grammar allows and a float64 or a UTF-8 string cannot hold.
+HUGE = {"huge": 10**400, "tiny": -(10**400), "lone": "a\ud800b", "low": "\udfff",
+        "pair": "\U0001f600", "nested": [{"x": 10**400}]}
 
 
 def _python_values_ok(attrs):
@@ -118,6 +122,35 @@ def test_malformed_attributes_are_refused(zarrio, tmp_path):
             assert e.value.status_name == "ZARRIO_ERR_INVALID_METADATA"
         assert (tmp_path / "a" / "zarr.json").read_bytes() == before
         assert arr.attributes() == {"k": 1}
+
+
+@pytest.mark.parametrize("zarr_format", [3, 2])
+def test_values_past_float64_and_lone_surrogates(zarrio, tmp_path, zarr_format):
+    """zarr-python stores them; zarrio opens the array, hands them out as
+    stored, stores them as given, and keeps them through a consolidated
+    read and a rewrite of the document around them."""
+    import zarr
+
+    root = zarr.open_group(str(tmp_path), mode="w", zarr_format=zarr_format)
+    a = root.create_array("a", shape=(4,), chunks=(4,), dtype="<f4")
+    a.attrs.update(HUGE)
+    zarr.consolidate_metadata(str(tmp_path))
+    with Store.filesystem(tmp_path) as store:
+        with Array.open(store, "a") as arr:
+            assert arr.attributes() == HUGE
+            arr.set_attributes(json.dumps({**HUGE, "added": 10**400 + 1}))
+            assert arr.attributes()["added"] == 10**400 + 1
+            arr.resize((8,))  # rewrites the document around the attributes
+        with Store.consolidated(store) as cs, Array.open(cs, "a") as arr:
+            assert arr.attributes() == HUGE
+        L = lib()
+        g = c_void_p()
+        L.check(L.fn("zarrio_group_create")(store.handle, b"g", json.dumps(HUGE).encode(), byref(g)),
+                "zarrio_group_create")
+        L.fn("zarrio_group_free")(g)
+    attrs = dict(zarr.open_array(str(tmp_path / "a"), mode="r").attrs)
+    assert attrs == {**HUGE, "added": 10**400 + 1}
+    assert dict(zarr.open_group(str(tmp_path / "g"), mode="r").attrs) == HUGE
 
 
 @pytest.mark.parametrize("zarr_format", [3, 2])

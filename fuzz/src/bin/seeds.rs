@@ -92,6 +92,11 @@ fn main() {
         "g": {"zarr_format": 3, "node_type": "group", "consolidated_metadata": {"kind": "inline",
               "must_understand": false, "metadata": {"y": {"zarr_format": 3, "node_type": "group"}}}}}}}"#;
     put(&metadata, "v3_consolidated", 0, v3_consolidated.as_bytes());
+    // Attributes as Python writes them past a JSON library: a number past
+    // float64, lone and paired surrogate escapes, a bare token.
+    let python = r#"{"huge": 1e400, "int": -100000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000,
+        "lone": "a\ud800b", "pair": "\ud83d\ude00", "\udc00": [NaN, {"x": -1E+999}]}"#;
+    put(&metadata, "python_attributes", 4, python.as_bytes());
 
     // A small zip archive holding one array, written by zarrio.
     let dir = tempfile::tempdir().unwrap();
