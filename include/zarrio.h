@@ -284,7 +284,9 @@ extern "C" {
  * numcodecs does not take, a null `dimension_separator`, native byte
  * order (`=`), Zarr v3 spellings of fill values, numbers as the fill
  * value of bytes items or of structured dtypes (base64 text is theirs), a
- * shuffle of variable-length items.
+ * shuffle of variable-length items. Numbers past float64's range and
+ * lone surrogate escapes, which zarrio keeps only as attributes' text,
+ * are refused elsewhere in the document (`ZARRIO_ERR_INVALID_METADATA`).
  * Any node already at `path` (and everything below it) is
  * removed first. Ancestors of `path` that are not nodes become groups
  * without attributes, as zarr-python makes them, so that the array is
@@ -484,7 +486,10 @@ zarrio_status zarrio_array_fill_value_size(const zarrio_array *array, size_t *ou
 /**
  * The array's zarr.json as text in `*out_json` (for a Zarr v2 array, its
  * `.zarray`; release with `zarrio_string_free`), its attributes as
- * `zarrio_array_attributes` gives them.
+ * `zarrio_array_attributes` gives them, its other members as zarrio
+ * reads them (where a stored document holds, outside its attributes,
+ * numbers past float64's range or lone surrogate escapes, as strings of
+ * the numbers' text and U+FFFD).
  *
  * # Safety
  * `array` is a live handle; `out_json` is valid for a write.
@@ -1544,6 +1549,14 @@ zarrio_status zarrio_store_open_consolidated(const zarrio_store *store,
  * inside a dataset, is a group without attributes (found by listing:
  * opening one, or listing the children of a group, lists what is below
  * it).
+ *
+ * Attributes are kept as `attributes.json` writes them (integers past
+ * 64 bits exact), and read as zarr-python's are (see
+ * `zarrio_array_attributes`); but N5's readers take strict JSON, so
+ * attributes holding Python's bare `NaN` or `Infinity`, numbers past
+ * float64's range or lone surrogate escapes are not written (setting
+ * them, or any change that rewrites an `attributes.json` already
+ * holding them, is `ZARRIO_ERR_UNSUPPORTED`, naming the attribute).
  *
  * Writing through the store writes `attributes.json`: groups (a new root
  * gets N5's version, an existing one keeps its own), attributes, and

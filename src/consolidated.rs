@@ -155,7 +155,12 @@ fn add_v3_members(
         .and_then(Value::as_object)
         .ok_or_else(|| invalid_metadata("consolidated_metadata has no metadata object"))?;
     let texts = splice::members(member_text(cm_text, "metadata")?)?;
-    for (rel, doc_text) in texts {
+    for splice::Member {
+        key: rel,
+        value: doc_text,
+        ..
+    } in texts
+    {
         let node = member_path(base, &rel)?;
         let doc = members.get(&rel).filter(|d| d.is_object()).ok_or_else(|| {
             invalid_metadata(format!(
@@ -188,7 +193,10 @@ fn read_v2(path: &str, text: &[u8], out: &mut BTreeMap<String, Arc<Vec<u8>>>) ->
     if !doc.get("metadata").is_some_and(Value::is_object) {
         return Err(invalid_metadata("no metadata object"));
     }
-    for (rel, value) in splice::members(member_text(text, "metadata")?)? {
+    for splice::Member {
+        key: rel, value, ..
+    } in splice::members(member_text(text, "metadata")?)?
+    {
         let (dir, name) = match rel.rsplit_once('/') {
             Some((dir, name)) => (dir, name),
             None => ("", rel.as_str()),

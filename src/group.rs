@@ -251,17 +251,16 @@ impl Group {
                 return Ok(None);
             };
             let members = splice::members(metadata)?;
-            if !members.iter().any(|(k, _)| gone(k)) {
+            if !members.iter().any(|m| gone(&m.key)) {
                 return Ok(None);
             }
-            let kept: Vec<(String, &[u8])> =
-                members.into_iter().filter(|(k, _)| !gone(k)).collect();
+            let kept = members.iter().filter(|m| !gone(&m.key));
             let utf8 = |v: Vec<u8>| {
                 String::from_utf8(v).map_err(|_| {
                     crate::error::invalid_metadata("consolidated metadata is not UTF-8")
                 })
             };
-            let object = utf8(splice::object_of(&kept))?;
+            let object = utf8(splice::object_of(kept.map(|m| (m.key_text, m.value))))?;
             utf8(splice::set_member(doc, "metadata", &object)?).map(Some)
         };
         if self.v2 {

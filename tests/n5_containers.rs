@@ -340,7 +340,8 @@ fn attributes_are_kept_as_attributes_json_writes_them() {
         "g/d/attributes.json",
         format!(
             r#"{{"dimensions": [3, 2], "blockSize": [2, 2], "dataType": "uint16",
-                "compression": {{"type": "raw"}}, "big": {big}, "huge": {huge}, "s": "\ud800"}}"#
+                "compression": {{"type": "raw"}}, "big": {big}, "huge": {huge}, "s": "\ud800",
+                "\ud800": 1, "\udc00": 2}}"#
         )
         .as_bytes(),
     )
@@ -350,7 +351,7 @@ fn attributes_are_kept_as_attributes_json_writes_them() {
     let mut a = Array::open(n5(&s), "g/d").unwrap();
     assert_eq!(
         a.attributes_json(),
-        format!(r#"{{"big": {big}, "huge": {huge}, "s": "\ud800"}}"#)
+        format!(r#"{{"big": {big}, "huge": {huge}, "s": "\ud800", "\ud800": 1, "\udc00": 2}}"#)
     );
     assert_eq!(a.shape(), vec![3, 2]);
     // attributes.json cannot be written with what N5's readers refuse: a
@@ -358,6 +359,7 @@ fn attributes_are_kept_as_attributes_json_writes_them() {
     let before = s.get("g/d/attributes.json").unwrap().unwrap();
     let e = a.resize(&[4, 2]).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Unsupported, "{}", e.message());
+    assert!(e.message().contains(r#"attribute "huge""#), "{}", e.message());
     assert_eq!(s.get("g/d/attributes.json").unwrap().unwrap(), before);
     // Integers past 64 bits are written exactly, also across a resize.
     a.set_attributes_json(&format!(r#"{{"big": {big}, "n": [-{big}]}}"#))

@@ -45,7 +45,9 @@ pub(super) fn check_ndim(a: &Array, ndim: usize) -> Result<()> {
 /// numcodecs does not take, a null `dimension_separator`, native byte
 /// order (`=`), Zarr v3 spellings of fill values, numbers as the fill
 /// value of bytes items or of structured dtypes (base64 text is theirs), a
-/// shuffle of variable-length items.
+/// shuffle of variable-length items. Numbers past float64's range and
+/// lone surrogate escapes, which zarrio keeps only as attributes' text,
+/// are refused elsewhere in the document (`ZARRIO_ERR_INVALID_METADATA`).
 /// Any node already at `path` (and everything below it) is
 /// removed first. Ancestors of `path` that are not nodes become groups
 /// without attributes, as zarr-python makes them, so that the array is
@@ -424,7 +426,10 @@ pub unsafe extern "C" fn zarrio_array_fill_value_size(
 
 /// The array's zarr.json as text in `*out_json` (for a Zarr v2 array, its
 /// `.zarray`; release with `zarrio_string_free`), its attributes as
-/// `zarrio_array_attributes` gives them.
+/// `zarrio_array_attributes` gives them, its other members as zarrio
+/// reads them (where a stored document holds, outside its attributes,
+/// numbers past float64's range or lone surrogate escapes, as strings of
+/// the numbers' text and U+FFFD).
 ///
 /// # Safety
 /// `array` is a live handle; `out_json` is valid for a write.

@@ -186,6 +186,14 @@ pub unsafe extern "C" fn zarrio_store_open_consolidated(
 /// opening one, or listing the children of a group, lists what is below
 /// it).
 ///
+/// Attributes are kept as `attributes.json` writes them (integers past
+/// 64 bits exact), and read as zarr-python's are (see
+/// `zarrio_array_attributes`); but N5's readers take strict JSON, so
+/// attributes holding Python's bare `NaN` or `Infinity`, numbers past
+/// float64's range or lone surrogate escapes are not written (setting
+/// them, or any change that rewrites an `attributes.json` already
+/// holding them, is `ZARRIO_ERR_UNSUPPORTED`, naming the attribute).
+///
 /// Writing through the store writes `attributes.json`: groups (a new root
 /// gets N5's version, an existing one keeps its own), attributes, and
 /// arrays N5 can read: data types uint8..uint64, int8..int64, float32 and

@@ -139,11 +139,9 @@ pub fn zarr_json(text: &[u8]) -> Result<Vec<u8>> {
     // The attributes as attributes.json writes them (integers past 64
     // bits, numbers past float64 and all), not as a JSON library holds
     // them.
-    let kept: Vec<_> = splice::members(text)?
-        .into_iter()
-        .filter(|(k, _)| !skip.contains(&k.as_str()))
-        .collect();
-    let attributes = splice::object_of(&kept);
+    let members = splice::members(text)?;
+    let kept = members.iter().filter(|m| !skip.contains(&m.key.as_str()));
+    let attributes = splice::object_of(kept.map(|m| (m.key_text, m.value)));
     // Parsed JSON is UTF-8 (outside strings only ASCII is allowed).
     let attributes = std::str::from_utf8(&attributes).map_err(|_| bad("not UTF-8 text".into()))?;
     splice::set_member(&doc, "attributes", attributes)
@@ -283,6 +281,18 @@ pub enum Node<'a> {
     Other,
 }
 
+/// The key, as written, of the first of the attributes in the document
+/// `text` that is not strict JSON (as Python writes them), if any is.
+fn not_strict_attribute(text: &[u8]) -> Option<String> {
+    let strict = |t: &[u8]| serde_json::from_slice::<Value>(t).is_ok();
+    let attributes = splice::get_member(text, "attributes").ok()??;
+    splice::members(attributes)
+        .ok()?
+        .into_iter()
+        .find(|m| !strict(m.key_text) || !strict(m.value))
+        .map(|m| String::from_utf8_lossy(m.key_text).into_owned())
+}
+
 /// The `attributes.json` of the node whose `zarr.json` is `text`;
 /// unsupported for nodes N5 cannot hold. The root keeps the N5 version
 /// it has when its attributes do not give one, and a new root gets one.
@@ -292,11 +302,11 @@ pub fn attributes_json(text: &[u8], node: Node) -> Result<Vec<u8>> {
             // What Python writes and strict JSON has not got: N5's
             // readers (its Java library, tensorstore's n5 driver) would
             // refuse the container's attributes.json.
-            refuse(
-                "attributes.json cannot hold NaN, Infinity, numbers past float64's range or \
-                 lone surrogate escapes"
-                    .into(),
-            )
+            refuse(format!(
+                "{}attributes.json cannot hold NaN, Infinity, numbers past float64's range or \
+                 lone surrogate escapes",
+                not_strict_attribute(text).map_or(String::new(), |k| format!("attribute {k}: "))
+            ))
         } else {
             invalid_metadata(format!("zarr.json is not JSON: {e}"))
         }
@@ -389,16 +399,20 @@ pub fn attributes_json(text: &[u8], node: Node) -> Result<Vec<u8>> {
     }
     // The attributes as zarr.json has them written (integers past 64 bits
     // exact), then N5's own keys.
-    let mut members = match splice::get_member(text, "attributes")? {
+    let members = match splice::get_member(text, "attributes")? {
         Some(written) if !out.is_empty() => splice::members(written)?,
         _ => Vec::new(),
     };
-    let added: Vec<(String, Vec<u8>)> = added
+    let added: Vec<(Vec<u8>, Vec<u8>)> = added
         .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string().into_bytes()))
+        .map(|(k, v)| (splice::literal(k), v.to_string().into_bytes()))
         .collect();
-    members.extend(added.iter().map(|(k, v)| (k.clone(), v.as_slice())));
-    Ok(splice::object_of(&members))
+    Ok(splice::object_of(
+        members
+            .iter()
+            .map(|m| (m.key_text, m.value))
+            .chain(added.iter().map(|(k, v)| (&k[..], &v[..]))),
+    ))
 }
 
 #[cfg(test)]

@@ -54,9 +54,10 @@ enum Place {
 /// The last member named `key` (a JSON parser takes the last of
 /// repeated keys).
 fn locate(text: &[u8], key: &str) -> Result<Place> {
+    let key: Vec<u16> = key.encode_utf16().collect();
     let mut found = None;
-    let (close, members) = scan(text, |k, range| {
-        if k == key {
+    let (close, members) = scan(text, |units, _, range| {
+        if *units == key {
             found = Some(range);
         }
     })?;
@@ -66,29 +67,49 @@ fn locate(text: &[u8], key: &str) -> Result<Place> {
     })
 }
 
-/// The members of `text` (a JSON object) in order, each key with the text
-/// of its value as it is written; a key repeated is given once, with its
-/// last value, where it first stood (as a JSON parser keeping key order
-/// reads it).
-pub fn members(text: &[u8]) -> Result<Vec<(String, &[u8])>> {
-    let mut out: Vec<(String, std::ops::Range<usize>)> = Vec::new();
-    let mut at: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    scan(text, |k, range| match at.get(k) {
-        Some(&n) => out[n].1 = range,
-        None => {
-            at.insert(k.to_string(), out.len());
-            out.push((k.to_string(), range));
-        }
-    })?;
-    Ok(out.into_iter().map(|(k, r)| (k, &text[r])).collect())
+/// A member of a JSON object, as it is written.
+#[derive(Debug, PartialEq)]
+pub struct Member<'a> {
+    /// The key as text (a lone surrogate escape in it as U+FFFD).
+    pub key: String,
+    /// The key's string literal as written, quotes included.
+    pub key_text: &'a [u8],
+    /// The value's text as written.
+    pub value: &'a [u8],
 }
 
-/// Visit the members of `text` (a JSON object): each key and the range of
-/// its value. Returns where the closing brace is and how many members
-/// there are.
+/// The members of `text` (a JSON object) in order; a key repeated is
+/// given once, with its last value, where it first stood (as a JSON
+/// parser keeping key order reads it). Keys are the same when their
+/// UTF-16 units are: `"\u0063"` is `"c"`, and lone surrogates `"\ud800"`
+/// and `"\udc00"` differ, though both read as U+FFFD.
+pub fn members(text: &[u8]) -> Result<Vec<Member<'_>>> {
+    type Ranges = (std::ops::Range<usize>, std::ops::Range<usize>);
+    let mut out: Vec<(Vec<u16>, Ranges)> = Vec::new();
+    let mut at: std::collections::HashMap<Vec<u16>, usize> = std::collections::HashMap::new();
+    scan(text, |units, key, value| match at.get(units) {
+        Some(&n) => out[n].1 .1 = value,
+        None => {
+            at.insert(units.to_vec(), out.len());
+            out.push((units.to_vec(), (key, value)));
+        }
+    })?;
+    Ok(out
+        .into_iter()
+        .map(|(units, (key, value))| Member {
+            key: String::from_utf16_lossy(&units),
+            key_text: &text[key],
+            value: &text[value],
+        })
+        .collect())
+}
+
+/// Visit the members of `text` (a JSON object): each key's UTF-16 units,
+/// the range of its string literal and the range of its value. Returns
+/// where the closing brace is and how many members there are.
 fn scan(
     text: &[u8],
-    mut visit: impl FnMut(&str, std::ops::Range<usize>),
+    mut visit: impl FnMut(&[u16], std::ops::Range<usize>, std::ops::Range<usize>),
 ) -> Result<(usize, usize)> {
     let bad = || invalid_metadata("the stored document is not a JSON object");
     let mut i = skip_space(text, 0);
@@ -104,19 +125,16 @@ fn scan(
             Some(b'"') => {}
             _ => return Err(bad()),
         }
+        let key_start = i;
         let key_end = skip_string(text, i).ok_or_else(bad)?;
-        // Read as stored JSON is (a lone surrogate escape as U+FFFD).
-        let this_key = match super::parse_json(&text[i..key_end]) {
-            Ok(serde_json::Value::String(k)) => k,
-            _ => return Err(bad()),
-        };
+        let units = super::key_units(&text[key_start..key_end]).ok_or_else(bad)?;
         i = skip_space(text, key_end);
         if text.get(i) != Some(&b':') {
             return Err(bad());
         }
         let value_start = skip_space(text, i + 1);
         let value_end = skip_value(text, value_start).ok_or_else(bad)?;
-        visit(&this_key, value_start..value_end);
+        visit(&units, key_start..key_end, value_start..value_end);
         members += 1;
         i = skip_space(text, value_end);
         match text.get(i) {
@@ -127,20 +145,25 @@ fn scan(
     }
 }
 
-/// The text of a JSON object holding `members` (keys and their values'
-/// text) in order.
-pub fn object_of(members: &[(String, &[u8])]) -> Vec<u8> {
+/// The text of a JSON object holding `members` in order: each a key's
+/// string literal and its value's text, both as they are to be written.
+pub fn object_of<'a>(members: impl IntoIterator<Item = (&'a [u8], &'a [u8])>) -> Vec<u8> {
     let mut out = b"{".to_vec();
-    for (n, (k, v)) in members.iter().enumerate() {
+    for (n, (key, value)) in members.into_iter().enumerate() {
         if n > 0 {
             out.extend_from_slice(b", ");
         }
-        out.extend_from_slice(serde_json::Value::String(k.clone()).to_string().as_bytes());
+        out.extend_from_slice(key);
         out.extend_from_slice(b": ");
-        out.extend_from_slice(v);
+        out.extend_from_slice(value);
     }
     out.push(b'}');
     out
+}
+
+/// The string literal of `key`, as `object_of` takes keys.
+pub fn literal(key: &str) -> Vec<u8> {
+    serde_json::Value::from(key).to_string().into_bytes()
 }
 
 fn skip_space(text: &[u8], mut i: usize) -> usize {
@@ -265,19 +288,39 @@ mod tests {
         let doc =
             br#"{"a": NaN, "b": {"x": [1, "}"]}, "a": 1180591620717411303424, "\u0063": "s"}"#;
         let m = members(doc).unwrap();
-        let keys: Vec<&str> = m.iter().map(|(k, _)| k.as_str()).collect();
+        let keys: Vec<&str> = m.iter().map(|m| m.key.as_str()).collect();
         assert_eq!(keys, ["a", "b", "c"]);
-        assert_eq!(m[0].1, b"1180591620717411303424");
-        assert_eq!(m[1].1, br#"{"x": [1, "}"]}"#);
+        assert_eq!(m[0].value, b"1180591620717411303424");
+        assert_eq!(m[1].value, br#"{"x": [1, "}"]}"#);
+        // A key is written back as it was written.
         assert_eq!(
-            object_of(&m[1..]),
-            br#"{"b": {"x": [1, "}"]}, "c": "s"}"#.to_vec()
+            object_of(m[1..].iter().map(|m| (m.key_text, m.value))),
+            br#"{"b": {"x": [1, "}"]}, "\u0063": "s"}"#.to_vec()
         );
-        assert_eq!(object_of(&[]), b"{}".to_vec());
+        assert_eq!(object_of([]), b"{}".to_vec());
         assert!(members(b"[]").is_err());
-        // A key with a lone surrogate escape, as Python writes it.
-        let m = members(br#"{"\ud800k": 1e400}"#).unwrap();
-        assert_eq!(m, [("\u{fffd}k".to_string(), &b"1e400"[..])]);
+        // Keys with lone surrogate escapes, as Python writes them: two
+        // keys, though both read as U+FFFD, each kept as written.
+        let doc = br#"{"\ud800": 1, "\udc00": 2, "\ufffd": 3, "\ud800": 4}"#;
+        let m = members(doc).unwrap();
+        let got: Vec<(&str, &[u8], &[u8])> = m
+            .iter()
+            .map(|m| (m.key.as_str(), m.key_text, m.value))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("\u{fffd}", &br#""\ud800""#[..], &b"4"[..]),
+                ("\u{fffd}", br#""\udc00""#, b"2"),
+                ("\u{fffd}", br#""\ufffd""#, b"3"),
+            ]
+        );
+        assert_eq!(get_member(doc, "\u{fffd}").unwrap(), Some(&b"3"[..]));
+        let literal = literal("k\"\u{e9}");
+        assert_eq!(
+            object_of([(&literal[..], &b"1"[..])]),
+            "{\"k\\\"\u{e9}\": 1}".as_bytes()
+        );
     }
 
     #[test]

@@ -153,6 +153,35 @@ def test_values_past_float64_and_lone_surrogates(zarrio, tmp_path, zarr_format):
     assert dict(zarr.open_group(str(tmp_path / "g"), mode="r").attrs) == HUGE
 
 
+def test_create_keeps_them_only_in_attributes(zarrio, tmp_path):
+    """Outside attributes zarrio stores a document as it reads it, where
+    they would not be what was given: refused, nothing written."""
+    from zarrio_ctypes import ZarrioError
+
+    def doc(**extra):
+        d = {"zarr_format": 3, "node_type": "array", "shape": [4], "data_type": "float32",
+             "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [4]}},
+             "chunk_key_encoding": {"name": "default"}, "fill_value": float("nan"),
+             "codecs": [{"name": "bytes", "configuration": {"endian": "little"}}]}
+        d.update(extra)
+        return json.dumps(d)
+
+    with Store.filesystem(tmp_path) as store:
+        for i, bad in enumerate([doc(dimension_names=["\ud800"]),
+                                 doc(ext={"must_understand": False, "n": 10**400}),
+                                 doc(attributes=HUGE, dimension_names=["\udfff"])]):
+            with pytest.raises(ZarrioError) as e:
+                Array.create(store, f"bad{i}", bad)
+            assert e.value.status_name == "ZARRIO_ERR_INVALID_METADATA"
+            assert "only in attributes" in e.value.message
+            assert not (tmp_path / f"bad{i}").exists()
+        with Array.create(store, "good", doc(attributes=HUGE, dimension_names=["\U0001f600"])) as a:
+            assert a.attributes() == HUGE
+    import zarr
+    good = zarr.open_array(str(tmp_path / "good"), mode="r")
+    assert dict(good.attrs) == HUGE and good.metadata.dimension_names == ("\U0001f600",)
+
+
 @pytest.mark.parametrize("zarr_format", [3, 2])
 def test_consolidated_metadata_keeps_python_attributes(zarrio, tmp_path, zarr_format):
     """Reads through consolidated metadata hand out the members' attributes
