@@ -241,8 +241,11 @@ impl Group {
     /// `.zmetadata`), as zarr-python does when it deletes a member, so
     /// readers of it no longer find the erased node.
     fn forget_consolidated(&self, name: &str) -> Result<()> {
-        let below = format!("{name}/");
-        let gone = |k: &str| k == name || k.starts_with(&below);
+        // By UTF-16 units: a key with a lone surrogate, which reads as
+        // U+FFFD, is another node than one named with U+FFFD itself.
+        let name_units: Vec<u16> = name.encode_utf16().collect();
+        let below: Vec<u16> = format!("{name}/").encode_utf16().collect();
+        let gone = |m: &splice::Member| m.units == name_units || m.units.starts_with(&below);
         // `doc` (an object with a `metadata` object) without the members
         // for the erased child, other members as they are written; None
         // when it has none of them.
@@ -251,10 +254,10 @@ impl Group {
                 return Ok(None);
             };
             let members = splice::members(metadata)?;
-            if !members.iter().any(|m| gone(&m.key)) {
+            if !members.iter().any(gone) {
                 return Ok(None);
             }
-            let kept = members.iter().filter(|m| !gone(&m.key));
+            let kept = members.iter().filter(|m| !gone(m));
             let utf8 = |v: Vec<u8>| {
                 String::from_utf8(v).map_err(|_| {
                     crate::error::invalid_metadata("consolidated metadata is not UTF-8")

@@ -382,3 +382,31 @@ fn a_refused_node_leaves_no_parent_groups() {
     assert_eq!(e.kind(), ErrorKind::Unsupported, "{}", e.message());
     assert_eq!(common::snapshot(s.as_ref()), before);
 }
+
+#[test]
+fn erasing_a_child_forgets_its_key_alone_whatever_its_escapes() {
+    // Two consolidated keys that read alike (a lone surrogate reads as
+    // U+FFFD): erasing the node named with U+FFFD keeps the other, as
+    // zarr-python does.
+    let store: StoreRef = Arc::new(MemoryStore::new());
+    let group = |cm: &str| {
+        format!(r#"{{"zarr_format": 3, "node_type": "group", "consolidated_metadata": {cm}}}"#)
+    };
+    let child = r#"{"zarr_format": 3, "node_type": "group"}"#;
+    let members = format!(r#""x\ufffd": {child}, "x\ud800": {child}, "x\ud800/y": {child}"#);
+    let cm =
+        |m: &str| format!(r#"{{"kind": "inline", "must_understand": false, "metadata": {{{m}}}}}"#);
+    store
+        .set("zarr.json", group(&cm(&members)).as_bytes())
+        .unwrap();
+    store.set("x\u{fffd}/zarr.json", child.as_bytes()).unwrap();
+    let root = Group::open(store.clone(), "").unwrap();
+    root.erase_child("x\u{fffd}").unwrap();
+    let kept = format!(r#""x\ud800": {child}, "x\ud800/y": {child}"#);
+    let stored = String::from_utf8(store.get("zarr.json").unwrap().unwrap()).unwrap();
+    assert!(
+        stored.contains(&format!(r#""metadata": {{{kept}}}"#)),
+        "{stored}"
+    );
+    assert!(store.get("x\u{fffd}/zarr.json").unwrap().is_none());
+}

@@ -359,7 +359,11 @@ fn attributes_are_kept_as_attributes_json_writes_them() {
     let before = s.get("g/d/attributes.json").unwrap().unwrap();
     let e = a.resize(&[4, 2]).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Unsupported, "{}", e.message());
-    assert!(e.message().contains(r#"attribute "huge""#), "{}", e.message());
+    assert!(
+        e.message().contains(r#"attribute "huge""#),
+        "{}",
+        e.message()
+    );
     assert_eq!(s.get("g/d/attributes.json").unwrap().unwrap(), before);
     // Integers past 64 bits are written exactly, also across a resize.
     a.set_attributes_json(&format!(r#"{{"big": {big}, "n": [-{big}]}}"#))

@@ -63,7 +63,7 @@ impl Array {
         if v2::is_v2_document(zarr_json.as_bytes()) {
             return Array::create_v2(store, path, zarr_json);
         }
-        check_stored_as_given(zarr_json.as_bytes(), "zarr.json")?;
+        check_stored_as_given(zarr_json.as_bytes(), true, "zarr.json")?;
         let meta = ArrayMetadata::parse(zarr_json.as_bytes())?;
         ZstdCodec::check_levels_for_writing(&meta.codecs.to_json())?;
         let parents = missing_parent_groups(store.as_ref(), &path)?;
@@ -81,7 +81,7 @@ impl Array {
     /// member the v2 specification requires) and an empty `.zattrs`, as
     /// zarr-python writes them.
     fn create_v2(store: StoreRef, path: String, zarray: &str) -> Result<Array> {
-        check_stored_as_given(zarray.as_bytes(), ".zarray")?;
+        check_stored_as_given(zarray.as_bytes(), false, ".zarray")?;
         let (text, meta) = v2::zarray_to_write(zarray.as_bytes())?;
         ZstdCodec::check_levels_for_writing(&meta.codecs.to_json())?;
         let parents = missing_parent_groups(store.as_ref(), &path)?;

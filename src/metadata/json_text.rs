@@ -95,18 +95,21 @@ impl Rewritten {
             return message;
         };
         // serde_json counts lines from 1 and columns as bytes into the
-        // line, the one it stopped at included.
+        // line, the one it stopped at included. Stopped at a quote that
+        // was added, it stopped at the token's start, which the quote
+        // does not move; at the end of the text, after all of them.
         let line_start = self
             .text
             .split_inclusive(|&b| b == b'\n')
             .take(e.line().saturating_sub(1))
             .map(<[u8]>::len)
             .sum::<usize>();
-        let at = line_start + e.column();
+        let stopped_at = line_start + e.column().saturating_sub(1);
+        let end = e.classify() == serde_json::error::Category::Eof;
         let added_before = self
             .added
             .iter()
-            .filter(|&&q| q >= line_start && q < at)
+            .filter(|&&q| q >= line_start && (q < stopped_at || (end && q == stopped_at)))
             .count();
         format!(
             "{what} at line {} column {}",
@@ -380,6 +383,18 @@ mod tests {
             error("{\"a\": [10000,\n 10000, 123, x]}")
         );
         assert!(error("{\"a\": 1e400, x}").contains("line 1 column 14"));
+        // Stopped at a token that was quoted, or at the end after one.
+        for (rewritten, plain) in [
+            ("[1e400 NaN]", "[10000 123]"),
+            ("{} NaN", "{} 123"),
+            ("[1\nNaN]", "[1\n123]"),
+            ("[1,\r\nNaN NaN]", "[1,\r\n123 123]"),
+            ("[1e400", "[10000"),
+            ("[NaN", "[123"),
+            ("{\"a\": NaN", "{\"a\": 123"),
+        ] {
+            assert_eq!(error(rewritten), error(plain), "{rewritten:?}");
+        }
     }
 
     #[test]

@@ -27,28 +27,36 @@ pub fn pretty(v: &Value) -> String {
 }
 
 /// Refuse a node's document `text`, about to be stored as it parses,
-/// when that would not be what it says: outside its attributes (which
-/// are kept as text), numbers past float64's range and lone surrogate
-/// escapes read as strings and U+FFFD (`parse_json`). Bare `NaN` and
-/// `Infinity` read as the strings Zarr writes for them and pass.
-pub fn check_stored_as_given(text: &[u8], what: &str) -> Result<()> {
-    if serde_json::from_slice::<Value>(text).is_ok() {
+/// when that would not be what it says: numbers past float64's range and
+/// lone surrogate escapes read as strings and U+FFFD (`parse_json`).
+/// `attributes` says whether its `attributes` member is kept as text and
+/// so may hold them. Bare `NaN` and `Infinity` read as the strings Zarr
+/// writes for them and pass.
+pub fn check_stored_as_given(text: &[u8], attributes: bool, what: &str) -> Result<()> {
+    let strict = |t: &[u8]| serde_json::from_slice::<Value>(t).is_ok();
+    if strict(text) {
         return Ok(());
     }
-    let rest = match splice::get_member(text, "attributes") {
-        Ok(Some(_)) => splice::set_member(text, "attributes", "{}")?,
-        _ => text.to_vec(),
+    // Malformed: parsing it says how.
+    let (Ok(_), Ok(members)) = (parse_json(text), splice::members(text)) else {
+        return Ok(());
     };
-    let rest = quote_non_finite(&rest).unwrap_or(rest);
-    if serde_json::from_slice::<Value>(&rest).is_err() && parse_json(&rest).is_ok() {
-        return Err(invalid_metadata(format!(
-            "{what}: numbers past float64's range and lone surrogate escapes are kept only \
-             in attributes"
-        )));
+    // Member by member (the last of repeated keys, as it is read).
+    let changed = members.iter().find(|m| {
+        let kept_as_text = attributes && m.key == "attributes";
+        let value = quote_non_finite(m.value);
+        let value = value.as_deref().unwrap_or(m.value);
+        let read_as_written = strict(m.key_text) && strict(value);
+        !(kept_as_text || read_as_written)
+    });
+    match changed {
+        Some(m) => Err(invalid_metadata(format!(
+            "{what}: {}: numbers past float64's range and lone surrogate escapes are kept \
+             only in attributes",
+            String::from_utf8_lossy(m.key_text)
+        ))),
+        None => Ok(()),
     }
-    // Strict JSON once its attributes are set aside, or malformed, which
-    // parsing it says.
-    Ok(())
 }
 
 /// Parse JSON text into an object.

@@ -72,6 +72,9 @@ fn locate(text: &[u8], key: &str) -> Result<Place> {
 pub struct Member<'a> {
     /// The key as text (a lone surrogate escape in it as U+FFFD).
     pub key: String,
+    /// The key's UTF-16 units (a lone surrogate as itself): what tells
+    /// keys apart.
+    pub units: Vec<u16>,
     /// The key's string literal as written, quotes included.
     pub key_text: &'a [u8],
     /// The value's text as written.
@@ -98,6 +101,7 @@ pub fn members(text: &[u8]) -> Result<Vec<Member<'_>>> {
         .into_iter()
         .map(|(units, (key, value))| Member {
             key: String::from_utf16_lossy(&units),
+            units,
             key_text: &text[key],
             value: &text[value],
         })

@@ -169,7 +169,13 @@ def test_create_keeps_them_only_in_attributes(zarrio, tmp_path):
     with Store.filesystem(tmp_path) as store:
         for i, bad in enumerate([doc(dimension_names=["\ud800"]),
                                  doc(ext={"must_understand": False, "n": 10**400}),
-                                 doc(attributes=HUGE, dimension_names=["\udfff"])]):
+                                 doc(attributes=HUGE, dimension_names=["\udfff"]),
+                                 # A v2 .zarray keeps no attributes: a member of
+                                 # that name is stored as it reads.
+                                 json.dumps({"zarr_format": 2, "shape": [4], "chunks": [4],
+                                             "dtype": "<f8", "compressor": None,
+                                             "fill_value": 0, "filters": None, "order": "C",
+                                             "attributes": {"h": 10**400}})]):
             with pytest.raises(ZarrioError) as e:
                 Array.create(store, f"bad{i}", bad)
             assert e.value.status_name == "ZARRIO_ERR_INVALID_METADATA"
