@@ -155,12 +155,8 @@ fn add_v3_members(
         .and_then(Value::as_object)
         .ok_or_else(|| invalid_metadata("consolidated_metadata has no metadata object"))?;
     let texts = splice::members(member_text(cm_text, "metadata")?)?;
-    for splice::Member {
-        key: rel,
-        value: doc_text,
-        ..
-    } in texts
-    {
+    for member in texts {
+        let (rel, doc_text) = (member.key(), member.value);
         let node = member_path(base, &rel)?;
         let doc = members.get(&rel).filter(|d| d.is_object()).ok_or_else(|| {
             invalid_metadata(format!(
@@ -193,10 +189,8 @@ fn read_v2(path: &str, text: &[u8], out: &mut BTreeMap<String, Arc<Vec<u8>>>) ->
     if !doc.get("metadata").is_some_and(Value::is_object) {
         return Err(invalid_metadata("no metadata object"));
     }
-    for splice::Member {
-        key: rel, value, ..
-    } in splice::members(member_text(text, "metadata")?)?
-    {
+    for member in splice::members(member_text(text, "metadata")?)? {
+        let (rel, value) = (member.key(), member.value);
         let (dir, name) = match rel.rsplit_once('/') {
             Some((dir, name)) => (dir, name),
             None => ("", rel.as_str()),

@@ -26,6 +26,11 @@ pub fn parse_json(text: &[u8]) -> Result<Value, String> {
     serde_json::from_slice(&readable.text).map_err(|e| readable.error_in_original(&e))
 }
 
+/// Whether `text` is JSON as a strict reader takes it.
+pub(crate) fn is_strict_json(text: &[u8]) -> bool {
+    serde_json::from_slice::<Value>(text).is_ok()
+}
+
 /// `text` with `NaN`, `Infinity` and `-Infinity` quoted where they stand
 /// for values (not inside strings, not as an object's keys, which Python
 /// never writes bare), or None when it has none of them: strict JSON.
@@ -56,7 +61,7 @@ pub(crate) fn key_units(literal: &[u8]) -> Option<Vec<u16>> {
                 't' => 0x09,
                 'u' => {
                     let hex: String = chars.by_ref().take(4).collect();
-                    unit(format!("\\u{hex}").as_bytes())?
+                    hex_unit(hex.as_bytes())?
                 }
                 _ => return None,
             },
@@ -87,6 +92,15 @@ struct Rewritten {
 }
 
 impl Rewritten {
+    /// Append `token` quoted.
+    fn quote(&mut self, token: &[u8]) {
+        self.added.push(self.text.len());
+        self.text.push(b'"');
+        self.text.extend_from_slice(token);
+        self.added.push(self.text.len());
+        self.text.push(b'"');
+    }
+
     /// `e`, an error in the rewritten text, placed in the original.
     fn error_in_original(&self, e: &serde_json::Error) -> String {
         let message = e.to_string();
@@ -114,7 +128,7 @@ impl Rewritten {
         format!(
             "{what} at line {} column {}",
             e.line(),
-            e.column() - added_before
+            e.column().saturating_sub(added_before)
         )
     }
 }
@@ -205,16 +219,6 @@ fn rewrite(text: &[u8], how: Rewrite) -> Option<Rewritten> {
     changed.then_some(out)
 }
 
-impl Rewritten {
-    fn quote(&mut self, token: &[u8]) {
-        self.added.push(self.text.len());
-        self.text.push(b'"');
-        self.text.extend_from_slice(token);
-        self.added.push(self.text.len());
-        self.text.push(b'"');
-    }
-}
-
 /// Whether `s` is a number as JSON's grammar writes one:
 /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
 fn is_json_number(s: &[u8]) -> bool {
@@ -274,8 +278,12 @@ fn surrogate(s: &[u8]) -> Surrogate {
 
 /// The UTF-16 unit of the `\uXXXX` escape `s` starts with.
 fn unit(s: &[u8]) -> Option<u16> {
-    let hex = s.strip_prefix(b"\\u")?.get(..4)?;
-    if !hex.iter().all(u8::is_ascii_hexdigit) {
+    hex_unit(s.strip_prefix(b"\\u")?.get(..4)?)
+}
+
+/// The UTF-16 unit four hex digits `hex` write.
+fn hex_unit(hex: &[u8]) -> Option<u16> {
+    if hex.len() != 4 || !hex.iter().all(u8::is_ascii_hexdigit) {
         return None;
     }
     u16::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()

@@ -10,7 +10,7 @@
 //! Every other key of `attributes.json` is an attribute, N5's version
 //! (`n5`) included, so writing a node back keeps what it had.
 
-use super::splice;
+use super::{is_strict_json, splice};
 use crate::error::{invalid_metadata, unsupported, Result};
 use serde_json::{json, Map, Value};
 
@@ -130,30 +130,24 @@ pub fn zarr_json(text: &[u8]) -> Result<Vec<u8>> {
         Ok(_) => return Err(bad("not a JSON object".into())),
         Err(e) => return Err(bad(format!("not JSON: {e}"))),
     };
-    let skip: &[&str] = if is_dataset(&attrs) {
-        DATASET_KEYS
-    } else {
-        &[]
+    let (doc, skip) = match is_dataset(&attrs) {
+        true => (dataset_json(&attrs)?, DATASET_KEYS),
+        false => (implicit_group_json(), &[][..]),
     };
-    let doc = zarr_json_of(attrs)?;
     // The attributes as attributes.json writes them (integers past 64
     // bits, numbers past float64 and all), not as a JSON library holds
     // them.
     let members = splice::members(text)?;
-    let kept = members.iter().filter(|m| !skip.contains(&m.key.as_str()));
+    let kept = members.iter().filter(|m| !skip.contains(&m.key().as_str()));
     let attributes = splice::object_of(kept.map(|m| (m.key_text, m.value)));
     // Parsed JSON is UTF-8 (outside strings only ASCII is allowed).
     let attributes = std::str::from_utf8(&attributes).map_err(|_| bad("not UTF-8 text".into()))?;
     splice::set_member(&doc, "attributes", attributes)
 }
 
-/// `zarr_json` of the parsed `attributes.json`, its attributes as parsed.
-fn zarr_json_of(attrs: Map<String, Value>) -> Result<Vec<u8>> {
-    let mut attributes = attrs.clone();
-    if !is_dataset(&attrs) {
-        return Ok(group_json(attributes));
-    }
-    attributes.retain(|k, _| !DATASET_KEYS.contains(&k.as_str()));
+/// The `zarr.json` of the dataset whose parsed `attributes.json` is
+/// `attrs`, without attributes (`zarr_json` adds them as written).
+fn dataset_json(attrs: &Map<String, Value>) -> Result<Vec<u8>> {
     let u64s = |k: &str| -> Result<Vec<u64>> {
         attrs
             .get(k)
@@ -215,20 +209,15 @@ fn zarr_json_of(attrs: Map<String, Value>) -> Result<Vec<u8>> {
         "chunk_key_encoding": {"name": "v2", "configuration": {"separator": "/"}},
         "fill_value": 0,
         "codecs": [{"name": "n5_default", "configuration": {"codecs": codecs}}],
-        "attributes": attributes,
     });
     Ok(serde_json::to_vec(&doc).expect("JSON values serialize"))
-}
-
-fn group_json(attributes: Map<String, Value>) -> Vec<u8> {
-    let doc = json!({"zarr_format": 3, "node_type": "group", "attributes": attributes});
-    serde_json::to_vec(&doc).expect("JSON values serialize")
 }
 
 /// The `zarr.json` of a group that has no `attributes.json` (any
 /// directory of an N5 container is a group).
 pub fn implicit_group_json() -> Vec<u8> {
-    group_json(Map::new())
+    let doc = json!({"zarr_format": 3, "node_type": "group", "attributes": {}});
+    serde_json::to_vec(&doc).expect("JSON values serialize")
 }
 
 fn refuse(what: String) -> crate::error::Error {
@@ -284,12 +273,11 @@ pub enum Node<'a> {
 /// The key, as written, of the first of the attributes in the document
 /// `text` that is not strict JSON (as Python writes them), if any is.
 fn not_strict_attribute(text: &[u8]) -> Option<String> {
-    let strict = |t: &[u8]| serde_json::from_slice::<Value>(t).is_ok();
     let attributes = splice::get_member(text, "attributes").ok()??;
     splice::members(attributes)
         .ok()?
         .into_iter()
-        .find(|m| !strict(m.key_text) || !strict(m.value))
+        .find(|m| !is_strict_json(m.key_text) || !is_strict_json(m.value))
         .map(|m| String::from_utf8_lossy(m.key_text).into_owned())
 }
 
@@ -400,7 +388,7 @@ pub fn attributes_json(text: &[u8], node: Node) -> Result<Vec<u8>> {
     // The attributes as zarr.json has them written (integers past 64 bits
     // exact), then N5's own keys.
     let members = match splice::get_member(text, "attributes")? {
-        Some(written) if !out.is_empty() => splice::members(written)?,
+        Some(written) if doc["attributes"].is_object() => splice::members(written)?,
         _ => Vec::new(),
     };
     let added: Vec<(Vec<u8>, Vec<u8>)> = added

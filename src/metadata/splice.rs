@@ -70,8 +70,6 @@ fn locate(text: &[u8], key: &str) -> Result<Place> {
 /// A member of a JSON object, as it is written.
 #[derive(Debug, PartialEq)]
 pub struct Member<'a> {
-    /// The key as text (a lone surrogate escape in it as U+FFFD).
-    pub key: String,
     /// The key's UTF-16 units (a lone surrogate as itself): what tells
     /// keys apart.
     pub units: Vec<u16>,
@@ -100,12 +98,18 @@ pub fn members(text: &[u8]) -> Result<Vec<Member<'_>>> {
     Ok(out
         .into_iter()
         .map(|(units, (key, value))| Member {
-            key: String::from_utf16_lossy(&units),
             units,
             key_text: &text[key],
             value: &text[value],
         })
         .collect())
+}
+
+impl Member<'_> {
+    /// The key as text (a lone surrogate escape in it as U+FFFD).
+    pub fn key(&self) -> String {
+        String::from_utf16_lossy(&self.units)
+    }
 }
 
 /// Visit the members of `text` (a JSON object): each key's UTF-16 units,
@@ -292,7 +296,7 @@ mod tests {
         let doc =
             br#"{"a": NaN, "b": {"x": [1, "}"]}, "a": 1180591620717411303424, "\u0063": "s"}"#;
         let m = members(doc).unwrap();
-        let keys: Vec<&str> = m.iter().map(|m| m.key.as_str()).collect();
+        let keys: Vec<String> = m.iter().map(Member::key).collect();
         assert_eq!(keys, ["a", "b", "c"]);
         assert_eq!(m[0].value, b"1180591620717411303424");
         assert_eq!(m[1].value, br#"{"x": [1, "}"]}"#);
@@ -307,16 +311,14 @@ mod tests {
         // keys, though both read as U+FFFD, each kept as written.
         let doc = br#"{"\ud800": 1, "\udc00": 2, "\ufffd": 3, "\ud800": 4}"#;
         let m = members(doc).unwrap();
-        let got: Vec<(&str, &[u8], &[u8])> = m
-            .iter()
-            .map(|m| (m.key.as_str(), m.key_text, m.value))
-            .collect();
+        let got: Vec<(String, &[u8], &[u8])> =
+            m.iter().map(|m| (m.key(), m.key_text, m.value)).collect();
         assert_eq!(
             got,
             [
-                ("\u{fffd}", &br#""\ud800""#[..], &b"4"[..]),
-                ("\u{fffd}", br#""\udc00""#, b"2"),
-                ("\u{fffd}", br#""\ufffd""#, b"3"),
+                ("\u{fffd}".to_string(), &br#""\ud800""#[..], &b"4"[..]),
+                ("\u{fffd}".to_string(), br#""\udc00""#, b"2"),
+                ("\u{fffd}".to_string(), br#""\ufffd""#, b"3"),
             ]
         );
         assert_eq!(get_member(doc, "\u{fffd}").unwrap(), Some(&b"3"[..]));
