@@ -198,6 +198,11 @@ typedef int32_t (*zarrio_read_range_fn)(void *user_data,
                                         int32_t from_end,
                                         zarrio_io *io);
 
+/**
+ * Every name of these codecs.
+ */
+#define NAMES { UTF8, BYTES, NDARRAY, V2, ARRAY, NUMCODECS_ARRAY, SPLIT, }
+
 
 
 
@@ -314,7 +319,9 @@ zarrio_status zarrio_array_create(zarrio_store *store,
  * when there is none, a Zarr v2 array's `.zarray` and `.zattrs`, which
  * is written as a v3 array is (its attributes to `.zattrs`, a resize to
  * `.zarray`). `|O` arrays with a `vlen-utf8` or `vlen-bytes` filter open as
- * `string` or `variable_length_bytes` arrays (`zarrio_array_read_strings`);
+ * `string` or `variable_length_bytes` arrays (`zarrio_array_read_strings`),
+ * with a `vlen-array` filter of little-endian numbers as `ndarray` arrays
+ * of one variable dimension (each item its numbers);
  * `|S<n>` and `|V<n>` as `null_terminated_bytes` and `raw_bytes`,
  * `U<n>` as `fixed_length_utf32`, `M8[unit]` / `m8[unit]` as
  * `numpy.datetime64` / `numpy.timedelta64`, structured dtypes as

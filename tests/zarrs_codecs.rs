@@ -14,6 +14,8 @@
 //! writing `input.bin` through the same metadata must store exactly the
 //! chunks zarrs stored.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -59,25 +61,10 @@ fn zfp_arrays_are_unsupported_without_zfp() {
     }
 }
 
-/// Every chunk file below `dir` (relative path -> bytes), without the
-/// metadata and the two `.bin` files.
+/// The chunks stored below `dir` (without the metadata and the two
+/// `.bin` files).
 fn chunks(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(root, &p, out);
-                continue;
-            }
-            let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
-            if rel != "zarr.json" && !rel.ends_with(".bin") {
-                out.insert(rel, std::fs::read(&p).unwrap());
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
+    common::files_below(dir, &["zarr.json", "input.bin", "read.bin"])
 }
 
 /// What zarrio must read from fixture `name`: what zarrs reads, except
@@ -160,28 +147,14 @@ fn open(name: &str) -> Array {
     Array::open(store, name).unwrap()
 }
 
-/// C-order byte offsets of the box `start..start+shape` of an array of
-/// shape `full` with elements of `elem` bytes.
+/// The bytes of the box `start..start+shape` of `data`, an array of
+/// shape `full` with elements of `elem` bytes in C order.
 fn box_bytes(data: &[u8], full: &[u64], start: &[u64], shape: &[u64], elem: usize) -> Vec<u8> {
-    let n: u64 = shape.iter().product();
-    let mut out = Vec::with_capacity(n as usize * elem);
-    let mut idx = vec![0u64; shape.len()];
-    for _ in 0..n {
-        let mut off = 0u64;
-        for d in 0..full.len() {
-            off = off * full[d] + start[d] + idx[d];
-        }
-        let off = off as usize * elem;
-        out.extend_from_slice(&data[off..off + elem]);
-        for d in (0..shape.len()).rev() {
-            idx[d] += 1;
-            if idx[d] < shape[d] {
-                break;
-            }
-            idx[d] = 0;
-        }
-    }
-    out
+    common::box_indices(full, start, shape)
+        .into_iter()
+        .flat_map(|i| &data[i * elem..(i + 1) * elem])
+        .copied()
+        .collect()
 }
 
 #[test]

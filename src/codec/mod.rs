@@ -650,7 +650,7 @@ pub fn build_codec(spec: &CodecSpec, repr: &ChunkRepr) -> Result<Codec> {
         name if checksum::ChecksumCodec::is_name(name) => {
             Codec::BytesToBytes(Arc::new(checksum::ChecksumCodec::from_spec(spec)?))
         }
-        vlen::UTF8 | vlen::BYTES | vlen::NDARRAY => {
+        name if vlen::NAMES.contains(&name) => {
             Codec::ArrayToBytes(Arc::new(vlen::VlenCodec::from_spec(spec, repr)?))
         }
         name if optional::OptionalCodec::is_name(name) => {

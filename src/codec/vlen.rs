@@ -1,16 +1,29 @@
-//! The `vlen-utf8` and `vlen-bytes` array->bytes codecs (zarr-extensions;
-//! numcodecs' `VLenUTF8` / `VLenBytes`, Zarr v2's filters of the same
-//! names), and `vlen-ndarray` (zarr-extensions, for the `ndarray` data
-//! type with a leading variable dimension: each item a whole number of
-//! records of little-endian scalars): a chunk of variable-length items is
-//! stored as a little-endian u32 item count, then for each item in C
-//! order its length as a little-endian u32 and its bytes.
+//! The codecs of variable-length items. `vlen-utf8` and `vlen-bytes`
+//! (zarr-extensions; numcodecs' `VLenUTF8` / `VLenBytes`, Zarr v2's
+//! filters of the same names), `vlen-ndarray` (zarr-extensions, for the
+//! `ndarray` data type with a leading variable dimension: each item a
+//! whole number of records of little-endian scalars), and the same
+//! framing under the names that serve any variable-length type (zarrs'
+//! `zarrs.vlen_v2`, numcodecs' `VLenArray` as `vlen-array` or
+//! `numcodecs.vlen-array`):
+//! a chunk is stored as a little-endian u32 item count, then for each
+//! item in C order its length as a little-endian u32 and its bytes.
+//!
+//! zarrs' `zarrs.vlen` stores the items apart from their offsets instead:
+//! the `n + 1` offsets (uint32 or uint64, the first 0, each item's end
+//! the next one's start) encoded through `index_codecs` as a
+//! one-dimensional array, the items' bytes side by side through
+//! `data_codecs` as a one-dimensional uint8 array, and the encoded
+//! offsets' length as a little-endian u64; `index_location` "start"
+//! stores that length, the offsets, then the bytes, "end" the bytes, the
+//! offsets, then the length.
 //!
 //! Items have no fixed size, so these codecs never go through the
 //! fixed-size paths (`encode`, `decode_into` refuse): `Array::read_strings`
 //! and `write_strings` call `CodecChain::decode_items` / `encode_items`,
 //! which end here.
 
+use super::pipeline::CodecChain;
 use super::{codec_json, ArrayToBytesCodec, ChunkRepr, CodecSpec};
 use crate::dtype::{ByteOrderUnits, DataType};
 use crate::error::{corrupt, invalid_argument, invalid_metadata, unsupported, Result};
@@ -19,6 +32,18 @@ use serde_json::{json, Value};
 pub const UTF8: &str = "vlen-utf8";
 pub const BYTES: &str = "vlen-bytes";
 pub const NDARRAY: &str = "vlen-ndarray";
+/// `vlen-bytes`' framing for any variable-length type (zarrs).
+pub const V2: &str = "zarrs.vlen_v2";
+/// numcodecs' `VLenArray`: `vlen-bytes`' framing, here for any
+/// variable-length type (zarrs reads and writes it so, under this name).
+pub const ARRAY: &str = "vlen-array";
+/// The same under numcodecs' prefix, as zarr-python names numcodecs' codecs.
+pub const NUMCODECS_ARRAY: &str = "numcodecs.vlen-array";
+/// Offsets and item bytes through codec chains of their own (zarrs).
+pub const SPLIT: &str = "zarrs.vlen";
+
+/// Every name of these codecs.
+pub const NAMES: [&str; 7] = [UTF8, BYTES, NDARRAY, V2, ARRAY, NUMCODECS_ARRAY, SPLIT];
 
 /// What each item of a chunk must be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,46 +216,291 @@ impl Items {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VlenCodec {
-    rule: ItemRule,
+impl ItemRule {
+    /// The items of `dtype`, for the codecs that serve any
+    /// variable-length type.
+    fn of_type(dtype: &DataType, name: &str) -> Result<ItemRule> {
+        match dtype {
+            DataType::String => Ok(ItemRule::Utf8),
+            DataType::Bytes => Ok(ItemRule::Bytes),
+            DataType::NdArray(t) if t.is_leading_variable() => Ok(ItemRule::Records {
+                record: t.record_size(),
+                unit: match t.scalar().byte_order_units() {
+                    ByteOrderUnits::Every(n) => n,
+                    _ => 1,
+                },
+                bools: *t.scalar() == DataType::Bool,
+            }),
+            t => Err(invalid_metadata(format!(
+                "codec \"{name}\" serves strings, byte strings and ndarray data types whose \
+                 one variable dimension leads ([null, d1, ...]), not {}",
+                t.to_json()
+            ))),
+        }
+    }
 }
 
-impl VlenCodec {
-    /// The codec `spec` names, for chunks of `repr` (whose data type
-    /// `vlen-ndarray` needs).
-    pub fn from_spec(spec: &CodecSpec, repr: &ChunkRepr) -> Result<Self> {
-        spec.check_keys(&[])?;
-        let rule = match spec.name.as_str() {
-            UTF8 => ItemRule::Utf8,
-            BYTES => ItemRule::Bytes,
-            _ => match &repr.dtype {
-                DataType::NdArray(t) if t.is_leading_variable() => ItemRule::Records {
-                    record: t.record_size(),
-                    unit: match t.scalar().byte_order_units() {
-                        ByteOrderUnits::Every(n) => n,
-                        _ => 1,
-                    },
-                    bools: *t.scalar() == DataType::Bool,
-                },
-                t => {
+/// How a chunk's items are laid out.
+#[derive(Debug, Clone)]
+enum Framing {
+    /// An item count, then each item's length and bytes (u32 LE).
+    Counted,
+    /// `zarrs.vlen`: offsets and bytes apart.
+    Split(Box<Split>),
+}
+
+/// The configuration of `zarrs.vlen`.
+#[derive(Debug, Clone)]
+struct Split {
+    /// The offsets' codecs, built for the chunk's item count (the chain
+    /// for another count is built when a chunk of it comes).
+    index: CodecChain,
+    /// The item bytes' codecs, built for one byte (rebuilt for each
+    /// chunk's length: the chain is checked once, here).
+    data: CodecChain,
+    /// uint64 offsets (else uint32).
+    wide: bool,
+    /// The offsets after the item bytes (else before).
+    at_end: bool,
+}
+
+impl Split {
+    fn from_spec(spec: &CodecSpec, items: u64) -> Result<Split> {
+        spec.check_keys(&[
+            "index_codecs",
+            "data_codecs",
+            "index_data_type",
+            "index_location",
+        ])?;
+        let list = |key: &str| match spec.get(key) {
+            Some(Value::Array(a)) => Ok(a.clone()),
+            _ => Err(invalid_metadata(format!(
+                "codec \"{SPLIT}\": \"{key}\" must be a list of codecs"
+            ))),
+        };
+        let wide = match spec.get("index_data_type").and_then(Value::as_str) {
+            Some("uint32") => false,
+            Some("uint64") => true,
+            _ => {
+                return Err(invalid_metadata(format!(
+                    "codec \"{SPLIT}\": \"index_data_type\" must be \"uint32\" or \"uint64\""
+                )))
+            }
+        };
+        // zarrs' first configuration had no index_location: the offsets
+        // came first.
+        let at_end = match spec.get("index_location") {
+            None => false,
+            Some(v) => match v.as_str() {
+                Some("start") => false,
+                Some("end") => true,
+                _ => {
                     return Err(invalid_metadata(format!(
-                        "codec \"{NDARRAY}\" serves ndarray data types whose one variable \
-                         dimension leads ([null, d1, ...]), not {}",
-                        t.to_json()
+                        "codec \"{SPLIT}\": \"index_location\" must be \"start\" or \"end\""
                     )))
                 }
             },
         };
-        Ok(VlenCodec { rule })
+        let index = list("index_codecs")?;
+        let index = Self::index_chain_of(&index, wide, items)
+            .map_err(|e| e.context(format!("codec \"{SPLIT}\": index_codecs")))?;
+        let data = Self::data_chain_of(&list("data_codecs")?, 1)
+            .map_err(|e| e.context(format!("codec \"{SPLIT}\": data_codecs")))?;
+        Ok(Split {
+            index,
+            data,
+            wide,
+            at_end,
+        })
+    }
+
+    fn index_chain_of(codecs: &[Value], wide: bool, items: u64) -> Result<CodecChain> {
+        let (dtype, size) = if wide {
+            (DataType::UInt64, 8)
+        } else {
+            (DataType::UInt32, 4)
+        };
+        let n = items
+            .checked_add(1)
+            .ok_or_else(|| invalid_metadata("a chunk holds too many items"))?;
+        CodecChain::from_json(codecs, ChunkRepr::new(vec![n], dtype, vec![0; size]))
+    }
+
+    fn data_chain_of(codecs: &[Value], len: u64) -> Result<CodecChain> {
+        CodecChain::from_json(codecs, ChunkRepr::new(vec![len], DataType::UInt8, vec![0]))
+    }
+
+    /// The offsets' chain for chunks of `n` items.
+    fn index_chain(&self, n: usize) -> Result<std::borrow::Cow<'_, CodecChain>> {
+        if self.index.repr().num_elements() == n as u64 + 1 {
+            return Ok(std::borrow::Cow::Borrowed(&self.index));
+        }
+        let codecs = self.index.to_json();
+        let codecs = codecs.as_array().map(Vec::as_slice).unwrap_or_default();
+        Ok(std::borrow::Cow::Owned(Self::index_chain_of(
+            codecs, self.wide, n as u64,
+        )?))
+    }
+
+    /// The item bytes' chain for `len` bytes.
+    fn data_chain(&self, len: usize) -> Result<CodecChain> {
+        let codecs = self.data.to_json();
+        Self::data_chain_of(
+            codecs.as_array().map(Vec::as_slice).unwrap_or_default(),
+            len as u64,
+        )
+    }
+
+    fn to_json(&self) -> Value {
+        json!({
+            "index_codecs": self.index.to_json(),
+            "data_codecs": self.data.to_json(),
+            "index_data_type": if self.wide { "uint64" } else { "uint32" },
+            "index_location": if self.at_end { "end" } else { "start" },
+        })
+    }
+
+    /// The offsets and the item bytes of a chunk of `n` items.
+    fn decode(&self, bytes: &[u8], n: usize) -> Result<(Vec<u64>, Vec<u8>)> {
+        let bad = |what: String| corrupt(format!("codec \"{SPLIT}\": {what}"));
+        if bytes.len() < 8 {
+            return Err(bad(format!(
+                "{} bytes hold no 8-byte length of the offsets",
+                bytes.len()
+            )));
+        }
+        let (length, rest) = if self.at_end {
+            let (rest, length) = bytes.split_at(bytes.len() - 8);
+            (length, rest)
+        } else {
+            bytes.split_at(8)
+        };
+        let length = u64::from_le_bytes(length.try_into().expect("8 bytes"));
+        let length = usize::try_from(length)
+            .ok()
+            .filter(|&l| l <= rest.len())
+            .ok_or_else(|| {
+                bad(format!(
+                    "offsets of {length} bytes do not fit in the chunk's {}",
+                    rest.len()
+                ))
+            })?;
+        let (index, data) = if self.at_end {
+            let (data, index) = rest.split_at(rest.len() - length);
+            (index, data)
+        } else {
+            rest.split_at(length)
+        };
+        let index = self.index_chain(n)?.decode(index)?;
+        let offsets: Vec<u64> = if self.wide {
+            index
+                .chunks_exact(8)
+                .map(|b| u64::from_ne_bytes(b.try_into().expect("8 bytes")))
+                .collect()
+        } else {
+            index
+                .chunks_exact(4)
+                .map(|b| u64::from(u32::from_ne_bytes(b.try_into().expect("4 bytes"))))
+                .collect()
+        };
+        if let Some(i) = offsets.windows(2).position(|w| w[1] < w[0]) {
+            return Err(bad(format!(
+                "the offsets decrease at item {i} ({} then {})",
+                offsets[i],
+                offsets[i + 1]
+            )));
+        }
+        let total = usize::try_from(offsets[n])
+            .map_err(|_| bad(format!("items of {} bytes", offsets[n])))?;
+        let data = if total == 0 {
+            Vec::new()
+        } else {
+            self.data_chain(total)?.decode(data)?
+        };
+        Ok((offsets, data))
+    }
+
+    /// A chunk's bytes from its items' offsets (starting at 0) and bytes.
+    fn encode(&self, items: &Items) -> Result<Vec<u8>> {
+        let index: Vec<u8> = if self.wide {
+            items.offsets.iter().flat_map(|o| o.to_ne_bytes()).collect()
+        } else {
+            let mut v = Vec::with_capacity(4 * items.offsets.len());
+            for &o in &items.offsets {
+                let o = u32::try_from(o).map_err(|_| {
+                    invalid_argument(format!(
+                        "codec \"{SPLIT}\": a chunk's items of {} bytes or more need \
+                         \"index_data_type\": \"uint64\"",
+                        u64::from(u32::MAX) + 1
+                    ))
+                })?;
+                v.extend_from_slice(&o.to_ne_bytes());
+            }
+            v
+        };
+        let index = self.index_chain(items.len())?.encode(&index)?;
+        let data = if items.data.is_empty() {
+            Vec::new()
+        } else {
+            self.data_chain(items.data.len())?.encode(&items.data)?
+        };
+        let length = (index.len() as u64).to_le_bytes();
+        let mut out = crate::alloc::with_capacity(8 + index.len() + data.len())?;
+        if self.at_end {
+            out.extend_from_slice(&data);
+            out.extend_from_slice(&index);
+            out.extend_from_slice(&length);
+        } else {
+            out.extend_from_slice(&length);
+            out.extend_from_slice(&index);
+            out.extend_from_slice(&data);
+        }
+        Ok(out)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct VlenCodec {
+    name: &'static str,
+    rule: ItemRule,
+    framing: Framing,
+}
+
+impl VlenCodec {
+    /// The codec `spec` names, for chunks of `repr` (whose data type
+    /// the codecs that serve any variable-length type need).
+    pub fn from_spec(spec: &CodecSpec, repr: &ChunkRepr) -> Result<Self> {
+        let name = NAMES
+            .into_iter()
+            .find(|&n| n == spec.name)
+            .ok_or_else(|| crate::error::internal("not a variable-length codec"))?;
+        let rule = match name {
+            UTF8 => ItemRule::Utf8,
+            BYTES => ItemRule::Bytes,
+            NDARRAY if !matches!(repr.dtype, DataType::NdArray(_)) => {
+                return Err(invalid_metadata(format!(
+                    "codec \"{NDARRAY}\" serves ndarray data types whose one variable \
+                     dimension leads ([null, d1, ...]), not {}",
+                    repr.dtype.to_json()
+                )))
+            }
+            _ => ItemRule::of_type(&repr.dtype, name)?,
+        };
+        let framing = if name == SPLIT {
+            Framing::Split(Box::new(Split::from_spec(spec, repr.num_elements())?))
+        } else {
+            spec.check_keys(&[])?;
+            Framing::Counted
+        };
+        Ok(VlenCodec {
+            name,
+            rule,
+            framing,
+        })
     }
 
     fn name(&self) -> &'static str {
-        match self.rule {
-            ItemRule::Utf8 => UTF8,
-            ItemRule::Bytes => BYTES,
-            ItemRule::Records { .. } => NDARRAY,
-        }
+        self.name
     }
 
     /// What each item must be.
@@ -245,6 +515,34 @@ impl VlenCodec {
 
     /// The `n` items a chunk's bytes hold.
     pub fn decode_items(&self, bytes: &[u8], n: usize) -> Result<Items> {
+        let mut items = match &self.framing {
+            Framing::Counted => self.decode_counted(bytes, n)?,
+            Framing::Split(split) => {
+                let (offsets, data) = split.decode(bytes, n)?;
+                // Items start where the first offset says (zarrs writes 0).
+                let first = offsets[0];
+                let items = Items {
+                    offsets: offsets.iter().map(|o| o - first).collect(),
+                    data: if first == 0 {
+                        data
+                    } else {
+                        data[first as usize..].to_vec()
+                    },
+                };
+                for i in 0..n {
+                    if let Some(why) = self.rule.broken_by(i, items.get(i)) {
+                        return Err(corrupt(format!("codec \"{}\": {why}", self.name)));
+                    }
+                }
+                items
+            }
+        };
+        self.rule.swap_for_host(&mut items.data);
+        Ok(items)
+    }
+
+    /// `decode_items` of the counted framing, the items as stored.
+    fn decode_counted(&self, bytes: &[u8], n: usize) -> Result<Items> {
         let name = self.name();
         let bad = |what: String| corrupt(format!("codec \"{name}\": {what}"));
         // The little-endian u32 at `*at`, which moves past it.
@@ -284,13 +582,20 @@ impl VlenCodec {
             items.offsets.push(items.data.len() as u64);
             at += len;
         }
-        self.rule.swap_for_host(&mut items.data);
         // Bytes after the last item are ignored, as numcodecs ignores them.
         Ok(items)
     }
 
     /// A chunk's bytes for `items` (checked by the caller).
     pub fn encode_items(&self, items: &Items) -> Result<Vec<u8>> {
+        if let Framing::Split(split) = &self.framing {
+            if cfg!(target_endian = "big") && matches!(self.rule, ItemRule::Records { .. }) {
+                let mut stored = items.clone();
+                self.rule.swap_for_host(&mut stored.data);
+                return split.encode(&stored);
+            }
+            return split.encode(items);
+        }
         let too_big = || {
             invalid_argument(format!(
                 "codec \"{}\": a chunk's items or an item of 4 GiB or more cannot be stored",
@@ -322,7 +627,10 @@ impl VlenCodec {
 
 impl ArrayToBytesCodec for VlenCodec {
     fn to_json(&self) -> Value {
-        codec_json(self.name(), json!({}))
+        match &self.framing {
+            Framing::Counted => codec_json(self.name(), json!({})),
+            Framing::Split(split) => codec_json(self.name(), split.to_json()),
+        }
     }
 
     fn encode(&self, _data: &[u8], _repr: &ChunkRepr) -> Result<Vec<u8>> {

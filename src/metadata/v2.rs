@@ -82,6 +82,7 @@ fn numcodecs_keys(id: &str) -> Option<&'static [&'static str]> {
         "crc32" | "crc32c" | "adler32" => &["location"],
         "jenkins_lookup3" => &["initval", "prefix"],
         "packbits" | "fletcher32" | "vlen-utf8" | "vlen-bytes" => &[],
+        "vlen-array" => &["dtype"],
         "pcodec" => crate::codec::pcodec::CONFIG_KEYS,
         "zfpy" => crate::codec::zfpy::CONFIG_KEYS,
         _ => return None,
@@ -189,6 +190,8 @@ fn check_v2_format(o: &Map<String, Value>, what: &str) -> Result<()> {
 
 /// `parse_dtype`'s name for `|O`, which the filters make a v3 type.
 const OBJECT: &str = "object";
+/// The v3 name of ragged arrays (`vlen-array` objects).
+const NDARRAY: &str = "ndarray";
 
 /// A v2 data type: the v3 name and the `bytes` codec's endian (None for
 /// one-byte and raw types).
@@ -315,7 +318,34 @@ fn parse_dtype(v: &Value) -> Result<V2Type> {
 }
 
 fn is_variable_length(t: &V2Type) -> bool {
-    t.name == "string" || t.name == "variable_length_bytes"
+    t.name == "string" || t.name == "variable_length_bytes" || t.name == NDARRAY
+}
+
+/// The v3 type of the items numcodecs' `VLenArray` filter (`{"id":
+/// "vlen-array", "dtype": "<f8"}`) stores: one-dimensional arrays of
+/// its numbers, the `ndarray` type with one variable dimension, whose
+/// `vlen-ndarray` codec frames items as `VLenArray` does (a count, then
+/// each item's length in bytes and its bytes). Items of big-endian
+/// numbers are not supported (`vlen-ndarray` stores little endian).
+fn ragged_type(filter: &Value) -> Result<Value> {
+    let dtype = filter
+        .get("dtype")
+        .ok_or_else(|| invalid_metadata(".zarray: the vlen-array filter has no \"dtype\""))?;
+    let item = parse_dtype(dtype)?;
+    let numeric = ["bool", "int", "uint", "float", "complex"]
+        .iter()
+        .any(|p| item.name.starts_with(p));
+    if !numeric || item.json.is_some() {
+        return Err(unsupported(format!(
+            ".zarray: vlen-array items of dtype {dtype} are not supported (numbers are)"
+        )));
+    }
+    if item.endian == Some("big") {
+        return Err(unsupported(format!(
+            ".zarray: vlen-array items of big-endian numbers ({dtype}) are not supported"
+        )));
+    }
+    Ok(json!({"name": NDARRAY, "configuration": {"dtype": item.name, "shape": [null]}}))
 }
 
 /// A structured dtype, `[[name, dtype], ...]` (`depth` structs deep), as
@@ -636,22 +666,33 @@ pub fn array_from_zarray(zarray: &[u8], zattrs: Option<&[u8]>) -> Result<ArrayMe
         let (name, codec) = match id {
             Some("vlen-utf8") => ("string", "vlen-utf8"),
             Some("vlen-bytes") => ("variable_length_bytes", "vlen-bytes"),
+            Some("vlen-array") => (NDARRAY, crate::codec::vlen::NDARRAY),
             _ => {
                 return Err(unsupported(format!(
-                    ".zarray: dtype \"|O\" with filters {} is not supported (vlen-utf8 and \
-                     vlen-bytes are)",
+                    ".zarray: dtype \"|O\" with filters {} is not supported (vlen-utf8, \
+                     vlen-bytes and vlen-array are)",
                     o.get("filters").unwrap_or(&Value::Null)
                 )))
             }
         };
+        if name == NDARRAY {
+            t.json = Some(ragged_type(&filters[0])?);
+        }
         filters.remove(0);
         t.name = name.into();
         // zarr-python 2 wrote 0 (its default) or null for object arrays;
         // zarr-python 3 reads a number as its text and null as empty.
         fill = Some(match fill {
-            Some(Value::String(s)) => Value::String(s),
+            Some(Value::String(s)) if name != NDARRAY => Value::String(s),
             Some(Value::Number(n)) if name == "string" => Value::String(n.to_string()),
-            _ => "".into(),
+            // A ragged array's fill is an empty item.
+            None | Some(Value::Null) | Some(Value::Number(_)) => "".into(),
+            Some(Value::String(_)) => "".into(),
+            Some(other) => {
+                return Err(unsupported(format!(
+                    ".zarray: fill_value {other} of an object array"
+                )))
+            }
         });
         codecs.push(json!({"name": codec}));
     }

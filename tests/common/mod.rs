@@ -214,3 +214,38 @@ pub fn v3_meta(
     })
     .to_string()
 }
+
+/// The C-order element indices of the box `start .. start + shape` of an
+/// array of shape `full`, in the box's C order.
+pub fn box_indices(full: &[u64], start: &[u64], shape: &[u64]) -> Vec<usize> {
+    let n: u64 = shape.iter().product();
+    let mut out = Vec::with_capacity(n as usize);
+    let mut idx = vec![0u64; shape.len()];
+    for _ in 0..n {
+        let mut off = 0u64;
+        for d in 0..full.len() {
+            off = off * full[d] + start[d] + idx[d];
+        }
+        out.push(off as usize);
+        for d in (0..shape.len()).rev() {
+            idx[d] += 1;
+            if idx[d] < shape[d] {
+                break;
+            }
+            idx[d] = 0;
+        }
+    }
+    out
+}
+
+/// Every value below `dir` on disk but the files named `skip` (relative
+/// key -> bytes).
+pub fn files_below(
+    dir: &std::path::Path,
+    skip: &[&str],
+) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let store = zarrio::FilesystemStore::open_existing(dir).unwrap();
+    let mut all = snapshot(&store);
+    all.retain(|k, _| !skip.iter().any(|s| k == s || k.ends_with(&format!("/{s}"))));
+    all
+}
