@@ -5,7 +5,11 @@
 //! entries, zarr-python's default, are read by positional reads straight
 //! from the archive, by byte range too, so sharded arrays read only the
 //! inner chunks they need; deflated entries are inflated whole. Whole
-//! values are checked against the entry's CRC-32; ranges cannot be.
+//! values are checked against the entry's CRC-32; ranges cannot be, so
+//! what the zip crate takes on trust is checked at open: the central
+//! directory's headers run one after another into its end record, and
+//! each entry's local header names the entry (else reading it is an
+//! error, as in Python's zipfile).
 //! Every write returns an "unsupported" error.
 
 use super::filesystem::read_exact_at;
@@ -37,6 +41,78 @@ struct Entry {
     size: u64,
     crc32: u32,
     method: Method,
+    /// Why the entry's local header disagrees with the central directory
+    /// (another name: the directory points at another entry's bytes).
+    /// Reading it is an error, as in Python's zipfile; the rest of the
+    /// archive reads.
+    damage: Option<String>,
+}
+
+const CENTRAL_HEADER: u32 = 0x0201_4b50;
+const LOCAL_HEADER: u32 = 0x0403_4b50;
+/// What may follow the last central directory header: the zip64 end
+/// record, its locator, the end record, a digital signature.
+const AFTER_DIRECTORY: [u32; 4] = [0x0606_4b50, 0x0706_4b50, 0x0605_4b50, 0x0505_4b50];
+
+fn u16_at(b: &[u8], at: usize) -> usize {
+    usize::from(u16::from_le_bytes([b[at], b[at + 1]]))
+}
+
+fn u32_at(b: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"))
+}
+
+/// The offsets (from `dir_start`) of the central directory's headers, read
+/// one after another as their lengths say, ending where an end record
+/// starts: what the zip crate parses, checked to be the whole directory
+/// (a header whose name length was cut leaves bytes no record owns).
+fn directory_headers(file: &File, dir_start: u64, file_len: u64, shown: &str) -> Result<Vec<u64>> {
+    let len = usize::try_from(file_len.saturating_sub(dir_start))
+        .map_err(|_| corrupt(format!("{shown}: a central directory too large to read")))?;
+    let mut dir = crate::alloc::zeroed(len)?;
+    read_exact_at(file, &mut dir, dir_start, shown)?;
+    let mut at = 0usize;
+    let mut starts = Vec::new();
+    loop {
+        let sig = dir.get(at..at + 4).map(|b| u32_at(b, 0));
+        match sig {
+            Some(CENTRAL_HEADER) => {
+                let fixed = dir.get(at..at + 46).ok_or_else(|| {
+                    corrupt(format!("{shown}: the central directory is truncated"))
+                })?;
+                starts.push(at as u64);
+                at += 46 + u16_at(fixed, 28) + u16_at(fixed, 30) + u16_at(fixed, 32);
+            }
+            Some(s) if AFTER_DIRECTORY.contains(&s) => return Ok(starts),
+            _ => {
+                return Err(corrupt(format!(
+                    "{shown}: the central directory is damaged: {} bytes into it is \
+                     neither a header nor its end",
+                    at
+                )))
+            }
+        }
+    }
+}
+
+/// Why the local header at `header_start` does not name `name` (the name
+/// the central directory gives it), if it does not.
+fn local_header_damage(file: &File, header_start: u64, name: &[u8], shown: &str) -> Option<String> {
+    let mut head = vec![0u8; 30 + name.len()];
+    if let Err(e) = read_exact_at(file, &mut head, header_start, shown) {
+        return Some(format!("its local header cannot be read: {}", e.message()));
+    }
+    if u32_at(&head, 0) != LOCAL_HEADER {
+        return Some("the central directory points at no local header".into());
+    }
+    let local = &head[30..];
+    if u16_at(&head, 26) != name.len() || local != name {
+        return Some(format!(
+            "its local header names {:?}: the central directory points at another entry",
+            String::from_utf8_lossy(&local[..u16_at(&head, 26).min(local.len())])
+        ));
+    }
+    None
 }
 
 /// What finding an archive's central directory may read beyond four
@@ -115,12 +191,23 @@ impl ZipStore {
         .map_err(|e| corrupt(format!("{shown} is not a readable zip archive: {e}")))?;
         // Reading the entries' local headers below is linear in the count.
         budget.store(u64::MAX, Ordering::Relaxed);
+        let dir_start = archive.central_directory_start();
+        let headers = directory_headers(&file, dir_start, file_len, &shown)?;
         let mut entries = HashMap::with_capacity(archive.len());
         for i in 0..archive.len() {
             let f = archive
                 .by_index_raw(i)
                 .map_err(|e| corrupt(format!("{shown}: entry {i}: {e}")))?;
             let name = f.name().to_string();
+            let walked = f
+                .central_header_start()
+                .checked_sub(dir_start)
+                .is_some_and(|at| headers.binary_search(&at).is_ok());
+            if !walked {
+                return Err(corrupt(format!(
+                    "{shown}: entry {name}'s central header lies outside the central directory"
+                )));
+            }
             // Directories, and names no key can have (absolute, "..").
             if f.is_dir() || validate_key(&name).is_err() {
                 continue;
@@ -174,6 +261,7 @@ impl ZipStore {
                 size: f.size(),
                 crc32: f.crc32(),
                 method,
+                damage: local_header_damage(&file, f.header_start(), f.name_raw(), &shown),
             };
             // An archive appended to holds a name more than once; the
             // last entry is the value, as Python's zipfile reads it.
@@ -194,6 +282,12 @@ impl ZipStore {
         let Some(e) = self.entries.get(key) else {
             return Ok(None);
         };
+        if let Some(why) = &e.damage {
+            return Err(corrupt(format!(
+                "{}: entry {key}: {why}",
+                self.path.display()
+            )));
+        }
         if let Method::Other(why) = e.method {
             return Err(unsupported(format!(
                 "{}: entry {key} is {why}, which this store does not read",
@@ -529,6 +623,58 @@ mod tests {
                 .unwrap_err()
                 .kind(),
             ErrorKind::NotFound
+        );
+    }
+
+    /// A central directory entry whose local header names another entry
+    /// (the directory points at the wrong bytes) is an error to read, by
+    /// range too, as Python's zipfile refuses it; the other entries read.
+    /// A directory whose headers do not run into its end record (a name
+    /// length cut) does not open.
+    #[test]
+    fn directory_and_local_headers_must_agree() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = archive(
+            dir.path(),
+            &[("c/0", b"first value"), ("c/1", b"other value")],
+        );
+        let good = std::fs::read(&path).unwrap();
+        // Point c/1's central header at c/0's local header.
+        let mut moved = good.clone();
+        let c0_local = moved.windows(3).position(|w| w == b"c/0").unwrap() - 30;
+        let c1_central = moved
+            .windows(4)
+            .enumerate()
+            .filter(|(_, w)| *w == b"PK\x01\x02")
+            .map(|(i, _)| i)
+            .find(|&i| &moved[i + 46..i + 49] == b"c/1")
+            .unwrap();
+        moved[c1_central + 42..c1_central + 46].copy_from_slice(&(c0_local as u32).to_le_bytes());
+        std::fs::write(&path, &moved).unwrap();
+        let s = ZipStore::open(&path).unwrap();
+        assert_eq!(s.get("c/0").unwrap().unwrap(), b"first value");
+        for e in [
+            s.get("c/1").unwrap_err(),
+            s.get_range("c/1", ByteRange::new(0, 3)).unwrap_err(),
+        ] {
+            assert_eq!(e.kind(), ErrorKind::Corrupt, "{e}");
+            assert!(e.to_string().contains("names \"c/0\""), "{e}");
+        }
+        // The last central header's name length cut to 0.
+        let mut cut = good.clone();
+        let last = cut.windows(4).rposition(|w| w == b"PK\x01\x02").unwrap();
+        cut[last + 28..last + 30].copy_from_slice(&0u16.to_le_bytes());
+        std::fs::write(&path, &cut).unwrap();
+        let e = ZipStore::open(&path).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Corrupt, "{e}");
+        assert!(
+            e.to_string().contains("central directory is damaged"),
+            "{e}"
+        );
+        std::fs::write(&path, &good).unwrap();
+        assert_eq!(
+            ZipStore::open(&path).unwrap().get("c/1").unwrap().unwrap(),
+            b"other value"
         );
     }
 }
