@@ -416,3 +416,40 @@ fn a_store_that_writes_another_array_while_a_shard_is_made() {
     b.read_region(&[4, 0], &[4, 4], &mut out, None).unwrap();
     assert_eq!(out, values([4, 4], 1));
 }
+
+/// A dense shard of 2^40 bytes (a million inner chunks of 1 MiB) is
+/// never built for a write of the fill value: untouched slots share the
+/// one encoded fill chunk, so the write finds the shard all fill and
+/// stores nothing (each slot's own copy took a terabyte). A write of
+/// another value needs the shard whole: where the kernel refuses an
+/// allocation larger than the machine (no overcommit, its default
+/// heuristic or strict accounting), that is an out-of-memory error, not
+/// the process killed.
+#[test]
+fn a_dense_shard_too_large_for_memory_is_refused_not_built() {
+    let meta = json!({
+        "zarr_format": 3, "node_type": "array", "shape": [1u64 << 20, 1u64 << 20],
+        "data_type": "uint8",
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [1u64 << 20, 1u64 << 20]}},
+        "chunk_key_encoding": {"name": "default"}, "fill_value": 0,
+        "codecs": [{"name": "sharding_indexed", "configuration": {
+            "chunk_shape": [1024, 1024], "codecs": [{"name": "bytes"}],
+            "index_codecs": [bytes_le()]}}]
+    })
+    .to_string();
+    let store = Arc::new(MemoryStore::new());
+    let a = Array::create(store.clone(), "a", &meta).unwrap();
+    a.write_region(&[5, 5], &[1, 1], &[0], None).unwrap();
+    assert_eq!(store.get("a/c/0/0").unwrap(), None);
+    let overcommit = std::fs::read_to_string("/proc/sys/vm/overcommit_memory").unwrap_or_default();
+    if overcommit.trim() == "1" {
+        eprintln!("the kernel overcommits every allocation: the terabyte write is not tried");
+        return;
+    }
+    let e = a.write_region(&[5, 5], &[1, 1], &[7], None).unwrap_err();
+    assert_eq!(e.kind(), zarrio::ErrorKind::OutOfMemory, "{e}");
+    assert_eq!(store.get("a/c/0/0").unwrap(), None);
+    let mut got = [9u8];
+    a.read_region(&[5, 5], &[1, 1], &mut got, None).unwrap();
+    assert_eq!(got, [0]);
+}

@@ -13,6 +13,7 @@ use crate::scratch::with_scratch;
 use crate::store::ByteRange;
 use crate::strided::{Layout, SourceBuffer};
 use crate::threads;
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 /// The most bytes of side-by-side slots of a dense shard one request
@@ -480,21 +481,22 @@ impl Array {
                 .map(|(o, n)| &b[o as usize..(o + n) as usize])
         };
         // Per inner chunk: its bytes, and whether it holds only the fill
-        // value (None: an untouched one, not yet looked at).
+        // value (None: an untouched one, not yet looked at). Untouched ones
+        // are borrowed, from the stored shard or the one encoded fill
+        // chunk: only the shard assembled from them is allocated whole.
         let encoded = threads::map(self.threads(), n_inner, |flat| {
             match edit.touches(flat) {
                 false => match stored(flat) {
-                    Some(b) => Ok((Some(crate::alloc::copied(b)?), None)),
+                    Some(b) => Ok((Some(Cow::Borrowed(b)), None)),
                     // Dense shards keep a slot for every inner chunk.
-                    None if sharding.slot_size().is_some() => Ok((
-                        Some(crate::alloc::copied(sharding.encoded_fill()?)?),
-                        Some(true),
-                    )),
+                    None if sharding.slot_size().is_some() => {
+                        Ok((Some(Cow::Borrowed(sharding.encoded_fill()?)), Some(true)))
+                    }
                     None => Ok((None, Some(true))),
                 },
                 true => edit
                     .encode(flat, &|| stored(flat).map(crate::alloc::copied).transpose())
-                    .map(|(b, fill)| (b, Some(fill))),
+                    .map(|(b, fill)| (b.map(Cow::Owned), Some(fill))),
             }
         })?;
         // Whether the shard now holds only the fill value: untouched inner
@@ -513,7 +515,7 @@ impl Array {
             }
             return Ok(true);
         }
-        let chunks: Vec<Option<Vec<u8>>> = encoded.into_iter().map(|(b, _)| b).collect();
+        let chunks: Vec<Option<Cow<[u8]>>> = encoded.into_iter().map(|(b, _)| b).collect();
         let shard = sharding.assemble(&chunks).map_err(|e| e.context(&key))?;
         if create_only {
             self.store().set_if_absent(&key, &shard)

@@ -291,7 +291,7 @@ impl ShardingCodec {
 
     /// Encode a shard from its inner chunks' encoded bytes (None = empty),
     /// in C order.
-    pub fn assemble(&self, chunks: &[Option<Vec<u8>>]) -> Result<Vec<u8>> {
+    pub fn assemble<B: AsRef<[u8]>>(&self, chunks: &[Option<B>]) -> Result<Vec<u8>> {
         let body_start = match self.location {
             IndexLocation::Start => self.index_size,
             IndexLocation::End => 0,
@@ -301,7 +301,7 @@ impl ShardingCodec {
         let mut index_raw = crate::alloc::with_capacity(chunks.len().saturating_mul(16))?;
         let mut offset = body_start;
         for c in chunks {
-            let entry = match c {
+            let entry = match c.as_ref().map(AsRef::as_ref) {
                 Some(b) => {
                     let at = offset;
                     offset += b.len() as u64;
@@ -320,7 +320,7 @@ impl ShardingCodec {
             out.extend_from_slice(&index_bytes);
         }
         for b in chunks.iter().flatten() {
-            out.extend_from_slice(b);
+            out.extend_from_slice(b.as_ref());
         }
         if self.location == IndexLocation::End {
             out.extend_from_slice(&index_bytes);
