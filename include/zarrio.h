@@ -198,11 +198,6 @@ typedef int32_t (*zarrio_read_range_fn)(void *user_data,
                                         int32_t from_end,
                                         zarrio_io *io);
 
-/**
- * Every name of these codecs.
- */
-#define NAMES { UTF8, BYTES, NDARRAY, V2, ARRAY, NUMCODECS_ARRAY, SPLIT, }
-
 
 
 

@@ -74,3 +74,19 @@ fn fortran_constants_match_the_header() {
         "{checked} constants found in include/zarrio.f90"
     );
 }
+
+/// Every macro the header defines is in the library's namespace
+/// (`ZARRIO_`): a public Rust constant cbindgen turns into a macro of
+/// another name (a `NAMES` table once) breaks C programs that use the
+/// name for their own.
+#[test]
+fn header_macros_are_prefixed() {
+    let header = generate();
+    let stray: Vec<&str> = header
+        .lines()
+        .filter_map(|l| l.strip_prefix("#define "))
+        .map(|l| l.split_whitespace().next().unwrap_or(""))
+        .filter(|name| !name.starts_with("ZARRIO_"))
+        .collect();
+    assert!(stray.is_empty(), "macros outside ZARRIO_: {stray:?}");
+}

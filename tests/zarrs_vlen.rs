@@ -213,6 +213,26 @@ fn bad_configurations_and_chunks_are_errors() {
     s.set("a/c/0", &huge).unwrap();
     let e = a.read_strings(&[0], &[4]).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Corrupt, "{e}");
+    // A last offset far past the item bytes there are: corrupt, found
+    // before a buffer of that size is asked for.
+    let wide = good.replace("uint32", "uint64");
+    let b = Array::create(
+        s.clone(),
+        "b",
+        &vlen_meta(4, 4, r#""string""#, &split(&wide)),
+    )
+    .unwrap();
+    b.write_strings(
+        &[0],
+        &[4],
+        items_of(&[b"ab".to_vec(), vec![], b"c".to_vec(), b"d".to_vec()]).view(),
+    )
+    .unwrap();
+    let mut far = s.get("b/c/0").unwrap().unwrap();
+    far[8 + 32..8 + 40].copy_from_slice(&(1u64 << 60).to_le_bytes());
+    s.set("b/c/0", &far).unwrap();
+    let e = b.read_strings(&[0], &[4]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Corrupt, "{e}");
     // Not UTF-8 in a string array.
     let mut latin = whole;
     let at = latin.len() - 1;

@@ -12,6 +12,7 @@
 use super::Array;
 use crate::codec::sharding::ShardingCodec;
 use crate::codec::vlen::{Items, ItemsRef};
+use crate::dtype::DataType;
 use crate::error::{unsupported, Result};
 use crate::region::{
     c_strides, check_region, flat_index as flat, for_each_index, num_elements, ChunkPart,
@@ -257,10 +258,13 @@ impl Array {
     }
 
     /// Store a chunk's items (C order), erasing it when all are the fill
-    /// value.
+    /// value. A Zarr v2 ragged array's (`vlen-array`) chunks are stored
+    /// whatever they hold: its `.zarray` fill (0 or null) is no item, and
+    /// zarr-python 2 reads a missing chunk as that, not as empty arrays.
     fn store_items(&self, chunk: &[u64], slots: &[&[u8]]) -> Result<()> {
         let key = self.chunk_key(chunk);
-        if slots.iter().all(|s| *s == self.fill_value()) {
+        let keep = self.is_v2() && matches!(self.data_type(), DataType::NdArray(_));
+        if !keep && slots.iter().all(|s| *s == self.fill_value()) {
             return self.store().erase(&key);
         }
         let items = Items::from_slices(slots)?;

@@ -464,14 +464,7 @@ impl CodecChain {
                 out.len()
             )));
         }
-        if let Some(expected) = self.fixed_encoded_size() {
-            if bytes.len() as u64 != expected {
-                return Err(corrupt(format!(
-                    "encoded chunk is {} bytes, expected {expected}",
-                    bytes.len()
-                )));
-            }
-        }
+        self.check_encoded_size(bytes)?;
         if self.array_to_array.is_empty() {
             return self.decode_bytes_into(bytes, out);
         }
@@ -484,6 +477,18 @@ impl CodecChain {
             array = c.decode(&array, input)?;
         }
         last.0.decode_into(&array, &last.1, out)
+    }
+
+    /// An error when the pipeline's encoded chunks have a fixed size and
+    /// `bytes` is not of it.
+    fn check_encoded_size(&self, bytes: &[u8]) -> Result<()> {
+        match self.fixed_encoded_size() {
+            Some(expected) if bytes.len() as u64 != expected => Err(corrupt(format!(
+                "encoded chunk is {} bytes, expected {expected}",
+                bytes.len()
+            ))),
+            _ => Ok(()),
+        }
     }
 
     /// When this pipeline's array->array codecs only reorder dimensions
@@ -578,6 +583,9 @@ impl CodecChain {
 
     /// Decode one encoded chunk into a new buffer.
     pub fn decode(&self, bytes: &[u8]) -> Result<Vec<u8>> {
+        // A chunk of the wrong size is corrupt whatever its decoded size:
+        // said before that size is allocated (it can come from data).
+        self.check_encoded_size(bytes)?;
         let mut out = crate::alloc::zeroed(self.repr.nbytes())?;
         self.decode_into(bytes, &mut out)?;
         Ok(out)

@@ -43,7 +43,7 @@ pub const NUMCODECS_ARRAY: &str = "numcodecs.vlen-array";
 pub const SPLIT: &str = "zarrs.vlen";
 
 /// Every name of these codecs.
-pub const NAMES: [&str; 7] = [UTF8, BYTES, NDARRAY, V2, ARRAY, NUMCODECS_ARRAY, SPLIT];
+pub(crate) const NAMES: [&str; 7] = [UTF8, BYTES, NDARRAY, V2, ARRAY, NUMCODECS_ARRAY, SPLIT];
 
 /// What each item of a chunk must be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -686,13 +686,7 @@ pub fn array_from_zarray(zarray: &[u8], zattrs: Option<&[u8]>) -> Result<ArrayMe
             Some(Value::String(s)) if name != NDARRAY => Value::String(s),
             Some(Value::Number(n)) if name == "string" => Value::String(n.to_string()),
             // A ragged array's fill is an empty item.
-            None | Some(Value::Null) | Some(Value::Number(_)) => "".into(),
-            Some(Value::String(_)) => "".into(),
-            Some(other) => {
-                return Err(unsupported(format!(
-                    ".zarray: fill_value {other} of an object array"
-                )))
-            }
+            _ => "".into(),
         });
         codecs.push(json!({"name": codec}));
     }

@@ -134,3 +134,17 @@ def test_items_of_other_dtypes_are_unsupported(zarrio, tmp_path, dtype):
             Array.open(store, "r")
         assert e.value.status_name == "ZARRIO_ERR_UNSUPPORTED", str(e.value)
         assert "vlen-array" in str(e.value)
+
+
+def test_chunks_of_empty_items_are_stored(zarrio, tmp_path):
+    """The .zarray's fill (0 or null) is no item: zarr-python 2 reads a
+    missing chunk as that, so chunks of empty arrays are stored, as
+    zarr-python 2 stores them."""
+    vlen, _ = _codecs(_zarray((4,), (2,), "<f8", None, 0))
+    with Store.filesystem(tmp_path) as store:
+        with Array.create(store, "w", _zarray((4,), (2,), "<f8", None, 0)) as arr:
+            arr.write_strings((0,), (4,), [b"", b"", b"", np.float64(2.5).tobytes()])
+            assert arr.read_strings() == [b"", b"", b"", np.float64(2.5).tobytes()]
+    for name, want in [("0", [[], []]), ("1", [[], [2.5]])]:
+        got = vlen.decode((tmp_path / "w" / name).read_bytes())
+        assert [list(g) for g in got] == want
