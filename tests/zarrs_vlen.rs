@@ -233,6 +233,29 @@ fn bad_configurations_and_chunks_are_errors() {
     s.set("b/c/0", &far).unwrap();
     let e = b.read_strings(&[0], &[4]).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Corrupt, "{e}");
+    // The same through a compressor, whose frame says how much it holds.
+    let zstd = wide.replace(
+        r#""data_codecs": [{"name": "bytes"}]"#,
+        r#""data_codecs": [{"name": "bytes"}, {"name": "zstd", "configuration": {"level": 1, "checksum": false}}]"#,
+    );
+    assert_ne!(zstd, wide);
+    let z = Array::create(
+        s.clone(),
+        "z",
+        &vlen_meta(4, 4, r#""string""#, &split(&zstd)),
+    )
+    .unwrap();
+    z.write_strings(
+        &[0],
+        &[4],
+        items_of(&[b"ab".to_vec(), vec![], b"c".to_vec(), b"d".to_vec()]).view(),
+    )
+    .unwrap();
+    let mut far = s.get("z/c/0").unwrap().unwrap();
+    far[8 + 32..8 + 40].copy_from_slice(&(1u64 << 60).to_le_bytes());
+    s.set("z/c/0", &far).unwrap();
+    let e = z.read_strings(&[0], &[4]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Corrupt, "{e}");
     // Not UTF-8 in a string array.
     let mut latin = whole;
     let at = latin.len() - 1;

@@ -484,18 +484,29 @@ pub fn templates() -> Vec<Template> {
             fixture: None,
         })
         .collect();
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/zarrs");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&fixtures)
-        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
-        .unwrap_or_default();
-    dirs.sort();
-    for dir in dirs {
-        if let Ok(text) = std::fs::read_to_string(dir.join("zarr.json")) {
-            all.push(Template {
-                name: format!("zarrs_{}", dir.file_name().unwrap().to_string_lossy()),
-                zarr_json: text,
-                fixture: Some(dir),
-            });
+    // The arrays zarrs wrote, fixed-size ones first, then variable-length
+    // ones (added later: the earlier templates keep their numbers).
+    for set in ["zarrs", "zarrs_vlen"] {
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/data")
+            .join(set);
+        let mut dirs: Vec<PathBuf> = std::fs::read_dir(&fixtures)
+            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        dirs.sort();
+        for dir in dirs {
+            if let Ok(text) = std::fs::read_to_string(dir.join("zarr.json")) {
+                let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+                all.push(Template {
+                    name: if set == "zarrs" {
+                        format!("zarrs_{name}")
+                    } else {
+                        format!("zarrs_{set}_{name}")
+                    },
+                    zarr_json: text,
+                    fixture: Some(dir),
+                });
+            }
         }
     }
     all

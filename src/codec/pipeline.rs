@@ -582,10 +582,27 @@ impl CodecChain {
     }
 
     /// Decode one encoded chunk into a new buffer.
+    ///
+    /// The chunk's size can come from data (`zarrs.vlen` gives its item
+    /// bytes' length in the chunk): what the encoded bytes say of their
+    /// decoded size (their length; a compressor's frame header) is
+    /// checked against it before a buffer of that size is made.
     pub fn decode(&self, bytes: &[u8]) -> Result<Vec<u8>> {
-        // A chunk of the wrong size is corrupt whatever its decoded size:
-        // said before that size is allocated (it can come from data).
         self.check_encoded_size(bytes)?;
+        if self.array_to_array.is_empty() && !self.bytes_to_bytes.is_empty() {
+            let mut data: Cow<[u8]> = Cow::Borrowed(bytes);
+            for i in (0..self.bytes_to_bytes.len()).rev() {
+                data = self.bytes_to_bytes[i].decode(data, self.decoded_size(i))?;
+            }
+            if self.array_to_bytes.is_identity(&self.bytes_repr) && data.len() == self.repr.nbytes()
+            {
+                return Ok(data.into_owned());
+            }
+            let mut out = crate::alloc::zeroed(self.repr.nbytes())?;
+            self.array_to_bytes
+                .decode_into(&data, &self.bytes_repr, &mut out)?;
+            return Ok(out);
+        }
         let mut out = crate::alloc::zeroed(self.repr.nbytes())?;
         self.decode_into(bytes, &mut out)?;
         Ok(out)
