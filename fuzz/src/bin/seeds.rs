@@ -75,6 +75,10 @@ fn main() {
         "fill_value": "NaN", "order": "F", "filters": [{"id": "delta", "dtype": "<f8"}],
         "dimension_separator": "/"}"#;
     put(&metadata, "v2_array", 1, v2.as_bytes());
+    let ragged = r#"{"zarr_format": 2, "shape": [6], "chunks": [4], "dtype": "|O",
+        "compressor": {"id": "zstd", "level": 1}, "fill_value": 0, "order": "C",
+        "filters": [{"id": "vlen-array", "dtype": "<i4"}], "dimension_separator": "."}"#;
+    put(&metadata, "v2_ragged", 1, ragged.as_bytes());
     let zmeta = r#"{"zarr_consolidated_format": 1, "metadata": {".zgroup": {"zarr_format": 2},
         "a/.zarray": {"zarr_format": 2, "shape": [4], "chunks": [2], "dtype": "|S3",
         "compressor": null, "fill_value": "", "order": "C", "filters": null},
