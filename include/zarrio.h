@@ -544,7 +544,13 @@ zarrio_status zarrio_array_set_attributes(zarrio_array *array, const char *json)
  * into C order in BENCHMARKS.md ("Fortran-order reads and writes").
  * `capacity` is the size of `out` in bytes; every addressed element must
  * lie inside it. Missing chunks read as the fill value. Decoding runs on
- * the array's threads (see `zarrio_array_set_threads`). On failure the
+ * the array's threads (see `zarrio_array_set_threads`). Parts of a shard
+ * are read by range (its index, then the inner chunks touched); on a
+ * store without value readers (callback stores) a writer can replace the
+ * shard between those requests, so a part that fails to decode or check
+ * is read once more through the index as it is then (the fill value if
+ * the shard is gone by then), and its error is returned only if that
+ * fails too. On failure the
  * region's elements in `out` are unspecified (chunks read before the
  * error may be in place, others not); nothing outside them is written.
  *
