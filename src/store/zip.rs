@@ -62,11 +62,19 @@ fn u32_at(b: &[u8], at: usize) -> u32 {
     u32::from_le_bytes(b[at..at + 4].try_into().expect("4 bytes"))
 }
 
-/// The offsets (from `dir_start`) of the central directory's headers, read
-/// one after another as their lengths say, ending where an end record
-/// starts: what the zip crate parses, checked to be the whole directory
-/// (a header whose name length was cut leaves bytes no record owns).
-fn directory_headers(file: &File, dir_start: u64, file_len: u64, shown: &str) -> Result<Vec<u64>> {
+/// The offsets (from `dir_start`) of the central directory's headers with
+/// the name bytes each holds, read one after another as their lengths
+/// say, ending where an end record starts: what the zip crate parses,
+/// checked to be the whole directory (a header whose name length was cut
+/// leaves bytes no record owns). The names are as stored, which the zip
+/// crate replaces by a Unicode Path extra field's name, where the local
+/// header keeps the stored one.
+fn directory_headers(
+    file: &File,
+    dir_start: u64,
+    file_len: u64,
+    shown: &str,
+) -> Result<Vec<(u64, Vec<u8>)>> {
     let len = usize::try_from(file_len.saturating_sub(dir_start))
         .map_err(|_| corrupt(format!("{shown}: a central directory too large to read")))?;
     let mut dir = crate::alloc::zeroed(len)?;
@@ -77,11 +85,12 @@ fn directory_headers(file: &File, dir_start: u64, file_len: u64, shown: &str) ->
         let sig = dir.get(at..at + 4).map(|b| u32_at(b, 0));
         match sig {
             Some(CENTRAL_HEADER) => {
-                let fixed = dir.get(at..at + 46).ok_or_else(|| {
-                    corrupt(format!("{shown}: the central directory is truncated"))
-                })?;
-                starts.push(at as u64);
-                at += 46 + u16_at(fixed, 28) + u16_at(fixed, 30) + u16_at(fixed, 32);
+                let truncated = || corrupt(format!("{shown}: the central directory is truncated"));
+                let fixed = dir.get(at..at + 46).ok_or_else(truncated)?;
+                let name_len = u16_at(fixed, 28);
+                let name = dir.get(at + 46..at + 46 + name_len).ok_or_else(truncated)?;
+                starts.push((at as u64, name.to_vec()));
+                at += 46 + name_len + u16_at(fixed, 30) + u16_at(fixed, 32);
             }
             Some(s) if AFTER_DIRECTORY.contains(&s) => return Ok(starts),
             _ => {
@@ -199,15 +208,16 @@ impl ZipStore {
                 .by_index_raw(i)
                 .map_err(|e| corrupt(format!("{shown}: entry {i}: {e}")))?;
             let name = f.name().to_string();
-            let walked = f
+            let stored_name = f
                 .central_header_start()
                 .checked_sub(dir_start)
-                .is_some_and(|at| headers.binary_search(&at).is_ok());
-            if !walked {
-                return Err(corrupt(format!(
-                    "{shown}: entry {name}'s central header lies outside the central directory"
-                )));
-            }
+                .and_then(|at| headers.binary_search_by_key(&at, |(h, _)| *h).ok())
+                .map(|i| headers[i].1.as_slice())
+                .ok_or_else(|| {
+                    corrupt(format!(
+                        "{shown}: entry {name}'s central header lies outside the central directory"
+                    ))
+                })?;
             // Directories, and names no key can have (absolute, "..").
             if f.is_dir() || validate_key(&name).is_err() {
                 continue;
@@ -261,7 +271,7 @@ impl ZipStore {
                 size: f.size(),
                 crc32: f.crc32(),
                 method,
-                damage: local_header_damage(&file, f.header_start(), f.name_raw(), &shown),
+                damage: local_header_damage(&file, f.header_start(), stored_name, &shown),
             };
             // An archive appended to holds a name more than once; the
             // last entry is the value, as Python's zipfile reads it.

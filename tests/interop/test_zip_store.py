@@ -222,3 +222,44 @@ def test_tensorstore_reads_the_zip_zarrio_writes(zarrio, tmp_path):
     t = ts.open({"driver": "zarr3", "kvstore": {"driver": "zip", "base": f"file://{path}"}, "path": "a/"},
                 open=True, read=True).result()
     assert np.array_equal(np.asarray(t.read().result()), data)
+
+
+def test_legacy_names_with_a_unicode_path_field(zarrio, tmp_path):
+    """Windows archivers store a non-ASCII name in the code page (cp437)
+    in both headers and the UTF-8 name in an Info-ZIP Unicode Path extra
+    field (0x7075): the key is the UTF-8 name, and the local header's
+    stored name matches the central header's stored one, not the UTF-8
+    one. Python's zipfile and zarr-python read it; so does zarrio."""
+    import struct
+    import zlib
+
+    import zarr
+    from zarr.storage import ZipStore
+
+    src = tmp_path / "src"
+    group = zarr.open_group(str(src), mode="w", zarr_format=3)
+    values = np.arange(12, dtype="<i4").reshape(3, 4)
+    group.create_array("\u00e9", shape=(3, 4), chunks=(3, 4), dtype="<i4", compressors=None)[:] = values
+    path = tmp_path / "unicode.zip"
+    placeholders = []
+    with zipfile.ZipFile(path, "w") as z:
+        for f in sorted(p for p in src.rglob("*") if p.is_file()):
+            key = f.relative_to(src).as_posix()
+            if not key.startswith("\u00e9"):
+                z.write(f, key)
+                continue
+            stored = b"\x82" + key[1:].encode()  # cp437 for the accented letter
+            field = struct.pack("<BI", 1, zlib.crc32(stored)) + key.encode("utf-8")
+            info = zipfile.ZipInfo("Q" + key[1:])
+            info.extra = struct.pack("<HH", 0x7075, len(field)) + field
+            z.writestr(info, f.read_bytes())
+            placeholders.append((("Q" + key[1:]).encode(), stored))
+    raw = path.read_bytes()
+    for placeholder, stored in placeholders:
+        assert raw.count(placeholder) == 2
+        raw = raw.replace(placeholder, stored)
+    path.write_bytes(raw)
+    assert np.array_equal(zarr.open_array(ZipStore(str(path), mode="r"), path="\u00e9", mode="r")[...], values)
+    with Store.zip(path) as store:
+        with Array.open(store, "\u00e9") as arr:
+            assert np.array_equal(arr.read(), values)
