@@ -17,6 +17,7 @@ mod structure;
 mod subbyte;
 pub use float8::Float8;
 pub use ndarray::NdArrayType;
+pub(crate) use ndarray::NDARRAY;
 pub use optional::OptionalType;
 pub(crate) use structure::{swap_units, MAX_DEPTH as MAX_STRUCT_DEPTH, STRUCT};
 pub use structure::{StructField, StructType, SwapRun};

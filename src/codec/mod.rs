@@ -588,6 +588,11 @@ impl CodecSpec {
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.configuration.get(key)
     }
+
+    /// The codec's JSON object, as `from_json` read it.
+    pub fn to_json(&self) -> Value {
+        codec_json(&self.name, Value::Object(self.configuration.clone()))
+    }
 }
 
 /// `{"name": name, "configuration": cfg}`.

@@ -278,10 +278,7 @@ impl CodecChain {
 
     /// The items of one encoded chunk of a variable-length data type.
     pub fn decode_items(&self, bytes: &[u8]) -> Result<Items> {
-        let mut data: Cow<[u8]> = Cow::Borrowed(bytes);
-        for i in (0..self.bytes_to_bytes.len()).rev() {
-            data = self.bytes_to_bytes[i].decode(data, self.decoded_size(i))?;
-        }
+        let data = self.undo_bytes_codecs(bytes, 0)?;
         if let Some(sh) = self.array_to_bytes.as_sharding() {
             return super::sharding_items::decode(sh, &data, &self.bytes_repr);
         }
@@ -479,6 +476,16 @@ impl CodecChain {
         last.0.decode_into(&array, &last.1, out)
     }
 
+    /// `bytes` with the bytes->bytes codecs from the last down to the
+    /// `first`-th undone, each checking the size it decodes to.
+    fn undo_bytes_codecs<'a>(&self, bytes: &'a [u8], first: usize) -> Result<Cow<'a, [u8]>> {
+        let mut data = Cow::Borrowed(bytes);
+        for i in (first..self.bytes_to_bytes.len()).rev() {
+            data = self.bytes_to_bytes[i].decode(data, self.decoded_size(i))?;
+        }
+        Ok(data)
+    }
+
     /// An error when the pipeline's encoded chunks have a fixed size and
     /// `bytes` is not of it.
     fn check_encoded_size(&self, bytes: &[u8]) -> Result<()> {
@@ -526,10 +533,7 @@ impl CodecChain {
     /// into `out`, which is exactly `bytes_repr.nbytes()` long.
     fn decode_bytes_into(&self, bytes: &[u8], out: &mut [u8]) -> Result<()> {
         // Undo every bytes->bytes codec but the first.
-        let mut data: Cow<[u8]> = Cow::Borrowed(bytes);
-        for i in (1..self.bytes_to_bytes.len()).rev() {
-            data = self.bytes_to_bytes[i].decode(data, self.decoded_size(i))?;
-        }
+        let mut data = self.undo_bytes_codecs(bytes, 1)?;
         if let Some(first) = self.bytes_to_bytes.first() {
             // Decompress straight into `out`, then finish in place (a no-op
             // for native `bytes`, a byte swap for the other endianness).
@@ -590,10 +594,7 @@ impl CodecChain {
     pub fn decode(&self, bytes: &[u8]) -> Result<Vec<u8>> {
         self.check_encoded_size(bytes)?;
         if self.array_to_array.is_empty() && !self.bytes_to_bytes.is_empty() {
-            let mut data: Cow<[u8]> = Cow::Borrowed(bytes);
-            for i in (0..self.bytes_to_bytes.len()).rev() {
-                data = self.bytes_to_bytes[i].decode(data, self.decoded_size(i))?;
-            }
+            let data = self.undo_bytes_codecs(bytes, 0)?;
             if self.array_to_bytes.is_identity(&self.bytes_repr) && data.len() == self.repr.nbytes()
             {
                 return Ok(data.into_owned());

@@ -28,6 +28,7 @@ use super::{codec_json, ArrayToBytesCodec, ChunkRepr, CodecSpec};
 use crate::dtype::{ByteOrderUnits, DataType};
 use crate::error::{corrupt, invalid_argument, invalid_metadata, unsupported, Result};
 use serde_json::{json, Value};
+use std::borrow::Cow;
 
 pub const UTF8: &str = "vlen-utf8";
 pub const BYTES: &str = "vlen-bytes";
@@ -252,12 +253,11 @@ enum Framing {
 /// The configuration of `zarrs.vlen`.
 #[derive(Debug, Clone)]
 struct Split {
-    /// The offsets' codecs, built for the chunk's item count (the chain
-    /// for another count is built when a chunk of it comes).
+    index_codecs: Vec<CodecSpec>,
+    data_codecs: Vec<CodecSpec>,
+    /// The offsets' chain for the chunk's item count (the chain for
+    /// another count is built when a chunk of it comes).
     index: CodecChain,
-    /// The item bytes' codecs, built for one byte (rebuilt for each
-    /// chunk's length: the chain is checked once, here).
-    data: CodecChain,
     /// uint64 offsets (else uint32).
     wide: bool,
     /// The offsets after the item bytes (else before).
@@ -273,7 +273,11 @@ impl Split {
             "index_location",
         ])?;
         let list = |key: &str| match spec.get(key) {
-            Some(Value::Array(a)) => Ok(a.clone()),
+            Some(Value::Array(a)) => a
+                .iter()
+                .map(CodecSpec::from_json)
+                .collect::<Result<Vec<_>>>()
+                .map_err(|e| e.context(format!("codec \"{SPLIT}\": {key}"))),
             _ => Err(invalid_metadata(format!(
                 "codec \"{SPLIT}\": \"{key}\" must be a list of codecs"
             ))),
@@ -301,60 +305,36 @@ impl Split {
                 }
             },
         };
-        let index = list("index_codecs")?;
-        let index = Self::index_chain_of(&index, wide, items)
+        let index_codecs = list("index_codecs")?;
+        let data_codecs = list("data_codecs")?;
+        let index = index_chain_of(&index_codecs, wide, items)
             .map_err(|e| e.context(format!("codec \"{SPLIT}\": index_codecs")))?;
-        let data = Self::data_chain_of(&list("data_codecs")?, 1)
+        // The item bytes' chain is built for each chunk's length; checked
+        // here once.
+        data_chain_of(&data_codecs, 1)
             .map_err(|e| e.context(format!("codec \"{SPLIT}\": data_codecs")))?;
         Ok(Split {
+            index_codecs,
+            data_codecs,
             index,
-            data,
             wide,
             at_end,
         })
     }
 
-    fn index_chain_of(codecs: &[Value], wide: bool, items: u64) -> Result<CodecChain> {
-        let (dtype, size) = if wide {
-            (DataType::UInt64, 8)
-        } else {
-            (DataType::UInt32, 4)
-        };
-        let n = items
-            .checked_add(1)
-            .ok_or_else(|| invalid_metadata("a chunk holds too many items"))?;
-        CodecChain::from_json(codecs, ChunkRepr::new(vec![n], dtype, vec![0; size]))
-    }
-
-    fn data_chain_of(codecs: &[Value], len: u64) -> Result<CodecChain> {
-        CodecChain::from_json(codecs, ChunkRepr::new(vec![len], DataType::UInt8, vec![0]))
-    }
-
     /// The offsets' chain for chunks of `n` items.
-    fn index_chain(&self, n: usize) -> Result<std::borrow::Cow<'_, CodecChain>> {
+    fn index_chain(&self, n: usize) -> Result<Cow<'_, CodecChain>> {
         if self.index.repr().num_elements() == n as u64 + 1 {
-            return Ok(std::borrow::Cow::Borrowed(&self.index));
+            return Ok(Cow::Borrowed(&self.index));
         }
-        let codecs = self.index.to_json();
-        let codecs = codecs.as_array().map(Vec::as_slice).unwrap_or_default();
-        Ok(std::borrow::Cow::Owned(Self::index_chain_of(
-            codecs, self.wide, n as u64,
-        )?))
-    }
-
-    /// The item bytes' chain for `len` bytes.
-    fn data_chain(&self, len: usize) -> Result<CodecChain> {
-        let codecs = self.data.to_json();
-        Self::data_chain_of(
-            codecs.as_array().map(Vec::as_slice).unwrap_or_default(),
-            len as u64,
-        )
+        index_chain_of(&self.index_codecs, self.wide, n as u64).map(Cow::Owned)
     }
 
     fn to_json(&self) -> Value {
+        let list = |specs: &[CodecSpec]| specs.iter().map(CodecSpec::to_json).collect::<Vec<_>>();
         json!({
-            "index_codecs": self.index.to_json(),
-            "data_codecs": self.data.to_json(),
+            "index_codecs": list(&self.index_codecs),
+            "data_codecs": list(&self.data_codecs),
             "index_data_type": if self.wide { "uint64" } else { "uint32" },
             "index_location": if self.at_end { "end" } else { "start" },
         })
@@ -415,7 +395,7 @@ impl Split {
         let data = if total == 0 {
             Vec::new()
         } else {
-            self.data_chain(total)?.decode(data)?
+            data_chain_of(&self.data_codecs, total as u64)?.decode(data)?
         };
         Ok((offsets, data))
     }
@@ -442,7 +422,7 @@ impl Split {
         let data = if items.data.is_empty() {
             Vec::new()
         } else {
-            self.data_chain(items.data.len())?.encode(&items.data)?
+            data_chain_of(&self.data_codecs, items.data.len() as u64)?.encode(&items.data)?
         };
         let length = (index.len() as u64).to_le_bytes();
         let mut out = crate::alloc::with_capacity(8 + index.len() + data.len())?;
@@ -457,6 +437,24 @@ impl Split {
         }
         Ok(out)
     }
+}
+
+/// The chain `codecs` make of a chunk's `items + 1` offsets.
+fn index_chain_of(codecs: &[CodecSpec], wide: bool, items: u64) -> Result<CodecChain> {
+    let (dtype, size) = if wide {
+        (DataType::UInt64, 8)
+    } else {
+        (DataType::UInt32, 4)
+    };
+    let n = items
+        .checked_add(1)
+        .ok_or_else(|| invalid_metadata("a chunk holds too many items"))?;
+    CodecChain::from_specs(codecs, ChunkRepr::new(vec![n], dtype, vec![0; size]))
+}
+
+/// The chain `codecs` make of `len` item bytes.
+fn data_chain_of(codecs: &[CodecSpec], len: u64) -> Result<CodecChain> {
+    CodecChain::from_specs(codecs, ChunkRepr::new(vec![len], DataType::UInt8, vec![0]))
 }
 
 #[derive(Debug, Clone)]

@@ -18,7 +18,8 @@
 
 use super::{parse_object, ArrayMetadata, Attributes};
 use crate::dtype::{
-    FIXED_UTF32, MAX_ITEM_BYTES, MAX_STRUCT_DEPTH, NULL_TERMINATED_BYTES, RAW_BYTES, STRUCT,
+    FIXED_UTF32, MAX_ITEM_BYTES, MAX_STRUCT_DEPTH, NDARRAY, NULL_TERMINATED_BYTES, RAW_BYTES,
+    STRUCT,
 };
 use crate::error::{invalid_metadata, unsupported, Result};
 use serde_json::{json, Map, Value};
@@ -190,8 +191,6 @@ fn check_v2_format(o: &Map<String, Value>, what: &str) -> Result<()> {
 
 /// `parse_dtype`'s name for `|O`, which the filters make a v3 type.
 const OBJECT: &str = "object";
-/// The v3 name of ragged arrays (`vlen-array` objects).
-const NDARRAY: &str = "ndarray";
 
 /// A v2 data type: the v3 name and the `bytes` codec's endian (None for
 /// one-byte and raw types).

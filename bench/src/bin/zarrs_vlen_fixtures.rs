@@ -15,24 +15,18 @@
 //! back, checked here), and writes the items through the same metadata
 //! and compares every stored chunk with zarrs' bytes.
 
+#[path = "../zarrs_store.rs"]
+mod zarrs_store;
+
 use std::path::Path;
-use std::sync::Arc;
 
 use serde_json::{json, Value};
-use zarrs::array::{Array, ArrayBytes, ArrayBytesOffsets, ArrayMetadata, ArraySubset};
-use zarrs::filesystem::FilesystemStore;
+use zarrs::array::{ArrayBytes, ArrayBytesOffsets};
+use zarrs_store::{keep_codec_metadata, store};
 
 /// Store `items` through the array of `meta` at `DIR/NAME`, read them
 /// back, check they are the same and write `items.json`.
 fn write(dir: &Path, name: &str, meta: Value, items: &[Vec<u8>]) {
-    let path = dir.join(name);
-    let _ = std::fs::remove_dir_all(&path);
-    std::fs::create_dir_all(&path).unwrap();
-    let store = Arc::new(FilesystemStore::new(&path).unwrap());
-    let shape: Vec<u64> = serde_json::from_value(meta["shape"].clone()).unwrap();
-    let meta: ArrayMetadata = serde_json::from_value(meta).unwrap();
-    let array = Array::new_with_metadata(store, "/", meta).unwrap();
-    array.store_metadata().unwrap();
     let mut data = vec![];
     let mut offsets = vec![0usize];
     for it in items {
@@ -40,9 +34,7 @@ fn write(dir: &Path, name: &str, meta: Value, items: &[Vec<u8>]) {
         offsets.push(data.len());
     }
     let bytes = ArrayBytes::new_vlen(data, ArrayBytesOffsets::new(offsets).unwrap()).unwrap();
-    let all = ArraySubset::new_with_shape(shape);
-    array.store_array_subset(&all, bytes).unwrap();
-    let back = array.retrieve_array_subset::<ArrayBytes>(&all).unwrap();
+    let back = store(dir, name, meta, bytes);
     let (back_data, back_offsets) = back.into_variable().unwrap().into_parts();
     let back: Vec<&[u8]> = back_offsets
         .windows(2)
@@ -50,22 +42,13 @@ fn write(dir: &Path, name: &str, meta: Value, items: &[Vec<u8>]) {
         .collect();
     let want: Vec<&[u8]> = items.iter().map(Vec::as_slice).collect();
     assert_eq!(back, want, "{name}: zarrs reads back other items");
-
-    // zarrs signs its arrays in their attributes; the fixtures keep the
-    // metadata the codecs need and nothing else.
-    let json_path = path.join("zarr.json");
-    let mut stored: Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
-    stored.as_object_mut().unwrap().remove("attributes");
-    std::fs::write(&json_path, serde_json::to_string_pretty(&stored).unwrap()).unwrap();
+    keep_codec_metadata(dir, name);
     let hex: Vec<String> = items
         .iter()
         .map(|it| it.iter().map(|b| format!("{b:02x}")).collect())
         .collect();
-    std::fs::write(
-        path.join("items.json"),
-        serde_json::to_string(&hex).unwrap(),
-    )
-    .unwrap();
+    let path = dir.join(name).join("items.json");
+    std::fs::write(path, serde_json::to_string(&hex).unwrap()).unwrap();
     println!("{name}: {} items", items.len());
 }
 
@@ -77,16 +60,21 @@ fn meta(shape: &[u64], chunk: &[u64], dtype: &str, codecs: Value) -> Value {
     })
 }
 
-/// `n` strings of 0 to 40 characters, some of them outside ASCII, some
-/// empty (a fixed LCG: the fixtures never change).
-fn strings(n: usize, seed: u64) -> Vec<Vec<u8>> {
+/// A fixed pseudo-random sequence (an LCG: the fixtures never change).
+fn lcg(seed: u64) -> impl FnMut() -> u64 {
     let mut s = seed;
-    let mut next = move || {
+    move || {
         s = s
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
         s >> 33
-    };
+    }
+}
+
+/// `n` strings of 0 to 40 characters, some of them outside ASCII, some
+/// empty.
+fn strings(n: usize, seed: u64) -> Vec<Vec<u8>> {
+    let mut next = lcg(seed);
     (0..n)
         .map(|_| {
             let len = next() % 41;
@@ -107,13 +95,7 @@ fn strings(n: usize, seed: u64) -> Vec<Vec<u8>> {
 
 /// `n` byte strings of 0 to 30 bytes of any value.
 fn byte_strings(n: usize, seed: u64) -> Vec<Vec<u8>> {
-    let mut s = seed;
-    let mut next = move || {
-        s = s
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        s >> 33
-    };
+    let mut next = lcg(seed);
     (0..n)
         .map(|_| (0..next() % 31).map(|_| next() as u8).collect())
         .collect()
