@@ -195,6 +195,21 @@ impl ChunkKeyEncoding {
                 self.to_json()
             )));
         }
+        // A segment named as node metadata would make chunks readable as
+        // nodes (or stored over one). Affixes nested in each other can
+        // join into such a name though each is checked on its own; a
+        // segment holding a coordinate has digits, which none of the
+        // names has, so the first chunk's key shows every such segment.
+        if let Some(s) = key
+            .split('/')
+            .find(|s| crate::node::METADATA_NAMES.contains(s) || *s == ".zmetadata")
+        {
+            return Err(invalid_metadata(format!(
+                "chunk_key_encoding {}: its keys (\"{key}\" for the first chunk) have a \
+                 path segment {s:?}, a name node metadata is stored under",
+                self.to_json()
+            )));
+        }
         Ok(())
     }
 
@@ -548,6 +563,13 @@ mod tests {
                 {"name": "prefix", "configuration": {"prefix": "./", "base_encoding": "default"}}}}),
             json!({"name": "template", "configuration": {"format": "{0}/./{1}"}}),
             json!({"name": "template", "configuration": {"format": "{0}/{1}/."}}),
+            // Affixes that join into node metadata names.
+            json!({"name": "suffix", "configuration": {"suffix": "json", "base_encoding":
+                {"name": "suffix", "configuration": {"suffix": "/zarr.", "base_encoding": "default"}}}}),
+            json!({"name": "template", "configuration": {"format": "{0}/{1}/.zgroup"}}),
+            json!({"name": "template", "configuration": {"format": ".zarray/{0}.{1}"}}),
+            json!({"name": "prefix", "configuration": {"prefix": ".zattrs/", "base_encoding": "v2"}}),
+            json!({"name": "prefix", "configuration": {"prefix": ".zmetadata/", "base_encoding": "v2"}}),
         ] {
             let e = ChunkKeyEncoding::from_json(&v).unwrap();
             assert!(e.check_rank(2).is_err(), "{v}");

@@ -81,7 +81,11 @@ impl FilesystemStore {
                 Err(e) if attempts < 8 && e.kind() == ErrorKind::NotFound => continue,
                 r => r.map_err(|e| io_err(key, e))?,
             }
-            let tmp = dir.join(format!("{TEMP_PREFIX}{name}-{}", temp_suffix()));
+            let tmp = dir.join(format!(
+                "{TEMP_PREFIX}{}-{}",
+                temp_stem(name),
+                temp_suffix()
+            ));
             // A new file, never one another writer is filling: the suffix
             // is unique within this process, but processes on other hosts
             // of a shared file system (or in other containers) can have
@@ -194,6 +198,18 @@ fn over_empty_dir(path: &Path, place: impl Fn() -> std::io::Result<()>) -> std::
 
 /// A name for a temporary file no other writer picks: this process's id
 /// and counter, the time, and std's per-process random hash keys.
+/// The part of a value's name its temporary file carries, for whoever
+/// finds one left behind: at most 64 bytes of it, so that a name near the
+/// file system's limit (255 bytes) still leaves room for the prefix and
+/// the suffix.
+fn temp_stem(name: &str) -> &str {
+    let mut end = name.len().min(64);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    &name[..end]
+}
+
 fn temp_suffix() -> String {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
@@ -887,6 +903,23 @@ mod tests {
         assert!(s.get_range("p", ByteRange::new(0, 4)).is_err());
         assert!(s.value_reader("p").is_err());
         assert!(s.set_range("p", 0, b"x").is_err());
+    }
+
+    /// A value whose name is near the file system's 255-byte limit can
+    /// be written, whole, only once and by range (its temporary file
+    /// carries a part of the name only).
+    #[test]
+    fn names_near_the_length_limit_are_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = FilesystemStore::new(dir.path()).unwrap();
+        let key = format!("c/0.{}", "\u{e9}".repeat(126));
+        assert_eq!(key.rsplit('/').next().unwrap().len(), 254);
+        s.set(&key, b"abc").unwrap();
+        assert!(!s.set_if_absent(&key, b"x").unwrap());
+        s.set_range(&key, 1, b"Z").unwrap();
+        assert_eq!(s.get(&key).unwrap().unwrap(), b"aZc");
+        assert_eq!(temp_stem(&"\u{e9}".repeat(40)).len(), 64);
+        assert_eq!(temp_stem("\u{20ac}".repeat(30).as_str()).len(), 63);
     }
 
     #[test]
