@@ -7,8 +7,10 @@
 //!   for integers (the time types as `int64`) keeps `keepbits` bits from
 //!   the highest set one of the magnitude, rounding the same way and
 //!   keeping the sign (see `ext_bit_round`);
-//! - `numcodecs.quantize` (`{"digits", "dtype"}`): rounds to a power of
-//!   two fine enough for `digits` decimal digits.
+//! - `numcodecs.quantize` (`{"digits", "dtype", "astype"}`): rounds to a
+//!   power of two fine enough for `digits` decimal digits, in `dtype`,
+//!   and stores the values cast to `astype` (another float type, or the
+//!   same).
 //!
 //! Decoding is the identity: the rounded values are the values. Encoding
 //! is numcodecs' arithmetic, so zarrio writes the bytes numcodecs writes.
@@ -16,7 +18,7 @@
 use super::scalar::{load_bits, store_bits};
 use super::{codec_json, ArrayToArrayCodec, ChunkRepr, CodecSpec};
 use crate::dtype::DataType;
-use crate::error::{invalid_argument, invalid_metadata, unsupported, Result};
+use crate::error::{invalid_argument, invalid_metadata, Result};
 use serde_json::{json, Value};
 
 pub const BITROUND: &str = "numcodecs.bitround";
@@ -41,11 +43,13 @@ enum Op {
     },
 }
 
-/// One of the two filters; `dtype` is quantize's configured type.
+/// One of the filters; `dtype` is quantize's configured type, `astype`
+/// the one it stores when that is another.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RoundingFilter {
     op: Op,
     dtype: Option<DataType>,
+    astype: Option<DataType>,
 }
 
 /// The mantissa bits of a float type.
@@ -84,7 +88,11 @@ impl RoundingFilter {
                 } else {
                     Op::BitRound { keepbits }
                 };
-                Ok(RoundingFilter { op, dtype: None })
+                Ok(RoundingFilter {
+                    op,
+                    dtype: None,
+                    astype: None,
+                })
             }
             QUANTIZE => {
                 spec.check_keys(&["digits", "dtype", "astype"])?;
@@ -95,18 +103,21 @@ impl RoundingFilter {
                         "codec \"{name}\": \"dtype\" must be a float type"
                     )));
                 }
-                if let Some(a) = spec.get("astype").filter(|v| !v.is_null()) {
-                    if super::numeric::parse_typestr(name, "astype", Some(a))? != dtype {
-                        return Err(unsupported(format!(
-                            "codec \"{name}\": an \"astype\" other than \"dtype\" is not supported"
-                        )));
-                    }
+                let astype = match spec.get("astype").filter(|v| !v.is_null()) {
+                    Some(a) => Some(super::numeric::parse_typestr(name, "astype", Some(a))?),
+                    None => None,
+                };
+                if astype.as_ref().is_some_and(|a| mantissa_bits(a).is_none()) {
+                    return Err(invalid_metadata(format!(
+                        "codec \"{name}\": \"astype\" must be a float type"
+                    )));
                 }
                 Ok(RoundingFilter {
                     op: Op::Quantize {
                         digits,
                         scale: quantize_scale(digits)?,
                     },
+                    astype: astype.filter(|a| *a != dtype),
                     dtype: Some(dtype),
                 })
             }
@@ -187,12 +198,16 @@ impl ArrayToArrayCodec for RoundingFilter {
                 json!({ "keepbits": keepbits })
             }
             Op::Quantize { digits, .. } => {
-                let t = match self.dtype {
+                let name = |t: Option<&DataType>| match t {
                     Some(DataType::Float16) => "<f2",
                     Some(DataType::Float32) => "<f4",
                     _ => "<f8",
                 };
-                json!({"digits": digits, "dtype": t})
+                match &self.astype {
+                    Some(a) => json!({"digits": digits, "dtype": name(self.dtype.as_ref()),
+                        "astype": name(Some(a))}),
+                    None => json!({"digits": digits, "dtype": name(self.dtype.as_ref())}),
+                }
             }
         };
         codec_json(self.name(), cfg)
@@ -205,8 +220,16 @@ impl ArrayToArrayCodec for RoundingFilter {
         self.check_input(decoded)?;
         let mut repr = decoded.clone();
         if let Some(d) = &self.dtype {
-            // quantize stores its configured float type.
+            // quantize stores its configured float type, or its astype:
+            // the fill value then as numpy casts it (as zarr-python
+            // carries a fill value through numcodecs' filters).
             repr.dtype = d.clone();
+            if let Some(a) = &self.astype {
+                let mut fill = vec![0; a.size()];
+                super::numeric::cast_elements(&decoded.fill_value, d, a, &mut fill);
+                repr.dtype = a.clone();
+                repr.fill_value = fill;
+            }
         }
         if let Op::BitRound { keepbits } = self.op {
             if mantissa_bits(&decoded.dtype).is_some_and(|bits| keepbits < bits) {
@@ -265,16 +288,36 @@ impl ArrayToArrayCodec for RoundingFilter {
                 }
             }
         }
+        if let (Some(d), Some(a)) = (&self.dtype, &self.astype) {
+            let mut cast = crate::alloc::zeroed(out.len() / d.size() * a.size())?;
+            super::numeric::cast_elements(&out, d, a, &mut cast);
+            return Ok(cast);
+        }
         Ok(out)
     }
 
     fn decode(&self, data: &[u8], decoded: &ChunkRepr) -> Result<Vec<u8>> {
+        if self.astype.is_some() {
+            return super::decode_to_vec(self, data, decoded);
+        }
         self.check_input(decoded)?;
         crate::alloc::copied(data)
     }
 
     fn decode_into(&self, data: &[u8], decoded: &ChunkRepr, out: &mut [u8]) -> Result<()> {
         self.check_input(decoded)?;
+        if let (Some(d), Some(a)) = (&self.dtype, &self.astype) {
+            // The stored values cast back, as numcodecs decodes them.
+            let n = super::check_elements(self.name(), data, decoded, a)?;
+            if out.len() != n * d.size() {
+                return Err(crate::error::internal(format!(
+                    "codec \"{QUANTIZE}\": {} bytes to decode {n} elements into",
+                    out.len()
+                )));
+            }
+            super::numeric::cast_elements(data, a, d, out);
+            return Ok(());
+        }
         super::copy_decoded(self.name(), data, out)
     }
 }
@@ -513,6 +556,24 @@ mod tests {
         );
     }
 
+    /// numcodecs quantizes in `dtype` and stores the values cast to
+    /// `astype`; decoding casts them back.
+    #[test]
+    fn quantize_stores_its_astype() {
+        let q = filter(json!({"name": QUANTIZE, "configuration":
+            {"digits": 2, "dtype": "<f8", "astype": "<f4"}}))
+        .unwrap();
+        let r = ChunkRepr::new(vec![2], DataType::Float64, 0.1f64.to_ne_bytes().to_vec());
+        let enc_repr = q.encoded_repr(&r).unwrap();
+        assert_eq!(enc_repr.dtype, DataType::Float32);
+        assert_eq!(enc_repr.fill_value, 0.1f32.to_ne_bytes());
+        // 1.2345 to multiples of 1/128 (1.234375), then to float32 (exact).
+        let enc = q.encode(&f64s(&[1.2345, -2.0]), &r).unwrap();
+        assert_eq!(enc, f32s(&[1.234375, -2.0]));
+        assert_eq!(q.decode(&enc, &r).unwrap(), f64s(&[1.234375, -2.0]));
+        assert_eq!(filter(q.to_json()).unwrap(), q);
+    }
+
     #[test]
     fn configurations() {
         for (v, kind) in [
@@ -533,8 +594,8 @@ mod tests {
                 ErrorKind::InvalidMetadata,
             ),
             (
-                json!({"name": QUANTIZE, "configuration": {"digits": 2, "dtype": "<f8", "astype": "<f4"}}),
-                ErrorKind::Unsupported,
+                json!({"name": QUANTIZE, "configuration": {"digits": 2, "dtype": "<f8", "astype": "<i4"}}),
+                ErrorKind::InvalidMetadata,
             ),
             (
                 json!({"name": QUANTIZE, "configuration": {"digits": 400, "dtype": "<f8"}}),
