@@ -7,7 +7,9 @@
 //! The arithmetic is the type's own, as zarr-python's:
 //! - integers compute exactly; a result past the type's range is an
 //!   error (never a wrap), and so is a stored value that `scale` does not
-//!   divide;
+//!   divide; but int64 values decode wrapping, as zarr-python 3.4
+//!   computes them (it writes values that wrapped past the range with an
+//!   offset far from zero, and reads them back so);
 //! - floats compute in their type, each operation rounded to it (float16
 //!   as numpy computes it: in float32, rounded to float16 after each
 //!   operation).
@@ -119,6 +121,13 @@ impl ScaleOffset {
                     return None;
                 }
                 let y = x / s + o;
+                if *t == DataType::Int64 {
+                    // zarr-python 3.4 computes int64 in int64, wrapping
+                    // (against the specification) where it range-checks
+                    // the other types: its chunks whose offset took a
+                    // value past the range decode as it decodes them.
+                    return Some(Scalar::Int(y as i64 as i128));
+                }
                 let (lo, hi) = int_range(t);
                 (lo..=hi).contains(&y).then_some(Scalar::Int(y))
             }
@@ -284,6 +293,38 @@ mod tests {
             .flat_map(|x| x.to_ne_bytes())
             .collect();
         assert!(c.encode(&data, &repr(DataType::UInt64)).is_err());
+    }
+
+    /// zarr-python 3.4 writes int64 values that wrap past the range
+    /// (offset 2^62: -2^63 - 2^62 stored as 2^62) and reads them back:
+    /// zarrio reads them so too, and still refuses to write them.
+    #[test]
+    fn int64_decodes_wrapping_as_zarr_python() {
+        let c = codec(Some(json!({"offset": 1i64 << 62})), DataType::Int64).unwrap();
+        let i64s = |v: &[i64]| -> Vec<u8> { v.iter().flat_map(|x| x.to_ne_bytes()).collect() };
+        let stored = i64s(&[1 << 62, -(1 << 62) - 1]);
+        assert_eq!(
+            c.decode(&stored, &repr(DataType::Int64)).unwrap(),
+            i64s(&[i64::MIN, -1])
+        );
+        assert_eq!(
+            c.encode(&i64s(&[i64::MIN, -1]), &repr(DataType::Int64))
+                .unwrap_err()
+                .kind(),
+            ErrorKind::InvalidArgument
+        );
+        // Other types still refuse a stored value that decodes past them.
+        let c = codec(Some(json!({"offset": 1 << 30})), DataType::Int32).unwrap();
+        let stored: Vec<u8> = [1i32 << 30, 0]
+            .iter()
+            .flat_map(|x| x.to_ne_bytes())
+            .collect();
+        assert_eq!(
+            c.decode(&stored, &repr(DataType::Int32))
+                .unwrap_err()
+                .kind(),
+            ErrorKind::Corrupt
+        );
     }
 
     #[test]
