@@ -704,7 +704,12 @@ pub fn array_from_zarray(zarray: &[u8], zattrs: Option<&[u8]>) -> Result<ArrayMe
                     ".zarray: a numeric filter after a byte-level filter is not supported",
                 ))
             }
-            None => after_bytes.push(numcodec(f, stored_size, "filter")?),
+            None => {
+                after_bytes.push(numcodec(f, stored_size, "filter")?);
+                // numcodecs' byte-level filters (shuffle, the checksums)
+                // hand on bytes: blosc after them compresses 1-byte items.
+                stored_size = 1;
+            }
         }
     }
     let compressor = o.get("compressor").filter(|c| !c.is_null());
@@ -802,6 +807,13 @@ mod tests {
         assert_eq!(m["codecs"][0]["configuration"]["order"], json!([1, 0]));
         assert_eq!(m["codecs"][1]["configuration"]["endian"], "big");
         assert_eq!(m["codecs"][3]["configuration"]["shuffle"], "bitshuffle");
+        assert_eq!(m["codecs"][3]["configuration"]["typesize"], 1);
+        let m = v3(
+            json!({"dtype": "<f8", "compressor": {"id": "blosc", "cname": "lz4",
+            "clevel": 5, "shuffle": 1}}),
+        )
+        .unwrap();
+        assert_eq!(m["codecs"][1]["configuration"]["typesize"], 8);
     }
 
     #[test]

@@ -620,3 +620,25 @@ def test_numcodecs_refuses_an_offset_out_of_range_and_so_does_zarrio(zarrio, tmp
             arr.write((2,), np.array([1, 2], dtype="<i2"))
         assert e.value.status == -1 and "does not fit int16" in str(e.value)
         assert_same_bits(arr.read(), want, "the array after the refused write")
+
+
+@pytest.mark.parametrize("filters", [[numcodecs.Shuffle(elementsize=8)], [numcodecs.CRC32()], []],
+                         ids=["shuffle", "crc32", "none"])
+def test_blosc_after_a_byte_filter_compresses_bytes(zarrio, filters, tmp_path):
+    """numcodecs hands blosc bytes after a byte-level filter: zarrio's chunks carry the typesize numcodecs' do."""
+    import zarr
+
+    data = np.arange(40, dtype="<f8") * 1.5
+    a = zarr.create_array(store=str(tmp_path / "theirs"), shape=(40,), chunks=(20,), dtype="<f8", zarr_format=2,
+                          filters=filters or None, compressors=numcodecs.Blosc(cname="lz4", clevel=5, shuffle=1))
+    a[:] = data
+    zarray = json.loads((tmp_path / "theirs" / ".zarray").read_text())
+    with Store.filesystem(tmp_path) as store, Array.create(store, "ours", zarray) as arr:
+        arr.write((0,), data)
+    for k in ["0", "1"]:
+        theirs = (tmp_path / "theirs" / k).read_bytes()
+        ours = (tmp_path / "ours" / k).read_bytes()
+        # Blosc's header: version, format version, flags, typesize.
+        assert ours[3] == theirs[3] == (1 if filters else 8), (ours[:4].hex(), theirs[:4].hex())
+        assert numcodecs.Blosc().decode(ours) == numcodecs.Blosc().decode(theirs)
+    assert np.array_equal(zarr.open_array(str(tmp_path / "ours"), mode="r")[...], data)
