@@ -13,7 +13,6 @@ mod write;
 pub(crate) use read::{read_shard_region, ShardRead};
 pub use selection::DimSelection;
 
-use crate::codec::zstd::ZstdCodec;
 use crate::codec::{ChunkRepr, CodecChain};
 use crate::dtype::DataType;
 use crate::error::{invalid_argument, not_found, out_of_bounds, unsupported, Result};
@@ -65,7 +64,7 @@ impl Array {
         }
         check_stored_as_given(zarr_json.as_bytes(), true, "zarr.json")?;
         let meta = ArrayMetadata::parse(zarr_json.as_bytes())?;
-        ZstdCodec::check_levels_for_writing(&meta.codecs.to_json())?;
+        crate::codec::check_settings_for_writing(&meta.codecs.to_json())?;
         let parents = missing_parent_groups(store.as_ref(), &path)?;
         let text = meta.to_string_pretty();
         store.check_metadata(&metadata_key(&path), text.as_bytes())?;
@@ -83,7 +82,7 @@ impl Array {
     fn create_v2(store: StoreRef, path: String, zarray: &str) -> Result<Array> {
         check_stored_as_given(zarray.as_bytes(), false, ".zarray")?;
         let (text, meta) = v2::zarray_to_write(zarray.as_bytes())?;
-        ZstdCodec::check_levels_for_writing(&meta.codecs.to_json())?;
+        crate::codec::check_settings_for_writing(&meta.codecs.to_json())?;
         let parents = missing_parent_groups(store.as_ref(), &path)?;
         store.check_metadata(&join_key(&path, ".zarray"), text.as_bytes())?;
         erase_node(store.as_ref(), &path)?;

@@ -1,7 +1,8 @@
 //! The `gzip` bytes->bytes codec: `{"name": "gzip", "configuration":
 //! {"level": 0..9}}`. Encodes an RFC 1952 gzip stream; decoding also accepts
-//! several concatenated gzip members and, leniently, a zlib (RFC 1950)
-//! stream.
+//! several concatenated gzip members, zero bytes after a member (padding,
+//! as Python's gzip and `gzip -d` take it) and, leniently, a zlib (RFC
+//! 1950) stream.
 //!
 //! The same codec with a zlib stream is numcodecs' `zlib` (Zarr v2's
 //! compressor, `{"name": "numcodecs.zlib", "configuration": {"level":
@@ -11,7 +12,7 @@ use super::stream::{StreamCodec, StreamFormat};
 use super::CodecSpec;
 use crate::alloc::GrowingSink;
 use crate::error::{invalid_metadata, Result};
-use flate2::bufread::MultiGzDecoder;
+use flate2::bufread::GzDecoder;
 use flate2::write::{GzEncoder, ZlibEncoder};
 use flate2::Compression;
 use serde_json::{json, Value};
@@ -83,9 +84,32 @@ impl GzipCodec {
 /// otherwise.
 fn decoder(input: &[u8]) -> Box<dyn Read + '_> {
     if input.starts_with(&[0x1f, 0x8b]) {
-        Box::new(MultiGzDecoder::new(input))
+        Box::new(GzMembers(Some(GzDecoder::new(input))))
     } else {
         Box::new(WholeZlib(flate2::bufread::ZlibDecoder::new(input)))
+    }
+}
+
+/// gzip members one after another; zero bytes after a member are padding
+/// (Python's gzip skips them, between members too).
+struct GzMembers<'a>(Option<GzDecoder<&'a [u8]>>);
+
+impl Read for GzMembers<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            let Some(member) = self.0.as_mut() else {
+                return Ok(0);
+            };
+            let n = member.read(buf)?;
+            if n > 0 || buf.is_empty() {
+                return Ok(n);
+            }
+            // The member has ended (its trailer checked); the decoder took
+            // from the slice only what the member used.
+            let rest = *member.get_ref();
+            let next = rest.iter().position(|&b| b != 0).unwrap_or(rest.len());
+            self.0 = (next < rest.len()).then(|| GzDecoder::new(&rest[next..]));
+        }
     }
 }
 
@@ -206,6 +230,28 @@ mod tests {
             &x[..]
         );
         assert_eq!(decode_into(&c, &two, 5000).unwrap(), x);
+        // Zero padding after a member, between members too, is skipped as
+        // Python's gzip skips it; other bytes after one are an error.
+        let first = c.encode(x[..2000].to_vec()).unwrap();
+        let mut padded = first.clone();
+        padded.extend([0u8; 7]);
+        padded.extend(c.encode(x[2000..].to_vec()).unwrap());
+        padded.extend([0u8; 512]);
+        for size in [DecodedSize::UNBOUNDED, DecodedSize::Exact(5000)] {
+            assert_eq!(
+                c.decode(Cow::Borrowed(&padded), size).unwrap().as_ref(),
+                &x[..]
+            );
+        }
+        assert_eq!(decode_into(&c, &padded, 5000).unwrap(), x);
+        let mut junk = first;
+        junk.extend([0, 0, 7]);
+        assert_eq!(
+            c.decode(Cow::Borrowed(&junk), DecodedSize::UNBOUNDED)
+                .unwrap_err()
+                .kind(),
+            ErrorKind::Corrupt
+        );
         // A zlib stream is tolerated.
         let mut z = ZlibEncoder::new(Vec::new(), Compression::new(6));
         z.write_all(&x).unwrap();

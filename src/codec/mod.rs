@@ -262,6 +262,53 @@ pub(crate) fn copy_decoded(codec: &str, data: &[u8], out: &mut [u8]) -> Result<(
     Ok(())
 }
 
+/// Codec settings that are read but refused in new arrays, because other
+/// readers cannot open them: a zstd level outside its specification's
+/// -131072 to 22 (zstd's own range; tensorstore refuses the array, and
+/// zarr-python levels above 22), a blosc blocksize past 715827542
+/// (tensorstore's limit; numcodecs takes C ints). Existing arrays with
+/// them are read (decoding ignores both; encoding clamps), as
+/// zarr-python reads them. `codecs` is a codec list as JSON, searched to
+/// any depth (shards, N5, optional).
+pub fn check_settings_for_writing(codecs: &Value) -> Result<()> {
+    const ZSTD_LEVELS: std::ops::RangeInclusive<i64> = -131072..=22;
+    const BLOSC_BLOCKSIZES: std::ops::RangeInclusive<u64> = 0..=715_827_542;
+    match codecs {
+        Value::Array(items) => items.iter().try_for_each(check_settings_for_writing),
+        Value::Object(o) => {
+            let setting = |key: &str| o.get("configuration").and_then(|c| c.get(key));
+            match o.get("name").and_then(Value::as_str) {
+                Some("zstd" | numcodecs_alias::ZSTD) => {
+                    if let Some(l) = setting("level").and_then(Value::as_i64) {
+                        if !ZSTD_LEVELS.contains(&l) {
+                            return Err(crate::error::invalid_metadata(format!(
+                                "codec \"zstd\": \"level\" {l} is outside {}..{}, which other \
+                                 readers refuse",
+                                ZSTD_LEVELS.start(),
+                                ZSTD_LEVELS.end()
+                            )));
+                        }
+                    }
+                }
+                Some("blosc" | numcodecs_alias::BLOSC) => {
+                    if let Some(b) = setting("blocksize").and_then(Value::as_u64) {
+                        if !BLOSC_BLOCKSIZES.contains(&b) {
+                            return Err(crate::error::invalid_metadata(format!(
+                                "codec \"blosc\": \"blocksize\" {b} is past {}, which other \
+                                 readers refuse",
+                                BLOSC_BLOCKSIZES.end()
+                            )));
+                        }
+                    }
+                }
+                _ => {}
+            }
+            o.values().try_for_each(check_settings_for_writing)
+        }
+        _ => Ok(()),
+    }
+}
+
 /// `decode` for a codec whose work is in `decode_into`: into a new chunk
 /// of the decoded size.
 pub(crate) fn decode_to_vec(

@@ -34,7 +34,11 @@ pub fn zarr_spec(id: &str, cfg: &serde_json::Map<String, Value>, typesize: usize
             "level": level(0),
             "checksum": cfg.get("checksum").cloned().unwrap_or(false.into()),
         }}),
-        "gzip" => json!({"name": "gzip", "configuration": {"level": level(1)}}),
+        // Python's gzip takes zlib's -1 for its default level, 6.
+        "gzip" => match level(1) {
+            l if l.as_i64() == Some(-1) => json!({"name": "gzip", "configuration": {"level": 6}}),
+            l => json!({"name": "gzip", "configuration": {"level": l}}),
+        },
         "blosc" => {
             let typesize = match cfg.get("typesize") {
                 None | Some(Value::Null) => typesize,
@@ -140,6 +144,8 @@ mod tests {
             json!({"name": ZSTD, "configuration": {"level": 3}}),
             json!({"name": ZSTD}),
             json!({"name": GZIP, "configuration": {}}),
+            // Python's gzip module takes zlib's default level, -1.
+            json!({"name": GZIP, "configuration": {"level": -1}}),
             json!({"name": BLOSC, "configuration": {"cname": "zstd", "clevel": 3, "shuffle": 2}}),
             json!({"name": BLOSC, "configuration": {}}),
         ] {

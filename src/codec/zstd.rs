@@ -12,7 +12,6 @@ use crate::error::{corrupt, internal, invalid_metadata, Result};
 use serde_json::{json, Value};
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::io::Read;
 
 /// The `zstd` codec.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,41 +35,6 @@ impl ZstdCodec {
 
     pub fn checksum(&self) -> bool {
         self.checksum
-    }
-
-    /// Arrays whose metadata has a zstd level outside the codec's
-    /// specification (-131072 to 22, zstd's own range) are refused when
-    /// they are created: tensorstore cannot open them, nor zarr-python
-    /// above 22. Existing ones are read (decoding ignores the level; zstd
-    /// clamps it when encoding), as zarr-python reads them. `codecs` is a
-    /// codec list as JSON, searched to any depth (shards, N5, optional).
-    pub fn check_levels_for_writing(codecs: &Value) -> Result<()> {
-        const LEVELS: std::ops::RangeInclusive<i64> = -131072..=22;
-        match codecs {
-            Value::Array(items) => items.iter().try_for_each(Self::check_levels_for_writing),
-            Value::Object(o) => {
-                let zstd = matches!(
-                    o.get("name").and_then(Value::as_str),
-                    Some("zstd" | super::numcodecs_alias::ZSTD)
-                );
-                let level = o
-                    .get("configuration")
-                    .and_then(|c| c.get("level"))
-                    .and_then(Value::as_i64);
-                if let (true, Some(l)) = (zstd, level) {
-                    if !LEVELS.contains(&l) {
-                        return Err(invalid_metadata(format!(
-                            "codec \"zstd\": \"level\" {l} is outside {}..{}, which other \
-                             readers refuse",
-                            LEVELS.start(),
-                            LEVELS.end()
-                        )));
-                    }
-                }
-                o.values().try_for_each(Self::check_levels_for_writing)
-            }
-            _ => Ok(()),
-        }
     }
 
     pub fn from_spec(spec: &CodecSpec) -> Result<Self> {
@@ -177,7 +141,17 @@ fn decompress_bulk(input: &[u8], out: &mut [u8]) -> Result<()> {
             );
         }
         let d = slot.as_mut().expect("set above");
-        d.decompress_to_buffer(input, out).map_err(zstd_error)
+        d.decompress_to_buffer(input, out).map_err(|e| {
+            // zstd's dstSize_tooSmall: the frames decode to more.
+            if e.to_string().contains("Destination buffer is too small") {
+                corrupt(format!(
+                    "codec \"zstd\": decoded size is more than the {} bytes expected",
+                    out.len()
+                ))
+            } else {
+                zstd_error(e)
+            }
+        })
     })?;
     if n != out.len() {
         return Err(size_mismatch(n, out.len()));
@@ -185,9 +159,19 @@ fn decompress_bulk(input: &[u8], out: &mut [u8]) -> Result<()> {
     Ok(())
 }
 
+/// A streaming decoder for frames that do not record their size, taking
+/// any window zstd defines (streaming compressors declare windows past
+/// the 2^27 bytes zstd's decoder takes by default, `zstd --long=31` up to
+/// 2^31, which other readers decode). The window buffer is only touched
+/// as far as the output reaches, which the caller bounds.
 fn stream_decoder(input: &[u8]) -> Result<zstd::stream::read::Decoder<'_, &[u8]>> {
-    zstd::stream::read::Decoder::with_buffer(input)
-        .map_err(|e| internal(format!("codec \"zstd\": {e}")))
+    let mut d = zstd::stream::read::Decoder::with_buffer(input)
+        .map_err(|e| internal(format!("codec \"zstd\": {e}")))?;
+    // zstd's ZSTD_WINDOWLOG_MAX: 31 on 64-bit machines, 30 on 32-bit.
+    let most = if usize::BITS == 64 { 31 } else { 30 };
+    d.window_log_max(most)
+        .map_err(|e| internal(format!("codec \"zstd\": {e}")))?;
+    Ok(d)
 }
 
 impl BytesToBytesCodec for ZstdCodec {
@@ -252,40 +236,28 @@ impl BytesToBytesCodec for ZstdCodec {
                 decompress_bulk(&input, &mut out)?;
                 Ok(Cow::Owned(out))
             }
-            None => Ok(Cow::Owned(size.read_all("zstd", stream_decoder(&input)?)?)),
+            // A known size: decoded in one pass into a buffer of it,
+            // which needs no window buffer.
+            None => match size.exact() {
+                Some(n) => {
+                    let mut out = crate::alloc::zeroed(n)?;
+                    decompress_bulk(&input, &mut out)?;
+                    Ok(Cow::Owned(out))
+                }
+                None => Ok(Cow::Owned(size.read_all("zstd", stream_decoder(&input)?)?)),
+            },
         }
     }
 
+    /// In one pass straight into `out`, whether the frames record their
+    /// size or not (a frame that runs past `out` is an error of zstd's).
     fn decode_into(&self, input: &[u8], out: &mut [u8]) -> Result<bool> {
-        match content_size(input)? {
-            Some(n) => {
-                if n != out.len() as u64 {
-                    return Err(size_mismatch(n, out.len()));
-                }
-                decompress_bulk(input, out)?;
-            }
-            None => {
-                let mut dec = stream_decoder(input)?;
-                let mut filled = 0;
-                while filled < out.len() {
-                    match dec.read(&mut out[filled..]) {
-                        Ok(0) => return Err(size_mismatch(filled, out.len())),
-                        Ok(k) => filled += k,
-                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                        Err(e) => return Err(zstd_error(e)),
-                    }
-                }
-                let mut extra = [0u8; 1];
-                loop {
-                    match dec.read(&mut extra) {
-                        Ok(0) => break,
-                        Ok(_) => return Err(size_mismatch("more than", out.len())),
-                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                        Err(e) => return Err(zstd_error(e)),
-                    }
-                }
+        if let Some(n) = content_size(input)? {
+            if n != out.len() as u64 {
+                return Err(size_mismatch(n, out.len()));
             }
         }
+        decompress_bulk(input, out)?;
         Ok(true)
     }
 
@@ -655,6 +627,29 @@ mod tests {
     }
 
     #[test]
+    fn frames_without_their_size_and_with_a_large_window() {
+        use std::io::Write;
+        let c = ZstdCodec::new(1, false);
+        let x = sample(300_000);
+        // As `zstd --long=28` writes from a pipe: no content size, a
+        // window of 2^28 declared, past zstd's default streaming limit.
+        let mut e = zstd::stream::write::Encoder::new(Vec::new(), 3).unwrap();
+        e.include_contentsize(false).unwrap();
+        e.set_parameter(zstd::zstd_safe::CParameter::WindowLog(28))
+            .unwrap();
+        e.write_all(&x).unwrap();
+        let enc = e.finish().unwrap();
+        assert_eq!(content_size(&enc).unwrap(), None);
+        assert_eq!(decode_into(&c, &enc, x.len()).unwrap(), x);
+        for size in [DecodedSize::Exact(x.len()), DecodedSize::UNBOUNDED] {
+            assert_eq!(&*c.decode(Cow::Borrowed(&enc), size).unwrap(), &x[..]);
+        }
+        let e = decode_into(&c, &enc, x.len() - 1).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Corrupt);
+        assert!(e.to_string().contains("more than the 299999 bytes"), "{e}");
+    }
+
+    #[test]
     fn size_mismatch_and_corruption_are_errors() {
         let c = ZstdCodec::new(1, false);
         let x = sample(5000);
@@ -740,9 +735,24 @@ mod tests {
             let nested = json!([{"name": "sharding_indexed", "configuration": {"codecs": [
                 {"name": "bytes"}, {"name": "numcodecs.zstd", "configuration": {"level": level}}]}}]);
             assert_eq!(
-                ZstdCodec::check_levels_for_writing(&nested).is_ok(),
+                crate::codec::check_settings_for_writing(&nested).is_ok(),
                 (-131072..=22).contains(&level),
                 "{level}"
+            );
+        }
+        // So are blosc blocksizes other readers refuse.
+        for (blocksize, ok) in [
+            (0u64, true),
+            (715_827_542, true),
+            (715_827_543, false),
+            (1 << 31, false),
+        ] {
+            let nested = json!([{"name": "sharding_indexed", "configuration": {"codecs": [
+                {"name": "bytes"}, {"name": "blosc", "configuration": {"blocksize": blocksize}}]}}]);
+            assert_eq!(
+                crate::codec::check_settings_for_writing(&nested).is_ok(),
+                ok,
+                "{blocksize}"
             );
         }
         for cfg in [

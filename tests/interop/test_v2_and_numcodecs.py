@@ -642,3 +642,25 @@ def test_blosc_after_a_byte_filter_compresses_bytes(zarrio, filters, tmp_path):
         assert ours[3] == theirs[3] == (1 if filters else 8), (ours[:4].hex(), theirs[:4].hex())
         assert numcodecs.Blosc().decode(ours) == numcodecs.Blosc().decode(theirs)
     assert np.array_equal(zarr.open_array(str(tmp_path / "ours"), mode="r")[...], data)
+
+
+def test_gzip_at_zlibs_default_level_and_zero_padding(zarrio, tmp_path):
+    """numcodecs' GZip(level=-1) (zlib's default level) opens, reads and writes; a gzip chunk with zero padding after it reads as Python's gzip reads it."""
+    import gzip
+
+    import zarr
+
+    data = np.arange(24, dtype="<i4")
+    a = zarr.create_array(store=str(tmp_path / "theirs"), shape=(24,), chunks=(12,), dtype="<i4", zarr_format=2,
+                          compressors=numcodecs.GZip(level=-1))
+    a[:] = data
+    chunk0 = tmp_path / "theirs" / "0"
+    padded = chunk0.read_bytes() + bytes(100)
+    assert gzip.decompress(padded) == data[:12].tobytes()
+    chunk0.write_bytes(padded)
+    assert np.array_equal(a[...], data)
+    with Store.filesystem(tmp_path) as store:
+        with Array.open(store, "theirs") as arr:
+            assert_same_bits(arr.read(), data, "zarrio's read")
+            arr.write((12,), data[:12])
+    assert np.array_equal(zarr.open_array(str(tmp_path / "theirs"), mode="r")[...], np.concatenate([data[:12]] * 2))
