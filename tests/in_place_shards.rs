@@ -453,3 +453,57 @@ fn a_dense_shard_too_large_for_memory_is_refused_not_built() {
     a.read_region(&[5, 5], &[1, 1], &mut got, None).unwrap();
     assert_eq!(got, [0]);
 }
+
+/// A reader that finds an inner chunk torn (part old, part new: a writer
+/// patching its slot in place) reads it again, up to three more times,
+/// on stores with and without value readers; a chunk still torn after
+/// that is a checksum error.
+#[test]
+fn reads_retry_an_inner_chunk_that_fails_its_checksum() {
+    let meta = json!({
+        "zarr_format": 3, "node_type": "array", "shape": [8, 8], "data_type": "int32",
+        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [8, 8]}},
+        "chunk_key_encoding": {"name": "default"}, "fill_value": 0,
+        "codecs": [{"name": "sharding_indexed", "configuration": {
+            "chunk_shape": [4, 2], "codecs": [bytes_le(), {"name": "crc32c"}],
+            "index_codecs": [bytes_le(), {"name": "crc32c"}]}}]
+    })
+    .to_string();
+    let data: Vec<i32> = (0..64).collect();
+    let bytes: Vec<u8> = data.iter().flat_map(|v| v.to_ne_bytes()).collect();
+    for value_readers in [false, true] {
+        let rec = Arc::new(common::Recording {
+            value_readers,
+            ..Default::default()
+        });
+        let store: StoreRef = rec.clone();
+        let a = Array::create(store, "a", &meta).unwrap();
+        a.write_region(&[0, 0], &[8, 8], &bytes, None).unwrap();
+        // An inner chunk's slot: 4 x 2 int32 and its checksum.
+        rec.tear_len.store(36, Ordering::SeqCst);
+        let mut out = vec![0u8; 32];
+        for (tears, ok) in [(3, true), (4, false)] {
+            rec.tears.store(tears, Ordering::SeqCst);
+            let r = a.read_region(&[0, 0], &[4, 2], &mut out, None);
+            assert_eq!(
+                r.is_ok(),
+                ok,
+                "{tears} torn reads, value readers {value_readers}: {r:?}"
+            );
+            if let Err(e) = r {
+                assert_eq!(e.kind(), zarrio::error::ErrorKind::Checksum);
+            } else {
+                let want: Vec<u8> = [0, 1, 8, 9, 16, 17, 24, 25]
+                    .iter()
+                    .flat_map(|v: &i32| v.to_ne_bytes())
+                    .collect();
+                assert_eq!(out, want);
+            }
+            assert_eq!(
+                rec.tears.load(Ordering::SeqCst),
+                0,
+                "every torn read was made"
+            );
+        }
+    }
+}

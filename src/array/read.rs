@@ -865,42 +865,55 @@ pub(crate) fn read_shard_region(
     dest: &DestBuffer,
     workers: usize,
 ) -> Result<()> {
-    let first = read_shard_region_from(ctx, shard_shape, part, dest, workers);
-    // A store without value readers reads each range from whatever version
-    // of the shard it holds by then: an index and inner chunks of two
-    // versions, while another writer replaces the shard, do not decode.
-    // Read again, once, by range through the index as it is now (the
-    // index and the touched inner chunks again, never the whole shard).
+    let mut result = read_shard_region_from(ctx, shard_shape, part, dest, workers);
     let ranged = ctx.index.is_some() || !part.is_whole(shard_shape);
-    match first {
-        Err(e)
-            if ranged
-                && !ctx.store.supports_value_reader()
-                && matches!(
-                    e.kind(),
-                    ErrorKind::Corrupt | ErrorKind::Checksum | ErrorKind::Io
-                ) =>
-        {
-            match fetch_shard_index(ctx.store, ctx.key, ctx.sharding) {
-                Ok(Some(index)) => {
-                    let again = ShardRead {
-                        index: Some(&index),
-                        fetched: None,
-                        ..*ctx
-                    };
-                    read_shard_region_from(&again, shard_shape, part, dest, workers)
-                }
-                Ok(None) => {
-                    // Erased meanwhile: the fill value.
-                    // SAFETY: each shard part is a distinct block of the destination.
-                    unsafe { dest.fill(&part.in_region, &part.shape, ctx.fill_value) };
-                    Ok(())
-                }
-                Err(_) => Err(e),
+    // Reads again by range through the index as it is by then (the index
+    // and the touched inner chunks again, never the whole shard), when
+    // the shard may have changed under the read:
+    // - on a store without value readers, each range comes from whatever
+    //   version of the shard it holds by then: an index and inner chunks
+    //   of two versions, while another writer replaces the shard, do not
+    //   decode (once);
+    // - on any store, a dense shard is patched in place: an inner chunk
+    //   read while a writer patches it can be part old and part new,
+    //   which a `crc32c` among the inner codecs reports as a checksum
+    //   failure (three times, the later ones after a pause: a writer can
+    //   patch it again meanwhile). A slot a crashed writer left half
+    //   written fails every time.
+    for (attempt, pause_ms) in [0u64, 1, 10].into_iter().enumerate() {
+        let retry = match &result {
+            Err(e) if e.kind() == ErrorKind::Checksum => true,
+            Err(e) => {
+                attempt == 0
+                    && ranged
+                    && !ctx.store.supports_value_reader()
+                    && matches!(e.kind(), ErrorKind::Corrupt | ErrorKind::Io)
             }
+            Ok(()) => false,
+        };
+        if !retry {
+            break;
         }
-        r => r,
+        std::thread::sleep(std::time::Duration::from_millis(pause_ms));
+        result = match fetch_shard_index(ctx.store, ctx.key, ctx.sharding) {
+            Ok(Some(index)) => {
+                let again = ShardRead {
+                    index: Some(&index),
+                    fetched: None,
+                    ..*ctx
+                };
+                read_shard_region_from(&again, shard_shape, part, dest, workers)
+            }
+            Ok(None) => {
+                // Erased meanwhile: the fill value.
+                // SAFETY: each shard part is a distinct block of the destination.
+                unsafe { dest.fill(&part.in_region, &part.shape, ctx.fill_value) };
+                Ok(())
+            }
+            Err(_) => result,
+        };
     }
+    result
 }
 
 /// `read_shard_region`, one attempt.

@@ -517,7 +517,10 @@ pub unsafe extern "C" fn zarrio_array_set_attributes(
 /// shard between those requests, so a part that fails to decode or check
 /// is read once more through the index as it is then (the fill value if
 /// the shard is gone by then), and its error is returned only if that
-/// fails too. On failure the
+/// fails too. On any store a part that fails its checksum is read that
+/// way up to three more times, 1 and 10 ms apart (a writer may be
+/// patching a dense shard in place, see `zarrio_array_write`). On failure
+/// the
 /// region's elements in `out` are unspecified (chunks read before the
 /// error may be in place, others not); nothing outside them is written.
 ///
@@ -705,10 +708,14 @@ pub unsafe extern "C" fn zarrio_array_write_strings(
 /// the store's `set_range` (filesystem, memory, and callback stores with
 /// `set_range`); the first write to a missing shard allocates it whole,
 /// atomically where the store can create-if-absent (filesystem, memory,
-/// callback stores with `set_if_absent`; on one without, the writers of
-/// this process take turns, and writers in other processes race).
+/// callback stores with `set_if_absent`; on one without, the writers
+/// through one store handle take turns, and others race).
 /// So writers of disjoint inner chunks — threads, or processes on one
-/// file system — may write the same shard at the same time. The bytes
+/// file system — may write the same shard at the same time, once it is
+/// laid out densely: a shard stored another way (by another library, such
+/// as zarr-python, which stores only the inner chunks that are not the
+/// fill value) is rewritten whole, densely, by the first partial write,
+/// and writers of it race until then. The bytes
 /// stored are those a full rewrite of the same data stores, except that a
 /// patched shard whose slots all come to hold the fill value stays
 /// allocated (a write covering the whole shard, or
@@ -723,10 +730,17 @@ pub unsafe extern "C" fn zarrio_array_write_strings(
 /// with every Zarr implementation (chunks are written independently).
 /// A dense shard patched in place is written a run of side-by-side inner
 /// chunks at a time: a store error may leave some of its touched inner
-/// chunks new and others old (each one whole); a value a codec cannot
-/// encode leaves the shard as it was (a patch of more than 64 MiB of
-/// inner chunks encodes them twice to make sure of that, holding 64 MiB
-/// at a time).
+/// chunks new and others old; a value a codec cannot encode leaves the
+/// shard as it was (a patch of more than 64 MiB of inner chunks encodes
+/// them twice to make sure of that, holding 64 MiB at a time). A patch
+/// is not atomic: a reader of an inner chunk while it is patched, or
+/// after a crash during the patch, can find it part old and part new
+/// (the memory store excepted). With `crc32c` among the inner codecs such
+/// a chunk is a checksum error, not wrong values: a read tries a shard
+/// part that fails its checksum three more times over about 11 ms before
+/// it returns the error, so a read racing a writer sees the old or the
+/// new chunk unless that chunk is patched again all through the retries,
+/// and a chunk a crash left torn is reported until it is written again.
 ///
 /// # Safety
 /// `array` is a live handle; `start`, `shape` (and `strides` unless NULL)

@@ -186,14 +186,34 @@ fn write_all_parts(f: &mut File, parts: &[&[u8]]) -> std::io::Result<()> {
 }
 
 /// Run `place` (a rename or link of a new value to `path`) again after
-/// removing an empty directory that stands at `path`: such a directory,
-/// left by values below it (e.g. by another tool), holds no value, so it
-/// gives way; one with something in it does not.
+/// removing a directory that stands at `path` holding no value: an empty
+/// one, left by values below it (e.g. by another tool), or one holding
+/// only this store's temporary files (left by a writer that was killed
+/// before it renamed them: erasing the node they were written for
+/// cannot see them). One with a value in it does not give way.
 fn over_empty_dir(path: &Path, place: impl Fn() -> std::io::Result<()>) -> std::io::Result<()> {
     match place() {
-        Err(_) if path.is_dir() && fs::remove_dir(path).is_ok() => place(),
+        Err(_) if path.is_dir() && holds_no_value(path) && fs::remove_dir_all(path).is_ok() => {
+            place()
+        }
         r => r,
     }
+}
+
+/// Whether the directory `dir` holds nothing but directories and this
+/// store's temporary files (a symbolic link counts as a value).
+fn holds_no_value(dir: &Path) -> bool {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return false;
+    };
+    entries.into_iter().all(|entry| {
+        let Ok(entry) = entry else { return false };
+        match entry.file_type() {
+            Ok(t) if t.is_dir() => holds_no_value(&entry.path()),
+            Ok(t) if t.is_file() => entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX),
+            _ => false,
+        }
+    })
 }
 
 /// A name for a temporary file no other writer picks: this process's id
@@ -863,9 +883,26 @@ mod tests {
         assert!(s.set_if_absent("y/c/1", b"u").unwrap());
         assert_eq!(s.get("y/c/1").unwrap().unwrap(), b"u");
         s.erase("y/c/1").unwrap();
+        // So does one holding only the temporary file of a writer killed
+        // before its rename (a 2-D chunk's, below a 1-D chunk's key).
+        fs::create_dir_all(dir.path().join("y/c/2/5")).unwrap();
+        fs::write(
+            dir.path().join(format!("y/c/2/5/{TEMP_PREFIX}0-1-2")),
+            b"part",
+        )
+        .unwrap();
+        s.set("y/c/2", b"t").unwrap();
+        assert_eq!(s.get("y/c/2").unwrap().unwrap(), b"t");
+        s.erase("y/c/2").unwrap();
         s.set("z/c/0/0", b"v").unwrap();
+        fs::write(
+            dir.path().join(format!("z/c/0/{TEMP_PREFIX}0-1-2")),
+            b"part",
+        )
+        .unwrap();
         assert!(s.set("z/c/0", b"w").is_err());
         assert_eq!(s.get("z/c/0/0").unwrap().unwrap(), b"v");
+        fs::remove_file(dir.path().join(format!("z/c/0/{TEMP_PREFIX}0-1-2"))).unwrap();
         // The root itself stays, empty or not.
         s.erase("x/c/0").unwrap();
         s.erase("x/zarr.json").unwrap();

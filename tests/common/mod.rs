@@ -26,6 +26,11 @@ pub struct Recording {
     pub value_readers: bool,
     /// Ranges read through value readers.
     pub reader_reads: AtomicUsize,
+    /// Reads of exactly this many bytes (by range or through a value
+    /// reader) come back with their first byte flipped, while `tears`
+    /// lasts: what a reader finds in a slot a writer is patching.
+    pub tear_len: AtomicUsize,
+    pub tears: AtomicUsize,
 }
 
 impl Default for Recording {
@@ -42,6 +47,8 @@ impl Default for Recording {
             ranged_writes: true,
             value_readers: false,
             reader_reads: AtomicUsize::new(0),
+            tear_len: AtomicUsize::new(0),
+            tears: AtomicUsize::new(0),
         }
     }
 }
@@ -79,6 +86,19 @@ impl Recording {
         self.max_in_flight.store(0, Ordering::SeqCst);
     }
 
+    /// Flip the first byte of `b` if a tear is due for reads of its length.
+    fn tear(&self, b: &mut [u8]) {
+        if !b.is_empty()
+            && b.len() == self.tear_len.load(Ordering::SeqCst)
+            && self
+                .tears
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |t| t.checked_sub(1))
+                .is_ok()
+        {
+            b[0] ^= 0xff;
+        }
+    }
+
     fn read<T>(&self, f: impl FnOnce() -> T) -> T {
         let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         self.max_in_flight.fetch_max(now, Ordering::SeqCst);
@@ -94,7 +114,7 @@ impl Recording {
 /// A value reader that counts the ranges read through it.
 struct CountingReader<'a> {
     inner: Box<dyn ValueReader + 'a>,
-    reads: &'a AtomicUsize,
+    store: &'a Recording,
 }
 
 impl ValueReader for CountingReader<'_> {
@@ -102,8 +122,10 @@ impl ValueReader for CountingReader<'_> {
         self.inner.size()
     }
     fn read_at(&self, offset: u64, out: &mut [u8]) -> Result<()> {
-        self.reads.fetch_add(1, Ordering::SeqCst);
-        self.inner.read_at(offset, out)
+        self.store.reader_reads.fetch_add(1, Ordering::SeqCst);
+        self.inner.read_at(offset, out)?;
+        self.store.tear(out);
+        Ok(())
     }
 }
 
@@ -111,10 +133,7 @@ impl Store for Recording {
     fn value_reader(&self, key: &str) -> Result<Option<Box<dyn ValueReader + '_>>> {
         assert!(self.value_readers, "value_reader on a store without it");
         Ok(self.inner.value_reader(key)?.map(|inner| {
-            Box::new(CountingReader {
-                inner,
-                reads: &self.reader_reads,
-            }) as Box<dyn ValueReader + '_>
+            Box::new(CountingReader { inner, store: self }) as Box<dyn ValueReader + '_>
         }))
     }
     fn supports_value_reader(&self) -> bool {
@@ -131,7 +150,11 @@ impl Store for Recording {
     }
     fn get_range(&self, key: &str, range: ByteRange) -> Result<Option<Vec<u8>>> {
         self.ranges.lock().unwrap().push((key.to_string(), range));
-        self.read(|| self.inner.get_range(key, range))
+        let mut got = self.read(|| self.inner.get_range(key, range))?;
+        if let Some(b) = got.as_mut() {
+            self.tear(b);
+        }
+        Ok(got)
     }
     fn set(&self, key: &str, value: &[u8]) -> Result<()> {
         self.sets.fetch_add(1, Ordering::SeqCst);
