@@ -372,6 +372,10 @@ impl Store for ConsolidatedStore {
         self.inner.supports_set_if_absent()
     }
 
+    fn storage_id(&self) -> usize {
+        self.inner.storage_id()
+    }
+
     fn check_metadata(&self, key: &str, value: &[u8]) -> Result<()> {
         if self.governs(key) {
             return Err(self.refuse(key));

@@ -533,6 +533,61 @@ static void test_lost_writes_and_replacing_nodes(void) {
     t_clear(&t);
 }
 
+/* Two store handles made from one table (no set_if_absent), one per
+   thread, write disjoint inner chunks of a dense shard that does not exist
+   yet: they take turns allocating it, and neither write is lost. */
+static zarrio_array *turn_arrays[2];
+static pthread_barrier_t turn_start;
+
+static void *write_rows(void *arg) {
+    int k = (int)(intptr_t)arg;
+    int32_t rows[64];
+    for (int i = 0; i < 64; i++) rows[i] = 10 + k;
+    uint64_t start[2] = {4 * (uint64_t)k, 0}, shape[2] = {4, 16};
+    pthread_barrier_wait(&turn_start);
+    CHECK_OK(zarrio_array_write(turn_arrays[k], 2, start, shape, rows, sizeof rows, NULL));
+    return NULL;
+}
+
+static void test_handles_of_one_table_take_turns(void) {
+    table t = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    int lost = 0;
+    for (int round = 0; round < 200; round++) {
+        zarrio_store_callbacks cb = full_table(&t);
+        zarrio_store *s[2];
+        REQUIRE_OK(zarrio_store_create_callbacks(&cb, &s[0]));
+        cb.release = NULL;
+        REQUIRE_OK(zarrio_store_create_callbacks(&cb, &s[1]));
+        zarrio_array *a = NULL;
+        REQUIRE_OK(zarrio_array_create(s[0], "x", SHARDED, &a));
+        zarrio_array_free(a);
+        for (int k = 0; k < 2; k++) {
+            REQUIRE_OK(zarrio_array_open(s[k], "x", &turn_arrays[k]));
+            REQUIRE_OK(zarrio_array_set_threads(turn_arrays[k], 1));
+        }
+        pthread_barrier_init(&turn_start, NULL, 2);
+        pthread_t threads[2];
+        for (int k = 0; k < 2; k++) pthread_create(&threads[k], NULL, write_rows, (void *)(intptr_t)k);
+        for (int k = 0; k < 2; k++) pthread_join(threads[k], NULL);
+        pthread_barrier_destroy(&turn_start);
+        int32_t back[256];
+        uint64_t o[2] = {0, 0}, f[2] = {16, 16};
+        CHECK_OK(zarrio_array_read(turn_arrays[0], 2, o, f, back, sizeof back, NULL));
+        for (int i = 0; i < 128; i++) {
+            if (back[i] != 10 + i / 64) {
+                lost++;
+                break;
+            }
+        }
+        for (int k = 0; k < 2; k++) {
+            zarrio_array_free(turn_arrays[k]);
+            zarrio_store_free(s[k]);
+        }
+        t_clear(&t);
+    }
+    CHECK_MSG(lost == 0, "%d of 200 rounds lost a write", lost);
+}
+
 /* A host store that cannot list (as over HTTP) finds a hierarchy's
    children, attributes and arrays through its consolidated metadata, with
    one metadata request; node metadata is not written through it, chunks
@@ -729,6 +784,7 @@ int main(void) {
     test_table_errors();
     test_io_buffer_reuse();
     test_lost_writes_and_replacing_nodes();
+    test_handles_of_one_table_take_turns();
     test_consolidated_without_list();
     test_conditional_parent_groups();
     test_one_thread_keeps_the_reader_on_the_caller();

@@ -643,7 +643,8 @@ impl Array {
 /// A writer's turn to allocate the shard at one key on a store that
 /// cannot create a value only where none is: while one writer in this
 /// process holds it, others for that key wait. Keys are the store's
-/// address and the key, so unrelated shards never wait on each other.
+/// storage (`Store::storage_id`) and the key, so unrelated shards never
+/// wait on each other.
 struct CreationTurn {
     id: String,
 }
@@ -662,10 +663,7 @@ fn creation_turns() -> &'static (
 
 impl CreationTurn {
     fn take(store: &dyn crate::store::Store, key: &str) -> CreationTurn {
-        let id = format!(
-            "{:p}/{key}",
-            store as *const dyn crate::store::Store as *const ()
-        );
+        let id = format!("{:x}/{key}", store.storage_id());
         let (taken, freed) = creation_turns();
         let mut held = taken.lock().unwrap_or_else(|e| e.into_inner());
         while held.contains(&id) {

@@ -708,8 +708,9 @@ pub unsafe extern "C" fn zarrio_array_write_strings(
 /// the store's `set_range` (filesystem, memory, and callback stores with
 /// `set_range`); the first write to a missing shard allocates it whole,
 /// atomically where the store can create-if-absent (filesystem, memory,
-/// callback stores with `set_if_absent`; on one without, the writers
-/// through one store handle take turns, and others race).
+/// callback stores with `set_if_absent`; on one without, the writers of
+/// this process through stores made with the same `user_data` take
+/// turns, and others race).
 /// So writers of disjoint inner chunks — threads, or processes on one
 /// file system — may write the same shard at the same time, once it is
 /// laid out densely: a shard stored another way (by another library, such

@@ -202,6 +202,12 @@ impl CallbackStore {
 }
 
 impl Store for CallbackStore {
+    /// Handles made from one table share its storage: the writers through
+    /// any of them take turns.
+    fn storage_id(&self) -> usize {
+        self.cb.user_data as usize
+    }
+
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
         let f = self.cb.get.ok_or_else(|| self.missing("get"))?;
         let k = key_cstring(key)?;

@@ -157,6 +157,12 @@ pub trait Store: Send + Sync + std::fmt::Debug {
             "{key}: this store cannot read a value in ranges from several threads"
         )))
     }
+    /// What names the storage behind this store within the process, for
+    /// writers that take turns on it (see `set_if_absent`): the store's
+    /// address unless two stores can share storage.
+    fn storage_id(&self) -> usize {
+        self as *const Self as *const () as usize
+    }
     /// Whether `value_reader` is implemented: reading a large value in
     /// pieces from several threads then costs no more than reading it whole.
     fn supports_value_reader(&self) -> bool {

@@ -293,6 +293,10 @@ impl Store for N5Store {
         self.inner.supports_set_if_absent()
     }
 
+    fn storage_id(&self) -> usize {
+        self.inner.storage_id()
+    }
+
     fn set_range(&self, key: &str, offset: u64, bytes: &[u8]) -> Result<()> {
         match node_of(key) {
             Some(_) => Err(unsupported(format!(
