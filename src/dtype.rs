@@ -686,10 +686,8 @@ impl DataType {
                     Value::Number(n) => n.as_f64().ok_or_else(bad)?,
                     Value::String(s) => match s.as_str() {
                         "NaN" => f64::NAN,
-                        // e8m0fnu has no infinity to stand for.
-                        "Infinity" | "-Infinity" if *f == float8::Float8::E8M0FNU => {
-                            return Err(bad())
-                        }
+                        // The finite formats have no infinity to stand for.
+                        "Infinity" | "-Infinity" if !f.has_infinity() => return Err(bad()),
                         "Infinity" => f64::INFINITY,
                         "-Infinity" => f64::NEG_INFINITY,
                         // The byte itself, as for the other floats.
@@ -916,10 +914,13 @@ pub(crate) fn intish(v: &Value) -> Option<i128> {
             .or(n.as_u64().map(i128::from))
             .or_else(|| {
                 let f = n.as_f64()?;
-                // Only below 2^53, where a float is exact: an integer
-                // literal past i64 and u64 also arrives as a float here,
-                // and must not pass as its rounded value.
-                (f.fract() == 0.0 && f.abs() < 9007199254740992.0).then_some(f as i128)
+                // An integer literal past i64 and u64 also arrives as a
+                // float here, rounded to -2^63 or beyond, or to 2^64 or
+                // beyond, and must not pass as that: those bounds are
+                // left out (a float's value is exact; `1e18` is taken,
+                // as zarr-python and tensorstore take it).
+                const TWO_63: f64 = 9_223_372_036_854_775_808.0;
+                (f.fract() == 0.0 && f > -TWO_63 && f < 2.0 * TWO_63).then_some(f as i128)
             }),
         Value::String(s) => {
             let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
@@ -1002,14 +1003,13 @@ fn canonical_nan(t: &DataType) -> u64 {
     }
 }
 
-/// float64 to float16 rounded once, to nearest (ties to even), as numpy
-/// converts fill values (`half`'s own conversion rounds once or twice
-/// depending on the CPU). Rounding to float32 "to odd" first keeps the
-/// bits the second rounding needs.
-pub(crate) fn f16_from_f64(x: f64) -> f16 {
+/// float64 to float32 rounded "to odd": toward zero, with the last bit
+/// set when the result is inexact. A second rounding of it to a float of
+/// fewer than 23 bits then rounds as once from the float64.
+fn f32_to_odd(x: f64) -> f32 {
     let r = x as f32;
     if x.is_nan() || r as f64 == x {
-        return f16::from_f32(r);
+        return r;
     }
     // The float32 next to x towards zero, with its last bit set.
     let t = if (r as f64).abs() > x.abs() {
@@ -1017,13 +1017,26 @@ pub(crate) fn f16_from_f64(x: f64) -> f16 {
     } else {
         r.to_bits()
     };
-    f16::from_f32(f32::from_bits(t | 1))
+    f32::from_bits(t | 1)
+}
+
+/// float64 to float16 rounded once, to nearest (ties to even), as numpy
+/// converts fill values (`half`'s own conversion rounds once or twice
+/// depending on the CPU).
+pub(crate) fn f16_from_f64(x: f64) -> f16 {
+    f16::from_f32(f32_to_odd(x))
+}
+
+/// float64 to bfloat16 rounded once, as ml_dtypes converts (`half`'s goes
+/// through a float32 rounded to nearest, which can round twice).
+fn bf16_from_f64(x: f64) -> bf16 {
+    bf16::from_f32(f32_to_odd(x))
 }
 
 fn from_f64(x: f64, t: &DataType) -> u64 {
     match t {
         DataType::Float16 => f16_from_f64(x).to_bits() as u64,
-        DataType::BFloat16 => bf16::from_f64(x).to_bits() as u64,
+        DataType::BFloat16 => bf16_from_f64(x).to_bits() as u64,
         DataType::Float32 => (x as f32).to_bits() as u64,
         _ => x.to_bits(),
     }
@@ -1179,6 +1192,25 @@ mod tests {
             assert!(DataType::Int64.parse_fill_value(&v).is_err(), "{text}");
             assert!(DataType::UInt64.parse_fill_value(&v).is_err(), "{text}");
         }
+        // Floats of whole numbers past 2^53 are their exact values, as
+        // zarr-python and tensorstore take them.
+        for (text, t, want) in [
+            ("1e18", DataType::Int64, 1_000_000_000_000_000_000i128),
+            ("9.2e18", DataType::Int64, 9_200_000_000_000_000_000),
+            ("9007199254740992.0", DataType::Int64, 1 << 53),
+            ("1.8e19", DataType::UInt64, 18_000_000_000_000_000_000),
+            ("-9.2e18", DataType::Int64, -9_200_000_000_000_000_000),
+        ] {
+            let v: Value = serde_json::from_str(text).unwrap();
+            let b = t.parse_fill_value(&v).unwrap();
+            let got = match t {
+                DataType::Int64 => i64::from_ne_bytes(b.try_into().unwrap()) as i128,
+                _ => u64::from_ne_bytes(b.try_into().unwrap()) as i128,
+            };
+            assert_eq!(got, want, "{text}");
+        }
+        let v: Value = serde_json::from_str("9.3e18").unwrap();
+        assert!(DataType::Int64.parse_fill_value(&v).is_err());
     }
 
     #[test]
@@ -1238,6 +1270,23 @@ mod tests {
             neg0
         );
         assert_eq!(d.fill_value_to_json(&0.1f64.to_ne_bytes()), json!(0.1));
+        // bfloat16 rounds once from the float64, as ml_dtypes: just past
+        // halfway between two bfloat16s goes up (through a float32 rounded
+        // to nearest, it fell back to halfway and then to even).
+        let b = DataType::BFloat16;
+        for (x, bits) in [
+            (1.0039062500000002, 0x3f81u16),
+            (-2.3536728122053324e-13, 0xaa85),
+            (1.00390625, 0x3f80),
+            (3.0e38, 0x7f62),
+            (3.5e38, 0x7f80),
+        ] {
+            assert_eq!(
+                b.parse_fill_value(&json!(x)).unwrap(),
+                bits.to_ne_bytes(),
+                "{x}"
+            );
+        }
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! `{"name": "bytes", "configuration": {"endian": "little" | "big"}}`; the
 //! `endian` field is required for data types with a byte order and optional
 //! for those without (one-byte types such as `bool`, `int8`, `uint8`, the
-//! 8-bit floats, `int4`; `r<N>`).
+//! 8-bit floats, `int4`; `r<N>`); a `struct` without one is little-endian,
+//! as zarr-python before 3.3 wrote them (and metadata zarrio writes for
+//! it says so).
 //!
 //! Types narrower than a byte (`int4`, ...) keep their value in each
 //! byte's low bits: writing stores those alone, reading ignores the
@@ -79,6 +81,14 @@ impl BytesCodec {
                 repr.dtype.to_json()
             )));
         }
+        // zarr-python before 3.3 wrote struct arrays without an `endian`,
+        // little-endian (what zarr-python still assumes for them).
+        let endian = match (&repr.dtype, endian) {
+            (crate::dtype::DataType::Struct(_), None) if repr.dtype.has_byte_order() => {
+                Some(Endian::Little)
+            }
+            (_, e) => e,
+        };
         if endian.is_none() && repr.dtype.has_byte_order() {
             return Err(invalid_metadata(format!(
                 "codec \"bytes\": \"endian\" is required for data type {}",

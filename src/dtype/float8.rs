@@ -66,6 +66,12 @@ impl Float8 {
         Float8::ALL.into_iter().find(|f| f.name() == name)
     }
 
+    /// Whether the format has infinities (the IEEE-like ones): the others'
+    /// specifications give them no "Infinity" fill value.
+    pub fn has_infinity(self) -> bool {
+        self != Float8::E8M0FNU && self.params().3 == Family::Ieee
+    }
+
     /// Exponent bits, mantissa bits, exponent bias, family.
     fn params(self) -> (u32, u32, i32, Family) {
         match self {

@@ -227,14 +227,25 @@ impl StructType {
         }
     }
 
-    /// The JSON form of a fill value: an object of the fields' values.
+    /// The JSON form of a fill value: an object of the fields' values, or
+    /// the base64 of its (little-endian) bytes when the object would read
+    /// back as other bytes (a `bool` byte other than 0 or 1, a UTF-32
+    /// unit that is no character).
     pub fn fill_value_to_json(&self, bytes: &[u8]) -> Value {
         let mut o = Map::new();
         for f in &self.fields {
             let b = &bytes[f.offset..f.offset + f.dtype.size()];
             o.insert(f.name.clone(), f.dtype.fill_value_to_json(b));
         }
-        Value::Object(o)
+        let object = Value::Object(o);
+        if self.parse_fill_value(&object).ok().as_deref() == Some(bytes) {
+            return object;
+        }
+        let mut b = bytes.to_vec();
+        if cfg!(target_endian = "big") {
+            swap_units(&mut b, &self.swaps, self.size);
+        }
+        super::base64_json(&b)
     }
 }
 
@@ -297,6 +308,26 @@ mod tests {
             {"name": "flags", "data_type": "uint8"},
             {"name": "value", "data_type": "float64"},
         ]}})
+    }
+
+    /// A fill value the object form cannot hold (a bool byte of 2, a
+    /// UTF-32 unit that is no character) is written as its base64, which
+    /// reads back as the same bytes.
+    #[test]
+    fn fill_values_the_object_form_cannot_hold_go_as_base64() {
+        let t = parse(json!({"name": "struct", "configuration": {"fields": [
+            {"name": "a", "data_type": "bool"},
+            {"name": "u", "data_type": {"name": "fixed_length_utf32", "configuration": {"length_bytes": 4}}},
+        ]}}))
+        .unwrap();
+        let mut odd = vec![2u8];
+        odd.extend(0xd800u32.to_ne_bytes());
+        let v = t.fill_value_to_json(&odd);
+        assert_eq!(v, json!("AgDYAAA="));
+        assert_eq!(t.parse_fill_value(&v).unwrap(), odd);
+        let mut plain = vec![1u8];
+        plain.extend(0x61u32.to_ne_bytes());
+        assert_eq!(t.fill_value_to_json(&plain), json!({"a": true, "u": "a"}));
     }
 
     #[test]

@@ -102,14 +102,19 @@ def test_both_ways_with_tensorstore(zarrio, tmp_path, name):
     assert meta["data_type"] == name and meta["fill_value"] == ("0x7e" if name == "float8_e8m0fnu" else 0.5)
 
 
-def test_e8m0fnu_has_no_infinity_fill(zarrio):
-    """The specification gives float8_e8m0fnu no "Infinity" fill value."""
+@pytest.mark.parametrize("name", ["float8_e8m0fnu", "float8_e4m3fn", "float8_e4m3fnuz", "float8_e5m2fnuz",
+                                  "float8_e4m3b11fnuz"])
+def test_finite_formats_have_no_infinity_fill(zarrio, name):
+    """The specifications give the formats without infinities no "Infinity" fill value."""
     from zarrio_ctypes import ZarrioError
 
     with Store.memory() as store:
         for fill in ["Infinity", "-Infinity"]:
             with pytest.raises(ZarrioError) as e:
-                Array.create(store, "a", _meta("float8_e8m0fnu", fill))
+                Array.create(store, "a", _meta(name, fill))
             assert e.value.status == -2
-        with Array.create(store, "a", _meta("float8_e8m0fnu", "NaN")) as arr:
-            assert arr.fill_value_bytes() == b"\xff"
+        for ieee in ["float8_e5m2", "float8_e4m3", "float8_e3m4"]:
+            Array.create(store, "b", _meta(ieee, "Infinity")).close()
+        if name == "float8_e8m0fnu":
+            with Array.create(store, "a", _meta(name, "NaN")) as arr:
+                assert arr.fill_value_bytes() == b"\xff"

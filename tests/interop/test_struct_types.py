@@ -207,13 +207,12 @@ def test_refuses_bad_struct_definitions(zarrio, tmp_path, bad):
     assert not (tmp_path / "a").exists()
 
 
-def test_refuses_missing_fill_field_and_missing_endian(zarrio, tmp_path):
+def test_refuses_missing_fill_field(zarrio, tmp_path):
     with Store.filesystem(tmp_path) as store:
-        for fill, codecs in [({"point": {"x": 0, "y": 0}, "t": 0, "name": ""}, [{"name": "bytes"}]),
-                             (STRUCT_FILL, [{"name": "bytes"}])]:
-            with pytest.raises(ZarrioError) as e:
-                Array.create(store, "a", _zarr_json(STRUCT_JSON, fill, codecs))
-            assert e.value.status_name == "ZARRIO_ERR_INVALID_METADATA", e.value
+        fill = {"point": {"x": 0, "y": 0}, "t": 0, "name": ""}
+        with pytest.raises(ZarrioError) as e:
+            Array.create(store, "a", _zarr_json(STRUCT_JSON, fill, [{"name": "bytes", "configuration": {"endian": "little"}}]))
+        assert e.value.status_name == "ZARRIO_ERR_INVALID_METADATA", e.value
 
 
 def test_v2_mixed_byte_order_fields_are_unsupported(zarrio, tmp_path):
@@ -227,3 +226,29 @@ def test_v2_mixed_byte_order_fields_are_unsupported(zarrio, tmp_path):
         assert e.value.status_name == "ZARRIO_ERR_UNSUPPORTED", e.value
         assert "byte order" in str(e.value)
     assert zarr.open_array(str(tmp_path / "a"), mode="r").dtype == dtype
+
+
+def test_reads_structs_without_an_endian_as_zarr_python(zarrio, tmp_path):
+    """zarr-python before 3.3 stored struct arrays with a `bytes` codec without `endian`: zarrio reads them as
+    zarr-python does (little-endian)."""
+    import zarr
+
+    dtype = np.dtype(SIMPLE)
+    a = _create(tmp_path / "a", dtype, 3, shape=(5,), chunks=(2,), compressors=None, fill_value=_fill(dtype))
+    data = _values(dtype, (5,), seed=5)
+    a[:4] = data[:4]
+    meta_path = tmp_path / "a" / "zarr.json"
+    meta = json.loads(meta_path.read_text())
+    assert meta["codecs"][0]["name"] == "bytes"
+    meta["codecs"][0].pop("configuration", None)
+    meta_path.write_text(json.dumps(meta))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = np.asarray(zarr.open_array(str(tmp_path / "a"), mode="r")[...])
+    with Store.filesystem(tmp_path) as store:
+        with Array.open(store, "a") as arr:
+            assert arr.read().tobytes() == _native(want)
+        # Metadata zarrio writes from such a document says little-endian.
+        Array.create(store, "b", meta).close()
+    written = json.loads((tmp_path / "b" / "zarr.json").read_text())
+    assert written["codecs"][0] == {"name": "bytes", "configuration": {"endian": "little"}}
