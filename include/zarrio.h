@@ -49,6 +49,16 @@
 
 /**
  * An array handle.
+ *
+ * Thread rules: reads (`zarrio_array_read` and its kin, the getters) may
+ * run from many threads at once on one handle. Writes may run
+ * concurrently with each other when they touch disjoint chunks (or
+ * disjoint inner chunks of a dense shard, see `zarrio_array_write`); two
+ * writes to the same chunk, or a read of a chunk being written, race
+ * (the reader sees the old or the new chunk; concurrent writers: the
+ * last one wins). `zarrio_array_set_attributes` and
+ * `zarrio_array_resize` must not run at the same time as other calls on
+ * the array; `zarrio_array_free` only once no other thread uses it.
  */
 typedef struct zarrio_array zarrio_array;
 
@@ -101,7 +111,9 @@ typedef int32_t zarrio_status;
  * array's setting, or when that is 0 the library default,
  * `zarrio_set_io_concurrency`). A callback may call the library to
  * read (e.g. an array's attributes), but not to write to the node whose
- * operation called it.
+ * operation called it; a call made from a callback that runs on one of
+ * the library's worker threads runs on that thread alone (so no other
+ * callback runs on that thread until the callback returns).
  *
  * Only `get` is required. Missing entries (NULL) make the library fall
  * back: no `get_range` reads whole values and slices them; no `set_range`
@@ -939,7 +951,8 @@ zarrio_status zarrio_group_open(zarrio_store *store, const char *path, zarrio_gr
  * Release a group handle. NULL is ignored.
  *
  * # Safety
- * `group` is NULL or a live handle; it must not be used afterwards.
+ * `group` is NULL or a live handle, in use by no other thread; it must
+ * not be used afterwards.
  */
 void zarrio_group_free(zarrio_group *group);
 
@@ -1111,7 +1124,8 @@ zarrio_status zarrio_pipeline_create(const char *codecs_json,
  * Release a pipeline handle. NULL is ignored.
  *
  * # Safety
- * `pipeline` is NULL or a live handle; it must not be used afterwards.
+ * `pipeline` is NULL or a live handle, in use by no other thread; it must
+ * not be used afterwards.
  */
 void zarrio_pipeline_free(zarrio_pipeline *pipeline);
 
@@ -1505,9 +1519,12 @@ zarrio_status zarrio_store_create_zip(const char *path, zarrio_store **out);
  * (`ZARRIO_ERR_IO`; a staging directory someone removed is one, and
  * leaves any old archive as it was) keeps the staged values, and closing
  * again retries; once the archive is in place the store is closed, even
- * if removing the staging directory then fails. Calls running through
- * the store meanwhile finish first. The handle is still released with
- * `zarrio_store_free`.
+ * if removing the staging directory then fails. Store requests running
+ * meanwhile finish first, but a call made of many requests (a write of
+ * many chunks) is cut off at its next one: the chunks it wrote before
+ * the close are in the archive, and it returns the error above. Close
+ * a store once the calls using it have returned. The handle is still
+ * released with `zarrio_store_free`.
  *
  * # Safety
  * `store` is a live handle.
@@ -1609,7 +1626,8 @@ zarrio_status zarrio_store_open_n5(const zarrio_store *store, zarrio_store **out
  * Release a store handle. NULL is ignored.
  *
  * # Safety
- * `store` is NULL or a live handle; it must not be used afterwards.
+ * `store` is NULL or a live handle, in use by no other thread; it must
+ * not be used afterwards.
  */
 void zarrio_store_free(zarrio_store *store);
 
@@ -1631,7 +1649,14 @@ uint32_t zarrio_version_number(void);
  * count they started with. Each count in use has a pool of its own
  * threads; pools are kept between calls up to 512 threads in all (the
  * least recently used go first), so a host that keeps changing counts
- * starts threads again rather than piling them up.
+ * starts threads again rather than piling them up. A pool serves every
+ * call in the process that uses its count, from whatever thread: calls
+ * on two threads share its workers, so one whose store callbacks block
+ * (a slow store) delays the other, and a callback that waits for a call
+ * on another thread to finish can wait forever when that call needs the
+ * same pool (give such calls another count, or 1, with
+ * `zarrio_array_set_threads`). fork() is safe while other threads are in
+ * the library; the child starts pools of its own.
  */
 zarrio_status zarrio_set_threads(uint32_t n);
 

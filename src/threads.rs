@@ -6,7 +6,8 @@ use crate::error::{internal, Result};
 use rayon::prelude::*;
 use rayon::{ThreadPool, ThreadPoolBuilder};
 use std::collections::HashMap;
-use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 
 /// The most threads (or requests in flight) one setting may ask for: each
 /// count has its own pool. Larger settings from Rust are taken as this;
@@ -21,13 +22,18 @@ pub(crate) const MAX_THREADS: usize = 1024;
 /// return.
 const THREADS_KEPT: usize = 512;
 
+/// The library-wide default thread count (0 until set: one per core).
+static DEFAULT_THREADS: AtomicUsize = AtomicUsize::new(0);
+/// Requests in flight at once (0 = as many as decode threads).
+static DEFAULT_IO: AtomicUsize = AtomicUsize::new(0);
+
+/// The pools, under one lock that is held only to look up, insert and
+/// remove them (pools are started and ended outside it), and across
+/// fork(): a child never finds it held by a thread it does not have.
 struct Pools {
     /// The process the pools were started in: after fork() the child has
     /// none of their threads, so it starts its own.
     pid: u32,
-    default_threads: usize,
-    /// Requests in flight at once (0 = as many as decode threads).
-    default_io: usize,
     /// Pools by size, with when each was last handed out.
     by_size: HashMap<usize, (Arc<ThreadPool>, u64)>,
     /// Counts hand-outs, for the least recently used pool.
@@ -37,19 +43,37 @@ struct Pools {
 fn pools() -> &'static Mutex<Pools> {
     static POOLS: OnceLock<Mutex<Pools>> = OnceLock::new();
     POOLS.get_or_init(|| {
+        // SAFETY: the handlers only take and release the pools' lock on the
+        // forking thread (see `HELD_ACROSS_FORK`); registering them has no
+        // other effect.
+        unsafe { libc::pthread_atfork(Some(before_fork), Some(after_fork), Some(after_fork)) };
         Mutex::new(Pools {
             pid: std::process::id(),
-            default_threads: cores(),
-            default_io: 0,
             by_size: HashMap::new(),
             uses: 0,
         })
     })
 }
 
-fn lock() -> std::sync::MutexGuard<'static, Pools> {
-    // The map is only ever inserted into; a poisoned lock holds valid data.
+fn lock() -> MutexGuard<'static, Pools> {
+    // Every change leaves the map whole; a poisoned lock holds valid data.
     pools().lock().unwrap_or_else(|e| e.into_inner())
+}
+
+thread_local! {
+    /// The pools' lock, held by the forking thread from just before fork()
+    /// to just after it, in the parent and in the child alike.
+    static HELD_ACROSS_FORK: std::cell::RefCell<Option<MutexGuard<'static, Pools>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+extern "C" fn before_fork() {
+    let held = lock();
+    HELD_ACROSS_FORK.with(|h| *h.borrow_mut() = Some(held));
+}
+
+extern "C" fn after_fork() {
+    HELD_ACROSS_FORK.with(|h| drop(h.borrow_mut().take()));
 }
 
 /// The number of cores available to this process.
@@ -61,12 +85,15 @@ pub fn cores() -> usize {
 
 /// Set the library-wide default thread count (0 = one per core).
 pub fn set_default_threads(n: usize) {
-    lock().default_threads = if n == 0 { cores() } else { n.min(MAX_THREADS) };
+    DEFAULT_THREADS.store(n.min(MAX_THREADS), Ordering::Relaxed);
 }
 
 /// The library-wide default thread count.
 pub fn default_threads() -> usize {
-    lock().default_threads
+    match DEFAULT_THREADS.load(Ordering::Relaxed) {
+        0 => cores(),
+        n => n,
+    }
 }
 
 /// Set the library-wide default I/O concurrency: how many store requests
@@ -74,12 +101,12 @@ pub fn default_threads() -> usize {
 /// decode threads so that slow stores can have many requests waiting while
 /// decoding still uses only the cores.
 pub fn set_default_io_concurrency(n: usize) {
-    lock().default_io = n.min(MAX_THREADS);
+    DEFAULT_IO.store(n.min(MAX_THREADS), Ordering::Relaxed);
 }
 
 /// The library-wide default I/O concurrency (0 = as many as decode threads).
 pub fn default_io_concurrency() -> usize {
-    lock().default_io
+    DEFAULT_IO.load(Ordering::Relaxed)
 }
 
 /// The workers for one call and the gate that holds decoding to `threads`
@@ -177,9 +204,14 @@ fn with_sequential<T>(hold: bool, f: impl FnOnce() -> T) -> T {
 
 /// Run a host's code (a store callback): a call it makes into the library
 /// is a call of its own, on the counts its arrays have, however the call
-/// that reached the host runs.
+/// that reached the host runs; but on a worker of the library's pools it
+/// runs on that worker alone. A worker waiting for work it handed to its
+/// pool takes other queued work meanwhile: other tasks of the call that
+/// reached the host, whose callbacks would run nested in the host's own
+/// (on a thread holding the host's locks), and tasks that wait for
+/// something this one holds (a shard's creation turn).
 pub(crate) fn host_code<T>(f: impl FnOnce() -> T) -> T {
-    with_sequential(false, f)
+    with_sequential(in_our_pool(), f)
 }
 
 /// The threads a stage runs on: `threads` resolved, or 1 inside a call
@@ -200,29 +232,38 @@ fn in_our_pool() -> bool {
 }
 
 fn pool(n: usize) -> Result<Arc<ThreadPool>> {
-    let mut p = lock();
-    if p.pid != std::process::id() {
-        // A forked child: the parent's worker threads do not exist here, and
-        // dropping their pools would wait for them forever, so leak them.
-        std::mem::forget(std::mem::take(&mut p.by_size));
-        p.pid = std::process::id();
+    // The pools a new one displaces end (their threads are joined when the
+    // last call using them returns) after the lock is released.
+    let mut displaced = Vec::new();
+    {
+        let mut p = lock();
+        if p.pid != std::process::id() {
+            // A forked child: the parent's worker threads do not exist here,
+            // and dropping their pools would wait for them forever, so leak
+            // them.
+            std::mem::forget(std::mem::take(&mut p.by_size));
+            p.pid = std::process::id();
+        }
+        p.uses += 1;
+        let now = p.uses;
+        if let Some((pool, used)) = p.by_size.get_mut(&n) {
+            *used = now;
+            return Ok(pool.clone());
+        }
+        // Room for the new pool: the least recently used go first.
+        while !p.by_size.is_empty() && p.by_size.keys().sum::<usize>() + n > THREADS_KEPT {
+            let oldest = p
+                .by_size
+                .iter()
+                .min_by_key(|(_, (_, used))| *used)
+                .map(|(size, _)| *size)
+                .expect("not empty");
+            displaced.extend(p.by_size.remove(&oldest));
+        }
     }
-    p.uses += 1;
-    let now = p.uses;
-    if let Some((pool, used)) = p.by_size.get_mut(&n) {
-        *used = now;
-        return Ok(pool.clone());
-    }
-    // Room for the new pool: the least recently used go first.
-    while !p.by_size.is_empty() && p.by_size.keys().sum::<usize>() + n > THREADS_KEPT {
-        let oldest = p
-            .by_size
-            .iter()
-            .min_by_key(|(_, (_, used))| *used)
-            .map(|(size, _)| *size)
-            .expect("not empty");
-        p.by_size.remove(&oldest);
-    }
+    drop(displaced);
+    // Started outside the lock: starting threads takes long enough for a
+    // fork() on another thread to wait on it.
     let pool = Arc::new(
         ThreadPoolBuilder::new()
             .num_threads(n)
@@ -231,8 +272,10 @@ fn pool(n: usize) -> Result<Arc<ThreadPool>> {
             .build()
             .map_err(|e| internal(format!("cannot start a thread pool: {e}")))?,
     );
-    p.by_size.insert(n, (pool.clone(), now));
-    Ok(pool)
+    let mut p = lock();
+    let now = p.uses;
+    let kept = p.by_size.entry(n).or_insert((pool, now)).0.clone();
+    Ok(kept)
 }
 
 /// Run `f(i)` for every `i` in `0..n` with `threads` threads (0 = default),

@@ -588,6 +588,69 @@ static void test_handles_of_one_table_take_turns(void) {
     CHECK_MSG(lost == 0, "%d of 200 rounds lost a write", lost);
 }
 
+/* A host's get that reads another array (on a memory store, 4 threads)
+   while it serves a chunk: the library runs that read on the callback's
+   thread alone, so no other callback of the outer read runs nested on
+   that thread (a host holding a lock across its callback would wait for
+   itself). */
+static const char *CHUNKED =
+    "{\"zarr_format\":3,\"node_type\":\"array\",\"shape\":[256,256],\"data_type\":\"int32\","
+    "\"chunk_grid\":{\"name\":\"regular\",\"configuration\":{\"chunk_shape\":[64,32]}},"
+    "\"chunk_key_encoding\":{\"name\":\"default\"},\"fill_value\":0,"
+    "\"codecs\":[{\"name\":\"bytes\",\"configuration\":{\"endian\":\"little\"}},"
+    "{\"name\":\"zstd\",\"configuration\":{\"level\":1,\"checksum\":false}}]}";
+static zarrio_array *lookup;
+static __thread int serving;
+static long nested_gets;
+static int nested_failures;
+
+static int32_t get_reading_another_array(void *ud, const char *key, zarrio_io *io) {
+    if (serving) __atomic_add_fetch(&nested_gets, 1, __ATOMIC_SEQ_CST);
+    serving++;
+    if (strstr(key, "/c/")) {
+        static __thread int32_t b[256 * 256];
+        uint64_t o[2] = {0, 0}, f[2] = {256, 256};
+        if (zarrio_array_read(lookup, 2, o, f, b, sizeof b, NULL) != ZARRIO_OK)
+            __atomic_add_fetch(&nested_failures, 1, __ATOMIC_SEQ_CST);
+    }
+    int32_t rc = t_get(ud, key, io);
+    serving--;
+    return rc;
+}
+
+static void test_calls_from_callbacks_stay_on_their_thread(void) {
+    table t = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    zarrio_store_callbacks cb = full_table(&t);
+    cb.get = get_reading_another_array;
+    cb.get_range = NULL;
+    zarrio_store *s = NULL, *mem = NULL;
+    zarrio_array *a = NULL;
+    REQUIRE_OK(zarrio_store_create_callbacks(&cb, &s));
+    REQUIRE_OK(zarrio_store_create_memory(&mem));
+    REQUIRE_OK(zarrio_array_create(s, "a", CHUNKED, &a));
+    REQUIRE_OK(zarrio_array_create(mem, "lookup", CHUNKED, &lookup));
+    int32_t *values = xmalloc(sizeof(int32_t) * 256 * 256), *back = xmalloc(sizeof(int32_t) * 256 * 256);
+    for (int i = 0; i < 256 * 256; i++) values[i] = i;
+    uint64_t o[2] = {0, 0}, f[2] = {256, 256};
+    REQUIRE_OK(zarrio_array_write(a, 2, o, f, values, sizeof(int32_t) * 256 * 256, NULL));
+    REQUIRE_OK(zarrio_array_write(lookup, 2, o, f, values, sizeof(int32_t) * 256 * 256, NULL));
+    REQUIRE_OK(zarrio_array_set_threads(a, 4));
+    REQUIRE_OK(zarrio_array_set_threads(lookup, 4));
+    for (int i = 0; i < 10; i++) {
+        CHECK_OK(zarrio_array_read(a, 2, o, f, back, sizeof(int32_t) * 256 * 256, NULL));
+        CHECK(memcmp(back, values, sizeof(int32_t) * 256 * 256) == 0);
+    }
+    CHECK_MSG(nested_gets == 0, "%ld gets ran nested in another on its thread", nested_gets);
+    CHECK_MSG(nested_failures == 0, "%d reads from a callback failed", nested_failures);
+    free(values);
+    free(back);
+    zarrio_array_free(lookup);
+    zarrio_array_free(a);
+    zarrio_store_free(mem);
+    zarrio_store_free(s);
+    t_clear(&t);
+}
+
 /* A host store that cannot list (as over HTTP) finds a hierarchy's
    children, attributes and arrays through its consolidated metadata, with
    one metadata request; node metadata is not written through it, chunks
@@ -785,6 +848,7 @@ int main(void) {
     test_io_buffer_reuse();
     test_lost_writes_and_replacing_nodes();
     test_handles_of_one_table_take_turns();
+    test_calls_from_callbacks_stay_on_their_thread();
     test_consolidated_without_list();
     test_conditional_parent_groups();
     test_one_thread_keeps_the_reader_on_the_caller();

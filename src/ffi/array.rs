@@ -20,6 +20,16 @@ use crate::error::{buffer_too_small, invalid_argument, unsupported, Result};
 use std::ffi::{c_char, c_void};
 
 /// An array handle.
+///
+/// Thread rules: reads (`zarrio_array_read` and its kin, the getters) may
+/// run from many threads at once on one handle. Writes may run
+/// concurrently with each other when they touch disjoint chunks (or
+/// disjoint inner chunks of a dense shard, see `zarrio_array_write`); two
+/// writes to the same chunk, or a read of a chunk being written, race
+/// (the reader sees the old or the new chunk; concurrent writers: the
+/// last one wins). `zarrio_array_set_attributes` and
+/// `zarrio_array_resize` must not run at the same time as other calls on
+/// the array; `zarrio_array_free` only once no other thread uses it.
 pub struct zarrio_array {
     pub(crate) inner: Array,
 }

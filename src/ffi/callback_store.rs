@@ -25,7 +25,9 @@ use std::sync::Arc;
 /// array's setting, or when that is 0 the library default,
 /// `zarrio_set_io_concurrency`). A callback may call the library to
 /// read (e.g. an array's attributes), but not to write to the node whose
-/// operation called it.
+/// operation called it; a call made from a callback that runs on one of
+/// the library's worker threads runs on that thread alone (so no other
+/// callback runs on that thread until the callback returns).
 ///
 /// Only `get` is required. Missing entries (NULL) make the library fall
 /// back: no `get_range` reads whole values and slices them; no `set_range`

@@ -79,7 +79,8 @@ pub unsafe extern "C" fn zarrio_group_open(
 /// Release a group handle. NULL is ignored.
 ///
 /// # Safety
-/// `group` is NULL or a live handle; it must not be used afterwards.
+/// `group` is NULL or a live handle, in use by no other thread; it must
+/// not be used afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn zarrio_group_free(group: *mut zarrio_group) {
     if !group.is_null() {

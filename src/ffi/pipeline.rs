@@ -90,7 +90,8 @@ pub unsafe extern "C" fn zarrio_pipeline_create(
 /// Release a pipeline handle. NULL is ignored.
 ///
 /// # Safety
-/// `pipeline` is NULL or a live handle; it must not be used afterwards.
+/// `pipeline` is NULL or a live handle, in use by no other thread; it must
+/// not be used afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn zarrio_pipeline_free(pipeline: *mut zarrio_pipeline) {
     if !pipeline.is_null() {

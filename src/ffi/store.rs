@@ -104,9 +104,12 @@ pub unsafe extern "C" fn zarrio_store_create_zip(
 /// (`ZARRIO_ERR_IO`; a staging directory someone removed is one, and
 /// leaves any old archive as it was) keeps the staged values, and closing
 /// again retries; once the archive is in place the store is closed, even
-/// if removing the staging directory then fails. Calls running through
-/// the store meanwhile finish first. The handle is still released with
-/// `zarrio_store_free`.
+/// if removing the staging directory then fails. Store requests running
+/// meanwhile finish first, but a call made of many requests (a write of
+/// many chunks) is cut off at its next one: the chunks it wrote before
+/// the close are in the archive, and it returns the error above. Close
+/// a store once the calls using it have returned. The handle is still
+/// released with `zarrio_store_free`.
 ///
 /// # Safety
 /// `store` is a live handle.
@@ -234,7 +237,8 @@ pub unsafe extern "C" fn zarrio_store_open_n5(
 /// Release a store handle. NULL is ignored.
 ///
 /// # Safety
-/// `store` is NULL or a live handle; it must not be used afterwards.
+/// `store` is NULL or a live handle, in use by no other thread; it must
+/// not be used afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn zarrio_store_free(store: *mut zarrio_store) {
     if !store.is_null() {

@@ -44,7 +44,14 @@ pub extern "C" fn zarrio_version_number() -> u32 {
 /// count they started with. Each count in use has a pool of its own
 /// threads; pools are kept between calls up to 512 threads in all (the
 /// least recently used go first), so a host that keeps changing counts
-/// starts threads again rather than piling them up.
+/// starts threads again rather than piling them up. A pool serves every
+/// call in the process that uses its count, from whatever thread: calls
+/// on two threads share its workers, so one whose store callbacks block
+/// (a slow store) delays the other, and a callback that waits for a call
+/// on another thread to finish can wait forever when that call needs the
+/// same pool (give such calls another count, or 1, with
+/// `zarrio_array_set_threads`). fork() is safe while other threads are in
+/// the library; the child starts pools of its own.
 #[no_mangle]
 pub extern "C" fn zarrio_set_threads(n: u32) -> zarrio_status {
     guard(|| {
