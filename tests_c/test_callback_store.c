@@ -4,9 +4,12 @@
  * the end): each gives a clear status and leaves stored data unchanged.
  * Consolidated metadata over a table without list.
  */
+#define _DEFAULT_SOURCE
 #include "check.h"
 
 #include <pthread.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stddef.h>
 
 #define MAX_ENTRIES 64
@@ -651,6 +654,85 @@ static void test_calls_from_callbacks_stay_on_their_thread(void) {
     t_clear(&t);
 }
 
+/* fork() while a parent thread's write holds a shard's creation turn (a
+   table without set_if_absent, whose set is slow): the child's own write
+   of that shard does not wait for the parent's thread, which it does not
+   have. */
+static int slow_sets;
+static zarrio_array *turn_holder;
+
+static int32_t slow_set(void *ud, const char *key, const uint8_t *data, size_t len, zarrio_io *io) {
+    if (slow_sets && strstr(key, "/c/")) sleep(1);
+    return t_set(ud, key, data, len, io);
+}
+
+static void *write_first_rows(void *arg) {
+    (void)arg;
+    int32_t rows[64];
+    for (int i = 0; i < 64; i++) rows[i] = 7;
+    uint64_t start[2] = {0, 0}, shape[2] = {4, 16};
+    CHECK_OK(zarrio_array_write(turn_holder, 2, start, shape, rows, sizeof rows, NULL));
+    return NULL;
+}
+
+static void test_fork_while_a_creation_turn_is_held(void) {
+    table t = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    zarrio_store_callbacks cb = full_table(&t);
+    cb.set = slow_set;
+    zarrio_store *s = NULL;
+    zarrio_array *a = NULL;
+    REQUIRE_OK(zarrio_store_create_callbacks(&cb, &s));
+    REQUIRE_OK(zarrio_array_create(s, "x", SHARDED, &a));
+    zarrio_array_free(a);
+    REQUIRE_OK(zarrio_array_open(s, "x", &turn_holder));
+    REQUIRE_OK(zarrio_array_set_threads(turn_holder, 1));
+    slow_sets = 1;
+    pthread_t writer;
+    pthread_create(&writer, NULL, write_first_rows, NULL);
+    usleep(300000);
+    fflush(stdout);
+    fflush(stderr);
+    /* The child says how its write went through a pipe: its exit status
+       is valgrind's under valgrind, which counts the parent threads'
+       memory the child never frees as leaks. */
+    int said[2];
+    REQUIRE(pipe(said) == 0);
+    pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        alarm(20);
+        slow_sets = 0;
+        /* The host's own lock may have been held by the parent's writer. */
+        pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
+        t.lock = fresh;
+        cb.release = NULL;
+        zarrio_store *cs = NULL;
+        zarrio_array *b = NULL;
+        int32_t rows[64];
+        for (int i = 0; i < 64; i++) rows[i] = 9;
+        uint64_t start[2] = {4, 0}, shape[2] = {4, 16};
+        int ok = zarrio_store_create_callbacks(&cb, &cs) == ZARRIO_OK && zarrio_array_open(cs, "x", &b) == ZARRIO_OK &&
+                 zarrio_array_set_threads(b, 1) == ZARRIO_OK &&
+                 zarrio_array_write(b, 2, start, shape, rows, sizeof rows, NULL) == ZARRIO_OK;
+        char c = ok ? 'y' : 'n';
+        ssize_t w = write(said[1], &c, 1);
+        _exit(w == 1 ? 0 : 1);
+    }
+    close(said[1]);
+    char answer = 0;
+    ssize_t got = read(said[0], &answer, 1);
+    close(said[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CHECK_MSG(got == 1 && answer == 'y', "the child's write %s",
+              got == 1 ? "failed" : (WIFSIGNALED(status) ? "hung" : "did not finish"));
+    pthread_join(writer, NULL);
+    slow_sets = 0;
+    zarrio_array_free(turn_holder);
+    zarrio_store_free(s);
+    t_clear(&t);
+}
+
 /* A host store that cannot list (as over HTTP) finds a hierarchy's
    children, attributes and arrays through its consolidated metadata, with
    one metadata request; node metadata is not written through it, chunks
@@ -849,6 +931,7 @@ int main(void) {
     test_lost_writes_and_replacing_nodes();
     test_handles_of_one_table_take_turns();
     test_calls_from_callbacks_stay_on_their_thread();
+    test_fork_while_a_creation_turn_is_held();
     test_consolidated_without_list();
     test_conditional_parent_groups();
     test_one_thread_keeps_the_reader_on_the_caller();

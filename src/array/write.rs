@@ -650,38 +650,76 @@ struct CreationTurn {
 }
 
 /// The keys whose turn is taken, and the waiters for them.
-fn creation_turns() -> &'static (
-    std::sync::Mutex<std::collections::HashSet<String>>,
-    std::sync::Condvar,
-) {
-    static TURNS: OnceLock<(
-        std::sync::Mutex<std::collections::HashSet<String>>,
-        std::sync::Condvar,
-    )> = OnceLock::new();
-    TURNS.get_or_init(Default::default)
+struct Turns {
+    /// The process the turns were taken in: a forked child has none of
+    /// the threads that hold them.
+    pid: u32,
+    taken: std::collections::HashSet<String>,
+}
+
+fn creation_turns() -> &'static (std::sync::Mutex<Turns>, std::sync::Condvar) {
+    static TURNS: OnceLock<(std::sync::Mutex<Turns>, std::sync::Condvar)> = OnceLock::new();
+    TURNS.get_or_init(|| {
+        // SAFETY: the handlers only take and release this lock on the
+        // forking thread (see `TURNS_HELD_ACROSS_FORK`).
+        unsafe {
+            libc::pthread_atfork(
+                Some(turns_before_fork),
+                Some(turns_after_fork),
+                Some(turns_after_fork),
+            )
+        };
+        let turns = Turns {
+            pid: std::process::id(),
+            taken: Default::default(),
+        };
+        (std::sync::Mutex::new(turns), std::sync::Condvar::new())
+    })
+}
+
+fn lock_turns() -> std::sync::MutexGuard<'static, Turns> {
+    let mut turns = creation_turns().0.lock().unwrap_or_else(|e| e.into_inner());
+    if turns.pid != std::process::id() {
+        // A forked child: the turns were held by the parent's threads.
+        turns.taken.clear();
+        turns.pid = std::process::id();
+    }
+    turns
+}
+
+thread_local! {
+    /// The turns' lock, held by the forking thread across fork(), so a
+    /// child never finds it held by a thread it does not have.
+    static TURNS_HELD_ACROSS_FORK: std::cell::RefCell<Option<std::sync::MutexGuard<'static, Turns>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+extern "C" fn turns_before_fork() {
+    let held = creation_turns().0.lock().unwrap_or_else(|e| e.into_inner());
+    TURNS_HELD_ACROSS_FORK.with(|h| *h.borrow_mut() = Some(held));
+}
+
+extern "C" fn turns_after_fork() {
+    TURNS_HELD_ACROSS_FORK.with(|h| drop(h.borrow_mut().take()));
 }
 
 impl CreationTurn {
     fn take(store: &dyn crate::store::Store, key: &str) -> CreationTurn {
         let id = format!("{:x}/{key}", store.storage_id());
-        let (taken, freed) = creation_turns();
-        let mut held = taken.lock().unwrap_or_else(|e| e.into_inner());
-        while held.contains(&id) {
-            held = freed.wait(held).unwrap_or_else(|e| e.into_inner());
+        let freed = &creation_turns().1;
+        let mut turns = lock_turns();
+        while turns.taken.contains(&id) {
+            turns = freed.wait(turns).unwrap_or_else(|e| e.into_inner());
         }
-        held.insert(id.clone());
+        turns.taken.insert(id.clone());
         CreationTurn { id }
     }
 }
 
 impl Drop for CreationTurn {
     fn drop(&mut self) {
-        let (taken, freed) = creation_turns();
-        taken
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&self.id);
-        freed.notify_all();
+        lock_turns().taken.remove(&self.id);
+        creation_turns().1.notify_all();
     }
 }
 
