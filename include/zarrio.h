@@ -1655,8 +1655,12 @@ uint32_t zarrio_version_number(void);
  * (a slow store) delays the other, and a callback that waits for a call
  * on another thread to finish can wait forever when that call needs the
  * same pool (give such calls another count, or 1, with
- * `zarrio_array_set_threads`). fork() is safe while other threads are in
- * the library; the child starts pools of its own.
+ * `zarrio_array_set_threads`). fork() while other threads are in the
+ * library leaves the library's own state usable in the child (it starts
+ * pools of its own and holds none of the parent threads' shard creation
+ * turns); a store another thread was using at the fork can be left
+ * locked in the child (a memory store being written), so a child uses
+ * stores it opens itself.
  */
 zarrio_status zarrio_set_threads(uint32_t n);
 
