@@ -221,31 +221,28 @@ impl BytesToBytesCodec for ZstdCodec {
     }
 
     fn decode<'a>(&self, input: Cow<'a, [u8]>, size: DecodedSize) -> Result<Cow<'a, [u8]>> {
-        match content_size(&input)? {
+        // The decoded size: the frames' own claim, checked before it is
+        // believed, or the pipeline's when the frames do not record it.
+        let known = match content_size(&input)? {
+            Some(n) if !size.allows(n) => {
+                return Err(corrupt(format!(
+                    "codec \"zstd\": the frame header claims {n} decoded bytes, {}",
+                    size.describe()
+                )))
+            }
+            // `n` fits `size`, hence a usize.
+            Some(n) => Some(n as usize),
+            None => size.exact(),
+        };
+        match known {
+            // One pass into a buffer of that size, which needs no window
+            // buffer (the allocation can still be more than the machine has).
             Some(n) => {
-                // The frames' own claim is checked before it is believed.
-                if !size.allows(n) {
-                    return Err(corrupt(format!(
-                        "codec \"zstd\": the frame header claims {n} decoded bytes, {}",
-                        size.describe()
-                    )));
-                }
-                // `n` fits `size`, hence a usize; the allocation can still
-                // be more than the machine has.
-                let mut out = crate::alloc::zeroed(n as usize)?;
+                let mut out = crate::alloc::zeroed(n)?;
                 decompress_bulk(&input, &mut out)?;
                 Ok(Cow::Owned(out))
             }
-            // A known size: decoded in one pass into a buffer of it,
-            // which needs no window buffer.
-            None => match size.exact() {
-                Some(n) => {
-                    let mut out = crate::alloc::zeroed(n)?;
-                    decompress_bulk(&input, &mut out)?;
-                    Ok(Cow::Owned(out))
-                }
-                None => Ok(Cow::Owned(size.read_all("zstd", stream_decoder(&input)?)?)),
-            },
+            None => Ok(Cow::Owned(size.read_all("zstd", stream_decoder(&input)?)?)),
         }
     }
 
