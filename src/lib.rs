@@ -12,6 +12,7 @@ pub mod consolidated;
 pub mod dtype;
 pub mod error;
 pub mod ffi;
+mod fork_held;
 pub mod group;
 pub mod metadata;
 pub mod node;

@@ -29,7 +29,8 @@ static DEFAULT_IO: AtomicUsize = AtomicUsize::new(0);
 
 /// The pools, under one lock that is held only to look up, insert and
 /// remove them (pools are started and ended outside it), and across
-/// fork(): a child never finds it held by a thread it does not have.
+/// fork() (`fork_held`): a child never finds it held by a thread it does
+/// not have.
 struct Pools {
     /// The process the pools were started in: after fork() the child has
     /// none of their threads, so it starts its own.
@@ -43,10 +44,7 @@ struct Pools {
 fn pools() -> &'static Mutex<Pools> {
     static POOLS: OnceLock<Mutex<Pools>> = OnceLock::new();
     POOLS.get_or_init(|| {
-        // SAFETY: the handlers only take and release the pools' lock on the
-        // forking thread (see `HELD_ACROSS_FORK`); registering them has no
-        // other effect.
-        unsafe { libc::pthread_atfork(Some(before_fork), Some(after_fork), Some(after_fork)) };
+        crate::fork_held::hold_across_fork::<Pools>();
         Mutex::new(Pools {
             pid: std::process::id(),
             by_size: HashMap::new(),
@@ -55,25 +53,15 @@ fn pools() -> &'static Mutex<Pools> {
     })
 }
 
+impl crate::fork_held::HeldAcrossFork for Pools {
+    fn fork_lock() -> &'static Mutex<Pools> {
+        pools()
+    }
+}
+
 fn lock() -> MutexGuard<'static, Pools> {
     // Every change leaves the map whole; a poisoned lock holds valid data.
     pools().lock().unwrap_or_else(|e| e.into_inner())
-}
-
-thread_local! {
-    /// The pools' lock, held by the forking thread from just before fork()
-    /// to just after it, in the parent and in the child alike.
-    static HELD_ACROSS_FORK: std::cell::RefCell<Option<MutexGuard<'static, Pools>>> =
-        const { std::cell::RefCell::new(None) };
-}
-
-extern "C" fn before_fork() {
-    let held = lock();
-    HELD_ACROSS_FORK.with(|h| *h.borrow_mut() = Some(held));
-}
-
-extern "C" fn after_fork() {
-    HELD_ACROSS_FORK.with(|h| drop(h.borrow_mut().take()));
 }
 
 /// The number of cores available to this process.

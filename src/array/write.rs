@@ -660,21 +660,20 @@ struct Turns {
 fn creation_turns() -> &'static (std::sync::Mutex<Turns>, std::sync::Condvar) {
     static TURNS: OnceLock<(std::sync::Mutex<Turns>, std::sync::Condvar)> = OnceLock::new();
     TURNS.get_or_init(|| {
-        // SAFETY: the handlers only take and release this lock on the
-        // forking thread (see `TURNS_HELD_ACROSS_FORK`).
-        unsafe {
-            libc::pthread_atfork(
-                Some(turns_before_fork),
-                Some(turns_after_fork),
-                Some(turns_after_fork),
-            )
-        };
+        // A child must not find the lock held by a thread it does not have.
+        crate::fork_held::hold_across_fork::<Turns>();
         let turns = Turns {
             pid: std::process::id(),
             taken: Default::default(),
         };
         (std::sync::Mutex::new(turns), std::sync::Condvar::new())
     })
+}
+
+impl crate::fork_held::HeldAcrossFork for Turns {
+    fn fork_lock() -> &'static std::sync::Mutex<Turns> {
+        &creation_turns().0
+    }
 }
 
 fn lock_turns() -> std::sync::MutexGuard<'static, Turns> {
@@ -685,22 +684,6 @@ fn lock_turns() -> std::sync::MutexGuard<'static, Turns> {
         turns.pid = std::process::id();
     }
     turns
-}
-
-thread_local! {
-    /// The turns' lock, held by the forking thread across fork(), so a
-    /// child never finds it held by a thread it does not have.
-    static TURNS_HELD_ACROSS_FORK: std::cell::RefCell<Option<std::sync::MutexGuard<'static, Turns>>> =
-        const { std::cell::RefCell::new(None) };
-}
-
-extern "C" fn turns_before_fork() {
-    let held = creation_turns().0.lock().unwrap_or_else(|e| e.into_inner());
-    TURNS_HELD_ACROSS_FORK.with(|h| *h.borrow_mut() = Some(held));
-}
-
-extern "C" fn turns_after_fork() {
-    TURNS_HELD_ACROSS_FORK.with(|h| drop(h.borrow_mut().take()));
 }
 
 impl CreationTurn {

@@ -193,9 +193,7 @@ fn write_all_parts(f: &mut File, parts: &[&[u8]]) -> std::io::Result<()> {
 /// cannot see them). One with a value in it does not give way.
 fn over_empty_dir(path: &Path, place: impl Fn() -> std::io::Result<()>) -> std::io::Result<()> {
     match place() {
-        Err(_) if path.is_dir() && holds_no_value(path) && fs::remove_dir_all(path).is_ok() => {
-            place()
-        }
+        Err(_) if path.is_dir() && holds_no_value(path) && remove_holding_no_value(path) => place(),
         r => r,
     }
 }
@@ -203,21 +201,43 @@ fn over_empty_dir(path: &Path, place: impl Fn() -> std::io::Result<()>) -> std::
 /// Whether the directory `dir` holds nothing but directories and this
 /// store's temporary files (a symbolic link counts as a value).
 fn holds_no_value(dir: &Path) -> bool {
+    walk_holding_no_value(dir, false)
+}
+
+/// Remove `dir`'s temporary files and then each directory, emptied, on
+/// its own: a value another writer renames in after `holds_no_value`
+/// looked makes its directory's removal fail (not empty) and is kept,
+/// where a removal of the whole tree would have taken it along.
+fn remove_holding_no_value(dir: &Path) -> bool {
+    walk_holding_no_value(dir, true)
+}
+
+fn walk_holding_no_value(dir: &Path, remove: bool) -> bool {
     let Ok(entries) = fs::read_dir(dir) else {
         return false;
     };
-    entries.into_iter().all(|entry| {
+    let mut no_value = true;
+    for entry in entries {
         let Ok(entry) = entry else { return false };
-        match entry.file_type() {
-            Ok(t) if t.is_dir() => holds_no_value(&entry.path()),
-            Ok(t) if t.is_file() => entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX),
+        no_value &= match entry.file_type() {
+            Ok(t) if t.is_dir() => walk_holding_no_value(&entry.path(), remove),
+            Ok(t)
+                if t.is_file() && entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX) =>
+            {
+                !remove || {
+                    let r = fs::remove_file(entry.path());
+                    r.is_ok() || r.is_err_and(|e| e.kind() == ErrorKind::NotFound)
+                }
+            }
             _ => false,
+        };
+        if !no_value && !remove {
+            return false;
         }
-    })
+    }
+    no_value && (!remove || fs::remove_dir(dir).is_ok())
 }
 
-/// A name for a temporary file no other writer picks: this process's id
-/// and counter, the time, and std's per-process random hash keys.
 /// The part of a value's name its temporary file carries, for whoever
 /// finds one left behind: at most 64 bytes of it, so that a name near the
 /// file system's limit (255 bytes) still leaves room for the prefix and
@@ -230,6 +250,8 @@ fn temp_stem(name: &str) -> &str {
     &name[..end]
 }
 
+/// A name for a temporary file no other writer picks: this process's id
+/// and counter, the time, and std's per-process random hash keys.
 fn temp_suffix() -> String {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
@@ -911,6 +933,26 @@ mod tests {
         }
         assert!(dir.path().is_dir());
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn clearing_a_directory_keeps_a_value_that_arrived_after_the_check() {
+        // `holds_no_value` looked and found only a killed writer's
+        // temporary file; another writer then renamed a value in below.
+        let dir = tempfile::tempdir().unwrap();
+        let stale = dir.path().join(format!("c/0/{TEMP_PREFIX}0-1-2"));
+        fs::create_dir_all(dir.path().join("c/0/1")).unwrap();
+        fs::write(&stale, b"part").unwrap();
+        assert!(holds_no_value(&dir.path().join("c")));
+        fs::write(dir.path().join("c/0/1/2"), b"value").unwrap();
+        assert!(!remove_holding_no_value(&dir.path().join("c")));
+        assert_eq!(fs::read(dir.path().join("c/0/1/2")).unwrap(), b"value");
+        // What held no value went.
+        assert!(!stale.exists());
+        // Without the newcomer everything goes.
+        fs::remove_file(dir.path().join("c/0/1/2")).unwrap();
+        assert!(remove_holding_no_value(&dir.path().join("c")));
+        assert!(!dir.path().join("c").exists());
     }
 
     #[test]
