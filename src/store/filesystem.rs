@@ -193,7 +193,10 @@ fn write_all_parts(f: &mut File, parts: &[&[u8]]) -> std::io::Result<()> {
 /// cannot see them). One with a value in it does not give way.
 fn over_empty_dir(path: &Path, place: impl Fn() -> std::io::Result<()>) -> std::io::Result<()> {
     match place() {
-        Err(_) if path.is_dir() && holds_no_value(path) && remove_holding_no_value(path) => place(),
+        // A symbolic link at `path` is a value, whatever it points to.
+        Err(_) if is_real_dir(path) && holds_no_value(path) && remove_holding_no_value(path) => {
+            place()
+        }
         r => r,
     }
 }
@@ -212,9 +215,19 @@ fn remove_holding_no_value(dir: &Path) -> bool {
     walk_holding_no_value(dir, true)
 }
 
+/// Whether `path` is a directory itself, not a symbolic link to one.
+fn is_real_dir(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|m| m.is_dir())
+}
+
+/// One walk for both: removing, what another writer clearing the same
+/// directory removed first counts as removed.
 fn walk_holding_no_value(dir: &Path, remove: bool) -> bool {
-    let Ok(entries) = fs::read_dir(dir) else {
-        return false;
+    let gone =
+        |r: std::io::Result<()>| r.is_ok() || r.is_err_and(|e| e.kind() == ErrorKind::NotFound);
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) => return remove && e.kind() == ErrorKind::NotFound,
     };
     let mut no_value = true;
     for entry in entries {
@@ -224,10 +237,7 @@ fn walk_holding_no_value(dir: &Path, remove: bool) -> bool {
             Ok(t)
                 if t.is_file() && entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX) =>
             {
-                !remove || {
-                    let r = fs::remove_file(entry.path());
-                    r.is_ok() || r.is_err_and(|e| e.kind() == ErrorKind::NotFound)
-                }
+                !remove || gone(fs::remove_file(entry.path()))
             }
             _ => false,
         };
@@ -235,7 +245,7 @@ fn walk_holding_no_value(dir: &Path, remove: bool) -> bool {
             return false;
         }
     }
-    no_value && (!remove || fs::remove_dir(dir).is_ok())
+    no_value && (!remove || gone(fs::remove_dir(dir)))
 }
 
 /// The part of a value's name its temporary file carries, for whoever
@@ -953,6 +963,27 @@ mod tests {
         fs::remove_file(dir.path().join("c/0/1/2")).unwrap();
         assert!(remove_holding_no_value(&dir.path().join("c")));
         assert!(!dir.path().join("c").exists());
+        // Another writer clearing it too finds it gone: cleared, for both.
+        assert!(remove_holding_no_value(&dir.path().join("c")));
+        assert!(!holds_no_value(&dir.path().join("c")));
+    }
+
+    #[test]
+    fn a_symbolic_link_to_a_directory_is_a_value_and_its_target_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        fs::create_dir(outside.path().join("sub")).unwrap();
+        let stale = outside.path().join(format!("{TEMP_PREFIX}0-1-2"));
+        fs::write(&stale, b"part").unwrap();
+        let s = FilesystemStore::new(dir.path()).unwrap();
+        std::os::unix::fs::symlink(outside.path(), dir.path().join("a")).unwrap();
+        assert!(!s.set_if_absent("a", b"v").unwrap());
+        assert!(outside.path().join("sub").is_dir() && stale.exists());
+        assert!(dir.path().join("a").is_symlink());
+        // A set replaces the link, as it replaces any value.
+        s.set("a", b"v").unwrap();
+        assert_eq!(s.get("a").unwrap().unwrap(), b"v");
+        assert!(outside.path().join("sub").is_dir() && stale.exists());
     }
 
     #[test]
