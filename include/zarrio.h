@@ -7,7 +7,8 @@
  * Conventions: every fallible call returns a zarrio_status (0 = ZARRIO_OK,
  * errors negative); zarrio_last_error() gives the message. Handles are
  * opaque; every *_free accepts NULL. Buffers belong to the caller, who
- * passes their capacity in bytes. Strings and bytes the library returns
+ * passes their capacity (in bytes, or in entries where a call says so).
+ * Strings and bytes the library returns
  * are released with zarrio_string_free / zarrio_bytes_free.
  */
 
@@ -339,9 +340,9 @@ zarrio_status zarrio_array_create(zarrio_store *store,
  * `fixedscaleoffset`, `astype`, `quantize`, `bitround`,
  * `packbits`, the checksums (`crc32`, `crc32c`, `adler32`,
  * `fletcher32`, `jenkins_lookup3`), `blosc`, `zstd`, `gzip`, `zlib`,
- * `lz4`, `bz2`, `lzma` (.xz and legacy .lzma) and `pcodec` (in builds
- * with it, see README; not after a byte-level filter or of big-endian
- * numbers) are `ZARRIO_ERR_UNSUPPORTED`. Creating an array or group where a v2 node is
+ * `lz4`, `bz2`, `lzma` (.xz and legacy .lzma), `pcodec` and `zfpy` (in
+ * builds with them, see README; not after a byte-level filter or of
+ * big-endian numbers) are `ZARRIO_ERR_UNSUPPORTED`. Creating an array or group where a v2 node is
  * replaces it, as it replaces a v3 node.
  *
  * # Safety
@@ -940,7 +941,8 @@ zarrio_status zarrio_group_create(zarrio_store *store,
  * Zarr v2 group's `.zgroup` and `.zattrs` (`zarrio_group_set_attributes`
  * then writes `.zattrs`).
  * `ZARRIO_ERR_NOT_FOUND` when there is no node,
- * `ZARRIO_ERR_INVALID_METADATA` when the node is not a valid group.
+ * `ZARRIO_ERR_INVALID_METADATA` when the node is not a valid group (an
+ * array, v3 or v2, included).
  *
  * # Safety
  * As `zarrio_group_create`.
@@ -1003,8 +1005,9 @@ zarrio_status zarrio_group_children(const zarrio_group *group, char **out_json);
  * `.zarray`) of the group and of every v2 node found from it through v2
  * groups (not those under an array, a v3 group or a directory that is no
  * node) go into its `.zmetadata`, as zarr-python's
- * `consolidate_metadata` gathers them; an array whose codecs zarrio
- * lacks is copied all the same. Nodes created or changed afterwards are
+ * `consolidate_metadata` gathers them. An array whose codecs or data
+ * type zarrio lacks is copied all the same (v3 and v2). Nodes created
+ * or changed afterwards are
  * not seen through consolidated metadata until this runs again.
  *
  * Needs a store that can list. `ZARRIO_ERR_INVALID_METADATA` when the
@@ -1556,7 +1559,8 @@ zarrio_status zarrio_store_create_memory(zarrio_store **out);
  * it does not name are not found. Chunks are read and written through
  * the new store as through `store`, but node metadata is not written:
  * creating or replacing nodes at or below the group, creating an array
- * at an ancestor of the group (which would erase what is below it) and
+ * at an ancestor of the group (which would hold the group below an
+ * array, and erase what is below it where a node is there) and
  * setting attributes at or below the group return
  * `ZARRIO_ERR_UNSUPPORTED` and change nothing.
  *

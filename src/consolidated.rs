@@ -89,6 +89,19 @@ impl ConsolidatedStore {
         METADATA_NAMES.contains(&name) && key.starts_with(&node_prefix(&self.path))
     }
 
+    /// Whether `key` and `value` are an array's metadata at an ancestor of
+    /// the group (whether or not a node is there yet): the group would be
+    /// below an array, which the hierarchy does not allow.
+    fn array_above(&self, key: &str, value: &[u8]) -> bool {
+        let (dir, name) = key.rsplit_once('/').unwrap_or(("", key));
+        let array = match name {
+            ".zarray" => true,
+            "zarr.json" => matches!(get_member(value, "node_type"), Ok(Some(b"\"array\""))),
+            _ => false,
+        };
+        array && dir != self.path && node_prefix(&self.path).starts_with(&node_prefix(dir))
+    }
+
     /// Whether keys under `prefix` may include keys this store governs.
     fn overlaps(&self, prefix: &str) -> bool {
         let own = node_prefix(&self.path);
@@ -379,6 +392,13 @@ impl Store for ConsolidatedStore {
     fn check_metadata(&self, key: &str, value: &[u8]) -> Result<()> {
         if self.governs(key) {
             return Err(self.refuse(key));
+        }
+        if self.array_above(key, value) {
+            return Err(unsupported(format!(
+                "{key}: an array at an ancestor of the consolidated group \"{}\" would hold \
+                 the group below it (create it through the wrapped store)",
+                self.path
+            )));
         }
         self.inner.check_metadata(key, value)
     }

@@ -89,9 +89,16 @@ impl Group {
         let (meta, v2) = match store.get(&metadata_key(&path))? {
             Some(text) => (GroupMetadata::parse(&text), false),
             None => {
-                let zgroup = store.get(&join_key(&path, ".zgroup"))?.ok_or_else(|| {
-                    not_found(format!("no zarr.json (nor v2 .zgroup) at \"{path}\""))
-                })?;
+                let Some(zgroup) = store.get(&join_key(&path, ".zgroup"))? else {
+                    if store.size(&join_key(&path, ".zarray"))?.is_some() {
+                        return Err(crate::error::invalid_metadata(format!(
+                            "\"{path}\" is a Zarr v2 array (.zarray), not a group"
+                        )));
+                    }
+                    return Err(not_found(format!(
+                        "no zarr.json (nor v2 .zgroup) at \"{path}\""
+                    )));
+                };
                 let zattrs = store.get(&join_key(&path, ".zattrs"))?;
                 let meta = v2::check_zgroup(&zgroup).and_then(|_| {
                     Ok(GroupMetadata {
@@ -365,18 +372,11 @@ impl Group {
                 let Some(text) = self.store.get(key)? else {
                     continue; // erased since it was listed
                 };
-                let checked =
-                    match *name {
-                        ".zgroup" => v2::check_zgroup(&text),
-                        ".zattrs" => v2::parse_zattrs(Some(&text)).map(|_| ()),
-                        // Copied as text: codecs zarrio lacks are no error here.
-                        _ => v2::array_from_zarray(&text, None).map(|_| ()).or_else(|e| {
-                            match e.kind() {
-                                crate::error::ErrorKind::Unsupported => Ok(()),
-                                _ => Err(e),
-                            }
-                        }),
-                    };
+                let checked = match *name {
+                    ".zgroup" => v2::check_zgroup(&text),
+                    ".zattrs" => v2::parse_zattrs(Some(&text)).map(|_| ()),
+                    _ => lacking_is_no_error(v2::array_from_zarray(&text, None)),
+                };
                 checked.map_err(|e| e.context(format!("\"{key}\"")))?;
                 out.insert(key[prefix.len()..].to_string(), text);
             }
@@ -433,7 +433,8 @@ impl Group {
             let doc = parse_object(&text, &what)?;
             let is_group = match doc.get("node_type").and_then(Value::as_str) {
                 Some("array") => {
-                    ArrayMetadata::parse(&text).map_err(|e| e.context(&what))?;
+                    lacking_is_no_error(ArrayMetadata::parse(&text))
+                        .map_err(|e| e.context(&what))?;
                     false
                 }
                 Some("group") => {
@@ -449,5 +450,15 @@ impl Group {
             out.insert(rel.to_string(), (text, is_group));
         }
         Ok(out)
+    }
+}
+
+/// An array's metadata checked for consolidation: its text is copied as
+/// it is, so codecs or data types zarrio lacks are no error (zarr-python
+/// consolidates such arrays), only metadata that is not valid.
+fn lacking_is_no_error<T>(checked: Result<T>) -> Result<()> {
+    match checked {
+        Err(e) if e.kind() != crate::error::ErrorKind::Unsupported => Err(e),
+        _ => Ok(()),
     }
 }

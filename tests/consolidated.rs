@@ -287,6 +287,52 @@ fn creating_a_node_above_the_group_erases_nothing() {
 }
 
 #[test]
+fn an_array_above_the_group_is_refused_where_no_node_is_yet() {
+    // The consolidated group p/q, whose parent p is no node.
+    let s = Arc::new(MemoryStore::new());
+    s.set("p/q/zarr.json", br#"{"zarr_format":3,"node_type":"group"}"#)
+        .unwrap();
+    let store: StoreRef = s.clone();
+    Group::open(store.clone(), "p/q")
+        .unwrap()
+        .consolidate_metadata()
+        .unwrap();
+    let before = common::snapshot(s.as_ref());
+    let c: StoreRef = Arc::new(ConsolidatedStore::open(store, "p/q").unwrap());
+    let v2 = r#"{"zarr_format":2,"shape":[6],"chunks":[4],"dtype":"<i4","compressor":null,
+        "fill_value":0,"order":"C","filters":null}"#;
+    for json in [array_json(5), v2.to_string()] {
+        let e = Array::create(c.clone(), "p", &json).map(drop).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Unsupported, "{}", e.message());
+        assert!(e.message().contains("ancestor"), "{}", e.message());
+    }
+    assert_eq!(common::snapshot(s.as_ref()), before);
+    // Beside the group, and a group above it, are no trouble.
+    Array::create(c.clone(), "p/r", &array_json(5)).unwrap();
+    Group::create(c, "p", Default::default()).unwrap();
+}
+
+#[test]
+fn arrays_of_codecs_zarrio_lacks_are_consolidated_as_they_are() {
+    let s = Arc::new(MemoryStore::new());
+    let store: StoreRef = s.clone();
+    let root = Group::create(store.clone(), "", Default::default()).unwrap();
+    let jpeg = array_json(0).replace(
+        r#"{"name":"bytes","configuration":{"endian":"little"}}"#,
+        r#"{"name":"bytes","configuration":{"endian":"little"}},{"name":"jpeg"}"#,
+    );
+    assert!(jpeg.contains("jpeg"));
+    s.set("x/zarr.json", jpeg.as_bytes()).unwrap();
+    let e = Array::open(store.clone(), "x").map(drop).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unsupported, "{}", e.message());
+    root.consolidate_metadata().unwrap();
+    let c = ConsolidatedStore::open(store, "").unwrap();
+    let held = c.get("x/zarr.json").unwrap().unwrap();
+    let held: serde_json::Value = serde_json::from_slice(&held).unwrap();
+    assert_eq!(held["codecs"][1]["name"], "jpeg");
+}
+
+#[test]
 fn python_non_finite_attributes() {
     // zarr-python writes NaN and infinite attributes as bare tokens.
     let s = Arc::new(MemoryStore::new());

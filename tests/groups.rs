@@ -35,6 +35,15 @@ fn names(g: &Group) -> Vec<String> {
 }
 
 #[test]
+fn arrays_are_not_groups_and_absent_nodes_are_not_found() {
+    let (s, _) = hierarchy();
+    let kind = |path: &str| Group::open(s.clone(), path).map(drop).unwrap_err().kind();
+    assert_eq!(kind("a"), ErrorKind::InvalidMetadata);
+    assert_eq!(kind("v2"), ErrorKind::InvalidMetadata);
+    assert_eq!(kind("nothing"), ErrorKind::NotFound);
+}
+
+#[test]
 fn erasing_children() {
     let (s, root) = hierarchy();
     assert_eq!(names(&root), ["a", "ab", "g", "v2"]);

@@ -114,9 +114,9 @@ pub unsafe extern "C" fn zarrio_array_create(
 /// `fixedscaleoffset`, `astype`, `quantize`, `bitround`,
 /// `packbits`, the checksums (`crc32`, `crc32c`, `adler32`,
 /// `fletcher32`, `jenkins_lookup3`), `blosc`, `zstd`, `gzip`, `zlib`,
-/// `lz4`, `bz2`, `lzma` (.xz and legacy .lzma) and `pcodec` (in builds
-/// with it, see README; not after a byte-level filter or of big-endian
-/// numbers) are `ZARRIO_ERR_UNSUPPORTED`. Creating an array or group where a v2 node is
+/// `lz4`, `bz2`, `lzma` (.xz and legacy .lzma), `pcodec` and `zfpy` (in
+/// builds with them, see README; not after a byte-level filter or of
+/// big-endian numbers) are `ZARRIO_ERR_UNSUPPORTED`. Creating an array or group where a v2 node is
 /// replaces it, as it replaces a v3 node.
 ///
 /// # Safety

@@ -54,7 +54,8 @@ pub unsafe extern "C" fn zarrio_group_create(
 /// Zarr v2 group's `.zgroup` and `.zattrs` (`zarrio_group_set_attributes`
 /// then writes `.zattrs`).
 /// `ZARRIO_ERR_NOT_FOUND` when there is no node,
-/// `ZARRIO_ERR_INVALID_METADATA` when the node is not a valid group.
+/// `ZARRIO_ERR_INVALID_METADATA` when the node is not a valid group (an
+/// array, v3 or v2, included).
 ///
 /// # Safety
 /// As `zarrio_group_create`.
@@ -172,8 +173,9 @@ pub unsafe extern "C" fn zarrio_group_children(
 /// `.zarray`) of the group and of every v2 node found from it through v2
 /// groups (not those under an array, a v3 group or a directory that is no
 /// node) go into its `.zmetadata`, as zarr-python's
-/// `consolidate_metadata` gathers them; an array whose codecs zarrio
-/// lacks is copied all the same. Nodes created or changed afterwards are
+/// `consolidate_metadata` gathers them. An array whose codecs or data
+/// type zarrio lacks is copied all the same (v3 and v2). Nodes created
+/// or changed afterwards are
 /// not seen through consolidated metadata until this runs again.
 ///
 /// Needs a store that can list. `ZARRIO_ERR_INVALID_METADATA` when the

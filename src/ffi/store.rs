@@ -146,7 +146,8 @@ pub unsafe extern "C" fn zarrio_store_create_memory(out: *mut *mut zarrio_store)
 /// it does not name are not found. Chunks are read and written through
 /// the new store as through `store`, but node metadata is not written:
 /// creating or replacing nodes at or below the group, creating an array
-/// at an ancestor of the group (which would erase what is below it) and
+/// at an ancestor of the group (which would hold the group below an
+/// array, and erase what is below it where a node is there) and
 /// setting attributes at or below the group return
 /// `ZARRIO_ERR_UNSUPPORTED` and change nothing.
 ///
