@@ -433,8 +433,10 @@ impl Group {
             let doc = parse_object(&text, &what)?;
             let is_group = match doc.get("node_type").and_then(Value::as_str) {
                 Some("array") => {
-                    lacking_is_no_error(ArrayMetadata::parse(&text))
-                        .map_err(|e| e.context(&what))?;
+                    // Strict: an array read only in part (a data type,
+                    // grid or codec zarrio lacks stops the parse before
+                    // the rest is checked) is not copied.
+                    ArrayMetadata::parse(&text).map_err(|e| e.context(&what))?;
                     false
                 }
                 Some("group") => {
@@ -453,9 +455,8 @@ impl Group {
     }
 }
 
-/// An array's metadata checked for consolidation: its text is copied as
-/// it is, so codecs or data types zarrio lacks are no error (zarr-python
-/// consolidates such arrays), only metadata that is not valid.
+/// A v2 array's `.zarray` checked for consolidation: its text is copied
+/// as it is, so compressors and filters zarrio lacks are no error.
 fn lacking_is_no_error<T>(checked: Result<T>) -> Result<()> {
     match checked {
         Err(e) if e.kind() != crate::error::ErrorKind::Unsupported => Err(e),

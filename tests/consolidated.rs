@@ -313,7 +313,7 @@ fn an_array_above_the_group_is_refused_where_no_node_is_yet() {
 }
 
 #[test]
-fn arrays_of_codecs_zarrio_lacks_are_consolidated_as_they_are() {
+fn v3_arrays_zarrio_cannot_check_whole_are_not_consolidated() {
     let s = Arc::new(MemoryStore::new());
     let store: StoreRef = s.clone();
     let root = Group::create(store.clone(), "", Default::default()).unwrap();
@@ -322,14 +322,17 @@ fn arrays_of_codecs_zarrio_lacks_are_consolidated_as_they_are() {
         r#"{"name":"bytes","configuration":{"endian":"little"}},{"name":"jpeg"}"#,
     );
     assert!(jpeg.contains("jpeg"));
-    s.set("x/zarr.json", jpeg.as_bytes()).unwrap();
-    let e = Array::open(store.clone(), "x").map(drop).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Unsupported, "{}", e.message());
-    root.consolidate_metadata().unwrap();
-    let c = ConsolidatedStore::open(store, "").unwrap();
-    let held = c.get("x/zarr.json").unwrap().unwrap();
-    let held: serde_json::Value = serde_json::from_slice(&held).unwrap();
-    assert_eq!(held["codecs"][1]["name"], "jpeg");
+    // A data type zarrio lacks stops the parse before the rest (here no
+    // chunk grid, codecs or fill value at all) is checked.
+    let foo = r#"{"zarr_format":3,"node_type":"array","shape":[4],"data_type":"foo"}"#;
+    for doc in [jpeg.as_str(), foo] {
+        s.set("x/zarr.json", doc.as_bytes()).unwrap();
+        let before = s.get("zarr.json").unwrap();
+        let e = root.consolidate_metadata().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Unsupported, "{}", e.message());
+        assert!(e.message().contains("\"x\""), "{}", e.message());
+        assert_eq!(s.get("zarr.json").unwrap(), before);
+    }
 }
 
 #[test]

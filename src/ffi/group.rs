@@ -173,13 +173,15 @@ pub unsafe extern "C" fn zarrio_group_children(
 /// `.zarray`) of the group and of every v2 node found from it through v2
 /// groups (not those under an array, a v3 group or a directory that is no
 /// node) go into its `.zmetadata`, as zarr-python's
-/// `consolidate_metadata` gathers them. An array whose codecs or data
-/// type zarrio lacks is copied all the same (v3 and v2). Nodes created
-/// or changed afterwards are
+/// `consolidate_metadata` gathers them; a v2 array whose codecs zarrio
+/// lacks is copied all the same. Nodes created or changed afterwards are
 /// not seen through consolidated metadata until this runs again.
 ///
 /// Needs a store that can list. `ZARRIO_ERR_INVALID_METADATA` when the
-/// metadata of a node taken is not valid, and then nothing is written. Must not race with other calls
+/// metadata of a node taken is not valid, `ZARRIO_ERR_UNSUPPORTED` when a
+/// v3 array below has a data type, chunk grid, chunk key encoding or
+/// codec zarrio lacks (its metadata cannot be checked whole); nothing is
+/// written then. Must not race with other calls
 /// on the same group, or with writers of metadata below it.
 ///
 /// # Safety

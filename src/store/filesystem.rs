@@ -190,15 +190,17 @@ fn write_all_parts(f: &mut File, parts: &[&[u8]]) -> std::io::Result<()> {
 /// one, left by values below it (e.g. by another tool), or one holding
 /// only this store's temporary files (left by a writer that was killed
 /// before it renamed them: erasing the node they were written for
-/// cannot see them). One with a value in it does not give way.
+/// cannot see them). One with a value in it does not give way. Where
+/// no directory stands at `path` any more (another writer cleared it, or
+/// renamed its value there, after `place` failed), `place` runs again
+/// too; a failure for another reason fails again the same way.
 fn over_empty_dir(path: &Path, place: impl Fn() -> std::io::Result<()>) -> std::io::Result<()> {
-    match place() {
-        // A symbolic link at `path` is a value, whatever it points to.
-        Err(_) if is_real_dir(path) && holds_no_value(path) && remove_holding_no_value(path) => {
-            place()
-        }
-        r => r,
+    let Err(e) = place() else { return Ok(()) };
+    // A symbolic link at `path` is a value, whatever it points to.
+    if is_real_dir(path) && !(holds_no_value(path) && remove_holding_no_value(path)) {
+        return Err(e);
     }
+    place()
 }
 
 /// Whether the directory `dir` holds nothing but directories and this
@@ -966,6 +968,35 @@ mod tests {
         // Another writer clearing it too finds it gone: cleared, for both.
         assert!(remove_holding_no_value(&dir.path().join("c")));
         assert!(!holds_no_value(&dir.path().join("c")));
+    }
+
+    #[test]
+    fn a_directory_another_writer_cleared_first_gives_way() {
+        // The first rename fails on the directory; before this writer
+        // looks at it, another clears it (and its rename fails on the
+        // next writer's directory, so it is gone without a value).
+        let dir = tempfile::tempdir().unwrap();
+        let (at, tmp) = (dir.path().join("c"), dir.path().join("t"));
+        fs::create_dir_all(at.join("0")).unwrap();
+        fs::write(&tmp, b"v").unwrap();
+        let tries = std::cell::Cell::new(0);
+        over_empty_dir(&at, || {
+            tries.set(tries.get() + 1);
+            let r = fs::rename(&tmp, &at);
+            if tries.get() == 1 {
+                assert!(r.is_err());
+                assert!(remove_holding_no_value(&at), "the other writer clears it");
+            }
+            r
+        })
+        .unwrap();
+        assert_eq!((tries.get(), fs::read(&at).unwrap()), (2, b"v".to_vec()));
+        // A failure for another reason fails again, the same way.
+        let e = over_empty_dir(&dir.path().join("d"), || {
+            fs::rename(dir.path().join("missing"), dir.path().join("d"))
+        })
+        .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::NotFound);
     }
 
     #[test]
