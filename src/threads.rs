@@ -64,11 +64,19 @@ fn lock() -> MutexGuard<'static, Pools> {
     pools().lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// The number of cores available to this process.
+/// The number of cores available to this process, found once (std's
+/// answer reads the affinity mask and cgroup files, and every call that
+/// takes the default thread count asks).
 pub fn cores() -> usize {
-    std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
+    static CORES: AtomicUsize = AtomicUsize::new(0);
+    match CORES.load(Ordering::Relaxed) {
+        0 => {
+            let n = std::thread::available_parallelism().map_or(1, |n| n.get());
+            CORES.store(n, Ordering::Relaxed);
+            n
+        }
+        n => n,
+    }
 }
 
 /// Set the library-wide default thread count (0 = one per core).
@@ -220,9 +228,9 @@ fn in_our_pool() -> bool {
 }
 
 fn pool(n: usize) -> Result<Arc<ThreadPool>> {
-    // The pools a new one displaces end (their threads are joined when the
-    // last call using them returns) after the lock is released.
-    let mut displaced = Vec::new();
+    // The pools a new one displaces are dropped after the lock is released
+    // (their threads end once the last call using them returns).
+    let displaced;
     {
         let mut p = lock();
         if p.pid != std::process::id() {
@@ -238,16 +246,7 @@ fn pool(n: usize) -> Result<Arc<ThreadPool>> {
             *used = now;
             return Ok(pool.clone());
         }
-        // Room for the new pool: the least recently used go first.
-        while !p.by_size.is_empty() && p.by_size.keys().sum::<usize>() + n > THREADS_KEPT {
-            let oldest = p
-                .by_size
-                .iter()
-                .min_by_key(|(_, (_, used))| *used)
-                .map(|(size, _)| *size)
-                .expect("not empty");
-            displaced.extend(p.by_size.remove(&oldest));
-        }
+        displaced = make_room(&mut p, n);
     }
     drop(displaced);
     // Started outside the lock: starting threads takes long enough for a
@@ -261,9 +260,33 @@ fn pool(n: usize) -> Result<Arc<ThreadPool>> {
             .map_err(|e| internal(format!("cannot start a thread pool: {e}")))?,
     );
     let mut p = lock();
+    // Other threads may have started pools meanwhile.
+    let displaced = if p.by_size.contains_key(&n) {
+        Vec::new()
+    } else {
+        make_room(&mut p, n)
+    };
     let now = p.uses;
     let kept = p.by_size.entry(n).or_insert((pool, now)).0.clone();
+    drop(p);
+    drop(displaced);
     Ok(kept)
+}
+
+/// Take out the least recently used pools until one of `n` threads fits
+/// within `THREADS_KEPT`, for the caller to drop outside the lock.
+fn make_room(p: &mut Pools, n: usize) -> Vec<(Arc<ThreadPool>, u64)> {
+    let mut displaced = Vec::new();
+    while !p.by_size.is_empty() && p.by_size.keys().sum::<usize>() + n > THREADS_KEPT {
+        let oldest = p
+            .by_size
+            .iter()
+            .min_by_key(|(_, (_, used))| *used)
+            .map(|(size, _)| *size)
+            .expect("not empty");
+        displaced.extend(p.by_size.remove(&oldest));
+    }
+    displaced
 }
 
 /// Run `f(i)` for every `i` in `0..n` with `threads` threads (0 = default),

@@ -460,15 +460,15 @@ fn a_dense_shard_too_large_for_memory_is_refused_not_built() {
 /// that is a checksum error.
 #[test]
 fn reads_retry_an_inner_chunk_that_fails_its_checksum() {
-    let meta = json!({
-        "zarr_format": 3, "node_type": "array", "shape": [8, 8], "data_type": "int32",
-        "chunk_grid": {"name": "regular", "configuration": {"chunk_shape": [8, 8]}},
-        "chunk_key_encoding": {"name": "default"}, "fill_value": 0,
-        "codecs": [{"name": "sharding_indexed", "configuration": {
+    let meta = common::v3_meta(
+        json!("int32"),
+        &[8, 8],
+        &[8, 8],
+        json!(0),
+        json!([{"name": "sharding_indexed", "configuration": {
             "chunk_shape": [4, 2], "codecs": [bytes_le(), {"name": "crc32c"}],
-            "index_codecs": [bytes_le(), {"name": "crc32c"}]}}]
-    })
-    .to_string();
+            "index_codecs": [bytes_le(), {"name": "crc32c"}]}}]),
+    );
     let data: Vec<i32> = (0..64).collect();
     let bytes: Vec<u8> = data.iter().flat_map(|v| v.to_ne_bytes()).collect();
     for value_readers in [false, true] {

@@ -272,7 +272,8 @@ pub(crate) fn copy_decoded(codec: &str, data: &[u8], out: &mut [u8]) -> Result<(
 /// any depth (shards, N5, optional).
 pub fn check_settings_for_writing(codecs: &Value) -> Result<()> {
     const ZSTD_LEVELS: std::ops::RangeInclusive<i64> = -131072..=22;
-    const BLOSC_BLOCKSIZES: std::ops::RangeInclusive<u64> = 0..=715_827_542;
+    const BLOSC_BLOCKSIZES: std::ops::RangeInclusive<u64> =
+        0..=blosc_src::BLOSC_MAX_BLOCKSIZE as u64;
     match codecs {
         Value::Array(items) => items.iter().try_for_each(check_settings_for_writing),
         Value::Object(o) => {

@@ -6,7 +6,7 @@
 //! (the latter come from streaming compressors) and concatenated frames.
 
 use super::zstd_compressor::{compress_bound, Compressor};
-use super::zstd_pieces::ZstdPieces;
+use super::zstd_pieces::{check, output_overflowed, ZstdPieces};
 use super::{codec_json, BytesToBytesCodec, CodecSpec, DecodedSize, PieceDecoder};
 use crate::error::{corrupt, internal, invalid_metadata, Result};
 use serde_json::{json, Value};
@@ -125,31 +125,29 @@ fn content_size(input: &[u8]) -> Result<Option<u64>> {
     Ok(Some(total))
 }
 
-/// Decompress frames whose headers all record their size into `out`,
-/// which is exactly that size.
+/// Decompress the frames into `out`, whose size is known (recorded in
+/// the frames or given by the pipeline) and must come out exactly.
 fn decompress_bulk(input: &[u8], out: &mut [u8]) -> Result<()> {
     thread_local! {
         // One decompression context per thread, reused for every chunk.
-        static DCTX: RefCell<Option<zstd::bulk::Decompressor<'static>>> = const { RefCell::new(None) };
+        static DCTX: RefCell<Option<zstd::zstd_safe::DCtx<'static>>> = const { RefCell::new(None) };
     }
     let n = DCTX.with(|cell| -> Result<usize> {
         let mut slot = cell.borrow_mut();
-        if slot.is_none() {
-            *slot = Some(
-                zstd::bulk::Decompressor::new()
-                    .map_err(|e| internal(format!("codec \"zstd\": {e}")))?,
-            );
-        }
-        let d = slot.as_mut().expect("set above");
-        d.decompress_to_buffer(input, out).map_err(|e| {
-            // zstd's dstSize_tooSmall: the frames decode to more.
-            if e.to_string().contains("Destination buffer is too small") {
+        let d = match &mut *slot {
+            Some(d) => d,
+            None => slot.insert(zstd::zstd_safe::DCtx::try_create().ok_or_else(|| {
+                internal("codec \"zstd\": cannot create a decompression context")
+            })?),
+        };
+        d.decompress(out, input).map_err(|code| {
+            if output_overflowed(code) {
                 corrupt(format!(
                     "codec \"zstd\": decoded size is more than the {} bytes expected",
                     out.len()
                 ))
             } else {
-                zstd_error(e)
+                check(code).err().unwrap_or_else(|| zstd_error(code))
             }
         })
     })?;

@@ -55,7 +55,7 @@ impl Drop for BlockDecoder {
 }
 
 /// zstd's result code as an error, or the value it carries.
-fn check(code: usize) -> Result<usize> {
+pub(super) fn check(code: usize) -> Result<usize> {
     // SAFETY: both take any value; the name is a static C string.
     unsafe {
         if sys::ZSTD_isError(code) == 0 {
@@ -70,7 +70,7 @@ fn check(code: usize) -> Result<usize> {
 }
 
 /// Whether zstd's result code says the output did not fit.
-fn output_overflowed(code: usize) -> bool {
+pub(super) fn output_overflowed(code: usize) -> bool {
     // SAFETY: both take any value.
     unsafe {
         sys::ZSTD_isError(code) != 0

@@ -205,9 +205,14 @@ impl CallbackStore {
 
 impl Store for CallbackStore {
     /// Handles made from one table share its storage: the writers through
-    /// any of them take turns.
+    /// any of them take turns. Without `user_data` the callbacks reach
+    /// storage of their own, named by their `set` (tables of other
+    /// callbacks are other storage).
     fn storage_id(&self) -> usize {
-        self.cb.user_data as usize
+        match (self.cb.user_data.is_null(), self.cb.set) {
+            (true, Some(set)) => set as usize,
+            _ => self.cb.user_data as usize,
+        }
     }
 
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
